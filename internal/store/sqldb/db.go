@@ -1,0 +1,188 @@
+// Package sqldb implements store.Store over database/sql for the SQL
+// backends. The SQL is written once with "?" placeholders and portable
+// types; a Dialect supplies what differs (placeholders, error codes,
+// migration locking). The sqlite and postgres packages open connections
+// and hand them here.
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/eventsec/eventsec/internal/store"
+)
+
+// Dialect describes what differs between SQL backends.
+type Dialect struct {
+	// Name is "sqlite" or "postgres"; migration files named
+	// NNNN_x.<Name>.sql apply to that dialect only.
+	Name string
+	// Numbered placeholders ($1, $2...) instead of "?".
+	Numbered bool
+	// IsUniqueViolation reports whether err is a unique-constraint violation.
+	IsUniqueViolation func(error) bool
+	// MigrationLock, when set, runs first in the migration transaction so
+	// that two processes never migrate at once.
+	MigrationLock string
+}
+
+// DB is a store.Store over a reader pool and a writer pool (the same pool
+// for backends with real concurrency control).
+type DB struct {
+	read, write *sql.DB
+	d           *Dialect
+	repos
+}
+
+var _ store.Store = (*DB)(nil)
+
+// New returns a store over the given pools. Call Migrate before use.
+func New(read, write *sql.DB, d Dialect) *DB {
+	db := &DB{read: read, write: write, d: &d}
+	db.repos = repos{r: read, w: write, d: db.d}
+	return db
+}
+
+// Tx implements store.Store.
+func (db *DB) Tx(ctx context.Context, fn func(store.Repos) error) error {
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("cannot begin transaction: %w", err)
+	}
+	if err := fn(repos{r: tx, w: tx, d: db.d}); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("cannot commit transaction: %w", err)
+	}
+	return nil
+}
+
+// Ping implements store.Store.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.read.PingContext(ctx); err != nil {
+		return err
+	}
+	var one int
+	return db.write.QueryRowContext(ctx, "SELECT 1").Scan(&one)
+}
+
+// Close implements store.Store.
+func (db *DB) Close() error {
+	err := db.read.Close()
+	if db.write != db.read {
+		err = errors.Join(err, db.write.Close())
+	}
+	return err
+}
+
+// querier is what *sql.DB and *sql.Tx have in common.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// repos runs reads on r and writes on w (both the transaction inside Tx).
+type repos struct {
+	r, w querier
+	d    *Dialect
+}
+
+func (rp repos) Orgs() store.OrgStore         { return orgs{rp} }
+func (rp repos) Users() store.UserStore       { return users{rp} }
+func (rp repos) Groups() store.GroupStore     { return groups{rp} }
+func (rp repos) APIKeys() store.APIKeyStore   { return apiKeys{rp} }
+func (rp repos) Sessions() store.SessionStore { return sessions{rp} }
+func (rp repos) Audit() store.AuditStore      { return auditLog{rp} }
+
+// q rewrites "?" placeholders for the dialect.
+func (rp repos) q(query string) string {
+	if !rp.d.Numbered {
+		return query
+	}
+	var b strings.Builder
+	n := 0
+	for i := 0; i < len(query); i++ {
+		if query[i] == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(query[i])
+	}
+	return b.String()
+}
+
+func (rp repos) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	res, err := rp.w.ExecContext(ctx, rp.q(query), args...)
+	if err != nil && rp.d.IsUniqueViolation(err) {
+		return nil, fmt.Errorf("%w: %v", store.ErrConflict, err)
+	}
+	return res, err
+}
+
+// execOne runs a write that must change exactly one row.
+func (rp repos) execOne(ctx context.Context, query string, args ...any) error {
+	res, err := rp.exec(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return store.ErrNotFound
+	}
+	return nil
+}
+
+func (rp repos) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return rp.r.QueryContext(ctx, rp.q(query), args...)
+}
+
+func (rp repos) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	return rp.r.QueryRowContext(ctx, rp.q(query), args...)
+}
+
+// notFound maps sql.ErrNoRows to store.ErrNotFound.
+func notFound(err error) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.ErrNotFound
+	}
+	return err
+}
+
+func ms(t time.Time) int64 { return t.UnixMilli() }
+
+func fromMs(v int64) time.Time { return time.UnixMilli(v).UTC() }
+
+func nullMs(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return t.UnixMilli()
+}
+
+func fromNullMs(v sql.NullInt64) *time.Time {
+	if !v.Valid {
+		return nil
+	}
+	t := fromMs(v.Int64)
+	return &t
+}
+
+// ExecRaw runs a statement on the writer, for administration and for tests
+// that must change rows behind the store's back.
+func (db *DB) ExecRaw(ctx context.Context, query string, args ...any) error {
+	_, err := db.write.ExecContext(ctx, repos{d: db.d}.q(query), args...)
+	return err
+}
