@@ -156,17 +156,17 @@ type APIKeyStore interface {
 // Tokens of one login share a FamilyID; reuse of a rotated token revokes
 // the family.
 type RefreshToken struct {
-	ID         string
-	OrgID      string
-	UserID     string
-	FamilyID   string
-	Hash       string // hex SHA-256 of the token
-	CreatedAt  time.Time
-	ExpiresAt  time.Time
-	RotatedAt  *time.Time
-	RevokedAt  *time.Time
-	UserAgent  string
-	ClientIP   string
+	ID        string
+	OrgID     string
+	UserID    string
+	FamilyID  string
+	Hash      string // hex SHA-256 of the token
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	RotatedAt *time.Time
+	RevokedAt *time.Time
+	UserAgent string
+	ClientIP  string
 }
 
 // SessionStore keeps refresh tokens.

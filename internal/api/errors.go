@@ -1,0 +1,97 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+
+	"github.com/eventsec/eventsec/internal/auth"
+	"github.com/eventsec/eventsec/internal/store"
+)
+
+// HTTPError is what a client sees of a failure: a status, a stable code,
+// a human message and optionally the offending field. Err, when set, is
+// what the server logs; it never reaches the client.
+type HTTPError struct {
+	Status     int
+	Code       string
+	Msg        string
+	Field      string
+	RetryAfter int // seconds, for 429
+	Err        error
+}
+
+func (e *HTTPError) Error() string {
+	if e.Err != nil {
+		return fmt.Sprintf("%d %s: %s: %v", e.Status, e.Code, e.Msg, e.Err)
+	}
+	return fmt.Sprintf("%d %s: %s", e.Status, e.Code, e.Msg)
+}
+
+func (e *HTTPError) Unwrap() error { return e.Err }
+
+func badRequest(code, field, format string, args ...any) *HTTPError {
+	return &HTTPError{Status: http.StatusBadRequest, Code: code, Field: field, Msg: fmt.Sprintf(format, args...)}
+}
+
+// Errors that several handlers return.
+var (
+	errUnauthenticated = &HTTPError{Status: http.StatusUnauthorized, Code: "unauthenticated", Msg: "sign in first: send an access token or API key as a Bearer token"}
+	errInvalidToken    = &HTTPError{Status: http.StatusUnauthorized, Code: "invalid_token", Msg: "the access token or API key is invalid, expired or revoked"}
+	errCSRF            = &HTTPError{Status: http.StatusForbidden, Code: "csrf_failed", Msg: "missing or wrong X-CSRF-Token header for a cookie-authenticated request"}
+	errNotFound        = &HTTPError{Status: http.StatusNotFound, Code: "not_found", Msg: "no such resource"}
+)
+
+// toHTTPError maps any error to what the client sees. This is the one place
+// where domain errors become statuses.
+func toHTTPError(err error) *HTTPError {
+	var he *HTTPError
+	if errors.As(err, &he) {
+		return he
+	}
+	var ve *auth.ValidationError
+	if errors.As(err, &ve) {
+		return &HTTPError{Status: http.StatusBadRequest, Code: ve.Code, Field: ve.Field, Msg: ve.Message}
+	}
+	var ce *auth.ConflictError
+	if errors.As(err, &ce) {
+		return &HTTPError{Status: http.StatusConflict, Code: "conflict", Field: ce.Field, Msg: ce.Message}
+	}
+	var rl *auth.RateLimitedError
+	if errors.As(err, &rl) {
+		secs := int(rl.RetryAfter.Seconds() + 0.999)
+		return &HTTPError{Status: http.StatusTooManyRequests, Code: "rate_limited", RetryAfter: max(secs, 1),
+			Msg: "too many attempts; retry after " + strconv.Itoa(max(secs, 1)) + " seconds"}
+	}
+	switch {
+	case errors.Is(err, auth.ErrInvalidCredentials):
+		return &HTTPError{Status: http.StatusUnauthorized, Code: "invalid_credentials", Msg: "wrong e-mail or password"}
+	case errors.Is(err, auth.ErrInvalidToken):
+		return errInvalidToken
+	case errors.Is(err, auth.ErrWrongPassword):
+		return &HTTPError{Status: http.StatusBadRequest, Code: "wrong_password", Field: "current_password", Msg: "the current password is wrong"}
+	case errors.Is(err, auth.ErrLastAdmin):
+		return &HTTPError{Status: http.StatusConflict, Code: "last_admin", Msg: "the organisation must keep at least one enabled admin: promote another user first"}
+	case errors.Is(err, auth.ErrSelfChange):
+		return &HTTPError{Status: http.StatusConflict, Code: "self_change", Msg: err.Error()[len(auth.ErrSelfChange.Error())+2:]}
+	case errors.Is(err, auth.ErrForbidden):
+		return &HTTPError{Status: http.StatusForbidden, Code: "forbidden", Msg: "your role does not allow this"}
+	case errors.Is(err, store.ErrNotFound):
+		return errNotFound
+	case errors.Is(err, store.ErrConflict):
+		return &HTTPError{Status: http.StatusConflict, Code: "conflict", Msg: "the change conflicts with the current state; reload and retry"}
+	}
+	return &HTTPError{Status: http.StatusInternalServerError, Code: "internal", Msg: "internal error; the server log has details under this request's ID", Err: err}
+}
+
+// errorBody is the JSON shape of every error response.
+type errorBody struct {
+	Error errorDetail `json:"error"`
+}
+
+type errorDetail struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	Field   string `json:"field,omitempty"`
+}

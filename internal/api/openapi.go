@@ -1,0 +1,215 @@
+package api
+
+import (
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// The OpenAPI 3.1 document is generated from the route table, so a route
+// cannot exist without being documented; schemas are declared here.
+
+type schema = map[string]any
+
+func obj(required []string, props map[string]any) schema {
+	s := schema{"type": "object", "properties": props, "additionalProperties": false}
+	if len(required) > 0 {
+		s["required"] = required
+	}
+	return s
+}
+
+func ref(name string) schema { return schema{"$ref": "#/components/schemas/" + name} }
+
+var (
+	tStr      = schema{"type": "string"}
+	tBool     = schema{"type": "boolean"}
+	tInt      = schema{"type": "integer"}
+	tTime     = schema{"type": "string", "format": "date-time"}
+	tTimeNull = schema{"type": []string{"string", "null"}, "format": "date-time"}
+	tEmail    = schema{"type": "string", "format": "email", "maxLength": 254}
+	tRole     = schema{"type": "string", "enum": []string{"admin", "team_lead", "senior_analyst", "analyst", "viewer"}}
+)
+
+func arr(items schema) schema { return schema{"type": "array", "items": items} }
+
+func strMax(n int) schema { return schema{"type": "string", "maxLength": n} }
+
+func schemas() map[string]schema {
+	userProps := map[string]any{
+		"id": tStr, "org_id": tStr, "email": tEmail, "name": tStr, "role": tRole, "team": tStr, "manager": tStr,
+		"computer": tStr, "mobile_phone": tStr, "disabled": tBool, "platform_admin": tBool, "locked": tBool,
+		"created_at": tTime, "updated_at": tTime, "last_login_at": tTimeNull, "password_changed_at": tTime,
+	}
+	meProps := map[string]any{"permissions": arr(tStr), "auth_method": schema{"type": "string", "enum": []string{"token", "cookie", "api_key"}}}
+	for k, v := range userProps {
+		meProps[k] = v
+	}
+	profile := map[string]any{"name": strMax(100), "team": strMax(100), "manager": strMax(100), "computer": strMax(100), "mobile_phone": strMax(32)}
+	userPatch := map[string]any{"email": tEmail, "role": tRole, "disabled": tBool, "password": strMax(128)}
+	for k, v := range profile {
+		userPatch[k] = v
+	}
+	userCreate := map[string]any{"email": tEmail, "role": tRole, "password": schema{"type": "string", "minLength": 12, "maxLength": 128}}
+	for k, v := range profile {
+		userCreate[k] = v
+	}
+	keyProps := map[string]any{"id": tStr, "name": tStr, "role": tRole, "prefix": tStr, "created_by": tStr, "created_at": tTime,
+		"last_used_at": tTimeNull, "expires_at": tTimeNull, "revoked_at": tTimeNull}
+	keyCreated := map[string]any{"key": schema{"type": "string", "description": "the secret; shown only in this response"}}
+	for k, v := range keyProps {
+		keyCreated[k] = v
+	}
+	org := obj([]string{"id", "name", "created_at"}, map[string]any{"id": tStr, "name": tStr, "created_at": tTime})
+	return map[string]schema{
+		"Error": obj([]string{"error"}, map[string]any{"error": obj([]string{"code", "message"}, map[string]any{
+			"code": tStr, "message": tStr, "field": schema{"type": "string", "description": "JSON path of the offending input"}})}),
+		"LoginRequest":   obj([]string{"email", "password"}, map[string]any{"email": tEmail, "password": strMax(128)}),
+		"RefreshRequest": obj(nil, map[string]any{"refresh_token": tStr}),
+		"Session": obj([]string{"access_token", "refresh_token", "token_type", "expires_in", "csrf_token", "user"}, map[string]any{
+			"access_token": tStr, "refresh_token": tStr, "token_type": schema{"type": "string", "const": "Bearer"},
+			"expires_in": schema{"type": "integer", "description": "seconds until the access token expires"}, "csrf_token": tStr, "user": ref("User")}),
+		"User":           obj(nil, userProps),
+		"Me":             obj(nil, meProps),
+		"ProfilePatch":   obj(nil, profile),
+		"PasswordChange": obj([]string{"current_password", "new_password"}, map[string]any{"current_password": strMax(128), "new_password": strMax(128)}),
+		"UserCreate":     obj([]string{"email", "name", "role", "password"}, userCreate),
+		"UserPatch":      obj(nil, userPatch),
+		"UserList":       obj([]string{"items", "total"}, map[string]any{"items": arr(ref("User")), "total": tInt}),
+		"RoleList": obj([]string{"items"}, map[string]any{"items": arr(obj(nil, map[string]any{
+			"name": tRole, "description": tStr, "permissions": arr(tStr)}))}),
+		"Group": obj(nil, map[string]any{"id": tStr, "org_id": tStr, "name": tStr, "description": tStr, "created_at": tTime, "updated_at": tTime,
+			"members": arr(obj(nil, map[string]any{"id": tStr, "email": tEmail, "name": tStr, "role": tRole}))}),
+		"GroupCreate":   obj([]string{"name"}, map[string]any{"name": strMax(100), "description": strMax(1000), "member_ids": arr(tStr)}),
+		"GroupPatch":    obj(nil, map[string]any{"name": strMax(100), "description": strMax(1000)}),
+		"GroupList":     obj([]string{"items"}, map[string]any{"items": arr(ref("Group"))}),
+		"APIKey":        obj(nil, keyProps),
+		"APIKeyCreate":  obj([]string{"name", "role"}, map[string]any{"name": strMax(100), "role": tRole, "expires_in_days": schema{"type": "integer", "minimum": 0, "maximum": 3650, "description": "0 for a key that never expires"}}),
+		"APIKeyCreated": obj(nil, keyCreated),
+		"APIKeyList":    obj([]string{"items"}, map[string]any{"items": arr(ref("APIKey"))}),
+		"AuditEntry": obj(nil, map[string]any{"seq": tInt, "time": tTime, "actor_id": tStr, "actor_email": tStr, "action": tStr,
+			"target_type": tStr, "target_id": tStr, "summary": tStr, "ip": tStr, "request_id": tStr, "prev_hash": tStr, "hash": tStr}),
+		"AuditList": obj([]string{"items", "next_cursor"}, map[string]any{"items": arr(ref("AuditEntry")),
+			"next_cursor": schema{"type": []string{"string", "null"}}}),
+		"AuditVerify": obj([]string{"ok", "entries"}, map[string]any{"ok": tBool, "entries": tInt, "broken_at_seq": tInt, "reason": tStr}),
+		"Org":         org,
+		"OrgList":     obj([]string{"items"}, map[string]any{"items": arr(ref("Org"))}),
+		"OrgCreate": obj([]string{"name", "admin_email"}, map[string]any{"name": strMax(100), "admin_email": tEmail, "admin_name": strMax(100),
+			"admin_password": schema{"type": "string", "description": "generated and returned once when empty"}}),
+		"OrgCreated": obj([]string{"org", "admin"}, map[string]any{"org": ref("Org"), "admin": ref("User"), "generated_password": tStr}),
+		"Health":     obj([]string{"status"}, map[string]any{"status": tStr, "checks": schema{"type": "object", "additionalProperties": tStr}}),
+	}
+}
+
+var pathParam = regexp.MustCompile(`\{([a-z_]+)\}`)
+
+// Document returns the OpenAPI document.
+func (s *Server) Document() map[string]any {
+	paths := map[string]map[string]any{}
+	errResp := func(desc string) schema {
+		return schema{"description": desc, "content": schema{"application/json": schema{"schema": ref("Error")}}}
+	}
+	for _, rt := range s.routes {
+		op := schema{"summary": rt.Summary, "tags": []string{rt.Tag}, "operationId": operationID(rt)}
+		var params []schema
+		for _, m := range pathParam.FindAllStringSubmatch(rt.Path, -1) {
+			params = append(params, schema{"name": m[1], "in": "path", "required": true, "schema": tStr})
+		}
+		for _, q := range rt.Query {
+			params = append(params, schema{"name": q.Name, "in": "query", "schema": schema{"type": q.Type}, "description": q.Help})
+		}
+		if len(params) > 0 {
+			op["parameters"] = params
+		}
+		if rt.Request != "" {
+			op["requestBody"] = schema{"required": rt.Method != "POST" || !strings.HasSuffix(rt.Path, "/refresh") && !strings.HasSuffix(rt.Path, "/logout"),
+				"content": schema{"application/json": schema{"schema": ref(rt.Request)}}}
+		}
+		ok := schema{"description": http.StatusText(rt.Status)}
+		if rt.Response != "" {
+			ok["content"] = schema{"application/json": schema{"schema": ref(rt.Response)}}
+		}
+		responses := schema{strconv.Itoa(rt.Status): ok, "400": errResp("Bad input: the error names the field and the problem")}
+		if rt.Perm != "" {
+			responses["401"] = errResp("Not signed in, or the token is invalid")
+			responses["403"] = errResp("The caller's role lacks the permission " + string(rt.Perm))
+			op["x-permission"] = string(rt.Perm)
+		} else {
+			op["security"] = []any{}
+		}
+		if strings.Contains(rt.Path, "{") {
+			responses["404"] = errResp("No such resource in the caller's organisation")
+		}
+		if rt.Method == "POST" || rt.Method == "PATCH" || rt.Method == "DELETE" {
+			responses["409"] = errResp("Conflicts with the current state (duplicate, last admin, own account)")
+		}
+		if strings.HasSuffix(rt.Path, "/login") {
+			responses["401"] = errResp("Wrong e-mail or password")
+			responses["429"] = errResp("Too many attempts; see Retry-After")
+		}
+		op["responses"] = responses
+		if paths[rt.Path] == nil {
+			paths[rt.Path] = map[string]any{}
+		}
+		paths[rt.Path][strings.ToLower(rt.Method)] = op
+	}
+	health := schema{"description": "OK", "content": schema{"application/json": schema{"schema": ref("Health")}}}
+	paths["/healthz"] = map[string]any{"get": schema{"summary": "The process is alive", "tags": []string{"Operations"}, "security": []any{}, "responses": schema{"200": health}}}
+	paths["/readyz"] = map[string]any{"get": schema{"summary": "The stores answer", "tags": []string{"Operations"}, "security": []any{},
+		"responses": schema{"200": health, "503": health}}}
+	paths["/metrics"] = map[string]any{"get": schema{"summary": "Prometheus metrics (text exposition format)", "tags": []string{"Operations"}, "security": []any{},
+		"responses": schema{"200": schema{"description": "OK", "content": schema{"text/plain": schema{"schema": tStr}}}}}}
+	return map[string]any{
+		"openapi": "3.1.0",
+		"info": map[string]any{"title": "EventSec API", "version": s.o.Version,
+			"description": "The REST API of EventSec, the open-source SIEM + EDR. Authenticate with a Bearer access token from /api/v1/auth/login or an API key (esk_...). Errors always have the shape {\"error\":{\"code\",\"message\",\"field\"}}."},
+		"servers":  []any{map[string]any{"url": "/"}},
+		"security": []any{map[string]any{"bearer": []any{}}},
+		"components": map[string]any{
+			"securitySchemes": map[string]any{"bearer": map[string]any{"type": "http", "scheme": "bearer",
+				"description": "An access token (JWT) from /api/v1/auth/login, or an API key starting with esk_"}},
+			"schemas": schemas(),
+		},
+		"paths": paths,
+	}
+}
+
+func operationID(rt route) string {
+	p := strings.TrimPrefix(rt.Path, "/api/v1/")
+	p = pathParam.ReplaceAllString(p, "by_$1")
+	p = strings.NewReplacer("/", "_", "-", "_").Replace(p)
+	return strings.ToLower(rt.Method) + "_" + p
+}
+
+func (s *Server) openapi(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, s.Document())
+}
+
+// docsPage renders the OpenAPI document with Swagger UI, served from the
+// embedded web app (no CDN). The script is a separate file so the page
+// runs under a strict Content-Security-Policy.
+func (s *Server) docsPage(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	_, _ = w.Write([]byte(`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>EventSec API</title>
+<link rel="stylesheet" href="/swagger-ui/swagger-ui.css">
+</head>
+<body>
+<noscript>The API reference needs JavaScript. The raw document is at <a href="/api/openapi.json">/api/openapi.json</a>.</noscript>
+<div id="swagger-ui"></div>
+<script src="/swagger-ui/swagger-ui-bundle.js"></script>
+<script src="/api/docs/init.js"></script>
+</body>
+</html>
+`))
+}
+
+func (s *Server) docsScript(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
+	_, _ = w.Write([]byte(`window.ui = SwaggerUIBundle({url: "/api/openapi.json", dom_id: "#swagger-ui", deepLinking: true, persistAuthorization: false});` + "\n"))
+}

@@ -1,0 +1,168 @@
+// Package api is EventSec's HTTP edge: one route table, thin handlers over
+// the domain services, one place that maps errors to statuses, and the
+// OpenAPI document generated from the same table.
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/eventsec/eventsec/internal/auth"
+	"github.com/eventsec/eventsec/internal/store"
+)
+
+// Options configures a Server.
+type Options struct {
+	Auth   *auth.Service
+	Store  store.Store
+	Logger *slog.Logger
+	// UI is the built web app (web/dist); nil serves a short notice instead.
+	UI fs.FS
+	// MaxBodyBytes bounds request bodies.
+	MaxBodyBytes int64
+	// SecureCookies sets the Secure attribute on session cookies.
+	SecureCookies bool
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For is believed.
+	TrustedProxies []netip.Prefix
+	// Registerer receives the HTTP metrics; Gatherer serves /metrics.
+	Registerer prometheus.Registerer
+	Gatherer   prometheus.Gatherer
+	Version    string
+	// RefreshTTL is the lifetime of the refresh-token cookie.
+	RefreshTTL time.Duration
+	Now        func() time.Time
+}
+
+// Server is the HTTP API, the web UI and the operational endpoints.
+type Server struct {
+	o       Options
+	log     *slog.Logger
+	routes  []route
+	handler http.Handler
+	metrics *httpMetrics
+}
+
+// route is one entry of the route table.
+type route struct {
+	Method string
+	Path   string // a net/http ServeMux pattern path, e.g. /api/v1/users/{id}
+	// Perm is the permission the caller needs; "" for public routes.
+	Perm    auth.Permission
+	Summary string
+	Tag     string
+	// Request and Response name OpenAPI schemas ("" for none).
+	Request  string
+	Response string
+	Status   int // success status
+	Query    []queryParam
+	Handle   func(w http.ResponseWriter, r *http.Request, c *call) error
+}
+
+type queryParam struct {
+	Name, Type, Help string
+}
+
+// call is what a handler knows about its request.
+type call struct {
+	principal auth.Principal // zero for public routes
+	meta      auth.ClientMeta
+	viaCookie bool
+}
+
+func (c *call) actor() auth.Actor { return auth.Actor{Principal: c.principal, ClientMeta: c.meta} }
+
+// New builds the server and its route table.
+func New(o Options) *Server {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.MaxBodyBytes == 0 {
+		o.MaxBodyBytes = 1 << 20
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.RefreshTTL == 0 {
+		o.RefreshTTL = 7 * 24 * time.Hour
+	}
+	if o.Registerer == nil {
+		reg := prometheus.NewRegistry()
+		o.Registerer, o.Gatherer = reg, reg
+	}
+	s := &Server{o: o, log: o.Logger.With("component", "api")}
+	s.metrics = newHTTPMetrics(o.Registerer)
+	s.routes = s.routeTable()
+	mux := http.NewServeMux()
+	for _, rt := range s.routes {
+		mux.Handle(rt.Method+" "+rt.Path, s.wrap(rt))
+	}
+	mux.Handle("GET /healthz", s.plain("/healthz", s.healthz))
+	mux.Handle("GET /readyz", s.plain("/readyz", s.readyz))
+	mux.Handle("GET /metrics", s.plain("/metrics", s.metricsHandler().ServeHTTP))
+	mux.Handle("GET /api/openapi.json", s.plain("/api/openapi.json", s.openapi))
+	mux.Handle("GET /api/docs", s.plain("/api/docs", s.docsPage))
+	mux.Handle("GET /api/docs/init.js", s.plain("/api/docs/init.js", s.docsScript))
+	// Any other /api/ path is a JSON 404, never the web app.
+	mux.Handle("/api/", s.plain("/api/*", func(w http.ResponseWriter, r *http.Request) {
+		s.writeError(w, r, &HTTPError{Status: http.StatusNotFound, Code: "not_found", Msg: "no such API endpoint: " + r.Method + " " + r.URL.Path})
+	}))
+	mux.Handle("/", s.plain("/", s.serveUI))
+	s.handler = s.withRequestID(s.securityHeaders(mux))
+	return s
+}
+
+// Handler returns the server's root handler.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// RouteInfo describes a route, for tests and documentation.
+type RouteInfo struct {
+	Method, Path string
+	Perm         auth.Permission
+}
+
+// Routes lists the API route table.
+func (s *Server) Routes() []RouteInfo {
+	out := make([]RouteInfo, 0, len(s.routes))
+	for _, r := range s.routes {
+		out = append(out, RouteInfo{Method: r.Method, Path: r.Path, Perm: r.Perm})
+	}
+	return out
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	checks := map[string]string{}
+	status := http.StatusOK
+	if err := s.o.Store.Ping(ctx); err != nil {
+		s.log.Warn("readiness: state store unreachable", "err", err)
+		checks["state_store"] = "unreachable"
+		status = http.StatusServiceUnavailable
+	} else {
+		checks["state_store"] = "ok"
+	}
+	overall := "ok"
+	if status != http.StatusOK {
+		overall = "unavailable"
+	}
+	writeJSON(w, status, map[string]any{"status": overall, "checks": checks})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v) // the client went away; nothing to do
+}

@@ -1,0 +1,203 @@
+package app
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/netip"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/eventsec/eventsec/internal/api"
+	"github.com/eventsec/eventsec/internal/auth"
+	"github.com/eventsec/eventsec/internal/config"
+	"github.com/eventsec/eventsec/web"
+)
+
+func serve(ctx context.Context, env Env, args []string) error {
+	cfg, _, err := loadConfig(env, "serve", args, config.LoadOptions{Summary: "Run the EventSec server: web UI, REST API and everything behind them."})
+	if err != nil {
+		return err
+	}
+	started := time.Now()
+	log := newLogger(cfg, env.Stderr)
+
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	key, err := auth.LoadOrCreateKey(cfg.KeyFile())
+	if err != nil {
+		return err
+	}
+	signer, err := auth.NewSigner(key, cfg.AccessTokenTTL)
+	if err != nil {
+		return err
+	}
+	authSvc := auth.NewService(auth.Options{Store: st, Signer: signer, Logger: log.With("component", "auth"), RefreshTTL: cfg.RefreshTokenTTL})
+
+	boot, created, err := authSvc.Bootstrap(ctx, cfg.OrgName, cfg.AdminEmail, cfg.AdminPassword)
+	if err != nil {
+		return fmt.Errorf("cannot create the first organisation and admin: %w", describe(err))
+	}
+
+	proxies, err := parsePrefixes(cfg.TrustedProxies)
+	if err != nil {
+		return usageError{err.Error()}
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	srv := api.New(api.Options{
+		Auth: authSvc, Store: st, Logger: log, UI: web.FS(), MaxBodyBytes: cfg.MaxBodyBytes,
+		SecureCookies: cfg.SecureCookies(), TrustedProxies: proxies, Registerer: reg, Gatherer: reg,
+		Version: env.Version, RefreshTTL: cfg.RefreshTokenTTL,
+	})
+
+	httpSrv := &http.Server{
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      120 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          nil,
+	}
+	scheme := "http"
+	if cfg.TLSCert != "" {
+		tc, err := tlsConfig(cfg)
+		if err != nil {
+			return err
+		}
+		httpSrv.TLSConfig = tc
+		scheme = "https"
+	}
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("cannot listen on %s: %w", cfg.HTTPAddr, err)
+	}
+	if httpSrv.TLSConfig != nil {
+		ln = tls.NewListener(ln, httpSrv.TLSConfig)
+	}
+	url := scheme + "://" + displayAddr(ln.Addr().String())
+
+	out := env.Stdout
+	fmt.Fprintf(out, "\nEventSec %s is ready at %s  (started in %s)\n", env.Version, url, time.Since(started).Round(time.Millisecond))
+	fmt.Fprintf(out, "  state store: %s\n", storeName(cfg))
+	fmt.Fprintf(out, "  API docs:    %s/api/docs\n", url)
+	if created {
+		fmt.Fprintf(out, "\nFirst start: created organisation %q and its admin.\n", boot.Org.Name)
+		fmt.Fprintf(out, "  Log in as:   %s\n", boot.Admin.Email)
+		if boot.GeneratedPassword != "" {
+			fmt.Fprintf(out, "  Password:    %s\n", boot.GeneratedPassword)
+			fmt.Fprintf(out, "  This password is shown only once: keep it, or change it under Profile after logging in.\n")
+		} else {
+			fmt.Fprintf(out, "  Password:    the one you gave in EVENTSEC_ADMIN_PASSWORD(_FILE)\n")
+		}
+	} else {
+		fmt.Fprintf(out, "  Log in with your account. Lost the admin password? Run: eventsec user reset-password --email <e-mail>\n")
+	}
+	fmt.Fprintln(out)
+	log.Info("server ready", "url", url, "store", storeName(cfg), "startup_ms", time.Since(started).Milliseconds())
+	if env.Ready != nil {
+		env.Ready(url)
+	}
+
+	errc := make(chan error, 1)
+	go func() { errc <- httpSrv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("cannot serve HTTP: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: draining requests")
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
+	defer cancel()
+	if err := httpSrv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("cannot shut down cleanly: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// describe turns validation errors into a sentence naming the setting.
+func describe(err error) error {
+	var ve *auth.ValidationError
+	if errors.As(err, &ve) {
+		setting := map[string]string{"admin_password": "EVENTSEC_ADMIN_PASSWORD", "admin_email": "EVENTSEC_ADMIN_EMAIL", "name": "EVENTSEC_ORG_NAME"}[ve.Field]
+		if setting != "" {
+			return fmt.Errorf("%s: %s", setting, ve.Message)
+		}
+	}
+	return err
+}
+
+func displayAddr(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() || ip.IsLoopback() {
+		host = "localhost"
+	}
+	return net.JoinHostPort(host, port)
+}
+
+func parsePrefixes(s string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		if !strings.Contains(part, "/") {
+			a, err := netip.ParseAddr(part)
+			if err != nil {
+				return nil, fmt.Errorf("trusted_proxies: %q is not an IP address or CIDR", part)
+			}
+			part = a.String() + "/" + fmt.Sprint(a.BitLen())
+		}
+		p, err := netip.ParsePrefix(part)
+		if err != nil {
+			return nil, fmt.Errorf("trusted_proxies: %q is not an IP address or CIDR", part)
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
+}
+
+func tlsConfig(cfg *config.Config) (*tls.Config, error) {
+	cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
+	if err != nil {
+		return nil, fmt.Errorf("cannot load TLS certificate and key: %w", err)
+	}
+	tc := &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}, NextProtos: []string{"h2", "http/1.1"}}
+	if cfg.TLSClientCA != "" {
+		pem, err := os.ReadFile(cfg.TLSClientCA)
+		if err != nil {
+			return nil, fmt.Errorf("cannot read TLS client CA: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("cannot use TLS client CA %s: no PEM certificates in it", cfg.TLSClientCA)
+		}
+		tc.ClientCAs = pool
+		tc.ClientAuth = tls.VerifyClientCertIfGiven
+		if cfg.TLSClientAuth {
+			tc.ClientAuth = tls.RequireAndVerifyClientCert
+		}
+	}
+	return tc, nil
+}

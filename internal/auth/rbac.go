@@ -1,0 +1,86 @@
+package auth
+
+import "slices"
+
+// Role is a user's or API key's role within its org.
+type Role string
+
+// The roles, from most to least powerful.
+const (
+	RoleAdmin         Role = "admin"
+	RoleTeamLead      Role = "team_lead"
+	RoleSeniorAnalyst Role = "senior_analyst"
+	RoleAnalyst       Role = "analyst"
+	RoleViewer        Role = "viewer"
+)
+
+// Roles lists every role, most powerful first.
+var Roles = []Role{RoleAdmin, RoleTeamLead, RoleSeniorAnalyst, RoleAnalyst, RoleViewer}
+
+// RoleDescriptions says in one line what each role is for.
+var RoleDescriptions = map[Role]string{
+	RoleAdmin:         "Full control of the organisation: users, keys, settings and every operation.",
+	RoleTeamLead:      "Leads a team: manages work groups and assigns work, plus everything an analyst can do.",
+	RoleSeniorAnalyst: "Advanced analyst: everything an analyst can do, plus sensitive response actions.",
+	RoleAnalyst:       "Triage and investigation: reads data and works alerts and incidents.",
+	RoleViewer:        "Read-only access to dashboards and data.",
+}
+
+// Valid reports whether r is a known role.
+func (r Role) Valid() bool { return slices.Contains(Roles, r) }
+
+// rank orders roles: a lower rank is more powerful.
+func (r Role) rank() int { return slices.Index(Roles, r) }
+
+// AtLeast reports whether r is as powerful as other or more.
+func (r Role) AtLeast(other Role) bool { return r.Valid() && other.Valid() && r.rank() <= other.rank() }
+
+// Permission names one thing a caller may do.
+type Permission string
+
+// Permissions. Every API route names exactly one (see api.routes).
+const (
+	// PermAuthenticated: any signed-in caller (own profile, own password).
+	PermAuthenticated Permission = "self"
+	PermUsersRead     Permission = "users:read"
+	PermUsersWrite    Permission = "users:write"
+	PermGroupsRead    Permission = "groups:read"
+	PermGroupsWrite   Permission = "groups:write"
+	PermAPIKeysRead   Permission = "apikeys:read"
+	PermAPIKeysWrite  Permission = "apikeys:write"
+	PermAuditRead     Permission = "audit:read"
+	PermRolesRead     Permission = "roles:read"
+	// PermPlatform: the platform super-admin (creates orgs). Not granted by
+	// any role; only by User.PlatformAdmin.
+	PermPlatform Permission = "platform:admin"
+)
+
+// rolePermissions is THE permission table: what each role may do. Handlers
+// never test roles directly; they name a permission and this table decides.
+var rolePermissions = map[Role][]Permission{
+	RoleAdmin: {
+		PermAuthenticated, PermRolesRead,
+		PermUsersRead, PermUsersWrite,
+		PermGroupsRead, PermGroupsWrite,
+		PermAPIKeysRead, PermAPIKeysWrite,
+		PermAuditRead,
+	},
+	RoleTeamLead: {
+		PermAuthenticated, PermRolesRead,
+		PermGroupsRead, PermGroupsWrite,
+	},
+	RoleSeniorAnalyst: {PermAuthenticated, PermRolesRead, PermGroupsRead},
+	RoleAnalyst:       {PermAuthenticated, PermRolesRead, PermGroupsRead},
+	RoleViewer:        {PermAuthenticated, PermRolesRead, PermGroupsRead},
+}
+
+// RolePermissions returns the permissions of a role (a copy).
+func RolePermissions(r Role) []Permission { return slices.Clone(rolePermissions[r]) }
+
+// Can reports whether a caller with role r (and the platform flag) holds p.
+func Can(r Role, platformAdmin bool, p Permission) bool {
+	if p == PermPlatform {
+		return platformAdmin
+	}
+	return slices.Contains(rolePermissions[r], p)
+}

@@ -1,0 +1,372 @@
+// Package config loads the server's configuration from, in order of
+// precedence: command-line flags, EVENTSEC_* environment variables, an
+// optional YAML file (--config / EVENTSEC_CONFIG), and built-in defaults.
+// Every secret setting can also be read from a file named by the
+// EVENTSEC_<NAME>_FILE variable.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Config is the server's configuration.
+type Config struct {
+	ConfigFile string
+
+	DataDir  string
+	Database string // "" = SQLite under DataDir; postgres://... = PostgreSQL
+
+	HTTPAddr       string
+	TLSCert        string
+	TLSKey         string
+	TLSClientCA    string
+	TLSClientAuth  bool // require a client certificate signed by TLSClientCA
+	CookieSecure   string
+	MaxBodyBytes   int64
+	TrustedProxies string // comma-separated CIDRs whose X-Forwarded-For is believed
+
+	JWTKeyFile      string
+	AccessTokenTTL  time.Duration
+	RefreshTokenTTL time.Duration
+
+	OrgName       string
+	AdminEmail    string
+	AdminPassword string
+
+	LogLevel  string
+	LogFormat string
+}
+
+// setting binds one configuration value to its flag, variable and YAML key.
+type setting struct {
+	key    string // YAML key and flag name (with - for _)
+	help   string
+	secret bool // may come from EVENTSEC_<NAME>_FILE; never printed
+	def    string
+	isBool bool // a flag that may stand alone (--x means --x=true)
+	set    func(string) error
+}
+
+// flagValue records a flag's raw value; it is applied after the file and
+// environment so that flags win.
+type flagValue struct {
+	val    string
+	isBool bool
+}
+
+func (f *flagValue) String() string     { return f.val }
+func (f *flagValue) Set(v string) error { f.val = v; return nil }
+func (f *flagValue) IsBoolFlag() bool   { return f.isBool }
+
+func (s setting) flagName() string { return strings.ReplaceAll(s.key, "_", "-") }
+func (s setting) envName() string  { return "EVENTSEC_" + strings.ToUpper(s.key) }
+
+func str(p *string) func(string) error {
+	return func(v string) error { *p = v; return nil }
+}
+
+func boolean(p *bool) func(string) error {
+	return func(v string) error {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("want true or false, got %q", v)
+		}
+		*p = b
+		return nil
+	}
+}
+
+func duration(p *time.Duration) func(string) error {
+	return func(v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return fmt.Errorf("want a positive duration such as 15m or 168h, got %q", v)
+		}
+		*p = d
+		return nil
+	}
+}
+
+func size(p *int64) func(string) error {
+	return func(v string) error {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n <= 0 {
+			return fmt.Errorf("want a positive number of bytes, got %q", v)
+		}
+		*p = n
+		return nil
+	}
+}
+
+func (c *Config) settings() []setting {
+	return []setting{
+		{key: "data_dir", def: "./data", set: str(&c.DataDir), help: "directory for the embedded databases, keys and blobs"},
+		{key: "database", secret: true, set: str(&c.Database), help: "state store: empty for SQLite in the data dir, or postgres://user:pass@host/db"},
+		{key: "http_addr", def: ":8080", set: str(&c.HTTPAddr), help: "address the web UI and API listen on"},
+		{key: "tls_cert", set: str(&c.TLSCert), help: "TLS certificate file (PEM); enables HTTPS with tls_key"},
+		{key: "tls_key", secret: true, set: str(&c.TLSKey), help: "TLS private key file (PEM)"},
+		{key: "tls_client_ca", set: str(&c.TLSClientCA), help: "CA bundle (PEM) that client certificates are verified against (mTLS)"},
+		{key: "tls_client_cert_required", def: "false", isBool: true, set: boolean(&c.TLSClientAuth), help: "require a client certificate signed by tls_client_ca"},
+		{key: "cookie_secure", def: "auto", set: str(&c.CookieSecure), help: "mark session cookies Secure: auto (when TLS is on), true or false (set true behind a TLS proxy)"},
+		{key: "max_body_bytes", def: "1048576", set: size(&c.MaxBodyBytes), help: "largest accepted API request body"},
+		{key: "trusted_proxies", set: str(&c.TrustedProxies), help: "comma-separated CIDRs of reverse proxies whose X-Forwarded-For is trusted"},
+		{key: "jwt_key_file", set: str(&c.JWTKeyFile), help: "file holding the access-token signing key; generated in the data dir when unset"},
+		{key: "access_token_ttl", def: "15m", set: duration(&c.AccessTokenTTL), help: "lifetime of access tokens"},
+		{key: "refresh_token_ttl", def: "168h", set: duration(&c.RefreshTokenTTL), help: "lifetime of an unused session (refresh token)"},
+		{key: "org_name", def: "Default", set: str(&c.OrgName), help: "name of the first organisation, created on first start"},
+		{key: "admin_email", def: "admin@eventsec.local", set: str(&c.AdminEmail), help: "e-mail of the first admin, created on first start"},
+		{key: "admin_password", secret: true, set: str(&c.AdminPassword), help: "password of the first admin; generated and printed once when unset"},
+		{key: "log_level", def: "info", set: str(&c.LogLevel), help: "debug, info, warn or error"},
+		{key: "log_format", def: "json", set: str(&c.LogFormat), help: "json or text"},
+	}
+}
+
+// LoadOptions tailors Load to a subcommand.
+type LoadOptions struct {
+	// Only, when set, limits the flags (and --help) to these settings;
+	// environment variables and the file still apply to every setting.
+	Only []string
+	// Extra registers the subcommand's own flags.
+	Extra func(fs *flag.FlagSet)
+	// Summary is the first line of --help.
+	Summary string
+	// Args, when set, is the synopsis of positional arguments; without it
+	// positional arguments are refused.
+	Args string
+}
+
+// Load builds the configuration from args (flags after the subcommand),
+// getenv and the optional YAML file, then validates it. With --help it
+// prints usage and returns flag.ErrHelp. It returns the positional
+// arguments when LoadOptions.Args allows them.
+func Load(name string, args []string, getenv func(string) string, stderr io.Writer, lo LoadOptions) (*Config, []string, error) {
+	c := &Config{}
+	settings := c.settings()
+	for _, s := range settings {
+		if s.def != "" {
+			if err := s.set(s.def); err != nil {
+				return nil, nil, fmt.Errorf("default of %s: %w", s.key, err)
+			}
+		}
+	}
+
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	flagVals := map[string]*flagValue{}
+	var shown []setting
+	for _, s := range settings {
+		if len(lo.Only) > 0 && !slices.Contains(lo.Only, s.key) {
+			continue
+		}
+		shown = append(shown, s)
+		flagVals[s.key] = &flagValue{isBool: s.isBool}
+		fs.Var(flagVals[s.key], s.flagName(), s.help)
+	}
+	configFile := fs.String("config", "", "YAML configuration file")
+	var extra []string
+	if lo.Extra != nil {
+		before := map[string]bool{}
+		fs.VisitAll(func(f *flag.Flag) { before[f.Name] = true })
+		lo.Extra(fs)
+		fs.VisitAll(func(f *flag.Flag) {
+			if !before[f.Name] {
+				extra = append(extra, f.Name)
+			}
+		})
+	}
+	fs.Usage = func() { usage(stderr, name, lo, shown, fs, extra) }
+	if err := fs.Parse(args); err != nil {
+		return nil, nil, err
+	}
+	if fs.NArg() > 0 && lo.Args == "" {
+		return nil, nil, fmt.Errorf("unexpected argument %q (run eventsec %s --help)", fs.Arg(0), name)
+	}
+	setFlags := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { setFlags[f.Name] = true })
+
+	c.ConfigFile = *configFile
+	if c.ConfigFile == "" {
+		c.ConfigFile = getenv("EVENTSEC_CONFIG")
+	}
+	if c.ConfigFile != "" {
+		if err := c.loadFile(c.ConfigFile, settings); err != nil {
+			return nil, nil, err
+		}
+	}
+	for _, s := range settings {
+		v := getenv(s.envName())
+		if s.secret {
+			if file := getenv(s.envName() + "_FILE"); file != "" {
+				if v != "" {
+					return nil, nil, fmt.Errorf("both %s and %s_FILE are set: use one", s.envName(), s.envName())
+				}
+				b, err := os.ReadFile(file)
+				if err != nil {
+					return nil, nil, fmt.Errorf("cannot read %s_FILE: %w", s.envName(), err)
+				}
+				v = strings.TrimRight(string(b), "\r\n")
+				if v == "" {
+					return nil, nil, fmt.Errorf("%s_FILE names an empty file (%s)", s.envName(), file)
+				}
+			}
+		}
+		if v != "" {
+			if err := s.set(v); err != nil {
+				return nil, nil, fmt.Errorf("%s: %w", s.envName(), err)
+			}
+		}
+	}
+	for _, s := range settings {
+		if fv := flagVals[s.key]; fv != nil && setFlags[s.flagName()] {
+			if err := s.set(fv.val); err != nil {
+				return nil, nil, fmt.Errorf("--%s: %w", s.flagName(), err)
+			}
+		}
+	}
+	return c, fs.Args(), c.validate()
+}
+
+// loadFile applies a YAML file; unknown keys are errors with their line.
+func (c *Config) loadFile(path string, settings []setting) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("cannot read config file: %w", err)
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		return fmt.Errorf("cannot parse config file %s: %w", path, err)
+	}
+	if len(doc.Content) == 0 {
+		return nil
+	}
+	root := doc.Content[0]
+	if root.Kind != yaml.MappingNode {
+		return fmt.Errorf("%s:%d:%d: the config file must be a mapping of settings", path, root.Line, root.Column)
+	}
+	byKey := map[string]setting{}
+	for _, s := range settings {
+		byKey[s.key] = s
+	}
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		k, v := root.Content[i], root.Content[i+1]
+		s, ok := byKey[k.Value]
+		if !ok {
+			return fmt.Errorf("%s:%d:%d: unknown setting %q (see eventsec serve --help)", path, k.Line, k.Column, k.Value)
+		}
+		if v.Kind != yaml.ScalarNode {
+			return fmt.Errorf("%s:%d:%d: %s must be a single value", path, v.Line, v.Column, k.Value)
+		}
+		if err := s.set(v.Value); err != nil {
+			return fmt.Errorf("%s:%d:%d: %s: %w", path, v.Line, v.Column, k.Value, err)
+		}
+	}
+	return nil
+}
+
+func (c *Config) validate() error {
+	var errs []error
+	if c.DataDir == "" {
+		errs = append(errs, errors.New("data_dir must not be empty"))
+	}
+	if c.Database != "" && !strings.HasPrefix(c.Database, "postgres://") && !strings.HasPrefix(c.Database, "postgresql://") {
+		errs = append(errs, errors.New("database must be empty (embedded SQLite) or a postgres:// URL"))
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		errs = append(errs, errors.New("tls_cert and tls_key must be set together"))
+	}
+	if c.TLSClientAuth && c.TLSClientCA == "" {
+		errs = append(errs, errors.New("tls_client_cert_required needs tls_client_ca"))
+	}
+	if c.TLSClientCA != "" && c.TLSCert == "" {
+		errs = append(errs, errors.New("tls_client_ca needs tls_cert and tls_key (mTLS runs over TLS)"))
+	}
+	switch c.CookieSecure {
+	case "auto", "true", "false":
+	default:
+		errs = append(errs, fmt.Errorf("cookie_secure must be auto, true or false, got %q", c.CookieSecure))
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Errorf("log_level must be debug, info, warn or error, got %q", c.LogLevel))
+	}
+	switch c.LogFormat {
+	case "json", "text":
+	default:
+		errs = append(errs, fmt.Errorf("log_format must be json or text, got %q", c.LogFormat))
+	}
+	return errors.Join(errs...)
+}
+
+// SQLitePath is where the embedded state database lives.
+func (c *Config) SQLitePath() string { return filepath.Join(c.DataDir, "eventsec.db") }
+
+// KeyFile is the access-token signing key file.
+func (c *Config) KeyFile() string {
+	if c.JWTKeyFile != "" {
+		return c.JWTKeyFile
+	}
+	return filepath.Join(c.DataDir, "jwt.key")
+}
+
+// SecureCookies reports whether session cookies get the Secure attribute.
+func (c *Config) SecureCookies() bool {
+	if c.CookieSecure == "auto" {
+		return c.TLSCert != ""
+	}
+	return c.CookieSecure == "true"
+}
+
+// usage prints the subcommand's settings with their flag, variable, YAML
+// key and default, then its own flags.
+func usage(w io.Writer, name string, lo LoadOptions, shown []setting, fs *flag.FlagSet, extra []string) {
+	if lo.Summary != "" {
+		fmt.Fprintf(w, "%s\n\n", lo.Summary)
+	}
+	fmt.Fprintf(w, "Usage: eventsec %s [flags] %s\n", name, lo.Args)
+	if len(extra) > 0 {
+		fmt.Fprintln(w, "\nFlags:")
+		for _, n := range extra {
+			f := fs.Lookup(n)
+			def := ""
+			if f.DefValue != "" && f.DefValue != "false" {
+				def = " (default " + f.DefValue + ")"
+			}
+			fmt.Fprintf(w, "  --%s\n      %s%s\n", n, f.Usage, def)
+		}
+	}
+	fmt.Fprintln(w, "\nSettings come from, highest precedence first: flags, environment variables,")
+	fmt.Fprintln(w, "the YAML file given by --config or EVENTSEC_CONFIG (keys as in the first column),")
+	fmt.Fprintln(w, "then the defaults. Settings marked (secret) can also be read from a file named")
+	fmt.Fprintln(w, "by the variable with _FILE appended, e.g. EVENTSEC_ADMIN_PASSWORD_FILE.")
+	fmt.Fprintln(w)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "  yaml key / flag\tenvironment\tdefault\t")
+	fmt.Fprintf(tw, "  --config\tEVENTSEC_CONFIG\t-\t\n")
+	fmt.Fprintf(tw, "      YAML configuration file\t\t\t\n")
+	for _, s := range shown {
+		def := s.def
+		if def == "" {
+			def = "-"
+		}
+		sec := ""
+		if s.secret {
+			sec = " (secret)"
+		}
+		fmt.Fprintf(tw, "  %s / --%s\t%s\t%s\t\n", s.key, s.flagName(), s.envName(), def)
+		fmt.Fprintf(tw, "      %s%s\t\t\t\n", s.help, sec)
+	}
+	tw.Flush()
+}
