@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/netip"
@@ -70,7 +71,9 @@ func serve(ctx context.Context, env Env, args []string) error {
 		WriteTimeout:      120 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          nil,
+		// net/http's own complaints (TLS handshakes, bad requests) go to
+		// the structured log too.
+		ErrorLog: slog.NewLogLogger(log.With("component", "http").Handler(), slog.LevelWarn),
 	}
 	scheme := "http"
 	if cfg.TLSCert != "" {
@@ -101,7 +104,7 @@ func serve(ctx context.Context, env Env, args []string) error {
 			fmt.Fprintf(out, "  Password:    %s\n", boot.GeneratedPassword)
 			fmt.Fprintf(out, "  This password is shown only once: keep it, or change it under Profile after logging in.\n")
 		} else {
-			fmt.Fprintf(out, "  Password:    the one you gave in EVENTSEC_ADMIN_PASSWORD(_FILE)\n")
+			fmt.Fprintf(out, "  (password: the one set in EVENTSEC_ADMIN_PASSWORD or EVENTSEC_ADMIN_PASSWORD_FILE)\n")
 		}
 	} else {
 		fmt.Fprintf(out, "  Log in with your account. Lost the admin password? Run: eventsec user reset-password --email <e-mail>\n")

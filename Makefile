@@ -1,0 +1,62 @@
+# EventSec: `make run` builds the UI and the server and starts it;
+# `make test` runs every test. See README.md.
+
+GO      ?= go
+NPM     ?= npm
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -s -w -X main.version=$(VERSION)
+BIN     := bin/eventsec
+DATA_DIR ?= ./data
+
+# The web UI's sources; the binary embeds web/dist.
+UI_SRC := $(shell find web/src web/index.html web/vite.config.ts web/tsconfig.json web/public web/scripts -type f 2>/dev/null | grep -v '/public/swagger-ui/')
+
+.PHONY: run build ui deps test test-go test-ui e2e bench lint fmt clean
+
+run: build ## build everything and start the server on the embedded default
+	EVENTSEC_DATA_DIR=$${EVENTSEC_DATA_DIR:-$(DATA_DIR)} ./$(BIN) serve
+
+build: $(BIN) ## build the UI and the server into bin/
+
+$(BIN): web/dist/index.html $(shell find cmd internal web -name '*.go' -not -name '*_test.go') go.mod go.sum
+	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/eventsec
+
+# npm ci only when package-lock.json changed since the last install.
+web/node_modules/.installed: web/package.json web/package-lock.json
+	cd web && $(NPM) ci --no-audit --no-fund
+	touch $@
+
+web/dist/index.html: web/node_modules/.installed $(UI_SRC)
+	cd web && $(NPM) run build
+
+ui: web/dist/index.html ## build the web UI into web/dist
+
+deps: web/node_modules/.installed ## install Go modules and front-end packages
+	$(GO) mod download
+
+test: test-go test-ui ## run every test (PostgreSQL tests run when EVENTSEC_TEST_POSTGRES_URL is set)
+
+test-go: web/dist/index.html
+	@test -z "$$(gofmt -l cmd internal bench web/*.go)" || { echo "gofmt would change:"; gofmt -l cmd internal bench web/*.go; exit 1; }
+	$(GO) vet ./...
+	$(GO) test -count=1 ./...
+
+test-ui: web/node_modules/.installed
+	cd web && $(NPM) test
+
+e2e: build ## browser tests: real eventsec serve driven by Debian's Chromium
+	cd web && EVENTSEC_BIN=$(abspath $(BIN)) $(NPM) run e2e
+
+bench: build ## benchmarks: start-up, idle memory, API throughput and latency
+	$(GO) run ./bench/server -bin $(BIN)
+
+lint: web/node_modules/.installed ## formatting, vet and type checks
+	@test -z "$$(gofmt -l cmd internal bench web/*.go)" || { gofmt -l cmd internal bench web/*.go; exit 1; }
+	$(GO) vet -tags noui ./...
+	cd web && $(NPM) run typecheck
+
+fmt:
+	gofmt -w cmd internal bench web/*.go
+
+clean:
+	rm -rf bin web/dist

@@ -1,0 +1,141 @@
+package config
+
+import (
+	"errors"
+	"flag"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestDefaults(t *testing.T) {
+	c, _, err := Load("serve", nil, env(nil), io.Discard, LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.DataDir != "./data" || c.HTTPAddr != ":8080" || c.AccessTokenTTL != 15*time.Minute || c.MaxBodyBytes != 1<<20 ||
+		c.AdminPassword != "" || c.SecureCookies() || c.SQLitePath() != filepath.Join("data", "eventsec.db") {
+		t.Fatalf("defaults: %+v", c)
+	}
+}
+
+// TestPrecedence: flags beat the environment, which beats the file, which
+// beats the defaults.
+func TestPrecedence(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "eventsec.yaml")
+	if err := os.WriteFile(file, []byte("data_dir: /from/file\nhttp_addr: file:1\nlog_level: debug\naccess_token_ttl: 5m\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, _, err := Load("serve", []string{"--http-addr", "flag:3", "--config", file}, env(map[string]string{
+		"EVENTSEC_HTTP_ADDR": "env:2", "EVENTSEC_DATA_DIR": "/from/env",
+	}), io.Discard, LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.HTTPAddr != "flag:3" || c.DataDir != "/from/env" || c.LogLevel != "debug" || c.AccessTokenTTL != 5*time.Minute {
+		t.Fatalf("precedence: %+v", c)
+	}
+	// The file can also come from EVENTSEC_CONFIG.
+	c, _, err = Load("serve", nil, env(map[string]string{"EVENTSEC_CONFIG": file}), io.Discard, LoadOptions{})
+	if err != nil || c.DataDir != "/from/file" {
+		t.Fatalf("EVENTSEC_CONFIG: %+v %v", c, err)
+	}
+}
+
+func TestSecretFromFile(t *testing.T) {
+	pw := filepath.Join(t.TempDir(), "pw")
+	if err := os.WriteFile(pw, []byte("S3cret-Passw0rd!x\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, _, err := Load("serve", nil, env(map[string]string{"EVENTSEC_ADMIN_PASSWORD_FILE": pw}), io.Discard, LoadOptions{})
+	if err != nil || c.AdminPassword != "S3cret-Passw0rd!x" {
+		t.Fatalf("secret file: %q %v", c.AdminPassword, err)
+	}
+	_, _, err = Load("serve", nil, env(map[string]string{"EVENTSEC_ADMIN_PASSWORD_FILE": pw, "EVENTSEC_ADMIN_PASSWORD": "x"}), io.Discard, LoadOptions{})
+	if err == nil || !strings.Contains(err.Error(), "use one") {
+		t.Fatalf("both set: %v", err)
+	}
+	_, _, err = Load("serve", nil, env(map[string]string{"EVENTSEC_DATABASE_FILE": filepath.Join(t.TempDir(), "missing")}), io.Discard, LoadOptions{})
+	if err == nil || !strings.Contains(err.Error(), "EVENTSEC_DATABASE_FILE") {
+		t.Fatalf("missing file: %v", err)
+	}
+	// Non-secret settings have no _FILE variant.
+	c, _, err = Load("serve", nil, env(map[string]string{"EVENTSEC_HTTP_ADDR_FILE": pw}), io.Discard, LoadOptions{})
+	if err != nil || c.HTTPAddr != ":8080" {
+		t.Fatalf("non-secret _FILE must be ignored: %+v %v", c, err)
+	}
+}
+
+func TestBadInput(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	cases := []struct {
+		name string
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{"unknown flag", []string{"--nope"}, nil, "flag provided but not defined"},
+		{"bad duration", []string{"--access-token-ttl", "soon"}, nil, "--access-token-ttl: want a positive duration"},
+		{"bad env bool", nil, map[string]string{"EVENTSEC_TLS_CLIENT_CERT_REQUIRED": "maybe"}, "EVENTSEC_TLS_CLIENT_CERT_REQUIRED: want true or false"},
+		{"bad log level", []string{"--log-level", "loud"}, nil, "log_level must be"},
+		{"cert without key", []string{"--tls-cert", "c.pem"}, nil, "tls_cert and tls_key must be set together"},
+		{"client auth without CA", []string{"--tls-client-cert-required"}, nil, "needs tls_client_ca"},
+		{"bad database", []string{"--database", "mysql://x"}, nil, "postgres:// URL"},
+		{"stray argument", []string{"extra"}, nil, `unexpected argument "extra"`},
+		{"unknown yaml key", []string{"--config", write("a.yaml", "data_dir: x\nlisten: y\n")}, nil, `a.yaml:2:1: unknown setting "listen"`},
+		{"yaml list value", []string{"--config", write("b.yaml", "data_dir:\n  - a\n")}, nil, "b.yaml:2:3: data_dir must be a single value"},
+		{"yaml syntax", []string{"--config", write("c.yaml", "data_dir: [\n")}, nil, "cannot parse config file"},
+		{"yaml bad value", []string{"--config", write("d.yaml", "max_body_bytes: -1\n")}, nil, "d.yaml:1:17: max_body_bytes: want a positive number"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, _, err := Load("serve", tc.args, env(tc.env), io.Discard, LoadOptions{})
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("got %v, want an error containing %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestHelpListsEverySetting(t *testing.T) {
+	var out strings.Builder
+	_, _, err := Load("serve", []string{"--help"}, env(nil), &out, LoadOptions{})
+	if !errors.Is(err, flag.ErrHelp) {
+		t.Fatalf("--help: %v", err)
+	}
+	var c Config
+	for _, s := range c.settings() {
+		for _, want := range []string{s.key, "--" + s.flagName(), s.envName(), s.help} {
+			if !strings.Contains(out.String(), want) {
+				t.Errorf("--help lacks %q", want)
+			}
+		}
+	}
+}
+
+func TestOnlyAndExtra(t *testing.T) {
+	var email string
+	c, rest, err := Load("user create", []string{"--email", "a@b.c", "--data-dir", "/d"}, env(nil), io.Discard, LoadOptions{
+		Only:  []string{"data_dir", "database"},
+		Extra: func(fs *flag.FlagSet) { fs.StringVar(&email, "email", "", "e-mail") },
+	})
+	if err != nil || email != "a@b.c" || c.DataDir != "/d" || len(rest) != 0 {
+		t.Fatalf("extra flags: %q %+v %v", email, c, err)
+	}
+	if _, _, err := Load("user create", []string{"--http-addr", ":1"}, env(nil), io.Discard, LoadOptions{Only: []string{"data_dir"}}); err == nil {
+		t.Fatal("a setting outside Only must not be a flag")
+	}
+}
