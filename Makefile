@@ -11,7 +11,7 @@ DATA_DIR ?= ./data
 # The web UI's sources; the binary embeds web/dist.
 UI_SRC := $(shell find web/src web/index.html web/vite.config.ts web/tsconfig.json web/public web/scripts -type f 2>/dev/null | grep -v '/public/swagger-ui/')
 
-.PHONY: run build ui deps test test-go test-ui e2e bench lint fmt clean
+.PHONY: run build ui deps test test-go test-ui e2e bench bench-sqlite lint fmt clean
 
 run: build ## build everything and start the server on the embedded default
 	EVENTSEC_DATA_DIR=$${EVENTSEC_DATA_DIR:-$(DATA_DIR)} ./$(BIN) serve
@@ -49,6 +49,9 @@ e2e: build ## browser tests: real eventsec serve driven by Debian's Chromium
 
 bench: build ## benchmarks: start-up, idle memory, API throughput and latency
 	$(GO) run ./bench/server -bin $(BIN)
+
+bench-sqlite: ## the measurement behind the choice of SQLite driver
+	cd bench/sqlitedriver && $(GO) run .
 
 lint: web/node_modules/.installed ## formatting, vet and type checks
 	@test -z "$$(gofmt -l cmd internal bench web/*.go)" || { gofmt -l cmd internal bench web/*.go; exit 1; }

@@ -65,8 +65,11 @@ var rolePermissions = map[Role][]Permission{
 		PermAPIKeysRead, PermAPIKeysWrite,
 		PermAuditRead,
 	},
+	// A team lead sees the org's users (to staff groups and assign work)
+	// but cannot change them.
 	RoleTeamLead: {
 		PermAuthenticated, PermRolesRead,
+		PermUsersRead,
 		PermGroupsRead, PermGroupsWrite,
 	},
 	RoleSeniorAnalyst: {PermAuthenticated, PermRolesRead, PermGroupsRead},

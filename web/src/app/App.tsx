@@ -1,0 +1,85 @@
+import { QueryClient, QueryClientProvider, useQueryClient } from "@tanstack/react-query";
+import { useEffect } from "react";
+import { BrowserRouter, Navigate, Route, Routes, useLocation, useNavigate } from "react-router";
+import { ApiKeysPage } from "../admin/ApiKeysPage";
+import { AdminLayout } from "../admin/AdminLayout";
+import { AuditPage } from "../admin/AuditPage";
+import { GroupsPage } from "../admin/GroupsPage";
+import { OrgsPage } from "../admin/OrgsPage";
+import { UsersPage } from "../admin/UsersPage";
+import { api, isApiError } from "../api/client";
+import { AREAS } from "../areas/areas";
+import { NotBuiltPage } from "../areas/NotBuiltPage";
+import { LoginPage } from "../login/LoginPage";
+import { ProfilePage } from "../profile/ProfilePage";
+import { AppShell } from "../shell/AppShell";
+import { NotFoundPage } from "../shell/NotFoundPage";
+import { RequireSession } from "./session";
+
+export function createQueryClient(): QueryClient {
+  return new QueryClient({
+    defaultOptions: {
+      queries: {
+        // Permission and auth answers do not get better by asking again.
+        retry: (count, error) => !(isApiError(error) && error.status >= 400 && error.status < 500) && count < 2,
+        refetchOnWindowFocus: false,
+      },
+    },
+  });
+}
+
+/** The routes, without router or query providers (tests bring their own). */
+export function AppRoutes() {
+  useSessionLostRedirect();
+  return (
+    <Routes>
+      <Route path="/login" element={<LoginPage />} />
+      <Route
+        element={
+          <RequireSession>
+            <AppShell />
+          </RequireSession>
+        }
+      >
+        {AREAS.map((area) => (
+          <Route key={area.path} path={area.path} element={<NotBuiltPage area={area} />} />
+        ))}
+        <Route path="/profile" element={<ProfilePage />} />
+        <Route path="/admin" element={<AdminLayout />}>
+          <Route index element={<Navigate to="/admin/users" replace />} />
+          <Route path="users" element={<UsersPage />} />
+          <Route path="groups" element={<GroupsPage />} />
+          <Route path="api-keys" element={<ApiKeysPage />} />
+          <Route path="audit" element={<AuditPage />} />
+          <Route path="orgs" element={<OrgsPage />} />
+        </Route>
+        <Route path="*" element={<NotFoundPage />} />
+      </Route>
+    </Routes>
+  );
+}
+
+/** When refreshing the session fails, go to the login page and forget cached data. */
+function useSessionLostRedirect() {
+  const client = useQueryClient();
+  const navigate = useNavigate();
+  const location = useLocation();
+  const here = location.pathname + location.search;
+  useEffect(() => {
+    api.setSessionLostHandler(() => {
+      if (here.startsWith("/login")) return;
+      client.clear();
+      navigate(`/login?next=${encodeURIComponent(here)}`, { replace: true });
+    });
+  }, [client, navigate, here]);
+}
+
+export function App({ client }: { client: QueryClient }) {
+  return (
+    <QueryClientProvider client={client}>
+      <BrowserRouter>
+        <AppRoutes />
+      </BrowserRouter>
+    </QueryClientProvider>
+  );
+}

@@ -1,0 +1,106 @@
+// Every area of the product, in navigation order. An area without a `built`
+// screen says so plainly: no sample data, no placeholder numbers.
+
+export interface Area {
+  path: string;
+  title: string;
+  section: string;
+  /** One plain sentence shown while the area is not built yet. */
+  notBuilt?: string;
+}
+
+export const AREAS: readonly Area[] = [
+  {
+    path: "/",
+    title: "Dashboard",
+    section: "Operations",
+    notBuilt: "Dashboard is not built yet: it arrives once events, alerts and incidents flow in.",
+  },
+  {
+    path: "/events",
+    title: "Events",
+    section: "Operations",
+    notBuilt: "Events is not built yet: it arrives with the event pipeline.",
+  },
+  {
+    path: "/hunting",
+    title: "Hunting",
+    section: "Operations",
+    notBuilt: "Hunting is not built yet: it arrives with the KQL query engine.",
+  },
+  {
+    path: "/alerts",
+    title: "Alerts",
+    section: "Operations",
+    notBuilt: "Alerts is not built yet: it arrives with the detection engine.",
+  },
+  {
+    path: "/incidents",
+    title: "Incidents",
+    section: "Operations",
+    notBuilt: "Incidents is not built yet: it arrives with alert correlation and case management.",
+  },
+  {
+    path: "/rules",
+    title: "Rules",
+    section: "Operations",
+    notBuilt: "Rules is not built yet: it arrives with Sigma rule support.",
+  },
+  {
+    path: "/endpoints",
+    title: "Endpoints",
+    section: "Assets",
+    notBuilt: "Endpoints is not built yet: it arrives with the endpoint agent.",
+  },
+  {
+    path: "/vulnerabilities",
+    title: "Vulnerabilities",
+    section: "Assets",
+    notBuilt: "Vulnerabilities is not built yet: it arrives with software inventory and OSV matching.",
+  },
+  {
+    path: "/threat-intel",
+    title: "Threat Intel",
+    section: "Intelligence",
+    notBuilt: "Threat Intel is not built yet: it arrives with STIX and MISP feeds.",
+  },
+  {
+    path: "/sandbox",
+    title: "Sandbox",
+    section: "Intelligence",
+    notBuilt: "Sandbox is not built yet: it arrives with local static analysis and YARA scanning.",
+  },
+  {
+    path: "/compliance",
+    title: "Compliance",
+    section: "Intelligence",
+    notBuilt: "Compliance is not built yet: it arrives with endpoint configuration checks.",
+  },
+  {
+    path: "/threat-map",
+    title: "Threat Map",
+    section: "Intelligence",
+    notBuilt: "Threat Map is not built yet: it arrives with GeoIP enrichment of live events.",
+  },
+  {
+    path: "/war-room",
+    title: "War Room",
+    section: "Team",
+    notBuilt: "War Room is not built yet: it arrives with incident notes and collaboration.",
+  },
+  {
+    path: "/workplans",
+    title: "Workplans",
+    section: "Team",
+    notBuilt: "Workplans is not built yet: it arrives with task assignment for incidents.",
+  },
+  {
+    path: "/handovers",
+    title: "Handovers",
+    section: "Team",
+    notBuilt: "Handovers is not built yet: it arrives with shift handover reports.",
+  },
+];
+
+/** Administration closes the navigation; shown only with users:read. */
+export const ADMIN_AREA: Area = { path: "/admin", title: "Administration", section: "Settings" };

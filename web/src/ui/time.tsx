@@ -1,0 +1,28 @@
+// Times come from the API as RFC 3339 UTC strings; people read them in their
+// own time zone, with the exact UTC value on hover.
+
+const formatter = new Intl.DateTimeFormat(undefined, {
+  year: "numeric",
+  month: "short",
+  day: "2-digit",
+  hour: "2-digit",
+  minute: "2-digit",
+  second: "2-digit",
+  hour12: false,
+});
+
+export function formatTime(value: string): string {
+  const d = new Date(value);
+  if (Number.isNaN(d.getTime())) return value;
+  return formatter.format(d);
+}
+
+/** A <time> element, or `empty` when the value is null. */
+export function Time({ value, empty = "—" }: { value: string | null | undefined; empty?: string }) {
+  if (!value) return <span className="muted">{empty}</span>;
+  return (
+    <time dateTime={value} title={value}>
+      {formatTime(value)}
+    </time>
+  );
+}

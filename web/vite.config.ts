@@ -1,0 +1,36 @@
+import { defineConfig } from "vitest/config";
+
+// The Go server listens on 8080 by default; `npm run dev` proxies every
+// server-owned path there so the UI can be developed against a real server.
+const server = "http://127.0.0.1:8080";
+
+export default defineConfig({
+  build: {
+    outDir: "dist",
+    assetsDir: "assets",
+    emptyOutDir: true,
+    sourcemap: false,
+    rolldownOptions: {
+      onwarn(warning, warn) {
+        // TanStack Query marks its modules "use client" for React Server
+        // Components; meaningless in a client-only bundle.
+        if (warning.code === "MODULE_LEVEL_DIRECTIVE") return;
+        warn(warning);
+      },
+    },
+  },
+  server: {
+    proxy: {
+      "/api": server,
+      "/healthz": server,
+      "/readyz": server,
+      "/metrics": server,
+    },
+  },
+  test: {
+    environment: "jsdom",
+    include: ["src/**/*.test.{ts,tsx}"],
+    setupFiles: ["src/test/setup.ts"],
+    restoreMocks: true,
+  },
+});
