@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/eventsec/eventsec/internal/auth"
 	"github.com/eventsec/eventsec/internal/store"
@@ -74,7 +75,7 @@ func toHTTPError(err error) *HTTPError {
 	case errors.Is(err, auth.ErrLastAdmin):
 		return &HTTPError{Status: http.StatusConflict, Code: "last_admin", Msg: "the organisation must keep at least one enabled admin: promote another user first"}
 	case errors.Is(err, auth.ErrSelfChange):
-		return &HTTPError{Status: http.StatusConflict, Code: "self_change", Msg: err.Error()[len(auth.ErrSelfChange.Error())+2:]}
+		return &HTTPError{Status: http.StatusConflict, Code: "self_change", Msg: selfChangeMsg(err)}
 	case errors.Is(err, auth.ErrForbidden):
 		return &HTTPError{Status: http.StatusForbidden, Code: "forbidden", Msg: "your role does not allow this"}
 	case errors.Is(err, store.ErrNotFound):
@@ -94,4 +95,13 @@ type errorDetail struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
 	Field   string `json:"field,omitempty"`
+}
+
+// selfChangeMsg is the reason wrapped around ErrSelfChange, or the bare
+// sentence when there is none.
+func selfChangeMsg(err error) string {
+	if m, ok := strings.CutPrefix(err.Error(), auth.ErrSelfChange.Error()+": "); ok {
+		return m
+	}
+	return auth.ErrSelfChange.Error()
 }

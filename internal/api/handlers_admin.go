@@ -104,12 +104,18 @@ func (s *Server) getUser(w http.ResponseWriter, r *http.Request, c *call) error 
 	return nil
 }
 
+// userPatch lists the profile fields itself: an embedded struct would put
+// its Go name into decoding errors' field paths ("profilePatch.name").
 type userPatch struct {
-	profilePatch
-	Email    *string `json:"email"`
-	Role     *string `json:"role"`
-	Disabled *bool   `json:"disabled"`
-	Password *string `json:"password"`
+	Name        *string `json:"name"`
+	Team        *string `json:"team"`
+	Manager     *string `json:"manager"`
+	Computer    *string `json:"computer"`
+	MobilePhone *string `json:"mobile_phone"`
+	Email       *string `json:"email"`
+	Role        *string `json:"role"`
+	Disabled    *bool   `json:"disabled"`
+	Password    *string `json:"password"`
 }
 
 func (s *Server) updateUser(w http.ResponseWriter, r *http.Request, c *call) error {
@@ -118,7 +124,7 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request, c *call) err
 		return err
 	}
 	u, err := s.o.Auth.UpdateUser(r.Context(), c.actor(), r.PathValue("id"), auth.UserPatch{
-		Profile: in.profile(), Email: in.Email, Role: in.Role, Disabled: in.Disabled, Password: in.Password,
+		Profile: auth.Profile{Name: in.Name, Team: in.Team, Manager: in.Manager, Computer: in.Computer, MobilePhone: in.MobilePhone}, Email: in.Email, Role: in.Role, Disabled: in.Disabled, Password: in.Password,
 	})
 	if err != nil {
 		return err

@@ -78,9 +78,17 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request, c *call) error {
 	// whatever happens, and the session is revoked when the caller is known.
 	authErr := s.authenticate(r, c)
 	s.clearCookies(w)
-	if authErr == nil && (!fromCookie || csrfOK(r)) {
-		if err := s.o.Auth.Logout(r.Context(), c.actor(), in.RefreshToken); err != nil {
-			return err
+	if !fromCookie || csrfOK(r) {
+		if authErr == nil {
+			if err := s.o.Auth.Logout(r.Context(), c.actor(), in.RefreshToken); err != nil {
+				return err
+			}
+		} else if in.RefreshToken != "" {
+			// The access token has expired (the UI's cookie lives 15
+			// minutes): the refresh token itself proves the session.
+			if err := s.o.Auth.LogoutByRefreshToken(r.Context(), in.RefreshToken, c.meta); err != nil {
+				return err
+			}
 		}
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -199,12 +207,15 @@ type roleView struct {
 	Name        string            `json:"name"`
 	Description string            `json:"description"`
 	Permissions []auth.Permission `json:"permissions"`
+	// APIKeyOnly roles can be given to API keys, not to users.
+	APIKeyOnly bool `json:"api_key_only"`
 }
 
 func (s *Server) listRoles(w http.ResponseWriter, r *http.Request, c *call) error {
 	out := list[roleView]{}
-	for _, role := range auth.Roles {
-		out.Items = append(out.Items, roleView{Name: string(role), Description: auth.RoleDescriptions[role], Permissions: auth.RolePermissions(role)})
+	for _, role := range auth.APIKeyRoles {
+		out.Items = append(out.Items, roleView{Name: string(role), Description: auth.RoleDescriptions[role],
+			Permissions: auth.RolePermissions(role), APIKeyOnly: !role.Valid()})
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil

@@ -30,6 +30,7 @@ var (
 	tTimeNull = schema{"type": []string{"string", "null"}, "format": "date-time"}
 	tEmail    = schema{"type": "string", "format": "email", "maxLength": 254}
 	tRole     = schema{"type": "string", "enum": []string{"admin", "team_lead", "senior_analyst", "analyst", "viewer"}}
+	tKeyRole  = schema{"type": "string", "enum": []string{"admin", "team_lead", "senior_analyst", "analyst", "viewer", "ingest"}}
 )
 
 func arr(items schema) schema { return schema{"type": "array", "items": items} }
@@ -55,7 +56,7 @@ func schemas() map[string]schema {
 	for k, v := range profile {
 		userCreate[k] = v
 	}
-	keyProps := map[string]any{"id": tStr, "name": tStr, "role": tRole, "prefix": tStr, "created_by": tStr, "created_at": tTime,
+	keyProps := map[string]any{"id": tStr, "name": tStr, "role": tKeyRole, "prefix": tStr, "created_by": tStr, "created_at": tTime,
 		"last_used_at": tTimeNull, "expires_at": tTimeNull, "revoked_at": tTimeNull}
 	keyCreated := map[string]any{"key": schema{"type": "string", "description": "the secret; shown only in this response"}}
 	for k, v := range keyProps {
@@ -78,14 +79,14 @@ func schemas() map[string]schema {
 		"UserPatch":      obj(nil, userPatch),
 		"UserList":       obj([]string{"items", "total"}, map[string]any{"items": arr(ref("User")), "total": tInt}),
 		"RoleList": obj([]string{"items"}, map[string]any{"items": arr(obj(nil, map[string]any{
-			"name": tRole, "description": tStr, "permissions": arr(tStr)}))}),
+			"name": tKeyRole, "description": tStr, "permissions": arr(tStr), "api_key_only": tBool}))}),
 		"Group": obj(nil, map[string]any{"id": tStr, "org_id": tStr, "name": tStr, "description": tStr, "created_at": tTime, "updated_at": tTime,
 			"members": arr(obj(nil, map[string]any{"id": tStr, "email": tEmail, "name": tStr, "role": tRole}))}),
 		"GroupCreate":   obj([]string{"name"}, map[string]any{"name": strMax(100), "description": strMax(1000), "member_ids": arr(tStr)}),
 		"GroupPatch":    obj(nil, map[string]any{"name": strMax(100), "description": strMax(1000)}),
 		"GroupList":     obj([]string{"items"}, map[string]any{"items": arr(ref("Group"))}),
 		"APIKey":        obj(nil, keyProps),
-		"APIKeyCreate":  obj([]string{"name", "role"}, map[string]any{"name": strMax(100), "role": tRole, "expires_in_days": schema{"type": "integer", "minimum": 0, "maximum": 3650, "description": "0 for a key that never expires"}}),
+		"APIKeyCreate":  obj([]string{"name", "role"}, map[string]any{"name": strMax(100), "role": tKeyRole, "expires_in_days": schema{"type": "integer", "minimum": 0, "maximum": 3650, "description": "0 for a key that never expires"}}),
 		"APIKeyCreated": obj(nil, keyCreated),
 		"APIKeyList":    obj([]string{"items"}, map[string]any{"items": arr(ref("APIKey"))}),
 		"AuditEntry": obj(nil, map[string]any{"seq": tInt, "time": tTime, "actor_id": tStr, "actor_email": tStr, "action": tStr,

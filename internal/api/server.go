@@ -6,10 +6,13 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -111,11 +114,41 @@ func New(o Options) *Server {
 	mux.Handle("GET /api/docs/init.js", s.plain("/api/docs/init.js", s.docsScript))
 	// Any other /api/ path is a JSON 404, never the web app.
 	mux.Handle("/api/", s.plain("/api/*", func(w http.ResponseWriter, r *http.Request) {
+		if allow := s.allowedMethods(r.URL.Path); len(allow) > 0 {
+			w.Header().Set("Allow", strings.Join(allow, ", "))
+			s.writeError(w, r, &HTTPError{Status: http.StatusMethodNotAllowed, Code: "method_not_allowed",
+				Msg: fmt.Sprintf("%s is not allowed on %s; use %s", r.Method, r.URL.Path, strings.Join(allow, " or "))})
+			return
+		}
 		s.writeError(w, r, &HTTPError{Status: http.StatusNotFound, Code: "not_found", Msg: "no such API endpoint: " + r.Method + " " + r.URL.Path})
 	}))
 	mux.Handle("/", s.plain("/", s.serveUI))
 	s.handler = s.withRequestID(s.securityHeaders(mux))
 	return s
+}
+
+// allowedMethods lists the methods the route table has for a path, so
+// that a wrong method gets 405 with Allow instead of 404.
+func (s *Server) allowedMethods(path string) []string {
+	segs := strings.Split(strings.Trim(path, "/"), "/")
+	var out []string
+	for _, rt := range s.routes {
+		pat := strings.Split(strings.Trim(rt.Path, "/"), "/")
+		if len(pat) != len(segs) {
+			continue
+		}
+		match := true
+		for i, p := range pat {
+			if !(strings.HasPrefix(p, "{") && segs[i] != "") && p != segs[i] {
+				match = false
+				break
+			}
+		}
+		if match && !slices.Contains(out, rt.Method) {
+			out = append(out, rt.Method)
+		}
+	}
+	return out
 }
 
 // Handler returns the server's root handler.

@@ -20,9 +20,9 @@ func (s *Service) CreateAPIKey(ctx context.Context, a Actor, name, role string, 
 	if err != nil {
 		return store.APIKey{}, "", err
 	}
-	r, err := validateRole("role", role)
-	if err != nil {
-		return store.APIKey{}, "", err
+	r := Role(role)
+	if !r.ValidForAPIKey() {
+		return store.APIKey{}, "", invalid("role", "role must be one of admin, team_lead, senior_analyst, analyst, viewer, ingest (got %q)", role)
 	}
 	if !a.Role.AtLeast(r) {
 		return store.APIKey{}, "", invalid("role", "an API key cannot have more power than its creator (your role is %s)", a.Role)

@@ -53,7 +53,7 @@ func CheckPassword(hash, pw string) bool {
 	}
 	var mem, t uint32
 	var p uint8
-	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &mem, &t, &p); err != nil || mem > 1<<20 || t > 16 || p == 0 {
+	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &mem, &t, &p); err != nil || mem > 1<<20 || t == 0 || t > 16 || p == 0 {
 		return false
 	}
 	b64 := base64.RawStdEncoding

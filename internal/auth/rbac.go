@@ -14,8 +14,15 @@ const (
 	RoleViewer        Role = "viewer"
 )
 
-// Roles lists every role, most powerful first.
+// RoleIngest is for API keys only: it may send events and nothing else,
+// so a key copied into a log shipper's configuration cannot read data.
+const RoleIngest Role = "ingest"
+
+// Roles lists every role a user may have, most powerful first.
 var Roles = []Role{RoleAdmin, RoleTeamLead, RoleSeniorAnalyst, RoleAnalyst, RoleViewer}
+
+// APIKeyRoles lists the roles an API key may have.
+var APIKeyRoles = append(slices.Clone(Roles), RoleIngest)
 
 // RoleDescriptions says in one line what each role is for.
 var RoleDescriptions = map[Role]string{
@@ -24,16 +31,23 @@ var RoleDescriptions = map[Role]string{
 	RoleSeniorAnalyst: "Advanced analyst: everything an analyst can do, plus sensitive response actions.",
 	RoleAnalyst:       "Triage and investigation: reads data and works alerts and incidents.",
 	RoleViewer:        "Read-only access to dashboards and data.",
+	RoleIngest:        "API keys only: may send events (HTTP, Splunk HEC, Elasticsearch bulk) and nothing else.",
 }
 
-// Valid reports whether r is a known role.
+// Valid reports whether r is a role a user may have.
 func (r Role) Valid() bool { return slices.Contains(Roles, r) }
 
-// rank orders roles: a lower rank is more powerful.
-func (r Role) rank() int { return slices.Index(Roles, r) }
+// ValidForAPIKey reports whether r is a role an API key may have.
+func (r Role) ValidForAPIKey() bool { return slices.Contains(APIKeyRoles, r) }
+
+// rank orders roles: a lower rank is more powerful. The ingest role ranks
+// below viewer: it grants less than any user role.
+func (r Role) rank() int { return slices.Index(APIKeyRoles, r) }
 
 // AtLeast reports whether r is as powerful as other or more.
-func (r Role) AtLeast(other Role) bool { return r.Valid() && other.Valid() && r.rank() <= other.rank() }
+func (r Role) AtLeast(other Role) bool {
+	return r.ValidForAPIKey() && other.ValidForAPIKey() && r.rank() <= other.rank()
+}
 
 // Permission names one thing a caller may do.
 type Permission string
@@ -50,6 +64,11 @@ const (
 	PermAPIKeysWrite  Permission = "apikeys:write"
 	PermAuditRead     Permission = "audit:read"
 	PermRolesRead     Permission = "roles:read"
+	PermEventsRead    Permission = "events:read"
+	// PermEventsWrite: send events (the HTTP event API, HEC, bulk).
+	PermEventsWrite   Permission = "events:write"
+	PermSettingsRead  Permission = "settings:read"
+	PermSettingsWrite Permission = "settings:write"
 	// PermPlatform: the platform super-admin (creates orgs). Not granted by
 	// any role; only by User.PlatformAdmin.
 	PermPlatform Permission = "platform:admin"
@@ -64,6 +83,8 @@ var rolePermissions = map[Role][]Permission{
 		PermGroupsRead, PermGroupsWrite,
 		PermAPIKeysRead, PermAPIKeysWrite,
 		PermAuditRead,
+		PermEventsRead, PermEventsWrite,
+		PermSettingsRead, PermSettingsWrite,
 	},
 	// A team lead sees the org's users (to staff groups and assign work)
 	// but cannot change them.
@@ -71,10 +92,12 @@ var rolePermissions = map[Role][]Permission{
 		PermAuthenticated, PermRolesRead,
 		PermUsersRead,
 		PermGroupsRead, PermGroupsWrite,
+		PermEventsRead,
 	},
-	RoleSeniorAnalyst: {PermAuthenticated, PermRolesRead, PermGroupsRead},
-	RoleAnalyst:       {PermAuthenticated, PermRolesRead, PermGroupsRead},
-	RoleViewer:        {PermAuthenticated, PermRolesRead, PermGroupsRead},
+	RoleSeniorAnalyst: {PermAuthenticated, PermRolesRead, PermGroupsRead, PermEventsRead},
+	RoleAnalyst:       {PermAuthenticated, PermRolesRead, PermGroupsRead, PermEventsRead},
+	RoleViewer:        {PermAuthenticated, PermRolesRead, PermGroupsRead, PermEventsRead},
+	RoleIngest:        {PermEventsWrite},
 }
 
 // RolePermissions returns the permissions of a role (a copy).

@@ -205,6 +205,16 @@ func (s *Service) Login(ctx context.Context, email, password string, meta Client
 	}
 	var sess Session
 	err = s.st.Tx(ctx, func(r store.Repos) error {
+		// Re-read inside the transaction: an admin may have disabled the
+		// user or reset the password while argon2 ran.
+		cur, err := r.Users().Get(ctx, u.OrgID, u.ID)
+		if err != nil {
+			return err
+		}
+		if cur.Disabled || cur.PasswordHash != u.PasswordHash {
+			return ErrInvalidCredentials
+		}
+		u = cur
 		u.FailedLogins, u.LockedUntil, u.LastLoginAt = 0, nil, &now
 		if err := r.Users().Update(ctx, u); err != nil {
 			return err
@@ -396,4 +406,36 @@ func (s *Service) authenticateAPIKey(ctx context.Context, cred string) (Principa
 		}
 	}
 	return Principal{OrgID: k.OrgID, UserID: "apikey:" + k.ID, Email: "apikey:" + k.Name, Name: k.Name, Role: Role(k.Role), APIKeyID: k.ID}, nil
+}
+
+// LogoutByRefreshToken ends the session of a refresh token for a caller
+// whose access token has expired: holding the token is the proof.
+func (s *Service) LogoutByRefreshToken(ctx context.Context, refreshToken string, meta ClientMeta) error {
+	if refreshToken == "" || len(refreshToken) > 200 {
+		return nil
+	}
+	now := s.now()
+	return s.st.Tx(ctx, func(r store.Repos) error {
+		rt, err := r.Sessions().GetByHash(ctx, hashSecret(refreshToken))
+		if errors.Is(err, store.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if rt.RevokedAt != nil {
+			return nil
+		}
+		if err := r.Sessions().RevokeFamily(ctx, rt.FamilyID, now); err != nil {
+			return err
+		}
+		u, err := r.Users().Get(ctx, rt.OrgID, rt.UserID)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		return s.audit(ctx, r, Actor{Principal: principalOf(u), ClientMeta: meta}, "auth.logout", "user", u.ID, "signed out")
+	})
 }

@@ -232,6 +232,9 @@ func (s *Service) UpdateUser(ctx context.Context, a Actor, id string, p UserPatc
 		if err != nil {
 			return err
 		}
+		if u.PlatformAdmin && !a.PlatformAdmin {
+			return fmt.Errorf("%w: only a platform admin may change a platform admin", ErrForbidden)
+		}
 		wasActiveAdmin := u.Role == string(RoleAdmin) && !u.Disabled
 		var changes []string
 		if err := applyProfile(&u, p.Profile, &changes); err != nil {
@@ -327,6 +330,9 @@ func (s *Service) DeleteUser(ctx context.Context, a Actor, id string) error {
 		if err != nil {
 			return err
 		}
+		if u.PlatformAdmin && !a.PlatformAdmin {
+			return fmt.Errorf("%w: only a platform admin may delete a platform admin", ErrForbidden)
+		}
 		if u.Role == string(RoleAdmin) && !u.Disabled {
 			if err := s.keepAnAdmin(ctx, r, a.OrgID); err != nil {
 				return err
@@ -392,6 +398,16 @@ func (s *Service) ChangePassword(ctx context.Context, a Actor, current, next str
 	}
 	var sess Session
 	err = s.st.Tx(ctx, func(r store.Repos) error {
+		// Re-read inside the transaction: an admin may have disabled the
+		// user, changed their role or reset the password meanwhile.
+		cur, err := r.Users().Get(ctx, a.OrgID, a.UserID)
+		if err != nil {
+			return err
+		}
+		if cur.Disabled || cur.PasswordHash != u.PasswordHash {
+			return ErrInvalidToken
+		}
+		u = cur
 		now := s.now()
 		u.PasswordHash, u.PasswordChangedAt, u.UpdatedAt = hash, now, now
 		if err := r.Users().Update(ctx, u); err != nil {

@@ -1,0 +1,154 @@
+// Package event defines EventSec's canonical event: one normalized security
+// event with ECS field names, its original text, and the identity that makes
+// ingestion idempotent.
+package event
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Event is one normalized event.
+type Event struct {
+	// ID is stable: supplied by the client or derived from the content, so
+	// that a retried delivery is stored once.
+	ID    string
+	OrgID string
+	// Seq is the store's commit sequence, assigned when the event becomes
+	// durable (0 before). Consumers resume from the last Seq they processed.
+	Seq int64
+	// Timestamp is when the event happened (ECS @timestamp).
+	Timestamp time.Time
+	// Ingested is when EventSec received it (ECS event.ingested).
+	Ingested time.Time
+	// Input names how it arrived: "http", "syslog", "hec", "esbulk",
+	// "import", "agent", "threatmap".
+	Input string
+	// Raw is the original text as received (for JSON input, the object's
+	// JSON text).
+	Raw string
+	// Fields holds the normalized ECS fields under flattened dotted keys
+	// ("event.category", "source.ip"). Values are string, int64, float64,
+	// bool or []string; never nested maps.
+	Fields Fields
+}
+
+// Fields are flattened ECS fields.
+type Fields map[string]any
+
+// Str returns the field as a string ("" when absent; lists are joined
+// with ", ").
+func (f Fields) Str(key string) string {
+	switch v := f[key].(type) {
+	case nil:
+		return ""
+	case string:
+		return v
+	case []string:
+		return strings.Join(v, ", ")
+	case int64:
+		return strconv.FormatInt(v, 10)
+	case float64:
+		return strconv.FormatFloat(v, 'f', -1, 64)
+	case bool:
+		return strconv.FormatBool(v)
+	default:
+		b, _ := json.Marshal(v)
+		return string(b)
+	}
+}
+
+// Int returns the field as an integer.
+func (f Fields) Int(key string) (int64, bool) {
+	switch v := f[key].(type) {
+	case int64:
+		return v, true
+	case float64:
+		return int64(v), true
+	case string:
+		n, err := strconv.ParseInt(v, 10, 64)
+		return n, err == nil
+	}
+	return 0, false
+}
+
+// Set stores v under key; empty strings and nil are not stored.
+func (f Fields) Set(key string, v any) {
+	switch x := v.(type) {
+	case nil:
+		return
+	case string:
+		if x == "" {
+			return
+		}
+	case int:
+		v = int64(x)
+	case []string:
+		if len(x) == 0 {
+			return
+		}
+	}
+	f[key] = v
+}
+
+// Nested returns the fields as a nested ECS document, for display and
+// export: {"event": {"category": ...}, "source": {"ip": ...}}. A key that
+// is both a value and a prefix keeps the value under its full dotted name.
+func (f Fields) Nested() map[string]any {
+	keys := make([]string, 0, len(f))
+	for k := range f {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	out := map[string]any{}
+	for _, k := range keys {
+		parts := strings.Split(k, ".")
+		m := out
+		ok := true
+		for _, p := range parts[:len(parts)-1] {
+			next, exists := m[p]
+			if !exists {
+				child := map[string]any{}
+				m[p] = child
+				m = child
+				continue
+			}
+			child, isMap := next.(map[string]any)
+			if !isMap {
+				ok = false
+				break
+			}
+			m = child
+		}
+		if !ok {
+			out[k] = f[k]
+			continue
+		}
+		last := parts[len(parts)-1]
+		if _, clash := m[last].(map[string]any); clash {
+			out[k] = f[k]
+			continue
+		}
+		m[last] = f[k]
+	}
+	return out
+}
+
+// DeriveID returns a stable ID for an event without a client-supplied one:
+// the same org, input and original text always give the same ID, so a
+// retried delivery is recognised. A client ID is namespaced the same way so
+// that two orgs' IDs never collide.
+func DeriveID(orgID, input, raw string) string {
+	h := sha256.New()
+	h.Write([]byte(orgID))
+	h.Write([]byte{0})
+	h.Write([]byte(input))
+	h.Write([]byte{0})
+	h.Write([]byte(raw))
+	return hex.EncodeToString(h.Sum(nil)[:16])
+}

@@ -1,0 +1,178 @@
+// Package live fans committed events and other notifications out to
+// WebSocket subscribers (the live feed, the dashboard, the threat map).
+// Every message is scoped to one org. A slow subscriber loses messages —
+// and is told how many — but never slows ingest.
+package live
+
+import (
+	"encoding/json"
+	"sync"
+	"sync/atomic"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// The channels of the seed's WebSocket contract.
+const (
+	ChannelEvents    = "security:events"
+	ChannelAlerts    = "alerts"
+	ChannelIncidents = "incidents"
+	ChannelThreats   = "threats"
+	ChannelMetrics   = "metrics"
+	ChannelThreatMap = "threatmap"
+)
+
+// Channels lists the channels a client may subscribe to.
+var Channels = []string{ChannelEvents, ChannelAlerts, ChannelIncidents, ChannelThreats, ChannelMetrics, ChannelThreatMap}
+
+// Message is one JSON message to a subscriber.
+type Message struct {
+	Channel string `json:"channel"`
+	Type    string `json:"type"`
+	Data    any    `json:"data"`
+}
+
+// bufferSize is how many messages may wait for one subscriber before
+// further ones are dropped.
+const bufferSize = 1024
+
+// Hub tracks subscribers and delivers messages to them.
+type Hub struct {
+	mu   sync.RWMutex                 // guards subs
+	subs map[string]map[*Sub]struct{} // by org
+
+	delivered prometheus.Counter
+	dropped   prometheus.Counter
+	gauge     prometheus.Gauge
+}
+
+// NewHub returns an empty hub; reg may be nil.
+func NewHub(reg prometheus.Registerer) *Hub {
+	h := &Hub{
+		subs: map[string]map[*Sub]struct{}{},
+		delivered: prometheus.NewCounter(prometheus.CounterOpts{Name: "eventsec_live_messages_delivered_total",
+			Help: "Live messages queued for WebSocket subscribers."}),
+		dropped: prometheus.NewCounter(prometheus.CounterOpts{Name: "eventsec_live_messages_dropped_total",
+			Help: "Live messages dropped because a subscriber was too slow."}),
+		gauge: prometheus.NewGauge(prometheus.GaugeOpts{Name: "eventsec_live_subscribers",
+			Help: "Connected WebSocket subscribers."}),
+	}
+	if reg != nil {
+		reg.MustRegister(h.delivered, h.dropped, h.gauge)
+	}
+	return h
+}
+
+// Sub is one subscriber. Read messages from C; call Close when done.
+type Sub struct {
+	hub   *Hub
+	org   string
+	C     chan []byte
+	drops atomic.Int64
+
+	mu       sync.RWMutex // guards channels and filter
+	channels map[string]bool
+	filter   func(any) bool
+}
+
+// Subscribe registers a subscriber for an org, listening to no channel yet.
+func (h *Hub) Subscribe(orgID string) *Sub {
+	s := &Sub{hub: h, org: orgID, C: make(chan []byte, bufferSize), channels: map[string]bool{}}
+	h.mu.Lock()
+	if h.subs[orgID] == nil {
+		h.subs[orgID] = map[*Sub]struct{}{}
+	}
+	h.subs[orgID][s] = struct{}{}
+	h.mu.Unlock()
+	h.gauge.Inc()
+	return s
+}
+
+// Close unregisters the subscriber.
+func (s *Sub) Close() {
+	h := s.hub
+	h.mu.Lock()
+	if m := h.subs[s.org]; m != nil {
+		if _, ok := m[s]; ok {
+			delete(m, s)
+			h.gauge.Dec()
+		}
+		if len(m) == 0 {
+			delete(h.subs, s.org)
+		}
+	}
+	h.mu.Unlock()
+}
+
+// Set replaces the subscriber's channels and its filter for event-like
+// data (nil passes everything).
+func (s *Sub) Set(channels []string, filter func(any) bool) {
+	m := make(map[string]bool, len(channels))
+	for _, c := range channels {
+		m[c] = true
+	}
+	s.mu.Lock()
+	s.channels, s.filter = m, filter
+	s.mu.Unlock()
+}
+
+// TakeDrops returns how many messages were dropped since the last call.
+func (s *Sub) TakeDrops() int64 { return s.drops.Swap(0) }
+
+func (s *Sub) wants(channel string, item any) bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if !s.channels[channel] {
+		return false
+	}
+	return s.filter == nil || item == nil || s.filter(item)
+}
+
+func (s *Sub) offer(b []byte) {
+	select {
+	case s.C <- b:
+		s.hub.delivered.Inc()
+	default:
+		s.drops.Add(1)
+		s.hub.dropped.Inc()
+	}
+}
+
+// Publish sends one message per item to the org's subscribers of the
+// channel whose filter accepts the item. Each message is encoded once, and
+// only when someone wants it.
+func (h *Hub) Publish(orgID, channel, typ string, items ...any) {
+	h.mu.RLock()
+	subs := make([]*Sub, 0, len(h.subs[orgID]))
+	for s := range h.subs[orgID] {
+		subs = append(subs, s)
+	}
+	h.mu.RUnlock()
+	if len(subs) == 0 {
+		return
+	}
+	for _, item := range items {
+		var enc []byte
+		for _, s := range subs {
+			if !s.wants(channel, item) {
+				continue
+			}
+			if enc == nil {
+				b, err := json.Marshal(Message{Channel: channel, Type: typ, Data: item})
+				if err != nil {
+					return // the data cannot be encoded; nothing sensible to send
+				}
+				enc = b
+			}
+			s.offer(enc)
+		}
+	}
+}
+
+// HasSubscribers reports whether anyone in the org listens; publishers use
+// it to skip building messages nobody reads.
+func (h *Hub) HasSubscribers(orgID string) bool {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	return len(h.subs[orgID]) > 0
+}
