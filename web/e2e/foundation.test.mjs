@@ -84,7 +84,9 @@ describe("foundation: log in, administer, and be refused", { timeout: 180_000 },
     const dialog = page.getByRole("dialog", { name: "New work group" });
     await dialog.getByLabel("Name").fill("Tier 1 analysts");
     await dialog.getByLabel("Description").fill("First-line triage of new alerts");
-    await dialog.getByRole("checkbox", { name: `${ANA.name} (${ANA.email})` }).check();
+    await dialog.getByLabel("Find users to add").fill("ana@");
+    await dialog.getByRole("button", { name: `Add ${ANA.name}` }).click();
+    await dialog.getByRole("list", { name: "Chosen members" }).getByText(ANA.email).waitFor();
     await dialog.getByRole("button", { name: "Create work group" }).click();
     await dialog.waitFor({ state: "hidden" });
     await page.getByRole("article", { name: "Tier 1 analysts" }).getByRole("cell", { name: ANA.email }).waitFor();

@@ -2,17 +2,23 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { api } from "../api/client";
 import { queryKeys } from "../api/queries";
-import { ROLES, ROLE_LABELS, roleLabel, type APIKey, type CreatedAPIKey, type Role } from "../api/types";
+import { roleLabel, type APIKey, type CreatedAPIKey, type Role } from "../api/types";
+import { useCurrentUser } from "../app/session";
 import { ConfirmDialog, Dialog } from "../ui/Dialog";
-import { FormAlert, SelectField, TextField, fieldError } from "../ui/form";
+import { FormAlert, TextField, fieldError } from "../ui/form";
 import { Time } from "../ui/time";
 import { useDocumentTitle } from "../ui/useDocumentTitle";
+import { canWrite } from "./access";
 import { AdminError } from "./AdminError";
+import { ReadOnlyNote } from "./ReadOnlyNote";
+import { RoleField, rolesUpTo, useRoleChoices } from "./RoleField";
 
 type Open = { kind: "create" } | { kind: "revoke"; key: APIKey } | null;
 
+/** API keys: listed with apikeys:read, created and revoked with apikeys:write. */
 export function ApiKeysPage() {
   useDocumentTitle("API keys · Administration");
+  const writable = canWrite(useCurrentUser(), "api-keys");
   const queryClient = useQueryClient();
   const [open, setOpen] = useState<Open>(null);
   const [created, setCreated] = useState<CreatedAPIKey | null>(null);
@@ -25,16 +31,21 @@ export function ApiKeysPage() {
     },
   });
 
-  if (keys.isError) return <AdminError error={keys.error} />;
+  if (keys.isError) return <AdminError area="API keys" error={keys.error} />;
   const items = keys.data?.items ?? [];
+  const columns = writable ? 8 : 7;
 
   return (
     <div className="panel">
       <div className="toolbar">
         <p className="toolbar-text">API keys let integrations call the API with a fixed role. A key is shown once, when it is created.</p>
-        <button type="button" className="btn btn-primary" onClick={() => setOpen({ kind: "create" })}>
-          New API key
-        </button>
+        {writable ? (
+          <button type="button" className="btn btn-primary" onClick={() => setOpen({ kind: "create" })}>
+            New API key
+          </button>
+        ) : (
+          <ReadOnlyNote what="API keys" />
+        )}
       </div>
 
       {created ? <NewKeyBox created={created} onDone={() => setCreated(null)} /> : null}
@@ -51,21 +62,23 @@ export function ApiKeysPage() {
               <th scope="col">Last used</th>
               <th scope="col">Expires</th>
               <th scope="col">Revoked</th>
-              <th scope="col">
-                <span className="sr-only">Actions</span>
-              </th>
+              {writable ? (
+                <th scope="col">
+                  <span className="sr-only">Actions</span>
+                </th>
+              ) : null}
             </tr>
           </thead>
           <tbody>
             {keys.isPending ? (
               <tr>
-                <td colSpan={8} className="table-empty">
+                <td colSpan={columns} className="table-empty">
                   Loading API keys…
                 </td>
               </tr>
             ) : items.length === 0 ? (
               <tr>
-                <td colSpan={8} className="table-empty">
+                <td colSpan={columns} className="table-empty">
                   No API keys yet.
                 </td>
               </tr>
@@ -89,21 +102,23 @@ export function ApiKeysPage() {
                     <Time value={k.expires_at} empty="never" />
                   </td>
                   <td>{k.revoked_at ? <Time value={k.revoked_at} /> : <span className="muted">no</span>}</td>
-                  <td className="cell-actions">
-                    {k.revoked_at ? null : (
-                      <button
-                        type="button"
-                        className="btn btn-small btn-danger-ghost"
-                        aria-label={`Revoke ${k.name}`}
-                        onClick={() => {
-                          revoke.reset();
-                          setOpen({ kind: "revoke", key: k });
-                        }}
-                      >
-                        Revoke
-                      </button>
-                    )}
-                  </td>
+                  {writable ? (
+                    <td className="cell-actions">
+                      {k.revoked_at ? null : (
+                        <button
+                          type="button"
+                          className="btn btn-small btn-danger-ghost"
+                          aria-label={`Revoke ${k.name}`}
+                          onClick={() => {
+                            revoke.reset();
+                            setOpen({ kind: "revoke", key: k });
+                          }}
+                        >
+                          Revoke
+                        </button>
+                      )}
+                    </td>
+                  ) : null}
                 </tr>
               ))
             )}
@@ -177,10 +192,12 @@ function NewKeyBox({ created, onDone }: { created: CreatedAPIKey; onDone: () => 
 }
 
 const KEY_FIELDS = ["name", "role", "expires_in_days"] as const;
-const ROLE_OPTIONS = ROLES.map((r) => ({ value: r, label: ROLE_LABELS[r] }));
 
 function CreateKeyDialog({ onClose, onCreated }: { onClose: () => void; onCreated: (k: CreatedAPIKey) => void }) {
   const queryClient = useQueryClient();
+  const me = useCurrentUser();
+  // A key never holds more than its creator's role: the server refuses that.
+  const choices = rolesUpTo(useRoleChoices(), me.role);
   const [name, setName] = useState("");
   const [role, setRole] = useState<Role>("viewer");
   const [days, setDays] = useState("90");
@@ -202,13 +219,7 @@ function CreateKeyDialog({ onClose, onCreated }: { onClose: () => void; onCreate
           <FormAlert error={create.error} fields={KEY_FIELDS} />
           <TextField label="Name" value={name} onChange={setName} error={fieldError(create.error, "name")} hint="What uses the key, e.g. the ticketing integration." required />
           <div className="form-row">
-            <SelectField
-              label="Role"
-              value={role}
-              onChange={(v) => setRole(v as Role)}
-              options={ROLE_OPTIONS}
-              error={fieldError(create.error, "role")}
-            />
+            <RoleField value={role} onChange={setRole} choices={choices} error={fieldError(create.error, "role")} />
             <TextField
               label="Expires in (days)"
               type="number"

@@ -55,7 +55,7 @@ export function AuditPage() {
     setFilters(draft);
   }
 
-  if (audit.isError && !audit.data) return <AdminError error={audit.error} />;
+  if (audit.isError && !audit.data) return <AdminError area="the Audit log" error={audit.error} />;
   const entries = audit.data?.pages.flatMap((p) => p.items) ?? [];
   const filtered = Object.values(filters).some((v) => v !== "");
 

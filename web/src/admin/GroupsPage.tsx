@@ -1,23 +1,28 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useId, useState, type FormEvent } from "react";
 import { api } from "../api/client";
-import { queryKeys, useUserChoices } from "../api/queries";
-import { roleLabel, type Group, type GroupCreate, type User } from "../api/types";
+import { queryKeys } from "../api/queries";
+import { roleLabel, type Group, type GroupList, type GroupUpdate, type User } from "../api/types";
+import { useCurrentUser } from "../app/session";
 import { ConfirmDialog, Dialog } from "../ui/Dialog";
 import { ErrorMessage } from "../ui/ErrorMessage";
 import { FormAlert, TextField, fieldError } from "../ui/form";
 import { Time } from "../ui/time";
 import { useDocumentTitle } from "../ui/useDocumentTitle";
+import { canWrite } from "./access";
 import { AdminError } from "./AdminError";
+import { ReadOnlyNote } from "./ReadOnlyNote";
+import { UserPicker } from "./UserPicker";
 
-type Open = { kind: "create" } | { kind: "delete"; group: Group } | null;
+type Open = { kind: "create" } | { kind: "edit"; group: Group } | { kind: "delete"; group: Group } | null;
 
+/** Work groups: everyone in Administration reads them; groups:write changes them. */
 export function GroupsPage() {
   useDocumentTitle("Work groups · Administration");
+  const writable = canWrite(useCurrentUser(), "groups");
   const queryClient = useQueryClient();
   const [open, setOpen] = useState<Open>(null);
   const groups = useQuery({ queryKey: queryKeys.groups, queryFn: ({ signal }) => api.listGroups(signal) });
-  const users = useUserChoices();
   const remove = useMutation({
     mutationFn: (g: Group) => api.deleteGroup(g.id),
     onSuccess: () => {
@@ -26,16 +31,20 @@ export function GroupsPage() {
     },
   });
 
-  if (groups.isError) return <AdminError error={groups.error} />;
+  if (groups.isError) return <AdminError area="Work groups" error={groups.error} />;
 
   const items = groups.data?.items ?? [];
   return (
     <div className="panel">
       <div className="toolbar">
         <p className="toolbar-text">Work groups gather analysts who share a queue, a shift or a specialty.</p>
-        <button type="button" className="btn btn-primary" onClick={() => setOpen({ kind: "create" })}>
-          New work group
-        </button>
+        {writable ? (
+          <button type="button" className="btn btn-primary" onClick={() => setOpen({ kind: "create" })}>
+            New work group
+          </button>
+        ) : (
+          <ReadOnlyNote what="work groups" />
+        )}
       </div>
       {groups.isPending ? (
         <p className="muted" role="status">
@@ -49,7 +58,8 @@ export function GroupsPage() {
             <li key={g.id}>
               <GroupCard
                 group={g}
-                users={users.data?.items ?? []}
+                writable={writable}
+                onEdit={() => setOpen({ kind: "edit", group: g })}
                 onDelete={() => {
                   remove.reset();
                   setOpen({ kind: "delete", group: g });
@@ -59,7 +69,8 @@ export function GroupsPage() {
           ))}
         </ul>
       )}
-      {open?.kind === "create" ? <CreateGroupDialog users={users.data?.items ?? []} onClose={() => setOpen(null)} /> : null}
+      {open?.kind === "create" ? <CreateGroupDialog onClose={() => setOpen(null)} /> : null}
+      {open?.kind === "edit" ? <EditGroupDialog group={open.group} onClose={() => setOpen(null)} /> : null}
       {open?.kind === "delete" ? (
         <ConfirmDialog
           title="Delete work group"
@@ -78,29 +89,34 @@ export function GroupsPage() {
   );
 }
 
-function GroupCard({ group, users, onDelete }: { group: Group; users: User[]; onDelete: () => void }) {
+/** Puts the server's answer for one group into the cached list. */
+function useStoreGroup() {
   const queryClient = useQueryClient();
-  const headingId = useId();
-  const selectId = useId();
-  const [pick, setPick] = useState("");
-  const onGroup = (g: Group) => {
-    queryClient.setQueryData<{ items: Group[] }>(queryKeys.groups, (old) =>
+  return (g: Group) =>
+    queryClient.setQueryData<GroupList>(queryKeys.groups, (old) =>
       old ? { items: old.items.map((x) => (x.id === g.id ? g : x)) } : old,
     );
-  };
+}
+
+interface GroupCardProps {
+  group: Group;
+  writable: boolean;
+  onEdit: () => void;
+  onDelete: () => void;
+}
+
+function GroupCard({ group, writable, onEdit, onDelete }: GroupCardProps) {
+  const headingId = useId();
+  const storeGroup = useStoreGroup();
   const add = useMutation({
     mutationFn: (userId: string) => api.addGroupMember(group.id, userId),
-    onSuccess: (g) => {
-      onGroup(g);
-      setPick("");
-    },
+    onSuccess: storeGroup,
   });
   const removeMember = useMutation({
     mutationFn: (userId: string) => api.removeGroupMember(group.id, userId),
-    onSuccess: onGroup,
+    onSuccess: storeGroup,
   });
   const memberIds = new Set(group.members.map((m) => m.id));
-  const candidates = users.filter((u) => !memberIds.has(u.id));
 
   return (
     <article className="card group-card" aria-labelledby={headingId}>
@@ -109,11 +125,17 @@ function GroupCard({ group, users, onDelete }: { group: Group; users: User[]; on
           <h2 id={headingId}>{group.name}</h2>
           {group.description ? <p className="muted">{group.description}</p> : null}
         </div>
-        <button type="button" className="btn btn-small btn-danger-ghost" aria-label={`Delete work group ${group.name}`} onClick={onDelete}>
-          Delete
-        </button>
+        {writable ? (
+          <div className="group-card-actions">
+            <button type="button" className="btn btn-small" aria-label={`Edit work group ${group.name}`} onClick={onEdit}>
+              Edit
+            </button>
+            <button type="button" className="btn btn-small btn-danger-ghost" aria-label={`Delete work group ${group.name}`} onClick={onDelete}>
+              Delete
+            </button>
+          </div>
+        ) : null}
       </div>
-      {add.error ? <ErrorMessage error={add.error} /> : null}
       {removeMember.error ? <ErrorMessage error={removeMember.error} /> : null}
       {group.members.length === 0 ? (
         <p className="muted">No members yet.</p>
@@ -125,9 +147,11 @@ function GroupCard({ group, users, onDelete }: { group: Group; users: User[]; on
               <th scope="col">Member</th>
               <th scope="col">E-mail</th>
               <th scope="col">Role</th>
-              <th scope="col">
-                <span className="sr-only">Actions</span>
-              </th>
+              {writable ? (
+                <th scope="col">
+                  <span className="sr-only">Actions</span>
+                </th>
+              ) : null}
             </tr>
           </thead>
           <tbody>
@@ -136,42 +160,39 @@ function GroupCard({ group, users, onDelete }: { group: Group; users: User[]; on
                 <td className="cell-strong">{m.name || m.email}</td>
                 <td>{m.email}</td>
                 <td>{roleLabel(m.role)}</td>
-                <td className="cell-actions">
-                  <button
-                    type="button"
-                    className="btn btn-small"
-                    aria-label={`Remove ${m.name || m.email} from ${group.name}`}
-                    disabled={removeMember.isPending}
-                    onClick={() => removeMember.mutate(m.id)}
-                  >
-                    Remove
-                  </button>
-                </td>
+                {writable ? (
+                  <td className="cell-actions">
+                    <button
+                      type="button"
+                      className="btn btn-small"
+                      aria-label={`Remove ${m.name || m.email} from ${group.name}`}
+                      disabled={removeMember.isPending}
+                      onClick={() => removeMember.mutate(m.id)}
+                    >
+                      Remove
+                    </button>
+                  </td>
+                ) : null}
               </tr>
             ))}
           </tbody>
         </table>
       )}
-      <form
-        className="inline-form"
-        onSubmit={(e) => {
-          e.preventDefault();
-          if (pick) add.mutate(pick);
-        }}
-      >
-        <label htmlFor={selectId}>Add member to {group.name}</label>
-        <select id={selectId} value={pick} onChange={(e) => setPick(e.target.value)}>
-          <option value="">Choose a user…</option>
-          {candidates.map((u) => (
-            <option key={u.id} value={u.id}>
-              {u.name ? `${u.name} (${u.email})` : u.email}
-            </option>
-          ))}
-        </select>
-        <button type="submit" className="btn btn-small" disabled={!pick || add.isPending}>
-          Add member
-        </button>
-      </form>
+      {writable ? (
+        <UserPicker
+          label={`Add member to ${group.name}`}
+          exclude={memberIds}
+          excludedText="Every user who matches is already a member."
+          pickLabel={(u) => `Add ${u.name || u.email} to ${group.name}`}
+          onPick={(u) => add.mutateAsync(u.id)}
+          clearOnPick
+          pending={add.isPending}
+          error={add.error}
+          onSearch={() => {
+            if (add.error) add.reset();
+          }}
+        />
+      ) : null}
       <div className="card-foot muted">
         Created <Time value={group.created_at} />
       </div>
@@ -181,22 +202,22 @@ function GroupCard({ group, users, onDelete }: { group: Group; users: User[]; on
 
 const GROUP_FIELDS = ["name", "description", "member_ids"] as const;
 
-function CreateGroupDialog({ users, onClose }: { users: User[]; onClose: () => void }) {
+function CreateGroupDialog({ onClose }: { onClose: () => void }) {
   const queryClient = useQueryClient();
-  const [form, setForm] = useState<GroupCreate>({ name: "", description: "", member_ids: [] });
+  const [name, setName] = useState("");
+  const [description, setDescription] = useState("");
+  const [members, setMembers] = useState<User[]>([]);
   const create = useMutation({
-    mutationFn: (g: GroupCreate) => api.createGroup(g),
+    mutationFn: () => api.createGroup({ name: name.trim(), description, member_ids: members.map((m) => m.id) }),
     onSuccess: () => {
       void queryClient.invalidateQueries({ queryKey: queryKeys.groups });
       onClose();
     },
   });
-  const toggleMember = (id: string, on: boolean) =>
-    setForm((f) => ({ ...f, member_ids: on ? [...f.member_ids, id] : f.member_ids.filter((x) => x !== id) }));
 
   function submit(e: FormEvent) {
     e.preventDefault();
-    create.mutate({ ...form, name: form.name.trim() });
+    create.mutate();
   }
 
   return (
@@ -204,24 +225,38 @@ function CreateGroupDialog({ users, onClose }: { users: User[]; onClose: () => v
       <form onSubmit={submit} noValidate>
         <div className="dialog-body">
           <FormAlert error={create.error} fields={GROUP_FIELDS} />
-          <TextField label="Name" value={form.name} onChange={(v) => setForm((f) => ({ ...f, name: v }))} error={fieldError(create.error, "name")} required />
-          <TextField
-            label="Description"
-            value={form.description}
-            onChange={(v) => setForm((f) => ({ ...f, description: v }))}
-            error={fieldError(create.error, "description")}
-          />
-          <fieldset className="checklist">
+          <TextField label="Name" value={name} onChange={setName} error={fieldError(create.error, "name")} required />
+          <TextField label="Description" value={description} onChange={setDescription} error={fieldError(create.error, "description")} />
+          <fieldset className="member-choice">
             <legend>Members</legend>
-            {users.length === 0 ? <p className="muted">No users to add.</p> : null}
-            {users.map((u) => (
-              <label key={u.id} className="check">
-                <input type="checkbox" checked={form.member_ids.includes(u.id)} onChange={(e) => toggleMember(u.id, e.target.checked)} />
-                <span>
-                  {u.name || u.email} <span className="muted">({u.email})</span>
-                </span>
-              </label>
-            ))}
+            {members.length === 0 ? (
+              <p className="muted">None yet: find users below, or add them later.</p>
+            ) : (
+              <ul className="chosen-list" aria-label="Chosen members">
+                {members.map((m) => (
+                  <li key={m.id}>
+                    <span>
+                      {m.name || m.email} {m.name ? <span className="muted">({m.email})</span> : null}
+                    </span>
+                    <button
+                      type="button"
+                      className="btn btn-small"
+                      aria-label={`Remove ${m.name || m.email}`}
+                      onClick={() => setMembers((ms) => ms.filter((x) => x.id !== m.id))}
+                    >
+                      Remove
+                    </button>
+                  </li>
+                ))}
+              </ul>
+            )}
+            <UserPicker
+              label="Find users to add"
+              exclude={new Set(members.map((m) => m.id))}
+              excludedText="Every user who matches is already chosen."
+              pickLabel={(u) => `Add ${u.name || u.email}`}
+              onPick={(u) => setMembers((ms) => [...ms, u])}
+            />
             {fieldError(create.error, "member_ids") ? <div className="field-error">{fieldError(create.error, "member_ids")}</div> : null}
           </fieldset>
         </div>
@@ -231,6 +266,57 @@ function CreateGroupDialog({ users, onClose }: { users: User[]; onClose: () => v
           </button>
           <button type="submit" className="btn btn-primary" disabled={create.isPending}>
             Create work group
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}
+
+const EDIT_FIELDS = ["name", "description"] as const;
+
+/** Renames or re-describes a group; only what changed is sent. */
+function EditGroupDialog({ group, onClose }: { group: Group; onClose: () => void }) {
+  const queryClient = useQueryClient();
+  const storeGroup = useStoreGroup();
+  const [name, setName] = useState(group.name);
+  const [description, setDescription] = useState(group.description);
+  const save = useMutation({
+    mutationFn: (update: GroupUpdate) => api.updateGroup(group.id, update),
+    onSuccess: (g) => {
+      storeGroup(g);
+      // The list is ordered by name; a rename may move the group.
+      void queryClient.invalidateQueries({ queryKey: queryKeys.groups });
+      onClose();
+    },
+  });
+
+  function submit(e: FormEvent) {
+    e.preventDefault();
+    const update: GroupUpdate = {};
+    if (name.trim() !== group.name) update.name = name.trim();
+    if (description !== group.description) update.description = description;
+    if (Object.keys(update).length === 0) {
+      onClose();
+      return;
+    }
+    save.mutate(update);
+  }
+
+  return (
+    <Dialog title={`Edit work group ${group.name}`} onClose={onClose}>
+      <form onSubmit={submit} noValidate>
+        <div className="dialog-body">
+          <FormAlert error={save.error} fields={EDIT_FIELDS} />
+          <TextField label="Name" value={name} onChange={setName} error={fieldError(save.error, "name")} required />
+          <TextField label="Description" value={description} onChange={setDescription} error={fieldError(save.error, "description")} />
+        </div>
+        <div className="dialog-actions">
+          <button type="button" className="btn" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" className="btn btn-primary" disabled={save.isPending}>
+            Save changes
           </button>
         </div>
       </form>

@@ -3,27 +3,19 @@ import { useState, type FormEvent } from "react";
 import { api } from "../api/client";
 import { queryKeys } from "../api/queries";
 import type { CreatedOrg, OrgCreate } from "../api/types";
-import { useCurrentUser } from "../app/session";
-import { AccessDenied } from "../ui/AccessDenied";
 import { Dialog } from "../ui/Dialog";
 import { FormAlert, TextField, fieldError } from "../ui/form";
 import { Time } from "../ui/time";
 import { useDocumentTitle } from "../ui/useDocumentTitle";
 import { AdminError } from "./AdminError";
 
-/** Organisations (tenants): only the platform super-admin sees them. */
+/** Organisations (tenants): only the platform super-admin (platform:admin) reaches this page. */
 export function OrgsPage() {
   useDocumentTitle("Organisations · Administration");
-  const me = useCurrentUser();
-  if (!me.platform_admin) return <AccessDenied area="Organisations" role={me.role} />;
-  return <OrgsList />;
-}
-
-function OrgsList() {
   const [creating, setCreating] = useState(false);
   const [created, setCreated] = useState<CreatedOrg | null>(null);
   const orgs = useQuery({ queryKey: queryKeys.orgs, queryFn: ({ signal }) => api.listOrgs(signal) });
-  if (orgs.isError) return <AdminError error={orgs.error} />;
+  if (orgs.isError) return <AdminError area="Organisations" error={orgs.error} />;
   const items = orgs.data?.items ?? [];
   return (
     <div className="panel">

@@ -2,7 +2,7 @@ import { screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { User } from "../api/types";
-import { json, makeMe, renderWithProviders, stubFetch } from "../test/helpers";
+import { json, makeMe, makeMeAs, renderWithProviders, stubFetch, withRoles } from "../test/helpers";
 import { UsersPage } from "./UsersPage";
 
 afterEach(() => vi.unstubAllGlobals());
@@ -13,7 +13,7 @@ const ana: User = {
 
 describe("UsersPage", () => {
   it("lists users in a table", async () => {
-    stubFetch(() => json(200, { items: [makeMe(), ana], total: 2 }));
+    stubFetch(withRoles(() => json(200, { items: [makeMe(), ana], total: 2 })));
     renderWithProviders(<UsersPage />, { me: makeMe() });
     const table = await screen.findByRole("table");
     const row = (await within(table).findByText("ana@example.test")).closest("tr");
@@ -23,10 +23,12 @@ describe("UsersPage", () => {
   });
 
   it("shows a 400's message next to the field it names", async () => {
-    const { calls } = stubFetch((call) =>
-      call.method === "POST"
-        ? json(400, { error: { code: "weak_password", message: "password is too short: use at least 12 characters", field: "password" } })
-        : json(200, { items: [makeMe()], total: 1 }),
+    const { calls } = stubFetch(
+      withRoles((call) =>
+        call.method === "POST"
+          ? json(400, { error: { code: "weak_password", message: "password is too short: use at least 12 characters", field: "password" } })
+          : json(200, { items: [makeMe()], total: 1 }),
+      ),
     );
     renderWithProviders(<UsersPage />, { me: makeMe() });
     const user = userEvent.setup();
@@ -59,10 +61,12 @@ describe("UsersPage", () => {
   });
 
   it("shows an error without a field as a form-level alert", async () => {
-    stubFetch((call) =>
-      call.method === "POST"
-        ? json(409, { error: { code: "conflict", message: "a user with this e-mail already exists" } })
-        : json(200, { items: [], total: 0 }),
+    stubFetch(
+      withRoles((call) =>
+        call.method === "POST"
+          ? json(409, { error: { code: "conflict", message: "a user with this e-mail already exists" } })
+          : json(200, { items: [], total: 0 }),
+      ),
     );
     renderWithProviders(<UsersPage />, { me: makeMe() });
     const user = userEvent.setup();
@@ -73,8 +77,8 @@ describe("UsersPage", () => {
   });
 
   it("asks before deleting and calls DELETE", async () => {
-    const { calls } = stubFetch((call) =>
-      call.method === "DELETE" ? new Response(null, { status: 204 }) : json(200, { items: [makeMe(), ana], total: 2 }),
+    const { calls } = stubFetch(
+      withRoles((call) => (call.method === "DELETE" ? new Response(null, { status: 204 }) : json(200, { items: [makeMe(), ana], total: 2 }))),
     );
     renderWithProviders(<UsersPage />, { me: makeMe() });
     const user = userEvent.setup();
@@ -88,7 +92,44 @@ describe("UsersPage", () => {
   it("tells a 403 as refused access", async () => {
     stubFetch(() => json(403, { error: { code: "forbidden", message: "forbidden" } }));
     renderWithProviders(<UsersPage />, { me: makeMe({ role: "analyst" }) });
-    expect(await screen.findByRole("alert")).toHaveTextContent("You do not have access to Administration (your role: analyst).");
+    expect(await screen.findByRole("alert")).toHaveTextContent("You do not have access to Users (your role: analyst).");
     expect(screen.queryByRole("table")).not.toBeInTheDocument();
+  });
+
+  it("shows a team lead a read-only table: no New user, Edit, Disable or Delete", async () => {
+    const { calls } = stubFetch(withRoles(() => json(200, { items: [makeMe(), ana], total: 2 })));
+    renderWithProviders(<UsersPage />, { me: makeMeAs("team_lead") });
+    const table = await screen.findByRole("table", { name: "Users" });
+    await within(table).findByText("ana@example.test");
+    expect(screen.queryByRole("button", { name: "New user" })).not.toBeInTheDocument();
+    expect(screen.getByText("View only: your role can see users but not change them.")).toBeInTheDocument();
+    expect(within(table).queryAllByRole("button")).toHaveLength(0);
+    expect(within(table).queryByRole("columnheader", { name: "Actions" })).not.toBeInTheDocument();
+    // Finding people still works.
+    expect(screen.getByLabelText("Search users")).toBeEnabled();
+    expect(calls.every((c) => c.method === "GET")).toBe(true);
+  });
+
+  it("offers the server's roles, with the chosen role's description as help text", async () => {
+    stubFetch(withRoles(() => json(200, { items: [makeMe()], total: 1 })));
+    renderWithProviders(<UsersPage />, { me: makeMe() });
+    const user = userEvent.setup();
+    await user.click(await screen.findByRole("button", { name: "New user" }));
+    const role = within(screen.getByRole("dialog", { name: "New user" })).getByLabelText("Role");
+    await vi.waitFor(() => expect(role).toHaveAccessibleDescription("Triage and investigation: reads data and works alerts and incidents."));
+    expect(within(role).getAllByRole("option").map((o) => o.textContent)).toEqual(["Admin", "Team lead", "Senior analyst", "Analyst", "Viewer"]);
+    await user.selectOptions(role, "team_lead");
+    expect(role).toHaveAccessibleDescription("Leads a team: manages work groups and assigns work, plus everything an analyst can do.");
+  });
+
+  it("falls back to the known roles while the server's list is loading", async () => {
+    stubFetch((call) => (call.url === "/api/v1/roles" ? new Promise<Response>(() => {}) : json(200, { items: [makeMe()], total: 1 })));
+    renderWithProviders(<UsersPage />, { me: makeMe() });
+    const user = userEvent.setup();
+    await user.click(await screen.findByRole("button", { name: "New user" }));
+    const role = within(screen.getByRole("dialog", { name: "New user" })).getByLabelText("Role");
+    expect(role).toHaveValue("analyst");
+    expect(within(role).getAllByRole("option")).toHaveLength(5);
+    expect(role).not.toHaveAccessibleDescription();
   });
 });

@@ -2,24 +2,29 @@ import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tansta
 import { useState, type FormEvent } from "react";
 import { api } from "../api/client";
 import { queryKeys } from "../api/queries";
-import { ROLES, ROLE_LABELS, roleLabel, type Role, type User, type UserCreate, type UserQuery, type UserUpdate } from "../api/types";
+import { roleLabel, type Role, type User, type UserCreate, type UserQuery, type UserUpdate } from "../api/types";
 import { useCurrentUser } from "../app/session";
 import { ConfirmDialog, Dialog } from "../ui/Dialog";
 import { ErrorMessage } from "../ui/ErrorMessage";
-import { FormAlert, SelectField, TextField, fieldError } from "../ui/form";
+import { FormAlert, TextField, fieldError } from "../ui/form";
 import { Time } from "../ui/time";
 import { useDebounced } from "../ui/useDebounced";
 import { useDocumentTitle } from "../ui/useDocumentTitle";
+import { canWrite } from "./access";
 import { AdminError } from "./AdminError";
+import { ReadOnlyNote } from "./ReadOnlyNote";
+import { RoleField, useRoleChoices } from "./RoleField";
 
 const PAGE_SIZE = 50;
-const ROLE_OPTIONS = ROLES.map((r) => ({ value: r, label: ROLE_LABELS[r] }));
 
 type Open = { kind: "create" } | { kind: "edit"; user: User } | { kind: "delete"; user: User } | null;
 
+/** The org's users; changing them (users:write) is for admins, a team lead only reads. */
 export function UsersPage() {
   useDocumentTitle("Users · Administration");
   const me = useCurrentUser();
+  const writable = canWrite(me, "users");
+  const roles = useRoleChoices();
   const queryClient = useQueryClient();
   const [search, setSearch] = useState("");
   const [role, setRole] = useState<Role | "">("");
@@ -47,9 +52,10 @@ export function UsersPage() {
     },
   });
 
-  if (users.isError) return <AdminError error={users.error} />;
+  if (users.isError) return <AdminError area="Users" error={users.error} />;
 
   const total = users.data?.total ?? 0;
+  const columns = writable ? 7 : 6;
   const items = users.data?.items ?? [];
 
   return (
@@ -80,17 +86,21 @@ export function UsersPage() {
               }}
             >
               <option value="">All roles</option>
-              {ROLE_OPTIONS.map((o) => (
-                <option key={o.value} value={o.value}>
-                  {o.label}
+              {roles.map((r) => (
+                <option key={r.name} value={r.name}>
+                  {roleLabel(r.name)}
                 </option>
               ))}
             </select>
           </div>
         </div>
-        <button type="button" className="btn btn-primary" onClick={() => setOpen({ kind: "create" })}>
-          New user
-        </button>
+        {writable ? (
+          <button type="button" className="btn btn-primary" onClick={() => setOpen({ kind: "create" })}>
+            New user
+          </button>
+        ) : (
+          <ReadOnlyNote what="users" />
+        )}
       </div>
 
       {toggle.error ? <ErrorMessage error={toggle.error} /> : null}
@@ -106,21 +116,23 @@ export function UsersPage() {
               <th scope="col">Team</th>
               <th scope="col">Status</th>
               <th scope="col">Last login</th>
-              <th scope="col">
-                <span className="sr-only">Actions</span>
-              </th>
+              {writable ? (
+                <th scope="col">
+                  <span className="sr-only">Actions</span>
+                </th>
+              ) : null}
             </tr>
           </thead>
           <tbody>
             {users.isPending ? (
               <tr>
-                <td colSpan={7} className="table-empty">
+                <td colSpan={columns} className="table-empty">
                   Loading users…
                 </td>
               </tr>
             ) : items.length === 0 ? (
               <tr>
-                <td colSpan={7} className="table-empty">
+                <td colSpan={columns} className="table-empty">
                   {q || role ? "No users match these filters." : "No users yet."}
                 </td>
               </tr>
@@ -153,34 +165,36 @@ export function UsersPage() {
                     <td>
                       <Time value={u.last_login_at} empty="never" />
                     </td>
-                    <td className="cell-actions">
-                      <button type="button" className="btn btn-small" aria-label={`Edit ${label}`} onClick={() => setOpen({ kind: "edit", user: u })}>
-                        Edit
-                      </button>
-                      <button
-                        type="button"
-                        className="btn btn-small"
-                        aria-label={`${u.disabled ? "Enable" : "Disable"} ${label}`}
-                        disabled={self || (toggle.isPending && toggle.variables?.id === u.id)}
-                        title={self ? "You cannot disable your own account" : undefined}
-                        onClick={() => toggle.mutate(u)}
-                      >
-                        {u.disabled ? "Enable" : "Disable"}
-                      </button>
-                      <button
-                        type="button"
-                        className="btn btn-small btn-danger-ghost"
-                        aria-label={`Delete ${label}`}
-                        disabled={self}
-                        title={self ? "You cannot delete your own account" : undefined}
-                        onClick={() => {
-                          remove.reset();
-                          setOpen({ kind: "delete", user: u });
-                        }}
-                      >
-                        Delete
-                      </button>
-                    </td>
+                    {writable ? (
+                      <td className="cell-actions">
+                        <button type="button" className="btn btn-small" aria-label={`Edit ${label}`} onClick={() => setOpen({ kind: "edit", user: u })}>
+                          Edit
+                        </button>
+                        <button
+                          type="button"
+                          className="btn btn-small"
+                          aria-label={`${u.disabled ? "Enable" : "Disable"} ${label}`}
+                          disabled={self || (toggle.isPending && toggle.variables?.id === u.id)}
+                          title={self ? "You cannot disable your own account" : undefined}
+                          onClick={() => toggle.mutate(u)}
+                        >
+                          {u.disabled ? "Enable" : "Disable"}
+                        </button>
+                        <button
+                          type="button"
+                          className="btn btn-small btn-danger-ghost"
+                          aria-label={`Delete ${label}`}
+                          disabled={self}
+                          title={self ? "You cannot delete your own account" : undefined}
+                          onClick={() => {
+                            remove.reset();
+                            setOpen({ kind: "delete", user: u });
+                          }}
+                        >
+                          Delete
+                        </button>
+                      </td>
+                    ) : null}
                   </tr>
                 );
               })
@@ -283,7 +297,7 @@ function CreateUserDialog({ onClose }: { onClose: () => void }) {
             <TextField label="Name" value={form.name} onChange={set("name")} error={fieldError(create.error, "name")} required />
           </div>
           <div className="form-row">
-            <SelectField label="Role" value={form.role} onChange={set("role")} options={ROLE_OPTIONS} error={fieldError(create.error, "role")} />
+            <RoleField value={form.role} onChange={set("role")} error={fieldError(create.error, "role")} />
             <TextField
               label="Password"
               type="password"
@@ -361,12 +375,11 @@ function EditUserDialog({ user, self, onClose }: { user: User; self: boolean; on
             <TextField label="Name" value={form.name} onChange={set("name")} error={fieldError(save.error, "name")} />
           </div>
           <div className="form-row">
-            <SelectField
-              label="Role"
+            <RoleField
               value={form.role}
               onChange={set("role")}
-              options={ROLE_OPTIONS}
               disabled={self}
+              note={self ? "You cannot change your own role." : undefined}
               error={fieldError(save.error, "role")}
             />
             <TextField

@@ -16,6 +16,7 @@ import type {
   Group,
   GroupCreate,
   GroupList,
+  GroupUpdate,
   LoginRequest,
   Me,
   OrgCreate,
@@ -245,6 +246,9 @@ export class ApiClient {
   }
   createGroup(group: GroupCreate, signal?: AbortSignal): Promise<Group> {
     return this.post<Group>("/api/v1/groups", group, signal);
+  }
+  updateGroup(id: string, update: GroupUpdate, signal?: AbortSignal): Promise<Group> {
+    return this.patch<Group>(`/api/v1/groups/${encodeURIComponent(id)}`, update, signal);
   }
   deleteGroup(id: string, signal?: AbortSignal): Promise<void> {
     return this.delete(`/api/v1/groups/${encodeURIComponent(id)}`, signal);

@@ -13,6 +13,7 @@ export const queryKeys = {
   audit: (filters: object) => ["audit", filters] as const,
   allAudit: ["audit"] as const,
   orgs: ["orgs"] as const,
+  roles: ["roles"] as const,
 };
 
 export function useMe() {
@@ -23,11 +24,11 @@ export function useMe() {
   });
 }
 
-/** Users to pick from (group members); the first page is enough for a team. */
-export function useUserChoices() {
-  const query = { limit: 100 } satisfies UserQuery;
+/** The roles and what each is for; they change only with a new server version. */
+export function useRoles() {
   return useQuery({
-    queryKey: queryKeys.users(query),
-    queryFn: ({ signal }) => api.listUsers(query, signal),
+    queryKey: queryKeys.roles,
+    queryFn: ({ signal }) => api.listRoles(signal),
+    staleTime: 10 * 60_000,
   });
 }

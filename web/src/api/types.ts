@@ -136,6 +136,12 @@ export interface GroupCreate {
   member_ids: string[];
 }
 
+/** PATCH /api/v1/groups/{id}: what is left out stays as it is. */
+export interface GroupUpdate {
+  name?: string;
+  description?: string;
+}
+
 export interface APIKey {
   id: string;
   name: string;

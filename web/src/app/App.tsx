@@ -1,8 +1,8 @@
 import { QueryClient, QueryClientProvider, useQueryClient } from "@tanstack/react-query";
-import { useEffect } from "react";
-import { BrowserRouter, Navigate, Route, Routes, useLocation, useNavigate } from "react-router";
+import { useEffect, type ReactNode } from "react";
+import { BrowserRouter, Route, Routes, useLocation, useNavigate } from "react-router";
 import { ApiKeysPage } from "../admin/ApiKeysPage";
-import { AdminLayout } from "../admin/AdminLayout";
+import { AdminIndex, AdminLayout, AdminTabGuard } from "../admin/AdminLayout";
 import { AuditPage } from "../admin/AuditPage";
 import { GroupsPage } from "../admin/GroupsPage";
 import { OrgsPage } from "../admin/OrgsPage";
@@ -28,6 +28,15 @@ export function createQueryClient(): QueryClient {
   });
 }
 
+// Each Administration tab (see admin/access.ts for who may open which).
+const ADMIN_PAGES: ReadonlyArray<[string, ReactNode]> = [
+  ["users", <UsersPage />],
+  ["groups", <GroupsPage />],
+  ["api-keys", <ApiKeysPage />],
+  ["audit", <AuditPage />],
+  ["orgs", <OrgsPage />],
+];
+
 /** The routes, without router or query providers (tests bring their own). */
 export function AppRoutes() {
   useSessionLostRedirect();
@@ -46,12 +55,10 @@ export function AppRoutes() {
         ))}
         <Route path="/profile" element={<ProfilePage />} />
         <Route path="/admin" element={<AdminLayout />}>
-          <Route index element={<Navigate to="/admin/users" replace />} />
-          <Route path="users" element={<UsersPage />} />
-          <Route path="groups" element={<GroupsPage />} />
-          <Route path="api-keys" element={<ApiKeysPage />} />
-          <Route path="audit" element={<AuditPage />} />
-          <Route path="orgs" element={<OrgsPage />} />
+          <Route index element={<AdminIndex />} />
+          {ADMIN_PAGES.map(([path, page]) => (
+            <Route key={path} path={path} element={<AdminTabGuard path={path}>{page}</AdminTabGuard>} />
+          ))}
         </Route>
         <Route path="*" element={<NotFoundPage />} />
       </Route>

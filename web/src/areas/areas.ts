@@ -102,5 +102,5 @@ export const AREAS: readonly Area[] = [
   },
 ];
 
-/** Administration closes the navigation; shown only with users:read. */
+/** Administration closes the navigation; shown only to those who may administer something (admin/access.ts). */
 export const ADMIN_AREA: Area = { path: "/admin", title: "Administration", section: "Settings" };

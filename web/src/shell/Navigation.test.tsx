@@ -1,6 +1,6 @@
 import { screen, within } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
-import { makeMe, renderWithProviders } from "../test/helpers";
+import { ROLE_PERMISSIONS, makeMe, renderWithProviders } from "../test/helpers";
 import { Navigation } from "./Navigation";
 
 const AREAS_IN_ORDER = [
@@ -22,7 +22,7 @@ const AREAS_IN_ORDER = [
 ];
 
 describe("Navigation", () => {
-  it("lists every area in order, then Administration for users:read", () => {
+  it("lists every area in order, then Administration for an admin", () => {
     renderWithProviders(<Navigation me={makeMe()} />);
     const nav = screen.getByRole("navigation", { name: "Main" });
     const links = within(nav).getAllByRole("link").map((a) => a.textContent);
@@ -31,10 +31,23 @@ describe("Navigation", () => {
     expect(within(nav).getByRole("link", { name: "Threat Intel" })).toHaveAttribute("href", "/threat-intel");
   });
 
-  it("hides Administration without users:read", () => {
-    renderWithProviders(<Navigation me={makeMe({ role: "analyst", permissions: ["groups:read"] })} />);
+  it.each([
+    ["admin", true, [...ROLE_PERMISSIONS.admin]],
+    ["team lead", true, [...ROLE_PERMISSIONS.team_lead]],
+    ["senior analyst", false, [...ROLE_PERMISSIONS.senior_analyst]],
+    ["analyst", false, [...ROLE_PERMISSIONS.analyst]],
+    ["viewer", false, [...ROLE_PERMISSIONS.viewer]],
+    ["users:read alone", true, ["self", "users:read"]],
+    ["groups:write alone", true, ["self", "groups:write"]],
+    ["apikeys:read alone", true, ["self", "apikeys:read"]],
+    ["audit:read alone", true, ["self", "audit:read"]],
+    ["platform:admin alone", true, ["self", "platform:admin"]],
+    ["groups:read alone", false, ["self", "groups:read"]],
+    ["users:write alone", false, ["self", "users:write"]],
+  ])("%s: Administration shown = %s", (_, shown, permissions) => {
+    renderWithProviders(<Navigation me={makeMe({ permissions })} />);
     const nav = screen.getByRole("navigation", { name: "Main" });
-    expect(within(nav).getAllByRole("link")).toHaveLength(15);
-    expect(within(nav).queryByRole("link", { name: "Administration" })).not.toBeInTheDocument();
+    expect(within(nav).getAllByRole("link")).toHaveLength(shown ? 16 : 15);
+    expect(within(nav).queryByRole("link", { name: "Administration" }) !== null).toBe(shown);
   });
 });

@@ -1,12 +1,12 @@
 import { NavLink } from "react-router";
 import { ADMIN_AREA, AREAS, type Area } from "../areas/areas";
 import type { Me } from "../api/types";
-import { hasPermission } from "../app/session";
+import { canAdminister } from "../admin/access";
 
-/** The sidebar: every area in order; Administration only for those who may read users. */
+/** The sidebar: every area in order; Administration only for those with something to administer. */
 export function Navigation({ me }: { me: Me }) {
   const areas: Area[] = [...AREAS];
-  if (hasPermission(me, "users:read")) areas.push(ADMIN_AREA);
+  if (canAdminister(me)) areas.push(ADMIN_AREA);
 
   const sections: Array<{ name: string; areas: Area[] }> = [];
   for (const area of areas) {

@@ -9,6 +9,27 @@ import { vi } from "vitest";
 import type { Me } from "../api/types";
 import { MeProvider } from "../app/session";
 
+/** What GET /api/v1/me lists per role (internal/auth/rbac.go). */
+export const ROLE_PERMISSIONS = {
+  admin: ["self", "roles:read", "users:read", "users:write", "groups:read", "groups:write", "apikeys:read", "apikeys:write", "audit:read"],
+  team_lead: ["self", "roles:read", "users:read", "groups:read", "groups:write"],
+  senior_analyst: ["self", "roles:read", "groups:read"],
+  analyst: ["self", "roles:read", "groups:read"],
+  viewer: ["self", "roles:read", "groups:read"],
+} as const;
+
+/** GET /api/v1/roles as the server answers it. */
+export const ROLE_LIST = {
+  items: [
+    { name: "admin", description: "Full control of the organisation: users, keys, settings and every operation.", permissions: [...ROLE_PERMISSIONS.admin] },
+    { name: "team_lead", description: "Leads a team: manages work groups and assigns work, plus everything an analyst can do.", permissions: [...ROLE_PERMISSIONS.team_lead] },
+    { name: "senior_analyst", description: "Advanced analyst: everything an analyst can do, plus sensitive response actions.", permissions: [...ROLE_PERMISSIONS.senior_analyst] },
+    { name: "analyst", description: "Triage and investigation: reads data and works alerts and incidents.", permissions: [...ROLE_PERMISSIONS.analyst] },
+    { name: "viewer", description: "Read-only access to dashboards and data.", permissions: [...ROLE_PERMISSIONS.viewer] },
+  ],
+};
+
+/** A signed-in user: an org admin unless `overrides` say otherwise. */
 export function makeMe(overrides: Partial<Me> = {}): Me {
   return {
     id: "u-admin",
@@ -26,7 +47,7 @@ export function makeMe(overrides: Partial<Me> = {}): Me {
     updated_at: "2025-01-01T00:00:00Z",
     last_login_at: null,
     password_changed_at: "2025-01-01T00:00:00Z",
-    permissions: ["users:read", "users:write"],
+    permissions: [...ROLE_PERMISSIONS.admin],
     ...overrides,
   };
 }
@@ -74,4 +95,14 @@ export function renderWithProviders(ui: ReactNode, { route = "/", me }: { route?
       <MemoryRouter initialEntries={[route]}>{tree}</MemoryRouter>
     </QueryClientProvider>,
   );
+}
+
+/** A signed-in user with `role` and exactly that role's permissions. */
+export function makeMeAs(role: keyof typeof ROLE_PERMISSIONS, overrides: Partial<Me> = {}): Me {
+  return makeMe({ id: `u-${role}`, role, permissions: [...ROLE_PERMISSIONS[role]], ...overrides });
+}
+
+/** Wraps a fetch handler so that GET /api/v1/roles answers like the server. */
+export function withRoles(handler: (call: Call) => Response | Promise<Response>) {
+  return (call: Call) => (call.url === "/api/v1/roles" ? json(200, ROLE_LIST) : handler(call));
 }

@@ -79,18 +79,20 @@ type SelectProps = Omit<SelectHTMLAttributes<HTMLSelectElement>, "onChange" | "v
   onChange: (value: string) => void;
   options: ReadonlyArray<{ value: string; label: string }>;
   error?: string | undefined;
+  hint?: ReactNode;
 };
 
-export function SelectField({ label, value, onChange, options, error, ...rest }: SelectProps) {
+export function SelectField({ label, value, onChange, options, error, hint, ...rest }: SelectProps) {
   const id = useId();
+  const describedBy = error ? `${id}-error` : hint ? `${id}-hint` : undefined;
   return (
-    <FieldShell id={id} label={label} error={error}>
+    <FieldShell id={id} label={label} error={error} hint={hint}>
       <select
         id={id}
         value={value}
         onChange={(e) => onChange(e.target.value)}
         aria-invalid={error ? true : undefined}
-        aria-describedby={error ? `${id}-error` : undefined}
+        aria-describedby={describedBy}
         {...rest}
       >
         {options.map((o) => (
