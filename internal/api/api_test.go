@@ -5,6 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/eventsec/eventsec/internal/event"
+	"github.com/eventsec/eventsec/internal/eventstore/duckdb"
+	"github.com/eventsec/eventsec/internal/ingest"
+	"github.com/eventsec/eventsec/internal/ingest/file"
+	"github.com/eventsec/eventsec/internal/ingest/httpjson"
+	"github.com/eventsec/eventsec/internal/live"
+	"github.com/eventsec/eventsec/internal/normalize"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -69,6 +76,9 @@ type fixture struct {
 	clock  *clock
 	org    store.Org
 	admin  store.User // the bootstrap admin (platform admin)
+	events *duckdb.Store
+	pipe   *ingest.Pipeline
+	hub    *live.Hub
 	seq    atomic.Int64
 }
 
@@ -107,10 +117,69 @@ func newFixture(t *testing.T, cfg ...fixtureConfig) *fixture {
 	if err != nil || !created {
 		t.Fatalf("bootstrap: created=%v err=%v", created, err)
 	}
+	// The real event side: a DuckDB event store, the ingest pipeline and
+	// its HTTP handler, and the live hub.
+	events, err := duckdb.Open(ctx, duckdb.Options{Dir: filepath.Join(t.TempDir(), "events")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { events.Close() })
+	hub := live.NewHub(nil)
+	pipe, err := ingest.New(ingest.Options{Sink: events, Normalizer: normalize.New(normalize.Options{}),
+		Publisher: hubPublisher{hub}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	intake, err := httpjson.New(httpjson.Options{Pipeline: pipe})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if po.Events == nil {
+		po.Events = events
+	}
+	if po.Intake == nil {
+		po.Intake = intake
+	}
+	if po.Hub == nil {
+		po.Hub = hub
+	}
+	if po.Importer == nil {
+		po.Importer = func(ctx context.Context, paths []string, orgID string, format normalize.Format) (file.Summary, error) {
+			return file.Import(ctx, paths, file.Options{Pipeline: pipe, OrgID: orgID, Format: format})
+		}
+	}
 	srv := api.New(po)
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
-	return &fixture{ctx: ctx, st: st, svc: svc, signer: signer, key: key, srv: srv, ts: ts, clock: clk, org: out.Org, admin: out.Admin}
+	return &fixture{ctx: ctx, st: st, svc: svc, signer: signer, key: key, srv: srv, ts: ts, clock: clk, org: out.Org, admin: out.Admin,
+		events: events, pipe: pipe, hub: hub}
+}
+
+type hubPublisher struct{ h *live.Hub }
+
+func (p hubPublisher) Publish(stored []event.Event) { p.h.PublishEvents(stored) }
+
+// ingestFor stores events for an org through the real pipeline and returns
+// their IDs.
+func (f *fixture) ingestFor(t *testing.T, orgID string, lines ...string) []string {
+	t.Helper()
+	evs := make([]event.Event, 0, len(lines))
+	n := normalize.New(normalize.Options{})
+	for _, l := range lines {
+		evs = append(evs, n.Normalize(normalize.Input{OrgID: orgID, Input: "test", Received: time.Now(), Raw: []byte(l)}))
+	}
+	res, err := f.pipe.Submit(f.ctx, evs, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := make([]string, 0, len(evs))
+	for _, ev := range evs {
+		ids = append(ids, ev.ID)
+	}
+	if res.Stored+res.Duplicates != len(evs) {
+		t.Fatalf("ingest: %+v", res)
+	}
+	return ids
 }
 
 // request is one HTTP call to the fixture's server.
@@ -476,6 +545,8 @@ func TestRoutePermissionWalk(t *testing.T) {
 	// Routes that act on "my" user record refuse API keys, which have none.
 	userOnly := map[string]bool{"PATCH /api/v1/me": true, "POST /api/v1/me/password": true}
 
+	eventID := f.ingestFor(t, f.org.ID, `{"message":"walk event"}`)[0]
+
 	// pathFor fills the route's parameters with records of org A that the
 	// call may change or delete without disturbing the rest of the walk.
 	pathFor := func(t *testing.T, rt api.RouteInfo, allowed bool) string {
@@ -500,6 +571,8 @@ func TestRoutePermissionWalk(t *testing.T) {
 		case strings.HasPrefix(rt.Path, "/api/v1/api-keys/{id}"):
 			k, _ := f.newKey(t, auth.RoleViewer, 0)
 			params["id"] = k.ID
+		case strings.HasSuffix(rt.Path, "events/{id}"):
+			params["id"] = eventID
 		}
 		p := regexp.MustCompile(`\{([a-z_]+)\}`).ReplaceAllStringFunc(rt.Path, func(m string) string {
 			v, ok := params[strings.Trim(m, "{}")]

@@ -76,7 +76,7 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request, c *call) error {
 	}
 	// Logout works with an expired access token too: cookies are cleared
 	// whatever happens, and the session is revoked when the caller is known.
-	authErr := s.authenticate(r, c)
+	authErr := s.authenticate(r, c, false)
 	s.clearCookies(w)
 	if !fromCookie || csrfOK(r) {
 		if authErr == nil {

@@ -134,7 +134,7 @@ func (s *Server) wrap(rt route) http.Handler {
 		s.observe(rt.Path, w, r, func(w http.ResponseWriter) {
 			c := &call{meta: auth.ClientMeta{IP: s.clientIP(r), UserAgent: r.UserAgent(), RequestID: requestID(r)}}
 			if rt.Perm != "" {
-				if err := s.authenticate(r, c); err != nil {
+				if err := s.authenticate(r, c, rt.TokenInQuery); err != nil {
 					s.writeError(w, r, err)
 					return
 				}
@@ -154,7 +154,7 @@ func (s *Server) wrap(rt route) http.Handler {
 // authenticate resolves the caller from the Authorization header or, for
 // the web UI, the session cookie; cookie requests that change state must
 // carry the CSRF token.
-func (s *Server) authenticate(r *http.Request, c *call) error {
+func (s *Server) authenticate(r *http.Request, c *call, tokenInQuery bool) error {
 	cred := ""
 	if h := r.Header.Get("Authorization"); h != "" {
 		scheme, tok, ok := strings.Cut(h, " ")
@@ -162,6 +162,8 @@ func (s *Server) authenticate(r *http.Request, c *call) error {
 			return &HTTPError{Status: http.StatusUnauthorized, Code: "invalid_token", Msg: "the Authorization header must be \"Bearer <token>\""}
 		}
 		cred = strings.TrimSpace(tok)
+	} else if tok := r.URL.Query().Get("token"); tokenInQuery && tok != "" {
+		cred = tok
 	} else if ck, err := r.Cookie(cookieAccess); err == nil && ck.Value != "" {
 		cred = ck.Value
 		c.viaCookie = true

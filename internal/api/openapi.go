@@ -29,6 +29,7 @@ var (
 	tTime     = schema{"type": "string", "format": "date-time"}
 	tTimeNull = schema{"type": []string{"string", "null"}, "format": "date-time"}
 	tEmail    = schema{"type": "string", "format": "email", "maxLength": 254}
+	tSeverity = schema{"type": "string", "enum": []string{"info", "low", "medium", "high", "critical"}}
 	tRole     = schema{"type": "string", "enum": []string{"admin", "team_lead", "senior_analyst", "analyst", "viewer"}}
 	tKeyRole  = schema{"type": "string", "enum": []string{"admin", "team_lead", "senior_analyst", "analyst", "viewer", "ingest"}}
 )
@@ -100,6 +101,31 @@ func schemas() map[string]schema {
 			"admin_password": schema{"type": "string", "description": "generated and returned once when empty"}}),
 		"OrgCreated": obj([]string{"org", "admin"}, map[string]any{"org": ref("Org"), "admin": ref("User"), "generated_password": tStr}),
 		"Health":     obj([]string{"status"}, map[string]any{"status": tStr, "checks": schema{"type": "object", "additionalProperties": tStr}}),
+		"EventsBody": schema{"description": "One JSON object, a JSON array of objects, or NDJSON (one object per line). An id, event.id or _id field makes retries idempotent.",
+			"oneOf": []any{schema{"type": "object"}, arr(schema{"type": "object"})}},
+		"IngestResult": obj([]string{"accepted"}, map[string]any{"accepted": tInt, "duplicates": tInt,
+			"rejected": arr(obj(nil, map[string]any{"index": tInt, "reason": tStr}))}),
+		"Event": obj(nil, map[string]any{"id": tStr, "seq": tInt, "@timestamp": tTime, "ingested": tTime, "input": tStr,
+			"severity": schema{"type": "integer", "minimum": 0, "maximum": 100}, "severity_label": tSeverity, "message": tStr,
+			"fields": schema{"type": "object", "description": "the normalized ECS document"}, "raw": schema{"type": "string", "description": "the original as received"}}),
+		"EventPage": obj([]string{"items", "total", "next_cursor"}, map[string]any{"items": arr(ref("Event")), "total": tInt,
+			"next_cursor": schema{"type": []string{"string", "null"}}}),
+		"EventStats": obj(nil, map[string]any{"total": tInt, "interval_seconds": tInt, "from": tTime, "to": tTime,
+			"over_time":   arr(obj(nil, map[string]any{"start": tTime, "count": tInt, "by_severity": schema{"type": "object", "additionalProperties": tInt}})),
+			"by_severity": arr(ref("TermCount")), "by_category": arr(ref("TermCount")), "by_dataset": arr(ref("TermCount")),
+			"by_input": arr(ref("TermCount")), "top_hosts": arr(ref("TermCount")), "top_users": arr(ref("TermCount")),
+			"top_sources": arr(ref("TermCount")), "top_countries": arr(ref("TermCount"))}),
+		"TermCount": obj([]string{"term", "count"}, map[string]any{"term": tStr, "count": tInt}),
+		"ExportRequest": obj(nil, map[string]any{"query": tStr, "severity": arr(tSeverity), "from": tStr, "to": tStr,
+			"format": schema{"type": "string", "enum": []string{"ndjson", "csv", "parquet"}}}),
+		"ThreatMapSummary": obj(nil, map[string]any{"from": tTime, "to": tTime, "total": tInt, "with_location": tInt,
+			"attacks": arr(schema{"type": "object"}), "top_source_countries": arr(ref("TermCount"))}),
+		"ImportFile": schema{"type": "string", "format": "binary"},
+		"ImportSummary": obj(nil, map[string]any{"file": tStr, "bytes": tInt, "read": tInt, "stored": tInt, "duplicates": tInt,
+			"parse_errors": tInt, "failed": tInt, "failed_files": tInt, "reasons": schema{"type": "object", "additionalProperties": tInt},
+			"warnings": arr(tStr), "elapsed_ms": tInt, "summary": tStr}),
+		"Settings":      obj(nil, map[string]any{"org_id": tStr, "org_name": tStr, "retention_days": tInt}),
+		"SettingsPatch": obj([]string{"retention_days"}, map[string]any{"retention_days": schema{"type": "integer", "minimum": 1, "maximum": 3650}}),
 	}
 }
 
@@ -126,6 +152,14 @@ func (s *Server) Document() map[string]any {
 		if rt.Request != "" {
 			op["requestBody"] = schema{"required": rt.Method != "POST" || !strings.HasSuffix(rt.Path, "/refresh") && !strings.HasSuffix(rt.Path, "/logout"),
 				"content": schema{"application/json": schema{"schema": ref(rt.Request)}}}
+		}
+		if rt.Body == "ImportFile" {
+			op["requestBody"] = schema{"required": true, "content": schema{"application/octet-stream": schema{"schema": ref(rt.Body)}}}
+		} else if rt.Body != "" {
+			op["requestBody"] = schema{"required": true, "content": schema{
+				"application/json":     schema{"schema": ref(rt.Body)},
+				"application/x-ndjson": schema{"schema": tStr},
+			}}
 		}
 		ok := schema{"description": http.StatusText(rt.Status)}
 		if rt.Response != "" {

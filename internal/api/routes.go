@@ -14,7 +14,19 @@ func (s *Server) routeTable() []route {
 		tagKeys  = "API keys"
 		tagAudit = "Audit log"
 		tagOrgs  = "Organisations"
+		tagEv    = "Events"
+		tagLive  = "Live"
+		tagSet   = "Settings"
 	)
+	eventQuery := []queryParam{
+		{"query", "string", "search syntax: field:value, \"phrases\", AND/OR/NOT, wildcards, ranges field:[a TO b], free text"},
+		{"severity", "string", "comma-separated bands: info, low, medium, high, critical"},
+		{"from", "string", "RFC 3339 time or relative (now-24h), inclusive"},
+		{"to", "string", "RFC 3339 time or relative (now), exclusive"},
+	}
+	searchQuery := append(append([]queryParam{}, eventQuery...), queryParam{"size", "integer", "1 to 1000, default 50"},
+		queryParam{"cursor", "string", "next_cursor of the previous page"})
+	statsQuery := append(append([]queryParam{}, eventQuery...), queryParam{"interval", "string", "bucket size such as 1m or 1h; automatic when empty"})
 	return []route{
 		{Method: "POST", Path: "/api/v1/auth/login", Tag: tagAuth, Summary: "Sign in with e-mail and password",
 			Request: "LoginRequest", Response: "Session", Status: 200, Handle: s.login},
@@ -75,6 +87,46 @@ func (s *Server) routeTable() []route {
 				{"limit", "integer", "1 to 500, default 50"}, {"cursor", "string", "next_cursor of the previous page"}}},
 		{Method: "GET", Path: "/api/v1/audit/verify", Perm: auth.PermAuditRead, Tag: tagAudit, Summary: "Verify the audit log's hash chain",
 			Response: "AuditVerify", Status: 200, Handle: s.verifyAudit},
+
+		{Method: "POST", Path: "/api/v1/events", Perm: auth.PermEventsWrite, Tag: tagEv, Summary: "Send events: a JSON object, an array, or NDJSON; 202 once durable",
+			Body: "EventsBody", Response: "IngestResult", Status: 202, Handle: s.intake},
+		{Method: "POST", Path: "/api/security-events", Perm: auth.PermEventsWrite, Tag: tagEv, Summary: "Alias of POST /api/v1/events (the seed's path)",
+			Body: "EventsBody", Response: "IngestResult", Status: 202, Handle: s.intake},
+		{Method: "POST", Path: "/ingest", Perm: auth.PermEventsWrite, Tag: tagEv, Summary: "Alias of POST /api/v1/events (the seed's threat-map telemetry path)",
+			Body: "EventsBody", Response: "IngestResult", Status: 202, Handle: s.intake},
+		{Method: "POST", Path: "/api/v1/events/import", Perm: auth.PermEventsWrite, Tag: tagEv,
+			Summary: "Import one file (NDJSON, log lines, .evtx; gzip too) sent as the raw body; answers with the summary once durable",
+			Body:    "ImportFile", Response: "ImportSummary", Status: 200, Handle: s.importFile, Query: []queryParam{
+				{"name", "string", "the file's name, for the summary"}, {"format", "string", "auto (default), json, ndjson, syslog, cef, leef, kv or plain"}}},
+		{Method: "GET", Path: "/api/v1/events", Perm: auth.PermEventsRead, Tag: tagEv, Summary: "Search events, newest first",
+			Response: "EventPage", Status: 200, Handle: s.searchEvents, Query: searchQuery},
+		{Method: "GET", Path: "/api/security-events", Perm: auth.PermEventsRead, Tag: tagEv, Summary: "Alias of GET /api/v1/events",
+			Response: "EventPage", Status: 200, Handle: s.searchEvents, Query: searchQuery},
+		{Method: "GET", Path: "/api/v1/events/{id}", Perm: auth.PermEventsRead, Tag: tagEv, Summary: "Get one event",
+			Response: "Event", Status: 200, Handle: s.getEvent},
+		{Method: "GET", Path: "/api/security-events/{id}", Perm: auth.PermEventsRead, Tag: tagEv, Summary: "Alias of GET /api/v1/events/{id}",
+			Response: "Event", Status: 200, Handle: s.getEvent},
+		{Method: "GET", Path: "/api/v1/events/stats/summary", Perm: auth.PermEventsRead, Tag: tagEv, Summary: "Counts over time and by severity, category, dataset, input, host, user, source",
+			Response: "EventStats", Status: 200, Handle: s.eventStats, Query: statsQuery},
+		{Method: "GET", Path: "/api/security-events/stats/summary", Perm: auth.PermEventsRead, Tag: tagEv, Summary: "Alias of GET /api/v1/events/stats/summary",
+			Response: "EventStats", Status: 200, Handle: s.eventStats, Query: statsQuery},
+		{Method: "POST", Path: "/api/v1/events/export", Perm: auth.PermEventsRead, Tag: tagEv, Summary: "Export a search as NDJSON, CSV or Parquet, streamed",
+			Request: "ExportRequest", Status: 200, Handle: s.exportEvents},
+		{Method: "POST", Path: "/api/security-events/export", Perm: auth.PermEventsRead, Tag: tagEv, Summary: "Alias of POST /api/v1/events/export",
+			Request: "ExportRequest", Status: 200, Handle: s.exportEvents},
+		{Method: "GET", Path: "/api/v1/threatmap/summary", Perm: auth.PermEventsRead, Tag: tagLive, Summary: "The latest located attacks and their source countries",
+			Response: "ThreatMapSummary", Status: 200, Handle: s.threatmapSummary, Query: eventQuery[2:]},
+		{Method: "GET", Path: "/api/v1/ws", Perm: auth.PermEventsRead, Tag: tagLive, TokenInQuery: true,
+			Summary: "WebSocket: subscribe to security:events, alerts, incidents, threats, metrics, threatmap", Status: 101, Handle: s.websocket,
+			Query: []queryParam{{"token", "string", "access token or API key, for clients that cannot send headers"}}},
+		{Method: "GET", Path: "/ws/threatmap", Perm: auth.PermEventsRead, Tag: tagLive, TokenInQuery: true,
+			Summary: "WebSocket: the threatmap channel only (the seed's path)", Status: 101, Handle: s.threatmapSocket,
+			Query: []queryParam{{"token", "string", "access token or API key"}}},
+
+		{Method: "GET", Path: "/api/v1/settings", Perm: auth.PermSettingsRead, Tag: tagSet, Summary: "The organisation's settings",
+			Response: "Settings", Status: 200, Handle: s.getSettings},
+		{Method: "PATCH", Path: "/api/v1/settings", Perm: auth.PermSettingsWrite, Tag: tagSet, Summary: "Change the organisation's settings (event retention)",
+			Request: "SettingsPatch", Response: "Settings", Status: 200, Handle: s.updateSettings},
 
 		{Method: "GET", Path: "/api/v1/orgs", Perm: auth.PermPlatform, Tag: tagOrgs, Summary: "List organisations (platform super-admin)",
 			Response: "OrgList", Status: 200, Handle: s.listOrgs},

@@ -18,6 +18,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/eventsec/eventsec/internal/auth"
+	"github.com/eventsec/eventsec/internal/event"
+	"github.com/eventsec/eventsec/internal/eventstore"
+	"github.com/eventsec/eventsec/internal/ingest/file"
+	"github.com/eventsec/eventsec/internal/live"
+	"github.com/eventsec/eventsec/internal/normalize"
 	"github.com/eventsec/eventsec/internal/store"
 )
 
@@ -38,6 +43,22 @@ type Options struct {
 	Registerer prometheus.Registerer
 	Gatherer   prometheus.Gatherer
 	Version    string
+	// Events is the event store (search, stats, export); nil answers 503.
+	Events eventstore.Store
+	// Intake receives POST /api/v1/events (the ingest pipeline's HTTP
+	// handler) for the caller's org.
+	Intake interface {
+		ServeOrg(w http.ResponseWriter, r *http.Request, orgID string)
+	}
+	// Mounts are handlers with their own authentication and wire format
+	// (Splunk HEC, Elasticsearch bulk), by ServeMux pattern.
+	Mounts map[string]http.Handler
+	// Importer imports files into an org (POST /api/v1/events/import).
+	Importer func(ctx context.Context, paths []string, orgID string, format normalize.Format) (file.Summary, error)
+	// Hub fans live messages out to WebSocket subscribers.
+	Hub *live.Hub
+	// Filter compiles a search-syntax filter for live subscriptions.
+	Filter func(query string) (func(event.Event) bool, error)
 	// RefreshTTL is the lifetime of the refresh-token cookie.
 	RefreshTTL time.Duration
 	Now        func() time.Time
@@ -65,7 +86,12 @@ type route struct {
 	Response string
 	Status   int // success status
 	Query    []queryParam
-	Handle   func(w http.ResponseWriter, r *http.Request, c *call) error
+	// TokenInQuery lets the credential come as ?token= (WebSockets, which
+	// browsers cannot give headers).
+	TokenInQuery bool
+	// Body, when set, describes a request body that is not JSON.
+	Body   string
+	Handle func(w http.ResponseWriter, r *http.Request, c *call) error
 }
 
 type queryParam struct {
@@ -112,6 +138,9 @@ func New(o Options) *Server {
 	mux.Handle("GET /api/openapi.json", s.plain("/api/openapi.json", s.openapi))
 	mux.Handle("GET /api/docs", s.plain("/api/docs", s.docsPage))
 	mux.Handle("GET /api/docs/init.js", s.plain("/api/docs/init.js", s.docsScript))
+	for pattern, h := range o.Mounts {
+		mux.Handle(pattern, s.plain(pattern, h.ServeHTTP))
+	}
 	// Any other /api/ path is a JSON 404, never the web app.
 	mux.Handle("/api/", s.plain("/api/*", func(w http.ResponseWriter, r *http.Request) {
 		if allow := s.allowedMethods(r.URL.Path); len(allow) > 0 {

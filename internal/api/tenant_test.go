@@ -66,14 +66,18 @@ func TestTenantIsolation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	eventB := f.ingestFor(t, b.Org.ID, `{"message":"org B secret","user":{"name":"bob"}}`)[0]
+	f.ingestFor(t, f.org.ID, `{"message":"org A event","user":{"name":"ann"}}`)
 	beforeB, beforeA := f.orgState(t, b.Org.ID), f.orgState(t, f.org.ID)
 
 	// Every route with a path parameter, given B's IDs (alone or mixed with
 	// A's), answers 404 to every kind of A admin.
 	foreign := map[string][]string{
-		"/api/v1/users/{id}":    {userB.ID, b.Admin.ID},
-		"/api/v1/groups/{id}":   {groupB.ID},
-		"/api/v1/api-keys/{id}": {keyB.ID},
+		"/api/v1/users/{id}":        {userB.ID, b.Admin.ID},
+		"/api/v1/groups/{id}":       {groupB.ID},
+		"/api/v1/api-keys/{id}":     {keyB.ID},
+		"/api/v1/events/{id}":       {eventB},
+		"/api/security-events/{id}": {eventB},
 	}
 	members := [][2]string{{groupB.ID, userB.ID}, {groupB.ID, userA.ID}, {groupA.ID, userB.ID}}
 	bodies := map[string]any{

@@ -59,7 +59,7 @@ func startServer(t *testing.T, vars map[string]string, args ...string) *running 
 	done := make(chan error, 1)
 	go func() {
 		done <- Run(ctx, Env{
-			Args:   append([]string{"serve", "--http-addr", "127.0.0.1:0", "--log-level", "warn"}, args...),
+			Args:   append([]string{"serve", "--http-addr", "127.0.0.1:0", "--log-level", "warn", "--syslog-udp-addr", "off", "--syslog-tcp-addr", "off"}, args...),
 			Getenv: func(k string) string { return vars[k] },
 			Stdout: r.stdout, Stderr: r.stderr, Version: "test",
 			Ready: func(url string) { ready <- url },

@@ -59,6 +59,8 @@ Commands:
   user list             list users
   user reset-password   set a new password for a user
   audit verify          verify the audit log's hash chain
+  import FILE...        import NDJSON, log lines or .evtx files as events
+  retention             delete events older than each organisation's retention
   version               print the version
 
 Run "eventsec <command> --help" for a command's flags and settings.
@@ -81,6 +83,10 @@ func Run(ctx context.Context, env Env) error {
 		err = userCmd(ctx, env, rest)
 	case "audit":
 		err = auditCmd(ctx, env, rest)
+	case "import":
+		err = importCmd(ctx, env, rest)
+	case "retention":
+		err = retentionCmd(ctx, env, rest)
 	case "version", "--version":
 		fmt.Fprintf(env.Stdout, "eventsec %s\n", env.Version)
 		return nil

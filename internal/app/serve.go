@@ -12,6 +12,7 @@ import (
 	"net/netip"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -58,10 +59,18 @@ func serve(ctx context.Context, env Env, args []string) error {
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+
+	events, err := startEvents(ctx, cfg, st, authSvc, reg, log)
+	if err != nil {
+		return err
+	}
+	defer events.close()
 	srv := api.New(api.Options{
 		Auth: authSvc, Store: st, Logger: log, UI: web.FS(), MaxBodyBytes: cfg.MaxBodyBytes,
 		SecureCookies: cfg.SecureCookies(), TrustedProxies: proxies, Registerer: reg, Gatherer: reg,
 		Version: env.Version, RefreshTTL: cfg.RefreshTokenTTL,
+		Events: events.store, Intake: events.intake, Hub: events.hub, Mounts: events.mounts(),
+		Filter: liveFilter, Importer: events.importFiles,
 	})
 
 	httpSrv := &http.Server{
@@ -115,24 +124,65 @@ func serve(ctx context.Context, env Env, args []string) error {
 		env.Ready(url)
 	}
 
+	// Background work: syslog listeners, the extra bulk listener and
+	// retention. It stops after the HTTP server has drained, so that every
+	// request in flight still reaches the store.
+	bgCtx, stopBG := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopBG()
+	var bg sync.WaitGroup
+	bgErr := make(chan error, len(events.listeners)+2)
+	for _, l := range events.listeners {
+		bg.Add(1)
+		go func() {
+			defer bg.Done()
+			if err := l.Run(bgCtx); err != nil && bgCtx.Err() == nil {
+				bgErr <- err
+			}
+		}()
+		fmt.Fprintf(out, "  syslog:      %s\n", l.Addr())
+	}
+	var esSrv *http.Server
+	if events.esRoot != nil {
+		esSrv = &http.Server{Addr: cfg.ESBulkAddr, Handler: events.esRoot, ReadHeaderTimeout: 10 * time.Second,
+			ReadTimeout: 120 * time.Second, WriteTimeout: 120 * time.Second, IdleTimeout: 120 * time.Second,
+			ErrorLog: httpSrv.ErrorLog}
+		bg.Add(1)
+		go func() {
+			defer bg.Done()
+			if err := esSrv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				bgErr <- fmt.Errorf("cannot serve the Elasticsearch API on %s: %w", cfg.ESBulkAddr, err)
+			}
+		}()
+	}
+	bg.Add(1)
+	go func() {
+		defer bg.Done()
+		retentionLoop(bgCtx, st, events.store, time.Hour, log.With("component", "retention"))
+	}()
+
 	errc := make(chan error, 1)
 	go func() { errc <- httpSrv.Serve(ln) }()
+	var runErr error
 	select {
 	case err := <-errc:
-		return fmt.Errorf("cannot serve HTTP: %w", err)
+		runErr = fmt.Errorf("cannot serve HTTP: %w", err)
+	case err := <-bgErr:
+		runErr = err
 	case <-ctx.Done():
 	}
 	log.Info("shutting down: draining requests")
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
 	defer cancel()
-	if err := httpSrv.Shutdown(shutdownCtx); err != nil {
-		return fmt.Errorf("cannot shut down cleanly: %w", err)
+	if err := httpSrv.Shutdown(shutdownCtx); err != nil && runErr == nil {
+		runErr = fmt.Errorf("cannot shut down cleanly: %w", err)
 	}
-	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
+	if esSrv != nil {
+		_ = esSrv.Shutdown(shutdownCtx)
 	}
+	stopBG()
+	bg.Wait()
 	log.Info("stopped")
-	return nil
+	return runErr
 }
 
 // describe turns validation errors into a sentence naming the setting.

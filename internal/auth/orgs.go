@@ -122,3 +122,32 @@ func (s *Service) ListAudit(ctx context.Context, orgID string, f store.AuditFilt
 func (s *Service) VerifyAudit(ctx context.Context, orgID string) (audit.Result, error) {
 	return audit.Verify(ctx, s.st.Audit(), orgID)
 }
+
+// OrgSettings returns the org's settings.
+func (s *Service) OrgSettings(ctx context.Context, orgID string) (store.Org, error) {
+	return s.st.Orgs().Get(ctx, orgID)
+}
+
+// SetRetention changes how many days the org's events are kept.
+func (s *Service) SetRetention(ctx context.Context, a Actor, days int) (store.Org, error) {
+	if days < 1 || days > 3650 {
+		return store.Org{}, invalid("retention_days", "retention_days must be between 1 and 3650")
+	}
+	var o store.Org
+	err := s.st.Tx(ctx, func(r store.Repos) error {
+		var err error
+		if o, err = r.Orgs().Get(ctx, a.OrgID); err != nil {
+			return err
+		}
+		if o.RetentionDays == days {
+			return nil
+		}
+		summary := fmt.Sprintf("retention_days: %d → %d", o.RetentionDays, days)
+		o.RetentionDays = days
+		if err := r.Orgs().Update(ctx, o); err != nil {
+			return err
+		}
+		return s.audit(ctx, r, a, "settings.update", "org", o.ID, summary)
+	})
+	return o, err
+}

@@ -47,6 +47,16 @@ type Config struct {
 
 	LogLevel  string
 	LogFormat string
+
+	EventsDir         string
+	GeoIPCityDB       string
+	GeoIPASNDB        string
+	SyslogUDPAddr     string
+	SyslogTCPAddr     string
+	SyslogTLSAddr     string
+	SyslogOrg         string
+	ESBulkAddr        string
+	IngestMaxInFlight int64
 }
 
 // setting binds one configuration value to its flag, variable and YAML key.
@@ -128,6 +138,15 @@ func (c *Config) settings() []setting {
 		{key: "org_name", def: "Default", set: str(&c.OrgName), help: "name of the first organisation, created on first start"},
 		{key: "admin_email", def: "admin@eventsec.local", set: str(&c.AdminEmail), help: "e-mail of the first admin, created on first start"},
 		{key: "admin_password", secret: true, set: str(&c.AdminPassword), help: "password of the first admin; generated and printed once when unset"},
+		{key: "events_dir", set: str(&c.EventsDir), help: "directory of the event store (DuckDB); <data_dir>/events when unset"},
+		{key: "geoip_city_db", set: str(&c.GeoIPCityDB), help: "MaxMind City or Country database (.mmdb) for GeoIP enrichment; without it locations stay unknown"},
+		{key: "geoip_asn_db", set: str(&c.GeoIPASNDB), help: "MaxMind ASN database (.mmdb) for autonomous-system enrichment"},
+		{key: "syslog_udp_addr", def: ":5514", set: str(&c.SyslogUDPAddr), help: "syslog over UDP (RFC 3164 and 5424); \"off\" to disable"},
+		{key: "syslog_tcp_addr", def: ":5514", set: str(&c.SyslogTCPAddr), help: "syslog over TCP (newline or octet-counting framing); \"off\" to disable"},
+		{key: "syslog_tls_addr", def: "off", set: str(&c.SyslogTLSAddr), help: "syslog over TLS, with tls_cert and tls_key (6514 is the standard port); \"off\" to disable"},
+		{key: "syslog_org", set: str(&c.SyslogOrg), help: "organisation (name or ID) that syslog events belong to; the first organisation when unset"},
+		{key: "esbulk_addr", def: "off", set: str(&c.ESBulkAddr), help: "extra listener for the Elasticsearch-compatible _bulk API at its root (e.g. :9200), for shippers that cannot set a path; it is always served under /es on http_addr"},
+		{key: "ingest_max_in_flight", def: "200000", set: size(&c.IngestMaxInFlight), help: "events accepted but not yet durable before senders are told to back off (429/503, TCP stops reading)"},
 		{key: "log_level", def: "info", set: str(&c.LogLevel), help: "debug, info, warn or error"},
 		{key: "log_format", def: "json", set: str(&c.LogFormat), help: "json or text"},
 	}
@@ -292,6 +311,9 @@ func (c *Config) validate() error {
 	if c.TLSClientCA != "" && c.TLSCert == "" {
 		errs = append(errs, errors.New("tls_client_ca needs tls_cert and tls_key (mTLS runs over TLS)"))
 	}
+	if Enabled(c.SyslogTLSAddr) && c.TLSCert == "" {
+		errs = append(errs, errors.New("syslog_tls_addr needs tls_cert and tls_key"))
+	}
 	switch c.CookieSecure {
 	case "auto", "true", "false":
 	default:
@@ -312,6 +334,17 @@ func (c *Config) validate() error {
 
 // SQLitePath is where the embedded state database lives.
 func (c *Config) SQLitePath() string { return filepath.Join(c.DataDir, "eventsec.db") }
+
+// EventStoreDir is where the event store lives.
+func (c *Config) EventStoreDir() string {
+	if c.EventsDir != "" {
+		return c.EventsDir
+	}
+	return filepath.Join(c.DataDir, "events")
+}
+
+// Enabled reports whether a listener address is set (not "off" or empty).
+func Enabled(addr string) bool { return addr != "" && addr != "off" }
 
 // KeyFile is the access-token signing key file.
 func (c *Config) KeyFile() string {

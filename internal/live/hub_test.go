@@ -2,6 +2,7 @@ package live
 
 import (
 	"encoding/json"
+	"github.com/eventsec/eventsec/internal/event"
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -73,5 +74,38 @@ func TestSlowSubscriberLosesAndIsTold(t *testing.T) {
 	s.Close()
 	if testutil.ToFloat64(h.gauge) != 0 || h.HasSubscribers("o") {
 		t.Fatal("close")
+	}
+}
+
+func TestPublishEventsAndAttacks(t *testing.T) {
+	h := NewHub(nil)
+	s := h.Subscribe("o")
+	defer s.Close()
+	s.Set([]string{ChannelEvents, ChannelThreatMap}, nil)
+	located := event.Event{ID: "1", OrgID: "o", Fields: event.Fields{"source.ip": "81.2.69.142",
+		"source.geo.location.lat": 51.5, "source.geo.location.lon": -0.09, "source.geo.country_iso_code": "GB", "event.severity": int64(73)}}
+	private := event.Event{ID: "2", OrgID: "o", Fields: event.Fields{"source.ip": "10.0.0.1", "source.geo.name": "private network"}}
+	other := event.Event{ID: "3", OrgID: "x", Fields: event.Fields{}}
+	h.PublishEvents([]event.Event{located, private, other})
+	var events, attacks int
+	for len(s.C) > 0 {
+		m := recv(t, s)
+		switch m.Channel {
+		case ChannelEvents:
+			events++
+		case ChannelThreatMap:
+			attacks++
+			d := m.Data.(map[string]any)
+			src := d["source"].(map[string]any)
+			if d["severity_label"] != "high" || src["country_iso_code"] != "GB" || src["has_location"] != true {
+				t.Fatalf("attack: %v", d)
+			}
+		}
+	}
+	if events != 2 || attacks != 1 {
+		t.Fatalf("events %d attacks %d; want 2 and 1 (no attack without real coordinates, nothing from org x)", events, attacks)
+	}
+	if _, ok := AttackOf(private); ok {
+		t.Fatal("an event without coordinates must not be placed on the map")
 	}
 }

@@ -39,13 +39,20 @@ type Org struct {
 	ID        string
 	Name      string
 	CreatedAt time.Time
+	// RetentionDays: events older than this are deleted.
+	RetentionDays int
 }
+
+// DefaultRetentionDays is an org's event retention until an admin sets it.
+const DefaultRetentionDays = 30
 
 // OrgStore keeps organisations.
 type OrgStore interface {
 	Create(ctx context.Context, o Org) error
 	Get(ctx context.Context, id string) (Org, error)
 	List(ctx context.Context) ([]Org, error)
+	// Update replaces the org's mutable fields (name, retention).
+	Update(ctx context.Context, o Org) error
 }
 
 // User is a person who logs in.

@@ -14,41 +14,55 @@ import (
 type orgs struct{ repos }
 
 func (s orgs) Create(ctx context.Context, o store.Org) error {
-	_, err := s.exec(ctx, `INSERT INTO orgs (id, name, created_at) VALUES (?, ?, ?)`, o.ID, o.Name, ms(o.CreatedAt))
+	if o.RetentionDays == 0 {
+		o.RetentionDays = store.DefaultRetentionDays
+	}
+	_, err := s.exec(ctx, `INSERT INTO orgs (id, name, created_at, retention_days) VALUES (?, ?, ?, ?)`,
+		o.ID, o.Name, ms(o.CreatedAt), o.RetentionDays)
 	if err != nil {
 		return fmt.Errorf("cannot create org: %w", err)
 	}
 	return nil
 }
 
-func (s orgs) Get(ctx context.Context, id string) (store.Org, error) {
+func scanOrg(sc interface{ Scan(...any) error }) (store.Org, error) {
 	var o store.Org
 	var created int64
-	err := s.queryRow(ctx, `SELECT id, name, created_at FROM orgs WHERE id = ?`, id).Scan(&o.ID, &o.Name, &created)
+	err := sc.Scan(&o.ID, &o.Name, &created, &o.RetentionDays)
+	o.CreatedAt = fromMs(created)
+	return o, err
+}
+
+func (s orgs) Get(ctx context.Context, id string) (store.Org, error) {
+	o, err := scanOrg(s.queryRow(ctx, `SELECT id, name, created_at, retention_days FROM orgs WHERE id = ?`, id))
 	if err != nil {
 		return o, fmt.Errorf("cannot get org: %w", notFound(err))
 	}
-	o.CreatedAt = fromMs(created)
 	return o, nil
 }
 
 func (s orgs) List(ctx context.Context) ([]store.Org, error) {
-	rows, err := s.query(ctx, `SELECT id, name, created_at FROM orgs ORDER BY created_at, id`)
+	rows, err := s.query(ctx, `SELECT id, name, created_at, retention_days FROM orgs ORDER BY created_at, id`)
 	if err != nil {
 		return nil, fmt.Errorf("cannot list orgs: %w", err)
 	}
 	defer rows.Close()
 	var out []store.Org
 	for rows.Next() {
-		var o store.Org
-		var created int64
-		if err := rows.Scan(&o.ID, &o.Name, &created); err != nil {
+		o, err := scanOrg(rows)
+		if err != nil {
 			return nil, fmt.Errorf("cannot read org: %w", err)
 		}
-		o.CreatedAt = fromMs(created)
 		out = append(out, o)
 	}
 	return out, rows.Err()
+}
+
+func (s orgs) Update(ctx context.Context, o store.Org) error {
+	if err := s.execOne(ctx, `UPDATE orgs SET name = ?, retention_days = ? WHERE id = ?`, o.Name, o.RetentionDays, o.ID); err != nil {
+		return fmt.Errorf("cannot update org: %w", err)
+	}
+	return nil
 }
 
 type users struct{ repos }

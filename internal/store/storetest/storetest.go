@@ -98,6 +98,17 @@ func testOrgs(t *testing.T, s store.Store, _ Backend) {
 	if err != nil || len(all) != 2 {
 		t.Fatalf("list orgs: %d %v", len(all), err)
 	}
+	if got.RetentionDays != store.DefaultRetentionDays {
+		t.Fatalf("default retention = %d", got.RetentionDays)
+	}
+	got.RetentionDays = 90
+	if err := s.Orgs().Update(ctx, got); err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := s.Orgs().Get(ctx, "o2"); again.RetentionDays != 90 {
+		t.Fatalf("retention not updated: %+v", again)
+	}
+	wantErr(t, s.Orgs().Update(ctx, store.Org{ID: "nope", Name: "x", RetentionDays: 1}), store.ErrNotFound, "update missing org")
 }
 
 func testUsers(t *testing.T, s store.Store, _ Backend) {

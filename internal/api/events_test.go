@@ -1,0 +1,274 @@
+package api_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/eventsec/eventsec/internal/auth"
+)
+
+type eventPage struct {
+	Items []struct {
+		ID            string         `json:"id"`
+		SeverityLabel string         `json:"severity_label"`
+		Raw           string         `json:"raw"`
+		Fields        map[string]any `json:"fields"`
+	} `json:"items"`
+	Total      int64   `json:"total"`
+	NextCursor *string `json:"next_cursor"`
+}
+
+func TestEventsEndToEnd(t *testing.T) {
+	f := newFixture(t)
+	admin := f.login(t, adminEmail, adminPass).AccessToken
+	_, ingestKey := f.newKey(t, auth.RoleIngest, 0)
+
+	body := `{"id":"e1","@timestamp":"2026-11-23T09:00:00Z","message":"Failed password for root","user":{"name":"root"},"event":{"severity":80},"source":{"ip":"10.1.2.3"}}
+{"id":"e2","@timestamp":"2026-11-23T09:01:00Z","message":"session opened for alice","user":{"name":"alice"}}
+not json
+{"id":"e3","@timestamp":"2026-11-23T09:02:00Z","message":"ok","user":{"name":"bob"}}`
+	r := f.do(t, request{Method: "POST", Path: "/api/v1/events", Token: ingestKey, Body: body, CT: "application/x-ndjson"})
+	wantStatus(t, r, http.StatusAccepted)
+	res := decode[struct {
+		Accepted int `json:"accepted"`
+		Rejected []struct {
+			Index  int    `json:"index"`
+			Reason string `json:"reason"`
+		} `json:"rejected"`
+	}](t, r)
+	if res.Accepted != 3 || len(res.Rejected) != 1 || res.Rejected[0].Index != 2 || res.Rejected[0].Reason == "" {
+		t.Fatalf("ingest result: %s", r)
+	}
+	// A retry stores nothing twice.
+	r = f.do(t, request{Method: "POST", Path: "/api/security-events", Token: ingestKey, Body: strings.Split(body, "\n")[0]})
+	wantStatus(t, r, http.StatusAccepted)
+	if !strings.Contains(string(r.Body), `"duplicates":1`) {
+		t.Fatalf("retry: %s", r)
+	}
+	// An ingest key reads nothing; a viewer sends nothing.
+	wantError(t, f.get(t, "/api/v1/events", ingestKey), http.StatusForbidden, "forbidden", "")
+	_, viewerKey := f.newKey(t, auth.RoleViewer, 0)
+	wantError(t, f.send(t, "POST", "/api/v1/events", viewerKey, `{"message":"x"}`), http.StatusForbidden, "forbidden", "")
+
+	from := "&from=2026-11-23T00:00:00Z&to=2026-11-24T00:00:00Z"
+	page := decode[eventPage](t, f.get(t, "/api/v1/events?size=2"+from, admin))
+	if page.Total != 3 || len(page.Items) != 2 || page.NextCursor == nil || page.Items[0].ID != "e3" {
+		t.Fatalf("first page: %+v", page)
+	}
+	page2 := decode[eventPage](t, f.get(t, "/api/v1/events?size=2"+from+"&cursor="+*page.NextCursor, admin))
+	if len(page2.Items) != 1 || page2.Items[0].ID != "e1" || page2.NextCursor != nil {
+		t.Fatalf("second page: %+v", page2)
+	}
+	page = decode[eventPage](t, f.get(t, "/api/v1/events?query=user.name:root"+from, admin))
+	if page.Total != 1 || page.Items[0].SeverityLabel != "high" || !strings.Contains(page.Items[0].Raw, "Failed password") {
+		t.Fatalf("field query: %+v", page)
+	}
+	page = decode[eventPage](t, f.get(t, "/api/v1/events?severity=high,critical"+from, admin))
+	if page.Total != 1 {
+		t.Fatalf("severity filter: %+v", page)
+	}
+	page = decode[eventPage](t, f.get(t, "/api/v1/events?query=%22session+opened%22"+from, admin))
+	if page.Total != 1 || page.Items[0].ID != "e2" {
+		t.Fatalf("phrase: %+v", page)
+	}
+	ev := decode[map[string]any](t, f.get(t, "/api/v1/events/e1", admin))
+	if ev["id"] != "e1" || ev["raw"] == "" {
+		t.Fatalf("get: %v", ev)
+	}
+	wantError(t, f.get(t, "/api/v1/events/nope", admin), http.StatusNotFound, "not_found", "")
+
+	for _, tc := range []struct{ q, field, code string }{
+		{"?query=user.name:(", "query", "bad_query"},
+		{"?severity=urgent", "severity", "validation_failed"},
+		{"?from=yesterday", "from", "validation_failed"},
+		{"?from=2026-11-24T00:00:00Z&to=2026-11-23T00:00:00Z", "from", "validation_failed"},
+		{"?size=0", "size", "validation_failed"},
+	} {
+		wantError(t, f.get(t, "/api/v1/events"+tc.q, admin), http.StatusBadRequest, tc.code, tc.field)
+	}
+
+	st := decode[struct {
+		Total      int64 `json:"total"`
+		BySeverity []struct {
+			Term  string `json:"term"`
+			Count int64  `json:"count"`
+		} `json:"by_severity"`
+		OverTime []struct {
+			Count int64 `json:"count"`
+		} `json:"over_time"`
+		TopUsers []struct {
+			Term string `json:"term"`
+		} `json:"top_users"`
+	}](t, f.get(t, "/api/v1/events/stats/summary?interval=1h"+from, admin))
+	var sum int64
+	for _, b := range st.OverTime {
+		sum += b.Count
+	}
+	if st.Total != 3 || sum != 3 || len(st.OverTime) != 24 || len(st.TopUsers) != 3 {
+		t.Fatalf("stats: %+v", st)
+	}
+	wantError(t, f.get(t, "/api/v1/events/stats/summary?interval=1ms", admin), http.StatusBadRequest, "validation_failed", "interval")
+
+	// Exports: NDJSON lines parse back, CSV has a header and the rows, Parquet starts with its magic.
+	r = f.send(t, "POST", "/api/v1/events/export", admin, map[string]any{"format": "ndjson", "from": "2026-11-23T00:00:00Z"})
+	wantStatus(t, r, http.StatusOK)
+	lines := 0
+	sc := bufio.NewScanner(bytes.NewReader(r.Body))
+	for sc.Scan() {
+		var m map[string]any
+		if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
+			t.Fatalf("ndjson line: %v", err)
+		}
+		lines++
+	}
+	if lines != 3 || !strings.Contains(r.Header.Get("Content-Disposition"), ".ndjson") {
+		t.Fatalf("ndjson export: %d lines, %v", lines, r.Header)
+	}
+	r = f.send(t, "POST", "/api/v1/events/export", admin, map[string]any{"format": "csv", "query": "user.name:alice"})
+	wantStatus(t, r, http.StatusOK)
+	if rows := strings.Count(strings.TrimSpace(string(r.Body)), "\n"); rows != 1 {
+		t.Fatalf("csv export: %d rows\n%s", rows, r.Body)
+	}
+	r = f.send(t, "POST", "/api/v1/events/export", admin, map[string]any{"format": "parquet"})
+	wantStatus(t, r, http.StatusOK)
+	if !bytes.HasPrefix(r.Body, []byte("PAR1")) {
+		t.Fatalf("parquet export does not start with PAR1: %q", r.Body[:min(8, len(r.Body))])
+	}
+	wantError(t, f.send(t, "POST", "/api/v1/events/export", admin, map[string]any{"format": "xml"}), http.StatusBadRequest, "validation_failed", "format")
+	wantError(t, f.send(t, "POST", "/api/v1/events/export", admin, map[string]any{"query": "a:(("}), http.StatusBadRequest, "bad_query", "query")
+}
+
+func TestSettingsRetention(t *testing.T) {
+	f := newFixture(t)
+	admin := f.login(t, adminEmail, adminPass).AccessToken
+	r := f.get(t, "/api/v1/settings", admin)
+	if got := decode[map[string]any](t, r)["retention_days"]; got != float64(30) {
+		t.Fatalf("default retention: %s", r)
+	}
+	wantError(t, f.send(t, "PATCH", "/api/v1/settings", admin, map[string]any{"retention_days": 0}), http.StatusBadRequest, "validation_failed", "retention_days")
+	wantError(t, f.send(t, "PATCH", "/api/v1/settings", admin, map[string]any{"retention_days": "ten"}), http.StatusBadRequest, "invalid_type", "retention_days")
+	wantError(t, f.send(t, "PATCH", "/api/v1/settings", admin, map[string]any{}), http.StatusBadRequest, "validation_failed", "retention_days")
+	r = f.send(t, "PATCH", "/api/v1/settings", admin, map[string]any{"retention_days": 90})
+	wantStatus(t, r, http.StatusOK)
+	audit := decode[struct {
+		Items []struct{ Action, Summary string } `json:"items"`
+	}](t, f.get(t, "/api/v1/audit?action=settings.", admin))
+	if len(audit.Items) != 1 || audit.Items[0].Summary != "retention_days: 30 → 90" {
+		t.Fatalf("audit: %+v", audit)
+	}
+}
+
+func dialWS(t *testing.T, f *fixture, path, token string) *websocket.Conn {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(f.ts.URL, "http")+path+"?token="+token, nil)
+	if err != nil {
+		t.Fatalf("dial %s: %v", path, err)
+	}
+	t.Cleanup(func() { c.CloseNow() })
+	return c
+}
+
+func readWS(t *testing.T, c *websocket.Conn) map[string]any {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, b, err := c.Read(ctx)
+	if err != nil {
+		t.Fatalf("read: %v", err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func writeWS(t *testing.T, c *websocket.Conn, v any) {
+	t.Helper()
+	b, _ := json.Marshal(v)
+	if err := c.Write(context.Background(), websocket.MessageText, b); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestLiveWebSocket(t *testing.T) {
+	f := newFixture(t)
+	admin := f.login(t, adminEmail, adminPass).AccessToken
+	b, err := f.svc.CreateOrg(f.ctx, nil, auth.OrgInput{Name: "Org B", AdminEmail: "boss@b.test", AdminPassword: otherPass})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := dialWS(t, f, "/api/v1/ws", admin)
+	writeWS(t, c, map[string]any{"type": "subscribe", "channels": []string{"nope"}})
+	if m := readWS(t, c); m["type"] != "error" {
+		t.Fatalf("unknown channel: %v", m)
+	}
+	writeWS(t, c, map[string]any{"type": "subscribe", "channels": []string{"security:events", "threatmap"}})
+	if m := readWS(t, c); m["type"] != "subscribed" {
+		t.Fatalf("subscribe: %v", m)
+	}
+	tm := dialWS(t, f, "/ws/threatmap", admin)
+	if m := readWS(t, tm); m["type"] != "subscribed" {
+		t.Fatalf("threatmap socket: %v", m)
+	}
+	f.ingestFor(t, b.Org.ID, `{"message":"org B only"}`)
+	f.ingestFor(t, f.org.ID, `{"message":"for A","source":{"ip":"81.2.69.142","geo":{"location":{"lat":51.5,"lon":-0.09}}}}`)
+	m := readWS(t, c)
+	data, _ := m["data"].(map[string]any)
+	if m["channel"] != "security:events" || data["message"] != "for A" {
+		t.Fatalf("live event (org B's must never arrive): %v", m)
+	}
+	if m := readWS(t, c); m["channel"] != "threatmap" || m["type"] != "attack" {
+		t.Fatalf("threatmap on the main socket: %v", m)
+	}
+	if m := readWS(t, tm); m["channel"] != "threatmap" {
+		t.Fatalf("threatmap socket: %v", m)
+	}
+	// Without credentials the upgrade is refused.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, resp, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(f.ts.URL, "http")+"/api/v1/ws", nil); err == nil || resp == nil || resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("anonymous socket: %v %v", err, resp)
+	}
+}
+
+func TestImportUpload(t *testing.T) {
+	f := newFixture(t)
+	admin := f.login(t, adminEmail, adminPass).AccessToken
+	_, key := f.newKey(t, auth.RoleIngest, 0)
+	lines := "Nov 23 10:00:00 web-1 sshd[811]: Failed password for root from 81.2.69.142 port 4242 ssh2\n" +
+		`{"message":"json line","user":{"name":"zoe"}}` + "\n" + "\n"
+	r := f.do(t, request{Method: "POST", Path: "/api/v1/events/import?name=auth.log", Token: key, Body: lines, CT: "application/octet-stream"})
+	wantStatus(t, r, http.StatusOK)
+	sum := decode[struct {
+		File   string `json:"file"`
+		Read   int    `json:"read"`
+		Stored int    `json:"stored"`
+	}](t, r)
+	if sum.File != "auth.log" || sum.Read != 2 || sum.Stored != 2 {
+		t.Fatalf("summary: %s", r)
+	}
+	// The same file again stores nothing twice.
+	r = f.do(t, request{Method: "POST", Path: "/api/v1/events/import?name=auth.log", Token: key, Body: lines, CT: "application/octet-stream"})
+	if !strings.Contains(string(r.Body), `"duplicates":2`) {
+		t.Fatalf("re-import: %s", r)
+	}
+	page := decode[eventPage](t, f.get(t, "/api/v1/events?query=user.name:zoe", admin))
+	if page.Total != 1 {
+		t.Fatalf("imported event not searchable: %+v", page)
+	}
+	wantError(t, f.do(t, request{Method: "POST", Path: "/api/v1/events/import", Token: key, Body: "", CT: "application/octet-stream"}),
+		http.StatusBadRequest, "validation_failed", "")
+	wantError(t, f.do(t, request{Method: "POST", Path: "/api/v1/events/import?format=xml", Token: key, Body: "x", CT: "application/octet-stream"}),
+		http.StatusBadRequest, "validation_failed", "format")
+}

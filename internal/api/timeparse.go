@@ -1,0 +1,34 @@
+package api
+
+import (
+	"strconv"
+	"strings"
+	"time"
+)
+
+// parseTimeParam reads an absolute RFC 3339 time or a relative one:
+// "now", "now-15m", "now-24h", "now-7d", "now-2w".
+func parseTimeParam(v string, now time.Time) (time.Time, bool) {
+	if v == "" {
+		return time.Time{}, true
+	}
+	if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
+		return t, true
+	}
+	if v == "now" {
+		return now, true
+	}
+	rest, ok := strings.CutPrefix(v, "now-")
+	if !ok || len(rest) < 2 {
+		return time.Time{}, false
+	}
+	n, err := strconv.Atoi(rest[:len(rest)-1])
+	if err != nil || n < 0 || n > 100000 {
+		return time.Time{}, false
+	}
+	unit := map[byte]time.Duration{'s': time.Second, 'm': time.Minute, 'h': time.Hour, 'd': 24 * time.Hour, 'w': 7 * 24 * time.Hour}[rest[len(rest)-1]]
+	if unit == 0 {
+		return time.Time{}, false
+	}
+	return now.Add(-time.Duration(n) * unit), true
+}

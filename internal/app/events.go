@@ -1,0 +1,194 @@
+package app
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/eventsec/eventsec/internal/auth"
+	"github.com/eventsec/eventsec/internal/config"
+	"github.com/eventsec/eventsec/internal/enrich"
+	"github.com/eventsec/eventsec/internal/event"
+	"github.com/eventsec/eventsec/internal/eventstore"
+	"github.com/eventsec/eventsec/internal/eventstore/duckdb"
+	"github.com/eventsec/eventsec/internal/ingest"
+	"github.com/eventsec/eventsec/internal/ingest/esbulk"
+	"github.com/eventsec/eventsec/internal/ingest/file"
+	"github.com/eventsec/eventsec/internal/ingest/hec"
+	"github.com/eventsec/eventsec/internal/ingest/httpjson"
+	"github.com/eventsec/eventsec/internal/ingest/syslog"
+	"github.com/eventsec/eventsec/internal/live"
+	"github.com/eventsec/eventsec/internal/normalize"
+	"github.com/eventsec/eventsec/internal/query/lucene"
+	"github.com/eventsec/eventsec/internal/store"
+)
+
+// eventsRuntime is the event side of the server: the store, the ingest
+// pipeline and its listeners, and the live hub.
+type eventsRuntime struct {
+	store     eventstore.Store
+	geo       *enrich.GeoIP
+	pipe      *ingest.Pipeline
+	hub       *live.Hub
+	intake    *httpjson.Handler
+	hec       *hec.Handler
+	es        *esbulk.Handler
+	esRoot    *esbulk.Handler // on esbulk_addr, when set
+	listeners []*syslog.Server
+}
+
+// openEventStore opens the configured event store.
+func openEventStore(ctx context.Context, cfg *config.Config, log *slog.Logger) (eventstore.Store, error) {
+	return duckdb.Open(ctx, duckdb.Options{Dir: cfg.EventStoreDir(), Logger: log})
+}
+
+func startEvents(ctx context.Context, cfg *config.Config, st store.Store, authSvc *auth.Service, reg prometheus.Registerer, log *slog.Logger) (*eventsRuntime, error) {
+	rt := &eventsRuntime{hub: live.NewHub(reg)}
+	var err error
+	if rt.store, err = openEventStore(ctx, cfg, log); err != nil {
+		return nil, err
+	}
+	enricher := &enrich.Enricher{}
+	if cfg.GeoIPCityDB != "" || cfg.GeoIPASNDB != "" {
+		if rt.geo, err = enrich.OpenGeoIP(cfg.GeoIPCityDB, cfg.GeoIPASNDB); err != nil {
+			rt.close()
+			return nil, err
+		}
+		enricher.GeoIP = rt.geo
+	}
+	rt.pipe, err = ingest.New(ingest.Options{
+		Sink: rt.store, Normalizer: normalize.New(normalize.Options{}), Enricher: enricher,
+		Publisher: publisherFunc(rt.hub.PublishEvents), MaxInFlight: int(cfg.IngestMaxInFlight),
+		Registerer: reg, Logger: log,
+	})
+	if err != nil {
+		rt.close()
+		return nil, err
+	}
+	tokenToOrg := func(ctx context.Context, token string) (string, error) {
+		p, err := authSvc.Authenticate(ctx, token)
+		if errors.Is(err, auth.ErrInvalidToken) {
+			return "", fmt.Errorf("%w: %v", ingest.ErrUnauthorized, err)
+		}
+		if err != nil {
+			return "", err
+		}
+		if !p.Can(auth.PermEventsWrite) {
+			return "", fmt.Errorf("%w: this key may not send events (give it the ingest role)", ingest.ErrUnauthorized)
+		}
+		return p.OrgID, nil
+	}
+	if rt.intake, err = httpjson.New(httpjson.Options{Pipeline: rt.pipe, Logger: log}); err != nil {
+		rt.close()
+		return nil, err
+	}
+	if rt.hec, err = hec.New(hec.Options{Pipeline: rt.pipe, Authenticate: tokenToOrg, Logger: log}); err != nil {
+		rt.close()
+		return nil, err
+	}
+	if rt.es, err = esbulk.New(esbulk.Options{Pipeline: rt.pipe, Authenticate: tokenToOrg, Prefix: "/es", Logger: log}); err != nil {
+		rt.close()
+		return nil, err
+	}
+	if config.Enabled(cfg.ESBulkAddr) {
+		if rt.esRoot, err = esbulk.New(esbulk.Options{Pipeline: rt.pipe, Authenticate: tokenToOrg, Logger: log}); err != nil {
+			rt.close()
+			return nil, err
+		}
+	}
+
+	syslogOrg, err := resolveSyslogOrg(ctx, st, cfg.SyslogOrg)
+	if err != nil {
+		rt.close()
+		return nil, err
+	}
+	var tlsConf *tls.Config
+	if config.Enabled(cfg.SyslogTLSAddr) {
+		cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
+		if err != nil {
+			rt.close()
+			return nil, fmt.Errorf("cannot load TLS certificate for syslog: %w", err)
+		}
+		tlsConf = &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}
+	}
+	for _, l := range []struct {
+		network, addr string
+		tls           *tls.Config
+	}{{"udp", cfg.SyslogUDPAddr, nil}, {"tcp", cfg.SyslogTCPAddr, nil}, {"tcp", cfg.SyslogTLSAddr, tlsConf}} {
+		if !config.Enabled(l.addr) {
+			continue
+		}
+		srv, err := syslog.New(syslog.Options{Pipeline: rt.pipe, Network: l.network, Addr: l.addr, TLSConfig: l.tls,
+			OrgID: syslogOrg, Logger: log})
+		if err != nil {
+			rt.close()
+			return nil, fmt.Errorf("cannot listen for syslog (%s %s): %w", l.network, l.addr, err)
+		}
+		rt.listeners = append(rt.listeners, srv)
+	}
+	return rt, nil
+}
+
+// publisherFunc adapts a function to ingest.Publisher.
+type publisherFunc func([]event.Event)
+
+func (f publisherFunc) Publish(stored []event.Event) { f(stored) }
+
+// resolveSyslogOrg finds the org syslog events belong to.
+func resolveSyslogOrg(ctx context.Context, st store.Store, want string) (string, error) {
+	orgs, err := st.Orgs().List(ctx)
+	if err != nil {
+		return "", err
+	}
+	if len(orgs) == 0 {
+		return "", errors.New("no organisation exists")
+	}
+	if want == "" {
+		return orgs[0].ID, nil
+	}
+	for _, o := range orgs {
+		if o.ID == want || strings.EqualFold(o.Name, want) {
+			return o.ID, nil
+		}
+	}
+	return "", fmt.Errorf("syslog_org: no organisation %q", want)
+}
+
+// mounts are the ingest endpoints that live outside the API's route table
+// (they have their own authentication and response shapes).
+func (rt *eventsRuntime) mounts() map[string]http.Handler {
+	return map[string]http.Handler{
+		"/services/collector": rt.hec, "/services/collector/": rt.hec,
+		"/es": rt.es, "/es/": rt.es,
+	}
+}
+
+func (rt *eventsRuntime) close() {
+	if rt.store != nil {
+		rt.store.Close()
+	}
+	if rt.geo != nil {
+		rt.geo.Close()
+	}
+}
+
+// liveFilter compiles a live-subscription filter in the search syntax.
+func liveFilter(query string) (func(event.Event) bool, error) {
+	m, err := lucene.NewMatcher(query)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", eventstore.ErrBadQuery, err)
+	}
+	return m.Match, nil
+}
+
+// importFiles imports files into an org through the pipeline, as
+// POST /api/v1/events/import and `eventsec import` do.
+func (rt *eventsRuntime) importFiles(ctx context.Context, paths []string, orgID string, format normalize.Format) (file.Summary, error) {
+	return file.Import(ctx, paths, file.Options{Pipeline: rt.pipe, OrgID: orgID, Format: format})
+}

@@ -1,0 +1,300 @@
+package app
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestMain lets a test re-run this binary as a real server process
+// (EVENTSEC_TEST_CHILD=1), so that it can be killed with SIGKILL.
+func TestMain(m *testing.M) {
+	if os.Getenv("EVENTSEC_TEST_CHILD") == "1" {
+		err := Run(context.Background(), Env{Args: strings.Fields(os.Getenv("EVENTSEC_TEST_ARGS")), Getenv: os.Getenv,
+			Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Version: "child"})
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+const childPassword = "Kill-Nine-Survivor-42"
+
+var readyLine = regexp.MustCompile(`ready at (http://\S+)`)
+
+// startChild starts `eventsec serve` as a separate process and returns its
+// URL once it is ready.
+func startChild(t *testing.T, dir string) (*exec.Cmd, string) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "EVENTSEC_TEST_CHILD=1", "EVENTSEC_ADMIN_PASSWORD="+childPassword,
+		"EVENTSEC_TEST_ARGS=serve --data-dir "+dir+" --http-addr 127.0.0.1:0 --syslog-udp-addr off --syslog-tcp-addr off --log-level warn")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	urlc := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			if m := readyLine.FindStringSubmatch(sc.Text()); m != nil {
+				urlc <- m[1]
+			}
+		}
+	}()
+	select {
+	case u := <-urlc:
+		return cmd, u
+	case <-time.After(60 * time.Second):
+		cmd.Process.Kill()
+		t.Fatalf("child server not ready: %s", stderr.String())
+	}
+	return nil, ""
+}
+
+func apiCall(t *testing.T, method, url, token, ct string, body []byte) (int, []byte) {
+	t.Helper()
+	req, _ := http.NewRequest(method, url, bytes.NewReader(body))
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if ct != "" {
+		req.Header.Set("Content-Type", ct)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, nil
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, b
+}
+
+func childLogin(t *testing.T, base string) string {
+	t.Helper()
+	st, b := apiCall(t, "POST", base+"/api/v1/auth/login", "", "application/json",
+		[]byte(`{"email":"admin@eventsec.local","password":"`+childPassword+`"}`))
+	var s struct {
+		AccessToken string `json:"access_token"`
+	}
+	if st != 200 || json.Unmarshal(b, &s) != nil {
+		t.Fatalf("login: %d %s", st, b)
+	}
+	return s.AccessToken
+}
+
+// TestAcknowledgedEventsSurviveSIGKILL: senders post events continuously;
+// the server is killed with SIGKILL mid-stream; after a restart every
+// event it acknowledged (202) is stored exactly once.
+func TestAcknowledgedEventsSurviveSIGKILL(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts and kills a server process")
+	}
+	dir := t.TempDir()
+	cmd, base := startChild(t, dir)
+	admin := childLogin(t, base)
+	st, b := apiCall(t, "POST", base+"/api/v1/api-keys", admin, "application/json", []byte(`{"name":"load","role":"ingest"}`))
+	var key struct {
+		Key string `json:"key"`
+	}
+	if st != 201 || json.Unmarshal(b, &key) != nil {
+		t.Fatalf("api key: %d %s", st, b)
+	}
+
+	var mu sync.Mutex
+	acked := map[string]bool{}
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			for batch := 0; ; batch++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				var body bytes.Buffer
+				ids := make([]string, 0, 200)
+				for i := 0; i < 200; i++ {
+					id := fmt.Sprintf("k-%d-%d-%d", g, batch, i)
+					ids = append(ids, id)
+					fmt.Fprintf(&body, `{"id":%q,"message":"durability test %s","user":{"name":"u%d"}}`+"\n", id, id, i%7)
+				}
+				st, _ := apiCall(t, "POST", base+"/api/v1/events", key.Key, "application/x-ndjson", body.Bytes())
+				if st == 0 {
+					return // the server is gone
+				}
+				if st == http.StatusAccepted {
+					mu.Lock()
+					for _, id := range ids {
+						acked[id] = true
+					}
+					mu.Unlock()
+				}
+			}
+		}(g)
+	}
+	time.Sleep(2 * time.Second)
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Wait()
+	close(stop)
+	wg.Wait()
+	mu.Lock()
+	n := len(acked)
+	mu.Unlock()
+	if n == 0 {
+		t.Fatal("nothing was acknowledged before the kill: the test proves nothing")
+	}
+
+	cmd, base = startChild(t, dir)
+	defer func() { cmd.Process.Signal(os.Interrupt); cmd.Wait() }()
+	admin = childLogin(t, base)
+	st, b = apiCall(t, "POST", base+"/api/v1/events/export", admin, "application/json", []byte(`{"format":"ndjson","query":"message:durability"}`))
+	if st != 200 {
+		t.Fatalf("export: %d %s", st, b)
+	}
+	seen := map[string]int{}
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		var ev struct {
+			ID string `json:"_id"`
+		}
+		if err := json.Unmarshal(sc.Bytes(), &ev); err != nil {
+			t.Fatalf("export line: %v", err)
+		}
+		seen[ev.ID]++
+	}
+	missing, dup := 0, 0
+	for id := range acked {
+		if seen[id] == 0 {
+			missing++
+		}
+	}
+	for _, c := range seen {
+		if c > 1 {
+			dup++
+		}
+	}
+	t.Logf("acknowledged before SIGKILL: %d events; stored after restart: %d", n, len(seen))
+	// A direct import beside the running server process explains itself.
+	f := filepath.Join(t.TempDir(), "x.ndjson")
+	os.WriteFile(f, []byte(`{"message":"x"}`+"\n"), 0o600)
+	if _, _, err := runCLI(t, "", "import", "--data-dir="+dir, f); err == nil || !strings.Contains(err.Error(), "in use by a running eventsec server") {
+		t.Errorf("import beside a running server: %v", err)
+	}
+	if missing > 0 || dup > 0 {
+		t.Fatalf("%d acknowledged events lost, %d stored more than once", missing, dup)
+	}
+}
+
+func TestImportAndRetentionCommands(t *testing.T) {
+	dir := t.TempDir()
+	srv := startServer(t, map[string]string{"EVENTSEC_DATA_DIR": dir, "EVENTSEC_ADMIN_PASSWORD": "Adm1n-Passw0rd-Long"},
+		"--syslog-udp-addr", "off", "--syslog-tcp-addr", "off")
+	if err := srv.stop(); err != nil {
+		t.Fatal(err)
+	}
+	dd := "--data-dir=" + dir
+	logf := filepath.Join(dir, "auth.log")
+	recent := time.Now().UTC().Format(time.RFC3339)
+	content := `{"@timestamp":"` + recent + `","message":"recent","user":{"name":"ann"}}` + "\n" +
+		`{"@timestamp":"2021-01-01T00:00:00Z","message":"old","user":{"name":"old"}}` + "\n" +
+		"Nov 23 10:00:00 web-1 sshd[811]: Failed password for root from 81.2.69.142 port 4242 ssh2\n"
+	if err := os.WriteFile(logf, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, err := runCLI(t, "", "import", dd, logf)
+	if err != nil || !strings.Contains(out, "read:       3") || !strings.Contains(out, "stored:     3") {
+		t.Fatalf("import: %v\n%s\n%s", err, out, errOut)
+	}
+	out, _, err = runCLI(t, "", "import", dd, logf)
+	if err != nil || !strings.Contains(out, "duplicates: 3") {
+		t.Fatalf("re-import must store nothing twice: %v\n%s", err, out)
+	}
+	evtxDir := filepath.Join("..", "..", "..", "shared", "data", "evtx", "attack-samples")
+	if matches, _ := filepath.Glob(filepath.Join(evtxDir, "*", "*.evtx")); len(matches) > 0 {
+		out, _, err = runCLI(t, "", "import", dd, matches[0])
+		if err != nil || !strings.Contains(out, "failed:     0") {
+			t.Fatalf("evtx import: %v\n%s", err, out)
+		}
+	} else {
+		t.Logf("no .evtx samples under %s: skipping the evtx import", evtxDir)
+	}
+	_, _, err = runCLI(t, "", "import", dd)
+	if ExitCode(err) != 2 {
+		t.Fatalf("import without files: %v", err)
+	}
+	_, _, err = runCLI(t, "", "import", dd, filepath.Join(dir, "missing.log"))
+	if ExitCode(err) != 2 {
+		t.Fatalf("import of a missing file: %v", err)
+	}
+	out, _, err = runCLI(t, "", "retention", dd)
+	if err != nil || !strings.Contains(out, "kept 30 days, deleted") {
+		t.Fatalf("retention: %v\n%s", err, out)
+	}
+	if !strings.Contains(out, "deleted 1 events") && !strings.Contains(out, "deleted 2 events") {
+		// The 2021 event always goes; an evtx sample may add older ones.
+		if !regexp.MustCompile(`deleted [1-9]\d* events`).MatchString(out) {
+			t.Fatalf("retention deleted nothing: %s", out)
+		}
+	}
+
+	// Through a running server: --url and --api-key.
+	srv = startServer(t, map[string]string{"EVENTSEC_DATA_DIR": dir}, "--syslog-udp-addr", "off", "--syslog-tcp-addr", "off")
+	admin := loginToken(t, srv.url, "admin@eventsec.local", "Adm1n-Passw0rd-Long")
+	st, b := apiCall(t, "POST", srv.url+"/api/v1/api-keys", admin, "application/json", []byte(`{"name":"cli","role":"ingest"}`))
+	var key struct {
+		Key string `json:"key"`
+	}
+	if st != 201 || json.Unmarshal(b, &key) != nil {
+		t.Fatalf("key: %d %s", st, b)
+	}
+	other := filepath.Join(dir, "more.ndjson")
+	os.WriteFile(other, []byte(`{"message":"via the server"}`+"\n"), 0o600)
+	out, _, err = runCLI(t, "", "import", "--url", srv.url, "--api-key", key.Key, other)
+	if err != nil || !strings.Contains(out, "stored:     1") {
+		t.Fatalf("remote import: %v\n%s", err, out)
+	}
+	_, _, err = runCLI(t, "", "import", "--url", srv.url, "--api-key", "esk_wrong", other)
+	if err == nil || !strings.Contains(err.Error(), "refused") {
+		t.Fatalf("remote import with a bad key: %v", err)
+	}
+}
+
+func loginToken(t *testing.T, base, email, password string) string {
+	t.Helper()
+	st, b := apiCall(t, "POST", base+"/api/v1/auth/login", "", "application/json", []byte(`{"email":"`+email+`","password":"`+password+`"}`))
+	var s struct {
+		AccessToken string `json:"access_token"`
+	}
+	if st != 200 || json.Unmarshal(b, &s) != nil {
+		t.Fatalf("login: %d %s", st, b)
+	}
+	return s.AccessToken
+}

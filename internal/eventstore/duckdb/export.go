@@ -1,0 +1,200 @@
+package duckdb
+
+import (
+	"bufio"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/eventsec/eventsec/internal/event"
+	"github.com/eventsec/eventsec/internal/eventstore"
+)
+
+// exportChunk is how many events one keyset query of an export reads.
+const exportChunk = 5000
+
+// Export implements eventstore.Store. NDJSON and CSV stream in
+// @timestamp order, a chunk at a time (keyset on ts, seq), so memory stays
+// flat for any size; Parquet is written by DuckDB (COPY ... TO a file in
+// the store's tmp directory) and then streamed.
+func (s *Store) Export(ctx context.Context, orgID string, q eventstore.Query, f eventstore.Format, w io.Writer) (int64, error) {
+	switch f {
+	case eventstore.FormatNDJSON, eventstore.FormatCSV:
+	case eventstore.FormatParquet:
+		return s.exportParquet(ctx, orgID, q, w)
+	default:
+		return 0, badQuery(fmt.Errorf("unknown export format %q (want ndjson, csv or parquet)", f))
+	}
+	pl, err := s.plan(ctx, orgID, q)
+	if err != nil {
+		return 0, err
+	}
+	bw := bufio.NewWriterSize(w, 256<<10)
+	var write func(ev event.Event) error
+	var cw *csv.Writer
+	if f == eventstore.FormatCSV {
+		cw = csv.NewWriter(bw)
+		if err := cw.Write(csvHeader); err != nil {
+			return 0, fmt.Errorf("cannot write export: %w", err)
+		}
+		rec := make([]string, len(csvHeader))
+		write = func(ev event.Event) error { return cw.Write(csvRecord(rec, ev)) }
+	} else {
+		write = func(ev event.Event) error { return writeNDJSON(bw, ev) }
+	}
+	var n int64
+	var after *cursor
+	for {
+		extra, extraArgs := "", []any(nil)
+		parts := pl.parts
+		if after != nil {
+			at := time.UnixMicro(after.ts).UTC()
+			extra = "ts >= ? AND (ts > ? OR seq > ?)"
+			extraArgs = []any{at, at, after.seq}
+			// Partitions entirely before the cursor are done.
+			for len(parts) > 0 && parts[0].maxTS < after.ts {
+				parts = parts[1:]
+			}
+		}
+		chunkPlan := *pl
+		chunkPlan.parts = parts
+		u, args := chunkPlan.union(selectColumns, extra, extraArgs)
+		if u == "" {
+			break
+		}
+		evs, err := s.queryEvents(ctx, "SELECT * FROM ("+u+") ORDER BY ts, seq LIMIT ?", append(args, exportChunk)...)
+		if err != nil {
+			return n, err
+		}
+		for _, ev := range evs {
+			if err := write(ev); err != nil {
+				return n, fmt.Errorf("cannot write export: %w", err)
+			}
+			n++
+		}
+		if cw != nil {
+			cw.Flush()
+			if err := cw.Error(); err != nil {
+				return n, fmt.Errorf("cannot write export: %w", err)
+			}
+		}
+		if len(evs) < exportChunk {
+			break
+		}
+		last := evs[len(evs)-1]
+		after = &cursor{ts: last.Timestamp.UnixMicro(), seq: last.Seq}
+		pl.parts = parts
+	}
+	if err := bw.Flush(); err != nil {
+		return n, fmt.Errorf("cannot write export: %w", err)
+	}
+	return n, nil
+}
+
+// writeNDJSON writes the nested ECS document of an event, with
+// @timestamp, event.ingested, event.original (the raw text) and _id.
+func writeNDJSON(w io.Writer, ev event.Event) error {
+	doc := ev.Fields.Nested()
+	doc["@timestamp"] = ev.Timestamp.UTC().Format(time.RFC3339Nano)
+	doc["_id"] = ev.ID
+	if m, ok := doc["event"].(map[string]any); ok {
+		m["ingested"] = ev.Ingested.UTC().Format(time.RFC3339Nano)
+		m["original"] = ev.Raw
+	} else if _, clash := doc["event"]; !clash {
+		doc["event"] = map[string]any{"ingested": ev.Ingested.UTC().Format(time.RFC3339Nano), "original": ev.Raw}
+	} else {
+		doc["event.ingested"] = ev.Ingested.UTC().Format(time.RFC3339Nano)
+		doc["event.original"] = ev.Raw
+	}
+	b, err := json.Marshal(doc)
+	if err != nil {
+		return err
+	}
+	b = append(b, '\n')
+	_, err = w.Write(b)
+	return err
+}
+
+// csvHeader are the CSV export's columns: what an analyst reads in a
+// spreadsheet; NDJSON and Parquet carry every field.
+var csvHeader = []string{
+	"@timestamp", "_id", "severity", "event.severity", "event.kind", "event.category", "event.type", "event.action",
+	"event.outcome", "event.dataset", "event.code", "host.name", "user.name", "source.ip", "source.port",
+	"destination.ip", "destination.port", "process.name", "process.command_line", "url.full", "message", "event.original",
+}
+
+func csvRecord(rec []string, ev event.Event) []string {
+	for i, h := range csvHeader {
+		switch h {
+		case "@timestamp":
+			rec[i] = ev.Timestamp.UTC().Format(time.RFC3339Nano)
+		case "_id":
+			rec[i] = ev.ID
+		case "severity":
+			rec[i] = ""
+			if n, ok := ev.Fields.Int("event.severity"); ok {
+				rec[i] = event.SeverityLabel(n)
+			}
+		case "event.original":
+			rec[i] = ev.Raw
+		default:
+			rec[i] = ev.Fields.Str(h)
+		}
+	}
+	return rec
+}
+
+// parquetColumns are the Parquet export's columns, named by their ECS
+// fields; lists are real lists.
+var parquetColumns = func() string {
+	cols := []string{`ts AS "@timestamp"`, `id AS _id`, `ingested AS "event.ingested"`, `input`}
+	for _, c := range event.Columns {
+		expr := c.Name
+		if c.Type == event.TypeStrings {
+			expr = "CASE WHEN " + c.Name + " IS NULL THEN NULL ELSE list_filter(string_split(" + c.Name + ", chr(31)), x -> x <> '') END"
+		}
+		cols = append(cols, expr+` AS "`+c.Field+`"`)
+	}
+	cols = append(cols, `fields`, `raw AS "event.original"`)
+	return strings.Join(cols, ", ")
+}()
+
+func (s *Store) exportParquet(ctx context.Context, orgID string, q eventstore.Query, w io.Writer) (int64, error) {
+	pl, err := s.plan(ctx, orgID, q)
+	if err != nil {
+		return 0, err
+	}
+	u, args := pl.union("*", "", nil)
+	if u == "" {
+		u = "SELECT * FROM " + templateTable + " WHERE FALSE"
+	}
+	f, err := os.CreateTemp(s.tmpDir, "export-*.parquet")
+	if err != nil {
+		return 0, fmt.Errorf("cannot create export file: %w", err)
+	}
+	path := f.Name()
+	f.Close()
+	defer os.Remove(path)
+	// The path is ours (the store's tmp directory), never user text.
+	query := "COPY (SELECT " + parquetColumns + " FROM (" + u + ") ORDER BY ts, seq) TO '" + strings.ReplaceAll(filepath.ToSlash(path), "'", "''") + "' (FORMAT parquet, COMPRESSION zstd)"
+	res, err := s.db.ExecContext(ctx, query, args...)
+	if err != nil {
+		return 0, fmt.Errorf("cannot export events: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	f, err = os.Open(path)
+	if err != nil {
+		return 0, fmt.Errorf("cannot read export file: %w", err)
+	}
+	defer f.Close()
+	if _, err := io.Copy(w, f); err != nil {
+		return n, fmt.Errorf("cannot write export: %w", err)
+	}
+	return n, nil
+}

@@ -1,0 +1,828 @@
+package duckdb
+
+import (
+	"context"
+	"database/sql"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode"
+
+	"github.com/eventsec/eventsec/internal/event"
+	"github.com/eventsec/eventsec/internal/eventstore"
+	"github.com/eventsec/eventsec/internal/query/lucene"
+)
+
+// resolver maps query fields to columns: the typed columns, a few
+// built-in names, and any other field inside the JSON column.
+type resolver struct{}
+
+var (
+	messageColumn = lucene.Column{Kind: lucene.Text, SQL: "message", Words: "message_words"}
+	rawColumn     = lucene.Column{Kind: lucene.Text, SQL: "raw"}
+)
+
+func (resolver) Field(name string) (lucene.Column, error) {
+	switch name {
+	case "@timestamp":
+		return lucene.Column{Kind: lucene.Time, SQL: "ts"}, nil
+	case "event.ingested":
+		return lucene.Column{Kind: lucene.Time, SQL: "ingested"}, nil
+	case "_id":
+		return lucene.Column{Kind: lucene.Keyword, SQL: "id"}, nil
+	case "input", "input.type":
+		return lucene.Column{Kind: lucene.Keyword, SQL: "input"}, nil
+	case "event.original":
+		return rawColumn, nil
+	case "message":
+		return messageColumn, nil
+	case "error.message":
+		return lucene.Column{Kind: lucene.Text, SQL: "error_message"}, nil
+	}
+	if c, ok := event.ColumnOf(name); ok {
+		kind := lucene.Keyword
+		switch c.Type {
+		case event.TypeInt:
+			kind = lucene.Int
+		case event.TypeFloat:
+			kind = lucene.Float
+		case event.TypeIP:
+			kind = lucene.IP
+		case event.TypeStrings:
+			kind = lucene.Keywords
+		}
+		return lucene.Column{Kind: kind, SQL: c.Name}, nil
+	}
+	if strings.ContainsFunc(name, func(r rune) bool {
+		return r == '"' || r == '\\' || unicode.IsControl(r)
+	}) || name == "" {
+		return lucene.Column{}, &lucene.FieldError{Field: name, Msg: "is not a field name"}
+	}
+	path := `$."` + name + `"`
+	return lucene.Column{
+		Kind: lucene.Dynamic,
+		SQL:  "json_extract_string(fields, ?)",
+		Args: []any{path},
+		List: "TRY_CAST(json_extract(fields, ?) AS VARCHAR[])",
+	}, nil
+}
+
+func (resolver) FreeText() []lucene.Column { return []lucene.Column{messageColumn, rawColumn} }
+
+// plan is a query made ready for the partitions.
+type plan struct {
+	org      string
+	from, to time.Time
+	filter   lucene.Fragment
+	sevSQL   string
+	sevArgs  []any
+	prune    func(*block) bool // nil: the index cannot help
+	parts    []partView
+}
+
+func badQuery(err error) error { return fmt.Errorf("%w: %v", eventstore.ErrBadQuery, err) }
+
+func (s *Store) plan(ctx context.Context, orgID string, q eventstore.Query) (*plan, error) {
+	if s.closed.Load() {
+		return nil, eventstore.ErrClosed
+	}
+	n, err := lucene.Parse(q.Text)
+	if err != nil {
+		return nil, badQuery(err)
+	}
+	f, err := lucene.Compile(n, resolver{})
+	if err != nil {
+		return nil, badQuery(err)
+	}
+	pl := &plan{org: orgID, from: q.From, to: q.To, filter: f, prune: pruner(n)}
+	if s.opts.SearchWithoutIndex {
+		pl.prune = nil
+	}
+	if len(q.Severities) > 0 {
+		var conds []string
+		for _, label := range q.Severities {
+			lo, hi, ok := event.SeverityRange(label)
+			if !ok {
+				return nil, badQuery(fmt.Errorf("unknown severity %q (want info, low, medium, high or critical)", label))
+			}
+			conds = append(conds, "(coalesce(event_severity, 0) >= ? AND coalesce(event_severity, 0) < ?)")
+			pl.sevArgs = append(pl.sevArgs, lo, hi)
+		}
+		pl.sevSQL = "(" + strings.Join(conds, " OR ") + ")"
+	}
+	pl.parts = s.snapshot(q.From, q.To)
+	if pl.prune != nil {
+		for i := range pl.parts {
+			if err := s.loadSealed(ctx, &pl.parts[i]); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return pl, nil
+}
+
+// pruner returns what a block must contain for the query to match in
+// it, or nil when the index cannot tell. Text matches imply that all
+// their words are in the block (message and raw words are indexed).
+func pruner(n lucene.Node) func(*block) bool {
+	words := func(field, v string) func(*block) bool {
+		if field != "" && field != "message" && field != "event.original" {
+			return nil
+		}
+		ws := lucene.Words(v)
+		if len(ws) == 0 {
+			return nil
+		}
+		keys := make([]uint64, len(ws))
+		for i, w := range ws {
+			keys[i] = wordKey(w)
+		}
+		return func(b *block) bool { return b.mayHave(keys) }
+	}
+	switch n := n.(type) {
+	case lucene.Term:
+		return words(n.Field, n.Value)
+	case lucene.Phrase:
+		return words(n.Field, n.Value)
+	case lucene.And:
+		var all []func(*block) bool
+		for _, c := range n.Nodes {
+			if p := pruner(c); p != nil {
+				all = append(all, p)
+			}
+		}
+		if len(all) == 0 {
+			return nil
+		}
+		return func(b *block) bool {
+			for _, p := range all {
+				if !p(b) {
+					return false
+				}
+			}
+			return true
+		}
+	case lucene.Or:
+		var any []func(*block) bool
+		for _, c := range n.Nodes {
+			p := pruner(c)
+			if p == nil {
+				return nil
+			}
+			any = append(any, p)
+		}
+		return func(b *block) bool {
+			for _, p := range any {
+				if p(b) {
+					return true
+				}
+			}
+			return false
+		}
+	}
+	return nil
+}
+
+// where returns a partition's condition, or false when the index shows
+// that nothing in it can match.
+func (pl *plan) where(v partView) (string, []any, bool) {
+	var b strings.Builder
+	args := []any{pl.org}
+	b.WriteString("org_id = ?")
+	if !pl.from.IsZero() {
+		b.WriteString(" AND ts >= ?")
+		args = append(args, pl.from.UTC())
+	}
+	if !pl.to.IsZero() {
+		b.WriteString(" AND ts < ?")
+		args = append(args, pl.to.UTC())
+	}
+	if pl.sevSQL != "" {
+		b.WriteString(" AND " + pl.sevSQL)
+		args = append(args, pl.sevArgs...)
+	}
+	if pl.prune != nil {
+		ranges, all := pl.candidates(v)
+		if !all {
+			tail := v.maxSeq > v.sealedHi
+			if len(ranges) == 0 && !tail {
+				return "", nil, false
+			}
+			b.WriteString(" AND (")
+			for i, r := range ranges {
+				if i > 0 {
+					b.WriteString(" OR ")
+				}
+				b.WriteString("seq BETWEEN ? AND ?")
+				args = append(args, r.lo, r.hi)
+			}
+			if tail {
+				if len(ranges) > 0 {
+					b.WriteString(" OR ")
+				}
+				b.WriteString("seq > ?")
+				args = append(args, v.sealedHi)
+			}
+			b.WriteString(")")
+		}
+	}
+	if pl.filter.SQL != "TRUE" {
+		b.WriteString(" AND " + pl.filter.SQL)
+		args = append(args, pl.filter.Args...)
+	}
+	return b.String(), args, true
+}
+
+// candidates returns the seq ranges of the blocks that may match; all
+// is true when restricting would not pay (most blocks may match).
+func (pl *plan) candidates(v partView) (ranges []seqRange, all bool) {
+	from, to := int64(-1<<62), int64(1<<62)
+	if !pl.from.IsZero() {
+		from = pl.from.UnixMicro()
+	}
+	if !pl.to.IsZero() {
+		to = pl.to.UnixMicro()
+	}
+	inTime := 0
+	for _, b := range v.sealed {
+		if b.tsHi < from || b.tsLo >= to {
+			continue
+		}
+		inTime++
+		if pl.prune(b) {
+			ranges = append(ranges, seqRange{b.seqLo, b.seqHi})
+		}
+	}
+	if inTime > 0 && len(ranges)*2 > inTime {
+		return nil, true
+	}
+	return mergeRanges(ranges), false
+}
+
+// union builds "SELECT <cols> FROM t1 WHERE ... UNION ALL ..." over the
+// plan's partitions; extra is added to every partition's condition.
+func (pl *plan) union(cols string, extra string, extraArgs []any) (string, []any) {
+	var b strings.Builder
+	var args []any
+	n := 0
+	for i, v := range pl.parts {
+		w, wargs, ok := pl.where(v)
+		if !ok {
+			continue
+		}
+		if n > 0 {
+			b.WriteString(" UNION ALL ")
+		}
+		n++
+		fmt.Fprintf(&b, "SELECT %s FROM %s WHERE %s", strings.ReplaceAll(cols, "{part}", strconv.Itoa(i)), v.table, w)
+		args = append(args, wargs...)
+		if extra != "" {
+			b.WriteString(" AND " + extra)
+			args = append(args, extraArgs...)
+		}
+	}
+	return b.String(), args
+}
+
+// Search implements eventstore.Store.
+func (s *Store) Search(ctx context.Context, orgID string, q eventstore.Query) (eventstore.Page, error) {
+	size := q.Size
+	switch {
+	case size <= 0:
+		size = 50
+	case size > 1000:
+		size = 1000
+	}
+	var after *cursor
+	if q.Cursor != "" {
+		c, err := decodeCursor(q.Cursor)
+		if err != nil {
+			return eventstore.Page{}, err
+		}
+		after = &c
+	}
+	pl, err := s.plan(ctx, orgID, q)
+	if err != nil {
+		return eventstore.Page{}, err
+	}
+	var page eventstore.Page
+	counts, args := pl.union("count(*) AS n", "", nil)
+	if counts == "" {
+		return page, nil
+	}
+	// The exact total and the page run at once: the count scans every
+	// match, the page is a top-N that DuckDB prunes by ts.
+	var countErr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		err := s.db.QueryRowContext(ctx, "SELECT coalesce(sum(n), 0)::BIGINT FROM ("+counts+")", args...).Scan(&page.Total)
+		if err != nil {
+			countErr = fmt.Errorf("cannot count events: %w", err)
+		}
+	}()
+	events, next, err := s.page(ctx, pl, orgID, after, size)
+	<-done
+	if err != nil {
+		return eventstore.Page{}, err
+	}
+	if countErr != nil {
+		return eventstore.Page{}, countErr
+	}
+	page.Events, page.NextCursor = events, next
+	return page, nil
+}
+
+// page returns the events of one page, newest first.
+func (s *Store) page(ctx context.Context, pl *plan, orgID string, after *cursor, size int) ([]event.Event, string, error) {
+	extra, extraArgs := "", []any(nil)
+	if after != nil {
+		at := time.UnixMicro(after.ts).UTC()
+		extra = "ts <= ? AND (ts < ? OR seq < ?)"
+		extraArgs = []any{at, at, after.seq}
+	}
+	keys, args := pl.union("{part} AS part, seq, ts", extra, extraArgs)
+	if keys == "" {
+		return []event.Event{}, "", nil
+	}
+	type hit struct {
+		part int
+		seq  int64
+		ts   time.Time
+	}
+	var hits []hit
+	err := s.each(ctx, "SELECT part, seq, ts FROM ("+keys+") ORDER BY ts DESC, seq DESC LIMIT ?", append(args, size+1), func(r *sql.Rows) error {
+		var h hit
+		if err := r.Scan(&h.part, &h.seq, &h.ts); err != nil {
+			return err
+		}
+		hits = append(hits, h)
+		return nil
+	})
+	if err != nil {
+		return nil, "", fmt.Errorf("cannot search events: %w", err)
+	}
+	next := ""
+	if len(hits) > size {
+		hits = hits[:size]
+		last := hits[size-1]
+		next = encodeCursor(cursor{ts: last.ts.UnixMicro(), seq: last.seq})
+	}
+	// Fetch the whole rows of the page only: reading every column of
+	// every candidate for the sort costs ten times more. The seq range
+	// lets zone maps skip the other row groups.
+	type fetch struct {
+		seqs   []any
+		lo, hi int64
+	}
+	byPart := map[int]*fetch{}
+	for _, h := range hits {
+		f := byPart[h.part]
+		if f == nil {
+			f = &fetch{lo: h.seq, hi: h.seq}
+			byPart[h.part] = f
+		}
+		f.seqs = append(f.seqs, h.seq)
+		f.lo, f.hi = min(f.lo, h.seq), max(f.hi, h.seq)
+	}
+	found := map[int64]event.Event{}
+	for part, f := range byPart {
+		q := "SELECT " + selectColumns + " FROM " + pl.parts[part].table + " WHERE org_id = ? AND seq BETWEEN ? AND ? AND seq IN (" + placeholders(len(f.seqs)) + ")"
+		evs, err := s.queryEvents(ctx, q, append([]any{orgID, f.lo, f.hi}, f.seqs...)...)
+		if err != nil {
+			return nil, "", err
+		}
+		for _, ev := range evs {
+			found[ev.Seq] = ev
+		}
+	}
+	events := make([]event.Event, 0, len(hits))
+	for _, h := range hits {
+		if ev, ok := found[h.seq]; ok {
+			events = append(events, ev)
+		}
+	}
+	return events, next, nil
+}
+
+func (s *Store) queryEvents(ctx context.Context, q string, args ...any) ([]event.Event, error) {
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read events: %w", err)
+	}
+	defer rows.Close()
+	sc := newScanner()
+	var out []event.Event
+	for rows.Next() {
+		ev, err := sc.scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ev)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("cannot read events: %w", err)
+	}
+	return out, nil
+}
+
+// cursor is a keyset position: the last event of a page.
+type cursor struct {
+	ts  int64 // µs
+	seq int64
+}
+
+func encodeCursor(c cursor) string {
+	return base64.RawURLEncoding.EncodeToString([]byte("v1:" + strconv.FormatInt(c.ts, 10) + ":" + strconv.FormatInt(c.seq, 10)))
+}
+
+func decodeCursor(s string) (cursor, error) {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	parts := strings.Split(string(b), ":")
+	if err != nil || len(parts) != 3 || parts[0] != "v1" {
+		return cursor{}, badQuery(errors.New("invalid cursor"))
+	}
+	ts, err1 := strconv.ParseInt(parts[1], 10, 64)
+	seq, err2 := strconv.ParseInt(parts[2], 10, 64)
+	if err1 != nil || err2 != nil {
+		return cursor{}, badQuery(errors.New("invalid cursor"))
+	}
+	return cursor{ts: ts, seq: seq}, nil
+}
+
+// Get implements eventstore.Store. The token index has every event's
+// (org, id), so only the blocks that may hold it are read.
+func (s *Store) Get(ctx context.Context, orgID, id string) (event.Event, error) {
+	if s.closed.Load() {
+		return event.Event{}, eventstore.ErrClosed
+	}
+	key := []uint64{idKey(orgID, id)}
+	pl := &plan{org: orgID, filter: lucene.Fragment{SQL: "id = ?", Args: []any{id}}, prune: func(b *block) bool { return b.mayHave(key) }}
+	pl.parts = s.snapshot(time.Time{}, time.Time{})
+	for i := range pl.parts {
+		if err := s.loadSealed(ctx, &pl.parts[i]); err != nil {
+			return event.Event{}, err
+		}
+	}
+	q, args := pl.union(selectColumns, "", nil)
+	if q == "" {
+		return event.Event{}, fmt.Errorf("event %s: %w", id, eventstore.ErrNotFound)
+	}
+	evs, err := s.queryEvents(ctx, "SELECT * FROM ("+q+") LIMIT 1", args...)
+	if err != nil {
+		return event.Event{}, err
+	}
+	if len(evs) == 0 {
+		return event.Event{}, fmt.Errorf("event %s: %w", id, eventstore.ErrNotFound)
+	}
+	return evs[0], nil
+}
+
+// Since implements eventstore.Store.
+func (s *Store) Since(ctx context.Context, after int64, limit int) ([]event.Event, error) {
+	if s.closed.Load() {
+		return nil, eventstore.ErrClosed
+	}
+	switch {
+	case limit <= 0:
+		limit = 1000
+	case limit > 100_000:
+		limit = 100_000
+	}
+	var parts []string
+	var args []any
+	for _, v := range s.snapshot(time.Time{}, time.Time{}) {
+		if v.maxSeq <= after {
+			continue
+		}
+		parts = append(parts, "SELECT "+selectColumns+" FROM "+v.table+" WHERE seq > ?")
+		args = append(args, after)
+	}
+	if len(parts) == 0 {
+		return nil, nil
+	}
+	q := "SELECT * FROM (" + strings.Join(parts, " UNION ALL ") + ") ORDER BY seq LIMIT ?"
+	return s.queryEvents(ctx, q, append(args, limit)...)
+}
+
+// Stats implements eventstore.Store: one scan, GROUPING SETS for every
+// breakdown, and only the top rows of the big ones come back.
+func (s *Store) Stats(ctx context.Context, orgID string, q eventstore.Query, interval time.Duration) (eventstore.Stats, error) {
+	pl, err := s.plan(ctx, orgID, q)
+	if err != nil {
+		return eventstore.Stats{}, err
+	}
+	st := eventstore.Stats{}
+	from, to := q.From, q.To
+	if from.IsZero() || to.IsZero() {
+		lo, hi, ok := dataSpan(pl.parts)
+		if !ok {
+			return st, nil
+		}
+		if from.IsZero() {
+			from = lo
+		}
+		if to.IsZero() {
+			to = hi.Add(time.Microsecond)
+		}
+	}
+	interval = pickInterval(interval, to.Sub(from))
+	st.Interval = interval
+	inner, args := pl.union("ts, event_severity, event_category, event_dataset, input, host_name, user_name, source_ip, source_geo_country_iso_code", "", nil)
+	if inner != "" {
+		if err := s.readStats(ctx, &st, inner, args, interval); err != nil {
+			return eventstore.Stats{}, err
+		}
+	}
+	fillBuckets(&st, from, to, interval)
+	return st, nil
+}
+
+const topN = 10
+
+// readStats runs the three aggregations of Stats at once, each a plain
+// GROUP BY (measured: one GROUPING SETS query over all nine breakdowns took
+// 7x longer): the histogram by raw severity (bands are mapped here: a CASE
+// per row cost more than the grouping), the low-cardinality breakdowns
+// together, and the top values of the high-cardinality ones.
+func (s *Store) readStats(ctx context.Context, st *eventstore.Stats, inner string, args []any, interval time.Duration) error {
+	var wg sync.WaitGroup
+	errs := make([]error, 3)
+	iv := interval.Microseconds()
+	buckets := map[int64]*eventstore.Bucket{}
+	bands := map[string]int64{}
+	wg.Add(3)
+	go func() {
+		defer wg.Done()
+		errs[0] = s.each(ctx, "SELECT epoch_us(ts) // ? AS b, coalesce(event_severity, 0) AS s, count(*) FROM ("+inner+") GROUP BY ALL",
+			append([]any{iv}, args...), func(r *sql.Rows) error {
+				var b, sev, n int64
+				if err := r.Scan(&b, &sev, &n); err != nil {
+					return err
+				}
+				bk := buckets[b]
+				if bk == nil {
+					bk = &eventstore.Bucket{Start: time.UnixMicro(b * iv).UTC(), BySeverity: map[string]int64{}}
+					buckets[b] = bk
+				}
+				band := event.SeverityLabel(sev)
+				bk.Count += n
+				bk.BySeverity[band] += n
+				bands[band] += n
+				return nil
+			})
+	}()
+	datasets, inputs, cats := map[string]int64{}, map[string]int64{}, map[string]int64{}
+	go func() {
+		defer wg.Done()
+		errs[1] = s.each(ctx, "SELECT event_dataset, input, event_category, count(*) FROM ("+inner+") GROUP BY ALL", args, func(r *sql.Rows) error {
+			var ds, inp, cat sql.NullString
+			var n int64
+			if err := r.Scan(&ds, &inp, &cat, &n); err != nil {
+				return err
+			}
+			if ds.Valid {
+				datasets[ds.String] += n
+			}
+			if inp.Valid {
+				inputs[inp.String] += n
+			}
+			if cat.Valid {
+				for _, c := range splitList(cat.String) {
+					cats[c] += n
+				}
+			}
+			return nil
+		})
+	}()
+	tops := make([][]eventstore.TermCount, 4)
+	go func() {
+		defer wg.Done()
+		q := `SELECT GROUPING(host_name, user_name, source_ip, source_geo_country_iso_code) AS g,
+	coalesce(host_name, user_name, source_ip, source_geo_country_iso_code) AS v, count(*) AS n FROM (` + inner + `)
+GROUP BY GROUPING SETS ((host_name), (user_name), (source_ip), (source_geo_country_iso_code))
+HAVING v IS NOT NULL
+QUALIFY row_number() OVER (PARTITION BY g ORDER BY n DESC, v) <= ` + strconv.Itoa(topN)
+		errs[2] = s.each(ctx, q, args, func(r *sql.Rows) error {
+			var g int
+			var v string
+			var n int64
+			if err := r.Scan(&g, &v, &n); err != nil {
+				return err
+			}
+			// GROUPING has a 1 bit for each column not grouped, host_name
+			// being bit 3.
+			for i := range 4 {
+				if g&(1<<(3-i)) == 0 {
+					tops[i] = append(tops[i], eventstore.TermCount{Term: v, Count: n})
+				}
+			}
+			return nil
+		})
+	}()
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("cannot compute statistics: %w", err)
+	}
+	for _, band := range event.SeverityLabels {
+		if n, ok := bands[band]; ok {
+			st.BySeverity = append(st.BySeverity, eventstore.TermCount{Term: band, Count: n})
+			st.Total += n
+		}
+	}
+	st.ByDataset, st.ByInput, st.ByCategory = termList(datasets), termList(inputs), termList(cats)
+	st.TopHosts, st.TopUsers, st.TopSources, st.TopCountries = tops[0], tops[1], tops[2], tops[3]
+	for _, l := range []*[]eventstore.TermCount{&st.BySeverity, &st.TopHosts, &st.TopUsers, &st.TopSources, &st.TopCountries} {
+		sortTerms(*l)
+	}
+	for _, b := range buckets {
+		st.OverTime = append(st.OverTime, *b)
+	}
+	return nil
+}
+
+// each runs a query and calls fn for every row.
+func (s *Store) each(ctx context.Context, q string, args []any, fn func(*sql.Rows) error) error {
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := fn(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+func termList(m map[string]int64) []eventstore.TermCount {
+	out := make([]eventstore.TermCount, 0, len(m))
+	for t, n := range m {
+		out = append(out, eventstore.TermCount{Term: t, Count: n})
+	}
+	sortTerms(out)
+	return out
+}
+
+func sortTerms(l []eventstore.TermCount) {
+	sort.Slice(l, func(i, j int) bool {
+		if l[i].Count != l[j].Count {
+			return l[i].Count > l[j].Count
+		}
+		return l[i].Term < l[j].Term
+	})
+}
+
+// fillBuckets orders the histogram and adds the empty buckets between
+// from and to.
+func fillBuckets(st *eventstore.Stats, from, to time.Time, interval time.Duration) {
+	have := map[int64]eventstore.Bucket{}
+	for _, b := range st.OverTime {
+		have[b.Start.UnixMicro()] = b
+	}
+	iv := interval.Microseconds()
+	start := floorDiv(from.UnixMicro(), iv) * iv
+	out := []eventstore.Bucket{}
+	for t := start; t < to.UnixMicro(); t += iv {
+		b, ok := have[t]
+		if !ok {
+			b = eventstore.Bucket{Start: time.UnixMicro(t).UTC(), BySeverity: map[string]int64{}}
+		}
+		out = append(out, b)
+	}
+	st.OverTime = out
+}
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if (a%b != 0) && (a < 0) != (b < 0) {
+		q--
+	}
+	return q
+}
+
+// maxBuckets bounds a histogram; a finer interval is coarsened.
+const maxBuckets = 2000
+
+var niceIntervals = []time.Duration{
+	time.Second, 5 * time.Second, 10 * time.Second, 30 * time.Second, time.Minute, 5 * time.Minute, 10 * time.Minute,
+	30 * time.Minute, time.Hour, 3 * time.Hour, 6 * time.Hour, 12 * time.Hour, 24 * time.Hour, 7 * 24 * time.Hour, 30 * 24 * time.Hour,
+}
+
+// pickInterval returns the interval when given (coarsened to at most
+// maxBuckets), else a round one giving at most 100 buckets.
+func pickInterval(iv time.Duration, span time.Duration) time.Duration {
+	if iv > 0 {
+		iv = max(iv.Truncate(time.Second), time.Second)
+		for span/iv > maxBuckets {
+			iv *= 2
+		}
+		return iv
+	}
+	for _, n := range niceIntervals {
+		if span/n <= 100 {
+			return n
+		}
+	}
+	iv = niceIntervals[len(niceIntervals)-1]
+	for span/iv > 100 {
+		iv *= 2
+	}
+	return iv
+}
+
+// dataSpan returns the time span of the partitions' events.
+func dataSpan(parts []partView) (lo, hi time.Time, ok bool) {
+	if len(parts) == 0 {
+		return lo, hi, false
+	}
+	l, h := parts[0].minTS, parts[0].maxTS
+	for _, v := range parts[1:] {
+		l, h = min(l, v.minTS), max(h, v.maxTS)
+	}
+	return time.UnixMicro(l).UTC(), time.UnixMicro(h).UTC(), true
+}
+
+// Terms implements eventstore.Store.
+func (s *Store) Terms(ctx context.Context, orgID string, q eventstore.Query, field string, size int) ([]eventstore.TermCount, error) {
+	switch {
+	case size <= 0:
+		size = 10
+	case size > 1000:
+		size = 1000
+	}
+	col, err := resolver{}.Field(field)
+	if err != nil {
+		return nil, badQuery(err)
+	}
+	pl, err := s.plan(ctx, orgID, q)
+	if err != nil {
+		return nil, err
+	}
+	expr := "CAST(" + col.SQL + " AS VARCHAR)"
+	if col.Kind == lucene.Time {
+		expr = "strftime(" + col.SQL + ", '%Y-%m-%dT%H:%M:%S.%fZ')"
+	}
+	var b strings.Builder
+	var args []any
+	n := 0
+	for _, v := range pl.parts {
+		w, wargs, ok := pl.where(v)
+		if !ok {
+			continue
+		}
+		if n > 0 {
+			b.WriteString(" UNION ALL ")
+		}
+		n++
+		fmt.Fprintf(&b, "SELECT %s AS v, count(*) AS n FROM %s WHERE %s GROUP BY 1", expr, v.table, w)
+		args = append(append(args, col.Args...), wargs...)
+	}
+	if n == 0 {
+		return []eventstore.TermCount{}, nil
+	}
+	limit := size
+	if col.Kind == lucene.Keywords {
+		// Grouped by whole lists (few distinct ones), split below.
+		limit = 100_000
+	}
+	query := "SELECT v, sum(n)::BIGINT AS n FROM (" + b.String() + ") WHERE v IS NOT NULL GROUP BY v ORDER BY n DESC, v LIMIT ?"
+	rows, err := s.db.QueryContext(ctx, query, append(args, limit)...)
+	if err != nil {
+		return nil, fmt.Errorf("cannot count values of %s: %w", field, err)
+	}
+	defer rows.Close()
+	counts := map[string]int64{}
+	out := []eventstore.TermCount{}
+	for rows.Next() {
+		var v string
+		var c int64
+		if err := rows.Scan(&v, &c); err != nil {
+			return nil, fmt.Errorf("cannot count values of %s: %w", field, err)
+		}
+		if col.Kind != lucene.Keywords {
+			out = append(out, eventstore.TermCount{Term: v, Count: c})
+			continue
+		}
+		for _, e := range splitList(v) {
+			counts[e] += c
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("cannot count values of %s: %w", field, err)
+	}
+	for e, c := range counts {
+		out = append(out, eventstore.TermCount{Term: e, Count: c})
+	}
+	sortTerms(out)
+	if len(out) > size {
+		out = out[:size]
+	}
+	return out, nil
+}

@@ -1,0 +1,398 @@
+package duckdb
+
+import (
+	"bytes"
+	"database/sql/driver"
+	"encoding/json"
+	"fmt"
+	"math"
+	"net/netip"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/eventsec/eventsec/internal/event"
+	"github.com/eventsec/eventsec/internal/query/lucene"
+)
+
+// prepared is an event ready for the writer: its row and index keys are
+// computed by the Append caller, so that concurrent callers share the
+// CPU work and the single writer only appends.
+type prepared struct {
+	ev   event.Event
+	part string
+	ts   int64    // µs
+	id   uint64   // idKey
+	keys []uint64 // index keys: the id and the words of message and raw
+	row  []driver.Value
+}
+
+// prepare validates and fills an event (ID, times) and builds its row.
+func prepare(ev event.Event, now time.Time, cols []column) (prepared, error) {
+	if ev.OrgID == "" {
+		return prepared{}, fmt.Errorf("event without an org")
+	}
+	if ev.Ingested.IsZero() {
+		ev.Ingested = now
+	}
+	if ev.Timestamp.IsZero() {
+		ev.Timestamp = ev.Ingested
+	}
+	// TIMESTAMP keeps microseconds; what Get returns is what was stored.
+	ev.Timestamp = ev.Timestamp.UTC().Truncate(time.Microsecond)
+	ev.Ingested = ev.Ingested.UTC().Truncate(time.Microsecond)
+	if ev.ID == "" {
+		ev.ID = event.DeriveID(ev.OrgID, ev.Input, ev.Raw)
+	}
+	ev.Seq = 0
+	p := prepared{ev: ev, part: partKey(ev.Timestamp), ts: ev.Timestamp.UnixMicro(), id: idKey(ev.OrgID, ev.ID)}
+
+	row := make([]driver.Value, len(cols))
+	row[1], row[2], row[3], row[4], row[5] = ev.ID, ev.OrgID, ev.Timestamp, ev.Ingested, ev.Input
+	var rest []string // fields without a typed column (or of the wrong type)
+	typed := 0
+	for i, c := range cols {
+		if c.field == "" {
+			continue
+		}
+		v, ok := ev.Fields[c.field]
+		if !ok {
+			continue
+		}
+		if dv, ok := typedValue(c.typ, v); ok {
+			row[i] = dv
+			typed++
+			continue
+		}
+		rest = append(rest, c.field)
+	}
+	if len(ev.Fields) > typed {
+		for k := range ev.Fields {
+			if _, isTyped := event.ColumnOf(k); !isTyped {
+				rest = append(rest, k)
+			}
+		}
+	}
+	n := len(cols)
+	if msg, ok := row[colIndex["message"]].(string); ok {
+		row[n-3] = distinctWords(msg)
+	}
+	if len(rest) > 0 {
+		row[n-2] = string(encodeFields(ev.Fields, rest))
+	}
+	row[n-1] = ev.Raw
+
+	keys := make([]uint64, 0, 64)
+	keys = append(keys, p.id)
+	if msg, ok := ev.Fields["message"].(string); ok {
+		keys = addWordKeys(keys, msg)
+	}
+	keys = addWordKeys(keys, ev.Raw)
+	slices.Sort(keys[1:])
+	p.keys = slices.Compact(keys)
+	p.row = row
+	return p, nil
+}
+
+// colIndex maps column names to their position in a partition row.
+var colIndex = func() map[string]int {
+	m := map[string]int{}
+	for i, c := range partColumns() {
+		m[c.name] = i
+	}
+	return m
+}()
+
+// typedValue converts a field value for its typed column; ok is false
+// when it does not fit, and the value then goes to the JSON column, so
+// that nothing is lost.
+func typedValue(t event.Type, v any) (driver.Value, bool) {
+	switch t {
+	case event.TypeString:
+		s, ok := v.(string)
+		return s, ok
+	case event.TypeInt:
+		switch x := v.(type) {
+		case int64:
+			return x, true
+		case int:
+			return int64(x), true
+		case float64:
+			if x == math.Trunc(x) && math.Abs(x) < 1<<53 {
+				return int64(x), true
+			}
+		}
+	case event.TypeFloat:
+		switch x := v.(type) {
+		case float64:
+			return x, !math.IsNaN(x) && !math.IsInf(x, 0)
+		case int64:
+			return float64(x), true
+		case int:
+			return float64(x), true
+		}
+	case event.TypeIP:
+		if s, ok := v.(string); ok {
+			if a, err := netip.ParseAddr(s); err == nil {
+				return a.String(), true
+			}
+		}
+	case event.TypeStrings:
+		switch x := v.(type) {
+		case []string:
+			return joinList(x), true
+		case string:
+			return joinList([]string{x}), true
+		}
+	}
+	return nil, false
+}
+
+// joinList stores a list as lucene.ListSep-separated text with a
+// separator before and after: "\x1fnetwork\x1fweb\x1f". It matches
+// cheaply (contains, see lucene.Keywords) and groups by dictionary
+// (count by event.type). The separator is not allowed inside values.
+func joinList(l []string) string {
+	var b strings.Builder
+	b.WriteString(lucene.ListSep)
+	for _, s := range l {
+		b.WriteString(strings.ReplaceAll(s, lucene.ListSep, " "))
+		b.WriteString(lucene.ListSep)
+	}
+	return b.String()
+}
+
+func splitList(s string) []string {
+	s = strings.TrimPrefix(strings.TrimSuffix(s, lucene.ListSep), lucene.ListSep)
+	if s == "" && len(s) == 0 {
+		return []string{}
+	}
+	return strings.Split(s, lucene.ListSep)
+}
+
+func distinctWords(s string) []string {
+	ws := lucene.Words(s)
+	out := ws[:0]
+	for _, w := range ws {
+		if !slices.Contains(out, w) {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// encodeFields writes the named fields as one JSON object, keys sorted.
+// Integers are written without a fraction and floats always with one, so
+// that the types come back as they went in (int64, float64).
+func encodeFields(f event.Fields, keys []string) []byte {
+	slices.Sort(keys)
+	b := make([]byte, 0, 256)
+	b = append(b, '{')
+	for i, k := range keys {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, k)
+		b = append(b, ':')
+		b = appendJSONValue(b, f[k])
+	}
+	return append(b, '}')
+}
+
+func appendJSONValue(b []byte, v any) []byte {
+	switch x := v.(type) {
+	case string:
+		return appendJSONString(b, x)
+	case int64:
+		return strconv.AppendInt(b, x, 10)
+	case int:
+		return strconv.AppendInt(b, int64(x), 10)
+	case float64:
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return append(b, "null"...)
+		}
+		s := strconv.AppendFloat(nil, x, 'g', -1, 64)
+		b = append(b, s...)
+		if !bytes.ContainsAny(s, ".eE") {
+			b = append(b, ".0"...)
+		}
+		return b
+	case bool:
+		return strconv.AppendBool(b, x)
+	case []string:
+		b = append(b, '[')
+		for i, s := range x {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendJSONString(b, s)
+		}
+		return append(b, ']')
+	case nil:
+		return append(b, "null"...)
+	}
+	j, err := json.Marshal(v)
+	if err != nil {
+		return appendJSONString(b, fmt.Sprint(v))
+	}
+	return append(b, j...)
+}
+
+const hexDigits = "0123456789abcdef"
+
+func appendJSONString(b []byte, s string) []byte {
+	b = append(b, '"')
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c == '"' || c == '\\':
+				b = append(b, '\\', c)
+			case c == '\n':
+				b = append(b, '\\', 'n')
+			case c == '\r':
+				b = append(b, '\\', 'r')
+			case c == '\t':
+				b = append(b, '\\', 't')
+			case c < 0x20:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+			default:
+				b = append(b, c)
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, `\ufffd`...)
+		} else {
+			b = append(b, s[i:i+size]...)
+		}
+		i += size
+	}
+	return append(b, '"')
+}
+
+// decodeFields reads a JSON object written by encodeFields into f.
+func decodeFields(f event.Fields, s string) error {
+	d := json.NewDecoder(strings.NewReader(s))
+	d.UseNumber()
+	var m map[string]any
+	if err := d.Decode(&m); err != nil {
+		return err
+	}
+	for k, v := range m {
+		f[k] = fromJSON(v)
+	}
+	return nil
+}
+
+func fromJSON(v any) any {
+	switch x := v.(type) {
+	case json.Number:
+		s := string(x)
+		if !strings.ContainsAny(s, ".eE") {
+			if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+				return n
+			}
+		}
+		f, _ := strconv.ParseFloat(s, 64)
+		return f
+	case []any:
+		strs := make([]string, 0, len(x))
+		for _, e := range x {
+			s, ok := e.(string)
+			if !ok {
+				out := make([]any, len(x))
+				for i, e := range x {
+					out[i] = fromJSON(e)
+				}
+				return out
+			}
+			strs = append(strs, s)
+		}
+		return strs
+	case map[string]any:
+		for k, e := range x {
+			x[k] = fromJSON(e)
+		}
+		return x
+	}
+	return v
+}
+
+// selectColumns is what reads of whole events select, in order.
+var selectColumns = func() string {
+	var names []string
+	for _, c := range partColumns() {
+		if c.name != "message_words" {
+			names = append(names, c.name)
+		}
+	}
+	return strings.Join(names, ", ")
+}()
+
+// scanner decodes rows of selectColumns into events.
+type scanner struct {
+	cols []column
+	vals []any
+	ptrs []any
+}
+
+func newScanner() *scanner {
+	var cols []column
+	for _, c := range partColumns() {
+		if c.name != "message_words" {
+			cols = append(cols, c)
+		}
+	}
+	s := &scanner{cols: cols, vals: make([]any, len(cols)), ptrs: make([]any, len(cols))}
+	for i := range s.vals {
+		s.ptrs[i] = &s.vals[i]
+	}
+	return s
+}
+
+type rowScanner interface{ Scan(dest ...any) error }
+
+func (s *scanner) scan(r rowScanner) (event.Event, error) {
+	if err := r.Scan(s.ptrs...); err != nil {
+		return event.Event{}, fmt.Errorf("cannot read event: %w", err)
+	}
+	ev := event.Event{Fields: event.Fields{}}
+	for i, c := range s.cols {
+		v := s.vals[i]
+		if v == nil {
+			continue
+		}
+		switch c.name {
+		case "seq":
+			ev.Seq = v.(int64)
+		case "id":
+			ev.ID = v.(string)
+		case "org_id":
+			ev.OrgID = v.(string)
+		case "ts":
+			ev.Timestamp = v.(time.Time).UTC()
+		case "ingested":
+			ev.Ingested = v.(time.Time).UTC()
+		case "input":
+			ev.Input = v.(string)
+		case "fields":
+			if err := decodeFields(ev.Fields, v.(string)); err != nil {
+				return event.Event{}, fmt.Errorf("cannot decode fields of event %s: %w", ev.ID, err)
+			}
+		case "raw":
+			ev.Raw = v.(string)
+		default:
+			if c.typ == event.TypeStrings {
+				ev.Fields[c.field] = splitList(v.(string))
+			} else {
+				ev.Fields[c.field] = v
+			}
+		}
+	}
+	return ev, nil
+}

@@ -1,0 +1,439 @@
+package duckdb
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	duckdb "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/eventsec/eventsec/internal/eventstore"
+)
+
+// Options configure a Store.
+type Options struct {
+	// Dir holds the database file (events.duckdb and its WAL). Required.
+	Dir string
+	// Logger gets the store's few messages; default slog.Default().
+	Logger *slog.Logger
+	// MemoryLimit caps DuckDB's memory ("2GB"); default DuckDB's own
+	// (80% of RAM).
+	MemoryLimit string
+	// Threads for DuckDB queries; default GOMAXPROCS.
+	Threads int
+	// MaxBatch caps the events merged into one commit (default 50,000).
+	MaxBatch int
+	// BlockRows is the number of rows per token-index block (default
+	// 8192).
+	BlockRows int
+	// CheckpointThreshold is the WAL size at which DuckDB checkpoints
+	// (default "256MB": each row group is then compressed about once, where
+	// DuckDB's default of 16MB rewrote it ten times at bulk rates).
+	CheckpointThreshold string
+	// Readers is the size of the reader connection pool (default 8).
+	Readers int
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+	// SearchWithoutIndex makes searches scan instead of using the token
+	// index: for benchmarks that measure what the index saves.
+	SearchWithoutIndex bool
+}
+
+// Store is the embedded event store. It is safe for concurrent use.
+type Store struct {
+	ctx    context.Context // for the writer's work: Open's, without its cancellation
+	opts   Options
+	log    *slog.Logger
+	db     *sql.DB   // readers, and the writer's connection
+	wconn  *sql.Conn // the writer's connection; only the writer goroutine uses it
+	cols   []column
+	reqs   chan *request
+	quit   chan struct{}
+	done   chan struct{}
+	closed atomic.Bool
+
+	lastSeq atomic.Int64
+	nextSeq int64 // writer only
+
+	// mu guards parts (the map and each partition's published fields:
+	// stats, sealed blocks). Lock order: writer work, then mu.
+	mu    sync.RWMutex
+	parts map[string]*partition
+
+	tmpDir string
+}
+
+var _ eventstore.Store = (*Store)(nil)
+
+// partition is one day table, as the store knows it.
+type partition struct {
+	key, table string
+	// Published under Store.mu.
+	rows           int64
+	minTS, maxTS   int64 // µs
+	minSeq, maxSeq int64
+	sealed         []*block // sorted by seq; nil until loaded
+	sealedHi       int64    // highest seq in a sealed block
+	sealedLoaded   bool
+	// Writer only.
+	open       *openBlock
+	openLoaded bool
+	lastAppend time.Time
+}
+
+// Open opens (creating if needed) the store in opts.Dir.
+func Open(ctx context.Context, opts Options) (*Store, error) {
+	if opts.Dir == "" {
+		return nil, errors.New("cannot open event store: no directory")
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.Threads <= 0 {
+		opts.Threads = runtime.GOMAXPROCS(0)
+	}
+	if opts.MaxBatch <= 0 {
+		opts.MaxBatch = 50_000
+	}
+	if opts.BlockRows <= 0 {
+		opts.BlockRows = 8192
+	}
+	if opts.CheckpointThreshold == "" {
+		opts.CheckpointThreshold = "256MB"
+	}
+	if opts.Readers <= 0 {
+		opts.Readers = 8
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if err := os.MkdirAll(opts.Dir, 0o750); err != nil {
+		return nil, fmt.Errorf("cannot create event store directory: %w", err)
+	}
+	tmp := filepath.Join(opts.Dir, "tmp")
+	if err := os.MkdirAll(tmp, 0o750); err != nil {
+		return nil, fmt.Errorf("cannot create event store directory: %w", err)
+	}
+	path := filepath.Join(opts.Dir, "events.duckdb")
+	// storage_compatibility_version v1.5.0 enables ZSTD and DICT_FSST
+	// (the default stays readable by DuckDB 1.0 and lacks both).
+	cfg := map[string]string{
+		"storage_compatibility_version": "v1.5.0",
+		"threads":                       strconv.Itoa(opts.Threads),
+		"checkpoint_threshold":          opts.CheckpointThreshold,
+		"temp_directory":                tmp,
+		"autoinstall_known_extensions":  "false",
+		"autoload_known_extensions":     "false",
+	}
+	if opts.MemoryLimit != "" {
+		cfg["memory_limit"] = opts.MemoryLimit
+	}
+	dsn := path + "?"
+	keys := make([]string, 0, len(cfg))
+	for k := range cfg {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for i, k := range keys {
+		if i > 0 {
+			dsn += "&"
+		}
+		dsn += k + "=" + cfg[k]
+	}
+	connector, err := duckdb.NewConnector(dsn, nil)
+	if err != nil {
+		return nil, fmt.Errorf("cannot open event store %s: %w", path, err)
+	}
+	db := sql.OpenDB(connector)
+	db.SetMaxOpenConns(opts.Readers + 1)
+	db.SetMaxIdleConns(opts.Readers + 1)
+	s := &Store{
+		ctx:    context.WithoutCancel(ctx),
+		opts:   opts,
+		log:    opts.Logger.With("component", "eventstore.duckdb"),
+		db:     db,
+		cols:   partColumns(),
+		reqs:   make(chan *request, 64),
+		quit:   make(chan struct{}),
+		done:   make(chan struct{}),
+		parts:  map[string]*partition{},
+		tmpDir: tmp,
+	}
+	if err := s.init(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	go s.writer()
+	return s, nil
+}
+
+func (s *Store) init(ctx context.Context) error {
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("cannot connect to event store: %w", err)
+	}
+	s.wconn = conn
+	if err := duckdb.RegisterScalarUDF(conn, "es_ip_key", ipKeyFunc{}); err != nil {
+		return fmt.Errorf("cannot register es_ip_key: %w", err)
+	}
+	for _, q := range []string{createMeta, createBlocks, createPartitionSQL(templateTable, s.cols)} {
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("cannot create event store tables: %w", err)
+		}
+	}
+	var version string
+	err = conn.QueryRowContext(ctx, `SELECT value FROM es_meta WHERE key = 'schema_version'`).Scan(&version)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		if _, err := conn.ExecContext(ctx, `INSERT INTO es_meta VALUES ('schema_version', ?)`, strconv.Itoa(schemaVersion)); err != nil {
+			return fmt.Errorf("cannot write schema version: %w", err)
+		}
+	case err != nil:
+		return fmt.Errorf("cannot read schema version: %w", err)
+	default:
+		if v, _ := strconv.Atoi(version); v > schemaVersion {
+			return fmt.Errorf("cannot open event store: its schema version %s is newer than this program's %d", version, schemaVersion)
+		}
+	}
+	var last sql.NullString
+	if err := conn.QueryRowContext(ctx, `SELECT value FROM es_meta WHERE key = 'last_seq'`).Scan(&last); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("cannot read last seq: %w", err)
+	}
+	if n, err := strconv.ParseInt(last.String, 10, 64); err == nil {
+		s.lastSeq.Store(n)
+	}
+	if err := s.upgradePartition(ctx, templateTable); err != nil {
+		return err
+	}
+	rows, err := conn.QueryContext(ctx, `SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' AND starts_with(table_name, ?)`, partPrefix)
+	if err != nil {
+		return fmt.Errorf("cannot list partitions: %w", err)
+	}
+	var tables []string
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			rows.Close()
+			return fmt.Errorf("cannot list partitions: %w", err)
+		}
+		tables = append(tables, name)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("cannot list partitions: %w", err)
+	}
+	for _, table := range tables {
+		key, ok := isPartTable(table)
+		if !ok {
+			continue
+		}
+		if err := s.upgradePartition(ctx, table); err != nil {
+			return err
+		}
+		p := &partition{key: key, table: table}
+		var minTS, maxTS sql.NullTime
+		var minSeq, maxSeq sql.NullInt64
+		err := conn.QueryRowContext(ctx, `SELECT count(*), min(ts), max(ts), min(seq), max(seq) FROM `+table).Scan(&p.rows, &minTS, &maxTS, &minSeq, &maxSeq)
+		if err != nil {
+			return fmt.Errorf("cannot read partition %s: %w", table, err)
+		}
+		p.minTS, p.maxTS = minTS.Time.UnixMicro(), maxTS.Time.UnixMicro()
+		p.minSeq, p.maxSeq = minSeq.Int64, maxSeq.Int64
+		if p.maxSeq > s.lastSeq.Load() {
+			s.lastSeq.Store(p.maxSeq)
+		}
+		s.parts[key] = p
+	}
+	return nil
+}
+
+// upgradePartition adds the typed columns appended to event.Columns since
+// the table was made (appending is the only change allowed without a
+// migration). Old rows have NULL there; their values stay in fields.
+func (s *Store) upgradePartition(ctx context.Context, table string) error {
+	rows, err := s.wconn.QueryContext(ctx, `SELECT column_name FROM duckdb_columns() WHERE table_name = ?`, table)
+	if err != nil {
+		return fmt.Errorf("cannot read columns of %s: %w", table, err)
+	}
+	have := map[string]bool{}
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			rows.Close()
+			return fmt.Errorf("cannot read columns of %s: %w", table, err)
+		}
+		have[n] = true
+	}
+	rows.Close()
+	for _, c := range s.cols {
+		if have[c.name] {
+			continue
+		}
+		if _, err := s.wconn.ExecContext(ctx, `ALTER TABLE `+table+` ADD COLUMN `+c.name+` `+c.sqlType); err != nil {
+			return fmt.Errorf("cannot add column %s to %s: %w", c.name, table, err)
+		}
+	}
+	return nil
+}
+
+// Ping implements eventstore.Store.
+func (s *Store) Ping(ctx context.Context) error {
+	if s.closed.Load() {
+		return eventstore.ErrClosed
+	}
+	var one int
+	if err := s.db.QueryRowContext(ctx, `SELECT 1`).Scan(&one); err != nil {
+		return fmt.Errorf("cannot reach event store: %w", err)
+	}
+	return nil
+}
+
+// LastSeq implements eventstore.Store.
+func (s *Store) LastSeq(ctx context.Context) (int64, error) {
+	if s.closed.Load() {
+		return 0, eventstore.ErrClosed
+	}
+	return s.lastSeq.Load(), nil
+}
+
+// Close stops the writer (pending appends finish first), seals the
+// token index and checkpoints.
+func (s *Store) Close() error {
+	if s.closed.Swap(true) {
+		return nil
+	}
+	close(s.quit)
+	<-s.done
+	err := s.wconn.Close()
+	return errors.Join(err, s.db.Close())
+}
+
+// snapshot returns the partitions that may hold events between from and
+// to (zero: unbounded), oldest first.
+func (s *Store) snapshot(from, to time.Time) []partView {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := make([]partView, 0, len(s.parts))
+	for _, p := range s.parts {
+		if p.rows == 0 {
+			continue
+		}
+		if !from.IsZero() && p.maxTS < from.UnixMicro() {
+			continue
+		}
+		if !to.IsZero() && p.minTS >= to.UnixMicro() {
+			continue
+		}
+		out = append(out, partView{p: p, table: p.table, minTS: p.minTS, maxTS: p.maxTS, minSeq: p.minSeq, maxSeq: p.maxSeq,
+			sealed: p.sealed[:len(p.sealed):len(p.sealed)], sealedHi: p.sealedHi, sealedLoaded: p.sealedLoaded})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].minTS < out[j].minTS })
+	return out
+}
+
+// partView is what a reader saw of a partition.
+type partView struct {
+	p              *partition
+	table          string
+	minTS, maxTS   int64
+	minSeq, maxSeq int64
+	sealed         []*block
+	sealedHi       int64
+	sealedLoaded   bool
+}
+
+// loadSealed makes sure a partition's sealed blocks are in memory and
+// returns them.
+func (s *Store) loadSealed(ctx context.Context, v *partView) error {
+	if v.sealedLoaded {
+		return nil
+	}
+	blocks, err := s.readBlocks(ctx, s.db, v.p.key)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	if !v.p.sealedLoaded {
+		// Blocks sealed by the writer meanwhile are already published;
+		// keep those after the loaded ones.
+		var hi int64
+		if n := len(blocks); n > 0 {
+			hi = blocks[n-1].seqHi
+		}
+		for _, b := range v.p.sealed {
+			if b.seqLo > hi {
+				blocks = append(blocks, b)
+			}
+		}
+		v.p.sealed = blocks
+		if n := len(blocks); n > 0 {
+			v.p.sealedHi = blocks[n-1].seqHi
+		}
+		v.p.sealedLoaded = true
+	}
+	v.sealed, v.sealedHi, v.sealedLoaded = v.p.sealed[:len(v.p.sealed):len(v.p.sealed)], v.p.sealedHi, true
+	s.mu.Unlock()
+	return nil
+}
+
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+func (s *Store) readBlocks(ctx context.Context, q querier, key string) ([]*block, error) {
+	rows, err := q.QueryContext(ctx, `SELECT seq_lo, seq_hi, ts_lo, ts_hi, rows, bloom FROM es_blocks WHERE part = ? ORDER BY seq_lo`, key)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read token index of %s: %w", key, err)
+	}
+	defer rows.Close()
+	var out []*block
+	for rows.Next() {
+		var b block
+		var tsLo, tsHi time.Time
+		var raw []byte
+		if err := rows.Scan(&b.seqLo, &b.seqHi, &tsLo, &tsHi, &b.rows, &raw); err != nil {
+			return nil, fmt.Errorf("cannot read token index of %s: %w", key, err)
+		}
+		b.tsLo, b.tsHi = tsLo.UnixMicro(), tsHi.UnixMicro()
+		b.filter = bloomFromBytes(raw)
+		out = append(out, &b)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("cannot read token index of %s: %w", key, err)
+	}
+	return out, nil
+}
+
+// ipKeyFunc is es_ip_key(VARCHAR) BLOB: an address as 16 bytes (IPv4
+// mapped), which compare in address order; NULL when not an address.
+type ipKeyFunc struct{}
+
+func (ipKeyFunc) Config() duckdb.ScalarFuncConfig {
+	in, _ := duckdb.NewTypeInfo(duckdb.TYPE_VARCHAR)
+	out, _ := duckdb.NewTypeInfo(duckdb.TYPE_BLOB)
+	return duckdb.ScalarFuncConfig{InputTypeInfos: []duckdb.TypeInfo{in}, ResultTypeInfo: out}
+}
+
+func (ipKeyFunc) Executor() duckdb.ScalarFuncExecutor {
+	return duckdb.ScalarFuncExecutor{RowExecutor: func(values []driver.Value) (any, error) {
+		s, _ := values[0].(string)
+		a, err := netip.ParseAddr(s)
+		if err != nil {
+			return nil, nil
+		}
+		k := a.As16()
+		return k[:], nil
+	}}
+}

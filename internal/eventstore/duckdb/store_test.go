@@ -1,0 +1,224 @@
+package duckdb_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"database/sql"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	duckdb "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/eventsec/eventsec/internal/event"
+	"github.com/eventsec/eventsec/internal/eventstore"
+	eventduckdb "github.com/eventsec/eventsec/internal/eventstore/duckdb"
+	"github.com/eventsec/eventsec/internal/eventstore/storetest"
+)
+
+var ctx = context.Background()
+
+func openStore(t testing.TB, dir string) *eventduckdb.Store {
+	t.Helper()
+	s, err := eventduckdb.Open(ctx, eventduckdb.Options{Dir: dir, MemoryLimit: "1GB", BlockRows: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestConformance(t *testing.T) {
+	storetest.Run(t, storetest.Backend{
+		Open: func(t *testing.T, dir string) eventstore.Store { return openStore(t, dir) },
+	})
+}
+
+// TestCrashAfterAppend appends from a child process (this test binary run
+// again), SIGKILLs it right after Appends returned, reopens the store and
+// finds every acknowledged event, once.
+func TestCrashAfterAppend(t *testing.T) {
+	if dir := os.Getenv("EVENTSEC_CRASH_CHILD"); dir != "" {
+		crashChild(dir)
+		return
+	}
+	if testing.Short() {
+		t.Skip("spawns a process")
+	}
+	dir := t.TempDir()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashAfterAppend$")
+	cmd.Env = append(os.Environ(), "EVENTSEC_CRASH_CHILD="+dir)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var acked []string
+	sc := bufio.NewScanner(out)
+	for sc.Scan() {
+		if prefix, ok := strings.CutPrefix(sc.Text(), "acked "); ok {
+			acked = append(acked, prefix)
+			if len(acked) == 40 {
+				// Right after the 40th acknowledgement, with other
+				// appends in flight.
+				cmd.Process.Kill()
+				break
+			}
+		}
+	}
+	cmd.Wait()
+	if len(acked) < 40 {
+		t.Fatalf("child acknowledged only %d batches", len(acked))
+	}
+	s := openStore(t, dir)
+	defer s.Close()
+	seen := map[string]int{}
+	after := int64(0)
+	for {
+		evs, err := s.Since(ctx, after, 10_000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(evs) == 0 {
+			break
+		}
+		for _, ev := range evs {
+			seen[ev.ID]++
+		}
+		after = evs[len(evs)-1].Seq
+	}
+	for id, n := range seen {
+		if n != 1 {
+			t.Fatalf("event %s stored %d times", id, n)
+		}
+	}
+	for _, prefix := range acked {
+		for _, ev := range crashBatch(prefix) {
+			if seen[ev.ID] != 1 {
+				t.Fatalf("acknowledged event %s lost", ev.ID)
+			}
+		}
+		// A retry after the crash stores nothing twice.
+		res, err := s.Append(ctx, crashBatch(prefix))
+		if err != nil || len(res.Stored) != 0 {
+			t.Fatalf("retry of %s stored %d: %v", prefix, len(res.Stored), err)
+		}
+	}
+	t.Logf("%d batches acknowledged, %d events found after the kill", len(acked), len(seen))
+}
+
+func crashBatch(prefix string) []event.Event {
+	return storetest.Batch("crash", prefix, 300, storetest.T0)
+}
+
+func crashChild(dir string) {
+	s, err := eventduckdb.Open(ctx, eventduckdb.Options{Dir: dir, MemoryLimit: "1GB"})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				prefix := fmt.Sprintf("w%d-%d", w, i)
+				if _, err := s.Append(ctx, crashBatch(prefix)); err != nil {
+					fmt.Fprintln(os.Stderr, err)
+					os.Exit(2)
+				}
+				mu.Lock()
+				fmt.Fprintf(os.Stdout, "acked %s\n", prefix)
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// TestParquetReadsBack reads an export with DuckDB's own Parquet reader.
+func TestParquetReadsBack(t *testing.T) {
+	s := openStore(t, t.TempDir())
+	defer s.Close()
+	if _, err := s.Append(ctx, storetest.Fixture("a")); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	n, err := s.Export(ctx, "a", eventstore.Query{}, eventstore.FormatParquet, &buf)
+	if err != nil || n != 9 {
+		t.Fatalf("export: %d %v", n, err)
+	}
+	path := filepath.Join(t.TempDir(), "x.parquet")
+	if err := os.WriteFile(path, buf.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := duckdb.NewConnector("", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := sql.OpenDB(c)
+	defer db.Close()
+	var rows int
+	var user, orig string
+	var cats []any
+	err = db.QueryRow(`SELECT count(*) OVER (), "user.name", "event.original", "event.category" FROM read_parquet(?) WHERE _id = 'a-e1'`, path).Scan(&rows, &user, &orig, &cats)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var all int
+	if err := db.QueryRow(`SELECT count(*) FROM read_parquet(?)`, path).Scan(&all); err != nil || all != 9 {
+		t.Fatalf("parquet has %d rows: %v", all, err)
+	}
+	if user != "root" || !strings.Contains(orig, "Failed password") || len(cats) != 1 || cats[0] != "authentication" {
+		t.Fatalf("parquet row: %q %q %v", user, orig, cats)
+	}
+}
+
+// TestRestartIndexesTail: after a crash (no Close), the rows after the
+// last sealed block are indexed again, and searches still find them.
+func TestSearchAfterUncleanStop(t *testing.T) {
+	dir := t.TempDir()
+	s := openStore(t, dir)
+	evs := storetest.Batch("a", "x", 2500, storetest.T0)
+	evs[2222].Raw += " needle-q9"
+	if _, err := s.Append(ctx, evs); err != nil {
+		t.Fatal(err)
+	}
+	// Copy the files while the store is open: what a crash leaves.
+	crashed := t.TempDir()
+	for _, f := range []string{"events.duckdb", "events.duckdb.wal"} {
+		b, err := os.ReadFile(filepath.Join(dir, f))
+		if err != nil {
+			if os.IsNotExist(err) {
+				continue
+			}
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(crashed, f), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Close()
+	s = openStore(t, crashed)
+	defer s.Close()
+	for _, q := range []string{"needle", "q9", "event x 2222"} {
+		p, err := s.Search(ctx, "a", eventstore.Query{Text: q})
+		if err != nil || p.Total != 1 || p.Events[0].ID != "x-2222" {
+			t.Fatalf("search %q after unclean stop: %+v %v", q, p.Total, err)
+		}
+	}
+	if _, err := s.Get(ctx, "a", "x-2499"); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(10 * time.Millisecond)
+}

@@ -1,0 +1,127 @@
+// Package eventstore defines where events are kept: an append-only,
+// time-partitioned store with search, statistics, export and retention.
+// The embedded implementation is duckdb/; ClickHouse follows at scale. Both
+// pass the conformance suite in storetest/.
+package eventstore
+
+import (
+	"context"
+	"errors"
+	"io"
+	"time"
+
+	"github.com/eventsec/eventsec/internal/event"
+)
+
+// Store keeps events. Every method that reads takes the org explicitly.
+type Store interface {
+	// Append makes events durable, then returns. Events whose (OrgID, ID)
+	// is already stored are skipped, so a retried delivery is stored once.
+	// Stored events get increasing Seq numbers (commit order).
+	Append(ctx context.Context, evs []event.Event) (AppendResult, error)
+	// Get returns one event of the org.
+	Get(ctx context.Context, orgID, id string) (event.Event, error)
+	// Search returns one page of the org's events matching q, newest first.
+	Search(ctx context.Context, orgID string, q Query) (Page, error)
+	// Stats summarises the org's events matching q over time and by field.
+	Stats(ctx context.Context, orgID string, q Query, interval time.Duration) (Stats, error)
+	// Terms counts the values of one field among the org's events
+	// matching q, most frequent first, at most size (1-1000, default 10).
+	// Ties are in value order. Each element of a list field counts; events
+	// without the field do not.
+	Terms(ctx context.Context, orgID string, q Query, field string, size int) ([]TermCount, error)
+	// Export writes every event matching q (no size limit) in the format,
+	// streaming; it returns how many it wrote.
+	Export(ctx context.Context, orgID string, q Query, f Format, w io.Writer) (int64, error)
+	// Since returns up to limit committed events of every org with
+	// Seq > after, in Seq order: consumers (detection, forwarders) resume
+	// from their checkpoint with it after a restart.
+	Since(ctx context.Context, after int64, limit int) ([]event.Event, error)
+	// LastSeq is the highest committed Seq (0 when empty).
+	LastSeq(ctx context.Context) (int64, error)
+	// DeleteBefore removes the org's events older than t (retention) and
+	// returns how many; whole partitions are dropped when no org keeps them.
+	DeleteBefore(ctx context.Context, orgID string, t time.Time) (int64, error)
+	Ping(ctx context.Context) error
+	Close() error
+}
+
+// AppendResult says what Append did.
+type AppendResult struct {
+	Stored     []event.Event // with Seq set, in commit order
+	Duplicates int           // skipped: already stored
+}
+
+// Query selects events.
+type Query struct {
+	// Text is the simple query syntax: field:value, "quoted phrases",
+	// AND/OR/NOT, wildcards (* ?), ranges field:[a TO b], free text.
+	Text string
+	From time.Time // inclusive; zero = unbounded
+	To   time.Time // exclusive; zero = unbounded
+	// Severities keeps events in any of these bands ("low", "high"...).
+	Severities []string
+	// Size is the page size (Search only): 1-1000, default 50.
+	Size int
+	// Cursor continues a previous Search (its Page.NextCursor).
+	Cursor string
+}
+
+// Page is one page of search results.
+type Page struct {
+	Events []event.Event
+	// Total counts every matching event (exact).
+	Total      int64
+	NextCursor string // "" on the last page
+}
+
+// Stats summarises events.
+type Stats struct {
+	Total    int64
+	Interval time.Duration
+	OverTime []Bucket // one per interval from From to To, empty ones included
+	// By severity band, event.category, event.dataset, input, and the top
+	// 10 hosts, users, source IPs and source countries.
+	BySeverity   []TermCount
+	ByCategory   []TermCount
+	ByDataset    []TermCount
+	ByInput      []TermCount
+	TopHosts     []TermCount
+	TopUsers     []TermCount
+	TopSources   []TermCount
+	TopCountries []TermCount
+}
+
+// Bucket is one interval of a histogram.
+type Bucket struct {
+	Start      time.Time
+	Count      int64
+	BySeverity map[string]int64
+}
+
+// TermCount is a value and how many events have it.
+type TermCount struct {
+	Term  string
+	Count int64
+}
+
+// Format is an export format.
+type Format string
+
+// Export formats.
+const (
+	FormatNDJSON  Format = "ndjson"
+	FormatCSV     Format = "csv"
+	FormatParquet Format = "parquet"
+)
+
+// Errors of every Store.
+var (
+	ErrNotFound = errors.New("event not found")
+	// ErrBadQuery wraps a query syntax error; its message says where.
+	ErrBadQuery = errors.New("bad query")
+	// ErrInvalidEvent: an event Append cannot store (no OrgID).
+	ErrInvalidEvent = errors.New("invalid event")
+	// ErrClosed: the store was closed.
+	ErrClosed = errors.New("event store closed")
+)

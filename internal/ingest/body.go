@@ -1,0 +1,131 @@
+package ingest
+
+import (
+	"bytes"
+	"compress/flate"
+	"compress/gzip"
+	"compress/zlib"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+)
+
+// DefaultMaxBody is the default limit of a request body, after
+// decompression.
+const DefaultMaxBody = 10 << 20
+
+// ReadBody reads a request body of at most max bytes after decompression
+// (gzip, x-gzip, deflate or identity Content-Encoding). It fails with
+// ErrBodyTooLarge or ErrBadEncoding (wrapped), or the read error.
+func ReadBody(r *http.Request, max int64) ([]byte, error) {
+	body := &limitReader{r: r.Body, left: max}
+	var src io.Reader = body
+	enc := strings.ToLower(strings.TrimSpace(r.Header.Get("Content-Encoding")))
+	switch enc {
+	case "", "identity":
+	case "gzip", "x-gzip":
+		zr, err := gzip.NewReader(body)
+		if err != nil {
+			return nil, fmt.Errorf("%w: gzip: %v", ErrBadEncoding, err)
+		}
+		defer zr.Close()
+		src = zr
+	case "deflate":
+		// HTTP's "deflate" is zlib-wrapped; some clients send raw deflate.
+		br := bufioPeek{r: body}
+		head, _ := br.peek(2)
+		if len(head) == 2 && head[0]&0x0f == 8 && (uint16(head[0])<<8|uint16(head[1]))%31 == 0 {
+			zr, err := zlib.NewReader(&br)
+			if err != nil {
+				return nil, fmt.Errorf("%w: deflate: %v", ErrBadEncoding, err)
+			}
+			defer zr.Close()
+			src = zr
+		} else {
+			fr := flate.NewReader(&br)
+			defer fr.Close()
+			src = fr
+		}
+	default:
+		return nil, fmt.Errorf("%w: %q (send gzip, deflate or no Content-Encoding)", ErrBadEncoding, enc)
+	}
+	var buf bytes.Buffer
+	if enc == "" && r.ContentLength > 0 && r.ContentLength <= max {
+		buf.Grow(int(r.ContentLength) + 1)
+	}
+	n, err := buf.ReadFrom(io.LimitReader(src, max+1))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		switch {
+		case errors.Is(err, ErrBodyTooLarge):
+			return nil, fmt.Errorf("%w: over %d bytes", ErrBodyTooLarge, max)
+		case errors.As(err, &mbe):
+			return nil, fmt.Errorf("%w: over %d bytes", ErrBodyTooLarge, mbe.Limit)
+		case enc != "" && enc != "identity" && !isNetErr(err):
+			return nil, fmt.Errorf("%w: %v", ErrBadEncoding, err)
+		}
+		return nil, fmt.Errorf("cannot read request body: %w", err)
+	}
+	if n > max {
+		return nil, fmt.Errorf("%w: over %d bytes", ErrBodyTooLarge, max)
+	}
+	return buf.Bytes(), nil
+}
+
+// isNetErr tells a broken connection from a corrupt compressed stream.
+func isNetErr(err error) bool {
+	var ne interface{ Timeout() bool }
+	return errors.As(err, &ne) || errors.Is(err, io.ErrClosedPipe) || errors.Is(err, http.ErrBodyReadAfterClose)
+}
+
+// bufioPeek is a reader that can look at its first bytes without losing
+// them.
+type bufioPeek struct {
+	r    io.Reader
+	head []byte
+}
+
+func (b *bufioPeek) peek(n int) ([]byte, error) {
+	for len(b.head) < n {
+		buf := make([]byte, n-len(b.head))
+		m, err := b.r.Read(buf)
+		b.head = append(b.head, buf[:m]...)
+		if err != nil {
+			return b.head, err
+		}
+	}
+	return b.head, nil
+}
+
+func (b *bufioPeek) Read(p []byte) (int, error) {
+	if len(b.head) > 0 {
+		n := copy(p, b.head)
+		b.head = b.head[n:]
+		return n, nil
+	}
+	return b.r.Read(p)
+}
+
+// limitReader fails with ErrBodyTooLarge past its limit, so that an
+// oversized compressed body is reported as too large, not as corrupt.
+type limitReader struct {
+	r    io.Reader
+	left int64
+}
+
+func (l *limitReader) Read(p []byte) (int, error) {
+	if l.left < 0 {
+		return 0, ErrBodyTooLarge
+	}
+	if int64(len(p)) > l.left+1 {
+		p = p[:l.left+1]
+	}
+	n, err := l.r.Read(p)
+	l.left -= int64(n)
+	if l.left < 0 {
+		return n, ErrBodyTooLarge
+	}
+	return n, err
+}

@@ -1,0 +1,193 @@
+package file
+
+import (
+	"bytes"
+	"compress/gzip"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/eventsec/eventsec/internal/event"
+	"github.com/eventsec/eventsec/internal/ingest"
+	"github.com/eventsec/eventsec/internal/ingest/ingesttest"
+	"github.com/eventsec/eventsec/internal/normalize"
+	"github.com/eventsec/eventsec/internal/normalize/evtx"
+)
+
+// The shared test data sits beside the repository.
+const attackSamples = "../../../../shared/data/evtx/attack-samples"
+
+func write(t *testing.T, dir, name string, data []byte) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func gz(data string) []byte {
+	var b bytes.Buffer
+	zw := gzip.NewWriter(&b)
+	zw.Write([]byte(data))
+	zw.Close()
+	return b.Bytes()
+}
+
+func TestImportTextFiles(t *testing.T) {
+	dir := t.TempDir()
+	ndjson := write(t, dir, "events.ndjson", []byte(
+		"{\"id\":\"e-1\",\"message\":\"first\",\"user\":{\"name\":\"alice\"}}\n"+
+			"{\"message\": broken\n"+
+			"\n"+
+			"[1,2]\n"+
+			"{\"message\":\"last\"}"))
+	logs := write(t, dir, "auth.log.gz", gz(
+		"Nov 20 10:00:00 web-1 sshd[411]: Failed password for root from 203.0.113.9 port 52311 ssh2\n"+
+			"Nov 20 10:00:00 web-1 sshd[411]: Failed password for root from 203.0.113.9 port 52311 ssh2\n"+
+			"CEF:0|Acme|FW|1.0|100|blocked|5|src=198.51.100.1 dst=10.0.0.2\r\n"+
+			"\x00\x01\xff binary garbage\n"+
+			strings.Repeat("x", 2<<20)+"\n"))
+	missing := filepath.Join(dir, "absent.log")
+
+	sink := ingesttest.NewStore(t)
+	env := ingesttest.NewPipeline(t, sink, ingest.Options{})
+	var prog bytes.Buffer
+	o := Options{Pipeline: env.Pipeline, OrgID: "org-1", Progress: &prog, BatchSize: 2}
+	sum, err := Import(t.Context(), []string{ndjson, logs, missing}, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("\n%s", sum)
+	if sum.Files != 2 || sum.FailedFiles != 1 || sum.Read != 9 || sum.Stored != 8 || sum.Failed != 1 || sum.Duplicates != 0 || sum.ParseErrors < 1 {
+		t.Fatalf("summary %+v", sum)
+	}
+	// In "auto", only lines that start with "{" are JSON: "[1,2]" is a
+	// plain line that no parser understood, stored raw.
+	if sum.Reasons["malformed JSON"] != 1 {
+		t.Fatalf("reasons %v", sum.Reasons)
+	}
+	if !strings.Contains(prog.String(), "100%") || !strings.HasSuffix(prog.String(), "\n") {
+		t.Fatalf("progress: %q", prog.String())
+	}
+	evs := sink.Events()
+	ids := map[string]bool{}
+	var first, long event.Event
+	failedPw := 0
+	for _, ev := range evs {
+		ids[ev.ID] = true
+		if ev.Input != "import" || ev.OrgID != "org-1" {
+			t.Errorf("identity %+v", ev)
+		}
+		switch {
+		case ev.Fields.Str("message") == "first":
+			first = ev
+		case strings.HasPrefix(ev.Raw, "xxxx"):
+			long = ev
+		case strings.Contains(ev.Raw, "Failed password"):
+			failedPw++
+		}
+	}
+	if first.ID != "e-1" || first.Fields.Str("user.name") != "alice" {
+		t.Errorf("NDJSON record: %+v", first)
+	}
+	if failedPw != 2 || len(ids) != 8 {
+		t.Errorf("identical lines must stay distinct: %d sshd events, %d IDs", failedPw, len(ids))
+	}
+	if tags, _ := long.Fields["tags"].([]string); !slices.Contains(tags, normalize.TagRawTruncated) || len(long.Raw) > normalize.MaxRaw {
+		t.Errorf("long line: %d bytes, tags %v", len(long.Raw), tags)
+	}
+
+}
+
+// Importing a file again stores nothing twice. (The event store
+// recognises a stored event by its ID among events of the same @timestamp:
+// these lines carry their time.)
+func TestImportTwice(t *testing.T) {
+	dir := t.TempDir()
+	path := write(t, dir, "mixed.log", []byte(
+		"{\"message\":\"json\",\"@timestamp\":\"2026-11-20T10:00:00Z\"}\n"+
+			"<34>1 2026-11-20T10:00:01Z web-1 sshd 411 - - Failed password for root from 203.0.113.9 port 52311 ssh2\n"+
+			"<34>1 2026-11-20T10:00:01Z web-1 sshd 411 - - Failed password for root from 203.0.113.9 port 52311 ssh2\n"+
+			"2026-11-20T10:00:02Z web-1 kernel: plain line with a time\n"))
+	sink := ingesttest.NewStore(t)
+	env := ingesttest.NewPipeline(t, sink, ingest.Options{})
+	o := Options{Pipeline: env.Pipeline, OrgID: "org-1"}
+	first, err := Import(t.Context(), []string{path}, o)
+	if err != nil || first.Stored != 4 {
+		t.Fatalf("first import: %+v %v", first, err)
+	}
+	again, err := Import(t.Context(), []string{path}, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Stored != 0 || again.Duplicates != 4 || sink.Len() != 4 {
+		t.Fatalf("re-import: %+v, stored in all %d", again, sink.Len())
+	}
+}
+
+func TestImportEVTX(t *testing.T) {
+	var files []string
+	filepath.WalkDir(attackSamples, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.EqualFold(filepath.Ext(p), ".evtx") {
+			files = append(files, p)
+		}
+		return nil
+	})
+	if len(files) == 0 {
+		t.Skipf("no .evtx samples under %s (shared test data beside the repository): skipping", attackSamples)
+	}
+	if len(files) > 40 && testing.Short() {
+		files = files[:40]
+	}
+	want := 0
+	for _, f := range files {
+		fh, err := os.Open(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, _ := evtx.Read(fh, func(map[string]any) error { return nil })
+		fh.Close()
+		want += st.Records
+	}
+	// One of them compressed, as archives often are.
+	raw, err := os.ReadFile(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var zb bytes.Buffer
+	zw := gzip.NewWriter(&zb)
+	zw.Write(raw)
+	zw.Close()
+	gzPath := write(t, t.TempDir(), "sample.evtx.gz", zb.Bytes())
+
+	sink := ingesttest.NewStore(t)
+	env := ingesttest.NewPipeline(t, sink, ingest.Options{})
+	sum, err := Import(t.Context(), files, Options{Pipeline: env.Pipeline, OrgID: "org-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d files\n%s", len(files), sum)
+	if sum.Read != want || sum.Stored+sum.Duplicates != want || sum.Failed != 0 {
+		t.Fatalf("read %d stored %d dup %d failed %d; the files hold %d records", sum.Read, sum.Stored, sum.Duplicates, sum.Failed, want)
+	}
+	windows := 0
+	for _, ev := range sink.Events() {
+		if ev.Fields.Str("event.code") != "" && ev.Fields.Str("host.name") != "" {
+			windows++
+		}
+	}
+	if windows < sum.Stored*9/10 {
+		t.Fatalf("only %d of %d events mapped as Windows events", windows, sum.Stored)
+	}
+	// The compressed copy of the first file is the same records.
+	again, err := Import(t.Context(), []string{gzPath}, Options{Pipeline: env.Pipeline, OrgID: "org-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Read == 0 || again.Stored != 0 || again.Duplicates != again.Read {
+		t.Fatalf("gzip evtx: %+v", again)
+	}
+}

@@ -1,0 +1,157 @@
+package file
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// progress draws a progress bar: bytes read of the total, records read
+// and stored, the rate, and the file being read.
+type progress struct {
+	w     io.Writer
+	total int64
+	files int
+	start time.Time
+
+	bytes           atomic.Int64
+	records, stores atomic.Int64
+
+	mu      sync.Mutex // guards cur, name and the writer
+	cur     int
+	name    string
+	stop    chan struct{}
+	stopped chan struct{}
+}
+
+func newProgress(w io.Writer, total int64, files int) *progress {
+	p := &progress{w: w, total: total, files: files, start: time.Now(), stop: make(chan struct{}), stopped: make(chan struct{})}
+	if w == nil {
+		close(p.stopped)
+		return p
+	}
+	go func() {
+		defer close(p.stopped)
+		t := time.NewTicker(200 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-t.C:
+				p.draw(false)
+			case <-p.stop:
+				p.draw(true)
+				return
+			}
+		}
+	}()
+	return p
+}
+
+func (p *progress) file(i int, name string) {
+	p.mu.Lock()
+	p.cur, p.name = i, name
+	p.mu.Unlock()
+}
+
+func (p *progress) record()      { p.records.Add(1) }
+func (p *progress) stored(n int) { p.stores.Add(int64(n)) }
+
+func (p *progress) done() {
+	if p.w == nil {
+		return
+	}
+	close(p.stop)
+	<-p.stopped
+}
+
+const barWidth = 30
+
+func (p *progress) draw(final bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	read := p.bytes.Load()
+	frac := 1.0
+	if p.total > 0 && !final {
+		frac = min(float64(read)/float64(p.total), 1)
+	}
+	filled := int(frac * barWidth)
+	bar := strings.Repeat("=", filled)
+	if filled < barWidth {
+		bar += ">" + strings.Repeat(" ", barWidth-filled-1)
+	}
+	el := time.Since(p.start).Seconds()
+	rate := 0.0
+	if el > 0 {
+		rate = float64(p.records.Load()) / el
+	}
+	name := p.name
+	if len(name) > 40 {
+		name = "…" + name[len(name)-39:]
+	}
+	line := fmt.Sprintf("\r[%s] %3.0f%%  %s / %s  %s records, %s stored  %s rec/s  file %d/%d %s",
+		bar, frac*100, humanBytes(read), humanBytes(p.total), humanInt(int(p.records.Load())), humanInt(int(p.stores.Load())),
+		humanInt(int(rate)), p.cur, p.files, name)
+	// Pad to erase a longer previous line.
+	fmt.Fprintf(p.w, "%-150s", line)
+	if final {
+		fmt.Fprintln(p.w)
+	}
+}
+
+func humanBytes(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return strconv.FormatInt(n, 10) + " B"
+}
+
+// humanInt writes n with thousands separators.
+func humanInt(n int) string {
+	s := strconv.Itoa(n)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
+}
+
+// countingReader counts the bytes read through it.
+type countingReader struct {
+	r io.Reader
+	n *atomic.Int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n.Add(int64(n))
+	return n, err
+}
+
+// countingReaderAt counts the bytes read through it.
+type countingReaderAt struct {
+	r io.ReaderAt
+	n *atomic.Int64
+}
+
+func (c *countingReaderAt) ReadAt(p []byte, off int64) (int, error) {
+	n, err := c.r.ReadAt(p, off)
+	c.n.Add(int64(n))
+	return n, err
+}

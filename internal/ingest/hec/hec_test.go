@@ -1,0 +1,291 @@
+package hec
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/eventsec/eventsec/internal/event"
+	"github.com/eventsec/eventsec/internal/ingest"
+	"github.com/eventsec/eventsec/internal/ingest/ingesttest"
+)
+
+type env struct {
+	*ingesttest.Env
+	srv  *httptest.Server
+	sink *ingesttest.Store
+}
+
+func newEnv(t *testing.T, po ingest.Options, ho Options) *env {
+	t.Helper()
+	sink := ingesttest.NewStore(t)
+	e := ingesttest.NewPipeline(t, sink, po)
+	ho.Pipeline = e.Pipeline
+	ho.Authenticate = func(ctx context.Context, token string) (string, error) {
+		switch token {
+		case "tok-1":
+			return "org-1", nil
+		case "tok-disabled":
+			return "", ingest.ErrDisabled
+		case "tok-broken":
+			return "", fmt.Errorf("database is down")
+		}
+		return "", ingest.ErrUnauthorized
+	}
+	h, err := New(ho)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	t.Cleanup(func() { e.Gate.Open(); srv.Close() })
+	return &env{Env: e, srv: srv, sink: sink}
+}
+
+type reply struct {
+	status int
+	header http.Header
+	raw    string
+	body   map[string]any
+}
+
+func (e *env) do(t *testing.T, method, path, body string, hdr ...string) reply {
+	t.Helper()
+	req, _ := http.NewRequest(method, e.srv.URL+path, strings.NewReader(body))
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	r := reply{status: resp.StatusCode, header: resp.Header, raw: strings.TrimSpace(string(b))}
+	if err := json.Unmarshal(b, &r.body); err != nil {
+		t.Fatalf("%s %s: response is not JSON: %q", method, path, b)
+	}
+	return r
+}
+
+const auth = "Authorization"
+
+func TestAuthentication(t *testing.T) {
+	e := newEnv(t, ingest.Options{}, Options{})
+	basic := "Basic " + base64.StdEncoding.EncodeToString([]byte("x:tok-1"))
+	cases := []struct {
+		name, path string
+		hdr        []string
+		status     int
+		body       string
+	}{
+		{"no token", "/services/collector/event", nil, 401, `{"text":"Token is required","code":2}`},
+		{"malformed header", "/services/collector/event", []string{auth, "tok-1"}, 401, `{"text":"Invalid authorization","code":3}`},
+		{"unknown scheme", "/services/collector/event", []string{auth, "Digest tok-1"}, 401, `{"text":"Invalid authorization","code":3}`},
+		{"wrong token", "/services/collector/event", []string{auth, "Splunk nope"}, 403, `{"text":"Invalid token","code":4}`},
+		{"disabled token", "/services/collector/event", []string{auth, "Splunk tok-disabled"}, 403, `{"text":"Token disabled","code":1}`},
+		{"store down", "/services/collector/event", []string{auth, "Splunk tok-broken"}, 500, `{"text":"Internal server error","code":8}`},
+		{"query token refused", "/services/collector/event?token=tok-1", nil, 400, `{"text":"Query string authorization is not enabled","code":16}`},
+		{"bad query token", "/services/collector/event?token=nope", nil, 403, `{"text":"Invalid token","code":4}`},
+		{"Splunk", "/services/collector/event", []string{auth, "Splunk tok-1"}, 200, `{"text":"Success","code":0}`},
+		{"splunk lower case", "/services/collector/event", []string{auth, "splunk tok-1"}, 200, `{"text":"Success","code":0}`},
+		{"Bearer", "/services/collector", []string{auth, "Bearer tok-1"}, 200, `{"text":"Success","code":0}`},
+		{"Basic", "/services/collector/event/1.0", []string{auth, basic}, 200, `{"text":"Success","code":0}`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := e.do(t, "POST", tc.path, `{"event":"hello"}`, tc.hdr...)
+			if r.status != tc.status || r.raw != tc.body {
+				t.Fatalf("got %d %s; want %d %s", r.status, r.raw, tc.status, tc.body)
+			}
+		})
+	}
+	if got := e.Metric(t, "eventsec_ingest_requests_refused_total", map[string]string{"listener": "hec", "reason": ingest.ReasonUnauthorized}); got != 7 {
+		t.Fatalf("refused{unauthorized} = %v, want 7", got)
+	}
+
+	q := newEnv(t, ingest.Options{}, Options{AllowQueryToken: true})
+	if r := q.do(t, "POST", "/services/collector/event?token=tok-1", `{"event":"hi"}`); r.status != 200 {
+		t.Fatalf("query token allowed: %d %s", r.status, r.raw)
+	}
+}
+
+func find(t *testing.T, evs []event.Event, pred func(event.Event) bool) event.Event {
+	t.Helper()
+	for _, ev := range evs {
+		if pred(ev) {
+			return ev
+		}
+	}
+	t.Fatalf("no such event among %d", len(evs))
+	return event.Event{}
+}
+
+func TestEvents(t *testing.T) {
+	e := newEnv(t, ingest.Options{}, Options{})
+	line := "Nov 20 10:00:00 web-1 sshd[411]: Failed password for root from 203.0.113.9 port 52311 ssh2"
+	body := fmt.Sprintf(`{"time":1763632800.25,"host":"web-1","source":"/var/log/auth.log","sourcetype":"linux_secure","index":"main",`+
+		`"event":%q,"fields":{"env":"prod","team":["a","b"],"n":3}}`+"\n"+
+		`{"time":"1763632801","sourcetype":"my:app","source":"http:app","event":{"message":"object event","user":{"name":"bob"}}}`+
+		`{"event":{"id":"client-7","message":"with id"},"host":"h2"}`, line)
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write([]byte(body))
+	zw.Close()
+	r := e.do(t, "POST", "/services/collector/event", gz.String(), auth, "Splunk tok-1", "Content-Encoding", "gzip")
+	if r.status != 200 || r.raw != `{"text":"Success","code":0}` {
+		t.Fatalf("%d %s", r.status, r.raw)
+	}
+	evs := e.sink.Events()
+	if len(evs) != 3 {
+		t.Fatalf("stored %d", len(evs))
+	}
+	ssh := find(t, evs, func(ev event.Event) bool { return ev.Raw == line })
+	if ssh.OrgID != "org-1" || ssh.Input != "hec" || !ssh.Timestamp.Equal(time.Unix(1763632800, 250_000_000)) ||
+		ssh.Fields.Str("host.name") != "web-1" || ssh.Fields.Str("log.file.path") != "/var/log/auth.log" ||
+		ssh.Fields.Str("labels.index") != "main" || ssh.Fields.Str("labels.env") != "prod" || ssh.Fields.Str("labels.team") != "a, b" ||
+		ssh.Fields.Str("labels.n") != "3" || ssh.Fields.Str("labels.sourcetype") != "linux_secure" || ssh.Fields.Str("source.ip") != "203.0.113.9" {
+		t.Errorf("syslog line event: %v %+v", ssh.Timestamp, ssh.Fields)
+	}
+	obj := find(t, evs, func(ev event.Event) bool { return ev.Fields.Str("message") == "object event" })
+	if obj.Fields.Str("user.name") != "bob" || obj.Fields.Str("event.dataset") != "my:app" || obj.Fields.Str("labels.source") != "http:app" ||
+		obj.Fields.Str("log.file.path") != "" || !obj.Timestamp.Equal(time.Unix(1763632801, 0)) {
+		t.Errorf("object event: %v %+v", obj.Timestamp, obj.Fields)
+	}
+	if withID := find(t, evs, func(ev event.Event) bool { return ev.Fields.Str("message") == "with id" }); withID.ID != "client-7" || withID.Fields.Str("host.name") != "h2" {
+		t.Errorf("client ID: %+v", withID)
+	}
+}
+
+// Splunk stores the events before an invalid one and names it.
+func TestInvalidEvents(t *testing.T) {
+	e := newEnv(t, ingest.Options{}, Options{})
+	deep := strings.Repeat(`{"a":`, 100) + "1" + strings.Repeat("}", 100)
+	cases := []struct {
+		name, body string
+		status     int
+		want       string
+		stored     int
+	}{
+		{"no data", "  \n", 400, `{"text":"No data","code":5}`, 0},
+		{"missing event", `{"event":"ok-1"}{"host":"x"}{"event":"never"}`, 400, `{"text":"Event field is required","code":12,"invalid-event-number":1}`, 1},
+		{"blank event", `{"event":"ok-2"}{"event":"ok-3"}{"event":"  "}`, 400, `{"text":"Event field cannot be blank","code":13,"invalid-event-number":2}`, 2},
+		{"malformed JSON", `{"event":"ok-4"}{"event":`, 400, `{"text":"Invalid data format","code":6,"invalid-event-number":1}`, 1},
+		{"not an object", `["a"]`, 400, `{"text":"Invalid data format","code":6,"invalid-event-number":0}`, 0},
+		{"bad time", `{"event":"x","time":"yesterday"}`, 400, `{"text":"Invalid data format","code":6,"invalid-event-number":0}`, 0},
+		{"nested fields", `{"event":"x","fields":{"a":{"b":1}}}`, 400, `{"text":"Error in handling indexed fields","code":15,"invalid-event-number":0}`, 0},
+		{"too deep", `{"event":` + deep + `}`, 400, `{"text":"Invalid data format","code":6,"invalid-event-number":0}`, 0},
+	}
+	total := 0
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := e.do(t, "POST", "/services/collector/event", tc.body, auth, "Splunk tok-1")
+			if r.status != tc.status || r.raw != tc.want {
+				t.Fatalf("got %d %s; want %d %s", r.status, r.raw, tc.status, tc.want)
+			}
+			total += tc.stored
+			if e.sink.Len() != total {
+				t.Fatalf("stored %d, want %d", e.sink.Len(), total)
+			}
+		})
+	}
+}
+
+func TestRaw(t *testing.T) {
+	e := newEnv(t, ingest.Options{}, Options{})
+	body := "<13>Nov 20 10:00:00 fw1 kernel: one\r\n\nCEF:0|Acme|FW|1.0|100|blocked|5|src=198.51.100.1 dst=10.0.0.2\nplain text\n"
+	r := e.do(t, "POST", "/services/collector/raw?sourcetype=fw&host=fw1&index=net&channel=ch-1", body, auth, "Splunk tok-1")
+	if r.status != 200 || r.raw != `{"text":"Success","code":0,"ackId":0}` {
+		t.Fatalf("%d %s", r.status, r.raw)
+	}
+	evs := e.sink.Events()
+	if len(evs) != 3 {
+		t.Fatalf("stored %d", len(evs))
+	}
+	for _, ev := range evs {
+		if ev.Fields.Str("labels.index") != "net" || ev.Fields.Str("labels.sourcetype") != "fw" || strings.HasSuffix(ev.Raw, "\r") {
+			t.Errorf("raw event %q: %+v", ev.Raw, ev.Fields)
+		}
+	}
+	cef := find(t, evs, func(ev event.Event) bool { return strings.HasPrefix(ev.Raw, "CEF:") })
+	if cef.Fields.Str("source.ip") != "198.51.100.1" {
+		t.Errorf("CEF not parsed: %+v", cef.Fields)
+	}
+}
+
+func TestAcknowledgement(t *testing.T) {
+	e := newEnv(t, ingest.Options{}, Options{})
+	const ch = "0aeeac95-ac74-4aa9-b30d-6c4c0ac581ba"
+	for i := range 2 {
+		r := e.do(t, "POST", "/services/collector/event", `{"event":"acked"}`, auth, "Splunk tok-1", "X-Splunk-Request-Channel", ch)
+		if want := fmt.Sprintf(`{"text":"Success","code":0,"ackId":%d}`, i); r.raw != want {
+			t.Fatalf("got %s, want %s", r.raw, want)
+		}
+	}
+	r := e.do(t, "POST", "/services/collector/ack?channel="+ch, `{"acks":[0,1,2]}`, auth, "Splunk tok-1")
+	if r.status != 200 || r.raw != `{"acks":{"0":true,"1":true,"2":false}}` {
+		t.Fatalf("ack: %d %s", r.status, r.raw)
+	}
+	if r := e.do(t, "POST", "/services/collector/ack", `{"acks":[0]}`, auth, "Splunk tok-1"); r.raw != `{"text":"Data channel is missing","code":10}` {
+		t.Fatalf("no channel: %s", r.raw)
+	}
+	if r := e.do(t, "POST", "/services/collector/event", `{"event":"x"}`, auth, "Splunk tok-1", "X-Splunk-Request-Channel", "bad channel"); r.raw != `{"text":"Invalid data channel","code":11}` {
+		t.Fatalf("bad channel: %s", r.raw)
+	}
+	if r := e.do(t, "POST", "/services/collector/ack?channel=other", `{"acks":[0]}`, auth, "Splunk tok-1"); r.raw != `{"acks":{"0":false}}` {
+		t.Fatalf("unknown channel: %s", r.raw)
+	}
+}
+
+func TestHealthAndBusy(t *testing.T) {
+	e := newEnv(t, ingest.Options{MaxInFlight: 2}, Options{})
+	for _, p := range []string{"/services/collector/health", "/services/collector/health/1.0"} {
+		if r := e.do(t, "GET", p, ""); r.status != 200 || r.raw != `{"text":"HEC is healthy","code":17}` {
+			t.Fatalf("%s: %d %s", p, r.status, r.raw)
+		}
+	}
+	e.Gate.Shut()
+	held := make(chan reply, 1)
+	go func() {
+		held <- e.do(t, "POST", "/services/collector/event", `{"event":"a"}{"event":"b"}`, auth, "Splunk tok-1")
+	}()
+	ingesttest.Eventually(t, 5*time.Second, "first request at the store", func() bool { return e.Gate.Waiting() == 1 })
+	if r := e.do(t, "GET", "/services/collector/health", ""); r.status != 503 || r.raw != `{"text":"HEC is unhealthy, queues are full","code":18}` {
+		t.Fatalf("health when full: %d %s", r.status, r.raw)
+	}
+	r := e.do(t, "POST", "/services/collector/event", `{"event":"c"}`, auth, "Splunk tok-1")
+	if r.status != 503 || r.raw != `{"text":"Server is busy","code":9}` || r.header.Get("Retry-After") == "" {
+		t.Fatalf("busy: %d %v %s", r.status, r.header, r.raw)
+	}
+	e.Gate.Open()
+	if r := <-held; r.status != 200 {
+		t.Fatalf("held: %s", r.raw)
+	}
+	if got := []string{e.sink.Events()[0].Raw, e.sink.Events()[1].Raw}; !slices.Equal(got, []string{"a", "b"}) {
+		t.Fatalf("stored %q", got)
+	}
+	if r := e.do(t, "POST", "/services/collector/nope", "", auth, "Splunk tok-1"); r.status != 404 {
+		t.Fatalf("unknown path: %d %s", r.status, r.raw)
+	}
+}
+
+func TestTooManyEvents(t *testing.T) {
+	e := newEnv(t, ingest.Options{}, Options{MaxItems: 2})
+	r := e.do(t, "POST", "/services/collector/event", `{"event":"1"}{"event":"2"}{"event":"3"}`, auth, "Splunk tok-1")
+	if r.status != 413 || e.sink.Len() != 0 {
+		t.Fatalf("%d %s", r.status, r.raw)
+	}
+	r = e.do(t, "POST", "/services/collector/raw", "1\n2\n3\n", auth, "Splunk tok-1")
+	if r.status != 413 || e.sink.Len() != 0 {
+		t.Fatalf("raw: %d %s", r.status, r.raw)
+	}
+}

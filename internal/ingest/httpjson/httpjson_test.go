@@ -1,0 +1,327 @@
+package httpjson
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/eventsec/eventsec/internal/event"
+	"github.com/eventsec/eventsec/internal/ingest"
+	"github.com/eventsec/eventsec/internal/ingest/ingesttest"
+	"github.com/eventsec/eventsec/internal/normalize"
+)
+
+type env struct {
+	*ingesttest.Env
+	srv  *httptest.Server
+	sink *ingesttest.Store
+}
+
+func newEnv(t *testing.T, po ingest.Options, ho Options) *env {
+	t.Helper()
+	sink := ingesttest.NewStore(t)
+	e := ingesttest.NewPipeline(t, sink, po)
+	ho.Pipeline = e.Pipeline
+	ho.OrgFromRequest = func(r *http.Request) (string, error) {
+		if r.Header.Get("Authorization") != "Bearer key-1" {
+			return "", fmt.Errorf("bad key: %w", ingest.ErrUnauthorized)
+		}
+		return "org-1", nil
+	}
+	h, err := New(ho)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("POST /api/v1/events", h)
+	mux.Handle("POST /api/security-events", h)
+	srv := httptest.NewServer(mux)
+	t.Cleanup(func() { e.Gate.Open(); srv.Close() })
+	return &env{Env: e, srv: srv, sink: sink}
+}
+
+type reply struct {
+	status int
+	header http.Header
+	body   map[string]any
+	raw    string
+}
+
+func (e *env) post(t *testing.T, path, ct string, body []byte, hdr ...string) reply {
+	t.Helper()
+	req, _ := http.NewRequest("POST", e.srv.URL+path, bytes.NewReader(body))
+	if ct != "" {
+		req.Header.Set("Content-Type", ct)
+	}
+	req.Header.Set("Authorization", "Bearer key-1")
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	r := reply{status: resp.StatusCode, header: resp.Header, raw: string(b)}
+	if err := json.Unmarshal(b, &r.body); err != nil {
+		t.Fatalf("response is not JSON: %q", b)
+	}
+	return r
+}
+
+func rejections(r reply) []string {
+	var out []string
+	list, _ := r.body["rejected"].([]any)
+	for _, x := range list {
+		m := x.(map[string]any)
+		s := fmt.Sprintf("%v", m["index"])
+		if l, ok := m["line"]; ok {
+			s += fmt.Sprintf("@%v", l)
+		}
+		out = append(out, s+": "+m["reason"].(string))
+	}
+	return out
+}
+
+func byMessage(t *testing.T, evs []event.Event, msg string) event.Event {
+	t.Helper()
+	for _, ev := range evs {
+		if ev.Fields.Str("message") == msg {
+			return ev
+		}
+	}
+	t.Fatalf("no stored event with message %q", msg)
+	return event.Event{}
+}
+
+func TestShapes(t *testing.T) {
+	e := newEnv(t, ingest.Options{}, Options{})
+
+	// One object, client ID in "id".
+	r := e.post(t, "/api/v1/events", "application/json", []byte(`{"id":"abc-1","message":"one","source":{"ip":"198.51.100.7"}}`))
+	if r.status != 202 || r.body["accepted"] != 1.0 || r.body["duplicates"] != 0.0 || len(rejections(r)) != 0 {
+		t.Fatalf("object: %d %s", r.status, r.raw)
+	}
+	ev := byMessage(t, e.sink.Events(), "one")
+	if ev.ID != "abc-1" || ev.OrgID != "org-1" || ev.Input != "http" || ev.Fields.Str("source.ip") != "198.51.100.7" {
+		t.Fatalf("stored %+v", ev)
+	}
+
+	// A pretty-printed object is one event.
+	r = e.post(t, "/api/v1/events", "application/json", []byte("{\n  \"message\": \"pretty\",\n  \"event\": {\"id\": \"nested-id\"}\n}\n"))
+	if r.status != 202 || r.body["accepted"] != 1.0 {
+		t.Fatalf("pretty: %d %s", r.status, r.raw)
+	}
+	if ev := byMessage(t, e.sink.Events(), "pretty"); ev.ID != "nested-id" {
+		t.Fatalf("event.id not used: %q", ev.ID)
+	}
+
+	// An array: the valid elements are stored, the others reported.
+	r = e.post(t, "/api/v1/events", "application/json", []byte(`[{"message":"a1","_id":"under-id"}, 42, {"message":"a3"}, {"message":]`))
+	if r.status != 400 || !strings.Contains(r.raw, "invalid_json") {
+		t.Fatalf("a malformed array is a malformed body: %d %s", r.status, r.raw)
+	}
+	r = e.post(t, "/api/v1/events", "application/json", []byte(`[{"message":"a1","_id":"under-id"}, 42, {"message":"a3"}, "x", [1]]`))
+	if r.status != 202 || r.body["accepted"] != 2.0 {
+		t.Fatalf("array: %d %s", r.status, r.raw)
+	}
+	want := []string{"1: not a JSON object: found a number", "3: not a JSON object: found a string", "4: not a JSON object: found an array"}
+	if got := rejections(r); !slices.Equal(got, want) {
+		t.Fatalf("array rejections:\n got %q\nwant %q", got, want)
+	}
+	if ev := byMessage(t, e.sink.Events(), "a1"); ev.ID != "under-id" {
+		t.Fatalf("_id not used: %q", ev.ID)
+	}
+
+	// NDJSON: blank lines skipped, bad lines reported with their line.
+	nd := "{\"message\":\"n1\"}\n\n{\"message\": \"n2\"\n{\"message\":\"n3\"}\r\nnot json\n" + strings.Repeat("[", 100) + strings.Repeat("]", 100) + "\n" +
+		"{\"message\":\"deep\",\"a\":" + strings.Repeat(`{"b":`, 80) + "1" + strings.Repeat("}", 80) + "}\n"
+	r = e.post(t, "/api/v1/events", "application/x-ndjson", []byte(nd))
+	if r.status != 202 || r.body["accepted"] != 2.0 || r.body["rejected_count"] != 4.0 {
+		t.Fatalf("ndjson: %d %s", r.status, r.raw)
+	}
+	got := rejections(r)
+	if len(got) != 4 || !strings.HasPrefix(got[0], "1@3: malformed JSON") || !strings.HasPrefix(got[1], "3@5: malformed JSON") ||
+		!strings.HasPrefix(got[2], "4@6: not a JSON object") || !strings.HasPrefix(got[3], "5@7: JSON nested too deeply") {
+		t.Fatalf("ndjson rejections: %q", got)
+	}
+
+	// The seed's alias, text/plain NDJSON, gzip.
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write([]byte("{\"message\":\"g1\"}\n{\"message\":\"g2\"}\n"))
+	zw.Close()
+	r = e.post(t, "/api/security-events", "text/plain", gz.Bytes(), "Content-Encoding", "gzip")
+	if r.status != 202 || r.body["accepted"] != 2.0 {
+		t.Fatalf("gzip: %d %s", r.status, r.raw)
+	}
+
+	lbl := map[string]string{"listener": "http"}
+	if got := e.Metric(t, "eventsec_ingest_stored_total", lbl); got != float64(e.sink.Len()) || got != 8 {
+		t.Fatalf("stored_total %v, sink %d", got, e.sink.Len())
+	}
+	if got := e.Metric(t, "eventsec_ingest_received_total", lbl); got != 15 {
+		t.Fatalf("received_total %v", got)
+	}
+	for reason, n := range map[string]float64{ingest.ReasonNotObject: 4, ingest.ReasonInvalidJSON: 2, ingest.ReasonTooDeep: 1} {
+		if got := e.Metric(t, "eventsec_ingest_rejected_total", map[string]string{"listener": "http", "reason": reason}); got != n {
+			t.Errorf("rejected_total{%s} = %v, want %v", reason, got, n)
+		}
+	}
+}
+
+func TestErrors(t *testing.T) {
+	e := newEnv(t, ingest.Options{}, Options{MaxBodyBytes: 1000})
+	cases := []struct {
+		name, ct string
+		body     string
+		hdr      []string
+		status   int
+		code     string
+	}{
+		{"all invalid", "application/x-ndjson", "1\n\"x\"\n{bad\n", nil, 400, "invalid_events"},
+		{"empty", "application/json", "  \n ", nil, 400, "no_events"},
+		{"too large", "application/json", `{"m":"` + strings.Repeat("x", 2000) + `"}`, nil, 413, "body_too_large"},
+		{"media type", "application/xml", "<e/>", nil, 415, "unsupported_media_type"},
+		{"encoding", "application/json", "{}", []string{"Content-Encoding", "br"}, 415, "unsupported_encoding"},
+		{"corrupt gzip", "application/json", "not gzip", []string{"Content-Encoding", "gzip"}, 415, "unsupported_encoding"},
+		{"no key", "application/json", "{}", []string{"Authorization", "Bearer wrong"}, 401, "unauthenticated"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := e.post(t, "/api/v1/events", tc.ct, []byte(tc.body), tc.hdr...)
+			errObj, _ := r.body["error"].(map[string]any)
+			if r.status != tc.status || errObj == nil || errObj["code"] != tc.code || errObj["message"] == "" {
+				t.Fatalf("got %d %s; want %d with code %s", r.status, r.raw, tc.status, tc.code)
+			}
+		})
+	}
+	r := e.post(t, "/api/v1/events", "application/x-ndjson", []byte("1\n\"x\"\n{bad\n"))
+	if got := rejections(r); len(got) != 3 {
+		t.Fatalf("400 lists every rejected item: %s", r.raw)
+	}
+	if e.sink.Len() != 0 {
+		t.Fatalf("stored %d events from invalid requests", e.sink.Len())
+	}
+}
+
+// A retried request is stored once; identical lines within one request
+// are distinct events.
+func TestIdempotence(t *testing.T) {
+	e := newEnv(t, ingest.Options{}, Options{})
+	// The events carry their own time: the store recognises a retried
+	// delivery by ID among events of the same @timestamp.
+	body := []byte("{\"message\":\"same\",\"@timestamp\":\"2026-11-20T10:00:00Z\"}\n" +
+		"{\"message\":\"same\",\"@timestamp\":\"2026-11-20T10:00:00Z\"}\n{\"message\":\"other\",\"@timestamp\":\"2026-11-20T10:00:01Z\"}\n")
+	r := e.post(t, "/api/v1/events", "application/x-ndjson", body)
+	if r.status != 202 || r.body["accepted"] != 3.0 || r.body["duplicates"] != 0.0 {
+		t.Fatalf("first: %s", r.raw)
+	}
+	r = e.post(t, "/api/v1/events", "application/x-ndjson", body)
+	if r.status != 202 || r.body["accepted"] != 3.0 || r.body["duplicates"] != 3.0 {
+		t.Fatalf("retry: %s", r.raw)
+	}
+	if e.sink.Len() != 3 {
+		t.Fatalf("stored %d, want 3", e.sink.Len())
+	}
+	if got := e.Metric(t, "eventsec_ingest_duplicates_total", map[string]string{"listener": "http"}); got != 3 {
+		t.Fatalf("duplicates_total %v", got)
+	}
+}
+
+func TestBadValues(t *testing.T) {
+	e := newEnv(t, ingest.Options{}, Options{})
+	body := "{\"message\":\"future\",\"@timestamp\":\"2999-01-01T00:00:00Z\"}\n" +
+		"{\"message\":\"past\",\"@timestamp\":\"0001-01-01T00:00:00Z\"}\n" +
+		"{\"message\":\"bad \xff\xfe utf8\"}\n"
+	start := time.Now()
+	r := e.post(t, "/api/v1/events", "application/x-ndjson", []byte(body))
+	if r.status != 202 || r.body["accepted"] != 3.0 {
+		t.Fatalf("%s", r.raw)
+	}
+	evs := e.sink.Events()
+	for _, msg := range []string{"future", "past"} {
+		ev := byMessage(t, evs, msg)
+		tags, _ := ev.Fields["tags"].([]string)
+		if ev.Timestamp.Before(start) || !slices.Contains(tags, normalize.TagTimestampOutOfRange) || ev.Fields.Str("event.created") == "" {
+			t.Errorf("%s: timestamp %v tags %v created %q", msg, ev.Timestamp, tags, ev.Fields.Str("event.created"))
+		}
+	}
+	var bad event.Event
+	for _, ev := range evs {
+		if strings.HasPrefix(ev.Fields.Str("message"), "bad ") {
+			bad = ev
+		}
+	}
+	if tags, _ := bad.Fields["tags"].([]string); !slices.Contains(tags, normalize.TagInvalidUTF8) {
+		t.Errorf("invalid UTF-8: %q tags %v", bad.Raw, tags)
+	}
+	if got := e.Metric(t, "eventsec_ingest_repaired_total", map[string]string{"listener": "http", "reason": ingest.ReasonTimestamp}); got != 2 {
+		t.Errorf("repaired{timestamp} = %v", got)
+	}
+}
+
+// While the pipeline is full, requests are refused at once with 429 and
+// Retry-After, and nothing of them is stored; the request that holds the
+// room is answered once its events are durable.
+func TestOverload(t *testing.T) {
+	e := newEnv(t, ingest.Options{MaxInFlight: 5, RetryAfter: 2 * time.Second}, Options{})
+	e.Gate.Shut()
+	first := make(chan reply, 1)
+	go func() {
+		first <- e.post(t, "/api/v1/events", "application/x-ndjson", []byte(strings.Repeat("{\"message\":\"held\"}\n", 5)))
+	}()
+	ingesttest.Eventually(t, 5*time.Second, "the first request to reach the store", func() bool { return e.Gate.Waiting() == 1 })
+	r := e.post(t, "/api/v1/events", "application/json", []byte(`{"message":"refused"}`))
+	if r.status != 429 || r.header.Get("Retry-After") != "2" || r.body["error"].(map[string]any)["code"] != "overloaded" {
+		t.Fatalf("overloaded: %d %v %s", r.status, r.header, r.raw)
+	}
+	select {
+	case r := <-first:
+		t.Fatalf("answered before durable: %s", r.raw)
+	case <-time.After(100 * time.Millisecond):
+	}
+	e.Gate.Open()
+	if r := <-first; r.status != 202 || r.body["accepted"] != 5.0 {
+		t.Fatalf("held request: %s", r.raw)
+	}
+	if e.sink.Len() != 5 {
+		t.Fatalf("stored %d", e.sink.Len())
+	}
+	if got := e.Metric(t, "eventsec_ingest_requests_refused_total", map[string]string{"listener": "http", "reason": ingest.ReasonOverloaded}); got != 1 {
+		t.Fatalf("refused{overloaded} = %v", got)
+	}
+}
+
+// Large requests are normalized on several goroutines; the result is the
+// same as one by one.
+func TestLargeRequest(t *testing.T) {
+	e := newEnv(t, ingest.Options{}, Options{})
+	var b bytes.Buffer
+	for i := range 30_000 {
+		if i == 12_345 {
+			b.WriteString("oops\n")
+			continue
+		}
+		fmt.Fprintf(&b, "{\"message\":\"line %d\",\"user\":{\"name\":\"u%d\"}}\n", i, i%7)
+	}
+	r := e.post(t, "/api/v1/events", "application/x-ndjson", b.Bytes())
+	if r.status != 202 || r.body["accepted"] != 29_999.0 {
+		t.Fatalf("%d %.300s", r.status, r.raw)
+	}
+	if got := rejections(r); len(got) != 1 || !strings.HasPrefix(got[0], "12345@12346:") {
+		t.Fatalf("rejections %q", got)
+	}
+	if e.sink.Len() != 29_999 {
+		t.Fatalf("stored %d", e.sink.Len())
+	}
+}

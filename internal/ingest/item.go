@@ -1,0 +1,66 @@
+package ingest
+
+import (
+	"strconv"
+
+	"github.com/eventsec/eventsec/internal/event"
+	"github.com/eventsec/eventsec/internal/normalize"
+)
+
+// Item is one received message, not yet normalized (what stream
+// listeners hand to a Batcher).
+type Item struct {
+	Input normalize.Input
+	// Tags are added to the event (e.g. normalize.TagRawTruncated when a
+	// listener cut the message).
+	Tags []string
+}
+
+// Normalize turns an item into an event.
+func (p *Pipeline) Normalize(it *Item) event.Event {
+	ev := p.o.Normalizer.Normalize(it.Input)
+	if ev.Fields == nil {
+		ev.Fields = event.Fields{}
+	}
+	for _, t := range it.Tags {
+		AddTag(ev.Fields, t)
+	}
+	return ev
+}
+
+// NormalizeAll normalizes items into events and makes their derived IDs
+// distinct within the batch (see DistinctIDs).
+func (p *Pipeline) NormalizeAll(items []Item) []event.Event {
+	evs := make([]event.Event, len(items))
+	for i := range items {
+		evs[i] = p.Normalize(&items[i])
+	}
+	DistinctIDs(evs, func(i int) bool { return items[i].Input.ID != "" })
+	return evs
+}
+
+// DistinctIDs gives the 2nd, 3rd... event of a batch that has the same
+// derived ID as an earlier one (the same text, received twice in one
+// request or stream batch) an ID of its own, derived from the text and its
+// occurrence number. Identical lines in one delivery are distinct events
+// (two failed logins in the same second); a retried delivery of the same
+// request still maps to the same IDs, so it is stored once. Events whose
+// ID the client supplied (client(i) true) are left alone: the client says
+// they are the same event.
+func DistinctIDs(evs []event.Event, client func(i int) bool) {
+	if len(evs) < 2 {
+		return
+	}
+	seen := make(map[string]int, len(evs))
+	for i := range evs {
+		if client != nil && client(i) {
+			continue
+		}
+		id := evs[i].ID
+		k := seen[id]
+		seen[id] = k + 1
+		if k > 0 {
+			evs[i].ID = event.DeriveID(evs[i].OrgID, evs[i].Input, evs[i].Raw+"\x00#"+strconv.Itoa(k))
+		}
+	}
+}

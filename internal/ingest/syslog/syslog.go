@@ -1,0 +1,332 @@
+// Package syslog receives syslog over UDP, TCP and TLS: RFC 3164 and RFC
+// 5424 messages, with RFC 6587 octet-counting or non-transparent (LF)
+// framing detected per frame. Syslog has no authentication, so a listener
+// is bound to one org. TCP and TLS listeners stop reading while the
+// pipeline is full (the sender's TCP window closes); UDP cannot push back,
+// so it counts what it drops.
+package syslog
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/eventsec/eventsec/internal/ingest"
+	"github.com/eventsec/eventsec/internal/normalize"
+)
+
+// Defaults.
+const (
+	DefaultMaxMessageSize = 64 << 10
+	DefaultIdleTimeout    = 5 * time.Minute
+	DefaultMaxConnections = 1000
+)
+
+// Options configure a syslog listener.
+type Options struct {
+	Pipeline *ingest.Pipeline // required
+	// Network is "udp" or "tcp"; a "tcp" listener with TLSConfig set
+	// speaks TLS (RFC 5425).
+	Network   string
+	Addr      string // e.g. ":514", "127.0.0.1:0"
+	TLSConfig *tls.Config
+	// OrgID receives every event of this listener (required).
+	OrgID string
+	// Listener is the metrics label (default "syslog_udp", "syslog_tcp"
+	// or "syslog_tls").
+	Listener string
+	// Format tells the normalizer what to expect (default "syslog", which
+	// also recognises CEF and LEEF payloads; "auto" guesses per message).
+	Format normalize.Format
+	// MaxMessageSize cuts longer messages (default 64 KiB): the event
+	// keeps the beginning and is tagged _raw_truncated.
+	MaxMessageSize int
+	// IdleTimeout closes a TCP connection silent for that long (default
+	// 5 minutes).
+	IdleTimeout time.Duration
+	// MaxConnections bounds open TCP connections (default 1000); more are
+	// closed at once and counted.
+	MaxConnections int
+	// Batch tunes batching (Listener is filled in).
+	Batch ingest.BatcherOptions
+	// ShutdownTimeout bounds the final flush when Run's context ends
+	// (default 10s).
+	ShutdownTimeout time.Duration
+	Logger          *slog.Logger
+}
+
+// Server is one syslog listener.
+type Server struct {
+	o   Options
+	log *slog.Logger
+	c   *ingest.Counters
+	udp net.PacketConn
+	ln  net.Listener
+
+	mu    sync.Mutex // guards conns
+	conns map[net.Conn]struct{}
+}
+
+// New binds the listener's socket (so that a port in use fails at start-up
+// and Addr is known at once); Run serves it.
+func New(o Options) (*Server, error) {
+	if o.Pipeline == nil {
+		return nil, errors.New("cannot create syslog listener: no pipeline")
+	}
+	if o.OrgID == "" {
+		return nil, errors.New("cannot create syslog listener: no org")
+	}
+	if o.Format == "" {
+		o.Format = "syslog"
+	}
+	if o.MaxMessageSize <= 0 {
+		o.MaxMessageSize = DefaultMaxMessageSize
+	}
+	if o.IdleTimeout <= 0 {
+		o.IdleTimeout = DefaultIdleTimeout
+	}
+	if o.MaxConnections <= 0 {
+		o.MaxConnections = DefaultMaxConnections
+	}
+	if o.ShutdownTimeout <= 0 {
+		o.ShutdownTimeout = 10 * time.Second
+	}
+	if o.Logger == nil {
+		o.Logger = o.Pipeline.Logger()
+	}
+	s := &Server{o: o, conns: map[net.Conn]struct{}{}}
+	switch o.Network {
+	case "udp", "udp4", "udp6":
+		if o.TLSConfig != nil {
+			return nil, errors.New("cannot create syslog listener: TLS needs network tcp")
+		}
+		if s.o.Listener == "" {
+			s.o.Listener = "syslog_udp"
+		}
+		pc, err := net.ListenPacket(o.Network, o.Addr)
+		if err != nil {
+			return nil, fmt.Errorf("cannot listen for syslog on udp %s: %w", o.Addr, err)
+		}
+		if uc, ok := pc.(*net.UDPConn); ok {
+			// A large socket buffer absorbs bursts while a batch commits
+			// (the kernel caps it at net.core.rmem_max).
+			_ = uc.SetReadBuffer(8 << 20)
+		}
+		s.udp = pc
+	case "tcp", "tcp4", "tcp6":
+		if s.o.Listener == "" {
+			s.o.Listener = "syslog_tcp"
+			if o.TLSConfig != nil {
+				s.o.Listener = "syslog_tls"
+			}
+		}
+		ln, err := net.Listen(o.Network, o.Addr)
+		if err != nil {
+			return nil, fmt.Errorf("cannot listen for syslog on tcp %s: %w", o.Addr, err)
+		}
+		s.ln = ln
+	default:
+		return nil, fmt.Errorf("cannot create syslog listener: network %q is not udp or tcp", o.Network)
+	}
+	s.log = o.Logger.With("component", "ingest.syslog", "listener", s.o.Listener)
+	s.c = o.Pipeline.Counters(s.o.Listener)
+	s.o.Batch.Listener = s.o.Listener
+	return s, nil
+}
+
+// Addr is the bound address.
+func (s *Server) Addr() net.Addr {
+	if s.udp != nil {
+		return s.udp.LocalAddr()
+	}
+	return s.ln.Addr()
+}
+
+// Run serves until ctx ends, then flushes what it received (within
+// ShutdownTimeout) and returns.
+func (s *Server) Run(ctx context.Context) error {
+	b := s.o.Pipeline.NewBatcher(ctx, s.o.Batch)
+	defer func() {
+		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.o.ShutdownTimeout)
+		defer cancel()
+		b.Close(fctx)
+	}()
+	s.log.Info("syslog listener ready", "addr", s.Addr().String(), "org", s.o.OrgID)
+	if s.udp != nil {
+		return s.runUDP(ctx, b)
+	}
+	return s.runTCP(ctx, b)
+}
+
+func (s *Server) runUDP(ctx context.Context, b *ingest.Batcher) error {
+	stop := context.AfterFunc(ctx, func() { s.udp.Close() })
+	defer stop()
+	buf := make([]byte, 65536)
+	for {
+		n, addr, err := s.udp.ReadFrom(buf)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			if ne, ok := err.(net.Error); ok && ne.Timeout() {
+				continue
+			}
+			return fmt.Errorf("cannot read syslog datagram: %w", err)
+		}
+		msg := bytes.TrimRight(buf[:n], "\r\n\x00")
+		if len(msg) == 0 {
+			continue
+		}
+		s.c.Received(1)
+		truncated := false
+		if len(msg) > s.o.MaxMessageSize {
+			msg, truncated = msg[:s.o.MaxMessageSize], true
+		}
+		if !b.TryAdd(s.item(msg, addr, truncated)) {
+			s.c.Dropped(ingest.ReasonOverloaded, 1)
+		}
+	}
+}
+
+func (s *Server) item(msg []byte, peer net.Addr, truncated bool) ingest.Item {
+	it := ingest.Item{Input: normalize.Input{
+		OrgID: s.o.OrgID, Input: "syslog", Received: s.o.Pipeline.Now(),
+		Raw: bytes.Clone(msg), Format: s.o.Format, Peer: peerIP(peer),
+	}}
+	if truncated {
+		it.Tags = []string{normalize.TagRawTruncated}
+	}
+	return it
+}
+
+func peerIP(a net.Addr) string {
+	switch x := a.(type) {
+	case *net.UDPAddr:
+		return x.IP.String()
+	case *net.TCPAddr:
+		return x.IP.String()
+	case nil:
+		return ""
+	}
+	host, _, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return a.String()
+	}
+	return host
+}
+
+func (s *Server) runTCP(ctx context.Context, b *ingest.Batcher) error {
+	stop := context.AfterFunc(ctx, func() {
+		s.ln.Close()
+		s.mu.Lock()
+		for c := range s.conns {
+			c.Close()
+		}
+		s.mu.Unlock()
+	})
+	defer stop()
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	var tempDelay time.Duration
+	for {
+		conn, err := s.ln.Accept()
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() || errors.Is(err, syscall.EMFILE) || errors.Is(err, syscall.ENFILE) {
+				// Out of file descriptors or similar: back off like net/http.
+				tempDelay = min(max(2*tempDelay, 5*time.Millisecond), time.Second)
+				s.log.Warn("cannot accept syslog connection; retrying", "err", err, "retry_in", tempDelay)
+				time.Sleep(tempDelay)
+				continue
+			}
+			return fmt.Errorf("cannot accept syslog connection: %w", err)
+		}
+		tempDelay = 0
+		if !s.track(conn) {
+			s.c.Refused(ingest.ReasonTooManyConns)
+			conn.Close()
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer s.untrack(conn)
+			s.serveConn(ctx, conn, b)
+		}()
+	}
+}
+
+func (s *Server) track(c net.Conn) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.conns) >= s.o.MaxConnections {
+		return false
+	}
+	s.conns[c] = struct{}{}
+	s.c.Connections(1)
+	return true
+}
+
+func (s *Server) untrack(c net.Conn) {
+	s.mu.Lock()
+	delete(s.conns, c)
+	s.mu.Unlock()
+	s.c.Connections(-1)
+	c.Close()
+}
+
+func (s *Server) serveConn(ctx context.Context, conn net.Conn, b *ingest.Batcher) {
+	peer := conn.RemoteAddr()
+	var r io.Reader = &idleReader{c: conn, idle: s.o.IdleTimeout}
+	if s.o.TLSConfig != nil {
+		tc := tls.Server(conn, s.o.TLSConfig)
+		_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
+		if err := tc.HandshakeContext(ctx); err != nil {
+			s.c.Refused("tls_handshake")
+			s.log.Debug("TLS handshake failed", "peer", peer.String(), "err", err)
+			return
+		}
+		_ = conn.SetDeadline(time.Time{})
+		r = &idleReader{c: tc, idle: s.o.IdleTimeout}
+	}
+	f := NewFramer(r, s.o.MaxMessageSize)
+	for {
+		msg, truncated, err := f.Next()
+		if err != nil {
+			if !errors.Is(err, io.EOF) && ctx.Err() == nil && !errors.Is(err, net.ErrClosed) {
+				s.log.Debug("syslog connection ended", "peer", peer.String(), "err", err)
+			}
+			return
+		}
+		s.c.Received(1)
+		// Add blocks while the pipeline is full: this connection is then
+		// not read, and the sender's TCP window closes.
+		if err := b.Add(ctx, s.item(msg, peer, truncated)); err != nil {
+			s.c.Dropped(ingest.ReasonShutdown, 1)
+			return
+		}
+	}
+}
+
+// idleReader sets a read deadline before each read, closing connections
+// that stay silent for too long.
+type idleReader struct {
+	c    net.Conn
+	idle time.Duration
+}
+
+func (r *idleReader) Read(p []byte) (int, error) {
+	_ = r.c.SetReadDeadline(time.Now().Add(r.idle))
+	return r.c.Read(p)
+}

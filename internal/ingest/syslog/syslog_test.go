@@ -1,0 +1,450 @@
+package syslog
+
+import (
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"errors"
+	"fmt"
+	"io"
+	"math/big"
+	"net"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/eventsec/eventsec/internal/event"
+	"github.com/eventsec/eventsec/internal/ingest"
+	"github.com/eventsec/eventsec/internal/ingest/ingesttest"
+	"github.com/eventsec/eventsec/internal/normalize"
+)
+
+// start runs a listener over a fresh pipeline; it stops with the test.
+func start(t testing.TB, env *ingesttest.Env, o Options) *Server {
+	t.Helper()
+	o.Pipeline = env.Pipeline
+	if o.OrgID == "" {
+		o.OrgID = "org-1"
+	}
+	if o.Addr == "" {
+		o.Addr = "127.0.0.1:0"
+	}
+	s, err := New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		env.Gate.Open()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	})
+	return s
+}
+
+func raws(evs []event.Event) []string {
+	out := make([]string, len(evs))
+	for i, ev := range evs {
+		out[i] = ev.Raw
+	}
+	slices.Sort(out)
+	return out
+}
+
+func waitStored(t *testing.T, sink *ingesttest.Store, n int) []event.Event {
+	t.Helper()
+	ingesttest.Eventually(t, 10*time.Second, fmt.Sprintf("%d events stored", n), func() bool { return sink.Len() >= n })
+	return sink.Events()
+}
+
+func TestTCPFramingAndBadInput(t *testing.T) {
+	sink := ingesttest.NewStore(t)
+	env := ingesttest.NewPipeline(t, sink, ingest.Options{})
+	s := start(t, env, Options{Network: "tcp", MaxMessageSize: 1024})
+
+	conn, err := net.Dial("tcp", s.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rfc5424 := "<34>1 2026-11-20T10:00:00.000Z web-1 sshd 4242 - - Failed password for root from 203.0.113.9 port 52311 ssh2"
+	rfc3164 := "<38>Nov 20 10:00:01 web-2 sudo: alice : TTY=pts/0 ; PWD=/home/alice ; USER=root ; COMMAND=/bin/ls"
+	var in bytes.Buffer
+	fmt.Fprintf(&in, "%d %s", len(rfc5424), rfc5424) // octet counting
+	in.WriteString(rfc3164 + "\n")                   // LF
+	in.WriteString("<13>crlf line\r\n")
+	in.WriteString("\xff\xfe\x01garbage\x80 bytes\n")       // binary garbage
+	in.WriteString("<13>caf\xc3\xa9 and \xe9t\xe9\n")       // valid é, then Latin-1 bytes
+	in.WriteString(strings.Repeat("L", 3000) + "\n")        // over the 1 KiB limit
+	in.WriteString("<13>after the long line\n")             //
+	in.WriteString("200 <13>frame cut by the sender's end") // truncated octet frame
+	if _, err := conn.Write(in.Bytes()); err != nil {
+		t.Fatal(err)
+	}
+	conn.Close()
+
+	evs := waitStored(t, sink, 8)
+	if len(evs) != 8 {
+		t.Fatalf("stored %d events, want 8", len(evs))
+	}
+	byPrefix := func(p string) event.Event {
+		for _, ev := range evs {
+			if strings.HasPrefix(ev.Raw, p) {
+				return ev
+			}
+		}
+		t.Fatalf("no event starting with %q in %q", p, raws(evs))
+		return event.Event{}
+	}
+	for _, ev := range evs {
+		if ev.OrgID != "org-1" || ev.Input != "syslog" || ev.ID == "" || ev.Ingested.IsZero() {
+			t.Errorf("event lacks identity: %+v", ev)
+		}
+	}
+	if ev := byPrefix("<34>1 2026"); ev.Raw != rfc5424 {
+		t.Errorf("octet-counted frame: %q", ev.Raw)
+	}
+	byPrefix("<38>Nov 20")
+	if ev := byPrefix("<13>crlf"); ev.Raw != "<13>crlf line" {
+		t.Errorf("CR kept: %q", ev.Raw)
+	}
+	long := byPrefix("LLLL")
+	if len(long.Raw) != 1024 || !slices.Contains(long.Fields["tags"].([]string), normalize.TagRawTruncated) {
+		t.Errorf("long line: %d bytes, tags %v", len(long.Raw), long.Fields["tags"])
+	}
+	byPrefix("<13>after the long line")
+	cut := byPrefix("<13>frame cut")
+	if !slices.Contains(cut.Fields["tags"].([]string), normalize.TagRawTruncated) {
+		t.Errorf("truncated frame not tagged: %v", cut.Fields["tags"])
+	}
+	for _, ev := range evs {
+		if strings.Contains(ev.Raw, "garbage") || strings.Contains(ev.Raw, "caf") {
+			tags, _ := ev.Fields["tags"].([]string)
+			if !slices.Contains(tags, normalize.TagInvalidUTF8) {
+				t.Errorf("invalid UTF-8 not tagged: %q %v", ev.Raw, tags)
+			}
+		}
+	}
+	lbl := map[string]string{"listener": "syslog_tcp"}
+	if got := env.Metric(t, "eventsec_ingest_received_total", lbl); got != 8 {
+		t.Errorf("received_total = %v, want 8", got)
+	}
+	if got := env.Metric(t, "eventsec_ingest_stored_total", lbl); got != 8 {
+		t.Errorf("stored_total = %v, want 8", got)
+	}
+	if got := env.Metric(t, "eventsec_ingest_repaired_total", map[string]string{"listener": "syslog_tcp", "reason": ingest.ReasonTruncated}); got != 2 {
+		t.Errorf("repaired_total{truncated} = %v, want 2", got)
+	}
+	if got := env.Metric(t, "eventsec_ingest_repaired_total", map[string]string{"listener": "syslog_tcp", "reason": ingest.ReasonInvalidUTF8}); got != 2 {
+		t.Errorf("repaired_total{invalid_utf8} = %v, want 2", got)
+	}
+}
+
+// A 10 MB line neither crashes nor blocks the listener: other senders go on.
+func TestTCPHugeLineDoesNotBlock(t *testing.T) {
+	sink := ingesttest.NewStore(t)
+	env := ingesttest.NewPipeline(t, sink, ingest.Options{})
+	s := start(t, env, Options{Network: "tcp"})
+
+	big, err := net.Dial("tcp", s.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer big.Close()
+	go func() {
+		chunk := bytes.Repeat([]byte("B"), 1<<20)
+		for range 10 {
+			if _, err := big.Write(chunk); err != nil {
+				return
+			}
+		}
+		big.Write([]byte("\n<13>after huge\n"))
+	}()
+	other, err := net.Dial("tcp", s.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	other.Write([]byte("<13>from another sender\n"))
+	other.Close()
+	evs := waitStored(t, sink, 3)
+	got := raws(evs)
+	if len(got) != 3 || got[0] != "<13>after huge" || got[1] != "<13>from another sender" || len(got[2]) != DefaultMaxMessageSize {
+		t.Fatalf("got %d events: %.60q", len(got), got)
+	}
+}
+
+func TestUDP(t *testing.T) {
+	sink := ingesttest.NewStore(t)
+	env := ingesttest.NewPipeline(t, sink, ingest.Options{})
+	s := start(t, env, Options{Network: "udp", OrgID: "org-udp", MaxMessageSize: 100})
+	conn, err := net.Dial("udp", s.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	msgs := []string{"<13>Nov 20 10:00:00 fw1 kernel: one\n", "<13>two\x00", strings.Repeat("U", 500), "\xff\xfe garbage"}
+	for _, m := range msgs {
+		if _, err := conn.Write([]byte(m)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	evs := waitStored(t, sink, 4)
+	got := raws(evs)
+	want := []string{"<13>Nov 20 10:00:00 fw1 kernel: one", "<13>two", strings.Repeat("U", 100), "\ufffd garbage"}
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Fatalf("got %q\nwant %q", got, want)
+	}
+	for _, ev := range evs {
+		if ev.OrgID != "org-udp" {
+			t.Errorf("org %q", ev.OrgID)
+		}
+	}
+}
+
+func TestTLS(t *testing.T) {
+	cert, pool := selfSigned(t)
+	sink := ingesttest.NewStore(t)
+	env := ingesttest.NewPipeline(t, sink, ingest.Options{})
+	s := start(t, env, Options{Network: "tcp", TLSConfig: &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}})
+	conn, err := tls.Dial("tcp", s.Addr().String(), &tls.Config{RootCAs: pool, ServerName: "localhost"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg := "<165>1 2026-11-20T10:00:00Z fw1 app - ID47 - over TLS"
+	fmt.Fprintf(conn, "%d %s", len(msg), msg)
+	conn.Close()
+	evs := waitStored(t, sink, 1)
+	if evs[0].Raw != msg {
+		t.Fatalf("got %q", evs[0].Raw)
+	}
+	if got := env.Metric(t, "eventsec_ingest_stored_total", map[string]string{"listener": "syslog_tls"}); got != 1 {
+		t.Fatalf("stored_total{syslog_tls} = %v", got)
+	}
+	// A client that does not speak TLS is refused without harm.
+	plain, err := net.Dial("tcp", s.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain.Write([]byte("<13>not TLS\n"))
+	plain.SetReadDeadline(time.Now().Add(5 * time.Second))
+	io.Copy(io.Discard, plain)
+	plain.Close()
+	ingesttest.Eventually(t, 5*time.Second, "handshake failure counted", func() bool {
+		return env.Metric(t, "eventsec_ingest_requests_refused_total", map[string]string{"listener": "syslog_tls", "reason": "tls_handshake"}) == 1
+	})
+}
+
+// While the store is stalled and the pipeline full, the TCP listener stops
+// reading (the sender's writes block); nothing is lost once it resumes.
+func TestTCPBackPressure(t *testing.T) {
+	sink := ingesttest.NewStore(t)
+	env := ingesttest.NewPipeline(t, sink, ingest.Options{MaxInFlight: 100})
+	s := start(t, env, Options{Network: "tcp", Batch: ingest.BatcherOptions{MaxEvents: 50, MaxDelay: 5 * time.Millisecond}})
+	env.Gate.Shut()
+
+	conn, err := net.Dial("tcp", s.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	line := "<13>Nov 20 10:00:00 host app: back-pressure line %08d " + strings.Repeat("padding ", 120) + "\n"
+	var buf bytes.Buffer
+	const total = 10_000 // ~10 MB: more than loopback socket buffers (about 4 MB here) and the pipeline's bound hold
+	for i := range total {
+		fmt.Fprintf(&buf, line, i)
+	}
+	data := buf.Bytes()
+	written := 0
+	blocked := false
+	for written < len(data) {
+		conn.SetWriteDeadline(time.Now().Add(time.Second))
+		n, err := conn.Write(data[written:min(written+1<<20, len(data))])
+		written += n
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			blocked = true
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !blocked {
+		t.Fatal("the sender never blocked: the listener kept reading while the pipeline was full")
+	}
+	if got := sink.Len(); got != 0 {
+		t.Fatalf("%d events stored through a shut gate", got)
+	}
+	inflight := env.Metric(t, "eventsec_ingest_in_flight", map[string]string{"listener": "syslog_tcp"})
+	if inflight <= 0 || inflight > 100 {
+		t.Fatalf("in_flight = %v, want within (0, 100]", inflight)
+	}
+	t.Logf("sender blocked after %d bytes; %v events in flight", written, inflight)
+
+	env.Gate.Open()
+	conn.SetWriteDeadline(time.Time{})
+	if _, err := conn.Write(data[written:]); err != nil {
+		t.Fatal(err)
+	}
+	conn.Close()
+	evs := waitStored(t, sink, total)
+	if len(evs) != total {
+		t.Fatalf("stored %d of %d", len(evs), total)
+	}
+}
+
+// UDP cannot push back: while the pipeline is full, datagrams are dropped
+// and counted; every datagram read is either stored or counted dropped.
+func TestUDPDropsCounted(t *testing.T) {
+	sink := ingesttest.NewStore(t)
+	env := ingesttest.NewPipeline(t, sink, ingest.Options{MaxInFlight: 50})
+	s := start(t, env, Options{Network: "udp", Batch: ingest.BatcherOptions{MaxEvents: 50, MaxDelay: 5 * time.Millisecond, Workers: 1}})
+	env.Gate.Shut()
+	conn, err := net.Dial("udp", s.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	lbl := map[string]string{"listener": "syslog_udp"}
+	for i := 0; i < 2000; i++ {
+		fmt.Fprintf(conn, "<13>udp datagram %d", i)
+		if i%100 == 99 {
+			time.Sleep(time.Millisecond) // stay below the kernel's buffer
+		}
+	}
+	dropLbl := map[string]string{"listener": "syslog_udp", "reason": ingest.ReasonOverloaded}
+	ingesttest.Eventually(t, 5*time.Second, "drops counted", func() bool { return env.Metric(t, "eventsec_ingest_dropped_total", dropLbl) > 0 })
+	time.Sleep(100 * time.Millisecond) // let the reader drain the socket
+	env.Gate.Open()
+	ingesttest.Eventually(t, 5*time.Second, "received = stored + dropped", func() bool {
+		rec := env.Metric(t, "eventsec_ingest_received_total", lbl)
+		drop := env.Metric(t, "eventsec_ingest_dropped_total", dropLbl)
+		return rec > 0 && float64(sink.Len()) == rec-drop
+	})
+	t.Logf("received %v, dropped %v, stored %d", env.Metric(t, "eventsec_ingest_received_total", lbl),
+		env.Metric(t, "eventsec_ingest_dropped_total", dropLbl), sink.Len())
+}
+
+func TestConnectionLimitsAndIdleTimeout(t *testing.T) {
+	sink := ingesttest.NewStore(t)
+	env := ingesttest.NewPipeline(t, sink, ingest.Options{})
+	s := start(t, env, Options{Network: "tcp", MaxConnections: 1, IdleTimeout: 200 * time.Millisecond})
+	first, err := net.Dial("tcp", s.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer first.Close()
+	first.Write([]byte("<13>first\n"))
+	waitStored(t, sink, 1)
+	second, err := net.Dial("tcp", s.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	second.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := second.Read(make([]byte, 1)); err == nil {
+		t.Fatal("second connection was not closed")
+	}
+	second.Close()
+	if got := env.Metric(t, "eventsec_ingest_requests_refused_total", map[string]string{"listener": "syslog_tcp", "reason": ingest.ReasonTooManyConns}); got != 1 {
+		t.Fatalf("refused = %v", got)
+	}
+	// The idle first connection is closed by the server.
+	first.SetReadDeadline(time.Now().Add(5 * time.Second))
+	start := time.Now()
+	if _, err := first.Read(make([]byte, 1)); err == nil || errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("idle connection not closed by the server: %v", err)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Fatalf("idle connection closed after %s", d)
+	}
+}
+
+// Stopping the listener flushes what it had received.
+func TestShutdownFlushes(t *testing.T) {
+	sink := ingesttest.NewStore(t)
+	env := ingesttest.NewPipeline(t, sink, ingest.Options{})
+	s, err := New(Options{Pipeline: env.Pipeline, Network: "tcp", Addr: "127.0.0.1:0", OrgID: "o",
+		Batch: ingest.BatcherOptions{MaxDelay: time.Hour}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx) }()
+	conn, err := net.Dial("tcp", s.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 10 {
+		fmt.Fprintf(conn, "<13>pending %d\n", i)
+	}
+	ingesttest.Eventually(t, 5*time.Second, "lines read", func() bool {
+		return env.Metric(t, "eventsec_ingest_received_total", map[string]string{"listener": "syslog_tcp"}) == 10
+	})
+	if sink.Len() != 0 {
+		t.Fatal("flushed before the delay")
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if sink.Len() != 10 {
+		t.Fatalf("stored %d of 10 at shutdown", sink.Len())
+	}
+}
+
+func selfSigned(t *testing.T) (tls.Certificate, *x509.CertPool) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "localhost"},
+		DNSNames: []string{"localhost"}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf, _ := x509.ParseCertificate(der)
+	pool := x509.NewCertPool()
+	pool.AddCert(leaf)
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, pool
+}
+
+// A line sent by a quiet sender is stored well within a second: batches
+// wait at most MaxDelay (50ms) for company.
+func TestArrivalLatency(t *testing.T) {
+	sink := ingesttest.NewStore(t)
+	env := ingesttest.NewPipeline(t, sink, ingest.Options{})
+	s := start(t, env, Options{Network: "tcp"})
+	conn, err := net.Dial("tcp", s.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	var worst time.Duration
+	for i := range 5 {
+		t0 := time.Now()
+		fmt.Fprintf(conn, "<13>Nov 20 10:00:00 host app: quiet line %d\n", i)
+		waitStored(t, sink, i+1)
+		worst = max(worst, time.Since(t0))
+	}
+	t.Logf("worst send-to-stored latency: %s", worst)
+	if worst > time.Second {
+		t.Errorf("a line took %s to be stored", worst)
+	}
+}

@@ -1,0 +1,56 @@
+// Package normalize turns what senders send (JSON objects, syslog lines,
+// CEF, LEEF, key=value, Linux auth logs, Windows events as JSON or XML)
+// into event.Event with ECS field names, keeping the original text in
+// Event.Raw. Package normalize/evtx reads .evtx files.
+//
+// A Normalizer never fails and never panics: input it cannot understand
+// is kept raw, tagged event.TagParseError, with error.message saying why,
+// and counted (see Stats).
+//
+// # What every event gets
+//
+// ID (the client's, or event.DeriveID over the original bytes), OrgID,
+// Input, Ingested (the received time), Raw (valid UTF-8, at most MaxRaw
+// bytes), Timestamp (the event's own time, in UTC, or the received time)
+// and the fields event.kind, event.dataset and event.severity (0-100, see
+// event.SeverityLabel), plus message when the event has one.
+//
+// # Datasets
+//
+//	syslog             RFC 5424 / RFC 3164 with no more specific payload
+//	linux.auth         sshd, sudo, su, PAM, useradd & co, login, systemd-logind
+//	cef, leef          ArcSight CEF, IBM QRadar LEEF 1.0/2.0 (also inside syslog)
+//	cisco.ios          "%FAC-SEV-MNEMONIC: ..." messages (cisco.asa for ASA/FTD)
+//	kv                 key=value lines
+//	json               any other JSON object (or the sender's own event.dataset)
+//	suricata.eve       Suricata EVE JSON
+//	windows.sysmon, windows.security, windows.system, windows.application,
+//	windows.powershell, windows.powershell_classic, windows.taskscheduler,
+//	windows.defender, windows.wmi, windows.terminalservices, windows.firewall,
+//	windows.eventlog   Windows events, by channel
+//	plain              text sent with FormatPlain
+//	unknown            not understood (tagged _parse_error)
+//
+// # Source fields kept beside ECS
+//
+// Windows: winlog.event_id (int64), winlog.channel, winlog.provider_name,
+// winlog.computer_name, winlog.record_id (int64), and every EventData value
+// under winlog.event_data.<Name> as Windows renders it in XML (text;
+// numbers in decimal, except the values Windows writes in hex, such as
+// logon IDs, GrantedAccess and NTSTATUS codes: "0x3e7"), UserData values
+// under winlog.user_data.<Name>; unnamed <Data> elements are param1..N.
+// Syslog: log.syslog.*, with RFC 5424 structured data under
+// log.syslog.structured_data.<SD-ID>.<PARAM>. CEF: cef.extensions.<key>
+// as sent, and cef.custom.<label> for cs1..cs6 and kin. LEEF:
+// leef.attributes.<key>. JSON and key=value: the sender's own keys,
+// flattened with dots, next to the ECS fields filled from common names
+// (src_ip, user, msg, level...).
+//
+// # Limits
+//
+// Input over MaxParse bytes is kept raw, unparsed. Objects deeper than
+// MaxDepth and fields beyond MaxFields are cut (tag _truncated). A
+// timestamp more than Options.MaxSkew ahead or Options.MaxAge behind is
+// replaced by the received time (tag _timestamp_out_of_range; the claimed
+// one is kept in event.created).
+package normalize

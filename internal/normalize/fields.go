@@ -1,0 +1,504 @@
+package normalize
+
+import (
+	"encoding/hex"
+	"encoding/json"
+	"math"
+	"net/netip"
+	"strconv"
+	"strings"
+
+	"github.com/eventsec/eventsec/internal/event"
+)
+
+// set stores a string field; "" and "-" (the usual "none" of log
+// formats) are not stored.
+func (st *state) set(key, v string) {
+	if v == "" || v == "-" {
+		return
+	}
+	st.f[key] = v
+}
+
+// setIfAbsent stores v unless key is already set.
+func (st *state) setIfAbsent(key, v string) {
+	if _, ok := st.f[key]; ok {
+		return
+	}
+	st.set(key, v)
+}
+
+func (st *state) setInt(key string, v int64) { st.f[key] = v }
+
+// setIntStr stores a decimal (or 0x hex) integer given as text; anything
+// else is not stored.
+func (st *state) setIntStr(key, v string) bool {
+	n, ok := parseInt(v)
+	if ok {
+		st.f[key] = n
+	}
+	return ok
+}
+
+// setPID stores process.pid from text.
+func (st *state) setPID(v string) { st.setIntStr("process.pid", v) }
+
+// setPort stores a port 0-65535 given as text.
+func (st *state) setPort(key, v string) {
+	n, ok := parseInt(v)
+	if ok && n >= 0 && n <= 65535 {
+		st.f[key] = n
+	}
+}
+
+// setIP stores an IP address; anything else is not stored, so that IP
+// columns only ever hold addresses.
+func (st *state) setIP(key, v string) bool {
+	ip, ok := cleanIP(v)
+	if ok {
+		st.f[key] = ip
+	}
+	return ok
+}
+
+// setStrs stores a fresh list: callers downstream may modify it in place.
+func (st *state) setStrs(key string, v ...string) {
+	if len(v) == 0 {
+		return
+	}
+	st.f[key] = append([]string(nil), v...)
+}
+
+// addStr appends to a list field.
+func (st *state) addStr(key, v string) {
+	if v == "" || v == "-" {
+		return
+	}
+	switch old := st.f[key].(type) {
+	case []string:
+		if !contains(old, v) {
+			st.f[key] = append(old, v)
+		}
+	case string:
+		if old != v {
+			st.f[key] = []string{old, v}
+		}
+	default:
+		st.f[key] = []string{v}
+	}
+}
+
+// setMessage stores the message, cut to MaxMessage bytes.
+func (st *state) setMessage(v string) {
+	if len(v) > MaxMessage {
+		v = truncateUTF8(v, MaxMessage)
+	}
+	if v != "" {
+		st.f["message"] = v
+	}
+}
+
+// setSeverity stores event.severity unless a more specific parser did.
+func (st *state) setSeverity(v int64) {
+	if v < 0 {
+		v = 0
+	}
+	if v > 100 {
+		v = 100
+	}
+	st.f["event.severity"] = v
+}
+
+// categorize stores event.category and event.type.
+func (st *state) categorize(category, typ []string) {
+	if len(category) > 0 {
+		st.f["event.category"] = append([]string(nil), category...)
+	}
+	if len(typ) > 0 {
+		st.f["event.type"] = append([]string(nil), typ...)
+	}
+}
+
+// cleanIP returns the address in s in canonical form: IPv4-mapped IPv6
+// addresses are unmapped, brackets dropped.
+func cleanIP(s string) (string, bool) {
+	if s == "" || s == "-" {
+		return "", false
+	}
+	if s[0] == '[' && s[len(s)-1] == ']' {
+		s = s[1 : len(s)-1]
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return "", false
+	}
+	if a.Is4In6() {
+		return a.Unmap().String(), true
+	}
+	if a.Is4() {
+		return s, true // already canonical; avoid an allocation
+	}
+	// A zone ("fe80::1%eth0") is meaningful only on the sender's host,
+	// and IP columns cannot hold it.
+	return a.WithZone("").String(), true
+}
+
+// parseInt reads a decimal or 0x-prefixed hexadecimal integer.
+func parseInt(s string) (int64, bool) {
+	if len(s) > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X') {
+		u, err := strconv.ParseUint(s[2:], 16, 64)
+		if err != nil || u > math.MaxInt64 {
+			return 0, false
+		}
+		return int64(u), true
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	return n, err == nil
+}
+
+// baseName returns the last element of a Windows or Unix path.
+func baseName(p string) string {
+	if i := strings.LastIndexAny(p, `\/`); i >= 0 {
+		return p[i+1:]
+	}
+	return p
+}
+
+// dirName returns all but the last element of a Windows or Unix path.
+func dirName(p string) string {
+	if i := strings.LastIndexAny(p, `\/`); i > 0 {
+		return p[:i]
+	}
+	return ""
+}
+
+// extension returns the file extension without the dot, lowercased.
+func extension(name string) string {
+	i := strings.LastIndexByte(name, '.')
+	if i < 0 || i == len(name)-1 || len(name)-i > 16 {
+		return ""
+	}
+	return strings.ToLower(name[i+1:])
+}
+
+// scalarString renders a decoded JSON or evtx scalar as text.
+func scalarString(v any) (string, bool) {
+	switch x := v.(type) {
+	case string:
+		return x, true
+	case json.Number:
+		return string(x), true
+	case float64:
+		return formatFloat(x), true
+	case float32:
+		return formatFloat(float64(x)), true
+	case int64:
+		return strconv.FormatInt(x, 10), true
+	case int:
+		return strconv.Itoa(x), true
+	case int32:
+		return strconv.FormatInt(int64(x), 10), true
+	case uint64:
+		return strconv.FormatUint(x, 10), true
+	case uint32:
+		return strconv.FormatUint(uint64(x), 10), true
+	case uint16:
+		return strconv.FormatUint(uint64(x), 10), true
+	case uint8:
+		return strconv.FormatUint(uint64(x), 10), true
+	case bool:
+		return strconv.FormatBool(x), true
+	case []byte:
+		return strings.ToUpper(hex.EncodeToString(x)), true
+	}
+	return "", false
+}
+
+func formatFloat(x float64) string {
+	if x == math.Trunc(x) && math.Abs(x) < 1e15 {
+		return strconv.FormatInt(int64(x), 10)
+	}
+	return strconv.FormatFloat(x, 'f', -1, 64)
+}
+
+// fieldValue converts a decoded scalar to a Fields value (string, int64,
+// float64, bool); ok is false for nil and non-scalars.
+func fieldValue(v any) (any, bool) {
+	// Values that are already of a Fields type are returned as the same
+	// interface: boxing a string again would cost an allocation.
+	switch x := v.(type) {
+	case string, bool, int64:
+		return v, true
+	case int:
+		return int64(x), true
+	case int32:
+		return int64(x), true
+	case uint8:
+		return int64(x), true
+	case uint16:
+		return int64(x), true
+	case uint32:
+		return int64(x), true
+	case uint64:
+		if x > math.MaxInt64 {
+			return strconv.FormatUint(x, 10), true
+		}
+		return int64(x), true
+	case float64:
+		if x == math.Trunc(x) && math.Abs(x) < 1<<53 {
+			return int64(x), true
+		}
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return nil, false
+		}
+		return v, true
+	case float32:
+		return fieldValue(float64(x))
+	case json.Number:
+		if n, err := strconv.ParseInt(string(x), 10, 64); err == nil {
+			return n, true
+		}
+		if f, err := strconv.ParseFloat(string(x), 64); err == nil && !math.IsInf(f, 0) {
+			return f, true
+		}
+		return string(x), true
+	case []byte:
+		return strings.ToUpper(hex.EncodeToString(x)), true
+	}
+	return nil, false
+}
+
+// put stores a sender's value, noting whether its key is a typed column
+// or (at the top level) an alias of an ECS field.
+func (st *state) put(key string, v any, top bool) {
+	st.f[key] = v
+	if _, ok := event.ColumnOf(key); ok {
+		st.sent = append(st.sent, key)
+	}
+	if top {
+		if i, ok := aliasIndex[key]; ok {
+			st.aliasHits = append(st.aliasHits, i)
+		}
+	}
+}
+
+// flattenInto stores obj under prefix as dotted keys: nested objects are
+// walked to MaxDepth, arrays of scalars become []string, arrays of
+// objects give each leaf a []string of its values. Beyond MaxDepth or
+// MaxFields it stops and tags the event _truncated. Keys already set are
+// not overwritten.
+func (st *state) flattenInto(prefix string, obj map[string]any, depth int) {
+	if depth >= MaxDepth {
+		st.truncatedTag()
+		return
+	}
+	for k, v := range obj {
+		if len(st.f) >= MaxFields {
+			st.truncatedTag()
+			return
+		}
+		key := k
+		if prefix != "" {
+			key = prefix + "." + k
+		}
+		switch x := v.(type) {
+		case nil:
+			continue
+		case map[string]any:
+			st.flattenInto(key, x, depth+1)
+		case []any:
+			if st.overwrite && !protectedKey(key) {
+				delete(st.f, key)
+			}
+			st.flattenArray(key, x, depth+1)
+		case []string:
+			if _, ok := st.f[key]; (!ok || st.overwrite && !protectedKey(key)) && len(x) > 0 {
+				st.put(key, append([]string(nil), x...), prefix == "")
+			}
+		default:
+			if _, ok := st.f[key]; ok && (!st.overwrite || protectedKey(key)) {
+				continue
+			}
+			if fv, ok := fieldValue(x); ok {
+				if s, isStr := fv.(string); isStr && s == "" {
+					continue
+				}
+				st.put(key, fv, prefix == "")
+			}
+		}
+	}
+}
+
+// flattenArray stores an array: scalars as one []string; objects
+// flattened with each leaf collecting its values.
+func (st *state) flattenArray(key string, arr []any, depth int) {
+	if depth >= MaxDepth {
+		st.truncatedTag()
+		return
+	}
+	var strs []string
+	for _, e := range arr {
+		switch x := e.(type) {
+		case nil:
+		case map[string]any:
+			sub := &state{n: st.n, f: make(event.Fields, len(x))}
+			sub.flattenInto("", x, depth+1)
+			if len(sub.tags) > 0 {
+				st.truncatedTag()
+			}
+			for k, v := range sub.f {
+				st.appendValue(key+"."+k, v)
+			}
+		case []any:
+			st.flattenArray(key, x, depth+1)
+		default:
+			if s, ok := scalarString(x); ok {
+				strs = append(strs, s)
+			}
+		}
+		if len(st.f) >= MaxFields {
+			st.truncatedTag()
+			return
+		}
+	}
+	if len(strs) > 0 {
+		st.appendValue(key, strs)
+	}
+}
+
+// appendValue adds v (a scalar or []string) to the list under key.
+func (st *state) appendValue(key string, v any) {
+	var add []string
+	switch x := v.(type) {
+	case []string:
+		add = x
+	default:
+		s, _ := scalarString(x)
+		add = []string{s}
+	}
+	switch old := st.f[key].(type) {
+	case nil:
+		st.put(key, add, !strings.Contains(key, "."))
+	case []string:
+		st.f[key] = append(old, add...)
+	default:
+		s, _ := scalarString(old)
+		st.f[key] = append([]string{s}, add...)
+	}
+}
+
+// coerce makes the typed ECS columns hold their type after a sender's own
+// fields were copied in: event.severity a 0-100 integer, ports integers,
+// IP columns addresses, list columns lists. A value that cannot be
+// converted is dropped (Raw keeps it) and the event tagged.
+func (st *state) coerce() {
+	bad := false
+	for _, k := range st.sent {
+		v, ok := st.f[k]
+		if !ok {
+			continue
+		}
+		c, _ := event.ColumnOf(k)
+		if !st.coerceColumn(c, v) {
+			bad = true
+		}
+	}
+	st.sent = st.sent[:0]
+	if bad {
+		st.tag(TagInvalidField)
+	}
+}
+
+// coerceColumn converts v, the value of column c, to the column's type;
+// false when it could not and dropped it.
+func (st *state) coerceColumn(c event.Column, v any) bool {
+	bad := false
+	switch c.Type {
+	case event.TypeInt:
+		if _, isInt := v.(int64); isInt {
+			if c.Field == "event.severity" {
+				st.setSeverity(v.(int64))
+			}
+			return true
+		}
+		s, _ := scalarString(v)
+		var n int64
+		var ok bool
+		if c.Field == "event.severity" {
+			n, ok = severityValue(v)
+		} else if f, isF := v.(float64); isF {
+			n, ok = int64(f), true
+		} else {
+			n, ok = parseInt(strings.TrimSpace(s))
+		}
+		if ok {
+			st.f[c.Field] = n
+		} else {
+			delete(st.f, c.Field)
+			bad = true
+		}
+	case event.TypeFloat:
+		switch x := v.(type) {
+		case float64:
+		case int64:
+			st.f[c.Field] = float64(x)
+		default:
+			s, _ := scalarString(v)
+			fl, err := strconv.ParseFloat(s, 64)
+			if err != nil || math.IsNaN(fl) || math.IsInf(fl, 0) {
+				delete(st.f, c.Field)
+				bad = true
+			} else {
+				st.f[c.Field] = fl
+			}
+		}
+	case event.TypeIP:
+		s, isStr := v.(string)
+		if !isStr {
+			if l, isList := v.([]string); isList && len(l) > 0 {
+				s = l[0]
+			}
+		}
+		if ip, ok := cleanIP(strings.TrimSpace(s)); ok {
+			st.f[c.Field] = ip
+		} else {
+			delete(st.f, c.Field)
+			bad = true
+		}
+	case event.TypeStrings:
+		switch x := v.(type) {
+		case []string:
+		case string:
+			st.f[c.Field] = []string{x}
+		default:
+			s, _ := scalarString(x)
+			st.f[c.Field] = []string{s}
+		}
+	case event.TypeString:
+		switch x := v.(type) {
+		case string:
+		case []string:
+			st.f[c.Field] = strings.Join(x, ", ")
+		default:
+			s, _ := scalarString(x)
+			st.f[c.Field] = s
+		}
+	}
+	return !bad
+}
+
+// severityValue reads a sender's severity: a number 0-100, a band or
+// level name.
+func severityValue(v any) (int64, bool) {
+	switch x := v.(type) {
+	case float64:
+		if x >= 0 && x <= 100 {
+			return int64(x), true
+		}
+		return 0, false
+	case int64:
+		return x, x >= 0 && x <= 100
+	}
+	s, _ := scalarString(v)
+	return event.ParseSeverity(s)
+}

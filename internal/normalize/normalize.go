@@ -1,0 +1,580 @@
+package normalize
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"time"
+	"unicode/utf8"
+	"unsafe"
+
+	"github.com/eventsec/eventsec/internal/event"
+)
+
+// Format names how the bytes of an Input are to be read.
+type Format string
+
+// Formats. FormatAuto detects: a JSON object, a syslog PRI header, a CEF:
+// or LEEF: prefix, a Linux auth line, key=value pairs, else unparseable.
+const (
+	FormatAuto    Format = "auto"
+	FormatJSON    Format = "json"
+	FormatSyslog  Format = "syslog"
+	FormatCEF     Format = "cef"
+	FormatLEEF    Format = "leef"
+	FormatKV      Format = "kv"
+	FormatPlain   Format = "plain"
+	FormatWindows Format = "windows"
+)
+
+// Tags the normalizer puts on events besides event.TagParseError.
+const (
+	// TagTruncated marks an event whose fields were cut: deeper than
+	// MaxDepth or more than MaxFields.
+	TagTruncated = "_truncated"
+	// TagRawTruncated marks an event whose Raw holds only the first
+	// MaxRaw bytes of what was sent.
+	TagRawTruncated = "_raw_truncated"
+	// TagInvalidUTF8 marks an event whose text had bytes that are not
+	// UTF-8; they are replaced by U+FFFD in Raw and in the fields.
+	TagInvalidUTF8 = "_invalid_utf8"
+	// TagTimestampOutOfRange marks an event whose own time was too far in
+	// the future or the past: @timestamp is then the received time and
+	// event.created keeps the claimed one.
+	TagTimestampOutOfRange = "_timestamp_out_of_range"
+	// TagTimestampUnparsed marks an event that named its time in a form
+	// none of the configured layouts read; @timestamp is the received time.
+	TagTimestampUnparsed = "_timestamp_unparsed"
+	// TagInvalidField marks an event in which a value that must have a
+	// type (an IP in source.ip, a number in source.port) did not: the
+	// value was dropped from that field; Raw still has it.
+	TagInvalidField = "_invalid_field"
+)
+
+// Limits on what is parsed and kept.
+const (
+	// MaxRaw is the most of the original text kept in Event.Raw.
+	MaxRaw = 1 << 20
+	// MaxParse is the largest input that is parsed at all: a larger one
+	// is kept raw (its first MaxRaw bytes) with a parse error.
+	MaxParse = 1 << 20
+	// MaxMessage is the most of a message kept in the message field.
+	MaxMessage = 64 << 10
+	// MaxDepth is how deep nested objects are flattened.
+	MaxDepth = 10
+	// MaxFields is how many fields one event may have.
+	MaxFields = 1000
+)
+
+// Input is what arrived for one event.
+type Input struct {
+	OrgID string
+	// Input names how it arrived: "http", "syslog", "hec", "esbulk",
+	// "import", "agent".
+	Input    string
+	Received time.Time
+	// Raw is what the sender sent for one event: one syslog message
+	// without framing, one JSON object, one line.
+	Raw    []byte
+	Format Format
+	// Peer is the sender's IP when known (syslog): it becomes observer.ip,
+	// and host.ip when the event names no other host.
+	Peer string
+	// ID is the client-supplied event ID, if any; "" derives one with
+	// event.DeriveID so that a retried delivery gets the same ID.
+	ID string
+}
+
+// Options configure a Normalizer. The zero value is usable.
+type Options struct {
+	// TimestampFields are the keys of a JSON object tried in order for
+	// the event's time.
+	TimestampFields []string
+	// TimestampFormats are Go layouts tried after RFC 3339 and unix
+	// seconds/milliseconds.
+	TimestampFormats []string
+	// MaxSkew: a timestamp further than this in the future (default 24h)
+	// is replaced by the received time.
+	MaxSkew time.Duration
+	// MaxAge: a timestamp older than this (default 10 years) is replaced
+	// by the received time. Raise it to import old archives.
+	MaxAge time.Duration
+	// Location is the zone of timestamps that carry none (RFC 3164
+	// syslog, "2006-01-02 15:04:05"); default UTC.
+	Location *time.Location
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+}
+
+// DefaultTimestampFields are the JSON keys tried for an event's time when
+// Options.TimestampFields is empty.
+var DefaultTimestampFields = []string{"@timestamp", "timestamp", "time", "ts", "eventTime", "date", "TimeCreated", "_time"}
+
+// DefaultTimestampFormats are the layouts tried when
+// Options.TimestampFormats is empty, after RFC 3339 and unix times.
+var DefaultTimestampFormats = []string{
+	"2006-01-02T15:04:05.999999999Z0700",
+	"2006-01-02T15:04:05.999999999",
+	"2006-01-02 15:04:05.999999999Z07:00",
+	"2006-01-02 15:04:05.999999999Z0700",
+	"2006-01-02 15:04:05.999999999 -0700",
+	"2006-01-02 15:04:05.999999999 MST",
+	"2006-01-02 15:04:05.999999999",
+	"2006-01-02 15:04:05,999999999",
+	"2006/01/02 15:04:05.999999999",
+	"02/Jan/2006:15:04:05 -0700",
+	time.RFC1123Z,
+	time.RFC1123,
+	time.RFC850,
+	time.UnixDate,
+	time.ANSIC,
+	"Jan _2 2006 15:04:05.999999999 MST",
+	"Jan _2 2006 15:04:05.999999999",
+	"Jan _2 15:04:05.999999999",
+	"01/02/2006 15:04:05",
+	"2006-01-02",
+}
+
+// Normalizer parses and maps events. It is safe for concurrent use.
+type Normalizer struct {
+	tsFields  []string
+	tsLayouts []string
+	maxSkew   time.Duration
+	maxAge    time.Duration
+	loc       *time.Location
+	now       func() time.Time
+
+	// Counters, read with Stats.
+	events, parseErrors, truncated, invalidUTF8, outOfRange atomic.Int64
+}
+
+// Stats count what a Normalizer has seen since it was made.
+type Stats struct {
+	Events      int64 // events normalized
+	ParseErrors int64 // events no parser understood (tagged event.TagParseError)
+	Truncated   int64 // events whose Raw or fields were cut
+	InvalidUTF8 int64 // events with bytes that are not UTF-8
+	OutOfRange  int64 // events whose timestamp was replaced by the received time
+}
+
+// New returns a Normalizer.
+func New(o Options) *Normalizer {
+	n := &Normalizer{
+		tsFields:  o.TimestampFields,
+		tsLayouts: o.TimestampFormats,
+		maxSkew:   o.MaxSkew,
+		maxAge:    o.MaxAge,
+		loc:       o.Location,
+		now:       o.Now,
+	}
+	if len(n.tsFields) == 0 {
+		n.tsFields = DefaultTimestampFields
+	}
+	if len(n.tsLayouts) == 0 {
+		n.tsLayouts = DefaultTimestampFormats
+	}
+	if n.maxSkew <= 0 {
+		n.maxSkew = 24 * time.Hour
+	}
+	if n.maxAge <= 0 {
+		n.maxAge = 10 * 365 * 24 * time.Hour
+	}
+	if n.loc == nil {
+		n.loc = time.UTC
+	}
+	if n.now == nil {
+		n.now = time.Now
+	}
+	return n
+}
+
+// Stats returns the counters.
+func (n *Normalizer) Stats() Stats {
+	return Stats{
+		Events:      n.events.Load(),
+		ParseErrors: n.parseErrors.Load(),
+		Truncated:   n.truncated.Load(),
+		InvalidUTF8: n.invalidUTF8.Load(),
+		OutOfRange:  n.outOfRange.Load(),
+	}
+}
+
+// state is one event being normalized.
+type state struct {
+	n        *Normalizer
+	ev       *event.Event
+	f        event.Fields
+	tags     []string
+	ts       time.Time
+	tsSet    bool
+	received time.Time
+	peer     string
+	// parseErr is why the input was not understood ("" when it was).
+	parseErr string
+	// sent are the sender's own keys (JSON, key=value) that are typed
+	// columns, to be coerced; aliasHits index aliasList for its top-level
+	// keys that have an ECS alias. Recorded as fields are stored, so that
+	// no pass over all fields is needed afterwards.
+	sent      []string
+	aliasHits []int
+	// overwrite lets flattenInto replace fields already set (but not
+	// protected ones): a Winlogbeat document's own fields win.
+	overwrite bool
+}
+
+// Normalize parses in.Raw according to in.Format and maps it to ECS.
+func (n *Normalizer) Normalize(in Input) (ev event.Event) {
+	// Room for the fields: syslog headers and auth mappings take about
+	// 30; CEF, LEEF and key=value add about two per '='.
+	hint := 32
+	if len(in.Raw) < 4096 {
+		hint += 2 * bytes.Count(in.Raw, []byte{'='})
+	}
+	st, text := n.begin(&in, &ev, hint)
+	defer st.recover()
+	if len(in.Raw) > MaxParse {
+		st.fail(fmt.Sprintf("cannot parse event: %d bytes is over the %d-byte limit", len(in.Raw), MaxParse))
+		st.setMessage(text)
+		st.finish()
+		return ev
+	}
+	st.parse(text, in.Format)
+	st.finish()
+	return ev
+}
+
+// NormalizeObject maps an already-decoded JSON object (HTTP JSON API,
+// Splunk HEC "event", Elasticsearch _bulk documents). in.Raw must hold its
+// text. Numbers may be float64, json.Number, int64 or int. A Windows event
+// (evtx shape or Winlogbeat's) is mapped as NormalizeWindows does.
+func (n *Normalizer) NormalizeObject(in Input, obj map[string]any) (ev event.Event) {
+	hint := 16 + 2*len(obj)
+	if isWindowsShape(obj) {
+		hint = 40 + 2*eventDataLen(obj)
+	}
+	st, _ := n.begin(&in, &ev, hint)
+	defer st.recover()
+	st.object(obj)
+	st.finish()
+	return ev
+}
+
+// NormalizeWindows maps a Windows event given as a map: the evtx shape
+// {"Event":{"System":{...},"EventData":{...}}} (as evtx.Read or evtx_dump
+// produce it; also without the "Event" wrapper), or Winlogbeat's document
+// with "winlog": {...}.
+func (n *Normalizer) NormalizeWindows(in Input, rec map[string]any) (ev event.Event) {
+	st, _ := n.begin(&in, &ev, 40+2*eventDataLen(rec))
+	defer st.recover()
+	if !st.windows(rec) {
+		st.fail("cannot map Windows event: no System or winlog section")
+		st.flattenInto("", rec, 0)
+		st.set("event.dataset", "unknown")
+	}
+	st.finish()
+	return ev
+}
+
+// begin fills what every event gets, whatever its content: ID, org,
+// input, received time and the original text (valid UTF-8, at most MaxRaw
+// bytes). It returns the text to parse.
+func (n *Normalizer) begin(in *Input, ev *event.Event, hint int) (*state, string) {
+	n.events.Add(1)
+	received := in.Received
+	if received.IsZero() {
+		received = n.now()
+	}
+	ev.OrgID = in.OrgID
+	ev.Input = in.Input
+	ev.Ingested = received
+	ev.Fields = make(event.Fields, min(hint, MaxFields))
+	st := &state{n: n, ev: ev, f: ev.Fields, received: received, peer: in.Peer}
+	if in.ID != "" {
+		ev.ID = in.ID
+	} else {
+		// The hash reads the bytes without copying them: a 10 MB line
+		// would otherwise be copied once only to be hashed.
+		ev.ID = event.DeriveID(in.OrgID, in.Input, unsafe.String(unsafe.SliceData(in.Raw), len(in.Raw)))
+	}
+	raw := in.Raw
+	if len(raw) > MaxRaw {
+		// Only what is kept is converted (MaxParse == MaxRaw: a longer
+		// event is not parsed), cut between two characters.
+		i := MaxRaw
+		for i > MaxRaw-utf8.UTFMax && !utf8.RuneStart(raw[i]) {
+			i--
+		}
+		raw = raw[:i]
+		st.tag(TagRawTruncated)
+		n.truncated.Add(1)
+	}
+	text := string(raw)
+	if !utf8.ValidString(text) {
+		// Each replacement may be longer than what it replaces.
+		text = truncateUTF8(strings.ToValidUTF8(text, "\uFFFD"), MaxRaw)
+		st.tag(TagInvalidUTF8)
+		n.invalidUTF8.Add(1)
+	}
+	ev.Raw = text
+	return st, text
+}
+
+// grow gives the still-empty fields room for n entries: a map that
+// grows while it is filled rehashes every time.
+func (st *state) grow(n int) {
+	if n > 32 && len(st.f) == 0 {
+		if n > MaxFields {
+			n = MaxFields
+		}
+		st.f = make(event.Fields, n)
+		st.ev.Fields = st.f
+	}
+}
+
+// recover turns a panic in a parser into a parse error: the event is
+// still stored. Fuzz tests look for the error text.
+func (st *state) recover() {
+	if r := recover(); r != nil {
+		st.f = make(event.Fields, 8)
+		st.ev.Fields = st.f
+		st.tags = st.tags[:0]
+		st.tsSet = false
+		st.fail(fmt.Sprintf("internal error: %v", r))
+		st.setMessage(st.ev.Raw)
+		st.finish()
+	}
+}
+
+// parse dispatches on the requested format.
+func (st *state) parse(text string, format Format) {
+	switch format {
+	case FormatAuto, "":
+		st.auto(text)
+	case FormatJSON:
+		st.jsonText(text, false)
+	case FormatWindows:
+		if s := strings.TrimLeft(text, " \t\r\n\ufeff"); strings.HasPrefix(s, "<") {
+			st.windowsXML(s)
+		} else {
+			st.jsonText(text, true)
+		}
+	case FormatSyslog:
+		st.syslog(text)
+	case FormatCEF:
+		s := strings.TrimLeft(text, " \t\r\n\ufeff")
+		if err := st.cef(s); err != nil {
+			st.failRaw(err.Error(), text)
+		}
+	case FormatLEEF:
+		s := strings.TrimLeft(text, " \t\r\n\ufeff")
+		if err := st.leef(s); err != nil {
+			st.failRaw(err.Error(), text)
+		}
+	case FormatKV:
+		if !st.kvLine(text, 1) {
+			st.failRaw("cannot parse key=value: no pairs", text)
+		}
+	case FormatPlain:
+		st.set("event.dataset", "plain")
+		st.setMessage(strings.TrimRight(text, "\r\n"))
+	default:
+		st.failRaw(fmt.Sprintf("cannot parse event: unknown format %q", string(format)), text)
+	}
+}
+
+// auto detects the format of text and parses it.
+func (st *state) auto(text string) {
+	s := strings.TrimLeft(text, " \t\r\n\ufeff")
+	if s == "" {
+		st.failRaw("cannot parse event: empty", text)
+		return
+	}
+	switch s[0] {
+	case '{':
+		st.jsonText(s, false)
+		return
+	case '<':
+		if _, _, ok := syslogPRI(s); ok {
+			st.syslog(s)
+			return
+		}
+		if isWindowsXML(s) {
+			st.windowsXML(s)
+			return
+		}
+	}
+	switch {
+	case strings.HasPrefix(s, "CEF:"):
+		if err := st.cef(s); err != nil {
+			st.failRaw(err.Error(), text)
+		}
+		return
+	case strings.HasPrefix(s, "LEEF:"):
+		if err := st.leef(s); err != nil {
+			st.failRaw(err.Error(), text)
+		}
+		return
+	}
+	if _, rest, ok := bsdTimestamp(s, st.received, st.n.loc); ok && rest != s {
+		st.syslog(s)
+		return
+	}
+	if _, rest, ok := isoTimestampPrefix(s); ok && (rest == "" || rest[0] == ' ') {
+		st.syslog(s)
+		return
+	}
+	if prog, pid, msg, ok := splitTag(s); ok && isAuthProgram(prog) {
+		st.set("event.dataset", "linux.auth")
+		st.set("process.name", prog)
+		st.setPID(pid)
+		st.setMessage(msg)
+		st.auth(prog, msg)
+		return
+	}
+	if st.authPhrase(s) {
+		return
+	}
+	if strings.IndexByte(s, '%') >= 0 && st.cisco(s) {
+		return
+	}
+	if st.kvLine(s, 2) {
+		return
+	}
+	st.failRaw("cannot parse event: no parser recognised the input", text)
+}
+
+// fail marks the event as not understood.
+func (st *state) fail(reason string) {
+	if st.parseErr == "" {
+		st.parseErr = reason
+	}
+}
+
+// failRaw marks the event as not understood and keeps its text as the
+// message: the event is still searchable.
+func (st *state) failRaw(reason, text string) {
+	st.fail(reason)
+	for k := range st.f {
+		delete(st.f, k)
+	}
+	st.tsSet = false
+	st.setMessage(strings.TrimRight(text, "\r\n"))
+}
+
+// finish fills what every event must have and checks the timestamp.
+func (st *state) finish() {
+	f := st.f
+	ev := st.ev
+	if st.parseErr != "" {
+		st.tag(event.TagParseError)
+		f["error.message"] = st.parseErr
+		if _, ok := f["event.dataset"]; !ok {
+			f["event.dataset"] = "unknown"
+		}
+		st.n.parseErrors.Add(1)
+	}
+	if _, ok := f["event.kind"]; !ok {
+		f["event.kind"] = "event"
+	}
+	if _, ok := f["event.dataset"]; !ok {
+		f["event.dataset"] = "unknown"
+	}
+	if _, ok := f["event.severity"]; !ok {
+		f["event.severity"] = int64(event.SeverityInfo)
+	}
+	if st.peer != "" {
+		if ip, ok := cleanIP(st.peer); ok {
+			if _, has := f["observer.ip"]; !has {
+				f["observer.ip"] = ip
+			}
+			// The peer is the event's host only when the event names no
+			// other: behind a relay, the peer is the relay.
+			if _, has := f["host.ip"]; !has {
+				if h, _ := f["host.name"].(string); h == "" || h == ip {
+					f["host.ip"] = ip
+				}
+			}
+		}
+	}
+	ev.Timestamp = st.received
+	if st.tsSet {
+		now := st.n.now()
+		switch {
+		case st.ts.After(now.Add(st.n.maxSkew)), st.ts.Before(now.Add(-st.n.maxAge)):
+			f["event.created"] = st.ts.UTC().Format(time.RFC3339Nano)
+			st.tag(TagTimestampOutOfRange)
+			st.n.outOfRange.Add(1)
+		default:
+			ev.Timestamp = st.ts.UTC()
+		}
+	}
+	if len(f) > MaxFields {
+		st.trimFields()
+	}
+	if len(st.tags) > 0 {
+		if old, ok := f["tags"].([]string); ok {
+			for _, t := range st.tags {
+				if !contains(old, t) {
+					old = append(old, t)
+				}
+			}
+			f["tags"] = old
+		} else {
+			f["tags"] = st.tags
+		}
+	}
+}
+
+// trimFields drops fields beyond MaxFields, keeping ours.
+func (st *state) trimFields() {
+	n := 0
+	for k := range st.f {
+		n++
+		if n > MaxFields && !strings.HasPrefix(k, "event.") && k != "message" && k != "tags" {
+			delete(st.f, k)
+		}
+	}
+	st.truncatedTag()
+}
+
+func (st *state) truncatedTag() {
+	for _, t := range st.tags {
+		if t == TagTruncated {
+			return
+		}
+	}
+	st.tag(TagTruncated)
+	st.n.truncated.Add(1)
+}
+
+func (st *state) tag(t string) {
+	st.tags = append(st.tags, t)
+}
+
+// setTime records the event's own time (checked in finish).
+func (st *state) setTime(t time.Time) {
+	st.ts = t
+	st.tsSet = true
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// truncateUTF8 cuts s to at most max bytes without splitting a rune.
+func truncateUTF8(s string, max int) string {
+	if len(s) <= max {
+		return s
+	}
+	i := max
+	for i > 0 && !utf8.RuneStart(s[i]) {
+		i--
+	}
+	return s[:i]
+}

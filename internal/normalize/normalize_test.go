@@ -1,0 +1,882 @@
+package normalize
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/eventsec/eventsec/internal/event"
+)
+
+// received is when test events arrive; samples without a year get 2024.
+var received = time.Date(2024, 3, 1, 12, 30, 0, 0, time.UTC)
+
+func testNormalizer() *Normalizer {
+	// The RFC examples are from 2003.
+	return New(Options{Now: func() time.Time { return received }, MaxAge: 30 * 365 * 24 * time.Hour})
+}
+
+type sample struct {
+	name   string
+	format Format
+	peer   string
+	raw    string
+	// want are fields that must have exactly these values; a nil value
+	// means the field must be absent.
+	want map[string]any
+	// ts is the expected @timestamp (RFC 3339); "" means the received time.
+	ts   string
+	tags []string
+}
+
+func runSamples(t *testing.T, samples []sample) {
+	t.Helper()
+	n := testNormalizer()
+	for _, tc := range samples {
+		t.Run(tc.name, func(t *testing.T) {
+			format := tc.format
+			if format == "" {
+				format = FormatAuto
+			}
+			ev := n.Normalize(Input{OrgID: "org1", Input: "syslog", Received: received, Raw: []byte(tc.raw), Format: format, Peer: tc.peer})
+			checkEvent(t, ev, tc.raw)
+			for k, want := range tc.want {
+				got, ok := ev.Fields[k]
+				if want == nil {
+					if ok {
+						t.Errorf("%s = %#v, want absent", k, got)
+					}
+					continue
+				}
+				if !reflect.DeepEqual(got, want) {
+					t.Errorf("%s = %#v, want %#v", k, got, want)
+				}
+			}
+			wantTS := received
+			if tc.ts != "" {
+				var err error
+				wantTS, err = time.Parse(time.RFC3339Nano, tc.ts)
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			if !ev.Timestamp.Equal(wantTS) {
+				t.Errorf("timestamp = %v, want %v", ev.Timestamp, wantTS)
+			}
+			tags, _ := ev.Fields["tags"].([]string)
+			if !reflect.DeepEqual(tags, tc.tags) && !(len(tags) == 0 && len(tc.tags) == 0) {
+				t.Errorf("tags = %v, want %v (error.message %q)", tags, tc.tags, ev.Fields.Str("error.message"))
+			}
+			if t.Failed() {
+				t.Logf("fields: %v", ev.Fields)
+			}
+		})
+	}
+}
+
+// checkEvent checks what every event must have.
+func checkEvent(t *testing.T, ev event.Event, raw string) {
+	t.Helper()
+	if ev.ID == "" || ev.OrgID == "" || ev.Input == "" || ev.Ingested.IsZero() || ev.Timestamp.IsZero() {
+		t.Errorf("identity incomplete: %+v", ev)
+	}
+	if len(raw) <= MaxRaw && ev.Raw != strings.ToValidUTF8(raw, "\uFFFD") {
+		t.Errorf("Raw = %q, want the original", ev.Raw)
+	}
+	for _, k := range []string{"event.kind", "event.dataset"} {
+		if ev.Fields.Str(k) == "" {
+			t.Errorf("%s missing", k)
+		}
+	}
+	if sev, ok := ev.Fields["event.severity"].(int64); !ok || sev < 0 || sev > 100 {
+		t.Errorf("event.severity = %#v", ev.Fields["event.severity"])
+	}
+	for k, v := range ev.Fields {
+		switch v.(type) {
+		case string, int64, float64, bool, []string:
+		default:
+			t.Errorf("field %s has type %T", k, v)
+		}
+		if c, ok := event.ColumnOf(k); ok {
+			switch c.Type {
+			case event.TypeInt:
+				if _, ok := v.(int64); !ok {
+					t.Errorf("column %s holds %T", k, v)
+				}
+			case event.TypeStrings:
+				if _, ok := v.([]string); !ok {
+					t.Errorf("column %s holds %T", k, v)
+				}
+			case event.TypeString, event.TypeIP:
+				if _, ok := v.(string); !ok {
+					t.Errorf("column %s holds %T", k, v)
+				}
+			}
+		}
+	}
+}
+
+func TestSyslog(t *testing.T) {
+	runSamples(t, []sample{
+		{
+			name: "RFC 5424 example 1",
+			raw:  "<34>1 2003-10-11T22:14:15.003Z mymachine.example.com su - ID47 - \ufeff'su root' failed for lonvick on /dev/pts/8",
+			want: map[string]any{
+				"event.dataset":            "linux.auth",
+				"log.syslog.priority":      int64(34),
+				"log.syslog.facility.code": int64(4),
+				"log.syslog.facility.name": "auth",
+				"log.syslog.severity.code": int64(2),
+				"log.syslog.severity.name": "critical",
+				"event.severity":           int64(event.SeverityHigh),
+				"log.syslog.version":       int64(1),
+				"host.name":                "mymachine.example.com",
+				"process.name":             "su",
+				"log.syslog.msgid":         "ID47",
+				"log.syslog.procid":        nil,
+				"message":                  "'su root' failed for lonvick on /dev/pts/8",
+			},
+			ts: "2003-10-11T22:14:15.003Z",
+		},
+		{
+			name: "RFC 5424 example 2",
+			raw:  "<165>1 2003-08-24T05:14:15.000003-07:00 192.0.2.1 myproc 8710 - - %% It's time to make the do-nuts.",
+			want: map[string]any{
+				"event.dataset":            "syslog",
+				"log.syslog.facility.name": "local4",
+				"log.syslog.severity.name": "notice",
+				"host.name":                "192.0.2.1",
+				"process.name":             "myproc",
+				"process.pid":              int64(8710),
+				"message":                  "%% It's time to make the do-nuts.",
+			},
+			ts: "2003-08-24T05:14:15.000003-07:00",
+		},
+		{
+			name: "RFC 5424 example 3, structured data",
+			raw:  `<165>1 2003-10-11T22:14:15.003Z mymachine.example.com evntslog - ID47 [exampleSDID@32473 iut="3" eventSource="Application" eventID="1011"] ` + "\ufeff" + `An application event log entry...`,
+			want: map[string]any{
+				"log.syslog.structured_data.exampleSDID@32473.iut":         "3",
+				"log.syslog.structured_data.exampleSDID@32473.eventSource": "Application",
+				"log.syslog.structured_data.exampleSDID@32473.eventID":     "1011",
+				"message": "An application event log entry...",
+			},
+			ts: "2003-10-11T22:14:15.003Z",
+		},
+		{
+			name: "RFC 5424 example 4, two elements, no message, escapes",
+			raw:  `<165>1 2003-10-11T22:14:15.003Z mymachine.example.com evntslog - ID47 [exampleSDID@32473 iut="3" eventSource="Appl\"ication\]" eventID="1011"][examplePriority@32473 class="high"]`,
+			want: map[string]any{
+				"log.syslog.structured_data.exampleSDID@32473.eventSource": `Appl"ication]`,
+				"log.syslog.structured_data.examplePriority@32473.class":   "high",
+				"message": nil,
+			},
+			ts: "2003-10-11T22:14:15.003Z",
+		},
+		{
+			name: "RFC 3164 example 1",
+			raw:  "<34>Oct 11 22:14:15 mymachine su: 'su root' failed for lonvick on /dev/pts/8",
+			want: map[string]any{
+				"host.name":                "mymachine",
+				"process.name":             "su",
+				"log.syslog.severity.code": int64(2),
+				"message":                  "'su root' failed for lonvick on /dev/pts/8",
+			},
+			ts: "2023-10-11T22:14:15Z", // no year: the October before March 2024
+		},
+		{
+			name: "RFC 3164 example 2, no tag",
+			raw:  "<13>Feb  5 17:32:18 10.0.0.99 Use the BFG!",
+			want: map[string]any{
+				"host.name":                "10.0.0.99",
+				"message":                  "Use the BFG!",
+				"log.syslog.facility.name": "user",
+				"process.name":             nil,
+			},
+			ts: "2024-02-05T17:32:18Z",
+		},
+		{
+			name: "RFC 3164 example 3, zone and year",
+			raw:  "<165>Aug 24 05:34:00 CST 1987 mymachine myproc[10]: %% It's time to make the do-nuts.  %%  Ingredients: Mix=OK, Jelly=OK # Devices: Mixer=OK",
+			want: map[string]any{
+				"host.name":     "mymachine",
+				"process.name":  "myproc",
+				"process.pid":   int64(10),
+				"event.created": "1987-08-24T05:34:00Z",
+			},
+			// 1987 is more than 10 years ago.
+			tags: []string{TagTimestampOutOfRange},
+		},
+		{
+			name: "rsyslog RFC 3339 timestamp, sshd",
+			raw:  "<86>2024-03-01T12:04:56.123456+00:00 web01 sshd[4242]: Accepted publickey for deploy from 203.0.113.7 port 52144 ssh2: ED25519 SHA256:Yl5d0Zc3XhQ9",
+			peer: "10.1.2.3",
+			want: map[string]any{
+				"event.dataset":             "linux.auth",
+				"host.name":                 "web01",
+				"host.ip":                   nil, // the sender named itself: the peer may be a relay
+				"observer.ip":               "10.1.2.3",
+				"process.name":              "sshd",
+				"process.pid":               int64(4242),
+				"user.name":                 "deploy",
+				"source.ip":                 "203.0.113.7",
+				"source.port":               int64(52144),
+				"event.category":            []string{"authentication"},
+				"event.outcome":             "success",
+				"event.action":              "ssh_login",
+				"system.auth.ssh.method":    "publickey",
+				"system.auth.ssh.signature": "ED25519 SHA256:Yl5d0Zc3XhQ9",
+			},
+			ts: "2024-03-01T12:04:56.123456Z",
+		},
+		{
+			name: "auth.log line without PRI",
+			raw:  "Mar  1 12:00:01 web01 sudo:    alice : TTY=pts/0 ; PWD=/home/alice ; USER=root ; COMMAND=/usr/bin/systemctl restart nginx",
+			want: map[string]any{
+				"event.dataset":        "linux.auth",
+				"host.name":            "web01",
+				"process.name":         "systemctl",
+				"user.name":            "alice",
+				"user.effective.name":  "root",
+				"process.command_line": "/usr/bin/systemctl restart nginx",
+				"process.executable":   "/usr/bin/systemctl",
+				"event.category":       []string{"process"},
+				"event.outcome":        "success",
+				"log.syslog.priority":  nil,
+			},
+			ts: "2024-03-01T12:00:01Z",
+		},
+		{
+			name: "Cisco IOS",
+			raw:  "<189>1234: Mar  1 18:46:11.123: %SYS-5-CONFIG_I: Configured from console by admin on vty0 (10.1.1.1)",
+			want: map[string]any{
+				"event.dataset":  "cisco.ios",
+				"event.code":     "SYS-5-CONFIG_I",
+				"cisco.mnemonic": "CONFIG_I",
+				"message":        "Configured from console by admin on vty0 (10.1.1.1)",
+			},
+			ts: "2024-03-01T18:46:11.123Z",
+		},
+		{
+			name: "CEF over syslog",
+			raw:  "<134>Sep 19 08:26:10 host CEF:0|Security|threatmanager|1.0|100|worm successfully stopped|10|src=10.0.0.1 dst=2.1.2.2 spt=1232",
+			want: map[string]any{
+				"event.dataset":            "cef",
+				"host.name":                "host",
+				"observer.vendor":          "Security",
+				"source.ip":                "10.0.0.1",
+				"destination.ip":           "2.1.2.2",
+				"source.port":              int64(1232),
+				"event.severity":           int64(event.SeverityCritical),
+				"message":                  "worm successfully stopped",
+				"log.syslog.severity.code": int64(6),
+			},
+			ts: "2023-09-19T08:26:10Z",
+		},
+		{
+			name: "no header at all is content",
+			raw:  "<13>just some text",
+			want: map[string]any{"message": "just some text", "event.dataset": "syslog"},
+		},
+		{
+			name:   "syslog format, no PRI, not a known payload",
+			format: FormatSyslog,
+			raw:    "hello there",
+			want:   map[string]any{"event.dataset": "unknown", "message": "hello there"},
+			tags:   []string{event.TagParseError},
+		},
+		{
+			name:   "peer fills host.ip when the event names no host",
+			format: FormatSyslog,
+			peer:   "::ffff:192.0.2.44",
+			raw:    "<13>Use the BFG!",
+			want:   map[string]any{"host.ip": "192.0.2.44", "observer.ip": "192.0.2.44"},
+		},
+	})
+}
+
+func TestCEF(t *testing.T) {
+	runSamples(t, []sample{
+		{
+			name: "ArcSight example",
+			raw:  "CEF:0|Security|threatmanager|1.0|100|worm successfully stopped|10|src=10.0.0.1 dst=2.1.2.2 spt=1232",
+			want: map[string]any{
+				"event.dataset":             "cef",
+				"cef.version":               "0",
+				"observer.vendor":           "Security",
+				"observer.product":          "threatmanager",
+				"observer.version":          "1.0",
+				"event.code":                "100",
+				"event.action":              "worm successfully stopped",
+				"message":                   "worm successfully stopped",
+				"event.severity":            int64(event.SeverityCritical),
+				"cef.extensions.src":        "10.0.0.1",
+				"source.port":               int64(1232),
+				"destination.ip":            "2.1.2.2",
+				"cef.extensions.spt":        "1232",
+				"cef.device.event_class_id": "100",
+			},
+		},
+		{
+			name: "escaped pipe in header",
+			raw:  `CEF:0|security|threatmanager|1.0|100|detected a \| in message|10|src=10.0.0.1 act=blocked a | dst=1.1.1.1`,
+			want: map[string]any{
+				"cef.name":       "detected a | in message",
+				"event.action":   "blocked a |",
+				"destination.ip": "1.1.1.1",
+			},
+		},
+		{
+			name: "escaped backslash",
+			raw:  `CEF:0|security|threatmanager|1.0|100|detected a \\ in packet|10|src=10.0.0.1 act=blocked a \\ dst=1.1.1.1`,
+			want: map[string]any{
+				"cef.name":     `detected a \ in packet`,
+				"event.action": `blocked a \`,
+			},
+		},
+		{
+			name: "escaped equals and newline",
+			raw:  `CEF:0|security|threatmanager|1.0|100|detected a = in message|10|src=10.0.0.1 act=blocked a \= dst=1.1.1.1 msg=line one\nline two`,
+			want: map[string]any{
+				"cef.name":     "detected a = in message",
+				"event.action": "blocked a =",
+				"message":      "line one\nline two",
+			},
+		},
+		{
+			name: "Imperva Incapsula (vendor documentation), custom labels, unescaped = in values",
+			raw:  `CEF:0|Incapsula|SIEMintegration|1|1|Normal|0| fileId=3412341160002518171 sourceServiceName=site123.abcd.info siteid=1509732 suid=50005477 requestClientApplication=Mozilla/5.0 (Windows NT 6.1; WOW64; rv:40.0) Gecko/20100101 Firefox/40.0 deviceFacility=mia cs2=true cs2Label=Javascript Support cs3=true cs3Label=CO Support src=12.12.12.12 caIP=13.13.13.13 ccode=IL tag=www.elvis.com cn1=200 in=54 xff=44.44.44.44 cs1=NOT_SUPPORTED cs1Label=Cap Support start=1453290121336 request=site123.abcd.info/index.php?a=b requestMethod=GET qstr=p\=%2fetc%2fpasswd app=HTTP act=REQ_CHALLENGE_CAPTCHA deviceExternalId=33411452762204224 cpt=443`,
+			want: map[string]any{
+				"user_agent.original":           "Mozilla/5.0 (Windows NT 6.1; WOW64; rv:40.0) Gecko/20100101 Firefox/40.0",
+				"cef.custom.Javascript_Support": "true",
+				"cef.custom.Cap_Support":        "NOT_SUPPORTED",
+				"source.ip":                     "12.12.12.12",
+				"source.bytes":                  int64(54),
+				"url.original":                  "site123.abcd.info/index.php?a=b",
+				"cef.extensions.qstr":           "p=%2fetc%2fpasswd",
+				"http.request.method":           "GET",
+				"network.protocol":              "http",
+				"event.action":                  "REQ_CHALLENGE_CAPTCHA",
+				"event.start":                   "2016-01-20T11:42:01.336Z",
+				"observer.name":                 "33411452762204224",
+				"event.severity":                int64(0),
+				"message":                       "Normal",
+			},
+			ts: "2016-01-20T11:42:01.336Z", // no rt: start is the time
+		},
+		{
+			name: "Imperva SecureSphere with rt",
+			raw:  `CEF:0|Imperva Inc.|SecureSphere|12.0.0|Firewall|SSL Untraceable Http Protocol Violation|High|act=Block dst=10.10.10.10 dpt=443 duser=n/a src=10.10.10.11 spt=54321 proto=TCP rt=Feb 21 2024 10:11:12 cat=Alert cs1=Policy1 cs1Label=Policy`,
+			want: map[string]any{
+				"event.severity":        int64(event.SeverityHigh),
+				"network.transport":     "tcp",
+				"destination.port":      int64(443),
+				"destination.user.name": "n/a",
+				"user.name":             "n/a",
+				"cef.custom.Policy":     "Policy1",
+				"cef.category":          "Alert",
+			},
+			ts: "2024-02-21T10:11:12Z",
+		},
+		{
+			name: "no extensions, no trailing pipe",
+			raw:  "CEF:1|Vendor|Product|2.0|sig-1|Something happened|3",
+			want: map[string]any{"event.code": "sig-1", "event.severity": int64(37), "cef.version": "1"},
+		},
+		{
+			name: "truncated header",
+			raw:  "CEF:0|Security|threatmanager|1.0|100|worm succ",
+			want: map[string]any{"event.dataset": "unknown", "message": "CEF:0|Security|threatmanager|1.0|100|worm succ"},
+			tags: []string{event.TagParseError},
+		},
+	})
+}
+
+func TestLEEF(t *testing.T) {
+	runSamples(t, []sample{
+		{
+			name: "LEEF 1.0 (IBM example)",
+			raw:  "LEEF:1.0|Microsoft|MSExchange|4.0 SP1|15345|src=192.0.2.0\tdst=172.50.123.1\tsev=5\tcat=anomaly\tsrcPort=81\tdstPort=21\tusrName=joe.black",
+			want: map[string]any{
+				"event.dataset":       "leef",
+				"observer.vendor":     "Microsoft",
+				"observer.product":    "MSExchange",
+				"observer.version":    "4.0 SP1",
+				"event.code":          "15345",
+				"source.ip":           "192.0.2.0",
+				"destination.ip":      "172.50.123.1",
+				"source.port":         int64(81),
+				"destination.port":    int64(21),
+				"user.name":           "joe.black",
+				"event.severity":      int64(55),
+				"leef.attributes.cat": "anomaly",
+			},
+		},
+		{
+			name: "LEEF 2.0 caret delimiter (IBM example)",
+			raw:  "LEEF:2.0|Lancope|StealthWatch|1.0|41|^|src=192.0.2.0^dst=172.50.123.1^sev=5^cat=anomaly^srcPort=81^dstPort=21^usrName=joe.black",
+			want: map[string]any{
+				"leef.version": "2.0",
+				"source.ip":    "192.0.2.0",
+				"user.name":    "joe.black",
+				"source.port":  int64(81),
+			},
+		},
+		{
+			name: "LEEF 2.0 hex delimiter",
+			raw:  "LEEF:2.0|Vendor|Product|Version|EventID|0x7C|src=10.0.0.1|dst=10.0.0.2|proto=6",
+			want: map[string]any{"source.ip": "10.0.0.1", "destination.ip": "10.0.0.2", "network.transport": "tcp"},
+		},
+		{
+			name: "devTime with devTimeFormat",
+			raw:  "LEEF:1.0|IBM|QRadar|7.3|Login|devTime=Feb 12 2024 14:22:01.123 UTC\tdevTimeFormat=MMM dd yyyy HH:mm:ss.SSS z\tsrc=10.1.1.1\tusrName=admin",
+			want: map[string]any{"user.name": "admin"},
+			ts:   "2024-02-12T14:22:01.123Z",
+		},
+		{
+			name: "Trend Micro Deep Security (vendor documentation)",
+			raw:  "LEEF:2.0|Trend Micro|Deep Security Agent|20.0|4000030|cat=Anti-Malware\tname=HEU_AEGIS_CRYPT\tdesc=HEU_AEGIS_CRYPT\tsev=6\tcn1=241\tcn1Label=Host ID\tdvchost=exch01\tTrendMicroDsTenant=Primary\tfilePath=C:\\Windows\\System32\\virus.exe\tact=Terminate\tmsg=Realtime",
+			want: map[string]any{
+				"event.action":             "Terminate",
+				"message":                  "Realtime",
+				"leef.attributes.filePath": `C:\Windows\System32\virus.exe`,
+				"event.severity":           int64(63),
+			},
+		},
+		{
+			name: "LEEF over syslog",
+			raw:  "<13>Jan 18 11:07:53 192.168.1.1 LEEF:1.0|QRadar|QRM|1.0|NEW_PORT_DISCOVERD|src=172.5.6.67\tdst=172.50.123.1\tsev=5\tcat=anomaly\tmsg=there are spaces in this message",
+			want: map[string]any{
+				"host.name": "192.168.1.1",
+				"message":   "there are spaces in this message",
+				"source.ip": "172.5.6.67",
+			},
+			ts: "2024-01-18T11:07:53Z",
+		},
+		{
+			name: "truncated header",
+			raw:  "LEEF:1.0|QRadar|QRM",
+			want: map[string]any{"event.dataset": "unknown"},
+			tags: []string{event.TagParseError},
+		},
+	})
+}
+
+func TestKV(t *testing.T) {
+	runSamples(t, []sample{
+		{
+			name: "FortiGate traffic log (vendor documentation)",
+			raw:  `date=2024-02-10 time=11:37:47 logid="0000000013" type="traffic" subtype="forward" level="notice" vd="vdom1" eventtime=1557513467369913239 srcip=10.1.100.11 srcport=58012 srcintf="port12" dstip=23.59.154.35 dstport=80 dstintf="port11" sessionid=105048 proto=6 action="close" policyid=1 service="HTTP" dstcountry="United States" srccountry="Reserved" app="HTTP.BROWSER_Firefox" duration=116 sentbyte=1188 rcvdbyte=1224`,
+			want: map[string]any{
+				"event.dataset":     "kv",
+				"source.ip":         "10.1.100.11",
+				"source.port":       int64(58012),
+				"destination.ip":    "23.59.154.35",
+				"destination.port":  int64(80),
+				"network.transport": "tcp",
+				"event.action":      "close",
+				"dstcountry":        "United States",
+				"logid":             "0000000013",
+				"log.level":         "notice",
+				"event.severity":    int64(0),
+			},
+			ts: "2024-02-10T11:37:47Z",
+		},
+		{
+			name: "bare values with spaces, quoted values with escapes",
+			raw:  `user=bob msg=disk is full path="C:\\Temp\\x \"y\"" count=3`,
+			want: map[string]any{
+				"user.name": "bob",
+				"message":   "disk is full",
+				"path":      `C:\Temp\x "y"`,
+				"count":     "3",
+			},
+		},
+		{
+			name: "auditd",
+			raw:  `type=USER_LOGIN msg=audit(1364481363.243:24287): pid=14183 uid=0 auid=4294967295 ses=4294967295 msg='op=login acct="root" exe="/usr/sbin/sshd" hostname=? addr=203.0.113.5 terminal=ssh res=failed'`,
+			want: map[string]any{
+				"type":        "USER_LOGIN",
+				"process.pid": int64(14183),
+			},
+		},
+		{
+			name:   "kv format requested, one pair",
+			format: FormatKV,
+			raw:    "status=ok",
+			want:   map[string]any{"status": "ok", "event.outcome": "success"},
+		},
+	})
+}
+
+func TestAuth(t *testing.T) {
+	line := func(prog, msg string) string { return "<38>Mar  1 12:00:00 srv1 " + prog + ": " + msg }
+	runSamples(t, []sample{
+		{
+			name: "sshd accepted password",
+			raw:  line("sshd[1021]", "Accepted password for root from 192.0.2.10 port 51234 ssh2"),
+			want: map[string]any{"user.name": "root", "source.ip": "192.0.2.10", "source.port": int64(51234),
+				"event.outcome": "success", "event.category": []string{"authentication"}, "system.auth.ssh.method": "password",
+				"event.severity": int64(0), "network.protocol": "ssh"},
+			ts: "2024-03-01T12:00:00Z",
+		},
+		{
+			name: "sshd failed password for invalid user",
+			raw:  line("sshd[1022]", "Failed password for invalid user admin from 198.51.100.23 port 40022 ssh2"),
+			want: map[string]any{"user.name": "admin", "source.ip": "198.51.100.23", "event.outcome": "failure",
+				"system.auth.ssh.invalid_user": true, "event.severity": int64(event.SeverityLow)},
+			ts: "2024-03-01T12:00:00Z",
+		},
+		{
+			name: "sshd failed publickey",
+			raw:  line("sshd[1022]", "Failed publickey for git from 2001:db8::5 port 40022 ssh2: RSA SHA256:abcdef"),
+			want: map[string]any{"user.name": "git", "source.ip": "2001:db8::5", "event.outcome": "failure"},
+			ts:   "2024-03-01T12:00:00Z",
+		},
+		{
+			name: "sshd invalid user",
+			raw:  line("sshd[1023]", "Invalid user test from 198.51.100.23 port 40010"),
+			want: map[string]any{"user.name": "test", "source.port": int64(40010), "event.outcome": "failure"},
+			ts:   "2024-03-01T12:00:00Z",
+		},
+		{
+			name: "sshd disconnected preauth",
+			raw:  line("sshd[1024]", "Disconnected from authenticating user root 198.51.100.23 port 40022 [preauth]"),
+			want: map[string]any{"user.name": "root", "source.ip": "198.51.100.23", "event.action": "ssh_disconnect",
+				"event.category": []string{"session"}, "event.type": []string{"end"}},
+			ts: "2024-03-01T12:00:00Z",
+		},
+		{
+			name: "sshd connection closed",
+			raw:  line("sshd[1025]", "Connection closed by 198.51.100.23 port 40022 [preauth]"),
+			want: map[string]any{"source.ip": "198.51.100.23", "user.name": nil},
+			ts:   "2024-03-01T12:00:00Z",
+		},
+		{
+			name: "sshd PAM auth failure",
+			raw:  line("sshd[1026]", "pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=198.51.100.23  user=root"),
+			want: map[string]any{"user.name": "root", "source.ip": "198.51.100.23", "event.outcome": "failure",
+				"system.auth.pam.module": "pam_unix", "system.auth.pam.service": "sshd"},
+			ts: "2024-03-01T12:00:00Z",
+		},
+		{
+			name: "sshd session opened",
+			raw:  line("sshd[1027]", "pam_unix(sshd:session): session opened for user alice(uid=1000) by (uid=0)"),
+			want: map[string]any{"user.name": "alice", "user.id": "1000", "event.category": []string{"session"},
+				"event.type": []string{"start"}},
+			ts: "2024-03-01T12:00:00Z",
+		},
+		{
+			name: "message repeated",
+			raw:  line("sshd[1028]", "message repeated 3 times: [ Failed password for root from 198.51.100.23 port 40022 ssh2]"),
+			want: map[string]any{"user.name": "root", "event.outcome": "failure"},
+			ts:   "2024-03-01T12:00:00Z",
+		},
+		{
+			name: "sudo command",
+			raw:  line("sudo", "   alice : TTY=pts/0 ; PWD=/home/alice ; USER=root ; COMMAND=/usr/bin/apt-get update"),
+			want: map[string]any{"user.name": "alice", "user.effective.name": "root", "process.command_line": "/usr/bin/apt-get update",
+				"process.working_directory": "/home/alice", "event.outcome": "success", "related.user": []string{"alice", "root"}},
+			ts: "2024-03-01T12:00:00Z",
+		},
+		{
+			name: "sudo wrong password",
+			raw:  line("sudo", "     bob : 3 incorrect password attempts ; TTY=pts/1 ; PWD=/home/bob ; USER=root ; COMMAND=/bin/cat /etc/shadow"),
+			want: map[string]any{"user.name": "bob", "event.outcome": "failure", "system.auth.sudo.error": "3 incorrect password attempts",
+				"event.category": []string{"authentication"}},
+			ts: "2024-03-01T12:00:00Z",
+		},
+		{
+			name: "sudo not in sudoers",
+			raw:  line("sudo", "mallory : user NOT in sudoers ; TTY=pts/2 ; PWD=/tmp ; USER=root ; COMMAND=/bin/bash"),
+			want: map[string]any{"user.name": "mallory", "event.outcome": "failure", "system.auth.sudo.error": "user NOT in sudoers"},
+			ts:   "2024-03-01T12:00:00Z",
+		},
+		{
+			name: "sudo pam session",
+			raw:  line("sudo", "pam_unix(sudo:session): session opened for user root(uid=0) by alice(uid=1000)"),
+			want: map[string]any{"user.name": "root", "source.user.name": "alice", "event.action": "session_opened"},
+			ts:   "2024-03-01T12:00:00Z",
+		},
+		{
+			name: "su success",
+			raw:  line("su[3001]", "(to root) alice on pts/0"),
+			want: map[string]any{"user.name": "alice", "user.effective.name": "root", "event.outcome": "success", "event.action": "su"},
+			ts:   "2024-03-01T12:00:00Z",
+		},
+		{
+			name: "su failure",
+			raw:  line("su[3002]", "FAILED SU (to root) bob on pts/1"),
+			want: map[string]any{"user.name": "bob", "event.outcome": "failure"},
+			ts:   "2024-03-01T12:00:00Z",
+		},
+		{
+			name: "su pam auth failure",
+			raw:  line("su[3003]", "pam_unix(su:auth): authentication failure; logname=bob uid=1001 euid=0 tty=/dev/pts/1 ruser=bob rhost=  user=root"),
+			want: map[string]any{"user.name": "root", "source.user.name": "bob", "event.outcome": "failure"},
+			ts:   "2024-03-01T12:00:00Z",
+		},
+		{
+			name: "useradd",
+			raw:  line("useradd[4001]", "new user: name=backdoor, UID=1002, GID=1002, home=/home/backdoor, shell=/bin/bash, from=/dev/pts/0"),
+			want: map[string]any{"user.target.name": "backdoor", "user.target.id": "1002", "event.action": "added-user-account",
+				"event.category": []string{"iam"}, "event.type": []string{"user", "creation"}},
+			ts: "2024-03-01T12:00:00Z",
+		},
+		{
+			name: "groupadd",
+			raw:  line("groupadd[4002]", "group added to /etc/group: name=devs, GID=1003"),
+			want: map[string]any{"group.name": "devs", "group.id": "1003", "event.type": []string{"group", "creation"}},
+			ts:   "2024-03-01T12:00:00Z",
+		},
+		{
+			name: "usermod adds to sudo",
+			raw:  line("usermod[4003]", "add 'backdoor' to group 'sudo'"),
+			want: map[string]any{"user.target.name": "backdoor", "group.name": "sudo", "event.action": "added-member-to-group"},
+			ts:   "2024-03-01T12:00:00Z",
+		},
+		{
+			name: "userdel",
+			raw:  line("userdel[4004]", "delete user 'backdoor'"),
+			want: map[string]any{"user.target.name": "backdoor", "event.action": "deleted-user-account"},
+			ts:   "2024-03-01T12:00:00Z",
+		},
+		{
+			name: "passwd changed",
+			raw:  line("passwd[4005]", "pam_unix(passwd:chauthtok): password changed for alice"),
+			want: map[string]any{"user.target.name": "alice", "event.action": "changed-password"},
+			ts:   "2024-03-01T12:00:00Z",
+		},
+		{
+			name: "systemd-logind new session",
+			raw:  line("systemd-logind[612]", "New session 42 of user alice."),
+			want: map[string]any{"user.name": "alice", "event.action": "session_opened"},
+			ts:   "2024-03-01T12:00:00Z",
+		},
+		{
+			name: "login failure",
+			raw:  line("login[700]", "FAILED LOGIN (1) on '/dev/tty1' FOR 'root', Authentication failure"),
+			want: map[string]any{"user.name": "root", "event.outcome": "failure"},
+			ts:   "2024-03-01T12:00:00Z",
+		},
+		{
+			name: "bare sshd line, auto",
+			raw:  "sshd[99]: Failed password for root from 192.0.2.1 port 22 ssh2",
+			want: map[string]any{"event.dataset": "linux.auth", "user.name": "root", "process.pid": int64(99)},
+		},
+		{
+			name: "bare message, auto",
+			raw:  "Accepted password for root from 192.0.2.10 port 51234 ssh2",
+			want: map[string]any{"event.dataset": "linux.auth", "user.name": "root", "event.outcome": "success"},
+		},
+		{
+			name: "sshd message not mapped keeps dataset",
+			raw:  line("sshd[1]", "Server listening on 0.0.0.0 port 22."),
+			want: map[string]any{"event.dataset": "linux.auth", "event.category": nil, "message": "Server listening on 0.0.0.0 port 22."},
+			ts:   "2024-03-01T12:00:00Z",
+		},
+	})
+}
+
+func TestJSON(t *testing.T) {
+	runSamples(t, []sample{
+		{
+			name: "ECS document from a Beat",
+			raw:  `{"@timestamp":"2024-02-29T10:00:00.5Z","event":{"kind":"event","category":["network"],"type":["connection"],"dataset":"zeek.conn","severity":3},"source":{"ip":"10.0.0.5","port":4444},"destination":{"ip":"8.8.8.8","port":53},"network":{"transport":"udp"},"tags":["beats"],"message":"conn"}`,
+			want: map[string]any{
+				"event.dataset":  "zeek.conn",
+				"event.category": []string{"network"},
+				"source.port":    int64(4444),
+				"destination.ip": "8.8.8.8",
+				"event.severity": int64(3),
+				"tags":           []string{"beats"},
+				"@timestamp":     nil,
+			},
+			ts:   "2024-02-29T10:00:00.5Z",
+			tags: []string{"beats"},
+		},
+		{
+			name: "application log with aliases",
+			raw:  `{"time":1709280000,"level":"error","msg":"login failed","user":"bob","src_ip":"192.0.2.7","ctx":{"req":{"id":"abc","tries":[1,2,3]}}}`,
+			want: map[string]any{
+				"event.dataset":  "json",
+				"message":        "login failed",
+				"log.level":      "error",
+				"event.severity": int64(event.SeverityMedium),
+				"user.name":      "bob",
+				"source.ip":      "192.0.2.7",
+				"ctx.req.id":     "abc",
+				"ctx.req.tries":  []string{"1", "2", "3"},
+				"time":           int64(1709280000),
+			},
+			ts: "2024-03-01T08:00:00Z",
+		},
+		{
+			name: "millisecond timestamp and array of objects",
+			raw:  `{"ts":1709280000123,"answers":[{"name":"a","ttl":5},{"name":"b","ttl":7}]}`,
+			want: map[string]any{"answers.name": []string{"a", "b"}, "answers.ttl": []string{"5", "7"}},
+			ts:   "2024-03-01T08:00:00.123Z",
+		},
+		{
+			name: "sender's wrong types are dropped from typed columns",
+			raw:  `{"source":{"ip":"not-an-ip","port":"http"},"event":{"severity":"high","category":"web"}}`,
+			want: map[string]any{"source.ip": nil, "source.port": nil, "event.severity": int64(event.SeverityHigh),
+				"event.category": []string{"web"}},
+			tags: []string{TagInvalidField},
+		},
+		{
+			name: "unparseable time is tagged",
+			raw:  `{"timestamp":"yesterday-ish","message":"x"}`,
+			want: map[string]any{"timestamp": "yesterday-ish"},
+			tags: []string{TagTimestampUnparsed},
+		},
+		{
+			name: "Suricata EVE alert",
+			raw:  `{"timestamp":"2024-02-29T22:10:10.123456+0000","flow_id":1805461738637437,"in_iface":"eth0","event_type":"alert","src_ip":"10.16.1.11","src_port":53108,"dest_ip":"192.0.78.24","dest_port":80,"proto":"TCP","alert":{"action":"allowed","gid":1,"signature_id":2013028,"rev":7,"signature":"ET POLICY curl User-Agent Outbound","category":"Attempted Information Leak","severity":2}}`,
+			want: map[string]any{"event.dataset": "suricata.eve", "event.kind": "alert", "rule.name": "ET POLICY curl User-Agent Outbound",
+				"rule.id": "2013028", "source.ip": "10.16.1.11", "destination.port": int64(80), "network.transport": "tcp",
+				"event.severity": int64(event.SeverityMedium)},
+			ts: "2024-02-29T22:10:10.123456Z",
+		},
+		{
+			name: "invalid JSON",
+			raw:  `{"a":1,"b":`,
+			want: map[string]any{"event.dataset": "unknown", "message": `{"a":1,"b":`},
+			tags: []string{event.TagParseError},
+		},
+		{
+			name:   "JSON format requested for text",
+			format: FormatJSON,
+			raw:    `hello`,
+			want:   map[string]any{"event.dataset": "unknown"},
+			tags:   []string{event.TagParseError},
+		},
+	})
+}
+
+func TestPlainAndUnknown(t *testing.T) {
+	runSamples(t, []sample{
+		{name: "plain", format: FormatPlain, raw: "something happened\n", want: map[string]any{"event.dataset": "plain", "message": "something happened"}},
+		{name: "auto, unknown", raw: "something happened", want: map[string]any{"event.dataset": "unknown", "message": "something happened",
+			"error.message": "cannot parse event: no parser recognised the input"}, tags: []string{event.TagParseError}},
+		{name: "empty", raw: "", want: map[string]any{"event.dataset": "unknown"}, tags: []string{event.TagParseError}},
+		{name: "unknown format", format: "xml", raw: "<a/>", want: map[string]any{"event.dataset": "unknown"}, tags: []string{event.TagParseError}},
+		{
+			name: "Cisco via relay (Sigma regression .raw sample)",
+			raw:  "172.16.5.10 6705: Feb 17 13:40:03.673: %PARSER-5-CFGLOG_LOGGEDCMD: User:admin  logged command:no access-session port-control",
+			want: map[string]any{"event.dataset": "cisco.ios", "event.code": "PARSER-5-CFGLOG_LOGGEDCMD", "observer.ip": "172.16.5.10",
+				"message": "User:admin  logged command:no access-session port-control"},
+			ts: "2024-02-17T13:40:03.673Z",
+		},
+	})
+}
+
+func TestIdentity(t *testing.T) {
+	n := testNormalizer()
+	in := Input{OrgID: "o", Input: "http", Received: received, Raw: []byte(`{"a":1}`)}
+	a, b := n.Normalize(in), n.Normalize(in)
+	if a.ID != b.ID || a.ID != event.DeriveID("o", "http", `{"a":1}`) {
+		t.Errorf("derived IDs %q %q", a.ID, b.ID)
+	}
+	in.ID = "client-id"
+	if ev := n.Normalize(in); ev.ID != "client-id" {
+		t.Errorf("client ID not kept: %q", ev.ID)
+	}
+	in.Received = time.Time{}
+	if ev := n.Normalize(in); !ev.Ingested.Equal(received) {
+		t.Errorf("zero Received: Ingested = %v, want the clock", ev.Ingested)
+	}
+	if s := n.Stats(); s.Events != 4 {
+		t.Errorf("stats %+v", s)
+	}
+}
+
+func TestTimestampRange(t *testing.T) {
+	n := New(Options{Now: func() time.Time { return received }, MaxSkew: time.Hour})
+	cases := []struct {
+		ts      string
+		replace bool
+	}{
+		{"2024-03-01T13:00:00Z", false},
+		{"2024-03-01T14:00:00Z", true},
+		{"2999-01-01T00:00:00Z", true},
+		{"1970-01-01T00:00:01Z", true},
+		{"2014-03-10T00:00:00Z", false},
+		{"2013-01-01T00:00:00Z", true},
+	}
+	for _, c := range cases {
+		ev := n.Normalize(Input{OrgID: "o", Input: "http", Received: received, Raw: []byte(`{"@timestamp":"` + c.ts + `"}`)})
+		replaced := ev.Timestamp.Equal(received)
+		if replaced != c.replace {
+			t.Errorf("%s: timestamp %v, replaced=%v want %v", c.ts, ev.Timestamp, replaced, c.replace)
+		}
+		if c.replace {
+			if ev.Fields.Str("event.created") == "" || !contains(ev.Fields["tags"].([]string), TagTimestampOutOfRange) {
+				t.Errorf("%s: original not kept: %v", c.ts, ev.Fields)
+			}
+		}
+	}
+}
+
+func TestNormalizeObject(t *testing.T) {
+	n := testNormalizer()
+	obj := map[string]any{"message": "hi", "host": map[string]any{"name": "h1"}, "n": 1.5, "big": float64(1 << 40)}
+	ev := n.NormalizeObject(Input{OrgID: "o", Input: "hec", Received: received, Raw: []byte(`{"message":"hi"}`)}, obj)
+	if ev.Fields["host.name"] != "h1" || ev.Fields["n"] != 1.5 || ev.Fields["big"] != int64(1<<40) || ev.Fields["event.dataset"] != "json" {
+		t.Errorf("fields %v", ev.Fields)
+	}
+}
+
+// TestConcurrent normalizes from many goroutines with one Normalizer (run
+// with -race).
+func TestConcurrent(t *testing.T) {
+	n := testNormalizer()
+	inputs := []string{
+		"<34>Oct 11 22:14:15 mymachine su: 'su root' failed for lonvick on /dev/pts/8",
+		"CEF:0|Security|threatmanager|1.0|100|worm successfully stopped|10|src=10.0.0.1 dst=2.1.2.2 spt=1232",
+		`{"time":1709280000,"level":"error","msg":"login failed","user":"bob"}`,
+		"garbage",
+	}
+	done := make(chan struct{})
+	for g := 0; g < 8; g++ {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for i := 0; i < 200; i++ {
+				raw := inputs[(g+i)%len(inputs)]
+				ev := n.Normalize(Input{OrgID: "o", Input: "syslog", Received: received, Raw: []byte(raw)})
+				if ev.Fields.Str("event.dataset") == "" {
+					t.Error("no dataset")
+				}
+			}
+		}()
+	}
+	for g := 0; g < 8; g++ {
+		<-done
+	}
+	if s := n.Stats(); s.Events != 1600 || s.ParseErrors != 400 {
+		t.Errorf("stats %+v", s)
+	}
+}
+
+func TestTimestampOptions(t *testing.T) {
+	loc := time.FixedZone("CET", 3600)
+	n := New(Options{
+		Now:              func() time.Time { return received },
+		TimestampFields:  []string{"when", "time"},
+		TimestampFormats: []string{"02.01.2006 15:04"},
+		Location:         loc,
+	})
+	cases := []struct{ raw, want string }{
+		{`{"when":"29.02.2024 10:30","time":"2020-01-01T00:00:00Z"}`, "2024-02-29T09:30:00Z"}, // first key wins, zone-less in Location
+		{`{"when":"garbage","time":1709280000.5}`, "2024-03-01T08:00:00.5Z"},                  // falls through to the next key
+		{`{"@timestamp":"2024-02-29T10:00:00Z"}`, "2024-03-01T12:30:00Z"},                     // not a configured key: received time
+		{"<13>Feb 29 10:00:00 host app: zone-less syslog", "2024-02-29T09:00:00Z"},
+	}
+	for _, c := range cases {
+		ev := n.Normalize(Input{OrgID: "o", Input: "http", Received: received, Raw: []byte(c.raw)})
+		if got := ev.Timestamp.Format(time.RFC3339Nano); got != c.want {
+			t.Errorf("%s: timestamp %s, want %s", c.raw, got, c.want)
+		}
+	}
+}
