@@ -21,7 +21,8 @@ export default defineConfig({
   },
   server: {
     proxy: {
-      "/api": server,
+      // ws: the live channels (GET /api/v1/ws) go through the proxy too.
+      "/api": { target: server, ws: true },
       "/healthz": server,
       "/readyz": server,
       "/metrics": server,
@@ -32,5 +33,7 @@ export default defineConfig({
     include: ["src/**/*.test.{ts,tsx}"],
     setupFiles: ["src/test/setup.ts"],
     restoreMocks: true,
+    // Form tests type character by character; a busy CI machine needs more than the default 5 s.
+    testTimeout: 15_000,
   },
 });

@@ -17,6 +17,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 const webDir = resolve(here, "..");
 
 export const artifacts = join(here, "artifacts");
+/** The shared GeoIP test databases (MaxMind's test data), beside the repository. */
+export const geoipDir = resolve(webDir, "..", "..", "shared", "data", "geoip");
 export const bin = resolve(webDir, process.env.EVENTSEC_BIN ?? "../bin/eventsec");
 export const chromiumPath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
@@ -50,8 +52,9 @@ function freePort() {
 /**
  * Starts the server and a browser page. `name` prefixes this run's
  * artifacts (screenshots, server log) so that test files can run in parallel.
+ * `options.args` are extra `eventsec serve` flags.
  */
-export async function start(name) {
+export async function start(name, options = {}) {
   mkdirSync(artifacts, { recursive: true });
   if (!existsSync(bin)) {
     throw new Error(`eventsec binary not found at ${bin}: run \`make build\` in the repository root first (or set EVENTSEC_BIN).`);
@@ -76,7 +79,9 @@ export async function start(name) {
   const port = await freePort();
   run.baseURL = `http://127.0.0.1:${port}`;
   const log = createWriteStream(run.logFile);
-  run.server = spawn(bin, ["serve", "--data-dir", run.dataDir, "--http-addr", `127.0.0.1:${port}`], {
+  // The syslog listeners are off: suites run in parallel and would fight over port 5514.
+  const args = ["serve", "--data-dir", run.dataDir, "--http-addr", `127.0.0.1:${port}`, "--syslog-udp-addr", "off", "--syslog-tcp-addr", "off", ...(options.args ?? [])];
+  run.server = spawn(bin, args, {
     env: { ...process.env, EVENTSEC_ADMIN_EMAIL: ADMIN.email, EVENTSEC_ADMIN_PASSWORD: ADMIN.password },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -85,7 +90,7 @@ export async function start(name) {
   await waitReady(run, 30_000);
 
   run.browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: CHROMIUM_ARGS });
-  const context = await run.browser.newContext({ viewport: { width: 1440, height: 900 }, colorScheme: "light" });
+  const context = await run.browser.newContext({ viewport: { width: 1440, height: 900 }, colorScheme: "light", acceptDownloads: true });
   run.page = await context.newPage();
   run.page.setDefaultTimeout(10_000);
   run.page.on("pageerror", (err) => run.pageErrors.push(err));

@@ -60,8 +60,13 @@ describe("AdminLayout", () => {
   });
 
   it.each([
-    ["an org admin", makeMeAs("admin"), ["Users", "Work groups", "API keys", "Audit log"]],
-    ["a platform admin", makeMeAs("admin", { platform_admin: true, permissions: [...makeMeAs("admin").permissions, "platform:admin"] }), ["Users", "Work groups", "API keys", "Audit log", "Organisations"]],
+    ["an org admin", makeMeAs("admin"), ["Users", "Work groups", "API keys", "Audit log", "Settings"]],
+    [
+      "a platform admin",
+      makeMeAs("admin", { platform_admin: true, permissions: [...makeMeAs("admin").permissions, "platform:admin"] }),
+      ["Users", "Work groups", "API keys", "Audit log", "Organisations", "Settings"],
+    ],
+    ["settings:read alone", makeMe({ permissions: ["self", "settings:read"] }), ["Settings"]],
     ["a team lead", makeMeAs("team_lead"), ["Users", "Work groups"]],
     ["audit:read alone", makeMe({ permissions: ["self", "audit:read"] }), ["Audit log"]],
     ["apikeys:read and groups:read", makeMe({ permissions: ["self", "apikeys:read", "groups:read"] }), ["Work groups", "API keys"]],

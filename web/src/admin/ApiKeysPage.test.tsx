@@ -53,7 +53,25 @@ describe("ApiKeysPage", () => {
     await user.click(await screen.findByRole("button", { name: "New API key" }));
     const role = within(screen.getByRole("dialog", { name: "New API key" })).getByLabelText("Role");
     await vi.waitFor(() =>
-      expect(within(role).getAllByRole("option").map((o) => o.textContent)).toEqual(["Team lead", "Senior analyst", "Analyst", "Viewer"]),
+      expect(within(role).getAllByRole("option").map((o) => o.textContent)).toEqual(["Team lead", "Senior analyst", "Analyst", "Viewer", "Ingest"]),
     );
+  });
+
+  it("offers the ingest role for keys that only send events, with its description", async () => {
+    const { calls } = stubFetch(
+      withRoles((call) => (call.method === "POST" ? json(201, { ...soar, id: "k-3", name: "Shipper", role: "ingest", key: "esk_ingest" }) : json(200, { items: [] }))),
+    );
+    renderWithProviders(<ApiKeysPage />, { me: makeMe() });
+    const user = userEvent.setup();
+    await user.click(await screen.findByRole("button", { name: "New API key" }));
+    const dialog = screen.getByRole("dialog", { name: "New API key" });
+    const role = within(dialog).getByLabelText("Role");
+    await vi.waitFor(() => expect(within(role).getByRole("option", { name: "Ingest" })).toBeInTheDocument());
+    await user.selectOptions(role, "ingest");
+    expect(role).toHaveAccessibleDescription("API keys only: may send events (HTTP, Splunk HEC, Elasticsearch bulk) and nothing else.");
+    await user.type(within(dialog).getByLabelText("Name"), "Shipper");
+    await user.click(within(dialog).getByRole("button", { name: "Create API key" }));
+    expect(await screen.findByRole("region", { name: "New API key: Shipper" })).toHaveTextContent("esk_ingest");
+    expect(calls.find((c) => c.method === "POST")?.body).toEqual({ name: "Shipper", role: "ingest", expires_in_days: 90 });
   });
 });

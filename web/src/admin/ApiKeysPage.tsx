@@ -2,7 +2,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { api } from "../api/client";
 import { queryKeys } from "../api/queries";
-import { roleLabel, type APIKey, type CreatedAPIKey, type Role } from "../api/types";
+import { roleLabel, type APIKey, type APIKeyRole, type CreatedAPIKey } from "../api/types";
 import { useCurrentUser } from "../app/session";
 import { ConfirmDialog, Dialog } from "../ui/Dialog";
 import { FormAlert, TextField, fieldError } from "../ui/form";
@@ -11,7 +11,7 @@ import { useDocumentTitle } from "../ui/useDocumentTitle";
 import { canWrite } from "./access";
 import { AdminError } from "./AdminError";
 import { ReadOnlyNote } from "./ReadOnlyNote";
-import { RoleField, rolesUpTo, useRoleChoices } from "./RoleField";
+import { RoleField, rolesUpTo, useApiKeyRoleChoices } from "./RoleField";
 
 type Open = { kind: "create" } | { kind: "revoke"; key: APIKey } | null;
 
@@ -197,9 +197,10 @@ function CreateKeyDialog({ onClose, onCreated }: { onClose: () => void; onCreate
   const queryClient = useQueryClient();
   const me = useCurrentUser();
   // A key never holds more than its creator's role: the server refuses that.
-  const choices = rolesUpTo(useRoleChoices(), me.role);
+  // The ingest role (API keys only: sends events, reads nothing) ranks last.
+  const choices = rolesUpTo(useApiKeyRoleChoices(), me.role);
   const [name, setName] = useState("");
-  const [role, setRole] = useState<Role>("viewer");
+  const [role, setRole] = useState<APIKeyRole>("viewer");
   const [days, setDays] = useState("90");
   const create = useMutation({
     mutationFn: () => api.createAPIKey({ name: name.trim(), role, expires_in_days: Number(days) }),

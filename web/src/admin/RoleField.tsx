@@ -3,13 +3,22 @@
 // knows are offered, without descriptions, so that a form never waits on it.
 
 import { useRoles } from "../api/queries";
-import { ROLES, roleLabel, type Role, type RoleInfo } from "../api/types";
+import { ROLES, roleLabel, type APIKeyRole, type RoleInfo } from "../api/types";
 import { SelectField } from "../ui/form";
 
 const KNOWN_ROLES: readonly RoleInfo[] = ROLES.map((name) => ({ name, description: "", permissions: [] }));
 
-/** The roles, most powerful first, from the server once it has answered. */
+/**
+ * The roles a user may have, most powerful first, from the server once it
+ * has answered. Roles only API keys may hold (`ingest`) are left out.
+ */
 export function useRoleChoices(): readonly RoleInfo[] {
+  const all = useApiKeyRoleChoices();
+  return all.filter((r) => !r.api_key_only);
+}
+
+/** Every role an API key may hold: the user roles and the API-key-only ones. */
+export function useApiKeyRoleChoices(): readonly RoleInfo[] {
   const roles = useRoles();
   const items = roles.data?.items;
   return items && items.length > 0 ? items : KNOWN_ROLES;
@@ -24,9 +33,9 @@ export function rolesUpTo(choices: readonly RoleInfo[], role: string): readonly 
   return i < 0 ? choices : choices.slice(i);
 }
 
-interface RoleFieldProps {
-  value: Role;
-  onChange: (role: Role) => void;
+interface RoleFieldProps<R extends APIKeyRole> {
+  value: R;
+  onChange: (role: R) => void;
   error?: string | undefined;
   disabled?: boolean;
   /** Defaults to every role. */
@@ -36,7 +45,7 @@ interface RoleFieldProps {
 }
 
 /** A labelled role select; the chosen role's description is its help text. */
-export function RoleField({ value, onChange, error, disabled, choices, note }: RoleFieldProps) {
+export function RoleField<R extends APIKeyRole>({ value, onChange, error, disabled, choices, note }: RoleFieldProps<R>) {
   const all = useRoleChoices();
   const list = choices ?? all;
   const options = list.map((r) => ({ value: r.name, label: roleLabel(r.name) }));
@@ -47,7 +56,7 @@ export function RoleField({ value, onChange, error, disabled, choices, note }: R
     <SelectField
       label="Role"
       value={value}
-      onChange={(v) => onChange(v as Role)}
+      onChange={(v) => onChange(v as R)}
       options={options}
       error={error}
       disabled={disabled}

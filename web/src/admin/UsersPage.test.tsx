@@ -122,6 +122,18 @@ describe("UsersPage", () => {
     expect(role).toHaveAccessibleDescription("Leads a team: manages work groups and assigns work, plus everything an analyst can do.");
   });
 
+  it("never offers the API-key-only ingest role for users, in the form or the filter", async () => {
+    stubFetch(withRoles(() => json(200, { items: [makeMe()], total: 1 })));
+    renderWithProviders(<UsersPage />, { me: makeMe() });
+    const user = userEvent.setup();
+    const filter = await screen.findByLabelText("Role");
+    await vi.waitFor(() => expect(within(filter).getAllByRole("option")).toHaveLength(6));
+    expect(within(filter).queryByRole("option", { name: "Ingest" })).not.toBeInTheDocument();
+    await user.click(screen.getByRole("button", { name: "New user" }));
+    const role = within(screen.getByRole("dialog", { name: "New user" })).getByLabelText("Role");
+    expect(within(role).queryByRole("option", { name: "Ingest" })).not.toBeInTheDocument();
+  });
+
   it("falls back to the known roles while the server's list is loading", async () => {
     stubFetch((call) => (call.url === "/api/v1/roles" ? new Promise<Response>(() => {}) : json(200, { items: [makeMe()], total: 1 })));
     renderWithProviders(<UsersPage />, { me: makeMe() });

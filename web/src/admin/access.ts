@@ -23,11 +23,12 @@ export const ADMIN_TABS: readonly AdminTab[] = [
   { path: "api-keys", title: "API keys", area: "API keys", read: "apikeys:read", write: "apikeys:write" },
   { path: "audit", title: "Audit log", area: "the Audit log", read: "audit:read" },
   { path: "orgs", title: "Organisations", area: "Organisations", read: "platform:admin", write: "platform:admin" },
+  { path: "settings", title: "Settings", area: "Settings", read: "settings:read", write: "settings:write" },
 ];
 
 // groups:read alone does not open Administration: every role holds it (work
 // groups show up elsewhere), and an analyst has nothing to administer.
-const ENTRY_PERMISSIONS = ["users:read", "groups:write", "apikeys:read", "audit:read", "platform:admin"] as const;
+const ENTRY_PERMISSIONS = ["users:read", "groups:write", "apikeys:read", "audit:read", "platform:admin", "settings:read"] as const;
 
 /** Whether Administration appears in the navigation and opens at all. */
 export function canAdminister(me: Me): boolean {

@@ -13,6 +13,11 @@ import type {
   CreatedAPIKey,
   CreatedOrg,
   ErrorBody,
+  EventPage,
+  EventSearch,
+  EventStats,
+  EventStatsQuery,
+  ExportRequest,
   Group,
   GroupCreate,
   GroupList,
@@ -21,10 +26,14 @@ import type {
   Me,
   OrgCreate,
   OrgList,
+  OrgSettings,
   PasswordChange,
   ProfileUpdate,
   RoleList,
+  SecurityEvent,
   Session,
+  SettingsUpdate,
+  ThreatMapSummary,
   User,
   UserCreate,
   UserList,
@@ -132,6 +141,17 @@ export class ApiClient {
   }
 
   async request<T>(method: Method, path: string, options: RequestOptions = {}): Promise<T> {
+    const res = await this.respond(method, path, options);
+    if (res.status === 204) return undefined as T;
+    const text = await res.text();
+    return (text === "" ? undefined : JSON.parse(text)) as T;
+  }
+
+  /**
+   * The successful response itself, unread, for bodies that are not JSON
+   * (exports): the caller streams it. Errors are thrown as for `request`.
+   */
+  async respond(method: Method, path: string, options: RequestOptions = {}): Promise<Response> {
     let res = await this.send(method, path, options);
     if (res.status === 401 && path !== LOGIN_PATH && path !== REFRESH_PATH) {
       const first = await errorFrom(res);
@@ -150,9 +170,7 @@ export class ApiClient {
       }
     }
     if (!res.ok) throw await errorFrom(res);
-    if (res.status === 204) return undefined as T;
-    const text = await res.text();
-    return (text === "" ? undefined : JSON.parse(text)) as T;
+    return res;
   }
 
   private async send(method: Method, path: string, options: RequestOptions): Promise<Response> {
@@ -299,6 +317,47 @@ export class ApiClient {
   createOrg(req: OrgCreate, signal?: AbortSignal): Promise<CreatedOrg> {
     return this.post<CreatedOrg>("/api/v1/orgs", req, signal);
   }
+
+  // --- Events ---
+
+  searchEvents(search: EventSearch, signal?: AbortSignal): Promise<EventPage> {
+    return this.get<EventPage>("/api/v1/events", { query: eventParams(search), signal });
+  }
+  getEvent(id: string, signal?: AbortSignal): Promise<SecurityEvent> {
+    return this.get<SecurityEvent>(`/api/v1/events/${encodeURIComponent(id)}`, { signal });
+  }
+  eventStats(query: EventStatsQuery, signal?: AbortSignal): Promise<EventStats> {
+    return this.get<EventStats>("/api/v1/events/stats/summary", { query: eventParams(query), signal });
+  }
+  /** The export, streamed: read its body as it arrives. */
+  exportEvents(req: ExportRequest, signal?: AbortSignal): Promise<Response> {
+    return this.respond("POST", "/api/v1/events/export", { body: req, signal });
+  }
+  threatMapSummary(range: { from?: string; to?: string }, signal?: AbortSignal): Promise<ThreatMapSummary> {
+    return this.get<ThreatMapSummary>("/api/v1/threatmap/summary", { query: { from: range.from, to: range.to }, signal });
+  }
+
+  // --- Settings ---
+
+  getSettings(signal?: AbortSignal): Promise<OrgSettings> {
+    return this.get<OrgSettings>("/api/v1/settings", { signal });
+  }
+  updateSettings(update: SettingsUpdate, signal?: AbortSignal): Promise<OrgSettings> {
+    return this.patch<OrgSettings>("/api/v1/settings", update, signal);
+  }
+}
+
+/** Search, stats and export filters as query parameters (severity comma-separated). */
+function eventParams(q: EventSearch & EventStatsQuery): Record<string, QueryValue> {
+  return {
+    query: q.query?.trim(),
+    severity: q.severity && q.severity.length > 0 ? q.severity.join(",") : undefined,
+    from: q.from,
+    to: q.to,
+    size: q.size,
+    cursor: q.cursor,
+    interval: q.interval,
+  };
 }
 
 function queryString(query: Record<string, QueryValue> | undefined): string {

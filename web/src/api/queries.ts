@@ -14,6 +14,12 @@ export const queryKeys = {
   allAudit: ["audit"] as const,
   orgs: ["orgs"] as const,
   roles: ["roles"] as const,
+  events: (search: object) => ["events", "search", search] as const,
+  event: (id: string) => ["events", "one", id] as const,
+  eventStats: (query: object) => ["events", "stats", query] as const,
+  allEvents: ["events"] as const,
+  threatMap: (range: object) => ["threatmap", range] as const,
+  settings: ["settings"] as const,
 };
 
 export function useMe() {

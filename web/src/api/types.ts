@@ -14,8 +14,16 @@ export const ROLE_LABELS: Record<Role, string> = {
   viewer: "Viewer",
 };
 
+/** The role only an API key may hold: it sends events and reads nothing. */
+export const INGEST_ROLE = "ingest";
+
+/** A role an API key may hold: any user role, or `ingest`. */
+export type APIKeyRole = Role | typeof INGEST_ROLE;
+
+const EXTRA_ROLE_LABELS: Record<string, string> = { ingest: "Ingest" };
+
 export function roleLabel(role: string): string {
-  return (ROLE_LABELS as Record<string, string>)[role] ?? role;
+  return (ROLE_LABELS as Record<string, string>)[role] ?? EXTRA_ROLE_LABELS[role] ?? role;
 }
 
 export interface User {
@@ -145,7 +153,7 @@ export interface GroupUpdate {
 export interface APIKey {
   id: string;
   name: string;
-  role: Role;
+  role: APIKeyRole;
   prefix: string;
   created_by: string;
   created_at: string;
@@ -165,7 +173,7 @@ export interface APIKeyList {
 
 export interface APIKeyCreate {
   name: string;
-  role: Role;
+  role: APIKeyRole;
   expires_in_days: number;
 }
 
@@ -208,9 +216,11 @@ export interface AuditVerification {
 }
 
 export interface RoleInfo {
-  name: Role;
+  name: APIKeyRole;
   description: string;
   permissions: string[];
+  /** True for roles only API keys may hold (`ingest`); never offered for users. */
+  api_key_only?: boolean;
 }
 
 export interface RoleList {
@@ -238,6 +248,167 @@ export interface CreatedOrg {
   org: Org;
   admin: User;
   generated_password?: string;
+}
+
+// --- Events ---
+
+/** Severity bands, least to most severe (docs/api.md "Events"). */
+export const SEVERITIES = ["info", "low", "medium", "high", "critical"] as const;
+
+export type Severity = (typeof SEVERITIES)[number];
+
+export const SEVERITY_LABELS: Record<Severity, string> = {
+  info: "Info",
+  low: "Low",
+  medium: "Medium",
+  high: "High",
+  critical: "Critical",
+};
+
+export function isSeverity(value: unknown): value is Severity {
+  return typeof value === "string" && (SEVERITIES as readonly string[]).includes(value);
+}
+
+/** A nested ECS document: objects, arrays and scalars as the server sent them. */
+export type FieldValue = string | number | boolean | null | FieldValue[] | { [key: string]: FieldValue };
+export type Fields = { [key: string]: FieldValue };
+
+/** One event, as every endpoint and the live feed show it. */
+export interface SecurityEvent {
+  id: string;
+  seq?: number;
+  "@timestamp": string;
+  ingested: string;
+  input: string;
+  /** 0-100, Elastic's convention. */
+  severity: number;
+  severity_label: Severity;
+  message?: string;
+  fields: Fields;
+  /** The original as received. */
+  raw: string;
+}
+
+export interface EventPage {
+  items: SecurityEvent[];
+  total: number;
+  next_cursor: string | null;
+}
+
+/** Shared by search, stats and export: the search syntax, bands and a time range. */
+export interface EventFilter {
+  query?: string;
+  /** Severity bands, comma-separated in the query string. */
+  severity?: Severity[];
+  /** RFC 3339, or relative such as now-24h. */
+  from?: string;
+  to?: string;
+}
+
+export interface EventSearch extends EventFilter {
+  size?: number;
+  cursor?: string;
+}
+
+export interface EventStatsQuery extends EventFilter {
+  /** A duration such as 1m or 1h; automatic when absent. */
+  interval?: string;
+}
+
+export interface TermCount {
+  term: string;
+  count: number;
+}
+
+export interface StatsBucket {
+  start: string;
+  count: number;
+  by_severity: Partial<Record<Severity, number>>;
+}
+
+export interface EventStats {
+  total: number;
+  interval_seconds: number;
+  /** The range the server counted (it fills in absent ends). */
+  from?: string;
+  to?: string;
+  over_time: StatsBucket[];
+  by_severity: TermCount[];
+  by_category: TermCount[];
+  by_dataset: TermCount[];
+  by_input: TermCount[];
+  top_hosts: TermCount[];
+  top_users: TermCount[];
+  top_sources: TermCount[];
+  top_countries: TermCount[];
+}
+
+export const EXPORT_FORMATS = ["ndjson", "csv", "parquet"] as const;
+
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+export interface ExportRequest {
+  query: string;
+  severity: Severity[];
+  from: string;
+  to: string;
+  format: ExportFormat;
+}
+
+/** One end of an attack on the threat map. */
+export interface AttackEndpoint {
+  ip?: string;
+  lat: number;
+  lon: number;
+  /** False when GeoIP placed nothing: lat and lon are then meaningless zeros. */
+  has_location?: boolean;
+  country_iso_code?: string;
+  country_name?: string;
+  city_name?: string;
+  /** Names a non-public address, e.g. "private network". */
+  label?: string;
+}
+
+/** The threat map's view of a located event (channel "threatmap", type "attack"). */
+export interface Attack {
+  event_id?: string;
+  time: string;
+  severity: number;
+  severity_label: Severity;
+  action?: string;
+  dataset?: string;
+  message?: string;
+  source: AttackEndpoint;
+  destination: AttackEndpoint;
+}
+
+export interface ThreatMapSummary {
+  attacks: Attack[];
+  top_source_countries: TermCount[];
+  /** Every event in the range. */
+  total: number;
+  /** The events with coordinates at either end. */
+  with_location: number;
+  from?: string;
+  to?: string;
+}
+
+/** GET/PATCH /api/v1/settings. */
+export interface OrgSettings {
+  retention_days: number;
+  org_id?: string;
+  org_name?: string;
+}
+
+export interface SettingsUpdate {
+  retention_days: number;
+}
+
+/** A message on GET /api/v1/ws. */
+export interface LiveMessage {
+  channel: string;
+  type: string;
+  data: unknown;
 }
 
 /** Body of every API error. */

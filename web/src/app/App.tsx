@@ -1,15 +1,18 @@
 import { QueryClient, QueryClientProvider, useQueryClient } from "@tanstack/react-query";
-import { useEffect, type ReactNode } from "react";
+import { lazy, Suspense, useEffect, type ReactNode } from "react";
 import { BrowserRouter, Route, Routes, useLocation, useNavigate } from "react-router";
 import { ApiKeysPage } from "../admin/ApiKeysPage";
 import { AdminIndex, AdminLayout, AdminTabGuard } from "../admin/AdminLayout";
 import { AuditPage } from "../admin/AuditPage";
 import { GroupsPage } from "../admin/GroupsPage";
 import { OrgsPage } from "../admin/OrgsPage";
+import { SettingsPage } from "../admin/SettingsPage";
 import { UsersPage } from "../admin/UsersPage";
 import { api, isApiError } from "../api/client";
 import { AREAS } from "../areas/areas";
 import { NotBuiltPage } from "../areas/NotBuiltPage";
+import { DashboardPage } from "../dashboard/DashboardPage";
+import { EventsPage } from "../events/EventsPage";
 import { LoginPage } from "../login/LoginPage";
 import { ProfilePage } from "../profile/ProfilePage";
 import { AppShell } from "../shell/AppShell";
@@ -35,7 +38,28 @@ const ADMIN_PAGES: ReadonlyArray<[string, ReactNode]> = [
   ["api-keys", <ApiKeysPage />],
   ["audit", <AuditPage />],
   ["orgs", <OrgsPage />],
+  ["settings", <SettingsPage />],
 ];
+
+// The map (d3-geo and the world's TopoJSON) loads only when it is opened.
+const ThreatMapPage = lazy(() => import("../threatmap/ThreatMapPage"));
+
+// The areas that are built; the others say they are not built yet.
+const AREA_PAGES: Readonly<Record<string, ReactNode>> = {
+  "/": <DashboardPage />,
+  "/events": <EventsPage />,
+  "/threat-map": (
+    <Suspense
+      fallback={
+        <div className="page-center" role="status">
+          Loading the Threat Map…
+        </div>
+      }
+    >
+      <ThreatMapPage />
+    </Suspense>
+  ),
+};
 
 /** The routes, without router or query providers (tests bring their own). */
 export function AppRoutes() {
@@ -51,7 +75,7 @@ export function AppRoutes() {
         }
       >
         {AREAS.map((area) => (
-          <Route key={area.path} path={area.path} element={<NotBuiltPage area={area} />} />
+          <Route key={area.path} path={area.path} element={AREA_PAGES[area.path] ?? <NotBuiltPage area={area} />} />
         ))}
         <Route path="/profile" element={<ProfilePage />} />
         <Route path="/admin" element={<AdminLayout />}>

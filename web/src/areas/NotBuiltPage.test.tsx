@@ -5,7 +5,7 @@ import { AREAS } from "./areas";
 import { NotBuiltPage } from "./NotBuiltPage";
 
 describe("NotBuiltPage", () => {
-  it.each(AREAS.map((a) => [a.title, a] as const))("%s says it is not built yet, in one sentence without numbers", (title, area) => {
+  it.each(AREAS.filter((a) => a.notBuilt).map((a) => [a.title, a] as const))("%s says it is not built yet, in one sentence without numbers", (title, area) => {
     const { container } = renderWithProviders(<NotBuiltPage area={area} />);
     expect(screen.getByRole("heading", { level: 1, name: title })).toBeInTheDocument();
     const text = container.textContent ?? "";
@@ -17,8 +17,8 @@ describe("NotBuiltPage", () => {
     expect(container.querySelector("svg, canvas")).toBeNull();
   });
 
-  it("covers the fifteen areas before Administration", () => {
+  it("covers the fifteen areas before Administration; Dashboard, Events and Threat Map are built", () => {
     expect(AREAS).toHaveLength(15);
-    expect(AREAS.every((a) => a.notBuilt)).toBe(true);
+    expect(AREAS.filter((a) => !a.notBuilt).map((a) => a.title)).toEqual(["Dashboard", "Events", "Threat Map"]);
   });
 });

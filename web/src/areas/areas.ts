@@ -1,5 +1,5 @@
-// Every area of the product, in navigation order. An area without a `built`
-// screen says so plainly: no sample data, no placeholder numbers.
+// Every area of the product, in navigation order. An area that is not built
+// yet (it has `notBuilt`) says so plainly: no sample data, no placeholder numbers.
 
 export interface Area {
   path: string;
@@ -14,13 +14,11 @@ export const AREAS: readonly Area[] = [
     path: "/",
     title: "Dashboard",
     section: "Operations",
-    notBuilt: "Dashboard is not built yet: it arrives once events, alerts and incidents flow in.",
   },
   {
     path: "/events",
     title: "Events",
     section: "Operations",
-    notBuilt: "Events is not built yet: it arrives with the event pipeline.",
   },
   {
     path: "/hunting",
@@ -80,7 +78,6 @@ export const AREAS: readonly Area[] = [
     path: "/threat-map",
     title: "Threat Map",
     section: "Intelligence",
-    notBuilt: "Threat Map is not built yet: it arrives with GeoIP enrichment of live events.",
   },
   {
     path: "/war-room",

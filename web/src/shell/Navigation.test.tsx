@@ -42,6 +42,7 @@ describe("Navigation", () => {
     ["apikeys:read alone", true, ["self", "apikeys:read"]],
     ["audit:read alone", true, ["self", "audit:read"]],
     ["platform:admin alone", true, ["self", "platform:admin"]],
+    ["settings:read alone", true, ["self", "settings:read"]],
     ["groups:read alone", false, ["self", "groups:read"]],
     ["users:write alone", false, ["self", "users:write"]],
   ])("%s: Administration shown = %s", (_, shown, permissions) => {

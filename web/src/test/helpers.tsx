@@ -4,18 +4,32 @@
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { render } from "@testing-library/react";
 import type { ReactNode } from "react";
-import { MemoryRouter } from "react-router";
+import { MemoryRouter, useLocation } from "react-router";
 import { vi } from "vitest";
 import type { Me } from "../api/types";
 import { MeProvider } from "../app/session";
 
 /** What GET /api/v1/me lists per role (internal/auth/rbac.go). */
 export const ROLE_PERMISSIONS = {
-  admin: ["self", "roles:read", "users:read", "users:write", "groups:read", "groups:write", "apikeys:read", "apikeys:write", "audit:read"],
-  team_lead: ["self", "roles:read", "users:read", "groups:read", "groups:write"],
-  senior_analyst: ["self", "roles:read", "groups:read"],
-  analyst: ["self", "roles:read", "groups:read"],
-  viewer: ["self", "roles:read", "groups:read"],
+  admin: [
+    "self",
+    "roles:read",
+    "users:read",
+    "users:write",
+    "groups:read",
+    "groups:write",
+    "apikeys:read",
+    "apikeys:write",
+    "audit:read",
+    "events:read",
+    "events:write",
+    "settings:read",
+    "settings:write",
+  ],
+  team_lead: ["self", "roles:read", "users:read", "groups:read", "groups:write", "events:read"],
+  senior_analyst: ["self", "roles:read", "groups:read", "events:read"],
+  analyst: ["self", "roles:read", "groups:read", "events:read"],
+  viewer: ["self", "roles:read", "groups:read", "events:read"],
 } as const;
 
 /** GET /api/v1/roles as the server answers it. */
@@ -26,6 +40,12 @@ export const ROLE_LIST = {
     { name: "senior_analyst", description: "Advanced analyst: everything an analyst can do, plus sensitive response actions.", permissions: [...ROLE_PERMISSIONS.senior_analyst] },
     { name: "analyst", description: "Triage and investigation: reads data and works alerts and incidents.", permissions: [...ROLE_PERMISSIONS.analyst] },
     { name: "viewer", description: "Read-only access to dashboards and data.", permissions: [...ROLE_PERMISSIONS.viewer] },
+    {
+      name: "ingest",
+      description: "API keys only: may send events (HTTP, Splunk HEC, Elasticsearch bulk) and nothing else.",
+      permissions: ["events:write"],
+      api_key_only: true,
+    },
   ],
 };
 
@@ -85,16 +105,34 @@ export function stubFetch(handler: (call: Call) => Response | Promise<Response>)
   return { fn, calls };
 }
 
+/** Where the router is now; updated by renderWithProviders on every navigation. */
+export interface CurrentLocation {
+  pathname: string;
+  search: URLSearchParams;
+}
+
+function LocationProbe({ into }: { into: CurrentLocation }) {
+  const loc = useLocation();
+  into.pathname = loc.pathname;
+  into.search = new URLSearchParams(loc.search);
+  return null;
+}
+
 export function renderWithProviders(ui: ReactNode, { route = "/", me }: { route?: string; me?: Me } = {}) {
   const client = new QueryClient({
     defaultOptions: { queries: { retry: false }, mutations: { retry: false } },
   });
+  const location: CurrentLocation = { pathname: "", search: new URLSearchParams() };
   const tree = me ? <MeProvider me={me}>{ui}</MeProvider> : ui;
-  return render(
+  const result = render(
     <QueryClientProvider client={client}>
-      <MemoryRouter initialEntries={[route]}>{tree}</MemoryRouter>
+      <MemoryRouter initialEntries={[route]}>
+        {tree}
+        <LocationProbe into={location} />
+      </MemoryRouter>
     </QueryClientProvider>,
   );
+  return Object.assign(result, { location, client });
 }
 
 /** A signed-in user with `role` and exactly that role's permissions. */

@@ -26,3 +26,28 @@ export function Time({ value, empty = "—" }: { value: string | null | undefine
     </time>
   );
 }
+
+const compact = new Intl.DateTimeFormat(undefined, {
+  month: "short",
+  day: "2-digit",
+  hour: "2-digit",
+  minute: "2-digit",
+  second: "2-digit",
+  hour12: false,
+});
+
+/** A shorter form for dense tables: no year, to the second. */
+export function formatCompactTime(value: string): string {
+  const d = new Date(value);
+  if (Number.isNaN(d.getTime())) return value;
+  return compact.format(d);
+}
+
+/** A <time> in the compact form, the full one on hover. */
+export function CompactTime({ value }: { value: string }) {
+  return (
+    <time dateTime={value} title={formatTime(value)}>
+      {formatCompactTime(value)}
+    </time>
+  );
+}

@@ -1,0 +1,95 @@
+import { act, screen, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { EventStats } from "../api/types";
+import { makeEvent, makeStats } from "../test/events";
+import { installFakeWebSocket, type FakeWebSocket } from "../test/fakeWebSocket";
+import { json, makeMe, renderWithProviders, stubFetch } from "../test/helpers";
+import { DashboardPage } from "./DashboardPage";
+
+afterEach(() => vi.unstubAllGlobals());
+
+const day = makeStats({
+  total: 1234,
+  interval_seconds: 3600,
+  over_time: [{ start: "2026-11-23T09:00:00Z", count: 1234, by_severity: { high: 34, low: 1200 } }],
+  by_severity: [
+    { term: "low", count: 1200 },
+    { term: "high", count: 30 },
+    { term: "critical", count: 4 },
+  ],
+  by_input: [{ term: "syslog", count: 1000 }],
+  top_hosts: [{ term: "web-1", count: 900 }],
+  top_users: [{ term: "root", count: 700 }],
+  top_sources: [{ term: "81.2.69.142", count: 600 }],
+  top_countries: [{ term: "GB", count: 600 }],
+});
+
+function serve(range: EventStats, recent: EventStats, storedTotal = 0) {
+  return stubFetch((call) => {
+    const url = new URL(call.url, "http://localhost");
+    if (url.pathname === "/api/v1/events/stats/summary") return json(200, url.searchParams.get("from") === "now-15m" ? recent : range);
+    if (url.pathname === "/api/v1/events") return json(200, { items: [], total: storedTotal, next_cursor: null });
+    return json(200, makeMe());
+  });
+}
+
+describe("DashboardPage", () => {
+  let WS: typeof FakeWebSocket;
+  beforeEach(() => {
+    WS = installFakeWebSocket();
+  });
+
+  it("with no events at all, explains how to send some and draws no empty charts", async () => {
+    serve(makeStats(), makeStats());
+    renderWithProviders(<DashboardPage />, { me: makeMe() });
+    expect(await screen.findByRole("heading", { name: "No events yet" })).toBeInTheDocument();
+    expect(screen.getByLabelText("Example: send an event with curl")).toHaveTextContent("/api/v1/events");
+    expect(screen.getByRole("link", { name: "Administration → API keys" })).toHaveAttribute("href", "/admin/api-keys");
+    expect(screen.queryByRole("region", { name: "Events" })).not.toBeInTheDocument();
+    expect(screen.queryByRole("figure")).not.toBeInTheDocument();
+    expect(screen.queryByText("0")).not.toBeInTheDocument();
+  });
+
+  it("with older events only, says the range is empty and how many are stored", async () => {
+    serve(makeStats(), makeStats(), 42);
+    renderWithProviders(<DashboardPage />, { me: makeMe() });
+    expect(await screen.findByRole("heading", { name: "No events in the last 24 hours" })).toBeInTheDocument();
+    expect(screen.getByText(/42 events are stored/)).toBeInTheDocument();
+  });
+
+  it("shows the real counts of the range", async () => {
+    serve(day, makeStats({ total: 45 }));
+    renderWithProviders(<DashboardPage />, { me: makeMe() });
+    const total = await screen.findByRole("region", { name: "Events" });
+    expect(total).toHaveTextContent("1,234");
+    await vi.waitFor(() => expect(screen.getByRole("region", { name: "Events per minute" })).toHaveTextContent("3.0"));
+    expect(screen.getByRole("region", { name: "High and critical" })).toHaveTextContent("34");
+    expect(screen.getByRole("figure", { name: "Events over time" })).toBeInTheDocument();
+    const hosts = screen.getByRole("region", { name: "Top hosts" });
+    expect(within(hosts).getByRole("link", { name: "web-1" })).toHaveAttribute("href", "/events?q=host.name%3A%22web-1%22");
+    const countries = screen.getByRole("region", { name: "Top countries" });
+    expect(within(countries).getByRole("link", { name: /GB/ })).toHaveTextContent("United Kingdom");
+    const sev = screen.getByRole("region", { name: "By severity" });
+    expect(within(sev).getAllByRole("listitem").map((li) => li.textContent)).toEqual(["Critical4", "High30", "Medium0", "Low1,200", "Info0"]);
+  });
+
+  it("feeds the latest events live, each opening the event drawer", async () => {
+    serve(day, makeStats({ total: 45 }));
+    const user = userEvent.setup();
+    renderWithProviders(<DashboardPage />, { me: makeMe() });
+    await vi.waitFor(() => expect(WS.instances).toHaveLength(1));
+    const ws = WS.latest();
+    act(() => ws.open());
+    expect(ws.sent).toEqual([{ type: "subscribe", channels: ["security:events"] }]);
+    expect(screen.getByText(/Waiting for new events/)).toBeInTheDocument();
+    act(() => {
+      for (let i = 0; i < 25; i++) ws.receive({ channel: "security:events", type: "event", data: makeEvent({ id: `live-${i}`, message: `event number ${i}` }) });
+    });
+    const feed = screen.getByRole("list", { name: "Latest events" });
+    expect(within(feed).getAllByRole("listitem")).toHaveLength(20);
+    await user.click(within(feed).getByRole("button", { name: /event number 24/ }));
+    const drawer = screen.getByRole("dialog", { name: "Event details" });
+    expect(within(drawer).getByText("event number 24")).toBeInTheDocument();
+  });
+});

@@ -1,0 +1,233 @@
+// The Dashboard: real counts from GET /api/v1/events/stats/summary for the
+// chosen range, refreshed every 30 s, and a live feed. With no events at all
+// it says how to send some, rather than drawing empty charts.
+
+import { useQuery } from "@tanstack/react-query";
+import { useCallback, useMemo, useState } from "react";
+import { Link, useNavigate, useSearchParams } from "react-router";
+import { api } from "../api/client";
+import { queryKeys } from "../api/queries";
+import { SEVERITIES, SEVERITY_LABELS, type EventStats, type SecurityEvent, type Severity } from "../api/types";
+import { hasPermission, useCurrentUser } from "../app/session";
+import { EventDrawer } from "../events/EventDrawer";
+import { HistogramChart } from "../events/HistogramChart";
+import { histogramOf, intervalLabel } from "../events/histogram";
+import { eventsLink, fieldClause, presetLabel, readRange, writeRange, type PresetKey, type TimeRange } from "../events/searchState";
+import { SendEventsHint } from "../events/SendEventsHint";
+import { TimeRangePicker } from "../events/TimeRangePicker";
+import { AccessDenied } from "../ui/AccessDenied";
+import { countryName } from "../ui/country";
+import { ErrorMessage } from "../ui/ErrorMessage";
+import { useDocumentTitle } from "../ui/useDocumentTitle";
+import { LiveFeed } from "./LiveFeed";
+import { TermList } from "./TermList";
+
+const REFRESH_MS = 30_000;
+const DASHBOARD_PRESETS: readonly PresetKey[] = ["1h", "24h", "7d", "30d"];
+
+export function DashboardPage() {
+  useDocumentTitle("Dashboard");
+  const me = useCurrentUser();
+  return (
+    <section className="page page-wide" aria-labelledby="page-title">
+      {hasPermission(me, "events:read") ? (
+        <Dashboard canManageKeys={hasPermission(me, "apikeys:write")} />
+      ) : (
+        <>
+          <header className="page-header">
+            <h1 id="page-title">Dashboard</h1>
+          </header>
+          <AccessDenied area="the Dashboard" role={me.role} />
+        </>
+      )}
+    </section>
+  );
+}
+
+function Dashboard({ canManageKeys }: { canManageKeys: boolean }) {
+  const [params, setParams] = useSearchParams();
+  const navigate = useNavigate();
+  const range = readRange(params);
+  const preset = range.kind === "preset" ? range.preset : "24h";
+  const setRange = (r: TimeRange) =>
+    setParams((prev) => {
+      const p = new URLSearchParams(prev);
+      writeRange(p, r);
+      return p;
+    });
+
+  const stats = useQuery({
+    queryKey: queryKeys.eventStats({ from: `now-${preset}` }),
+    queryFn: ({ signal }) => api.eventStats({ from: `now-${preset}` }, signal),
+    refetchInterval: REFRESH_MS,
+  });
+  const recent = useQuery({
+    queryKey: queryKeys.eventStats({ from: "now-15m", interval: "1m" }),
+    queryFn: ({ signal }) => api.eventStats({ from: "now-15m", interval: "1m" }, signal),
+    refetchInterval: REFRESH_MS,
+  });
+  // Only asked when the range is empty: are there no events at all, or none lately?
+  const stored = useQuery({
+    queryKey: queryKeys.events({ size: 1, all: true }),
+    queryFn: ({ signal }) => api.searchEvents({ size: 1 }, signal),
+    enabled: stats.data?.total === 0,
+    refetchInterval: REFRESH_MS,
+  });
+
+  const [open, setOpen] = useState<SecurityEvent | null>(null);
+  const onOpen = useCallback((ev: SecurityEvent) => setOpen(ev), []);
+  const onFilter = useCallback(
+    (field: string, value: string | number | boolean, exclude: boolean) => navigate(eventsLink(fieldClause(field, value, exclude), { kind: "preset", preset })),
+    [navigate, preset],
+  );
+
+  const relRange: TimeRange = { kind: "preset", preset };
+  const noEventsAtAll = stats.data?.total === 0 && stored.data?.total === 0;
+  const noneInRange = stats.data?.total === 0 && (stored.data?.total ?? 0) > 0;
+
+  return (
+    <>
+      <header className="page-header page-header-row">
+        <div>
+          <h1 id="page-title">Dashboard</h1>
+          <p className="page-subtitle">
+            {presetLabel(preset)} · refreshed every 30 s{stats.dataUpdatedAt ? ` · updated ${new Date(stats.dataUpdatedAt).toLocaleTimeString()}` : ""}
+          </p>
+        </div>
+        <TimeRangePicker range={relRange} onChange={setRange} allowAbsolute={false} presets={DASHBOARD_PRESETS} />
+      </header>
+
+      {stats.isError ? <ErrorMessage error={stats.error} /> : null}
+
+      <div className="dash-grid">
+        <div className="dash-main">
+          {stats.isPending || (stats.data?.total === 0 && stored.isPending) ? (
+            <div className="card dash-loading muted" role="status">
+              Loading the counts…
+            </div>
+          ) : noEventsAtAll ? (
+            <section className="card onboarding" aria-labelledby="no-events-title">
+              <h2 id="no-events-title">No events yet</h2>
+              <p>
+                EventSec has not received any event. The counts, charts and top lists appear here as soon as the first events are stored;
+                nothing is shown until then.
+              </p>
+              <SendEventsHint canManageKeys={canManageKeys} />
+            </section>
+          ) : noneInRange ? (
+            <section className="card onboarding" aria-labelledby="no-range-title">
+              <h2 id="no-range-title">No events in the {presetLabel(preset).toLowerCase()}</h2>
+              <p>
+                {(stored.data?.total ?? 0).toLocaleString()} event{stored.data?.total === 1 ? " is" : "s are"} stored, all older than this. Choose a wider range, or{" "}
+                <Link to="/events?range=30d">search them in Events</Link>.
+              </p>
+            </section>
+          ) : stats.data ? (
+            <Overview stats={stats.data} recent={recent.data} range={relRange} onZoom={(r) => navigate(`/events?from=${encodeURIComponent(r.from)}&to=${encodeURIComponent(r.to)}`)} />
+          ) : null}
+        </div>
+        <aside className="dash-side">
+          <LiveFeed onOpen={onOpen} />
+        </aside>
+      </div>
+
+      {stats.data && stats.data.total > 0 ? <TopLists stats={stats.data} range={relRange} /> : null}
+
+      {open ? <EventDrawer event={open} onClose={() => setOpen(null)} onFilter={onFilter} /> : null}
+    </>
+  );
+}
+
+function severityCount(stats: EventStats, s: Severity): number {
+  return stats.by_severity.find((t) => t.term === s)?.count ?? 0;
+}
+
+function Overview({ stats, recent, range, onZoom }: { stats: EventStats; recent: EventStats | undefined; range: TimeRange; onZoom: (r: { from: string; to: string }) => void }) {
+  const histogram = useMemo(() => histogramOf(stats), [stats]);
+  const highCritical = severityCount(stats, "high") + severityCount(stats, "critical");
+  const perMinute = recent ? recent.total / 15 : undefined;
+  const bySeverity = SEVERITIES.slice()
+    .reverse()
+    .map((s) => ({ s, n: severityCount(stats, s) }));
+  const sevMax = bySeverity.reduce((m, x) => Math.max(m, x.n), 0);
+  return (
+    <>
+      <div className="kpi-row">
+        <Kpi label="Events" value={stats.total.toLocaleString()} note={presetLabel(range.kind === "preset" ? range.preset : "24h")} to={eventsLink("", range)} />
+        <Kpi
+          label="Events per minute"
+          value={perMinute === undefined ? "…" : perMinute < 10 ? perMinute.toFixed(1) : Math.round(perMinute).toLocaleString()}
+          note="average over the last 15 minutes"
+        />
+        <Kpi
+          label="High and critical"
+          value={highCritical.toLocaleString()}
+          note={stats.total > 0 ? `${((highCritical / stats.total) * 100).toFixed(highCritical === 0 ? 0 : 1)} % of events` : ""}
+          to={eventsLink("", range, ["high", "critical"])}
+          tone={highCritical > 0 ? "alarm" : undefined}
+        />
+      </div>
+      <section className="card" aria-labelledby="over-time-title">
+        <div className="card-head">
+          <h2 id="over-time-title">Events over time</h2>
+          <span className="muted card-head-note">one bar per {intervalLabel(histogram.intervalSeconds)} · click a bar to search it</span>
+        </div>
+        <HistogramChart histogram={histogram} label="Events over time" onZoom={onZoom} height={140} />
+      </section>
+      <section className="card" aria-label="By severity">
+        <h2>By severity</h2>
+        <ul className="sev-bars">
+          {bySeverity.map(({ s, n }) => (
+            <li key={s}>
+              <Link to={eventsLink("", range, [s])} className="sev-bar-label">
+                <span className={`sev sev-${s}`}>
+                  <span className="sev-mark" aria-hidden="true" />
+                  {SEVERITY_LABELS[s]}
+                </span>
+              </Link>
+              <span className="term-bar" aria-hidden="true">
+                <span className={`sev-fill-${s}`} style={{ width: `${sevMax > 0 ? (n / sevMax) * 100 : 0}%` }} />
+              </span>
+              <span className="term-count">{n.toLocaleString()}</span>
+            </li>
+          ))}
+        </ul>
+      </section>
+    </>
+  );
+}
+
+function Kpi({ label, value, note, to, tone }: { label: string; value: string; note: string; to?: string; tone?: "alarm" | undefined }) {
+  const body = (
+    <>
+      <span className="kpi-label">{label}</span>
+      <span className="kpi-value">{value}</span>
+      <span className="kpi-note muted">{note}</span>
+    </>
+  );
+  return (
+    <section className={tone === "alarm" ? "card kpi kpi-alarm" : "card kpi"} aria-label={label}>
+      {to ? (
+        <Link to={to} className="kpi-link">
+          {body}
+        </Link>
+      ) : (
+        body
+      )}
+    </section>
+  );
+}
+
+function TopLists({ stats, range }: { stats: EventStats; range: TimeRange }) {
+  return (
+    <div className="term-grid">
+      <TermList title="By source (input)" items={stats.by_input} field="input" range={range} />
+      <TermList title="By dataset" items={stats.by_dataset} field="event.dataset" range={range} />
+      <TermList title="By category" items={stats.by_category} field="event.category" range={range} />
+      <TermList title="Top hosts" items={stats.top_hosts} field="host.name" range={range} />
+      <TermList title="Top users" items={stats.top_users} field="user.name" range={range} />
+      <TermList title="Top source IPs" items={stats.top_sources} field="source.ip" range={range} mono />
+      <TermList title="Top countries" items={stats.top_countries} field="source.geo.country_iso_code" range={range} describe={countryName} />
+    </div>
+  );
+}

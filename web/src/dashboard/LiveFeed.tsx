@@ -1,0 +1,70 @@
+import { memo, useCallback, useState } from "react";
+import type { LiveMessage, SecurityEvent } from "../api/types";
+import { SeverityBadge } from "../events/SeverityBadge";
+import { eventValue } from "../events/fields";
+import { useLive } from "../live/socket";
+import { CompactTime, formatTime } from "../ui/time";
+
+export const FEED_SIZE = 20;
+
+/** The last events to arrive, over the WebSocket; each opens the event drawer. */
+export function LiveFeed({ onOpen }: { onOpen: (ev: SecurityEvent) => void }) {
+  const [events, setEvents] = useState<SecurityEvent[]>([]);
+  const [dropped, setDropped] = useState(0);
+  const onMessage = useCallback((msg: LiveMessage) => {
+    if (msg.channel === "system" && msg.type === "dropped") {
+      const n = (msg.data as { count?: unknown } | null)?.count;
+      if (typeof n === "number") setDropped((d) => d + n);
+      return;
+    }
+    if (msg.channel !== "security:events" || msg.type !== "event") return;
+    const ev = msg.data as SecurityEvent | null;
+    if (!ev || typeof ev.id !== "string") return;
+    setEvents((list) => [ev, ...list.filter((e) => e.id !== ev.id)].slice(0, FEED_SIZE));
+  }, []);
+  const status = useLive(["security:events"], "", true, onMessage);
+
+  return (
+    <section className="card live-feed" aria-labelledby="live-feed-title">
+      <div className="card-head">
+        <h2 id="live-feed-title">Live feed</h2>
+        <span className={status === "open" ? "pill pill-on" : status === "connecting" ? "pill pill-warn" : "pill pill-off"}>
+          {status === "open" ? "Connected" : status === "connecting" ? "Connecting…" : "Disconnected"}
+        </span>
+      </div>
+      {dropped > 0 ? (
+        <p className="alert alert-warning" role="status">
+          {dropped.toLocaleString()} dropped: events arrived faster than this browser could take them.
+        </p>
+      ) : null}
+      {events.length === 0 ? (
+        <p className="muted feed-empty">Waiting for new events. They appear here the moment the server stores them.</p>
+      ) : (
+        <ol className="feed-list" aria-label="Latest events">
+          {events.map((ev) => (
+            <FeedItem key={ev.id} event={ev} onOpen={onOpen} />
+          ))}
+        </ol>
+      )}
+    </section>
+  );
+}
+
+const FeedItem = memo(function FeedItem({ event, onOpen }: { event: SecurityEvent; onOpen: (ev: SecurityEvent) => void }) {
+  const host = eventValue(event, "host.name");
+  const message = eventValue(event, "message");
+  return (
+    <li>
+      <button type="button" className="feed-item" onClick={() => onOpen(event)} aria-label={`Open event ${formatTime(event["@timestamp"])}: ${message.slice(0, 80)}`}>
+        <span className="feed-top">
+          <SeverityBadge label={event.severity_label} score={event.severity} />
+          <span className="muted">
+            <CompactTime value={event["@timestamp"]} />
+          </span>
+          {host ? <span className="feed-host">{host}</span> : null}
+        </span>
+        <span className="feed-message">{message || <span className="muted">(no message)</span>}</span>
+      </button>
+    </li>
+  );
+});

@@ -1,0 +1,336 @@
+import { act, fireEvent, screen, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { EventPage } from "../api/types";
+import { makeEvent, makeStats } from "../test/events";
+import { installFakeWebSocket, type FakeWebSocket } from "../test/fakeWebSocket";
+import { json, makeMe, renderWithProviders, stubFetch, type Call } from "../test/helpers";
+import { EventsPage } from "./EventsPage";
+
+afterEach(() => {
+  vi.unstubAllGlobals();
+  window.localStorage.clear();
+});
+
+const ssh = makeEvent({ id: "e-1", severity_label: "medium" });
+const win = makeEvent({
+  id: "e-2",
+  "@timestamp": "2026-11-23T09:59:00Z",
+  severity_label: "high",
+  message: "An account failed to log on.",
+  input: "http",
+  fields: { event: { code: "4625", dataset: "windows.security", action: "logon-failed" }, user: { name: "bob" }, host: { name: "DC01" }, process: { name: "lsass.exe" } },
+  raw: '{"EventID":4625}',
+});
+
+const stats = makeStats({
+  total: 2,
+  interval_seconds: 3600,
+  from: "2026-11-23T08:00:00Z",
+  to: "2026-11-23T10:30:00Z",
+  over_time: [
+    { start: "2026-11-23T09:00:00Z", count: 1, by_severity: { high: 1 } },
+    { start: "2026-11-23T10:00:00Z", count: 1, by_severity: { medium: 1 } },
+  ],
+});
+
+function page(items = [ssh, win], extra: Partial<EventPage> = {}): EventPage {
+  return { items, total: items.length, next_cursor: null, ...extra };
+}
+
+function server(search: (call: Call, url: URL) => Response = () => json(200, page())) {
+  return stubFetch((call) => {
+    const url = new URL(call.url, "http://localhost");
+    if (url.pathname === "/api/v1/events/stats/summary") return json(200, stats);
+    if (url.pathname === "/api/v1/events") return search(call, url);
+    if (url.pathname === "/api/v1/me") return json(200, makeMe());
+    return json(404, { error: { code: "not_found", message: "no such thing" } });
+  });
+}
+
+const searches = (calls: Call[]) => calls.filter((c) => c.url.startsWith("/api/v1/events?") || c.url === "/api/v1/events").map((c) => new URL(c.url, "http://localhost").searchParams);
+
+describe("EventsPage", () => {
+  beforeEach(() => {
+    installFakeWebSocket();
+  });
+
+  it("searches what the URL says and lists the events with their total", async () => {
+    const { calls } = server();
+    renderWithProviders(<EventsPage />, { route: "/events?q=user.name%3Aroot&range=1h&sev=medium,high", me: makeMe() });
+    const table = await screen.findByRole("table", { name: "Events, newest first" });
+    expect(within(table).getAllByRole("row")).toHaveLength(3);
+    expect(within(table).getByText("DC01")).toBeInTheDocument();
+    expect(within(table).getByText("High")).toBeInTheDocument();
+    expect(screen.getByRole("searchbox", { name: "Search" })).toHaveValue("user.name:root");
+    const q = searches(calls)[0];
+    expect(q?.get("query")).toBe("user.name:root");
+    expect(q?.get("from")).toBe("now-1h");
+    expect(q?.get("severity")).toBe("medium,high");
+    expect(screen.getByRole("button", { name: "1 h" })).toHaveAttribute("aria-pressed", "true");
+    expect(screen.getByRole("checkbox", { name: "High" })).toBeChecked();
+  });
+
+  it("keeps the query, the range and the bands in the URL", async () => {
+    const { calls } = server();
+    const user = userEvent.setup();
+    const { location } = renderWithProviders(<EventsPage />, { route: "/events", me: makeMe() });
+    await screen.findByRole("table", { name: "Events, newest first" });
+    await user.type(screen.getByRole("searchbox", { name: "Search" }), 'user.name:root AND "failed password"{Enter}');
+    expect(location.search.get("q")).toBe('user.name:root AND "failed password"');
+    await user.click(screen.getByRole("button", { name: "7 d" }));
+    expect(location.search.get("range")).toBe("7d");
+    await user.click(screen.getByRole("checkbox", { name: "Critical" }));
+    expect(location.search.get("sev")).toBe("critical");
+    await vi.waitFor(() => {
+      const last = searches(calls).at(-1);
+      expect(last?.get("query")).toBe('user.name:root AND "failed password"');
+      expect(last?.get("from")).toBe("now-7d");
+      expect(last?.get("severity")).toBe("critical");
+    });
+  });
+
+  it("takes an absolute range from the custom picker", async () => {
+    server();
+    const user = userEvent.setup();
+    const { location } = renderWithProviders(<EventsPage />, { route: "/events", me: makeMe() });
+    await screen.findByRole("table", { name: "Events, newest first" });
+    await user.click(screen.getByRole("button", { name: "Custom" }));
+    const form = screen.getByRole("form", { name: "Custom time range" });
+    const from = within(form).getByLabelText("From");
+    const to = within(form).getByLabelText("To");
+    await user.clear(from);
+    await user.type(from, "2026-11-23T10:00");
+    await user.clear(to);
+    await user.type(to, "2026-11-23T09:00");
+    await user.click(within(form).getByRole("button", { name: "Apply range" }));
+    expect(within(form).getByRole("alert")).toHaveTextContent("The start must be before the end.");
+    await user.clear(to);
+    await user.type(to, "2026-11-23T11:00");
+    await user.click(within(form).getByRole("button", { name: "Apply range" }));
+    expect(location.search.get("from")).toBe(new Date("2026-11-23T10:00").toISOString());
+    expect(location.search.get("to")).toBe(new Date("2026-11-23T11:00").toISOString());
+    expect(location.search.get("range")).toBeNull();
+  });
+
+  it("shows the server's syntax error under the search box", async () => {
+    server((_, url) =>
+      url.searchParams.get("query") === "user.name:(" ? json(400, { error: { code: "bad_query", message: "unbalanced parenthesis at 10", field: "query" } }) : json(200, page()),
+    );
+    const user = userEvent.setup();
+    renderWithProviders(<EventsPage />, { route: "/events", me: makeMe() });
+    await screen.findByRole("table", { name: "Events, newest first" });
+    const input = screen.getByRole("searchbox", { name: "Search" });
+    await user.type(input, "user.name:({Enter}");
+    expect(await screen.findByRole("alert")).toHaveTextContent("unbalanced parenthesis at 10");
+    expect(input).toHaveAttribute("aria-invalid", "true");
+    expect(input).toHaveAccessibleDescription("unbalanced parenthesis at 10");
+  });
+
+  it("loads more with next_cursor", async () => {
+    const { calls } = server((_, url) =>
+      url.searchParams.get("cursor") === "c-2" ? json(200, page([win], { total: 2, next_cursor: null })) : json(200, page([ssh], { total: 2, next_cursor: "c-2" })),
+    );
+    const user = userEvent.setup();
+    renderWithProviders(<EventsPage />, { route: "/events", me: makeMe() });
+    const table = await screen.findByRole("table", { name: "Events, newest first" });
+    expect(within(table).getAllByRole("row")).toHaveLength(2);
+    await user.click(screen.getByRole("button", { name: "Load 100 more" }));
+    await vi.waitFor(() => expect(within(table).getAllByRole("row")).toHaveLength(3));
+    expect(searches(calls).at(-1)?.get("cursor")).toBe("c-2");
+    expect(screen.queryByRole("button", { name: /^Load/ })).not.toBeInTheDocument();
+  });
+
+  it("zooms the time range to a bar of the histogram", async () => {
+    server();
+    const user = userEvent.setup();
+    const { location } = renderWithProviders(<EventsPage />, { route: "/events", me: makeMe() });
+    const bars = await screen.findByRole("group", { name: /Events over time, one bar per 1 h/ });
+    const buttons = within(bars).getAllByRole("button");
+    expect(buttons).toHaveLength(3);
+    await user.click(buttons[1] as HTMLElement);
+    expect(location.search.get("from")).toBe("2026-11-23T09:00:00.000Z");
+    expect(location.search.get("to")).toBe("2026-11-23T10:00:00.000Z");
+  });
+
+  it("zooms to the bars dragged across", async () => {
+    server();
+    const { location } = renderWithProviders(<EventsPage />, { route: "/events", me: makeMe() });
+    const bars = within(await screen.findByRole("group", { name: /Events over time/ })).getAllByRole("button");
+    fireEvent.pointerDown(bars[0] as HTMLElement, { button: 0 });
+    fireEvent.pointerEnter(bars[2] as HTMLElement);
+    fireEvent.click(bars[2] as HTMLElement);
+    expect(location.search.get("from")).toBe("2026-11-23T08:00:00.000Z");
+    expect(location.search.get("to")).toBe("2026-11-23T11:00:00.000Z");
+  });
+
+  it("puts the cursor in the search box on /", async () => {
+    server();
+    const user = userEvent.setup();
+    renderWithProviders(<EventsPage />, { route: "/events", me: makeMe() });
+    await screen.findByRole("table", { name: "Events, newest first" });
+    expect(screen.getByRole("searchbox", { name: "Search" })).not.toHaveFocus();
+    await user.keyboard("/");
+    expect(screen.getByRole("searchbox", { name: "Search" })).toHaveFocus();
+    expect(screen.getByRole("searchbox", { name: "Search" })).toHaveValue("");
+  });
+
+  it("opens an event in the drawer and narrows the search from it", async () => {
+    server();
+    const user = userEvent.setup();
+    const { location } = renderWithProviders(<EventsPage />, { route: "/events?q=failed", me: makeMe() });
+    const table = await screen.findByRole("table", { name: "Events, newest first" });
+    await user.click(within(table).getAllByRole("button", { name: /^Open event/ })[1] as HTMLElement);
+    expect(location.search.get("event")).toBe("e-2");
+    const drawer = screen.getByRole("dialog", { name: "Event details" });
+    expect(within(drawer).getByLabelText("Raw original as received")).toHaveTextContent('{"EventID":4625}');
+    await user.click(within(drawer).getByRole("button", { name: "Filter out host.name: DC01" }));
+    expect(location.search.get("q")).toBe('failed AND NOT host.name:"DC01"');
+    expect(location.search.get("event")).toBeNull();
+    expect(screen.queryByRole("dialog")).not.toBeInTheDocument();
+  });
+
+  it("adds and removes columns, and remembers them", async () => {
+    server();
+    const user = userEvent.setup();
+    renderWithProviders(<EventsPage />, { route: "/events", me: makeMe() });
+    const table = await screen.findByRole("table", { name: "Events, newest first" });
+    await user.click(screen.getByRole("button", { name: "Columns" }));
+    const chooser = screen.getByRole("group", { name: "Columns" });
+    await user.click(within(chooser).getByRole("checkbox", { name: /process\.name/ }));
+    await user.click(within(chooser).getByRole("checkbox", { name: /user\.name/ }));
+    expect(within(table).getByRole("columnheader", { name: "Process" })).toBeInTheDocument();
+    expect(within(table).queryByRole("columnheader", { name: "User" })).not.toBeInTheDocument();
+    expect(within(table).getByText("lsass.exe")).toBeInTheDocument();
+    await user.type(within(chooser).getByLabelText("Add a field"), "winlog.channel{Enter}");
+    expect(within(table).getByRole("columnheader", { name: "winlog.channel" })).toBeInTheDocument();
+    expect(JSON.parse(window.localStorage.getItem("eventsec.events.columns") ?? "[]")).toEqual([
+      "host.name",
+      "source.ip",
+      "event.dataset",
+      "message",
+      "process.name",
+      "winlog.channel",
+    ]);
+  });
+
+  it("says so when the range has no events, and how to send some", async () => {
+    server(() => json(200, page([])));
+    renderWithProviders(<EventsPage />, { route: "/events", me: makeMe() });
+    expect(await screen.findByText("No events in this time range.")).toBeInTheDocument();
+    expect(screen.getByLabelText("Example: send an event with curl")).toHaveTextContent("POST http://localhost:3000/api/v1/events");
+    expect(screen.getByRole("link", { name: "API documentation" })).toHaveAttribute("href", "/api/docs");
+    expect(screen.queryByRole("table")).not.toBeInTheDocument();
+  });
+
+  it("exports the search in the chosen format through the API client, with the CSRF header", async () => {
+    document.cookie = "es_csrf=tok-1; path=/";
+    const createObjectURL = vi.fn(() => "blob:export");
+    vi.stubGlobal("URL", Object.assign(URL, { createObjectURL, revokeObjectURL: vi.fn() }));
+    const click = vi.spyOn(HTMLAnchorElement.prototype, "click").mockImplementation(() => {});
+    const { calls } = stubFetch((call) => {
+      const url = new URL(call.url, "http://localhost");
+      if (url.pathname === "/api/v1/events/export")
+        return new Response("a,b\n1,2\n", { status: 200, headers: { "Content-Type": "text/csv", "Content-Disposition": 'attachment; filename="eventsec-events-20261123.csv"' } });
+      if (url.pathname === "/api/v1/events/stats/summary") return json(200, stats);
+      return json(200, page());
+    });
+    const user = userEvent.setup();
+    renderWithProviders(<EventsPage />, { route: "/events?q=user.name%3Aroot&sev=high&range=7d", me: makeMe() });
+    await screen.findByRole("table", { name: "Events, newest first" });
+    await user.click(screen.getByRole("button", { name: "Export" }));
+    const dialog = screen.getByRole("dialog", { name: "Export events" });
+    await user.click(within(dialog).getByRole("radio", { name: /CSV/ }));
+    await user.click(within(dialog).getByRole("button", { name: "Download CSV" }));
+    expect(await within(dialog).findByText("Downloaded eventsec-events-20261123.csv (8 B).")).toBeInTheDocument();
+    const post = calls.find((c) => c.method === "POST");
+    expect(post?.url).toBe("/api/v1/events/export");
+    expect(post?.body).toEqual({ query: "user.name:root", severity: ["high"], from: "now-7d", to: "", format: "csv" });
+    expect(post?.headers["x-csrf-token"]).toBe("tok-1");
+    expect(createObjectURL).toHaveBeenCalled();
+    expect(click).toHaveBeenCalled();
+  });
+});
+
+describe("EventsPage live mode", () => {
+  let WS: typeof FakeWebSocket;
+  beforeEach(() => {
+    WS = installFakeWebSocket();
+  });
+
+  async function startLive(route = "/events?q=user.name%3Aroot") {
+    server();
+    const user = userEvent.setup();
+    const r = renderWithProviders(<EventsPage />, { route, me: makeMe() });
+    const table = await screen.findByRole("table", { name: "Events, newest first" });
+    await user.click(screen.getByRole("button", { name: "Live mode" }));
+    const ws = WS.latest();
+    act(() => ws.open());
+    return { ...r, user, table, ws };
+  }
+
+  it("subscribes to security:events with the search as the filter", async () => {
+    const { ws } = await startLive();
+    expect(ws.url).toBe("ws://localhost:3000/api/v1/ws");
+    expect(ws.sent).toEqual([{ type: "subscribe", channels: ["security:events"], filter: "user.name:root" }]);
+    expect(screen.getByRole("button", { name: "Live mode" })).toHaveAttribute("aria-pressed", "true");
+  });
+
+  it("puts new events on top, and skips bands that are filtered out", async () => {
+    const { ws, table } = await startLive("/events?q=user.name%3Aroot&sev=medium,critical");
+    act(() => {
+      ws.receive({ channel: "security:events", type: "event", data: makeEvent({ id: "live-1", severity_label: "critical", message: "brand new", fields: { host: { name: "web-9" } } }) });
+      ws.receive({ channel: "security:events", type: "event", data: makeEvent({ id: "live-2", severity_label: "low", message: "not wanted" }) });
+    });
+    await vi.waitFor(() => expect(within(table).getAllByRole("row")).toHaveLength(4));
+    const first = within(table).getAllByRole("row")[1] as HTMLElement;
+    expect(first).toHaveTextContent("web-9");
+    expect(first).toHaveTextContent("Critical");
+    expect(within(table).queryByText("not wanted")).not.toBeInTheDocument();
+    expect(screen.getByText(/\+1 live/)).toBeInTheDocument();
+  });
+
+  it("tells how many events the server dropped", async () => {
+    const { ws } = await startLive();
+    act(() => ws.receive({ channel: "system", type: "dropped", data: { count: 5 } }));
+    expect(await screen.findByText(/^5 dropped/)).toBeInTheDocument();
+  });
+
+  it("shows the server's refusal of the filter", async () => {
+    const { ws } = await startLive();
+    act(() => ws.receive({ channel: "system", type: "error", data: { message: "bad filter: unexpected )" } }));
+    expect(await screen.findByText("Live mode: bad filter: unexpected )")).toBeInTheDocument();
+  });
+
+  it("pauses while an event is open, holding new ones until resumed", async () => {
+    const { ws, table, user } = await startLive();
+    await user.click(within(table).getAllByRole("button", { name: /^Open event/ })[0] as HTMLElement);
+    act(() => ws.receive({ channel: "security:events", type: "event", data: makeEvent({ id: "live-3", fields: { host: { name: "held-back" } } }) }));
+    expect(await screen.findByText(/Live mode is paused while you read: 1 new event waiting/)).toBeInTheDocument();
+    expect(within(table).queryByText("held-back")).not.toBeInTheDocument();
+    await user.keyboard("{Escape}");
+    await vi.waitFor(() => expect(within(table).getByText("held-back")).toBeInTheDocument());
+  });
+
+  it("resubscribes when the search changes, and closes the socket when switched off", async () => {
+    const { user } = await startLive();
+    const first = WS.latest();
+    const input = screen.getByRole("searchbox", { name: "Search" });
+    await user.clear(input);
+    await user.type(input, "host.name:web-1{Enter}");
+    await vi.waitFor(() => expect(WS.instances.length).toBe(2));
+    const second = WS.latest();
+    act(() => second.open());
+    expect(first.readyState).toBe(3);
+    expect(second.sent).toEqual([{ type: "subscribe", channels: ["security:events"], filter: "host.name:web-1" }]);
+    await user.click(screen.getByRole("button", { name: "Live mode" }));
+    expect(second.readyState).toBe(3);
+  });
+
+  it("is off for a fixed time range", async () => {
+    server();
+    renderWithProviders(<EventsPage />, { route: "/events?from=2026-11-23T09:00:00Z&to=2026-11-23T10:00:00Z", me: makeMe() });
+    await screen.findByRole("table", { name: "Events, newest first" });
+    expect(screen.getByRole("button", { name: "Live mode" })).toBeDisabled();
+  });
+});

@@ -1,0 +1,357 @@
+// Events: search the event store, see the counts over time, read events in
+// full, export a search, and tail new events live.
+
+import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
+import { useCallback, useEffect, useMemo, useState, type FormEvent } from "react";
+import { useSearchParams } from "react-router";
+import { api, isApiError } from "../api/client";
+import { queryKeys } from "../api/queries";
+import type { SecurityEvent } from "../api/types";
+import { hasPermission, useCurrentUser } from "../app/session";
+import { AccessDenied } from "../ui/AccessDenied";
+import { ErrorMessage } from "../ui/ErrorMessage";
+import { formatTime } from "../ui/time";
+import { useDocumentTitle } from "../ui/useDocumentTitle";
+import { ColumnChooser } from "./ColumnChooser";
+import { EventDrawer } from "./EventDrawer";
+import { EventsTable } from "./EventsTable";
+import { ExportDialog } from "./ExportDialog";
+import { loadColumns, saveColumns } from "./fields";
+import { HistogramChart } from "./HistogramChart";
+import { histogramOf, intervalLabel } from "./histogram";
+import { addClause, apiFilter, fieldClause, rangeLabel, readSearchState, writeSearchState, type SearchState } from "./searchState";
+import { SendEventsHint } from "./SendEventsHint";
+import { SeverityFilter } from "./SeverityFilter";
+import { TimeRangePicker } from "./TimeRangePicker";
+import { useLiveTail } from "./useLiveTail";
+
+const PAGE_SIZE = 100;
+
+export function EventsPage() {
+  useDocumentTitle("Events");
+  const me = useCurrentUser();
+  if (!hasPermission(me, "events:read")) {
+    return (
+      <section className="page" aria-labelledby="page-title">
+        <header className="page-header">
+          <h1 id="page-title">Events</h1>
+        </header>
+        <AccessDenied area="Events" role={me.role} />
+      </section>
+    );
+  }
+  return <EventsExplorer canManageKeys={hasPermission(me, "apikeys:write")} />;
+}
+
+function EventsExplorer({ canManageKeys }: { canManageKeys: boolean }) {
+  const [params, setParams] = useSearchParams();
+  const paramString = params.toString();
+  const search = useMemo(() => readSearchState(new URLSearchParams(paramString)), [paramString]);
+  const filter = useMemo(() => apiFilter(search), [search]);
+  const [draft, setDraft] = useState(search.query);
+  useEffect(() => setDraft(search.query), [search.query]);
+
+  const [columns, setColumns] = useState<string[]>(loadColumns);
+  const changeColumns = useCallback((next: string[]) => {
+    setColumns(next);
+    saveColumns(next);
+  }, []);
+  const [exporting, setExporting] = useState(false);
+  const [live, setLive] = useState(false);
+  const liveAllowed = search.range.kind === "preset";
+  const tailing = live && liveAllowed;
+
+  const update = useCallback(
+    (next: Partial<SearchState> | ((prev: SearchState) => Partial<SearchState>), extra?: (p: URLSearchParams) => void) => {
+      setParams((prev) => {
+        const cur = readSearchState(prev);
+        const p = writeSearchState({ ...cur, ...(typeof next === "function" ? next(cur) : next) }, prev);
+        extra?.(p);
+        return p;
+      });
+    },
+    [setParams],
+  );
+
+  const results = useInfiniteQuery({
+    queryKey: queryKeys.events(filter),
+    queryFn: ({ pageParam, signal }) => api.searchEvents({ ...filter, size: PAGE_SIZE, cursor: pageParam || undefined }, signal),
+    initialPageParam: "",
+    getNextPageParam: (last) => last.next_cursor ?? undefined,
+  });
+  const stats = useQuery({
+    queryKey: queryKeys.eventStats(filter),
+    queryFn: ({ signal }) => api.eventStats(filter, signal),
+    refetchInterval: tailing ? 30_000 : false,
+  });
+  const tail = useLiveTail(tailing, search.query.trim(), search.severities);
+
+  // The event in the drawer is in the URL (?event=id), so that it can be linked.
+  const openId = params.get("event");
+  const searched = useMemo(() => results.data?.pages.flatMap((p) => p.items) ?? [], [results.data]);
+  const rows = useMemo(() => {
+    if (tail.events.length === 0) return searched;
+    const seen = new Set(tail.events.map((e) => e.id));
+    return [...tail.events, ...searched.filter((e) => !seen.has(e.id))];
+  }, [tail.events, searched]);
+  const liveIds = useMemo(() => new Set(tail.events.map((e) => e.id)), [tail.events]);
+  const inList = openId ? rows.find((e) => e.id === openId) : undefined;
+  const fetched = useQuery({
+    queryKey: queryKeys.event(openId ?? ""),
+    queryFn: ({ signal }) => api.getEvent(openId ?? "", signal),
+    enabled: openId !== null && inList === undefined,
+  });
+  const openEvent = inList ?? fetched.data;
+
+  const { pause, resume, paused } = tail;
+  const onOpen = useCallback(
+    (ev: SecurityEvent) => {
+      setParams((prev) => {
+        const p = new URLSearchParams(prev);
+        p.set("event", ev.id);
+        return p;
+      });
+    },
+    [setParams],
+  );
+  const closeEvent = useCallback(() => {
+    setParams((prev) => {
+      const p = new URLSearchParams(prev);
+      p.delete("event");
+      return p;
+    });
+  }, [setParams]);
+
+  // Live mode stands still while an event is open or the reader has scrolled down.
+  useEffect(() => {
+    if (!tailing) return;
+    if (openId) {
+      pause();
+      return;
+    }
+    const onScroll = () => {
+      if (window.scrollY > 240) pause();
+    };
+    if (window.scrollY <= 240) resume();
+    window.addEventListener("scroll", onScroll, { passive: true });
+    return () => window.removeEventListener("scroll", onScroll);
+  }, [tailing, openId, pause, resume]);
+
+  // "/" puts the cursor in the search box, as in most log tools.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key !== "/" || e.ctrlKey || e.metaKey || e.altKey) return;
+      const t = e.target as HTMLElement | null;
+      if (t && (t.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(t.tagName))) return;
+      if (document.querySelector('[role="dialog"]')) return;
+      e.preventDefault();
+      document.getElementById("events-query")?.focus();
+    };
+    document.addEventListener("keydown", onKey);
+    return () => document.removeEventListener("keydown", onKey);
+  }, []);
+
+  function submit(e: FormEvent) {
+    e.preventDefault();
+    update({ query: draft }, (p) => p.delete("event"));
+  }
+
+  const onFilter = useCallback(
+    (field: string, value: string | number | boolean, exclude: boolean) => {
+      update((cur) => ({ query: addClause(cur.query, fieldClause(field, value, exclude)) }), (p) => p.delete("event"));
+    },
+    [update],
+  );
+
+  const queryError = [results.error, stats.error].find((e) => isApiError(e) && e.status === 400 && (e.code === "bad_query" || e.field === "query"));
+  const otherError = queryError ? null : (results.error ?? null);
+  const histogram = useMemo(() => (stats.data ? histogramOf(stats.data) : null), [stats.data]);
+  const total = results.data?.pages[0]?.total;
+  const filtered = search.query.trim() !== "" || search.severities.length > 0;
+
+  return (
+    <section className="page page-wide" aria-labelledby="page-title">
+      <header className="page-header page-header-row">
+        <div>
+          <h1 id="page-title">Events</h1>
+          <p className="page-subtitle">Search every event the server has stored. {rangeLabel(search.range, formatTime)}.</p>
+        </div>
+        <div className="page-actions">
+          <LiveToggle live={live} allowed={liveAllowed} status={tail.error ? "refused" : tail.status} onChange={setLive} />
+          <button type="button" className="btn" onClick={() => setExporting(true)}>
+            Export
+          </button>
+        </div>
+      </header>
+
+      <form className="search-bar" onSubmit={submit} role="search" aria-label="Events">
+        <div className={queryError ? "field field-invalid search-field" : "field search-field"}>
+          <label htmlFor="events-query" className="sr-only">
+            Search
+          </label>
+          <input
+            id="events-query"
+            type="search"
+            className="search-input mono"
+            value={draft}
+            onChange={(e) => setDraft(e.target.value)}
+            placeholder='user.name:root AND source.ip:81.2.69.0/24  ·  "failed password"  ·  event.severity:>=73'
+            aria-invalid={queryError ? true : undefined}
+            aria-describedby="events-query-help"
+            aria-label="Search"
+            spellCheck={false}
+            autoComplete="off"
+          />
+          {queryError ? (
+            <div className="field-error" id="events-query-help" role="alert">
+              {(queryError as Error).message}
+            </div>
+          ) : (
+            <div className="field-hint" id="events-query-help">
+              <code>field:value</code>, <code>"a phrase"</code>, <code>AND</code> / <code>OR</code> / <code>NOT</code>, wildcards <code>adm*</code>, ranges{" "}
+              <code>source.port:[1 TO 1024]</code>, free text. Press Enter to search, <kbd>/</kbd> to come back here.
+            </div>
+          )}
+        </div>
+        <button type="submit" className="btn btn-primary">
+          Search
+        </button>
+      </form>
+
+      <div className="filter-row">
+        <TimeRangePicker range={search.range} onChange={(range) => update({ range }, (p) => p.delete("event"))} />
+        <SeverityFilter value={search.severities} onChange={(severities) => update({ severities }, (p) => p.delete("event"))} />
+      </div>
+
+      <div className="card histogram-card">
+        <div className="card-head">
+          <h2>
+            {total !== undefined ? (
+              <>
+                <span className="big-number">{total.toLocaleString()}</span> event{total === 1 ? "" : "s"}
+                {tail.events.length > 0 ? <span className="muted"> (+{tail.events.length.toLocaleString()} live)</span> : null}
+              </>
+            ) : (
+              "Counting events…"
+            )}
+          </h2>
+          {histogram && histogram.bars.length > 0 ? (
+            <span className="muted card-head-note">
+              One bar per {intervalLabel(histogram.intervalSeconds)} · click a bar, or drag across bars, to zoom in
+            </span>
+          ) : null}
+        </div>
+        {histogram && histogram.max > 0 ? (
+          <HistogramChart histogram={histogram} label="Events over time" onZoom={(r) => update({ range: { kind: "absolute", from: r.from, to: r.to } })} />
+        ) : stats.isPending ? (
+          <div className="histogram-placeholder muted">Loading the histogram…</div>
+        ) : (
+          <div className="histogram-placeholder muted">No events to chart in this range.</div>
+        )}
+        <SeverityLegend />
+      </div>
+
+      {tailing ? <LiveNotices dropped={tail.dropped} paused={paused} pending={tail.pending.length} error={tail.error} onResume={resume} /> : null}
+      {otherError ? <ErrorMessage error={otherError} /> : null}
+
+      <div className="table-toolbar">
+        <span className="muted" role="status">
+          {results.isPending
+            ? "Searching…"
+            : total !== undefined
+              ? `Showing ${rows.length.toLocaleString()} of ${(total + tail.events.length).toLocaleString()}, newest first`
+              : ""}
+        </span>
+        <ColumnChooser columns={columns} onChange={changeColumns} />
+      </div>
+
+      {results.isSuccess && rows.length === 0 ? (
+        <div className="empty empty-left">
+          <p className="empty-title">{filtered ? "No events match this search in this time range." : "No events in this time range."}</p>
+          {filtered ? <p>Try a wider time range, fewer filters, or a wildcard such as <code>user.name:adm*</code>.</p> : null}
+          <SendEventsHint canManageKeys={canManageKeys} />
+        </div>
+      ) : rows.length > 0 ? (
+        <EventsTable events={rows} columns={columns} onOpen={onOpen} openId={openId} liveIds={liveIds} caption="Events, newest first" />
+      ) : null}
+
+      {results.hasNextPage ? (
+        <div className="pager pager-center">
+          <button type="button" className="btn" onClick={() => void results.fetchNextPage()} disabled={results.isFetchingNextPage}>
+            {results.isFetchingNextPage ? "Loading…" : `Load ${PAGE_SIZE} more`}
+          </button>
+        </div>
+      ) : null}
+
+      {openId && openEvent ? <EventDrawer event={openEvent} onClose={closeEvent} onFilter={onFilter} /> : null}
+      {openId && !openEvent && fetched.isError ? (
+        <div className="alert alert-error" role="alert">
+          That event could not be opened: {(fetched.error as Error).message}
+        </div>
+      ) : null}
+      {exporting ? <ExportDialog search={search} total={total} onClose={() => setExporting(false)} /> : null}
+    </section>
+  );
+}
+
+function LiveToggle({ live, allowed, status, onChange }: { live: boolean; allowed: boolean; status: string; onChange: (v: boolean) => void }) {
+  return (
+    <div className="live-toggle">
+      {live && allowed ? (
+        <span className={status === "open" ? "pill pill-on" : status === "refused" ? "pill pill-off" : "pill pill-warn"} role="status">
+          {status === "open" ? "Live" : status === "refused" ? "Not live" : "Connecting…"}
+        </span>
+      ) : null}
+      <button
+        type="button"
+        className={live && allowed ? "btn btn-live-on" : "btn"}
+        aria-pressed={live && allowed}
+        disabled={!allowed}
+        title={allowed ? "Show new events as they arrive" : "Live mode follows a relative time range (15 min … 30 d), not a fixed one"}
+        onClick={() => onChange(!live)}
+      >
+        Live mode
+      </button>
+    </div>
+  );
+}
+
+function LiveNotices({ dropped, paused, pending, error, onResume }: { dropped: number; paused: boolean; pending: number; error: string | null; onResume: () => void }) {
+  return (
+    <div className="live-notices">
+      {error ? (
+        <div className="alert alert-error" role="alert">
+          Live mode: {error}
+        </div>
+      ) : null}
+      {paused ? (
+        <div className="alert alert-info live-paused" role="status">
+          <span>
+            Live mode is paused while you read{pending > 0 ? `: ${pending.toLocaleString()} new event${pending === 1 ? "" : "s"} waiting` : ""}.
+          </span>
+          <button type="button" className="btn btn-small" onClick={onResume}>
+            Resume
+          </button>
+        </div>
+      ) : null}
+      {dropped > 0 ? (
+        <div className="alert alert-warning" role="status">
+          {dropped.toLocaleString()} dropped: events arrived faster than this browser could take them. Search again to see them all.
+        </div>
+      ) : null}
+    </div>
+  );
+}
+
+function SeverityLegend() {
+  return (
+    <ul className="sev-legend" aria-label="Severity colours">
+      {(["info", "low", "medium", "high", "critical"] as const).map((s) => (
+        <li key={s}>
+          <span className={`sev-swatch sev-fill-${s}`} aria-hidden="true" />
+          {s[0]?.toUpperCase() + s.slice(1)}
+        </li>
+      ))}
+    </ul>
+  );
+}

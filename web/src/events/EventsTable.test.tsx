@@ -1,0 +1,53 @@
+import { render, screen, within } from "@testing-library/react";
+import { describe, expect, it, vi } from "vitest";
+import type { SecurityEvent } from "../api/types";
+import { makeEvent } from "../test/events";
+import { EventsTable } from "./EventsTable";
+
+// Counts row renders: every row formats its time once per render.
+const renders = vi.hoisted(() => ({ n: 0 }));
+vi.mock("../ui/time", async (original) => {
+  const mod = await original<typeof import("../ui/time")>();
+  return {
+    ...mod,
+    formatCompactTime: (v: string) => {
+      renders.n++;
+      return mod.formatCompactTime(v);
+    },
+  };
+});
+
+const columns = ["host.name", "user.name", "source.ip", "event.dataset", "message"];
+
+describe("EventsTable", () => {
+  it("renders a thousand rows, and only the new one when a live event is put on top", { timeout: 60_000 }, () => {
+    // Two columns keep jsdom's work small; the rows' memoization is what is measured.
+    const columns = ["host.name", "message"];
+    const events: SecurityEvent[] = Array.from({ length: 1000 }, (_, i) => makeEvent({ id: `e-${i}`, fields: { host: { name: `host-${i}` } } }));
+    const onOpen = vi.fn();
+    renders.n = 0;
+    const { rerender, container } = render(<EventsTable events={events} columns={columns} onOpen={onOpen} openId={null} caption="Events" />);
+    expect(renders.n).toBe(1000);
+    // (Counted without *ByRole queries, which are slow over a thousand rows in jsdom.)
+    expect(container.querySelectorAll("tbody tr")).toHaveLength(1000);
+
+    renders.n = 0;
+    const live = makeEvent({ id: "live-1", fields: { host: { name: "fresh" } } });
+    rerender(<EventsTable events={[live, ...events]} columns={columns} onOpen={onOpen} openId={null} liveIds={new Set(["live-1"])} caption="Events" />);
+    expect(renders.n).toBe(1);
+    expect(container.querySelector("tbody tr")).toHaveTextContent("fresh");
+
+    // Opening an event re-renders that row alone.
+    renders.n = 0;
+    rerender(<EventsTable events={[live, ...events]} columns={columns} onOpen={onOpen} openId="e-500" liveIds={new Set(["live-1"])} caption="Events" />);
+    expect(renders.n).toBe(1);
+  });
+
+  it("shows an unknown value as a dash and the source country beside the IP", () => {
+    const ev = makeEvent({ id: "e-1" });
+    render(<EventsTable events={[ev, makeEvent({ id: "e-2", fields: {} })]} columns={columns} onOpen={() => {}} openId={null} caption="Events" />);
+    const rows = screen.getAllByRole("row");
+    expect(rows[1]).toHaveTextContent("81.2.69.142GB");
+    expect(within(rows[2] as HTMLElement).getAllByText("—").length).toBeGreaterThanOrEqual(3);
+  });
+});

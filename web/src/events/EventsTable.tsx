@@ -1,0 +1,114 @@
+// The result table. Rows are memoized: a live event put on top renders one
+// new row, not the thousand below it.
+
+import { memo } from "react";
+import type { SecurityEvent } from "../api/types";
+import { formatCompactTime, formatTime } from "../ui/time";
+import { columnLabel, eventValue, fieldAt, formatValue } from "./fields";
+import { SeverityBadge } from "./SeverityBadge";
+
+interface TableProps {
+  events: readonly SecurityEvent[];
+  columns: readonly string[];
+  onOpen: (ev: SecurityEvent) => void;
+  openId: string | null;
+  /** Ids of events that arrived live, marked until the list changes. */
+  liveIds?: ReadonlySet<string>;
+  caption: string;
+}
+
+export function EventsTable({ events, columns, onOpen, openId, liveIds, caption }: TableProps) {
+  return (
+    <div className="table-wrap events-table-wrap">
+      <table className="table table-dense events-table">
+        <caption className="sr-only">{caption}</caption>
+        <thead>
+          <tr>
+            <th scope="col" className="col-time">
+              Time
+            </th>
+            <th scope="col" className="col-sev">
+              Severity
+            </th>
+            {columns.map((c) => (
+              <th key={c} scope="col" className={c === "message" ? "col-message" : undefined} title={c}>
+                {columnLabel(c)}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {events.map((ev) => (
+            <EventRow key={ev.id} event={ev} columns={columns} onOpen={onOpen} open={ev.id === openId} live={liveIds?.has(ev.id) ?? false} />
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+interface RowProps {
+  event: SecurityEvent;
+  columns: readonly string[];
+  onOpen: (ev: SecurityEvent) => void;
+  open: boolean;
+  live: boolean;
+}
+
+export const EventRow = memo(function EventRow({ event, columns, onOpen, open, live }: RowProps) {
+  const time = formatTime(event["@timestamp"]);
+  const cls = [open ? "row-open" : "", live ? "row-live" : ""].filter(Boolean).join(" ") || undefined;
+  return (
+    <tr className={cls} onClick={() => onOpen(event)}>
+      <td className="cell-nowrap col-time">
+        <button
+          type="button"
+          className="row-link"
+          aria-label={`Open event ${time}${event.message ? `: ${event.message.slice(0, 80)}` : ""}`}
+          onClick={(e) => {
+            e.stopPropagation();
+            onOpen(event);
+          }}
+        >
+          <time dateTime={event["@timestamp"]} title={time}>
+            {formatCompactTime(event["@timestamp"])}
+          </time>
+        </button>
+      </td>
+      <td className="col-sev">
+        <SeverityBadge label={event.severity_label} score={event.severity} />
+      </td>
+      {columns.map((c) => (
+        <Cell key={c} event={event} column={c} />
+      ))}
+    </tr>
+  );
+});
+
+function Cell({ event, column }: { event: SecurityEvent; column: string }) {
+  if (column === "message") {
+    const text = eventValue(event, "message");
+    if (!text) {
+      // Without a message (e.g. a Windows event), what happened, from the fields, told as such.
+      const what = ["event.code", "event.action", "event.outcome"].map((f) => eventValue(event, f)).filter(Boolean).join(" · ");
+      return <td className="cell-message">{what ? <span className="muted">{what}</span> : <span className="muted">—</span>}</td>;
+    }
+    return (
+      <td className="cell-message" title={text}>
+        {text}
+      </td>
+    );
+  }
+  const text = eventValue(event, column);
+  if (column === "source.ip" || column === "destination.ip") {
+    const side = column.split(".")[0] ?? "source";
+    const country = formatValue(fieldAt(event.fields, `${side}.geo.country_iso_code`));
+    return (
+      <td className="cell-nowrap mono-cell">
+        {text || <span className="muted">—</span>}
+        {text && country ? <span className="country-code" title={formatValue(fieldAt(event.fields, `${side}.geo.country_name`)) || country}>{country}</span> : null}
+      </td>
+    );
+  }
+  return <td className="cell-nowrap cell-field">{text || <span className="muted">—</span>}</td>;
+}

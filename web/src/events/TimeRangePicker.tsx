@@ -1,0 +1,111 @@
+import { useId, useState, type FormEvent } from "react";
+import { formatTime } from "../ui/time";
+import { PRESETS, fromLocalInput, toLocalInput, type PresetKey, type TimeRange } from "./searchState";
+
+interface Props {
+  range: TimeRange;
+  onChange: (range: TimeRange) => void;
+  /** Without it, only the presets. */
+  allowAbsolute?: boolean;
+  presets?: readonly PresetKey[];
+}
+
+/** Presets (15 min … 30 d) and an absolute from/to in the reader's time zone. */
+export function TimeRangePicker({ range, onChange, allowAbsolute = true, presets }: Props) {
+  const id = useId();
+  const [editing, setEditing] = useState(false);
+  const [from, setFrom] = useState("");
+  const [to, setTo] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  const shown = PRESETS.filter((p) => !presets || presets.includes(p.key));
+
+  function openCustom() {
+    if (editing) {
+      setEditing(false);
+      return;
+    }
+    // Start from the range shown now.
+    const now = Date.now();
+    const start = range.kind === "absolute" ? range.from : new Date(now - presetMs(range.preset)).toISOString();
+    const end = range.kind === "absolute" ? range.to : new Date(now).toISOString();
+    setFrom(toLocalInput(start));
+    setTo(toLocalInput(end));
+    setError(null);
+    setEditing(true);
+  }
+
+  function apply(e: FormEvent) {
+    e.preventDefault();
+    const f = fromLocalInput(from);
+    const t = fromLocalInput(to);
+    if (!f || !t) {
+      setError("Enter both a start and an end.");
+      return;
+    }
+    if (f >= t) {
+      setError("The start must be before the end.");
+      return;
+    }
+    setError(null);
+    setEditing(false);
+    onChange({ kind: "absolute", from: f, to: t });
+  }
+
+  return (
+    <div className="range-picker">
+      <div className="segmented" role="group" aria-label="Time range">
+        {shown.map((p) => (
+          <button
+            key={p.key}
+            type="button"
+            className="segment"
+            aria-pressed={range.kind === "preset" && range.preset === p.key}
+            title={p.long}
+            onClick={() => {
+              setEditing(false);
+              onChange({ kind: "preset", preset: p.key });
+            }}
+          >
+            {p.label}
+          </button>
+        ))}
+        {allowAbsolute ? (
+          <button type="button" className="segment" aria-pressed={range.kind === "absolute"} aria-expanded={editing} aria-controls={`${id}-custom`} onClick={openCustom}>
+            {range.kind === "absolute" ? `${formatTime(range.from)} – ${formatTime(range.to)}` : "Custom"}
+          </button>
+        ) : null}
+      </div>
+      {editing ? (
+        <form id={`${id}-custom`} className="popover range-custom" onSubmit={apply} aria-label="Custom time range" noValidate>
+          <div className="field">
+            <label htmlFor={`${id}-from`}>From</label>
+            <input id={`${id}-from`} type="datetime-local" value={from} onChange={(e) => setFrom(e.target.value)} />
+          </div>
+          <div className="field">
+            <label htmlFor={`${id}-to`}>To</label>
+            <input id={`${id}-to`} type="datetime-local" value={to} onChange={(e) => setTo(e.target.value)} />
+          </div>
+          {error ? (
+            <div className="field-error" role="alert">
+              {error}
+            </div>
+          ) : null}
+          <div className="range-custom-actions">
+            <button type="button" className="btn btn-small" onClick={() => setEditing(false)}>
+              Cancel
+            </button>
+            <button type="submit" className="btn btn-small btn-primary">
+              Apply range
+            </button>
+          </div>
+        </form>
+      ) : null}
+    </div>
+  );
+}
+
+export function presetMs(key: PresetKey): number {
+  const n = Number.parseInt(key, 10);
+  const unit = key.slice(-1);
+  return n * (unit === "m" ? 60_000 : unit === "h" ? 3600_000 : 86400_000);
+}

@@ -1,0 +1,158 @@
+// Reading the nested ECS document of an event: one field by its dotted
+// path, the table's columns, and the document as rows of a tree.
+
+import type { FieldValue, Fields, SecurityEvent } from "../api/types";
+
+/** The value at a dotted path such as `source.geo.country_iso_code`, or undefined. */
+export function fieldAt(fields: Fields | undefined, path: string): FieldValue | undefined {
+  if (!fields) return undefined;
+  if (path in fields) return fields[path];
+  let cur: FieldValue | undefined = fields;
+  for (const part of path.split(".")) {
+    if (cur === null || typeof cur !== "object" || Array.isArray(cur)) return undefined;
+    cur = (cur as Fields)[part];
+    if (cur === undefined) return undefined;
+  }
+  return cur;
+}
+
+/** A scalar, or a list of scalars, as one line of text ("" for nothing). */
+export function formatValue(value: FieldValue | undefined): string {
+  if (value === undefined || value === null) return "";
+  if (Array.isArray(value)) return value.map(formatValue).filter((s) => s !== "").join(", ");
+  if (typeof value === "object") return JSON.stringify(value);
+  return String(value);
+}
+
+/** The text shown for a column of an event. */
+export function eventValue(ev: SecurityEvent, path: string): string {
+  if (path === "message") return ev.message ?? formatValue(fieldAt(ev.fields, "message"));
+  if (path === "input") return ev.input;
+  return formatValue(fieldAt(ev.fields, path));
+}
+
+export interface Column {
+  /** A field path, or one of the fixed columns (@timestamp, severity). */
+  id: string;
+  label: string;
+}
+
+/** Always shown first. */
+export const FIXED_COLUMNS: readonly Column[] = [
+  { id: "@timestamp", label: "Time" },
+  { id: "severity", label: "Severity" },
+];
+
+const LABELS: Record<string, string> = {
+  "host.name": "Host",
+  "user.name": "User",
+  "source.ip": "Source",
+  "event.dataset": "Dataset",
+  message: "Message",
+  input: "Input",
+  "destination.ip": "Destination",
+  "event.action": "Action",
+  "event.outcome": "Outcome",
+  "event.category": "Category",
+  "process.name": "Process",
+  "source.geo.country_iso_code": "Country",
+};
+
+export function columnLabel(id: string): string {
+  return LABELS[id] ?? id;
+}
+
+export const DEFAULT_COLUMNS: readonly string[] = ["host.name", "user.name", "source.ip", "event.dataset", "message"];
+
+/** Offered by the Columns chooser; any other field can be typed in. */
+export const SUGGESTED_COLUMNS: readonly string[] = [
+  "host.name",
+  "user.name",
+  "source.ip",
+  "event.dataset",
+  "message",
+  "input",
+  "event.action",
+  "event.outcome",
+  "event.category",
+  "event.code",
+  "source.port",
+  "source.geo.country_iso_code",
+  "source.geo.city_name",
+  "source.as.organization.name",
+  "destination.ip",
+  "destination.port",
+  "process.name",
+  "process.pid",
+  "process.command_line",
+  "file.path",
+  "url.full",
+  "network.protocol",
+  "user.domain",
+  "host.ip",
+  "observer.name",
+];
+
+const COLUMNS_KEY = "eventsec.events.columns";
+
+/** A field path a person may type: letters, digits, _, -, @ and dots between. */
+export function isFieldPath(value: string): boolean {
+  return /^[A-Za-z_@][\w@-]*(\.[\w@-]+)*$/.test(value);
+}
+
+export function loadColumns(): string[] {
+  try {
+    const raw = window.localStorage.getItem(COLUMNS_KEY);
+    if (raw) {
+      const parsed: unknown = JSON.parse(raw);
+      if (Array.isArray(parsed) && parsed.every((c) => typeof c === "string" && isFieldPath(c))) return parsed as string[];
+    }
+  } catch {
+    // Unreadable or refused storage: the defaults.
+  }
+  return [...DEFAULT_COLUMNS];
+}
+
+export function saveColumns(columns: readonly string[]): void {
+  try {
+    window.localStorage.setItem(COLUMNS_KEY, JSON.stringify(columns));
+  } catch {
+    // Private windows may refuse storage; the choice still holds for now.
+  }
+}
+
+/** One row of the document tree: an object (with children) or a value. */
+export interface TreeNode {
+  /** The key at this level ("ip", or "[0]" in a list). */
+  key: string;
+  /** The dotted field path; list items share their list's path. */
+  path: string;
+  value?: string | number | boolean | null;
+  children?: TreeNode[];
+}
+
+function isScalar(v: FieldValue): v is string | number | boolean | null {
+  return v === null || typeof v !== "object";
+}
+
+/** The nested document as a tree, keys in alphabetical order. */
+export function fieldTree(fields: Fields, prefix = ""): TreeNode[] {
+  return Object.keys(fields)
+    .sort()
+    .map((key) => node(key, prefix ? `${prefix}.${key}` : key, fields[key] as FieldValue));
+}
+
+function node(key: string, path: string, value: FieldValue): TreeNode {
+  if (isScalar(value)) return { key, path, value };
+  if (Array.isArray(value)) {
+    if (value.length === 1 && isScalar(value[0] as FieldValue)) return { key, path, value: value[0] as string | number | boolean | null };
+    return {
+      key,
+      path,
+      children: value.map((item, i) =>
+        isScalar(item) ? { key: `[${i}]`, path, value: item } : { key: `[${i}]`, path, children: fieldTree(item as Fields, path) },
+      ),
+    };
+  }
+  return { key, path, children: fieldTree(value, path) };
+}

@@ -1,0 +1,77 @@
+import { describe, expect, it } from "vitest";
+import { makeStats } from "../test/events";
+import { barsRange, histogramOf, intervalLabel } from "./histogram";
+
+describe("histogramOf", () => {
+  it("stacks each bucket by severity, least severe first, and skips empty bands", () => {
+    const h = histogramOf(
+      makeStats({
+        interval_seconds: 3600,
+        from: undefined,
+        to: undefined,
+        over_time: [{ start: "2026-11-23T10:00:00Z", count: 6, by_severity: { critical: 1, low: 3, high: 2, medium: 0 } }],
+      }),
+    );
+    expect(h.bars).toHaveLength(1);
+    expect(h.bars[0]?.segments).toEqual([
+      { severity: "low", count: 3 },
+      { severity: "high", count: 2 },
+      { severity: "critical", count: 1 },
+    ]);
+    expect(h.bars[0]?.end).toBe("2026-11-23T11:00:00.000Z");
+    expect(h.max).toBe(6);
+  });
+
+  it("fills the intervals the server left out, so time reads evenly", () => {
+    const h = histogramOf(
+      makeStats({
+        interval_seconds: 3600,
+        from: "2026-11-23T08:30:00Z",
+        to: "2026-11-23T12:10:00Z",
+        over_time: [
+          { start: "2026-11-23T11:00:00Z", count: 2, by_severity: { info: 2 } },
+          { start: "2026-11-23T09:00:00Z", count: 5, by_severity: { high: 5 } },
+        ],
+      }),
+    );
+    expect(h.bars.map((b) => [b.start.slice(11, 16), b.count])).toEqual([
+      ["08:00", 0],
+      ["09:00", 5],
+      ["10:00", 0],
+      ["11:00", 2],
+      ["12:00", 0],
+    ]);
+    expect(h.max).toBe(5);
+  });
+
+  it("uses the server's buckets as they are when they are not on an even grid", () => {
+    const h = histogramOf(
+      makeStats({
+        interval_seconds: 3600,
+        from: "2026-11-23T08:00:00Z",
+        to: "2026-11-23T12:00:00Z",
+        over_time: [
+          { start: "2026-11-23T09:17:00Z", count: 1, by_severity: { low: 1 } },
+          { start: "2026-11-23T08:17:00Z", count: 4, by_severity: { low: 4 } },
+        ],
+      }),
+    );
+    expect(h.bars.map((b) => b.count)).toEqual([4, 1]);
+  });
+
+  it("has nothing to draw without buckets", () => {
+    const h = histogramOf(makeStats({ from: undefined, to: undefined }));
+    expect(h.bars).toEqual([]);
+    expect(h.max).toBe(0);
+  });
+
+  it("zooms to one bar or to a dragged span of bars", () => {
+    const h = histogramOf(
+      makeStats({ interval_seconds: 300, from: "2026-11-23T10:00:00Z", to: "2026-11-23T10:15:00Z", over_time: [{ start: "2026-11-23T10:05:00Z", count: 1, by_severity: { low: 1 } }] }),
+    );
+    expect(barsRange(h, 1, 1)).toEqual({ from: "2026-11-23T10:05:00.000Z", to: "2026-11-23T10:10:00.000Z" });
+    expect(barsRange(h, 2, 0)).toEqual({ from: "2026-11-23T10:00:00.000Z", to: "2026-11-23T10:15:00.000Z" });
+    expect(barsRange(h, 7, 7)).toBeNull();
+    expect([intervalLabel(60), intervalLabel(3600), intervalLabel(86400), intervalLabel(90)]).toEqual(["1 min", "1 h", "1 d", "90 s"]);
+  });
+});

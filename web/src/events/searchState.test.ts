@@ -1,0 +1,90 @@
+import { describe, expect, it } from "vitest";
+import {
+  addClause,
+  apiFilter,
+  eventsLink,
+  fieldClause,
+  fromLocalInput,
+  queryValue,
+  readSearchState,
+  toLocalInput,
+  writeSearchState,
+  type SearchState,
+} from "./searchState";
+
+const p = (s: string) => new URLSearchParams(s);
+
+describe("search state in the URL", () => {
+  it("defaults to every event of the last 24 hours", () => {
+    expect(readSearchState(p(""))).toEqual({ query: "", range: { kind: "preset", preset: "24h" }, severities: [] });
+    expect(writeSearchState(readSearchState(p(""))).toString()).toBe("");
+  });
+
+  it.each([
+    ["q=user.name%3Aroot&range=15m&sev=high,critical", { query: "user.name:root", range: { kind: "preset", preset: "15m" }, severities: ["high", "critical"] }],
+    ["range=7d", { query: "", range: { kind: "preset", preset: "7d" }, severities: [] }],
+    [
+      "from=2026-11-23T10:00:00.000Z&to=2026-11-23T11:00:00.000Z&q=%22failed+password%22",
+      { query: '"failed password"', range: { kind: "absolute", from: "2026-11-23T10:00:00.000Z", to: "2026-11-23T11:00:00.000Z" }, severities: [] },
+    ],
+  ] as const)("round-trips %s", (search, state) => {
+    const read = readSearchState(p(search));
+    expect(read).toEqual(state);
+    expect(readSearchState(writeSearchState(read))).toEqual(state);
+  });
+
+  it("ignores what it does not understand: unknown presets, bands, and inverted or broken ranges", () => {
+    expect(readSearchState(p("range=2y&sev=loud,HIGH,low,high"))).toEqual({ query: "", range: { kind: "preset", preset: "24h" }, severities: ["low", "high"] });
+    expect(readSearchState(p("from=2026-11-23T11:00:00Z&to=2026-11-23T10:00:00Z&range=1h")).range).toEqual({ kind: "preset", preset: "1h" });
+    expect(readSearchState(p("from=yesterday&to=2026-11-23T10:00:00Z")).range).toEqual({ kind: "preset", preset: "24h" });
+  });
+
+  it("an absolute range replaces a preset and keeps other parameters (the open event)", () => {
+    const state: SearchState = { query: "host.name:web-1", range: { kind: "absolute", from: "2026-11-23T10:00:00.000Z", to: "2026-11-23T10:05:00.000Z" }, severities: [] };
+    const out = writeSearchState(state, p("range=1h&event=e-1"));
+    expect(out.get("range")).toBeNull();
+    expect(out.get("from")).toBe("2026-11-23T10:00:00.000Z");
+    expect(out.get("event")).toBe("e-1");
+  });
+
+  it("asks the API with a relative from for presets and both ends for absolute ranges", () => {
+    expect(apiFilter(readSearchState(p("range=15m&sev=high")))).toEqual({ query: "", severity: ["high"], from: "now-15m" });
+    expect(apiFilter(readSearchState(p("from=2026-11-23T10:00:00Z&to=2026-11-23T11:00:00Z")))).toEqual({
+      query: "",
+      severity: [],
+      from: "2026-11-23T10:00:00.000Z",
+      to: "2026-11-23T11:00:00.000Z",
+    });
+  });
+
+  it("converts datetime-local values (the reader's wall clock) to UTC and back", () => {
+    const iso = fromLocalInput("2026-11-23T10:30");
+    expect(iso).not.toBeNull();
+    expect(toLocalInput(iso ?? "")).toBe("2026-11-23T10:30");
+    expect(fromLocalInput("")).toBeNull();
+    expect(fromLocalInput("not a date")).toBeNull();
+  });
+
+  it("links to a search", () => {
+    expect(eventsLink('host.name:"web-1"')).toBe("/events?q=host.name%3A%22web-1%22");
+    expect(eventsLink("", { kind: "preset", preset: "7d" }, ["critical"])).toBe("/events?range=7d&sev=critical");
+  });
+});
+
+describe("filter for and filter out", () => {
+  it("quotes strings, escapes quotes and backslashes, leaves numbers bare", () => {
+    expect(queryValue("root")).toBe('"root"');
+    expect(queryValue('say "hi"')).toBe('"say \\"hi\\""');
+    expect(queryValue("C:\\Windows")).toBe('"C:\\\\Windows"');
+    expect(queryValue(4242)).toBe("4242");
+    expect(fieldClause("user.name", "root")).toBe('user.name:"root"');
+    expect(fieldClause("user.name", "root", true)).toBe('NOT user.name:"root"');
+  });
+
+  it("adds a clause with AND, grouping a query that has OR, once", () => {
+    expect(addClause("", 'user.name:"root"')).toBe('user.name:"root"');
+    expect(addClause("failed", 'user.name:"root"')).toBe('failed AND user.name:"root"');
+    expect(addClause("a OR b", 'NOT host.name:"x"')).toBe('(a OR b) AND NOT host.name:"x"');
+    expect(addClause('user.name:"root"', 'user.name:"root"')).toBe('user.name:"root"');
+  });
+});

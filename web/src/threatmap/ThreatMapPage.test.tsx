@@ -1,0 +1,163 @@
+import { act, screen, within } from "@testing-library/react";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { Attack, ThreatMapSummary } from "../api/types";
+import { makeEvent, makeStats } from "../test/events";
+import { installFakeWebSocket, type FakeWebSocket } from "../test/fakeWebSocket";
+import { json, makeMe, renderWithProviders, stubFetch } from "../test/helpers";
+import { isDrawable, isLocated, originsOf } from "./attacks";
+import ThreatMapPage from "./ThreatMapPage";
+
+afterEach(() => vi.unstubAllGlobals());
+
+const nowhere = { lat: 0, lon: 0, has_location: false };
+
+function attack(id: string, over: Partial<Attack> = {}): Attack {
+  return {
+    event_id: id,
+    time: "2026-11-23T10:00:00Z",
+    severity: 73,
+    severity_label: "high",
+    action: "ssh_login",
+    dataset: "linux.auth",
+    source: { ip: "81.2.69.142", lat: 51.5142, lon: -0.0931, has_location: true, country_iso_code: "GB", country_name: "United Kingdom", city_name: "London" },
+    destination: { ip: "10.0.0.5", ...nowhere, label: "private network" },
+    ...over,
+  };
+}
+
+const sweden = attack("a-2", {
+  severity: 99,
+  severity_label: "critical",
+  source: { ip: "89.160.20.112", lat: 58.4167, lon: 15.6167, has_location: true, country_iso_code: "SE", country_name: "Sweden", city_name: "Linköping" },
+});
+
+function summary(over: Partial<ThreatMapSummary> = {}): ThreatMapSummary {
+  return { attacks: [], top_source_countries: [], total: 0, with_location: 0, ...over };
+}
+
+function serve(s: ThreatMapSummary) {
+  return stubFetch((call) => {
+    const url = new URL(call.url, "http://localhost");
+    if (url.pathname === "/api/v1/threatmap/summary") return json(200, s);
+    if (url.pathname === "/api/v1/events/stats/summary")
+      return json(200, makeStats({ total: s.with_location, by_severity: [{ term: "high", count: 1 }, { term: "critical", count: 1 }] }));
+    return json(200, makeMe());
+  });
+}
+
+const attacksDrawn = () => screen.queryAllByRole("img", { name: /^(Attack source|Live attack)/ });
+
+describe("threat map: what may be drawn", () => {
+  it("places only ends with real coordinates", () => {
+    expect(isLocated({ lat: 51.5, lon: -0.1, has_location: true })).toBe(true);
+    expect(isLocated({ lat: 0, lon: 0, has_location: false })).toBe(false);
+    expect(isLocated({ lat: 51.5, lon: -0.1, has_location: false })).toBe(false);
+    // Without the server's word, 0,0 is no place.
+    expect(isLocated({ lat: 0, lon: 0 })).toBe(false);
+    expect(isLocated({ lat: Number.NaN, lon: 3 })).toBe(false);
+    expect(isDrawable(attack("x", { source: { ip: "10.1.1.1", ...nowhere }, destination: { ip: "10.0.0.5", ...nowhere } }))).toBe(false);
+  });
+
+  it("groups sources by place and keeps the worst severity", () => {
+    const o = originsOf([attack("1"), attack("2", { severity_label: "critical" }), sweden, attack("3", { source: { ip: "10.1.1.1", ...nowhere } })]);
+    expect(o.map((x) => [x.ip, x.count, x.worst])).toEqual([
+      ["81.2.69.142", 2, "critical"],
+      ["89.160.20.112", 1, "critical"],
+    ]);
+  });
+});
+
+describe("ThreatMapPage", () => {
+  let WS: typeof FakeWebSocket;
+  beforeEach(() => {
+    WS = installFakeWebSocket();
+  });
+
+  it("says NO LIVE TELEMETRY until a located event exists, and draws nothing", async () => {
+    serve(summary({ total: 3, with_location: 0 }));
+    renderWithProviders(<ThreatMapPage />, { route: "/threat-map", me: makeMe() });
+    const status = await screen.findByRole("status", { name: "NO LIVE TELEMETRY" });
+    expect(status).toHaveTextContent("3 events arrived without a location");
+    expect(attacksDrawn()).toHaveLength(0);
+    expect(screen.getByLabelText("Attacks in view")).toHaveTextContent("0");
+    expect(screen.getByLabelText("Events without location")).toHaveTextContent("3");
+    expect(screen.getByText("No located attack yet.")).toBeInTheDocument();
+  });
+
+  it("paints the located attacks of the summary and counts the others as without location", async () => {
+    serve(
+      summary({
+        total: 5,
+        with_location: 2,
+        attacks: [attack("a-1"), sweden, attack("a-3", { source: { ip: "192.168.1.9", ...nowhere }, destination: { ip: "10.0.0.1", ...nowhere } })],
+        top_source_countries: [
+          { term: "GB", count: 1 },
+          { term: "SE", count: 1 },
+        ],
+      }),
+    );
+    renderWithProviders(<ThreatMapPage />, { route: "/threat-map", me: makeMe() });
+    await vi.waitFor(() => expect(attacksDrawn()).toHaveLength(2));
+    expect(screen.queryByText("NO LIVE TELEMETRY")).not.toBeInTheDocument();
+    expect(screen.getByRole("img", { name: /^Attack source 81\.2\.69\.142 \(London, United Kingdom\): 1 attack/ })).toBeInTheDocument();
+    expect(screen.queryByRole("img", { name: /192\.168\.1\.9/ })).not.toBeInTheDocument();
+    expect(screen.getByLabelText("Attacks in view")).toHaveTextContent("2");
+    expect(screen.getByLabelText("Events without location")).toHaveTextContent("3");
+    await vi.waitFor(() => expect(screen.getByLabelText("Critical attacks")).toHaveTextContent("1"));
+    const countries = screen.getByRole("list", { name: "Top source countries" });
+    expect(within(countries).getAllByRole("listitem").map((li) => li.textContent)).toEqual(["GBUnited Kingdom1", "SESweden1"]);
+    const latest = screen.getByRole("table", { name: "Latest attacks" });
+    expect(within(latest).getAllByText("private network")).toHaveLength(2);
+    expect(within(latest).getAllByRole("row")).toHaveLength(3);
+  });
+
+  it("draws live attacks as they arrive, never one without coordinates", async () => {
+    serve(summary({ total: 1, with_location: 1, attacks: [attack("a-1")], top_source_countries: [{ term: "GB", count: 1 }] }));
+    renderWithProviders(<ThreatMapPage />, { route: "/threat-map", me: makeMe() });
+    await vi.waitFor(() => expect(WS.instances).toHaveLength(1));
+    const ws = WS.latest();
+    act(() => ws.open());
+    expect(ws.sent).toEqual([{ type: "subscribe", channels: ["threatmap", "security:events"] }]);
+    act(() => {
+      ws.receive({
+        channel: "threatmap",
+        type: "attack",
+        data: attack("live-1", { destination: { ip: "2.125.160.216", lat: 51.75, lon: -1.25, has_location: true, country_iso_code: "GB", country_name: "United Kingdom" } }),
+      });
+      ws.receive({ channel: "threatmap", type: "attack", data: attack("live-2", { source: { ip: "10.9.9.9", ...nowhere }, destination: { ip: "10.0.0.1", ...nowhere } }) });
+      // The summary's own attack again: not counted twice.
+      ws.receive({ channel: "threatmap", type: "attack", data: attack("a-1") });
+      ws.receive({ channel: "security:events", type: "event", data: makeEvent({ id: "ev-private", fields: { source: { ip: "10.9.9.9" } } }) });
+      ws.receive({ channel: "security:events", type: "event", data: makeEvent({ id: "live-1" }) });
+    });
+    const arc = await screen.findByRole("img", { name: /^Live attack from 81\.2\.69\.142 \(London, United Kingdom\) to 2\.125\.160\.216/ });
+    expect(arc.querySelector("path")).not.toBeNull();
+    expect(screen.getAllByRole("img", { name: /^Live attack/ })).toHaveLength(1);
+    expect(screen.getByLabelText("Attacks in view")).toHaveTextContent("2");
+    expect(screen.getByLabelText("Events without location")).toHaveTextContent("1");
+  });
+
+  it("draws the source alone when the destination has no place", async () => {
+    serve(summary({ total: 1, with_location: 1, attacks: [attack("a-1")] }));
+    renderWithProviders(<ThreatMapPage />, { route: "/threat-map", me: makeMe() });
+    await vi.waitFor(() => expect(WS.instances).toHaveLength(1));
+    const ws = WS.latest();
+    act(() => ws.open());
+    act(() => ws.receive({ channel: "threatmap", type: "attack", data: attack("live-9") }));
+    const arc = await screen.findByRole("img", { name: /^Live attack from 81\.2\.69\.142 .* to 10\.0\.0\.5 \(private network\)/ });
+    expect(arc.querySelector("path")).toBeNull();
+    expect(arc.querySelectorAll("circle").length).toBeGreaterThan(0);
+  });
+
+  it("leaves NO LIVE TELEMETRY when the first located attack arrives live", async () => {
+    serve(summary());
+    renderWithProviders(<ThreatMapPage />, { route: "/threat-map", me: makeMe() });
+    await screen.findByText("NO LIVE TELEMETRY");
+    await vi.waitFor(() => expect(WS.instances).toHaveLength(1));
+    const ws = WS.latest();
+    act(() => ws.open());
+    act(() => ws.receive({ channel: "threatmap", type: "attack", data: sweden }));
+    await vi.waitFor(() => expect(screen.queryByText("NO LIVE TELEMETRY")).not.toBeInTheDocument());
+    expect(screen.getByLabelText("Attacks in view")).toHaveTextContent("1");
+  });
+});

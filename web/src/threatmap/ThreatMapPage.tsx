@@ -1,0 +1,337 @@
+// The Threat Map: where attacks come from, placed by GeoIP from real events.
+// First paint from GET /api/v1/threatmap/summary, then live over the
+// WebSocket (channel "threatmap" for located attacks, "security:events" to
+// count the events without a location). Nothing is ever synthesised: until
+// a located event exists the map says NO LIVE TELEMETRY.
+
+import { useQuery } from "@tanstack/react-query";
+import { useCallback, useEffect, useMemo, useReducer, useState } from "react";
+import { useSearchParams } from "react-router";
+import { api } from "../api/client";
+import { queryKeys } from "../api/queries";
+import { SEVERITIES, SEVERITY_LABELS, type Attack, type LiveMessage, type SecurityEvent, type Severity, type ThreatMapSummary } from "../api/types";
+import { hasPermission, useCurrentUser } from "../app/session";
+import { fieldAt } from "../events/fields";
+import { presetLabel, readRange, writeRange, type PresetKey } from "../events/searchState";
+import { SeverityBadge } from "../events/SeverityBadge";
+import { TimeRangePicker } from "../events/TimeRangePicker";
+import { useLive } from "../live/socket";
+import { AccessDenied } from "../ui/AccessDenied";
+import { countryName } from "../ui/country";
+import { ErrorMessage } from "../ui/ErrorMessage";
+import { CompactTime } from "../ui/time";
+import { useDocumentTitle } from "../ui/useDocumentTitle";
+import { addCounts, attackKey, isDrawable, isLocated, placeOf } from "./attacks";
+import { WorldMap, type LiveArc } from "./WorldMap";
+
+/** How long a live arc stays on the map. */
+export const ARC_FADE_MS = 60_000;
+const LIST_SIZE = 50;
+const MAP_PRESETS: readonly PresetKey[] = ["1h", "24h", "7d", "30d"];
+const LOCATED_QUERY = "source.geo.location.lat:* OR destination.geo.location.lat:*";
+
+interface LiveState {
+  /** Newest first, capped. */
+  attacks: LiveArc[];
+  located: number;
+  unlocated: number;
+  bySeverity: Map<Severity, number>;
+  byCountry: Map<string, number>;
+  seen: Set<string>;
+}
+
+const EMPTY: LiveState = { attacks: [], located: 0, unlocated: 0, bySeverity: new Map(), byCountry: new Map(), seen: new Set() };
+
+type LiveAction = { type: "attack"; attack: Attack; at: number } | { type: "event"; event: SecurityEvent } | { type: "reset"; seen: Set<string> };
+
+function eventLocated(ev: SecurityEvent): boolean {
+  const has = (side: string) => typeof fieldAt(ev.fields, `${side}.geo.location.lat`) === "number" && typeof fieldAt(ev.fields, `${side}.geo.location.lon`) === "number";
+  return has("source") || has("destination");
+}
+
+export function liveReducer(state: LiveState, action: LiveAction): LiveState {
+  switch (action.type) {
+    case "reset":
+      return { ...EMPTY, seen: action.seen };
+    case "attack": {
+      const a = action.attack;
+      // Never placed without coordinates; the summary's attacks are not counted twice.
+      if (!isDrawable(a)) return state;
+      const key = attackKey(a, state.located);
+      if (a.event_id && state.seen.has(a.event_id)) return state;
+      const seen = new Set(state.seen);
+      if (a.event_id) seen.add(a.event_id);
+      const bySeverity = new Map(state.bySeverity);
+      bySeverity.set(a.severity_label, (bySeverity.get(a.severity_label) ?? 0) + 1);
+      const byCountry = new Map(state.byCountry);
+      const cc = isLocated(a.source) ? a.source.country_iso_code : undefined;
+      if (cc) byCountry.set(cc, (byCountry.get(cc) ?? 0) + 1);
+      return {
+        ...state,
+        seen,
+        bySeverity,
+        byCountry,
+        located: state.located + 1,
+        attacks: [{ key, attack: a, at: action.at }, ...state.attacks].slice(0, 200),
+      };
+    }
+    case "event":
+      return eventLocated(action.event) ? state : { ...state, unlocated: state.unlocated + 1 };
+  }
+}
+
+export default function ThreatMapPage() {
+  useDocumentTitle("Threat Map");
+  const me = useCurrentUser();
+  if (!hasPermission(me, "events:read")) {
+    return (
+      <section className="page" aria-labelledby="page-title">
+        <header className="page-header">
+          <h1 id="page-title">Threat Map</h1>
+        </header>
+        <AccessDenied area="the Threat Map" role={me.role} />
+      </section>
+    );
+  }
+  return <ThreatMap />;
+}
+
+function ThreatMap() {
+  const [params, setParams] = useSearchParams();
+  const range = readRange(params);
+  const preset = range.kind === "preset" ? range.preset : "24h";
+  const from = `now-${preset}`;
+
+  const summary = useQuery({
+    queryKey: queryKeys.threatMap({ from }),
+    queryFn: ({ signal }) => api.threatMapSummary({ from }, signal),
+  });
+  const located = useQuery({
+    queryKey: queryKeys.eventStats({ query: LOCATED_QUERY, from }),
+    queryFn: ({ signal }) => api.eventStats({ query: LOCATED_QUERY, from }, signal),
+    enabled: (summary.data?.with_location ?? 0) > 0,
+  });
+
+  const [live, dispatch] = useReducer(liveReducer, EMPTY);
+  const summaryData = summary.data;
+  useEffect(() => {
+    dispatch({ type: "reset", seen: new Set((summaryData?.attacks ?? []).map((a) => a.event_id).filter((id): id is string => !!id)) });
+  }, [summaryData]);
+
+  const onMessage = useCallback((msg: LiveMessage) => {
+    if (msg.channel === "threatmap" && msg.type === "attack") {
+      const a = msg.data as Attack | null;
+      if (a && a.source && a.destination) dispatch({ type: "attack", attack: a, at: Date.now() });
+    } else if (msg.channel === "security:events" && msg.type === "event") {
+      const ev = msg.data as SecurityEvent | null;
+      if (ev && typeof ev.id === "string") dispatch({ type: "event", event: ev });
+    }
+  }, []);
+  // Opened once the first paint is in, so that nothing is counted twice.
+  const status = useLive(["threatmap", "security:events"], "", summary.isSuccess, onMessage);
+
+  // Live arcs fade: the map keeps only the recent ones.
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    if (live.attacks.length === 0) return;
+    const t = setInterval(() => setNow(Date.now()), 5000);
+    return () => clearInterval(t);
+  }, [live.attacks.length]);
+  const arcs = useMemo(() => live.attacks.filter((a) => now - a.at < ARC_FADE_MS || a.at > now), [live.attacks, now]);
+
+  const history = useMemo(() => (summaryData?.attacks ?? []).filter(isDrawable), [summaryData]);
+  const inView = (summaryData?.with_location ?? 0) + live.located;
+  const without = Math.max(0, (summaryData?.total ?? 0) - (summaryData?.with_location ?? 0)) + live.unlocated;
+  const noTelemetry = summary.isSuccess && inView === 0;
+
+  const bySeverity = useMemo(() => {
+    const base = new Map<Severity, number>();
+    if (located.data) for (const t of located.data.by_severity) base.set(t.term as Severity, t.count);
+    else for (const a of history) base.set(a.severity_label, (base.get(a.severity_label) ?? 0) + 1);
+    for (const [s, n] of live.bySeverity) base.set(s, (base.get(s) ?? 0) + n);
+    return base;
+  }, [located.data, history, live.bySeverity]);
+  const countries = useMemo(() => addCounts(summaryData?.top_source_countries ?? [], live.byCountry).slice(0, 8), [summaryData, live.byCountry]);
+  const latest = useMemo(() => [...live.attacks.map((a) => a.attack), ...history].slice(0, LIST_SIZE), [live.attacks, history]);
+
+  return (
+    <section className="page page-wide" aria-labelledby="page-title">
+      <header className="page-header page-header-row">
+        <div>
+          <h1 id="page-title">Threat Map</h1>
+          <p className="page-subtitle">Where attacks come from, placed by GeoIP from the events you send. {presetLabel(preset)}.</p>
+        </div>
+        <div className="page-actions">
+          <span className={status === "open" ? "pill pill-on" : status === "connecting" ? "pill pill-warn" : "pill pill-off"} role="status">
+            {status === "open" ? "Live" : status === "connecting" ? "Connecting…" : "Not connected"}
+          </span>
+          <TimeRangePicker
+            range={{ kind: "preset", preset }}
+            allowAbsolute={false}
+            presets={MAP_PRESETS}
+            onChange={(r) =>
+              setParams((prev) => {
+                const p = new URLSearchParams(prev);
+                writeRange(p, r);
+                return p;
+              })
+            }
+          />
+        </div>
+      </header>
+
+      {summary.isError ? <ErrorMessage error={summary.error} /> : null}
+
+      <div className="map-layout">
+        <div className="card map-card">
+          <WorldMap history={history} arcs={arcs}>
+            {summary.isPending ? (
+              <div className="map-overlay" role="status">
+                <p className="muted">Loading the map…</p>
+              </div>
+            ) : noTelemetry ? (
+              <NoTelemetry summary={summaryData} />
+            ) : null}
+          </WorldMap>
+          <SeverityKey />
+        </div>
+
+        <aside className="map-side">
+          <section className="card counters" aria-label="Attack counters">
+            <div className="counter-pair">
+              <div className="counter">
+                <span className="counter-value" aria-label="Attacks in view">
+                  {summary.isSuccess ? inView.toLocaleString() : "…"}
+                </span>
+                <span className="counter-label">Attacks on the map</span>
+              </div>
+              <div className="counter">
+                <span className="counter-value counter-muted" aria-label="Events without location">
+                  {summary.isSuccess ? without.toLocaleString() : "…"}
+                </span>
+                <span className="counter-label">Without location</span>
+              </div>
+            </div>
+            <h2 className="side-title">By severity</h2>
+            <ul className="sev-counts">
+              {SEVERITIES.slice()
+                .reverse()
+                .map((s) => (
+                  <li key={s}>
+                    <span className={`sev sev-${s}`}>
+                      <span className="sev-mark" aria-hidden="true" />
+                      {SEVERITY_LABELS[s]}
+                    </span>
+                    <span className="term-count" aria-label={`${SEVERITY_LABELS[s]} attacks`}>
+                      {(bySeverity.get(s) ?? 0).toLocaleString()}
+                    </span>
+                  </li>
+                ))}
+            </ul>
+            <h2 className="side-title">Top source countries</h2>
+            {countries.length === 0 ? (
+              <p className="muted">None yet.</p>
+            ) : (
+              <ol className="country-list" aria-label="Top source countries">
+                {countries.map((c) => (
+                  <li key={c.term}>
+                    <span className="country-code">{c.term}</span>
+                    <span className="country-name">{countryName(c.term) ?? c.term}</span>
+                    <span className="term-count">{c.count.toLocaleString()}</span>
+                  </li>
+                ))}
+              </ol>
+            )}
+          </section>
+        </aside>
+      </div>
+
+      <section className="card latest-attacks" aria-labelledby="latest-title">
+        <div className="card-head">
+          <h2 id="latest-title">Latest attacks</h2>
+          <span className="muted card-head-note">newest first · live ones are marked</span>
+        </div>
+        {latest.length === 0 ? (
+          <p className="muted">No located attack yet.</p>
+        ) : (
+          <div className="table-wrap table-wrap-flat">
+            <table className="table table-dense">
+              <caption className="sr-only">Latest attacks</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Time</th>
+                  <th scope="col">Severity</th>
+                  <th scope="col">Source</th>
+                  <th scope="col">Destination</th>
+                  <th scope="col">Action</th>
+                </tr>
+              </thead>
+              <tbody>
+                {latest.map((a, i) => (
+                  <tr key={attackKey(a, i)} className={i < live.attacks.length ? "row-live" : undefined}>
+                    <td className="cell-nowrap">
+                      <CompactTime value={a.time} />
+                    </td>
+                    <td>
+                      <SeverityBadge label={a.severity_label} score={a.severity} />
+                    </td>
+                    <td className="cell-nowrap">
+                      <Endpoint ip={a.source.ip} place={placeOf(a.source)} located={isLocated(a.source)} />
+                    </td>
+                    <td className="cell-nowrap">
+                      <Endpoint ip={a.destination.ip} place={placeOf(a.destination)} located={isLocated(a.destination)} />
+                    </td>
+                    <td className="cell-nowrap">{a.action || a.dataset || <span className="muted">—</span>}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
+    </section>
+  );
+}
+
+function Endpoint({ ip, place, located }: { ip: string | undefined; place: string; located: boolean }) {
+  if (!ip && !place) return <span className="muted">unknown</span>;
+  return (
+    <span className="endpoint">
+      {ip ? <span className="mono">{ip}</span> : null}
+      {place ? <span className={located ? "endpoint-place" : "endpoint-place muted"}>{place}</span> : <span className="endpoint-place muted">location unknown</span>}
+    </span>
+  );
+}
+
+function NoTelemetry({ summary }: { summary: ThreatMapSummary | undefined }) {
+  const unlocated = summary ? summary.total - summary.with_location : 0;
+  return (
+    <div className="map-overlay no-telemetry" role="status" aria-labelledby="no-telemetry-title">
+      <p className="no-telemetry-title" id="no-telemetry-title">
+        NO LIVE TELEMETRY
+      </p>
+      <p>No event with a known location has arrived in this range. Nothing is drawn until one does: the map never shows made-up attacks.</p>
+      {unlocated > 0 ? (
+        <p className="muted">
+          {unlocated.toLocaleString()} event{unlocated === 1 ? "" : "s"} arrived without a location: private addresses, or no GeoIP database configured on the server
+          (<code>--geoip-city-db</code>).
+        </p>
+      ) : (
+        <p className="muted">Events whose source IP GeoIP can place appear here as they arrive.</p>
+      )}
+    </div>
+  );
+}
+
+function SeverityKey() {
+  return (
+    <ul className="sev-legend map-legend" aria-label="Severity colours">
+      {SEVERITIES.map((s) => (
+        <li key={s}>
+          <span className={`sev-swatch sev-fill-${s}`} aria-hidden="true" />
+          {SEVERITY_LABELS[s]}
+        </li>
+      ))}
+    </ul>
+  );
+}
