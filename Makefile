@@ -11,7 +11,7 @@ DATA_DIR ?= ./data
 # The web UI's sources; the binary embeds web/dist.
 UI_SRC := $(shell find web/src web/index.html web/vite.config.ts web/tsconfig.json web/public web/scripts -type f 2>/dev/null | grep -v '/public/swagger-ui/')
 
-.PHONY: run build ui deps test test-go test-ui e2e bench bench-sqlite lint fmt clean
+.PHONY: run build ui deps test test-go test-ui e2e bench bench-ingest bench-events bench-sqlite lint fmt clean
 
 run: build ## build everything and start the server on the embedded default
 	EVENTSEC_DATA_DIR=$${EVENTSEC_DATA_DIR:-$(DATA_DIR)} ./$(BIN) serve
@@ -47,8 +47,12 @@ test-ui: web/node_modules/.installed
 e2e: build ## browser tests: real eventsec serve driven by Debian's Chromium
 	cd web && EVENTSEC_BIN=$(abspath $(BIN)) $(NPM) run e2e
 
-bench: build ## benchmarks: start-up, idle memory, API throughput and latency
+bench: build ## benchmarks: server start-up/memory/API latency, ingest throughput, event store
 	$(GO) run ./bench/server -bin $(BIN)
+	$(GO) run ./bench/ingest -n 200000
+
+bench-ingest: build ## ingest throughput only (HTTP NDJSON and syslog TCP against a real server)
+	$(GO) run ./bench/ingest -n 200000
 
 bench-sqlite: ## the measurement behind the choice of SQLite driver
 	cd bench/sqlitedriver && $(GO) run .

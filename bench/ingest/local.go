@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -37,6 +38,7 @@ func (l *local) describe() string   { return "in-process pipeline, " + l.what }
 func (l *local) eventsURL() string  { return l.httpURL + "/api/v1/events" }
 func (l *local) authHeader() string { return "" }
 func (l *local) syslogAddr() string { return l.sys.Addr().String() }
+func (l *local) cpu() time.Duration { return cpuTime() }
 
 func (l *local) stored(listener string) (float64, error) {
 	mfs, err := l.reg.Gather()

@@ -26,8 +26,37 @@ func (r *remote) authHeader() string {
 func (r *remote) syslogAddr() string { return r.syslog }
 func (r *remote) close()             {}
 
+// cpu reads the server's process_cpu_seconds_total from /metrics.
+func (r *remote) cpu() time.Duration {
+	v, err := r.metric(func(l string) (float64, bool) {
+		if rest, ok := strings.CutPrefix(l, "process_cpu_seconds_total "); ok {
+			f, err := strconv.ParseFloat(strings.TrimSpace(rest), 64)
+			return f, err == nil
+		}
+		return 0, false
+	})
+	if err != nil {
+		return 0
+	}
+	return time.Duration(v * float64(time.Second))
+}
+
 // stored reads stored_total + duplicates_total of a listener from /metrics.
 func (r *remote) stored(listener string) (float64, error) {
+	want := `{listener="` + listener + `"}`
+	return r.metric(func(l string) (float64, bool) {
+		for _, m := range []string{"eventsec_ingest_stored_total", "eventsec_ingest_duplicates_total"} {
+			if rest, ok := strings.CutPrefix(l, m+want+" "); ok {
+				v, err := strconv.ParseFloat(strings.TrimSpace(rest), 64)
+				return v, err == nil
+			}
+		}
+		return 0, false
+	})
+}
+
+// metric sums what pick takes from the lines of /metrics.
+func (r *remote) metric(pick func(line string) (float64, bool)) (float64, error) {
 	resp, err := r.client.Get(r.base + "/metrics")
 	if err != nil {
 		return 0, fmt.Errorf("cannot read %s/metrics: %w", r.base, err)
@@ -39,16 +68,9 @@ func (r *remote) stored(listener string) (float64, error) {
 	total := 0.0
 	sc := bufio.NewScanner(resp.Body)
 	sc.Buffer(nil, 1<<20)
-	want := `{listener="` + listener + `"}`
 	for sc.Scan() {
-		l := sc.Text()
-		for _, m := range []string{"eventsec_ingest_stored_total", "eventsec_ingest_duplicates_total"} {
-			if strings.HasPrefix(l, m+want+" ") {
-				v, err := strconv.ParseFloat(strings.TrimSpace(l[len(m+want):]), 64)
-				if err == nil {
-					total += v
-				}
-			}
+		if v, ok := pick(sc.Text()); ok {
+			total += v
 		}
 	}
 	return total, sc.Err()

@@ -72,6 +72,11 @@ func startEvents(ctx context.Context, cfg *config.Config, st store.Store, authSv
 		return nil, err
 	}
 	tokenToOrg := func(ctx context.Context, token string) (string, error) {
+		// Shippers hold API keys; a session token pasted into one would
+		// expire within minutes and is refused with a clear reason.
+		if !auth.IsAPIKey(token) {
+			return "", fmt.Errorf("%w: use an API key with the ingest role (esk_...)", ingest.ErrUnauthorized)
+		}
 		p, err := authSvc.Authenticate(ctx, token)
 		if errors.Is(err, auth.ErrInvalidToken) {
 			return "", fmt.Errorf("%w: %v", ingest.ErrUnauthorized, err)

@@ -72,12 +72,29 @@
 //	// Filebeat: output.elasticsearch: {hosts: ["https://siem:8443"], path: "/es",
 //	//   api_key: "any-id:<EventSec API key>"}  (or username/password: the key)
 //
-// tokenToOrg is func(ctx, token) (orgID, error): look the API key up
-// (auth.Service.Authenticate), check it may write events, return its org;
-// return ingest.ErrUnauthorized (wrapped or not) for unknown, expired or
-// revoked keys, ingest.ErrDisabled for disabled ones (HEC code 1). These
-// handlers do not need the API's CSRF/cookie machinery; they must sit
-// outside its /api/ catch-all.
+// tokenToOrg maps an API key to its org; ingest.ErrUnauthorized (wrapped
+// or not) means unknown, expired or revoked (401/403), ingest.ErrDisabled
+// disabled (HEC code 1), any other error a server failure:
+//
+//	tokenToOrg := func(ctx context.Context, token string) (string, error) {
+//		if !auth.IsAPIKey(token) {
+//			return "", ingest.ErrUnauthorized
+//		}
+//		p, err := authSvc.Authenticate(ctx, token)
+//		switch {
+//		case errors.Is(err, auth.ErrInvalidToken):
+//			return "", ingest.ErrUnauthorized
+//		case err != nil:
+//			return "", err
+//		case !p.Can(auth.PermEventsWrite):
+//			return "", ingest.ErrUnauthorized
+//		}
+//		return p.OrgID, nil
+//	}
+//
+// It runs on every request: a few seconds' cache of key → org spares the
+// state store a look-up per batch. These handlers do not use the API's
+// CSRF/cookie machinery; mount them outside its /api/ catch-all.
 //
 // Syslog, one listener per configured address, each bound to one org:
 //

@@ -23,7 +23,7 @@ const (
 	ReasonNoData            = "no_data"
 	ReasonOverloaded        = "overloaded"
 	ReasonTooManyConns      = "too_many_connections"
-	ReasonStoreError        = "store_error"
+	ReasonTLSHandshake      = "tls_handshake"
 	ReasonShutdown          = "shutdown"
 	ReasonReadError         = "read_error"
 	// Events kept, but changed on the way in.

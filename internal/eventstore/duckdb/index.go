@@ -18,12 +18,14 @@ import (
 // es_blocks, in the same transaction as their last rows.
 
 const (
-	bloomK = 7 // probes per key; with ~10 bits per key, ~1% false positives
-	// openBloomBits sizes the filter of a block being filled; it is
-	// folded down to about bitsPerKey bits per key when the block is
-	// sealed.
+	// bloomK probes per key with 12-24 bits per key (folding halves
+	// the size while at least bitsPerKey remain): 0.005-0.3% false
+	// positives, so that a needle search over 2,000 blocks reads a few
+	// blocks too many, not twenty.
+	bloomK     = 8
+	bitsPerKey = 12
+	// openBloomBits sizes the filter of a block being filled.
 	openBloomBits = 1 << 20
-	bitsPerKey    = 10
 	minBloomBits  = 1 << 10
 )
 
@@ -249,8 +251,12 @@ func (o *openBlock) seal() *block {
 // seqRange is an inclusive range of seqs.
 type seqRange struct{ lo, hi int64 }
 
-// mergeRanges sorts nothing (blocks come in seq order) and joins ranges
-// that touch, to keep generated SQL short.
+// maxRanges bounds the seq ranges of one partition's condition.
+const maxRanges = 64
+
+// mergeRanges joins sorted ranges that touch, then the ones with the
+// smallest gaps until at most maxRanges remain (reading a gap costs less
+// than a long condition).
 func mergeRanges(rs []seqRange) []seqRange {
 	out := rs[:0:0]
 	for _, r := range rs {
@@ -259,6 +265,16 @@ func mergeRanges(rs []seqRange) []seqRange {
 			continue
 		}
 		out = append(out, r)
+	}
+	for len(out) > maxRanges {
+		best := 1
+		for i := 2; i < len(out); i++ {
+			if out[i].lo-out[i-1].hi < out[best].lo-out[best-1].hi {
+				best = i
+			}
+		}
+		out[best-1].hi = out[best].hi
+		out = append(out[:best], out[best+1:]...)
 	}
 	return out
 }

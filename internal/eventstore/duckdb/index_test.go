@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/eventsec/eventsec/internal/query/lucene"
@@ -30,6 +31,21 @@ func TestAddWordKeys(t *testing.T) {
 		}
 		if got := addWordKeys(nil, s); !slices.Equal(got, want) {
 			t.Fatalf("addWordKeys(%q) = %v, want %v (words %q)", s, got, want, lucene.Words(s))
+		}
+	}
+	for _, s := range inputs {
+		var distinct []string
+		for _, w := range lucene.Words(s) {
+			if !slices.Contains(distinct, w) {
+				distinct = append(distinct, w)
+			}
+		}
+		want := ""
+		if len(distinct) > 0 {
+			want = lucene.ListSep + strings.Join(distinct, lucene.ListSep) + lucene.ListSep
+		}
+		if got := joinedWords(s); got != want {
+			t.Fatalf("joinedWords(%q) = %q, want %q", s, got, want)
 		}
 	}
 	if wordKey("FAILED") != wordKey("failed") || wordKey("ÉTÉ") != wordKey("été") {

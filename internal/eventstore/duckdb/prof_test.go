@@ -1,8 +1,11 @@
 package duckdb_test
 
 import (
+	"fmt"
+	"log/slog"
 	"os"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -11,24 +14,42 @@ import (
 	eventduckdb "github.com/eventsec/eventsec/internal/eventstore/duckdb"
 )
 
+func cpuNow() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func nw() int {
+	if v := os.Getenv("NW"); v != "" {
+		n := 0
+		fmt.Sscan(v, &n)
+		return n
+	}
+	return 4
+}
+
 func TestProfAppend(t *testing.T) {
 	if os.Getenv("PROF") == "" {
 		t.Skip()
 	}
-	s, err := eventduckdb.Open(ctx, eventduckdb.Options{Dir: t.TempDir()})
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	mb := 0
+	fmt.Sscan(os.Getenv("MB"), &mb)
+	s, err := eventduckdb.Open(ctx, eventduckdb.Options{Dir: t.TempDir(), Logger: log, MaxBatch: mb})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
 	g := eventgen.New(eventgen.Options{Count: 2000000})
 	var batches [][]event.Event
-	for i := 0; i < 40; i++ {
+	for i := 0; i < 100; i++ {
 		batches = append(batches, g.Batch(5000))
 	}
+	c0 := cpuNow()
 	t0 := time.Now()
 	var wg sync.WaitGroup
 	ch := make(chan []event.Event)
-	for w := 0; w < 4; w++ {
+	for w := 0; w < nw(); w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -45,5 +66,7 @@ func TestProfAppend(t *testing.T) {
 	close(ch)
 	wg.Wait()
 	d := time.Since(t0)
-	t.Logf("%d events in %v: %.0f ev/s", 200000, d, 200000/d.Seconds())
+	c := cpuNow() - c0
+	t.Logf("%d events in %v: %.0f ev/s, %.1f µs CPU/event", 500000, d, 500000/d.Seconds(), float64(c.Microseconds())/500000)
+	s.Close()
 }

@@ -765,9 +765,12 @@ func (s *Store) Terms(ctx context.Context, orgID string, q eventstore.Query, fie
 	if err != nil {
 		return nil, err
 	}
-	expr := "CAST(" + col.SQL + " AS VARCHAR)"
-	if col.Kind == lucene.Time {
+	expr := col.SQL
+	switch col.Kind {
+	case lucene.Time:
 		expr = "strftime(" + col.SQL + ", '%Y-%m-%dT%H:%M:%S.%fZ')"
+	case lucene.Int, lucene.Float, lucene.Bool:
+		expr = "CAST(" + col.SQL + " AS VARCHAR)"
 	}
 	var b strings.Builder
 	var args []any
@@ -781,7 +784,7 @@ func (s *Store) Terms(ctx context.Context, orgID string, q eventstore.Query, fie
 			b.WriteString(" UNION ALL ")
 		}
 		n++
-		fmt.Fprintf(&b, "SELECT %s AS v, count(*) AS n FROM %s WHERE %s GROUP BY 1", expr, v.table, w)
+		fmt.Fprintf(&b, "SELECT %s AS v FROM %s WHERE %s", expr, v.table, w)
 		args = append(append(args, col.Args...), wargs...)
 	}
 	if n == 0 {
@@ -792,7 +795,7 @@ func (s *Store) Terms(ctx context.Context, orgID string, q eventstore.Query, fie
 		// Grouped by whole lists (few distinct ones), split below.
 		limit = 100_000
 	}
-	query := "SELECT v, sum(n)::BIGINT AS n FROM (" + b.String() + ") WHERE v IS NOT NULL GROUP BY v ORDER BY n DESC, v LIMIT ?"
+	query := "SELECT v, count(*) AS n FROM (" + b.String() + ") WHERE v IS NOT NULL GROUP BY v ORDER BY n DESC, v LIMIT ?"
 	rows, err := s.db.QueryContext(ctx, query, append(args, limit)...)
 	if err != nil {
 		return nil, fmt.Errorf("cannot count values of %s: %w", field, err)

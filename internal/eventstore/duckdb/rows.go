@@ -52,49 +52,47 @@ func prepare(ev event.Event, now time.Time, cols []column) (prepared, error) {
 	row := make([]driver.Value, len(cols))
 	row[1], row[2], row[3], row[4], row[5] = ev.ID, ev.OrgID, ev.Timestamp, ev.Ingested, ev.Input
 	var rest []string // fields without a typed column (or of the wrong type)
-	typed := 0
-	for i, c := range cols {
-		if c.field == "" {
-			continue
-		}
-		v, ok := ev.Fields[c.field]
-		if !ok {
-			continue
-		}
-		if dv, ok := typedValue(c.typ, v); ok {
-			row[i] = dv
-			typed++
-			continue
-		}
-		rest = append(rest, c.field)
-	}
-	if len(ev.Fields) > typed {
-		for k := range ev.Fields {
-			if _, isTyped := event.ColumnOf(k); !isTyped {
-				rest = append(rest, k)
+	for k, v := range ev.Fields {
+		if i, ok := typedIndex[k]; ok {
+			if dv, ok := typedValue(cols[i].typ, v); ok {
+				row[i] = dv
+				continue
 			}
 		}
+		rest = append(rest, k)
 	}
 	n := len(cols)
 	if msg, ok := row[colIndex["message"]].(string); ok {
-		row[n-3] = distinctWords(msg)
+		row[n-3] = joinedWords(msg)
 	}
 	if len(rest) > 0 {
 		row[n-2] = string(encodeFields(ev.Fields, rest))
 	}
 	row[n-1] = ev.Raw
 
-	keys := make([]uint64, 0, 64)
+	// Repeated words are not removed: adding a key to a bloom filter
+	// twice costs less than sorting them out.
+	keys := make([]uint64, 0, 96)
 	keys = append(keys, p.id)
 	if msg, ok := ev.Fields["message"].(string); ok {
 		keys = addWordKeys(keys, msg)
 	}
-	keys = addWordKeys(keys, ev.Raw)
-	slices.Sort(keys[1:])
-	p.keys = slices.Compact(keys)
+	p.keys = addWordKeys(keys, ev.Raw)
 	p.row = row
 	return p, nil
 }
+
+// typedIndex maps the ECS fields with a typed column to the column's
+// position in a partition row.
+var typedIndex = func() map[string]int {
+	m := map[string]int{}
+	for i, c := range partColumns() {
+		if c.field != "" {
+			m[c.field] = i
+		}
+	}
+	return m
+}()
 
 // colIndex maps column names to their position in a partition row.
 var colIndex = func() map[string]int {
@@ -136,6 +134,9 @@ func typedValue(t event.Type, v any) (driver.Value, bool) {
 	case event.TypeIP:
 		if s, ok := v.(string); ok {
 			if a, err := netip.ParseAddr(s); err == nil {
+				if a.Is4() {
+					return s, true // ParseAddr takes IPv4 in canonical form only
+				}
 				return a.String(), true
 			}
 		}
@@ -172,15 +173,32 @@ func splitList(s string) []string {
 	return strings.Split(s, lucene.ListSep)
 }
 
-func distinctWords(s string) []string {
-	ws := lucene.Words(s)
-	out := ws[:0]
-	for _, w := range ws {
-		if !slices.Contains(out, w) {
-			out = append(out, w)
+// joinedWords returns the distinct words of s, lowercased, joined by
+// lucene.ListSep with one before and after (no words: "").
+func joinedWords(s string) string {
+	b := make([]byte, 0, len(s)+8)
+	b = append(b, lucene.ListSep...)
+	lucene.EachWord(s, func(w string) {
+		start := len(b)
+		b = append(b, w...)
+		for i := start; i < len(b); i++ {
+			if c := b[i]; c >= 'A' && c <= 'Z' {
+				b[i] = c + 'a' - 'A'
+			} else if c >= utf8.RuneSelf {
+				b = append(b[:start], lucene.Lower(w)...)
+				break
+			}
 		}
+		b = append(b, lucene.ListSep...)
+		// A repeated word goes again.
+		if bytes.Contains(b[:start], b[start-1:]) {
+			b = b[:start]
+		}
+	})
+	if len(b) == 1 {
+		return ""
 	}
-	return out
+	return string(b)
 }
 
 // encodeFields writes the named fields as one JSON object, keys sorted.

@@ -66,9 +66,12 @@ var fixedColumns = []column{
 // of 404 with DuckDB's default FSST/dictionary choice; FSST keeps fast
 // scans for message and the typed columns.
 var trailingColumns = []column{
-	// The lowercased words of message (lucene.Words), so that a word is
-	// found by list_contains instead of a case-folding scan of the text.
-	{name: "message_words", sqlType: "VARCHAR[]"},
+	// The distinct lowercased words of message (lucene.Words), joined
+	// like a list ("\x1ffailed\x1fpassword\x1f"): a word is found by one
+	// contains() instead of a case-folding scan with a regular expression
+	// (see lucene.Column.Words). Measured on 2M events: about half the
+	// time of contains(lower(message), ...), 21 bytes/event.
+	{name: "message_words", sqlType: "VARCHAR"},
 	// Every field without a typed column, as a JSON object with the
 	// flattened keys.
 	{name: "fields", sqlType: "VARCHAR", compression: "zstd"},

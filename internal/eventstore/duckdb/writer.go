@@ -263,6 +263,7 @@ func (s *Store) appendItems(ctx context.Context, items []*item) (err error) {
 		}
 		pp.items = append(pp.items, it)
 	}
+	t0 := time.Now()
 	for _, pp := range order {
 		if err := s.loadOpen(ctx, pp.p); err != nil {
 			return err
@@ -271,6 +272,7 @@ func (s *Store) appendItems(ctx context.Context, items []*item) (err error) {
 			return err
 		}
 	}
+	s.phase[0] += time.Since(t0)
 	if _, err := s.wconn.ExecContext(ctx, `BEGIN TRANSACTION`); err != nil {
 		return fmt.Errorf("cannot begin append: %w", err)
 	}
@@ -316,18 +318,24 @@ func (s *Store) appendItems(ctx context.Context, items []*item) (err error) {
 		if n == 0 {
 			continue
 		}
+		t1 := time.Now()
 		if err := s.appendRows(pp); err != nil {
 			return err
 		}
+		s.phase[1] += time.Since(t1)
 		for _, b := range pp.sealed {
 			if err := insertBlock(ctx, s.wconn, pp.p.key, b); err != nil {
 				return err
 			}
 		}
 	}
+	t2 := time.Now()
 	if _, err := s.wconn.ExecContext(ctx, `COMMIT`); err != nil {
 		return fmt.Errorf("cannot commit append: %w", err)
 	}
+	s.phase[2] += time.Since(t2)
+	s.phase[3] += time.Since(t0)
+	s.commits++
 	s.nextSeq = seq
 	s.publish(order, seq-1)
 	return nil
@@ -592,6 +600,14 @@ func (s *Store) sealIdle(ctx context.Context, idle time.Duration) {
 		}
 		p.open = nil
 	}
+}
+
+// sealIdleNow seals every open block, between commits.
+func (s *Store) sealIdleNow(ctx context.Context) error {
+	return s.exec(ctx, func(ctx context.Context, _ *sql.Conn) error {
+		s.sealIdle(ctx, 0)
+		return nil
+	})
 }
 
 // indexTails indexes, at start, the rows a crash left after the last

@@ -293,7 +293,7 @@ func (s *Server) serveConn(ctx context.Context, conn net.Conn, b *ingest.Batcher
 		tc := tls.Server(conn, s.o.TLSConfig)
 		_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
 		if err := tc.HandshakeContext(ctx); err != nil {
-			s.c.Refused("tls_handshake")
+			s.c.Refused(ingest.ReasonTLSHandshake)
 			s.log.Debug("TLS handshake failed", "peer", peer.String(), "err", err)
 			return
 		}

@@ -52,9 +52,12 @@ type Column struct {
 	// JSON path, say).
 	SQL  string
 	Args []any
-	// Words (Text only, optional) is an expression of the value's words
-	// as a lowercased VARCHAR[] (see Words), so that a word is found by
-	// list_contains instead of a scan of the text.
+	// Words (Text only, optional) is an expression of the value's
+	// distinct words, lowercased (see Words), joined like a Keywords list:
+	// "\x1ffailed\x1fpassword\x1f". A word is then found by one
+	// contains(), with no case folding and no regular expression. (One
+	// string rather than a VARCHAR[]: as fast to search, and one value
+	// instead of ten to append.)
 	Words string
 	// List (Dynamic only) is an expression of the value as a VARCHAR[]
 	// when it is a JSON array, NULL otherwise; it takes Args as SQL does.
@@ -240,15 +243,27 @@ func (c *compiler) text(col Column, v string, phrase bool) {
 		c.sql("contains(lower("+col.SQL+"), ?)", with(col.Args, strings.ToLower(v))...)
 		return
 	}
-	if col.Words != "" && len(words) == 1 && strings.EqualFold(words[0], v) {
-		c.sql("list_contains("+col.Words+", ?)", words[0])
+	if col.Words != "" {
+		c.sql("(")
+		seen := map[string]bool{}
+		for i, w := range words {
+			if seen[w] {
+				continue
+			}
+			seen[w] = true
+			if i > 0 {
+				c.sql(" AND ")
+			}
+			c.sql("contains("+col.Words+", ?)", ListSep+w+ListSep)
+		}
+		if len(words) > 1 || !strings.EqualFold(words[0], v) {
+			// Several words, or punctuation around one: check the text.
+			c.sql(" AND regexp_matches("+col.SQL+", ?)", with(col.Args, textRegexp(v, phrase))...)
+		}
+		c.sql(")")
 		return
 	}
 	re := textRegexp(v, phrase)
-	if col.Words != "" {
-		c.sql("(list_has_all("+col.Words+", ?) AND regexp_matches("+col.SQL+", ?))", with(with([]any{words}, col.Args...), re)...)
-		return
-	}
 	needle := strings.ToLower(v)
 	if phrase {
 		needle = longest(words)
@@ -299,7 +314,11 @@ func (c *compiler) wildcard(field string, col Column, pattern string) error {
 		lit := longestLiteral(pattern)
 		re := "(?is)(?:^|" + nonWordClass + ")" + wildcardRegexp(pattern, wordClass) + "(?:$|" + nonWordClass + ")"
 		if col.Words != "" && singleWordPattern(pattern) {
-			c.sql("(len(list_filter("+col.Words+", x -> x LIKE ? ESCAPE '\\')) > 0)", strings.ToLower(likePattern(pattern)))
+			if prefix, ok := strings.CutSuffix(pattern, "*"); ok && !strings.ContainsAny(prefix, `*?\`) {
+				c.sql("contains("+col.Words+", ?)", ListSep+strings.ToLower(prefix))
+				return nil
+			}
+			c.sql("regexp_matches("+col.Words+", ?)", "(?s)"+regexp.QuoteMeta(ListSep)+wildcardRegexp(strings.ToLower(pattern), "[^"+ListSep+"]")+regexp.QuoteMeta(ListSep))
 			return nil
 		}
 		if lit != "" {
