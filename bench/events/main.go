@@ -211,11 +211,15 @@ func bench(ctx context.Context, gen *eventgen.Generator, c config, out io.Writer
 			t, err := s.Terms(ctx, org, eventstore.Query{}, "event.type", 10)
 			return fmt.Sprintf("%d values, top %v", len(t), t[:min(2, len(t))]), err
 		}},
-		{"count by hour (Stats: 1h histogram by severity + all breakdowns)", func() (string, error) {
-			st, err := s.Stats(ctx, org, eventstore.Query{}, time.Hour)
-			return fmt.Sprintf("%d buckets, total %d", len(st.OverTime), st.Total), err
+		{"count by hour (Histogram, 1h buckets by severity)", func() (string, error) {
+			h, err := s.Histogram(ctx, org, eventstore.Query{}, time.Hour)
+			return fmt.Sprintf("%d buckets, total %d", len(h.Buckets), h.Total), err
 		}},
 		{"rare token: " + rare + " (free text, all days)", search(eventstore.Query{Text: rare})},
+		{"Stats: histogram + every breakdown and top 10s", func() (string, error) {
+			st, err := s.Stats(ctx, org, eventstore.Query{}, time.Hour)
+			return fmt.Sprintf("%d buckets, total %d, top host %v", len(st.OverTime), st.Total, st.TopHosts[:min(1, len(st.TopHosts))]), err
+		}},
 		{"free text, common word: password", search(eventstore.Query{Text: "password"})},
 		{"IP CIDR: source.ip:10.10.0.0/16", search(eventstore.Query{Text: "source.ip:10.10.0.0/16"})},
 	}

@@ -247,7 +247,7 @@ func TestImportUpload(t *testing.T) {
 	admin := f.login(t, adminEmail, adminPass).AccessToken
 	_, key := f.newKey(t, auth.RoleIngest, 0)
 	lines := "Nov 23 10:00:00 web-1 sshd[811]: Failed password for root from 81.2.69.142 port 4242 ssh2\n" +
-		`{"message":"json line","user":{"name":"zoe"}}` + "\n" + "\n"
+		`{"@timestamp":"2026-11-23T10:00:00Z","message":"json line","user":{"name":"zoe"}}` + "\n" + "\n"
 	r := f.do(t, request{Method: "POST", Path: "/api/v1/events/import?name=auth.log", Token: key, Body: lines, CT: "application/octet-stream"})
 	wantStatus(t, r, http.StatusOK)
 	sum := decode[struct {

@@ -25,6 +25,10 @@ type Store interface {
 	Search(ctx context.Context, orgID string, q Query) (Page, error)
 	// Stats summarises the org's events matching q over time and by field.
 	Stats(ctx context.Context, orgID string, q Query, interval time.Duration) (Stats, error)
+	// Histogram counts the org's events matching q per interval, by
+	// severity band: Stats' OverTime alone, cheaper, for a chart redrawn
+	// as the user zooms.
+	Histogram(ctx context.Context, orgID string, q Query, interval time.Duration) (Histogram, error)
 	// Terms counts the values of one field among the org's events
 	// matching q, most frequent first, at most size (1-1000, default 10).
 	// Ties are in value order. Each element of a list field counts; events
@@ -79,7 +83,10 @@ type Page struct {
 type Stats struct {
 	Total    int64
 	Interval time.Duration
-	OverTime []Bucket // one per interval from From to To, empty ones included
+	// OverTime has one bucket per interval from From to To (the data's
+	// span when unbounded), empty ones included; interval 0 picks a round
+	// one for about 100 buckets.
+	OverTime []Bucket
 	// By severity band, event.category, event.dataset, input, and the top
 	// 10 hosts, users, source IPs and source countries.
 	BySeverity   []TermCount
@@ -90,6 +97,13 @@ type Stats struct {
 	TopUsers     []TermCount
 	TopSources   []TermCount
 	TopCountries []TermCount
+}
+
+// Histogram is events over time.
+type Histogram struct {
+	Total    int64
+	Interval time.Duration
+	Buckets  []Bucket // one per interval from From to To, empty ones included
 }
 
 // Bucket is one interval of a histogram.

@@ -80,45 +80,43 @@ func idKey(org, id string) uint64 {
 	return mix(h)
 }
 
-// addWordKeys appends the keys of the words of s to keys. ASCII text
-// (nearly all logs) is split and hashed in one pass; it must agree with
-// lucene.EachWord and wordKey, which TestAddWordKeys checks.
+// addWordKeys appends the keys of the words of s to keys, splitting and
+// hashing in one pass; it must agree with lucene.EachWord and wordKey,
+// which TestAddWordKeys checks.
 func addWordKeys(keys []uint64, s string) []uint64 {
 	h := uint64(fnvOffset)
-	in := false
+	start, ascii := -1, true
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if c >= utf8.RuneSelf {
-			// Back up to the start of the current word and let the
-			// general path handle the rest.
-			j := i
-			for j > 0 && in && s[j-1] < utf8.RuneSelf && isWordByte(s[j-1]) {
-				j--
+		if lucene.IsWordByte(c) {
+			if start < 0 {
+				start, ascii, h = i, true, fnvOffset
 			}
-			lucene.EachWord(s[j:], func(w string) { keys = append(keys, wordKey(w)) })
-			return keys
-		}
-		if isWordByte(c) {
-			if c >= 'A' && c <= 'Z' {
+			switch {
+			case c >= utf8.RuneSelf:
+				ascii = false
+			case c >= 'A' && c <= 'Z':
 				c += 'a' - 'A'
 			}
 			h = (h ^ uint64(c)) * 1099511628211
-			in = true
 			continue
 		}
-		if in {
-			keys = append(keys, mix(h))
-			h, in = fnvOffset, false
+		if start >= 0 {
+			keys = append(keys, wordKeyOf(s[start:i], h, ascii))
+			start = -1
 		}
 	}
-	if in {
-		keys = append(keys, mix(h))
+	if start >= 0 {
+		keys = append(keys, wordKeyOf(s[start:], h, ascii))
 	}
 	return keys
 }
 
-func isWordByte(c byte) bool {
-	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_'
+func wordKeyOf(w string, h uint64, ascii bool) uint64 {
+	if ascii {
+		return mix(h)
+	}
+	return wordKey(w)
 }
 
 // bloom is a bloom filter over 64-bit keys; its size is a power of two so

@@ -1,8 +1,13 @@
 package duckdb
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
+	"time"
+
+	"github.com/eventsec/eventsec/internal/event"
+	"github.com/eventsec/eventsec/internal/eventstore"
 	"slices"
 	"strings"
 	"testing"
@@ -36,7 +41,7 @@ func TestAddWordKeys(t *testing.T) {
 	for _, s := range inputs {
 		var distinct []string
 		for _, w := range lucene.Words(s) {
-			if !slices.Contains(distinct, w) {
+			if !slices.Contains(distinct, w) && !lucene.IsNumber(w) {
 				distinct = append(distinct, w)
 			}
 		}
@@ -92,5 +97,56 @@ func BenchmarkAddWordKeys(b *testing.B) {
 	b.SetBytes(int64(len(s)))
 	for b.Loop() {
 		keys = addWordKeys(keys[:0], s)
+	}
+}
+
+// TestIndexNarrowsNeedles: a word in one event of 20 blocks leaves one
+// block (and no unindexed tail) to read; a common word, all of them.
+func TestIndexNarrowsNeedles(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, Options{Dir: t.TempDir(), BlockRows: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	evs := make([]event.Event, 2000)
+	for i := range evs {
+		msg := fmt.Sprintf("common text %d from host-%d", i, i%7)
+		if i == 1234 {
+			msg += " zq9needle"
+		}
+		evs[i] = event.Event{ID: fmt.Sprint(i), OrgID: "a", Timestamp: time.Date(2026, 11, 20, 0, 0, i, 0, time.UTC), Raw: msg, Fields: event.Fields{"message": msg}}
+	}
+	if _, err := s.Append(ctx, evs); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.sealIdleNow(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		q        string
+		max      int64
+		bounded  bool
+		wantHits int64
+	}{
+		{"zq9needle", 100, true, 1},
+		{"message:zq9needle AND common", 100, true, 1},
+		{"zq9needle OR nothingsuch", 100, true, 1},
+		{"common", 0, false, 2000},
+		{"zq9needle OR host.name:x", 0, false, 1},
+		{"NOT zq9needle", 0, false, 1999},
+	} {
+		pl, err := s.plan(ctx, "a", eventstore.Query{Text: tc.q})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, ok := pl.scanRows()
+		if ok != tc.bounded || ok && n > tc.max {
+			t.Errorf("%q: scan of %d rows (bounded %v), want at most %d (bounded %v)", tc.q, n, ok, tc.max, tc.bounded)
+		}
+		p, err := s.Search(ctx, "a", eventstore.Query{Text: tc.q})
+		if err != nil || p.Total != tc.wantHits {
+			t.Errorf("%q: %d hits %v, want %d", tc.q, p.Total, err, tc.wantHits)
+		}
 	}
 }

@@ -238,6 +238,31 @@ func (pl *plan) where(v partView) (string, []any, bool) {
 	return b.String(), args, true
 }
 
+// smallScan is the most rows the index may leave for Search to read in
+// one query (matches listed in full, no separate count).
+const smallScan = 64 << 10
+
+// scanRows bounds the rows the query reads when the index restricts
+// every partition; ok is false when it does not.
+func (pl *plan) scanRows() (n int64, ok bool) {
+	if pl.prune == nil {
+		return 0, false
+	}
+	for _, v := range pl.parts {
+		ranges, all := pl.candidates(v)
+		if all {
+			return 0, false
+		}
+		for _, r := range ranges {
+			n += r.hi - r.lo + 1
+		}
+		if v.maxSeq > v.sealedHi {
+			n += v.maxSeq - v.sealedHi
+		}
+	}
+	return n, true
+}
+
 // candidates returns the seq ranges of the blocks that may match; all
 // is true when restricting would not pay (most blocks may match).
 func (pl *plan) candidates(v partView) (ranges []seqRange, all bool) {
@@ -311,6 +336,9 @@ func (s *Store) Search(ctx context.Context, orgID string, q eventstore.Query) (e
 		return eventstore.Page{}, err
 	}
 	var page eventstore.Page
+	if n, ok := pl.scanRows(); ok && n <= smallScan {
+		return s.searchFew(ctx, pl, orgID, after, size)
+	}
 	counts, args := pl.union("count(*) AS n", "", nil)
 	if counts == "" {
 		return page, nil
@@ -350,11 +378,6 @@ func (s *Store) page(ctx context.Context, pl *plan, orgID string, after *cursor,
 	if keys == "" {
 		return []event.Event{}, "", nil
 	}
-	type hit struct {
-		part int
-		seq  int64
-		ts   time.Time
-	}
 	var hits []hit
 	err := s.each(ctx, "SELECT part, seq, ts FROM ("+keys+") ORDER BY ts DESC, seq DESC LIMIT ?", append(args, size+1), func(r *sql.Rows) error {
 		var h hit
@@ -373,33 +396,102 @@ func (s *Store) page(ctx context.Context, pl *plan, orgID string, after *cursor,
 		last := hits[size-1]
 		next = encodeCursor(cursor{ts: last.ts.UnixMicro(), seq: last.seq})
 	}
-	// Fetch the whole rows of the page only: reading every column of
-	// every candidate for the sort costs ten times more. The seq range
-	// lets zone maps skip the other row groups.
-	type fetch struct {
+	events, err := s.fetch(ctx, pl, orgID, hits)
+	return events, next, err
+}
+
+// hit is a matching event's place: its partition (index in the plan),
+// seq and time.
+type hit struct {
+	part int
+	seq  int64
+	ts   time.Time
+}
+
+// searchFew serves the searches the index narrowed to a few blocks
+// (needles) in one query: every match is read whole, counted by a window,
+// and the page is its top.
+func (s *Store) searchFew(ctx context.Context, pl *plan, orgID string, after *cursor, size int) (eventstore.Page, error) {
+	page := eventstore.Page{Events: []event.Event{}}
+	u, args := pl.union(selectColumns, "", nil)
+	if u == "" {
+		return page, nil
+	}
+	q := "SELECT * FROM (SELECT *, count(*) OVER () AS es_total FROM (" + u + "))"
+	if after != nil {
+		at := time.UnixMicro(after.ts).UTC()
+		q += " WHERE ts <= ? AND (ts < ? OR seq < ?)"
+		args = append(args, at, at, after.seq)
+	}
+	q += " ORDER BY ts DESC, seq DESC LIMIT ?"
+	args = append(args, size+1)
+	sc := newScanner()
+	err := s.each(ctx, q, args, func(r *sql.Rows) error {
+		ev, err := sc.scan(r, &page.Total)
+		if err != nil {
+			return err
+		}
+		page.Events = append(page.Events, ev)
+		return nil
+	})
+	if err != nil {
+		return eventstore.Page{}, fmt.Errorf("cannot search events: %w", err)
+	}
+	if len(page.Events) > size {
+		page.Events = page.Events[:size]
+		last := page.Events[size-1]
+		page.NextCursor = encodeCursor(cursor{ts: last.Timestamp.UnixMicro(), seq: last.Seq})
+	}
+	if len(page.Events) == 0 && after != nil {
+		// Past the last match: the window counted nothing.
+		counts, cargs := pl.union("count(*) AS n", "", nil)
+		if err := s.db.QueryRowContext(ctx, "SELECT coalesce(sum(n), 0)::BIGINT FROM ("+counts+")", cargs...).Scan(&page.Total); err != nil {
+			return eventstore.Page{}, fmt.Errorf("cannot count events: %w", err)
+		}
+	}
+	return page, nil
+}
+
+// fetch reads the whole rows of a page's hits, in one query: reading
+// every column of every candidate for the sort costs ten times more. The
+// seq range lets zone maps skip the other row groups.
+func (s *Store) fetch(ctx context.Context, pl *plan, orgID string, hits []hit) ([]event.Event, error) {
+	if len(hits) == 0 {
+		return []event.Event{}, nil
+	}
+	type part struct {
 		seqs   []any
 		lo, hi int64
 	}
-	byPart := map[int]*fetch{}
+	byPart := map[int]*part{}
+	var order []int
 	for _, h := range hits {
-		f := byPart[h.part]
-		if f == nil {
-			f = &fetch{lo: h.seq, hi: h.seq}
-			byPart[h.part] = f
+		p := byPart[h.part]
+		if p == nil {
+			p = &part{lo: h.seq, hi: h.seq}
+			byPart[h.part] = p
+			order = append(order, h.part)
 		}
-		f.seqs = append(f.seqs, h.seq)
-		f.lo, f.hi = min(f.lo, h.seq), max(f.hi, h.seq)
+		p.seqs = append(p.seqs, h.seq)
+		p.lo, p.hi = min(p.lo, h.seq), max(p.hi, h.seq)
 	}
-	found := map[int64]event.Event{}
-	for part, f := range byPart {
-		q := "SELECT " + selectColumns + " FROM " + pl.parts[part].table + " WHERE org_id = ? AND seq BETWEEN ? AND ? AND seq IN (" + placeholders(len(f.seqs)) + ")"
-		evs, err := s.queryEvents(ctx, q, append([]any{orgID, f.lo, f.hi}, f.seqs...)...)
-		if err != nil {
-			return nil, "", err
+	var q strings.Builder
+	var args []any
+	for i, pi := range order {
+		p := byPart[pi]
+		if i > 0 {
+			q.WriteString(" UNION ALL ")
 		}
-		for _, ev := range evs {
-			found[ev.Seq] = ev
-		}
+		q.WriteString("SELECT " + selectColumns + " FROM " + pl.parts[pi].table + " WHERE org_id = ? AND seq BETWEEN ? AND ? AND seq IN (" + placeholders(len(p.seqs)) + ")")
+		args = append(append(args, orgID, p.lo, p.hi), p.seqs...)
+	}
+	evs, err := s.queryEvents(ctx, q.String(), args...)
+	if err != nil {
+		return nil, err
+	}
+	found := make(map[int64]event.Event, len(evs))
+	for _, ev := range evs {
+		found[ev.Seq] = ev
 	}
 	events := make([]event.Event, 0, len(hits))
 	for _, h := range hits {
@@ -407,7 +499,7 @@ func (s *Store) page(ctx context.Context, pl *plan, orgID string, after *cursor,
 			events = append(events, ev)
 		}
 	}
-	return events, next, nil
+	return events, nil
 }
 
 func (s *Store) queryEvents(ctx context.Context, q string, args ...any) ([]event.Event, error) {
@@ -513,6 +605,16 @@ func (s *Store) Since(ctx context.Context, after int64, limit int) ([]event.Even
 // Stats implements eventstore.Store: one scan, GROUPING SETS for every
 // breakdown, and only the top rows of the big ones come back.
 func (s *Store) Stats(ctx context.Context, orgID string, q eventstore.Query, interval time.Duration) (eventstore.Stats, error) {
+	return s.stats(ctx, orgID, q, interval, false)
+}
+
+// Histogram implements eventstore.Store.
+func (s *Store) Histogram(ctx context.Context, orgID string, q eventstore.Query, interval time.Duration) (eventstore.Histogram, error) {
+	st, err := s.stats(ctx, orgID, q, interval, true)
+	return eventstore.Histogram{Total: st.Total, Interval: st.Interval, Buckets: st.OverTime}, err
+}
+
+func (s *Store) stats(ctx context.Context, orgID string, q eventstore.Query, interval time.Duration, histogramOnly bool) (eventstore.Stats, error) {
 	pl, err := s.plan(ctx, orgID, q)
 	if err != nil {
 		return eventstore.Stats{}, err
@@ -535,7 +637,7 @@ func (s *Store) Stats(ctx context.Context, orgID string, q eventstore.Query, int
 	st.Interval = interval
 	inner, args := pl.union("ts, event_severity, event_category, event_dataset, input, host_name, user_name, source_ip, source_geo_country_iso_code", "", nil)
 	if inner != "" {
-		if err := s.readStats(ctx, &st, inner, args, interval); err != nil {
+		if err := s.readStats(ctx, &st, inner, args, interval, histogramOnly); err != nil {
 			return eventstore.Stats{}, err
 		}
 	}
@@ -550,16 +652,12 @@ const topN = 10
 // 7x longer): the histogram by raw severity (bands are mapped here: a CASE
 // per row cost more than the grouping), the low-cardinality breakdowns
 // together, and the top values of the high-cardinality ones.
-func (s *Store) readStats(ctx context.Context, st *eventstore.Stats, inner string, args []any, interval time.Duration) error {
-	var wg sync.WaitGroup
-	errs := make([]error, 3)
+func (s *Store) readStats(ctx context.Context, st *eventstore.Stats, inner string, args []any, interval time.Duration, histogramOnly bool) error {
 	iv := interval.Microseconds()
 	buckets := map[int64]*eventstore.Bucket{}
 	bands := map[string]int64{}
-	wg.Add(3)
-	go func() {
-		defer wg.Done()
-		errs[0] = s.each(ctx, "SELECT epoch_us(ts) // ? AS b, coalesce(event_severity, 0) AS s, count(*) FROM ("+inner+") GROUP BY ALL",
+	histogram := func() error {
+		return s.each(ctx, "SELECT epoch_us(ts) // ? AS b, coalesce(event_severity, 0) AS s, count(*) FROM ("+inner+") GROUP BY ALL",
 			append([]any{iv}, args...), func(r *sql.Rows) error {
 				var b, sev, n int64
 				if err := r.Scan(&b, &sev, &n); err != nil {
@@ -576,11 +674,10 @@ func (s *Store) readStats(ctx context.Context, st *eventstore.Stats, inner strin
 				bands[band] += n
 				return nil
 			})
-	}()
+	}
 	datasets, inputs, cats := map[string]int64{}, map[string]int64{}, map[string]int64{}
-	go func() {
-		defer wg.Done()
-		errs[1] = s.each(ctx, "SELECT event_dataset, input, event_category, count(*) FROM ("+inner+") GROUP BY ALL", args, func(r *sql.Rows) error {
+	breakdowns := func() error {
+		return s.each(ctx, "SELECT event_dataset, input, event_category, count(*) FROM ("+inner+") GROUP BY ALL", args, func(r *sql.Rows) error {
 			var ds, inp, cat sql.NullString
 			var n int64
 			if err := r.Scan(&ds, &inp, &cat, &n); err != nil {
@@ -599,16 +696,15 @@ func (s *Store) readStats(ctx context.Context, st *eventstore.Stats, inner strin
 			}
 			return nil
 		})
-	}()
+	}
 	tops := make([][]eventstore.TermCount, 4)
-	go func() {
-		defer wg.Done()
+	topValues := func() error {
 		q := `SELECT GROUPING(host_name, user_name, source_ip, source_geo_country_iso_code) AS g,
 	coalesce(host_name, user_name, source_ip, source_geo_country_iso_code) AS v, count(*) AS n FROM (` + inner + `)
 GROUP BY GROUPING SETS ((host_name), (user_name), (source_ip), (source_geo_country_iso_code))
 HAVING v IS NOT NULL
 QUALIFY row_number() OVER (PARTITION BY g ORDER BY n DESC, v) <= ` + strconv.Itoa(topN)
-		errs[2] = s.each(ctx, q, args, func(r *sql.Rows) error {
+		return s.each(ctx, q, args, func(r *sql.Rows) error {
 			var g int
 			var v string
 			var n int64
@@ -624,7 +720,20 @@ QUALIFY row_number() OVER (PARTITION BY g ORDER BY n DESC, v) <= ` + strconv.Ito
 			}
 			return nil
 		})
-	}()
+	}
+	jobs := []func() error{histogram}
+	if !histogramOnly {
+		jobs = append(jobs, breakdowns, topValues)
+	}
+	errs := make([]error, len(jobs))
+	var wg sync.WaitGroup
+	for i, job := range jobs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = job()
+		}()
+	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("cannot compute statistics: %w", err)
@@ -635,13 +744,16 @@ QUALIFY row_number() OVER (PARTITION BY g ORDER BY n DESC, v) <= ` + strconv.Ito
 			st.Total += n
 		}
 	}
+	for _, b := range buckets {
+		st.OverTime = append(st.OverTime, *b)
+	}
+	if histogramOnly {
+		return nil
+	}
 	st.ByDataset, st.ByInput, st.ByCategory = termList(datasets), termList(inputs), termList(cats)
 	st.TopHosts, st.TopUsers, st.TopSources, st.TopCountries = tops[0], tops[1], tops[2], tops[3]
 	for _, l := range []*[]eventstore.TermCount{&st.BySeverity, &st.TopHosts, &st.TopUsers, &st.TopSources, &st.TopCountries} {
 		sortTerms(*l)
-	}
-	for _, b := range buckets {
-		st.OverTime = append(st.OverTime, *b)
 	}
 	return nil
 }

@@ -47,39 +47,78 @@ func prepare(ev event.Event, now time.Time, cols []column) (prepared, error) {
 		ev.ID = event.DeriveID(ev.OrgID, ev.Input, ev.Raw)
 	}
 	ev.Seq = 0
+	// DuckDB keeps text as UTF-8; invalid bytes (binary junk in a syslog
+	// line) become U+FFFD rather than failing the whole batch.
+	ev.Raw = validUTF8(ev.Raw)
+	ev.Input = validUTF8(ev.Input)
+	ev.ID = validUTF8(ev.ID)
+	ev.OrgID = validUTF8(ev.OrgID)
+	for k, v := range ev.Fields {
+		switch x := v.(type) {
+		case string:
+			if !utf8.ValidString(x) {
+				ev.Fields = cloneFields(ev.Fields)
+				ev.Fields[k] = validUTF8(x)
+			}
+		case []string:
+			for i, e := range x {
+				if !utf8.ValidString(e) {
+					c := slices.Clone(x)
+					c[i] = validUTF8(e)
+					ev.Fields = cloneFields(ev.Fields)
+					ev.Fields[k] = c
+					x = c
+				}
+			}
+		}
+	}
 	p := prepared{ev: ev, part: partKey(ev.Timestamp), ts: ev.Timestamp.UnixMicro(), id: idKey(ev.OrgID, ev.ID)}
 
 	row := make([]driver.Value, len(cols))
 	row[1], row[2], row[3], row[4], row[5] = ev.ID, ev.OrgID, ev.Timestamp, ev.Ingested, ev.Input
-	var rest []string // fields without a typed column (or of the wrong type)
+	keys := make([]string, 0, len(ev.Fields))
 	for k, v := range ev.Fields {
+		keys = append(keys, k)
 		if i, ok := typedIndex[k]; ok {
 			if dv, ok := typedValue(cols[i].typ, v); ok {
 				row[i] = dv
-				continue
 			}
 		}
-		rest = append(rest, k)
 	}
 	n := len(cols)
 	if msg, ok := row[colIndex["message"]].(string); ok {
 		row[n-3] = joinedWords(msg)
 	}
-	if len(rest) > 0 {
-		row[n-2] = string(encodeFields(ev.Fields, rest))
-	}
+	row[n-2] = string(encodeFields(ev.Fields, keys))
 	row[n-1] = ev.Raw
 
 	// Repeated words are not removed: adding a key to a bloom filter
 	// twice costs less than sorting them out.
-	keys := make([]uint64, 0, 96)
-	keys = append(keys, p.id)
+	words := make([]uint64, 0, 96)
+	words = append(words, p.id)
 	if msg, ok := ev.Fields["message"].(string); ok {
-		keys = addWordKeys(keys, msg)
+		words = addWordKeys(words, msg)
 	}
-	p.keys = addWordKeys(keys, ev.Raw)
+	p.keys = addWordKeys(words, ev.Raw)
 	p.row = row
 	return p, nil
+}
+
+func validUTF8(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	return strings.ToValidUTF8(s, "\uFFFD")
+}
+
+// cloneFields copies fields before a change, once: the caller's map is
+// not modified.
+func cloneFields(f event.Fields) event.Fields {
+	c := make(event.Fields, len(f))
+	for k, v := range f {
+		c[k] = v
+	}
+	return c
 }
 
 // typedIndex maps the ECS fields with a typed column to the column's
@@ -104,8 +143,8 @@ var colIndex = func() map[string]int {
 }()
 
 // typedValue converts a field value for its typed column; ok is false
-// when it does not fit, and the value then goes to the JSON column, so
-// that nothing is lost.
+// when it does not fit (the column stays NULL; the value is in fields
+// like every other).
 func typedValue(t event.Type, v any) (driver.Value, bool) {
 	switch t {
 	case event.TypeString:
@@ -173,12 +212,16 @@ func splitList(s string) []string {
 	return strings.Split(s, lucene.ListSep)
 }
 
-// joinedWords returns the distinct words of s, lowercased, joined by
-// lucene.ListSep with one before and after (no words: "").
+// joinedWords returns the distinct words of s, lowercased, except the
+// numbers, joined by lucene.ListSep with one before and after (no words:
+// ""). See lucene.Column.Words.
 func joinedWords(s string) string {
 	b := make([]byte, 0, len(s)+8)
 	b = append(b, lucene.ListSep...)
 	lucene.EachWord(s, func(w string) {
+		if lucene.IsNumber(w) {
+			return
+		}
 		start := len(b)
 		b = append(b, w...)
 		for i := start; i < len(b); i++ {
@@ -341,16 +384,9 @@ func fromJSON(v any) any {
 	return v
 }
 
-// selectColumns is what reads of whole events select, in order.
-var selectColumns = func() string {
-	var names []string
-	for _, c := range partColumns() {
-		if c.name != "message_words" {
-			names = append(names, c.name)
-		}
-	}
-	return strings.Join(names, ", ")
-}()
+// selectColumns is what reads of whole events select, in order: every
+// field is in fields, so the typed columns (for queries) are not read.
+const selectColumns = "seq, id, org_id, ts, ingested, input, fields, raw"
 
 // scanner decodes rows of selectColumns into events.
 type scanner struct {
@@ -361,10 +397,8 @@ type scanner struct {
 
 func newScanner() *scanner {
 	var cols []column
-	for _, c := range partColumns() {
-		if c.name != "message_words" {
-			cols = append(cols, c)
-		}
+	for _, name := range strings.Split(selectColumns, ", ") {
+		cols = append(cols, column{name: name})
 	}
 	s := &scanner{cols: cols, vals: make([]any, len(cols)), ptrs: make([]any, len(cols))}
 	for i := range s.vals {
@@ -375,8 +409,9 @@ func newScanner() *scanner {
 
 type rowScanner interface{ Scan(dest ...any) error }
 
-func (s *scanner) scan(r rowScanner) (event.Event, error) {
-	if err := r.Scan(s.ptrs...); err != nil {
+// scan reads one row; extra receives columns after the event's.
+func (s *scanner) scan(r rowScanner, extra ...any) (event.Event, error) {
+	if err := r.Scan(append(s.ptrs[:len(s.vals):len(s.vals)], extra...)...); err != nil {
 		return event.Event{}, fmt.Errorf("cannot read event: %w", err)
 	}
 	ev := event.Event{Fields: event.Fields{}}

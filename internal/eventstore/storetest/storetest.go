@@ -180,6 +180,18 @@ func testAppendAndGet(t *testing.T, b Backend) {
 	if _, err := s.Get(ctx, "a", "nope"); !errors.Is(err, eventstore.ErrNotFound) {
 		t.Fatalf("get missing: %v, want ErrNotFound", err)
 	}
+	// Text that is not UTF-8 (binary junk on a syslog port) is kept, not
+	// refused; stores may replace the bad bytes.
+	bad := event.Event{ID: "bad", OrgID: "a", Timestamp: T0, Input: "syslog", Raw: "junk \xff\xfe bytes", Fields: event.Fields{"message": "m\xffm", "user.name": "\xc3"}}
+	if res := mustAppend(t, s, []event.Event{bad}); len(res.Stored) != 1 {
+		t.Fatalf("invalid UTF-8: stored %d", len(res.Stored))
+	}
+	if got, err := s.Get(ctx, "a", "bad"); err != nil || !strings.HasPrefix(got.Raw, "junk ") {
+		t.Fatalf("invalid UTF-8 event: %+v %v", got, err)
+	}
+	if p, err := s.Search(ctx, "a", eventstore.Query{Text: "junk"}); err != nil || p.Total != 1 {
+		t.Fatalf("search of the invalid UTF-8 event: %v %v", p.Total, err)
+	}
 }
 
 func testDerivedIDs(t *testing.T, b Backend) {
@@ -725,6 +737,13 @@ func testStats(t *testing.T, b Backend) {
 	}
 	if sum != st.Total {
 		t.Fatalf("buckets hold %d, total %d", sum, st.Total)
+	}
+	h, err := s.Histogram(ctx, "s", eventstore.Query{From: T0, To: T0.Add(6 * time.Hour)}, time.Hour)
+	if err != nil || h.Total != st.Total || h.Interval != time.Hour || !reflect.DeepEqual(h.Buckets, st.OverTime) {
+		t.Fatalf("histogram %+v %v differs from Stats' %+v", h, err, st.OverTime)
+	}
+	if h, err := s.Histogram(ctx, "s", eventstore.Query{Severities: []string{"critical"}}, 0); err != nil || h.Total == 0 || h.Interval <= 0 {
+		t.Fatalf("critical histogram: %+v %v", h, err)
 	}
 	// A query narrows everything; no time range spans the data.
 	st, err = s.Stats(ctx, "s", eventstore.Query{Text: "host.name:h00"}, 0)

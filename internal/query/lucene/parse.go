@@ -306,10 +306,17 @@ func (p *parser) fieldName() (string, bool) {
 		}
 		end += size
 	}
-	if end == p.pos || end >= len(p.s) || p.s[end] != ':' {
+	if end == p.pos || end >= len(p.s) || p.s[end] != ':' || !isFieldStart(p.s[p.pos:end]) {
 		return "", false
 	}
 	return p.s[p.pos:end], true
+}
+
+// isFieldStart reports whether a field name starts as one must: not
+// with '-' or '.' ("-:x" is NOT ":x", not a field "-").
+func isFieldStart(name string) bool {
+	r, _ := utf8.DecodeRuneInString(name)
+	return r != '-' && r != '.'
 }
 
 // isFieldRune says which characters a field name may have: ECS names
@@ -351,9 +358,10 @@ func (p *parser) parseFieldValue(at int, field string) (Node, error) {
 		return nil, p.errorf(at, "missing value after %q", field+":")
 	}
 	if field == "_exists_" {
+		start := p.pos
 		name, ok := p.bareFieldName()
 		if !ok {
-			return nil, p.errorf(p.pos, "_exists_ takes a field name")
+			return nil, p.errorf(start, "_exists_ takes a field name")
 		}
 		return Exists{Field: name}, nil
 	}
@@ -414,7 +422,7 @@ func (p *parser) bareFieldName() (string, bool) {
 	for !p.eof() && isFieldRune(p.peek()) {
 		p.next()
 	}
-	return p.s[start:p.pos], p.pos > start && p.atDelim(p.pos)
+	return p.s[start:p.pos], p.pos > start && p.atDelim(p.pos) && isFieldStart(p.s[start:p.pos])
 }
 
 // parseWord reads a bare value, handling escapes. It returns the

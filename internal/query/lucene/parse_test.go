@@ -140,6 +140,7 @@ func TestParseErrors(t *testing.T) {
 		{`a[0]`, 1, 2, `unexpected "["`},
 		{`a:(b:(c))`, 1, 4, "field group cannot be inside another"},
 		{`_exists_:"x"`, 1, 10, "_exists_ takes a field name"},
+		{`_exists_:-`, 1, 10, "_exists_ takes a field name"},
 		{`"a"~2`, 1, 4, "not supported"},
 		{"a\nb (", 2, 3, "missing ')'"},
 		{"é (", 1, 3, "missing ')'"},
