@@ -54,6 +54,9 @@ bench: build ## benchmarks: server start-up/memory/API latency, ingest throughpu
 bench-ingest: build ## ingest throughput only (HTTP NDJSON and syslog TCP against a real server)
 	$(GO) run ./bench/ingest -n 200000
 
+bench-events: ## event store: 2M events, bytes/event, query latencies (takes a few minutes)
+	$(GO) run ./bench/events
+
 bench-sqlite: ## the measurement behind the choice of SQLite driver
 	cd bench/sqlitedriver && $(GO) run .
 
