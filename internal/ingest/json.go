@@ -26,6 +26,21 @@ func CheckDepth(b []byte, max int) error {
 	if len(b) <= 2*max || bytes.Count(b, []byte{'{'})+bytes.Count(b, []byte{'['}) <= max {
 		return nil
 	}
+	tooDeep := false
+	WalkBrackets(b, func(_, depth int) bool {
+		tooDeep = depth > max
+		return !tooDeep
+	})
+	if tooDeep {
+		return fmt.Errorf("%w: more than %d levels", ErrTooDeep, max)
+	}
+	return nil
+}
+
+// WalkBrackets scans the JSON text b and calls fn at every bracket outside
+// strings with its offset and the nesting depth after it (an opening
+// bracket raises it, a closing one lowers it). fn returns false to stop.
+func WalkBrackets(b []byte, fn func(i, depth int) bool) {
 	depth := 0
 	inString := false
 	for i := 0; i < len(b); i++ {
@@ -44,14 +59,16 @@ func CheckDepth(b []byte, max int) error {
 			inString = true
 		case '{', '[':
 			depth++
-			if depth > max {
-				return fmt.Errorf("%w: more than %d levels", ErrTooDeep, max)
+			if !fn(i, depth) {
+				return
 			}
 		case '}', ']':
 			depth--
+			if !fn(i, depth) {
+				return
+			}
 		}
 	}
-	return nil
 }
 
 // NormalizeJSON normalizes one JSON item: an NDJSON line, an array

@@ -585,14 +585,14 @@ func (s *Store) writeBlocks(ctx context.Context, p *partition, blocks []*block) 
 // sealIdle seals the open blocks that got no rows for idle.
 func (s *Store) sealIdle(ctx context.Context, idle time.Duration) {
 	s.mu.RLock()
-	var todo []*partition
+	var pending []*partition
 	for _, p := range s.parts {
 		if p.open != nil && p.open.rows > 0 && time.Since(p.lastAppend) >= idle {
-			todo = append(todo, p)
+			pending = append(pending, p)
 		}
 	}
 	s.mu.RUnlock()
-	for _, p := range todo {
+	for _, p := range pending {
 		b := p.open.seal()
 		if err := s.writeBlocks(ctx, p, []*block{b}); err != nil {
 			s.log.Error("cannot seal index block", "partition", p.key, "err", err)
@@ -629,15 +629,15 @@ func (s *Store) indexTails(ctx context.Context) error {
 	}
 	rows.Close()
 	s.mu.RLock()
-	var todo []*partition
+	var pending []*partition
 	for key, p := range s.parts {
 		if p.maxSeq > hi[key] {
-			todo = append(todo, p)
+			pending = append(pending, p)
 		}
 	}
 	s.mu.RUnlock()
 	var errs []error
-	for _, p := range todo {
+	for _, p := range pending {
 		if err := s.loadOpen(ctx, p); err != nil {
 			errs = append(errs, err)
 			continue

@@ -331,32 +331,15 @@ func singleValue(b []byte) bool {
 	if b[0] != '{' {
 		return false
 	}
-	depth := 0
-	inString := false
-	for i := 0; i < len(b); i++ {
-		c := b[i]
-		if inString {
-			switch c {
-			case '\\':
-				i++
-			case '"':
-				inString = false
-			}
-			continue
+	single := false
+	ingest.WalkBrackets(b, func(i, depth int) bool {
+		if depth == 0 {
+			single = i == len(b)-1
+			return false
 		}
-		switch c {
-		case '"':
-			inString = true
-		case '{', '[':
-			depth++
-		case '}', ']':
-			depth--
-			if depth == 0 {
-				return i == len(b)-1
-			}
-		}
-	}
-	return false
+		return true
+	})
+	return single
 }
 
 func (h *Handler) fail(w http.ResponseWriter, status int, code, msg string) {
