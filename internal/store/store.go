@@ -32,6 +32,9 @@ type Repos interface {
 	APIKeys() APIKeyStore
 	Sessions() SessionStore
 	Audit() AuditStore
+	Rules() RuleStore
+	Alerts() AlertStore
+	Checkpoints() CheckpointStore
 }
 
 // Org is a tenant.

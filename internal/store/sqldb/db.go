@@ -95,12 +95,15 @@ type repos struct {
 	d    *Dialect
 }
 
-func (rp repos) Orgs() store.OrgStore         { return orgs{rp} }
-func (rp repos) Users() store.UserStore       { return users{rp} }
-func (rp repos) Groups() store.GroupStore     { return groups{rp} }
-func (rp repos) APIKeys() store.APIKeyStore   { return apiKeys{rp} }
-func (rp repos) Sessions() store.SessionStore { return sessions{rp} }
-func (rp repos) Audit() store.AuditStore      { return auditLog{rp} }
+func (rp repos) Orgs() store.OrgStore               { return orgs{rp} }
+func (rp repos) Users() store.UserStore             { return users{rp} }
+func (rp repos) Groups() store.GroupStore           { return groups{rp} }
+func (rp repos) APIKeys() store.APIKeyStore         { return apiKeys{rp} }
+func (rp repos) Sessions() store.SessionStore       { return sessions{rp} }
+func (rp repos) Audit() store.AuditStore            { return auditLog{rp} }
+func (rp repos) Rules() store.RuleStore             { return rules{rp} }
+func (rp repos) Alerts() store.AlertStore           { return alerts{rp} }
+func (rp repos) Checkpoints() store.CheckpointStore { return checkpoints{rp} }
 
 // q rewrites "?" placeholders for the dialect.
 func (rp repos) q(query string) string {

@@ -41,6 +41,11 @@ func Run(t *testing.T, b Backend) {
 		{"AuditChain", testAuditChain},
 		{"AuditConcurrentAppends", testAuditConcurrent},
 		{"AuditFilters", testAuditFilters},
+		{"Rules", testRules},
+		{"RuleExceptionsAndStats", testRuleExceptions},
+		{"Alerts", testAlerts},
+		{"AlertsTx", testAlertsTx},
+		{"Checkpoints", testCheckpoints},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

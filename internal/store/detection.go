@@ -1,0 +1,184 @@
+package store
+
+import (
+	"context"
+	"time"
+)
+
+// Rule is a detection rule as the user wrote it (Sigma YAML or a JSON
+// rule), with the metadata the rules list filters on. The detection
+// engine compiles Source; the other fields are derived from it when it is
+// saved.
+type Rule struct {
+	ID          string
+	OrgID       string
+	Title       string
+	Description string
+	Author      string
+	// Format is "sigma" or "json".
+	Format string
+	// Kind is "detection", "correlation", "threshold" or "filter".
+	Kind   string
+	Source string
+	// SourceHash is the hex SHA-256 of Source: an import recognises
+	// unchanged rules by it.
+	SourceHash       string
+	Status           string
+	Level            string
+	SeverityOverride string
+	Enabled          bool
+	// Pack says where the rule came from: "sigmahq", "eventsec" or
+	// "custom".
+	Pack           string
+	Product        string
+	Category       string
+	Service        string
+	Tags           []string
+	References     []string
+	FalsePositives []string
+	CreatedBy      string
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+}
+
+// RuleStats counts what a rule did.
+type RuleStats struct {
+	RuleID      string
+	Matches     int64
+	Alerts      int64
+	LastMatchAt *time.Time
+}
+
+// RuleException suppresses a rule's matches whose field satisfies the
+// operator and value, until it expires. Owner and reason are mandatory:
+// tuning is accountable.
+type RuleException struct {
+	ID        string
+	OrgID     string
+	RuleID    string
+	Field     string
+	Operator  string // equals, contains, startswith, endswith, regex, cidr
+	Value     string
+	Reason    string
+	Owner     string // user ID
+	ExpiresAt *time.Time
+	CreatedAt time.Time
+}
+
+// RuleStore keeps rules, their exceptions and statistics.
+type RuleStore interface {
+	Create(ctx context.Context, r Rule) error
+	Get(ctx context.Context, orgID, id string) (Rule, error)
+	// List returns every rule of the org, ordered by title. The detection
+	// engine keeps them all compiled, so the API filters in memory.
+	List(ctx context.Context, orgID string) ([]Rule, error)
+	// Update replaces every mutable field of the rule with r's.
+	Update(ctx context.Context, r Rule) error
+	Delete(ctx context.Context, orgID, id string) error
+
+	CreateException(ctx context.Context, e RuleException) error
+	// Exceptions lists the org's exceptions, of one rule when ruleID is
+	// not empty.
+	Exceptions(ctx context.Context, orgID, ruleID string) ([]RuleException, error)
+	DeleteException(ctx context.Context, orgID, ruleID, id string) error
+
+	// AddStats adds to the rule's counters (creating them).
+	AddStats(ctx context.Context, orgID string, s RuleStats) error
+	// Stats returns the counters of every rule of the org that has some.
+	Stats(ctx context.Context, orgID string) ([]RuleStats, error)
+}
+
+// Alert statuses.
+const (
+	AlertNew          = "new"
+	AlertAcknowledged = "acknowledged"
+	AlertInProgress   = "in_progress"
+	AlertEscalated    = "escalated"
+	AlertResolved     = "resolved"
+	AlertClosed       = "closed"
+)
+
+// Alert is what a rule raised. Repeats with the same DedupKey while the
+// alert is open are folded into it (Count, LastSeen, EventIDs).
+type Alert struct {
+	ID          string
+	OrgID       string
+	RuleID      string
+	RuleTitle   string
+	RuleKind    string
+	Severity    string
+	Status      string
+	Title       string
+	Description string
+	Tactics     []string // ATT&CK tactic IDs (TA0002)
+	Techniques  []string // ATT&CK technique IDs (T1059.001)
+	Entities    AlertEntities
+	Group       map[string]string
+	EventIDs    []string
+	Count       int64
+	DedupKey    string
+	Assignee    string
+	FirstSeen   time.Time
+	LastSeen    time.Time
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// AlertEntities are the things an alert is about.
+type AlertEntities struct {
+	Hosts     []string `json:"hosts"`
+	Users     []string `json:"users"`
+	IPs       []string `json:"ips"`
+	Processes []string `json:"processes"`
+	Files     []string `json:"files"`
+	Domains   []string `json:"domains"`
+}
+
+// AlertFilter narrows AlertStore.List. Results are newest LastSeen first.
+type AlertFilter struct {
+	Statuses   []string
+	Severities []string
+	RuleID     string
+	Query      string // substring of the title, case-insensitive
+	From, To   time.Time
+	// After continues from the last alert of the previous page.
+	AfterSeen time.Time
+	AfterID   string
+	Limit     int
+}
+
+// AlertCount is a value and how many alerts have it.
+type AlertCount struct {
+	Key   string
+	Title string
+	Count int64
+}
+
+// AlertStats summarises the org's alerts.
+type AlertStats struct {
+	Total      int64
+	Open       int64
+	BySeverity []AlertCount
+	ByStatus   []AlertCount
+	TopRules   []AlertCount
+}
+
+// AlertStore keeps alerts.
+type AlertStore interface {
+	Create(ctx context.Context, a Alert) error
+	Get(ctx context.Context, orgID, id string) (Alert, error)
+	// Update replaces every mutable field of the alert with a's.
+	Update(ctx context.Context, a Alert) error
+	List(ctx context.Context, orgID string, f AlertFilter) ([]Alert, int64, error)
+	// OpenByDedupKey returns the newest alert of the org with the key that
+	// is not resolved or closed (ErrNotFound when none).
+	OpenByDedupKey(ctx context.Context, orgID, key string) (Alert, error)
+	Stats(ctx context.Context, orgID string, from, to time.Time) (AlertStats, error)
+}
+
+// CheckpointStore keeps stream consumers' positions.
+type CheckpointStore interface {
+	// Get returns the checkpoint (0 when never set).
+	Get(ctx context.Context, name string) (int64, error)
+	Set(ctx context.Context, name string, seq int64, at time.Time) error
+}

@@ -1,0 +1,414 @@
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/eventsec/eventsec/internal/store"
+)
+
+type rules struct{ repos }
+
+const ruleColumns = `id, org_id, title, description, author, format, kind, source, source_hash,
+	status, level, severity_override, enabled, pack, product, category, service, tags, refs,
+	falsepositives, created_by, created_at, updated_at`
+
+// jsonText encodes a list or map for a TEXT column.
+func jsonText(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "null"
+	}
+	return string(b)
+}
+
+func strList(v []string) string {
+	if v == nil {
+		v = []string{}
+	}
+	return jsonText(v)
+}
+
+func scanRule(sc interface{ Scan(...any) error }) (store.Rule, error) {
+	var r store.Rule
+	var tags, refs, fps string
+	var created, updated int64
+	err := sc.Scan(&r.ID, &r.OrgID, &r.Title, &r.Description, &r.Author, &r.Format, &r.Kind, &r.Source,
+		&r.SourceHash, &r.Status, &r.Level, &r.SeverityOverride, &r.Enabled, &r.Pack, &r.Product,
+		&r.Category, &r.Service, &tags, &refs, &fps, &r.CreatedBy, &created, &updated)
+	if err != nil {
+		return r, err
+	}
+	r.CreatedAt, r.UpdatedAt = fromMs(created), fromMs(updated)
+	if err := json.Unmarshal([]byte(tags), &r.Tags); err != nil {
+		return r, fmt.Errorf("rule %s: bad tags: %w", r.ID, err)
+	}
+	if err := json.Unmarshal([]byte(refs), &r.References); err != nil {
+		return r, fmt.Errorf("rule %s: bad references: %w", r.ID, err)
+	}
+	if err := json.Unmarshal([]byte(fps), &r.FalsePositives); err != nil {
+		return r, fmt.Errorf("rule %s: bad falsepositives: %w", r.ID, err)
+	}
+	r.Tags, r.References, r.FalsePositives = nilIfEmpty(r.Tags), nilIfEmpty(r.References), nilIfEmpty(r.FalsePositives)
+	return r, nil
+}
+
+func (s rules) Create(ctx context.Context, r store.Rule) error {
+	_, err := s.exec(ctx, `INSERT INTO rules (`+ruleColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		r.ID, r.OrgID, r.Title, r.Description, r.Author, r.Format, r.Kind, r.Source, r.SourceHash,
+		r.Status, r.Level, r.SeverityOverride, r.Enabled, r.Pack, r.Product, r.Category, r.Service,
+		strList(r.Tags), strList(r.References), strList(r.FalsePositives), r.CreatedBy, ms(r.CreatedAt), ms(r.UpdatedAt))
+	if err != nil {
+		return fmt.Errorf("cannot create rule: %w", err)
+	}
+	return nil
+}
+
+func (s rules) Get(ctx context.Context, orgID, id string) (store.Rule, error) {
+	r, err := scanRule(s.queryRow(ctx, `SELECT `+ruleColumns+` FROM rules WHERE org_id = ? AND id = ?`, orgID, id))
+	if err != nil {
+		return r, fmt.Errorf("cannot get rule: %w", notFound(err))
+	}
+	return r, nil
+}
+
+func (s rules) List(ctx context.Context, orgID string) ([]store.Rule, error) {
+	rows, err := s.query(ctx, `SELECT `+ruleColumns+` FROM rules WHERE org_id = ? ORDER BY title, id`, orgID)
+	if err != nil {
+		return nil, fmt.Errorf("cannot list rules: %w", err)
+	}
+	defer rows.Close()
+	var out []store.Rule
+	for rows.Next() {
+		r, err := scanRule(rows)
+		if err != nil {
+			return nil, fmt.Errorf("cannot read rule: %w", err)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+func (s rules) Update(ctx context.Context, r store.Rule) error {
+	err := s.execOne(ctx, `UPDATE rules SET title = ?, description = ?, author = ?, format = ?, kind = ?,
+		source = ?, source_hash = ?, status = ?, level = ?, severity_override = ?, enabled = ?, pack = ?,
+		product = ?, category = ?, service = ?, tags = ?, refs = ?, falsepositives = ?, updated_at = ?
+		WHERE org_id = ? AND id = ?`,
+		r.Title, r.Description, r.Author, r.Format, r.Kind, r.Source, r.SourceHash, r.Status, r.Level,
+		r.SeverityOverride, r.Enabled, r.Pack, r.Product, r.Category, r.Service, strList(r.Tags),
+		strList(r.References), strList(r.FalsePositives), ms(r.UpdatedAt), r.OrgID, r.ID)
+	if err != nil {
+		return fmt.Errorf("cannot update rule: %w", err)
+	}
+	return nil
+}
+
+func (s rules) Delete(ctx context.Context, orgID, id string) error {
+	if err := s.execOne(ctx, `DELETE FROM rules WHERE org_id = ? AND id = ?`, orgID, id); err != nil {
+		return fmt.Errorf("cannot delete rule: %w", err)
+	}
+	if _, err := s.exec(ctx, `DELETE FROM rule_exceptions WHERE org_id = ? AND rule_id = ?`, orgID, id); err != nil {
+		return fmt.Errorf("cannot delete rule exceptions: %w", err)
+	}
+	if _, err := s.exec(ctx, `DELETE FROM rule_stats WHERE org_id = ? AND rule_id = ?`, orgID, id); err != nil {
+		return fmt.Errorf("cannot delete rule statistics: %w", err)
+	}
+	return nil
+}
+
+func (s rules) CreateException(ctx context.Context, e store.RuleException) error {
+	_, err := s.exec(ctx, `INSERT INTO rule_exceptions (id, org_id, rule_id, field, operator, value, reason, owner, expires_at, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		e.ID, e.OrgID, e.RuleID, e.Field, e.Operator, e.Value, e.Reason, e.Owner, nullMs(e.ExpiresAt), ms(e.CreatedAt))
+	if err != nil {
+		return fmt.Errorf("cannot create rule exception: %w", err)
+	}
+	return nil
+}
+
+func (s rules) Exceptions(ctx context.Context, orgID, ruleID string) ([]store.RuleException, error) {
+	q := `SELECT id, org_id, rule_id, field, operator, value, reason, owner, expires_at, created_at
+		FROM rule_exceptions WHERE org_id = ?`
+	args := []any{orgID}
+	if ruleID != "" {
+		q += ` AND rule_id = ?`
+		args = append(args, ruleID)
+	}
+	rows, err := s.query(ctx, q+` ORDER BY created_at, id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("cannot list rule exceptions: %w", err)
+	}
+	defer rows.Close()
+	var out []store.RuleException
+	for rows.Next() {
+		var e store.RuleException
+		var exp sql.NullInt64
+		var created int64
+		if err := rows.Scan(&e.ID, &e.OrgID, &e.RuleID, &e.Field, &e.Operator, &e.Value, &e.Reason, &e.Owner, &exp, &created); err != nil {
+			return nil, fmt.Errorf("cannot read rule exception: %w", err)
+		}
+		e.ExpiresAt, e.CreatedAt = fromNullMs(exp), fromMs(created)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+func (s rules) DeleteException(ctx context.Context, orgID, ruleID, id string) error {
+	if err := s.execOne(ctx, `DELETE FROM rule_exceptions WHERE org_id = ? AND rule_id = ? AND id = ?`, orgID, ruleID, id); err != nil {
+		return fmt.Errorf("cannot delete rule exception: %w", err)
+	}
+	return nil
+}
+
+func (s rules) AddStats(ctx context.Context, orgID string, st store.RuleStats) error {
+	res, err := s.exec(ctx, `UPDATE rule_stats SET matches = matches + ?, alerts = alerts + ?,
+		last_match_at = COALESCE(?, last_match_at) WHERE org_id = ? AND rule_id = ?`,
+		st.Matches, st.Alerts, nullMs(st.LastMatchAt), orgID, st.RuleID)
+	if err != nil {
+		return fmt.Errorf("cannot update rule statistics: %w", err)
+	}
+	if n, err := res.RowsAffected(); err == nil && n > 0 {
+		return nil
+	}
+	_, err = s.exec(ctx, `INSERT INTO rule_stats (org_id, rule_id, matches, alerts, last_match_at) VALUES (?, ?, ?, ?, ?)`,
+		orgID, st.RuleID, st.Matches, st.Alerts, nullMs(st.LastMatchAt))
+	if err != nil {
+		return fmt.Errorf("cannot create rule statistics: %w", err)
+	}
+	return nil
+}
+
+func (s rules) Stats(ctx context.Context, orgID string) ([]store.RuleStats, error) {
+	rows, err := s.query(ctx, `SELECT rule_id, matches, alerts, last_match_at FROM rule_stats WHERE org_id = ?`, orgID)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read rule statistics: %w", err)
+	}
+	defer rows.Close()
+	var out []store.RuleStats
+	for rows.Next() {
+		var st store.RuleStats
+		var last sql.NullInt64
+		if err := rows.Scan(&st.RuleID, &st.Matches, &st.Alerts, &last); err != nil {
+			return nil, fmt.Errorf("cannot read rule statistics: %w", err)
+		}
+		st.LastMatchAt = fromNullMs(last)
+		out = append(out, st)
+	}
+	return out, rows.Err()
+}
+
+func nilIfEmpty(v []string) []string {
+	if len(v) == 0 {
+		return nil
+	}
+	return v
+}
+
+type alerts struct{ repos }
+
+const alertColumns = `id, org_id, rule_id, rule_title, rule_kind, severity, status, title, description,
+	tactics, techniques, entities, grp, event_ids, count, dedup_key, assignee, first_seen, last_seen,
+	created_at, updated_at`
+
+func scanAlert(sc interface{ Scan(...any) error }) (store.Alert, error) {
+	var a store.Alert
+	var tactics, techniques, entities, grp, eventIDs string
+	var first, last, created, updated int64
+	err := sc.Scan(&a.ID, &a.OrgID, &a.RuleID, &a.RuleTitle, &a.RuleKind, &a.Severity, &a.Status, &a.Title,
+		&a.Description, &tactics, &techniques, &entities, &grp, &eventIDs, &a.Count, &a.DedupKey, &a.Assignee,
+		&first, &last, &created, &updated)
+	if err != nil {
+		return a, err
+	}
+	a.FirstSeen, a.LastSeen, a.CreatedAt, a.UpdatedAt = fromMs(first), fromMs(last), fromMs(created), fromMs(updated)
+	for _, f := range []struct {
+		text string
+		dst  any
+	}{{tactics, &a.Tactics}, {techniques, &a.Techniques}, {entities, &a.Entities}, {grp, &a.Group}, {eventIDs, &a.EventIDs}} {
+		if err := json.Unmarshal([]byte(f.text), f.dst); err != nil {
+			return a, fmt.Errorf("alert %s: bad stored value: %w", a.ID, err)
+		}
+	}
+	return a, nil
+}
+
+func groupText(g map[string]string) string {
+	if g == nil {
+		g = map[string]string{}
+	}
+	return jsonText(g)
+}
+
+func (s alerts) Create(ctx context.Context, a store.Alert) error {
+	_, err := s.exec(ctx, `INSERT INTO alerts (`+alertColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		a.ID, a.OrgID, a.RuleID, a.RuleTitle, a.RuleKind, a.Severity, a.Status, a.Title, a.Description,
+		strList(a.Tactics), strList(a.Techniques), jsonText(a.Entities), groupText(a.Group), strList(a.EventIDs),
+		a.Count, a.DedupKey, a.Assignee, ms(a.FirstSeen), ms(a.LastSeen), ms(a.CreatedAt), ms(a.UpdatedAt))
+	if err != nil {
+		return fmt.Errorf("cannot create alert: %w", err)
+	}
+	return nil
+}
+
+func (s alerts) Get(ctx context.Context, orgID, id string) (store.Alert, error) {
+	a, err := scanAlert(s.queryRow(ctx, `SELECT `+alertColumns+` FROM alerts WHERE org_id = ? AND id = ?`, orgID, id))
+	if err != nil {
+		return a, fmt.Errorf("cannot get alert: %w", notFound(err))
+	}
+	return a, nil
+}
+
+func (s alerts) Update(ctx context.Context, a store.Alert) error {
+	err := s.execOne(ctx, `UPDATE alerts SET rule_title = ?, severity = ?, status = ?, title = ?, description = ?,
+		tactics = ?, techniques = ?, entities = ?, grp = ?, event_ids = ?, count = ?, assignee = ?,
+		first_seen = ?, last_seen = ?, updated_at = ? WHERE org_id = ? AND id = ?`,
+		a.RuleTitle, a.Severity, a.Status, a.Title, a.Description, strList(a.Tactics), strList(a.Techniques),
+		jsonText(a.Entities), groupText(a.Group), strList(a.EventIDs), a.Count, a.Assignee,
+		ms(a.FirstSeen), ms(a.LastSeen), ms(a.UpdatedAt), a.OrgID, a.ID)
+	if err != nil {
+		return fmt.Errorf("cannot update alert: %w", err)
+	}
+	return nil
+}
+
+// inList appends "col IN (?, ?...)" for vals.
+func inList(where []string, args []any, col string, vals []string) ([]string, []any) {
+	if len(vals) == 0 {
+		return where, args
+	}
+	where = append(where, col+" IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(vals)), ", ")+")")
+	for _, v := range vals {
+		args = append(args, v)
+	}
+	return where, args
+}
+
+func (s alerts) filter(orgID string, f store.AlertFilter) ([]string, []any) {
+	where := []string{"org_id = ?"}
+	args := []any{orgID}
+	where, args = inList(where, args, "status", f.Statuses)
+	where, args = inList(where, args, "severity", f.Severities)
+	if f.RuleID != "" {
+		where, args = append(where, "rule_id = ?"), append(args, f.RuleID)
+	}
+	if f.Query != "" {
+		where = append(where, `LOWER(title) LIKE ? ESCAPE '\'`)
+		args = append(args, "%"+likeEscape(strings.ToLower(f.Query))+"%")
+	}
+	if !f.From.IsZero() {
+		where, args = append(where, "last_seen >= ?"), append(args, ms(f.From))
+	}
+	if !f.To.IsZero() {
+		where, args = append(where, "last_seen < ?"), append(args, ms(f.To))
+	}
+	return where, args
+}
+
+func (s alerts) List(ctx context.Context, orgID string, f store.AlertFilter) ([]store.Alert, int64, error) {
+	where, args := s.filter(orgID, f)
+	var total int64
+	if err := s.queryRow(ctx, `SELECT COUNT(*) FROM alerts WHERE `+strings.Join(where, " AND "), args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("cannot count alerts: %w", err)
+	}
+	if !f.AfterSeen.IsZero() {
+		where = append(where, "(last_seen < ? OR (last_seen = ? AND id < ?))")
+		args = append(args, ms(f.AfterSeen), ms(f.AfterSeen), f.AfterID)
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 50
+	}
+	rows, err := s.query(ctx, `SELECT `+alertColumns+` FROM alerts WHERE `+strings.Join(where, " AND ")+
+		` ORDER BY last_seen DESC, id DESC LIMIT ?`, append(args, limit)...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("cannot list alerts: %w", err)
+	}
+	defer rows.Close()
+	var out []store.Alert
+	for rows.Next() {
+		a, err := scanAlert(rows)
+		if err != nil {
+			return nil, 0, fmt.Errorf("cannot read alert: %w", err)
+		}
+		out = append(out, a)
+	}
+	return out, total, rows.Err()
+}
+
+func (s alerts) OpenByDedupKey(ctx context.Context, orgID, key string) (store.Alert, error) {
+	a, err := scanAlert(s.queryRow(ctx, `SELECT `+alertColumns+` FROM alerts
+		WHERE org_id = ? AND dedup_key = ? AND status NOT IN ('resolved', 'closed')
+		ORDER BY last_seen DESC, id DESC LIMIT 1`, orgID, key))
+	if err != nil {
+		return a, fmt.Errorf("cannot find open alert: %w", notFound(err))
+	}
+	return a, nil
+}
+
+func (s alerts) counts(ctx context.Context, query string, args ...any) ([]store.AlertCount, error) {
+	rows, err := s.query(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("cannot count alerts: %w", err)
+	}
+	defer rows.Close()
+	var out []store.AlertCount
+	for rows.Next() {
+		var c store.AlertCount
+		if err := rows.Scan(&c.Key, &c.Title, &c.Count); err != nil {
+			return nil, fmt.Errorf("cannot read alert counts: %w", err)
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+func (s alerts) Stats(ctx context.Context, orgID string, from, to time.Time) (store.AlertStats, error) {
+	var st store.AlertStats
+	where, args := s.filter(orgID, store.AlertFilter{From: from, To: to})
+	w := strings.Join(where, " AND ")
+	err := s.queryRow(ctx, `SELECT COUNT(*), COALESCE(SUM(CASE WHEN status IN ('resolved', 'closed') THEN 0 ELSE 1 END), 0)
+		FROM alerts WHERE `+w, args...).Scan(&st.Total, &st.Open)
+	if err != nil {
+		return st, fmt.Errorf("cannot count alerts: %w", err)
+	}
+	if st.BySeverity, err = s.counts(ctx, `SELECT severity, '', COUNT(*) FROM alerts WHERE `+w+` GROUP BY severity ORDER BY 3 DESC, 1`, args...); err != nil {
+		return st, err
+	}
+	if st.ByStatus, err = s.counts(ctx, `SELECT status, '', COUNT(*) FROM alerts WHERE `+w+` GROUP BY status ORDER BY 3 DESC, 1`, args...); err != nil {
+		return st, err
+	}
+	st.TopRules, err = s.counts(ctx, `SELECT rule_id, MAX(rule_title), COUNT(*) FROM alerts WHERE `+w+` GROUP BY rule_id ORDER BY 3 DESC, 1 LIMIT 10`, args...)
+	return st, err
+}
+
+type checkpoints struct{ repos }
+
+func (s checkpoints) Get(ctx context.Context, name string) (int64, error) {
+	var seq int64
+	err := s.queryRow(ctx, `SELECT seq FROM checkpoints WHERE name = ?`, name).Scan(&seq)
+	if err == sql.ErrNoRows {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("cannot read checkpoint %s: %w", name, err)
+	}
+	return seq, nil
+}
+
+func (s checkpoints) Set(ctx context.Context, name string, seq int64, at time.Time) error {
+	res, err := s.exec(ctx, `UPDATE checkpoints SET seq = ?, updated_at = ? WHERE name = ?`, seq, ms(at), name)
+	if err != nil {
+		return fmt.Errorf("cannot write checkpoint %s: %w", name, err)
+	}
+	if n, err := res.RowsAffected(); err == nil && n > 0 {
+		return nil
+	}
+	if _, err := s.exec(ctx, `INSERT INTO checkpoints (name, seq, updated_at) VALUES (?, ?, ?)`, name, seq, ms(at)); err != nil {
+		return fmt.Errorf("cannot write checkpoint %s: %w", name, err)
+	}
+	return nil
+}

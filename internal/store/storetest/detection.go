@@ -1,0 +1,258 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/eventsec/eventsec/internal/store"
+)
+
+func newRule(org, id, title string) store.Rule {
+	return store.Rule{ID: id, OrgID: org, Title: title, Format: "sigma", Kind: "detection", Source: "title: " + title,
+		SourceHash: "h-" + id, Level: "high", Enabled: true, Pack: "custom", Product: "windows",
+		Category: "process_creation", Tags: []string{"attack.execution", "attack.t1059.001"},
+		References: []string{"https://example.com"}, CreatedAt: t0, UpdatedAt: t0}
+}
+
+func testRules(t *testing.T, s store.Store, _ Backend) {
+	ctx := context.Background()
+	mustOrg(t, s, "o1")
+	mustOrg(t, s, "o2")
+	r := newRule("o1", "r1", "Bravo")
+	if err := s.Rules().Create(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	// The same rule ID may exist in another org (a shared pack imported twice).
+	if err := s.Rules().Create(ctx, newRule("o2", "r1", "Bravo")); err != nil {
+		t.Fatalf("same id in another org: %v", err)
+	}
+	wantErr(t, s.Rules().Create(ctx, r), store.ErrConflict, "duplicate rule")
+	if err := s.Rules().Create(ctx, newRule("o1", "r2", "Alpha")); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Rules().Get(ctx, "o1", "r1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, r) {
+		t.Fatalf("get: got %+v, want %+v", got, r)
+	}
+	_, err = s.Rules().Get(ctx, "o2", "r2")
+	wantErr(t, err, store.ErrNotFound, "other org's rule")
+	list, err := s.Rules().List(ctx, "o1")
+	if err != nil || len(list) != 2 || list[0].Title != "Alpha" {
+		t.Fatalf("list: %v %+v", err, list)
+	}
+	r.Enabled, r.SeverityOverride, r.Tags, r.UpdatedAt = false, "low", nil, t0.Add(time.Hour)
+	if err := s.Rules().Update(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = s.Rules().Get(ctx, "o1", "r1")
+	if got.Enabled || got.SeverityOverride != "low" || len(got.Tags) != 0 || !got.UpdatedAt.Equal(r.UpdatedAt) {
+		t.Fatalf("after update: %+v", got)
+	}
+	r.OrgID = "o2"
+	r.ID = "r2"
+	wantErr(t, s.Rules().Update(ctx, r), store.ErrNotFound, "update in the wrong org")
+	wantErr(t, s.Rules().Delete(ctx, "o2", "r2"), store.ErrNotFound, "delete in the wrong org")
+	if err := s.Rules().Delete(ctx, "o1", "r1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Rules().Get(ctx, "o2", "r1"); err != nil {
+		t.Fatalf("the other org's copy must stay: %v", err)
+	}
+}
+
+func testRuleExceptions(t *testing.T, s store.Store, _ Backend) {
+	ctx := context.Background()
+	mustOrg(t, s, "o1")
+	mustOrg(t, s, "o2")
+	if err := s.Rules().Create(ctx, newRule("o1", "r1", "R")); err != nil {
+		t.Fatal(err)
+	}
+	exp := t0.Add(24 * time.Hour)
+	e := store.RuleException{ID: "e1", OrgID: "o1", RuleID: "r1", Field: "user.name", Operator: "equals",
+		Value: "svc", Reason: "backup job", Owner: "u1", ExpiresAt: &exp, CreatedAt: t0}
+	if err := s.Rules().CreateException(ctx, e); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Rules().CreateException(ctx, store.RuleException{ID: "e2", OrgID: "o1", RuleID: "r1", Field: "host.name",
+		Operator: "startswith", Value: "lab-", Reason: "lab", Owner: "u1", CreatedAt: t0.Add(time.Second)}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Rules().Exceptions(ctx, "o1", "r1")
+	if err != nil || len(got) != 2 || !reflect.DeepEqual(got[0], e) || got[1].ExpiresAt != nil {
+		t.Fatalf("exceptions: %v %+v", err, got)
+	}
+	if got, _ := s.Rules().Exceptions(ctx, "o2", ""); len(got) != 0 {
+		t.Fatalf("other org sees exceptions: %+v", got)
+	}
+	wantErr(t, s.Rules().DeleteException(ctx, "o2", "r1", "e1"), store.ErrNotFound, "delete other org's exception")
+	if err := s.Rules().DeleteException(ctx, "o1", "r1", "e1"); err != nil {
+		t.Fatal(err)
+	}
+	last := t0.Add(time.Minute)
+	for i := 0; i < 2; i++ {
+		if err := s.Rules().AddStats(ctx, "o1", store.RuleStats{RuleID: "r1", Matches: 5, Alerts: 1, LastMatchAt: &last}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Rules().AddStats(ctx, "o1", store.RuleStats{RuleID: "r1", Matches: 1}); err != nil {
+		t.Fatal(err)
+	}
+	st, err := s.Rules().Stats(ctx, "o1")
+	if err != nil || len(st) != 1 || st[0].Matches != 11 || st[0].Alerts != 2 || st[0].LastMatchAt == nil || !st[0].LastMatchAt.Equal(last) {
+		t.Fatalf("stats: %v %+v", err, st)
+	}
+	// Deleting the rule deletes its exceptions and statistics.
+	if err := s.Rules().Delete(ctx, "o1", "r1"); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.Rules().Exceptions(ctx, "o1", ""); len(got) != 0 {
+		t.Fatalf("exceptions outlive their rule: %+v", got)
+	}
+	if st, _ := s.Rules().Stats(ctx, "o1"); len(st) != 0 {
+		t.Fatalf("stats outlive their rule: %+v", st)
+	}
+}
+
+func newAlert(org, id, key string, seen time.Time, sev, status string) store.Alert {
+	return store.Alert{ID: id, OrgID: org, RuleID: "r1", RuleTitle: "Rule one", RuleKind: "detection", Severity: sev,
+		Status: status, Title: "Alert " + id, Tactics: []string{"TA0002"}, Techniques: []string{"T1059.001"},
+		Entities: store.AlertEntities{Hosts: []string{"h1"}, Users: []string{"u"}}, Group: map[string]string{"source.ip": "1.2.3.4"},
+		EventIDs: []string{"e1", "e2"}, Count: 1, DedupKey: key, FirstSeen: seen, LastSeen: seen, CreatedAt: seen, UpdatedAt: seen}
+}
+
+func testAlerts(t *testing.T, s store.Store, _ Backend) {
+	ctx := context.Background()
+	mustOrg(t, s, "o1")
+	mustOrg(t, s, "o2")
+	a := newAlert("o1", "a01", "k1", t0, "high", store.AlertNew)
+	if err := s.Alerts().Create(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Alerts().Get(ctx, "o1", "a01")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.Entities.Processes, a.Entities.Files, a.Entities.Domains, a.Entities.IPs = nil, nil, nil, nil
+	got.Entities.Processes, got.Entities.Files, got.Entities.Domains, got.Entities.IPs = nil, nil, nil, nil
+	if !reflect.DeepEqual(got, a) {
+		t.Fatalf("get: got %+v, want %+v", got, a)
+	}
+	_, err = s.Alerts().Get(ctx, "o2", "a01")
+	wantErr(t, err, store.ErrNotFound, "other org's alert")
+	for i := 2; i <= 12; i++ {
+		sev := []string{"low", "medium", "high", "critical"}[i%4]
+		status := store.AlertNew
+		if i%3 == 0 {
+			status = store.AlertResolved
+		}
+		if err := s.Alerts().Create(ctx, newAlert("o1", fmt.Sprintf("a%02d", i), fmt.Sprintf("k%d", i), t0.Add(time.Duration(i)*time.Minute), sev, status)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Alerts().Create(ctx, newAlert("o2", "b1", "k1", t0, "high", store.AlertNew)); err != nil {
+		t.Fatal(err)
+	}
+	// Paging newest first with a cursor visits every alert once.
+	var seen []string
+	f := store.AlertFilter{Limit: 5}
+	for {
+		page, total, err := s.Alerts().List(ctx, "o1", f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if total != 12 {
+			t.Fatalf("total %d, want 12", total)
+		}
+		for _, x := range page {
+			seen = append(seen, x.ID)
+		}
+		if len(page) < f.Limit {
+			break
+		}
+		f.AfterSeen, f.AfterID = page[len(page)-1].LastSeen, page[len(page)-1].ID
+	}
+	if len(seen) != 12 || seen[0] != "a12" || seen[11] != "a01" {
+		t.Fatalf("paging: %v", seen)
+	}
+	page, total, err := s.Alerts().List(ctx, "o1", store.AlertFilter{Statuses: []string{store.AlertResolved}, Severities: []string{"low", "critical"}})
+	if err != nil || total != 2 || len(page) != 2 {
+		t.Fatalf("status+severity filter: %v %d %+v", err, total, page)
+	}
+	page, total, _ = s.Alerts().List(ctx, "o1", store.AlertFilter{Query: "ALERT A1", From: t0.Add(10 * time.Minute)})
+	if total != 3 || len(page) != 3 {
+		t.Fatalf("query+from filter: %d %+v", total, page)
+	}
+	open, err := s.Alerts().OpenByDedupKey(ctx, "o1", "k1")
+	if err != nil || open.ID != "a01" {
+		t.Fatalf("open by key: %v %+v", err, open)
+	}
+	_, err = s.Alerts().OpenByDedupKey(ctx, "o1", "k3") // resolved
+	wantErr(t, err, store.ErrNotFound, "resolved alert is not open")
+	open.Count, open.Status, open.Assignee, open.LastSeen = 7, store.AlertAcknowledged, "u1", t0.Add(time.Hour)
+	open.EventIDs = append(open.EventIDs, "e3")
+	if err := s.Alerts().Update(ctx, open); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = s.Alerts().Get(ctx, "o1", "a01")
+	if got.Count != 7 || got.Status != store.AlertAcknowledged || got.Assignee != "u1" || len(got.EventIDs) != 3 || !got.LastSeen.Equal(open.LastSeen) {
+		t.Fatalf("after update: %+v", got)
+	}
+	st, err := s.Alerts().Stats(ctx, "o1", time.Time{}, time.Time{})
+	if err != nil || st.Total != 12 || st.Open != 8 || len(st.TopRules) != 1 || st.TopRules[0].Count != 12 || st.TopRules[0].Title != "Rule one" {
+		t.Fatalf("stats: %v %+v", err, st)
+	}
+	var sum int64
+	for _, c := range st.BySeverity {
+		sum += c.Count
+	}
+	if sum != 12 || len(st.ByStatus) != 3 {
+		t.Fatalf("stats breakdown: %+v", st)
+	}
+}
+
+// testAlertsTx: alerts and the checkpoint commit together or not at all.
+func testAlertsTx(t *testing.T, s store.Store, _ Backend) {
+	ctx := context.Background()
+	mustOrg(t, s, "o1")
+	boom := errors.New("boom")
+	err := s.Tx(ctx, func(r store.Repos) error {
+		if err := r.Alerts().Create(ctx, newAlert("o1", "a1", "k", t0, "high", store.AlertNew)); err != nil {
+			return err
+		}
+		if err := r.Checkpoints().Set(ctx, "detection", 42, t0); err != nil {
+			return err
+		}
+		return boom
+	})
+	wantErr(t, err, boom, "tx")
+	if seq, _ := s.Checkpoints().Get(ctx, "detection"); seq != 0 {
+		t.Fatalf("checkpoint survived a rollback: %d", seq)
+	}
+	_, err = s.Alerts().Get(ctx, "o1", "a1")
+	wantErr(t, err, store.ErrNotFound, "alert after rollback")
+}
+
+func testCheckpoints(t *testing.T, s store.Store, _ Backend) {
+	ctx := context.Background()
+	if seq, err := s.Checkpoints().Get(ctx, "detection"); err != nil || seq != 0 {
+		t.Fatalf("unset checkpoint: %d %v", seq, err)
+	}
+	for _, v := range []int64{10, 25} {
+		if err := s.Checkpoints().Set(ctx, "detection", v, t0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Checkpoints().Set(ctx, "forwarder", 3, t0); err != nil {
+		t.Fatal(err)
+	}
+	if seq, _ := s.Checkpoints().Get(ctx, "detection"); seq != 25 {
+		t.Fatalf("checkpoint %d, want 25", seq)
+	}
+}
