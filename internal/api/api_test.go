@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/eventsec/eventsec/internal/detect"
 	"github.com/eventsec/eventsec/internal/event"
 	"github.com/eventsec/eventsec/internal/eventstore/duckdb"
 	"github.com/eventsec/eventsec/internal/ingest"
@@ -79,6 +80,7 @@ type fixture struct {
 	events *duckdb.Store
 	pipe   *ingest.Pipeline
 	hub    *live.Hub
+	det    *detect.Service
 	seq    atomic.Int64
 }
 
@@ -125,8 +127,16 @@ func newFixture(t *testing.T, cfg ...fixtureConfig) *fixture {
 	}
 	t.Cleanup(func() { events.Close() })
 	hub := live.NewHub(nil)
-	pipe, err := ingest.New(ingest.Options{Sink: events, Normalizer: normalize.New(normalize.Options{}),
-		Publisher: hubPublisher{hub}})
+	norm := normalize.New(normalize.Options{})
+	det, err := detect.New(ctx, detect.Options{Store: st, Events: events, Hub: hub, Normalizer: norm, Now: clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	detCtx, stopDet := context.WithCancel(context.Background())
+	detDone := make(chan struct{})
+	go func() { defer close(detDone); det.Run(detCtx) }()
+	t.Cleanup(func() { stopDet(); <-detDone })
+	pipe, err := ingest.New(ingest.Options{Sink: events, Normalizer: norm, Publisher: hubPublisher{hub, det}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,6 +153,9 @@ func newFixture(t *testing.T, cfg ...fixtureConfig) *fixture {
 	if po.Hub == nil {
 		po.Hub = hub
 	}
+	if po.Detect == nil {
+		po.Detect = det
+	}
 	if po.Importer == nil {
 		po.Importer = func(ctx context.Context, paths []string, orgID string, format normalize.Format) (file.Summary, error) {
 			return file.Import(ctx, paths, file.Options{Pipeline: pipe, OrgID: orgID, Format: format})
@@ -152,12 +165,18 @@ func newFixture(t *testing.T, cfg ...fixtureConfig) *fixture {
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
 	return &fixture{ctx: ctx, st: st, svc: svc, signer: signer, key: key, srv: srv, ts: ts, clock: clk, org: out.Org, admin: out.Admin,
-		events: events, pipe: pipe, hub: hub}
+		events: events, pipe: pipe, hub: hub, det: det}
 }
 
-type hubPublisher struct{ h *live.Hub }
+type hubPublisher struct {
+	h *live.Hub
+	d *detect.Service
+}
 
-func (p hubPublisher) Publish(stored []event.Event) { p.h.PublishEvents(stored) }
+func (p hubPublisher) Publish(stored []event.Event) {
+	p.h.PublishEvents(stored)
+	p.d.Publish(stored)
+}
 
 // ingestFor stores events for an org through the real pipeline and returns
 // their IDs.
@@ -573,6 +592,13 @@ func TestRoutePermissionWalk(t *testing.T) {
 			params["id"] = k.ID
 		case strings.HasSuffix(rt.Path, "events/{id}"):
 			params["id"] = eventID
+		case strings.HasPrefix(rt.Path, "/api/v1/rules/{id}"), strings.HasPrefix(rt.Path, "/api/alerts/rules/{id}"):
+			params["id"] = f.newRule(t, f.org.ID).ID
+			if strings.HasSuffix(rt.Path, "{exception_id}") {
+				params["exception_id"] = f.newException(t, f.org.ID, params["id"]).ID
+			}
+		case strings.HasPrefix(rt.Path, "/api/v1/alerts/{id}"):
+			params["id"] = f.newAlert(t, f.org.ID).ID
 		}
 		p := regexp.MustCompile(`\{([a-z_]+)\}`).ReplaceAllStringFunc(rt.Path, func(m string) string {
 			v, ok := params[strings.Trim(m, "{}")]
@@ -805,4 +831,42 @@ func sortedIDs[T any](items []T, id func(T) string) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// ruleSource is a valid Sigma rule with the given id.
+func ruleSource(id string) string {
+	return "title: Walk rule " + id + "\nid: " + id + "\nlevel: medium\nlogsource:\n  product: windows\n  category: process_creation\n" +
+		"detection:\n  sel:\n    Image|endswith: '\\\\walk.exe'\n  condition: sel\n"
+}
+
+func (f *fixture) newRule(t *testing.T, orgID string) store.Rule {
+	t.Helper()
+	id := fmt.Sprintf("00000000-0000-4000-8000-%012d", f.seq.Add(1))
+	r, err := f.det.Create(f.ctx, detect.Actor{OrgID: orgID, UserID: "system", Email: "test"}, detect.RuleInput{Source: ruleSource(id)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func (f *fixture) newException(t *testing.T, orgID, ruleID string) store.RuleException {
+	t.Helper()
+	x, err := f.det.AddException(f.ctx, detect.Actor{OrgID: orgID, UserID: "system", Email: "test"}, ruleID,
+		detect.ExceptionInput{Field: "host.name", Operator: "equals", Value: "lab", Reason: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return x
+}
+
+func (f *fixture) newAlert(t *testing.T, orgID string) store.Alert {
+	t.Helper()
+	now := f.clock.Now()
+	a := store.Alert{ID: fmt.Sprintf("alert-%d", f.seq.Add(1)), OrgID: orgID, RuleID: "r", RuleTitle: "R", RuleKind: "detection",
+		Severity: "high", Status: store.AlertNew, Title: "Test alert", Count: 1, DedupKey: fmt.Sprintf("k%d", f.seq.Add(1)),
+		FirstSeen: now, LastSeen: now, CreatedAt: now, UpdatedAt: now}
+	if err := f.st.Alerts().Create(f.ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	return a
 }

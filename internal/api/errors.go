@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/eventsec/eventsec/internal/auth"
+	"github.com/eventsec/eventsec/internal/detect"
 	"github.com/eventsec/eventsec/internal/store"
 )
 
@@ -20,7 +21,11 @@ type HTTPError struct {
 	Msg        string
 	Field      string
 	RetryAfter int // seconds, for 429
-	Err        error
+	// Line and Column locate the problem in a submitted text (a rule, a
+	// query); Details lists every problem found, when there are several.
+	Line, Column int
+	Details      any
+	Err          error
 }
 
 func (e *HTTPError) Error() string {
@@ -65,6 +70,26 @@ func toHTTPError(err error) *HTTPError {
 		return &HTTPError{Status: http.StatusTooManyRequests, Code: "rate_limited", RetryAfter: max(secs, 1),
 			Msg: "too many attempts; retry after " + strconv.Itoa(max(secs, 1)) + " seconds"}
 	}
+	var ire *detect.InvalidRuleError
+	if errors.As(err, &ire) {
+		he := &HTTPError{Status: http.StatusBadRequest, Code: "invalid_rule", Field: "source", Msg: ire.Error(), Details: ire.Problems}
+		if len(ire.Problems) > 0 {
+			he.Msg, he.Line, he.Column = ire.Problems[0].Message, ire.Problems[0].Line, ire.Problems[0].Column
+		}
+		return he
+	}
+	var se *detect.SampleError
+	if errors.As(err, &se) {
+		return &HTTPError{Status: http.StatusBadRequest, Code: "validation_failed", Field: fmt.Sprintf("events[%d]", se.Index), Msg: se.Error()}
+	}
+	switch {
+	case errors.Is(err, detect.ErrInvalid):
+		msg := strings.TrimPrefix(err.Error(), detect.ErrInvalid.Error()+": ")
+		field, _, _ := strings.Cut(msg, ":")
+		return &HTTPError{Status: http.StatusBadRequest, Code: "validation_failed", Field: field, Msg: msg}
+	case errors.Is(err, detect.ErrPack):
+		return &HTTPError{Status: http.StatusBadRequest, Code: "bad_pack", Field: "file", Msg: err.Error()}
+	}
 	switch {
 	case errors.Is(err, auth.ErrInvalidCredentials):
 		return &HTTPError{Status: http.StatusUnauthorized, Code: "invalid_credentials", Msg: "wrong e-mail or password"}
@@ -88,13 +113,16 @@ func toHTTPError(err error) *HTTPError {
 
 // errorBody is the JSON shape of every error response.
 type errorBody struct {
-	Error errorDetail `json:"error"`
+	Error  errorDetail `json:"error"`
+	Errors any         `json:"errors,omitempty"`
 }
 
 type errorDetail struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
 	Field   string `json:"field,omitempty"`
+	Line    int    `json:"line,omitempty"`
+	Column  int    `json:"column,omitempty"`
 }
 
 // selfChangeMsg is the reason wrapped around ErrSelfChange, or the bare

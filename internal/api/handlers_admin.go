@@ -344,6 +344,11 @@ func (s *Server) createOrg(w http.ResponseWriter, r *http.Request, c *call) erro
 	if err != nil {
 		return err
 	}
+	if s.o.Detect != nil {
+		if _, err := s.o.Detect.InstallBuiltin(r.Context(), out.Org.ID); err != nil {
+			s.log.Error("cannot install the built-in rules in the new organisation", "org", out.Org.ID, "err", err)
+		}
+	}
 	resp := map[string]any{"org": viewOrg(out.Org), "admin": viewUser(out.Admin, s.o.Now())}
 	if out.GeneratedPassword != "" {
 		resp["generated_password"] = out.GeneratedPassword

@@ -244,5 +244,5 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if errors.As(err, &mbe) {
 		he = &HTTPError{Status: http.StatusRequestEntityTooLarge, Code: "body_too_large", Msg: "request body is too large"}
 	}
-	writeJSON(w, he.Status, errorBody{Error: errorDetail{Code: he.Code, Message: he.Msg, Field: he.Field}})
+	writeJSON(w, he.Status, errorBody{Error: errorDetail{Code: he.Code, Message: he.Msg, Field: he.Field, Line: he.Line, Column: he.Column}, Errors: he.Details})
 }

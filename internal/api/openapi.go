@@ -1,6 +1,7 @@
 package api
 
 import (
+	"github.com/eventsec/eventsec/internal/detect"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -23,15 +24,17 @@ func obj(required []string, props map[string]any) schema {
 func ref(name string) schema { return schema{"$ref": "#/components/schemas/" + name} }
 
 var (
-	tStr      = schema{"type": "string"}
-	tBool     = schema{"type": "boolean"}
-	tInt      = schema{"type": "integer"}
-	tTime     = schema{"type": "string", "format": "date-time"}
-	tTimeNull = schema{"type": []string{"string", "null"}, "format": "date-time"}
-	tEmail    = schema{"type": "string", "format": "email", "maxLength": 254}
-	tSeverity = schema{"type": "string", "enum": []string{"info", "low", "medium", "high", "critical"}}
-	tRole     = schema{"type": "string", "enum": []string{"admin", "team_lead", "senior_analyst", "analyst", "viewer"}}
-	tKeyRole  = schema{"type": "string", "enum": []string{"admin", "team_lead", "senior_analyst", "analyst", "viewer", "ingest"}}
+	tStr         = schema{"type": "string"}
+	tBool        = schema{"type": "boolean"}
+	tInt         = schema{"type": "integer"}
+	tTime        = schema{"type": "string", "format": "date-time"}
+	tTimeNull    = schema{"type": []string{"string", "null"}, "format": "date-time"}
+	tEmail       = schema{"type": "string", "format": "email", "maxLength": 254}
+	tSeverity    = schema{"type": "string", "enum": []string{"info", "low", "medium", "high", "critical"}}
+	tRole        = schema{"type": "string", "enum": []string{"admin", "team_lead", "senior_analyst", "analyst", "viewer"}}
+	tLevel       = schema{"type": "string", "enum": []string{"informational", "low", "medium", "high", "critical"}}
+	tAlertStatus = schema{"type": "string", "enum": []string{"new", "acknowledged", "in_progress", "escalated", "resolved", "closed"}}
+	tKeyRole     = schema{"type": "string", "enum": []string{"admin", "team_lead", "senior_analyst", "analyst", "viewer", "ingest"}}
 )
 
 func arr(items schema) schema { return schema{"type": "array", "items": items} }
@@ -124,6 +127,54 @@ func schemas() map[string]schema {
 		"ImportSummary": obj(nil, map[string]any{"file": tStr, "bytes": tInt, "read": tInt, "stored": tInt, "duplicates": tInt,
 			"parse_errors": tInt, "failed": tInt, "failed_files": tInt, "reasons": schema{"type": "object", "additionalProperties": tInt},
 			"warnings": arr(tStr), "elapsed_ms": tInt, "summary": tStr}),
+		"RuleList": obj([]string{"rules", "total", "facets"}, map[string]any{"rules": arr(ref("Rule")), "total": tInt,
+			"facets": schema{"type": "object", "description": "per dimension (level, status, pack, product, category, service, tactic, kind, enabled), the number of rules per value",
+				"additionalProperties": schema{"type": "object", "additionalProperties": tInt}}}),
+		"Rule": obj(nil, map[string]any{"id": tStr, "title": tStr, "description": tStr, "author": tStr,
+			"format": schema{"type": "string", "enum": []string{"sigma", "json"}}, "kind": schema{"type": "string", "enum": []string{"detection", "correlation", "threshold", "filter"}},
+			"source": schema{"type": "string", "description": "the rule's YAML or JSON (single rule only)"}, "status": tStr, "level": tLevel,
+			"severity_override": tStr, "enabled": tBool, "pack": tStr, "logsource": obj(nil, map[string]any{"product": tStr, "category": tStr, "service": tStr}),
+			"tags": arr(tStr), "attack": ref("Attack"), "references": arr(tStr), "falsepositives": arr(tStr), "created_at": tTime, "updated_at": tTime,
+			"created_by": tStr, "stats": obj(nil, map[string]any{"matches": tInt, "alerts": tInt, "eval_ns_per_event": schema{"type": "number"}, "last_match_at": tTimeNull}),
+			"exceptions": arr(ref("Exception"))}),
+		"Attack": obj(nil, map[string]any{"tactics": arr(obj(nil, map[string]any{"id": tStr, "name": tStr, "shortname": tStr})),
+			"techniques": arr(obj(nil, map[string]any{"id": tStr, "name": tStr}))}),
+		"RuleCreate": obj([]string{"source"}, map[string]any{"format": schema{"type": "string", "enum": []string{"sigma", "json"}, "description": "guessed from the source when empty"},
+			"source": schema{"type": "string", "maxLength": detect.MaxSourceBytes}, "enabled": tBool}),
+		"RulePatch":    obj(nil, map[string]any{"enabled": tBool, "severity_override": schema{"type": "string", "enum": []string{"", "informational", "low", "medium", "high", "critical"}}}),
+		"RuleValidate": obj([]string{"source"}, map[string]any{"format": tStr, "source": tStr}),
+		"RuleProblem":  obj(nil, map[string]any{"file": tStr, "line": tInt, "column": tInt, "message": tStr}),
+		"RuleValidation": obj([]string{"valid", "errors"}, map[string]any{"valid": tBool, "errors": arr(ref("RuleProblem")),
+			"rule": schema{"oneOf": []any{ref("Rule"), schema{"type": "null"}}}}),
+		"RuleTest": obj(nil, map[string]any{"format": tStr, "source": tStr, "from": tStr, "to": tStr, "limit": tInt,
+			"events": schema{"type": "array", "maxItems": detect.MaxSamples, "description": "sample events: JSON objects or strings (raw log lines); omit to backtest over stored events",
+				"items": schema{"oneOf": []any{schema{"type": "object"}, tStr}}}}),
+		"RuleTestResult": obj(nil, map[string]any{"scanned": tInt, "matched": tInt, "alerts": tInt, "truncated": tBool, "elapsed_ms": tInt,
+			"matches":      arr(obj(nil, map[string]any{"event_id": tStr, "timestamp": tTime, "summary": tStr, "fields": schema{"type": "object"}, "rule": tStr})),
+			"correlations": arr(obj(nil, map[string]any{"rule": tStr, "group": schema{"type": "object", "additionalProperties": tStr}, "value": schema{"type": "number"}, "start": tTime, "end": tTime}))}),
+		"RulePack": schema{"type": "string", "format": "binary", "description": "multipart/form-data with field file (ZIP, .yml or .json) and optional field pack"},
+		"RuleImportReport": obj(nil, map[string]any{"loaded": tInt, "updated": tInt, "unchanged": tInt, "failed": arr(ref("RuleProblem")),
+			"skipped": arr(obj(nil, map[string]any{"file": tStr, "reason": tStr})), "elapsed_ms": tInt}),
+		"Coverage": obj(nil, map[string]any{"techniques_total": tInt, "techniques_covered": tInt, "tactics": arr(obj(nil, map[string]any{
+			"id": tStr, "shortname": tStr, "name": tStr, "techniques": arr(obj(nil, map[string]any{"id": tStr, "name": tStr, "rules": tInt, "enabled": tInt}))}))}),
+		"Exception": obj(nil, map[string]any{"id": tStr, "rule_id": tStr, "field": tStr, "operator": tStr, "value": tStr, "reason": tStr,
+			"owner": tStr, "owner_email": tStr, "expires_at": tTimeNull, "created_at": tTime, "expired": tBool}),
+		"ExceptionList": obj([]string{"exceptions"}, map[string]any{"exceptions": arr(ref("Exception"))}),
+		"ExceptionCreate": obj([]string{"field", "value", "reason"}, map[string]any{"field": tStr,
+			"operator": schema{"type": "string", "enum": []string{"equals", "contains", "startswith", "endswith", "regex", "cidr"}},
+			"value":    tStr, "reason": tStr, "expires_at": tTimeNull}),
+		"Alert": obj(nil, map[string]any{"id": tStr, "rule_id": tStr, "rule_title": tStr, "rule_kind": tStr, "severity": tLevel,
+			"status": tAlertStatus, "title": tStr, "description": tStr,
+			"tactics": arr(obj(nil, map[string]any{"id": tStr, "name": tStr, "shortname": tStr})), "techniques": arr(obj(nil, map[string]any{"id": tStr, "name": tStr})),
+			"entities": obj(nil, map[string]any{"hosts": arr(tStr), "users": arr(tStr), "ips": arr(tStr), "processes": arr(tStr), "files": arr(tStr), "domains": arr(tStr)}),
+			"group":    schema{"type": "object", "additionalProperties": tStr}, "event_ids": arr(tStr), "count": tInt, "dedup_key": tStr,
+			"first_seen": tTime, "last_seen": tTime, "created_at": tTime, "updated_at": tTime, "assignee": tStr}),
+		"AlertDetail": schema{"allOf": []any{ref("Alert"), obj(nil, map[string]any{"events": arr(ref("Event"))})}},
+		"AlertList":   obj([]string{"alerts", "total", "next_cursor"}, map[string]any{"alerts": arr(ref("Alert")), "total": tInt, "next_cursor": tStr}),
+		"AlertPatch":  obj(nil, map[string]any{"status": tAlertStatus, "assignee": schema{"type": "string", "description": "user id; empty to unassign"}}),
+		"AlertStats": obj(nil, map[string]any{"total": tInt, "open": tInt, "by_severity": schema{"type": "object", "additionalProperties": tInt},
+			"by_status": schema{"type": "object", "additionalProperties": tInt},
+			"top_rules": arr(obj(nil, map[string]any{"rule_id": tStr, "title": tStr, "count": tInt}))}),
 		"Settings":      obj(nil, map[string]any{"org_id": tStr, "org_name": tStr, "retention_days": tInt}),
 		"SettingsPatch": obj([]string{"retention_days"}, map[string]any{"retention_days": schema{"type": "integer", "minimum": 1, "maximum": 3650}}),
 	}
@@ -153,7 +204,10 @@ func (s *Server) Document() map[string]any {
 			op["requestBody"] = schema{"required": rt.Method != "POST" || !strings.HasSuffix(rt.Path, "/refresh") && !strings.HasSuffix(rt.Path, "/logout"),
 				"content": schema{"application/json": schema{"schema": ref(rt.Request)}}}
 		}
-		if rt.Body == "ImportFile" {
+		if rt.Body == "RulePack" {
+			op["requestBody"] = schema{"required": true, "content": schema{"multipart/form-data": schema{"schema": obj([]string{"file"},
+				map[string]any{"file": schema{"type": "string", "format": "binary"}, "pack": tStr})}}}
+		} else if rt.Body == "ImportFile" {
 			op["requestBody"] = schema{"required": true, "content": schema{"application/octet-stream": schema{"schema": ref(rt.Body)}}}
 		} else if rt.Body != "" {
 			op["requestBody"] = schema{"required": true, "content": schema{

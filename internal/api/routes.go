@@ -17,7 +17,19 @@ func (s *Server) routeTable() []route {
 		tagEv    = "Events"
 		tagLive  = "Live"
 		tagSet   = "Settings"
+		tagRules = "Detection rules"
+		tagAlert = "Alerts"
 	)
+	ruleQuery := []queryParam{{"q", "string", "substring of title, description, id or tags"}, {"status", "string", "stable, test, experimental, deprecated, unsupported"},
+		{"level", "string", "informational, low, medium, high, critical"}, {"tactic", "string", "ATT&CK tactic id or shortname"},
+		{"technique", "string", "ATT&CK technique id (includes its sub-techniques)"}, {"product", "string", "logsource product"},
+		{"category", "string", "logsource category"}, {"service", "string", "logsource service"}, {"enabled", "boolean", "true or false"},
+		{"pack", "string", "sigmahq, eventsec or custom"}, {"kind", "string", "detection, correlation, threshold or filter"},
+		{"limit", "integer", "1 to 500, default 100"}, {"offset", "integer", "default 0"}}
+	alertQuery := []queryParam{{"status", "string", "comma-separated: new, acknowledged, in_progress, escalated, resolved, closed"},
+		{"severity", "string", "comma-separated: informational, low, medium, high, critical"}, {"rule", "string", "rule id"},
+		{"q", "string", "substring of the title"}, {"from", "string", "last seen at or after (RFC 3339 or now-24h)"},
+		{"to", "string", "last seen before"}, {"limit", "integer", "1 to 500, default 50"}, {"cursor", "string", "next_cursor of the previous page"}}
 	eventQuery := []queryParam{
 		{"query", "string", "search syntax: field:value, \"phrases\", AND/OR/NOT, wildcards, ranges field:[a TO b], free text"},
 		{"severity", "string", "comma-separated bands: info, low, medium, high, critical"},
@@ -122,6 +134,53 @@ func (s *Server) routeTable() []route {
 		{Method: "GET", Path: "/ws/threatmap", Perm: auth.PermEventsRead, Tag: tagLive, TokenInQuery: true,
 			Summary: "WebSocket: the threatmap channel only (the seed's path)", Status: 101, Handle: s.threatmapSocket,
 			Query: []queryParam{{"token", "string", "access token or API key"}}},
+
+		{Method: "GET", Path: "/api/v1/rules", Perm: auth.PermRulesRead, Tag: tagRules, Summary: "List detection rules with facets",
+			Response: "RuleList", Status: 200, Handle: s.listRules, Query: ruleQuery},
+		{Method: "GET", Path: "/api/alerts/rules", Perm: auth.PermRulesRead, Tag: tagRules, Summary: "Alias of GET /api/v1/rules (the seed's path)",
+			Response: "RuleList", Status: 200, Handle: s.listRules, Query: ruleQuery},
+		{Method: "POST", Path: "/api/v1/rules", Perm: auth.PermRulesWrite, Tag: tagRules, Summary: "Create a rule from Sigma YAML or a JSON rule; it runs at once",
+			Request: "RuleCreate", Response: "Rule", Status: 201, Handle: s.createRule},
+		{Method: "POST", Path: "/api/alerts/rules", Perm: auth.PermRulesWrite, Tag: tagRules, Summary: "Alias of POST /api/v1/rules; also takes the seed's JSON rule object as the body",
+			Request: "RuleCreate", Response: "Rule", Status: 201, Handle: s.createRule},
+		{Method: "POST", Path: "/api/v1/rules/validate", Perm: auth.PermRulesRead, Tag: tagRules, Summary: "Check a rule's source; every problem with its line and column",
+			Request: "RuleValidate", Response: "RuleValidation", Status: 200, Handle: s.validateRule},
+		{Method: "POST", Path: "/api/v1/rules/test", Perm: auth.PermRulesRead, Tag: tagRules, Summary: "Run an unsaved rule over sample events or stored events (backtest)",
+			Request: "RuleTest", Response: "RuleTestResult", Status: 200, Handle: s.testRule},
+		{Method: "POST", Path: "/api/v1/rules/import", Perm: auth.PermRulesWrite, Tag: tagRules, Summary: "Import a rule pack: a ZIP of Sigma/JSON rules (multipart field file), or one rule file",
+			Body: "RulePack", Response: "RuleImportReport", Status: 200, Handle: s.importRules,
+			Query: []queryParam{{"pack", "string", "custom (default), sigmahq or eventsec"}, {"name", "string", "file name, for a raw body"}}},
+		{Method: "GET", Path: "/api/v1/rules/coverage", Perm: auth.PermRulesRead, Tag: tagRules, Summary: "ATT&CK Enterprise matrix with the number of rules per technique",
+			Response: "Coverage", Status: 200, Handle: s.ruleCoverage},
+		{Method: "GET", Path: "/api/v1/rules/{id}", Perm: auth.PermRulesRead, Tag: tagRules, Summary: "Get a rule with its source and exceptions",
+			Response: "Rule", Status: 200, Handle: s.getRule},
+		{Method: "PUT", Path: "/api/v1/rules/{id}", Perm: auth.PermRulesWrite, Tag: tagRules, Summary: "Replace a rule's source (the id stays)",
+			Request: "RuleCreate", Response: "Rule", Status: 200, Handle: s.updateRule},
+		{Method: "PATCH", Path: "/api/v1/rules/{id}", Perm: auth.PermRulesWrite, Tag: tagRules, Summary: "Enable, disable, or override a rule's severity",
+			Request: "RulePatch", Response: "Rule", Status: 200, Handle: s.patchRule},
+		{Method: "DELETE", Path: "/api/v1/rules/{id}", Perm: auth.PermRulesWrite, Tag: tagRules, Summary: "Delete a rule, its exceptions and statistics",
+			Status: 204, Handle: s.deleteRule},
+		{Method: "POST", Path: "/api/v1/rules/{id}/test", Perm: auth.PermRulesRead, Tag: tagRules, Summary: "Run a saved rule (or the source given) over sample or stored events",
+			Request: "RuleTest", Response: "RuleTestResult", Status: 200, Handle: s.testRule},
+		{Method: "POST", Path: "/api/alerts/rules/{id}/test", Perm: auth.PermRulesRead, Tag: tagRules, Summary: "Alias of POST /api/v1/rules/{id}/test (the seed's path)",
+			Request: "RuleTest", Response: "RuleTestResult", Status: 200, Handle: s.testRule},
+		{Method: "GET", Path: "/api/v1/rules/{id}/exceptions", Perm: auth.PermRulesRead, Tag: tagRules, Summary: "A rule's exceptions (tuning)",
+			Response: "ExceptionList", Status: 200, Handle: s.listExceptions},
+		{Method: "POST", Path: "/api/v1/rules/{id}/exceptions", Perm: auth.PermRulesWrite, Tag: tagRules, Summary: "Suppress a rule's matches on a field value, with a reason and an optional expiry (audited)",
+			Request: "ExceptionCreate", Response: "Exception", Status: 201, Handle: s.createException},
+		{Method: "DELETE", Path: "/api/v1/rules/{id}/exceptions/{exception_id}", Perm: auth.PermRulesWrite, Tag: tagRules, Summary: "Delete an exception (audited)",
+			Status: 204, Handle: s.deleteException},
+
+		{Method: "GET", Path: "/api/v1/alerts", Perm: auth.PermAlertsRead, Tag: tagAlert, Summary: "List alerts, newest activity first",
+			Response: "AlertList", Status: 200, Handle: s.listAlerts, Query: alertQuery},
+		{Method: "GET", Path: "/api/alerts/active", Perm: auth.PermAlertsRead, Tag: tagAlert, Summary: "Open alerts (the seed's path)",
+			Response: "AlertList", Status: 200, Handle: s.activeAlerts, Query: alertQuery[1:]},
+		{Method: "GET", Path: "/api/v1/alerts/stats", Perm: auth.PermAlertsRead, Tag: tagAlert, Summary: "Alert counts by severity, status and rule",
+			Response: "AlertStats", Status: 200, Handle: s.alertStats, Query: []queryParam{{"from", "string", "RFC 3339 or now-24h"}, {"to", "string", "RFC 3339 or now"}}},
+		{Method: "GET", Path: "/api/v1/alerts/{id}", Perm: auth.PermAlertsRead, Tag: tagAlert, Summary: "Get an alert with its matching events",
+			Response: "AlertDetail", Status: 200, Handle: s.getAlert},
+		{Method: "PATCH", Path: "/api/v1/alerts/{id}", Perm: auth.PermAlertsWrite, Tag: tagAlert, Summary: "Change an alert's status or assignee (audited)",
+			Request: "AlertPatch", Response: "Alert", Status: 200, Handle: s.patchAlert},
 
 		{Method: "GET", Path: "/api/v1/settings", Perm: auth.PermSettingsRead, Tag: tagSet, Summary: "The organisation's settings",
 			Response: "Settings", Status: 200, Handle: s.getSettings},

@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/eventsec/eventsec/internal/detect"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -55,6 +56,9 @@ type Options struct {
 	Mounts map[string]http.Handler
 	// Importer imports files into an org (POST /api/v1/events/import).
 	Importer func(ctx context.Context, paths []string, orgID string, format normalize.Format) (file.Summary, error)
+	// Detect is the detection service (rules, tests, imports); nil
+	// answers 503 on its routes.
+	Detect *detect.Service
 	// Hub fans live messages out to WebSocket subscribers.
 	Hub *live.Hub
 	// Filter compiles a search-syntax filter for live subscriptions.

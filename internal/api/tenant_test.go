@@ -13,10 +13,13 @@ import (
 
 // orgState is everything of one org that a request could change.
 type orgState struct {
-	Users  []store.User
-	Groups []store.Group
-	Keys   []store.APIKey
-	Audit  int64
+	Users      []store.User
+	Groups     []store.Group
+	Keys       []store.APIKey
+	Audit      int64
+	Rules      []store.Rule
+	Exceptions []store.RuleException
+	Alerts     []store.Alert
 }
 
 func (f *fixture) orgState(t *testing.T, orgID string) orgState {
@@ -33,7 +36,19 @@ func (f *fixture) orgState(t *testing.T, orgID string) orgState {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return orgState{Users: us, Groups: gs, Keys: ks, Audit: f.auditHead(t, orgID)}
+	rules, err := f.st.Rules().List(f.ctx, orgID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	exc, err := f.st.Rules().Exceptions(f.ctx, orgID, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	alerts, _, err := f.st.Alerts().List(f.ctx, orgID, store.AlertFilter{Limit: 500})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return orgState{Users: us, Groups: gs, Keys: ks, Audit: f.auditHead(t, orgID), Rules: rules, Exceptions: exc, Alerts: alerts}
 }
 
 // TestTenantIsolation checks that org A's admins can neither see nor touch
@@ -68,21 +83,36 @@ func TestTenantIsolation(t *testing.T) {
 	}
 	eventB := f.ingestFor(t, b.Org.ID, `{"message":"org B secret","user":{"name":"bob"}}`)[0]
 	f.ingestFor(t, f.org.ID, `{"message":"org A event","user":{"name":"ann"}}`)
+	ruleB := f.newRule(t, b.Org.ID)
+	exceptionB := f.newException(t, b.Org.ID, ruleB.ID)
+	ruleA := f.newRule(t, f.org.ID)
+	alertB := f.newAlert(t, b.Org.ID)
 	beforeB, beforeA := f.orgState(t, b.Org.ID), f.orgState(t, f.org.ID)
 
 	// Every route with a path parameter, given B's IDs (alone or mixed with
 	// A's), answers 404 to every kind of A admin.
 	foreign := map[string][]string{
-		"/api/v1/users/{id}":        {userB.ID, b.Admin.ID},
-		"/api/v1/groups/{id}":       {groupB.ID},
-		"/api/v1/api-keys/{id}":     {keyB.ID},
-		"/api/v1/events/{id}":       {eventB},
-		"/api/security-events/{id}": {eventB},
+		"/api/v1/users/{id}":            {userB.ID, b.Admin.ID},
+		"/api/v1/groups/{id}":           {groupB.ID},
+		"/api/v1/api-keys/{id}":         {keyB.ID},
+		"/api/v1/events/{id}":           {eventB},
+		"/api/security-events/{id}":     {eventB},
+		"/api/v1/rules/{id}":            {ruleB.ID},
+		"/api/v1/rules/{id}/test":       {ruleB.ID},
+		"/api/alerts/rules/{id}/test":   {ruleB.ID},
+		"/api/v1/rules/{id}/exceptions": {ruleB.ID},
+		"/api/v1/alerts/{id}":           {alertB.ID},
 	}
 	members := [][2]string{{groupB.ID, userB.ID}, {groupB.ID, userA.ID}, {groupA.ID, userB.ID}}
 	bodies := map[string]any{
-		"PATCH /api/v1/users/{id}":  map[string]any{"name": "pwned", "disabled": true, "role": "viewer", "email": "pwned@a.test"},
-		"PATCH /api/v1/groups/{id}": map[string]any{"name": "pwned", "description": "pwned"},
+		"PATCH /api/v1/users/{id}":           map[string]any{"name": "pwned", "disabled": true, "role": "viewer", "email": "pwned@a.test"},
+		"PATCH /api/v1/groups/{id}":          map[string]any{"name": "pwned", "description": "pwned"},
+		"PUT /api/v1/rules/{id}":             map[string]any{"source": ruleSource(ruleB.ID)},
+		"PATCH /api/v1/rules/{id}":           map[string]any{"enabled": false},
+		"POST /api/v1/rules/{id}/test":       map[string]any{},
+		"POST /api/alerts/rules/{id}/test":   map[string]any{},
+		"POST /api/v1/rules/{id}/exceptions": map[string]any{"field": "host.name", "value": "x", "reason": "pwned"},
+		"PATCH /api/v1/alerts/{id}":          map[string]any{"status": "closed"},
 	}
 	var paths []struct{ method, path, route string }
 	for _, rt := range f.srv.Routes() {
@@ -90,6 +120,11 @@ func TestTenantIsolation(t *testing.T) {
 			continue
 		}
 		switch {
+		case strings.HasSuffix(rt.Path, "/exceptions/{exception_id}"):
+			for _, pair := range [][2]string{{ruleB.ID, exceptionB.ID}, {ruleA.ID, exceptionB.ID}} {
+				p := strings.NewReplacer("{id}", pair[0], "{exception_id}", pair[1]).Replace(rt.Path)
+				paths = append(paths, struct{ method, path, route string }{rt.Method, p, rt.Path})
+			}
 		case strings.HasSuffix(rt.Path, "/members/{user_id}"):
 			for _, m := range members {
 				p := strings.NewReplacer("{id}", m[0], "{user_id}", m[1]).Replace(rt.Path)

@@ -5,9 +5,11 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"github.com/eventsec/eventsec/internal/detect"
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync/atomic"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -41,6 +43,8 @@ type eventsRuntime struct {
 	es        *esbulk.Handler
 	esRoot    *esbulk.Handler // on esbulk_addr, when set
 	listeners []*syslog.Server
+	// detect receives committed events once the detection service runs.
+	detect atomic.Pointer[detect.Service]
 }
 
 // openEventStore opens the configured event store.
@@ -64,7 +68,12 @@ func startEvents(ctx context.Context, cfg *config.Config, st store.Store, authSv
 	}
 	rt.pipe, err = ingest.New(ingest.Options{
 		Sink: rt.store, Normalizer: normalize.New(normalize.Options{}), Enricher: enricher,
-		Publisher: publisherFunc(rt.hub.PublishEvents), MaxInFlight: int(cfg.IngestMaxInFlight),
+		Publisher: publisherFunc(func(stored []event.Event) {
+			rt.hub.PublishEvents(stored)
+			if d := rt.detect.Load(); d != nil {
+				d.Publish(stored)
+			}
+		}), MaxInFlight: int(cfg.IngestMaxInFlight),
 		Registerer: reg, Logger: log,
 	})
 	if err != nil {

@@ -61,6 +61,8 @@ Commands:
   audit verify          verify the audit log's hash chain
   import FILE...        import NDJSON, log lines or .evtx files as events
   retention             delete events older than each organisation's retention
+  rules import PATH...  import Sigma / JSON detection rules (directories, ZIPs, files)
+  rules list            list detection rules
   version               print the version
 
 Run "eventsec <command> --help" for a command's flags and settings.
@@ -87,6 +89,8 @@ func Run(ctx context.Context, env Env) error {
 		err = importCmd(ctx, env, rest)
 	case "retention":
 		err = retentionCmd(ctx, env, rest)
+	case "rules":
+		err = rulesCmd(ctx, env, rest)
 	case "version", "--version":
 		fmt.Fprintf(env.Stdout, "eventsec %s\n", env.Version)
 		return nil

@@ -65,8 +65,13 @@ func serve(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	defer events.close()
+	det, err := startDetection(ctx, cfg, st, events, reg, log.With("component", "detection"))
+	if err != nil {
+		return err
+	}
 	srv := api.New(api.Options{
-		Auth: authSvc, Store: st, Logger: log, UI: web.FS(), MaxBodyBytes: cfg.MaxBodyBytes,
+		Detect: det,
+		Auth:   authSvc, Store: st, Logger: log, UI: web.FS(), MaxBodyBytes: cfg.MaxBodyBytes,
 		SecureCookies: cfg.SecureCookies(), TrustedProxies: proxies, Registerer: reg, Gatherer: reg,
 		Version: env.Version, RefreshTTL: cfg.RefreshTokenTTL,
 		Events: events.store, Intake: events.intake, Hub: events.hub, Mounts: events.mounts(),
@@ -130,7 +135,7 @@ func serve(ctx context.Context, env Env, args []string) error {
 	bgCtx, stopBG := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopBG()
 	var bg sync.WaitGroup
-	bgErr := make(chan error, len(events.listeners)+2)
+	bgErr := make(chan error, len(events.listeners)+3)
 	for _, l := range events.listeners {
 		bg.Add(1)
 		go func() {
@@ -154,6 +159,13 @@ func serve(ctx context.Context, env Env, args []string) error {
 			}
 		}()
 	}
+	bg.Add(1)
+	go func() {
+		defer bg.Done()
+		if err := det.Run(bgCtx); err != nil && bgCtx.Err() == nil {
+			bgErr <- fmt.Errorf("detection stopped: %w", err)
+		}
+	}()
 	bg.Add(1)
 	go func() {
 		defer bg.Done()

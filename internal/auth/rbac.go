@@ -69,6 +69,12 @@ const (
 	PermEventsWrite   Permission = "events:write"
 	PermSettingsRead  Permission = "settings:read"
 	PermSettingsWrite Permission = "settings:write"
+	// Detection rules (write: create, tune, import, delete) and alerts
+	// (write: acknowledge, assign, change status).
+	PermRulesRead   Permission = "rules:read"
+	PermRulesWrite  Permission = "rules:write"
+	PermAlertsRead  Permission = "alerts:read"
+	PermAlertsWrite Permission = "alerts:write"
 	// PermPlatform: the platform super-admin (creates orgs). Not granted by
 	// any role; only by User.PlatformAdmin.
 	PermPlatform Permission = "platform:admin"
@@ -85,6 +91,7 @@ var rolePermissions = map[Role][]Permission{
 		PermAuditRead,
 		PermEventsRead, PermEventsWrite,
 		PermSettingsRead, PermSettingsWrite,
+		PermRulesRead, PermRulesWrite, PermAlertsRead, PermAlertsWrite,
 	},
 	// A team lead sees the org's users (to staff groups and assign work)
 	// but cannot change them.
@@ -93,11 +100,15 @@ var rolePermissions = map[Role][]Permission{
 		PermUsersRead,
 		PermGroupsRead, PermGroupsWrite,
 		PermEventsRead,
+		PermRulesRead, PermRulesWrite, PermAlertsRead, PermAlertsWrite,
 	},
-	RoleSeniorAnalyst: {PermAuthenticated, PermRolesRead, PermGroupsRead, PermEventsRead},
-	RoleAnalyst:       {PermAuthenticated, PermRolesRead, PermGroupsRead, PermEventsRead},
-	RoleViewer:        {PermAuthenticated, PermRolesRead, PermGroupsRead, PermEventsRead},
-	RoleIngest:        {PermEventsWrite},
+	RoleSeniorAnalyst: {PermAuthenticated, PermRolesRead, PermGroupsRead, PermEventsRead,
+		PermRulesRead, PermRulesWrite, PermAlertsRead, PermAlertsWrite},
+	RoleAnalyst: {PermAuthenticated, PermRolesRead, PermGroupsRead, PermEventsRead,
+		PermRulesRead, PermRulesWrite, PermAlertsRead, PermAlertsWrite},
+	RoleViewer: {PermAuthenticated, PermRolesRead, PermGroupsRead, PermEventsRead,
+		PermRulesRead, PermAlertsRead},
+	RoleIngest: {PermEventsWrite},
 }
 
 // RolePermissions returns the permissions of a role (a copy).

@@ -1,0 +1,684 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/eventsec/eventsec/internal/detect"
+	"github.com/eventsec/eventsec/internal/store"
+)
+
+var errNoDetection = &HTTPError{Status: http.StatusServiceUnavailable, Code: "unavailable", Msg: "detection is not running on this server"}
+
+// maxRuleBody bounds a rule create/update/validate/test body (the source
+// plus sample events).
+const maxRuleBody = 8 << 20
+
+// maxPackBytes bounds an uploaded rule pack (compressed).
+const maxPackBytes = 64 << 20
+
+func (c *call) detectActor() detect.Actor {
+	return detect.Actor{OrgID: c.principal.OrgID, UserID: c.principal.UserID, Email: c.principal.Email,
+		ClientIP: c.meta.IP, RequestID: c.meta.RequestID}
+}
+
+func (s *Server) detectSvc() (*detect.Service, error) {
+	if s.o.Detect == nil {
+		return nil, errNoDetection
+	}
+	return s.o.Detect, nil
+}
+
+func boolParam(q url.Values, name string) (*bool, error) {
+	v := q.Get(name)
+	if v == "" {
+		return nil, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return nil, badRequest("validation_failed", name, "%s must be true or false", name)
+	}
+	return &b, nil
+}
+
+func (s *Server) listRules(w http.ResponseWriter, r *http.Request, c *call) error {
+	d, err := s.detectSvc()
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	limit, err := queryInt(q, "limit", 100, 1, 500)
+	if err != nil {
+		return err
+	}
+	offset, err := queryInt(q, "offset", 0, 0, 1<<30)
+	if err != nil {
+		return err
+	}
+	enabled, err := boolParam(q, "enabled")
+	if err != nil {
+		return err
+	}
+	f := detect.RuleFilter{Query: q.Get("q"), Status: q.Get("status"), Level: q.Get("level"), Tactic: q.Get("tactic"),
+		Technique: q.Get("technique"), Product: q.Get("product"), Category: q.Get("category"), Service: q.Get("service"),
+		Pack: q.Get("pack"), Kind: q.Get("kind"), Enabled: enabled}
+	rules, stats, err := d.Rules(r.Context(), c.principal.OrgID)
+	if err != nil {
+		return err
+	}
+	var hits []store.Rule
+	for _, rule := range rules {
+		if f.Match(rule) {
+			hits = append(hits, rule)
+		}
+	}
+	out := []detect.RuleView{}
+	evalNs := d.EvalNanos(c.principal.OrgID)
+	for i := offset; i < len(hits) && i < offset+limit; i++ {
+		out = append(out, detect.RuleViewOf(hits[i], stats[hits[i].ID], evalNs, false))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"rules": out, "total": len(hits), "facets": detect.Facets(rules)})
+	return nil
+}
+
+type ruleBody struct {
+	Format  string `json:"format"`
+	Source  string `json:"source"`
+	Enabled *bool  `json:"enabled"`
+}
+
+// ruleSource accepts {"format","source"} or, for JSON rules, the rule
+// object itself (the seed's POST /api/alerts/rules body).
+func readRuleBody(w http.ResponseWriter, r *http.Request) (ruleBody, error) {
+	var raw map[string]json.RawMessage
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxRuleBody))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return ruleBody{}, &HTTPError{Status: http.StatusRequestEntityTooLarge, Code: "body_too_large", Msg: fmt.Sprintf("request body is larger than %d bytes", maxRuleBody)}
+		}
+		return ruleBody{}, badRequest("invalid_json", "", "cannot read request body")
+	}
+	if err := json.Unmarshal(body, &raw); err != nil {
+		return ruleBody{}, jsonError(body, err)
+	}
+	if _, hasSource := raw["source"]; !hasSource {
+		if _, isJSONRule := raw["conditions"]; isJSONRule {
+			var enabled *bool
+			if e, ok := raw["enabled"]; ok {
+				var b bool
+				if json.Unmarshal(e, &b) == nil {
+					enabled = &b
+				}
+				delete(raw, "enabled")
+			}
+			src, _ := json.MarshalIndent(raw, "", "  ")
+			return ruleBody{Format: detect.FormatJSON, Source: string(src), Enabled: enabled}, nil
+		}
+		return ruleBody{}, badRequest("validation_failed", "source", "source is required: the rule's Sigma YAML or JSON text")
+	}
+	var rb ruleBody
+	dec := json.NewDecoder(strings.NewReader(string(body)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&rb); err != nil {
+		return rb, jsonError(body, err)
+	}
+	if rb.Format != "" && rb.Format != detect.FormatSigma && rb.Format != detect.FormatJSON {
+		return rb, badRequest("validation_failed", "format", "format must be sigma or json")
+	}
+	return rb, nil
+}
+
+func (s *Server) ruleView(r *http.Request, c *call, d *detect.Service, rule store.Rule) (detect.RuleView, error) {
+	_, stats, err := d.Rules(r.Context(), c.principal.OrgID)
+	if err != nil {
+		return detect.RuleView{}, err
+	}
+	v := detect.RuleViewOf(rule, stats[rule.ID], d.EvalNanos(c.principal.OrgID), true)
+	exc, err := d.Exceptions(r.Context(), c.principal.OrgID, rule.ID)
+	if err != nil {
+		return v, err
+	}
+	v.Exceptions = []detect.ExceptionView{}
+	now := s.o.Now()
+	for _, x := range exc {
+		v.Exceptions = append(v.Exceptions, detect.ExceptionViewOf(x, s.userEmail(r, c, x.Owner), now))
+	}
+	return v, nil
+}
+
+func (s *Server) userEmail(r *http.Request, c *call, id string) string {
+	u, err := s.o.Store.Users().Get(r.Context(), c.principal.OrgID, id)
+	if err != nil {
+		return ""
+	}
+	return u.Email
+}
+
+func (s *Server) createRule(w http.ResponseWriter, r *http.Request, c *call) error {
+	d, err := s.detectSvc()
+	if err != nil {
+		return err
+	}
+	rb, err := readRuleBody(w, r)
+	if err != nil {
+		return err
+	}
+	rule, err := d.Create(r.Context(), c.detectActor(), detect.RuleInput{Format: rb.Format, Source: rb.Source, Enabled: rb.Enabled})
+	if errors.Is(err, store.ErrConflict) {
+		return &HTTPError{Status: http.StatusConflict, Code: "duplicate_rule", Field: "source", Msg: strings.TrimPrefix(err.Error(), store.ErrConflict.Error()+": ")}
+	}
+	if err != nil {
+		return err
+	}
+	v, err := s.ruleView(r, c, d, rule)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, v)
+	return nil
+}
+
+func (s *Server) getRule(w http.ResponseWriter, r *http.Request, c *call) error {
+	d, err := s.detectSvc()
+	if err != nil {
+		return err
+	}
+	rule, err := d.Get(r.Context(), c.principal.OrgID, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	v, err := s.ruleView(r, c, d, rule)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, v)
+	return nil
+}
+
+func (s *Server) updateRule(w http.ResponseWriter, r *http.Request, c *call) error {
+	d, err := s.detectSvc()
+	if err != nil {
+		return err
+	}
+	rb, err := readRuleBody(w, r)
+	if err != nil {
+		return err
+	}
+	rule, err := d.Update(r.Context(), c.detectActor(), r.PathValue("id"), detect.RuleInput{Format: rb.Format, Source: rb.Source, Enabled: rb.Enabled})
+	if errors.Is(err, store.ErrConflict) {
+		return &HTTPError{Status: http.StatusConflict, Code: "duplicate_rule", Field: "source", Msg: strings.TrimPrefix(err.Error(), store.ErrConflict.Error()+": ")}
+	}
+	if err != nil {
+		return err
+	}
+	v, err := s.ruleView(r, c, d, rule)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, v)
+	return nil
+}
+
+func (s *Server) patchRule(w http.ResponseWriter, r *http.Request, c *call) error {
+	d, err := s.detectSvc()
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Enabled          *bool   `json:"enabled"`
+		SeverityOverride *string `json:"severity_override"`
+	}
+	if err := decodeJSON(w, r, 4096, &in); err != nil {
+		return err
+	}
+	rule, err := d.Patch(r.Context(), c.detectActor(), r.PathValue("id"), in.Enabled, in.SeverityOverride)
+	if err != nil {
+		return err
+	}
+	v, err := s.ruleView(r, c, d, rule)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, v)
+	return nil
+}
+
+func (s *Server) deleteRule(w http.ResponseWriter, r *http.Request, c *call) error {
+	d, err := s.detectSvc()
+	if err != nil {
+		return err
+	}
+	if err := d.Delete(r.Context(), c.detectActor(), r.PathValue("id")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) validateRule(w http.ResponseWriter, r *http.Request, c *call) error {
+	var in struct {
+		Format string `json:"format"`
+		Source string `json:"source"`
+	}
+	if err := decodeJSON(w, r, maxRuleBody, &in); err != nil {
+		return err
+	}
+	if in.Format == "" {
+		in.Format = detect.GuessFormat(in.Source)
+	}
+	if in.Format != detect.FormatSigma && in.Format != detect.FormatJSON {
+		return badRequest("validation_failed", "format", "format must be sigma or json")
+	}
+	u, problems := detect.Compile(in.Format, in.Source, "")
+	out := map[string]any{"valid": len(problems) == 0, "errors": []detect.RuleError{}, "rule": nil}
+	if len(problems) > 0 {
+		out["errors"] = problems
+	} else {
+		rule := store.Rule{ID: u.ID, Title: u.Title, Description: u.Description, Author: u.Author, Format: u.Format, Kind: u.Kind,
+			Status: u.Status, Level: u.Level, Product: u.Product, Category: u.Category, Service: u.Service, Tags: u.Tags,
+			References: u.References, FalsePositives: u.FalsePositives, Enabled: true}
+		out["rule"] = detect.RuleViewOf(rule, store.RuleStats{}, 0, false)
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+type testBody struct {
+	Format string            `json:"format"`
+	Source string            `json:"source"`
+	From   string            `json:"from"`
+	To     string            `json:"to"`
+	Events []json.RawMessage `json:"events"`
+	Limit  int               `json:"limit"`
+}
+
+func (s *Server) testRule(w http.ResponseWriter, r *http.Request, c *call) error {
+	d, err := s.detectSvc()
+	if err != nil {
+		return err
+	}
+	var in testBody
+	if err := decodeJSON(w, r, maxRuleBody, &in); err != nil {
+		return err
+	}
+	if id := r.PathValue("id"); id != "" && in.Source == "" {
+		rule, err := d.Get(r.Context(), c.principal.OrgID, id)
+		if err != nil {
+			return err
+		}
+		in.Format, in.Source = rule.Format, rule.Source
+	}
+	if strings.TrimSpace(in.Source) == "" {
+		return badRequest("validation_failed", "source", "source is required for an unsaved rule")
+	}
+	if in.Format == "" {
+		in.Format = detect.GuessFormat(in.Source)
+	}
+	u, problems := detect.Compile(in.Format, in.Source, "")
+	if len(problems) > 0 {
+		return &detect.InvalidRuleError{Problems: problems}
+	}
+	if in.Limit < 0 || in.Limit > 1000 {
+		return badRequest("validation_failed", "limit", "limit must be from 1 to 1000")
+	}
+	ti := detect.TestInput{Events: in.Events, Limit: in.Limit}
+	now := s.o.Now()
+	var ok bool
+	if ti.From, ok = parseTimeParam(in.From, now); !ok {
+		return badRequest("validation_failed", "from", "from must be an RFC 3339 time or relative like now-24h")
+	}
+	if ti.To, ok = parseTimeParam(in.To, now); !ok {
+		return badRequest("validation_failed", "to", "to must be an RFC 3339 time or relative like now")
+	}
+	if len(in.Events) == 0 && in.Events != nil {
+		return badRequest("validation_failed", "events", "events is empty: give sample events, or omit it to backtest over stored events")
+	}
+	if len(in.Events) == 0 && s.o.Events == nil {
+		return errNoEventStore
+	}
+	res, err := d.Test(r.Context(), c.principal.OrgID, u, ti)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, res)
+	return nil
+}
+
+func (s *Server) importRules(w http.ResponseWriter, r *http.Request, c *call) error {
+	d, err := s.detectSvc()
+	if err != nil {
+		return err
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxPackBytes)
+	var data []byte
+	name := ""
+	pack := r.URL.Query().Get("pack")
+	ct := strings.ToLower(r.Header.Get("Content-Type"))
+	if strings.HasPrefix(ct, "multipart/form-data") {
+		mr, err := r.MultipartReader()
+		if err != nil {
+			return badRequest("validation_failed", "file", "cannot read the multipart body: %v", err)
+		}
+		for {
+			part, err := mr.NextPart()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				return packReadError(err)
+			}
+			switch part.FormName() {
+			case "file":
+				name = part.FileName()
+				if data, err = io.ReadAll(part); err != nil {
+					return packReadError(err)
+				}
+			case "pack":
+				b, _ := io.ReadAll(io.LimitReader(part, 64))
+				pack = strings.TrimSpace(string(b))
+			}
+		}
+		if data == nil {
+			return badRequest("validation_failed", "file", "send the rule pack in the form field \"file\" (a ZIP, .yml or .json)")
+		}
+	} else {
+		if data, err = io.ReadAll(r.Body); err != nil {
+			return packReadError(err)
+		}
+		name = r.URL.Query().Get("name")
+	}
+	switch pack {
+	case "":
+		pack = "custom"
+	case "custom", "sigmahq", "eventsec":
+	default:
+		return badRequest("validation_failed", "pack", "pack must be custom, sigmahq or eventsec")
+	}
+	if len(data) == 0 {
+		return badRequest("validation_failed", "file", "the file is empty")
+	}
+	files, skipped, err := detect.ReadZip(data, name)
+	if err != nil {
+		return err
+	}
+	rep, err := d.Import(r.Context(), c.detectActor(), files, pack, nil)
+	if err != nil {
+		return err
+	}
+	rep.Skipped = append(skipped, rep.Skipped...)
+	writeJSON(w, http.StatusOK, rep)
+	return nil
+}
+
+func packReadError(err error) error {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return &HTTPError{Status: http.StatusRequestEntityTooLarge, Code: "body_too_large", Msg: fmt.Sprintf("a rule pack may be at most %d bytes", int64(maxPackBytes))}
+	}
+	return badRequest("upload_failed", "file", "the upload was interrupted: %v", err)
+}
+
+func (s *Server) ruleCoverage(w http.ResponseWriter, r *http.Request, c *call) error {
+	d, err := s.detectSvc()
+	if err != nil {
+		return err
+	}
+	rules, _, err := d.Rules(r.Context(), c.principal.OrgID)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, detect.CoverageOf(rules))
+	return nil
+}
+
+func (s *Server) listExceptions(w http.ResponseWriter, r *http.Request, c *call) error {
+	d, err := s.detectSvc()
+	if err != nil {
+		return err
+	}
+	exc, err := d.Exceptions(r.Context(), c.principal.OrgID, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	out := []detect.ExceptionView{}
+	now := s.o.Now()
+	for _, x := range exc {
+		out = append(out, detect.ExceptionViewOf(x, s.userEmail(r, c, x.Owner), now))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"exceptions": out})
+	return nil
+}
+
+func (s *Server) createException(w http.ResponseWriter, r *http.Request, c *call) error {
+	d, err := s.detectSvc()
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Field     string     `json:"field"`
+		Operator  string     `json:"operator"`
+		Value     string     `json:"value"`
+		Reason    string     `json:"reason"`
+		ExpiresAt *time.Time `json:"expires_at"`
+	}
+	if err := decodeJSON(w, r, 16<<10, &in); err != nil {
+		return err
+	}
+	x, err := d.AddException(r.Context(), c.detectActor(), r.PathValue("id"), detect.ExceptionInput(in))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, detect.ExceptionViewOf(x, c.principal.Email, s.o.Now()))
+	return nil
+}
+
+func (s *Server) deleteException(w http.ResponseWriter, r *http.Request, c *call) error {
+	d, err := s.detectSvc()
+	if err != nil {
+		return err
+	}
+	if err := d.DeleteException(r.Context(), c.detectActor(), r.PathValue("id"), r.PathValue("exception_id")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// alertCursor is last_seen (unix ms) and id of the previous page's last alert.
+func parseAlertCursor(v string) (time.Time, string, bool) {
+	ms, id, ok := strings.Cut(v, "_")
+	n, err := strconv.ParseInt(ms, 10, 64)
+	if !ok || err != nil || id == "" || len(id) > 64 {
+		return time.Time{}, "", false
+	}
+	return time.UnixMilli(n).UTC(), id, true
+}
+
+func splitList(v string) []string {
+	var out []string
+	for _, p := range strings.Split(v, ",") {
+		if p = strings.TrimSpace(strings.ToLower(p)); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func (s *Server) alertFilter(q url.Values) (store.AlertFilter, error) {
+	f := store.AlertFilter{Statuses: splitList(q.Get("status")), Severities: splitList(q.Get("severity")), RuleID: q.Get("rule"), Query: q.Get("q")}
+	for _, st := range f.Statuses {
+		if !contains(detect.AlertStatuses, st) {
+			return f, badRequest("validation_failed", "status", "status must be a list of %s (got %q)", strings.Join(detect.AlertStatuses, ", "), st)
+		}
+	}
+	for _, sv := range f.Severities {
+		if !contains(detect.Levels, sv) {
+			return f, badRequest("validation_failed", "severity", "severity must be a list of %s (got %q)", strings.Join(detect.Levels, ", "), sv)
+		}
+	}
+	if len(f.Query) > 200 {
+		return f, badRequest("validation_failed", "q", "q must be at most 200 characters")
+	}
+	now := s.o.Now()
+	var ok bool
+	if f.From, ok = parseTimeParam(q.Get("from"), now); !ok {
+		return f, badRequest("validation_failed", "from", "from must be an RFC 3339 time or relative like now-24h")
+	}
+	if f.To, ok = parseTimeParam(q.Get("to"), now); !ok {
+		return f, badRequest("validation_failed", "to", "to must be an RFC 3339 time or relative like now")
+	}
+	return f, nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Server) listAlerts(w http.ResponseWriter, r *http.Request, c *call) error {
+	q := r.URL.Query()
+	f, err := s.alertFilter(q)
+	if err != nil {
+		return err
+	}
+	if f.Limit, err = queryInt(q, "limit", 50, 1, 500); err != nil {
+		return err
+	}
+	if cur := q.Get("cursor"); cur != "" {
+		var ok bool
+		if f.AfterSeen, f.AfterID, ok = parseAlertCursor(cur); !ok {
+			return badRequest("validation_failed", "cursor", "cursor must be the next_cursor of a previous page")
+		}
+	}
+	return s.writeAlerts(w, r, c, f)
+}
+
+// activeAlerts serves the seed's GET /api/alerts/active: alerts still open.
+func (s *Server) activeAlerts(w http.ResponseWriter, r *http.Request, c *call) error {
+	q := r.URL.Query()
+	f, err := s.alertFilter(q)
+	if err != nil {
+		return err
+	}
+	if len(f.Statuses) == 0 {
+		f.Statuses = []string{store.AlertNew, store.AlertAcknowledged, store.AlertInProgress, store.AlertEscalated}
+	}
+	if f.Limit, err = queryInt(q, "limit", 50, 1, 500); err != nil {
+		return err
+	}
+	return s.writeAlerts(w, r, c, f)
+}
+
+func (s *Server) writeAlerts(w http.ResponseWriter, r *http.Request, c *call, f store.AlertFilter) error {
+	alerts, total, err := s.o.Store.Alerts().List(r.Context(), c.principal.OrgID, f)
+	if err != nil {
+		return err
+	}
+	out := make([]detect.AlertView, 0, len(alerts))
+	for _, a := range alerts {
+		out = append(out, detect.AlertViewOf(a))
+	}
+	next := ""
+	if len(alerts) == f.Limit {
+		last := alerts[len(alerts)-1]
+		next = strconv.FormatInt(last.LastSeen.UnixMilli(), 10) + "_" + last.ID
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"alerts": out, "total": total, "next_cursor": next})
+	return nil
+}
+
+func (s *Server) getAlert(w http.ResponseWriter, r *http.Request, c *call) error {
+	a, err := s.o.Store.Alerts().Get(r.Context(), c.principal.OrgID, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	v := struct {
+		detect.AlertView
+		Events []any `json:"events"`
+	}{AlertView: detect.AlertViewOf(a), Events: []any{}}
+	if s.o.Events != nil {
+		ids := a.EventIDs
+		if len(ids) > 50 {
+			ids = ids[len(ids)-50:]
+		}
+		for _, id := range ids {
+			ev, err := s.o.Events.Get(r.Context(), c.principal.OrgID, id)
+			if err != nil {
+				continue // removed by retention
+			}
+			v.Events = append(v.Events, ev)
+		}
+	}
+	writeJSON(w, http.StatusOK, v)
+	return nil
+}
+
+func (s *Server) patchAlert(w http.ResponseWriter, r *http.Request, c *call) error {
+	d, err := s.detectSvc()
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Status   *string `json:"status"`
+		Assignee *string `json:"assignee"`
+	}
+	if err := decodeJSON(w, r, 4096, &in); err != nil {
+		return err
+	}
+	a, err := d.UpdateAlert(r.Context(), c.detectActor(), r.PathValue("id"), detect.AlertPatch{Status: in.Status, Assignee: in.Assignee})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, detect.AlertViewOf(a))
+	return nil
+}
+
+func (s *Server) alertStats(w http.ResponseWriter, r *http.Request, c *call) error {
+	q := r.URL.Query()
+	now := s.o.Now()
+	from, ok := parseTimeParam(q.Get("from"), now)
+	if !ok {
+		return badRequest("validation_failed", "from", "from must be an RFC 3339 time or relative like now-24h")
+	}
+	to, ok := parseTimeParam(q.Get("to"), now)
+	if !ok {
+		return badRequest("validation_failed", "to", "to must be an RFC 3339 time or relative like now")
+	}
+	st, err := s.o.Store.Alerts().Stats(r.Context(), c.principal.OrgID, from, to)
+	if err != nil {
+		return err
+	}
+	counts := func(l []store.AlertCount) map[string]int64 {
+		m := map[string]int64{}
+		for _, x := range l {
+			m[x.Key] = x.Count
+		}
+		return m
+	}
+	type topRule struct {
+		RuleID string `json:"rule_id"`
+		Title  string `json:"title"`
+		Count  int64  `json:"count"`
+	}
+	top := []topRule{}
+	for _, x := range st.TopRules {
+		top = append(top, topRule{x.Key, x.Title, x.Count})
+	}
+	sort.SliceStable(top, func(i, j int) bool { return top[i].Count > top[j].Count })
+	writeJSON(w, http.StatusOK, map[string]any{"total": st.Total, "open": st.Open, "by_severity": counts(st.BySeverity),
+		"by_status": counts(st.ByStatus), "top_rules": top})
+	return nil
+}

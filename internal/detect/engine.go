@@ -1,0 +1,223 @@
+package detect
+
+import (
+	"net/netip"
+	"regexp"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/eventsec/eventsec/internal/detect/correlate"
+	"github.com/eventsec/eventsec/internal/detect/jsonrule"
+	"github.com/eventsec/eventsec/internal/detect/sigma"
+	"github.com/eventsec/eventsec/internal/event"
+	"github.com/eventsec/eventsec/internal/store"
+)
+
+// loaded is a stored rule with its compiled unit and live counters.
+type loaded struct {
+	rule store.Rule
+	unit *Unit
+	// Counters since the last checkpoint (flushed into the state store
+	// with it) and evaluation time since start.
+	matches   atomic.Int64
+	evalNanos atomic.Int64
+	evals     atomic.Int64
+}
+
+// exception is a compiled store.RuleException.
+type exception struct {
+	store.RuleException
+	lower string
+	re    *regexp.Regexp
+	net   netip.Prefix
+}
+
+func compileException(e store.RuleException) (*exception, error) {
+	x := &exception{RuleException: e, lower: strings.ToLower(e.Value)}
+	switch e.Operator {
+	case "regex":
+		re, err := regexp.Compile(e.Value)
+		if err != nil {
+			return nil, err
+		}
+		x.re = re
+	case "cidr":
+		p, err := netip.ParsePrefix(e.Value)
+		if err != nil {
+			return nil, err
+		}
+		x.net = p.Masked()
+	}
+	return x, nil
+}
+
+// ExceptionOperators are the operators an exception may use.
+var ExceptionOperators = []string{"equals", "contains", "startswith", "endswith", "regex", "cidr"}
+
+func (x *exception) matches(vals []string, now time.Time) bool {
+	if x.ExpiresAt != nil && !now.Before(*x.ExpiresAt) {
+		return false
+	}
+	for _, v := range vals {
+		lv := strings.ToLower(v)
+		switch x.Operator {
+		case "equals":
+			if lv == x.lower {
+				return true
+			}
+		case "contains":
+			if strings.Contains(lv, x.lower) {
+				return true
+			}
+		case "startswith":
+			if strings.HasPrefix(lv, x.lower) {
+				return true
+			}
+		case "endswith":
+			if strings.HasSuffix(lv, x.lower) {
+				return true
+			}
+		case "regex":
+			if x.re.MatchString(v) {
+				return true
+			}
+		case "cidr":
+			if a, err := netip.ParseAddr(v); err == nil && x.net.Contains(a.Unmap()) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// doc is one rule document of a unit: a Sigma detection or correlation,
+// or a JSON rule (or its threshold).
+type doc struct {
+	unit  *loaded
+	id    string
+	title string
+	level string
+	tags  []string
+	sigma *sigma.Rule // for Sigma detections: resolves fields
+	corr  *correlate.Rule
+}
+
+// orgEngine is one org's compiled rules. The stream reads it under
+// RLock; changes build a new matcher and swap it under Lock.
+type orgEngine struct {
+	mu         sync.RWMutex
+	orgID      string
+	units      map[string]*loaded // by stored rule ID
+	docs       map[string]*doc    // by document ID (enabled units only)
+	ruleset    *sigma.Ruleset
+	json       []*doc
+	corr       *correlate.Engine
+	corrRules  map[string]string // correlation ID -> source hash loaded
+	exceptions map[string][]*exception
+}
+
+func newOrgEngine(orgID string, maxGroups int) *orgEngine {
+	return &orgEngine{orgID: orgID, units: map[string]*loaded{}, docs: map[string]*doc{},
+		ruleset: sigma.NewRuleset(sigma.Config{}), corr: correlate.New(correlate.Options{MaxGroups: maxGroups}),
+		corrRules: map[string]string{}, exceptions: map[string][]*exception{}}
+}
+
+// rebuild compiles the enabled units into a new matcher and updates the
+// correlation engine, keeping the state of unchanged correlations. The
+// caller holds e.mu.
+func (e *orgEngine) rebuild() []RuleError {
+	var problems []RuleError
+	rs := sigma.NewRuleset(sigma.Config{})
+	docs := map[string]*doc{}
+	var jsonDocs []*doc
+	var filters []*sigma.Filter
+	for _, l := range e.units {
+		if l.rule.Enabled {
+			filters = append(filters, l.unit.Filters...)
+		}
+	}
+	wantCorr := map[string]*correlate.Rule{}
+	hashOf := map[string]string{}
+	for _, l := range e.units {
+		if !l.rule.Enabled {
+			continue
+		}
+		u := l.unit
+		for _, r := range u.Sigma {
+			for _, f := range filters {
+				if f.AppliesTo(r) {
+					r = sigma.ApplyFilter(r, f)
+				}
+			}
+			if err := rs.Add(r); err != nil {
+				problems = append(problems, RuleError{File: l.rule.ID, Message: err.Error()})
+				continue
+			}
+			docs[r.Key()] = &doc{unit: l, id: r.Key(), title: r.Title, level: r.Level, tags: r.Tags, sigma: r}
+		}
+		for _, c := range u.Correlations {
+			docs[c.ID] = &doc{unit: l, id: c.ID, title: c.Title, level: c.Level, tags: c.Tags, corr: c}
+			wantCorr[c.ID], hashOf[c.ID] = c, u.Hash
+		}
+		if u.JSON != nil {
+			d := &doc{unit: l, id: u.ID, title: u.Title, level: u.Level, tags: u.Tags}
+			docs[u.ID] = d
+			jsonDocs = append(jsonDocs, d)
+			if c := u.JSONCorrelation; c != nil {
+				docs[c.ID] = &doc{unit: l, id: c.ID, title: c.Title, level: c.Level, tags: c.Tags, corr: c}
+				wantCorr[c.ID], hashOf[c.ID] = c, u.Hash
+			}
+		}
+	}
+	for id := range e.corrRules {
+		if c, keep := wantCorr[id]; !keep || hashOf[id] != e.corrRules[id] {
+			e.corr.Remove(id)
+			delete(e.corrRules, id)
+			_ = c
+		}
+	}
+	for id, c := range wantCorr {
+		if _, have := e.corrRules[id]; have {
+			continue
+		}
+		if err := e.corr.Add(c); err != nil {
+			problems = append(problems, RuleError{File: docs[id].unit.rule.ID, Message: err.Error()})
+			delete(docs, id)
+			continue
+		}
+		e.corrRules[id] = hashOf[id]
+	}
+	e.ruleset, e.docs, e.json = rs, docs, jsonDocs
+	return problems
+}
+
+// fieldValues reads a field for an exception or a group-by: the ECS key
+// as named, else the Sigma name through the rule's mapping, else the JSON
+// rules' aliases.
+func fieldValues(ev *event.Event, d *doc, name string) []string {
+	if v, ok := ev.Fields[name]; ok {
+		if l, isList := v.([]string); isList {
+			return l
+		}
+		return []string{ev.Fields.Str(name)}
+	}
+	if d != nil && d.sigma != nil {
+		if vals := sigma.Resolve(ev, d.sigma, name); len(vals) > 0 {
+			return vals
+		}
+	}
+	vals, _ := jsonrule.Values(ev, name)
+	return vals
+}
+
+// excepted reports whether an exception of the unit suppresses the match.
+func (e *orgEngine) excepted(d *doc, ev *event.Event, now time.Time) bool {
+	for _, x := range e.exceptions[d.unit.rule.ID] {
+		if x.matches(fieldValues(ev, d, x.Field), now) {
+			return true
+		}
+	}
+	return false
+}

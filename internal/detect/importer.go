@@ -1,0 +1,343 @@
+package detect
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/eventsec/eventsec/internal/store"
+)
+
+// Limits of a rule pack.
+const (
+	MaxPackFiles = 50_000
+	MaxPackBytes = 256 << 20 // uncompressed, all files
+)
+
+// ImportFile is one file of a rule pack.
+type ImportFile struct {
+	Name   string
+	Source []byte
+}
+
+// Skipped is a pack entry that was not read as a rule.
+type Skipped struct {
+	File   string `json:"file"`
+	Reason string `json:"reason"`
+}
+
+// ImportReport says what an import did.
+type ImportReport struct {
+	Loaded    int         `json:"loaded"`
+	Updated   int         `json:"updated"`
+	Unchanged int         `json:"unchanged"`
+	Failed    []RuleError `json:"failed"`
+	Skipped   []Skipped   `json:"skipped"`
+	ElapsedMs int64       `json:"elapsed_ms"`
+}
+
+// ErrPack is a pack that cannot be read at all.
+var ErrPack = errors.New("bad rule pack")
+
+func ruleFile(name string) (format string, ok bool) {
+	switch strings.ToLower(path.Ext(name)) {
+	case ".yml", ".yaml":
+		return FormatSigma, true
+	case ".json":
+		return FormatJSON, true
+	}
+	return "", false
+}
+
+// safeName rejects absolute paths and parent references (zip slip).
+func safeName(name string) bool {
+	if name == "" || strings.HasPrefix(name, "/") || strings.HasPrefix(name, `\`) || strings.Contains(name, `:\`) {
+		return false
+	}
+	for _, part := range strings.FieldsFunc(name, func(r rune) bool { return r == '/' || r == '\\' }) {
+		if part == ".." {
+			return false
+		}
+	}
+	return true
+}
+
+func hidden(name string) bool {
+	for _, part := range strings.Split(name, "/") {
+		if strings.HasPrefix(part, ".") || part == "__MACOSX" {
+			return true
+		}
+	}
+	return false
+}
+
+// ReadZip reads the rule files of a ZIP archive, defending against zip
+// bombs (sizes are enforced while reading, not trusted from the header)
+// and path traversal. A single YAML or JSON file is accepted too.
+func ReadZip(data []byte, name string) ([]ImportFile, []Skipped, error) {
+	if !bytes.HasPrefix(data, []byte("PK")) {
+		if _, ok := ruleFile(name); ok || name == "" {
+			if len(data) > MaxSourceBytes {
+				return nil, nil, fmt.Errorf("%w: %s is %d bytes; a rule may be at most %d", ErrPack, name, len(data), MaxSourceBytes)
+			}
+			if name == "" {
+				name = "rule.yml"
+			}
+			return []ImportFile{{Name: name, Source: data}}, nil, nil
+		}
+		return nil, nil, fmt.Errorf("%w: not a ZIP archive, a .yml or a .json file", ErrPack)
+	}
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: %v", ErrPack, err)
+	}
+	if len(zr.File) > MaxPackFiles {
+		return nil, nil, fmt.Errorf("%w: %d entries; at most %d", ErrPack, len(zr.File), MaxPackFiles)
+	}
+	var files []ImportFile
+	var skipped []Skipped
+	var total int64
+	for _, f := range zr.File {
+		n := f.Name
+		if f.FileInfo().IsDir() {
+			continue
+		}
+		if !safeName(n) {
+			skipped = append(skipped, Skipped{n, "unsafe path (absolute or with ..): not read"})
+			continue
+		}
+		if hidden(n) {
+			continue
+		}
+		if _, ok := ruleFile(n); !ok {
+			skipped = append(skipped, Skipped{n, "not a rule file (.yml, .yaml or .json)"})
+			continue
+		}
+		if f.UncompressedSize64 > MaxSourceBytes {
+			skipped = append(skipped, Skipped{n, fmt.Sprintf("%d bytes; a rule may be at most %d", f.UncompressedSize64, MaxSourceBytes)})
+			continue
+		}
+		rc, err := f.Open()
+		if err != nil {
+			skipped = append(skipped, Skipped{n, "cannot read: " + err.Error()})
+			continue
+		}
+		b, err := io.ReadAll(io.LimitReader(rc, MaxSourceBytes+1))
+		rc.Close()
+		if err != nil {
+			skipped = append(skipped, Skipped{n, "cannot read: " + err.Error()})
+			continue
+		}
+		if len(b) > MaxSourceBytes {
+			skipped = append(skipped, Skipped{n, fmt.Sprintf("more than %d bytes uncompressed (the header said %d)", MaxSourceBytes, f.UncompressedSize64)})
+			continue
+		}
+		total += int64(len(b))
+		if total > MaxPackBytes {
+			return nil, nil, fmt.Errorf("%w: more than %d bytes uncompressed", ErrPack, MaxPackBytes)
+		}
+		files = append(files, ImportFile{Name: n, Source: b})
+	}
+	return files, skipped, nil
+}
+
+// ReadDir reads the rule files under a directory (or one file).
+func ReadDir(root string) ([]ImportFile, []Skipped, error) {
+	var files []ImportFile
+	var skipped []Skipped
+	var total int64
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, p)
+		if rel == "." {
+			rel = filepath.Base(p)
+		}
+		rel = filepath.ToSlash(rel)
+		if d.IsDir() {
+			if p != root && strings.HasPrefix(d.Name(), ".") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if _, ok := ruleFile(p); !ok || strings.HasPrefix(d.Name(), ".") {
+			return nil
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		if info.Size() > MaxSourceBytes {
+			skipped = append(skipped, Skipped{rel, fmt.Sprintf("%d bytes; a rule may be at most %d", info.Size(), MaxSourceBytes)})
+			return nil
+		}
+		b, err := readFile(p)
+		if err != nil {
+			return err
+		}
+		total += int64(len(b))
+		if total > MaxPackBytes || len(files) >= MaxPackFiles {
+			return fmt.Errorf("%w: more than %d files or %d bytes", ErrPack, MaxPackFiles, MaxPackBytes)
+		}
+		files = append(files, ImportFile{Name: rel, Source: b})
+		return nil
+	})
+	return files, skipped, err
+}
+
+var readFile = os.ReadFile
+
+// Import adds and updates the pack's rules in the actor's org. A rule
+// already stored with the same source is left alone; one the org edited
+// (pack "custom" while importing another pack) is kept and reported as
+// skipped. Every file is reported; one bad rule never stops the others.
+// progress, when set, is called after each file.
+func (s *Service) Import(ctx context.Context, a Actor, files []ImportFile, pack string, progress func(done, total int)) (ImportReport, error) {
+	start := time.Now()
+	if pack == "" {
+		pack = "custom"
+	}
+	rep := ImportReport{Failed: []RuleError{}, Skipped: []Skipped{}}
+	sort.Slice(files, func(i, j int) bool { return files[i].Name < files[j].Name })
+	s.changeMu.Lock()
+	defer s.changeMu.Unlock()
+	e := s.engine(a.OrgID, true)
+	type change struct {
+		rule   store.Rule
+		unit   *Unit
+		update bool
+	}
+	var changes []change
+	e.mu.RLock()
+	owner := map[string]string{} // document ID -> stored rule ID, stored and in this import
+	for rid, l := range e.units {
+		owner[rid] = rid
+		for _, r := range l.unit.Sigma {
+			owner[r.Key()] = rid
+		}
+		for _, c := range l.unit.Correlations {
+			owner[c.ID] = rid
+		}
+	}
+	existing := map[string]store.Rule{}
+	for rid, l := range e.units {
+		existing[rid] = l.rule
+	}
+	e.mu.RUnlock()
+	now := s.o.Now()
+	inImport := map[string]string{} // document ID -> file, in this import
+	for i, f := range files {
+		if progress != nil {
+			progress(i, len(files))
+		}
+		if ctx.Err() != nil {
+			return rep, ctx.Err()
+		}
+		format, _ := ruleFile(f.Name)
+		if format == FormatSigma && GuessFormat(string(f.Source)) == FormatJSON {
+			format = FormatJSON
+		}
+		u, problems := Compile(format, string(f.Source), f.Name)
+		if len(problems) > 0 {
+			rep.Failed = append(rep.Failed, problems...)
+			continue
+		}
+		ids := []string{u.ID}
+		for _, r := range u.Sigma {
+			ids = append(ids, r.Key())
+		}
+		for _, c := range u.Correlations {
+			ids = append(ids, c.ID)
+		}
+		clash := ""
+		for _, id := range ids {
+			if other, ok := inImport[id]; ok {
+				clash = fmt.Sprintf("duplicate rule id %s: also in %s", id, other)
+				break
+			}
+		}
+		for _, id := range ids {
+			if clash != "" {
+				break
+			}
+			if o, ok := owner[id]; ok && o != u.ID {
+				clash = fmt.Sprintf("duplicate rule id %s: already used by rule %s", id, o)
+				break
+			}
+		}
+		if clash != "" {
+			rep.Failed = append(rep.Failed, RuleError{File: f.Name, Line: 1, Column: 1, Message: clash})
+			continue
+		}
+		for _, id := range ids {
+			inImport[id] = f.Name
+		}
+		r := storeRule(a.OrgID, u)
+		old, had := existing[u.ID]
+		switch {
+		case had && old.SourceHash == r.SourceHash:
+			rep.Unchanged++
+			continue
+		case had && old.Pack == "custom" && pack != "custom":
+			rep.Skipped = append(rep.Skipped, Skipped{f.Name, fmt.Sprintf("rule %s was edited in EventSec; the pack's version was not applied", u.ID)})
+			continue
+		case had:
+			r.Enabled, r.SeverityOverride, r.CreatedBy, r.CreatedAt = old.Enabled, old.SeverityOverride, old.CreatedBy, old.CreatedAt
+			r.Pack, r.UpdatedAt = pack, now
+			changes = append(changes, change{r, u, true})
+			rep.Updated++
+		default:
+			r.Enabled, r.Pack, r.CreatedBy, r.CreatedAt, r.UpdatedAt = true, pack, a.UserID, now, now
+			changes = append(changes, change{r, u, false})
+			rep.Loaded++
+		}
+		for _, id := range ids {
+			owner[id] = u.ID
+		}
+		existing[u.ID] = r
+	}
+	if progress != nil {
+		progress(len(files), len(files))
+	}
+	if len(changes) > 0 {
+		err := s.o.Store.Tx(ctx, func(rp store.Repos) error {
+			for _, c := range changes {
+				var err error
+				if c.update {
+					err = rp.Rules().Update(ctx, c.rule)
+				} else {
+					err = rp.Rules().Create(ctx, c.rule)
+				}
+				if err != nil {
+					return fmt.Errorf("rule %s: %w", c.rule.ID, err)
+				}
+			}
+			return s.audit(ctx, rp, a, "rule.import", "rule", pack, fmt.Sprintf("imported pack %q: %d new, %d updated, %d unchanged, %d failed, %d skipped",
+				pack, rep.Loaded, rep.Updated, rep.Unchanged, len(rep.Failed), len(rep.Skipped)))
+		})
+		if err != nil {
+			return rep, err
+		}
+		e.mu.Lock()
+		for _, c := range changes {
+			e.units[c.rule.ID] = &loaded{rule: c.rule, unit: c.unit}
+		}
+		for _, p := range e.rebuild() {
+			rep.Failed = append(rep.Failed, p)
+		}
+		e.mu.Unlock()
+	}
+	rep.ElapsedMs = time.Since(start).Milliseconds()
+	return rep, nil
+}

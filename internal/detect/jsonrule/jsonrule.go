@@ -1,0 +1,617 @@
+// Package jsonrule reads the JSON detection rules of EventSec's original
+// API (the seed's alert rules): a list of conditions on event fields, an
+// optional aggregation (at least threshold matching events within window
+// minutes, per group), and actions. They run on the same engine as Sigma
+// rules: the conditions are matched per event here, and the aggregation
+// becomes an event_count correlation.
+//
+// String comparisons are case-insensitive, as in Sigma, except regex,
+// which is case-sensitive unless the pattern says (?i). Numbers compare as
+// numbers when both sides parse as numbers.
+package jsonrule
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/netip"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/eventsec/eventsec/internal/event"
+)
+
+// Error is a rule error at a line and column of the source (1-based; 0
+// when the position is unknown).
+type Error struct {
+	Line, Column int
+	Msg          string
+}
+
+func (e *Error) Error() string {
+	if e.Line == 0 {
+		return e.Msg
+	}
+	return fmt.Sprintf("%d:%d: %s", e.Line, e.Column, e.Msg)
+}
+
+// Operators a condition may use.
+var Operators = []string{"equals", "not_equals", "in", "not_in", "contains", "not_contains",
+	"startswith", "endswith", "regex", "gt", "gte", "lt", "lte", "exists", "not_exists", "cidr"}
+
+// Levels a rule may declare.
+var Levels = []string{"informational", "low", "medium", "high", "critical"}
+
+// Rule is a parsed JSON rule.
+type Rule struct {
+	ID          string
+	Name        string
+	Description string
+	Level       string
+	Tags        []string
+	// MatchAny: an event matches when any condition holds (default: all).
+	MatchAny    bool
+	Conditions  []Condition
+	Aggregation *Aggregation
+	Actions     []Action
+}
+
+// Condition tests one field.
+type Condition struct {
+	Field    string
+	Operator string
+	// Values: one for scalar operators, the list for in / not_in.
+	Values []string
+	nums   []float64 // parsed Values for gt/gte/lt/lte
+	re     *regexp.Regexp
+	nets   []netip.Prefix
+}
+
+// Aggregation raises an alert when at least Threshold events match within
+// Window, per distinct GroupBy values.
+type Aggregation struct {
+	Window    time.Duration
+	Threshold int
+	GroupBy   []string
+}
+
+// Action is what to do when the rule fires (notifications are delivered
+// by the alert pipeline).
+type Action struct {
+	Type   string         `json:"type"`
+	Config map[string]any `json:"config,omitempty"`
+}
+
+type rawAgg struct {
+	Window    *float64 `json:"window"`
+	Threshold *float64 `json:"threshold"`
+	GroupBy   []string `json:"group_by"`
+	GroupBy2  []string `json:"groupBy"`
+}
+
+type rawCond struct {
+	Field       string          `json:"field"`
+	Operator    string          `json:"operator"`
+	Value       json.RawMessage `json:"value"`
+	Aggregation *rawAgg         `json:"aggregation"`
+}
+
+type rawRule struct {
+	ID          string    `json:"id"`
+	Name        string    `json:"name"`
+	Title       string    `json:"title"`
+	Description string    `json:"description"`
+	Severity    string    `json:"severity"`
+	Level       string    `json:"level"`
+	Tags        []string  `json:"tags"`
+	Match       string    `json:"match"`
+	Conditions  []rawCond `json:"conditions"`
+	Aggregation *rawAgg   `json:"aggregation"`
+	Actions     []Action  `json:"actions"`
+	Enabled     *bool     `json:"enabled"`
+	Type        string    `json:"type"`
+	Format      string    `json:"format"`
+}
+
+// Parse reads one JSON rule.
+func Parse(src []byte) (*Rule, error) {
+	dec := json.NewDecoder(bytes.NewReader(src))
+	dec.DisallowUnknownFields()
+	var raw rawRule
+	if err := dec.Decode(&raw); err != nil {
+		return nil, decodeError(src, err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		off := int(dec.InputOffset())
+		l, c := lineCol(src, off)
+		return nil, &Error{l, c, "unexpected data after the rule object"}
+	}
+	at := func(msg string, path ...any) error {
+		l, c := position(src, path)
+		return &Error{l, c, msg}
+	}
+	r := &Rule{ID: strings.TrimSpace(raw.ID), Name: strings.TrimSpace(raw.Name), Description: raw.Description, Tags: raw.Tags, Actions: raw.Actions}
+	if r.Name == "" {
+		r.Name = strings.TrimSpace(raw.Title)
+	}
+	if r.Name == "" {
+		return nil, at(`"name" is required`)
+	}
+	r.Level = strings.ToLower(strings.TrimSpace(raw.Level))
+	if r.Level == "" {
+		r.Level = strings.ToLower(strings.TrimSpace(raw.Severity))
+	}
+	if r.Level == "" {
+		r.Level = "medium"
+	}
+	if !contains(Levels, r.Level) {
+		key := "severity"
+		if raw.Level != "" {
+			key = "level"
+		}
+		return nil, at(fmt.Sprintf("%q: unknown level %q (want one of %s)", key, r.Level, strings.Join(Levels, ", ")), key)
+	}
+	switch strings.ToLower(raw.Match) {
+	case "", "all", "and":
+	case "any", "or":
+		r.MatchAny = true
+	default:
+		return nil, at(fmt.Sprintf(`"match": %q is not "all" or "any"`, raw.Match), "match")
+	}
+	if len(raw.Conditions) == 0 {
+		return nil, at(`"conditions" must list at least one condition`, "conditions")
+	}
+	for i, rc := range raw.Conditions {
+		c, err := condition(rc)
+		if err != nil {
+			return nil, at(fmt.Sprintf("conditions[%d]: %v", i, err.msg), "conditions", i, err.key)
+		}
+		r.Conditions = append(r.Conditions, c)
+		if rc.Aggregation != nil {
+			if r.Aggregation != nil || raw.Aggregation != nil {
+				return nil, at(fmt.Sprintf("conditions[%d]: only one aggregation per rule", i), "conditions", i, "aggregation")
+			}
+			agg, key, msg := aggregation(rc.Aggregation)
+			if msg != "" {
+				return nil, at(fmt.Sprintf("conditions[%d].aggregation: %s", i, msg), "conditions", i, "aggregation", key)
+			}
+			r.Aggregation = agg
+		}
+	}
+	if raw.Aggregation != nil {
+		agg, key, msg := aggregation(raw.Aggregation)
+		if msg != "" {
+			return nil, at("aggregation: "+msg, "aggregation", key)
+		}
+		r.Aggregation = agg
+	}
+	for i, a := range r.Actions {
+		if strings.TrimSpace(a.Type) == "" {
+			return nil, at(fmt.Sprintf(`actions[%d]: "type" is required`, i), "actions", i)
+		}
+	}
+	return r, nil
+}
+
+type condErr struct{ key, msg string }
+
+func condition(rc rawCond) (Condition, *condErr) {
+	c := Condition{Field: strings.TrimSpace(rc.Field), Operator: strings.ToLower(strings.TrimSpace(rc.Operator))}
+	if c.Field == "" {
+		return c, &condErr{"field", `"field" is required`}
+	}
+	if c.Operator == "" {
+		c.Operator = "equals"
+	}
+	if !contains(Operators, c.Operator) {
+		return c, &condErr{"operator", fmt.Sprintf("unknown operator %q (want one of %s)", rc.Operator, strings.Join(Operators, ", "))}
+	}
+	if c.Operator == "exists" || c.Operator == "not_exists" {
+		if len(rc.Value) > 0 && string(rc.Value) != "null" && string(rc.Value) != "true" {
+			return c, &condErr{"value", fmt.Sprintf("%s takes no value", c.Operator)}
+		}
+		return c, nil
+	}
+	if len(rc.Value) == 0 || string(rc.Value) == "null" {
+		return c, &condErr{"value", fmt.Sprintf(`"value" is required for %s`, c.Operator)}
+	}
+	vals, err := scalarList(rc.Value)
+	if err != nil {
+		return c, &condErr{"value", err.Error()}
+	}
+	list := c.Operator == "in" || c.Operator == "not_in" || c.Operator == "cidr"
+	if !list && len(vals) != 1 {
+		return c, &condErr{"value", fmt.Sprintf("%s takes one value, not a list (use in)", c.Operator)}
+	}
+	if len(vals) == 0 {
+		return c, &condErr{"value", "the list is empty"}
+	}
+	c.Values = vals
+	switch c.Operator {
+	case "gt", "gte", "lt", "lte":
+		n, err := strconv.ParseFloat(vals[0], 64)
+		if err != nil {
+			return c, &condErr{"value", fmt.Sprintf("%s needs a number, not %q", c.Operator, vals[0])}
+		}
+		c.nums = []float64{n}
+	case "regex":
+		re, err := regexp.Compile(vals[0])
+		if err != nil {
+			return c, &condErr{"value", fmt.Sprintf("invalid regular expression: %v", err)}
+		}
+		c.re = re
+	case "cidr":
+		for _, v := range vals {
+			p, err := netip.ParsePrefix(v)
+			if err != nil {
+				return c, &condErr{"value", fmt.Sprintf("invalid CIDR %q", v)}
+			}
+			c.nets = append(c.nets, p.Masked())
+		}
+	default:
+		for i := range c.Values {
+			c.Values[i] = strings.ToLower(c.Values[i])
+		}
+	}
+	return c, nil
+}
+
+// scalarList reads a string, number or bool, or a list of them.
+func scalarList(raw json.RawMessage) ([]string, error) {
+	var v any
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	if err := dec.Decode(&v); err != nil {
+		return nil, err
+	}
+	one := func(x any) (string, error) {
+		switch t := x.(type) {
+		case string:
+			return t, nil
+		case json.Number:
+			return t.String(), nil
+		case bool:
+			return strconv.FormatBool(t), nil
+		}
+		return "", fmt.Errorf("values must be strings, numbers or booleans")
+	}
+	if l, ok := v.([]any); ok {
+		out := make([]string, 0, len(l))
+		for _, x := range l {
+			s, err := one(x)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, s)
+		}
+		return out, nil
+	}
+	s, err := one(v)
+	if err != nil {
+		return nil, err
+	}
+	return []string{s}, nil
+}
+
+func aggregation(a *rawAgg) (*Aggregation, string, string) {
+	if a.Window == nil {
+		return nil, "window", `"window" (minutes) is required`
+	}
+	if *a.Window <= 0 || *a.Window > 7*24*60 {
+		return nil, "window", `"window" must be between 0 and 10080 minutes (7 days)`
+	}
+	if a.Threshold == nil {
+		return nil, "threshold", `"threshold" is required`
+	}
+	if *a.Threshold < 1 || *a.Threshold != float64(int(*a.Threshold)) || *a.Threshold > 1e6 {
+		return nil, "threshold", `"threshold" must be a whole number from 1 to 1000000`
+	}
+	g := a.GroupBy
+	if len(g) == 0 {
+		g = a.GroupBy2
+	}
+	for _, f := range g {
+		if strings.TrimSpace(f) == "" {
+			return nil, "group_by", "group_by has an empty field name"
+		}
+	}
+	return &Aggregation{Window: time.Duration(*a.Window * float64(time.Minute)), Threshold: int(*a.Threshold), GroupBy: g}, "", ""
+}
+
+// Match reports whether the event satisfies the rule's conditions.
+func (r *Rule) Match(ev *event.Event) bool {
+	for i := range r.Conditions {
+		ok := r.Conditions[i].match(ev)
+		if r.MatchAny && ok {
+			return true
+		}
+		if !r.MatchAny && !ok {
+			return false
+		}
+	}
+	return !r.MatchAny
+}
+
+func (c *Condition) match(ev *event.Event) bool {
+	vals, present := Values(ev, c.Field)
+	switch c.Operator {
+	case "exists":
+		return present
+	case "not_exists":
+		return !present
+	case "not_equals", "not_in", "not_contains":
+		// A missing field is "not equal" to anything.
+		for _, v := range vals {
+			if c.test(v) {
+				return false
+			}
+		}
+		return true
+	}
+	for _, v := range vals {
+		if c.test(v) {
+			return true
+		}
+	}
+	return false
+}
+
+// test applies the operator (for negated ones, its positive form).
+func (c *Condition) test(v string) bool {
+	switch c.Operator {
+	case "regex":
+		return c.re.MatchString(v)
+	case "cidr":
+		a, err := netip.ParseAddr(v)
+		if err != nil {
+			return false
+		}
+		for _, p := range c.nets {
+			if p.Contains(a.Unmap()) {
+				return true
+			}
+		}
+		return false
+	case "gt", "gte", "lt", "lte":
+		n, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			return false
+		}
+		switch c.Operator {
+		case "gt":
+			return n > c.nums[0]
+		case "gte":
+			return n >= c.nums[0]
+		case "lt":
+			return n < c.nums[0]
+		}
+		return n <= c.nums[0]
+	}
+	lv := strings.ToLower(v)
+	switch c.Operator {
+	case "equals", "not_equals", "in", "not_in":
+		for _, x := range c.Values {
+			if lv == x || numEqual(lv, x) {
+				return true
+			}
+		}
+		return false
+	case "contains", "not_contains":
+		return strings.Contains(lv, c.Values[0])
+	case "startswith":
+		return strings.HasPrefix(lv, c.Values[0])
+	case "endswith":
+		return strings.HasSuffix(lv, c.Values[0])
+	}
+	return false
+}
+
+func numEqual(a, b string) bool {
+	x, err1 := strconv.ParseFloat(a, 64)
+	y, err2 := strconv.ParseFloat(b, 64)
+	return err1 == nil && err2 == nil && x == y
+}
+
+// aliases map the seed's field names to ECS fields, for events whose
+// sender used ECS names.
+var aliases = map[string][]string{
+	"eventtype":  {"event.action", "event.type"},
+	"event_type": {"event.action", "event.type"},
+	"type":       {"event.type"},
+	"action":     {"event.action"},
+	"sourceip":   {"source.ip"},
+	"source_ip":  {"source.ip"},
+	"src_ip":     {"source.ip"},
+	"ip":         {"source.ip"},
+	"destip":     {"destination.ip"},
+	"dest_ip":    {"destination.ip"},
+	"user":       {"user.name"},
+	"username":   {"user.name"},
+	"userid":     {"user.id"},
+	"user_id":    {"user.id"},
+	"host":       {"host.name"},
+	"hostname":   {"host.name"},
+	"severity":   {"event.severity", "log.level"},
+	"message":    {"message"},
+	"outcome":    {"event.outcome"},
+}
+
+// Values returns the event's values for a rule field name: the field as
+// named, else the ECS field the seed's name stands for. present is false
+// when the event has none.
+func Values(ev *event.Event, name string) (vals []string, present bool) {
+	if v, ok := ev.Fields[name]; ok {
+		return fieldStrings(v), true
+	}
+	if name == "@timestamp" || name == "timestamp" {
+		return []string{ev.Timestamp.UTC().Format(time.RFC3339Nano)}, true
+	}
+	for _, alt := range aliases[strings.ToLower(name)] {
+		if v, ok := ev.Fields[alt]; ok {
+			return fieldStrings(v), true
+		}
+	}
+	return nil, false
+}
+
+func fieldStrings(v any) []string {
+	if l, ok := v.([]string); ok {
+		return l
+	}
+	return []string{event.Fields{"v": v}.Str("v")}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// decodeError turns a decoding error into an Error with the position.
+func decodeError(src []byte, err error) error {
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		l, c := lineCol(src, int(se.Offset))
+		return &Error{l, c, "invalid JSON: " + se.Error()}
+	case errors.As(err, &te):
+		l, c := lineCol(src, int(te.Offset))
+		field := te.Field
+		if field == "" {
+			field = "the rule"
+		}
+		return &Error{l, c, fmt.Sprintf("%s: must be %s, not %s", field, jsonKind(te.Type.String()), te.Value)}
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		l, c := lineCol(src, len(src))
+		return &Error{l, c, "invalid JSON: unexpected end of input"}
+	}
+	msg := err.Error()
+	if strings.HasPrefix(msg, "json: unknown field ") {
+		name := strings.Trim(strings.TrimPrefix(msg, "json: unknown field "), `"`)
+		l, c := keyPosition(src, name)
+		return &Error{l, c, fmt.Sprintf("unknown field %q", name)}
+	}
+	return &Error{0, 0, "invalid rule: " + msg}
+}
+
+func jsonKind(goType string) string {
+	switch {
+	case strings.HasPrefix(goType, "[]"):
+		return "a list"
+	case goType == "string":
+		return "a string"
+	case strings.Contains(goType, "float"), strings.Contains(goType, "int"):
+		return "a number"
+	case goType == "bool":
+		return "true or false"
+	}
+	return "an object"
+}
+
+// lineCol converts a byte offset to a 1-based line and column (in runes).
+func lineCol(src []byte, off int) (int, int) {
+	if off > len(src) {
+		off = len(src)
+	}
+	if off < 0 {
+		off = 0
+	}
+	line, col := 1, 1
+	for _, r := range string(src[:off]) {
+		if r == '\n' {
+			line++
+			col = 1
+		} else {
+			col++
+		}
+	}
+	return line, col
+}
+
+// keyPosition finds the first occurrence of the object key name.
+func keyPosition(src []byte, name string) (int, int) {
+	q, _ := json.Marshal(name)
+	i := bytes.Index(src, q)
+	if i < 0 {
+		return 0, 0
+	}
+	return lineCol(src, i)
+}
+
+// position returns the line and column of the value at path (object keys
+// and array indexes) in src, or of the deepest part of the path found;
+// the start of the document when nothing is found.
+func position(src []byte, path []any) (int, int) {
+	dec := json.NewDecoder(bytes.NewReader(src))
+	best := 0
+	off, ok := find(dec, path, &best)
+	if !ok {
+		off = best
+	}
+	// The decoder's offset is just after the previous token: step over the
+	// separator and blanks to the value itself.
+	for off < len(src) && strings.IndexByte(" \t\r\n:,", src[off]) >= 0 {
+		off++
+	}
+	return lineCol(src, off)
+}
+
+// find walks the value starting at the decoder's position.
+func find(dec *json.Decoder, path []any, best *int) (int, bool) {
+	// Skip whitespace: the value starts after the previous token.
+	start := int(dec.InputOffset())
+	tok, err := dec.Token()
+	if err != nil {
+		return 0, false
+	}
+	if len(path) == 0 {
+		return start, true
+	}
+	d, ok := tok.(json.Delim)
+	if !ok {
+		return 0, false
+	}
+	switch d {
+	case '{':
+		key, _ := path[0].(string)
+		for dec.More() {
+			kt, err := dec.Token()
+			if err != nil {
+				return 0, false
+			}
+			k, _ := kt.(string)
+			if k == key {
+				*best = int(dec.InputOffset())
+				return find(dec, path[1:], best)
+			}
+			if err := skip(dec); err != nil {
+				return 0, false
+			}
+		}
+	case '[':
+		idx, isInt := path[0].(int)
+		for i := 0; dec.More(); i++ {
+			if isInt && i == idx {
+				*best = int(dec.InputOffset())
+				return find(dec, path[1:], best)
+			}
+			if err := skip(dec); err != nil {
+				return 0, false
+			}
+		}
+	}
+	return 0, false
+}
+
+func skip(dec *json.Decoder) error {
+	var v json.RawMessage
+	return dec.Decode(&v)
+}

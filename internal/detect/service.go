@@ -1,0 +1,544 @@
+// Package detect is EventSec's detection service: it keeps every org's
+// rules (Sigma, Sigma correlations and filters, JSON rules) compiled,
+// evaluates the committed event stream against them in commit order,
+// turns matches into deduplicated alerts, and checkpoints its position in
+// the same transaction as the alerts, so that a crash neither loses nor
+// duplicates them. It also validates, tests (backtest over stored events
+// or samples) and imports rules.
+package detect
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/eventsec/eventsec/internal/event"
+	"github.com/eventsec/eventsec/internal/eventstore"
+	"github.com/eventsec/eventsec/internal/live"
+	"github.com/eventsec/eventsec/internal/normalize"
+	"github.com/eventsec/eventsec/internal/store"
+)
+
+// Options configure a Service.
+type Options struct {
+	Store  store.Store
+	Events eventstore.Store
+	Hub    *live.Hub // optional: live alert push
+	// Normalizer turns pasted sample events into events, as ingest does.
+	Normalizer *normalize.Normalizer
+	// StateDir keeps the correlation state snapshot ("" = not kept).
+	StateDir string
+	// SnapshotEvery is how often correlation state is saved (default 30 s).
+	SnapshotEvery time.Duration
+	// FoldWindow: a repeat is folded into an open alert with the same
+	// deduplication key whose last repeat is at most this old (default 24 h).
+	FoldWindow time.Duration
+	// MaxGroups bounds each org's open correlation groups (default 1,000,000).
+	MaxGroups int
+	// Builtin is EventSec's own rule pack, installed in every org.
+	Builtin    []ImportFile
+	Registerer prometheus.Registerer
+	Logger     *slog.Logger
+	Now        func() time.Time
+}
+
+// Service is the detection service.
+type Service struct {
+	o  Options
+	in chan []event.Event
+	m  *metrics
+
+	mu  sync.RWMutex
+	org map[string]*orgEngine
+	// changeMu serialises rule changes per service (they rebuild an org's
+	// matcher).
+	changeMu sync.Mutex
+}
+
+// ErrInvalid wraps problems with what a caller asked for.
+var ErrInvalid = errors.New("invalid")
+
+// InvalidRuleError carries every problem found in a rule's source.
+type InvalidRuleError struct{ Problems []RuleError }
+
+func (e *InvalidRuleError) Error() string {
+	if len(e.Problems) == 0 {
+		return "invalid rule"
+	}
+	return "invalid rule: " + e.Problems[0].Error()
+}
+
+func newID() string { return uuid.Must(uuid.NewV7()).String() }
+
+// New returns a service with every org's rules loaded.
+func New(ctx context.Context, o Options) (*Service, error) {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.SnapshotEvery <= 0 {
+		o.SnapshotEvery = 30 * time.Second
+	}
+	if o.FoldWindow <= 0 {
+		o.FoldWindow = 24 * time.Hour
+	}
+	if o.MaxGroups <= 0 {
+		o.MaxGroups = 1_000_000
+	}
+	s := &Service{o: o, in: make(chan []event.Event, 1024), m: newMetrics(o.Registerer), org: map[string]*orgEngine{}}
+	orgs, err := o.Store.Orgs().List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	n := 0
+	for _, org := range orgs {
+		c, err := s.load(ctx, org.ID)
+		if err != nil {
+			return nil, err
+		}
+		n += c
+	}
+	o.Logger.Info("detection rules loaded", "rules", n, "orgs", len(orgs), "ms", time.Since(start).Milliseconds())
+	return s, nil
+}
+
+// load compiles every rule of an org.
+func (s *Service) load(ctx context.Context, orgID string) (int, error) {
+	rules, err := s.o.Store.Rules().List(ctx, orgID)
+	if err != nil {
+		return 0, err
+	}
+	exc, err := s.o.Store.Rules().Exceptions(ctx, orgID, "")
+	if err != nil {
+		return 0, err
+	}
+	e := s.engine(orgID, true)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, r := range rules {
+		u, problems := Compile(r.Format, r.Source, r.ID)
+		if len(problems) > 0 {
+			// Stored rules were valid when saved; a rule the engine no
+			// longer accepts is reported and skipped, not fatal.
+			s.o.Logger.Warn("detection: stored rule does not compile; skipped", "org", orgID, "rule", r.ID, "err", problems[0].Error())
+			continue
+		}
+		e.units[r.ID] = &loaded{rule: r, unit: u}
+	}
+	for _, x := range exc {
+		cx, err := compileException(x)
+		if err != nil {
+			s.o.Logger.Warn("detection: stored exception does not compile; skipped", "org", orgID, "exception", x.ID, "err", err)
+			continue
+		}
+		e.exceptions[x.RuleID] = append(e.exceptions[x.RuleID], cx)
+	}
+	for _, p := range e.rebuild() {
+		s.o.Logger.Warn("detection: rule not loaded", "org", orgID, "rule", p.File, "err", p.Message)
+	}
+	return len(e.units), nil
+}
+
+// engine returns the org's engine, creating it when create is set.
+func (s *Service) engine(orgID string, create bool) *orgEngine {
+	s.mu.RLock()
+	e := s.org[orgID]
+	s.mu.RUnlock()
+	if e != nil || !create {
+		return e
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if e = s.org[orgID]; e == nil {
+		e = newOrgEngine(orgID, s.o.MaxGroups)
+		s.org[orgID] = e
+	}
+	return e
+}
+
+func (s *Service) engines() []*orgEngine {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := make([]*orgEngine, 0, len(s.org))
+	for _, e := range s.org {
+		out = append(out, e)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].orgID < out[j].orgID })
+	return out
+}
+
+// Actor is who changes rules, for the audit log.
+type Actor struct {
+	OrgID, UserID, Email, ClientIP, RequestID string
+}
+
+func (s *Service) audit(ctx context.Context, r store.Repos, a Actor, action, targetType, targetID, summary string) error {
+	if len(summary) > 1000 {
+		summary = summary[:997] + "..."
+	}
+	_, err := r.Audit().Append(ctx, store.AuditEntry{OrgID: a.OrgID, Time: s.o.Now(), ActorID: a.UserID, ActorEmail: a.Email,
+		Action: action, TargetType: targetType, TargetID: targetID, Summary: summary, ClientIP: a.ClientIP, RequestID: a.RequestID})
+	return err
+}
+
+// RuleInput is a rule as a user submits it.
+type RuleInput struct {
+	Format  string
+	Source  string
+	Enabled *bool
+	Pack    string
+}
+
+// storeRule fills a store.Rule from a compiled unit.
+func storeRule(orgID string, u *Unit) store.Rule {
+	return store.Rule{ID: u.ID, OrgID: orgID, Title: u.Title, Description: u.Description, Author: u.Author,
+		Format: u.Format, Kind: u.Kind, Source: u.Source, SourceHash: u.Hash, Status: u.Status, Level: u.Level,
+		Product: u.Product, Category: u.Category, Service: u.Service, Tags: u.Tags, References: u.References,
+		FalsePositives: u.FalsePositives}
+}
+
+// checkIDs refuses a unit whose document IDs belong to another stored
+// rule of the org (duplicate rule IDs).
+func (e *orgEngine) checkIDs(u *Unit, self string) error {
+	ids := []string{u.ID}
+	for _, r := range u.Sigma {
+		ids = append(ids, r.Key())
+	}
+	for _, c := range u.Correlations {
+		ids = append(ids, c.ID)
+	}
+	for _, id := range ids {
+		for rid, l := range e.units {
+			if rid == self {
+				continue
+			}
+			if rid == id || l.unit.hasDoc(id) {
+				return fmt.Errorf("%w: rule id %s is already used by rule %q (%s)", store.ErrConflict, id, l.rule.Title, rid)
+			}
+		}
+	}
+	return nil
+}
+
+func (u *Unit) hasDoc(id string) bool {
+	if u.ID == id {
+		return true
+	}
+	for _, r := range u.Sigma {
+		if r.Key() == id {
+			return true
+		}
+	}
+	for _, c := range u.Correlations {
+		if c.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
+// Create saves a new rule and starts evaluating it.
+func (s *Service) Create(ctx context.Context, a Actor, in RuleInput) (store.Rule, error) {
+	format := in.Format
+	if format == "" {
+		format = GuessFormat(in.Source)
+	}
+	u, problems := Compile(format, in.Source, "")
+	if len(problems) > 0 {
+		return store.Rule{}, &InvalidRuleError{problems}
+	}
+	s.changeMu.Lock()
+	defer s.changeMu.Unlock()
+	e := s.engine(a.OrgID, true)
+	e.mu.RLock()
+	err := e.checkIDs(u, "")
+	e.mu.RUnlock()
+	if err != nil {
+		return store.Rule{}, err
+	}
+	now := s.o.Now()
+	r := storeRule(a.OrgID, u)
+	r.Enabled = in.Enabled == nil || *in.Enabled
+	r.Pack = in.Pack
+	if r.Pack == "" {
+		r.Pack = "custom"
+	}
+	r.CreatedBy, r.CreatedAt, r.UpdatedAt = a.UserID, now, now
+	err = s.o.Store.Tx(ctx, func(rp store.Repos) error {
+		if err := rp.Rules().Create(ctx, r); err != nil {
+			return err
+		}
+		return s.audit(ctx, rp, a, "rule.create", "rule", r.ID, fmt.Sprintf("created %s rule %q (%s)", r.Kind, r.Title, r.Level))
+	})
+	if err != nil {
+		return store.Rule{}, err
+	}
+	s.install(e, r, u)
+	return r, nil
+}
+
+// install puts a saved rule into the org's engine.
+func (s *Service) install(e *orgEngine, r store.Rule, u *Unit) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.units[r.ID] = &loaded{rule: r, unit: u}
+	for _, p := range e.rebuild() {
+		s.o.Logger.Warn("detection: rule not loaded", "org", e.orgID, "rule", p.File, "err", p.Message)
+	}
+}
+
+// Get returns a stored rule.
+func (s *Service) Get(ctx context.Context, orgID, id string) (store.Rule, error) {
+	return s.o.Store.Rules().Get(ctx, orgID, id)
+}
+
+// Update replaces a rule's source. The rule keeps its ID (the path's),
+// whatever the new source says.
+func (s *Service) Update(ctx context.Context, a Actor, id string, in RuleInput) (store.Rule, error) {
+	s.changeMu.Lock()
+	defer s.changeMu.Unlock()
+	old, err := s.o.Store.Rules().Get(ctx, a.OrgID, id)
+	if err != nil {
+		return store.Rule{}, err
+	}
+	format := in.Format
+	if format == "" {
+		format = old.Format
+	}
+	u, problems := Compile(format, in.Source, "")
+	if len(problems) > 0 {
+		return store.Rule{}, &InvalidRuleError{problems}
+	}
+	if u.ID != id {
+		return store.Rule{}, &InvalidRuleError{[]RuleError{{Line: 1, Column: 1, Message: fmt.Sprintf("the source's id %s differs from the rule's id %s: create a new rule to change the id", u.ID, id)}}}
+	}
+	e := s.engine(a.OrgID, true)
+	e.mu.RLock()
+	err = e.checkIDs(u, id)
+	e.mu.RUnlock()
+	if err != nil {
+		return store.Rule{}, err
+	}
+	r := storeRule(a.OrgID, u)
+	r.Enabled, r.SeverityOverride, r.Pack, r.CreatedBy, r.CreatedAt = old.Enabled, old.SeverityOverride, old.Pack, old.CreatedBy, old.CreatedAt
+	if in.Enabled != nil {
+		r.Enabled = *in.Enabled
+	}
+	if old.Pack != "custom" && old.SourceHash != r.SourceHash {
+		// An edited pack rule is the org's own from now on: a later pack
+		// import must not overwrite the edit.
+		r.Pack = "custom"
+	}
+	r.UpdatedAt = s.o.Now()
+	err = s.o.Store.Tx(ctx, func(rp store.Repos) error {
+		if err := rp.Rules().Update(ctx, r); err != nil {
+			return err
+		}
+		return s.audit(ctx, rp, a, "rule.update", "rule", r.ID, fmt.Sprintf("updated rule %q", r.Title))
+	})
+	if err != nil {
+		return store.Rule{}, err
+	}
+	s.install(e, r, u)
+	return r, nil
+}
+
+// Patch changes a rule's state: enabled and severity override.
+func (s *Service) Patch(ctx context.Context, a Actor, id string, enabled *bool, severity *string) (store.Rule, error) {
+	if severity != nil && *severity != "" && !contains(Levels, *severity) {
+		return store.Rule{}, fmt.Errorf("%w: severity_override: %q is not one of %s", ErrInvalid, *severity, strings.Join(Levels, ", "))
+	}
+	s.changeMu.Lock()
+	defer s.changeMu.Unlock()
+	r, err := s.o.Store.Rules().Get(ctx, a.OrgID, id)
+	if err != nil {
+		return r, err
+	}
+	var what []string
+	if enabled != nil && *enabled != r.Enabled {
+		r.Enabled = *enabled
+		what = append(what, map[bool]string{true: "enabled", false: "disabled"}[r.Enabled])
+	}
+	if severity != nil && *severity != r.SeverityOverride {
+		r.SeverityOverride = *severity
+		if r.SeverityOverride == "" {
+			what = append(what, "severity override removed")
+		} else {
+			what = append(what, "severity overridden to "+r.SeverityOverride)
+		}
+	}
+	if len(what) == 0 {
+		return r, nil
+	}
+	r.UpdatedAt = s.o.Now()
+	err = s.o.Store.Tx(ctx, func(rp store.Repos) error {
+		if err := rp.Rules().Update(ctx, r); err != nil {
+			return err
+		}
+		return s.audit(ctx, rp, a, "rule.update", "rule", r.ID, fmt.Sprintf("rule %q: %s", r.Title, strings.Join(what, ", ")))
+	})
+	if err != nil {
+		return r, err
+	}
+	e := s.engine(a.OrgID, true)
+	e.mu.Lock()
+	if l := e.units[id]; l != nil {
+		l.rule = r
+		e.rebuild()
+	}
+	e.mu.Unlock()
+	return r, nil
+}
+
+// Delete removes a rule, its exceptions and statistics.
+func (s *Service) Delete(ctx context.Context, a Actor, id string) error {
+	s.changeMu.Lock()
+	defer s.changeMu.Unlock()
+	r, err := s.o.Store.Rules().Get(ctx, a.OrgID, id)
+	if err != nil {
+		return err
+	}
+	err = s.o.Store.Tx(ctx, func(rp store.Repos) error {
+		if err := rp.Rules().Delete(ctx, a.OrgID, id); err != nil {
+			return err
+		}
+		return s.audit(ctx, rp, a, "rule.delete", "rule", id, fmt.Sprintf("deleted rule %q", r.Title))
+	})
+	if err != nil {
+		return err
+	}
+	e := s.engine(a.OrgID, true)
+	e.mu.Lock()
+	delete(e.units, id)
+	delete(e.exceptions, id)
+	e.rebuild()
+	e.mu.Unlock()
+	return nil
+}
+
+// ExceptionInput is a new exception.
+type ExceptionInput struct {
+	Field, Operator, Value, Reason string
+	ExpiresAt                      *time.Time
+}
+
+// AddException tunes a rule: matches whose field satisfies the operator
+// and value are suppressed until the exception expires.
+func (s *Service) AddException(ctx context.Context, a Actor, ruleID string, in ExceptionInput) (store.RuleException, error) {
+	x := store.RuleException{ID: newID(), OrgID: a.OrgID, RuleID: ruleID, Field: strings.TrimSpace(in.Field),
+		Operator: strings.ToLower(strings.TrimSpace(in.Operator)), Value: in.Value, Reason: strings.TrimSpace(in.Reason),
+		Owner: a.UserID, ExpiresAt: in.ExpiresAt, CreatedAt: s.o.Now()}
+	if x.Operator == "" {
+		x.Operator = "equals"
+	}
+	switch {
+	case x.Field == "":
+		return x, fmt.Errorf("%w: field: required", ErrInvalid)
+	case !contains(ExceptionOperators, x.Operator):
+		return x, fmt.Errorf("%w: operator: %q is not one of %s", ErrInvalid, x.Operator, strings.Join(ExceptionOperators, ", "))
+	case x.Value == "":
+		return x, fmt.Errorf("%w: value: required", ErrInvalid)
+	case x.Reason == "":
+		return x, fmt.Errorf("%w: reason: required (say why the matches are benign)", ErrInvalid)
+	case x.ExpiresAt != nil && !x.ExpiresAt.After(x.CreatedAt):
+		return x, fmt.Errorf("%w: expires_at: must be in the future", ErrInvalid)
+	}
+	cx, err := compileException(x)
+	if err != nil {
+		return x, fmt.Errorf("%w: value: %v", ErrInvalid, err)
+	}
+	s.changeMu.Lock()
+	defer s.changeMu.Unlock()
+	r, err := s.o.Store.Rules().Get(ctx, a.OrgID, ruleID)
+	if err != nil {
+		return x, err
+	}
+	err = s.o.Store.Tx(ctx, func(rp store.Repos) error {
+		if err := rp.Rules().CreateException(ctx, x); err != nil {
+			return err
+		}
+		exp := "never expires"
+		if x.ExpiresAt != nil {
+			exp = "expires " + x.ExpiresAt.UTC().Format(time.RFC3339)
+		}
+		return s.audit(ctx, rp, a, "rule.exception.create", "rule", ruleID,
+			fmt.Sprintf("rule %q: exception %s %s %q (%s); reason: %s", r.Title, x.Field, x.Operator, x.Value, exp, x.Reason))
+	})
+	if err != nil {
+		return x, err
+	}
+	e := s.engine(a.OrgID, true)
+	e.mu.Lock()
+	e.exceptions[ruleID] = append(e.exceptions[ruleID], cx)
+	e.mu.Unlock()
+	return x, nil
+}
+
+// Exceptions lists a rule's exceptions.
+func (s *Service) Exceptions(ctx context.Context, orgID, ruleID string) ([]store.RuleException, error) {
+	if _, err := s.o.Store.Rules().Get(ctx, orgID, ruleID); err != nil {
+		return nil, err
+	}
+	return s.o.Store.Rules().Exceptions(ctx, orgID, ruleID)
+}
+
+// DeleteException removes an exception.
+func (s *Service) DeleteException(ctx context.Context, a Actor, ruleID, id string) error {
+	s.changeMu.Lock()
+	defer s.changeMu.Unlock()
+	err := s.o.Store.Tx(ctx, func(rp store.Repos) error {
+		if err := rp.Rules().DeleteException(ctx, a.OrgID, ruleID, id); err != nil {
+			return err
+		}
+		return s.audit(ctx, rp, a, "rule.exception.delete", "rule", ruleID, "deleted exception "+id)
+	})
+	if err != nil {
+		return err
+	}
+	e := s.engine(a.OrgID, true)
+	e.mu.Lock()
+	list := e.exceptions[ruleID][:0]
+	for _, x := range e.exceptions[ruleID] {
+		if x.ID != id {
+			list = append(list, x)
+		}
+	}
+	e.exceptions[ruleID] = list
+	e.mu.Unlock()
+	return nil
+}
+
+// Rules returns the org's rules as loaded (without their source), with
+// live statistics merged from the store.
+func (s *Service) Rules(ctx context.Context, orgID string) ([]store.Rule, map[string]store.RuleStats, error) {
+	rules, err := s.o.Store.Rules().List(ctx, orgID)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := s.o.Store.Rules().Stats(ctx, orgID)
+	if err != nil {
+		return nil, nil, err
+	}
+	stats := make(map[string]store.RuleStats, len(st))
+	for _, x := range st {
+		stats[x.RuleID] = x
+	}
+	return rules, stats, nil
+}
+
+// EvalNanos returns the average evaluation time per event of the org's
+// engine (all rules), for the rules list.
+func (s *Service) EvalNanos(orgID string) float64 {
+	return s.m.avgEval()
+}

@@ -1,0 +1,418 @@
+package detect
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/eventsec/eventsec/internal/event"
+	"github.com/eventsec/eventsec/internal/eventstore/duckdb"
+	"github.com/eventsec/eventsec/internal/normalize"
+	"github.com/eventsec/eventsec/internal/store"
+	"github.com/eventsec/eventsec/internal/store/sqlite"
+)
+
+const encodedPS = `title: Encoded PowerShell
+id: 6f1e5f8a-1111-4111-8111-111111111111
+status: test
+level: high
+description: PowerShell started with an encoded command.
+author: EventSec tests
+tags: [attack.execution, attack.t1059.001]
+logsource:
+  product: windows
+  category: process_creation
+detection:
+  sel:
+    Image|endswith: '\powershell.exe'
+    CommandLine|contains: ' -enc '
+  condition: sel
+falsepositives: [admin scripts]
+`
+
+const bruteForceJSON = `{
+  "name": "Brute Force Detection",
+  "severity": "high",
+  "conditions": [{"field": "eventType", "operator": "equals", "value": "LOGIN_FAILURE",
+    "aggregation": {"window": 5, "threshold": 5, "group_by": ["source_ip"]}}],
+  "actions": [{"type": "email", "config": {"recipients": ["security@example.com"]}}]
+}`
+
+type fixture struct {
+	ctx    context.Context
+	st     store.Store
+	ev     *duckdb.Store
+	svc    *Service
+	norm   *normalize.Normalizer
+	org    string
+	dir    string
+	cancel context.CancelFunc
+	done   chan error
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	st, err := sqlite.Open(ctx, filepath.Join(dir, "state.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if err := st.Orgs().Create(ctx, store.Org{ID: "org1", Name: "Org 1", CreatedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	ev, err := duckdb.Open(ctx, duckdb.Options{Dir: filepath.Join(dir, "events")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ev.Close() })
+	f := &fixture{ctx: ctx, st: st, ev: ev, org: "org1", dir: dir, norm: normalize.New(normalize.Options{})}
+	f.svc = f.open(t)
+	return f
+}
+
+func (f *fixture) open(t *testing.T) *Service {
+	t.Helper()
+	svc, err := New(f.ctx, Options{Store: f.st, Events: f.ev, Normalizer: f.norm, StateDir: filepath.Join(f.dir, "detection"),
+		SnapshotEvery: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return svc
+}
+
+func (f *fixture) start(t *testing.T) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(f.ctx)
+	f.cancel, f.done = cancel, make(chan error, 1)
+	go func() { f.done <- f.svc.Run(ctx) }()
+	// Run sets the first checkpoint; wait for it so that events appended
+	// afterwards are evaluated.
+	waitFor(t, "first checkpoint", func() bool {
+		_, err := f.st.Checkpoints().Get(f.ctx, CheckpointName)
+		return err == nil
+	})
+	time.Sleep(50 * time.Millisecond)
+}
+
+func (f *fixture) stop(t *testing.T) {
+	t.Helper()
+	f.cancel()
+	if err := <-f.done; err != nil {
+		t.Fatal(err)
+	}
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// ingest normalizes raw events, stores them and hands them to detection
+// as the pipeline does.
+func (f *fixture) ingest(t *testing.T, publish bool, raws ...string) []event.Event {
+	t.Helper()
+	var evs []event.Event
+	for _, r := range raws {
+		evs = append(evs, f.norm.Normalize(normalize.Input{OrgID: f.org, Input: "http", Received: time.Now(), Raw: []byte(r)}))
+	}
+	res, err := f.ev.Append(f.ctx, evs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if publish {
+		f.svc.Publish(res.Stored)
+	}
+	return res.Stored
+}
+
+func (f *fixture) alerts(t *testing.T) []store.Alert {
+	t.Helper()
+	al, _, err := f.st.Alerts().List(f.ctx, f.org, store.AlertFilter{Limit: 500})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return al
+}
+
+var actor = Actor{OrgID: "org1", UserID: "u1", Email: "analyst@example.com"}
+
+func sysmonPS(host, cmd string, ts time.Time) string {
+	b, _ := json.Marshal(map[string]any{"@timestamp": ts.UTC().Format(time.RFC3339Nano), "host": map[string]any{"name": host},
+		"winlog": map[string]any{"event_id": 1, "channel": "Microsoft-Windows-Sysmon/Operational", "provider_name": "Microsoft-Windows-Sysmon",
+			"event_data": map[string]any{"Image": `C:\Windows\System32\WindowsPowerShell\v1.0\powershell.exe`, "CommandLine": cmd, "User": `CORP\alice`}}})
+	return string(b)
+}
+
+func loginFailure(ip string, ts time.Time) string {
+	return fmt.Sprintf(`{"eventType":"LOGIN_FAILURE","source_ip":%q,"user":"bob","timestamp":%q}`, ip, ts.UTC().Format(time.RFC3339Nano))
+}
+
+func TestDetectionRaisesFoldsAndTunes(t *testing.T) {
+	f := newFixture(t)
+	r, err := f.svc.Create(f.ctx, actor, RuleInput{Source: encodedPS})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Kind != KindDetection || r.Level != "high" || r.Product != "windows" || r.Category != "process_creation" || !r.Enabled {
+		t.Fatalf("stored rule: %+v", r)
+	}
+	f.start(t)
+	defer f.stop(t)
+	now := time.Now()
+	f.ingest(t, true, sysmonPS("WS1", "powershell -nop -enc SQBFAFgA", now), sysmonPS("WS1", "powershell -File x.ps1", now))
+	waitFor(t, "the alert", func() bool { return len(f.alerts(t)) == 1 })
+	a := f.alerts(t)[0]
+	if a.RuleID != r.ID || a.Severity != "high" || a.Count != 1 || len(a.EventIDs) != 1 || a.Status != store.AlertNew ||
+		len(a.Techniques) != 1 || a.Techniques[0] != "T1059.001" || len(a.Entities.Hosts) != 1 || a.Entities.Hosts[0] != "WS1" {
+		t.Fatalf("alert: %+v", a)
+	}
+	// A repeat on the same host folds into the open alert.
+	f.ingest(t, true, sysmonPS("WS1", "powershell -w hidden -enc ZQBjAGgAbwA=", now.Add(time.Second)))
+	waitFor(t, "the fold", func() bool { a := f.alerts(t); return len(a) == 1 && a[0].Count == 2 })
+	// Another host is another alert.
+	f.ingest(t, true, sysmonPS("WS2", "powershell -enc ZQBjAGgAbwA=", now))
+	waitFor(t, "the second alert", func() bool { return len(f.alerts(t)) == 2 })
+	// An exception suppresses matches on WS3 only.
+	if _, err := f.svc.AddException(f.ctx, actor, r.ID, ExceptionInput{Field: "host.name", Operator: "equals", Value: "ws3", Reason: "build server"}); err != nil {
+		t.Fatal(err)
+	}
+	f.ingest(t, true, sysmonPS("WS3", "powershell -enc AAAA", now), sysmonPS("WS4", "powershell -enc AAAA", now))
+	waitFor(t, "the WS4 alert", func() bool { return len(f.alerts(t)) == 3 })
+	time.Sleep(200 * time.Millisecond)
+	for _, a := range f.alerts(t) {
+		if len(a.Entities.Hosts) > 0 && a.Entities.Hosts[0] == "WS3" {
+			t.Fatal("the exception did not suppress WS3")
+		}
+	}
+	// Disabled rules do not match.
+	off := false
+	if _, err := f.svc.Patch(f.ctx, actor, r.ID, &off, nil); err != nil {
+		t.Fatal(err)
+	}
+	f.ingest(t, true, sysmonPS("WS5", "powershell -enc AAAA", now))
+	time.Sleep(300 * time.Millisecond)
+	if n := len(f.alerts(t)); n != 3 {
+		t.Fatalf("%d alerts after disabling, want 3", n)
+	}
+	// Statistics were checkpointed with the alerts.
+	st, err := f.st.Rules().Stats(f.ctx, f.org)
+	if err != nil || len(st) != 1 || st[0].Matches != 4 || st[0].Alerts != 3 {
+		t.Fatalf("stats %v %+v", err, st)
+	}
+	// Every change was audited.
+	entries, err := f.st.Audit().List(f.ctx, f.org, store.AuditFilter{Limit: 10})
+	if err != nil || len(entries) != 3 {
+		t.Fatalf("audit: %v %d entries", err, len(entries))
+	}
+}
+
+func TestJSONThresholdRule(t *testing.T) {
+	f := newFixture(t)
+	r, err := f.svc.Create(f.ctx, actor, RuleInput{Source: bruteForceJSON})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Kind != KindThreshold || r.Format != FormatJSON {
+		t.Fatalf("rule %+v", r)
+	}
+	f.start(t)
+	defer f.stop(t)
+	base := time.Now().Add(-time.Minute)
+	// Four failures: below the threshold.
+	for i := 0; i < 4; i++ {
+		f.ingest(t, true, loginFailure("203.0.113.5", base.Add(time.Duration(i)*time.Second)))
+	}
+	// Five from another IP, spread over 6 minutes: never 5 within 5 minutes.
+	for i := 0; i < 5; i++ {
+		f.ingest(t, true, loginFailure("198.51.100.7", base.Add(-10*time.Minute+time.Duration(i)*90*time.Second)))
+	}
+	time.Sleep(300 * time.Millisecond)
+	if n := len(f.alerts(t)); n != 0 {
+		t.Fatalf("%d alerts below the threshold", n)
+	}
+	f.ingest(t, true, loginFailure("203.0.113.5", base.Add(10*time.Second)))
+	waitFor(t, "the threshold alert", func() bool { return len(f.alerts(t)) == 1 })
+	a := f.alerts(t)[0]
+	if a.Group["source_ip"] != "203.0.113.5" || len(a.EventIDs) != 5 || a.Severity != "high" || a.RuleKind != KindThreshold {
+		t.Fatalf("alert %+v", a)
+	}
+}
+
+// TestRestartNeitherLosesNorDuplicates: events committed while detection
+// was down are evaluated after the restart, once; correlation windows
+// open before the restart continue.
+func TestRestartNeitherLosesNorDuplicates(t *testing.T) {
+	f := newFixture(t)
+	if _, err := f.svc.Create(f.ctx, actor, RuleInput{Source: encodedPS}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Create(f.ctx, actor, RuleInput{Source: bruteForceJSON}); err != nil {
+		t.Fatal(err)
+	}
+	f.start(t)
+	now := time.Now()
+	f.ingest(t, true, sysmonPS("H1", "powershell -enc A", now))
+	for i := 0; i < 3; i++ {
+		f.ingest(t, true, loginFailure("192.0.2.9", now.Add(time.Duration(i)*time.Second)))
+	}
+	waitFor(t, "the first alert", func() bool { return len(f.alerts(t)) == 1 })
+	time.Sleep(200 * time.Millisecond) // a snapshot with the 3 failures
+	f.stop(t)
+	// Down: events are committed but nobody publishes them.
+	f.ingest(t, false, sysmonPS("H2", "powershell -enc B", now))
+	f.ingest(t, false, loginFailure("192.0.2.9", now.Add(3*time.Second)), loginFailure("192.0.2.9", now.Add(4*time.Second)))
+	f.svc = f.open(t)
+	f.start(t)
+	defer f.stop(t)
+	waitFor(t, "alerts after the restart", func() bool { return len(f.alerts(t)) == 3 })
+	time.Sleep(300 * time.Millisecond)
+	al := f.alerts(t)
+	if len(al) != 3 {
+		t.Fatalf("%d alerts, want 3 (H1, H2, brute force)", len(al))
+	}
+	kinds := map[string]int{}
+	for _, a := range al {
+		kinds[a.RuleKind]++
+		if a.Count != 1 {
+			t.Fatalf("alert counted twice: %+v", a)
+		}
+	}
+	if kinds[KindThreshold] != 1 || kinds[KindDetection] != 2 {
+		t.Fatalf("alerts by kind: %v", kinds)
+	}
+}
+
+func TestRuleValidationErrors(t *testing.T) {
+	f := newFixture(t)
+	cases := []struct {
+		src, want string
+		line      int
+	}{
+		{"title: x\nid: a\nlogsource: {product: windows}\ndetection:\n  sel:\n    Image|endswithh: x\n  condition: sel\n", "endswithh", 6},
+		{"title: x\nid: a\nlogsource: {product: windows}\ndetection:\n  sel:\n    Image: x\n  condition: sel and missing\n", "missing", 7},
+		{"title: x\nid: a\nlogsource: {product: windows}\ndetection:\n  sel:\n    Image|re: '(['\n  condition: sel\n", "", 6},
+		{"title: [unclosed\n", "", 1},
+		{`{"name": "x", "conditions": [{"field": "a", "operator": "nope", "value": 1}]}`, "nope", 1},
+	}
+	for _, c := range cases {
+		_, err := f.svc.Create(f.ctx, actor, RuleInput{Source: c.src})
+		var ire *InvalidRuleError
+		if !errors.As(err, &ire) || len(ire.Problems) == 0 {
+			t.Errorf("%q: want InvalidRuleError, got %v", c.src, err)
+			continue
+		}
+		p := ire.Problems[0]
+		if p.Line != c.line || !strings.Contains(p.Message, c.want) {
+			t.Errorf("%q: got %d:%d %s", c.src, p.Line, p.Column, p.Message)
+		}
+	}
+	if _, err := f.svc.Create(f.ctx, actor, RuleInput{Source: encodedPS}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := f.svc.Create(f.ctx, actor, RuleInput{Source: strings.Replace(encodedPS, "Encoded PowerShell", "Copy", 1)})
+	if !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("duplicate id: %v", err)
+	}
+}
+
+func zipOf(t *testing.T, files map[string]string) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	zw := zip.NewWriter(&b)
+	for name, body := range files {
+		w, err := zw.Create(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write([]byte(body))
+	}
+	zw.Close()
+	return b.Bytes()
+}
+
+func TestImportPack(t *testing.T) {
+	f := newFixture(t)
+	data := zipOf(t, map[string]string{
+		"rules/windows/ps.yml":    encodedPS,
+		"rules/app/brute.json":    bruteForceJSON,
+		"rules/bad.yml":           "title: x\nid: b\nlogsource: {product: windows}\ndetection:\n  condition: nothing\n",
+		"../../etc/evil.yml":      encodedPS,
+		"rules/README.md":         "# not a rule",
+		"rules/big.yml":           strings.Repeat("#", MaxSourceBytes+10),
+		"rules/dup.yml":           strings.Replace(encodedPS, "Encoded PowerShell", "Dup", 1),
+		".git/config.yml":         "x: 1",
+		"rules/__MACOSX/junk.yml": "x",
+	})
+	files, skipped, err := ReadZip(data, "pack.zip")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := f.svc.Import(f.ctx, actor, files, "custom", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep.Skipped = append(skipped, rep.Skipped...)
+	if rep.Loaded != 2 || len(rep.Failed) != 2 || len(rep.Skipped) != 3 {
+		t.Fatalf("report: %+v", rep)
+	}
+	for _, p := range rep.Failed {
+		if p.File == "" || p.Line == 0 {
+			t.Errorf("failure without a position: %+v", p)
+		}
+	}
+	// The same pack again: unchanged.
+	rep, err = f.svc.Import(f.ctx, actor, files, "custom", nil)
+	if err != nil || rep.Loaded != 0 || rep.Unchanged != 2 {
+		t.Fatalf("re-import: %v %+v", err, rep)
+	}
+	if _, _, err := ReadZip([]byte("PK\x03\x04garbage"), "x.zip"); !errors.Is(err, ErrPack) {
+		t.Fatalf("corrupt zip: %v", err)
+	}
+}
+
+func TestSampleTest(t *testing.T) {
+	f := newFixture(t)
+	u, problems := Compile(FormatJSON, bruteForceJSON, "")
+	if len(problems) > 0 {
+		t.Fatal(problems)
+	}
+	var evs []json.RawMessage
+	now := time.Now()
+	for i := 0; i < 12; i++ {
+		evs = append(evs, json.RawMessage(loginFailure("203.0.113.5", now.Add(time.Duration(i)*time.Second))))
+	}
+	evs = append(evs, json.RawMessage(`"Nov 23 10:00:01 web1 sshd[123]: Failed password for root from 203.0.113.5 port 22 ssh2"`))
+	res, err := f.svc.Test(f.ctx, f.org, u, TestInput{Events: evs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Scanned != 13 || res.Matched != 12 || res.Alerts != 2 || len(res.Matches) != 12 {
+		t.Fatalf("test result: scanned %d matched %d alerts %d matches %d", res.Scanned, res.Matched, res.Alerts, len(res.Matches))
+	}
+	u, _ = Compile(FormatSigma, encodedPS, "")
+	f.ingest(t, false, sysmonPS("B1", "powershell -enc Z", now.Add(-time.Hour)), sysmonPS("B2", "cmd /c dir", now.Add(-time.Hour)))
+	res, err = f.svc.Test(f.ctx, f.org, u, TestInput{From: now.Add(-2 * time.Hour), To: now})
+	if err != nil || res.Scanned != 2 || res.Matched != 1 || res.Alerts != 1 {
+		t.Fatalf("backtest: %v %+v", err, res)
+	}
+	_, err = f.svc.Test(f.ctx, f.org, u, TestInput{Events: []json.RawMessage{json.RawMessage(`42`)}})
+	var se *SampleError
+	if !errors.As(err, &se) || se.Index != 0 {
+		t.Fatalf("bad sample: %v", err)
+	}
+}

@@ -1,0 +1,53 @@
+package sigma
+
+import (
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/eventsec/eventsec/internal/event"
+)
+
+// benchEvents are the regression events and the EVTX attack samples,
+// normalized once.
+func benchEvents(b testing.TB) []event.Event {
+	n := newNormalizer()
+	var evs []event.Event
+	for _, rc := range regressionCases(b) {
+		evs = append(evs, readEVTX(b, n, rc.evtx)...)
+	}
+	_ = filepath.WalkDir(evtxSamples, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.EqualFold(filepath.Ext(p), ".evtx") {
+			return nil
+		}
+		evs = append(evs, readEVTX(b, n, p)...)
+		return nil
+	})
+	return evs
+}
+
+// BenchmarkMatch matches the realistic mix of Windows events against all
+// SigmaHQ rules on one goroutine.
+func BenchmarkMatch(b *testing.B) {
+	c := loadCorpus(b)
+	rs := NewRuleset(testConfig)
+	if err := rs.AddAll(c.rules); err != nil {
+		b.Logf("compile: %v", err)
+	}
+	evs := benchEvents(b)
+	var dst []Match
+	matches := 0
+	for i := range evs {
+		dst = rs.Match(&evs[i], dst[:0])
+	}
+	runtime.GC()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		dst = rs.Match(&evs[i%len(evs)], dst[:0])
+		matches += len(dst)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+}

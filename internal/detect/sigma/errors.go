@@ -1,0 +1,41 @@
+package sigma
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Error is a problem in a Sigma document, with the position it was
+// found at. Line and Column are 1-based; 0 means unknown.
+type Error struct {
+	File   string
+	Line   int
+	Column int
+	Msg    string
+	// Err is the sentinel error this one is an instance of, if any.
+	Err error
+}
+
+// Unwrap returns the sentinel error, for errors.Is.
+func (e *Error) Unwrap() error { return e.Err }
+
+// Error formats the error as "file:line:col: msg".
+func (e *Error) Error() string {
+	file := e.File
+	if file == "" {
+		file = "<input>"
+	}
+	return fmt.Sprintf("%s:%d:%d: %s", file, e.Line, e.Column, e.Msg)
+}
+
+// Sentinel errors, compared with errors.Is.
+var (
+	// ErrNotFound is returned by Ruleset.Remove for an unknown rule.
+	ErrNotFound = errors.New("sigma rule not found")
+	// ErrNotDetection is returned by Parse for a document that is a
+	// correlation or filter, not a detection rule.
+	ErrNotDetection = errors.New("not a Sigma detection rule")
+	// ErrPlaceholder is wrapped by the error of Ruleset.Add when a rule
+	// uses a placeholder (expand modifier) that the Config does not define.
+	ErrPlaceholder = errors.New("undefined placeholder")
+)

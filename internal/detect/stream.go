@@ -1,0 +1,562 @@
+package detect
+
+import (
+	"container/heap"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/eventsec/eventsec/internal/detect/attack"
+	"github.com/eventsec/eventsec/internal/detect/correlate"
+	"github.com/eventsec/eventsec/internal/event"
+	"github.com/eventsec/eventsec/internal/store"
+)
+
+// CheckpointName is the detection stream's checkpoint in the state store.
+const CheckpointName = "detection"
+
+// maxAlertEvents bounds the event IDs kept on one alert.
+const maxAlertEvents = 100
+
+// hit is one alert-worthy result: a detection's match on an event, or a
+// correlation that fired.
+type hit struct {
+	orgID string
+	doc   *doc
+	ev    *event.Event     // detection
+	fired *correlate.Fired // correlation
+	at    time.Time
+}
+
+// seqHeap orders pending events by Seq.
+type seqHeap []event.Event
+
+func (h seqHeap) Len() int           { return len(h) }
+func (h seqHeap) Less(i, j int) bool { return h[i].Seq < h[j].Seq }
+func (h seqHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *seqHeap) Push(x any)        { *h = append(*h, x.(event.Event)) }
+func (h *seqHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}
+
+// Publish hands committed events to detection. It never blocks: when the
+// queue is full the events are dropped here and read back from the event
+// store, in order, by the stream.
+func (s *Service) Publish(stored []event.Event) {
+	if len(stored) == 0 {
+		return
+	}
+	select {
+	case s.in <- stored:
+	default:
+		s.m.dropped.Add(float64(len(stored)))
+	}
+}
+
+// Run consumes the committed event stream until ctx ends: it resumes from
+// the checkpoint, evaluates every event in commit order, raises alerts and
+// moves the checkpoint in the same transaction.
+func (s *Service) Run(ctx context.Context) error {
+	next, err := s.o.Store.Checkpoints().Get(ctx, CheckpointName)
+	if err != nil {
+		return err
+	}
+	if next == 0 {
+		// First start: detection begins with the events that arrive from
+		// now on (history is for backtests and retro-hunts).
+		if next, err = s.o.Events.LastSeq(ctx); err != nil {
+			return err
+		}
+		if err := s.o.Store.Checkpoints().Set(ctx, CheckpointName, next, s.o.Now()); err != nil {
+			return err
+		}
+	}
+	if err := s.restoreState(ctx, next); err != nil {
+		s.o.Logger.Warn("detection: correlation state not restored; open windows start empty", "err", err)
+	}
+	pending := &seqHeap{}
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	advance := time.NewTicker(10 * time.Second)
+	defer advance.Stop()
+	snapshot := time.NewTicker(s.o.SnapshotEvery)
+	defer snapshot.Stop()
+	gapSince := time.Time{}
+	for {
+		select {
+		case <-ctx.Done():
+			if err := s.saveState(context.WithoutCancel(ctx), next); err != nil {
+				s.o.Logger.Error("detection: cannot save correlation state", "err", err)
+			}
+			return nil
+		case batch := <-s.in:
+			for _, ev := range batch {
+				if ev.Seq > next {
+					heap.Push(pending, ev)
+				}
+			}
+		case <-tick.C:
+		case <-advance.C:
+			if err := s.commit(ctx, s.advance(), next); err != nil {
+				s.o.Logger.Error("detection: cannot store alerts", "err", err)
+			}
+			continue
+		case <-snapshot.C:
+			if err := s.saveState(ctx, next); err != nil {
+				s.o.Logger.Error("detection: cannot save correlation state", "err", err)
+			}
+			continue
+		}
+		// Take the contiguous run from next+1.
+		var run []event.Event
+		for pending.Len() > 0 && (*pending)[0].Seq <= next+int64(len(run))+1 {
+			ev := heap.Pop(pending).(event.Event)
+			if ev.Seq == next+int64(len(run))+1 {
+				run = append(run, ev)
+			}
+		}
+		if len(run) == 0 {
+			// A gap: events were dropped, or another commit's Publish is
+			// late. Read the gap back from the store if it persists.
+			last, err := s.o.Events.LastSeq(ctx)
+			if err != nil || last <= next {
+				gapSince = time.Time{}
+				continue
+			}
+			if gapSince.IsZero() {
+				gapSince = time.Now()
+				continue
+			}
+			if time.Since(gapSince) < 200*time.Millisecond {
+				continue
+			}
+			if run, err = s.o.Events.Since(ctx, next, 5000); err != nil {
+				s.o.Logger.Error("detection: cannot read events", "err", err)
+				continue
+			}
+			s.m.replayed.Add(float64(len(run)))
+		}
+		gapSince = time.Time{}
+		if len(run) == 0 {
+			continue
+		}
+		last := run[len(run)-1].Seq
+		hits := s.evaluate(run, true)
+		if err := s.commit(ctx, hits, last); err != nil {
+			// Not committed: the events are evaluated again (from the
+			// store) after a pause; correlation state already counted them,
+			// which can only make a threshold fire early, never lose an
+			// alert.
+			s.o.Logger.Error("detection: cannot store alerts; retrying", "err", err)
+			select {
+			case <-ctx.Done():
+			case <-time.After(time.Second):
+			}
+			continue
+		}
+		next = last
+		s.m.lag.Set(time.Since(run[len(run)-1].Ingested).Seconds())
+	}
+}
+
+// evaluate runs every event through its org's rules. With alerting false
+// (replaying to rebuild correlation state) no hits are returned.
+func (s *Service) evaluate(evs []event.Event, alerting bool) []hit {
+	var hits []hit
+	var matches []string
+	now := s.o.Now()
+	for i := range evs {
+		ev := &evs[i]
+		e := s.engine(ev.OrgID, false)
+		if e == nil {
+			continue
+		}
+		e.mu.RLock()
+		start := time.Now()
+		matches = e.match(ev, matches[:0])
+		s.m.observeEval(time.Since(start).Nanoseconds())
+		for _, id := range matches {
+			d := e.docs[id]
+			if d == nil || e.excepted(d, ev, now) {
+				continue
+			}
+			d.unit.matches.Add(1)
+			if alerting && d.unit.unit.Alerting[d.id] {
+				hits = append(hits, hit{orgID: ev.OrgID, doc: d, ev: ev, at: ev.Timestamp})
+			}
+			name := ""
+			if d.sigma != nil {
+				name = d.sigma.Name
+			}
+			fired := e.corr.Observe(correlateObservation(ev.OrgID, d, ev, name))
+			if alerting {
+				hits = append(hits, e.firedHits(ev.OrgID, fired)...)
+			}
+		}
+		e.mu.RUnlock()
+	}
+	return hits
+}
+
+func correlateObservation(orgID string, d *doc, ev *event.Event, name string) correlate.Observation {
+	return correlate.Observation{OrgID: orgID, RuleID: d.id, RuleName: name, Time: ev.Timestamp,
+		EventID: ev.ID, Field: func(f string) (string, bool) {
+			vals := fieldValues(ev, d, f)
+			if len(vals) == 0 {
+				return "", false
+			}
+			return vals[0], true
+		}}
+}
+
+// match returns the IDs of the documents that match ev. The caller holds
+// e.mu (read).
+func (e *orgEngine) match(ev *event.Event, dst []string) []string {
+	for _, m := range e.ruleset.Match(ev, nil) {
+		dst = append(dst, m.RuleID)
+	}
+	for _, d := range e.json {
+		if d.unit.unit.JSON.Match(ev) {
+			dst = append(dst, d.id)
+		}
+	}
+	return dst
+}
+
+func (e *orgEngine) firedHits(orgID string, fired []correlate.Fired) []hit {
+	var hits []hit
+	for i := range fired {
+		f := fired[i]
+		d := e.docs[f.Rule.ID]
+		if d == nil || !d.unit.unit.Alerting[d.id] {
+			continue
+		}
+		hits = append(hits, hit{orgID: orgID, doc: d, fired: &f, at: f.End})
+	}
+	return hits
+}
+
+// advance closes expired correlation windows (conditions such as "fewer
+// than N") in every org.
+func (s *Service) advance() []hit {
+	var hits []hit
+	now := s.o.Now()
+	for _, e := range s.engines() {
+		e.mu.RLock()
+		hits = append(hits, e.firedHits(e.orgID, e.corr.Advance(now))...)
+		e.mu.RUnlock()
+	}
+	return hits
+}
+
+// commit stores the hits as alerts (folding repeats into open alerts),
+// adds rule statistics and moves the checkpoint to seq, in one
+// transaction; then pushes the alerts to live subscribers.
+func (s *Service) commit(ctx context.Context, hits []hit, seq int64) error {
+	now := s.o.Now()
+	type pendingAlert struct {
+		a     store.Alert
+		units *loaded
+	}
+	byKey := map[string]*pendingAlert{}
+	var order []string
+	for _, h := range hits {
+		a := s.alertOf(h, now)
+		key := a.OrgID + "\x00" + a.DedupKey
+		if p, ok := byKey[key]; ok {
+			fold(&p.a, a)
+			continue
+		}
+		byKey[key] = &pendingAlert{a: a, units: h.doc.unit}
+		order = append(order, key)
+	}
+	// Statistics of every unit that matched since the last commit.
+	type statKey struct{ org, rule string }
+	stats := map[statKey]*store.RuleStats{}
+	for _, e := range s.engines() {
+		e.mu.RLock()
+		for _, l := range e.units {
+			if n := l.matches.Swap(0); n > 0 {
+				t := now
+				stats[statKey{e.orgID, l.rule.ID}] = &store.RuleStats{RuleID: l.rule.ID, Matches: n, LastMatchAt: &t}
+			}
+		}
+		e.mu.RUnlock()
+	}
+	for _, k := range order {
+		p := byKey[k]
+		sk := statKey{p.a.OrgID, p.units.rule.ID}
+		if stats[sk] == nil {
+			stats[sk] = &store.RuleStats{RuleID: p.units.rule.ID}
+		}
+	}
+	var created, updated []store.Alert
+	err := s.o.Store.Tx(ctx, func(r store.Repos) error {
+		created, updated = created[:0], updated[:0]
+		newAlerts := map[statKey]int64{}
+		for _, k := range order {
+			p := byKey[k]
+			open, err := r.Alerts().OpenByDedupKey(ctx, p.a.OrgID, p.a.DedupKey)
+			switch {
+			case err == nil && now.Sub(open.LastSeen) <= s.o.FoldWindow:
+				fold(&open, p.a)
+				open.UpdatedAt = now
+				if err := r.Alerts().Update(ctx, open); err != nil {
+					return err
+				}
+				updated = append(updated, open)
+			case err == nil || errors.Is(err, store.ErrNotFound):
+				if err := r.Alerts().Create(ctx, p.a); err != nil {
+					return err
+				}
+				created = append(created, p.a)
+				newAlerts[statKey{p.a.OrgID, p.units.rule.ID}]++
+			default:
+				return err
+			}
+		}
+		for k, st := range stats {
+			st.Alerts = newAlerts[k]
+			if err := r.Rules().AddStats(ctx, k.org, *st); err != nil {
+				return err
+			}
+		}
+		return r.Checkpoints().Set(ctx, CheckpointName, seq, now)
+	})
+	if err != nil {
+		// Put the match counts back for the next attempt.
+		for k, st := range stats {
+			if e := s.engine(k.org, false); e != nil {
+				e.mu.RLock()
+				if l := e.units[k.rule]; l != nil {
+					l.matches.Add(st.Matches)
+				}
+				e.mu.RUnlock()
+			}
+		}
+		return fmt.Errorf("cannot commit detection results: %w", err)
+	}
+	for _, a := range created {
+		s.m.alerts.WithLabelValues(a.Severity).Inc()
+		if s.o.Hub != nil {
+			s.o.Hub.Publish(a.OrgID, "alerts", "alert", s.View(a))
+		}
+	}
+	for _, a := range updated {
+		if s.o.Hub != nil {
+			s.o.Hub.Publish(a.OrgID, "alerts", "alert_updated", s.View(a))
+		}
+	}
+	return nil
+}
+
+// fold adds repeat b into alert a.
+func fold(a *store.Alert, b store.Alert) {
+	a.Count += b.Count
+	if b.LastSeen.After(a.LastSeen) {
+		a.LastSeen = b.LastSeen
+	}
+	if b.FirstSeen.Before(a.FirstSeen) {
+		a.FirstSeen = b.FirstSeen
+	}
+	for _, id := range b.EventIDs {
+		if !slices.Contains(a.EventIDs, id) {
+			a.EventIDs = append(a.EventIDs, id)
+		}
+	}
+	if len(a.EventIDs) > maxAlertEvents {
+		a.EventIDs = a.EventIDs[len(a.EventIDs)-maxAlertEvents:]
+	}
+	a.Entities = mergeEntities(a.Entities, b.Entities)
+}
+
+func mergeList(a, b []string, max int) []string {
+	for _, x := range b {
+		if len(a) >= max {
+			break
+		}
+		if !slices.Contains(a, x) {
+			a = append(a, x)
+		}
+	}
+	return a
+}
+
+func mergeEntities(a, b store.AlertEntities) store.AlertEntities {
+	const max = 20
+	a.Hosts = mergeList(a.Hosts, b.Hosts, max)
+	a.Users = mergeList(a.Users, b.Users, max)
+	a.IPs = mergeList(a.IPs, b.IPs, max)
+	a.Processes = mergeList(a.Processes, b.Processes, max)
+	a.Files = mergeList(a.Files, b.Files, max)
+	a.Domains = mergeList(a.Domains, b.Domains, max)
+	return a
+}
+
+// entityFields are the ECS (and Windows) fields each entity kind is read from.
+var entityFields = []struct {
+	kind   string
+	fields []string
+}{
+	{"hosts", []string{"host.name", "host.hostname", "observer.name"}},
+	{"users", []string{"user.name", "user.target.name", "source.user.name", "destination.user.name"}},
+	{"ips", []string{"source.ip", "destination.ip", "client.ip", "server.ip", "host.ip"}},
+	{"processes", []string{"process.executable", "process.name", "process.parent.executable"}},
+	{"files", []string{"file.path", "file.name"}},
+	{"domains", []string{"dns.question.name", "url.domain", "destination.domain"}},
+}
+
+func addEntity(en *store.AlertEntities, kind string, vals ...string) {
+	var dst *[]string
+	switch kind {
+	case "hosts":
+		dst = &en.Hosts
+	case "users":
+		dst = &en.Users
+	case "ips":
+		dst = &en.IPs
+	case "processes":
+		dst = &en.Processes
+	case "files":
+		dst = &en.Files
+	case "domains":
+		dst = &en.Domains
+	default:
+		return
+	}
+	for _, v := range vals {
+		if v != "" && v != "-" && !slices.Contains(*dst, v) && len(*dst) < 20 {
+			*dst = append(*dst, v)
+		}
+	}
+}
+
+func eventEntities(ev *event.Event) store.AlertEntities {
+	var en store.AlertEntities
+	for _, ef := range entityFields {
+		for _, f := range ef.fields {
+			switch v := ev.Fields[f].(type) {
+			case string:
+				addEntity(&en, ef.kind, v)
+			case []string:
+				addEntity(&en, ef.kind, v...)
+			}
+		}
+	}
+	return en
+}
+
+// groupEntityKind classifies a group-by field by name.
+func groupEntityKind(field string) string {
+	f := strings.ToLower(field)
+	for _, ef := range entityFields {
+		if slices.Contains(ef.fields, f) {
+			return ef.kind
+		}
+	}
+	switch {
+	case strings.Contains(f, "ip") || strings.Contains(f, "addr"):
+		return "ips"
+	case strings.Contains(f, "user") || strings.Contains(f, "account"):
+		return "users"
+	case strings.Contains(f, "host") || strings.Contains(f, "computer") || strings.Contains(f, "workstation"):
+		return "hosts"
+	case strings.Contains(f, "image") || strings.Contains(f, "process"):
+		return "processes"
+	case strings.Contains(f, "domain") || strings.Contains(f, "query"):
+		return "domains"
+	case strings.Contains(f, "file") || strings.Contains(f, "path"):
+		return "files"
+	}
+	return ""
+}
+
+func dedupKey(parts ...string) string {
+	h := sha256.New()
+	for _, p := range parts {
+		h.Write([]byte(p))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil))[:32]
+}
+
+// alertOf builds the alert a hit raises.
+func (s *Service) alertOf(h hit, now time.Time) store.Alert {
+	d := h.doc
+	severity := d.level
+	if severity == "" {
+		severity = d.unit.unit.Level
+	}
+	if o := d.unit.rule.SeverityOverride; o != "" {
+		severity = o
+	}
+	tags := d.tags
+	if len(tags) == 0 {
+		tags = d.unit.unit.Tags
+	}
+	tactics, techniques, _ := attack.ParseTags(tags)
+	a := store.Alert{
+		ID: newID(), OrgID: h.orgID, RuleID: d.unit.rule.ID, RuleTitle: d.unit.rule.Title, RuleKind: d.unit.rule.Kind,
+		Severity: severity, Status: store.AlertNew, Title: d.title, Description: d.unit.rule.Description,
+		Group: map[string]string{}, Count: 1, FirstSeen: h.at, LastSeen: h.at, CreatedAt: now, UpdatedAt: now,
+	}
+	if a.Title == "" {
+		a.Title = d.unit.rule.Title
+	}
+	for _, t := range tactics {
+		a.Tactics = append(a.Tactics, t.ID)
+	}
+	for _, t := range techniques {
+		a.Techniques = append(a.Techniques, t.ID)
+	}
+	if h.ev != nil {
+		a.EventIDs = []string{h.ev.ID}
+		a.Entities = eventEntities(h.ev)
+		first := func(l []string) string {
+			if len(l) == 0 {
+				return ""
+			}
+			return l[0]
+		}
+		a.DedupKey = dedupKey(d.unit.rule.ID, d.id, first(a.Entities.Hosts), first(a.Entities.Users), h.ev.Fields.Str("source.ip"))
+		return a
+	}
+	f := h.fired
+	keys := make([]string, 0, len(f.GroupKey))
+	for k := range f.GroupKey {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := []string{d.unit.rule.ID, d.id}
+	var labels []string
+	for _, k := range keys {
+		v := f.GroupKey[k]
+		a.Group[k] = v
+		parts = append(parts, k+"="+v)
+		labels = append(labels, k+"="+v)
+		addEntity(&a.Entities, groupEntityKind(k), v)
+	}
+	if len(labels) > 0 {
+		a.Title += " (" + strings.Join(labels, ", ") + ")"
+	}
+	a.DedupKey = dedupKey(parts...)
+	a.EventIDs = f.EventIDs
+	if len(a.EventIDs) > maxAlertEvents {
+		a.EventIDs = a.EventIDs[len(a.EventIDs)-maxAlertEvents:]
+	}
+	if !f.Start.IsZero() {
+		a.FirstSeen = f.Start
+	}
+	a.Description = strings.TrimSpace(a.Description + "\n" + fmt.Sprintf("Correlation value %g between %s and %s.",
+		f.Value, f.Start.UTC().Format(time.RFC3339), f.End.UTC().Format(time.RFC3339)))
+	return a
+}

@@ -1,0 +1,270 @@
+package detect
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/eventsec/eventsec/internal/event"
+	"github.com/eventsec/eventsec/internal/eventstore"
+	"github.com/eventsec/eventsec/internal/normalize"
+)
+
+// MaxSamples bounds the sample events of one test.
+const MaxSamples = 10_000
+
+// MaxBacktestEvents bounds the stored events one backtest reads.
+const MaxBacktestEvents = 200_000
+
+// TestInput says what to run a rule over: sample events (JSON objects or
+// raw log lines, normalized as ingest would), or else the org's stored
+// events in [From, To).
+type TestInput struct {
+	Events   []json.RawMessage
+	From, To time.Time
+	Limit    int // matches returned (default 100, at most 1000)
+}
+
+// TestMatch is one event a rule matched.
+type TestMatch struct {
+	EventID   string       `json:"event_id"`
+	Timestamp time.Time    `json:"timestamp"`
+	Summary   string       `json:"summary"`
+	Fields    event.Fields `json:"fields"`
+	// Rule is the document that matched (a base rule or the correlation).
+	Rule string `json:"rule"`
+}
+
+// TestResult is what a rule would have done.
+type TestResult struct {
+	Scanned   int64       `json:"scanned"`
+	Matched   int64       `json:"matched"`
+	Alerts    int64       `json:"alerts"`
+	Matches   []TestMatch `json:"matches"`
+	Truncated bool        `json:"truncated"`
+	ElapsedMs int64       `json:"elapsed_ms"`
+	// Correlations lists what the rule's correlations fired (group and value).
+	Correlations []TestFired `json:"correlations"`
+}
+
+// TestFired is one correlation result of a test.
+type TestFired struct {
+	Rule  string            `json:"rule"`
+	Group map[string]string `json:"group"`
+	Value float64           `json:"value"`
+	Start time.Time         `json:"start"`
+	End   time.Time         `json:"end"`
+}
+
+// SampleError is a sample event that could not be read.
+type SampleError struct {
+	Index int
+	Msg   string
+}
+
+func (e *SampleError) Error() string { return fmt.Sprintf("events[%d]: %s", e.Index, e.Msg) }
+
+// Test runs a compiled rule over samples or stored events of the org,
+// without raising alerts: it reports what would have matched and how many
+// alerts it would have raised (after deduplication and correlation).
+func (s *Service) Test(ctx context.Context, orgID string, u *Unit, in TestInput) (TestResult, error) {
+	start := time.Now()
+	limit := in.Limit
+	if limit <= 0 {
+		limit = 100
+	}
+	limit = min(limit, 1000)
+	res := TestResult{Matches: []TestMatch{}, Correlations: []TestFired{}}
+	e, err := s.testEngine(orgID, u)
+	if err != nil {
+		return res, err
+	}
+	var evs []event.Event
+	if len(in.Events) > 0 {
+		if len(in.Events) > MaxSamples {
+			return res, &SampleError{MaxSamples, fmt.Sprintf("at most %d sample events", MaxSamples)}
+		}
+		now := s.o.Now()
+		for i, raw := range in.Events {
+			ev, err := s.sample(orgID, raw, now)
+			if err != nil {
+				return res, &SampleError{i, err.Error()}
+			}
+			evs = append(evs, ev)
+		}
+	} else {
+		to := in.To
+		if to.IsZero() {
+			to = s.o.Now()
+		}
+		from := in.From
+		if from.IsZero() {
+			from = to.Add(-24 * time.Hour)
+		}
+		if !from.Before(to) {
+			return res, fmt.Errorf("%w: from: must be before to", ErrInvalid)
+		}
+		q := eventstore.Query{From: from, To: to, Size: 1000}
+		for {
+			page, err := s.o.Events.Search(ctx, orgID, q)
+			if err != nil {
+				return res, err
+			}
+			evs = append(evs, page.Events...)
+			if page.NextCursor == "" {
+				break
+			}
+			if len(evs) >= MaxBacktestEvents {
+				res.Truncated = true
+				break
+			}
+			q.Cursor = page.NextCursor
+		}
+	}
+	// Windows need time order.
+	sort.SliceStable(evs, func(i, j int) bool { return evs[i].Timestamp.Before(evs[j].Timestamp) })
+	keys := map[string]bool{}
+	var matches []string
+	now := s.o.Now()
+	for i := range evs {
+		if i%1000 == 0 && ctx.Err() != nil {
+			return res, ctx.Err()
+		}
+		ev := &evs[i]
+		res.Scanned++
+		matches = e.match(ev, matches[:0])
+		matchedUnit := false
+		for _, id := range matches {
+			d := e.docs[id]
+			if d == nil || e.excepted(d, ev, now) {
+				continue
+			}
+			if d.unit.unit == u {
+				matchedUnit = true
+				if u.Alerting[d.id] {
+					a := s.alertOf(hit{orgID: orgID, doc: d, ev: ev, at: ev.Timestamp}, now)
+					keys[a.DedupKey] = true
+				}
+			}
+			name := ""
+			if d.sigma != nil {
+				name = d.sigma.Name
+			}
+			fired := e.corr.Observe(correlateObservation(orgID, d, ev, name))
+			for _, h := range e.firedHits(orgID, fired) {
+				if h.doc.unit.unit != u {
+					continue
+				}
+				res.Alerts++
+				res.Correlations = append(res.Correlations, TestFired{Rule: h.doc.id, Group: h.fired.GroupKey, Value: h.fired.Value, Start: h.fired.Start, End: h.fired.End})
+			}
+			if len(res.Matches) < limit && d.unit.unit == u {
+				res.Matches = append(res.Matches, TestMatch{EventID: ev.ID, Timestamp: ev.Timestamp, Summary: summary(ev), Fields: ev.Fields, Rule: d.id})
+			}
+		}
+		if matchedUnit {
+			res.Matched++
+		}
+	}
+	// Windows still open at the end with "fewer than" conditions.
+	for _, h := range e.firedHits(orgID, e.corr.Advance(now.Add(100*365*24*time.Hour))) {
+		if h.doc.unit.unit == u {
+			res.Alerts++
+			res.Correlations = append(res.Correlations, TestFired{Rule: h.doc.id, Group: h.fired.GroupKey, Value: h.fired.Value, Start: h.fired.Start, End: h.fired.End})
+		}
+	}
+	res.Alerts += int64(len(keys))
+	if res.Matched > int64(limit) {
+		res.Truncated = res.Truncated || len(res.Matches) < int(res.Matched)
+	}
+	res.ElapsedMs = time.Since(start).Milliseconds()
+	return res, nil
+}
+
+// testEngine builds a private engine with the unit and the org's rules
+// its correlations reference.
+func (s *Service) testEngine(orgID string, u *Unit) (*orgEngine, error) {
+	e := newOrgEngine(orgID, 1_000_000)
+	self := &loaded{rule: storeRule(orgID, u), unit: u}
+	self.rule.Enabled = true
+	e.units[u.ID] = self
+	refs := map[string]bool{}
+	for _, c := range u.Correlations {
+		for _, r := range c.Correlation.Rules {
+			refs[r] = true
+		}
+	}
+	if org := s.engine(orgID, false); org != nil && len(refs) > 0 {
+		org.mu.RLock()
+		for id, l := range org.units {
+			if id == u.ID || !l.rule.Enabled {
+				continue
+			}
+			for ref := range refs {
+				if l.unit.hasDoc(ref) || hasName(l.unit, ref) {
+					e.units[id] = l
+				}
+			}
+		}
+		org.mu.RUnlock()
+	}
+	if problems := e.rebuild(); len(problems) > 0 {
+		return nil, &InvalidRuleError{problems}
+	}
+	return e, nil
+}
+
+func hasName(u *Unit, name string) bool {
+	for _, r := range u.Sigma {
+		if r.Name == name {
+			return true
+		}
+	}
+	for _, c := range u.Correlations {
+		if c.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// sample normalizes one pasted sample event.
+func (s *Service) sample(orgID string, raw json.RawMessage, now time.Time) (event.Event, error) {
+	text := strings.TrimSpace(string(raw))
+	if text == "" {
+		return event.Event{}, fmt.Errorf("empty")
+	}
+	var line string
+	if text[0] == '"' {
+		if err := json.Unmarshal(raw, &line); err != nil {
+			return event.Event{}, fmt.Errorf("not a JSON string: %v", err)
+		}
+		text = line
+	} else if text[0] != '{' {
+		return event.Event{}, fmt.Errorf("must be a JSON object or a string (a raw log line)")
+	}
+	n := s.o.Normalizer
+	if n == nil {
+		n = normalize.New(normalize.Options{})
+	}
+	ev := n.Normalize(normalize.Input{OrgID: orgID, Input: "test", Received: now, Raw: []byte(text)})
+	return ev, nil
+}
+
+func summary(ev *event.Event) string {
+	s := ev.Fields.Str("message")
+	if s == "" {
+		s = ev.Raw
+	}
+	if len(s) > 300 {
+		cut := 297
+		for cut > 0 && s[cut]&0xC0 == 0x80 {
+			cut--
+		}
+		s = s[:cut] + "..."
+	}
+	return s
+}

@@ -1,0 +1,328 @@
+package detect
+
+import (
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/eventsec/eventsec/internal/detect/attack"
+	"github.com/eventsec/eventsec/internal/store"
+)
+
+// TacticView is an ATT&CK tactic as the API shows it.
+type TacticView struct {
+	ID        string `json:"id"`
+	Name      string `json:"name"`
+	Shortname string `json:"shortname"`
+}
+
+// TechniqueView is an ATT&CK technique as the API shows it.
+type TechniqueView struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+// AttackView is a rule's ATT&CK mapping.
+type AttackView struct {
+	Tactics    []TacticView    `json:"tactics"`
+	Techniques []TechniqueView `json:"techniques"`
+}
+
+// AttackOf resolves a rule's tags.
+func AttackOf(tags []string) AttackView {
+	tactics, techniques, _ := attack.ParseTags(tags)
+	v := AttackView{Tactics: []TacticView{}, Techniques: []TechniqueView{}}
+	for _, t := range tactics {
+		v.Tactics = append(v.Tactics, TacticView{t.ID, t.Name, t.Shortname})
+	}
+	for _, t := range techniques {
+		v.Techniques = append(v.Techniques, TechniqueView{t.ID, t.FullName()})
+	}
+	return v
+}
+
+// LogsourceView is a rule's Sigma logsource.
+type LogsourceView struct {
+	Product  string `json:"product"`
+	Category string `json:"category"`
+	Service  string `json:"service"`
+}
+
+// StatsView is what a rule did.
+type StatsView struct {
+	Matches        int64      `json:"matches"`
+	Alerts         int64      `json:"alerts"`
+	EvalNsPerEvent float64    `json:"eval_ns_per_event"`
+	LastMatchAt    *time.Time `json:"last_match_at"`
+}
+
+// ExceptionView is a rule exception as the API shows it.
+type ExceptionView struct {
+	ID         string     `json:"id"`
+	RuleID     string     `json:"rule_id"`
+	Field      string     `json:"field"`
+	Operator   string     `json:"operator"`
+	Value      string     `json:"value"`
+	Reason     string     `json:"reason"`
+	Owner      string     `json:"owner"`
+	OwnerEmail string     `json:"owner_email"`
+	ExpiresAt  *time.Time `json:"expires_at"`
+	CreatedAt  time.Time  `json:"created_at"`
+	Expired    bool       `json:"expired"`
+}
+
+// ExceptionViewOf renders an exception; email is the owner's address.
+func ExceptionViewOf(x store.RuleException, email string, now time.Time) ExceptionView {
+	return ExceptionView{ID: x.ID, RuleID: x.RuleID, Field: x.Field, Operator: x.Operator, Value: x.Value, Reason: x.Reason,
+		Owner: x.Owner, OwnerEmail: email, ExpiresAt: x.ExpiresAt, CreatedAt: x.CreatedAt,
+		Expired: x.ExpiresAt != nil && !now.Before(*x.ExpiresAt)}
+}
+
+// RuleView is a rule as the API shows it.
+type RuleView struct {
+	ID               string          `json:"id"`
+	Title            string          `json:"title"`
+	Description      string          `json:"description"`
+	Author           string          `json:"author"`
+	Format           string          `json:"format"`
+	Kind             string          `json:"kind"`
+	Source           string          `json:"source,omitempty"`
+	Status           string          `json:"status"`
+	Level            string          `json:"level"`
+	SeverityOverride string          `json:"severity_override"`
+	Enabled          bool            `json:"enabled"`
+	Pack             string          `json:"pack"`
+	Logsource        LogsourceView   `json:"logsource"`
+	Tags             []string        `json:"tags"`
+	Attack           AttackView      `json:"attack"`
+	References       []string        `json:"references"`
+	FalsePositives   []string        `json:"falsepositives"`
+	CreatedAt        time.Time       `json:"created_at"`
+	UpdatedAt        time.Time       `json:"updated_at"`
+	CreatedBy        string          `json:"created_by"`
+	Stats            StatsView       `json:"stats"`
+	Exceptions       []ExceptionView `json:"exceptions,omitempty"`
+}
+
+func orEmpty(l []string) []string {
+	if l == nil {
+		return []string{}
+	}
+	return l
+}
+
+// RuleViewOf renders a rule; withSource includes its source text.
+func RuleViewOf(r store.Rule, st store.RuleStats, evalNs float64, withSource bool) RuleView {
+	v := RuleView{ID: r.ID, Title: r.Title, Description: r.Description, Author: r.Author, Format: r.Format, Kind: r.Kind,
+		Status: r.Status, Level: r.Level, SeverityOverride: r.SeverityOverride, Enabled: r.Enabled, Pack: r.Pack,
+		Logsource: LogsourceView{r.Product, r.Category, r.Service}, Tags: orEmpty(r.Tags), Attack: AttackOf(r.Tags),
+		References: orEmpty(r.References), FalsePositives: orEmpty(r.FalsePositives), CreatedAt: r.CreatedAt,
+		UpdatedAt: r.UpdatedAt, CreatedBy: r.CreatedBy,
+		Stats: StatsView{Matches: st.Matches, Alerts: st.Alerts, LastMatchAt: st.LastMatchAt}}
+	if r.Enabled {
+		v.Stats.EvalNsPerEvent = evalNs
+	}
+	if withSource {
+		v.Source = r.Source
+	}
+	return v
+}
+
+// RuleFilter narrows a rules list.
+type RuleFilter struct {
+	Query, Status, Level, Tactic, Technique, Product, Category, Service, Pack, Kind string
+	Enabled                                                                         *bool
+}
+
+// Match reports whether the rule passes the filter.
+func (f RuleFilter) Match(r store.Rule) bool {
+	eq := func(want, have string) bool { return want == "" || strings.EqualFold(want, have) }
+	if !eq(f.Status, r.Status) || !eq(f.Level, r.Level) || !eq(f.Product, r.Product) || !eq(f.Category, r.Category) ||
+		!eq(f.Service, r.Service) || !eq(f.Pack, r.Pack) || !eq(f.Kind, r.Kind) {
+		return false
+	}
+	if f.Enabled != nil && *f.Enabled != r.Enabled {
+		return false
+	}
+	if f.Query != "" {
+		q := strings.ToLower(f.Query)
+		if !strings.Contains(strings.ToLower(r.Title), q) && !strings.Contains(strings.ToLower(r.Description), q) &&
+			!strings.Contains(strings.ToLower(r.ID), q) && !slices.ContainsFunc(r.Tags, func(t string) bool { return strings.Contains(strings.ToLower(t), q) }) {
+			return false
+		}
+	}
+	if f.Tactic != "" || f.Technique != "" {
+		tactics, techniques, _ := attack.ParseTags(r.Tags)
+		if f.Tactic != "" && !slices.ContainsFunc(tactics, func(t attack.Tactic) bool {
+			return strings.EqualFold(t.ID, f.Tactic) || strings.EqualFold(t.Shortname, f.Tactic)
+		}) {
+			return false
+		}
+		if f.Technique != "" && !slices.ContainsFunc(techniques, func(t attack.Technique) bool {
+			// A technique filter includes its sub-techniques.
+			return strings.EqualFold(t.ID, f.Technique) || strings.HasPrefix(strings.ToUpper(t.ID), strings.ToUpper(f.Technique)+".")
+		}) {
+			return false
+		}
+	}
+	return true
+}
+
+// Facets counts rules per value of the list's filter dimensions.
+func Facets(rules []store.Rule) map[string]map[string]int {
+	out := map[string]map[string]int{"level": {}, "status": {}, "pack": {}, "product": {}, "category": {}, "service": {}, "tactic": {}, "kind": {}, "enabled": {}}
+	inc := func(k, v string) {
+		if v != "" {
+			out[k][v]++
+		}
+	}
+	for _, r := range rules {
+		inc("level", r.Level)
+		inc("status", r.Status)
+		inc("pack", r.Pack)
+		inc("product", r.Product)
+		inc("category", r.Category)
+		inc("service", r.Service)
+		inc("kind", r.Kind)
+		inc("enabled", map[bool]string{true: "true", false: "false"}[r.Enabled])
+		tactics, _, _ := attack.ParseTags(r.Tags)
+		for _, t := range tactics {
+			inc("tactic", t.Shortname)
+		}
+	}
+	return out
+}
+
+// CoverageTechnique is one cell of the ATT&CK matrix.
+type CoverageTechnique struct {
+	ID      string `json:"id"`
+	Name    string `json:"name"`
+	Rules   int    `json:"rules"`
+	Enabled int    `json:"enabled"`
+}
+
+// CoverageTactic is one column of the ATT&CK matrix.
+type CoverageTactic struct {
+	ID         string              `json:"id"`
+	Shortname  string              `json:"shortname"`
+	Name       string              `json:"name"`
+	Techniques []CoverageTechnique `json:"techniques"`
+}
+
+// Coverage is the ATT&CK matrix with rule counts.
+type Coverage struct {
+	Tactics           []CoverageTactic `json:"tactics"`
+	TechniquesTotal   int              `json:"techniques_total"`
+	TechniquesCovered int              `json:"techniques_covered"`
+}
+
+// CoverageOf counts, per ATT&CK technique of the Enterprise matrix, the
+// rules tagged with it or one of its sub-techniques, and how many of them
+// are enabled.
+func CoverageOf(rules []store.Rule) Coverage {
+	type count struct{ rules, enabled int }
+	per := map[string]*count{}
+	for _, r := range rules {
+		_, techniques, _ := attack.ParseTags(r.Tags)
+		seen := map[string]bool{}
+		for _, t := range techniques {
+			id := strings.ToUpper(t.ID)
+			if i := strings.IndexByte(id, '.'); i > 0 {
+				id = id[:i]
+			}
+			if seen[id] {
+				continue
+			}
+			seen[id] = true
+			c := per[id]
+			if c == nil {
+				c = &count{}
+				per[id] = c
+			}
+			c.rules++
+			if r.Enabled {
+				c.enabled++
+			}
+		}
+	}
+	var cov Coverage
+	covered := map[string]bool{}
+	all := map[string]bool{}
+	for _, ta := range attack.Tactics() {
+		ct := CoverageTactic{ID: ta.ID, Shortname: ta.Shortname, Name: ta.Name, Techniques: []CoverageTechnique{}}
+		for _, te := range attack.TechniquesOf(ta.ID) {
+			c := per[te.ID]
+			cell := CoverageTechnique{ID: te.ID, Name: te.Name}
+			if c != nil {
+				cell.Rules, cell.Enabled = c.rules, c.enabled
+				if c.enabled > 0 {
+					covered[te.ID] = true
+				}
+			}
+			all[te.ID] = true
+			ct.Techniques = append(ct.Techniques, cell)
+		}
+		sort.Slice(ct.Techniques, func(i, j int) bool { return ct.Techniques[i].ID < ct.Techniques[j].ID })
+		cov.Tactics = append(cov.Tactics, ct)
+	}
+	cov.TechniquesTotal, cov.TechniquesCovered = len(all), len(covered)
+	return cov
+}
+
+// AlertView is an alert as the API and the live channel show it.
+type AlertView struct {
+	ID          string              `json:"id"`
+	RuleID      string              `json:"rule_id"`
+	RuleTitle   string              `json:"rule_title"`
+	RuleKind    string              `json:"rule_kind"`
+	Severity    string              `json:"severity"`
+	Status      string              `json:"status"`
+	Title       string              `json:"title"`
+	Description string              `json:"description"`
+	Tactics     []TacticView        `json:"tactics"`
+	Techniques  []TechniqueView     `json:"techniques"`
+	Entities    store.AlertEntities `json:"entities"`
+	Group       map[string]string   `json:"group"`
+	EventIDs    []string            `json:"event_ids"`
+	Count       int64               `json:"count"`
+	DedupKey    string              `json:"dedup_key"`
+	FirstSeen   time.Time           `json:"first_seen"`
+	LastSeen    time.Time           `json:"last_seen"`
+	CreatedAt   time.Time           `json:"created_at"`
+	UpdatedAt   time.Time           `json:"updated_at"`
+	Assignee    string              `json:"assignee"`
+}
+
+// View renders an alert.
+func (s *Service) View(a store.Alert) AlertView { return AlertViewOf(a) }
+
+// AlertViewOf renders an alert.
+func AlertViewOf(a store.Alert) AlertView {
+	v := AlertView{ID: a.ID, RuleID: a.RuleID, RuleTitle: a.RuleTitle, RuleKind: a.RuleKind, Severity: a.Severity,
+		Status: a.Status, Title: a.Title, Description: a.Description, Entities: a.Entities, Group: a.Group,
+		EventIDs: orEmpty(a.EventIDs), Count: a.Count, DedupKey: a.DedupKey, FirstSeen: a.FirstSeen, LastSeen: a.LastSeen,
+		CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt, Assignee: a.Assignee,
+		Tactics: []TacticView{}, Techniques: []TechniqueView{}}
+	for _, id := range a.Tactics {
+		if t, ok := attack.TacticByID(id); ok {
+			v.Tactics = append(v.Tactics, TacticView{t.ID, t.Name, t.Shortname})
+		} else {
+			v.Tactics = append(v.Tactics, TacticView{ID: id, Name: id})
+		}
+	}
+	for _, id := range a.Techniques {
+		if t, ok := attack.TechniqueByID(id); ok {
+			v.Techniques = append(v.Techniques, TechniqueView{t.ID, t.FullName()})
+		} else {
+			v.Techniques = append(v.Techniques, TechniqueView{ID: id, Name: id})
+		}
+	}
+	if v.Group == nil {
+		v.Group = map[string]string{}
+	}
+	en := &v.Entities
+	en.Hosts, en.Users, en.IPs, en.Processes, en.Files, en.Domains = orEmpty(en.Hosts), orEmpty(en.Users), orEmpty(en.IPs),
+		orEmpty(en.Processes), orEmpty(en.Files), orEmpty(en.Domains)
+	return v
+}
