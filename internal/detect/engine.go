@@ -158,16 +158,16 @@ func (e *orgEngine) rebuild() []RuleError {
 			docs[r.Key()] = &doc{unit: l, id: r.Key(), title: r.Title, level: r.Level, tags: r.Tags, sigma: r}
 		}
 		for _, c := range u.Correlations {
-			docs[c.ID] = &doc{unit: l, id: c.ID, title: c.Title, level: c.Level, tags: c.Tags, corr: c}
-			wantCorr[c.ID], hashOf[c.ID] = c, u.Hash
+			docs[c.Key()] = &doc{unit: l, id: c.Key(), title: c.Title, level: c.Level, tags: c.Tags, corr: c}
+			wantCorr[c.Key()], hashOf[c.Key()] = c, u.Hash
 		}
 		if u.JSON != nil {
 			d := &doc{unit: l, id: u.ID, title: u.Title, level: u.Level, tags: u.Tags}
 			docs[u.ID] = d
 			jsonDocs = append(jsonDocs, d)
 			if c := u.JSONCorrelation; c != nil {
-				docs[c.ID] = &doc{unit: l, id: c.ID, title: c.Title, level: c.Level, tags: c.Tags, corr: c}
-				wantCorr[c.ID], hashOf[c.ID] = c, u.Hash
+				docs[c.Key()] = &doc{unit: l, id: c.Key(), title: c.Title, level: c.Level, tags: c.Tags, corr: c}
+				wantCorr[c.Key()], hashOf[c.Key()] = c, u.Hash
 			}
 		}
 	}
@@ -220,4 +220,11 @@ func (e *orgEngine) excepted(d *doc, ev *event.Event, now time.Time) bool {
 		}
 	}
 	return false
+}
+
+func (d *doc) sigmaName() string {
+	if d.sigma != nil {
+		return d.sigma.Name
+	}
+	return ""
 }

@@ -227,7 +227,7 @@ func (s *Service) Import(ctx context.Context, a Actor, files []ImportFile, pack 
 			owner[r.Key()] = rid
 		}
 		for _, c := range l.unit.Correlations {
-			owner[c.ID] = rid
+			owner[c.Key()] = rid
 		}
 	}
 	existing := map[string]store.Rule{}
@@ -258,7 +258,7 @@ func (s *Service) Import(ctx context.Context, a Actor, files []ImportFile, pack 
 			ids = append(ids, r.Key())
 		}
 		for _, c := range u.Correlations {
-			ids = append(ids, c.ID)
+			ids = append(ids, c.Key())
 		}
 		clash := ""
 		for _, id := range ids {

@@ -216,7 +216,7 @@ func (e *orgEngine) checkIDs(u *Unit, self string) error {
 		ids = append(ids, r.Key())
 	}
 	for _, c := range u.Correlations {
-		ids = append(ids, c.ID)
+		ids = append(ids, c.Key())
 	}
 	for _, id := range ids {
 		for rid, l := range e.units {
@@ -241,7 +241,7 @@ func (u *Unit) hasDoc(id string) bool {
 		}
 	}
 	for _, c := range u.Correlations {
-		if c.ID == id {
+		if c.Key() == id {
 			return true
 		}
 	}

@@ -190,12 +190,17 @@ func (s *Service) evaluate(evs []event.Event, alerting bool) []hit {
 				continue
 			}
 			d.unit.matches.Add(1)
-			if alerting && d.unit.unit.Alerting[d.id] {
-				hits = append(hits, hit{orgID: ev.OrgID, doc: d, ev: ev, at: ev.Timestamp})
-			}
 			name := ""
 			if d.sigma != nil {
 				name = d.sigma.Name
+			}
+			// A base rule that only feeds correlations raises no alert of
+			// its own (Sigma: unless a correlation says generate).
+			if alerting && d.unit.unit.Alerting[d.id] && e.corr.StandAlone(d.id, name) {
+				hits = append(hits, hit{orgID: ev.OrgID, doc: d, ev: ev, at: ev.Timestamp})
+			}
+			if !e.corr.Interested(d.id, name) {
+				continue
 			}
 			fired := e.corr.Observe(correlateObservation(ev.OrgID, d, ev, name))
 			if alerting {
@@ -236,8 +241,8 @@ func (e *orgEngine) firedHits(orgID string, fired []correlate.Fired) []hit {
 	var hits []hit
 	for i := range fired {
 		f := fired[i]
-		d := e.docs[f.Rule.ID]
-		if d == nil || !d.unit.unit.Alerting[d.id] {
+		d := e.docs[f.Rule.Key()]
+		if d == nil || !f.Standalone || !d.unit.unit.Alerting[d.id] {
 			continue
 		}
 		hits = append(hits, hit{orgID: orgID, doc: d, fired: &f, at: f.End})
@@ -249,7 +254,9 @@ func (e *orgEngine) firedHits(orgID string, fired []correlate.Fired) []hit {
 // than N") in every org.
 func (s *Service) advance() []hit {
 	var hits []hit
-	now := s.o.Now()
+	// Windows close a minute after their end, so that late events still
+	// count.
+	now := s.o.Now().Add(-time.Minute)
 	for _, e := range s.engines() {
 		e.mu.RLock()
 		hits = append(hits, e.firedHits(e.orgID, e.corr.Advance(now))...)

@@ -144,7 +144,7 @@ func (s *Service) Test(ctx context.Context, orgID string, u *Unit, in TestInput)
 			}
 			if d.unit.unit == u {
 				matchedUnit = true
-				if u.Alerting[d.id] {
+				if u.Alerting[d.id] && e.corr.StandAlone(d.id, d.sigmaName()) {
 					a := s.alertOf(hit{orgID: orgID, doc: d, ev: ev, at: ev.Timestamp}, now)
 					keys[a.DedupKey] = true
 				}

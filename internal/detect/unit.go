@@ -30,7 +30,7 @@ const (
 var Levels = []string{"informational", "low", "medium", "high", "critical"}
 
 // MaxSourceBytes bounds one rule's source text.
-const MaxSourceBytes = 256 << 10
+const MaxSourceBytes = 1 << 20
 
 // RuleError is a problem in a rule's source, at a line and column (1-based;
 // 0 when unknown). File is set for rules read from a pack.
@@ -218,7 +218,7 @@ func compileSigma(source, file string) (*Unit, []RuleError) {
 		u.Alerting[r.Key()] = true
 	}
 	for _, c := range u.Correlations {
-		u.Alerting[c.ID] = true
+		u.Alerting[c.Key()] = true
 	}
 	u.ID = primary.ID
 	if u.ID == "" {
