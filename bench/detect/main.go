@@ -1,0 +1,398 @@
+// Command detect measures end-to-end detection latency on a real eventsec
+// binary: events are POSTed to /api/v1/events at a fixed rate, and each
+// request carries one "marker" event (an encoded PowerShell start on a
+// host of its own) that rules raise an alert on; the latency is from the
+// request's 202 (the events are durable) to the alert's arrival on the
+// alerts WebSocket channel. The rest of each request is a realistic mix
+// of Sysmon process starts, Windows logons and application events that
+// every loaded rule is evaluated against.
+//
+//	go run ./bench/detect -bin bin/eventsec -rate 10000 -duration 20s -sigma ../shared/data/sigma
+package main
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"math/rand/v2"
+	"mime/multipart"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/coder/websocket"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "bench/detect:", err)
+		os.Exit(1)
+	}
+}
+
+const password = "Bench-Passw0rd!x"
+
+func run() error {
+	bin := flag.String("bin", "bin/eventsec", "eventsec binary")
+	rate := flag.Int("rate", 10000, "events per second to send")
+	batch := flag.Int("batch", 200, "events per request (one of them a marker)")
+	duration := flag.Duration("duration", 20*time.Second, "length of the load phase")
+	sigmaDir := flag.String("sigma", "", "import every rule under this directory (e.g. ../shared/data/sigma) besides the built-in pack")
+	flag.Parse()
+	abs, err := filepath.Abs(*bin)
+	if err != nil {
+		return err
+	}
+	dir, err := os.MkdirTemp("", "eventsec-bench-detect-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	cmd := exec.Command(abs, "serve", "--data-dir", dir, "--http-addr", addr, "--log-level", "warn",
+		"--syslog-udp-addr", "off", "--syslog-tcp-addr", "off")
+	cmd.Env = append(os.Environ(), "EVENTSEC_ADMIN_PASSWORD="+password)
+	cmd.Stdout, cmd.Stderr = io.Discard, os.Stderr
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	defer func() { cmd.Process.Signal(os.Interrupt); cmd.Wait() }()
+	base := "http://" + addr
+	if err := waitReady(base); err != nil {
+		return err
+	}
+	token, err := login(base)
+	if err != nil {
+		return err
+	}
+	if *sigmaDir != "" {
+		n, ms, err := importRules(base, token, *sigmaDir)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("imported %d Sigma rule files in %d ms\n", n, ms)
+	}
+	var rules struct {
+		Total int `json:"total"`
+	}
+	if err := getJSON(base+"/api/v1/rules?limit=1", token, &rules); err != nil {
+		return err
+	}
+	fmt.Printf("rules loaded: %d\n", rules.Total)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ws, _, err := websocket.Dial(ctx, strings.Replace(base, "http", "ws", 1)+"/api/v1/ws?token="+token, nil)
+	if err != nil {
+		return fmt.Errorf("websocket: %w", err)
+	}
+	ws.SetReadLimit(16 << 20)
+	if err := ws.Write(ctx, websocket.MessageText, []byte(`{"type":"subscribe","channels":["alerts"]}`)); err != nil {
+		return err
+	}
+	var mu sync.Mutex
+	accepted := map[string]time.Time{} // marker host -> 202 time
+	arrived := map[string]time.Time{}
+	go func() {
+		for {
+			_, b, err := ws.Read(ctx)
+			if err != nil {
+				return
+			}
+			now := time.Now()
+			var m struct {
+				Channel string `json:"channel"`
+				Type    string `json:"type"`
+				Data    struct {
+					Entities struct {
+						Hosts []string `json:"hosts"`
+					} `json:"entities"`
+				} `json:"data"`
+			}
+			if json.Unmarshal(b, &m) != nil || m.Channel != "alerts" || m.Type != "alert" {
+				continue
+			}
+			mu.Lock()
+			for _, h := range m.Data.Entities.Hosts {
+				if strings.HasPrefix(h, "mk-") {
+					if _, seen := arrived[h]; !seen {
+						arrived[h] = now
+					}
+				}
+			}
+			mu.Unlock()
+		}
+	}()
+	time.Sleep(200 * time.Millisecond)
+
+	// Load: one request every batch/rate seconds, from a pool of senders.
+	interval := time.Duration(float64(time.Second) * float64(*batch) / float64(*rate))
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+	var sent, failed atomic.Int64
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 64)
+	start := time.Now()
+	tick := time.NewTicker(interval)
+	n := 0
+	late := 0
+	for time.Since(start) < *duration {
+		<-tick.C
+		n++
+		host := "mk-" + strconv.Itoa(n)
+		body := makeBatch(*batch, host, n)
+		select {
+		case sem <- struct{}{}:
+		default:
+			late++ // the server is behind: wait for a sender
+			sem <- struct{}{}
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			req, _ := http.NewRequest("POST", base+"/api/v1/events", bytes.NewReader(body))
+			req.Header.Set("Authorization", "Bearer "+token)
+			req.Header.Set("Content-Type", "application/x-ndjson")
+			resp, err := client.Do(req)
+			if err != nil {
+				failed.Add(1)
+				return
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			at := time.Now()
+			if resp.StatusCode != http.StatusAccepted {
+				failed.Add(1)
+				return
+			}
+			sent.Add(int64(*batch))
+			mu.Lock()
+			accepted[host] = at
+			mu.Unlock()
+		}()
+	}
+	tick.Stop()
+	wg.Wait()
+	elapsed := time.Since(start)
+	// Stragglers.
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		mu.Lock()
+		done := len(arrived) >= len(accepted)
+		mu.Unlock()
+		if done {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	var lat []time.Duration
+	missing := 0
+	for h, at := range accepted {
+		a, ok := arrived[h]
+		if !ok {
+			missing++
+			continue
+		}
+		lat = append(lat, max(a.Sub(at), 0))
+	}
+	slices.Sort(lat)
+	pct := func(p float64) time.Duration {
+		if len(lat) == 0 {
+			return 0
+		}
+		return lat[min(len(lat)-1, int(float64(len(lat))*p))]
+	}
+	rss := rssOf(cmd.Process.Pid)
+	fmt.Printf("sent %d events in %s: %.0f events/s (target %d/s, %d requests of %d, %d failed, sender waited %d times)\n",
+		sent.Load(), elapsed.Round(time.Millisecond), float64(sent.Load())/elapsed.Seconds(), *rate, n, *batch, failed.Load(), late)
+	fmt.Printf("detection latency, 202 -> alert on WebSocket, %d markers (%d without alert): p50 %s  p99 %s  max %s\n",
+		len(lat), missing, pct(0.50).Round(100*time.Microsecond), pct(0.99).Round(100*time.Microsecond), pct(1).Round(100*time.Microsecond))
+	fmt.Printf("server RSS after the run: %.1f MiB\n", float64(rss)/(1<<20))
+	return nil
+}
+
+var images = []string{`C:\Windows\System32\svchost.exe`, `C:\Windows\explorer.exe`, `C:\Program Files\Google\Chrome\Application\chrome.exe`,
+	`C:\Windows\System32\conhost.exe`, `C:\Windows\System32\taskhostw.exe`, `C:\Program Files\Microsoft Office\root\Office16\OUTLOOK.EXE`,
+	`C:\Windows\System32\RuntimeBroker.exe`, `C:\Windows\System32\backgroundTaskHost.exe`}
+
+// makeBatch builds one NDJSON request: a marker and background events.
+func makeBatch(n int, marker string, seq int) []byte {
+	var b bytes.Buffer
+	now := time.Now().UTC()
+	line := func(v any) {
+		j, _ := json.Marshal(v)
+		b.Write(j)
+		b.WriteByte('\n')
+	}
+	line(sysmon(now, marker, `C:\Windows\System32\WindowsPowerShell\v1.0\powershell.exe`,
+		`powershell.exe -NoP -W Hidden -enc SQBFAFgAIAAoAE4AZQB3AC0ATwBiAGoAZQBjAHQA`, seq, 0))
+	for i := 1; i < n; i++ {
+		host := "ws-" + strconv.Itoa(rand.IntN(500))
+		switch r := rand.IntN(10); {
+		case r < 6:
+			img := images[rand.IntN(len(images))]
+			line(sysmon(now, host, img, `"`+img+`" --type=renderer --field-trial-handle=`+strconv.Itoa(rand.IntN(1e6)), seq, i))
+		case r < 8:
+			line(map[string]any{"@timestamp": now.Format(time.RFC3339Nano), "host": map[string]any{"name": host},
+				"winlog": map[string]any{"event_id": 4624, "channel": "Security", "provider_name": "Microsoft-Windows-Security-Auditing",
+					"event_data": map[string]any{"TargetUserName": "user" + strconv.Itoa(rand.IntN(200)), "LogonType": "3",
+						"IpAddress": "10.0." + strconv.Itoa(rand.IntN(255)) + "." + strconv.Itoa(rand.IntN(255)), "SubjectUserSid": "S-1-5-18"}}})
+		default:
+			line(map[string]any{"timestamp": now.Format(time.RFC3339Nano), "eventType": "LOGIN_SUCCESS", "user": "user" + strconv.Itoa(rand.IntN(200)),
+				"source_ip": "198.51.100." + strconv.Itoa(rand.IntN(255)), "id": fmt.Sprintf("app-%d-%d", seq, i)})
+		}
+	}
+	return b.Bytes()
+}
+
+func sysmon(t time.Time, host, image, cmd string, seq, i int) map[string]any {
+	return map[string]any{"@timestamp": t.Format(time.RFC3339Nano), "host": map[string]any{"name": host},
+		"winlog": map[string]any{"event_id": 1, "channel": "Microsoft-Windows-Sysmon/Operational", "provider_name": "Microsoft-Windows-Sysmon",
+			"record_id": seq*10000 + i,
+			"event_data": map[string]any{"Image": image, "CommandLine": cmd, "ParentImage": `C:\Windows\explorer.exe`,
+				"User": `CORP\alice`, "IntegrityLevel": "Medium", "ProcessId": strconv.Itoa(1000 + i)}}}
+}
+
+func waitReady(base string) error {
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get(base + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return nil
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return errors.New("the server did not become ready")
+}
+
+func login(base string) (string, error) {
+	resp, err := http.Post(base+"/api/v1/auth/login", "application/json",
+		strings.NewReader(`{"email":"admin@eventsec.local","password":"`+password+`"}`))
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	var s struct {
+		AccessToken string `json:"access_token"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&s); err != nil || s.AccessToken == "" {
+		return "", fmt.Errorf("login failed (%d)", resp.StatusCode)
+	}
+	// A long-lived credential for the run: an admin API key.
+	req, _ := http.NewRequest("POST", base+"/api/v1/api-keys", strings.NewReader(`{"name":"bench","role":"admin"}`))
+	req.Header.Set("Authorization", "Bearer "+s.AccessToken)
+	req.Header.Set("Content-Type", "application/json")
+	kr, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer kr.Body.Close()
+	var k struct {
+		Key string `json:"key"`
+	}
+	if err := json.NewDecoder(kr.Body).Decode(&k); err != nil || k.Key == "" {
+		return "", fmt.Errorf("cannot create an API key (%d)", kr.StatusCode)
+	}
+	return k.Key, nil
+}
+
+func getJSON(url, token string, v any) error {
+	req, _ := http.NewRequest("GET", url, nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	return json.NewDecoder(resp.Body).Decode(v)
+}
+
+func importRules(base, token, root string) (int, int64, error) {
+	var zbuf bytes.Buffer
+	zw := zip.NewWriter(&zbuf)
+	n := 0
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".yml") || strings.Contains(p, "regression_data") {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, p)
+		w, err := zw.Create(filepath.ToSlash(rel))
+		if err != nil {
+			return err
+		}
+		n++
+		_, err = w.Write(b)
+		return err
+	})
+	if err != nil {
+		return 0, 0, err
+	}
+	zw.Close()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	fw, _ := mw.CreateFormFile("file", "sigma.zip")
+	fw.Write(zbuf.Bytes())
+	mw.WriteField("pack", "sigmahq")
+	mw.Close()
+	req, _ := http.NewRequest("POST", base+"/api/v1/rules/import", &body)
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer resp.Body.Close()
+	var rep struct {
+		Loaded    int   `json:"loaded"`
+		ElapsedMs int64 `json:"elapsed_ms"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&rep); err != nil || resp.StatusCode != 200 {
+		return 0, 0, fmt.Errorf("rule import failed (%d)", resp.StatusCode)
+	}
+	return rep.Loaded, rep.ElapsedMs, nil
+}
+
+func rssOf(pid int) int64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(l, "VmRSS:") {
+			f := strings.Fields(l)
+			if len(f) >= 2 {
+				kb, _ := strconv.ParseInt(f[1], 10, 64)
+				return kb << 10
+			}
+		}
+	}
+	return 0
+}
