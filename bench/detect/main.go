@@ -232,9 +232,15 @@ func run() error {
 	return nil
 }
 
-var images = []string{`C:\Windows\System32\svchost.exe`, `C:\Windows\explorer.exe`, `C:\Program Files\Google\Chrome\Application\chrome.exe`,
-	`C:\Windows\System32\conhost.exe`, `C:\Windows\System32\taskhostw.exe`, `C:\Program Files\Microsoft Office\root\Office16\OUTLOOK.EXE`,
-	`C:\Windows\System32\RuntimeBroker.exe`, `C:\Windows\System32\backgroundTaskHost.exe`}
+var procs = [][3]string{
+	{`C:\Windows\System32\svchost.exe`, `C:\Windows\system32\svchost.exe -k netsvcs -p -s Schedule`, `C:\Windows\System32\services.exe`},
+	{`C:\Windows\System32\conhost.exe`, `\??\C:\Windows\system32\conhost.exe 0xffffffff -ForceV1`, `C:\Windows\System32\cmd.exe`},
+	{`C:\Program Files\Google\Chrome\Application\chrome.exe`, `"C:\Program Files\Google\Chrome\Application\chrome.exe" --type=renderer --lang=en-US`, `C:\Program Files\Google\Chrome\Application\chrome.exe`},
+	{`C:\Windows\System32\taskhostw.exe`, `taskhostw.exe -RegisterDevice -ProtectionStateChanged -FreeNetworkOnly`, `C:\Windows\System32\svchost.exe`},
+	{`C:\Program Files\Microsoft Office\root\Office16\OUTLOOK.EXE`, `"C:\Program Files\Microsoft Office\root\Office16\OUTLOOK.EXE" `, `C:\Windows\explorer.exe`},
+	{`C:\Windows\System32\RuntimeBroker.exe`, `C:\Windows\System32\RuntimeBroker.exe -Embedding`, `C:\Windows\System32\svchost.exe`},
+	{`C:\Windows\System32\backgroundTaskHost.exe`, `"C:\Windows\system32\backgroundTaskHost.exe" -ServerName:App.AppXmtcan0h2tfbfy7k9kn8hbxb6dmzz1zh0.mca`, `C:\Windows\System32\svchost.exe`},
+}
 
 // makeBatch builds one NDJSON request: a marker and background events.
 func makeBatch(n int, marker string, seq int) []byte {
@@ -246,13 +252,13 @@ func makeBatch(n int, marker string, seq int) []byte {
 		b.WriteByte('\n')
 	}
 	line(sysmon(now, marker, `C:\Windows\System32\WindowsPowerShell\v1.0\powershell.exe`,
-		`powershell.exe -NoP -W Hidden -enc SQBFAFgAIAAoAE4AZQB3AC0ATwBiAGoAZQBjAHQA`, seq, 0))
+		`powershell.exe -NoP -W Hidden -enc SQBFAFgAIAAoAE4AZQB3AC0ATwBiAGoAZQBjAHQA`, `C:\Windows\explorer.exe`, seq, 0))
 	for i := 1; i < n; i++ {
 		host := "ws-" + strconv.Itoa(rand.IntN(500))
 		switch r := rand.IntN(10); {
 		case r < 6:
-			img := images[rand.IntN(len(images))]
-			line(sysmon(now, host, img, `"`+img+`" --type=renderer --field-trial-handle=`+strconv.Itoa(rand.IntN(1e6)), seq, i))
+			p := procs[rand.IntN(len(procs))]
+			line(sysmon(now, host, p[0], p[1], p[2], seq, i))
 		case r < 8:
 			line(map[string]any{"@timestamp": now.Format(time.RFC3339Nano), "host": map[string]any{"name": host},
 				"winlog": map[string]any{"event_id": 4624, "channel": "Security", "provider_name": "Microsoft-Windows-Security-Auditing",
@@ -266,11 +272,11 @@ func makeBatch(n int, marker string, seq int) []byte {
 	return b.Bytes()
 }
 
-func sysmon(t time.Time, host, image, cmd string, seq, i int) map[string]any {
+func sysmon(t time.Time, host, image, cmd, parent string, seq, i int) map[string]any {
 	return map[string]any{"@timestamp": t.Format(time.RFC3339Nano), "host": map[string]any{"name": host},
 		"winlog": map[string]any{"event_id": 1, "channel": "Microsoft-Windows-Sysmon/Operational", "provider_name": "Microsoft-Windows-Sysmon",
 			"record_id": seq*10000 + i,
-			"event_data": map[string]any{"Image": image, "CommandLine": cmd, "ParentImage": `C:\Windows\explorer.exe`,
+			"event_data": map[string]any{"Image": image, "CommandLine": cmd, "ParentImage": parent,
 				"User": `CORP\alice`, "IntegrityLevel": "Medium", "ProcessId": strconv.Itoa(1000 + i)}}}
 }
 

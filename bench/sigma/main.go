@@ -125,8 +125,13 @@ func (r result) String() string {
 	return fmt.Sprintf("%.0f events/s, %.0f ns/event, %.3f allocs/event (%v)", r.eps, r.ns, r.allocs, r.took.Round(time.Millisecond))
 }
 
-// bench matches n events on procs goroutines under GOMAXPROCS=procs.
+// bench matches n events on procs goroutines under GOMAXPROCS=procs,
+// after one untimed pass that builds the per-class matchers.
 func bench(rs *sigma.Ruleset, evs []event.Event, n, procs int) result {
+	var warm []sigma.Match
+	for i := range evs {
+		warm = rs.Match(&evs[i], warm[:0])
+	}
 	prev := runtime.GOMAXPROCS(procs)
 	defer runtime.GOMAXPROCS(prev)
 	runtime.GC()

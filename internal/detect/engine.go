@@ -138,6 +138,7 @@ func (e *orgEngine) rebuild() []RuleError {
 			filters = append(filters, l.unit.Filters...)
 		}
 	}
+	var pending []*sigma.Rule
 	wantCorr := map[string]*correlate.Rule{}
 	hashOf := map[string]string{}
 	for _, l := range e.units {
@@ -151,10 +152,7 @@ func (e *orgEngine) rebuild() []RuleError {
 					r = sigma.ApplyFilter(r, f)
 				}
 			}
-			if err := rs.Add(r); err != nil {
-				problems = append(problems, RuleError{File: l.rule.ID, Message: err.Error()})
-				continue
-			}
+			pending = append(pending, r)
 			docs[r.Key()] = &doc{unit: l, id: r.Key(), title: r.Title, level: r.Level, tags: r.Tags, sigma: r}
 		}
 		for _, c := range u.Correlations {
@@ -168,6 +166,21 @@ func (e *orgEngine) rebuild() []RuleError {
 			if c := u.JSONCorrelation; c != nil {
 				docs[c.Key()] = &doc{unit: l, id: c.Key(), title: c.Title, level: c.Level, tags: c.Tags, corr: c}
 				wantCorr[c.Key()], hashOf[c.Key()] = c, u.Hash
+			}
+		}
+	}
+	// One compilation for all rules (much faster than one at a time); a
+	// rule that does not compile is reported and left out.
+	if err := rs.AddAll(pending); err != nil {
+		loadedKeys := map[string]bool{}
+		for _, r := range rs.Rules() {
+			loadedKeys[r.Key()] = true
+		}
+		for _, r := range pending {
+			if !loadedKeys[r.Key()] {
+				d := docs[r.Key()]
+				problems = append(problems, RuleError{File: d.unit.rule.ID, Message: ruleProblem(err, r.Key())})
+				delete(docs, r.Key())
 			}
 		}
 	}
@@ -227,4 +240,14 @@ func (d *doc) sigmaName() string {
 		return d.sigma.Name
 	}
 	return ""
+}
+
+// ruleProblem picks the part of a joined compilation error about one rule.
+func ruleProblem(err error, key string) string {
+	for _, line := range strings.Split(err.Error(), "\n") {
+		if strings.Contains(line, key) {
+			return line
+		}
+	}
+	return err.Error()
 }

@@ -99,9 +99,17 @@ func (s *Service) Run(ctx context.Context) error {
 			}
 			return nil
 		case batch := <-s.in:
-			for _, ev := range batch {
-				if ev.Seq > next {
-					heap.Push(pending, ev)
+			// Take whatever else is queued too: one commit for all of it.
+			for more := true; more; {
+				for _, ev := range batch {
+					if ev.Seq > next {
+						heap.Push(pending, ev)
+					}
+				}
+				select {
+				case batch = <-s.in:
+				default:
+					more = false
 				}
 			}
 		case <-tick.C:

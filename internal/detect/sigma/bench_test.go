@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/eventsec/eventsec/internal/event"
+	"github.com/eventsec/eventsec/internal/normalize"
 )
 
 // benchEvents are the regression events and the EVTX attack samples,
@@ -18,11 +19,17 @@ func benchEvents(b testing.TB) []event.Event {
 	for _, rc := range regressionCases(b) {
 		evs = append(evs, readEVTX(b, n, rc.evtx)...)
 	}
-	_ = filepath.WalkDir(evtxSamples, func(p string, d os.DirEntry, err error) error {
+	return append(evs, benchEventsFrom(b, n, evtxSamples)...)
+}
+
+// benchEventsFrom normalizes every .evtx file under dir.
+func benchEventsFrom(tb testing.TB, n *normalize.Normalizer, dir string) []event.Event {
+	var evs []event.Event
+	_ = filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
 		if err != nil || d.IsDir() || !strings.EqualFold(filepath.Ext(p), ".evtx") {
 			return nil
 		}
-		evs = append(evs, readEVTX(b, n, p)...)
+		evs = append(evs, readEVTX(tb, n, p)...)
 		return nil
 	})
 	return evs

@@ -48,6 +48,7 @@ func (*NotExpr) isExpr() {}
 func (*RefExpr) isExpr() {}
 func (*OfExpr) isExpr()  {}
 
+// String renders the expression in condition syntax.
 func (e *AndExpr) String() string {
 	parts := make([]string, len(e.Terms))
 	for i, t := range e.Terms {
@@ -62,6 +63,7 @@ func (e *AndExpr) String() string {
 	return strings.Join(parts, " and ")
 }
 
+// String renders the expression in condition syntax.
 func (e *OrExpr) String() string {
 	parts := make([]string, len(e.Terms))
 	for i, t := range e.Terms {
@@ -73,6 +75,7 @@ func (e *OrExpr) String() string {
 	return strings.Join(parts, " or ")
 }
 
+// String renders the expression in condition syntax.
 func (e *NotExpr) String() string {
 	switch e.X.(type) {
 	case *AndExpr, *OrExpr:
@@ -81,8 +84,10 @@ func (e *NotExpr) String() string {
 	return "not " + e.X.String()
 }
 
+// String returns the search identifier.
 func (e *RefExpr) String() string { return e.Name }
 
+// String renders the expression in condition syntax.
 func (e *OfExpr) String() string {
 	n := "all"
 	if e.Count > 0 {

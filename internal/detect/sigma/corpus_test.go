@@ -128,13 +128,17 @@ type regressionCase struct {
 func regressionCases(t testing.TB) []regressionCase {
 	t.Helper()
 	var cases []regressionCase
+	folders := 0
 	err := filepath.WalkDir(regressionData, func(p string, d os.DirEntry, err error) error {
 		if err != nil || d.IsDir() || d.Name() != "info.yml" {
 			return err
 		}
+		folders++
 		rc, ok := readInfo(t, p)
 		if ok {
 			cases = append(cases, rc)
+		} else if tt, isT := t.(*testing.T); isT && tt.Name() == "TestRegression" {
+			t.Logf("%s: no evtx test in info.yml (skipped)", filepath.Dir(p))
 		}
 		return nil
 	})

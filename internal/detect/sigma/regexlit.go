@@ -211,11 +211,11 @@ func minLenRe(re *syntax.Regexp, depth int) int {
 	case syntax.OpCapture, syntax.OpPlus:
 		return minLenRe(re.Sub[0], depth+1)
 	case syntax.OpRepeat:
-		return min(re.Min, 1<<16) * minLenRe(re.Sub[0], depth+1)
+		return min(re.Min*minLenRe(re.Sub[0], depth+1), 1<<30)
 	case syntax.OpConcat:
 		n := 0
 		for _, s := range re.Sub {
-			n += minLenRe(s, depth+1)
+			n = min(n+minLenRe(s, depth+1), 1<<30)
 		}
 		return n
 	case syntax.OpAlternate:

@@ -3,6 +3,7 @@ package sigma
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 
@@ -77,6 +78,7 @@ const (
 	KindFilter
 )
 
+// String names the kind: rule, correlation or filter.
 func (k DocKind) String() string {
 	switch k {
 	case KindRule:
@@ -195,7 +197,9 @@ func ParseDocuments(src []byte, file string) ([]Doc, []error) {
 		case "global":
 			g := withoutKey(body, "action")
 			if global == nil {
-				global = cloneNode(g)
+				if global = cloneNode(g); global == nil {
+					errs = append(errs, errTooLarge(file, body))
+				}
 			} else {
 				deepUpdate(global, g)
 			}
@@ -209,11 +213,19 @@ func ParseDocuments(src []byte, file string) ([]Doc, []error) {
 				continue
 			}
 			m := cloneNode(prev)
+			if m == nil {
+				errs = append(errs, errTooLarge(file, body))
+				continue
+			}
 			deepUpdate(m, withoutKey(body, "action"))
 			body, merged = m, true
 		case "":
 			if global != nil {
 				m := cloneNode(body)
+				if m == nil {
+					errs = append(errs, errTooLarge(file, body))
+					continue
+				}
 				deepUpdate(m, global)
 				body, merged = m, true
 			}
@@ -462,24 +474,35 @@ func withoutKey(n *yaml.Node, k string) *yaml.Node {
 	return &out
 }
 
-// cloneNode deep-copies a node (aliases are resolved into copies).
+// cloneNode deep-copies a node, resolving aliases into copies. It
+// returns nil when the copy would exceed maxNodes nodes (aliases can make
+// a small document expand enormously) or nest deeper than 200.
 func cloneNode(n *yaml.Node) *yaml.Node {
-	return cloneDepth(n, 0)
+	count := 0
+	return cloneDepth(n, 0, &count)
 }
 
-func cloneDepth(n *yaml.Node, depth int) *yaml.Node {
-	if n == nil || depth > 200 {
+func cloneDepth(n *yaml.Node, depth int, count *int) *yaml.Node {
+	*count++
+	if n == nil || depth > 200 || *count > maxNodes {
 		return nil
 	}
 	if n.Kind == yaml.AliasNode && n.Alias != nil {
-		return cloneDepth(n.Alias, depth+1)
+		return cloneDepth(n.Alias, depth+1, count)
 	}
 	out := *n
 	out.Content = make([]*yaml.Node, len(n.Content))
 	for i, c := range n.Content {
-		out.Content[i] = cloneDepth(c, depth+1)
+		if out.Content[i] = cloneDepth(c, depth+1, count); out.Content[i] == nil {
+			return nil
+		}
 	}
 	return &out
+}
+
+// errTooLarge is the error of a collection whose merge is too large.
+func errTooLarge(file string, n *yaml.Node) error {
+	return &Error{File: file, Line: n.Line, Column: n.Column, Msg: fmt.Sprintf("document too large: more than %d nodes after alias expansion", maxNodes)}
 }
 
 // deepUpdate merges src into the mapping dst: mappings present in both
@@ -498,13 +521,15 @@ func deepUpdate(dst, src *yaml.Node) {
 			found = true
 			if dst.Content[j+1].Kind == yaml.MappingNode && v.Kind == yaml.MappingNode {
 				deepUpdate(dst.Content[j+1], v)
-			} else {
-				dst.Content[j+1] = cloneNode(v)
+			} else if c := cloneNode(v); c != nil {
+				dst.Content[j+1] = c
 			}
 			break
 		}
 		if !found {
-			dst.Content = append(dst.Content, cloneNode(k), cloneNode(v))
+			if ck, cv := cloneNode(k), cloneNode(v); ck != nil && cv != nil {
+				dst.Content = append(dst.Content, ck, cv)
+			}
 		}
 	}
 }

@@ -253,3 +253,20 @@ func TestResolve(t *testing.T) {
 		t.Errorf("User: %v", got)
 	}
 }
+
+// TestAliasBomb: aliases that expand a small document enormously are
+// refused quickly, in collections and in detections.
+func TestAliasBomb(t *testing.T) {
+	bomb := "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n"
+	for i := 1; i < 9; i++ {
+		bomb += fmt.Sprintf("a%d: &a%d [*a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d]\n", i, i, i-1, i-1, i-1, i-1, i-1, i-1, i-1, i-1, i-1, i-1)
+	}
+	_, errs := ParseDocuments([]byte("action: global\n"+bomb+"---\ntitle: t\nlogsource: {}\ndetection:\n    s:\n        F: x\n    condition: s\n"), "bomb.yml")
+	if len(errs) == 0 {
+		t.Error("collection bomb accepted")
+	}
+	det := "title: t\nlogsource: {}\nx:\n" + indent(bomb) + "detection:\n    s:\n        F: *a8\n    condition: s\n"
+	if _, err := Parse([]byte(det), "bomb.yml"); err == nil {
+		t.Error("detection bomb accepted")
+	}
+}

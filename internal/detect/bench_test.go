@@ -1,0 +1,84 @@
+package detect
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/eventsec/eventsec/internal/event"
+	"github.com/eventsec/eventsec/internal/normalize"
+)
+
+const sigmaCorpus = "../../../shared/data/sigma"
+
+// benchEvents is a mix like bench/detect's: Sysmon process starts of
+// ordinary programs, Windows logons and application events.
+func benchEvents(n int) []event.Event {
+	norm := normalize.New(normalize.Options{})
+	procs := [][3]string{
+		{`C:\Windows\System32\svchost.exe`, `C:\Windows\system32\svchost.exe -k netsvcs -p -s Schedule`, `C:\Windows\System32\services.exe`},
+		{`C:\Windows\System32\conhost.exe`, `\??\C:\Windows\system32\conhost.exe 0xffffffff -ForceV1`, `C:\Windows\System32\cmd.exe`},
+		{`C:\Program Files\Google\Chrome\Application\chrome.exe`, `"C:\Program Files\Google\Chrome\Application\chrome.exe" --type=renderer --lang=en-US`, `C:\Program Files\Google\Chrome\Application\chrome.exe`},
+		{`C:\Windows\System32\taskhostw.exe`, `taskhostw.exe -RegisterDevice -ProtectionStateChanged -FreeNetworkOnly`, `C:\Windows\System32\svchost.exe`},
+		{`C:\Program Files\Microsoft Office\root\Office16\OUTLOOK.EXE`, `"C:\Program Files\Microsoft Office\root\Office16\OUTLOOK.EXE" `, `C:\Windows\explorer.exe`},
+		{`C:\Windows\System32\RuntimeBroker.exe`, `C:\Windows\System32\RuntimeBroker.exe -Embedding`, `C:\Windows\System32\svchost.exe`},
+		{`C:\Windows\System32\backgroundTaskHost.exe`, `"C:\Windows\system32\backgroundTaskHost.exe" -ServerName:App.AppXmtcan0h2tfbfy7k9kn8hbxb6dmzz1zh0.mca`, `C:\Windows\System32\svchost.exe`},
+	}
+	now := time.Now().UTC()
+	evs := make([]event.Event, 0, n)
+	for i := 0; i < n; i++ {
+		host := "ws-" + strconv.Itoa(rand.IntN(500))
+		var v any
+		switch r := rand.IntN(10); {
+		case r < 6:
+			p := procs[rand.IntN(len(procs))]
+			v = map[string]any{"@timestamp": now.Format(time.RFC3339Nano), "host": map[string]any{"name": host},
+				"winlog": map[string]any{"event_id": 1, "channel": "Microsoft-Windows-Sysmon/Operational", "provider_name": "Microsoft-Windows-Sysmon",
+					"event_data": map[string]any{"Image": p[0], "CommandLine": p[1], "ParentImage": p[2], "User": `CORP\alice`}}}
+		case r < 8:
+			v = map[string]any{"@timestamp": now.Format(time.RFC3339Nano), "host": map[string]any{"name": host},
+				"winlog": map[string]any{"event_id": 4624, "channel": "Security", "provider_name": "Microsoft-Windows-Security-Auditing",
+					"event_data": map[string]any{"TargetUserName": "user" + strconv.Itoa(rand.IntN(200)), "LogonType": "3", "IpAddress": "10.0.0." + strconv.Itoa(rand.IntN(255))}}}
+		default:
+			v = map[string]any{"timestamp": now.Format(time.RFC3339Nano), "eventType": "LOGIN_SUCCESS", "user": "user" + strconv.Itoa(rand.IntN(200)),
+				"source_ip": "198.51.100." + strconv.Itoa(rand.IntN(255))}
+		}
+		b, _ := json.Marshal(v)
+		ev := norm.Normalize(normalize.Input{OrgID: "org1", Input: "http", Received: now, Raw: b})
+		ev.Seq = int64(i + 1)
+		evs = append(evs, ev)
+	}
+	return evs
+}
+
+// BenchmarkEvaluate times the detection stage alone (every rule of the
+// org on each event, correlations, exceptions), without the commit.
+func BenchmarkEvaluate(b *testing.B) {
+	if _, err := os.Stat(sigmaCorpus); err != nil {
+		b.Skip("SigmaHQ corpus not found at " + sigmaCorpus)
+	}
+	f := newFixture(&testing.T{})
+	files, _, err := ReadDir(filepath.Join(sigmaCorpus, "rules"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	rep, err := f.svc.Import(context.Background(), actor, files, "sigmahq", nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	evs := benchEvents(20000)
+	b.ResetTimer()
+	var hits int
+	for i := 0; i < b.N; i++ {
+		hits += len(f.svc.evaluate(evs[i%len(evs):i%len(evs)+1], true))
+	}
+	b.ReportMetric(float64(hits)/float64(b.N), "hits/event")
+	b.ReportMetric(float64(rep.Loaded), "rules")
+	fmt.Fprint(os.Stderr)
+}
