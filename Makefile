@@ -11,7 +11,7 @@ DATA_DIR ?= ./data
 # The web UI's sources; the binary embeds web/dist.
 UI_SRC := $(shell find web/src web/index.html web/vite.config.ts web/tsconfig.json web/public web/scripts -type f 2>/dev/null | grep -v '/public/swagger-ui/')
 
-.PHONY: run build ui deps test test-go test-ui e2e bench bench-ingest bench-events bench-sqlite lint fmt clean
+.PHONY: run build ui deps test test-go test-ui e2e bench bench-ingest bench-events bench-sqlite bench-sigma bench-detect lint fmt clean
 
 run: build ## build everything and start the server on the embedded default
 	EVENTSEC_DATA_DIR=$${EVENTSEC_DATA_DIR:-$(DATA_DIR)} ./$(BIN) serve
@@ -37,7 +37,7 @@ deps: web/node_modules/.installed ## install Go modules and front-end packages
 test: test-go test-ui ## run every test (PostgreSQL tests run when EVENTSEC_TEST_POSTGRES_URL is set)
 
 test-go: web/dist/index.html
-	@test -z "$$(gofmt -l cmd internal bench web/*.go)" || { echo "gofmt would change:"; gofmt -l cmd internal bench web/*.go; exit 1; }
+	@test -z "$$(gofmt -l cmd internal bench rules web/*.go)" || { echo "gofmt would change:"; gofmt -l cmd internal bench rules web/*.go; exit 1; }
 	$(GO) vet ./...
 	$(GO) test -count=1 ./...
 
@@ -47,9 +47,19 @@ test-ui: web/node_modules/.installed
 e2e: build ## browser tests: real eventsec serve driven by Debian's Chromium
 	cd web && EVENTSEC_BIN=$(abspath $(BIN)) $(NPM) run e2e
 
-bench: build ## benchmarks: server start-up/memory/API latency, ingest throughput, event store
+SIGMA ?= ../shared/data/sigma
+
+bench: build ## benchmarks: server start-up/memory/API latency, ingest throughput, Sigma matcher, detection latency
 	$(GO) run ./bench/server -bin $(BIN)
 	$(GO) run ./bench/ingest -n 200000
+	$(GO) run ./bench/sigma -rules $(SIGMA)
+	$(GO) run ./bench/detect -bin $(BIN) -rate 5000 -duration 20s -sigma $(SIGMA)
+
+bench-sigma: ## the Sigma matcher alone: every SigmaHQ rule, events/s per core and on all cores, vs sigma-go
+	$(GO) run ./bench/sigma -rules $(SIGMA)
+
+bench-detect: build ## end-to-end detection latency (HTTP 202 -> alert on the WebSocket) with every SigmaHQ rule loaded
+	$(GO) run ./bench/detect -bin $(BIN) -rate 5000 -duration 20s -sigma $(SIGMA)
 
 bench-ingest: build ## ingest throughput only (HTTP NDJSON and syslog TCP against a real server)
 	$(GO) run ./bench/ingest -n 200000
@@ -61,12 +71,12 @@ bench-sqlite: ## the measurement behind the choice of SQLite driver
 	cd bench/sqlitedriver && $(GO) run .
 
 lint: web/node_modules/.installed ## formatting, vet and type checks
-	@test -z "$$(gofmt -l cmd internal bench web/*.go)" || { gofmt -l cmd internal bench web/*.go; exit 1; }
+	@test -z "$$(gofmt -l cmd internal bench rules web/*.go)" || { gofmt -l cmd internal bench rules web/*.go; exit 1; }
 	$(GO) vet -tags noui ./...
 	cd web && $(NPM) run typecheck
 
 fmt:
-	gofmt -w cmd internal bench web/*.go
+	gofmt -w cmd internal bench rules web/*.go
 
 clean:
 	rm -rf bin web/dist
