@@ -35,6 +35,7 @@ type Repos interface {
 	Rules() RuleStore
 	Alerts() AlertStore
 	Checkpoints() CheckpointStore
+	Hunts() HuntStore
 }
 
 // Org is a tenant.

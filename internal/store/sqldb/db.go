@@ -104,6 +104,7 @@ func (rp repos) Audit() store.AuditStore            { return auditLog{rp} }
 func (rp repos) Rules() store.RuleStore             { return rules{rp} }
 func (rp repos) Alerts() store.AlertStore           { return alerts{rp} }
 func (rp repos) Checkpoints() store.CheckpointStore { return checkpoints{rp} }
+func (rp repos) Hunts() store.HuntStore             { return hunts{rp} }
 
 // q rewrites "?" placeholders for the dialect.
 func (rp repos) q(query string) string {

@@ -46,6 +46,7 @@ func Run(t *testing.T, b Backend) {
 		{"Alerts", testAlerts},
 		{"AlertsTx", testAlertsTx},
 		{"Checkpoints", testCheckpoints},
+		{"Hunting", testHunting},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
