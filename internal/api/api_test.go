@@ -597,6 +597,8 @@ func TestRoutePermissionWalk(t *testing.T) {
 			if strings.HasSuffix(rt.Path, "{exception_id}") {
 				params["exception_id"] = f.newException(t, f.org.ID, params["id"]).ID
 			}
+		case strings.HasPrefix(rt.Path, "/api/v1/retrohunts/{id}"):
+			params["id"] = f.newRetroHunt(t, f.org.ID).ID
 		case strings.HasPrefix(rt.Path, "/api/v1/alerts/{id}"):
 			params["id"] = f.newAlert(t, f.org.ID).ID
 		}
@@ -869,4 +871,14 @@ func (f *fixture) newAlert(t *testing.T, orgID string) store.Alert {
 		t.Fatal(err)
 	}
 	return a
+}
+
+func (f *fixture) newRetroHunt(t *testing.T, orgID string) detect.RetroHunt {
+	t.Helper()
+	r := f.newRule(t, orgID)
+	j, err := f.det.StartRetroHunt(f.ctx, detect.Actor{OrgID: orgID, UserID: "system", Email: "test"}, r.ID, time.Time{}, time.Time{}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return j
 }

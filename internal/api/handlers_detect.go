@@ -682,3 +682,71 @@ func (s *Server) alertStats(w http.ResponseWriter, r *http.Request, c *call) err
 		"by_status": counts(st.ByStatus), "top_rules": top})
 	return nil
 }
+
+func (s *Server) startRetroHunt(w http.ResponseWriter, r *http.Request, c *call) error {
+	d, err := s.detectSvc()
+	if err != nil {
+		return err
+	}
+	if s.o.Events == nil {
+		return errNoEventStore
+	}
+	var in struct {
+		From        string `json:"from"`
+		To          string `json:"to"`
+		RaiseAlerts bool   `json:"raise_alerts"`
+	}
+	if err := decodeJSON(w, r, 4096, &in); err != nil {
+		return err
+	}
+	now := s.o.Now()
+	from, ok := parseTimeParam(in.From, now)
+	if !ok {
+		return badRequest("validation_failed", "from", "from must be an RFC 3339 time or relative like now-7d")
+	}
+	to, ok := parseTimeParam(in.To, now)
+	if !ok {
+		return badRequest("validation_failed", "to", "to must be an RFC 3339 time or relative like now")
+	}
+	j, err := d.StartRetroHunt(r.Context(), c.detectActor(), r.PathValue("id"), from, to, in.RaiseAlerts)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusAccepted, j)
+	return nil
+}
+
+func (s *Server) listRetroHunts(w http.ResponseWriter, r *http.Request, c *call) error {
+	d, err := s.detectSvc()
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"retrohunts": d.RetroHunts(c.principal.OrgID)})
+	return nil
+}
+
+func (s *Server) getRetroHunt(w http.ResponseWriter, r *http.Request, c *call) error {
+	d, err := s.detectSvc()
+	if err != nil {
+		return err
+	}
+	j, err := d.RetroHunt(c.principal.OrgID, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, j)
+	return nil
+}
+
+func (s *Server) cancelRetroHunt(w http.ResponseWriter, r *http.Request, c *call) error {
+	d, err := s.detectSvc()
+	if err != nil {
+		return err
+	}
+	j, err := d.CancelRetroHunt(c.principal.OrgID, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, j)
+	return nil
+}

@@ -157,6 +157,12 @@ func schemas() map[string]schema {
 			"skipped": arr(obj(nil, map[string]any{"file": tStr, "reason": tStr})), "elapsed_ms": tInt}),
 		"Coverage": obj(nil, map[string]any{"techniques_total": tInt, "techniques_covered": tInt, "tactics": arr(obj(nil, map[string]any{
 			"id": tStr, "shortname": tStr, "name": tStr, "techniques": arr(obj(nil, map[string]any{"id": tStr, "name": tStr, "rules": tInt, "enabled": tInt}))}))}),
+		"RetroHuntStart": obj(nil, map[string]any{"from": tStr, "to": tStr, "raise_alerts": tBool}),
+		"RetroHunt": obj(nil, map[string]any{"id": tStr, "rule_id": tStr, "rule_title": tStr, "from": tTime, "to": tTime, "raise_alerts": tBool,
+			"status": schema{"type": "string", "enum": []string{"running", "done", "failed", "cancelled"}}, "scanned": tInt, "total": tInt,
+			"progress": schema{"type": "number", "minimum": 0, "maximum": 1}, "alerts_raised": tInt, "started_by": tStr, "started_at": tTime,
+			"finished_at": tTimeNull, "error": tStr, "result": ref("RuleTestResult")}),
+		"RetroHuntList": obj([]string{"retrohunts"}, map[string]any{"retrohunts": arr(ref("RetroHunt"))}),
 		"Exception": obj(nil, map[string]any{"id": tStr, "rule_id": tStr, "field": tStr, "operator": tStr, "value": tStr, "reason": tStr,
 			"owner": tStr, "owner_email": tStr, "expires_at": tTimeNull, "created_at": tTime, "expired": tBool}),
 		"ExceptionList": obj([]string{"exceptions"}, map[string]any{"exceptions": arr(ref("Exception"))}),

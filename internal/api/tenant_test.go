@@ -87,6 +87,7 @@ func TestTenantIsolation(t *testing.T) {
 	exceptionB := f.newException(t, b.Org.ID, ruleB.ID)
 	ruleA := f.newRule(t, f.org.ID)
 	alertB := f.newAlert(t, b.Org.ID)
+	huntB := f.newRetroHunt(t, b.Org.ID)
 	beforeB, beforeA := f.orgState(t, b.Org.ID), f.orgState(t, f.org.ID)
 
 	// Every route with a path parameter, given B's IDs (alone or mixed with
@@ -102,6 +103,8 @@ func TestTenantIsolation(t *testing.T) {
 		"/api/alerts/rules/{id}/test":   {ruleB.ID},
 		"/api/v1/rules/{id}/exceptions": {ruleB.ID},
 		"/api/v1/alerts/{id}":           {alertB.ID},
+		"/api/v1/retrohunts/{id}":       {huntB.ID},
+		"/api/v1/rules/{id}/retrohunt":  {ruleB.ID},
 	}
 	members := [][2]string{{groupB.ID, userB.ID}, {groupB.ID, userA.ID}, {groupA.ID, userB.ID}}
 	bodies := map[string]any{
@@ -113,6 +116,7 @@ func TestTenantIsolation(t *testing.T) {
 		"POST /api/alerts/rules/{id}/test":   map[string]any{},
 		"POST /api/v1/rules/{id}/exceptions": map[string]any{"field": "host.name", "value": "x", "reason": "pwned"},
 		"PATCH /api/v1/alerts/{id}":          map[string]any{"status": "closed"},
+		"POST /api/v1/rules/{id}/retrohunt":  map[string]any{"raise_alerts": true},
 	}
 	var paths []struct{ method, path, route string }
 	for _, rt := range f.srv.Routes() {

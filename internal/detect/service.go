@@ -56,8 +56,9 @@ type Service struct {
 	in chan []event.Event
 	m  *metrics
 
-	mu  sync.RWMutex
-	org map[string]*orgEngine
+	mu    sync.RWMutex
+	org   map[string]*orgEngine
+	hunts hunts
 	// changeMu serialises rule changes per service (they rebuild an org's
 	// matcher).
 	changeMu sync.Mutex

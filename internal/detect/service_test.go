@@ -416,3 +416,40 @@ func TestSampleTest(t *testing.T) {
 		t.Fatalf("bad sample: %v", err)
 	}
 }
+
+func TestRetroHunt(t *testing.T) {
+	f := newFixture(t)
+	r, err := f.svc.Create(f.ctx, actor, RuleInput{Source: encodedPS})
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := time.Now().Add(-48 * time.Hour)
+	f.ingest(t, false, sysmonPS("OLD1", "powershell -enc A", old), sysmonPS("OLD2", "powershell -enc B", old), sysmonPS("OLD3", "cmd /c ver", old))
+	j, err := f.svc.StartRetroHunt(f.ctx, actor, r.ID, time.Now().Add(-72*time.Hour), time.Time{}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the retro-hunt", func() bool {
+		j, _ = f.svc.RetroHunt(f.org, j.ID)
+		return j.Status != HuntRunning
+	})
+	if j.Status != HuntDone || j.Result == nil || j.Result.Matched != 2 || j.Alerts != 2 || j.Progress != 1 {
+		t.Fatalf("job: %+v", j)
+	}
+	if al := f.alerts(t); len(al) != 2 {
+		t.Fatalf("%d alerts raised, want 2", len(al))
+	}
+	// The stream's checkpoint did not move.
+	if seq, _ := f.st.Checkpoints().Get(f.ctx, CheckpointName); seq != 0 {
+		t.Fatalf("checkpoint moved to %d", seq)
+	}
+	if l := f.svc.RetroHunts(f.org); len(l) != 1 || l[0].Result != nil {
+		t.Fatalf("list: %+v", l)
+	}
+	if _, err := f.svc.RetroHunt("other", j.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("other org sees the job: %v", err)
+	}
+	if _, err := f.svc.StartRetroHunt(f.ctx, actor, r.ID, time.Now(), time.Now().Add(-time.Hour), false); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("from after to: %v", err)
+	}
+}

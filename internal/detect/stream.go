@@ -274,8 +274,9 @@ func (s *Service) advance() []hit {
 }
 
 // commit stores the hits as alerts (folding repeats into open alerts),
-// adds rule statistics and moves the checkpoint to seq, in one
-// transaction; then pushes the alerts to live subscribers.
+// adds rule statistics and moves the checkpoint to seq (unless seq < 0:
+// retro-hunts), in one transaction; then pushes the alerts to live
+// subscribers.
 func (s *Service) commit(ctx context.Context, hits []hit, seq int64) error {
 	now := s.o.Now()
 	type pendingAlert struct {
@@ -344,6 +345,9 @@ func (s *Service) commit(ctx context.Context, hits []hit, seq int64) error {
 			if err := r.Rules().AddStats(ctx, k.org, *st); err != nil {
 				return err
 			}
+		}
+		if seq < 0 {
+			return nil
 		}
 		return r.Checkpoints().Set(ctx, CheckpointName, seq, now)
 	})

@@ -26,6 +26,11 @@ type TestInput struct {
 	Events   []json.RawMessage
 	From, To time.Time
 	Limit    int // matches returned (default 100, at most 1000)
+
+	// For retro-hunts: progress reports events scanned of total; hit
+	// receives every alert-worthy result.
+	progress func(scanned, total int64)
+	hit      func(hit)
 }
 
 // TestMatch is one event a rule matched.
@@ -114,6 +119,10 @@ func (s *Service) Test(ctx context.Context, orgID string, u *Unit, in TestInput)
 				return res, err
 			}
 			evs = append(evs, page.Events...)
+			if in.progress != nil {
+				// Reading is the first half of the work.
+				in.progress(int64(len(evs))/2, min(page.Total, MaxBacktestEvents))
+			}
 			if page.NextCursor == "" {
 				break
 			}
@@ -135,6 +144,9 @@ func (s *Service) Test(ctx context.Context, orgID string, u *Unit, in TestInput)
 		}
 		ev := &evs[i]
 		res.Scanned++
+		if in.progress != nil && i%1000 == 0 {
+			in.progress(int64(len(evs)+i)/2, int64(len(evs)))
+		}
 		matches = e.match(ev, matches[:0])
 		matchedUnit := false
 		for _, id := range matches {
@@ -145,8 +157,12 @@ func (s *Service) Test(ctx context.Context, orgID string, u *Unit, in TestInput)
 			if d.unit.unit == u {
 				matchedUnit = true
 				if u.Alerting[d.id] && e.corr.StandAlone(d.id, d.sigmaName()) {
-					a := s.alertOf(hit{orgID: orgID, doc: d, ev: ev, at: ev.Timestamp}, now)
+					h := hit{orgID: orgID, doc: d, ev: ev, at: ev.Timestamp}
+					a := s.alertOf(h, now)
 					keys[a.DedupKey] = true
+					if in.hit != nil {
+						in.hit(h)
+					}
 				}
 			}
 			name := ""
@@ -160,6 +176,9 @@ func (s *Service) Test(ctx context.Context, orgID string, u *Unit, in TestInput)
 				}
 				res.Alerts++
 				res.Correlations = append(res.Correlations, TestFired{Rule: h.doc.id, Group: h.fired.GroupKey, Value: h.fired.Value, Start: h.fired.Start, End: h.fired.End})
+				if in.hit != nil {
+					in.hit(h)
+				}
 			}
 			if len(res.Matches) < limit && d.unit.unit == u {
 				res.Matches = append(res.Matches, TestMatch{EventID: ev.ID, Timestamp: ev.Timestamp, Summary: summary(ev), Fields: ev.Fields, Rule: d.id})
