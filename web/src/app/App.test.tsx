@@ -1,5 +1,5 @@
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
-import { render, screen } from "@testing-library/react";
+import { render, screen, within } from "@testing-library/react";
 import { MemoryRouter } from "react-router";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { installFakeWebSocket } from "../test/fakeWebSocket";
@@ -20,6 +20,41 @@ function renderApp(route: string) {
 }
 
 describe("AppRoutes", () => {
+  it("opens Rules and Alerts, and loads the rule editor on demand", { timeout: 30_000 }, async () => {
+    installFakeWebSocket();
+    stubFetch((call) => {
+      const path = new URL(call.url, "http://localhost").pathname;
+      if (path === "/api/v1/rules") return json(200, { rules: [], total: 0, facets: {} });
+      if (path === "/api/v1/rules/validate") return json(200, { valid: true, errors: [], rule: null });
+      if (path === "/api/v1/alerts") return json(200, { alerts: [], total: 0, next_cursor: "" });
+      if (path === "/api/v1/alerts/stats") return json(200, { total: 3, open: 2, by_severity: {}, by_status: {}, top_rules: [] });
+      return json(200, makeMe({ role: "analyst" }));
+    });
+    const { unmount } = renderApp("/rules");
+    expect(await screen.findByRole("heading", { level: 1, name: "Detection rules" })).toBeInTheDocument();
+    expect(await screen.findByText("No detection rules yet")).toBeInTheDocument();
+    // The open alerts, counted beside Alerts in the navigation.
+    const nav = screen.getByRole("navigation", { name: "Main" });
+    await vi.waitFor(() => expect(within(nav).getByRole("link", { name: /^Alerts/ })).toHaveTextContent("Alerts2 open"));
+    unmount();
+    renderApp("/rules/new");
+    // The editor's chunk (CodeMirror) loads on demand: give a busy machine time.
+    expect(await screen.findByRole("textbox", { name: "Rule source (Sigma YAML)" }, { timeout: 20_000 })).toBeInTheDocument();
+  });
+
+  it("opens the alert queue", async () => {
+    installFakeWebSocket();
+    stubFetch((call) => {
+      const path = new URL(call.url, "http://localhost").pathname;
+      if (path === "/api/v1/alerts") return json(200, { alerts: [], total: 0, next_cursor: "" });
+      if (path === "/api/v1/alerts/stats") return json(200, { total: 0, open: 0, by_severity: {}, by_status: {}, top_rules: [] });
+      return json(200, makeMe({ role: "analyst" }));
+    });
+    renderApp("/alerts");
+    expect(await screen.findByRole("heading", { level: 1, name: "Alerts" })).toBeInTheDocument();
+    expect(await screen.findByText(/No alerts yet/)).toBeInTheDocument();
+  });
+
   it("sends a visitor without a session to the login page", async () => {
     stubFetch(() => json(401, { error: { code: "unauthenticated", message: "sign in first" } }));
     renderApp("/events");

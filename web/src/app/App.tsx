@@ -9,12 +9,17 @@ import { OrgsPage } from "../admin/OrgsPage";
 import { SettingsPage } from "../admin/SettingsPage";
 import { UsersPage } from "../admin/UsersPage";
 import { api, isApiError } from "../api/client";
+import { AlertDetailPage } from "../alerts/AlertDetailPage";
+import { AlertsPage } from "../alerts/AlertsPage";
 import { AREAS } from "../areas/areas";
 import { NotBuiltPage } from "../areas/NotBuiltPage";
 import { DashboardPage } from "../dashboard/DashboardPage";
 import { EventsPage } from "../events/EventsPage";
 import { LoginPage } from "../login/LoginPage";
 import { ProfilePage } from "../profile/ProfilePage";
+import { CoveragePage } from "../rules/CoveragePage";
+import { RulesLayout } from "../rules/RulesLayout";
+import { RulesListPage } from "../rules/RulesListPage";
 import { AppShell } from "../shell/AppShell";
 import { NotFoundPage } from "../shell/NotFoundPage";
 import { RequireSession } from "./session";
@@ -44,10 +49,27 @@ const ADMIN_PAGES: ReadonlyArray<[string, ReactNode]> = [
 // The map (d3-geo and the world's TopoJSON) loads only when it is opened.
 const ThreatMapPage = lazy(() => import("../threatmap/ThreatMapPage"));
 
-// The areas that are built; the others say they are not built yet.
+// The rule editor brings CodeMirror: loaded when a rule is opened.
+const RuleEditorPage = lazy(() => import("../rules/RuleEditorPage"));
+
+const ruleEditor = (
+  <Suspense
+    fallback={
+      <div className="page-center" role="status">
+        Loading the rule editor…
+      </div>
+    }
+  >
+    <RuleEditorPage />
+  </Suspense>
+);
+
+// The areas that are built; the others say they are not built yet. Areas
+// with pages below them (Rules, Alerts) have their routes in AppRoutes.
 const AREA_PAGES: Readonly<Record<string, ReactNode>> = {
   "/": <DashboardPage />,
   "/events": <EventsPage />,
+  "/alerts": <AlertsPage />,
   "/threat-map": (
     <Suspense
       fallback={
@@ -74,9 +96,16 @@ export function AppRoutes() {
           </RequireSession>
         }
       >
-        {AREAS.map((area) => (
+        {AREAS.filter((area) => area.path !== "/rules").map((area) => (
           <Route key={area.path} path={area.path} element={AREA_PAGES[area.path] ?? <NotBuiltPage area={area} />} />
         ))}
+        <Route path="/alerts/:id" element={<AlertDetailPage />} />
+        <Route path="/rules" element={<RulesLayout />}>
+          <Route index element={<RulesListPage />} />
+          <Route path="coverage" element={<CoveragePage />} />
+        </Route>
+        <Route path="/rules/new" element={ruleEditor} />
+        <Route path="/rules/:id" element={ruleEditor} />
         <Route path="/profile" element={<ProfilePage />} />
         <Route path="/admin" element={<AdminLayout />}>
           <Route index element={<AdminIndex />} />

@@ -30,7 +30,6 @@ export const AREAS: readonly Area[] = [
     path: "/alerts",
     title: "Alerts",
     section: "Operations",
-    notBuilt: "Alerts is not built yet: it arrives with the detection engine.",
   },
   {
     path: "/incidents",
@@ -42,7 +41,6 @@ export const AREAS: readonly Area[] = [
     path: "/rules",
     title: "Rules",
     section: "Operations",
-    notBuilt: "Rules is not built yet: it arrives with Sigma rule support.",
   },
   {
     path: "/endpoints",

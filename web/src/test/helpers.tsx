@@ -25,11 +25,15 @@ export const ROLE_PERMISSIONS = {
     "events:write",
     "settings:read",
     "settings:write",
+    "rules:read",
+    "rules:write",
+    "alerts:read",
+    "alerts:write",
   ],
-  team_lead: ["self", "roles:read", "users:read", "groups:read", "groups:write", "events:read"],
-  senior_analyst: ["self", "roles:read", "groups:read", "events:read"],
-  analyst: ["self", "roles:read", "groups:read", "events:read"],
-  viewer: ["self", "roles:read", "groups:read", "events:read"],
+  team_lead: ["self", "roles:read", "users:read", "groups:read", "groups:write", "events:read", "rules:read", "rules:write", "alerts:read", "alerts:write"],
+  senior_analyst: ["self", "roles:read", "groups:read", "events:read", "rules:read", "rules:write", "alerts:read", "alerts:write"],
+  analyst: ["self", "roles:read", "groups:read", "events:read", "rules:read", "rules:write", "alerts:read", "alerts:write"],
+  viewer: ["self", "roles:read", "groups:read", "events:read", "rules:read", "alerts:read"],
 } as const;
 
 /** GET /api/v1/roles as the server answers it. */

@@ -2,6 +2,15 @@ import "@testing-library/jest-dom/vitest";
 import { cleanup } from "@testing-library/react";
 import { afterEach } from "vitest";
 
+// jsdom lays nothing out and has no Range geometry; CodeMirror (the rule
+// editor) measures text ranges. Empty rectangles are what it gets in a
+// hidden element.
+const EMPTY_RECT = { x: 0, y: 0, width: 0, height: 0, top: 0, left: 0, right: 0, bottom: 0, toJSON: () => ({}) } as DOMRect;
+if (typeof Range !== "undefined" && !Range.prototype.getClientRects) {
+  Range.prototype.getClientRects = () => Object.assign([], { item: () => null }) as unknown as DOMRectList;
+  Range.prototype.getBoundingClientRect = () => EMPTY_RECT;
+}
+
 afterEach(() => {
   cleanup();
   document.cookie.split(";").forEach((c) => {

@@ -1,0 +1,381 @@
+// End-to-end: detection rules in the browser against a real server. The
+// list of EventSec's own pack with its facets and search, the ATT&CK
+// coverage matrix and its way back to the list, a rule turned off and on,
+// the editor (the server's validation marked at line and column, a rule
+// written, tested on sample events, saved, given an exception, backtested
+// over events sent through the API, deleted), a pack imported from a ZIP
+// with its report, and a viewer who reads rules without changing them.
+
+import assert from "node:assert/strict";
+import { existsSync, readdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { crc32 } from "node:zlib";
+import { ADMIN, artifacts, logIn, screenshot, start, stepper, stop } from "./harness.mjs";
+
+const VIEWER = { email: "vera.viewer@e2e.test", name: "Vera Viewer", password: "Lichen-Orbit-Tundra-73!" };
+
+/** A rule for applications' own events (product eventsec, service application). */
+const CANARY = `title: E2E canary login
+id: 6f1c2a4e-8d3b-4c5a-9e7f-1a2b3c4d5e6f
+status: test
+description: An application reported the E2E_CANARY event type.
+author: e2e
+tags:
+  - attack.initial-access
+  - attack.t1078
+logsource:
+  product: eventsec
+  service: application
+detection:
+  selection:
+    event_type: E2E_CANARY
+  condition: selection
+falsepositives:
+  - The event type exists only in this test
+level: high
+`;
+
+const appEvent = (type, user) => ({ event: { dataset: "eventsec.application" }, event_type: type, user, source_ip: "81.2.69.142", message: `${type} for ${user}` });
+
+/** A ZIP of `files` ({name, text}), stored without compression: enough for a rule pack. */
+function zip(files) {
+  const locals = [];
+  const centrals = [];
+  let offset = 0;
+  for (const f of files) {
+    const name = Buffer.from(f.name, "utf8");
+    const data = Buffer.from(f.text, "utf8");
+    const crc = crc32(data);
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(0x04034b50, 0);
+    local.writeUInt16LE(20, 4);
+    local.writeUInt32LE(crc, 14);
+    local.writeUInt32LE(data.length, 18);
+    local.writeUInt32LE(data.length, 22);
+    local.writeUInt16LE(name.length, 26);
+    const central = Buffer.alloc(46);
+    central.writeUInt32LE(0x02014b50, 0);
+    central.writeUInt16LE(20, 4);
+    central.writeUInt16LE(20, 6);
+    central.writeUInt32LE(crc, 16);
+    central.writeUInt32LE(data.length, 20);
+    central.writeUInt32LE(data.length, 24);
+    central.writeUInt16LE(name.length, 28);
+    central.writeUInt32LE(offset, 42);
+    locals.push(local, name, data);
+    centrals.push(central, name);
+    offset += local.length + name.length + data.length;
+  }
+  const dir = Buffer.concat(centrals);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(files.length, 8);
+  end.writeUInt16LE(files.length, 10);
+  end.writeUInt32LE(dir.length, 12);
+  end.writeUInt32LE(offset, 16);
+  return Buffer.concat([...locals, dir, end]);
+}
+
+const PACK_RULE = (n) => `title: E2E pack rule ${n}
+id: 0b7c9d2e-1f3a-4b5c-8d6e-${String(n).padStart(12, "0")}
+status: experimental
+description: Imported by the e2e suite.
+logsource:
+  product: linux
+  service: auth
+detection:
+  selection:
+    user.name: e2e-pack-${n}
+  condition: selection
+level: low
+`;
+
+describe("rules: list, coverage, editor, test, exceptions, import", { timeout: 300_000 }, () => {
+  /** @type {Awaited<ReturnType<typeof start>>} */
+  let run;
+  let token = "";
+  let ingestKey = "";
+  let ruleId = "";
+  const step = stepper(it, () => run);
+
+  async function api(method, path, body, auth = token) {
+    const headers = { Authorization: `Bearer ${auth}` };
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    const res = await fetch(`${run.baseURL}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : undefined };
+  }
+
+  async function dark(on) {
+    const toggle = run.page.getByRole("button", { name: "Dark theme" });
+    if ((await toggle.getAttribute("aria-pressed")) !== String(on)) await toggle.click();
+  }
+
+  /** The "1–50 of N rules" line. */
+  async function shownTotal() {
+    const status = run.page.getByRole("status").filter({ hasText: / rules?$/ });
+    await status.waitFor();
+    const m = /of ([\d,]+) rules?$/.exec(await status.innerText());
+    assert.ok(m, "the list says how many rules");
+    return Number(m[1].replace(/,/g, ""));
+  }
+
+  before(async () => {
+    if (existsSync(artifacts)) for (const f of readdirSync(artifacts)) if (f.startsWith("rules-")) rmSync(join(artifacts, f));
+    run = await start("rules");
+    const login = await fetch(`${run.baseURL}/api/v1/auth/login`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(ADMIN) });
+    token = (await login.json()).access_token;
+  });
+
+  after(async () => {
+    await stop(run);
+    console.log(`e2e artifacts (screenshots, server log): ${artifacts}`);
+  });
+
+  step("the list shows EventSec's own pack, as many rules as the API counts", async ({ page, baseURL }) => {
+    await logIn(run, ADMIN);
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Rules" }).click();
+    await page.getByRole("heading", { level: 1, name: "Detection rules" }).waitFor();
+    const table = page.getByRole("table", { name: "Detection rules" });
+    await table.waitFor();
+    const all = await api("GET", "/api/v1/rules?limit=1");
+    assert.equal(all.status, 200, JSON.stringify(all.body));
+    assert.ok(all.body.total > 0, "a fresh server has EventSec's pack");
+    assert.equal(await shownTotal(), all.body.total);
+    assert.equal(await table.getByRole("row").count(), Math.min(50, all.body.total) + 1);
+    assert.equal(page.url(), `${baseURL}/rules`);
+    await screenshot(run, "list");
+    await dark(true);
+    await screenshot(run, "list-dark");
+    await dark(false);
+  });
+
+  step("a level filter and a search narrow the list, in the URL too", async ({ page }) => {
+    const high = await api("GET", "/api/v1/rules?level=high&limit=1");
+    const level = page.getByRole("combobox", { name: "Level" });
+    const option = await level.getByRole("option", { name: /^High \(/ }).innerText();
+    assert.equal(option, `High (${high.body.facets.level.high})`);
+    await level.selectOption("high");
+    await page.waitForURL(/level=high/);
+    await page.getByRole("status").filter({ hasText: new RegExp(`of ${high.body.total.toLocaleString("en-US")} rules?$`) }).waitFor();
+    const badges = await page.getByRole("table", { name: "Detection rules" }).locator("tbody .sev").allInnerTexts();
+    assert.ok(badges.length > 0);
+    for (const b of badges) assert.equal(b.trim().toLowerCase(), "high");
+    await level.selectOption("");
+    await page.waitForURL((url) => !url.searchParams.has("level"));
+    await page.getByRole("searchbox", { name: "Search rules" }).fill("brute");
+    await page.waitForURL(/q=brute/);
+    const found = await api("GET", "/api/v1/rules?q=brute&limit=1");
+    assert.ok(found.body.total > 0, "the pack has brute-force rules");
+    await page.getByRole("status").filter({ hasText: new RegExp(`of ${found.body.total} rules?$`) }).waitFor();
+    await screenshot(run, "search");
+    await page.getByRole("button", { name: "Clear search and filters" }).click();
+    await page.waitForURL((url) => url.search === "");
+  });
+
+  step("ATT&CK coverage draws the matrix; a cell opens its technique's rules", async ({ page }) => {
+    await page.getByRole("link", { name: "ATT&CK coverage" }).click();
+    await page.waitForURL(/\/rules\/coverage$/);
+    const cov = await api("GET", "/api/v1/rules/coverage");
+    assert.equal(cov.status, 200);
+    const matrix = page.getByRole("region", { name: "ATT&CK Enterprise matrix" });
+    await matrix.waitFor();
+    assert.equal(await matrix.getByRole("heading", { level: 2 }).count(), cov.body.tactics.length);
+    await page.getByText(`/ ${cov.body.techniques_total.toLocaleString("en-US")}`).first().waitFor();
+    const covered = cov.body.tactics.flatMap((t) => t.techniques).find((x) => x.enabled > 0);
+    assert.ok(covered, "some technique has an enabled rule");
+    await screenshot(run, "coverage");
+    await dark(true);
+    await screenshot(run, "coverage-dark");
+    await dark(false);
+    await matrix.getByRole("button", { name: new RegExp(`^${covered.id} `) }).first().click();
+    await page.waitForURL(new RegExp(`/rules\\?technique=${covered.id.replace(".", "\\.")}$`));
+    const tagged = await api("GET", `/api/v1/rules?technique=${covered.id}&limit=1`);
+    assert.ok(tagged.body.total >= covered.rules, `${covered.id}: ${tagged.body.total} rules listed, ${covered.rules} counted`);
+    assert.equal(await shownTotal(), tagged.body.total);
+    await page.getByText(`Technique ${covered.id}`).waitFor();
+  });
+
+  step("a rule is turned off and on again from its row", async ({ page }) => {
+    const row = page.getByRole("table", { name: "Detection rules" }).getByRole("row").nth(1);
+    const sw = row.getByRole("switch");
+    const name = (await sw.getAttribute("aria-label")).replace(/^Enabled: /, "");
+    const id = (await row.getByRole("link").first().getAttribute("href")).replace("/rules/", "");
+    assert.equal(await sw.getAttribute("aria-checked"), "true");
+    await sw.click();
+    await page.getByRole("switch", { name: `Enabled: ${name}` }).and(page.locator('[aria-checked="false"]:not([disabled])')).waitFor();
+    assert.equal((await api("GET", `/api/v1/rules/${id}`)).body.enabled, false);
+    await page.getByRole("switch", { name: `Enabled: ${name}` }).click();
+    await page.getByRole("switch", { name: `Enabled: ${name}` }).and(page.locator('[aria-checked="true"]:not([disabled])')).waitFor();
+    assert.equal((await api("GET", `/api/v1/rules/${id}`)).body.enabled, true);
+  });
+
+  step("the editor starts from a valid template and marks the server's error at its line", async ({ page, baseURL }) => {
+    await page.goto(`${baseURL}/rules`);
+    await page.getByRole("link", { name: "New rule" }).click();
+    await page.waitForURL(/\/rules\/new$/);
+    const editor = page.getByRole("textbox", { name: "Rule source (Sigma YAML)" });
+    await editor.waitFor();
+    await page.getByRole("status").filter({ hasText: /^Valid$/ }).waitFor();
+    await page.getByRole("heading", { level: 1, name: "Shell started by a web server" }).waitFor();
+    await screenshot(run, "editor-template");
+    await editor.click();
+    await page.keyboard.press("Control+End");
+    await page.keyboard.insertText("detection: [unclosed\n");
+    await page.getByRole("status").filter({ hasText: /problems?$/ }).waitFor();
+    const problems = page.getByRole("list", { name: "Problems" });
+    const first = await problems.getByRole("button").first().innerText();
+    assert.match(first, /^(\d+:\d+|line \d+)/, `a problem with its position: ${first}`);
+    assert.ok((await page.locator(".cm-lintRange-error").count()) > 0, "the error is marked in the text");
+    assert.equal(await page.getByRole("button", { name: "Create rule" }).isDisabled(), true);
+    await screenshot(run, "editor-error");
+    await dark(true);
+    await screenshot(run, "editor-error-dark");
+    await dark(false);
+  });
+
+  step("a rule written in the editor names its ATT&CK technique and matches a sample event", async ({ page }) => {
+    const editor = page.getByRole("textbox", { name: "Rule source (Sigma YAML)" });
+    await editor.click();
+    await page.keyboard.press("Control+A");
+    await page.keyboard.insertText(CANARY);
+    await page.getByRole("heading", { level: 1, name: "E2E canary login" }).waitFor();
+    await page.getByRole("status").filter({ hasText: /^Valid$/ }).waitFor();
+    const facts = page.getByRole("region", { name: "The rule" });
+    await facts.getByText("Valid Accounts").waitFor();
+    await facts.getByText("Initial Access").waitFor();
+
+    const test = page.getByRole("region", { name: "Test" });
+    await test.getByRole("tab", { name: "Sample events" }).click();
+    await test.getByRole("textbox", { name: "Sample events" }).fill(
+      [JSON.stringify(appEvent("E2E_CANARY", "alice")), JSON.stringify(appEvent("LOGIN_SUCCESS", "alice")), "<38>Nov 23 10:00:00 web-1 sshd[1]: Accepted publickey for bob"].join("\n"),
+    );
+    await test.getByRole("button", { name: "Run on samples" }).click();
+    const result = test.getByRole("region", { name: "Test result" });
+    await result.waitFor();
+    assert.match(await result.innerText(), /Events scanned\s*3/i);
+    assert.match(await result.innerText(), /Events matched\s*1/i);
+    await result.getByRole("button", { name: /^Open matching event/ }).click();
+    const drawer = page.getByRole("dialog", { name: "Matching event" });
+    await drawer.getByText("alice").first().waitFor();
+    await screenshot(run, "editor-sample-match");
+    await drawer.getByRole("button", { name: "Close" }).click();
+  });
+
+  step("saving creates the rule and opens it", async ({ page }) => {
+    await page.getByRole("button", { name: "Create rule" }).click();
+    await page.waitForURL(/\/rules\/[0-9a-f-]{36}$/);
+    ruleId = new URL(page.url()).pathname.split("/").pop();
+    assert.equal(ruleId, "6f1c2a4e-8d3b-4c5a-9e7f-1a2b3c4d5e6f", "the rule keeps its Sigma id");
+    await page.getByText(/^Rule created\./).waitFor();
+    const saved = await api("GET", `/api/v1/rules/${ruleId}`);
+    assert.equal(saved.status, 200);
+    assert.equal(saved.body.title, "E2E canary login");
+    assert.equal(saved.body.enabled, true);
+    assert.equal(saved.body.source, CANARY);
+    await page.getByRole("switch", { name: "Enabled: E2E canary login" }).waitFor();
+  });
+
+  step("an exception needs a reason; with one it is listed with its owner", async ({ page }) => {
+    const section = page.getByRole("region", { name: "Exceptions" });
+    await section.getByText("No exceptions").waitFor();
+    const form = section.getByRole("form", { name: "Add an exception" });
+    await form.getByLabel("Field").fill("user.name");
+    await form.getByLabel("Value").fill("svc_backup");
+    await form.getByRole("button", { name: "Add exception" }).click();
+    await form.getByText(/Give a reason/).waitFor();
+    await form.getByLabel("Reason").fill("The nightly backup job");
+    await form.getByRole("button", { name: "Add exception" }).click();
+    const table = section.getByRole("table", { name: "Exceptions of this rule" });
+    await table.getByRole("cell", { name: "The nightly backup job" }).waitFor();
+    await table.getByRole("cell", { name: ADMIN.email }).waitFor();
+    const listed = await api("GET", `/api/v1/rules/${ruleId}/exceptions`);
+    assert.equal(listed.body.exceptions.length, 1);
+    assert.equal(listed.body.exceptions[0].reason, "The nightly backup job");
+    await screenshot(run, "editor-exception");
+  });
+
+  step("a backtest finds the events sent through the API", async ({ page }) => {
+    const key = await api("POST", "/api/v1/api-keys", { name: "e2e app", role: "ingest", expires_in_days: 0 });
+    assert.equal(key.status, 201, JSON.stringify(key.body));
+    ingestKey = key.body.key;
+    const sent = await api("POST", "/api/v1/events", [appEvent("E2E_CANARY", "carol"), appEvent("E2E_CANARY", "dave"), appEvent("LOGIN_SUCCESS", "carol")], ingestKey);
+    assert.equal(sent.status, 202, JSON.stringify(sent.body));
+    for (let i = 0; i < 50; i++) {
+      const n = await api("GET", "/api/v1/events?from=now-1h&size=1&query=E2E_CANARY");
+      if (n.body.total >= 2) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const test = page.getByRole("region", { name: "Test" });
+    await test.getByRole("tab", { name: "Backtest" }).click();
+    await test.getByRole("button", { name: "1 h" }).click();
+    await test.getByRole("button", { name: "Run backtest" }).click();
+    const result = test.getByRole("region", { name: "Test result" });
+    await result.getByText(/^Backtest over the last hour/).waitFor();
+    assert.match(await result.innerText(), /Events matched\s*2/i);
+    assert.equal(await result.getByRole("table", { name: "Matching events" }).getByRole("row").count(), 3);
+    await screenshot(run, "editor-backtest");
+  });
+
+  step("a ZIP pack is imported with its report: loaded, failed at line and column, skipped", async ({ page, baseURL }) => {
+    await page.goto(`${baseURL}/rules`);
+    await page.getByRole("button", { name: "Import pack" }).first().click();
+    const dialog = page.getByRole("dialog", { name: "Import a rule pack" });
+    const pack = zip([
+      { name: "rules/one.yml", text: PACK_RULE(1) },
+      { name: "rules/two.yml", text: PACK_RULE(2) },
+      { name: "rules/broken.yml", text: "title: Broken\nlogsource:\n  product: linux\ndetection:\n  sel:\n    a|nosuchmodifier: 1\n  condition: sel\n" },
+      { name: "README.md", text: "not a rule" },
+    ]);
+    await dialog.getByLabel("Rule pack").setInputFiles({ name: "e2e-pack.zip", mimeType: "application/zip", buffer: pack });
+    await dialog.getByLabel("File the rules under").selectOption("sigmahq");
+    await dialog.getByRole("button", { name: "Import" }).click();
+    const report = dialog.getByRole("region", { name: "Import report" });
+    await report.waitFor();
+    const counts = await report.locator("dl").first().innerText();
+    assert.match(counts, /Loaded\s*2/i);
+    assert.match(counts, /Failed\s*1/i);
+    const where = await report.getByRole("table", { name: "Rules that failed" }).getByRole("cell").first().innerText();
+    assert.match(where, /^rules\/broken\.yml:\d+(:\d+)?$/);
+    await report.getByText(/Skipped \(1\)/).waitFor();
+    await screenshot(run, "import-report");
+    await dialog.getByRole("button", { name: "Done" }).click();
+    const pk = await api("GET", "/api/v1/rules?pack=sigmahq&q=E2E%20pack&limit=10");
+    assert.equal(pk.body.total, 2);
+    await page.getByRole("searchbox", { name: "Search rules" }).fill("E2E pack");
+    await page.getByRole("link", { name: "E2E pack rule 1" }).waitFor();
+  });
+
+  step("a viewer reads rules but cannot change them", async ({ page, baseURL }) => {
+    const created = await api("POST", "/api/v1/users", { ...VIEWER, role: "viewer", team: "", manager: "", computer: "", mobile_phone: "" });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    await page.getByRole("button", { name: "Log out" }).click();
+    await page.waitForURL(/\/login/);
+    await logIn(run, VIEWER);
+    await page.goto(`${baseURL}/rules`);
+    await page.getByRole("table", { name: "Detection rules" }).waitFor();
+    await page.getByText("View only: your role cannot change rules.").waitFor();
+    assert.equal(await page.getByRole("link", { name: "New rule" }).count(), 0);
+    assert.equal(await page.getByRole("switch").first().isDisabled(), true);
+    await page.goto(`${baseURL}/rules/${ruleId}`);
+    await page.getByRole("heading", { level: 1, name: "E2E canary login" }).waitFor();
+    assert.equal(await page.getByRole("button", { name: "Save changes" }).count(), 0);
+    assert.equal(await page.getByRole("textbox", { name: "Rule source (Sigma YAML)" }).getAttribute("contenteditable"), "false");
+    await screenshot(run, "viewer-editor");
+    await page.getByRole("button", { name: "Log out" }).click();
+    await page.waitForURL(/\/login/);
+    await logIn(run, ADMIN);
+  });
+
+  step("the rule is deleted after asking", async ({ page, baseURL }) => {
+    await page.goto(`${baseURL}/rules/${ruleId}`);
+    await page.getByRole("heading", { level: 1, name: "E2E canary login" }).waitFor();
+    await page.getByRole("button", { name: "Delete rule" }).click();
+    const dialog = page.getByRole("dialog", { name: "Delete this rule?" });
+    await dialog.getByRole("button", { name: "Delete rule" }).click();
+    await page.waitForURL(/\/rules$/);
+    assert.equal((await api("GET", `/api/v1/rules/${ruleId}`)).status, 404);
+    assert.deepEqual(run.pageErrors, [], "no uncaught errors in the page");
+  });
+});

@@ -1,0 +1,65 @@
+// Working an alert: its status in words, and changing it (PATCH), from the
+// queue's row or from the alert's page. The cached lists and the alert
+// itself are updated with the server's answer.
+
+import { useMutation, useQueryClient, type InfiniteData } from "@tanstack/react-query";
+import { ALERT_STATUSES, ALERT_STATUS_LABELS, detectionApi, detectionKeys, type Alert, type AlertList, type AlertPatch, type AlertStatus } from "../api/detection";
+
+export function StatusBadge({ status }: { status: AlertStatus | string }) {
+  const label = (ALERT_STATUS_LABELS as Record<string, string>)[status] ?? status;
+  return <span className={`status-badge status-${status}`}>{label}</span>;
+}
+
+/** PATCHes an alert; `onSaved` sees the server's answer. */
+export function useAlertPatch(onSaved?: (a: Alert) => void) {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: ({ id, patch }: { id: string; patch: AlertPatch }) => detectionApi.patchAlert(id, patch),
+    onSuccess: (saved) => {
+      queryClient.setQueriesData<InfiniteData<AlertList>>({ queryKey: ["alerts", "list"] }, (old) =>
+        old ? { ...old, pages: old.pages.map((p) => ({ ...p, alerts: p.alerts.map((a) => (a.id === saved.id ? { ...a, ...saved } : a)) })) } : old,
+      );
+      queryClient.setQueryData(detectionKeys.alert(saved.id), (old: object | undefined) => (old ? { ...old, ...saved } : old));
+      void queryClient.invalidateQueries({ queryKey: ["alerts", "stats"] });
+      onSaved?.(saved);
+    },
+  });
+}
+
+/** The status as a select in a queue row. */
+export function StatusSelect({ alert, onSaved }: { alert: Alert; onSaved: (a: Alert) => void }) {
+  const patch = useAlertPatch(onSaved);
+  const shown = patch.isPending && patch.variables?.patch.status ? patch.variables.patch.status : alert.status;
+  return (
+    <span className="status-select">
+      <select
+        className={`status-${shown}`}
+        value={shown}
+        aria-label={`Status of ${alert.title}`}
+        disabled={patch.isPending}
+        onChange={(e) => patch.mutate({ id: alert.id, patch: { status: e.target.value as AlertStatus } })}
+      >
+        {ALERT_STATUSES.map((s) => (
+          <option key={s} value={s}>
+            {ALERT_STATUS_LABELS[s]}
+          </option>
+        ))}
+      </select>
+      {patch.isError ? (
+        <span className="field-error" role="alert">
+          {(patch.error as Error).message}
+        </span>
+      ) : null}
+    </span>
+  );
+}
+
+/** The next steps for an alert in each status, as buttons on its page. */
+export const STATUS_ACTIONS: ReadonlyArray<{ to: AlertStatus; label: string; from: readonly AlertStatus[] }> = [
+  { to: "acknowledged", label: "Acknowledge", from: ["new"] },
+  { to: "in_progress", label: "Start work", from: ["new", "acknowledged", "escalated"] },
+  { to: "escalated", label: "Escalate", from: ["new", "acknowledged", "in_progress"] },
+  { to: "resolved", label: "Resolve", from: ["new", "acknowledged", "in_progress", "escalated"] },
+  { to: "closed", label: "Close alert", from: ["new", "acknowledged", "in_progress", "escalated", "resolved"] },
+  { to: "new", label: "Reopen", from: ["resolved", "closed"] },
+];

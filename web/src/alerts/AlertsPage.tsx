@@ -1,0 +1,467 @@
+// Alerts: the queue analysts work, newest first. Counts by severity on
+// top (they filter too), filters kept in the URL, a page of alerts at a
+// time from the server's cursor, new alerts arriving live, and the status
+// of each changed from its row.
+
+import { useQueryClient } from "@tanstack/react-query";
+import { memo, useCallback, useEffect, useId, useMemo, useRef, useState, type FormEvent } from "react";
+import { Link, useSearchParams } from "react-router";
+import {
+  ALERT_STATUSES,
+  ALERT_STATUS_LABELS,
+  LEVELS,
+  LEVEL_LABELS,
+  OPEN_STATUSES,
+  detectionKeys,
+  useAlertStats,
+  useAlerts,
+  type Alert,
+  type AlertStats,
+  type AlertStatus,
+  type Level,
+} from "../api/detection";
+import { hasPermission, useCurrentUser } from "../app/session";
+import { fromLocalInput, toLocalInput } from "../events/searchState";
+import { LevelBadge } from "../rules/LevelBadge";
+import { AccessDenied } from "../ui/AccessDenied";
+import { ErrorMessage } from "../ui/ErrorMessage";
+import { CompactTime, formatTime } from "../ui/time";
+import { useDebounced } from "../ui/useDebounced";
+import { useDocumentTitle } from "../ui/useDocumentTitle";
+import { StatusBadge, StatusSelect } from "./AlertStatus";
+import { ALERT_PRESETS, alertQuery, apiRange, isFiltered, matchesFilters, readAlertFilters, writeAlertFilters, type AlertFilterState, type AlertRange } from "./alertFilters";
+import { useAlertFeed } from "./useAlertFeed";
+import "../rules/rules.css";
+import "./alerts.css";
+
+/** Past this many pixels down, the reader is reading: new alerts wait. */
+const READING_Y = 240;
+
+export function AlertsPage() {
+  useDocumentTitle("Alerts");
+  const me = useCurrentUser();
+  if (!hasPermission(me, "alerts:read")) {
+    return (
+      <section className="page" aria-labelledby="page-title">
+        <header className="page-header">
+          <h1 id="page-title">Alerts</h1>
+        </header>
+        <AccessDenied area="Alerts" role={me.role} />
+      </section>
+    );
+  }
+  return <AlertQueue writable={hasPermission(me, "alerts:write")} canReadRules={hasPermission(me, "rules:read")} />;
+}
+
+function AlertQueue({ writable, canReadRules }: { writable: boolean; canReadRules: boolean }) {
+  const queryClient = useQueryClient();
+  const [params, setParams] = useSearchParams();
+  const paramString = params.toString();
+  const state = useMemo(() => readAlertFilters(new URLSearchParams(paramString)), [paramString]);
+  // A preset's start is fixed when it is chosen, so the query stays the same one.
+  const rangeKey = JSON.stringify(state.range);
+  const range = useMemo(() => apiRange(state.range), [rangeKey]);
+  const query = useMemo(() => alertQuery(state, range), [state, range]);
+  const alerts = useAlerts(query);
+  const stats = useAlertStats(range);
+  const filtered = isFiltered(state);
+
+  const update = useCallback((next: Partial<AlertFilterState>) => setParams((prev) => writeAlertFilters({ ...readAlertFilters(prev), ...next })), [setParams]);
+
+  // --- Live ---
+  const [reading, setReading] = useState(false);
+  useEffect(() => {
+    const onScroll = () => setReading(window.scrollY > READING_Y);
+    onScroll();
+    window.addEventListener("scroll", onScroll, { passive: true });
+    return () => window.removeEventListener("scroll", onScroll);
+  }, []);
+  const stateRef = useRef(state);
+  stateRef.current = state;
+  const readingRef = useRef(reading);
+  readingRef.current = reading;
+  const decide = useCallback((a: Alert) => {
+    const m = matchesFilters(a, stateRef.current);
+    const show = !isFiltered(stateRef.current) && !readingRef.current;
+    return { belongs: m !== false, show, unsure: m === "unknown" };
+  }, []);
+  // Counts follow arrivals, at most every two seconds.
+  const statsTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  const onAny = useCallback(() => {
+    if (statsTimer.current !== undefined) return;
+    statsTimer.current = setTimeout(() => {
+      statsTimer.current = undefined;
+      void queryClient.invalidateQueries({ queryKey: ["alerts", "stats"] });
+    }, 2000);
+  }, [queryClient]);
+  useEffect(() => () => clearTimeout(statsTimer.current), []);
+  const feed = useAlertFeed(true, decide, onAny);
+  const { reset } = feed;
+  useEffect(() => reset(), [paramString, reset]);
+
+  function showNew() {
+    if (feed.pendingUnsure) {
+      // Only the server knows which of them match: ask again.
+      feed.reset();
+      void queryClient.resetQueries({ queryKey: detectionKeys.alerts(query) });
+    } else {
+      feed.release();
+    }
+    window.scrollTo({ top: 0 });
+    document.getElementById("alerts-table")?.focus();
+  }
+
+  const fetched = useMemo(() => alerts.data?.pages.flatMap((p) => p.alerts) ?? [], [alerts.data]);
+  const rows = useMemo(() => {
+    const liveIds = new Set(feed.live.map((a) => a.id));
+    return [...feed.live, ...fetched.filter((a) => !liveIds.has(a.id))].map((a) => feed.updates[a.id] ?? a);
+  }, [feed.live, fetched, feed.updates]);
+  const total = alerts.data?.pages[0]?.total;
+
+  return (
+    <section className="page page-wide" aria-labelledby="page-title">
+      <header className="page-header page-header-row">
+        <div>
+          <h1 id="page-title">Alerts</h1>
+          <p className="page-subtitle">Raised by the detection rules as matching events are stored; newest activity first.</p>
+        </div>
+        <LivePill status={feed.status} />
+      </header>
+
+      <SeverityCounts stats={stats.data} loading={stats.isPending} state={state} onChange={update} />
+      {stats.isError ? <ErrorMessage error={stats.error} /> : null}
+
+      <Filters state={state} stats={stats.data} onChange={update} onClear={() => setParams(new URLSearchParams())} />
+
+      {feed.pending.length > 0 ? (
+        <div className="new-alerts">
+          <button type="button" className="new-alerts-pill" onClick={showNew}>
+            {feed.pending.length.toLocaleString()} new alert{feed.pending.length === 1 ? "" : "s"}
+            {feed.pendingUnsure ? " · refresh" : " · show"}
+          </button>
+        </div>
+      ) : null}
+
+      {alerts.isError ? <ErrorMessage error={alerts.error} /> : null}
+
+      <div className="table-toolbar">
+        <span className="muted" role="status">
+          {alerts.isPending
+            ? "Loading alerts…"
+            : total !== undefined && rows.length > 0
+              ? `Showing ${rows.length.toLocaleString()} of ${(total + feed.live.length).toLocaleString()}`
+              : ""}
+        </span>
+      </div>
+
+      {alerts.isSuccess && rows.length === 0 ? (
+        filtered ? (
+          <div className="empty empty-left">
+            <p className="empty-title">No alerts match these filters.</p>
+            <p>
+              <button type="button" className="btn btn-small" onClick={() => setParams(new URLSearchParams())}>
+                Clear the filters
+              </button>
+            </p>
+          </div>
+        ) : (
+          <div className="empty empty-left">
+            <p className="empty-title">No alerts yet — alerts appear here within a second of a matching event.</p>
+            <p>
+              Alerts come from the enabled detection rules.{" "}
+              {canReadRules ? (
+                <>
+                  See, enable or write them in <Link to="/rules">Rules</Link>, and try one on stored events with its backtest.
+                </>
+              ) : (
+                "Ask an admin or an analyst to enable rules."
+              )}
+            </p>
+          </div>
+        )
+      ) : rows.length > 0 ? (
+        <AlertsTable alerts={rows} fresh={feed.fresh} writable={writable} onSaved={feed.update} />
+      ) : null}
+
+      {alerts.hasNextPage ? (
+        <div className="pager pager-center">
+          <button type="button" className="btn" onClick={() => void alerts.fetchNextPage()} disabled={alerts.isFetchingNextPage}>
+            {alerts.isFetchingNextPage ? "Loading…" : "Load 50 more"}
+          </button>
+        </div>
+      ) : null}
+    </section>
+  );
+}
+
+function LivePill({ status }: { status: string }) {
+  return (
+    <span className={status === "open" ? "pill pill-on" : status === "connecting" ? "pill pill-warn" : "pill pill-off"} role="status">
+      {status === "open" ? "Live" : status === "connecting" ? "Connecting…" : "Not live"}
+    </span>
+  );
+}
+
+const SEVERITY_ORDER: readonly Level[] = [...LEVELS].reverse();
+
+function SeverityCounts({ stats, loading, state, onChange }: { stats: AlertStats | undefined; loading: boolean; state: AlertFilterState; onChange: (s: Partial<AlertFilterState>) => void }) {
+  const openOnly = state.statuses.length === OPEN_STATUSES.length && OPEN_STATUSES.every((s) => state.statuses.includes(s));
+  const n = (v: number | undefined) => (loading ? "…" : (v ?? 0).toLocaleString());
+  return (
+    <div className="alert-counts" role="group" aria-label="Alerts by severity (click to filter)">
+      <button
+        type="button"
+        className="alert-count alert-count-open"
+        aria-pressed={openOnly}
+        onClick={() => onChange({ statuses: openOnly ? [] : [...OPEN_STATUSES] })}
+        title="Alerts not yet resolved or closed"
+      >
+        <span className="alert-count-label">Open</span>
+        <span className="alert-count-value">{n(stats?.open)}</span>
+        <span className="alert-count-note muted">of {n(stats?.total)}</span>
+      </button>
+      {SEVERITY_ORDER.map((s) => {
+        const on = state.severities.includes(s);
+        return (
+          <button
+            key={s}
+            type="button"
+            className={`alert-count alert-count-${s}${(stats?.by_severity?.[s] ?? 0) > 0 ? " alert-count-some" : ""}`}
+            aria-pressed={on}
+            onClick={() => onChange({ severities: LEVELS.filter((x) => (x === s ? !on : state.severities.includes(x))) })}
+          >
+            <span className="alert-count-label">
+              <span className={`sev-dot sev-dot-${s}`} aria-hidden="true" />
+              {LEVEL_LABELS[s]}
+            </span>
+            <span className="alert-count-value">{n(stats?.by_severity?.[s])}</span>
+          </button>
+        );
+      })}
+    </div>
+  );
+}
+
+function Filters({ state, stats, onChange, onClear }: { state: AlertFilterState; stats: AlertStats | undefined; onChange: (s: Partial<AlertFilterState>) => void; onClear: () => void }) {
+  const [draft, setDraft] = useState(state.q);
+  useEffect(() => setDraft(state.q), [state.q]);
+  const settled = useDebounced(draft, 300);
+  useEffect(() => {
+    if (settled.trim() !== state.q.trim()) onChange({ q: settled });
+  }, [settled]);
+  const rules = stats?.top_rules ?? [];
+  const ruleKnown = rules.some((r) => r.rule_id === state.rule);
+
+  return (
+    <div className="alert-filters">
+      <div className="alert-filters-row">
+        <div className="field alert-search">
+          <label htmlFor="alerts-q">Search alerts</label>
+          <input
+            id="alerts-q"
+            type="search"
+            value={draft}
+            onChange={(e) => setDraft(e.target.value)}
+            onKeyDown={(e) => {
+              if (e.key === "Enter") onChange({ q: draft });
+            }}
+            placeholder="Title, rule, host, user, IP…"
+            autoComplete="off"
+            spellCheck={false}
+          />
+        </div>
+        <div className="field">
+          <label htmlFor="alerts-rule">Rule</label>
+          <select id="alerts-rule" value={state.rule} onChange={(e) => onChange({ rule: e.target.value })}>
+            <option value="">All rules</option>
+            {state.rule && !ruleKnown ? <option value={state.rule}>This rule ({state.rule})</option> : null}
+            {rules.map((r) => (
+              <option key={r.rule_id} value={r.rule_id}>
+                {r.title} ({r.count.toLocaleString()})
+              </option>
+            ))}
+          </select>
+        </div>
+        <RangePicker range={state.range} onChange={(range) => onChange({ range })} />
+      </div>
+      <div className="alert-filters-row">
+        <fieldset className="sev-filter status-filter">
+          <legend className="sr-only">Status</legend>
+          <span className="sev-filter-label" aria-hidden="true">
+            Status
+          </span>
+          {ALERT_STATUSES.map((s) => (
+            <label key={s} className="sev-chip">
+              <input
+                type="checkbox"
+                checked={state.statuses.includes(s)}
+                onChange={(e) => onChange({ statuses: ALERT_STATUSES.filter((x) => (x === s ? e.target.checked : state.statuses.includes(x))) as AlertStatus[] })}
+              />
+              {ALERT_STATUS_LABELS[s]}
+            </label>
+          ))}
+        </fieldset>
+        {isFiltered(state) ? (
+          <button type="button" className="btn btn-small btn-ghost" onClick={onClear}>
+            Clear filters
+          </button>
+        ) : null}
+      </div>
+    </div>
+  );
+}
+
+/** All time, the last hour … 30 days, or an absolute range in the reader's time zone. */
+function RangePicker({ range, onChange }: { range: AlertRange; onChange: (r: AlertRange) => void }) {
+  const id = useId();
+  const [editing, setEditing] = useState(false);
+  const [from, setFrom] = useState("");
+  const [to, setTo] = useState("");
+  const [error, setError] = useState<string | null>(null);
+
+  function openCustom() {
+    if (editing) {
+      setEditing(false);
+      return;
+    }
+    const now = Date.now();
+    setFrom(toLocalInput(range.kind === "absolute" ? range.from : new Date(now - 86400_000).toISOString()));
+    setTo(toLocalInput(range.kind === "absolute" ? range.to : new Date(now).toISOString()));
+    setError(null);
+    setEditing(true);
+  }
+
+  function apply(e: FormEvent) {
+    e.preventDefault();
+    const f = fromLocalInput(from);
+    const t = fromLocalInput(to);
+    if (!f || !t) return setError("Enter both a start and an end.");
+    if (f >= t) return setError("The start must be before the end.");
+    setEditing(false);
+    onChange({ kind: "absolute", from: f, to: t });
+  }
+
+  return (
+    <div className="range-picker alert-range">
+      <span className="range-label" id={`${id}-label`}>
+        Last seen
+      </span>
+      <div className="segmented" role="group" aria-labelledby={`${id}-label`}>
+        <button type="button" className="segment" aria-pressed={range.kind === "all"} onClick={() => onChange({ kind: "all" })}>
+          All time
+        </button>
+        {ALERT_PRESETS.map((p) => (
+          <button
+            key={p.key}
+            type="button"
+            className="segment"
+            aria-pressed={range.kind === "preset" && range.preset === p.key}
+            title={p.long}
+            onClick={() => {
+              setEditing(false);
+              onChange({ kind: "preset", preset: p.key });
+            }}
+          >
+            {p.label}
+          </button>
+        ))}
+        <button type="button" className="segment" aria-pressed={range.kind === "absolute"} aria-expanded={editing} onClick={openCustom}>
+          {range.kind === "absolute" ? `${formatTime(range.from)} – ${formatTime(range.to)}` : "Custom"}
+        </button>
+      </div>
+      {editing ? (
+        <form className="popover range-custom" onSubmit={apply} aria-label="Custom time range" noValidate>
+          <div className="field">
+            <label htmlFor={`${id}-from`}>From</label>
+            <input id={`${id}-from`} type="datetime-local" value={from} onChange={(e) => setFrom(e.target.value)} />
+          </div>
+          <div className="field">
+            <label htmlFor={`${id}-to`}>To</label>
+            <input id={`${id}-to`} type="datetime-local" value={to} onChange={(e) => setTo(e.target.value)} />
+          </div>
+          {error ? (
+            <div className="field-error" role="alert">
+              {error}
+            </div>
+          ) : null}
+          <div className="range-custom-actions">
+            <button type="button" className="btn btn-small" onClick={() => setEditing(false)}>
+              Cancel
+            </button>
+            <button type="submit" className="btn btn-small btn-primary">
+              Apply range
+            </button>
+          </div>
+        </form>
+      ) : null}
+    </div>
+  );
+}
+
+function AlertsTable({ alerts, fresh, writable, onSaved }: { alerts: readonly Alert[]; fresh: Record<string, true>; writable: boolean; onSaved: (a: Alert) => void }) {
+  return (
+    <div className="table-wrap" id="alerts-table" tabIndex={-1}>
+      <table className="table table-dense alerts-table">
+        <caption className="sr-only">Alerts, newest activity first</caption>
+        <thead>
+          <tr>
+            <th scope="col" className="col-time">
+              Last seen
+            </th>
+            <th scope="col">Severity</th>
+            <th scope="col">Alert</th>
+            <th scope="col">Entities</th>
+            <th scope="col" className="num">
+              Count
+            </th>
+            <th scope="col">Status</th>
+          </tr>
+        </thead>
+        <tbody>
+          {alerts.map((a) => (
+            <AlertRow key={a.id} alert={a} fresh={fresh[a.id] === true} writable={writable} onSaved={onSaved} />
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+const AlertRow = memo(function AlertRow({ alert: a, fresh, writable, onSaved }: { alert: Alert; fresh: boolean; writable: boolean; onSaved: (a: Alert) => void }) {
+  const entities = [...(a.entities?.hosts ?? []), ...(a.entities?.users ?? []), ...(a.entities?.ips ?? [])];
+  const closed = a.status === "resolved" || a.status === "closed";
+  return (
+    <tr className={[fresh ? "row-live row-fresh" : "", closed ? "row-muted" : ""].filter(Boolean).join(" ") || undefined}>
+      <td className="cell-nowrap col-time">
+        <CompactTime value={a.last_seen} />
+      </td>
+      <td>
+        <LevelBadge level={a.severity} />
+      </td>
+      <td className="alert-cell">
+        <Link to={`/alerts/${encodeURIComponent(a.id)}`} className="alert-title">
+          {a.title || a.rule_title}
+        </Link>
+        <span className="alert-sub muted">
+          {[a.title && a.title !== a.rule_title ? a.rule_title : "", a.tactics.map((t) => t.name).join(", ")].filter(Boolean).join(" · ")}
+        </span>
+      </td>
+      <td className="alert-entities">
+        {entities.length === 0 ? (
+          <span className="muted">—</span>
+        ) : (
+          <>
+            {entities.slice(0, 3).map((e) => (
+              <span key={e} className="entity-chip mono">
+                {e}
+              </span>
+            ))}
+            {entities.length > 3 ? <span className="muted"> +{entities.length - 3}</span> : null}
+          </>
+        )}
+      </td>
+      <td className="num">{a.count > 1 ? `×${a.count.toLocaleString()}` : "1"}</td>
+      <td>{writable ? <StatusSelect alert={a} onSaved={onSaved} /> : <StatusBadge status={a.status} />}</td>
+    </tr>
+  );
+});

@@ -1,0 +1,68 @@
+import { describe, expect, it } from "vitest";
+import { makeAlert } from "../test/detection";
+import { apiRange, matchesFilters, readAlertFilters, writeAlertFilters } from "./alertFilters";
+import { EMPTY_FEED, FEED_CAP, feedReducer } from "./useAlertFeed";
+
+describe("alert filters in the URL", () => {
+  it("round-trips in a stable order and drops unknown values", () => {
+    const s = readAlertFilters(new URLSearchParams("status=closed,new,bogus&sev=critical,informational,x&rule=r-1&q=%20web%20&range=7d"));
+    expect(s).toEqual({ statuses: ["new", "closed"], severities: ["informational", "critical"], rule: "r-1", q: " web ", range: { kind: "preset", preset: "7d" } });
+    expect(writeAlertFilters(s).toString()).toBe("status=new%2Cclosed&sev=informational%2Ccritical&rule=r-1&q=web&range=7d");
+  });
+
+  it("takes an absolute range only when both ends are valid and in order", () => {
+    expect(readAlertFilters(new URLSearchParams("from=2026-11-23T10:00:00Z&to=2026-11-23T09:00:00Z")).range).toEqual({ kind: "all" });
+    expect(readAlertFilters(new URLSearchParams("from=2026-11-23T09:00:00Z&to=2026-11-23T10:00:00Z")).range).toEqual({
+      kind: "absolute",
+      from: "2026-11-23T09:00:00.000Z",
+      to: "2026-11-23T10:00:00.000Z",
+    });
+    expect(apiRange({ kind: "preset", preset: "1h" }, Date.parse("2026-11-23T10:00:00Z"))).toEqual({ from: "2026-11-23T09:00:00.000Z" });
+    expect(apiRange({ kind: "all" })).toEqual({});
+  });
+
+  it("tells whether a new alert belongs, when the browser can", () => {
+    const a = makeAlert({ id: "a", severity: "high", status: "new", rule_id: "r-1" });
+    const none = readAlertFilters(new URLSearchParams());
+    expect(matchesFilters(a, none)).toBe(true);
+    expect(matchesFilters(a, { ...none, severities: ["critical"] })).toBe(false);
+    expect(matchesFilters(a, { ...none, statuses: ["resolved"] })).toBe(false);
+    expect(matchesFilters(a, { ...none, rule: "r-2" })).toBe(false);
+    expect(matchesFilters(a, { ...none, q: "web" })).toBe("unknown");
+    expect(matchesFilters(a, { ...none, range: { kind: "absolute", from: "x", to: "y" } })).toBe("unknown");
+  });
+});
+
+describe("feedReducer", () => {
+  const a1 = makeAlert({ id: "1" });
+  const a2 = makeAlert({ id: "2" });
+
+  it("shows, holds and releases new alerts, newest first, each once", () => {
+    let s = feedReducer(EMPTY_FEED, { type: "created", alert: a1, show: true, unsure: false });
+    s = feedReducer(s, { type: "created", alert: a2, show: false, unsure: false });
+    s = feedReducer(s, { type: "created", alert: a2, show: false, unsure: false });
+    expect(s.live.map((a) => a.id)).toEqual(["1"]);
+    expect(s.pending.map((a) => a.id)).toEqual(["2"]);
+    s = feedReducer(s, { type: "release" });
+    expect(s.live.map((a) => a.id)).toEqual(["2", "1"]);
+    expect(s.pending).toEqual([]);
+    expect(s.fresh).toEqual({ "1": true, "2": true });
+  });
+
+  it("applies changes wherever the alert is, and keeps at most FEED_CAP", () => {
+    let s = feedReducer(EMPTY_FEED, { type: "created", alert: a1, show: true, unsure: false });
+    s = feedReducer(s, { type: "updated", alert: { ...a1, count: 42 } });
+    expect(s.live[0]?.count).toBe(42);
+    expect(s.updates["1"]?.count).toBe(42);
+    for (let i = 0; i < FEED_CAP + 10; i++) s = feedReducer(s, { type: "created", alert: makeAlert({ id: `x${i}` }), show: true, unsure: false });
+    expect(s.live).toHaveLength(FEED_CAP);
+    expect(feedReducer(s, { type: "reset" })).toBe(EMPTY_FEED);
+  });
+
+  it("remembers when a held alert may not match", () => {
+    let s = feedReducer(EMPTY_FEED, { type: "created", alert: a1, show: false, unsure: true });
+    s = feedReducer(s, { type: "created", alert: a2, show: false, unsure: false });
+    expect(s.pendingUnsure).toBe(true);
+    expect(feedReducer(s, { type: "release" }).pendingUnsure).toBe(false);
+  });
+});

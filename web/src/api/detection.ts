@@ -1,0 +1,535 @@
+// Detection rules and alerts: the types of the API's rules and alerts
+// endpoints (docs/api.md "Detection"), the calls through the one API client,
+// and the TanStack Query hooks the Rules and Alerts pages share.
+
+import { keepPreviousData, useInfiniteQuery, useQuery } from "@tanstack/react-query";
+import { ApiError, api, readCookie } from "./client";
+import type { SecurityEvent } from "./types";
+
+// --- Rules ---
+
+/** Sigma levels, least to most severe; alerts take their severity from them. */
+export const LEVELS = ["informational", "low", "medium", "high", "critical"] as const;
+export type Level = (typeof LEVELS)[number];
+
+export const LEVEL_LABELS: Record<Level, string> = {
+  informational: "Informational",
+  low: "Low",
+  medium: "Medium",
+  high: "High",
+  critical: "Critical",
+};
+
+export function isLevel(value: unknown): value is Level {
+  return typeof value === "string" && (LEVELS as readonly string[]).includes(value);
+}
+
+export const RULE_STATUSES = ["stable", "test", "experimental", "deprecated", "unsupported"] as const;
+export type RuleStatus = (typeof RULE_STATUSES)[number] | "";
+
+export const RULE_FORMATS = ["sigma", "json"] as const;
+export type RuleFormat = (typeof RULE_FORMATS)[number];
+
+export const RULE_KINDS = ["detection", "correlation", "threshold", "filter"] as const;
+export type RuleKind = (typeof RULE_KINDS)[number];
+
+export interface AttackTactic {
+  id: string;
+  name: string;
+  shortname: string;
+}
+
+export interface AttackTechnique {
+  id: string;
+  name: string;
+}
+
+export interface RuleAttack {
+  tactics: AttackTactic[];
+  techniques: AttackTechnique[];
+}
+
+export interface Logsource {
+  product: string;
+  category: string;
+  service: string;
+}
+
+export interface RuleStats {
+  matches: number;
+  alerts: number;
+  eval_ns_per_event: number;
+  last_match_at: string | null;
+}
+
+export const EXCEPTION_OPERATORS = ["equals", "contains", "startswith", "endswith", "regex", "cidr"] as const;
+export type ExceptionOperator = (typeof EXCEPTION_OPERATORS)[number];
+
+/** An exception: events where `field` `operator` `value` holds do not raise alerts for the rule. */
+export interface RuleException {
+  id: string;
+  rule_id: string;
+  field: string;
+  operator: ExceptionOperator;
+  value: string;
+  reason: string;
+  /** The user who added it. */
+  owner: string;
+  owner_email: string;
+  expires_at: string | null;
+  created_at: string;
+  expired: boolean;
+}
+
+export interface ExceptionCreate {
+  field: string;
+  operator: ExceptionOperator;
+  value: string;
+  reason: string;
+  expires_at?: string;
+}
+
+/** A rule as the list shows it (no source, no exceptions). */
+export interface RuleSummary {
+  id: string;
+  title: string;
+  description: string;
+  author: string;
+  format: RuleFormat;
+  kind: RuleKind;
+  status: RuleStatus;
+  level: Level;
+  severity_override: Level | "";
+  enabled: boolean;
+  pack: string;
+  logsource: Logsource;
+  tags: string[];
+  attack: RuleAttack;
+  references: string[];
+  falsepositives: string[];
+  created_at: string;
+  updated_at: string;
+  created_by: string;
+  stats: RuleStats;
+}
+
+/** GET /api/v1/rules/{id}: the rule with its source and exceptions. */
+export interface Rule extends RuleSummary {
+  source: string;
+  exceptions?: RuleException[];
+}
+
+/** Counts of rules per value of a filter dimension (level, status, pack, product, tactic, …). */
+export type RuleFacets = Partial<Record<string, Record<string, number>>>;
+
+export interface RuleList {
+  rules: RuleSummary[];
+  total: number;
+  facets: RuleFacets;
+}
+
+export interface RuleQuery {
+  q?: string;
+  status?: string;
+  level?: string;
+  tactic?: string;
+  technique?: string;
+  product?: string;
+  category?: string;
+  service?: string;
+  pack?: string;
+  kind?: string;
+  enabled?: "true" | "false" | "";
+  limit?: number;
+  offset?: number;
+}
+
+export interface RuleCreate {
+  format: RuleFormat;
+  source: string;
+  enabled: boolean;
+}
+
+export interface RuleUpdate {
+  source: string;
+  format?: RuleFormat;
+}
+
+export interface RulePatch {
+  enabled?: boolean;
+  severity_override?: Level | "";
+}
+
+/** One problem of a rule's source, at a 1-based line and column (0 when unknown). */
+export interface RuleProblem {
+  line: number;
+  column: number;
+  message: string;
+}
+
+export interface Validation {
+  valid: boolean;
+  errors: RuleProblem[];
+  /** What the rule is, when it parses. */
+  rule: RuleSummary | null;
+}
+
+/** POST /api/v1/rules/test and /rules/{id}/test. Without `events`, a backtest over [from, to). */
+export interface RuleTestRequest {
+  format?: RuleFormat;
+  source?: string;
+  from?: string;
+  to?: string;
+  /** Sample events: JSON objects, or raw log lines as strings. */
+  events?: Array<Record<string, unknown> | string>;
+  limit?: number;
+}
+
+export interface RuleTestMatch {
+  event_id: string;
+  timestamp: string;
+  summary: string;
+  /** Flattened ECS fields ("host.name": "web-1"). */
+  fields: Record<string, unknown>;
+}
+
+export interface RuleTestResult {
+  scanned: number;
+  matched: number;
+  alerts: number;
+  matches: RuleTestMatch[];
+  truncated: boolean;
+  elapsed_ms: number;
+}
+
+export interface ImportFailure {
+  file: string;
+  line: number;
+  column: number;
+  message: string;
+}
+
+export interface ImportReport {
+  loaded: number;
+  updated: number;
+  unchanged: number;
+  failed: ImportFailure[];
+  skipped: Array<{ file: string; reason: string }>;
+  elapsed_ms: number;
+}
+
+export interface CoverageTechnique {
+  id: string;
+  name: string;
+  /** Rules tagged with the technique or one of its sub-techniques. */
+  rules: number;
+  /** Of which enabled. */
+  enabled: number;
+}
+
+export interface CoverageTactic {
+  id: string;
+  shortname: string;
+  name: string;
+  techniques: CoverageTechnique[];
+}
+
+export interface Coverage {
+  tactics: CoverageTactic[];
+  techniques_total: number;
+  techniques_covered: number;
+}
+
+// --- Alerts ---
+
+export const ALERT_STATUSES = ["new", "acknowledged", "in_progress", "escalated", "resolved", "closed"] as const;
+export type AlertStatus = (typeof ALERT_STATUSES)[number];
+
+export const ALERT_STATUS_LABELS: Record<AlertStatus, string> = {
+  new: "New",
+  acknowledged: "Acknowledged",
+  in_progress: "In progress",
+  escalated: "Escalated",
+  resolved: "Resolved",
+  closed: "Closed",
+};
+
+/** The statuses of alerts still to be worked. */
+export const OPEN_STATUSES: readonly AlertStatus[] = ["new", "acknowledged", "in_progress", "escalated"];
+
+export function isAlertStatus(value: unknown): value is AlertStatus {
+  return typeof value === "string" && (ALERT_STATUSES as readonly string[]).includes(value);
+}
+
+export interface AlertEntities {
+  hosts: string[];
+  users: string[];
+  ips: string[];
+  processes: string[];
+  files: string[];
+  domains: string[];
+}
+
+export interface Alert {
+  id: string;
+  rule_id: string;
+  rule_title: string;
+  rule_kind: RuleKind | string;
+  severity: Level;
+  status: AlertStatus;
+  title: string;
+  description: string;
+  tactics: AttackTactic[];
+  techniques: AttackTechnique[];
+  entities: AlertEntities;
+  /** Correlation group-by values; empty otherwise. */
+  group: Record<string, string>;
+  /** The matching events (at most 100), newest last. */
+  event_ids: string[];
+  /** Repeats folded into this alert. */
+  count: number;
+  dedup_key: string;
+  first_seen: string;
+  last_seen: string;
+  created_at: string;
+  updated_at: string;
+  assignee: string;
+}
+
+/** GET /api/v1/alerts/{id}: the alert and its stored events (up to 50). */
+export interface AlertDetail extends Alert {
+  events: SecurityEvent[];
+}
+
+export interface AlertList {
+  alerts: Alert[];
+  total: number;
+  next_cursor: string;
+}
+
+export interface AlertQuery {
+  status?: readonly AlertStatus[];
+  severity?: readonly Level[];
+  rule?: string;
+  q?: string;
+  from?: string;
+  to?: string;
+  limit?: number;
+  cursor?: string;
+}
+
+export interface AlertPatch {
+  status?: AlertStatus;
+  assignee?: string;
+}
+
+export interface AlertStats {
+  total: number;
+  open: number;
+  by_severity: Partial<Record<Level, number>>;
+  by_status: Partial<Record<AlertStatus, number>>;
+  top_rules: Array<{ rule_id: string; title: string; count: number }>;
+}
+
+// --- Calls ---
+
+const enc = encodeURIComponent;
+
+function ruleParams(q: RuleQuery): Record<string, string | number | undefined> {
+  return {
+    q: q.q?.trim(),
+    status: q.status,
+    level: q.level,
+    tactic: q.tactic,
+    technique: q.technique,
+    product: q.product,
+    category: q.category,
+    service: q.service,
+    pack: q.pack,
+    kind: q.kind,
+    enabled: q.enabled,
+    limit: q.limit,
+    offset: q.offset,
+  };
+}
+
+function alertParams(q: AlertQuery): Record<string, string | number | undefined> {
+  return {
+    status: q.status && q.status.length > 0 ? q.status.join(",") : undefined,
+    severity: q.severity && q.severity.length > 0 ? q.severity.join(",") : undefined,
+    rule: q.rule,
+    q: q.q?.trim(),
+    from: q.from,
+    to: q.to,
+    limit: q.limit,
+    cursor: q.cursor,
+  };
+}
+
+export const detectionApi = {
+  listRules: (q: RuleQuery, signal?: AbortSignal) => api.get<RuleList>("/api/v1/rules", { query: ruleParams(q), signal }),
+  getRule: (id: string, signal?: AbortSignal) => api.get<Rule>(`/api/v1/rules/${enc(id)}`, { signal }),
+  createRule: (req: RuleCreate, signal?: AbortSignal) => api.post<Rule>("/api/v1/rules", req, signal),
+  updateRule: (id: string, req: RuleUpdate, signal?: AbortSignal) => api.put<Rule>(`/api/v1/rules/${enc(id)}`, req, signal),
+  patchRule: (id: string, req: RulePatch, signal?: AbortSignal) => api.patch<Rule>(`/api/v1/rules/${enc(id)}`, req, signal),
+  deleteRule: (id: string, signal?: AbortSignal) => api.delete(`/api/v1/rules/${enc(id)}`, signal),
+  validateRule: (req: { format: RuleFormat; source: string }, signal?: AbortSignal) => api.post<Validation>("/api/v1/rules/validate", req, signal),
+  /** A saved rule (`id`), as saved or with the `source` given; an unsaved one without `id`. */
+  testRule: (req: RuleTestRequest, id?: string, signal?: AbortSignal) =>
+    api.post<RuleTestResult>(id ? `/api/v1/rules/${enc(id)}/test` : "/api/v1/rules/test", req, signal),
+  coverage: (signal?: AbortSignal) => api.get<Coverage>("/api/v1/rules/coverage", { signal }),
+  listExceptions: (ruleId: string, signal?: AbortSignal) =>
+    api.get<{ exceptions: RuleException[] }>(`/api/v1/rules/${enc(ruleId)}/exceptions`, { signal }),
+  createException: (ruleId: string, req: ExceptionCreate, signal?: AbortSignal) =>
+    api.post<RuleException>(`/api/v1/rules/${enc(ruleId)}/exceptions`, req, signal),
+  deleteException: (ruleId: string, id: string, signal?: AbortSignal) =>
+    api.delete(`/api/v1/rules/${enc(ruleId)}/exceptions/${enc(id)}`, signal),
+
+  listAlerts: (q: AlertQuery, signal?: AbortSignal) => api.get<AlertList>("/api/v1/alerts", { query: alertParams(q), signal }),
+  getAlert: (id: string, signal?: AbortSignal) => api.get<AlertDetail>(`/api/v1/alerts/${enc(id)}`, { signal }),
+  patchAlert: (id: string, req: AlertPatch, signal?: AbortSignal) => api.patch<Alert>(`/api/v1/alerts/${enc(id)}`, req, signal),
+  alertStats: (range: { from?: string | undefined; to?: string | undefined }, signal?: AbortSignal) =>
+    api.get<AlertStats>("/api/v1/alerts/stats", { query: { from: range.from, to: range.to }, signal }),
+};
+
+/** How far an upload has come. */
+export interface UploadProgress {
+  loaded: number;
+  total: number;
+}
+
+/**
+ * POST /api/v1/rules/import with `file` (and the optional `pack` name the
+ * rules are filed under) as multipart form data, through
+ * XMLHttpRequest because fetch cannot report upload progress. The session
+ * and CSRF work as in the API client: on a 401 the session is refreshed
+ * (through the client, which asks GET /api/v1/me) and the upload sent once
+ * more.
+ */
+export async function importRules(file: File, onProgress: (p: UploadProgress) => void, signal?: AbortSignal, pack?: string): Promise<ImportReport> {
+  const first = await upload(file, onProgress, signal, pack);
+  if (first.status !== 401) return answer(first);
+  // The access cookie expired: the client refreshes it (or reports the session lost).
+  await api.me(signal);
+  return answer(await upload(file, onProgress, signal, pack));
+}
+
+interface Uploaded {
+  status: number;
+  statusText: string;
+  body: string;
+}
+
+function upload(file: File, onProgress: (p: UploadProgress) => void, signal?: AbortSignal, pack?: string): Promise<Uploaded> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(new DOMException("The upload was cancelled.", "AbortError"));
+      return;
+    }
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", "/api/v1/rules/import");
+    xhr.setRequestHeader("Accept", "application/json");
+    const csrf = readCookie("es_csrf");
+    if (csrf) xhr.setRequestHeader("X-CSRF-Token", csrf);
+    xhr.withCredentials = true;
+    xhr.upload.onprogress = (e) => onProgress({ loaded: e.loaded, total: e.lengthComputable ? e.total : file.size });
+    xhr.onload = () => resolve({ status: xhr.status, statusText: xhr.statusText, body: xhr.responseText });
+    xhr.onerror = () => reject(new ApiError(0, "network_error", "Cannot reach the EventSec server. Check your connection and try again."));
+    xhr.onabort = () => reject(new DOMException("The upload was cancelled.", "AbortError"));
+    signal?.addEventListener("abort", () => xhr.abort(), { once: true });
+    const form = new FormData();
+    if (pack) form.append("pack", pack);
+    form.append("file", file, file.name);
+    xhr.send(form);
+  });
+}
+
+function answer(res: Uploaded): ImportReport {
+  let body: unknown;
+  try {
+    body = res.body === "" ? undefined : JSON.parse(res.body);
+  } catch {
+    body = undefined;
+  }
+  if (res.status >= 200 && res.status < 300 && body && typeof body === "object") {
+    const r = body as Partial<ImportReport>;
+    return {
+      loaded: r.loaded ?? 0,
+      updated: r.updated ?? 0,
+      unchanged: r.unchanged ?? 0,
+      failed: r.failed ?? [],
+      skipped: r.skipped ?? [],
+      elapsed_ms: r.elapsed_ms ?? 0,
+    };
+  }
+  const err = (body as { error?: { code?: unknown; message?: unknown; field?: unknown } } | undefined)?.error;
+  if (err && typeof err.code === "string") {
+    throw new ApiError(
+      res.status,
+      err.code,
+      typeof err.message === "string" && err.message !== "" ? err.message : res.statusText,
+      typeof err.field === "string" && err.field !== "" ? err.field : undefined,
+    );
+  }
+  throw new ApiError(res.status, `http_${res.status}`, `The server answered ${res.status}${res.statusText ? ` ${res.statusText}` : ""}.`);
+}
+
+// --- Query keys and hooks ---
+
+export const detectionKeys = {
+  allRules: ["rules"] as const,
+  rules: (q: RuleQuery) => ["rules", "list", q] as const,
+  rule: (id: string) => ["rules", "one", id] as const,
+  coverage: ["rules", "coverage"] as const,
+  exceptions: (ruleId: string) => ["rules", "exceptions", ruleId] as const,
+  allAlerts: ["alerts"] as const,
+  alerts: (q: AlertQuery) => ["alerts", "list", q] as const,
+  alert: (id: string) => ["alerts", "one", id] as const,
+  alertStats: (range: object) => ["alerts", "stats", range] as const,
+};
+
+export function useRules(q: RuleQuery) {
+  return useQuery({
+    queryKey: detectionKeys.rules(q),
+    queryFn: ({ signal }) => detectionApi.listRules(q, signal),
+    placeholderData: keepPreviousData,
+  });
+}
+
+export function useRule(id: string | undefined) {
+  return useQuery({
+    queryKey: detectionKeys.rule(id ?? ""),
+    queryFn: ({ signal }) => detectionApi.getRule(id ?? "", signal),
+    enabled: !!id,
+  });
+}
+
+export function useCoverage() {
+  return useQuery({ queryKey: detectionKeys.coverage, queryFn: ({ signal }) => detectionApi.coverage(signal) });
+}
+
+export function useAlerts(q: AlertQuery) {
+  return useInfiniteQuery({
+    queryKey: detectionKeys.alerts(q),
+    queryFn: ({ pageParam, signal }) => detectionApi.listAlerts({ ...q, cursor: pageParam || undefined }, signal),
+    initialPageParam: "",
+    getNextPageParam: (last) => last.next_cursor || undefined,
+  });
+}
+
+export function useAlert(id: string | undefined) {
+  return useQuery({
+    queryKey: detectionKeys.alert(id ?? ""),
+    queryFn: ({ signal }) => detectionApi.getAlert(id ?? "", signal),
+    enabled: !!id,
+  });
+}
+
+export function useAlertStats(range: { from?: string | undefined; to?: string | undefined }, refetchInterval: number | false = 30_000, enabled = true) {
+  return useQuery({
+    queryKey: detectionKeys.alertStats(range),
+    queryFn: ({ signal }) => detectionApi.alertStats(range, signal),
+    refetchInterval,
+    enabled,
+  });
+}

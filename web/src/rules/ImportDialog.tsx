@@ -1,0 +1,226 @@
+// Import a rule pack: a ZIP of Sigma rules (or one .yml), uploaded with
+// its progress shown, then the server's report: what was loaded, updated,
+// left unchanged, refused (with file, line and column) and skipped.
+
+import { useQueryClient } from "@tanstack/react-query";
+import { useEffect, useId, useRef, useState, type FormEvent } from "react";
+import { detectionKeys, importRules, type ImportReport, type UploadProgress } from "../api/detection";
+import { Dialog } from "../ui/Dialog";
+import { ErrorMessage } from "../ui/ErrorMessage";
+
+type Phase = { kind: "choose" } | { kind: "uploading"; progress: UploadProgress } | { kind: "done"; report: ImportReport } | { kind: "failed"; error: unknown };
+
+const MAX_MB = 64;
+
+/** The packs the server files imported rules under. */
+const PACKS = [
+  { value: "custom", label: "Custom (your own rules)" },
+  { value: "sigmahq", label: "SigmaHQ" },
+  { value: "eventsec", label: "EventSec" },
+] as const;
+
+export function ImportDialog({ onClose }: { onClose: () => void }) {
+  const id = useId();
+  const queryClient = useQueryClient();
+  const [file, setFile] = useState<File | null>(null);
+  const [pack, setPack] = useState("custom");
+  const [phase, setPhase] = useState<Phase>({ kind: "choose" });
+  const abort = useRef<AbortController | null>(null);
+  useEffect(() => () => abort.current?.abort(), []);
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    if (!file) return;
+    const ctl = new AbortController();
+    abort.current = ctl;
+    setPhase({ kind: "uploading", progress: { loaded: 0, total: file.size } });
+    try {
+      const report = await importRules(file, (progress) => setPhase({ kind: "uploading", progress }), ctl.signal, pack);
+      setPhase({ kind: "done", report });
+      void queryClient.invalidateQueries({ queryKey: detectionKeys.allRules });
+    } catch (err) {
+      if (err instanceof DOMException && err.name === "AbortError") {
+        setPhase({ kind: "choose" });
+        return;
+      }
+      setPhase({ kind: "failed", error: err });
+    } finally {
+      abort.current = null;
+    }
+  }
+
+  const tooBig = file !== null && file.size > MAX_MB * 1024 * 1024;
+
+  return (
+    <Dialog title="Import a rule pack" onClose={onClose} wide>
+      {phase.kind === "done" ? (
+        <>
+          <div className="dialog-body">
+            <ImportReportView report={phase.report} />
+          </div>
+          <div className="dialog-actions">
+            <button
+              type="button"
+              className="btn"
+              onClick={() => {
+                setFile(null);
+                setPhase({ kind: "choose" });
+              }}
+            >
+              Import another
+            </button>
+            <button type="button" className="btn btn-primary" onClick={onClose}>
+              Done
+            </button>
+          </div>
+        </>
+      ) : (
+        <form onSubmit={submit} noValidate>
+          <div className="dialog-body">
+            <div className="field">
+              <label htmlFor={`${id}-file`}>Rule pack</label>
+              <input
+                id={`${id}-file`}
+                type="file"
+                accept=".zip,.yml,.yaml,.json,application/zip"
+                aria-describedby={`${id}-hint`}
+                disabled={phase.kind === "uploading"}
+                onChange={(e) => {
+                  setFile(e.target.files?.[0] ?? null);
+                  setPhase({ kind: "choose" });
+                }}
+              />
+              <div className="field-hint" id={`${id}-hint`}>
+                A ZIP of Sigma rules (<code>.yml</code>), such as a SigmaHQ release, or a single rule file; up to {MAX_MB} MB. A rule whose ID is already
+                loaded is updated; files that are not rules are skipped and listed.
+              </div>
+            </div>
+            <div className="field">
+              <label htmlFor={`${id}-pack`}>File the rules under</label>
+              <select id={`${id}-pack`} value={pack} onChange={(e) => setPack(e.target.value)} disabled={phase.kind === "uploading"} aria-describedby={`${id}-pack-hint`}>
+                {PACKS.map((p) => (
+                  <option key={p.value} value={p.value}>
+                    {p.label}
+                  </option>
+                ))}
+              </select>
+              <div className="field-hint" id={`${id}-pack-hint`}>
+                The pack the rules list filters by.
+              </div>
+            </div>
+            {tooBig ? (
+              <div className="alert alert-error" role="alert">
+                {file?.name} is larger than {MAX_MB} MB.
+              </div>
+            ) : null}
+            {phase.kind === "uploading" ? <UploadBar progress={phase.progress} /> : null}
+            {phase.kind === "failed" ? <ErrorMessage error={phase.error} /> : null}
+          </div>
+          <div className="dialog-actions">
+            {phase.kind === "uploading" ? (
+              <button type="button" className="btn" onClick={() => abort.current?.abort()}>
+                Cancel upload
+              </button>
+            ) : (
+              <button type="button" className="btn" onClick={onClose}>
+                Cancel
+              </button>
+            )}
+            <button type="submit" className="btn btn-primary" disabled={!file || tooBig || phase.kind === "uploading"}>
+              {phase.kind === "uploading" ? "Importing…" : "Import"}
+            </button>
+          </div>
+        </form>
+      )}
+    </Dialog>
+  );
+}
+
+function UploadBar({ progress }: { progress: UploadProgress }) {
+  const total = Math.max(progress.total, 1);
+  const done = progress.loaded >= progress.total;
+  const pct = Math.min(100, Math.round((progress.loaded / total) * 100));
+  return (
+    <div className="upload-progress">
+      <progress value={progress.loaded} max={total} aria-label="Upload progress" />
+      <span role="status" className="muted">
+        {done ? "Uploaded; the server is reading the rules…" : `Uploading: ${pct} % (${kb(progress.loaded)} of ${kb(progress.total)})`}
+      </span>
+    </div>
+  );
+}
+
+function kb(bytes: number): string {
+  if (bytes < 1024 * 1024) return `${Math.max(1, Math.round(bytes / 1024)).toLocaleString()} KB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
+/** The server's import report, every figure real. */
+export function ImportReportView({ report }: { report: ImportReport }) {
+  const rows: Array<[string, number]> = [
+    ["Loaded", report.loaded],
+    ["Updated", report.updated],
+    ["Unchanged", report.unchanged],
+    ["Failed", report.failed.length],
+    ["Skipped", report.skipped.length],
+  ];
+  return (
+    <section aria-label="Import report">
+      <p role="status" className={report.failed.length > 0 ? "alert alert-warning" : "alert alert-success"}>
+        {report.loaded + report.updated + report.unchanged > 0
+          ? `Imported in ${(report.elapsed_ms / 1000).toFixed(report.elapsed_ms < 10_000 ? 1 : 0)} s.`
+          : "No rule was imported."}
+        {report.failed.length > 0 ? ` ${report.failed.length.toLocaleString()} file${report.failed.length === 1 ? "" : "s"} could not be read as rules.` : ""}
+      </p>
+      <dl className="import-counts">
+        {rows.map(([label, n]) => (
+          <div key={label} className={label === "Failed" && n > 0 ? "import-count import-count-bad" : "import-count"}>
+            <dt>{label}</dt>
+            <dd>{n.toLocaleString()}</dd>
+          </div>
+        ))}
+      </dl>
+      {report.failed.length > 0 ? (
+        <>
+          <h3 className="import-head">Failed</h3>
+          <div className="table-wrap table-wrap-flat import-table">
+            <table className="table table-compact">
+              <caption className="sr-only">Rules that failed</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Where</th>
+                  <th scope="col">Problem</th>
+                </tr>
+              </thead>
+              <tbody>
+                {report.failed.map((f, i) => (
+                  <tr key={`${f.file}-${i}`}>
+                    <td className="mono-cell">
+                      {f.file}
+                      {f.line > 0 ? `:${f.line}${f.column > 0 ? `:${f.column}` : ""}` : ""}
+                    </td>
+                    <td>{f.message}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </>
+      ) : null}
+      {report.skipped.length > 0 ? (
+        <details className="import-skipped">
+          <summary>
+            Skipped ({report.skipped.length.toLocaleString()}): files that are not rules
+          </summary>
+          <ul>
+            {report.skipped.map((s, i) => (
+              <li key={`${s.file}-${i}`}>
+                <code>{s.file}</code> <span className="muted">— {s.reason}</span>
+              </li>
+            ))}
+          </ul>
+        </details>
+      ) : null}
+    </section>
+  );
+}

@@ -1,0 +1,328 @@
+import { diagnosticCount, forEachDiagnostic } from "@codemirror/lint";
+import { EditorView } from "@codemirror/view";
+import { act, screen, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { Route, Routes } from "react-router";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import type { Rule, RuleException, RuleFormat, Validation } from "../api/detection";
+import { makeRule, summaryOf } from "../test/detection";
+import { json, makeMe, makeMeAs, renderWithProviders, stubFetch, type Call } from "../test/helpers";
+import RuleEditorPage from "./RuleEditorPage";
+import { JSON_TEMPLATE } from "./templates";
+
+afterEach(() => vi.unstubAllGlobals());
+
+const rule = makeRule({ id: "r-ps", exceptions: [] });
+
+function valid(source: string, format: RuleFormat): Validation {
+  if (source.includes("BROKEN")) return { valid: false, errors: [{ line: 2, column: 3, message: "unknown modifier |contain" }], rule: null };
+  const title = format === "json" ? (JSON.parse(source) as { name: string }).name : (/^title: (.*)$/m.exec(source)?.[1] ?? "Untitled");
+  return { valid: true, errors: [], rule: summaryOf(makeRule({ id: "v", title, format })) };
+}
+
+interface Handlers {
+  rule?: () => Rule;
+  more?: (call: Call, url: URL) => Response | undefined;
+}
+
+function server({ rule: current = () => rule, more }: Handlers = {}) {
+  return stubFetch((call) => {
+    const url = new URL(call.url, "http://localhost");
+    const other = more?.(call, url);
+    if (other) return other;
+    if (url.pathname === "/api/v1/rules/validate") {
+      const body = call.body as { source: string; format: RuleFormat };
+      return json(200, valid(body.source, body.format));
+    }
+    if (url.pathname === "/api/v1/rules/r-ps" && call.method === "GET") return json(200, current());
+    if (url.pathname === "/api/v1/rules/r-ps/exceptions" && call.method === "GET") return json(200, { exceptions: current().exceptions ?? [] });
+    if (url.pathname === "/api/v1/rules/r-missing") return json(404, { error: { code: "not_found", message: "rule not found" } });
+    return json(404, { error: { code: "not_found", message: `no ${call.method} ${url.pathname}` } });
+  });
+}
+
+function renderEditor(route: string, me = makeMe()) {
+  return renderWithProviders(
+    <Routes>
+      <Route path="/rules" element={<h1>Rules list</h1>} />
+      <Route path="/rules/new" element={<RuleEditorPage />} />
+      <Route path="/rules/:id" element={<RuleEditorPage />} />
+    </Routes>,
+    { route, me },
+  );
+}
+
+function editorView(): EditorView {
+  const box = screen.getByRole("textbox", { name: /^Rule source/ });
+  const view = EditorView.findFromDOM(box.closest(".cm-editor") as HTMLElement);
+  if (!view) throw new Error("no editor");
+  return view;
+}
+
+function setSource(text: string) {
+  act(() => {
+    const v = editorView();
+    v.dispatch({ changes: { from: 0, to: v.state.doc.length, insert: text } });
+  });
+}
+
+// Validation waits for typing to pause (400 ms); a busy machine needs more than waitFor's default second.
+const SLOW = { timeout: 5000 };
+
+const validations = (calls: Call[]) => calls.filter((c) => c.url === "/api/v1/rules/validate");
+
+describe("RuleEditorPage", () => {
+  it("starts a new rule from the Sigma template, validated by the server", async () => {
+    const { calls } = server();
+    renderEditor("/rules/new");
+    const source = editorView().state.doc.toString();
+    expect(source).toMatch(/^title: Shell started by a web server\nid: [0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}\n/);
+    expect(source).toContain("author: Alex Admin");
+    expect(screen.getByRole("textbox", { name: "Rule source (Sigma YAML)" })).toBeInTheDocument();
+    await vi.waitFor(() => expect(screen.getByText("Valid")).toBeInTheDocument(), SLOW);
+    expect(validations(calls)[0]?.body).toEqual({ format: "sigma", source });
+    expect(screen.getByRole("heading", { level: 1, name: "Shell started by a web server" })).toBeInTheDocument();
+    // What the rule is, from the validation answer: ATT&CK by name.
+    const facts = screen.getByRole("region", { name: "The rule" });
+    expect(within(facts).getByText("Command and Scripting Interpreter: PowerShell")).toBeInTheDocument();
+    expect(within(facts).getByText("Execution")).toBeInTheDocument();
+  });
+
+  it("switches to JSON with the seed's Brute Force Detection example", async () => {
+    const { calls } = server();
+    const user = userEvent.setup();
+    renderEditor("/rules/new");
+    await user.click(screen.getByRole("button", { name: "JSON" }));
+    expect(screen.getByRole("button", { name: "JSON" })).toHaveAttribute("aria-pressed", "true");
+    expect(editorView().state.doc.toString()).toBe(JSON_TEMPLATE);
+    const example = JSON.parse(JSON_TEMPLATE) as Record<string, unknown>;
+    expect(example.conditions).toEqual([{ field: "event_type", operator: "equals", value: "LOGIN_FAILURE" }]);
+    expect(example.aggregation).toEqual({ window: 5, threshold: 5, group_by: ["source_ip"] });
+    expect(screen.getByRole("textbox", { name: "Rule source (JSON)" })).toBeInTheDocument();
+    await vi.waitFor(() => expect(validations(calls).at(-1)?.body).toEqual({ format: "json", source: JSON_TEMPLATE }), SLOW);
+    expect(await screen.findByRole("heading", { level: 1, name: "Brute Force Detection" })).toBeInTheDocument();
+  });
+
+  it("marks the server's problems at their line and column, and lists them", async () => {
+    server();
+    const user = userEvent.setup();
+    renderEditor("/rules/new");
+    setSource("title: x\n  BROKEN|contain: 1\n");
+    await vi.waitFor(() => expect(screen.getByText("1 problem")).toBeInTheDocument(), SLOW);
+    const problems = screen.getByRole("list", { name: "Problems" });
+    expect(problems).toHaveTextContent("2:3unknown modifier |contain");
+    const view = editorView();
+    expect(diagnosticCount(view.state)).toBe(1);
+    const found: Array<{ from: number; message: string }> = [];
+    forEachDiagnostic(view.state, (d, from) => found.push({ from, message: d.message }));
+    expect(found).toEqual([{ from: view.state.doc.line(2).from + 2, message: "unknown modifier |contain" }]);
+    expect(screen.getByRole("button", { name: "Create rule" })).toBeDisabled();
+    // A problem puts the cursor where it is.
+    await user.click(within(problems).getByRole("button"));
+    expect(view.state.selection.main.head).toBe(view.state.doc.line(2).from + 2);
+  });
+
+  it("creates the rule (POST) and opens it", async () => {
+    const created = makeRule({ id: "r-new", title: "Shell started by a web server", enabled: false });
+    const { calls } = server({
+      more: (call, url) => {
+        if (call.method === "POST" && url.pathname === "/api/v1/rules") {
+          created.source = (call.body as { source: string }).source;
+          return json(201, created);
+        }
+        if (url.pathname === "/api/v1/rules/r-new") return json(200, created);
+        if (url.pathname === "/api/v1/rules/r-new/exceptions") return json(200, { exceptions: [] });
+        return undefined;
+      },
+    });
+    const user = userEvent.setup();
+    const { location } = renderEditor("/rules/new");
+    await vi.waitFor(() => expect(screen.getByText("Valid")).toBeInTheDocument(), SLOW);
+    await user.click(screen.getByRole("checkbox", { name: "Enable when saved" }));
+    await user.click(screen.getByRole("button", { name: "Create rule" }));
+    await vi.waitFor(() => expect(location.pathname).toBe("/rules/r-new"));
+    const post = calls.find((c) => c.method === "POST" && c.url === "/api/v1/rules");
+    expect(post?.body).toMatchObject({ format: "sigma", enabled: false });
+    expect((post?.body as { source: string }).source).toContain("title: Shell started by a web server");
+    expect(await screen.findByText(/Rule created\./)).toHaveTextContent("It is disabled");
+  });
+
+  it("edits a saved rule and saves it with PUT (Ctrl+S)", async () => {
+    let saved = rule;
+    const { calls } = server({
+      rule: () => saved,
+      more: (call, url) => {
+        if (call.method === "PUT" && url.pathname === "/api/v1/rules/r-ps") {
+          saved = { ...rule, title: "Renamed", source: (call.body as { source: string }).source, updated_at: "2026-11-23T11:00:00Z" };
+          return json(200, saved);
+        }
+        return undefined;
+      },
+    });
+    const user = userEvent.setup();
+    renderEditor("/rules/r-ps");
+    const h1 = await screen.findByRole("heading", { level: 1, name: "Suspicious PowerShell download cradle" });
+    expect(editorView().state.doc.toString()).toBe(rule.source);
+    const save = screen.getByRole("button", { name: "Save changes" });
+    expect(save).toBeDisabled();
+    setSource(rule.source.replace("title: Suspicious PowerShell download cradle", "title: Renamed"));
+    await vi.waitFor(() => expect(h1).toHaveTextContent("Renamed"), SLOW);
+    await vi.waitFor(() => expect(save).toBeEnabled(), SLOW);
+    await user.keyboard("{Control>}s{/Control}");
+    await vi.waitFor(() => expect(screen.getByText(/^Saved\./)).toBeInTheDocument(), SLOW);
+    const put = calls.find((c) => c.method === "PUT");
+    expect(put?.url).toBe("/api/v1/rules/r-ps");
+    expect(put?.body).toEqual({ source: rule.source.replace("Suspicious PowerShell download cradle", "Renamed"), format: "sigma" });
+    expect(screen.getByRole("button", { name: "Save changes" })).toBeDisabled();
+  });
+
+  it("shows the rule's stats and overrides the severity of its alerts (PATCH)", async () => {
+    const { calls } = server({
+      more: (call, url) => (call.method === "PATCH" && url.pathname === "/api/v1/rules/r-ps" ? json(200, { ...rule, severity_override: "critical" }) : undefined),
+    });
+    const user = userEvent.setup();
+    renderEditor("/rules/r-ps");
+    const stats = await screen.findByLabelText("What the rule did");
+    expect(stats).toHaveTextContent("Matches12");
+    expect(within(stats).getByRole("link", { name: "3" })).toHaveAttribute("href", "/alerts?rule=r-ps");
+    expect(stats).toHaveTextContent("410 ns");
+    await user.selectOptions(screen.getByRole("combobox", { name: "Severity of its alerts" }), "critical");
+    await vi.waitFor(() => expect(calls.find((c) => c.method === "PATCH")?.body).toEqual({ severity_override: "critical" }));
+  });
+
+  it("deletes the rule after asking", async () => {
+    const { calls } = server({ more: (call) => (call.method === "DELETE" ? new Response(null, { status: 204 }) : undefined) });
+    const user = userEvent.setup();
+    const { location } = renderEditor("/rules/r-ps");
+    await user.click(await screen.findByRole("button", { name: "Delete rule" }));
+    const dialog = screen.getByRole("dialog", { name: "Delete this rule?" });
+    expect(dialog).toHaveTextContent("Suspicious PowerShell download cradle stops matching at once");
+    await user.click(within(dialog).getByRole("button", { name: "Delete rule" }));
+    await vi.waitFor(() => expect(location.pathname).toBe("/rules"));
+    expect(calls.find((c) => c.method === "DELETE")?.url).toBe("/api/v1/rules/r-ps");
+  });
+
+  it("adds an exception only with a reason, and lists exceptions with their owner and expiry", async () => {
+    const existing: RuleException = {
+      id: "x-1",
+      rule_id: "r-ps",
+      field: "user.name",
+      operator: "equals",
+      value: "svc_backup",
+      reason: "Backup job",
+      owner: "u-1",
+      owner_email: "ana@example.test",
+      expires_at: "2026-01-01T00:00:00Z",
+      created_at: "2025-12-01T00:00:00Z",
+      expired: true,
+    };
+    let exceptions = [existing];
+    const { calls } = server({
+      rule: () => ({ ...rule, exceptions }),
+      more: (call, url) => {
+        if (call.method === "POST" && url.pathname === "/api/v1/rules/r-ps/exceptions") {
+          const body = call.body as Record<string, string>;
+          const created = { ...existing, id: "x-2", expired: false, expires_at: null, owner_email: "admin@example.test", ...body };
+          exceptions = [...exceptions, created];
+          return json(201, created);
+        }
+        return undefined;
+      },
+    });
+    const user = userEvent.setup();
+    renderEditor("/rules/r-ps");
+    const section = await screen.findByRole("region", { name: "Exceptions" });
+    const table = within(section).getByRole("table", { name: "Exceptions of this rule" });
+    expect(within(table).getByText("ana@example.test")).toBeInTheDocument();
+    expect(within(table).getByText("Expired")).toBeInTheDocument();
+
+    const form = within(section).getByRole("form", { name: "Add an exception" });
+    await user.type(within(form).getByLabelText("Field"), "source.ip");
+    await user.selectOptions(within(form).getByLabelText("Operator"), "cidr");
+    await user.type(within(form).getByLabelText("Value"), "10.0.0.0/8");
+    await user.click(within(form).getByRole("button", { name: "Add exception" }));
+    expect(within(form).getByLabelText("Reason")).toHaveAccessibleDescription(/Give a reason/);
+    expect(calls.some((c) => c.url.endsWith("/exceptions") && c.method === "POST")).toBe(false);
+    await user.type(within(form).getByLabelText("Reason"), "Internal scanner");
+    await user.click(within(form).getByRole("button", { name: "Add exception" }));
+    await vi.waitFor(() => expect(within(table).getByText("Internal scanner")).toBeInTheDocument());
+    expect(calls.find((c) => c.url.endsWith("/exceptions") && c.method === "POST")?.body).toEqual({ field: "source.ip", operator: "cidr", value: "10.0.0.0/8", reason: "Internal scanner" });
+  });
+
+  it("tests the rule on sample events and opens a match", async () => {
+    const { calls } = server({
+      more: (_call, url) =>
+        url.pathname === "/api/v1/rules/r-ps/test"
+          ? json(200, {
+              scanned: 2,
+              matched: 1,
+              alerts: 1,
+              matches: [{ event_id: "s-1", timestamp: "2026-11-23T10:00:00Z", summary: "powershell IEX (New-Object Net.WebClient).DownloadString(...)", fields: { "process.name": "powershell.exe", "host.name": "ws-7" } }],
+              truncated: false,
+              elapsed_ms: 3,
+            })
+          : undefined,
+    });
+    const user = userEvent.setup();
+    renderEditor("/rules/r-ps");
+    const test = await screen.findByRole("region", { name: "Test" });
+    await user.click(within(test).getByRole("tab", { name: "Sample events" }));
+    expect(within(test).getByRole("tab", { name: "Sample events" })).toHaveAttribute("aria-selected", "true");
+    const box = within(test).getByRole("textbox", { name: "Sample events" });
+    await user.click(within(test).getByRole("button", { name: "Run on samples" }));
+    expect(box).toHaveAccessibleDescription(/Paste at least one event/);
+    await user.click(box);
+    await user.paste('{"process":{"name":"powershell.exe"}}\n<38>Nov 23 10:00:00 web-1 sshd[811]: Failed password for root');
+    await user.click(within(test).getByRole("button", { name: "Run on samples" }));
+    const result = await within(test).findByRole("region", { name: "Test result" });
+    expect(result).toHaveTextContent("Events scanned2");
+    expect(result).toHaveTextContent("Events matched1");
+    expect(result).toHaveTextContent("Alerts it would raise1");
+    expect(result).toHaveTextContent("3 ms");
+    const call = calls.find((c) => c.url === "/api/v1/rules/r-ps/test");
+    // The saved rule, unchanged: no source sent.
+    expect(call?.body).toEqual({ limit: 100, events: [{ process: { name: "powershell.exe" } }, "<38>Nov 23 10:00:00 web-1 sshd[811]: Failed password for root"] });
+    await user.click(within(result).getByRole("button", { name: /^Open matching event/ }));
+    const drawer = screen.getByRole("dialog", { name: "Matching event" });
+    expect(within(drawer).getByText("powershell.exe")).toBeInTheDocument();
+    expect(within(drawer).getByText("host.name")).toBeInTheDocument();
+  });
+
+  it("backtests over a time range", async () => {
+    const { calls } = server({
+      more: (_call, url) =>
+        url.pathname === "/api/v1/rules/r-ps/test" ? json(200, { scanned: 5000, matched: 0, alerts: 0, matches: [], truncated: false, elapsed_ms: 1200 }) : undefined,
+    });
+    const user = userEvent.setup();
+    renderEditor("/rules/r-ps");
+    const test = await screen.findByRole("region", { name: "Test" });
+    await user.click(within(test).getByRole("button", { name: "7 d" }));
+    const before = Date.now();
+    await user.click(within(test).getByRole("button", { name: "Run backtest" }));
+    const result = await within(test).findByRole("region", { name: "Test result" });
+    expect(result).toHaveTextContent("Backtest over the last 7 days: no event matched.");
+    expect(result).toHaveTextContent("1.2 s");
+    const body = calls.find((c) => c.url === "/api/v1/rules/r-ps/test")?.body as { from: string; to: string };
+    const span = new Date(body.to).getTime() - new Date(body.from).getTime();
+    expect(span).toBe(7 * 86400_000);
+    expect(new Date(body.to).getTime()).toBeGreaterThanOrEqual(before - 1000);
+  });
+
+  it("is read-only for a viewer", async () => {
+    server();
+    renderEditor("/rules/r-ps", makeMeAs("viewer"));
+    await screen.findByRole("heading", { level: 1, name: "Suspicious PowerShell download cradle" });
+    expect(screen.queryByRole("button", { name: "Save changes" })).not.toBeInTheDocument();
+    expect(screen.queryByRole("button", { name: "Delete rule" })).not.toBeInTheDocument();
+    expect(editorView().state.readOnly).toBe(true);
+    expect(screen.getByRole("switch")).toBeDisabled();
+    expect(screen.queryByRole("form", { name: "Add an exception" })).not.toBeInTheDocument();
+  });
+
+  it("says so when the rule does not exist", async () => {
+    server();
+    renderEditor("/rules/r-missing");
+    expect(await screen.findByRole("heading", { level: 1, name: "Rule not found" })).toBeInTheDocument();
+    expect(screen.getByRole("alert")).toHaveTextContent("rule not found");
+  });
+});

@@ -1,0 +1,245 @@
+import { act, screen, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { Route, Routes } from "react-router";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import type { RuleList } from "../api/detection";
+import { makeRule, makeRuleList } from "../test/detection";
+import { installFakeXHR } from "../test/fakeXhr";
+import { json, makeMe, makeMeAs, renderWithProviders, stubFetch, type Call } from "../test/helpers";
+import { RulesLayout } from "./RulesLayout";
+import { RulesListPage } from "./RulesListPage";
+
+afterEach(() => vi.unstubAllGlobals());
+
+const ps = makeRule({ id: "r-ps" });
+const brute = makeRule({
+  id: "r-brute",
+  title: "Brute Force Detection",
+  format: "json",
+  kind: "threshold",
+  level: "medium",
+  status: "",
+  pack: "custom",
+  enabled: false,
+  logsource: { product: "", category: "", service: "" },
+  attack: { tactics: [{ id: "TA0006", name: "Credential Access", shortname: "credential-access" }], techniques: [{ id: "T1110", name: "Brute Force" }] },
+  stats: { matches: 0, alerts: 0, eval_ns_per_event: 0, last_match_at: null },
+});
+
+function server(list: (url: URL) => RuleList = () => makeRuleList([ps, brute]), more: (call: Call, url: URL) => Response | undefined = () => undefined) {
+  return stubFetch((call) => {
+    const url = new URL(call.url, "http://localhost");
+    const other = more(call, url);
+    if (other) return other;
+    if (url.pathname === "/api/v1/rules" && call.method === "GET") return json(200, list(url));
+    return json(404, { error: { code: "not_found", message: "no such thing" } });
+  });
+}
+
+function renderRules(route = "/rules", me = makeMe()) {
+  return renderWithProviders(
+    <Routes>
+      <Route path="/rules" element={<RulesLayout />}>
+        <Route index element={<RulesListPage />} />
+      </Route>
+      <Route path="/rules/new" element={<h1>Editor</h1>} />
+    </Routes>,
+    { route, me },
+  );
+}
+
+const listCalls = (calls: Call[]) => calls.filter((c) => c.method === "GET" && c.url.startsWith("/api/v1/rules")).map((c) => new URL(c.url, "http://localhost").searchParams);
+
+describe("RulesListPage", () => {
+  it("lists the rules with level, ATT&CK techniques by name, log source, pack and counts", async () => {
+    server();
+    renderRules();
+    const table = await screen.findByRole("table", { name: "Detection rules" });
+    const rows = within(table).getAllByRole("row");
+    expect(rows).toHaveLength(3);
+    const first = rows[1] as HTMLElement;
+    expect(within(first).getByRole("link", { name: "Suspicious PowerShell download cradle" })).toHaveAttribute("href", "/rules/r-ps");
+    expect(within(first).getByText("High")).toBeInTheDocument();
+    expect(within(first).getByText("Command and Scripting Interpreter: PowerShell")).toBeInTheDocument();
+    expect(within(first).getByText("T1059.001")).toBeInTheDocument();
+    expect(within(first).getByText("windows / process_creation")).toBeInTheDocument();
+    expect(within(first).getByRole("link", { name: "3" })).toHaveAttribute("href", "/alerts?rule=r-ps");
+    expect(within(first).getByRole("switch", { name: "Enabled: Suspicious PowerShell download cradle" })).toHaveAttribute("aria-checked", "true");
+    const second = rows[2] as HTMLElement;
+    expect(within(second).getByRole("switch", { name: "Enabled: Brute Force Detection" })).toHaveAttribute("aria-checked", "false");
+    expect(within(second).getByText("any")).toBeInTheDocument();
+    expect(screen.getByRole("status")).toHaveTextContent("1–2 of 2 rules");
+    expect(screen.getByRole("link", { name: "New rule" })).toHaveAttribute("href", "/rules/new");
+  });
+
+  it("offers the facets as filters and keeps the choice in the URL and the query", async () => {
+    const { calls } = server();
+    const user = userEvent.setup();
+    const { location } = renderRules("/rules?technique=T1059.001");
+    await screen.findByRole("table", { name: "Detection rules" });
+    expect(listCalls(calls)[0]?.get("technique")).toBe("T1059.001");
+    expect(screen.getByText(/Technique/)).toHaveTextContent("Technique T1059.001 Command and Scripting Interpreter: PowerShell");
+
+    const level = screen.getByRole("combobox", { name: "Level" });
+    expect(within(level).getAllByRole("option").map((o) => o.textContent)).toEqual(["All", "Medium (1)", "High (2)"]);
+    const tactic = screen.getByRole("combobox", { name: "Tactic" });
+    expect(within(tactic).getByRole("option", { name: "Credential access (1)" })).toBeInTheDocument();
+    await user.selectOptions(level, "high");
+    expect(location.search.get("level")).toBe("high");
+    await user.selectOptions(screen.getByRole("combobox", { name: "Enabled" }), "false");
+    expect(location.search.get("enabled")).toBe("false");
+    await vi.waitFor(() => {
+      const last = listCalls(calls).at(-1);
+      expect(last?.get("level")).toBe("high");
+      expect(last?.get("enabled")).toBe("false");
+      expect(last?.get("technique")).toBe("T1059.001");
+      expect(last?.get("limit")).toBe("50");
+      expect(last?.get("offset")).toBe("0");
+    });
+    await user.click(screen.getByRole("button", { name: "Remove the technique filter T1059.001" }));
+    expect(location.search.get("technique")).toBeNull();
+    await user.click(screen.getByRole("button", { name: "Clear search and filters" }));
+    expect(location.search.toString()).toBe("");
+  });
+
+  it("searches as typing pauses", async () => {
+    const { calls } = server();
+    const user = userEvent.setup();
+    const { location } = renderRules();
+    await screen.findByRole("table", { name: "Detection rules" });
+    await user.type(screen.getByRole("searchbox", { name: "Search rules" }), "powershell");
+    await vi.waitFor(() => expect(location.search.get("q")).toBe("powershell"));
+    await vi.waitFor(() => expect(listCalls(calls).at(-1)?.get("q")).toBe("powershell"));
+  });
+
+  it("pages through the rules on the server", async () => {
+    const { calls } = server((url) => makeRuleList([ps], { total: 120, rules: [{ ...makeRuleList([ps]).rules[0]!, id: `r-${url.searchParams.get("offset")}` }] }));
+    const user = userEvent.setup();
+    const { location } = renderRules();
+    await screen.findByRole("table", { name: "Detection rules" });
+    const pager = screen.getByRole("navigation", { name: "Pages of rules" });
+    expect(pager).toHaveTextContent("Page 1 of 3");
+    expect(within(pager).getByRole("button", { name: "Previous" })).toBeDisabled();
+    await user.click(within(pager).getByRole("button", { name: "Next" }));
+    expect(location.search.get("page")).toBe("2");
+    await vi.waitFor(() => expect(listCalls(calls).at(-1)?.get("offset")).toBe("50"));
+    await vi.waitFor(() => expect(screen.getByRole("status")).toHaveTextContent("51–100 of 120 rules"));
+  });
+
+  it("turns a rule on with its switch (PATCH)", async () => {
+    let enabled = false;
+    const { calls } = server(
+      () => makeRuleList([ps, { ...brute, enabled }]),
+      (call, url) => {
+        if (call.method === "PATCH" && url.pathname === "/api/v1/rules/r-brute") {
+          enabled = (call.body as { enabled: boolean }).enabled;
+          return json(200, { ...brute, enabled });
+        }
+        return undefined;
+      },
+    );
+    const user = userEvent.setup();
+    renderRules();
+    const sw = await screen.findByRole("switch", { name: "Enabled: Brute Force Detection" });
+    await user.click(sw);
+    await vi.waitFor(() => expect(sw).toHaveAttribute("aria-checked", "true"));
+    const patch = calls.find((c) => c.method === "PATCH");
+    expect(patch?.body).toEqual({ enabled: true });
+  });
+
+  it("is read-only for a viewer", async () => {
+    server();
+    renderRules("/rules", makeMeAs("viewer"));
+    await screen.findByRole("table", { name: "Detection rules" });
+    expect(screen.queryByRole("link", { name: "New rule" })).not.toBeInTheDocument();
+    expect(screen.queryByRole("button", { name: "Import pack" })).not.toBeInTheDocument();
+    expect(screen.getByText(/View only/)).toBeInTheDocument();
+    for (const sw of screen.getAllByRole("switch")) expect(sw).toBeDisabled();
+  });
+
+  it("refuses a role without rules:read and asks nothing", async () => {
+    const { calls } = server();
+    renderRules("/rules", makeMe({ role: "viewer", permissions: ["self", "events:read"] }));
+    expect(screen.getByRole("alert")).toHaveTextContent("You do not have access to Rules (your role: viewer).");
+    expect(calls).toHaveLength(0);
+  });
+
+  it("with no rules, says how to get some", async () => {
+    server(() => makeRuleList([], { facets: {} }));
+    renderRules();
+    expect(await screen.findByText("No detection rules yet")).toBeInTheDocument();
+    expect(screen.queryByRole("table")).not.toBeInTheDocument();
+    expect(screen.getAllByRole("button", { name: "Import pack" }).length).toBeGreaterThan(0);
+  });
+
+  it("with filters that match nothing, says so", async () => {
+    server(() => makeRuleList([], { facets: {} }));
+    renderRules("/rules?level=critical");
+    expect(await screen.findByText("No rules match this search and these filters.")).toBeInTheDocument();
+    expect(screen.getByRole("combobox", { name: "Level" })).toHaveValue("critical");
+  });
+
+  it("imports a pack with upload progress, then shows the report", async () => {
+    const XHR = installFakeXHR();
+    const { calls } = server();
+    document.cookie = "es_csrf=tok-1; path=/";
+    const user = userEvent.setup();
+    renderRules();
+    await screen.findByRole("table", { name: "Detection rules" });
+    await user.click(screen.getByRole("button", { name: "Import pack" }));
+    const dialog = screen.getByRole("dialog", { name: "Import a rule pack" });
+    const importButton = within(dialog).getByRole("button", { name: "Import" });
+    expect(importButton).toBeDisabled();
+    const file = new File([new Uint8Array(4096)], "sigma_all_rules.zip", { type: "application/zip" });
+    await user.upload(within(dialog).getByLabelText("Rule pack"), file);
+    await user.selectOptions(within(dialog).getByLabelText("File the rules under"), "sigmahq");
+    await user.click(importButton);
+
+    const xhr = XHR.latest();
+    expect(xhr.method).toBe("POST");
+    expect(xhr.url).toBe("/api/v1/rules/import");
+    expect(xhr.headers["x-csrf-token"]).toBe("tok-1");
+    expect((xhr.body as FormData).get("file")).toBeInstanceOf(File);
+    expect((xhr.body as FormData).get("pack")).toBe("sigmahq");
+    act(() => xhr.progress(2048, 4096));
+    expect(within(dialog).getByRole("progressbar", { name: "Upload progress" })).toHaveAttribute("value", "2048");
+    expect(within(dialog).getByText(/Uploading: 50 %/)).toBeInTheDocument();
+    act(() => xhr.progress(4096, 4096));
+    expect(within(dialog).getByText(/the server is reading the rules/)).toBeInTheDocument();
+    const before = listCalls(calls).length;
+    act(() =>
+      xhr.respond(200, {
+        loaded: 3012,
+        updated: 4,
+        unchanged: 10,
+        failed: [{ file: "rules/windows/bad.yml", line: 7, column: 3, message: "unknown modifier |contain" }],
+        skipped: [{ file: "README.md", reason: "not a rule file" }],
+        elapsed_ms: 2400,
+      }),
+    );
+    const report = await within(dialog).findByRole("region", { name: "Import report" });
+    expect(within(report).getByText("Loaded").nextSibling).toHaveTextContent("3,012");
+    expect(within(report).getByText("Updated").nextSibling).toHaveTextContent("4");
+    expect(within(report).getByText("Unchanged").nextSibling).toHaveTextContent("10");
+    expect(within(report).getByRole("cell", { name: "rules/windows/bad.yml:7:3" })).toBeInTheDocument();
+    expect(within(report).getByText("unknown modifier |contain")).toBeInTheDocument();
+    expect(within(report).getByText("README.md")).toBeInTheDocument();
+    expect(within(report).getByText(/Imported in 2\.4 s/)).toBeInTheDocument();
+    // The list is asked again.
+    await vi.waitFor(() => expect(listCalls(calls).length).toBeGreaterThan(before));
+  });
+
+  it("tells the server's refusal of an upload", async () => {
+    const XHR = installFakeXHR();
+    server();
+    const user = userEvent.setup();
+    renderRules();
+    await screen.findByRole("table", { name: "Detection rules" });
+    await user.click(screen.getByRole("button", { name: "Import pack" }));
+    const dialog = screen.getByRole("dialog", { name: "Import a rule pack" });
+    await user.upload(within(dialog).getByLabelText("Rule pack"), new File(["x"], "broken.yml"));
+    await user.click(within(dialog).getByRole("button", { name: "Import" }));
+    act(() => XHR.latest().respond(400, { error: { code: "bad_request", message: "the file is neither a ZIP nor a rule" } }));
+    expect(await within(dialog).findByRole("alert")).toHaveTextContent("the file is neither a ZIP nor a rule");
+  });
+});

@@ -1,0 +1,325 @@
+// The rules list: search and filters from the server's facets, a page of
+// rules at a time, a quick enable/disable on every row, and the ways in
+// (a new rule, or a pack imported from a ZIP).
+
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { memo, useCallback, useEffect, useMemo, useState } from "react";
+import { Link, useSearchParams } from "react-router";
+import { detectionApi, detectionKeys, useRules, type RuleList, type RuleSummary } from "../api/detection";
+import { hasPermission, useCurrentUser } from "../app/session";
+import { ErrorMessage } from "../ui/ErrorMessage";
+import { useDebounced } from "../ui/useDebounced";
+import { useDocumentTitle } from "../ui/useDocumentTitle";
+import { TechniqueList } from "./AttackList";
+import { ImportDialog } from "./ImportDialog";
+import { LevelBadge } from "./LevelBadge";
+import {
+  FILTER_KEYS,
+  FILTER_LABELS,
+  PAGE_SIZE,
+  facetLabel,
+  facetValues,
+  isFiltered,
+  readRuleFilters,
+  ruleQuery,
+  writeRuleFilters,
+  type FilterKey,
+  type RuleFilterState,
+} from "./ruleFilters";
+
+export function RulesListPage() {
+  useDocumentTitle("Rules");
+  const me = useCurrentUser();
+  const writable = hasPermission(me, "rules:write");
+  const [params, setParams] = useSearchParams();
+  const paramString = params.toString();
+  const state = useMemo(() => readRuleFilters(new URLSearchParams(paramString)), [paramString]);
+  const query = useMemo(() => ruleQuery(state), [state]);
+  const rules = useRules(query);
+  const [importing, setImporting] = useState(false);
+
+  const update = useCallback(
+    (next: Partial<RuleFilterState>) => {
+      // Any change of search or filter goes back to the first page.
+      setParams((prev) => writeRuleFilters({ ...readRuleFilters(prev), page: 1, ...next }));
+    },
+    [setParams],
+  );
+
+  // The search box asks as typing pauses; the URL holds what was asked.
+  const [draft, setDraft] = useState(state.q);
+  useEffect(() => setDraft(state.q), [state.q]);
+  const settled = useDebounced(draft, 300);
+  useEffect(() => {
+    if (settled.trim() !== state.q.trim()) update({ q: settled });
+    // Only a settled draft asks: a URL change alone must not write it back.
+  }, [settled]);
+
+  const data = rules.data;
+  const total = data?.total ?? 0;
+  const filtered = isFiltered(state);
+  const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
+  const first = (state.page - 1) * PAGE_SIZE;
+  const techniqueName = useMemo(() => {
+    if (!state.technique) return "";
+    for (const r of data?.rules ?? []) {
+      const t = r.attack.techniques.find((x) => x.id.toUpperCase() === state.technique);
+      if (t) return t.name;
+    }
+    return "";
+  }, [data, state.technique]);
+
+  return (
+    <div className="rules-list">
+      <div className="toolbar rules-toolbar">
+        <div className="field rules-search">
+          <label htmlFor="rules-search">Search rules</label>
+          <input
+            id="rules-search"
+            type="search"
+            value={draft}
+            onChange={(e) => setDraft(e.target.value)}
+            onKeyDown={(e) => {
+              if (e.key === "Enter") update({ q: draft });
+            }}
+            placeholder="Title, description, rule ID or tag (attack.t1059)"
+            autoComplete="off"
+            spellCheck={false}
+          />
+        </div>
+        <div className="page-actions">
+          {writable ? (
+            <>
+              <button type="button" className="btn" onClick={() => setImporting(true)}>
+                Import pack
+              </button>
+              <Link to="/rules/new" className="btn btn-primary">
+                New rule
+              </Link>
+            </>
+          ) : (
+            <p className="read-only-note">View only: your role cannot change rules.</p>
+          )}
+        </div>
+      </div>
+
+      <fieldset className="rule-filters">
+        <legend className="sr-only">Filters</legend>
+        {FILTER_KEYS.map((key) => (
+          <FacetSelect key={key} name={key} data={data} value={state.filters[key]} onChange={(v) => update({ filters: { ...state.filters, [key]: v || undefined } })} />
+        ))}
+      </fieldset>
+
+      {state.technique || filtered ? (
+        <div className="active-filters">
+          {state.technique ? (
+            <span className="filter-chip">
+              Technique <strong>{state.technique}</strong>
+              {techniqueName ? ` ${techniqueName}` : ""}
+              <button type="button" className="btn-mini" aria-label={`Remove the technique filter ${state.technique}`} onClick={() => update({ technique: "" })}>
+                ×
+              </button>
+            </span>
+          ) : null}
+          {filtered ? (
+            <button
+              type="button"
+              className="btn btn-small btn-ghost"
+              onClick={() => {
+                setDraft("");
+                setParams(new URLSearchParams());
+              }}
+            >
+              Clear search and filters
+            </button>
+          ) : null}
+        </div>
+      ) : null}
+
+      {rules.isError ? <ErrorMessage error={rules.error} /> : null}
+
+      <div className="table-toolbar">
+        <span className="muted" role="status">
+          {rules.isPending
+            ? "Loading rules…"
+            : data
+              ? total === 0
+                ? ""
+                : `${(first + 1).toLocaleString()}–${Math.min(first + PAGE_SIZE, total).toLocaleString()} of ${total.toLocaleString()} rule${total === 1 ? "" : "s"}`
+              : ""}
+        </span>
+      </div>
+
+      {data && data.rules.length === 0 && !rules.isFetching ? (
+        filtered ? (
+          <div className="empty empty-left">
+            <p className="empty-title">No rules match this search and these filters.</p>
+            <p>Try fewer filters or a shorter search.</p>
+          </div>
+        ) : (
+          <div className="empty empty-left">
+            <p className="empty-title">No detection rules yet</p>
+            <p>
+              Rules are Sigma (YAML) or JSON. Write one, or import a pack: a ZIP of Sigma <code>.yml</code> files such as a SigmaHQ release. Every event
+              stored from then on is matched against the enabled rules.
+            </p>
+            {writable ? (
+              <div className="page-actions">
+                <Link to="/rules/new" className="btn btn-primary">
+                  New rule
+                </Link>
+                <button type="button" className="btn" onClick={() => setImporting(true)}>
+                  Import pack
+                </button>
+              </div>
+            ) : (
+              <p className="muted">Someone with the right to change rules (an admin or an analyst) adds them.</p>
+            )}
+          </div>
+        )
+      ) : data && data.rules.length > 0 ? (
+        <RulesTable rules={data.rules} writable={writable} busy={rules.isPlaceholderData} />
+      ) : null}
+
+      {total > PAGE_SIZE ? (
+        <nav className="pager" aria-label="Pages of rules">
+          <button type="button" className="btn btn-small" disabled={state.page <= 1} onClick={() => setParams((p) => writeRuleFilters({ ...readRuleFilters(p), page: state.page - 1 }))}>
+            Previous
+          </button>
+          <span className="muted">
+            Page {state.page.toLocaleString()} of {pages.toLocaleString()}
+          </span>
+          <button
+            type="button"
+            className="btn btn-small"
+            disabled={state.page >= pages}
+            onClick={() => setParams((p) => writeRuleFilters({ ...readRuleFilters(p), page: state.page + 1 }))}
+          >
+            Next
+          </button>
+        </nav>
+      ) : null}
+
+      {importing ? <ImportDialog onClose={() => setImporting(false)} /> : null}
+    </div>
+  );
+}
+
+function FacetSelect({ name, data, value, onChange }: { name: FilterKey; data: RuleList | undefined; value: string | undefined; onChange: (v: string) => void }) {
+  const id = `rules-filter-${name}`;
+  const options = facetValues(name, data?.facets?.[name], value);
+  return (
+    <div className="field">
+      <label htmlFor={id}>{FILTER_LABELS[name]}</label>
+      <select id={id} value={value ?? ""} onChange={(e) => onChange(e.target.value)}>
+        <option value="">All</option>
+        {options.map((o) => (
+          <option key={o.value} value={o.value}>
+            {facetLabel(name, o.value)}
+            {o.count !== undefined ? ` (${o.count.toLocaleString()})` : ""}
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+}
+
+function RulesTable({ rules, writable, busy }: { rules: readonly RuleSummary[]; writable: boolean; busy: boolean }) {
+  return (
+    <div className="table-wrap">
+      <table className="table table-dense rules-table" aria-busy={busy || undefined}>
+        <caption className="sr-only">Detection rules</caption>
+        <thead>
+          <tr>
+            <th scope="col">Title</th>
+            <th scope="col">Level</th>
+            <th scope="col">Status</th>
+            <th scope="col">ATT&amp;CK techniques</th>
+            <th scope="col">Log source</th>
+            <th scope="col">Pack</th>
+            <th scope="col" className="num">
+              Matches
+            </th>
+            <th scope="col" className="num">
+              Alerts
+            </th>
+            <th scope="col">Enabled</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rules.map((r) => (
+            <RuleRow key={r.id} rule={r} writable={writable} />
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+const RuleRow = memo(function RuleRow({ rule, writable }: { rule: RuleSummary; writable: boolean }) {
+  const ls = [rule.logsource.product, rule.logsource.category, rule.logsource.service].filter(Boolean);
+  return (
+    <tr className={rule.enabled ? undefined : "row-muted"}>
+      <td className="rule-title-cell">
+        <Link to={`/rules/${encodeURIComponent(rule.id)}`} className="rule-title">
+          {rule.title || rule.id}
+        </Link>
+        <span className="rule-kind muted">
+          {rule.format === "json" ? "JSON" : "Sigma"} · {rule.kind}
+        </span>
+      </td>
+      <td>
+        <LevelBadge level={rule.severity_override || rule.level} title={rule.severity_override ? `Overridden; the rule says ${rule.level}` : undefined} />
+      </td>
+      <td className="cell-nowrap">{rule.status || <span className="muted">—</span>}</td>
+      <td>
+        <TechniqueList techniques={rule.attack.techniques} max={3} />
+      </td>
+      <td className="mono-cell logsource-cell">{ls.length > 0 ? ls.join(" / ") : <span className="muted">any</span>}</td>
+      <td className="cell-nowrap">{rule.pack || <span className="muted">—</span>}</td>
+      <td className="num">{rule.stats.matches.toLocaleString()}</td>
+      <td className="num">
+        {rule.stats.alerts > 0 ? <Link to={`/alerts?rule=${encodeURIComponent(rule.id)}`}>{rule.stats.alerts.toLocaleString()}</Link> : "0"}
+      </td>
+      <td>
+        <EnabledSwitch rule={rule} disabled={!writable} />
+      </td>
+    </tr>
+  );
+});
+
+/** Turns a rule on or off at once (PATCH), updating the lists that show it. */
+export function EnabledSwitch({ rule, disabled }: { rule: Pick<RuleSummary, "id" | "title" | "enabled">; disabled?: boolean }) {
+  const queryClient = useQueryClient();
+  const toggle = useMutation({
+    mutationFn: (enabled: boolean) => detectionApi.patchRule(rule.id, { enabled }),
+    onSuccess: (saved) => {
+      queryClient.setQueriesData<RuleList>({ queryKey: ["rules", "list"] }, (old) =>
+        old ? { ...old, rules: old.rules.map((r) => (r.id === saved.id ? { ...r, enabled: saved.enabled } : r)) } : old,
+      );
+      queryClient.setQueryData(detectionKeys.rule(saved.id), (old: object | undefined) => (old ? { ...old, enabled: saved.enabled } : old));
+      void queryClient.invalidateQueries({ queryKey: detectionKeys.allRules });
+    },
+  });
+  const on = toggle.isPending ? !rule.enabled : rule.enabled;
+  return (
+    <span className="switch-wrap">
+      <button
+        type="button"
+        role="switch"
+        className="switch"
+        aria-checked={on}
+        aria-label={`Enabled: ${rule.title || rule.id}`}
+        disabled={disabled || toggle.isPending}
+        onClick={() => toggle.mutate(!rule.enabled)}
+      >
+        <span className="switch-knob" aria-hidden="true" />
+      </button>
+      {toggle.isError ? (
+        <span className="field-error" role="alert">
+          {(toggle.error as Error).message}
+        </span>
+      ) : null}
+    </span>
+  );
+}

@@ -1,0 +1,114 @@
+// The Rules list's search, filters and page, kept in the URL so that links
+// (e.g. from an ATT&CK coverage cell) and reloads show the same rules:
+//   q          free text (title, description, id, tags)
+//   status, level, tactic, technique, product, category, service, pack, kind
+//   enabled    "true" or "false"
+//   page       1-based
+
+import { LEVELS, RULE_KINDS, RULE_STATUSES, type RuleQuery } from "../api/detection";
+
+export const PAGE_SIZE = 50;
+
+/** The facet dimensions offered as filters, in the order shown. */
+export const FILTER_KEYS = ["status", "level", "tactic", "product", "category", "service", "pack", "kind", "enabled"] as const;
+export type FilterKey = (typeof FILTER_KEYS)[number];
+
+export const FILTER_LABELS: Record<FilterKey, string> = {
+  status: "Status",
+  level: "Level",
+  tactic: "Tactic",
+  product: "Product",
+  category: "Category",
+  service: "Service",
+  pack: "Pack",
+  kind: "Kind",
+  enabled: "Enabled",
+};
+
+export interface RuleFilterState {
+  q: string;
+  filters: Partial<Record<FilterKey, string>>;
+  technique: string;
+  page: number;
+}
+
+export function readRuleFilters(params: URLSearchParams): RuleFilterState {
+  const filters: Partial<Record<FilterKey, string>> = {};
+  for (const key of FILTER_KEYS) {
+    const v = params.get(key)?.trim();
+    if (v) filters[key] = v;
+  }
+  if (filters.enabled && filters.enabled !== "true" && filters.enabled !== "false") delete filters.enabled;
+  const page = Number.parseInt(params.get("page") ?? "1", 10);
+  return {
+    q: params.get("q") ?? "",
+    filters,
+    technique: params.get("technique")?.trim().toUpperCase() ?? "",
+    page: Number.isFinite(page) && page > 0 ? page : 1,
+  };
+}
+
+export function writeRuleFilters(state: RuleFilterState): URLSearchParams {
+  const p = new URLSearchParams();
+  if (state.q.trim()) p.set("q", state.q.trim());
+  for (const key of FILTER_KEYS) {
+    const v = state.filters[key];
+    if (v) p.set(key, v);
+  }
+  if (state.technique) p.set("technique", state.technique);
+  if (state.page > 1) p.set("page", String(state.page));
+  return p;
+}
+
+export function isFiltered(state: RuleFilterState): boolean {
+  return state.q.trim() !== "" || state.technique !== "" || Object.keys(state.filters).length > 0;
+}
+
+export function ruleQuery(state: RuleFilterState): RuleQuery {
+  const f = state.filters;
+  return {
+    q: state.q.trim() || undefined,
+    status: f.status,
+    level: f.level,
+    tactic: f.tactic,
+    technique: state.technique || undefined,
+    product: f.product,
+    category: f.category,
+    service: f.service,
+    pack: f.pack,
+    kind: f.kind,
+    enabled: f.enabled === "true" || f.enabled === "false" ? f.enabled : undefined,
+    limit: PAGE_SIZE,
+    offset: (state.page - 1) * PAGE_SIZE,
+  };
+}
+
+const ORDER: Partial<Record<FilterKey, readonly string[]>> = { level: LEVELS, status: RULE_STATUSES, kind: RULE_KINDS, enabled: ["true", "false"] };
+
+/** A facet's values in a sensible order: levels and statuses in theirs, the rest by count then name. */
+export function facetValues(key: FilterKey, counts: Record<string, number> | undefined, current: string | undefined): Array<{ value: string; count: number | undefined }> {
+  const entries = Object.entries(counts ?? {});
+  const order = ORDER[key];
+  if (order) entries.sort((a, b) => rank(order, a[0]) - rank(order, b[0]));
+  else entries.sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  const out: Array<{ value: string; count: number | undefined }> = entries.map(([value, count]) => ({ value, count }));
+  // A value in the URL that the facets do not list (nothing matches it) stays choosable.
+  if (current && !out.some((o) => o.value === current)) out.unshift({ value: current, count: undefined });
+  return out;
+}
+
+function rank(order: readonly string[], v: string): number {
+  const i = order.indexOf(v);
+  return i < 0 ? order.length : i;
+}
+
+/** How a facet value reads: "credential-access" → "Credential access", "true" → "Enabled". */
+export function facetLabel(key: FilterKey, value: string): string {
+  if (key === "enabled") return value === "true" ? "Enabled" : "Disabled";
+  if (key === "tactic") {
+    const words = value.replace(/[-_]/g, " ");
+    return words.charAt(0).toUpperCase() + words.slice(1);
+  }
+  if (key === "level" || key === "status" || key === "kind") return value.charAt(0).toUpperCase() + value.slice(1);
+  return value;
+}

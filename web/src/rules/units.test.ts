@@ -1,0 +1,72 @@
+import { EditorState } from "@codemirror/state";
+import { describe, expect, it } from "vitest";
+import { problemRange } from "./CodeEditor";
+import { facetLabel, facetValues, readRuleFilters, ruleQuery, writeRuleFilters } from "./ruleFilters";
+import { MAX_SAMPLES, parseSamples } from "./samples";
+import { backtestRange } from "./TestPanel";
+import { newRuleId } from "./templates";
+
+describe("parseSamples", () => {
+  it("takes one JSON object or raw line per line, skipping blank lines", () => {
+    expect(parseSamples('{"a":1}\n\n  <38>Nov 23 sshd: Failed password  \n{"b":{"c":"d"}}\n')).toEqual({
+      ok: true,
+      events: [{ a: 1 }, "<38>Nov 23 sshd: Failed password", { b: { c: "d" } }],
+    });
+  });
+
+  it("takes a JSON array of objects and strings", () => {
+    expect(parseSamples(' [{"a":1}, "raw line"] ')).toEqual({ ok: true, events: [{ a: 1 }, "raw line"] });
+  });
+
+  it("says what is wrong, with the line", () => {
+    expect(parseSamples("")).toMatchObject({ ok: false, error: expect.stringMatching(/Paste at least one event/) });
+    expect(parseSamples("ok line\n{broken")).toMatchObject({ ok: false, error: expect.stringMatching(/^Line 2 starts like a JSON object/) });
+    expect(parseSamples("[1, 2]")).toMatchObject({ ok: false, error: "Item 1 of the array is neither an object nor a string." });
+    expect(parseSamples("[")).toMatchObject({ ok: false, error: expect.stringMatching(/does not parse/) });
+    expect(parseSamples("[]")).toMatchObject({ ok: false });
+    expect(parseSamples(Array.from({ length: MAX_SAMPLES + 1 }, (_, i) => `line ${i}`).join("\n"))).toMatchObject({ ok: false, error: expect.stringMatching(/at most/) });
+  });
+});
+
+describe("rule filters in the URL", () => {
+  it("round-trips and drops what is not a filter", () => {
+    const state = readRuleFilters(new URLSearchParams("q=ps&level=high&enabled=maybe&technique=t1059&page=3&other=1"));
+    expect(state).toEqual({ q: "ps", filters: { level: "high" }, technique: "T1059", page: 3 });
+    expect(writeRuleFilters(state).toString()).toBe("q=ps&level=high&technique=T1059&page=3");
+    expect(ruleQuery(state)).toMatchObject({ q: "ps", level: "high", technique: "T1059", limit: 50, offset: 100 });
+    expect(readRuleFilters(new URLSearchParams("page=-2")).page).toBe(1);
+  });
+
+  it("orders facet values and keeps a chosen value the facets lack", () => {
+    expect(facetValues("level", { high: 2, low: 9, critical: 1 }, undefined).map((v) => v.value)).toEqual(["low", "high", "critical"]);
+    expect(facetValues("product", { linux: 1, windows: 5, aws: 1 }, "macos").map((v) => v.value)).toEqual(["macos", "windows", "aws", "linux"]);
+    expect(facetLabel("tactic", "credential-access")).toBe("Credential access");
+    expect(facetLabel("enabled", "false")).toBe("Disabled");
+  });
+});
+
+describe("problemRange", () => {
+  const doc = EditorState.create({ doc: "title: x\n  sel|contain: 1\n" }).doc;
+  it("marks the word at a 1-based line and column", () => {
+    expect(problemRange(doc, 2, 3)).toEqual({ from: 11, to: 23 });
+  });
+  it("clamps positions outside the text and marks the line when the column is unknown", () => {
+    expect(problemRange(doc, 99, 1)).toEqual({ from: doc.length, to: doc.length });
+    expect(problemRange(doc, 1, 0)).toEqual({ from: 0, to: 8 });
+    expect(problemRange(doc, 1, 500)).toEqual({ from: 8, to: 8 });
+  });
+});
+
+describe("templates and ranges", () => {
+  it("makes version 4 UUIDs", () => {
+    const a = newRuleId();
+    expect(a).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(newRuleId()).not.toBe(a);
+  });
+
+  it("ends a preset backtest now", () => {
+    const now = Date.parse("2026-11-23T10:00:00Z");
+    expect(backtestRange({ kind: "preset", preset: "1h" }, now)).toEqual({ from: "2026-11-23T09:00:00.000Z", to: "2026-11-23T10:00:00.000Z" });
+    expect(backtestRange({ kind: "absolute", from: "a", to: "b" }, now)).toEqual({ from: "a", to: "b" });
+  });
+});
