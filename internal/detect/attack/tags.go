@@ -40,7 +40,9 @@ func ParseTags(tags []string) (tactics []Tactic, techniques []Technique, unknown
 		if !ok {
 			continue
 		}
-		if i, ok := catalog.tacticByShort[rest]; ok {
+		// Rules written before Sigma settled on hyphens spell tactics
+		// with underscores (attack.credential_access).
+		if i, ok := catalog.tacticByShort[strings.ReplaceAll(rest, "_", "-")]; ok {
 			if o := tacticTable[i].Order; !seenTactic[o] {
 				seenTactic[o] = true
 				tactics = append(tactics, tacticTable[i])

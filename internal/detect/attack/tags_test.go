@@ -64,10 +64,10 @@ func TestParseTags(t *testing.T) {
 		},
 		{
 			name:       "unknown attack tags keep their spelling and order",
-			tags:       []string{"attack.t9999", "attack.Lateral_Movement", "attack.t1059.1", "attack.g12", "attack.", "attack.t9999", "attack.ta0002", "attack.x1234"},
+			tags:       []string{"attack.t9999", "attack.t1059.1", "attack.g12", "attack.", "attack.t9999", "attack.ta0002", "attack.x1234"},
 			tactics:    nil,
 			techniques: nil,
-			unknown:    []string{"attack.t9999", "attack.Lateral_Movement", "attack.t1059.1", "attack.g12", "attack.", "attack.ta0002", "attack.x1234"},
+			unknown:    []string{"attack.t9999", "attack.t1059.1", "attack.g12", "attack.", "attack.ta0002", "attack.x1234"},
 		},
 		{
 			name: "nil input",
@@ -121,4 +121,11 @@ func FuzzParseTags(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestParseTagsUnderscoreTactics(t *testing.T) {
+	tactics, _, unknown := ParseTags([]string{"attack.credential_access", "attack.Defense_Evasion", "attack.lateral_movement"})
+	if len(tactics) != 3 || len(unknown) != 0 {
+		t.Fatalf("tactics %v unknown %v", tactics, unknown)
+	}
 }
