@@ -12,7 +12,7 @@ func isAuthProgram(p string) bool {
 	switch p {
 	case "sshd", "sshd-session", "sshd-auth", "sudo", "su", "login", "systemd-logind",
 		"useradd", "userdel", "usermod", "groupadd", "groupdel", "groupmod", "gpasswd",
-		"passwd", "chpasswd", "chage", "newusers", "cron", "CRON", "crond", "pkexec",
+		"passwd", "chpasswd", "chage", "newusers", "cron", "CRON", "crond", "CROND", "pkexec",
 		"polkitd", "unix_chkpwd", "doas", "runuser", "vsftpd", "dovecot":
 		return true
 	}

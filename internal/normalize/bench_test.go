@@ -64,6 +64,18 @@ func BenchmarkNormalizeJSON(b *testing.B) {
 	benchNormalize(b, `{"@timestamp":"2024-02-29T10:00:00.123Z","level":"warn","msg":"login failed for user","user":"bob","src_ip":"192.0.2.7","service":"auth-api","http":{"method":"POST","path":"/v1/login","status":401},"duration_ms":12.5,"tags":["prod","eu-west-1"]}`, FormatAuto)
 }
 
+func BenchmarkNormalizeJSONApp(b *testing.B) {
+	benchNormalize(b, `{"eventType":"LOGIN_FAILURE","userId":"u1","sourceIp":"203.0.113.5","severity":"high","timestamp":"2024-02-29T10:00:00Z","service":"portal"}`, FormatAuto)
+}
+
+func BenchmarkNormalizeAccess(b *testing.B) {
+	benchNormalize(b, `203.0.113.5 - - [29/Feb/2024:10:00:01 +0000] "GET /index.php?id=1%27%20OR%201=1 HTTP/1.1" 200 612 "https://example.com/start" "Mozilla/5.0 (X11; Linux x86_64; rv:123.0) Gecko/20100101 Firefox/123.0"`, FormatAuto)
+}
+
+func BenchmarkNormalizeAccessSyslog(b *testing.B) {
+	benchNormalize(b, `<190>Feb 29 10:00:04 web1 nginx: 203.0.113.5 - - [29/Feb/2024:10:00:04 +0000] "GET /api/items?page=2 HTTP/1.1" 200 153 "-" "Mozilla/5.0 (X11; Linux x86_64)" "-" rt=0.004 urt="0.003"`, FormatAuto)
+}
+
 // BenchmarkNormalizeWindows maps a decoded Sysmon event (as the agent and
 // evtx import deliver it).
 func BenchmarkNormalizeWindows(b *testing.B) {

@@ -1,5 +1,6 @@
 // Package normalize turns what senders send (JSON objects, syslog lines,
-// CEF, LEEF, key=value, Linux auth logs, Windows events as JSON or XML)
+// CEF, LEEF, key=value, Linux auth logs, Apache and nginx access logs,
+// Windows events as JSON or XML)
 // into event.Event with ECS field names, keeping the original text in
 // Event.Raw. Package normalize/evtx reads .evtx files.
 //
@@ -18,12 +19,21 @@
 // # Datasets
 //
 //	syslog             RFC 5424 / RFC 3164 with no more specific payload
-//	linux.auth         sshd, sudo, su, PAM, useradd & co, login, systemd-logind
+//	linux.auth         sshd, sudo, su, PAM, useradd & co, login, systemd-logind,
+//	                   cron (CRON, cron, crond, CROND)
+//	nginx.access, apache.access
+//	                   access logs (common, combined, with vhost prefix and
+//	                   appended fields), by the syslog program that sent them
+//	web.access         access logs from an unknown sender (a bare line)
+//	eventsec.application
+//	                   an application's own security event: a JSON object
+//	                   with eventType or event_type and no dataset or module
 //	cef, leef          ArcSight CEF, IBM QRadar LEEF 1.0/2.0 (also inside syslog)
 //	cisco.ios          "%FAC-SEV-MNEMONIC: ..." messages (cisco.asa for ASA/FTD)
 //	kv                 key=value lines
 //	json               any other JSON object (or the sender's own event.dataset)
-//	suricata.eve       Suricata EVE JSON
+//	suricata.eve       Suricata EVE JSON (event_type with flow_id or in_iface,
+//	                   or one of Suricata's event types with an address)
 //	windows.sysmon, windows.security, windows.system, windows.application,
 //	windows.powershell, windows.powershell_classic, windows.taskscheduler,
 //	windows.defender, windows.wmi, windows.terminalservices, windows.firewall,
@@ -40,7 +50,11 @@
 // logon IDs, GrantedAccess and NTSTATUS codes: "0x3e7"), UserData values
 // under winlog.user_data.<Name>; unnamed <Data> elements are param1..N.
 // Syslog: log.syslog.*, with RFC 5424 structured data under
-// log.syslog.structured_data.<SD-ID>.<PARAM>. CEF: cef.extensions.<key>
+// log.syslog.structured_data.<SD-ID>.<PARAM>; the program (TAG or
+// APP-NAME) is always in log.syslog.appname as sent, also for a message
+// without its header ("sshd[42]: ..."), while process.name may name the
+// payload's process (sudo's COMMAND). Access logs: what follows the user
+// agent under <dataset>.<key> (key=value pairs) and <dataset>.extra. CEF: cef.extensions.<key>
 // as sent, and cef.custom.<label> for cs1..cs6 and kin. LEEF:
 // leef.attributes.<key>. JSON and key=value: the sender's own keys,
 // flattened with dots, next to the ECS fields filled from common names

@@ -68,8 +68,18 @@ var (
 		"FAILED LOGIN (1) on '/dev/tty1' FOR 'root', Authentication failure",
 		"New session 42 of user alice.",
 	}
-	authPrograms = []string{"sshd", "sudo", "su", "useradd", "usermod", "groupadd", "userdel", "passwd", "login", "systemd-logind", "gpasswd", "CRON"}
-	jsonSeeds    = []string{
+	authPrograms = []string{"sshd", "sudo", "su", "useradd", "usermod", "groupadd", "userdel", "passwd", "login", "systemd-logind", "gpasswd", "CRON", "CROND"}
+	accessSeeds  = []string{
+		`203.0.113.5 - - [29/Feb/2024:10:00:01 +0000] "GET /index.php?id=1%27 HTTP/1.1" 200 612 "https://example.com/" "Mozilla/5.0"`,
+		`192.0.2.44 - frank [29/Feb/2024:13:55:36 -0700] "GET /apache_pb.gif HTTP/1.0" 304 -`,
+		`www.example.com:443 2001:db8::7 - - [29/Feb/2024:10:00:01.5 +0100] "POST /a HTTP/2.0" 401 0 "-" "x \"y\" \\"`,
+		`[2001:db8::1]:8443 ::ffff:198.51.100.7 - John Doe [29/Feb/2024:10:00:01 +0000] "GET http://h:1/a.b?c#d HTTP/1.1" 200 5 "-" "-"`,
+		`203.0.113.5 - - [29/Feb/2024:10:00:03 +0000] "GET / HTTP/1.1" 502 157 "-" "curl" "1.2.3.4, 10.0.0.2" rt=0.250 uct="0.000" 1043`,
+		`203.0.113.5 - - [29/Feb/2024:10:00:07 +0000] "\x16\x03\x01" 400 157 "-" "-"`,
+		`203.0.113.5 - - [29/Feb/2024:10:00:06 +0000] "-" 408 0 "unterminated`,
+		`httpd[77]: 192.0.2.10 - - [29/Feb/2024:10:00:05 +0000] "GET /?q="><x> HTTP/1.1" 403 199`,
+	}
+	jsonSeeds = []string{
 		`{"@timestamp":"2024-02-29T10:00:00.5Z","event":{"kind":"event","category":["network"],"severity":3},"source":{"ip":"10.0.0.5","port":4444}}`,
 		`{"time":1709280000,"level":"error","msg":"login failed","user":"bob","src_ip":"192.0.2.7","ctx":{"req":{"id":"abc","tries":[1,2,3]}}}`,
 		`{"ts":1709280000123,"answers":[{"name":"a","ttl":5},{"name":"b","ttl":7}],"x":"\u00e9\ud83d\ude00\ud800"}`,
@@ -77,6 +87,8 @@ var (
 		`{"a":1e400,"b":-0.0,"c":123456789012345678901234567890,"d":[[[[[[[[[[[[1]]]]]]]]]]]]}`,
 		`{"Event":{"System":{"EventID":4624,"Computer":"h","Provider":{"#attributes":{"Name":"Microsoft-Windows-Security-Auditing"}}},"EventData":{"Data":[{"#attributes":{"Name":"IpAddress"},"#text":"1.2.3.4"}]}}}`,
 		`{"winlog":{"event_id":"1","provider_name":"Microsoft-Windows-Sysmon","event_data":{"Image":"C:\\a.exe"}}}`,
+		`{"eventType":"LOGIN_FAILURE","userId":"u1","sourceIp":"203.0.113.5","severity":"high","timestamp":"2024-02-29T10:00:00Z"}`,
+		`{"event_type":"stats","user_id":7,"source_ip":"x","src_ip":["a"],"flow_id":null}`,
 	}
 )
 
@@ -149,9 +161,22 @@ func FuzzAuth(f *testing.F) {
 	})
 }
 
+// FuzzAccess feeds web server access-log lines, bare (format detection)
+// and inside a syslog message from nginx.
+func FuzzAccess(f *testing.F) {
+	for _, s := range accessSeeds {
+		f.Add(s)
+	}
+	n := fuzzNormalizer()
+	f.Fuzz(func(t *testing.T, s string) {
+		checkFuzzed(t, n.Normalize(Input{OrgID: "o", Input: "import", Received: received, Raw: []byte(s)}))
+		checkFuzzed(t, n.Normalize(Input{OrgID: "o", Input: "syslog", Received: received, Raw: []byte("<190>Feb 29 10:00:00 web1 nginx: " + s)}))
+	})
+}
+
 // FuzzNormalize runs format detection over everything.
 func FuzzNormalize(f *testing.F) {
-	all := [][]string{syslogSeeds, cefSeeds, leefSeeds, kvSeeds, authSeeds, jsonSeeds}
+	all := [][]string{syslogSeeds, cefSeeds, leefSeeds, kvSeeds, authSeeds, jsonSeeds, accessSeeds}
 	for _, seeds := range all {
 		for _, s := range seeds {
 			f.Add(s)

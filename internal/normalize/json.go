@@ -56,16 +56,73 @@ func (st *state) genericObject(obj map[string]any) {
 // mapObject maps the fields of a flattened JSON object.
 func (st *state) mapObject() {
 	st.jsonTime()
-	if _, ok := st.f["event_type"]; ok {
-		if _, ok := st.f["src_ip"]; ok {
-			st.eve()
-		}
+	if isEVE(st.f) {
+		st.eve()
+	} else {
+		st.application()
 	}
 	st.aliases()
 	if _, ok := st.f["event.dataset"]; !ok {
 		st.f["event.dataset"] = "json"
 	}
 	st.coerce()
+}
+
+// suricataEventTypes are the event_type values of Suricata's EVE output.
+var suricataEventTypes = map[string]bool{
+	"alert": true, "anomaly": true, "arp": true, "bittorrent-dht": true, "dcerpc": true,
+	"dhcp": true, "dnp3": true, "dns": true, "drop": true, "enip": true, "fileinfo": true,
+	"flow": true, "frame": true, "ftp": true, "ftp_data": true, "http": true, "http2": true,
+	"ike": true, "krb5": true, "ldap": true, "modbus": true, "mqtt": true, "netflow": true,
+	"nfs": true, "pgsql": true, "pop3": true, "quic": true, "rdp": true, "rfb": true,
+	"sip": true, "smb": true, "smtp": true, "snmp": true, "ssh": true, "stats": true,
+	"tftp": true, "tls": true, "websocket": true,
+}
+
+// isEVE says whether a flattened JSON object is Suricata EVE: an
+// event_type and Suricata's own flow_id or in_iface, or one of
+// Suricata's event types with an address (stats have none). An
+// application's {"event_type":"LOGIN_FAILURE","src_ip":...} is not.
+func isEVE(f map[string]any) bool {
+	et, ok := f["event_type"].(string)
+	if !ok {
+		return false
+	}
+	if _, ok := f["flow_id"]; ok {
+		return true
+	}
+	if _, ok := f["in_iface"]; ok {
+		return true
+	}
+	if !suricataEventTypes[et] {
+		return false
+	}
+	if et == "stats" {
+		return true
+	}
+	_, src := f["src_ip"]
+	_, dst := f["dest_ip"]
+	return src || dst
+}
+
+// application marks an application's own security event, as the
+// product's original API received them ({"eventType":"LOGIN_FAILURE",
+// "userId":..., "sourceIp":...}): dataset eventsec.application unless the
+// object names its own dataset or module. eventType fills event.action
+// through the aliases.
+func (st *state) application() {
+	if _, ok := st.f["eventType"]; !ok {
+		if _, ok := st.f["event_type"]; !ok {
+			return
+		}
+	}
+	if _, ok := st.f["event.dataset"]; ok {
+		return
+	}
+	if _, ok := st.f["event.module"]; ok {
+		return
+	}
+	st.f["event.dataset"] = "eventsec.application"
 }
 
 // jsonTime takes the event time from the first configured key that
@@ -121,6 +178,7 @@ var aliasList = []alias{
 	{"srcip", "source.ip", aIP},
 	{"src_ip", "source.ip", aIP},
 	{"source_ip", "source.ip", aIP},
+	{"sourceIp", "source.ip", aIP},
 	{"sourceip", "source.ip", aIP},
 	{"client_ip", "source.ip", aIP},
 	{"clientip", "source.ip", aIP},
@@ -147,6 +205,10 @@ var aliasList = []alias{
 	{"user_name", "user.name", aStr},
 	{"usrName", "user.name", aStr},
 	{"uid", "user.id", aStr},
+	{"user_id", "user.id", aStr},
+	{"userId", "user.id", aStr},
+	{"eventType", "event.action", aStr},
+	{"event_type", "event.action", aStr},
 	{"action", "event.action", aStr},
 	{"act", "event.action", aStr},
 	{"proto", "network.transport", aTransport},

@@ -16,7 +16,8 @@ import (
 type Format string
 
 // Formats. FormatAuto detects: a JSON object, a syslog PRI header, a CEF:
-// or LEEF: prefix, a Linux auth line, key=value pairs, else unparseable.
+// or LEEF: prefix, a Linux auth line, an Apache/nginx access-log line,
+// key=value pairs, else unparseable.
 const (
 	FormatAuto    Format = "auto"
 	FormatJSON    Format = "json"
@@ -424,15 +425,27 @@ func (st *state) auto(text string) {
 		st.syslog(s)
 		return
 	}
-	if prog, pid, msg, ok := splitTag(s); ok && isAuthProgram(prog) {
-		st.set("event.dataset", "linux.auth")
-		st.set("process.name", prog)
-		st.setPID(pid)
-		st.setMessage(msg)
-		st.auth(prog, msg)
-		return
+	if prog, pid, msg, ok := splitTag(s); ok {
+		// A syslog message without its header ("sshd[42]: ...", as
+		// journalctl and some relays write it).
+		if isAuthProgram(prog) {
+			st.set("event.dataset", "linux.auth")
+			st.syslogTag(prog, pid)
+			st.setMessage(msg)
+			st.auth(prog, msg)
+			return
+		}
+		if st.accessLog(msg, prog) {
+			st.syslogTag(prog, pid)
+			st.setMessage(strings.TrimRight(msg, "\r\n"))
+			return
+		}
 	}
 	if st.authPhrase(s) {
+		return
+	}
+	if st.accessLog(s, "") {
+		st.setMessage(strings.TrimRight(s, "\r\n"))
 		return
 	}
 	if strings.IndexByte(s, '%') >= 0 && st.cisco(s) {

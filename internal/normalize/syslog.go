@@ -267,16 +267,23 @@ func (st *state) syslogContent(s string) {
 		return
 	}
 	if app, pid, msg, ok := splitTag(s); ok {
-		st.set("log.syslog.appname", app)
-		st.set("process.name", app)
-		if pid != "" {
-			st.set("log.syslog.procid", pid)
-			st.setPID(pid)
-		}
+		st.syslogTag(app, pid)
 		st.syslogMessage(app, msg)
 		return
 	}
 	st.syslogMessage("", s)
+}
+
+// syslogTag stores the program and process ID of a syslog TAG: the
+// program in log.syslog.appname, which stays as sent (process.name may be
+// replaced by a payload's own process, as sudo's COMMAND).
+func (st *state) syslogTag(app, pid string) {
+	st.set("log.syslog.appname", app)
+	st.set("process.name", app)
+	if pid != "" {
+		st.set("log.syslog.procid", pid)
+		st.setPID(pid)
+	}
 }
 
 // splitTag splits "app[pid]: msg" or "app: msg". The app name is 1-48
@@ -352,6 +359,9 @@ func (st *state) syslogMessage(app, msg string) {
 		return
 	}
 	if app == "" && st.authPhrase(msg) {
+		return
+	}
+	if st.accessLog(msg, app) {
 		return
 	}
 	if strings.IndexByte(msg, '%') >= 0 && st.cisco(msg) {

@@ -193,7 +193,7 @@ var channelServiceAlias = map[string]string{
 // service of their own log.
 var linuxPrograms = map[string]string{
 	"sshd": "sshd", "sshd-session": "sshd", "sshd-auth": "sshd", "sudo": "sudo",
-	"su": "su", "cron": "cron", "CRON": "cron", "crond": "cron", "vsftpd": "vsftpd",
+	"su": "su", "cron": "cron", "CRON": "cron", "crond": "cron", "CROND": "cron", "vsftpd": "vsftpd",
 }
 
 // productAliases maps dataset prefixes to Sigma product names.
@@ -221,7 +221,13 @@ func EventLogsources(ev *event.Event) Logsources {
 	case ds == "linux.auth":
 		l.Product = "linux"
 		l.addService("auth")
-		if prog, _ := f["process.name"].(string); prog != "" {
+		// The syslog program as sent; process.name may be the command a
+		// sudo line ran.
+		prog, _ := f["log.syslog.appname"].(string)
+		if prog == "" {
+			prog, _ = f["process.name"].(string)
+		}
+		if prog != "" {
 			l.addService(linuxPrograms[prog])
 		}
 		return l
@@ -513,7 +519,7 @@ var ecsFields = map[string][]string{
 	"r-dns":           {"url.domain", "destination.domain"},
 	"cs-cookie":       {"http.request.cookie"},
 	"cs-bytes":        {"http.request.bytes"},
-	"sc-bytes":        {"http.response.bytes"},
+	"sc-bytes":        {"http.response.bytes", "http.response.body.bytes"},
 	"cs-version":      {"http.version"},
 	"c-ip":            {"source.ip"},
 	"s-ip":            {"destination.ip"},
