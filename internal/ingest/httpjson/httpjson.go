@@ -252,7 +252,7 @@ func (h *Handler) normalize(orgID string, items [][]byte, lines []int) ([]event.
 		}
 		wg.Wait()
 	}
-	var rejected []Rejection
+	rejected := []Rejection{}
 	kept := evs[:0]
 	keptClient := client[:0]
 	for i, err := range errs {
