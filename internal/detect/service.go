@@ -43,6 +43,8 @@ type Options struct {
 	FoldWindow time.Duration
 	// MaxGroups bounds each org's open correlation groups (default 1,000,000).
 	MaxGroups int
+	// Queries runs scheduled KQL rules (nil: they do not run).
+	Queries QueryRunner
 	// Builtin is EventSec's own rule pack, installed in every org.
 	Builtin    []ImportFile
 	Registerer prometheus.Registerer
@@ -59,6 +61,9 @@ type Service struct {
 	mu    sync.RWMutex
 	org   map[string]*orgEngine
 	hunts hunts
+
+	schedMu sync.Mutex
+	lastRun map[string]time.Time // org\x00rule -> end of its last window
 	// changeMu serialises rule changes per service (they rebuild an org's
 	// matcher).
 	changeMu sync.Mutex
@@ -96,7 +101,8 @@ func New(ctx context.Context, o Options) (*Service, error) {
 	if o.MaxGroups <= 0 {
 		o.MaxGroups = 1_000_000
 	}
-	s := &Service{o: o, in: make(chan []event.Event, 1024), m: newMetrics(o.Registerer), org: map[string]*orgEngine{}}
+	s := &Service{o: o, in: make(chan []event.Event, 1024), m: newMetrics(o.Registerer), org: map[string]*orgEngine{},
+		lastRun: map[string]time.Time{}}
 	orgs, err := o.Store.Orgs().List(ctx)
 	if err != nil {
 		return nil, err

@@ -453,3 +453,56 @@ func TestRetroHunt(t *testing.T) {
 		t.Fatalf("from after to: %v", err)
 	}
 }
+
+type fakeQueries struct {
+	calls []string
+	rows  [][]any
+}
+
+func (q *fakeQueries) RunScheduled(ctx context.Context, orgID, query string, from, to time.Time, limit int) ([]string, [][]any, error) {
+	q.calls = append(q.calls, fmt.Sprintf("%s %s %s", orgID, query, to.Sub(from)))
+	return []string{"Computer", "Account", "EventSecId"}, q.rows, nil
+}
+
+func TestScheduledKQLRule(t *testing.T) {
+	f := newFixture(t)
+	fq := &fakeQueries{}
+	f.svc.o.Queries = fq
+	src := `{"name": "Many failed logons", "severity": "high", "tags": ["attack.credential-access", "attack.t1110"],
+		"query": "SecurityEvent | where EventID == 4625 | summarize n = count() by Computer, Account | where n > 10",
+		"frequency_minutes": 5, "period_minutes": 60, "threshold": 2}`
+	r, err := f.svc.Create(f.ctx, actor, RuleInput{Format: FormatKQL, Source: src})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Kind != KindScheduled || r.Level != "high" {
+		t.Fatalf("rule %+v", r)
+	}
+	fq.rows = [][]any{{"WS1", `CORP\bob`, "e1"}}
+	f.svc.runScheduled(f.ctx) // one row: under the threshold
+	if len(fq.calls) != 1 || !strings.Contains(fq.calls[0], "1h0m0s") || len(f.alerts(t)) != 0 {
+		t.Fatalf("calls %v, alerts %d", fq.calls, len(f.alerts(t)))
+	}
+	f.svc.runScheduled(f.ctx) // not due yet
+	if len(fq.calls) != 1 {
+		t.Fatalf("ran before it was due: %v", fq.calls)
+	}
+	f.svc.schedMu.Lock()
+	for k := range f.svc.lastRun {
+		f.svc.lastRun[k] = f.svc.lastRun[k].Add(-5 * time.Minute)
+	}
+	f.svc.schedMu.Unlock()
+	fq.rows = [][]any{{"WS1", `CORP\bob`, "e1"}, {"WS2", `CORP\eve`, "e2"}}
+	f.svc.runScheduled(f.ctx)
+	al := f.alerts(t)
+	if len(al) != 1 || al[0].RuleKind != KindScheduled || al[0].Severity != "high" || len(al[0].Entities.Hosts) != 2 ||
+		len(al[0].EventIDs) != 2 || len(al[0].Techniques) != 1 {
+		t.Fatalf("alerts %+v", al)
+	}
+	// Bad rules are refused with the reason.
+	for _, bad := range []string{`{"name": "x"}`, `{"name": "x", "query": "T", "severity": "urgent"}`, `{"name": "x", "query": "T", "every": 5}`} {
+		if _, err := f.svc.Create(f.ctx, actor, RuleInput{Format: FormatKQL, Source: bad}); err == nil {
+			t.Errorf("%s: accepted", bad)
+		}
+	}
+}

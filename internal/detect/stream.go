@@ -83,6 +83,22 @@ func (s *Service) Run(ctx context.Context) error {
 	if err := s.restoreState(ctx, next); err != nil {
 		s.o.Logger.Warn("detection: correlation state not restored; open windows start empty", "err", err)
 	}
+	// Scheduled KQL rules run beside the stream.
+	schedDone := make(chan struct{})
+	go func() {
+		defer close(schedDone)
+		t := time.NewTicker(15 * time.Second)
+		defer t.Stop()
+		for {
+			s.runScheduled(ctx)
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	defer func() { <-schedDone }()
 	pending := &seqHeap{}
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
@@ -279,20 +295,36 @@ func (s *Service) advance() []hit {
 // subscribers.
 func (s *Service) commit(ctx context.Context, hits []hit, seq int64) error {
 	now := s.o.Now()
+	alerts := make([]store.Alert, 0, len(hits))
+	docs := make([]*doc, 0, len(hits))
+	for _, h := range hits {
+		alerts = append(alerts, s.alertOf(h, now))
+		docs = append(docs, h.doc)
+	}
+	return s.commitPrepared(ctx, alerts, docs, seq)
+}
+
+// commitAlerts stores alerts raised outside the event stream (scheduled
+// rules): the checkpoint does not move.
+func (s *Service) commitAlerts(ctx context.Context, alerts []store.Alert, docs []*doc) error {
+	return s.commitPrepared(ctx, alerts, docs, -1)
+}
+
+func (s *Service) commitPrepared(ctx context.Context, in []store.Alert, inDocs []*doc, seq int64) error {
+	now := s.o.Now()
 	type pendingAlert struct {
 		a     store.Alert
 		units *loaded
 	}
 	byKey := map[string]*pendingAlert{}
 	var order []string
-	for _, h := range hits {
-		a := s.alertOf(h, now)
+	for i, a := range in {
 		key := a.OrgID + "\x00" + a.DedupKey
 		if p, ok := byKey[key]; ok {
 			fold(&p.a, a)
 			continue
 		}
-		byKey[key] = &pendingAlert{a: a, units: h.doc.unit}
+		byKey[key] = &pendingAlert{a: a, units: inDocs[i].unit}
 		order = append(order, key)
 	}
 	// Statistics of every unit that matched since the last commit.

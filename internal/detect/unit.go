@@ -75,6 +75,8 @@ type Unit struct {
 	// JSONCorrelation is the JSON rule's aggregation as an event_count
 	// correlation over the rule itself.
 	JSONCorrelation *correlate.Rule
+	// KQL is a scheduled KQL rule.
+	KQL *ScheduledRule
 	// Alerting lists the document IDs whose own matches raise alerts: all
 	// detections and correlations, except base rules of a correlation in
 	// the same unit (Sigma: their matches only feed it), and JSON rules
@@ -104,8 +106,10 @@ func Compile(format, source, file string) (*Unit, []RuleError) {
 		return compileSigma(source, file)
 	case FormatJSON:
 		return compileJSON(source, file)
+	case FormatKQL:
+		return compileKQLRule(source, file)
 	}
-	return nil, []RuleError{{File: file, Message: fmt.Sprintf("unknown format %q (want sigma or json)", format)}}
+	return nil, []RuleError{{File: file, Message: fmt.Sprintf("unknown format %q (want sigma, json or kql)", format)}}
 }
 
 // GuessFormat says whether a source looks like a JSON rule or YAML.
