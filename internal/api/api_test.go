@@ -8,6 +8,7 @@ import (
 	"github.com/eventsec/eventsec/internal/detect"
 	"github.com/eventsec/eventsec/internal/event"
 	"github.com/eventsec/eventsec/internal/eventstore/duckdb"
+	"github.com/eventsec/eventsec/internal/hunt"
 	"github.com/eventsec/eventsec/internal/ingest"
 	"github.com/eventsec/eventsec/internal/ingest/file"
 	"github.com/eventsec/eventsec/internal/ingest/httpjson"
@@ -155,6 +156,9 @@ func newFixture(t *testing.T, cfg ...fixtureConfig) *fixture {
 	}
 	if po.Detect == nil {
 		po.Detect = det
+	}
+	if po.Hunt == nil {
+		po.Hunt = hunt.New(hunt.Options{Store: st, Events: events, Now: clk.Now})
 	}
 	if po.Importer == nil {
 		po.Importer = func(ctx context.Context, paths []string, orgID string, format normalize.Format) (file.Summary, error) {
@@ -597,6 +601,8 @@ func TestRoutePermissionWalk(t *testing.T) {
 			if strings.HasSuffix(rt.Path, "{exception_id}") {
 				params["exception_id"] = f.newException(t, f.org.ID, params["id"]).ID
 			}
+		case strings.HasPrefix(rt.Path, "/api/v1/search/kql/saved/{id}"):
+			params["id"] = f.newSavedQuery(t, f.org.ID).ID
 		case strings.HasPrefix(rt.Path, "/api/v1/retrohunts/{id}"):
 			params["id"] = f.newRetroHunt(t, f.org.ID).ID
 		case strings.HasPrefix(rt.Path, "/api/v1/alerts/{id}"):
@@ -881,4 +887,15 @@ func (f *fixture) newRetroHunt(t *testing.T, orgID string) detect.RetroHunt {
 		t.Fatal(err)
 	}
 	return j
+}
+
+func (f *fixture) newSavedQuery(t *testing.T, orgID string) store.SavedQuery {
+	t.Helper()
+	now := f.clock.Now()
+	q := store.SavedQuery{ID: fmt.Sprintf("sq-%d", f.seq.Add(1)), OrgID: orgID, Name: fmt.Sprintf("Saved %d", f.seq.Add(1)),
+		Query: "events | take 1", CreatedBy: "system", CreatedAt: now, UpdatedAt: now}
+	if err := f.st.Hunts().CreateSaved(f.ctx, q); err != nil {
+		t.Fatal(err)
+	}
+	return q
 }

@@ -131,8 +131,8 @@ func readRuleBody(w http.ResponseWriter, r *http.Request) (ruleBody, error) {
 	if err := dec.Decode(&rb); err != nil {
 		return rb, jsonError(body, err)
 	}
-	if rb.Format != "" && rb.Format != detect.FormatSigma && rb.Format != detect.FormatJSON {
-		return rb, badRequest("validation_failed", "format", "format must be sigma or json")
+	if rb.Format != "" && rb.Format != detect.FormatSigma && rb.Format != detect.FormatJSON && rb.Format != detect.FormatKQL {
+		return rb, badRequest("validation_failed", "format", "format must be sigma, json or kql")
 	}
 	return rb, nil
 }
@@ -275,8 +275,8 @@ func (s *Server) validateRule(w http.ResponseWriter, r *http.Request, c *call) e
 	if in.Format == "" {
 		in.Format = detect.GuessFormat(in.Source)
 	}
-	if in.Format != detect.FormatSigma && in.Format != detect.FormatJSON {
-		return badRequest("validation_failed", "format", "format must be sigma or json")
+	if in.Format != detect.FormatSigma && in.Format != detect.FormatJSON && in.Format != detect.FormatKQL {
+		return badRequest("validation_failed", "format", "format must be sigma, json or kql")
 	}
 	u, problems := detect.Compile(in.Format, in.Source, "")
 	out := map[string]any{"valid": len(problems) == 0, "errors": []detect.RuleError{}, "rule": nil}

@@ -19,6 +19,7 @@ func (s *Server) routeTable() []route {
 		tagSet   = "Settings"
 		tagRules = "Detection rules"
 		tagAlert = "Alerts"
+		tagHunt  = "Hunting (KQL)"
 	)
 	ruleQuery := []queryParam{{"q", "string", "substring of title, description, id or tags"}, {"status", "string", "stable, test, experimental, deprecated, unsupported"},
 		{"level", "string", "informational, low, medium, high, critical"}, {"tactic", "string", "ATT&CK tactic id or shortname"},
@@ -189,6 +190,25 @@ func (s *Server) routeTable() []route {
 			Response: "AlertDetail", Status: 200, Handle: s.getAlert},
 		{Method: "PATCH", Path: "/api/v1/alerts/{id}", Perm: auth.PermAlertsWrite, Tag: tagAlert, Summary: "Change an alert's status or assignee (audited)",
 			Request: "AlertPatch", Response: "Alert", Status: 200, Handle: s.patchAlert},
+
+		{Method: "POST", Path: "/api/v1/search/kql", Perm: auth.PermEventsRead, Tag: tagHunt, Summary: "Run a KQL query over the organisation's events (Sentinel-style tables) and alerts",
+			Request: "KQLRequest", Response: "KQLResult", Status: 200, Handle: s.runKQL},
+		{Method: "POST", Path: "/search/kql", Perm: auth.PermEventsRead, Tag: tagHunt, Summary: "Alias of POST /api/v1/search/kql (the seed's path)",
+			Request: "KQLRequest", Response: "KQLResult", Status: 200, Handle: s.runKQL},
+		{Method: "POST", Path: "/api/v1/search/kql/check", Perm: auth.PermEventsRead, Tag: tagHunt, Summary: "Parse and check a KQL query without running it (errors at line and column)",
+			Request: "KQLCheck", Response: "KQLCheckResult", Status: 200, Handle: s.checkKQL},
+		{Method: "GET", Path: "/api/v1/search/kql/schema", Perm: auth.PermEventsRead, Tag: tagHunt, Summary: "Tables, columns, functions and operators, for completion and the schema panel",
+			Response: "KQLSchema", Status: 200, Handle: s.kqlSchema},
+		{Method: "GET", Path: "/api/v1/search/kql/history", Perm: auth.PermEventsRead, Tag: tagHunt, Summary: "The caller's recent KQL runs, newest first",
+			Response: "KQLHistory", Status: 200, Handle: s.kqlHistory, Query: []queryParam{{"limit", "integer", "1 to 200, default 50"}}},
+		{Method: "GET", Path: "/api/v1/search/kql/saved", Perm: auth.PermEventsRead, Tag: tagHunt, Summary: "The organisation's saved queries",
+			Response: "SavedQueryList", Status: 200, Handle: s.listSavedQueries},
+		{Method: "POST", Path: "/api/v1/search/kql/saved", Perm: auth.PermEventsRead, Tag: tagHunt, Summary: "Save a query for the organisation",
+			Request: "SavedQueryBody", Response: "SavedQuery", Status: 201, Handle: s.createSavedQuery},
+		{Method: "PUT", Path: "/api/v1/search/kql/saved/{id}", Perm: auth.PermEventsRead, Tag: tagHunt, Summary: "Change a saved query",
+			Request: "SavedQueryBody", Response: "SavedQuery", Status: 200, Handle: s.updateSavedQuery},
+		{Method: "DELETE", Path: "/api/v1/search/kql/saved/{id}", Perm: auth.PermEventsRead, Tag: tagHunt, Summary: "Delete a saved query",
+			Status: 204, Handle: s.deleteSavedQuery},
 
 		{Method: "GET", Path: "/api/v1/settings", Perm: auth.PermSettingsRead, Tag: tagSet, Summary: "The organisation's settings",
 			Response: "Settings", Status: 200, Handle: s.getSettings},

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"github.com/eventsec/eventsec/internal/detect"
+	"github.com/eventsec/eventsec/internal/hunt"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -59,6 +60,8 @@ type Options struct {
 	// Detect is the detection service (rules, tests, imports); nil
 	// answers 503 on its routes.
 	Detect *detect.Service
+	// Hunt runs KQL (the hunting workbench); nil answers 503 on its routes.
+	Hunt *hunt.Service
 	// Hub fans live messages out to WebSocket subscribers.
 	Hub *live.Hub
 	// Filter compiles a search-syntax filter for live subscriptions.

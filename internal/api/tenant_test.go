@@ -20,6 +20,7 @@ type orgState struct {
 	Rules      []store.Rule
 	Exceptions []store.RuleException
 	Alerts     []store.Alert
+	Saved      []store.SavedQuery
 }
 
 func (f *fixture) orgState(t *testing.T, orgID string) orgState {
@@ -48,7 +49,11 @@ func (f *fixture) orgState(t *testing.T, orgID string) orgState {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return orgState{Users: us, Groups: gs, Keys: ks, Audit: f.auditHead(t, orgID), Rules: rules, Exceptions: exc, Alerts: alerts}
+	saved, err := f.st.Hunts().ListSaved(f.ctx, orgID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return orgState{Users: us, Groups: gs, Keys: ks, Audit: f.auditHead(t, orgID), Rules: rules, Exceptions: exc, Alerts: alerts, Saved: saved}
 }
 
 // TestTenantIsolation checks that org A's admins can neither see nor touch
@@ -88,6 +93,7 @@ func TestTenantIsolation(t *testing.T) {
 	ruleA := f.newRule(t, f.org.ID)
 	alertB := f.newAlert(t, b.Org.ID)
 	huntB := f.newRetroHunt(t, b.Org.ID)
+	savedB := f.newSavedQuery(t, b.Org.ID)
 	beforeB, beforeA := f.orgState(t, b.Org.ID), f.orgState(t, f.org.ID)
 
 	// Every route with a path parameter, given B's IDs (alone or mixed with
@@ -104,6 +110,7 @@ func TestTenantIsolation(t *testing.T) {
 		"/api/v1/rules/{id}/exceptions": {ruleB.ID},
 		"/api/v1/alerts/{id}":           {alertB.ID},
 		"/api/v1/retrohunts/{id}":       {huntB.ID},
+		"/api/v1/search/kql/saved/{id}": {savedB.ID},
 		"/api/v1/rules/{id}/retrohunt":  {ruleB.ID},
 	}
 	members := [][2]string{{groupB.ID, userB.ID}, {groupB.ID, userA.ID}, {groupA.ID, userB.ID}}
@@ -116,6 +123,7 @@ func TestTenantIsolation(t *testing.T) {
 		"POST /api/alerts/rules/{id}/test":   map[string]any{},
 		"POST /api/v1/rules/{id}/exceptions": map[string]any{"field": "host.name", "value": "x", "reason": "pwned"},
 		"PATCH /api/v1/alerts/{id}":          map[string]any{"status": "closed"},
+		"PUT /api/v1/search/kql/saved/{id}":  map[string]any{"name": "pwned", "query": "events | take 1"},
 		"POST /api/v1/rules/{id}/retrohunt":  map[string]any{"raise_alerts": true},
 	}
 	var paths []struct{ method, path, route string }

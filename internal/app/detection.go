@@ -10,6 +10,7 @@ import (
 
 	"github.com/eventsec/eventsec/internal/config"
 	"github.com/eventsec/eventsec/internal/detect"
+	"github.com/eventsec/eventsec/internal/hunt"
 	"github.com/eventsec/eventsec/internal/store"
 	"github.com/eventsec/eventsec/rules"
 )
@@ -17,12 +18,17 @@ import (
 // startDetection loads every org's rules, installs the built-in rule pack
 // where it is missing or outdated, and connects detection to the event
 // stream. The caller runs its stream (Run) with the background work.
-func startDetection(ctx context.Context, cfg *config.Config, st store.Store, events *eventsRuntime, reg prometheus.Registerer, log *slog.Logger) (*detect.Service, error) {
+func startDetection(ctx context.Context, cfg *config.Config, st store.Store, events *eventsRuntime, hunter *hunt.Service, reg prometheus.Registerer, log *slog.Logger) (*detect.Service, error) {
 	files, err := detect.ReadFS(rules.FS)
 	if err != nil {
 		return nil, fmt.Errorf("cannot read the built-in rule pack: %w", err)
 	}
-	det, err := detect.New(ctx, detect.Options{Builtin: files, Store: st, Events: events.store, Hub: events.hub, Normalizer: events.pipe.Normalizer(),
+	var queries detect.QueryRunner
+	if hunter != nil {
+		queries = hunter
+	}
+	detect.CheckKQL = hunt.CheckSyntax
+	det, err := detect.New(ctx, detect.Options{Builtin: files, Queries: queries, Store: st, Events: events.store, Hub: events.hub, Normalizer: events.pipe.Normalizer(),
 		StateDir: filepath.Join(cfg.DataDir, "detection"), Registerer: reg, Logger: log})
 	if err != nil {
 		return nil, fmt.Errorf("cannot start detection: %w", err)

@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"github.com/eventsec/eventsec/internal/hunt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -65,13 +66,17 @@ func serve(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	defer events.close()
-	det, err := startDetection(ctx, cfg, st, events, reg, log.With("component", "detection"))
+	var hunter *hunt.Service
+	if ev, ok := events.store.(hunt.Events); ok {
+		hunter = hunt.New(hunt.Options{Store: st, Events: ev, Logger: log.With("component", "hunt")})
+	}
+	det, err := startDetection(ctx, cfg, st, events, hunter, reg, log.With("component", "detection"))
 	if err != nil {
 		return err
 	}
 	srv := api.New(api.Options{
-		Detect: det,
-		Auth:   authSvc, Store: st, Logger: log, UI: web.FS(), MaxBodyBytes: cfg.MaxBodyBytes,
+		Detect: det, Hunt: hunter,
+		Auth: authSvc, Store: st, Logger: log, UI: web.FS(), MaxBodyBytes: cfg.MaxBodyBytes,
 		SecureCookies: cfg.SecureCookies(), TrustedProxies: proxies, Registerer: reg, Gatherer: reg,
 		Version: env.Version, RefreshTTL: cfg.RefreshTokenTTL,
 		Events: events.store, Intake: events.intake, Hub: events.hub, Mounts: events.mounts(),
