@@ -63,12 +63,28 @@ describe("AppRoutes", () => {
 
   it("shows the shell and the area for a signed-in user", async () => {
     stubFetch(() => json(200, makeMe({ name: "Ana", role: "analyst", permissions: ["self", "groups:read"] })));
-    renderApp("/hunting");
-    expect(await screen.findByRole("heading", { level: 1, name: "Hunting" })).toBeInTheDocument();
+    renderApp("/incidents");
+    expect(await screen.findByRole("heading", { level: 1, name: "Incidents" })).toBeInTheDocument();
     expect(screen.getByText("Ana")).toBeInTheDocument();
     expect(screen.getByText("Analyst")).toBeInTheDocument();
     expect(screen.getByRole("button", { name: "Log out" })).toBeInTheDocument();
     expect(screen.getByRole("link", { name: "Profile" })).toHaveAttribute("href", "/profile");
+  });
+
+  it("loads Hunting on demand, also from the seed's /advanced-search", { timeout: 30_000 }, async () => {
+    stubFetch((call) => {
+      const path = new URL(call.url, "http://localhost").pathname;
+      if (path === "/api/v1/search/kql/schema") return json(200, { tables: [], functions: [], aggregates: [], operators: [] });
+      if (path === "/api/v1/search/kql/check") return json(200, { valid: true, errors: [] });
+      return json(200, makeMe({ role: "analyst", permissions: ["self", "events:read"] }));
+    });
+    renderApp("/advanced-search?q=Syslog%20%7C%20take%205");
+    // The chunk (CodeMirror and the KQL editor) loads on demand: give a busy machine time.
+    expect(await screen.findByRole("heading", { level: 1, name: "Hunting" }, { timeout: 20_000 })).toBeInTheDocument();
+    const editor = await screen.findByRole("textbox", { name: "KQL query" });
+    expect(editor).toHaveTextContent("Syslog | take 5");
+    const nav = screen.getByRole("navigation", { name: "Main" });
+    expect(within(nav).getByRole("link", { name: "Hunting" })).toHaveAttribute("aria-current", "page");
   });
 
   it("loads the Threat Map on demand, honest about having no telemetry", { timeout: 20_000 }, async () => {

@@ -1,6 +1,6 @@
 import { QueryClient, QueryClientProvider, useQueryClient } from "@tanstack/react-query";
 import { lazy, Suspense, useEffect, type ReactNode } from "react";
-import { BrowserRouter, Route, Routes, useLocation, useNavigate } from "react-router";
+import { BrowserRouter, Navigate, Route, Routes, useLocation, useNavigate } from "react-router";
 import { ApiKeysPage } from "../admin/ApiKeysPage";
 import { AdminIndex, AdminLayout, AdminTabGuard } from "../admin/AdminLayout";
 import { AuditPage } from "../admin/AuditPage";
@@ -52,6 +52,9 @@ const ThreatMapPage = lazy(() => import("../threatmap/ThreatMapPage"));
 // The rule editor brings CodeMirror: loaded when a rule is opened.
 const RuleEditorPage = lazy(() => import("../rules/RuleEditorPage"));
 
+// Hunting brings CodeMirror and the KQL editor: loaded when it is opened.
+const HuntingPage = lazy(() => import("../hunting/HuntingPage"));
+
 const ruleEditor = (
   <Suspense
     fallback={
@@ -70,6 +73,17 @@ const AREA_PAGES: Readonly<Record<string, ReactNode>> = {
   "/": <DashboardPage />,
   "/events": <EventsPage />,
   "/alerts": <AlertsPage />,
+  "/hunting": (
+    <Suspense
+      fallback={
+        <div className="page-center" role="status">
+          Loading Hunting…
+        </div>
+      }
+    >
+      <HuntingPage />
+    </Suspense>
+  ),
   "/threat-map": (
     <Suspense
       fallback={
@@ -106,6 +120,7 @@ export function AppRoutes() {
         </Route>
         <Route path="/rules/new" element={ruleEditor} />
         <Route path="/rules/:id" element={ruleEditor} />
+        <Route path="/advanced-search" element={<AdvancedSearchRedirect />} />
         <Route path="/profile" element={<ProfilePage />} />
         <Route path="/admin" element={<AdminLayout />}>
           <Route index element={<AdminIndex />} />
@@ -117,6 +132,12 @@ export function AppRoutes() {
       </Route>
     </Routes>
   );
+}
+
+/** The seed's KQL workbench path: Hunting, with the same query string. */
+function AdvancedSearchRedirect() {
+  const { search } = useLocation();
+  return <Navigate to={{ pathname: "/hunting", search }} replace />;
 }
 
 /** When refreshing the session fails, go to the login page and forget cached data. */

@@ -17,8 +17,8 @@ describe("NotBuiltPage", () => {
     expect(container.querySelector("svg, canvas")).toBeNull();
   });
 
-  it("covers the fifteen areas before Administration; Dashboard, Events, Alerts, Rules and Threat Map are built", () => {
+  it("covers the fifteen areas before Administration; Dashboard, Events, Hunting, Alerts, Rules and Threat Map are built", () => {
     expect(AREAS).toHaveLength(15);
-    expect(AREAS.filter((a) => !a.notBuilt).map((a) => a.title)).toEqual(["Dashboard", "Events", "Alerts", "Rules", "Threat Map"]);
+    expect(AREAS.filter((a) => !a.notBuilt).map((a) => a.title)).toEqual(["Dashboard", "Events", "Hunting", "Alerts", "Rules", "Threat Map"]);
   });
 });

@@ -24,7 +24,6 @@ export const AREAS: readonly Area[] = [
     path: "/hunting",
     title: "Hunting",
     section: "Operations",
-    notBuilt: "Hunting is not built yet: it arrives with the KQL query engine.",
   },
   {
     path: "/alerts",
