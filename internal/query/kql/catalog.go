@@ -3,6 +3,7 @@ package kql
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -53,6 +54,11 @@ type TableDef struct {
 	// parenthesized SELECT, usable after FROM, whose columns are named
 	// after Columns (standard "double-quoted" names).
 	Source func(Hint) (SQL, error)
+
+	// sqlNames, when set (views), are the names of the source's columns,
+	// one per column: views name them _c0, _c1, ... so that KQL names
+	// differing only in case do not collide in SQL.
+	sqlNames []string
 }
 
 // column returns the named column.
@@ -122,11 +128,16 @@ func (t *TableDef) validate() error {
 		if c.Name == "" || c.Type == TypeUnknown {
 			return fmt.Errorf("cannot add table %s: column %q has no name or type", t.Name, c.Name)
 		}
-		// Case-insensitive: SQL engines fold identifier case.
-		if seen[strings.ToLower(c.Name)] {
+		// Case-insensitive: SQL engines fold identifier case (views rename
+		// their columns, so only exact duplicates matter there).
+		key := strings.ToLower(c.Name)
+		if t.sqlNames != nil {
+			key = c.Name
+		}
+		if seen[key] {
 			return fmt.Errorf("cannot add table %s: duplicate column %s", t.Name, c.Name)
 		}
-		seen[strings.ToLower(c.Name)] = true
+		seen[key] = true
 	}
 	if t.TimeColumn != "" {
 		c, ok := t.column(t.TimeColumn)
@@ -181,7 +192,9 @@ func (v *View) Table() (*TableDef, error) {
 		if c.Type == TypeString || c.Type == TypeGuid {
 			expr = "coalesce(CAST(" + c.Expr + " AS VARCHAR), '')"
 		}
-		sel.WriteString(expr + " AS " + quoteStd(c.Name))
+		alias := "_c" + strconv.Itoa(i)
+		t.sqlNames = append(t.sqlNames, alias)
+		sel.WriteString(expr + " AS " + alias)
 	}
 	prefix := sel.String()
 	where := v.Where

@@ -55,7 +55,6 @@ type discovery struct {
 	offset int
 	sql    string
 	args   []any
-	prefix string
 }
 
 // Compile checks a parsed query against the catalog and compiles it to
@@ -127,6 +126,37 @@ type compiler struct {
 	discoveries []discovery
 	// recursive names a function isTabular found calling itself.
 	recursive string
+	// used holds every name the query refers to.
+	used map[string]bool
+}
+
+// usedNames collects the names a query refers to (outside the names let
+// statements define).
+func usedNames(q *Query) map[string]bool {
+	used := map[string]bool{}
+	var walk func(n any)
+	walk = func(n any) {
+		switch n := n.(type) {
+		case nil:
+		case *Ident:
+			if n != nil {
+				used[n.Name] = true
+			}
+		case *CallExpr:
+			used[n.Name.Name] = true
+			for _, a := range n.Args {
+				walk(a)
+			}
+		case *LetStmt:
+			walk(n.Value)
+		default:
+			walkChildren(n, walk)
+		}
+	}
+	for _, st := range q.Statements {
+		walk(st)
+	}
+	return used
 }
 
 // recursion reports a self-call isTabular found.
@@ -208,6 +238,7 @@ func (s *scope) names() []string {
 // --- statements ---
 
 func (c *compiler) compileQuery(q *Query) (*rel, error) {
+	c.used = usedNames(q)
 	sc := (&scope{}).child()
 	var result *rel
 	var resultStmt Stmt
@@ -269,13 +300,15 @@ func (c *compiler) let(sc *scope, st *LetStmt) error {
 		b.kind, b.rel = bRel, r
 	default:
 		if c.isTabular(st.Value, sc) {
-			// Check it now (errors belong here), then compile it afresh at
-			// each use, so that each use gets its own hints.
-			mark := c.mark()
-			if _, err := c.tabular(st.Value, sc); err != nil {
-				return err
+			// Compiled afresh at each use, so that each use gets its own
+			// hints; checked here only when no use will check it.
+			if !c.used[name] {
+				mark := c.mark()
+				if _, err := c.tabular(st.Value, sc); err != nil {
+					return err
+				}
+				c.reset(mark)
 			}
-			c.reset(mark)
 			b.kind, b.expr = bTabular, st.Value
 		} else {
 			e, err := c.scalar(st.Value, &rowCtx{sc: sc})
@@ -400,7 +433,7 @@ func (c *compiler) tabular(e Expr, sc *scope) (*rel, error) {
 	case *SearchOp:
 		return c.search(nil, e, sc)
 	case *FindOp:
-		return nil, c.unsupported(e, "the find operator is not supported: use union and where")
+		return c.find(e, sc)
 	case *EvaluateOp:
 		return c.evaluate(nil, e, sc)
 	case *ExternalDataExpr:
@@ -461,7 +494,7 @@ func (c *compiler) tableRef(id *Ident, sc *scope) (*rel, error) {
 
 func (c *compiler) scan(t *TableDef) *rel {
 	s := &scanNode{table: t}
-	a := aliaser{}
+	a := &aliaser{}
 	r := &rel{}
 	for _, tc := range t.Columns {
 		alias := a.make(tc.Name)
@@ -486,11 +519,15 @@ func (c *compiler) tabularCall(call *CallExpr, sc *scope, input *rel) (*rel, err
 			if len(call.Args) != 1 {
 				return nil, c.errf(call, "table() takes a table name")
 			}
-			lit, ok := call.Args[0].(*Literal)
-			if !ok || lit.Kind != LitString {
+			v, err := c.scalar(call.Args[0], &rowCtx{sc: sc})
+			if err != nil {
+				return nil, err
+			}
+			s, ok := v.val.(string)
+			if !ok || !v.konst {
 				return nil, c.errf(call, "table() takes a constant table name")
 			}
-			return c.tableRef(&Ident{Pos: call.Pos, Name: lit.Str}, sc)
+			return c.tableRef(&Ident{Pos: call.Pos, Name: s}, sc)
 		}
 		if b != nil {
 			return nil, c.errf(call, "%s is not a function", name)

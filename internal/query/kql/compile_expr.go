@@ -190,6 +190,10 @@ func (c *compiler) scalar(e Expr, ctx *rowCtx) (texpr, error) {
 	case *IndexExpr:
 		return c.index(e, ctx)
 	case *ToScalarExpr:
+		if !c.isTabular(e.X, ctx.sc) {
+			// toscalar() of a scalar is the scalar.
+			return c.scalar(e.X, &rowCtx{sc: ctx.sc})
+		}
 		r, err := c.tabular(e.X, ctx.sc)
 		if err != nil {
 			return texpr{}, err

@@ -235,14 +235,28 @@ func (c *compiler) where(in *rel, op *WhereOp, sc *scope) (*rel, error) {
 			}
 		}
 		ranges = p.ranges
+		if p.win {
+			// Window functions cannot be in WHERE: compute the condition
+			// as a column, filter in the next select.
+			return append(c.passthrough(in), pcol{name: windowCond, t: TypeBool, sql: p.sql}), selectSpec{}, nil
+		}
 		return c.passthrough(in), selectSpec{where: []string{p.sql}}, nil
 	})
 	if err != nil {
 		return nil, err
 	}
+	if cond, ok := out.find(windowCond); ok {
+		cols := c.passthrough(out)
+		out2 := c.emit(out, cols[:len(cols)-1], selectSpec{where: []string{c.qi(cond.alias)}}, true)
+		out2.sort = out.sort
+		out = out2
+	}
 	narrow(in, ranges)
 	return transparent(in, out), nil
 }
+
+// windowCond names the column a where with window functions computes.
+const windowCond = "\x00where"
 
 // exprName is the column name of an unnamed expression: Kusto's rules,
 // or Column1, Column2, ...
@@ -605,7 +619,7 @@ func getschemaType(t Type) string {
 
 // values makes a relation of literal rows (each "(v1, v2, ...)").
 func (c *compiler) values(cols []pcol, rows []string) *rel {
-	a := aliaser{}
+	a := &aliaser{}
 	out := &rel{}
 	var names, items []string
 	for _, p := range cols {
@@ -731,14 +745,14 @@ func (c *compiler) rangeSource(e *RangeExpr, sc *scope) (*rel, error) {
 	default:
 		return nil, c.errf(e, "range needs numbers, datetimes or timespans, not %s", t)
 	}
-	series, err := c.d.Call(c, "range", []Arg{from.arg(), to.arg(), step.arg()}, t)
+	series, err := c.d.Call(c, "range_table", []Arg{from.arg(), to.arg(), step.arg()}, t)
 	if err != nil {
 		return nil, c.errf(e, "%v", err)
 	}
-	a := aliaser{}
+	a := &aliaser{}
 	alias := a.make(e.Name.Name)
 	out := &rel{cols: []col{{name: e.Name.Name, t: t, alias: alias}}}
-	out.n = c.newNode("SELECT unnest(" + series + ") AS " + c.qi(alias))
+	out.n = c.newNode("SELECT _g.v AS " + c.qi(alias) + " FROM " + series + " AS _g")
 	out.sort = []sortTerm{{name: e.Name.Name, nullsFirst: true}}
 	return out, nil
 }
@@ -900,7 +914,7 @@ func (c *compiler) summarize(in *rel, op *SummarizeOp, sc *scope) (*rel, error) 
 
 	// The aggregate select; records (arg_max and friends) get one more
 	// select that takes their fields apart.
-	a := aliaser{}
+	a := &aliaser{}
 	spec := selectSpec{from: src.n.name(), groupBy: group}
 	result := &rel{}
 	seenRec := map[string]bool{}
@@ -1534,7 +1548,7 @@ func (c *compiler) union(in *rel, op *UnionOp, sc *scope) (*rel, error) {
 			cols = append(cols, ucol{n, cl.t})
 		}
 	}
-	a := aliaser{}
+	a := &aliaser{}
 	out := &rel{}
 	if withSource != "" {
 		out.cols = append(out.cols, col{name: withSource, t: TypeString, alias: a.make(withSource)})
@@ -1664,51 +1678,65 @@ func (c *compiler) parse(in *rel, op *ParseOp, sc *scope) (*rel, error) {
 	}
 	// The regular expression, anchored at the start: text is literal
 	// (a regex in kind=regex), * skips lazily, a column captures lazily
-	// up to what follows, or everything when it comes last.
-	var re strings.Builder
-	re.WriteString("^")
+	// up to what follows, or everything when it comes last. Each column
+	// gets its own copy of the expression in which only its group
+	// captures (group 1), so that any number of columns works.
 	type capture struct {
 		name string
 		t    Type
 	}
 	var caps []capture
-	for i, el := range op.Pattern {
-		last := i == len(op.Pattern)-1
-		switch el.Kind {
-		case PatStar:
-			if last {
-				re.WriteString(".*")
-			} else {
-				re.WriteString(".*?")
+	build := func(only int) string {
+		var re strings.Builder
+		re.WriteString("^")
+		k := 0
+		for i, el := range op.Pattern {
+			last := i == len(op.Pattern)-1
+			switch el.Kind {
+			case PatStar:
+				if last {
+					re.WriteString(".*")
+				} else {
+					re.WriteString(".*?")
+				}
+			case PatText:
+				if kind == "regex" {
+					re.WriteString(el.Text)
+				} else {
+					re.WriteString(regexpQuote(el.Text))
+				}
+			case PatColumn:
+				t := TypeString
+				if el.Type != "" {
+					t, _ = ParseType(el.Type)
+				}
+				open := "(?:"
+				if k == only {
+					open = "("
+				}
+				switch {
+				case kind != "regex" && t.integer():
+					re.WriteString(open + `-?\d+)`)
+				case kind != "regex" && (t == TypeReal || t == TypeDecimal):
+					re.WriteString(open + `-?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)`)
+				case last:
+					re.WriteString(open + ".*)")
+				default:
+					re.WriteString(open + ".*?)")
+				}
+				if only < 0 {
+					caps = append(caps, capture{el.Name.Name, t})
+				}
+				k++
 			}
-		case PatText:
-			if kind == "regex" {
-				re.WriteString(el.Text)
-			} else {
-				re.WriteString(regexpQuote(el.Text))
-			}
-		case PatColumn:
-			t := TypeString
-			if el.Type != "" {
-				t, _ = ParseType(el.Type)
-			}
-			switch {
-			case kind != "regex" && t.integer():
-				re.WriteString(`(-?\d+)`)
-			case kind != "regex" && (t == TypeReal || t == TypeDecimal):
-				re.WriteString(`(-?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)`)
-			case last:
-				re.WriteString("(.*)")
-			default:
-				re.WriteString("(.*?)")
-			}
-			caps = append(caps, capture{el.Name.Name, t})
 		}
+		pattern := re.String()
+		if flags != "" {
+			pattern = "(?" + flags + ")" + pattern
+		}
+		return pattern
 	}
-	pattern := re.String()
-	if flags != "" {
-		pattern = "(?" + flags + ")" + pattern
-	}
+	matchAll := build(-1)
 	if len(caps) == 0 && op.Keyword == "parse" {
 		return nil, c.errf(op, "the parse pattern extracts no columns")
 	}
@@ -1721,10 +1749,10 @@ func (c *compiler) parse(in *rel, op *ParseOp, sc *scope) (*rel, error) {
 		if src, err = c.toStringExpr(op.X, src); err != nil {
 			return nil, selectSpec{}, err
 		}
-		pat := c.konst(pattern, TypeString)
 		cols := c.passthrough(in)
 		for i, cp := range caps {
-			sql, err := c.d.Call(c, "parse_extract", []Arg{src.arg(), pat.arg(), c.konst(int64(i+1), TypeLong).arg()}, cp.t)
+			pat := c.konst(build(i), TypeString)
+			sql, err := c.d.Call(c, "parse_extract", []Arg{src.arg(), pat.arg()}, cp.t)
 			if err != nil {
 				return nil, selectSpec{}, c.errf(op, "%v", err)
 			}
@@ -1732,7 +1760,7 @@ func (c *compiler) parse(in *rel, op *ParseOp, sc *scope) (*rel, error) {
 		}
 		spec := selectSpec{}
 		if op.Keyword == "parse-where" {
-			m, err := c.d.Call(c, "matches regex", []Arg{src.arg(), pat.arg()}, TypeBool)
+			m, err := c.d.Call(c, "matches regex", []Arg{src.arg(), c.konst(matchAll, TypeString).arg()}, TypeBool)
 			if err != nil {
 				return nil, selectSpec{}, c.errf(op, "%v", err)
 			}
@@ -1896,7 +1924,7 @@ func (c *compiler) makeSeries(in *rel, op *MakeSeriesOp, sc *scope) (*rel, error
 	}
 	joinConds = append(joinConds, "g._mb = a._mb")
 	var finalItems []string
-	a := aliaser{}
+	a := &aliaser{}
 	out := &rel{}
 	for i, k := range kcols {
 		alias := a.make(keyNames[i])
@@ -1984,7 +2012,6 @@ func (c *compiler) bagUnpack(in *rel, op *EvaluateOp, sc *scope) (*rel, error) {
 		c.discoveries = append(c.discoveries, discovery{
 			offset: op.Pos.Offset,
 			sql:    c.d.KeysQuery(in.n.name(), c.qi(bagCol.alias)),
-			prefix: prefix,
 		})
 		out := &rel{n: in.n, open: true}
 		for _, cl := range in.cols {
@@ -2042,6 +2069,49 @@ func (c *compiler) search(in *rel, op *SearchOp, sc *scope) (*rel, error) {
 		return in, nil
 	}
 	return c.where(in, &WhereOp{Pos: op.Pos, Keyword: "where", Pred: c.searchTerms(pred)}, sc)
+}
+
+// find is a union of the tables, each filtered by the predicate, with the
+// table's name in source_ (or the withsource column).
+func (c *compiler) find(op *FindOp, sc *scope) (*rel, error) {
+	if len(op.In) == 0 {
+		return nil, c.unsupported(op, "find over every table is not supported: name the tables with find in (...)")
+	}
+	src, _ := paramValue(op.Params, "withsource")
+	if src == "" {
+		src = "source_"
+	}
+	var tables []Expr
+	for _, t := range op.In {
+		id, ok := t.(*Ident)
+		if !ok {
+			return nil, c.unsupported(t, "find in (...) takes table names here")
+		}
+		tables = append(tables, id)
+	}
+	u, err := c.union(nil, &UnionOp{Pos: op.Pos, Tables: tables, Params: []*OpParam{{Name: "withsource", Value: &Ident{Name: src}},
+		{Name: "isfuzzy", Value: &Literal{Kind: LitBool, Bool: true, Raw: "true"}}}}, sc)
+	if err != nil {
+		return nil, err
+	}
+	r, err := c.where(u, &WhereOp{Pos: op.Pos, Keyword: "where", Pred: c.searchTerms(op.Pred)}, sc)
+	if err != nil {
+		return nil, err
+	}
+	if op.Project == nil {
+		return r, nil
+	}
+	items := []Node{&NamedExpr{Names: nil, Value: &Ident{Name: src}}}
+	for _, p := range op.Project {
+		switch p := p.(type) {
+		case *CallExpr:
+			items = append(items, &NamedExpr{Names: []*Ident{{Name: "pack_"}}, Value: &CallExpr{Pos: p.Pos, Name: &Ident{Name: "pack_all"}}})
+		default:
+			items = append(items, &NamedExpr{Value: &CallExpr{Pos: p.Position(), Name: &Ident{Name: "column_ifexists"},
+				Args: []Expr{&Literal{Kind: LitString, Str: p.(*Ident).Name}, &DynamicLit{}}}, Names: []*Ident{p.(*Ident)}})
+		}
+	}
+	return c.project(r, &ProjectOp{Pos: op.Pos, Keyword: "project", Items: items}, sc)
 }
 
 // searchTerms rewrites bare string terms of a search predicate as * has.

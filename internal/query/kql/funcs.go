@@ -201,6 +201,47 @@ func (c *compiler) unify(n Node, a, b texpr) (texpr, texpr, Type, error) {
 	case b.t == TypeDatetime && a.t == TypeString && a.konst:
 		a, err := c.apply(n, "todatetime", []texpr{a})
 		return a, b, TypeDatetime, err
+	case a.t == TypeString && (b.t.numeric() || b.t == TypeTimespan || b.t == TypeBool),
+		b.t == TypeString && (a.t.numeric() || a.t == TypeTimespan || a.t == TypeBool):
+		// Kusto compares a string with a number (EventID == "4624",
+		// ResultType == 0): a constant takes the other side's type,
+		// otherwise the string converts.
+		str, other, swap := a, b, false
+		if b.t == TypeString {
+			str, other, swap = b, a, true
+		}
+		var err error
+		switch {
+		case other.konst && other.t.numeric() && !str.konst:
+			v, ok := foldCast(other.val, other.t, TypeString)
+			if !ok {
+				other, err = c.toStringExpr(n, other)
+			} else {
+				other = c.konst(v, TypeString)
+			}
+		default:
+			if v, ok := foldCast(str.val, TypeString, other.t); ok && str.konst {
+				str = c.konst(v, other.t)
+			} else {
+				str, err = c.apply(n, map[Type]string{TypeInt: "toint", TypeLong: "tolong", TypeReal: "toreal", TypeDecimal: "toreal",
+					TypeTimespan: "totimespan", TypeBool: "tobool"}[other.t], []texpr{str})
+			}
+		}
+		if err != nil {
+			return a, b, 0, err
+		}
+		if swap {
+			return other, str, str.t, nil
+		}
+		return str, other, str.t, nil
+	case a.t == TypeBool && b.t.numeric() || b.t == TypeBool && a.t.numeric():
+		// result == 0 on a bool.
+		if a.t == TypeBool {
+			b, err := c.apply(n, "tobool", []texpr{b})
+			return a, b, TypeBool, err
+		}
+		a, err := c.apply(n, "tobool", []texpr{a})
+		return a, b, TypeBool, err
 	}
 	return a, b, 0, c.errf(n, "cannot compare or combine %s with %s", a.t, b.t)
 }
@@ -376,6 +417,9 @@ func (c *compiler) listElem(n Node, x, e texpr) (texpr, error) {
 		return c.convert(n, e, x.t)
 	case x.t == TypeDatetime && e.t == TypeString && e.konst:
 		return c.apply(n, "todatetime", []texpr{e})
+	case (x.t.numeric() || x.t == TypeTimespan || x.t == TypeBool) && e.t == TypeString:
+		_, e, _, err := c.unify(n, x, e)
+		return e, err
 	}
 	return texpr{}, c.errf(n, "list element of type %s does not match %s", e.t, x.t)
 }
@@ -758,6 +802,31 @@ func register(m map[string]fnSpec) {
 	m["jpath"] = sig(TypeDynamic, kDyn, kStr)
 	m["jindex"] = sig(TypeDynamic, kDyn, kAny)
 	m["zip"] = sigN(2, 16, TypeDynamic, kDyn)
+	m["range"] = fnSpec{min: 2, max: 3, check: func(c *compiler, n Node, name string, args []texpr) ([]texpr, Type, error) {
+		from, to, t, err := c.unify(n, args[0], args[1])
+		if err != nil {
+			return nil, 0, err
+		}
+		step := c.konst(int64(1), TypeLong)
+		if t == TypeDatetime || t == TypeTimespan {
+			step = c.konst(time.Hour, TypeTimespan)
+		}
+		if len(args) == 3 {
+			step = args[2]
+		}
+		if t.numeric() {
+			if step, err = c.convert(n, step, t); err != nil {
+				return nil, 0, err
+			}
+		} else if step.t != TypeTimespan {
+			return nil, 0, c.errf(n, "the step of a %s range must be a timespan", t)
+		}
+		return []texpr{from, to, step}, TypeDynamic, nil
+	}}
+	m["indexof_regex"] = sigN(2, 2, TypeLong, kStr, kStr)
+	m["base64_decode_toarray"] = sig(TypeDynamic, kStr)
+	m["has_any_ipv4_prefix"] = sigN(2, -1, TypeBool, kStr, kAny)
+	m["has_ipv4_prefix"] = sig(TypeBool, kStr, kStr)
 
 	// Date and time.
 	m["now"] = sigN(0, 1, TypeDatetime, kTs).withFold(func(c *compiler, v []any, _ []texpr) (any, bool) {

@@ -167,3 +167,20 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestWalk(t *testing.T) {
+	q, err := Parse(`let x = 1; T | where a == x and b in ("c", d) | summarize count() by bin(t, 1h) | join (U | project e) on f`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	Walk(q, func(n Node) bool {
+		if id, ok := n.(*Ident); ok {
+			names = append(names, id.Name)
+		}
+		return true
+	})
+	if got := strings.Join(names, " "); got != "x T a x b d count bin t U e f" {
+		t.Errorf("names: %s", got)
+	}
+}

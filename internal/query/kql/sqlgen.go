@@ -72,32 +72,14 @@ func (r *rel) find(name string) (col, bool) {
 	return col{}, false
 }
 
-// aliaser makes SQL aliases unique within one relation, ignoring case
-// (SQL engines fold identifier case; KQL names do not).
-type aliaser map[string]bool
+// aliaser names the columns of one relation c0, c1, ...: SQL never
+// carries a name from the query (and SQL engines fold identifier case,
+// which KQL names do not).
+type aliaser struct{ n int }
 
-func (a aliaser) make(name string) string {
-	var b strings.Builder
-	for _, r := range name {
-		if r < 128 && (r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
-			b.WriteRune(r)
-		} else {
-			b.WriteByte('_')
-		}
-		if b.Len() >= 40 {
-			break
-		}
-	}
-	base := b.String()
-	if base == "" || base[0] >= '0' && base[0] <= '9' || strings.HasPrefix(base, "_o") || strings.HasPrefix(base, "_k") {
-		base = "c_" + base
-	}
-	s := base
-	for i := 2; a[strings.ToLower(s)]; i++ {
-		s = base + "_" + strconv.Itoa(i)
-	}
-	a[strings.ToLower(s)] = true
-	return s
+func (a *aliaser) make(string) string {
+	a.n++
+	return "c" + strconv.Itoa(a.n-1)
 }
 
 // bind records a value and returns its marker.
@@ -181,7 +163,7 @@ func (c *compiler) passthrough(in *rel) []pcol {
 // when keepOrder is set. spec supplies WHERE and the like; its items and
 // from are filled here.
 func (c *compiler) emit(in *rel, cols []pcol, spec selectSpec, keepOrder bool) *rel {
-	a := aliaser{}
+	a := &aliaser{}
 	out := &rel{}
 	for _, p := range cols {
 		alias := a.make(p.name)
@@ -206,7 +188,7 @@ func (c *compiler) settle(in *rel) *rel {
 		return in
 	}
 	cols := c.passthrough(in)
-	a := aliaser{}
+	a := &aliaser{}
 	out := &rel{targets: in.targets}
 	spec := selectSpec{from: in.n.name()}
 	for _, p := range cols {
@@ -325,7 +307,11 @@ func (c *compiler) renderScan(s *scanNode) (string, error) {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		b.WriteString("_s." + quoteStd(cl.Name) + " AS " + c.qi(s.aliases[i]))
+		name := quoteStd(cl.Name)
+		if s.table.sqlNames != nil {
+			name = s.table.sqlNames[i]
+		}
+		b.WriteString("_s." + name + " AS " + c.qi(s.aliases[i]))
 	}
 	b.WriteString(" FROM " + text + " AS _s")
 	return b.String(), nil
