@@ -6,14 +6,18 @@ import (
 	"encoding/json"
 	"fmt"
 	"github.com/eventsec/eventsec/internal/detect"
+	"github.com/eventsec/eventsec/internal/endpoint"
 	"github.com/eventsec/eventsec/internal/event"
 	"github.com/eventsec/eventsec/internal/eventstore/duckdb"
 	"github.com/eventsec/eventsec/internal/hunt"
+	"github.com/eventsec/eventsec/internal/incident"
 	"github.com/eventsec/eventsec/internal/ingest"
 	"github.com/eventsec/eventsec/internal/ingest/file"
 	"github.com/eventsec/eventsec/internal/ingest/httpjson"
 	"github.com/eventsec/eventsec/internal/live"
 	"github.com/eventsec/eventsec/internal/normalize"
+	"github.com/eventsec/eventsec/internal/notify"
+	"github.com/eventsec/eventsec/internal/sandbox/lab"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -34,6 +38,7 @@ import (
 	"github.com/eventsec/eventsec/internal/store"
 	"github.com/eventsec/eventsec/internal/store/sqldb"
 	"github.com/eventsec/eventsec/internal/store/sqlite"
+	"github.com/eventsec/eventsec/internal/vuln/vulnsvc"
 )
 
 // Passwords of the test accounts. They meet the policy and contain none of
@@ -82,7 +87,16 @@ type fixture struct {
 	pipe   *ingest.Pipeline
 	hub    *live.Hub
 	det    *detect.Service
-	seq    atomic.Int64
+	// endpoints is the endpoint service (agents), with the agent channel mounted.
+	endpoints *endpoint.Service
+	inc       *incident.Service
+	seq       atomic.Int64
+	// vulns is the vulnerability service, also the endpoint service's matcher.
+	vulns *vulnsvc.Service
+	// walkCase are case records the route walk shares.
+	walkCase *caseRecords
+	// sandbox is the sandbox service, its workers running.
+	sandbox *lab.Service
 }
 
 type fixtureConfig struct {
@@ -137,7 +151,8 @@ func newFixture(t *testing.T, cfg ...fixtureConfig) *fixture {
 	detDone := make(chan struct{})
 	go func() { defer close(detDone); det.Run(detCtx) }()
 	t.Cleanup(func() { stopDet(); <-detDone })
-	pipe, err := ingest.New(ingest.Options{Sink: events, Normalizer: norm, Publisher: hubPublisher{hub, det}})
+	intelSvc := newIntelService(t, st, events, hub)
+	pipe, err := ingest.New(ingest.Options{Sink: events, Normalizer: norm, Enricher: intelSvc, Publisher: intelPublisher{hubPublisher{hub, det}, intelSvc}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,16 +175,35 @@ func newFixture(t *testing.T, cfg ...fixtureConfig) *fixture {
 	if po.Hunt == nil {
 		po.Hunt = hunt.New(hunt.Options{Store: st, Events: events, Now: clk.Now})
 	}
+	if po.Intel == nil {
+		po.Intel = intelSvc
+	}
+	if po.Incidents == nil {
+		po.Incidents = incident.New(incident.Options{Store: st, Hub: hub, Now: clk.Now, BlobDir: filepath.Join(t.TempDir(), "blobs")})
+	}
+	if po.Notify == nil {
+		d, err := notify.NewDispatcher(notify.Options{Store: st.Notify(), Clock: clk.Now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		po.Notify = d
+	}
 	if po.Importer == nil {
 		po.Importer = func(ctx context.Context, paths []string, orgID string, format normalize.Format) (file.Summary, error) {
 			return file.Import(ctx, paths, file.Options{Pipeline: pipe, OrgID: orgID, Format: format})
 		}
 	}
+	vulns := withVulns(t, &po, st)
+	endpoints := withEndpoints(t, &po, st, events, pipe, hub, clk.Now)
+	if po.Sandbox == nil {
+		po.Sandbox = newSandboxService(t, st, events, hub)
+	}
+	withEmail(t, &po, st, pipe)
 	srv := api.New(po)
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
 	return &fixture{ctx: ctx, st: st, svc: svc, signer: signer, key: key, srv: srv, ts: ts, clock: clk, org: out.Org, admin: out.Admin,
-		events: events, pipe: pipe, hub: hub, det: det}
+		events: events, pipe: pipe, hub: hub, det: det, endpoints: endpoints, inc: po.Incidents, sandbox: po.Sandbox, vulns: vulns}
 }
 
 type hubPublisher struct {
@@ -607,6 +641,12 @@ func TestRoutePermissionWalk(t *testing.T) {
 			params["id"] = f.newRetroHunt(t, f.org.ID).ID
 		case strings.HasPrefix(rt.Path, "/api/v1/alerts/{id}"):
 			params["id"] = f.newAlert(t, f.org.ID).ID
+		case f.endpointParams(t, rt.Path, params):
+		case f.vulnParams(t, rt.Path, params):
+		case f.incidentParams(t, rt.Method, rt.Path, allowed, params):
+		case f.intelParams(t, rt.Path, params):
+		case f.sandboxParams(t, rt.Path, params):
+		case f.emailParams(t, rt.Path, params):
 		}
 		p := regexp.MustCompile(`\{([a-z_]+)\}`).ReplaceAllStringFunc(rt.Path, func(m string) string {
 			v, ok := params[strings.Trim(m, "{}")]
@@ -646,7 +686,9 @@ func TestRoutePermissionWalk(t *testing.T) {
 				case p.apiKey && userOnly[rt.Method+" "+rt.Path]:
 					wantError(t, r, http.StatusForbidden, "forbidden", "")
 				default:
-					if r.Status == http.StatusUnauthorized || r.Status == http.StatusForbidden {
+					// not_author: the role may, but this record is someone
+					// else's (a war-room note).
+					if r.Status == http.StatusUnauthorized || r.Status == http.StatusForbidden && r.code() != "not_author" {
 						t.Errorf("role %s holds %s but was refused: %s", p.role, rt.Perm, r)
 					}
 				}
@@ -877,6 +919,62 @@ func (f *fixture) newAlert(t *testing.T, orgID string) store.Alert {
 		t.Fatal(err)
 	}
 	return a
+}
+
+// caseRecords are one org's case-management records, for isolation tests.
+type caseRecords struct {
+	incident, alert, observable, task, playbook, note, attachment, workplan, handover, channel, delivery string
+}
+
+func (f *fixture) newCaseRecords(t *testing.T, orgID, userID string, alert store.Alert) caseRecords {
+	t.Helper()
+	a := incident.Actor{OrgID: orgID, UserID: userID, Email: "test@" + orgID, Admin: true}
+	d, err := f.inc.CreateIncident(f.ctx, a, incident.IncidentInput{Title: "Case of " + orgID, Severity: "high", AlertIDs: []string{alert.ID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ob, err := f.inc.AddObservable(f.ctx, a, d.ID, incident.ObservableInput{Type: "ip", Value: "192.0.2.77"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tk, err := f.inc.CreateTask(f.ctx, a, d.ID, "", incident.TaskInput{Title: "Task of " + orgID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pb, err := f.inc.SavePlaybook(f.ctx, a, "", incident.Playbook{Name: "Mine", Steps: []store.PlaybookStep{{Title: "Step"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	att, err := f.inc.Upload(f.ctx, a, "incident", d.ID, "notes.txt", strings.NewReader("secret notes of "+orgID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := f.inc.AddNote(f.ctx, a, "incident", d.ID, "note of "+orgID, []string{att.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	title := "Plan of " + orgID
+	w, err := f.inc.SaveWorkplan(f.ctx, a, "", incident.WorkplanInput{Title: &title})
+	if err != nil {
+		t.Fatal(err)
+	}
+	subject, to := "Handover of "+orgID, []string{"x@example.org"}
+	h, err := f.inc.SaveHandover(f.ctx, a, "", incident.HandoverInput{Subject: &subject, Recipients: &to})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := f.clock.Now()
+	ch := store.NotifyChannel{ID: fmt.Sprintf("ch-%d", f.seq.Add(1)), OrgID: orgID, Name: fmt.Sprintf("hook %d", f.seq.Add(1)), Kind: "webhook",
+		Enabled: true, Config: []byte(`{"url":"http://127.0.0.1:9/hook"}`), CreatedAt: now, UpdatedAt: now}
+	if err := f.st.Notify().Create(f.ctx, ch); err != nil {
+		t.Fatal(err)
+	}
+	dl := store.NotifyDelivery{ID: fmt.Sprintf("dl-%d", f.seq.Add(1)), OrgID: orgID, ChannelID: ch.ID, ChannelName: ch.Name, Kind: "webhook",
+		Event: "test", Title: "t", Severity: "low", Payload: []byte(`{}`), Status: store.DeliveryFailed, NextAttemptAt: now, CreatedAt: now, UpdatedAt: now}
+	if err := f.st.Notify().CreateDeliveries(f.ctx, []store.NotifyDelivery{dl}); err != nil {
+		t.Fatal(err)
+	}
+	return caseRecords{channel: ch.ID, delivery: dl.ID, incident: d.ID, alert: alert.ID, observable: ob.ID, task: tk.ID, playbook: pb.ID, note: n.ID, attachment: att.ID, workplan: w.ID, handover: h.ID}
 }
 
 func (f *fixture) newRetroHunt(t *testing.T, orgID string) detect.RetroHunt {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/eventsec/eventsec/internal/auth"
 	"github.com/eventsec/eventsec/internal/detect"
+	"github.com/eventsec/eventsec/internal/incident"
 	"github.com/eventsec/eventsec/internal/store"
 )
 
@@ -77,6 +78,18 @@ func toHTTPError(err error) *HTTPError {
 			he.Msg, he.Line, he.Column = ire.Problems[0].Message, ire.Problems[0].Line, ire.Problems[0].Column
 		}
 		return he
+	}
+	var fe *incident.FieldError
+	if errors.As(err, &fe) {
+		return &HTTPError{Status: http.StatusBadRequest, Code: "validation_failed", Field: fe.Field, Msg: fe.Error()}
+	}
+	switch {
+	case errors.Is(err, incident.ErrForbidden):
+		return &HTTPError{Status: http.StatusForbidden, Code: "not_author", Msg: "only its author (or an admin) may change this"}
+	case errors.Is(err, incident.ErrUpstream):
+		return &HTTPError{Status: http.StatusBadGateway, Code: "upstream_failed", Msg: err.Error()}
+	case errors.Is(err, incident.ErrUnavailable):
+		return &HTTPError{Status: http.StatusServiceUnavailable, Code: "unavailable", Msg: err.Error()}
 	}
 	var se *detect.SampleError
 	if errors.As(err, &se) {

@@ -12,7 +12,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/eventsec/eventsec/internal/auth"
 	"github.com/eventsec/eventsec/internal/detect"
+	"github.com/eventsec/eventsec/internal/incident"
 	"github.com/eventsec/eventsec/internal/store"
 )
 
@@ -528,6 +530,34 @@ func (s *Server) alertFilter(q url.Values) (store.AlertFilter, error) {
 	if len(f.Query) > 200 {
 		return f, badRequest("validation_failed", "q", "q must be at most 200 characters")
 	}
+	f.Verdicts = splitList(q.Get("verdict"))
+	for _, v := range f.Verdicts {
+		if !contains(incident.Verdicts, v) {
+			return f, badRequest("validation_failed", "verdict", "verdict must be a list of %s (got %q)", strings.Join(incident.Verdicts, ", "), v)
+		}
+	}
+	f.Group = q.Get("group")
+	switch v := q.Get("incident"); v {
+	case "":
+	case "none":
+		f.NoIncident = true
+	default:
+		f.IncidentID = v
+	}
+	switch v := q.Get("sort"); v {
+	case "", "last_seen":
+	case "first_seen":
+		f.SortFirstSeen = true
+	default:
+		return f, badRequest("validation_failed", "sort", "sort must be last_seen or first_seen")
+	}
+	switch v := q.Get("deleted"); v {
+	case "", "false":
+	case "true":
+		f.Deleted = true
+	default:
+		return f, badRequest("validation_failed", "deleted", "deleted must be true or false")
+	}
 	now := s.o.Now()
 	var ok bool
 	if f.From, ok = parseTimeParam(q.Get("from"), now); !ok {
@@ -553,6 +583,18 @@ func (s *Server) listAlerts(w http.ResponseWriter, r *http.Request, c *call) err
 	f, err := s.alertFilter(q)
 	if err != nil {
 		return err
+	}
+	if f.Deleted && !c.principal.Can(auth.PermAlertsDelete) {
+		return &HTTPError{Status: http.StatusForbidden, Code: "forbidden", Msg: "only admins see deleted alerts"}
+	}
+	switch a := q.Get("assignee"); a {
+	case "":
+	case "me":
+		f.Assignee = c.principal.UserID
+	case "none":
+		f.Unassigned = true
+	default:
+		f.Assignee = a
 	}
 	if f.Limit, err = queryInt(q, "limit", 50, 1, 500); err != nil {
 		return err
@@ -587,17 +629,34 @@ func (s *Server) writeAlerts(w http.ResponseWriter, r *http.Request, c *call, f 
 	if err != nil {
 		return err
 	}
-	out := make([]detect.AlertView, 0, len(alerts))
-	for _, a := range alerts {
-		out = append(out, detect.AlertViewOf(a))
+	out, err := s.alertViews(r, c, alerts)
+	if err != nil {
+		return err
 	}
 	next := ""
 	if len(alerts) == f.Limit {
 		last := alerts[len(alerts)-1]
-		next = strconv.FormatInt(last.LastSeen.UnixMilli(), 10) + "_" + last.ID
+		at := last.LastSeen
+		if f.SortFirstSeen {
+			at = last.FirstSeen
+		}
+		next = strconv.FormatInt(at.UnixMilli(), 10) + "_" + last.ID
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"alerts": out, "total": total, "next_cursor": next})
 	return nil
+}
+
+// alertViews renders alerts with their triage fields when case management
+// runs, else as detection shows them.
+func (s *Server) alertViews(r *http.Request, c *call, alerts []store.Alert) (any, error) {
+	if s.o.Incidents != nil {
+		return s.o.Incidents.AlertViews(r.Context(), c.principal.OrgID, alerts)
+	}
+	out := make([]detect.AlertView, 0, len(alerts))
+	for _, a := range alerts {
+		out = append(out, detect.AlertViewOf(a))
+	}
+	return out, nil
 }
 
 func (s *Server) getAlert(w http.ResponseWriter, r *http.Request, c *call) error {
@@ -605,10 +664,29 @@ func (s *Server) getAlert(w http.ResponseWriter, r *http.Request, c *call) error
 	if err != nil {
 		return err
 	}
-	v := struct {
-		detect.AlertView
-		Events []any `json:"events"`
-	}{AlertView: detect.AlertViewOf(a), Events: []any{}}
+	if a.DeletedAt != nil && !c.principal.Can(auth.PermAlertsDelete) {
+		return errNotFound
+	}
+	views, err := s.alertViews(r, c, []store.Alert{a})
+	if err != nil {
+		return err
+	}
+	var view any
+	switch vs := views.(type) {
+	case []incident.AlertView:
+		view = vs[0]
+	case []detect.AlertView:
+		view = vs[0]
+	}
+	body, err := json.Marshal(view)
+	if err != nil {
+		return err
+	}
+	v := map[string]any{}
+	if err := json.Unmarshal(body, &v); err != nil {
+		return err
+	}
+	events := []any{}
 	if s.o.Events != nil {
 		ids := a.EventIDs
 		if len(ids) > 50 {
@@ -619,14 +697,55 @@ func (s *Server) getAlert(w http.ResponseWriter, r *http.Request, c *call) error
 			if err != nil {
 				continue // removed by retention
 			}
-			v.Events = append(v.Events, ev)
+			events = append(events, ev)
 		}
+	}
+	v["events"] = events
+	if s.o.Incidents != nil {
+		acts, err := s.o.Incidents.Actions(r.Context(), c.principal.OrgID, a.ID, "", 100)
+		if err != nil {
+			return err
+		}
+		v["actions"] = acts
+		notes, err := s.o.Store.Notes().List(r.Context(), c.principal.OrgID, "alert", a.ID)
+		if err != nil {
+			return err
+		}
+		v["notes"] = len(notes)
 	}
 	writeJSON(w, http.StatusOK, v)
 	return nil
 }
 
 func (s *Server) patchAlert(w http.ResponseWriter, r *http.Request, c *call) error {
+	if s.o.Incidents != nil {
+		var in struct {
+			Status          *string `json:"status"`
+			Assignee        *string `json:"assignee"`
+			AssigneeGroup   *string `json:"assignee_group"`
+			Verdict         *string `json:"verdict"`
+			Comment         string  `json:"comment"`
+			CreateException *struct {
+				Field     string     `json:"field"`
+				Value     string     `json:"value"`
+				Reason    string     `json:"reason"`
+				ExpiresAt *time.Time `json:"expires_at"`
+			} `json:"create_exception"`
+		}
+		if err := decodeJSON(w, r, 64<<10, &in); err != nil {
+			return err
+		}
+		p := incident.AlertPatch{Status: in.Status, Assignee: in.Assignee, AssigneeGroup: in.AssigneeGroup, Verdict: in.Verdict, Comment: in.Comment}
+		if ex := in.CreateException; ex != nil {
+			p.CreateException = &incident.ExceptionRequest{Field: ex.Field, Value: ex.Value, Reason: ex.Reason, ExpiresAt: ex.ExpiresAt}
+		}
+		v, err := s.o.Incidents.PatchAlert(r.Context(), c.incActor(), r.PathValue("id"), p)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, v)
+		return nil
+	}
 	d, err := s.detectSvc()
 	if err != nil {
 		return err

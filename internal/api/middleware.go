@@ -132,6 +132,10 @@ func (s *Server) plain(label string, h http.HandlerFunc) http.Handler {
 func (s *Server) wrap(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.observe(rt.Path, w, r, func(w http.ResponseWriter) {
+			if rt.UIOnNavigate && browserNavigation(r) {
+				s.serveUI(w, r)
+				return
+			}
 			c := &call{meta: auth.ClientMeta{IP: s.clientIP(r), UserAgent: r.UserAgent(), RequestID: requestID(r)}}
 			if rt.Perm != "" {
 				if err := s.authenticate(r, c, rt.TokenInQuery); err != nil {

@@ -42,6 +42,17 @@ func arr(items schema) schema { return schema{"type": "array", "items": items} }
 func strMax(n int) schema { return schema{"type": "string", "maxLength": n} }
 
 func schemas() map[string]schema {
+	out := baseSchemas()
+	// Each feature area declares its own schemas beside its handlers.
+	for _, more := range []map[string]schema{incidentSchemas(), notifySchemas(), endpointSchemas(), emailSchemas(), sandboxSchemas(), vulnSchemas()} {
+		for k, v := range more {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+func baseSchemas() map[string]schema {
 	userProps := map[string]any{
 		"id": tStr, "org_id": tStr, "email": tEmail, "name": tStr, "role": tRole, "team": tStr, "manager": tStr,
 		"computer": tStr, "mobile_phone": tStr, "disabled": tBool, "platform_admin": tBool, "locked": tBool,
@@ -231,6 +242,9 @@ func (s *Server) Document() map[string]any {
 		if rt.Body == "RulePack" {
 			op["requestBody"] = schema{"required": true, "content": schema{"multipart/form-data": schema{"schema": obj([]string{"file"},
 				map[string]any{"file": schema{"type": "string", "format": "binary"}, "pack": tStr})}}}
+		} else if rt.Body == "Upload" {
+			op["requestBody"] = schema{"required": true, "content": schema{"multipart/form-data": schema{"schema": obj([]string{"file"},
+				map[string]any{"file": schema{"type": "string", "format": "binary"}})}}}
 		} else if rt.Body == "ImportFile" {
 			op["requestBody"] = schema{"required": true, "content": schema{"application/octet-stream": schema{"schema": ref(rt.Body)}}}
 		} else if rt.Body != "" {
@@ -282,7 +296,7 @@ func (s *Server) Document() map[string]any {
 		"components": map[string]any{
 			"securitySchemes": map[string]any{"bearer": map[string]any{"type": "http", "scheme": "bearer",
 				"description": "An access token (JWT) from /api/v1/auth/login, or an API key starting with esk_"}},
-			"schemas": schemas(),
+			"schemas": withIntelSchemas(schemas()),
 		},
 		"paths": paths,
 	}

@@ -40,7 +40,7 @@ func (s *Server) routeTable() []route {
 	searchQuery := append(append([]queryParam{}, eventQuery...), queryParam{"size", "integer", "1 to 1000, default 50"},
 		queryParam{"cursor", "string", "next_cursor of the previous page"})
 	statsQuery := append(append([]queryParam{}, eventQuery...), queryParam{"interval", "string", "bucket size such as 1m or 1h; automatic when empty"})
-	return []route{
+	routes := []route{
 		{Method: "POST", Path: "/api/v1/auth/login", Tag: tagAuth, Summary: "Sign in with e-mail and password",
 			Request: "LoginRequest", Response: "Session", Status: 200, Handle: s.login},
 		{Method: "POST", Path: "/api/v1/auth/refresh", Tag: tagAuth, Summary: "Exchange a refresh token (body or cookie) for a new session",
@@ -220,4 +220,12 @@ func (s *Server) routeTable() []route {
 		{Method: "POST", Path: "/api/v1/orgs", Perm: auth.PermPlatform, Tag: tagOrgs, Summary: "Create an organisation and its admin (platform super-admin)",
 			Request: "OrgCreate", Response: "OrgCreated", Status: 201, Handle: s.createOrg},
 	}
+	routes = append(routes, s.incidentRoutes()...)
+	routes = append(routes, s.notifyRoutes()...)
+	routes = append(routes, s.intelRoutes()...)
+	routes = append(routes, s.endpointRoutes()...)
+	routes = append(routes, s.vulnRoutes()...)
+	routes = append(routes, s.emailRoutes()...)
+	routes = append(routes, s.sandboxRoutes()...)
+	return routes
 }

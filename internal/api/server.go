@@ -8,7 +8,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"github.com/eventsec/eventsec/internal/detect"
+	"github.com/eventsec/eventsec/internal/email"
+	"github.com/eventsec/eventsec/internal/endpoint"
 	"github.com/eventsec/eventsec/internal/hunt"
+	"github.com/eventsec/eventsec/internal/incident"
+	"github.com/eventsec/eventsec/internal/intel"
+	"github.com/eventsec/eventsec/internal/notify"
+	"github.com/eventsec/eventsec/internal/sandbox/lab"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -26,6 +32,7 @@ import (
 	"github.com/eventsec/eventsec/internal/live"
 	"github.com/eventsec/eventsec/internal/normalize"
 	"github.com/eventsec/eventsec/internal/store"
+	"github.com/eventsec/eventsec/internal/vuln/vulnsvc"
 )
 
 // Options configures a Server.
@@ -62,6 +69,26 @@ type Options struct {
 	Detect *detect.Service
 	// Hunt runs KQL (the hunting workbench); nil answers 503 on its routes.
 	Hunt *hunt.Service
+	// Endpoints manages agents (endpoint management API); nil answers 503.
+	Endpoints *endpoint.Service
+	// Vulns is vulnerability management (OSV import, the organisation's
+	// vulnerabilities); nil answers 503 on its routes.
+	Vulns *vulnsvc.Service
+	// Intel is threat intelligence (indicators, feeds, sightings, check);
+	// nil answers 503 on its routes.
+	Intel *intel.Service
+	// Incidents is case management (triage, incidents, war room,
+	// workplans, handovers, SLA); nil answers 503 on its routes.
+	Incidents *incident.Service
+	// Notify delivers notifications (channel tests, retries); nil answers
+	// 503 on those routes.
+	Notify *notify.Dispatcher
+	// Email is e-mail analysis (reports, quarantine, mailboxes); nil
+	// answers 503 on its routes.
+	Email *email.Service
+	// Sandbox is the sandbox service (submissions, reports, YARA rules,
+	// external services); nil answers 503 on its routes.
+	Sandbox *lab.Service
 	// Hub fans live messages out to WebSocket subscribers.
 	Hub *live.Hub
 	// Filter compiles a search-syntax filter for live subscriptions.
@@ -96,6 +123,9 @@ type route struct {
 	// TokenInQuery lets the credential come as ?token= (WebSockets, which
 	// browsers cannot give headers).
 	TokenInQuery bool
+	// UIOnNavigate: a browser navigating to the path (a seed alias that is
+	// also a page of the web app, e.g. /vulnerabilities) gets the web app.
+	UIOnNavigate bool
 	// Body, when set, describes a request body that is not JSON.
 	Body   string
 	Handle func(w http.ResponseWriter, r *http.Request, c *call) error

@@ -94,37 +94,113 @@ func TestTenantIsolation(t *testing.T) {
 	alertB := f.newAlert(t, b.Org.ID)
 	huntB := f.newRetroHunt(t, b.Org.ID)
 	savedB := f.newSavedQuery(t, b.Org.ID)
+	caseB := f.newCaseRecords(t, b.Org.ID, b.Admin.ID, f.newAlert(t, b.Org.ID))
+	alertA := f.newAlert(t, f.org.ID)
+	caseA := f.newCaseRecords(t, f.org.ID, f.admin.ID, f.newAlert(t, f.org.ID))
+	endpointIDs, endpointBodies := f.endpointTenantCases(t, b.Org.ID)
+	vulnIDs := f.vulnTenantCases(t, b.Org.ID)
+	sandboxIDs, sandboxBodies := f.sandboxTenantCases(t, b.Org.ID)
+	intelIDs, intelBodies := f.intelTenantCases(t, b.Org.ID)
 	beforeB, beforeA := f.orgState(t, b.Org.ID), f.orgState(t, f.org.ID)
 
 	// Every route with a path parameter, given B's IDs (alone or mixed with
 	// A's), answers 404 to every kind of A admin.
 	foreign := map[string][]string{
-		"/api/v1/users/{id}":            {userB.ID, b.Admin.ID},
-		"/api/v1/groups/{id}":           {groupB.ID},
-		"/api/v1/api-keys/{id}":         {keyB.ID},
-		"/api/v1/events/{id}":           {eventB},
-		"/api/security-events/{id}":     {eventB},
-		"/api/v1/rules/{id}":            {ruleB.ID},
-		"/api/v1/rules/{id}/test":       {ruleB.ID},
-		"/api/alerts/rules/{id}/test":   {ruleB.ID},
-		"/api/v1/rules/{id}/exceptions": {ruleB.ID},
-		"/api/v1/alerts/{id}":           {alertB.ID},
-		"/api/v1/retrohunts/{id}":       {huntB.ID},
-		"/api/v1/search/kql/saved/{id}": {savedB.ID},
-		"/api/v1/rules/{id}/retrohunt":  {ruleB.ID},
+		"/api/v1/users/{id}":                          {userB.ID, b.Admin.ID},
+		"/api/v1/groups/{id}":                         {groupB.ID},
+		"/api/v1/api-keys/{id}":                       {keyB.ID},
+		"/api/v1/events/{id}":                         {eventB},
+		"/api/security-events/{id}":                   {eventB},
+		"/api/v1/rules/{id}":                          {ruleB.ID},
+		"/api/v1/rules/{id}/test":                     {ruleB.ID},
+		"/api/alerts/rules/{id}/test":                 {ruleB.ID},
+		"/api/v1/rules/{id}/exceptions":               {ruleB.ID},
+		"/api/v1/alerts/{id}":                         {alertB.ID},
+		"/api/v1/retrohunts/{id}":                     {huntB.ID},
+		"/api/v1/search/kql/saved/{id}":               {savedB.ID},
+		"/api/v1/rules/{id}/retrohunt":                {ruleB.ID},
+		"/api/v1/alerts/{id}/escalate":                {alertB.ID},
+		"/api/v1/alerts/{id}/history":                 {alertB.ID},
+		"/api/v1/alerts/{id}/related":                 {alertB.ID},
+		"/api/v1/alerts/{id}/restore":                 {alertB.ID},
+		"/api/alerts/{id}":                            {alertB.ID},
+		"/api/v1/incidents/{id}":                      {caseB.incident},
+		"/api/incidents/{id}":                         {caseB.incident},
+		"/api/v1/incidents/{id}/alerts":               {caseB.incident},
+		"/api/v1/incidents/{id}/timeline":             {caseB.incident},
+		"/api/incidents/{id}/timeline":                {caseB.incident},
+		"/api/v1/incidents/{id}/tasks":                {caseB.incident},
+		"/api/v1/incidents/{id}/observables":          {caseB.incident},
+		"/api/v1/incidents/{id}/playbook":             {caseB.incident},
+		"/api/v1/incidents/{id}/history":              {caseB.incident},
+		"/api/v1/tasks/{id}":                          {caseB.task},
+		"/api/v1/tasks/{id}/run":                      {caseB.task},
+		"/api/v1/playbooks/{id}":                      {caseB.playbook},
+		"/api/v1/notes/{id}":                          {caseB.note},
+		"/api/v1/attachments/{id}":                    {caseB.attachment},
+		"/api/v1/workplans/{id}":                      {caseB.workplan},
+		"/api/v1/workplans/{id}/tasks":                {caseB.workplan},
+		"/api/v1/handovers/{id}":                      {caseB.handover},
+		"/api/v1/handovers/{id}/send":                 {caseB.handover},
+		"/api/v1/notifications/channels/{id}":         {caseB.channel},
+		"/api/v1/notifications/channels/{id}/test":    {caseB.channel},
+		"/api/v1/notifications/deliveries/{id}/retry": {caseB.delivery},
+	}
+	for k, v := range vulnIDs {
+		foreign[k] = v
+	}
+	for k, v := range endpointIDs {
+		foreign[k] = v
+	}
+	for k, v := range sandboxIDs {
+		foreign[k] = v
+	}
+	for k, v := range intelIDs {
+		foreign[k] = v
+	}
+	for k, v := range f.emailTenantCases(t, b.Org.ID) {
+		foreign[k] = v
 	}
 	members := [][2]string{{groupB.ID, userB.ID}, {groupB.ID, userA.ID}, {groupA.ID, userB.ID}}
 	bodies := map[string]any{
-		"PATCH /api/v1/users/{id}":           map[string]any{"name": "pwned", "disabled": true, "role": "viewer", "email": "pwned@a.test"},
-		"PATCH /api/v1/groups/{id}":          map[string]any{"name": "pwned", "description": "pwned"},
-		"PUT /api/v1/rules/{id}":             map[string]any{"source": ruleSource(ruleB.ID)},
-		"PATCH /api/v1/rules/{id}":           map[string]any{"enabled": false},
-		"POST /api/v1/rules/{id}/test":       map[string]any{},
-		"POST /api/alerts/rules/{id}/test":   map[string]any{},
-		"POST /api/v1/rules/{id}/exceptions": map[string]any{"field": "host.name", "value": "x", "reason": "pwned"},
-		"PATCH /api/v1/alerts/{id}":          map[string]any{"status": "closed"},
-		"PUT /api/v1/search/kql/saved/{id}":  map[string]any{"name": "pwned", "query": "events | take 1"},
-		"POST /api/v1/rules/{id}/retrohunt":  map[string]any{"raise_alerts": true},
+		"PATCH /api/v1/users/{id}":                map[string]any{"name": "pwned", "disabled": true, "role": "viewer", "email": "pwned@a.test"},
+		"PATCH /api/v1/groups/{id}":               map[string]any{"name": "pwned", "description": "pwned"},
+		"PUT /api/v1/rules/{id}":                  map[string]any{"source": ruleSource(ruleB.ID)},
+		"PATCH /api/v1/rules/{id}":                map[string]any{"enabled": false},
+		"POST /api/v1/rules/{id}/test":            map[string]any{},
+		"POST /api/alerts/rules/{id}/test":        map[string]any{},
+		"POST /api/v1/rules/{id}/exceptions":      map[string]any{"field": "host.name", "value": "x", "reason": "pwned"},
+		"PATCH /api/v1/alerts/{id}":               map[string]any{"status": "closed"},
+		"PUT /api/v1/search/kql/saved/{id}":       map[string]any{"name": "pwned", "query": "events | take 1"},
+		"POST /api/v1/rules/{id}/retrohunt":       map[string]any{"raise_alerts": true},
+		"POST /api/v1/alerts/{id}/escalate":       map[string]any{"to_user": "x", "reason": "pwned"},
+		"PATCH /api/alerts/{id}":                  map[string]any{"status": "closed", "verdict": "benign"},
+		"PATCH /api/v1/incidents/{id}":            map[string]any{"title": "pwned"},
+		"PATCH /api/incidents/{id}":               map[string]any{"title": "pwned"},
+		"POST /api/v1/incidents/{id}/alerts":      map[string]any{"alert_ids": []string{alertA.ID}},
+		"POST /api/v1/incidents/{id}/timeline":    map[string]any{"message": "pwned"},
+		"POST /api/incidents/{id}/timeline":       map[string]any{"message": "pwned"},
+		"POST /api/v1/incidents/{id}/tasks":       map[string]any{"title": "pwned"},
+		"POST /api/v1/incidents/{id}/observables": map[string]any{"type": "ip", "value": "10.9.9.9"},
+		"POST /api/v1/incidents/{id}/playbook":    map[string]any{"playbook_id": "pb-phishing"},
+		"PATCH /api/v1/tasks/{id}":                map[string]any{"title": "pwned"},
+		"POST /api/v1/tasks/{id}/run":             map[string]any{"target": "10.9.9.9"},
+		"PUT /api/v1/playbooks/{id}":              map[string]any{"name": "pwned", "steps": []map[string]string{{"title": "x"}}},
+		"PATCH /api/v1/notes/{id}":                map[string]any{"body": "pwned"},
+		"PATCH /api/v1/workplans/{id}":            map[string]any{"title": "pwned"},
+		"POST /api/v1/workplans/{id}/tasks":       map[string]any{"title": "pwned"},
+		"PATCH /api/v1/handovers/{id}":            map[string]any{"subject": "pwned"},
+		"PATCH /api/v1/notifications/channels/{id}": map[string]any{"name": "pwned", "kind": "webhook", "enabled": true,
+			"config": map[string]any{"url": "https://example.org/hook"}},
+	}
+	for k, v := range endpointBodies {
+		bodies[k] = v
+	}
+	for k, v := range intelBodies {
+		bodies[k] = v
+	}
+	for k, v := range sandboxBodies {
+		bodies[k] = v
 	}
 	var paths []struct{ method, path, route string }
 	for _, rt := range f.srv.Routes() {
@@ -135,6 +211,16 @@ func TestTenantIsolation(t *testing.T) {
 		case strings.HasSuffix(rt.Path, "/exceptions/{exception_id}"):
 			for _, pair := range [][2]string{{ruleB.ID, exceptionB.ID}, {ruleA.ID, exceptionB.ID}} {
 				p := strings.NewReplacer("{id}", pair[0], "{exception_id}", pair[1]).Replace(rt.Path)
+				paths = append(paths, struct{ method, path, route string }{rt.Method, p, rt.Path})
+			}
+		case strings.HasSuffix(rt.Path, "/alerts/{alert_id}"):
+			for _, pair := range [][2]string{{caseB.incident, alertB.ID}, {caseA.incident, alertB.ID}, {caseB.incident, alertA.ID}} {
+				p := strings.NewReplacer("{id}", pair[0], "{alert_id}", pair[1]).Replace(rt.Path)
+				paths = append(paths, struct{ method, path, route string }{rt.Method, p, rt.Path})
+			}
+		case strings.HasSuffix(rt.Path, "/observables/{oid}"):
+			for _, pair := range [][2]string{{caseB.incident, caseB.observable}, {caseA.incident, caseB.observable}} {
+				p := strings.NewReplacer("{id}", pair[0], "{oid}", pair[1]).Replace(rt.Path)
 				paths = append(paths, struct{ method, path, route string }{rt.Method, p, rt.Path})
 			}
 		case strings.HasSuffix(rt.Path, "/members/{user_id}"):
@@ -182,7 +268,8 @@ func TestTenantIsolation(t *testing.T) {
 	wantError(t, r, http.StatusBadRequest, "validation_failed", "member_ids[1]")
 
 	t.Run("lists never show org B", func(t *testing.T) {
-		bIDs := map[string]bool{userB.ID: true, b.Admin.ID: true, groupB.ID: true, keyB.ID: true, b.Org.ID: true}
+		bIDs := map[string]bool{userB.ID: true, b.Admin.ID: true, groupB.ID: true, keyB.ID: true, b.Org.ID: true, caseB.incident: true,
+			caseB.workplan: true, caseB.handover: true, caseB.playbook: true, alertB.ID: true}
 		check := func(t *testing.T, path string, body []byte) {
 			t.Helper()
 			for id := range bIDs {
@@ -201,6 +288,9 @@ func TestTenantIsolation(t *testing.T) {
 				"/api/v1/users?limit=500", "/api/v1/users?q=" + url.QueryEscape("b.test"), "/api/v1/users?q=worker",
 				"/api/v1/groups", "/api/v1/api-keys", "/api/v1/audit?limit=500",
 				"/api/v1/audit?target_id=" + userB.ID, "/api/v1/audit?actor=system",
+				"/api/v1/incidents", "/api/incidents", "/api/v1/workplans", "/api/v1/handovers", "/api/v1/playbooks", "/api/v1/warroom",
+				"/api/v1/incidents/proposals", "/api/v1/response/actions", "/api/v1/alerts?limit=500", "/api/v1/soc/metrics",
+				"/api/v1/vulnerabilities", "/vulnerabilities", "/api/v1/vulnerabilities/stats", "/api/v1/sca", "/api/v1/sca/checks",
 			} {
 				r := f.get(t, path, tok)
 				wantStatus(t, r, http.StatusOK)

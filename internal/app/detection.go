@@ -10,6 +10,7 @@ import (
 
 	"github.com/eventsec/eventsec/internal/config"
 	"github.com/eventsec/eventsec/internal/detect"
+	"github.com/eventsec/eventsec/internal/detect/jsonrule"
 	"github.com/eventsec/eventsec/internal/hunt"
 	"github.com/eventsec/eventsec/internal/store"
 	"github.com/eventsec/eventsec/rules"
@@ -18,7 +19,8 @@ import (
 // startDetection loads every org's rules, installs the built-in rule pack
 // where it is missing or outdated, and connects detection to the event
 // stream. The caller runs its stream (Run) with the background work.
-func startDetection(ctx context.Context, cfg *config.Config, st store.Store, events *eventsRuntime, hunter *hunt.Service, reg prometheus.Registerer, log *slog.Logger) (*detect.Service, error) {
+func startDetection(ctx context.Context, cfg *config.Config, st store.Store, events *eventsRuntime, hunter *hunt.Service, reg prometheus.Registerer, log *slog.Logger,
+	onAlert func(context.Context, store.Repos, store.Alert, []jsonrule.Action) error) (*detect.Service, error) {
 	files, err := detect.ReadFS(rules.FS)
 	if err != nil {
 		return nil, fmt.Errorf("cannot read the built-in rule pack: %w", err)
@@ -29,7 +31,7 @@ func startDetection(ctx context.Context, cfg *config.Config, st store.Store, eve
 	}
 	detect.CheckKQL = hunt.CheckSyntax
 	det, err := detect.New(ctx, detect.Options{Builtin: files, Queries: queries, Store: st, Events: events.store, Hub: events.hub, Normalizer: events.pipe.Normalizer(),
-		StateDir: filepath.Join(cfg.DataDir, "detection"), Registerer: reg, Logger: log})
+		StateDir: filepath.Join(cfg.DataDir, "detection"), Registerer: reg, Logger: log, OnAlert: onAlert})
 	if err != nil {
 		return nil, fmt.Errorf("cannot start detection: %w", err)
 	}

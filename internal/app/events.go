@@ -45,6 +45,8 @@ type eventsRuntime struct {
 	listeners []*syslog.Server
 	// detect receives committed events once the detection service runs.
 	detect atomic.Pointer[detect.Service]
+	// intel matches events against threat intel once the service runs.
+	intel enrich.Intel
 }
 
 // openEventStore opens the configured event store.
@@ -67,9 +69,10 @@ func startEvents(ctx context.Context, cfg *config.Config, st store.Store, authSv
 		enricher.GeoIP = rt.geo
 	}
 	rt.pipe, err = ingest.New(ingest.Options{
-		Sink: rt.store, Normalizer: normalize.New(normalize.Options{}), Enricher: enricher,
+		Sink: rt.store, Normalizer: normalize.New(normalize.Options{}), Enricher: enrich.Chain{enricher, &rt.intel},
 		Publisher: publisherFunc(func(stored []event.Event) {
 			rt.hub.PublishEvents(stored)
+			rt.intel.Publish(stored)
 			if d := rt.detect.Load(); d != nil {
 				d.Publish(stored)
 			}

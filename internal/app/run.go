@@ -63,6 +63,8 @@ Commands:
   retention             delete events older than each organisation's retention
   rules import PATH...  import Sigma / JSON detection rules (directories, ZIPs, files)
   rules list            list detection rules
+  vulns import PATH...  import OSV vulnerability data (.json, osv.dev .zip archives, directories)
+  vulns stats           describe the vulnerability database
   version               print the version
 
 Run "eventsec <command> --help" for a command's flags and settings.
@@ -91,6 +93,8 @@ func Run(ctx context.Context, env Env) error {
 		err = retentionCmd(ctx, env, rest)
 	case "rules":
 		err = rulesCmd(ctx, env, rest)
+	case "vulns":
+		err = vulnsCmd(ctx, env, rest)
 	case "version", "--version":
 		fmt.Fprintf(env.Stdout, "eventsec %s\n", env.Version)
 		return nil

@@ -70,16 +70,46 @@ func serve(ctx context.Context, env Env, args []string) error {
 	if ev, ok := events.store.(hunt.Events); ok {
 		hunter = hunt.New(hunt.Options{Store: st, Events: ev, Logger: log.With("component", "hunt")})
 	}
-	det, err := startDetection(ctx, cfg, st, events, hunter, reg, log.With("component", "detection"))
+	notes, err := startNotifications(ctx, st, cfg.PublicURL(), reg, log.With("component", "notify"))
 	if err != nil {
 		return err
 	}
+	det, err := startDetection(ctx, cfg, st, events, hunter, reg, log.With("component", "detection"), notes.onAlert)
+	if err != nil {
+		return err
+	}
+	vulns, err := startVulns(ctx, cfg, st, log)
+	if err != nil {
+		return err
+	}
+	endpoints, err := startEndpoints(ctx, cfg, st, events, vulns, reg, log.With("component", "endpoint"))
+	if err != nil {
+		return err
+	}
+	intelSvc, stopIntel, err := startIntel(ctx, st, events, log.With("component", "intel"))
+	if err != nil {
+		return err
+	}
+	defer stopIntel()
+	sandboxSvc, stopSandbox, err := startSandbox(ctx, cfg, st, events, log.With("component", "sandbox"))
+	if err != nil {
+		return err
+	}
+	defer stopSandbox()
+	incidents := startIncidents(ctx, cfg, st, events, det, log.With("component", "incident"))
+	incidents.SetNotifier(notes)
+	incidents.SetMailer(notes)
+	incidents.SetEndpoints(responder{endpoints}, responder{endpoints})
+	mail, stopEmail := startEmail(ctx, cfg, st, events, intelSvc, log.With("component", "email"))
+	defer stopEmail()
 	srv := api.New(api.Options{
-		Detect: det, Hunt: hunter,
+		Incidents: incidents, Notify: notes.d, Email: mail,
+		Detect: det, Hunt: hunter, Intel: intelSvc, Sandbox: sandboxSvc,
 		Auth: authSvc, Store: st, Logger: log, UI: web.FS(), MaxBodyBytes: cfg.MaxBodyBytes,
 		SecureCookies: cfg.SecureCookies(), TrustedProxies: proxies, Registerer: reg, Gatherer: reg,
 		Version: env.Version, RefreshTTL: cfg.RefreshTokenTTL,
-		Events: events.store, Intake: events.intake, Hub: events.hub, Mounts: events.mounts(),
+		Events: events.store, Intake: events.intake, Hub: events.hub, Mounts: withMounts(events.mounts(), endpoints.AgentMounts()),
+		Endpoints: endpoints, Vulns: vulns,
 		Filter: liveFilter, Importer: events.importFiles,
 	})
 
@@ -140,7 +170,7 @@ func serve(ctx context.Context, env Env, args []string) error {
 	bgCtx, stopBG := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopBG()
 	var bg sync.WaitGroup
-	bgErr := make(chan error, len(events.listeners)+3)
+	bgErr := make(chan error, len(events.listeners)+4)
 	for _, l := range events.listeners {
 		bg.Add(1)
 		go func() {
@@ -170,6 +200,18 @@ func serve(ctx context.Context, env Env, args []string) error {
 		if err := det.Run(bgCtx); err != nil && bgCtx.Err() == nil {
 			bgErr <- fmt.Errorf("detection stopped: %w", err)
 		}
+	}()
+	bg.Add(1)
+	go func() {
+		defer bg.Done()
+		if err := endpoints.Run(bgCtx); err != nil && bgCtx.Err() == nil {
+			bgErr <- fmt.Errorf("endpoint service stopped: %w", err)
+		}
+	}()
+	bg.Add(1)
+	go func() {
+		defer bg.Done()
+		_ = vulns.Run(bgCtx) // picks up databases saved by "eventsec vulns import"; never fails
 	}()
 	bg.Add(1)
 	go func() {

@@ -75,6 +75,36 @@ const (
 	PermRulesWrite  Permission = "rules:write"
 	PermAlertsRead  Permission = "alerts:read"
 	PermAlertsWrite Permission = "alerts:write"
+	// Threat intel: indicators, feeds, sightings (write: add, import,
+	// delete indicators; subscribe to feeds).
+	PermIntelRead  Permission = "intel:read"
+	PermIntelWrite Permission = "intel:write"
+	// Sandbox: submissions and reports (read); submit, re-analyse, delete,
+	// download samples, YARA rules (write). External-service settings
+	// (API keys) need settings:write.
+	PermSandboxRead  Permission = "sandbox:read"
+	PermSandboxWrite Permission = "sandbox:write"
+	// PermAlertsDelete: delete (recoverably, for 30 days) and restore alerts.
+	PermAlertsDelete Permission = "alerts:delete"
+	// Incidents, war-room notes, workplans and handovers (write: create,
+	// edit, apply playbooks, send handovers).
+	PermIncidentsRead  Permission = "incidents:read"
+	PermIncidentsWrite Permission = "incidents:write"
+	// PermResponse: containment actions (block, isolate, kill, disable).
+	PermResponse Permission = "response:execute"
+	// Notification channels and playbook library (write: configure).
+	PermNotifyRead  Permission = "notify:read"
+	PermNotifyWrite Permission = "notify:write"
+	// Endpoints (agents): read (inventory, metrics, assessments, the
+	// block list), write (owner/location/group edits, revocation,
+	// enrollment keys, agent settings), respond (remote actions: isolate,
+	// kill, run command, collect file; block-list entries).
+	PermEndpointsRead    Permission = "endpoints:read"
+	PermEndpointsWrite   Permission = "endpoints:write"
+	PermEndpointsRespond Permission = "endpoints:respond"
+	// PermVulnsWrite: import vulnerability data (OSV). Reading the
+	// organisation's vulnerabilities and assessments is PermEndpointsRead.
+	PermVulnsWrite Permission = "vulns:write"
 	// PermPlatform: the platform super-admin (creates orgs). Not granted by
 	// any role; only by User.PlatformAdmin.
 	PermPlatform Permission = "platform:admin"
@@ -84,30 +114,43 @@ const (
 // never test roles directly; they name a permission and this table decides.
 var rolePermissions = map[Role][]Permission{
 	RoleAdmin: {
+		PermIntelRead, PermIntelWrite,
+		PermSandboxRead, PermSandboxWrite,
 		PermAuthenticated, PermRolesRead,
+		PermEndpointsRead, PermEndpointsWrite, PermEndpointsRespond, PermVulnsWrite,
 		PermUsersRead, PermUsersWrite,
 		PermGroupsRead, PermGroupsWrite,
 		PermAPIKeysRead, PermAPIKeysWrite,
 		PermAuditRead,
 		PermEventsRead, PermEventsWrite,
 		PermSettingsRead, PermSettingsWrite,
-		PermRulesRead, PermRulesWrite, PermAlertsRead, PermAlertsWrite,
+		PermRulesRead, PermRulesWrite, PermAlertsRead, PermAlertsWrite, PermAlertsDelete,
+		PermIncidentsRead, PermIncidentsWrite, PermResponse, PermNotifyRead, PermNotifyWrite,
 	},
 	// A team lead sees the org's users (to staff groups and assign work)
 	// but cannot change them.
 	RoleTeamLead: {
+		PermIntelRead, PermIntelWrite,
+		PermSandboxRead, PermSandboxWrite,
 		PermAuthenticated, PermRolesRead,
+		PermEndpointsRead, PermEndpointsWrite, PermEndpointsRespond, PermVulnsWrite,
 		PermUsersRead,
 		PermGroupsRead, PermGroupsWrite,
 		PermEventsRead,
 		PermRulesRead, PermRulesWrite, PermAlertsRead, PermAlertsWrite,
+		PermIncidentsRead, PermIncidentsWrite, PermResponse, PermNotifyRead, PermNotifyWrite,
 	},
-	RoleSeniorAnalyst: {PermAuthenticated, PermRolesRead, PermGroupsRead, PermEventsRead,
-		PermRulesRead, PermRulesWrite, PermAlertsRead, PermAlertsWrite},
-	RoleAnalyst: {PermAuthenticated, PermRolesRead, PermGroupsRead, PermEventsRead,
-		PermRulesRead, PermRulesWrite, PermAlertsRead, PermAlertsWrite},
-	RoleViewer: {PermAuthenticated, PermRolesRead, PermGroupsRead, PermEventsRead,
-		PermRulesRead, PermAlertsRead},
+	RoleSeniorAnalyst: {PermIntelRead, PermIntelWrite, PermSandboxRead, PermSandboxWrite, PermEndpointsRead, PermEndpointsRespond,
+		PermAuthenticated, PermRolesRead, PermGroupsRead, PermEventsRead,
+		PermRulesRead, PermRulesWrite, PermAlertsRead, PermAlertsWrite,
+		PermIncidentsRead, PermIncidentsWrite, PermResponse, PermNotifyRead},
+	RoleAnalyst: {PermIntelRead, PermIntelWrite, PermSandboxRead, PermSandboxWrite, PermEndpointsRead,
+		PermAuthenticated, PermRolesRead, PermGroupsRead, PermEventsRead,
+		PermRulesRead, PermRulesWrite, PermAlertsRead, PermAlertsWrite,
+		PermIncidentsRead, PermIncidentsWrite, PermNotifyRead},
+	RoleViewer: {PermIntelRead, PermSandboxRead, PermEndpointsRead,
+		PermAuthenticated, PermRolesRead, PermGroupsRead, PermEventsRead,
+		PermRulesRead, PermAlertsRead, PermIncidentsRead},
 	RoleIngest: {PermEventsWrite},
 }
 

@@ -10,6 +10,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"slices"
@@ -28,14 +29,17 @@ type Config struct {
 	DataDir  string
 	Database string // "" = SQLite under DataDir; postgres://... = PostgreSQL
 
-	HTTPAddr       string
-	TLSCert        string
-	TLSKey         string
-	TLSClientCA    string
-	TLSClientAuth  bool // require a client certificate signed by TLSClientCA
-	CookieSecure   string
-	MaxBodyBytes   int64
-	TrustedProxies string // comma-separated CIDRs whose X-Forwarded-For is believed
+	HTTPAddr string
+	// PublicURL is how users reach the UI (links in e-mails); derived from
+	// HTTPAddr when unset.
+	PublicURLSetting string
+	TLSCert          string
+	TLSKey           string
+	TLSClientCA      string
+	TLSClientAuth    bool // require a client certificate signed by TLSClientCA
+	CookieSecure     string
+	MaxBodyBytes     int64
+	TrustedProxies   string // comma-separated CIDRs whose X-Forwarded-For is believed
 
 	JWTKeyFile      string
 	AccessTokenTTL  time.Duration
@@ -57,6 +61,9 @@ type Config struct {
 	SyslogOrg         string
 	ESBulkAddr        string
 	IngestMaxInFlight int64
+	// SandboxEncryptSamples encrypts stored sandbox samples (AES-256-GCM,
+	// key file in the data dir).
+	SandboxEncryptSamples bool
 }
 
 // setting binds one configuration value to its flag, variable and YAML key.
@@ -125,6 +132,7 @@ func (c *Config) settings() []setting {
 		{key: "data_dir", def: "./data", set: str(&c.DataDir), help: "directory for the embedded databases, keys and blobs"},
 		{key: "database", secret: true, set: str(&c.Database), help: "state store: empty for SQLite in the data dir, or postgres://user:pass@host/db"},
 		{key: "http_addr", def: ":8080", set: str(&c.HTTPAddr), help: "address the web UI and API listen on"},
+		{key: "public_url", set: str(&c.PublicURLSetting), help: "the address users open the UI at (used in links in e-mails and notifications), e.g. https://siem.example.com"},
 		{key: "tls_cert", set: str(&c.TLSCert), help: "TLS certificate file (PEM); enables HTTPS with tls_key"},
 		{key: "tls_key", secret: true, set: str(&c.TLSKey), help: "TLS private key file (PEM)"},
 		{key: "tls_client_ca", set: str(&c.TLSClientCA), help: "CA bundle (PEM) that client certificates are verified against (mTLS)"},
@@ -147,6 +155,7 @@ func (c *Config) settings() []setting {
 		{key: "syslog_org", set: str(&c.SyslogOrg), help: "organisation (name or ID) that syslog events belong to; the first organisation when unset"},
 		{key: "esbulk_addr", def: "off", set: str(&c.ESBulkAddr), help: "extra listener for the Elasticsearch-compatible _bulk API at its root (e.g. :9200), for shippers that cannot set a path; it is always served under /es on http_addr"},
 		{key: "ingest_max_in_flight", def: "200000", set: size(&c.IngestMaxInFlight), help: "events accepted but not yet durable before senders are told to back off (429/503, TCP stops reading)"},
+		{key: "sandbox_encrypt_samples", def: "false", isBool: true, set: boolean(&c.SandboxEncryptSamples), help: "encrypt sandbox samples at rest (AES-256-GCM; the key is generated in the data dir as sandbox-samples.key)"},
 		{key: "log_level", def: "info", set: str(&c.LogLevel), help: "debug, info, warn or error"},
 		{key: "log_format", def: "json", set: str(&c.LogFormat), help: "json or text"},
 	}
@@ -352,6 +361,25 @@ func (c *Config) KeyFile() string {
 		return c.JWTKeyFile
 	}
 	return filepath.Join(c.DataDir, "jwt.key")
+}
+
+// PublicURL is the UI's address for links sent out of EventSec.
+func (c *Config) PublicURL() string {
+	if c.PublicURLSetting != "" {
+		return strings.TrimRight(c.PublicURLSetting, "/")
+	}
+	scheme := "http"
+	if c.TLSCert != "" {
+		scheme = "https"
+	}
+	host, port, err := net.SplitHostPort(c.HTTPAddr)
+	if err != nil {
+		return scheme + "://localhost"
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "localhost"
+	}
+	return scheme + "://" + net.JoinHostPort(host, port)
 }
 
 // SecureCookies reports whether session cookies get the Secure attribute.

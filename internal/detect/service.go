@@ -20,6 +20,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/eventsec/eventsec/internal/detect/jsonrule"
 	"github.com/eventsec/eventsec/internal/event"
 	"github.com/eventsec/eventsec/internal/eventstore"
 	"github.com/eventsec/eventsec/internal/live"
@@ -50,6 +51,11 @@ type Options struct {
 	Registerer prometheus.Registerer
 	Logger     *slog.Logger
 	Now        func() time.Time
+	// OnAlert is called for every new alert inside the transaction that
+	// stores it, with the rule's actions (JSON rules): what it writes
+	// (notification deliveries) is durable exactly when the alert is. An
+	// error aborts and retries the whole commit.
+	OnAlert func(ctx context.Context, r store.Repos, a store.Alert, actions []jsonrule.Action) error
 }
 
 // Service is the detection service.

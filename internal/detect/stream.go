@@ -14,6 +14,7 @@ import (
 
 	"github.com/eventsec/eventsec/internal/detect/attack"
 	"github.com/eventsec/eventsec/internal/detect/correlate"
+	"github.com/eventsec/eventsec/internal/detect/jsonrule"
 	"github.com/eventsec/eventsec/internal/event"
 	"github.com/eventsec/eventsec/internal/store"
 )
@@ -365,6 +366,15 @@ func (s *Service) commitPrepared(ctx context.Context, in []store.Alert, inDocs [
 			case err == nil || errors.Is(err, store.ErrNotFound):
 				if err := r.Alerts().Create(ctx, p.a); err != nil {
 					return err
+				}
+				if s.o.OnAlert != nil {
+					var actions []jsonrule.Action
+					if p.units != nil && p.units.unit != nil && p.units.unit.JSON != nil {
+						actions = p.units.unit.JSON.Actions
+					}
+					if err := s.o.OnAlert(ctx, r, p.a, actions); err != nil {
+						return err
+					}
 				}
 				created = append(created, p.a)
 				newAlerts[statKey{p.a.OrgID, p.units.rule.ID}]++

@@ -18,12 +18,14 @@ const (
 	ChannelAlerts    = "alerts"
 	ChannelIncidents = "incidents"
 	ChannelThreats   = "threats"
+	// ChannelEndpoints carries agent status and remote-action progress.
+	ChannelEndpoints = "endpoints"
 	ChannelMetrics   = "metrics"
 	ChannelThreatMap = "threatmap"
 )
 
 // Channels lists the channels a client may subscribe to.
-var Channels = []string{ChannelEvents, ChannelAlerts, ChannelIncidents, ChannelThreats, ChannelMetrics, ChannelThreatMap}
+var Channels = []string{ChannelEvents, ChannelAlerts, ChannelIncidents, ChannelThreats, ChannelMetrics, ChannelThreatMap, ChannelEndpoints}
 
 // Message is one JSON message to a subscriber.
 type Message struct {

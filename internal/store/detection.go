@@ -122,6 +122,18 @@ type Alert struct {
 	LastSeen    time.Time
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
+
+	// Triage (see response.go): the work group it is assigned to, the
+	// analyst's verdict, the last escalation, the incident it belongs to,
+	// and when it was first acknowledged, resolved and (recoverably) deleted.
+	AssigneeGroup  string
+	Verdict        string
+	Escalation     *Escalation
+	IncidentID     string
+	AcknowledgedAt *time.Time
+	ResolvedAt     *time.Time
+	DeletedAt      *time.Time
+	DeletedBy      string
 }
 
 // AlertEntities are the things an alert is about.
@@ -141,11 +153,26 @@ type AlertFilter struct {
 	RuleID     string
 	Query      string // substring of the title, case-insensitive
 	From, To   time.Time
+	// Assignee is a user id; Unassigned asks for alerts with none.
+	Assignee   string
+	Unassigned bool
+	Group      string
+	Verdicts   []string
+	// IncidentID is an incident's id; NoIncident asks for alerts in none.
+	IncidentID string
+	NoIncident bool
+	// Deleted lists the trash (deleted alerts) instead of live ones.
+	Deleted bool
+	// SortFirstSeen orders by first_seen instead of last_seen.
+	SortFirstSeen bool
 	// After continues from the last alert of the previous page.
 	AfterSeen time.Time
 	AfterID   string
 	Limit     int
 }
+
+// AlertCountCap bounds the total AlertStore.List counts.
+const AlertCountCap = 10000
 
 // AlertCount is a value and how many alerts have it.
 type AlertCount struct {
@@ -169,11 +196,32 @@ type AlertStore interface {
 	Get(ctx context.Context, orgID, id string) (Alert, error)
 	// Update replaces every mutable field of the alert with a's.
 	Update(ctx context.Context, a Alert) error
+	// List returns a page and the number of matching alerts, counted up to
+	// AlertCountCap+1 (more than AlertCountCap means "at least that many").
 	List(ctx context.Context, orgID string, f AlertFilter) ([]Alert, int64, error)
 	// OpenByDedupKey returns the newest alert of the org with the key that
 	// is not resolved or closed (ErrNotFound when none).
 	OpenByDedupKey(ctx context.Context, orgID, key string) (Alert, error)
 	Stats(ctx context.Context, orgID string, from, to time.Time) (AlertStats, error)
+
+	// ListByIDs returns the org's alerts among ids (any order; unknown ids
+	// are left out).
+	ListByIDs(ctx context.Context, orgID string, ids []string) ([]Alert, error)
+	// BulkSet applies one change to many alerts in set-based statements
+	// and returns how many changed.
+	BulkSet(ctx context.Context, orgID string, ids []string, set AlertBulkSet) (int64, error)
+	// Related returns alerts sharing a host, user or IP with the alert,
+	// last seen within window of it (the alert itself excluded).
+	Related(ctx context.Context, orgID, id string, window time.Duration, limit int) ([]RelatedAlert, error)
+	// ByEntity returns live, open alerts not in an incident, seen since,
+	// grouped by a shared entity with at least two alerts.
+	SharedEntities(ctx context.Context, orgID string, since time.Time, limit int) ([]EntityGroup, error)
+	// CountByEntity counts live alerts about a host, user or IP.
+	CountByEntity(ctx context.Context, orgID, kind, value string) (int64, error)
+	// Timings returns the workflow times of alerts created in [from, to).
+	Timings(ctx context.Context, orgID string, from, to time.Time) ([]AlertTiming, error)
+	// PurgeDeleted removes alerts deleted before the time for good.
+	PurgeDeleted(ctx context.Context, before time.Time) (int64, error)
 }
 
 // CheckpointStore keeps stream consumers' positions.

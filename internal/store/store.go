@@ -36,6 +36,20 @@ type Repos interface {
 	Alerts() AlertStore
 	Checkpoints() CheckpointStore
 	Hunts() HuntStore
+	Intel() IntelStore
+	Endpoints() EndpointStore
+	Incidents() IncidentStore
+	Tasks() TaskStore
+	Workplans() WorkplanStore
+	Notes() NoteStore
+	Playbooks() PlaybookStore
+	Responses() ResponseStore
+	Handovers() HandoverStore
+	History() HistoryStore
+	SLA() SLAStore
+	Notify() NotifyStore
+	Sandbox() SandboxStore
+	Email() EmailStore
 }
 
 // Org is a tenant.

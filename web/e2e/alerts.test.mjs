@@ -167,6 +167,10 @@ describe("alerts: raised live, worked from the queue and the alert's page", { ti
   step("resolving it from its page", async ({ page }) => {
     const actions = page.getByRole("group", { name: "Change the status" });
     await actions.getByRole("button", { name: "Resolve" }).click();
+    // Resolving asks what the alert turned out to be.
+    const dialog = page.getByRole("dialog");
+    await dialog.getByRole("radio", { name: "True positive" }).check();
+    await dialog.getByRole("button", { name: "Resolve" }).click();
     await actions.getByRole("button", { name: "Reopen" }).waitFor();
     await page.locator(".status-badge").filter({ hasText: "Resolved" }).waitFor();
     assert.equal((await api("GET", `/api/v1/alerts/${alertId}`)).body.status, "resolved");

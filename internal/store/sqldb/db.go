@@ -105,6 +105,20 @@ func (rp repos) Rules() store.RuleStore             { return rules{rp} }
 func (rp repos) Alerts() store.AlertStore           { return alerts{rp} }
 func (rp repos) Checkpoints() store.CheckpointStore { return checkpoints{rp} }
 func (rp repos) Hunts() store.HuntStore             { return hunts{rp} }
+func (rp repos) Intel() store.IntelStore            { return intelRepo{rp} }
+func (rp repos) Endpoints() store.EndpointStore     { return endpoints{rp} }
+func (rp repos) Incidents() store.IncidentStore     { return incidents{rp} }
+func (rp repos) Tasks() store.TaskStore             { return tasks{rp} }
+func (rp repos) Workplans() store.WorkplanStore     { return workplans{rp} }
+func (rp repos) Notes() store.NoteStore             { return notes{rp} }
+func (rp repos) Playbooks() store.PlaybookStore     { return playbooks{rp} }
+func (rp repos) Responses() store.ResponseStore     { return responses{rp} }
+func (rp repos) Handovers() store.HandoverStore     { return handovers{rp} }
+func (rp repos) History() store.HistoryStore        { return history{rp} }
+func (rp repos) SLA() store.SLAStore                { return slaPolicies{rp} }
+func (rp repos) Notify() store.NotifyStore          { return notifyRepo{rp} }
+func (rp repos) Sandbox() store.SandboxStore        { return sandboxRepo{rp} }
+func (rp repos) Email() store.EmailStore            { return emailRepo{rp} }
 
 // q rewrites "?" placeholders for the dialect.
 func (rp repos) q(query string) string {

@@ -212,19 +212,30 @@ type alerts struct{ repos }
 
 const alertColumns = `id, org_id, rule_id, rule_title, rule_kind, severity, status, title, description,
 	tactics, techniques, entities, grp, event_ids, count, dedup_key, assignee, first_seen, last_seen,
-	created_at, updated_at`
+	created_at, updated_at, assignee_group, verdict, escalation, incident_id, acknowledged_at, resolved_at,
+	deleted_at, deleted_by`
 
 func scanAlert(sc interface{ Scan(...any) error }) (store.Alert, error) {
 	var a store.Alert
 	var tactics, techniques, entities, grp, eventIDs string
 	var first, last, created, updated int64
+	var escalation string
+	var acked, resolved, deleted sql.NullInt64
 	err := sc.Scan(&a.ID, &a.OrgID, &a.RuleID, &a.RuleTitle, &a.RuleKind, &a.Severity, &a.Status, &a.Title,
 		&a.Description, &tactics, &techniques, &entities, &grp, &eventIDs, &a.Count, &a.DedupKey, &a.Assignee,
-		&first, &last, &created, &updated)
+		&first, &last, &created, &updated, &a.AssigneeGroup, &a.Verdict, &escalation, &a.IncidentID,
+		&acked, &resolved, &deleted, &a.DeletedBy)
 	if err != nil {
 		return a, err
 	}
 	a.FirstSeen, a.LastSeen, a.CreatedAt, a.UpdatedAt = fromMs(first), fromMs(last), fromMs(created), fromMs(updated)
+	a.AcknowledgedAt, a.ResolvedAt, a.DeletedAt = fromNullMs(acked), fromNullMs(resolved), fromNullMs(deleted)
+	if escalation != "" {
+		a.Escalation = new(store.Escalation)
+		if err := json.Unmarshal([]byte(escalation), a.Escalation); err != nil {
+			return a, fmt.Errorf("alert %s: bad stored escalation: %w", a.ID, err)
+		}
+	}
 	for _, f := range []struct {
 		text string
 		dst  any
@@ -243,15 +254,24 @@ func groupText(g map[string]string) string {
 	return jsonText(g)
 }
 
+func escalationText(e *store.Escalation) string {
+	if e == nil {
+		return ""
+	}
+	return jsonText(e)
+}
+
 func (s alerts) Create(ctx context.Context, a store.Alert) error {
-	_, err := s.exec(ctx, `INSERT INTO alerts (`+alertColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := s.exec(ctx, `INSERT INTO alerts (`+alertColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		a.ID, a.OrgID, a.RuleID, a.RuleTitle, a.RuleKind, a.Severity, a.Status, a.Title, a.Description,
 		strList(a.Tactics), strList(a.Techniques), jsonText(a.Entities), groupText(a.Group), strList(a.EventIDs),
-		a.Count, a.DedupKey, a.Assignee, ms(a.FirstSeen), ms(a.LastSeen), ms(a.CreatedAt), ms(a.UpdatedAt))
+		a.Count, a.DedupKey, a.Assignee, ms(a.FirstSeen), ms(a.LastSeen), ms(a.CreatedAt), ms(a.UpdatedAt),
+		a.AssigneeGroup, a.Verdict, escalationText(a.Escalation), a.IncidentID, nullMs(a.AcknowledgedAt),
+		nullMs(a.ResolvedAt), nullMs(a.DeletedAt), a.DeletedBy)
 	if err != nil {
 		return fmt.Errorf("cannot create alert: %w", err)
 	}
-	return nil
+	return s.indexEntities(ctx, a)
 }
 
 func (s alerts) Get(ctx context.Context, orgID, id string) (store.Alert, error) {
@@ -265,14 +285,17 @@ func (s alerts) Get(ctx context.Context, orgID, id string) (store.Alert, error) 
 func (s alerts) Update(ctx context.Context, a store.Alert) error {
 	err := s.execOne(ctx, `UPDATE alerts SET rule_title = ?, severity = ?, status = ?, title = ?, description = ?,
 		tactics = ?, techniques = ?, entities = ?, grp = ?, event_ids = ?, count = ?, assignee = ?,
-		first_seen = ?, last_seen = ?, updated_at = ? WHERE org_id = ? AND id = ?`,
+		first_seen = ?, last_seen = ?, updated_at = ?, assignee_group = ?, verdict = ?, escalation = ?,
+		incident_id = ?, acknowledged_at = ?, resolved_at = ?, deleted_at = ?, deleted_by = ?
+		WHERE org_id = ? AND id = ?`,
 		a.RuleTitle, a.Severity, a.Status, a.Title, a.Description, strList(a.Tactics), strList(a.Techniques),
 		jsonText(a.Entities), groupText(a.Group), strList(a.EventIDs), a.Count, a.Assignee,
-		ms(a.FirstSeen), ms(a.LastSeen), ms(a.UpdatedAt), a.OrgID, a.ID)
+		ms(a.FirstSeen), ms(a.LastSeen), ms(a.UpdatedAt), a.AssigneeGroup, a.Verdict, escalationText(a.Escalation),
+		a.IncidentID, nullMs(a.AcknowledgedAt), nullMs(a.ResolvedAt), nullMs(a.DeletedAt), a.DeletedBy, a.OrgID, a.ID)
 	if err != nil {
 		return fmt.Errorf("cannot update alert: %w", err)
 	}
-	return nil
+	return s.indexEntities(ctx, a)
 }
 
 // inList appends "col IN (?, ?...)" for vals.
@@ -295,6 +318,27 @@ func (s alerts) filter(orgID string, f store.AlertFilter) ([]string, []any) {
 	if f.RuleID != "" {
 		where, args = append(where, "rule_id = ?"), append(args, f.RuleID)
 	}
+	if f.Deleted {
+		where = append(where, "deleted_at IS NOT NULL")
+	} else {
+		where = append(where, "deleted_at IS NULL")
+	}
+	switch {
+	case f.Unassigned:
+		where = append(where, "assignee = ''")
+	case f.Assignee != "":
+		where, args = append(where, "assignee = ?"), append(args, f.Assignee)
+	}
+	if f.Group != "" {
+		where, args = append(where, "assignee_group = ?"), append(args, f.Group)
+	}
+	where, args = inList(where, args, "verdict", f.Verdicts)
+	switch {
+	case f.NoIncident:
+		where = append(where, "incident_id = ''")
+	case f.IncidentID != "":
+		where, args = append(where, "incident_id = ?"), append(args, f.IncidentID)
+	}
 	if f.Query != "" {
 		where = append(where, `LOWER(title) LIKE ? ESCAPE '\'`)
 		args = append(args, "%"+likeEscape(strings.ToLower(f.Query))+"%")
@@ -309,21 +353,49 @@ func (s alerts) filter(orgID string, f store.AlertFilter) ([]string, []any) {
 }
 
 func (s alerts) List(ctx context.Context, orgID string, f store.AlertFilter) ([]store.Alert, int64, error) {
-	where, args := s.filter(orgID, f)
+	// The total is counted up to AlertCountCap+1: an exact count of a
+	// million-alert queue costs more than the page itself.
+	cw, cargs := s.filter(orgID, f)
 	var total int64
-	if err := s.queryRow(ctx, `SELECT COUNT(*) FROM alerts WHERE `+strings.Join(where, " AND "), args...).Scan(&total); err != nil {
+	if err := s.queryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM alerts WHERE `+strings.Join(cw, " AND ")+` LIMIT ?) c`,
+		append(cargs, store.AlertCountCap+1)...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("cannot count alerts: %w", err)
 	}
+	col := "last_seen"
+	if f.SortFirstSeen {
+		col = "first_seen"
+	}
+	perStatus := len(f.Statuses) > 1 && !f.SortFirstSeen
+	base := f
+	if perStatus {
+		base.Statuses = nil
+	}
+	where, args := s.filter(orgID, base)
 	if !f.AfterSeen.IsZero() {
-		where = append(where, "(last_seen < ? OR (last_seen = ? AND id < ?))")
+		where = append(where, "("+col+" < ? OR ("+col+" = ? AND id < ?))")
 		args = append(args, ms(f.AfterSeen), ms(f.AfterSeen), f.AfterID)
 	}
 	limit := f.Limit
 	if limit <= 0 {
 		limit = 50
 	}
-	rows, err := s.query(ctx, `SELECT `+alertColumns+` FROM alerts WHERE `+strings.Join(where, " AND ")+
-		` ORDER BY last_seen DESC, id DESC LIMIT ?`, append(args, limit)...)
+	query := `SELECT ` + alertColumns + ` FROM alerts WHERE ` + strings.Join(where, " AND ") + ` ORDER BY ` + col + ` DESC, id DESC LIMIT ?`
+	qargs := append(args, limit)
+	if perStatus {
+		// One index range per status, each already in (last_seen, id)
+		// order, merged: no backend can sort an IN list's ranges by the
+		// next index column, and a million-row queue must not be sorted.
+		var parts []string
+		qargs = nil
+		for i, st := range f.Statuses {
+			parts = append(parts, fmt.Sprintf(`SELECT * FROM (SELECT %s FROM alerts WHERE %s AND status = ? ORDER BY last_seen DESC, id DESC LIMIT ?) b%d`,
+				alertColumns, strings.Join(where, " AND "), i))
+			qargs = append(append(qargs, args...), st, limit)
+		}
+		query = strings.Join(parts, " UNION ALL ") + ` ORDER BY last_seen DESC, id DESC LIMIT ?`
+		qargs = append(qargs, limit)
+	}
+	rows, err := s.query(ctx, query, qargs...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("cannot list alerts: %w", err)
 	}
@@ -341,7 +413,7 @@ func (s alerts) List(ctx context.Context, orgID string, f store.AlertFilter) ([]
 
 func (s alerts) OpenByDedupKey(ctx context.Context, orgID, key string) (store.Alert, error) {
 	a, err := scanAlert(s.queryRow(ctx, `SELECT `+alertColumns+` FROM alerts
-		WHERE org_id = ? AND dedup_key = ? AND status NOT IN ('resolved', 'closed')
+		WHERE org_id = ? AND dedup_key = ? AND status NOT IN ('resolved', 'closed') AND deleted_at IS NULL
 		ORDER BY last_seen DESC, id DESC LIMIT 1`, orgID, key))
 	if err != nil {
 		return a, fmt.Errorf("cannot find open alert: %w", notFound(err))

@@ -47,6 +47,16 @@ func Run(t *testing.T, b Backend) {
 		{"AlertsTx", testAlertsTx},
 		{"Checkpoints", testCheckpoints},
 		{"Hunting", testHunting},
+		{"Endpoints", testEndpoints},
+		{"Intel", testIntel},
+		{"AlertTriage", testAlertTriage},
+		{"Incidents", testIncidents},
+		{"TasksAndWorkplans", testTasksAndWorkplans},
+		{"NotesAndAttachments", testNotesAndAttachments},
+		{"ResponseMisc", testResponseMisc},
+		{"Notify", testNotify},
+		{"Email", testEmail},
+		{"Sandbox", testSandbox},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

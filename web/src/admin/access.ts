@@ -24,6 +24,7 @@ export const ADMIN_TABS: readonly AdminTab[] = [
   { path: "audit", title: "Audit log", area: "the Audit log", read: "audit:read" },
   { path: "orgs", title: "Organisations", area: "Organisations", read: "platform:admin", write: "platform:admin" },
   { path: "settings", title: "Settings", area: "Settings", read: "settings:read", write: "settings:write" },
+  { path: "notifications", title: "Notifications", area: "Notifications", read: "notify:read", write: "notify:write" },
 ];
 
 // groups:read alone does not open Administration: every role holds it (work

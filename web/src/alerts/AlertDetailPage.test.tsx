@@ -92,7 +92,7 @@ describe("AlertDetailPage", () => {
     expect(location.search.get("q")).toBe('host.name:"web-1"');
   });
 
-  it("acknowledges, resolves and assigns (PATCH)", async () => {
+  it("acknowledges, resolves with a verdict and assigns (PATCH)", async () => {
     let current = detail;
     const { calls } = server(
       () => current,
@@ -108,14 +108,28 @@ describe("AlertDetailPage", () => {
     const user = userEvent.setup();
     renderDetail();
     const actions = await screen.findByRole("group", { name: "Change the status" });
-    expect(within(actions).getAllByRole("button").map((b) => b.textContent)).toEqual(["Acknowledge", "Start work", "Escalate", "Resolve", "Close alert", "Assign to me"]);
+    expect(within(actions).getAllByRole("button").map((b) => b.textContent)).toEqual(["Acknowledge", "Start work", "Resolve", "Close alert"]);
+    const work = screen.getByRole("group", { name: "Work this alert" });
+    expect(within(work).getAllByRole("button").map((b) => b.textContent)).toEqual(["Assign to me", "Assign…", "Escalate…"]);
     await user.click(within(actions).getByRole("button", { name: "Acknowledge" }));
     await vi.waitFor(() => expect(screen.getByText("Acknowledged", { selector: ".status-badge" })).toBeInTheDocument());
+    // Resolving asks the verdict first; without one nothing is sent.
     await user.click(within(actions).getByRole("button", { name: "Resolve" }));
+    const dialog = screen.getByRole("dialog", { name: "Resolve “SSH brute force from 81.2.69.142”" });
+    await user.click(within(dialog).getByRole("button", { name: "Resolve" }));
+    expect(within(dialog).getByText("Choose a verdict.")).toBeInTheDocument();
+    await user.click(within(dialog).getByRole("radio", { name: "True positive" }));
+    await user.type(within(dialog).getByLabelText("Comment"), "Blocked at the firewall");
+    await user.click(within(dialog).getByRole("button", { name: "Resolve" }));
     await vi.waitFor(() => expect(within(actions).getByRole("button", { name: "Reopen" })).toBeInTheDocument());
-    await user.click(within(actions).getByRole("button", { name: "Assign to me" }));
+    expect(screen.queryByRole("dialog")).not.toBeInTheDocument();
+    await user.click(within(work).getByRole("button", { name: "Assign to me" }));
     await vi.waitFor(() => expect(within(screen.getByRole("region", { name: "About" })).getByText("You")).toBeInTheDocument());
-    expect(calls.filter((c) => c.method === "PATCH").map((c) => c.body)).toEqual([{ status: "acknowledged" }, { status: "resolved" }, { assignee: "u-admin" }]);
+    expect(calls.filter((c) => c.method === "PATCH").map((c) => c.body)).toEqual([
+      { status: "acknowledged" },
+      { status: "resolved", verdict: "true_positive", comment: "Blocked at the firewall" },
+      { assignee: "u-admin" },
+    ]);
   });
 
   it("reads the alert again when a repeat is folded in", async () => {

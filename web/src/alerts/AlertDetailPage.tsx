@@ -1,14 +1,19 @@
 // One alert (/alerts/:id): what raised it (the rule, ATT&CK by name), who
 // and what it is about (entities, each a search in Events around the
 // alert), when and how often, and the events that matched, each opening
-// the event drawer. Its status changes from here; repeats arrive live.
+// the event drawer. It is worked from here: acknowledged, assigned to a
+// person or a group, escalated, resolved or closed with a verdict (a false
+// positive may become a rule exception), added to an incident, contained,
+// deleted and restored. Related alerts, its history and the war-room notes
+// follow; repeats and changes arrive live.
 
-import { useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useCallback, useMemo, useState } from "react";
 import { Link, useNavigate, useParams } from "react-router";
 import { isApiError } from "../api/client";
-import { detectionKeys, useAlert, type Alert, type AlertDetail, type AlertEntities } from "../api/detection";
-import type { LiveMessage, SecurityEvent } from "../api/types";
+import { detectionKeys, type Alert, type AlertEntities, type AlertStatus } from "../api/detection";
+import { CLOSING_STATUSES, socApi, socKeys, useAlertHistory, useRelatedAlerts, type TriageAlertDetail } from "../api/soc";
+import type { LiveMessage, Me, SecurityEvent } from "../api/types";
 import { hasPermission, useCurrentUser } from "../app/session";
 import { EventDrawer } from "../events/EventDrawer";
 import { EventsTable } from "../events/EventsTable";
@@ -17,11 +22,17 @@ import { eventsLink, fieldClause, type TimeRange } from "../events/searchState";
 import { useLive } from "../live/socket";
 import { TacticList, TechniqueList } from "../rules/AttackList";
 import { LevelBadge } from "../rules/LevelBadge";
+import { AddToIncidentDialog } from "../incidents/IncidentDialogs";
+import { SlaBadge } from "../incidents/SlaBadge";
 import { AccessDenied } from "../ui/AccessDenied";
+import { ConfirmDialog } from "../ui/Dialog";
 import { ErrorMessage } from "../ui/ErrorMessage";
-import { Time } from "../ui/time";
+import { CompactTime, Time } from "../ui/time";
 import { useDocumentTitle } from "../ui/useDocumentTitle";
-import { STATUS_ACTIONS, StatusBadge, useAlertPatch } from "./AlertStatus";
+import { NotesPanel, handleNoteMessage } from "../warroom/NotesPanel";
+import { STATUS_ACTIONS, StatusBadge } from "./AlertStatus";
+import { ContainmentPanel, alertTargets, handleActionMessage } from "./Containment";
+import { AssignDialog, CloseDialog, EscalateDialog, VerdictBadge, closePatch, useStoreAlert, useTriagePatch } from "./TriageDialogs";
 import "../rules/rules.css";
 import "./alerts.css";
 
@@ -63,24 +74,30 @@ export function AlertDetailPage() {
       </section>
     );
   }
-  return <AlertView id={id} writable={hasPermission(me, "alerts:write")} canReadRules={hasPermission(me, "rules:read")} meId={me.id} />;
+  return <AlertView id={id} writable={hasPermission(me, "alerts:write")} canReadRules={hasPermission(me, "rules:read")} me={me} />;
 }
 
-function AlertView({ id, writable, canReadRules, meId }: { id: string; writable: boolean; canReadRules: boolean; meId: string }) {
-  const alert = useAlert(id);
+function AlertView({ id, writable, canReadRules, me }: { id: string; writable: boolean; canReadRules: boolean; me: Me }) {
+  const alert = useQuery({ queryKey: socKeys.alert(id), queryFn: ({ signal }) => socApi.getAlert(id, signal), enabled: id !== "" });
   const queryClient = useQueryClient();
   useDocumentTitle(alert.data ? `${alert.data.title} · Alerts` : "Alert");
 
   // A repeat folded in, or a change made elsewhere: read the alert again.
+  // The incidents channel brings its notes and its actions' states.
   const onMessage = useCallback(
     (msg: LiveMessage) => {
+      handleNoteMessage(queryClient, msg);
+      handleActionMessage(queryClient, msg);
       if (msg.channel !== "alerts" || msg.type !== "alert_updated") return;
       const a = msg.data as Alert | null;
-      if (a?.id === id) void queryClient.invalidateQueries({ queryKey: detectionKeys.alert(id) });
+      if (a?.id === id) {
+        void queryClient.invalidateQueries({ queryKey: detectionKeys.alert(id) });
+        void queryClient.invalidateQueries({ queryKey: socKeys.alertHistory(id) });
+      }
     },
     [id, queryClient],
   );
-  useLive(["alerts"], "", true, onMessage);
+  const live = useLive(me.permissions.includes("incidents:read") ? ["alerts", "incidents"] : ["alerts"], "", true, onMessage);
 
   if (alert.isPending) {
     return (
@@ -104,12 +121,38 @@ function AlertView({ id, writable, canReadRules, meId }: { id: string; writable:
     );
   }
   if (!alert.data) return null;
-  return <AlertBody alert={alert.data} writable={writable} canReadRules={canReadRules} meId={meId} />;
+  return <AlertBody alert={alert.data} writable={writable} canReadRules={canReadRules} me={me} live={live} />;
 }
 
-function AlertBody({ alert: a, writable, canReadRules, meId }: { alert: AlertDetail; writable: boolean; canReadRules: boolean; meId: string }) {
+type Open = null | "assign" | "escalate" | "incident" | "delete" | { close: AlertStatus };
+
+function AlertBody({ alert: a, writable, canReadRules, me, live }: { alert: TriageAlertDetail; writable: boolean; canReadRules: boolean; me: Me; live: string }) {
+  const meId = me.id;
   const navigate = useNavigate();
-  const patch = useAlertPatch();
+  const queryClient = useQueryClient();
+  const store = useStoreAlert();
+  const patch = useTriagePatch();
+  const [dialog, setDialog] = useState<Open>(null);
+  const closeDialog = () => {
+    setDialog(null);
+    patch.reset();
+    escalate.reset();
+    remove.reset();
+  };
+  const escalate = useMutation({
+    mutationFn: (req: Parameters<typeof socApi.escalateAlert>[1]) => socApi.escalateAlert(a.id, req),
+    onSuccess: (saved) => (store(saved), setDialog(null)),
+  });
+  const remove = useMutation({
+    mutationFn: () => socApi.deleteAlert(a.id),
+    onSuccess: () => {
+      setDialog(null);
+      void queryClient.invalidateQueries({ queryKey: ["alerts"] });
+    },
+  });
+  const restore = useMutation({ mutationFn: () => socApi.restoreAlert(a.id), onSuccess: (saved) => (store(saved), void queryClient.invalidateQueries({ queryKey: socKeys.alert(a.id) })) });
+  const canDelete = hasPermission(me, "alerts:delete");
+  const targets = useMemo(() => alertTargets(a), [a]);
   const [open, setOpen] = useState<SecurityEvent | null>(null);
   const around = useMemo(() => aroundAlert(a), [a]);
   const events = useMemo(() => [...(a.events ?? [])].sort((x, y) => y["@timestamp"].localeCompare(x["@timestamp"])), [a.events]);
@@ -117,7 +160,9 @@ function AlertBody({ alert: a, writable, canReadRules, meId }: { alert: AlertDet
     (field: string, value: string | number | boolean, exclude: boolean) => navigate(eventsLink(fieldClause(field, value, exclude), around)),
     [navigate, around],
   );
-  const actions = STATUS_ACTIONS.filter((x) => x.from.includes(a.status));
+  const actions = STATUS_ACTIONS.filter((x) => x.to !== "escalated" && x.from.includes(a.status));
+  const deleted = !!a.deleted_at;
+  const what = `“${a.title || a.rule_title}”`;
   const groups = Object.entries(a.group ?? {});
   const entityKinds = ENTITY_KINDS.filter((k) => (a.entities?.[k.key] ?? []).length > 0);
 
@@ -132,34 +177,92 @@ function AlertBody({ alert: a, writable, canReadRules, meId }: { alert: AlertDet
           <div className="rule-meta-line">
             <LevelBadge level={a.severity} />
             <StatusBadge status={a.status} />
+            <VerdictBadge verdict={a.verdict} />
+            <SlaBadge sla={a.sla} acknowledged={a.acknowledged_at} resolved={a.resolved_at ?? (a.status === "resolved" || a.status === "closed" ? a.updated_at : null)} />
             {a.count > 1 ? <span className="badge">Seen {a.count.toLocaleString()} times</span> : null}
             <span className="muted">
               Last seen <Time value={a.last_seen} />
             </span>
           </div>
         </div>
-        {writable ? (
-          <div className="page-actions" role="group" aria-label="Change the status">
-            {actions.map((x) => (
-              <button
-                key={x.to}
-                type="button"
-                className={x.to === "resolved" ? "btn btn-primary" : "btn"}
-                disabled={patch.isPending}
-                onClick={() => patch.mutate({ id: a.id, patch: { status: x.to } })}
-              >
-                {x.label}
+        {writable && !deleted ? (
+          <div className="page-actions alert-actions">
+            <div className="action-row" role="group" aria-label="Change the status">
+              {actions.map((x) => (
+                <button
+                  key={x.to}
+                  type="button"
+                  className={x.to === "resolved" ? "btn btn-primary" : "btn"}
+                  disabled={patch.isPending}
+                  onClick={() => (CLOSING_STATUSES.includes(x.to) ? (patch.reset(), setDialog({ close: x.to })) : patch.mutate({ id: a.id, patch: { status: x.to } }))}
+                >
+                  {x.label}
+                </button>
+              ))}
+            </div>
+            <div className="action-row" role="group" aria-label="Work this alert">
+              {a.assignee !== meId ? (
+                <button type="button" className="btn btn-ghost" disabled={patch.isPending} onClick={() => patch.mutate({ id: a.id, patch: { assignee: meId } })}>
+                  Assign to me
+                </button>
+              ) : null}
+              <button type="button" className="btn btn-ghost" onClick={() => setDialog("assign")}>
+                Assign…
               </button>
-            ))}
-            {a.assignee !== meId ? (
-              <button type="button" className="btn btn-ghost" disabled={patch.isPending} onClick={() => patch.mutate({ id: a.id, patch: { assignee: meId } })}>
-                Assign to me
+              <button type="button" className="btn btn-ghost" onClick={() => setDialog("escalate")}>
+                Escalate…
               </button>
-            ) : null}
+              {hasPermission(me, "incidents:write") ? (
+                <button type="button" className="btn btn-ghost" onClick={() => setDialog("incident")}>
+                  {a.incident_id ? "Move to incident…" : "Add to incident…"}
+                </button>
+              ) : null}
+              {canDelete ? (
+                <button type="button" className="btn btn-danger-ghost" onClick={() => setDialog("delete")}>
+                  Delete…
+                </button>
+              ) : null}
+            </div>
           </div>
         ) : null}
       </header>
-      {patch.isError ? <ErrorMessage error={patch.error} /> : null}
+      {deleted ? (
+        <div className="alert alert-warning" role="status">
+          This alert is in the trash since <Time value={a.deleted_at} />; it is removed for good 30 days after.{" "}
+          {canDelete ? (
+            <button type="button" className="btn btn-small" disabled={restore.isPending} onClick={() => restore.mutate()}>
+              Restore
+            </button>
+          ) : null}
+        </div>
+      ) : null}
+      {restore.isError ? <ErrorMessage error={restore.error} /> : null}
+      {remove.isSuccess && !deleted ? (
+        <div className="alert alert-success" role="status">
+          Deleted: the alert is in the trash for 30 days. <Link to="/alerts?trash=1">Open the trash</Link>
+        </div>
+      ) : null}
+      {patch.isError && dialog === null ? <ErrorMessage error={patch.error} /> : null}
+      {dialog === "assign" ? (
+        <AssignDialog what={what} pending={patch.isPending} error={patch.error} onCancel={closeDialog} onSubmit={(p) => patch.mutate({ id: a.id, patch: p }, { onSuccess: () => setDialog(null) })} />
+      ) : null}
+      {dialog === "escalate" ? <EscalateDialog what={what} pending={escalate.isPending} error={escalate.error} onCancel={closeDialog} onSubmit={(req) => escalate.mutate(req)} /> : null}
+      {dialog === "incident" ? <AddToIncidentDialog alertIds={[a.id]} defaults={{ title: a.title || a.rule_title, severity: a.severity }} onClose={closeDialog} /> : null}
+      {dialog === "delete" ? (
+        <ConfirmDialog title={`Delete ${what}?`} confirmLabel="Delete alert" pending={remove.isPending} error={remove.error} onCancel={closeDialog} onConfirm={() => remove.mutate()}>
+          <p>The alert goes to the trash: hidden from the queue, restorable for 30 days, then removed for good.</p>
+        </ConfirmDialog>
+      ) : null}
+      {dialog !== null && typeof dialog === "object" ? (
+        <CloseDialog
+          status={dialog.close}
+          alert={a}
+          pending={patch.isPending}
+          error={patch.error}
+          onCancel={closeDialog}
+          onSubmit={(r) => patch.mutate({ id: a.id, patch: closePatch(r) }, { onSuccess: () => setDialog(null) })}
+        />
+      ) : null}
 
       <div className="alert-grid">
         <section className="card editor-card" aria-labelledby="alert-about">
@@ -192,8 +295,41 @@ function AlertBody({ alert: a, writable, canReadRules, meId }: { alert: AlertDet
             </div>
             <div>
               <dt>Assignee</dt>
-              <dd>{a.assignee ? a.assignee === meId ? "You" : <code>{a.assignee}</code> : <span className="muted">nobody</span>}</dd>
+              <dd>{a.assignee ? a.assignee === meId ? "You" : a.assignee_email || <code>{a.assignee}</code> : <span className="muted">nobody</span>}</dd>
             </div>
+            <div>
+              <dt>Work group</dt>
+              <dd>{a.assignee_group ? a.assignee_group_name || <code>{a.assignee_group}</code> : <span className="muted">none</span>}</dd>
+            </div>
+            <div>
+              <dt>Verdict</dt>
+              <dd>{a.verdict ? <VerdictBadge verdict={a.verdict} /> : <span className="muted">not yet</span>}</dd>
+            </div>
+            <div>
+              <dt>Incident</dt>
+              <dd>{a.incident_id ? <Link to={`/incidents/${encodeURIComponent(a.incident_id)}`}>Open the incident</Link> : <span className="muted">none</span>}</dd>
+            </div>
+            <div>
+              <dt>Acknowledged</dt>
+              <dd>
+                <Time value={a.acknowledged_at} empty="not yet" />
+              </dd>
+            </div>
+            <div>
+              <dt>Resolved</dt>
+              <dd>
+                <Time value={a.resolved_at} empty="not yet" />
+              </dd>
+            </div>
+            {a.escalation ? (
+              <div className="facts-wide">
+                <dt>Escalated</dt>
+                <dd>
+                  to <span className="cell-strong">{a.escalation.to_group_name || a.escalation.to_user_email || a.escalation.to_group || a.escalation.to_user}</span> by{" "}
+                  {a.escalation.by_email || a.escalation.by}, <Time value={a.escalation.at} />: “{a.escalation.reason}”
+                </dd>
+              </div>
+            ) : null}
             <div className="facts-wide">
               <dt>Dedup key</dt>
               <dd>
@@ -277,7 +413,73 @@ function AlertBody({ alert: a, writable, canReadRules, meId }: { alert: AlertDet
         )}
       </section>
 
+      <ContainmentPanel targets={targets} alertId={a.id} canExecute={hasPermission(me, "response:execute") && !deleted} />
+
+      <div className="alert-grid">
+        <RelatedAlerts id={a.id} />
+        <History id={a.id} />
+      </div>
+
+      {hasPermission(me, "incidents:read") ? <NotesPanel type="alert" id={a.id} title={a.title || a.rule_title} writable={hasPermission(me, "incidents:write")} liveStatus={live} /> : null}
+
       {open ? <EventDrawer event={open} onClose={() => setOpen(null)} onFilter={onFilter} /> : null}
+    </section>
+  );
+}
+
+const SHARED_LABELS: Record<string, string> = { host: "host", user: "user", ip: "IP" };
+
+function RelatedAlerts({ id }: { id: string }) {
+  const related = useRelatedAlerts(id);
+  const list = related.data?.related ?? [];
+  return (
+    <section className="card editor-card" aria-labelledby="alert-related">
+      <h2 id="alert-related">Related alerts</h2>
+      <p className="muted card-hint">Alerts within 24 hours that share a host, a user or an IP address with this one.</p>
+      {related.isError ? <ErrorMessage error={related.error} /> : null}
+      {related.isPending ? (
+        <p className="muted">Loading…</p>
+      ) : list.length === 0 ? (
+        <p className="muted">No related alert.</p>
+      ) : (
+        <ul className="plain-list related-list">
+          {list.map((r) => (
+            <li key={r.alert.id}>
+              <LevelBadge level={r.alert.severity} /> <Link to={`/alerts/${encodeURIComponent(r.alert.id)}`}>{r.alert.title || r.alert.rule_title}</Link>{" "}
+              <StatusBadge status={r.alert.status} />
+              <span className="muted">
+                {" "}
+                shares {r.shared.map((x) => `${SHARED_LABELS[x.kind] ?? x.kind} ${x.value}`).join(", ")} · <CompactTime value={r.alert.last_seen} />
+              </span>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+function History({ id }: { id: string }) {
+  const history = useAlertHistory(id);
+  const list = history.data?.history ?? [];
+  return (
+    <section className="card editor-card" aria-labelledby="alert-history">
+      <h2 id="alert-history">History</h2>
+      {history.isError ? <ErrorMessage error={history.error} /> : null}
+      {history.isPending ? (
+        <p className="muted">Loading…</p>
+      ) : list.length === 0 ? (
+        <p className="muted">Nothing done on this alert yet.</p>
+      ) : (
+        <ol className="history-list" aria-label="What was done, oldest first">
+          {list.map((h, i) => (
+            <li key={`${h.at}-${i}`}>
+              <CompactTime value={h.at} /> <span className="cell-strong">{h.actor_email || h.actor || "EventSec"}</span> {h.action}
+              {h.detail ? <span className="muted"> — {h.detail}</span> : null}
+            </li>
+          ))}
+        </ol>
+      )}
     </section>
   );
 }

@@ -3,7 +3,10 @@
 // itself are updated with the server's answer.
 
 import { useMutation, useQueryClient, type InfiniteData } from "@tanstack/react-query";
+import { useState } from "react";
 import { ALERT_STATUSES, ALERT_STATUS_LABELS, detectionApi, detectionKeys, type Alert, type AlertList, type AlertPatch, type AlertStatus } from "../api/detection";
+import { CLOSING_STATUSES, type TriageAlert } from "../api/soc";
+import { CloseDialog, closePatch, useTriagePatch } from "./TriageDialogs";
 
 export function StatusBadge({ status }: { status: AlertStatus | string }) {
   const label = (ALERT_STATUS_LABELS as Record<string, string>)[status] ?? status;
@@ -26,9 +29,13 @@ export function useAlertPatch(onSaved?: (a: Alert) => void) {
   });
 }
 
-/** The status as a select in a queue row. */
-export function StatusSelect({ alert, onSaved }: { alert: Alert; onSaved: (a: Alert) => void }) {
-  const patch = useAlertPatch(onSaved);
+/**
+ * The status as a select in a queue row. Resolved and closed ask a verdict
+ * first (the server refuses them without one).
+ */
+export function StatusSelect({ alert, onSaved }: { alert: TriageAlert; onSaved: (a: Alert) => void }) {
+  const patch = useTriagePatch(onSaved);
+  const [closing, setClosing] = useState<AlertStatus | null>(null);
   const shown = patch.isPending && patch.variables?.patch.status ? patch.variables.patch.status : alert.status;
   return (
     <span className="status-select">
@@ -37,7 +44,13 @@ export function StatusSelect({ alert, onSaved }: { alert: Alert; onSaved: (a: Al
         value={shown}
         aria-label={`Status of ${alert.title}`}
         disabled={patch.isPending}
-        onChange={(e) => patch.mutate({ id: alert.id, patch: { status: e.target.value as AlertStatus } })}
+        onChange={(e) => {
+          const to = e.target.value as AlertStatus;
+          if (CLOSING_STATUSES.includes(to)) {
+            patch.reset();
+            setClosing(to);
+          } else patch.mutate({ id: alert.id, patch: { status: to } });
+        }}
       >
         {ALERT_STATUSES.map((s) => (
           <option key={s} value={s}>
@@ -45,10 +58,20 @@ export function StatusSelect({ alert, onSaved }: { alert: Alert; onSaved: (a: Al
           </option>
         ))}
       </select>
-      {patch.isError ? (
+      {patch.isError && !closing ? (
         <span className="field-error" role="alert">
           {(patch.error as Error).message}
         </span>
+      ) : null}
+      {closing ? (
+        <CloseDialog
+          status={closing}
+          alert={alert}
+          pending={patch.isPending}
+          error={patch.error}
+          onCancel={() => setClosing(null)}
+          onSubmit={(r) => patch.mutate({ id: alert.id, patch: closePatch(r) }, { onSuccess: () => setClosing(null) })}
+        />
       ) : null}
     </span>
   );

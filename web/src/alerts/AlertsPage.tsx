@@ -1,7 +1,9 @@
 // Alerts: the queue analysts work, newest first. Counts by severity on
-// top (they filter too), filters kept in the URL, a page of alerts at a
-// time from the server's cursor, new alerts arriving live, and the status
-// of each changed from its row.
+// top (they filter too), filters kept in the URL (status, severity, rule,
+// text, range, assignee, work group, verdict, sort, the trash), a page of
+// alerts at a time from the server's cursor, new alerts arriving live, the
+// status of each changed from its row, and bulk actions on a selection
+// that report which alerts failed and why.
 
 import { useQueryClient } from "@tanstack/react-query";
 import { memo, useCallback, useEffect, useId, useMemo, useRef, useState, type FormEvent } from "react";
@@ -14,13 +16,16 @@ import {
   OPEN_STATUSES,
   detectionKeys,
   useAlertStats,
-  useAlerts,
   type Alert,
   type AlertStats,
   type AlertStatus,
   type Level,
 } from "../api/detection";
+import { ALERT_SORTS, VERDICTS, VERDICT_LABELS, useTriageAlerts, type AlertSort, type TriageAlert } from "../api/soc";
+import type { Me } from "../api/types";
 import { hasPermission, useCurrentUser } from "../app/session";
+import { usePeople } from "../incidents/people";
+import { SlaBadge } from "../incidents/SlaBadge";
 import { fromLocalInput, toLocalInput } from "../events/searchState";
 import { LevelBadge } from "../rules/LevelBadge";
 import { AccessDenied } from "../ui/AccessDenied";
@@ -29,10 +34,13 @@ import { CompactTime, formatTime } from "../ui/time";
 import { useDebounced } from "../ui/useDebounced";
 import { useDocumentTitle } from "../ui/useDocumentTitle";
 import { StatusBadge, StatusSelect } from "./AlertStatus";
+import { BulkBar } from "./BulkBar";
+import { VerdictBadge } from "./TriageDialogs";
 import { ALERT_PRESETS, alertQuery, apiRange, isFiltered, matchesFilters, readAlertFilters, writeAlertFilters, type AlertFilterState, type AlertRange } from "./alertFilters";
 import { useAlertFeed } from "./useAlertFeed";
 import "../rules/rules.css";
 import "./alerts.css";
+import "../incidents/soc.css";
 
 /** Past this many pixels down, the reader is reading: new alerts wait. */
 const READING_Y = 240;
@@ -50,10 +58,10 @@ export function AlertsPage() {
       </section>
     );
   }
-  return <AlertQueue writable={hasPermission(me, "alerts:write")} canReadRules={hasPermission(me, "rules:read")} />;
+  return <AlertQueue me={me} writable={hasPermission(me, "alerts:write")} canReadRules={hasPermission(me, "rules:read")} />;
 }
 
-function AlertQueue({ writable, canReadRules }: { writable: boolean; canReadRules: boolean }) {
+function AlertQueue({ me, writable, canReadRules }: { me: Me; writable: boolean; canReadRules: boolean }) {
   const queryClient = useQueryClient();
   const [params, setParams] = useSearchParams();
   const paramString = params.toString();
@@ -62,7 +70,9 @@ function AlertQueue({ writable, canReadRules }: { writable: boolean; canReadRule
   const rangeKey = JSON.stringify(state.range);
   const range = useMemo(() => apiRange(state.range), [rangeKey]);
   const query = useMemo(() => alertQuery(state, range), [state, range]);
-  const alerts = useAlerts(query);
+  const alerts = useTriageAlerts(query);
+  const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
+  useEffect(() => setSelected(new Set()), [paramString]);
   const stats = useAlertStats(range);
   const filtered = isFiltered(state);
 
@@ -81,10 +91,10 @@ function AlertQueue({ writable, canReadRules }: { writable: boolean; canReadRule
   const readingRef = useRef(reading);
   readingRef.current = reading;
   const decide = useCallback((a: Alert) => {
-    const m = matchesFilters(a, stateRef.current);
-    const show = !isFiltered(stateRef.current) && !readingRef.current;
+    const m = matchesFilters(a, stateRef.current, me.id);
+    const show = !isFiltered(stateRef.current) && stateRef.current.sort === "last_seen" && !readingRef.current;
     return { belongs: m !== false, show, unsure: m === "unknown" };
-  }, []);
+  }, [me.id]);
   // Counts follow arrivals, at most every two seconds.
   const statsTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   const onAny = useCallback(() => {
@@ -112,9 +122,9 @@ function AlertQueue({ writable, canReadRules }: { writable: boolean; canReadRule
   }
 
   const fetched = useMemo(() => alerts.data?.pages.flatMap((p) => p.alerts) ?? [], [alerts.data]);
-  const rows = useMemo(() => {
+  const rows = useMemo((): TriageAlert[] => {
     const liveIds = new Set(feed.live.map((a) => a.id));
-    return [...feed.live, ...fetched.filter((a) => !liveIds.has(a.id))].map((a) => feed.updates[a.id] ?? a);
+    return [...feed.live, ...fetched.filter((a) => !liveIds.has(a.id))].map((a) => ({ ...a, ...feed.updates[a.id] }));
   }, [feed.live, fetched, feed.updates]);
   const total = alerts.data?.pages[0]?.total;
 
@@ -131,7 +141,7 @@ function AlertQueue({ writable, canReadRules }: { writable: boolean; canReadRule
       <SeverityCounts stats={stats.data} loading={stats.isPending} state={state} onChange={update} />
       {stats.isError ? <ErrorMessage error={stats.error} /> : null}
 
-      <Filters state={state} stats={stats.data} onChange={update} onClear={() => setParams(new URLSearchParams())} />
+      <Filters state={state} stats={stats.data} me={me} onChange={update} onClear={() => setParams(new URLSearchParams())} />
 
       {feed.pending.length > 0 ? (
         <div className="new-alerts">
@@ -143,6 +153,21 @@ function AlertQueue({ writable, canReadRules }: { writable: boolean; canReadRule
       ) : null}
 
       {alerts.isError ? <ErrorMessage error={alerts.error} /> : null}
+
+      {writable && selected.size > 0 ? (
+        <BulkBar
+          ids={[...selected]}
+          alerts={rows}
+          trash={state.trash}
+          canDelete={hasPermission(me, "alerts:delete")}
+          canIncident={hasPermission(me, "incidents:write")}
+          onClear={() => setSelected(new Set())}
+          onDone={() => {
+            feed.reset();
+            void queryClient.invalidateQueries({ queryKey: ["alerts"] });
+          }}
+        />
+      ) : null}
 
       <div className="table-toolbar">
         <span className="muted" role="status">
@@ -180,7 +205,17 @@ function AlertQueue({ writable, canReadRules }: { writable: boolean; canReadRule
           </div>
         )
       ) : rows.length > 0 ? (
-        <AlertsTable alerts={rows} fresh={feed.fresh} writable={writable} onSaved={feed.update} />
+        <AlertsTable
+          alerts={rows}
+          fresh={feed.fresh}
+          writable={writable && !state.trash}
+          selectable={writable}
+          selected={selected}
+          onSelect={setSelected}
+          meId={me.id}
+          onSaved={feed.update}
+          caption={state.trash ? "Deleted alerts (kept for 30 days)" : "Alerts, newest activity first"}
+        />
       ) : null}
 
       {alerts.hasNextPage ? (
@@ -242,7 +277,8 @@ function SeverityCounts({ stats, loading, state, onChange }: { stats: AlertStats
   );
 }
 
-function Filters({ state, stats, onChange, onClear }: { state: AlertFilterState; stats: AlertStats | undefined; onChange: (s: Partial<AlertFilterState>) => void; onClear: () => void }) {
+function Filters({ state, stats, me, onChange, onClear }: { state: AlertFilterState; stats: AlertStats | undefined; me: Me; onChange: (s: Partial<AlertFilterState>) => void; onClear: () => void }) {
+  const people = usePeople(me);
   const [draft, setDraft] = useState(state.q);
   useEffect(() => setDraft(state.q), [state.q]);
   const settled = useDebounced(draft, 300);
@@ -285,6 +321,62 @@ function Filters({ state, stats, onChange, onClear }: { state: AlertFilterState;
         <RangePicker range={state.range} onChange={(range) => onChange({ range })} />
       </div>
       <div className="alert-filters-row">
+        <div className="field">
+          <label htmlFor="alerts-assignee">Assignee</label>
+          <select id="alerts-assignee" value={state.assignee} onChange={(e) => onChange({ assignee: e.target.value })}>
+            <option value="">Anyone</option>
+            <option value="me">Me</option>
+            <option value="none">Unassigned</option>
+            {people.users
+              .filter((p) => p.id !== me.id)
+              .map((p) => (
+                <option key={p.id} value={p.id}>
+                  {p.label}
+                </option>
+              ))}
+            {state.assignee && !["me", "none"].includes(state.assignee) && !people.users.some((p) => p.id === state.assignee) ? <option value={state.assignee}>{state.assignee}</option> : null}
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor="alerts-group">Work group</label>
+          <select id="alerts-group" value={state.group} onChange={(e) => onChange({ group: e.target.value })}>
+            <option value="">Any group</option>
+            {people.groups.map((g) => (
+              <option key={g.id} value={g.id}>
+                {g.label}
+              </option>
+            ))}
+            {state.group && !people.groups.some((g) => g.id === state.group) ? <option value={state.group}>{state.group}</option> : null}
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor="alerts-verdict">Verdict</label>
+          <select id="alerts-verdict" value={state.verdict} onChange={(e) => onChange({ verdict: e.target.value })}>
+            <option value="">Any verdict</option>
+            {VERDICTS.map((v) => (
+              <option key={v} value={v}>
+                {VERDICT_LABELS[v]}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor="alerts-sort">Sort by</label>
+          <select id="alerts-sort" value={state.sort} onChange={(e) => onChange({ sort: e.target.value as AlertSort })}>
+            {ALERT_SORTS.map((s) => (
+              <option key={s} value={s}>
+                {SORT_LABELS[s]}
+              </option>
+            ))}
+          </select>
+        </div>
+        {hasPermission(me, "alerts:delete") ? (
+          <label className="check-line trash-toggle">
+            <input type="checkbox" checked={state.trash} onChange={(e) => onChange({ trash: e.target.checked })} /> Show deleted alerts (trash)
+          </label>
+        ) : null}
+      </div>
+      <div className="alert-filters-row">
         <fieldset className="sev-filter status-filter">
           <legend className="sr-only">Status</legend>
           <span className="sev-filter-label" aria-hidden="true">
@@ -310,6 +402,8 @@ function Filters({ state, stats, onChange, onClear }: { state: AlertFilterState;
     </div>
   );
 }
+
+const SORT_LABELS: Record<AlertSort, string> = { last_seen: "Last seen (newest first)", first_seen: "First seen (newest first)", severity: "Severity (most severe first)" };
 
 /** All time, the last hour … 30 days, or an absolute range in the reader's time zone. */
 function RangePicker({ range, onChange }: { range: AlertRange; onChange: (r: AlertRange) => void }) {
@@ -398,13 +492,49 @@ function RangePicker({ range, onChange }: { range: AlertRange; onChange: (r: Ale
   );
 }
 
-function AlertsTable({ alerts, fresh, writable, onSaved }: { alerts: readonly Alert[]; fresh: Record<string, true>; writable: boolean; onSaved: (a: Alert) => void }) {
+interface TableProps {
+  alerts: readonly TriageAlert[];
+  fresh: Record<string, true>;
+  writable: boolean;
+  selectable: boolean;
+  selected: ReadonlySet<string>;
+  onSelect: (ids: ReadonlySet<string>) => void;
+  meId: string;
+  onSaved: (a: Alert) => void;
+  caption: string;
+}
+
+function AlertsTable({ alerts, fresh, writable, selectable, selected, onSelect, meId, onSaved, caption }: TableProps) {
+  const all = alerts.length > 0 && alerts.every((a) => selected.has(a.id));
+  const some = alerts.some((a) => selected.has(a.id));
+  const toggle = useCallback(
+    (id: string, on: boolean) => {
+      const next = new Set(selected);
+      if (on) next.add(id);
+      else next.delete(id);
+      onSelect(next);
+    },
+    [selected, onSelect],
+  );
   return (
     <div className="table-wrap" id="alerts-table" tabIndex={-1}>
       <table className="table table-dense alerts-table">
-        <caption className="sr-only">Alerts, newest activity first</caption>
+        <caption className="sr-only">{caption}</caption>
         <thead>
           <tr>
+            {selectable ? (
+              <th scope="col" className="col-check">
+                <input
+                  type="checkbox"
+                  aria-label="Select all shown alerts"
+                  checked={all}
+                  ref={(el) => {
+                    if (el) el.indeterminate = some && !all;
+                  }}
+                  onChange={(e) => onSelect(e.target.checked ? new Set(alerts.map((a) => a.id)) : new Set())}
+                />
+              </th>
+            ) : null}
             <th scope="col" className="col-time">
               Last seen
             </th>
@@ -414,12 +544,13 @@ function AlertsTable({ alerts, fresh, writable, onSaved }: { alerts: readonly Al
             <th scope="col" className="num">
               Count
             </th>
+            <th scope="col">Assignee</th>
             <th scope="col">Status</th>
           </tr>
         </thead>
         <tbody>
           {alerts.map((a) => (
-            <AlertRow key={a.id} alert={a} fresh={fresh[a.id] === true} writable={writable} onSaved={onSaved} />
+            <AlertRow key={a.id} alert={a} fresh={fresh[a.id] === true} writable={writable} selectable={selectable} checked={selected.has(a.id)} onCheck={toggle} meId={meId} onSaved={onSaved} />
           ))}
         </tbody>
       </table>
@@ -427,11 +558,28 @@ function AlertsTable({ alerts, fresh, writable, onSaved }: { alerts: readonly Al
   );
 }
 
-const AlertRow = memo(function AlertRow({ alert: a, fresh, writable, onSaved }: { alert: Alert; fresh: boolean; writable: boolean; onSaved: (a: Alert) => void }) {
+interface RowProps {
+  alert: TriageAlert;
+  fresh: boolean;
+  writable: boolean;
+  selectable: boolean;
+  checked: boolean;
+  onCheck: (id: string, on: boolean) => void;
+  meId: string;
+  onSaved: (a: Alert) => void;
+}
+
+const AlertRow = memo(function AlertRow({ alert: a, fresh, writable, selectable, checked, onCheck, meId, onSaved }: RowProps) {
   const entities = [...(a.entities?.hosts ?? []), ...(a.entities?.users ?? []), ...(a.entities?.ips ?? [])];
   const closed = a.status === "resolved" || a.status === "closed";
+  const who = a.assignee ? (a.assignee === meId ? "Me" : a.assignee_email || a.assignee) : "";
   return (
-    <tr className={[fresh ? "row-live row-fresh" : "", closed ? "row-muted" : ""].filter(Boolean).join(" ") || undefined}>
+    <tr className={[fresh ? "row-live row-fresh" : "", closed ? "row-muted" : "", checked ? "row-selected" : ""].filter(Boolean).join(" ") || undefined}>
+      {selectable ? (
+        <td className="col-check">
+          <input type="checkbox" aria-label={`Select ${a.title || a.rule_title}`} checked={checked} onChange={(e) => onCheck(a.id, e.target.checked)} />
+        </td>
+      ) : null}
       <td className="cell-nowrap col-time">
         <CompactTime value={a.last_seen} />
       </td>
@@ -444,6 +592,16 @@ const AlertRow = memo(function AlertRow({ alert: a, fresh, writable, onSaved }: 
         </Link>
         <span className="alert-sub muted">
           {[a.title && a.title !== a.rule_title ? a.rule_title : "", a.tactics.map((t) => t.name).join(", ")].filter(Boolean).join(" · ")}
+        </span>
+        <span className="alert-flags">
+          {a.escalation ? <span className="status-badge status-escalated">Escalated to {a.escalation.to_group_name || a.escalation.to_user_email || "someone"}</span> : null}
+          {a.incident_id ? (
+            <Link to={`/incidents/${encodeURIComponent(a.incident_id)}`} className="tag">
+              In incident
+            </Link>
+          ) : null}
+          <VerdictBadge verdict={a.verdict} />
+          <SlaBadge sla={a.sla} acknowledged={a.acknowledged_at} resolved={a.resolved_at ?? (closed ? a.updated_at : null)} />
         </span>
       </td>
       <td className="alert-entities">
@@ -461,6 +619,16 @@ const AlertRow = memo(function AlertRow({ alert: a, fresh, writable, onSaved }: 
         )}
       </td>
       <td className="num">{a.count > 1 ? `×${a.count.toLocaleString()}` : "1"}</td>
+      <td className="cell-assignee">
+        {who || a.assignee_group_name ? (
+          <>
+            {who ? <span>{who}</span> : null}
+            {a.assignee_group_name ? <span className="muted">{who ? " · " : ""}{a.assignee_group_name}</span> : null}
+          </>
+        ) : (
+          <span className="muted">—</span>
+        )}
+      </td>
       <td>{writable ? <StatusSelect alert={a} onSaved={onSaved} /> : <StatusBadge status={a.status} />}</td>
     </tr>
   );

@@ -6,8 +6,14 @@
 //   q        free text
 //   range    24h, 7d or 30d (by last seen); absent: all time — or, instead,
 //   from, to an absolute range as RFC 3339 UTC times
+//   assignee a user id, "me" or "none" (unassigned)
+//   group    a work group id
+//   verdict  true_positive, benign or false_positive
+//   sort     first_seen or severity (absent: last seen)
+//   trash    1: the deleted alerts (alerts:delete)
 
-import { ALERT_STATUSES, LEVELS, isAlertStatus, isLevel, type Alert, type AlertQuery, type AlertStatus, type Level } from "../api/detection";
+import { ALERT_STATUSES, LEVELS, isAlertStatus, isLevel, type AlertStatus, type Level } from "../api/detection";
+import { ALERT_SORTS, VERDICTS, type AlertSort, type TriageAlert, type TriageAlertQuery } from "../api/soc";
 
 export const ALERT_PRESETS = [
   { key: "1h", label: "1 h", long: "Last hour", ms: 3600_000 },
@@ -26,6 +32,12 @@ export interface AlertFilterState {
   rule: string;
   q: string;
   range: AlertRange;
+  /** A user id, "me" or "none"; empty: anyone. */
+  assignee: string;
+  group: string;
+  verdict: string;
+  sort: AlertSort;
+  trash: boolean;
 }
 
 function validTime(value: string | null): string | null {
@@ -53,6 +65,11 @@ export function readAlertFilters(params: URLSearchParams): AlertFilterState {
     rule: params.get("rule")?.trim() ?? "",
     q: params.get("q") ?? "",
     range,
+    assignee: params.get("assignee")?.trim() ?? "",
+    group: params.get("group")?.trim() ?? "",
+    verdict: (VERDICTS as readonly string[]).includes(params.get("verdict") ?? "") ? (params.get("verdict") as string) : "",
+    sort: (ALERT_SORTS as readonly string[]).includes(params.get("sort") ?? "") ? (params.get("sort") as AlertSort) : "last_seen",
+    trash: params.get("trash") === "1",
   };
 }
 
@@ -67,11 +84,26 @@ export function writeAlertFilters(state: AlertFilterState): URLSearchParams {
     p.set("from", state.range.from);
     p.set("to", state.range.to);
   }
+  if (state.assignee) p.set("assignee", state.assignee);
+  if (state.group) p.set("group", state.group);
+  if (state.verdict) p.set("verdict", state.verdict);
+  if (state.sort !== "last_seen") p.set("sort", state.sort);
+  if (state.trash) p.set("trash", "1");
   return p;
 }
 
 export function isFiltered(state: AlertFilterState): boolean {
-  return state.statuses.length > 0 || state.severities.length > 0 || state.rule !== "" || state.q.trim() !== "" || state.range.kind !== "all";
+  return (
+    state.statuses.length > 0 ||
+    state.severities.length > 0 ||
+    state.rule !== "" ||
+    state.q.trim() !== "" ||
+    state.range.kind !== "all" ||
+    state.assignee !== "" ||
+    state.group !== "" ||
+    state.verdict !== "" ||
+    state.trash
+  );
 }
 
 /** The range as the API takes it; a preset starts `now` minus its length and has no end. */
@@ -82,8 +114,8 @@ export function apiRange(range: AlertRange, now = Date.now()): { from?: string; 
   return { from: new Date(now - (p?.ms ?? 0)).toISOString() };
 }
 
-export function alertQuery(state: AlertFilterState, range: { from?: string; to?: string }): AlertQuery {
-  return {
+export function alertQuery(state: AlertFilterState, range: { from?: string; to?: string }): TriageAlertQuery {
+  const q: TriageAlertQuery = {
     status: state.statuses,
     severity: state.severities,
     rule: state.rule || undefined,
@@ -91,6 +123,12 @@ export function alertQuery(state: AlertFilterState, range: { from?: string; to?:
     ...range,
     limit: 50,
   };
+  if (state.assignee) q.assignee = state.assignee;
+  if (state.group) q.group = state.group;
+  if (state.verdict) q.verdict = state.verdict;
+  if (state.sort !== "last_seen") q.sort = state.sort;
+  if (state.trash) q.deleted = true;
+  return q;
 }
 
 /**
@@ -98,8 +136,13 @@ export function alertQuery(state: AlertFilterState, range: { from?: string; to?:
  * the browser can tell, "unknown" when only the server can (free text, a
  * range that ends in the past).
  */
-export function matchesFilters(alert: Alert, state: AlertFilterState): boolean | "unknown" {
+export function matchesFilters(alert: TriageAlert, state: AlertFilterState, meId = ""): boolean | "unknown" {
+  if (state.trash) return false;
   if (state.statuses.length > 0 && !state.statuses.includes(alert.status)) return false;
+  if (state.assignee === "none" && alert.assignee) return false;
+  if (state.assignee && state.assignee !== "none" && alert.assignee !== (state.assignee === "me" ? meId : state.assignee)) return false;
+  if (state.group && (alert.assignee_group ?? "") !== state.group) return false;
+  if (state.verdict && (alert.verdict ?? "") !== state.verdict) return false;
   if (state.severities.length > 0 && !state.severities.includes(alert.severity)) return false;
   if (state.rule && alert.rule_id !== state.rule) return false;
   if (state.q.trim() !== "" || state.range.kind === "absolute") return "unknown";

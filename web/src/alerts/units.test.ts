@@ -1,13 +1,33 @@
 import { describe, expect, it } from "vitest";
 import { makeAlert } from "../test/detection";
-import { apiRange, matchesFilters, readAlertFilters, writeAlertFilters } from "./alertFilters";
+import { alertQuery, apiRange, isFiltered, matchesFilters, readAlertFilters, writeAlertFilters } from "./alertFilters";
 import { EMPTY_FEED, FEED_CAP, feedReducer } from "./useAlertFeed";
 
 describe("alert filters in the URL", () => {
   it("round-trips in a stable order and drops unknown values", () => {
     const s = readAlertFilters(new URLSearchParams("status=closed,new,bogus&sev=critical,informational,x&rule=r-1&q=%20web%20&range=7d"));
-    expect(s).toEqual({ statuses: ["new", "closed"], severities: ["informational", "critical"], rule: "r-1", q: " web ", range: { kind: "preset", preset: "7d" } });
+    expect(s).toEqual({
+      statuses: ["new", "closed"],
+      severities: ["informational", "critical"],
+      rule: "r-1",
+      q: " web ",
+      range: { kind: "preset", preset: "7d" },
+      assignee: "",
+      group: "",
+      verdict: "",
+      sort: "last_seen",
+      trash: false,
+    });
     expect(writeAlertFilters(s).toString()).toBe("status=new%2Cclosed&sev=informational%2Ccritical&rule=r-1&q=web&range=7d");
+  });
+
+  it("keeps assignee, group, verdict, sort and the trash, and drops unknown verdicts and sorts", () => {
+    const s = readAlertFilters(new URLSearchParams("assignee=me&group=g-1&verdict=false_positive&sort=severity&trash=1"));
+    expect(s).toMatchObject({ assignee: "me", group: "g-1", verdict: "false_positive", sort: "severity", trash: true });
+    expect(writeAlertFilters(s).toString()).toBe("assignee=me&group=g-1&verdict=false_positive&sort=severity&trash=1");
+    expect(alertQuery(s, {})).toMatchObject({ assignee: "me", group: "g-1", verdict: "false_positive", sort: "severity", deleted: true });
+    expect(readAlertFilters(new URLSearchParams("verdict=maybe&sort=random"))).toMatchObject({ verdict: "", sort: "last_seen" });
+    expect(isFiltered(readAlertFilters(new URLSearchParams("assignee=none")))).toBe(true);
   });
 
   it("takes an absolute range only when both ends are valid and in order", () => {
@@ -30,6 +50,15 @@ describe("alert filters in the URL", () => {
     expect(matchesFilters(a, { ...none, rule: "r-2" })).toBe(false);
     expect(matchesFilters(a, { ...none, q: "web" })).toBe("unknown");
     expect(matchesFilters(a, { ...none, range: { kind: "absolute", from: "x", to: "y" } })).toBe("unknown");
+    // Triage filters: the assignee ("me" is the reader), the group and the verdict.
+    const mine = { ...a, assignee: "u-1", assignee_group: "g-1", verdict: "benign" as const };
+    expect(matchesFilters(mine, { ...none, assignee: "me" }, "u-1")).toBe(true);
+    expect(matchesFilters(mine, { ...none, assignee: "me" }, "u-2")).toBe(false);
+    expect(matchesFilters(mine, { ...none, assignee: "none" })).toBe(false);
+    expect(matchesFilters(a, { ...none, assignee: "none" })).toBe(true);
+    expect(matchesFilters(mine, { ...none, group: "g-2" })).toBe(false);
+    expect(matchesFilters(mine, { ...none, verdict: "benign" })).toBe(true);
+    expect(matchesFilters(a, { ...none, trash: true })).toBe(false);
   });
 });
 

@@ -14,6 +14,10 @@ import { AlertsPage } from "../alerts/AlertsPage";
 import { AREAS } from "../areas/areas";
 import { NotBuiltPage } from "../areas/NotBuiltPage";
 import { DashboardPage } from "../dashboard/DashboardPage";
+import { EndpointDetailPage } from "../endpoints/EndpointDetailPage";
+import { EndpointsPage } from "../endpoints/EndpointsPage";
+import { VulnerabilitiesPage } from "../vulnerabilities/VulnerabilitiesPage";
+import { CompliancePage } from "../compliance/CompliancePage";
 import { EventsPage } from "../events/EventsPage";
 import { LoginPage } from "../login/LoginPage";
 import { ProfilePage } from "../profile/ProfilePage";
@@ -23,6 +27,16 @@ import { RulesListPage } from "../rules/RulesListPage";
 import { AppShell } from "../shell/AppShell";
 import { NotFoundPage } from "../shell/NotFoundPage";
 import { RequireSession } from "./session";
+import {
+  HandoversRoute,
+  IncidentDetailRoute,
+  IncidentsRoute,
+  NotificationsRoute,
+  PlaybooksRoute,
+  SocMetricsRoute,
+  WarRoomRoute,
+  WorkplansRoute,
+} from "../incidents/socRoutes";
 
 export function createQueryClient(): QueryClient {
   return new QueryClient({
@@ -44,6 +58,7 @@ const ADMIN_PAGES: ReadonlyArray<[string, ReactNode]> = [
   ["audit", <AuditPage />],
   ["orgs", <OrgsPage />],
   ["settings", <SettingsPage />],
+  ["notifications", <NotificationsRoute />],
 ];
 
 // The map (d3-geo and the world's TopoJSON) loads only when it is opened.
@@ -52,8 +67,17 @@ const ThreatMapPage = lazy(() => import("../threatmap/ThreatMapPage"));
 // The rule editor brings CodeMirror: loaded when a rule is opened.
 const RuleEditorPage = lazy(() => import("../rules/RuleEditorPage"));
 
+// The sandbox report view is large: loaded when the Sandbox is opened.
+const SandboxPage = lazy(() => import("../sandbox/SandboxPage"));
+
 // Hunting brings CodeMirror and the KQL editor: loaded when it is opened.
 const HuntingPage = lazy(() => import("../hunting/HuntingPage"));
+
+// Threat Intel: loaded when it is opened.
+const IntelPage = lazy(() => import("../intel/IntelPage"));
+
+// E-mail analysis: loaded when it is opened.
+const EmailPage = lazy(() => import("../email/EmailPage"));
 
 const ruleEditor = (
   <Suspense
@@ -73,6 +97,14 @@ const AREA_PAGES: Readonly<Record<string, ReactNode>> = {
   "/": <DashboardPage />,
   "/events": <EventsPage />,
   "/alerts": <AlertsPage />,
+  "/endpoints": <EndpointsPage />,
+  "/vulnerabilities": <VulnerabilitiesPage />,
+  "/compliance": <CompliancePage />,
+  "/incidents": <IncidentsRoute />,
+  "/war-room": <WarRoomRoute />,
+  "/workplans": <WorkplansRoute />,
+  "/handovers": <HandoversRoute />,
+  "/soc-metrics": <SocMetricsRoute />,
   "/hunting": (
     <Suspense
       fallback={
@@ -82,6 +114,39 @@ const AREA_PAGES: Readonly<Record<string, ReactNode>> = {
       }
     >
       <HuntingPage />
+    </Suspense>
+  ),
+  "/threat-intel": (
+    <Suspense
+      fallback={
+        <div className="page-center" role="status">
+          Loading Threat Intel…
+        </div>
+      }
+    >
+      <IntelPage />
+    </Suspense>
+  ),
+  "/email": (
+    <Suspense
+      fallback={
+        <div className="page-center" role="status">
+          Loading E-mail analysis…
+        </div>
+      }
+    >
+      <EmailPage />
+    </Suspense>
+  ),
+  "/sandbox": (
+    <Suspense
+      fallback={
+        <div className="page-center" role="status">
+          Loading the Sandbox…
+        </div>
+      }
+    >
+      <SandboxPage />
     </Suspense>
   ),
   "/threat-map": (
@@ -114,6 +179,9 @@ export function AppRoutes() {
           <Route key={area.path} path={area.path} element={AREA_PAGES[area.path] ?? <NotBuiltPage area={area} />} />
         ))}
         <Route path="/alerts/:id" element={<AlertDetailPage />} />
+        <Route path="/endpoints/:id" element={<EndpointDetailPage />} />
+        <Route path="/incidents/playbooks" element={<PlaybooksRoute />} />
+        <Route path="/incidents/:id" element={<IncidentDetailRoute />} />
         <Route path="/rules" element={<RulesLayout />}>
           <Route index element={<RulesListPage />} />
           <Route path="coverage" element={<CoveragePage />} />

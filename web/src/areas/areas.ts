@@ -34,7 +34,6 @@ export const AREAS: readonly Area[] = [
     path: "/incidents",
     title: "Incidents",
     section: "Operations",
-    notBuilt: "Incidents is not built yet: it arrives with alert correlation and case management.",
   },
   {
     path: "/rules",
@@ -45,31 +44,31 @@ export const AREAS: readonly Area[] = [
     path: "/endpoints",
     title: "Endpoints",
     section: "Assets",
-    notBuilt: "Endpoints is not built yet: it arrives with the endpoint agent.",
   },
   {
     path: "/vulnerabilities",
     title: "Vulnerabilities",
     section: "Assets",
-    notBuilt: "Vulnerabilities is not built yet: it arrives with software inventory and OSV matching.",
   },
   {
     path: "/threat-intel",
     title: "Threat Intel",
     section: "Intelligence",
-    notBuilt: "Threat Intel is not built yet: it arrives with STIX and MISP feeds.",
+  },
+  {
+    path: "/email",
+    title: "E-mail",
+    section: "Intelligence",
   },
   {
     path: "/sandbox",
     title: "Sandbox",
     section: "Intelligence",
-    notBuilt: "Sandbox is not built yet: it arrives with local static analysis and YARA scanning.",
   },
   {
     path: "/compliance",
     title: "Compliance",
     section: "Intelligence",
-    notBuilt: "Compliance is not built yet: it arrives with endpoint configuration checks.",
   },
   {
     path: "/threat-map",
@@ -80,19 +79,21 @@ export const AREAS: readonly Area[] = [
     path: "/war-room",
     title: "War Room",
     section: "Team",
-    notBuilt: "War Room is not built yet: it arrives with incident notes and collaboration.",
   },
   {
     path: "/workplans",
     title: "Workplans",
     section: "Team",
-    notBuilt: "Workplans is not built yet: it arrives with task assignment for incidents.",
   },
   {
     path: "/handovers",
     title: "Handovers",
     section: "Team",
-    notBuilt: "Handovers is not built yet: it arrives with shift handover reports.",
+  },
+  {
+    path: "/soc-metrics",
+    title: "SOC Metrics",
+    section: "Team",
   },
 ];
 

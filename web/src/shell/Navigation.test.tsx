@@ -1,3 +1,4 @@
+import { AREAS } from "../areas/areas";
 import { screen, within } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
 import { ROLE_PERMISSIONS, makeMe, renderWithProviders } from "../test/helpers";
@@ -13,12 +14,14 @@ const AREAS_IN_ORDER = [
   "Endpoints",
   "Vulnerabilities",
   "Threat Intel",
+  "E-mail",
   "Sandbox",
   "Compliance",
   "Threat Map",
   "War Room",
   "Workplans",
   "Handovers",
+  "SOC Metrics",
 ];
 
 describe("Navigation", () => {
@@ -48,7 +51,7 @@ describe("Navigation", () => {
   ])("%s: Administration shown = %s", (_, shown, permissions) => {
     renderWithProviders(<Navigation me={makeMe({ permissions })} />);
     const nav = screen.getByRole("navigation", { name: "Main" });
-    expect(within(nav).getAllByRole("link")).toHaveLength(shown ? 16 : 15);
+    expect(within(nav).getAllByRole("link")).toHaveLength(AREAS.length + (shown ? 1 : 0));
     expect(within(nav).queryByRole("link", { name: "Administration" }) !== null).toBe(shown);
   });
 });

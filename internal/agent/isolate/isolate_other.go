@@ -1,0 +1,7 @@
+//go:build !linux && !windows
+
+package isolate
+
+func apply(Plan, string) (string, error) { return "", ErrUnsupported }
+
+func remove(string) error { return ErrUnsupported }

@@ -1,0 +1,518 @@
+package incident
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/eventsec/eventsec/internal/store"
+	"github.com/eventsec/eventsec/internal/store/sqlite"
+)
+
+type fixture struct {
+	ctx     context.Context
+	st      store.Store
+	svc     *Service
+	now     time.Time
+	analyst Actor
+	admin   Actor
+	blocks  *recBlocks
+	mails   *recMailer
+}
+
+type recBlocks struct {
+	mu   sync.Mutex
+	list []string
+}
+
+func (b *recBlocks) Block(ctx context.Context, a Actor, kind, value, reason string) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if value == "203.0.113.66" {
+		return errors.New("the block list refused it")
+	}
+	b.list = append(b.list, kind+":"+value)
+	return nil
+}
+
+type recMailer struct {
+	mu   sync.Mutex
+	sent []string
+	fail error
+}
+
+func (m *recMailer) SendHandover(ctx context.Context, orgID, channelID string, to []string, subject, text, html string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.fail != nil {
+		return m.fail
+	}
+	m.sent = append(m.sent, strings.Join(to, ",")+"|"+subject+"|"+text)
+	return nil
+}
+
+func newFixture(t testing.TB) *fixture {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	st, err := sqlite.Open(ctx, filepath.Join(dir, "state.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	for _, o := range []string{"org1", "org2"} {
+		if err := st.Orgs().Create(ctx, store.Org{ID: o, Name: o, CreatedAt: now}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, u := range []store.User{
+		{ID: "u-analyst", OrgID: "org1", Email: "ana@example.org", Role: "analyst"},
+		{ID: "u-admin", OrgID: "org1", Email: "adm@example.org", Role: "admin"},
+		{ID: "u-lead", OrgID: "org1", Email: "lead@example.org", Role: "team_lead"},
+		{ID: "u-other", OrgID: "org2", Email: "other@example.org", Role: "admin"},
+	} {
+		u.CreatedAt, u.UpdatedAt, u.PasswordChangedAt, u.PasswordHash = now, now, now, "x"
+		if err := st.Users().Create(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, g := range []store.Group{{ID: "g-tier2", OrgID: "org1", Name: "Tier 2"}, {ID: "g-other", OrgID: "org2", Name: "Theirs"}} {
+		g.CreatedAt, g.UpdatedAt = now, now
+		if err := st.Groups().Create(ctx, g); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f := &fixture{ctx: ctx, st: st, now: now, blocks: &recBlocks{}, mails: &recMailer{},
+		analyst: Actor{OrgID: "org1", UserID: "u-analyst", Email: "ana@example.org"},
+		admin:   Actor{OrgID: "org1", UserID: "u-admin", Email: "adm@example.org", Admin: true}}
+	clock := now
+	f.svc = New(Options{Store: st, Now: func() time.Time { clock = clock.Add(time.Second); return clock }, BlobDir: filepath.Join(dir, "blobs"),
+		BlockList: f.blocks, Mailer: f.mails, MaxAttachmentBytes: 1 << 20})
+	return f
+}
+
+func (f *fixture) alert(t testing.TB, id, sev, host, ip string) store.Alert {
+	t.Helper()
+	a := store.Alert{ID: id, OrgID: "org1", RuleID: "r1", RuleTitle: "Rule", RuleKind: "detection", Severity: sev, Status: store.AlertNew,
+		Title: "Alert " + id, Entities: store.AlertEntities{Hosts: []string{host}, IPs: []string{ip}}, DedupKey: id, Count: 1,
+		FirstSeen: f.now, LastSeen: f.now, CreatedAt: f.now, UpdatedAt: f.now}
+	if err := f.st.Alerts().Create(f.ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+func wantField(t *testing.T, err error, field string) {
+	t.Helper()
+	var fe *FieldError
+	if !errors.As(err, &fe) || fe.Field != field {
+		t.Fatalf("want a FieldError on %q, got %v", field, err)
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func TestTriageLifecycle(t *testing.T) {
+	f := newFixture(t)
+	f.alert(t, "a1", "high", "web01", "198.51.100.7")
+	v, err := f.svc.PatchAlert(f.ctx, f.analyst, "a1", AlertPatch{Status: ptr(store.AlertAcknowledged), Assignee: ptr("u-analyst")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.AcknowledgedAt == nil || v.AssigneeEmail != "ana@example.org" || v.SLA.AckBreached {
+		t.Fatalf("after ack: %+v", v)
+	}
+	_, err = f.svc.PatchAlert(f.ctx, f.analyst, "a1", AlertPatch{Status: ptr(store.AlertResolved)})
+	wantField(t, err, "verdict")
+	_, err = f.svc.PatchAlert(f.ctx, f.analyst, "a1", AlertPatch{Assignee: ptr("u-other")})
+	wantField(t, err, "assignee")
+	_, err = f.svc.PatchAlert(f.ctx, f.analyst, "a1", AlertPatch{Verdict: ptr("maybe")})
+	wantField(t, err, "verdict")
+	v, err = f.svc.PatchAlert(f.ctx, f.analyst, "a1", AlertPatch{Status: ptr(store.AlertResolved), Verdict: ptr(store.VerdictTruePositive), Comment: "confirmed **malicious** <script>alert(1)</script>"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.ResolvedAt == nil || v.Status != store.AlertResolved || v.Verdict != store.VerdictTruePositive {
+		t.Fatalf("after resolve: %+v", v)
+	}
+	notes, err := f.svc.Notes(f.ctx, "org1", "alert", "a1")
+	if err != nil || len(notes) != 1 {
+		t.Fatalf("comment note: %v %d", err, len(notes))
+	}
+	if strings.Contains(notes[0].BodyHTML, "<script") || !strings.Contains(notes[0].BodyHTML, "<strong>malicious</strong>") {
+		t.Fatalf("markdown not rendered safely: %s", notes[0].BodyHTML)
+	}
+	hist, err := f.svc.History(f.ctx, "org1", "alert", "a1")
+	if err != nil || len(hist) < 2 || hist[0].ActorEmail != "ana@example.org" {
+		t.Fatalf("history: %v %+v", err, hist)
+	}
+	entries, err := f.st.Audit().List(f.ctx, "org1", store.AuditFilter{Limit: 50})
+	if err != nil || len(entries) < 2 {
+		t.Fatalf("audit: %v %d", err, len(entries))
+	}
+	// Reopening clears the resolution time but keeps the verdict.
+	v, err = f.svc.PatchAlert(f.ctx, f.analyst, "a1", AlertPatch{Status: ptr(store.AlertInProgress)})
+	if err != nil || v.ResolvedAt != nil || v.Verdict != store.VerdictTruePositive {
+		t.Fatalf("reopen: %v %+v", err, v)
+	}
+	// Another org cannot see or change it.
+	_, err = f.svc.PatchAlert(f.ctx, Actor{OrgID: "org2", UserID: "u-other"}, "a1", AlertPatch{Status: ptr(store.AlertClosed)})
+	if !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("cross-org patch: %v", err)
+	}
+}
+
+func TestEscalate(t *testing.T) {
+	f := newFixture(t)
+	f.alert(t, "a1", "medium", "h", "10.0.0.1")
+	_, err := f.svc.Escalate(f.ctx, f.analyst, "a1", EscalateInput{ToGroup: "g-tier2"})
+	wantField(t, err, "reason")
+	_, err = f.svc.Escalate(f.ctx, f.analyst, "a1", EscalateInput{ToGroup: "g-other", Reason: "x"})
+	wantField(t, err, "to_group")
+	_, err = f.svc.Escalate(f.ctx, f.analyst, "a1", EscalateInput{ToUser: "u-other", Reason: "x"})
+	wantField(t, err, "to_user")
+	v, err := f.svc.Escalate(f.ctx, f.analyst, "a1", EscalateInput{ToGroup: "g-tier2", ToUser: "u-lead", Reason: "needs malware analysis"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Status != store.AlertEscalated || v.AssigneeGroupName != "Tier 2" || v.Escalation == nil || v.Escalation.ToUserEmail != "lead@example.org" ||
+		v.Escalation.ByEmail != "ana@example.org" || v.Escalation.Reason != "needs malware analysis" {
+		t.Fatalf("escalated: %+v %+v", v, v.Escalation)
+	}
+}
+
+func TestBulkAndTrash(t *testing.T) {
+	f := newFixture(t)
+	for i := 0; i < 3; i++ {
+		f.alert(t, fmt.Sprintf("a%d", i), "low", "h", "10.0.0.1")
+	}
+	res, err := f.svc.Bulk(f.ctx, f.analyst, BulkInput{IDs: []string{"a0", "a1", "a2", "nope"}, Action: "acknowledge"})
+	if err != nil || res.Updated != 3 || len(res.Failed) != 1 || res.Failed[0].ID != "nope" {
+		t.Fatalf("bulk ack: %+v %v", res, err)
+	}
+	res, err = f.svc.Bulk(f.ctx, f.analyst, BulkInput{IDs: []string{"a0"}, Action: "status", Status: store.AlertClosed})
+	if err != nil || res.Updated != 0 || len(res.Failed) != 1 {
+		t.Fatalf("close without verdict must fail per item: %+v %v", res, err)
+	}
+	res, err = f.svc.Bulk(f.ctx, f.analyst, BulkInput{IDs: []string{"a0", "a1"}, Action: "status", Status: store.AlertClosed, Verdict: store.VerdictBenign})
+	if err != nil || res.Updated != 2 {
+		t.Fatalf("bulk close: %+v %v", res, err)
+	}
+	_, err = f.svc.Bulk(f.ctx, f.analyst, BulkInput{IDs: []string{"a2"}, Action: "delete"})
+	if !errors.Is(err, ErrForbidden) {
+		t.Fatalf("analyst delete: %v", err)
+	}
+	_, err = f.svc.Bulk(f.ctx, f.analyst, BulkInput{IDs: make([]string, MaxBulk+1), Action: "acknowledge"})
+	wantField(t, err, "ids")
+	if err := f.svc.DeleteAlert(f.ctx, f.admin, "a2"); err != nil {
+		t.Fatal(err)
+	}
+	live, _, _ := f.st.Alerts().List(f.ctx, "org1", store.AlertFilter{})
+	if len(live) != 2 {
+		t.Fatalf("deleted alert still listed: %d", len(live))
+	}
+	v, err := f.svc.RestoreAlert(f.ctx, f.admin, "a2")
+	if err != nil || v.DeletedAt != nil {
+		t.Fatalf("restore: %v %+v", err, v)
+	}
+	hist, _ := f.svc.History(f.ctx, "org1", "alert", "a2")
+	if len(hist) != 3 {
+		t.Fatalf("history of a2: %+v", hist)
+	}
+}
+
+func TestIncidentFromAlertsWithPlaybook(t *testing.T) {
+	f := newFixture(t)
+	f.alert(t, "a1", "medium", "web01", "198.51.100.7")
+	f.alert(t, "a2", "critical", "web01", "198.51.100.8")
+	f.alert(t, "a3", "low", "db01", "10.0.0.9")
+	props, err := f.svc.Proposals(f.ctx, "org1")
+	if err != nil || len(props) != 1 || props[0].Entity.Value != "web01" || len(props[0].Alerts) != 2 || props[0].Severity != "critical" {
+		t.Fatalf("proposals: %v %+v", err, props)
+	}
+	_, err = f.svc.CreateIncident(f.ctx, f.analyst, IncidentInput{Title: "x", AlertIDs: []string{"a1", "missing"}})
+	wantField(t, err, "alert_ids[1]")
+	d, err := f.svc.CreateIncident(f.ctx, f.analyst, IncidentInput{Title: "Web server compromise", AlertIDs: []string{"a1", "a2"}, PlaybookID: "pb-malware-endpoint"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Number != "INC-0001" || d.Severity != "critical" || len(d.Alerts) != 2 || d.AlertCount != 2 || len(d.Tasks) != 8 || d.PlaybookID != "pb-malware-endpoint" {
+		t.Fatalf("incident: %+v", d.IncidentView)
+	}
+	if len(d.Observables) != 3 { // web01, two IPs
+		t.Fatalf("observables from entities: %+v", d.Observables)
+	}
+	if len(d.Timeline) < 4 {
+		t.Fatalf("timeline: %+v", d.Timeline)
+	}
+	_, err = f.svc.CreateIncident(f.ctx, f.analyst, IncidentInput{Title: "again", Severity: "low", AlertIDs: []string{"a1"}})
+	wantField(t, err, "alert_ids[0]")
+	_, err = f.svc.ApplyPlaybook(f.ctx, f.analyst, d.ID, "pb-malware-endpoint")
+	wantField(t, err, "playbook_id")
+	if props, _ := f.svc.Proposals(f.ctx, "org1"); len(props) != 0 {
+		t.Fatalf("alerts in an incident are no longer proposed: %+v", props)
+	}
+	_, err = f.svc.PatchIncident(f.ctx, f.analyst, d.ID, IncidentPatch{Status: ptr(store.IncidentResolved)})
+	wantField(t, err, "verdict")
+	// Run the playbook's isolate step: no endpoint service, so it fails
+	// visibly and the task is blocked with the reason.
+	var isolate TaskView
+	for _, tk := range d.Tasks {
+		if tk.Action != nil && tk.Action.Type == "isolate_host" {
+			isolate = tk
+		}
+	}
+	act, tv, err := f.svc.RunTask(f.ctx, f.admin, isolate.ID, "web01", "", nil)
+	if err != nil || act.Status != store.ActionFailed || tv.Status != store.TaskBlocked || !strings.Contains(tv.Description, "endpoint") {
+		t.Fatalf("run isolate: %v %+v %+v", err, act, tv)
+	}
+	var block TaskView
+	for _, tk := range d.Tasks {
+		if tk.Action != nil && tk.Action.Type == "block_ip" {
+			block = tk
+		}
+	}
+	act, tv, err = f.svc.RunTask(f.ctx, f.admin, block.ID, "198.51.100.7", "", nil)
+	if err != nil || act.Status != store.ActionDone || tv.Status != store.TaskDone || len(f.blocks.list) != 1 {
+		t.Fatalf("run block: %v %+v %+v %v", err, act, tv, f.blocks.list)
+	}
+	d2, err := f.svc.PatchIncident(f.ctx, f.analyst, d.ID, IncidentPatch{Status: ptr(store.IncidentResolved), Verdict: ptr(store.VerdictTruePositive), Owner: ptr("u-analyst")})
+	if err != nil || d2.ResolvedAt == nil || d2.AcknowledgedAt == nil || d2.OwnerEmail != "ana@example.org" || len(d2.Actions) != 2 {
+		t.Fatalf("resolve: %v %+v", err, d2.IncidentView)
+	}
+	if _, err := f.svc.Incident(f.ctx, "org2", d.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("cross-org incident: %v", err)
+	}
+	m, err := f.svc.Metrics(f.ctx, "org1", f.now.Add(-time.Hour), f.now.Add(time.Hour), "")
+	if err != nil || m.Incidents.Opened != 1 || m.Incidents.Resolved != 1 || m.Incidents.MTTRSeconds == nil || m.Alerts.Raised != 3 {
+		t.Fatalf("metrics: %v %+v", err, m)
+	}
+}
+
+func TestObservablesAndTimeline(t *testing.T) {
+	f := newFixture(t)
+	d, err := f.svc.CreateIncident(f.ctx, f.analyst, IncidentInput{Title: "Phish", Severity: "medium"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ typ, val, field string }{{"ip", "999.1.1.1", "value"}, {"hash", "abc", "value"}, {"domain", "not a domain", "value"},
+		{"colour", "red", "type"}, {"url", "example.com/x", "value"}} {
+		_, err := f.svc.AddObservable(f.ctx, f.analyst, d.ID, ObservableInput{Type: c.typ, Value: c.val})
+		wantField(t, err, c.field)
+	}
+	o, err := f.svc.AddObservable(f.ctx, f.analyst, d.ID, ObservableInput{Type: "domain", Value: "Evil.Example.COM.", IOC: true})
+	if err != nil || o.Value != "evil.example.com" {
+		t.Fatalf("domain: %v %+v", err, o)
+	}
+	_, err = f.svc.AddObservable(f.ctx, f.analyst, d.ID, ObservableInput{Type: "domain", Value: "evil.example.com"})
+	wantField(t, err, "value")
+	_, err = f.svc.AddTimeline(f.ctx, f.analyst, d.ID, "  ", nil)
+	wantField(t, err, "message")
+	future := f.now.Add(48 * time.Hour)
+	_, err = f.svc.AddTimeline(f.ctx, f.analyst, d.ID, "x", &future)
+	wantField(t, err, "at")
+	past := f.now.Add(-2 * time.Hour)
+	e, err := f.svc.AddTimeline(f.ctx, f.analyst, d.ID, "User reported the mail", &past)
+	if err != nil || e.Kind != "manual" {
+		t.Fatal(err)
+	}
+	got, _ := f.svc.Incident(f.ctx, "org1", d.ID)
+	if got.Timeline[0].Message != "User reported the mail" {
+		t.Fatalf("timeline is ordered by time: %+v", got.Timeline)
+	}
+}
+
+func TestNotesAndAttachments(t *testing.T) {
+	f := newFixture(t)
+	f.alert(t, "a1", "high", "h", "10.0.0.1")
+	png := append([]byte("\x89PNG\r\n\x1a\n"), bytes.Repeat([]byte{0}, 100)...)
+	att, err := f.svc.Upload(f.ctx, f.analyst, "alert", "a1", "shot.png", bytes.NewReader(png))
+	if err != nil || att.ContentType != "image/png" || att.Size != int64(len(png)) {
+		t.Fatalf("upload: %v %+v", err, att)
+	}
+	for _, c := range []struct {
+		name string
+		body []byte
+	}{{"evil.exe", []byte("MZ")}, {"fake.png", []byte("<html><script>x</script></html>")}, {"empty.txt", nil},
+		{"big.txt", bytes.Repeat([]byte("a"), 2<<20)}, {"page.html", []byte("<p>")}, {"x.svg", []byte("<svg/>")}} {
+		_, err := f.svc.Upload(f.ctx, f.analyst, "alert", "a1", c.name, bytes.NewReader(c.body))
+		wantField(t, err, "file")
+	}
+	if _, err := f.svc.Upload(f.ctx, Actor{OrgID: "org2", UserID: "u-other"}, "alert", "a1", "x.png", bytes.NewReader(png)); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("upload to another org's alert: %v", err)
+	}
+	n, err := f.svc.AddNote(f.ctx, f.analyst, "alert", "a1", "see screenshot @lead@example.org @other@example.org [x](javascript:alert(1))", []string{att.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(n.Mentions) != 1 || n.Mentions[0].Email != "lead@example.org" || len(n.Attachments) != 1 || strings.Contains(n.BodyHTML, "javascript:") {
+		t.Fatalf("note: %+v", n)
+	}
+	_, err = f.svc.EditNote(f.ctx, Actor{OrgID: "org1", UserID: "u-lead"}, n.ID, "hijack")
+	if !errors.Is(err, ErrForbidden) {
+		t.Fatalf("edit another's note: %v", err)
+	}
+	if err := f.svc.DeleteNote(f.ctx, f.admin, n.ID); err != nil {
+		t.Fatalf("admin deletes any note: %v", err)
+	}
+	view, file, err := f.svc.OpenAttachment(f.ctx, "org1", att.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file.Close()
+	if view.SHA256 == "" {
+		t.Fatal("no hash")
+	}
+	rooms, err := f.svc.Rooms(f.ctx, "org1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = rooms
+}
+
+func TestWorkplansAndHandover(t *testing.T) {
+	f := newFixture(t)
+	f.alert(t, "a1", "critical", "h", "10.0.0.1")
+	d, _ := f.svc.CreateIncident(f.ctx, f.analyst, IncidentInput{Title: "Ransomware on h", Severity: "critical", AlertIDs: []string{"a1"}})
+	w, err := f.svc.SaveWorkplan(f.ctx, f.analyst, "", WorkplanInput{Title: ptr("Patch week"), Links: &[]store.WorkplanLink{{Type: "incident", ID: d.ID}}})
+	if err != nil || len(w.Links) != 1 || !strings.Contains(w.Links[0].Title, "Ransomware") {
+		t.Fatalf("workplan: %v %+v", err, w)
+	}
+	_, err = f.svc.SaveWorkplan(f.ctx, f.analyst, "", WorkplanInput{Title: ptr("x"), Links: &[]store.WorkplanLink{{Type: "incident", ID: "nope"}}})
+	wantField(t, err, "links[0]")
+	due := f.now.Add(24 * time.Hour)
+	tk, err := f.svc.CreateTask(f.ctx, f.analyst, "", w.ID, TaskInput{Title: "Patch web01", Assignee: "u-lead", DueAt: &due})
+	if err != nil || tk.AssigneeEmail != "lead@example.org" {
+		t.Fatalf("task: %v %+v", err, tk)
+	}
+	tk, err = f.svc.PatchTask(f.ctx, f.analyst, tk.ID, TaskPatch{Status: ptr(store.TaskInProgress)})
+	if err != nil || tk.Status != store.TaskInProgress {
+		t.Fatal(err)
+	}
+	c, err := f.svc.Compose(f.ctx, f.analyst, "")
+	if err != nil || c.Snapshot.Incidents != 1 || c.Snapshot.Alerts != 1 || c.Snapshot.Tasks != 1 || !strings.Contains(c.Body, "INC-0001") {
+		t.Fatalf("compose: %v %+v\n%s", err, c.Snapshot, c.Body)
+	}
+	_, err = f.svc.SaveHandover(f.ctx, f.analyst, "", HandoverInput{Subject: ptr(c.Subject), Body: ptr(c.Body), Recipients: &[]string{"not an address"}})
+	wantField(t, err, "recipients[0]")
+	h, err := f.svc.SaveHandover(f.ctx, f.analyst, "", HandoverInput{Subject: ptr(c.Subject), Body: ptr(c.Body), Recipients: &[]string{"night@example.org"}, Snapshot: &c.Snapshot})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.svc.SendHandover(f.ctx, f.analyst, h.ID)
+	wantField(t, err, "channel_id")
+	h, _ = f.svc.SaveHandover(f.ctx, f.analyst, h.ID, HandoverInput{ChannelID: ptr("ch1")})
+	f.mails.fail = errors.New("535 authentication failed")
+	h2, err := f.svc.SendHandover(f.ctx, f.analyst, h.ID)
+	if !errors.Is(err, ErrUpstream) || h2.Status != store.HandoverFailed || !strings.Contains(h2.Error, "535") {
+		t.Fatalf("failed send: %v %+v", err, h2)
+	}
+	f.mails.fail = nil
+	h2, err = f.svc.SendHandover(f.ctx, f.analyst, h.ID)
+	if err != nil || h2.Status != store.HandoverSent || len(f.mails.sent) != 1 || !strings.Contains(f.mails.sent[0], "INC-0001") {
+		t.Fatalf("send: %v %+v %v", err, h2, f.mails.sent)
+	}
+	_, err = f.svc.SaveHandover(f.ctx, f.analyst, h.ID, HandoverInput{Body: ptr("changed")})
+	wantField(t, err, "status")
+}
+
+func TestResponseActions(t *testing.T) {
+	f := newFixture(t)
+	f.alert(t, "a1", "high", "h", "10.0.0.1")
+	for _, c := range []struct {
+		in    ActionInput
+		field string
+	}{
+		{ActionInput{Type: "nuke", Target: "x", Reason: "r"}, "type"},
+		{ActionInput{Type: "block_ip", Target: "not-ip", Reason: "r"}, "target"},
+		{ActionInput{Type: "block_ip", Target: "127.0.0.1", Reason: "r"}, "target"},
+		{ActionInput{Type: "block_ip", Target: "198.51.100.1"}, "reason"},
+		{ActionInput{Type: "kill_process", Target: "h", Reason: "r"}, "params.pid"},
+		{ActionInput{Type: "disable_user", Target: "bob", Reason: "r"}, "params.host"},
+		{ActionInput{Type: "block_ip", Target: "198.51.100.1", Reason: "r", AlertID: "nope"}, "alert_id"},
+	} {
+		_, err := f.svc.TakeAction(f.ctx, f.admin, c.in)
+		wantField(t, err, c.field)
+	}
+	a, err := f.svc.TakeAction(f.ctx, f.admin, ActionInput{Type: "block_ip", Target: "198.51.100.0/24", Reason: "scanner", AlertID: "a1"})
+	if err != nil || a.Status != store.ActionDone || a.ActorEmail != "adm@example.org" || f.blocks.list[0] != "ip:198.51.100.0/24" {
+		t.Fatalf("block: %v %+v", err, a)
+	}
+	a, err = f.svc.TakeAction(f.ctx, f.admin, ActionInput{Type: "block_ip", Target: "203.0.113.66", Reason: "x", AlertID: "a1"})
+	if err != nil || a.Status != store.ActionFailed || !strings.Contains(a.Result, "refused") {
+		t.Fatalf("refused block is recorded as failed: %v %+v", err, a)
+	}
+	acts, err := f.svc.Actions(f.ctx, "org1", "a1", "", 10)
+	if err != nil || len(acts) != 2 {
+		t.Fatalf("actions: %v %d", err, len(acts))
+	}
+}
+
+func TestSLA(t *testing.T) {
+	f := newFixture(t)
+	_, err := f.svc.PutSLA(f.ctx, f.admin, map[string]store.SLAPolicy{"critical": {AckMinutes: 5, ResolveMinutes: 60}})
+	wantField(t, err, "sla.informational")
+	in := map[string]store.SLAPolicy{}
+	for _, s := range Severities {
+		in[s] = store.SLAPolicy{AckMinutes: 10, ResolveMinutes: 5}
+	}
+	_, err = f.svc.PutSLA(f.ctx, f.admin, in)
+	wantField(t, err, "sla.informational.resolve_minutes")
+	for _, s := range Severities {
+		in[s] = store.SLAPolicy{AckMinutes: 1, ResolveMinutes: 2}
+	}
+	p, err := f.svc.PutSLA(f.ctx, f.admin, in)
+	if err != nil || p["high"].AckMinutes != 1 {
+		t.Fatalf("put: %v %+v", err, p)
+	}
+	// An alert created two hours before the clock is now breaching.
+	old := f.now.Add(-2 * time.Hour)
+	a := store.Alert{ID: "old", OrgID: "org1", RuleID: "r1", RuleTitle: "Rule", RuleKind: "detection", Severity: "high", Status: store.AlertNew,
+		Title: "old", DedupKey: "old", Count: 1, FirstSeen: old, LastSeen: old, CreatedAt: old, UpdatedAt: old}
+	if err := f.st.Alerts().Create(f.ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	v, _ := f.svc.AlertView(f.ctx, a)
+	if !v.SLA.AckBreached || !v.SLA.ResolveBreached {
+		t.Fatalf("sla state: %+v", v.SLA)
+	}
+}
+
+// BenchmarkBulkAcknowledge10k measures acknowledging 10,000 alerts in one
+// request (the target is under 2 s).
+func BenchmarkBulkAcknowledge10k(b *testing.B) {
+	f := newFixture(b)
+	ids := make([]string, 10000)
+	err := f.st.Tx(f.ctx, func(r store.Repos) error {
+		for i := range ids {
+			ids[i] = fmt.Sprintf("b%05d", i)
+			a := store.Alert{ID: ids[i], OrgID: "org1", RuleID: "r1", RuleTitle: "Rule", RuleKind: "detection", Severity: "low", Status: store.AlertNew,
+				Title: "bulk", DedupKey: ids[i], Count: 1, FirstSeen: f.now, LastSeen: f.now, CreatedAt: f.now, UpdatedAt: f.now}
+			if err := r.Alerts().Create(f.ctx, a); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		action := "acknowledge"
+		if i%2 == 1 {
+			action = "status"
+		}
+		res, err := f.svc.Bulk(f.ctx, f.analyst, BulkInput{IDs: ids, Action: action, Status: store.AlertNew})
+		if err != nil || res.Updated != 10000 {
+			b.Fatalf("%v %+v", err, res.Updated)
+		}
+	}
+}

@@ -1,0 +1,286 @@
+import { screen, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { Route, Routes } from "react-router";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { ResponseAction, TriageAlertDetail } from "../api/soc";
+import { socMe, triageAlert } from "../incidents/testing";
+import { makeAlertStats } from "../test/detection";
+import { makeEvent } from "../test/events";
+import { installFakeWebSocket } from "../test/fakeWebSocket";
+import { json, renderWithProviders, stubFetch, type Call } from "../test/helpers";
+import { AlertDetailPage } from "./AlertDetailPage";
+import { AlertsPage } from "./AlertsPage";
+
+const GROUPS = {
+  items: [
+    {
+      id: "g-tier2",
+      org_id: "o-1",
+      name: "Tier 2",
+      description: "",
+      members: [{ id: "u-ana", email: "ana@example.test", name: "Ana", role: "senior_analyst" }],
+      created_at: "2026-01-01T00:00:00Z",
+      updated_at: "2026-01-01T00:00:00Z",
+    },
+  ],
+};
+const USERS = {
+  items: [{ id: "u-ana", org_id: "o-1", email: "ana@example.test", name: "Ana", role: "senior_analyst", disabled: false }],
+  total: 1,
+};
+
+const brute = triageAlert({ id: "a-1" });
+const ps = triageAlert({ id: "a-2", title: "PowerShell download cradle on WS-7", severity: "critical" });
+
+/** Answers what every SOC page asks for (groups, users, stats); `more` answers the rest first. */
+function server(more: (call: Call, url: URL) => Response | undefined) {
+  return stubFetch((call) => {
+    const url = new URL(call.url, "http://localhost");
+    const r = more(call, url);
+    if (r) return r;
+    if (url.pathname === "/api/v1/groups") return json(200, GROUPS);
+    if (url.pathname === "/api/v1/users") return json(200, USERS);
+    if (url.pathname === "/api/v1/alerts/stats") return json(200, makeAlertStats({ total: 2, open: 2 }));
+    return json(404, { error: { code: "not_found", message: `no ${url.pathname}` } });
+  });
+}
+
+beforeEach(() => {
+  installFakeWebSocket();
+  window.scrollTo = () => {};
+});
+afterEach(() => vi.unstubAllGlobals());
+
+describe("the queue's triage", () => {
+  it("acts on a selection in one request and names the alerts that failed", async () => {
+    const { calls } = server((call, url) => {
+      if (url.pathname === "/api/v1/alerts" && call.method === "GET") return json(200, { alerts: [brute, ps], total: 2, next_cursor: "" });
+      if (url.pathname === "/api/v1/alerts/bulk") return json(200, { updated: 1, failed: [{ id: "a-2", error: "alert is already closed" }] });
+      return undefined;
+    });
+    const user = userEvent.setup();
+    renderWithProviders(<AlertsPage />, { route: "/alerts", me: socMe() });
+    await user.click(await screen.findByLabelText("Select SSH brute force from 81.2.69.142"));
+    await user.click(screen.getByLabelText("Select PowerShell download cradle on WS-7"));
+    const bar = screen.getByRole("region", { name: "Bulk actions" });
+    expect(bar).toHaveTextContent("2 alerts selected");
+    await user.click(within(bar).getByRole("button", { name: "Acknowledge" }));
+    await vi.waitFor(() => expect(within(bar).getByRole("status")).toHaveTextContent("Acknowledged: 1 updated, 1 failed."));
+    expect(within(within(bar).getByRole("list", { name: "Alerts that failed" })).getByRole("listitem")).toHaveTextContent("PowerShell download cradle on WS-7: alert is already closed");
+    expect(calls.find((c) => c.url === "/api/v1/alerts/bulk")?.body).toEqual({ action: "acknowledge", ids: ["a-1", "a-2"] });
+  });
+
+  it("sets a status with a verdict and escalates a selection to a group", async () => {
+    const { calls } = server((call, url) => {
+      if (url.pathname === "/api/v1/alerts" && call.method === "GET") return json(200, { alerts: [brute, ps], total: 2, next_cursor: "" });
+      if (url.pathname === "/api/v1/alerts/bulk") return json(200, { updated: 2, failed: [] });
+      return undefined;
+    });
+    const user = userEvent.setup();
+    renderWithProviders(<AlertsPage />, { route: "/alerts", me: socMe() });
+    await user.click(await screen.findByLabelText("Select all shown alerts"));
+    const bar = screen.getByRole("region", { name: "Bulk actions" });
+    await user.click(within(bar).getByRole("button", { name: "Set status…" }));
+    let dialog = screen.getByRole("dialog", { name: "Set the status of 2 alerts" });
+    await user.selectOptions(within(dialog).getByLabelText("New status"), "closed");
+    await user.click(within(dialog).getByRole("button", { name: "Apply" }));
+    expect(within(dialog).getByText("Choose a verdict.")).toBeInTheDocument();
+    await user.click(within(dialog).getByRole("radio", { name: "False positive" }));
+    await user.click(within(dialog).getByRole("button", { name: "Apply" }));
+    await vi.waitFor(() => expect(screen.queryByRole("dialog")).not.toBeInTheDocument());
+    expect(calls.filter((c) => c.url === "/api/v1/alerts/bulk").at(-1)?.body).toEqual({ action: "status", status: "closed", verdict: "false_positive", ids: ["a-1", "a-2"] });
+
+    await user.click(await screen.findByLabelText("Select all shown alerts"));
+    await user.click(within(screen.getByRole("region", { name: "Bulk actions" })).getByRole("button", { name: "Escalate…" }));
+    dialog = screen.getByRole("dialog", { name: "Escalate 2 alerts" });
+    await user.selectOptions(await within(dialog).findByRole("combobox", { name: "Work group" }), "g-tier2");
+    await user.type(within(dialog).getByLabelText("Reason"), "Needs Tier 2");
+    await user.click(within(dialog).getByRole("button", { name: "Escalate" }));
+    await vi.waitFor(() => expect(calls.filter((c) => c.url === "/api/v1/alerts/bulk")).toHaveLength(2));
+    expect(calls.filter((c) => c.url === "/api/v1/alerts/bulk").at(-1)?.body).toEqual({ action: "escalate", reason: "Needs Tier 2", assignee_group: "g-tier2", ids: ["a-1", "a-2"] });
+  });
+
+  it("asks a verdict before resolving from the row", async () => {
+    const { calls } = server((call, url) => {
+      if (url.pathname === "/api/v1/alerts" && call.method === "GET") return json(200, { alerts: [brute], total: 1, next_cursor: "" });
+      if (call.method === "PATCH") return json(200, { ...brute, ...(call.body as object) });
+      return undefined;
+    });
+    const user = userEvent.setup();
+    renderWithProviders(<AlertsPage />, { route: "/alerts", me: socMe() });
+    const select = await screen.findByRole("combobox", { name: "Status of SSH brute force from 81.2.69.142" });
+    await user.selectOptions(select, "resolved");
+    const dialog = screen.getByRole("dialog", { name: "Resolve “SSH brute force from 81.2.69.142”" });
+    await user.click(within(dialog).getByRole("button", { name: "Cancel" }));
+    expect(calls.filter((c) => c.method === "PATCH")).toHaveLength(0);
+    expect(select).toHaveValue("new");
+    await user.selectOptions(select, "resolved");
+    await user.click(within(screen.getByRole("dialog")).getByRole("radio", { name: "Benign (true but expected)" }));
+    await user.click(within(screen.getByRole("dialog")).getByRole("button", { name: "Resolve" }));
+    await vi.waitFor(() => expect(select).toHaveValue("resolved"));
+    expect(calls.find((c) => c.method === "PATCH")?.body).toEqual({ status: "resolved", verdict: "benign" });
+  });
+
+  it("filters by assignee, group, verdict and sort, in the URL and the query", async () => {
+    const { calls } = server((_call, url) => (url.pathname === "/api/v1/alerts" ? json(200, { alerts: [brute], total: 1, next_cursor: "" }) : undefined));
+    const user = userEvent.setup();
+    const { location } = renderWithProviders(<AlertsPage />, { route: "/alerts", me: socMe() });
+    await screen.findByRole("table", { name: "Alerts, newest activity first" });
+    await user.selectOptions(screen.getByLabelText("Assignee"), "me");
+    await user.selectOptions(screen.getByLabelText("Work group"), await screen.findByRole("option", { name: "Tier 2" }));
+    await user.selectOptions(screen.getByLabelText("Verdict"), "true_positive");
+    await user.selectOptions(screen.getByLabelText("Sort by"), "severity");
+    expect(location.search.toString()).toBe("assignee=me&group=g-tier2&verdict=true_positive&sort=severity");
+    await vi.waitFor(() => {
+      const last = new URL(calls.filter((c) => c.url.startsWith("/api/v1/alerts?")).at(-1)?.url ?? "", "http://localhost").searchParams;
+      expect(Object.fromEntries(last)).toEqual({ assignee: "me", group: "g-tier2", verdict: "true_positive", sort: "severity", limit: "50" });
+    });
+  });
+});
+
+const detail: TriageAlertDetail = {
+  ...triageAlert({ id: "a-1" }),
+  events: [makeEvent({ id: "e-1", "@timestamp": "2026-11-23T10:00:00Z", message: "Failed password" })],
+  notes: 0,
+  actions: [],
+};
+
+function renderDetail(me = socMe()) {
+  return renderWithProviders(
+    <Routes>
+      <Route path="/alerts/:id" element={<AlertDetailPage />} />
+    </Routes>,
+    { route: "/alerts/a-1", me },
+  );
+}
+
+describe("the alert's page", () => {
+  function detailServer(extra?: (call: Call, url: URL) => Response | undefined) {
+    let current: TriageAlertDetail = detail;
+    const actions: ResponseAction[] = [];
+    const res = server((call, url) => {
+      const r = extra?.(call, url);
+      if (r) return r;
+      if (url.pathname === "/api/v1/alerts/a-1" && call.method === "GET") return json(200, current);
+      if (url.pathname === "/api/v1/alerts/a-1" && call.method === "PATCH") {
+        current = { ...current, ...(call.body as object) } as TriageAlertDetail;
+        return json(200, current);
+      }
+      if (url.pathname === "/api/v1/alerts/a-1/escalate") {
+        const b = call.body as { to_group: string; reason: string };
+        current = { ...current, status: "escalated", escalation: { to_user: "", to_user_email: "", to_group: b.to_group, to_group_name: "Tier 2", reason: b.reason, by: "u-admin", by_email: "admin@example.test", at: "2026-11-23T10:10:00Z" } };
+        return json(200, current);
+      }
+      if (url.pathname === "/api/v1/alerts/a-1" && call.method === "DELETE") {
+        current = { ...current, deleted_at: "2026-11-23T11:00:00Z" };
+        return new Response(null, { status: 204 });
+      }
+      if (url.pathname === "/api/v1/alerts/a-1/restore") {
+        current = { ...current, deleted_at: null };
+        return json(200, current);
+      }
+      if (url.pathname === "/api/v1/alerts/a-1/history")
+        return json(200, { history: [{ at: "2026-11-23T10:01:00Z", actor: "u-admin", actor_email: "admin@example.test", action: "acknowledged", detail: "" }] });
+      if (url.pathname === "/api/v1/alerts/a-1/related")
+        return json(200, { related: [{ alert: triageAlert({ id: "a-9", title: "New admin account on web-1" }), shared: [{ kind: "host", value: "web-1" }] }] });
+      if (url.pathname === "/api/v1/response/actions" && call.method === "GET") return json(200, { actions });
+      if (url.pathname === "/api/v1/response/actions" && call.method === "POST") {
+        const b = call.body as { type: ResponseAction["type"]; target: string; reason: string };
+        const a: ResponseAction = { id: "ra-1", ...b, params: {}, alert_id: "a-1", incident_id: "", status: "queued", result: "", actor: "u-admin", actor_email: "admin@example.test", created_at: "2026-11-23T10:20:00Z", updated_at: "2026-11-23T10:20:00Z" };
+        actions.push(a);
+        return json(201, a);
+      }
+      if (url.pathname === "/api/v1/notes") return json(200, { notes: [] });
+      return undefined;
+    });
+    return res;
+  }
+
+  it("offers a rule exception prefilled from the alert when resolving as a false positive", async () => {
+    const { calls } = detailServer();
+    const user = userEvent.setup();
+    renderDetail();
+    await user.click(await screen.findByRole("button", { name: "Resolve" }));
+    const dialog = screen.getByRole("dialog");
+    await user.click(within(dialog).getByRole("radio", { name: "False positive" }));
+    await user.click(within(dialog).getByRole("checkbox", { name: /Create a rule exception/ }));
+    expect(within(dialog).getByLabelText("Exception field")).toHaveValue("source.ip");
+    expect(within(dialog).getByLabelText("Exception value")).toHaveValue("81.2.69.142");
+    await user.type(within(dialog).getByLabelText("Exception reason"), "Our vulnerability scanner");
+    await user.click(within(dialog).getByRole("button", { name: "Resolve" }));
+    await vi.waitFor(() => expect(calls.find((c) => c.method === "PATCH")?.body).toEqual({
+      status: "resolved",
+      verdict: "false_positive",
+      create_exception: { field: "source.ip", value: "81.2.69.142", reason: "Our vulnerability scanner" },
+    }));
+  });
+
+  it("escalates to a work group with a reason, and shows to whom", async () => {
+    const { calls } = detailServer();
+    const user = userEvent.setup();
+    renderDetail();
+    await user.click(await screen.findByRole("button", { name: "Escalate…" }));
+    const dialog = screen.getByRole("dialog", { name: "Escalate “SSH brute force from 81.2.69.142”" });
+    await user.click(within(dialog).getByRole("button", { name: "Escalate" }));
+    expect(within(dialog).getByRole("alert")).toHaveTextContent("Choose the work group to escalate to.");
+    await user.selectOptions(await within(dialog).findByRole("combobox", { name: "Work group" }), await within(dialog).findByRole("option", { name: "Tier 2" }));
+    await user.type(within(dialog).getByLabelText("Reason"), "Successful login after the failures");
+    await user.click(within(dialog).getByRole("button", { name: "Escalate" }));
+    await vi.waitFor(() => expect(screen.queryByRole("dialog")).not.toBeInTheDocument());
+    expect(calls.find((c) => c.url === "/api/v1/alerts/a-1/escalate")?.body).toEqual({ to_group: "g-tier2", reason: "Successful login after the failures" });
+    expect(within(screen.getByRole("region", { name: "About" })).getByText("Tier 2")).toBeInTheDocument();
+  });
+
+  it("blocks an IP after a confirmation naming the target and the consequence, then shows the action's state", async () => {
+    const { calls } = detailServer();
+    const user = userEvent.setup();
+    renderDetail();
+    const group = await screen.findByRole("group", { name: "Containment actions" });
+    expect(within(group).getAllByRole("button").map((b) => b.textContent)).toEqual(["Block IP 81.2.69.142", "Isolate host web-1", "Disable user root", "Other action…"]);
+    await user.click(within(group).getByRole("button", { name: "Block IP 81.2.69.142" }));
+    const dialog = screen.getByRole("dialog", { name: "Block IP 81.2.69.142?" });
+    expect(dialog).toHaveTextContent("Connections to and from 81.2.69.142 will be blocked");
+    await user.click(within(dialog).getByRole("button", { name: "Block IP" }));
+    expect(within(dialog).getByRole("alert")).toHaveTextContent("Give a reason");
+    await user.type(within(dialog).getByLabelText("Reason"), "Brute force source");
+    await user.click(within(dialog).getByRole("button", { name: "Block IP" }));
+    expect(await within(screen.getByRole("dialog")).findByRole("status")).toHaveTextContent("State: Queued: waiting for the endpoint's agent");
+    expect(calls.find((c) => c.url === "/api/v1/response/actions" && c.method === "POST")?.body).toEqual({ type: "block_ip", target: "81.2.69.142", reason: "Brute force source", alert_id: "a-1" });
+    await user.click(within(screen.getByRole("dialog")).getAllByRole("button", { name: "Close" }).at(-1) as HTMLElement);
+    const log = await screen.findByRole("table", { name: "Response actions log" });
+    expect(within(log).getByText("81.2.69.142")).toBeInTheDocument();
+  });
+
+  it("hides containment from an analyst (no response:execute)", async () => {
+    detailServer();
+    renderDetail(socMe("analyst"));
+    expect(await screen.findByText(/Containment actions need a senior analyst/)).toBeInTheDocument();
+    expect(screen.queryByRole("group", { name: "Containment actions" })).not.toBeInTheDocument();
+    expect(screen.queryByRole("button", { name: "Delete…" })).not.toBeInTheDocument();
+  });
+
+  it("shows the related alerts and the history", async () => {
+    detailServer();
+    renderDetail();
+    const related = await screen.findByRole("region", { name: "Related alerts" });
+    expect(await within(related).findByRole("link", { name: "New admin account on web-1" })).toHaveAttribute("href", "/alerts/a-9");
+    expect(related).toHaveTextContent("shares host web-1");
+    const history = screen.getByRole("region", { name: "History" });
+    expect(await within(history).findByText("admin@example.test")).toBeInTheDocument();
+    expect(history).toHaveTextContent("acknowledged");
+  });
+
+  it("deletes into the trash and restores", async () => {
+    const { calls } = detailServer();
+    const user = userEvent.setup();
+    renderDetail();
+    await user.click(await screen.findByRole("button", { name: "Delete…" }));
+    await user.click(within(screen.getByRole("dialog")).getByRole("button", { name: "Delete alert" }));
+    await vi.waitFor(() => expect(calls.some((c) => c.method === "DELETE")).toBe(true));
+    const banner = await screen.findByText(/This alert is in the trash since/);
+    await user.click(within(banner).getByRole("button", { name: "Restore" }));
+    await vi.waitFor(() => expect(screen.queryByText(/This alert is in the trash since/)).not.toBeInTheDocument());
+    expect(calls.some((c) => c.url === "/api/v1/alerts/a-1/restore")).toBe(true);
+  });
+});
+
