@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"os"
@@ -15,6 +16,7 @@ import (
 	"github.com/eventsec/eventsec/internal/config"
 	"github.com/eventsec/eventsec/internal/endpoint"
 	"github.com/eventsec/eventsec/internal/incident"
+	"github.com/eventsec/eventsec/internal/sandbox/lab"
 	"github.com/eventsec/eventsec/internal/store"
 )
 
@@ -36,12 +38,20 @@ func agentsDir(cfg *config.Config) string {
 // store and the event side. The caller runs its background work (Run)
 // with the other background work, and mounts AgentMounts on the API.
 func startEndpoints(ctx context.Context, cfg *config.Config, st store.Store, events *eventsRuntime, vulns endpoint.VulnMatcher,
-	reg prometheus.Registerer, log *slog.Logger) (*endpoint.Service, error) {
+	samples *lab.Service, reg prometheus.Registerer, log *slog.Logger) (*endpoint.Service, error) {
 	proxies, err := parsePrefixes(cfg.TrustedProxies)
 	if err != nil {
 		return nil, usageError{err.Error()}
 	}
-	svc, err := endpoint.New(ctx, endpoint.Options{Store: st, Intake: events.pipe, Events: events.store, Hub: events.hub,
+	var onCollected func(context.Context, string, string, string, io.Reader) error
+	if samples != nil {
+		// Collected files become sandbox samples, submitted by the endpoint.
+		onCollected = func(ctx context.Context, orgID, agentID, name string, r io.Reader) error {
+			_, err := samples.SubmitFile(ctx, orgID, "endpoint:"+agentID, name, r)
+			return err
+		}
+	}
+	svc, err := endpoint.New(ctx, endpoint.Options{OnCollected: onCollected, Store: st, Intake: events.pipe, Events: events.store, Hub: events.hub,
 		AgentsDir: agentsDir(cfg), FilesDir: filepath.Join(cfg.DataDir, "endpoint-files"), TrustedProxies: proxies,
 		Vulns: vulns, Registerer: reg, Logger: log})
 	if err != nil {

@@ -82,20 +82,20 @@ func serve(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	endpoints, err := startEndpoints(ctx, cfg, st, events, vulns, reg, log.With("component", "endpoint"))
-	if err != nil {
-		return err
-	}
-	intelSvc, stopIntel, err := startIntel(ctx, st, events, log.With("component", "intel"))
-	if err != nil {
-		return err
-	}
-	defer stopIntel()
 	sandboxSvc, stopSandbox, err := startSandbox(ctx, cfg, st, events, log.With("component", "sandbox"))
 	if err != nil {
 		return err
 	}
 	defer stopSandbox()
+	endpoints, err := startEndpoints(ctx, cfg, st, events, vulns, sandboxSvc, reg, log.With("component", "endpoint"))
+	if err != nil {
+		return err
+	}
+	intelSvc, stopIntel, err := startIntel(ctx, st, events, log.With("component", "intel"), externalChecks{sandboxSvc})
+	if err != nil {
+		return err
+	}
+	defer stopIntel()
 	incidents := startIncidents(ctx, cfg, st, events, det, log.With("component", "incident"))
 	incidents.SetNotifier(notes)
 	incidents.SetMailer(notes)

@@ -385,6 +385,16 @@ func (s *Service) SaveUpload(ctx context.Context, c Credential, id, name, sha st
 	if err := s.st.Endpoints().Actions().SetFile(ctx, c.OrgID, c.AgentID, id, file, sum, n); err != nil {
 		return Action{}, err
 	}
+	if s.o.OnCollected != nil {
+		// The collected file goes to the sandbox as a sample; a refusal
+		// there (too large, sandbox down) does not undo the collection.
+		if f, err := os.Open(filepath.Join(dir, id)); err == nil {
+			if err := s.o.OnCollected(ctx, c.OrgID, c.AgentID, name, f); err != nil {
+				s.log.Warn("cannot submit the collected file to the sandbox", "action", id, "err", err)
+			}
+			f.Close()
+		}
+	}
 	return s.GetAction(ctx, c.OrgID, c.AgentID, id)
 }
 

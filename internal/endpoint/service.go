@@ -12,6 +12,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/netip"
 	"sync"
@@ -77,6 +78,9 @@ type Options struct {
 	Hub *live.Hub
 	// Vulns matches installed software against advisories (optional).
 	Vulns VulnMatcher
+	// OnCollected receives every file a collect_file action brought back
+	// (the sandbox analyses it); optional.
+	OnCollected func(ctx context.Context, orgID, agentID, name string, r io.Reader) error
 	// AgentsDir holds the agent binaries served for download.
 	AgentsDir string
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names

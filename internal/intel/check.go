@@ -129,16 +129,15 @@ func (s *Service) Check(ctx context.Context, orgID string, values []string) ([]C
 				break
 			}
 			cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-			vd, err := e.Check(cctx, r.Type, r.Normalized)
+			vds, issues := e.Check(cctx, orgID, r.Type, r.Normalized)
 			cancel()
-			if err != nil {
-				r.ExternalProblems = append(r.ExternalProblems, ExternalIssue{Source: e.Name(), Error: err.Error()})
-				continue
+			r.ExternalProblems = append(r.ExternalProblems, issues...)
+			for _, vd := range vds {
+				if vd.Source == "" {
+					vd.Source = e.Name()
+				}
+				r.External = append(r.External, vd)
 			}
-			if vd.Source == "" {
-				vd.Source = e.Name()
-			}
-			r.External = append(r.External, vd)
 		}
 		if r.Type == "" {
 			r.Problem = "the value's type cannot be told; it was checked as a file name and a user agent"

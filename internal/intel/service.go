@@ -20,11 +20,13 @@ import (
 	"github.com/eventsec/eventsec/internal/store"
 )
 
-// ExternalChecker is an external verdict source for /threats/check
-// (VirusTotal, OTX, ...). None is built in yet; they plug in here.
+// ExternalChecker gives external verdicts for /threats/check (VirusTotal,
+// OTX, AbuseIPDB, URLhaus: the sandbox's enrichment clients, wired in app).
 type ExternalChecker interface {
 	Name() string
-	Check(ctx context.Context, t Type, value string) (Verdict, error)
+	// Check asks the sources the org configured (API keys are per org);
+	// each answers a verdict or an error of its own.
+	Check(ctx context.Context, orgID string, t Type, value string) ([]Verdict, []ExternalIssue)
 }
 
 // Verdict is what an external source says of a value.

@@ -125,6 +125,7 @@ describe("vulnerabilities: OSV import, agent inventory, findings in the browser"
         { name: "openssl", version: "3.0.11-1~deb12u1", source: "dpkg" },
         { name: "libssl3", version: "3.0.11-1~deb12u1", source: "dpkg", source_name: "openssl" },
         { name: "bash", version: "5.2.15-2+b2", source: "dpkg" },
+        { name: "libxml2", version: "2.9.14+dfsg-1.3~deb12u1", source: "dpkg" },
       ],
     });
     assert.equal(inv.status, 204, JSON.stringify(inv.body));
@@ -156,10 +157,10 @@ describe("vulnerabilities: OSV import, agent inventory, findings in the browser"
     const kpis = page.getByRole("list", { name: "Vulnerabilities by severity" });
     await kpis.getByText("Affected endpoints").waitFor();
     await screenshot(run, "list");
-    await row.getByRole("button", { name: "CVE-2023-5363" }).click();
+    await row.getByRole("button", { name: "CVE-2023-5363", exact: true }).click();
     const drawer = page.getByRole("dialog", { name: "CVE-2023-5363" });
     const affected = drawer.getByRole("table", { name: "Affected endpoints" });
-    await affected.getByRole("link", { name: "e2e-vuln-01" }).waitFor();
+    await affected.getByRole("link", { name: "e2e-vuln-01" }).first().waitFor();
     await affected.getByText(/libssl3 3\.0\.11-1~deb12u1 \(source package openssl\) is in \[introduced 0, fixed 3\.0\.11-1~deb12u2\) of Debian:12/).first().waitFor();
     await screenshot(run, "drawer");
     await page.keyboard.press("Escape");

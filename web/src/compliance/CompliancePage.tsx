@@ -229,7 +229,7 @@ function CheckRow({ check }: { check: SCACheckRow }) {
         </span>
       </td>
       <td>
-        <button type="button" className="btn-link" aria-expanded={open} onClick={() => setOpen(!open)}>
+        <button type="button" className="btn-link sca-toggle" aria-expanded={open} onClick={() => setOpen(!open)}>
           {check.failing} of {check.assessed}
         </button>
         {open ? (
