@@ -19,12 +19,14 @@ const NAV = [
   "Endpoints",
   "Vulnerabilities",
   "Threat Intel",
+  "E-mail",
   "Sandbox",
   "Compliance",
   "Threat Map",
   "War Room",
   "Workplans",
   "Handovers",
+  "SOC Metrics",
   "Administration",
 ];
 

@@ -81,7 +81,7 @@ describe("team lead: read-only users, work groups, refused elsewhere", { timeout
     await logIn(run, LEAD);
     await mainNav().getByRole("link", { name: "Administration" }).click();
     await page.waitForURL(/\/admin\/users$/);
-    assert.deepEqual(await adminTabs().allTextContents(), ["Users", "Work groups"]);
+    assert.deepEqual(await adminTabs().allTextContents(), ["Users", "Work groups", "Notifications"]);
     const table = page.getByRole("table", { name: "Users" });
     await table.getByRole("cell", { name: ZED.email }).waitFor();
     assert.equal(await table.getByRole("button").count(), 0, "no Edit, Disable or Delete");
@@ -165,7 +165,7 @@ describe("team lead: read-only users, work groups, refused elsewhere", { timeout
       assert.deepEqual(requested.filter((p) => p !== "/api/v1/alerts/stats"), ["/api/v1/me"], `${path} fetched only the session`);
       if (path === "audit") await screenshot(run, "audit-refused");
     }
-    assert.deepEqual(await adminTabs().allTextContents(), ["Users", "Work groups"]);
+    assert.deepEqual(await adminTabs().allTextContents(), ["Users", "Work groups", "Notifications"]);
   });
 
   step("the work group screens read well in the dark theme", async ({ page, baseURL }) => {
