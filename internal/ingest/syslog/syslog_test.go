@@ -62,6 +62,19 @@ func raws(evs []event.Event) []string {
 	return out
 }
 
+// waitMetric polls a counter until it reaches want (it moves just after
+// the store commits, so a test that saw the events may be a moment early).
+func waitMetric(t *testing.T, env *ingesttest.Env, name string, labels map[string]string, want float64) float64 {
+	t.Helper()
+	var got float64
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if got = env.Metric(t, name, labels); got == want {
+			break
+		}
+	}
+	return got
+}
+
 func waitStored(t *testing.T, sink *ingesttest.Store, n int) []event.Event {
 	t.Helper()
 	ingesttest.Eventually(t, 10*time.Second, fmt.Sprintf("%d events stored", n), func() bool { return sink.Len() >= n })
@@ -139,7 +152,7 @@ func TestTCPFramingAndBadInput(t *testing.T) {
 	if got := env.Metric(t, "eventsec_ingest_received_total", lbl); got != 8 {
 		t.Errorf("received_total = %v, want 8", got)
 	}
-	if got := env.Metric(t, "eventsec_ingest_stored_total", lbl); got != 8 {
+	if got := waitMetric(t, env, "eventsec_ingest_stored_total", lbl, 8); got != 8 {
 		t.Errorf("stored_total = %v, want 8", got)
 	}
 	if got := env.Metric(t, "eventsec_ingest_repaired_total", map[string]string{"listener": "syslog_tcp", "reason": ingest.ReasonTruncated}); got != 2 {
@@ -228,7 +241,7 @@ func TestTLS(t *testing.T) {
 	if evs[0].Raw != msg {
 		t.Fatalf("got %q", evs[0].Raw)
 	}
-	if got := env.Metric(t, "eventsec_ingest_stored_total", map[string]string{"listener": "syslog_tls"}); got != 1 {
+	if got := waitMetric(t, env, "eventsec_ingest_stored_total", map[string]string{"listener": "syslog_tls"}, 1); got != 1 {
 		t.Fatalf("stored_total{syslog_tls} = %v", got)
 	}
 	// A client that does not speak TLS is refused without harm.
