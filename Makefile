@@ -60,8 +60,9 @@ test-go: web/dist/index.html
 test-ui: web/node_modules/.installed
 	cd web && $(NPM) test
 
-e2e: build ## browser tests: real eventsec serve driven by Debian's Chromium
-	cd web && EVENTSEC_BIN=$(abspath $(BIN)) $(NPM) run e2e
+e2e: build ## browser tests: real eventsec serve (and the real agent) driven by Debian's Chromium
+	CGO_ENABLED=0 $(GO) build -trimpath -o bin/eventsec-agent ./cmd/eventsec-agent
+	cd web && EVENTSEC_BIN=$(abspath $(BIN)) EVENTSEC_AGENT_BIN=$(abspath bin/eventsec-agent) $(NPM) run e2e
 
 SIGMA ?= ../shared/data/sigma
 

@@ -4,7 +4,7 @@
 // The server sanitises each note's HTML (body_html); it is shown as is.
 
 import { useMutation, useQueryClient, type QueryClient } from "@tanstack/react-query";
-import { useCallback, useEffect, useId, useMemo, useRef, useState, type ChangeEvent, type KeyboardEvent } from "react";
+import { useCallback, useEffect, useId, useLayoutEffect, useMemo, useRef, useState, type ChangeEvent, type KeyboardEvent } from "react";
 import { attachmentProblem, formatBytes, socApi, socKeys, useNotes, type Attachment, type Note, type NoteObjectType } from "../api/soc";
 import type { LiveMessage } from "../api/types";
 import { useCurrentUser } from "../app/session";
@@ -180,6 +180,15 @@ export function Composer({ type, id, onPosted }: { type: NoteObjectType; id: str
   const queryClient = useQueryClient();
   const fieldId = useId();
   const area = useRef<HTMLTextAreaElement>(null);
+  // Where the caret goes once the new text is in the textarea: set in the
+  // same commit (not a frame later), or keys typed meanwhile land elsewhere.
+  const pendingCaret = useRef<number | null>(null);
+  useLayoutEffect(() => {
+    if (pendingCaret.current !== null && area.current) {
+      area.current.setSelectionRange(pendingCaret.current, pendingCaret.current);
+      pendingCaret.current = null;
+    }
+  });
   const fileInput = useRef<HTMLInputElement>(null);
   const [body, setBody] = useState("");
   const [mention, setMention] = useState<{ start: number; query: string } | null>(null);
@@ -218,8 +227,7 @@ export function Composer({ type, id, onPosted }: { type: NoteObjectType; id: str
     const next = `${body.slice(0, mention.start)}@${p.email} ${body.slice(caret)}`;
     setBody(next);
     setMention(null);
-    const pos = mention.start + p.email.length + 2;
-    requestAnimationFrame(() => area.current?.setSelectionRange(pos, pos));
+    pendingCaret.current = mention.start + p.email.length + 2;
     area.current?.focus();
   }
 
@@ -285,8 +293,8 @@ export function Composer({ type, id, onPosted }: { type: NoteObjectType; id: str
               if (!area.current) return;
               const r = wrap(area.current, body, t.before, t.after, t.placeholder);
               setBody(r.text);
+              pendingCaret.current = r.caret;
               area.current.focus();
-              requestAnimationFrame(() => area.current?.setSelectionRange(r.caret, r.caret));
             }}
           >
             {t.label}
