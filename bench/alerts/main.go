@@ -168,9 +168,9 @@ func fill(ctx context.Context, st *sqldb.DB, backend string, n int, now time.Tim
 		entities, grp, event_ids, count, dedup_key, assignee, first_seen, last_seen, created_at, updated_at, assignee_group, verdict,
 		escalation, incident_id, acknowledged_at, resolved_at, deleted_at, deleted_by)
 	SELECT 'a' || ` + text("i") + `, 'org1', 'rule-' || ` + text("i % 40") + `, 'Rule', 'detection',
-		(CASE i % 10 WHEN 0 THEN 'critical' WHEN 1 THEN 'high' WHEN 2 THEN 'high' WHEN 3 THEN 'medium' WHEN 4 THEN 'medium'
+		(CASE (i * 7 + i / 13) % 10 WHEN 0 THEN 'critical' WHEN 1 THEN 'high' WHEN 2 THEN 'high' WHEN 3 THEN 'medium' WHEN 4 THEN 'medium'
 			WHEN 5 THEN 'medium' WHEN 6 THEN 'low' WHEN 7 THEN 'low' WHEN 8 THEN 'low' ELSE 'informational' END),
-		(CASE i % 20 WHEN 0 THEN 'new' WHEN 1 THEN 'new' WHEN 2 THEN 'acknowledged' WHEN 3 THEN 'in_progress' WHEN 4 THEN 'escalated'
+		(CASE (i * 13 + i / 7) % 20 WHEN 0 THEN 'new' WHEN 1 THEN 'new' WHEN 2 THEN 'acknowledged' WHEN 3 THEN 'in_progress' WHEN 4 THEN 'escalated'
 			ELSE (CASE WHEN i % 2 = 0 THEN 'resolved' ELSE 'closed' END) END),
 		(CASE i % 7 WHEN 0 THEN 'Encoded PowerShell command on host-' WHEN 1 THEN 'Brute force against host-' WHEN 2 THEN 'Suspicious service install on host-'
 			WHEN 3 THEN 'Outbound connection to rare domain from host-' WHEN 4 THEN 'LSASS access on host-' WHEN 5 THEN 'New admin account on host-'
@@ -178,8 +178,8 @@ func fill(ctx context.Context, st *sqldb.DB, backend string, n int, now time.Tim
 		'', '[]', '[]', '{"hosts":["host-' || ` + text("i % 5000") + ` || '"]}', '{}', '[]', 1, 'k' || ` + text("i") + `,
 		(CASE WHEN i % 3 = 0 THEN '' ELSE 'u' || ` + text("i % 20") + ` END),
 		` + ago + `, ` + ago + `, ` + ago + `, ` + ago + `,
-		(CASE WHEN i % 5 = 4 THEN 'g' || ` + text("i % 4") + ` ELSE '' END),
-		(CASE WHEN i % 20 < 5 THEN '' WHEN i % 5 = 0 THEN 'false_positive' WHEN i % 5 = 1 THEN 'benign' ELSE 'true_positive' END),
+		(CASE WHEN (i * 3 + i / 11) % 5 = 4 THEN 'g' || ` + text("(i / 5) % 4") + ` ELSE '' END),
+		(CASE WHEN (i * 13 + i / 7) % 20 < 5 THEN '' WHEN i % 5 = 0 THEN 'false_positive' WHEN i % 5 = 1 THEN 'benign' ELSE 'true_positive' END),
 		'', '', NULL, NULL, NULL, ''
 	FROM (` + series + `) AS x`
 	nowMs := now.UnixMilli()

@@ -365,10 +365,29 @@ func (s alerts) List(ctx context.Context, orgID string, f store.AlertFilter) ([]
 	if f.SortFirstSeen {
 		col = "first_seen"
 	}
-	perStatus := len(f.Statuses) > 1 && !f.SortFirstSeen
+	// One index range per status (and per severity when both are asked
+	// for), each already in (last_seen, id) order, merged: no backend can
+	// sort an IN list's ranges by the next index column, and a
+	// million-row queue must not be sorted.
+	type branch struct{ status, severity string }
+	var branches []branch
+	if !f.SortFirstSeen && (len(f.Statuses) > 1 || len(f.Statuses) == 1 && len(f.Severities) > 1) {
+		for _, st := range f.Statuses {
+			if len(f.Severities) == 0 {
+				branches = append(branches, branch{status: st})
+			}
+			for _, sv := range f.Severities {
+				branches = append(branches, branch{st, sv})
+			}
+		}
+	}
+	perStatus := len(branches) > 0
 	base := f
 	if perStatus {
 		base.Statuses = nil
+		if len(f.Severities) > 0 {
+			base.Severities = nil
+		}
 	}
 	where, args := s.filter(orgID, base)
 	if !f.AfterSeen.IsZero() {
@@ -382,15 +401,16 @@ func (s alerts) List(ctx context.Context, orgID string, f store.AlertFilter) ([]
 	query := `SELECT ` + alertColumns + ` FROM alerts WHERE ` + strings.Join(where, " AND ") + ` ORDER BY ` + col + ` DESC, id DESC LIMIT ?`
 	qargs := append(args, limit)
 	if perStatus {
-		// One index range per status, each already in (last_seen, id)
-		// order, merged: no backend can sort an IN list's ranges by the
-		// next index column, and a million-row queue must not be sorted.
 		var parts []string
 		qargs = nil
-		for i, st := range f.Statuses {
-			parts = append(parts, fmt.Sprintf(`SELECT * FROM (SELECT %s FROM alerts WHERE %s AND status = ? ORDER BY last_seen DESC, id DESC LIMIT ?) b%d`,
-				alertColumns, strings.Join(where, " AND "), i))
-			qargs = append(append(qargs, args...), st, limit)
+		for i, b := range branches {
+			cond, bargs := "status = ?", []any{b.status}
+			if b.severity != "" {
+				cond, bargs = cond+" AND severity = ?", append(bargs, b.severity)
+			}
+			parts = append(parts, fmt.Sprintf(`SELECT * FROM (SELECT %s FROM alerts WHERE %s AND %s ORDER BY last_seen DESC, id DESC LIMIT ?) b%d`,
+				alertColumns, strings.Join(where, " AND "), cond, i))
+			qargs = append(append(append(qargs, args...), bargs...), limit)
 		}
 		query = strings.Join(parts, " UNION ALL ") + ` ORDER BY last_seen DESC, id DESC LIMIT ?`
 		qargs = append(qargs, limit)

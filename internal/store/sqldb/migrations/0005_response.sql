@@ -14,6 +14,11 @@ DROP INDEX alerts_org_seen;
 CREATE INDEX alerts_org_seen ON alerts (org_id, last_seen, id);
 CREATE INDEX alerts_org_status_seen ON alerts (org_id, status, last_seen, id);
 CREATE INDEX alerts_org_assignee_seen ON alerts (org_id, assignee, last_seen, id);
+CREATE INDEX alerts_org_status_sev_seen ON alerts (org_id, status, severity, last_seen, id);
+CREATE INDEX alerts_org_group_seen ON alerts (org_id, assignee_group, last_seen, id);
+CREATE INDEX alerts_org_group_status_seen ON alerts (org_id, assignee_group, status, last_seen, id);
+DROP INDEX alerts_rule;
+CREATE INDEX alerts_rule ON alerts (org_id, rule_id, last_seen, id);
 CREATE INDEX alerts_incident ON alerts (org_id, incident_id);
 
 -- alert_entities indexes each alert's hosts, users and IPs so related
