@@ -11,12 +11,19 @@ DATA_DIR ?= ./data
 # The web UI's sources; the binary embeds web/dist.
 UI_SRC := $(shell find web/src web/index.html web/vite.config.ts web/tsconfig.json web/public web/scripts -type f 2>/dev/null | grep -v '/public/swagger-ui/')
 
-.PHONY: run build ui deps test test-go test-ui e2e agents bench bench-ingest bench-events bench-sqlite bench-sigma bench-detect bench-soc bench-endpoints bench-intel lint fmt clean
+.PHONY: run build agent-host ui deps test test-go test-ui e2e agents bench bench-ingest bench-events bench-sqlite bench-sigma bench-detect bench-soc bench-endpoints bench-intel lint fmt clean
 
 run: build ## build everything and start the server on the embedded default
 	EVENTSEC_DATA_DIR=$${EVENTSEC_DATA_DIR:-$(DATA_DIR)} ./$(BIN) serve
 
-build: $(BIN) ## build the UI and the server into bin/
+build: $(BIN) agent-host ## build the UI, the server and this platform's agent
+
+# This machine's agent, so that Endpoints → Add endpoint can offer it for
+# download right away (`make agents` builds every platform).
+HOST_PLATFORM := $(shell $(GO) env GOOS)-$(shell $(GO) env GOARCH)
+agent-host:
+	@mkdir -p dist/agents
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(AGENT_LDFLAGS)" -o dist/agents/eventsec-agent-$(HOST_PLATFORM)$(if $(filter windows-%,$(HOST_PLATFORM)),.exe,) ./cmd/eventsec-agent
 
 # YARA matching in the sandbox needs libyara (Debian: libyara-dev); without
 # it the server is built without YARA and says so in every report.
