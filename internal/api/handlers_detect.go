@@ -642,7 +642,13 @@ func (s *Server) writeAlerts(w http.ResponseWriter, r *http.Request, c *call, f 
 		}
 		next = strconv.FormatInt(at.UnixMilli(), 10) + "_" + last.ID
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"alerts": out, "total": total, "next_cursor": next})
+	// The total is counted up to store.AlertCountCap: beyond it the answer
+	// says "more than" (total_capped) instead of counting a million rows.
+	capped := total > store.AlertCountCap
+	if capped {
+		total = store.AlertCountCap
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"alerts": out, "total": total, "total_capped": capped, "next_cursor": next})
 	return nil
 }
 

@@ -35,6 +35,8 @@ func incidentSchemas() map[string]schema {
 		"mtta_seconds": mtt, "mttr_seconds": mtt})
 	return map[string]schema{
 		"Alert":       obj(nil, alertProps),
+		"AlertList": obj([]string{"alerts", "total", "next_cursor"}, map[string]any{"alerts": arr(ref("Alert")), "total": tInt,
+			"total_capped": schema{"type": "boolean", "description": "true when more alerts match than total (counting stops at 1,000)"}, "next_cursor": tStr}),
 		"AlertDetail": schema{"allOf": []any{ref("Alert"), obj(nil, map[string]any{"events": arr(ref("Event")), "actions": arr(ref("ResponseAction")), "notes": tInt})}},
 		"AlertPatch": obj(nil, map[string]any{"status": tAlertStatus, "assignee": schema{"type": "string", "description": "user id; empty to unassign"},
 			"assignee_group": schema{"type": "string", "description": "work group id; empty to unassign"}, "verdict": tVerdict,

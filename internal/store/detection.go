@@ -172,7 +172,7 @@ type AlertFilter struct {
 }
 
 // AlertCountCap bounds the total AlertStore.List counts.
-const AlertCountCap = 10000
+const AlertCountCap = 1000
 
 // AlertCount is a value and how many alerts have it.
 type AlertCount struct {

@@ -127,6 +127,8 @@ function AlertQueue({ me, writable, canReadRules }: { me: Me; writable: boolean;
     return [...feed.live, ...fetched.filter((a) => !liveIds.has(a.id))].map((a) => ({ ...a, ...feed.updates[a.id] }));
   }, [feed.live, fetched, feed.updates]);
   const total = alerts.data?.pages[0]?.total;
+  // Beyond 1,000 matches the server says "more than" instead of counting.
+  const capped = (alerts.data?.pages[0] as { total_capped?: boolean } | undefined)?.total_capped === true;
 
   return (
     <section className="page page-wide" aria-labelledby="page-title">
@@ -174,7 +176,7 @@ function AlertQueue({ me, writable, canReadRules }: { me: Me; writable: boolean;
           {alerts.isPending
             ? "Loading alerts…"
             : total !== undefined && rows.length > 0
-              ? `Showing ${rows.length.toLocaleString()} of ${(total + feed.live.length).toLocaleString()}`
+              ? `Showing ${rows.length.toLocaleString()} of ${(total + feed.live.length).toLocaleString()}${capped ? "+" : ""}`
               : ""}
         </span>
       </div>
