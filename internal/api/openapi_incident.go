@@ -34,7 +34,7 @@ func incidentSchemas() map[string]schema {
 	team := obj(nil, map[string]any{"group": tStr, "group_name": tStr, "user": tStr, "email": tStr, "alerts_handled": tInt, "alerts_resolved": tInt,
 		"mtta_seconds": mtt, "mttr_seconds": mtt})
 	return map[string]schema{
-		"Alert":       obj(nil, alertProps),
+		"Alert": obj(nil, alertProps),
 		"AlertList": obj([]string{"alerts", "total", "next_cursor"}, map[string]any{"alerts": arr(ref("Alert")), "total": tInt,
 			"total_capped": schema{"type": "boolean", "description": "true when more alerts match than total (counting stops at 1,000)"}, "next_cursor": tStr}),
 		"AlertDetail": schema{"allOf": []any{ref("Alert"), obj(nil, map[string]any{"events": arr(ref("Event")), "actions": arr(ref("ResponseAction")), "notes": tInt})}},
