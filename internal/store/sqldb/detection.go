@@ -340,8 +340,17 @@ func (s alerts) filter(orgID string, f store.AlertFilter) ([]string, []any) {
 		where, args = append(where, "incident_id = ?"), append(args, f.IncidentID)
 	}
 	if f.Query != "" {
-		where = append(where, `LOWER(title) LIKE ? ESCAPE '\'`)
-		args = append(args, "%"+likeEscape(strings.ToLower(f.Query))+"%")
+		if s.d.Name == "postgres" {
+			// strpos, not LIKE '%q%': PostgreSQL estimates how many titles
+			// a LIKE pattern matches, underestimates common words, and then
+			// scans and sorts the whole table instead of walking the
+			// (org, last_seen) index until a page is full. A function call
+			// gets the default estimate, which keeps the index walk.
+			where, args = append(where, "strpos(LOWER(title), ?) > 0"), append(args, strings.ToLower(f.Query))
+		} else {
+			where = append(where, `LOWER(title) LIKE ? ESCAPE '\'`)
+			args = append(args, "%"+likeEscape(strings.ToLower(f.Query))+"%")
+		}
 	}
 	if !f.From.IsZero() {
 		where, args = append(where, "last_seen >= ?"), append(args, ms(f.From))
