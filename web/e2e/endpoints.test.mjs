@@ -172,7 +172,7 @@ describe("endpoints: enrolled over the agent protocol, managed from the browser"
     const dialog = page.getByRole("dialog", { name: "Run a command on e2e-web-01?" });
     await dialog.getByRole("button", { name: "Queue it" }).click();
     const table = page.getByRole("table", { name: "Actions" });
-    await table.getByText("queued").waitFor();
+    await table.getByText("queued", { exact: true }).waitFor();
     const polled = await wire("GET", "/api/v1/agent/actions?wait=5s");
     assert.equal(polled.status, 200);
     assert.equal(polled.body.actions.length, 1);
@@ -186,7 +186,7 @@ describe("endpoints: enrolled over the agent protocol, managed from the browser"
     });
     assert.equal(done.status, 204, JSON.stringify(done.body));
     await table.getByText("up 3 days").waitFor({ timeout: 15_000 });
-    await table.getByText("done").waitFor();
+    await table.getByText("done", { exact: true }).waitFor();
     await screenshot(run, "actions");
     // A command outside the allow-list is refused by the server.
     const refused = await api("POST", `/api/v1/endpoints/${agent.id}/actions`, { type: "run_command", params: { argv: ["/bin/sh", "-c", "id"] }, reason: "x" });
