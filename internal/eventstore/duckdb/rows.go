@@ -293,6 +293,34 @@ func appendJSONValue(b []byte, v any) []byte {
 		return append(b, ']')
 	case nil:
 		return append(b, "null"...)
+	case map[string]any:
+		// Nested objects (winlog.event_data, a JSON body's own objects):
+		// written here rather than by encoding/json's reflection, which
+		// cost a tenth of the ingest CPU; keys sorted like json.Marshal.
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		b = append(b, '{')
+		for i, k := range keys {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendJSONString(b, k)
+			b = append(b, ':')
+			b = appendJSONValue(b, x[k])
+		}
+		return append(b, '}')
+	case []any:
+		b = append(b, '[')
+		for i, e := range x {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendJSONValue(b, e)
+		}
+		return append(b, ']')
 	}
 	j, err := json.Marshal(v)
 	if err != nil {
