@@ -101,7 +101,7 @@ func (s *Server) routeTable() []route {
 		{Method: "GET", Path: "/api/v1/audit/verify", Perm: auth.PermAuditRead, Tag: tagAudit, Summary: "Verify the audit log's hash chain",
 			Response: "AuditVerify", Status: 200, Handle: s.verifyAudit},
 
-		{Method: "POST", Path: "/api/v1/events", Perm: auth.PermEventsWrite, Tag: tagEv, Summary: "Send events: a JSON object, an array, or NDJSON; 202 once durable",
+		{Method: "POST", Path: "/api/v1/events", Perm: auth.PermEventsWrite, Tag: tagEv, Summary: "Send events: a JSON object, an array, or NDJSON; 202 once durable (an Idempotency-Key header makes a retry safe for 24 h)",
 			Body: "EventsBody", Response: "IngestResult", Status: 202, Handle: s.intake},
 		{Method: "POST", Path: "/api/security-events", Perm: auth.PermEventsWrite, Tag: tagEv, Summary: "Alias of POST /api/v1/events (the seed's path)",
 			Body: "EventsBody", Response: "IngestResult", Status: 202, Handle: s.intake},

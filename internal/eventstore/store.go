@@ -51,6 +51,22 @@ type Store interface {
 }
 
 // AppendResult says what Append did.
+// Receipts is implemented by stores that remember idempotency keys: an
+// ingest request carrying a key has its arrival time recorded on first
+// delivery, and a retry of it (same org, same key) gets that same time
+// back. Events without their own timestamp take the arrival time, so a
+// retried request derives the same timestamps and IDs and the store
+// finds its events already stored instead of storing them twice.
+type Receipts interface {
+	// Receipt returns when the request with this key was first received:
+	// now, recorded durably, on the first call; the recorded time after.
+	Receipt(ctx context.Context, orgID, key string, now time.Time) (time.Time, error)
+}
+
+// ReceiptTTL is how long a receipt is kept: a retry after that is a new
+// request.
+const ReceiptTTL = 24 * time.Hour
+
 type AppendResult struct {
 	Stored     []event.Event // with Seq set, in commit order
 	Duplicates int           // skipped: already stored

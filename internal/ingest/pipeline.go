@@ -45,6 +45,10 @@ type Options struct {
 	Normalizer *normalize.Normalizer // required: listeners parse with it
 	Enricher   Enricher              // optional
 	Publisher  Publisher             // optional
+	// Receipts remembers idempotency keys (optional; by default the Sink
+	// when it implements eventstore.Receipts). Without it a request with
+	// an Idempotency-Key header is refused.
+	Receipts eventstore.Receipts
 	// MaxInFlight bounds the events admitted and not yet durable, over
 	// every listener (default 200,000). Beyond it, Submit fails with
 	// ErrOverloaded and SubmitWait waits.
@@ -110,6 +114,9 @@ func New(o Options) (*Pipeline, error) {
 	}
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.Receipts == nil {
+		o.Receipts, _ = o.Sink.(eventstore.Receipts)
 	}
 	p := &Pipeline{o: o, log: o.Logger.With("component", "ingest"), m: newMetrics(o.Registerer)}
 	p.adm.max = o.MaxInFlight
@@ -199,6 +206,19 @@ func (p *Pipeline) submit(ctx context.Context, evs []event.Event, c *Counters, w
 		p.o.Publisher.Publish(res.Stored)
 	}
 	return Result{Stored: len(res.Stored), Duplicates: res.Duplicates, Committed: res.Stored}, nil
+}
+
+// ErrNoReceipts means the store cannot remember idempotency keys.
+var ErrNoReceipts = errors.New("this event store does not support idempotency keys")
+
+// Received returns the arrival time to use for a request carrying an
+// idempotency key: now on its first delivery, the first delivery's time
+// on a retry (see eventstore.Receipts).
+func (p *Pipeline) Received(ctx context.Context, orgID, key string) (time.Time, error) {
+	if p.o.Receipts == nil {
+		return time.Time{}, ErrNoReceipts
+	}
+	return p.o.Receipts.Receipt(ctx, orgID, key, p.o.Now())
 }
 
 // prepare repairs what the store cannot hold, enriches, and counts parse

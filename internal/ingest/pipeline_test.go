@@ -215,7 +215,12 @@ func TestBatcher(t *testing.T) {
 	}
 	// Two full batches go at once (after two failed appends are retried);
 	// the last 5 after the delay.
-	ingesttest.Eventually(t, 10*time.Second, "25 stored", func() bool { return store.Len() == 25 })
+	// OnResult runs after the append returns: wait for both.
+	ingesttest.Eventually(t, 10*time.Second, "25 stored and reported", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return store.Len() == 25 && len(sizes) == 3
+	})
 	mu.Lock()
 	if !slices.Equal(sizes, []int{10, 10, 5}) {
 		t.Errorf("batches %v", sizes)

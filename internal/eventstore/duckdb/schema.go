@@ -18,6 +18,10 @@ const (
 	createBlocks = `CREATE TABLE IF NOT EXISTS es_blocks (
 	part VARCHAR NOT NULL, seq_lo BIGINT NOT NULL, seq_hi BIGINT NOT NULL,
 	ts_lo TIMESTAMP NOT NULL, ts_hi TIMESTAMP NOT NULL, rows INTEGER NOT NULL, bloom BLOB NOT NULL)`
+	// es_receipts remembers when a request with an idempotency key was
+	// first received (receipts.go).
+	createReceipts = `CREATE TABLE IF NOT EXISTS es_receipts (
+	org_id VARCHAR NOT NULL, key VARCHAR NOT NULL, received TIMESTAMP NOT NULL, PRIMARY KEY (org_id, key))`
 )
 
 // A partition is a table of the events whose @timestamp falls on one UTC

@@ -108,6 +108,7 @@ func (s *Store) writer() {
 	tick := time.NewTicker(10 * time.Second)
 	defer tick.Stop()
 	var pending *request
+	var lastPrune time.Time
 	for {
 		var r *request
 		if pending != nil {
@@ -117,6 +118,10 @@ func (s *Store) writer() {
 			case r = <-s.reqs:
 			case <-tick.C:
 				s.sealIdle(ctx, idleSeal)
+				if time.Since(lastPrune) >= time.Hour {
+					s.pruneReceipts(ctx, s.wconn)
+					lastPrune = time.Now()
+				}
 				continue
 			case <-s.quit:
 				s.shutdown(ctx)

@@ -148,6 +148,12 @@ func (h *Handler) ServeOrg(w http.ResponseWriter, r *http.Request, orgID string)
 		h.fail(w, http.StatusMethodNotAllowed, "method_not_allowed", "use POST")
 		return
 	}
+	key, err := ingest.IdempotencyKey(r)
+	if err != nil {
+		h.c.Refused(ingest.ReasonBadRequest)
+		h.failField(w, http.StatusBadRequest, "invalid_header", err.Error(), ingest.IdempotencyHeader)
+		return
+	}
 	ndjson, ok := mediaType(r.Header.Get("Content-Type"))
 	if !ok {
 		h.c.Refused(ingest.ReasonBadRequest)
@@ -191,7 +197,22 @@ func (h *Handler) ServeOrg(w http.ResponseWriter, r *http.Request, orgID string)
 	}
 	h.c.Received(len(items))
 
-	evs, rejected := h.normalize(orgID, items, lines)
+	// With an idempotency key, a retry takes the first delivery's arrival
+	// time: events without their own timestamp then derive the same
+	// timestamps and IDs, and are found already stored.
+	received := h.p.Now()
+	if key != "" {
+		received, err = h.p.Received(r.Context(), orgID, key)
+		if errors.Is(err, ingest.ErrNoReceipts) {
+			h.failField(w, http.StatusBadRequest, "invalid_header", err.Error(), ingest.IdempotencyHeader)
+			return
+		}
+		if err != nil {
+			h.submitError(w, r, err)
+			return
+		}
+	}
+	evs, rejected := h.normalize(orgID, received, items, lines)
 	resp := Response{Rejected: rejected, RejectedCount: len(rejected)}
 	if len(resp.Rejected) > maxListed {
 		resp.Rejected = resp.Rejected[:maxListed]
@@ -231,8 +252,7 @@ func (h *Handler) submitError(w http.ResponseWriter, r *http.Request, err error)
 
 // normalize turns items into events, in parallel for large requests, and
 // collects the rejections in item order.
-func (h *Handler) normalize(orgID string, items [][]byte, lines []int) ([]event.Event, []Rejection) {
-	now := h.p.Now()
+func (h *Handler) normalize(orgID string, now time.Time, items [][]byte, lines []int) ([]event.Event, []Rejection) {
 	evs := make([]event.Event, len(items))
 	errs := make([]error, len(items))
 	client := make([]bool, len(items))
@@ -343,9 +363,13 @@ func singleValue(b []byte) bool {
 }
 
 func (h *Handler) fail(w http.ResponseWriter, status int, code, msg string) {
+	h.failField(w, status, code, msg, "")
+}
+
+func (h *Handler) failField(w http.ResponseWriter, status int, code, msg, field string) {
 	writeJSON(w, status, struct {
 		Error ErrorDetail `json:"error"`
-	}{ErrorDetail{Code: code, Message: msg}})
+	}{ErrorDetail{Code: code, Message: msg, Field: field}})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

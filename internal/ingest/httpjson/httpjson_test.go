@@ -10,10 +10,12 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/eventsec/eventsec/internal/event"
+	"github.com/eventsec/eventsec/internal/eventstore"
 	"github.com/eventsec/eventsec/internal/ingest"
 	"github.com/eventsec/eventsec/internal/ingest/ingesttest"
 	"github.com/eventsec/eventsec/internal/normalize"
@@ -27,7 +29,11 @@ type env struct {
 
 func newEnv(t *testing.T, po ingest.Options, ho Options) *env {
 	t.Helper()
-	sink := ingesttest.NewStore(t)
+	return newEnvOver(t, ingesttest.NewStore(t), po, ho)
+}
+
+func newEnvOver(t *testing.T, sink *ingesttest.Store, po ingest.Options, ho Options) *env {
+	t.Helper()
 	e := ingesttest.NewPipeline(t, sink, po)
 	ho.Pipeline = e.Pipeline
 	ho.OrgFromRequest = func(r *http.Request) (string, error) {
@@ -323,5 +329,62 @@ func TestLargeRequest(t *testing.T) {
 	}
 	if e.sink.Len() != 29_999 {
 		t.Fatalf("stored %d", e.sink.Len())
+	}
+}
+
+// Events without their own time take the arrival time, so a plain retry
+// arriving later is new to the store; with an Idempotency-Key the retry
+// takes the first delivery's time and is recognised.
+func TestIdempotencyKey(t *testing.T) {
+	clock := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	var mu sync.Mutex
+	now := func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }
+	advance := func() { mu.Lock(); clock = clock.Add(90 * time.Second); mu.Unlock() }
+	sink := ingesttest.NewStore(t)
+	e := newEnvOver(t, sink, ingest.Options{Now: now, Receipts: sink.Sink.(eventstore.Receipts)}, Options{})
+	body := []byte("{\"message\":\"no time a\"}\n{\"message\":\"no time b\"}\n")
+
+	r := e.post(t, "/api/v1/events", "application/x-ndjson", body, "Idempotency-Key", `"batch-0001"`)
+	if r.status != 202 || r.body["accepted"] != 2.0 || r.body["duplicates"] != 0.0 {
+		t.Fatalf("first: %s", r.raw)
+	}
+	advance()
+	r = e.post(t, "/api/v1/events", "application/x-ndjson", body, "Idempotency-Key", "batch-0001")
+	if r.status != 202 || r.body["accepted"] != 2.0 || r.body["duplicates"] != 2.0 {
+		t.Fatalf("retry with the key: %s", r.raw)
+	}
+	if e.sink.Len() != 2 {
+		t.Fatalf("stored %d, want 2", e.sink.Len())
+	}
+	for _, ev := range e.sink.Events() {
+		if !ev.Timestamp.Equal(time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)) {
+			t.Fatalf("event time %v, want the first delivery's", ev.Timestamp)
+		}
+	}
+	// Another key is another request; without a key, a later resend is too.
+	advance()
+	r = e.post(t, "/api/v1/events", "application/x-ndjson", body, "Idempotency-Key", "batch-0002")
+	if r.status != 202 || r.body["duplicates"] != 0.0 || e.sink.Len() != 4 {
+		t.Fatalf("new key: %s, stored %d", r.raw, e.sink.Len())
+	}
+
+	for _, bad := range []string{`""`, strings.Repeat("k", 256), "caf\u00e9", "a\tb"} {
+		r := e.post(t, "/api/v1/events", "application/x-ndjson", body, "Idempotency-Key", bad)
+		errObj, _ := r.body["error"].(map[string]any)
+		if r.status != 400 || errObj["code"] != "invalid_header" || errObj["field"] != "Idempotency-Key" {
+			t.Fatalf("key %q: %d %s", bad, r.status, r.raw)
+		}
+	}
+	if e.sink.Len() != 4 {
+		t.Fatalf("a refused request stored events: %d", e.sink.Len())
+	}
+}
+
+// A store that cannot remember keys refuses them rather than ignoring them.
+func TestIdempotencyKeyUnsupported(t *testing.T) {
+	e := newEnvOver(t, &ingesttest.Store{Sink: &ingesttest.MemSink{}}, ingest.Options{}, Options{})
+	r := e.post(t, "/api/v1/events", "application/json", []byte(`{"message":"x"}`), "Idempotency-Key", "k1")
+	if r.status != 400 || !strings.Contains(r.raw, "idempotency") {
+		t.Fatalf("%d %s", r.status, r.raw)
 	}
 }
