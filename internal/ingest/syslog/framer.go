@@ -12,6 +12,7 @@ import (
 //
 //   - octet counting: "MSG-LEN SP SYSLOG-MSG", where MSG-LEN is 1-9 digits
 //     without a leading zero and the message starts with '<' (its PRI);
+//     a trailing LF inside the count is dropped;
 //   - non-transparent framing: the message ends at LF, or NUL; a CR before
 //     it is dropped.
 //
@@ -142,7 +143,18 @@ func (f *Framer) readCounted(n int) ([]byte, bool, error) {
 		}
 		return msg, true, nil
 	}
-	return msg, false, nil
+	return trimLF(msg), false, nil
+}
+
+// trimLF drops one trailing LF (and a CR before it) from an octet-counted
+// message: rsyslog's RFC 5424 templates end the message with one inside
+// the count, and rsyslog itself drops it on reception
+// (parser.dropTrailingLFOnReception), as does every receiver we know.
+func trimLF(b []byte) []byte {
+	if len(b) > 0 && b[len(b)-1] == '\n' {
+		return trimCR(b[:len(b)-1])
+	}
+	return b
 }
 
 // readLine reads up to LF or NUL.

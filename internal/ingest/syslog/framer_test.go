@@ -50,6 +50,7 @@ func TestFramer(t *testing.T) {
 		{"empty lines skipped", "\n\n<1>a\n\r\n\x00\n<2>b\n\n", 0, []frame{{"<1>a", false}, {"<2>b", false}}},
 		{"octet counting", "7 <34>abc9 <35>hello", 0, []frame{{"<34>abc", false}, {"<35>hello", false}}},
 		{"octet counting with LF inside", "10 <1>a\nb\nc\nd6 <2>xyz", 0, []frame{{"<1>a\nb\nc\nd", false}, {"<2>xyz", false}}},
+		{"octet counting, trailing LF inside the count (rsyslog's RFC 5424 template)", "6 <1>ab\n7 <2>cd\r\n", 0, []frame{{"<1>ab", false}, {"<2>cd", false}}},
 		{"octet counting, LF after frames", "4 <1>a\n4 <2>b\n", 0, []frame{{"<1>a", false}, {"<2>b", false}}},
 		{"mixed framing", "5 <1>ab<2>line\n6 <3>xyz<4>tail\n", 0,
 			[]frame{{"<1>ab", false}, {"<2>line", false}, {"<3>xyz", false}, {"<4>tail", false}}},
