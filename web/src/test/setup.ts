@@ -1,5 +1,5 @@
 import "@testing-library/jest-dom/vitest";
-import { cleanup } from "@testing-library/react";
+import { cleanup, configure } from "@testing-library/react";
 import { afterEach } from "vitest";
 
 // jsdom lays nothing out and has no Range geometry; CodeMirror (the rule
@@ -10,6 +10,11 @@ if (typeof Range !== "undefined" && !Range.prototype.getClientRects) {
   Range.prototype.getClientRects = () => Object.assign([], { item: () => null }) as unknown as DOMRectList;
   Range.prototype.getBoundingClientRect = () => EMPTY_RECT;
 }
+
+// findBy*/waitFor give up after 1 s by default; a page that renders a
+// large table (the ATT&CK matrix) on a busy 2-core CI machine can take
+// longer. A real failure still fails, 5 s later.
+configure({ asyncUtilTimeout: 5_000 });
 
 afterEach(() => {
   cleanup();
