@@ -62,6 +62,7 @@ func (st *state) mapObject() {
 		st.application()
 	}
 	st.aliases()
+	st.embeddedLine()
 	if _, ok := st.f["event.dataset"]; !ok {
 		st.f["event.dataset"] = "json"
 	}
