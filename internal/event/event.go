@@ -139,6 +139,20 @@ func (f Fields) Nested() map[string]any {
 	return out
 }
 
+// DeriveIDAt derives the ID of an event that has no time of its own
+// from its content and its arrival time.
+func DeriveIDAt(orgID, input, raw string, received time.Time) string {
+	h := sha256.New()
+	h.Write([]byte(orgID))
+	h.Write([]byte{0})
+	h.Write([]byte(input))
+	h.Write([]byte{0})
+	h.Write([]byte(raw))
+	h.Write([]byte("\x00@"))
+	h.Write(strconv.AppendInt(nil, received.UnixMicro(), 10))
+	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
 // DeriveID returns a stable ID for an event without a client-supplied one:
 // the same org, input and original text always give the same ID, so a
 // retried delivery is recognised. A client ID is namespaced the same way so

@@ -60,7 +60,10 @@ func DistinctIDs(evs []event.Event, client func(i int) bool) {
 		k := seen[id]
 		seen[id] = k + 1
 		if k > 0 {
-			evs[i].ID = event.DeriveID(evs[i].OrgID, evs[i].Input, evs[i].Raw+"\x00#"+strconv.Itoa(k))
+			// From the first one's ID, which holds the arrival time of
+			// events without their own: the k-th copy in a later request
+			// is another event.
+			evs[i].ID = event.DeriveID(evs[i].OrgID, evs[i].Input, id+"\x00#"+strconv.Itoa(k))
 		}
 	}
 }

@@ -42,7 +42,7 @@ func TestBadInput(t *testing.T) {
 			if len(ev.Fields.Str("message")) > MaxMessage {
 				t.Errorf("%s: message of %d bytes", f, len(ev.Fields.Str("message")))
 			}
-			if ev.ID != event.DeriveID("o", "syslog", string(raw)) {
+			if ev.ID != event.DeriveIDAt("o", "syslog", string(raw), received) {
 				t.Errorf("%s: the ID must cover the whole input", f)
 			}
 		}

@@ -222,6 +222,11 @@ type state struct {
 	// overwrite lets flattenInto replace fields already set (but not
 	// protected ones): a Winlogbeat document's own fields win.
 	overwrite bool
+	// idRaw is the input the ID is derived from, when the caller gave
+	// none (derive): in finish, once it is known whether the event has
+	// its own time.
+	idRaw  string
+	derive bool
 }
 
 // Normalize parses in.Raw according to in.Format and maps it to ECS.
@@ -294,9 +299,11 @@ func (n *Normalizer) begin(in *Input, ev *event.Event, hint int) (*state, string
 	if in.ID != "" {
 		ev.ID = in.ID
 	} else {
-		// The hash reads the bytes without copying them: a 10 MB line
-		// would otherwise be copied once only to be hashed.
-		ev.ID = event.DeriveID(in.OrgID, in.Input, unsafe.String(unsafe.SliceData(in.Raw), len(in.Raw)))
+		// The hash reads the bytes without copying them (in finish, still
+		// inside the caller's call): a 10 MB line would otherwise be
+		// copied once only to be hashed.
+		st.derive = true
+		st.idRaw = unsafe.String(unsafe.SliceData(in.Raw), len(in.Raw))
 	}
 	raw := in.Raw
 	if len(raw) > MaxRaw {
@@ -511,6 +518,7 @@ func (st *state) finish() {
 		}
 	}
 	ev.Timestamp = st.received
+	own := false
 	if st.tsSet {
 		now := st.n.now()
 		switch {
@@ -520,6 +528,20 @@ func (st *state) finish() {
 			st.n.outOfRange.Add(1)
 		default:
 			ev.Timestamp = st.ts.UTC()
+			own = true
+		}
+	}
+	if st.derive {
+		// An event with its own time is identified by its content: a
+		// retry is the same event. One that takes the arrival time is
+		// identified by content and arrival: the same line sent again
+		// later is another occurrence, not the same ID stored twice (a
+		// retry that must be recognised carries an Idempotency-Key, which
+		// gives it the first delivery's arrival time).
+		if own {
+			ev.ID = event.DeriveID(ev.OrgID, ev.Input, st.idRaw)
+		} else {
+			ev.ID = event.DeriveIDAt(ev.OrgID, ev.Input, st.idRaw, st.received)
 		}
 	}
 	if len(f) > MaxFields {

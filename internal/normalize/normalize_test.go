@@ -872,8 +872,22 @@ func TestIdentity(t *testing.T) {
 	n := testNormalizer()
 	in := Input{OrgID: "o", Input: "http", Received: received, Raw: []byte(`{"a":1}`)}
 	a, b := n.Normalize(in), n.Normalize(in)
-	if a.ID != b.ID || a.ID != event.DeriveID("o", "http", `{"a":1}`) {
+	// Without its own time, an event is identified by content and
+	// arrival: the same arrival gives the same ID, a later one another.
+	if a.ID != b.ID || a.ID != event.DeriveIDAt("o", "http", `{"a":1}`, received) {
 		t.Errorf("derived IDs %q %q", a.ID, b.ID)
+	}
+	later := in
+	later.Received = received.Add(time.Minute)
+	if c := n.Normalize(later); c.ID == a.ID {
+		t.Errorf("a later arrival of an event without its own time kept the ID %q", c.ID)
+	}
+	// With its own time, content alone: a retry later is the same event.
+	timed := Input{OrgID: "o", Input: "http", Received: received, Raw: []byte(`{"a":1,"@timestamp":"2024-03-01T12:00:00Z"}`)}
+	t1 := n.Normalize(timed)
+	timed.Received = received.Add(time.Minute)
+	if t2 := n.Normalize(timed); t1.ID != t2.ID || t1.ID != event.DeriveID("o", "http", string(timed.Raw)) {
+		t.Errorf("timed event IDs %q %q", t1.ID, t2.ID)
 	}
 	in.ID = "client-id"
 	if ev := n.Normalize(in); ev.ID != "client-id" {
@@ -883,7 +897,7 @@ func TestIdentity(t *testing.T) {
 	if ev := n.Normalize(in); !ev.Ingested.Equal(received) {
 		t.Errorf("zero Received: Ingested = %v, want the clock", ev.Ingested)
 	}
-	if s := n.Stats(); s.Events != 4 {
+	if s := n.Stats(); s.Events != 7 {
 		t.Errorf("stats %+v", s)
 	}
 }
