@@ -30,6 +30,22 @@ type SQL struct {
 // rows than the hint allows, never fewer.
 type Hint struct {
 	From, To time.Time
+	// Terms are text conditions that every row the query needs meets
+	// (all of them), from where predicates such as message has "sshd":
+	// a source with a word index may leave out the rows it proves fail
+	// one.
+	Terms []TermHint
+}
+
+// TermHint says that the rows a query needs have, in the table's column
+// Column, lowercased, at least one of Any (lowercased) as a substring.
+// has, contains, startswith, endswith, hasprefix, hassuffix, has_any,
+// has_all and their _cs forms with constant strings imply it: every one
+// of them, as compiled, holds only where lower(x) contains lower(term).
+// Any holds no empty string.
+type TermHint struct {
+	Column string
+	Any    []string
 }
 
 // narrow intersects h with [from, to] (zero values are unbounded).

@@ -499,7 +499,7 @@ func (c *compiler) scan(t *TableDef) *rel {
 	for _, tc := range t.Columns {
 		alias := a.make(tc.Name)
 		s.aliases = append(s.aliases, alias)
-		r.cols = append(r.cols, col{name: tc.Name, t: tc.Type, alias: alias, time: tc.Name == t.TimeColumn})
+		r.cols = append(r.cols, col{name: tc.Name, t: tc.Type, alias: alias, time: tc.Name == t.TimeColumn, src: tc.Name})
 	}
 	c.nextID++
 	r.n = &node{id: c.nextID, scan: s}

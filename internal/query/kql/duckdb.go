@@ -1012,7 +1012,11 @@ func (d DuckDB) substring(b Binder, op string, args []Arg) string {
 }
 
 // has renders has / has_cs / hasprefix / hassuffix (and _cs): a term
-// match on ASCII alphanumeric boundaries, with a cheap LIKE prefilter.
+// match on ASCII alphanumeric boundaries, with a cheap substring
+// prefilter. Without _cs the match is on lower(x) with the lowered term,
+// not a (?i) expression on x: RE2 folds case by Unicode orbits (the long
+// s matches s, the Kelvin sign k), which would make has true where
+// lower(x) does not contain the term, and a term hint (TermHint) false.
 func (d DuckDB) has(b Binder, op string, x, y Arg) string {
 	cs := strings.HasSuffix(op, "_cs")
 	base := strings.TrimSuffix(op, "_cs")
@@ -1025,13 +1029,15 @@ func (d DuckDB) has(b Binder, op string, x, y Arg) string {
 		if s == "" {
 			return "true"
 		}
-		re := "regexp_matches(" + x.SQL + ", " + b.Bind(flags+termRegex(s, left, right), TypeString) + ")"
 		// A plain search first: most rows fail it, and it is 8x cheaper
 		// than the regular expression with its boundaries.
 		if cs {
+			re := "regexp_matches(" + x.SQL + ", " + b.Bind(termRegex(s, left, right), TypeString) + ")"
 			return "(contains(" + x.SQL + ", " + b.Bind(s, TypeString) + ") AND " + re + ")"
 		}
-		return "(contains(lower(" + x.SQL + "), " + b.Bind(strings.ToLower(s), TypeString) + ") AND " + re + ")"
+		low := strings.ToLower(s)
+		re := "regexp_matches(lower(" + x.SQL + "), " + b.Bind(termRegex(low, left, right), TypeString) + ")"
+		return "(contains(lower(" + x.SQL + "), " + b.Bind(low, TypeString) + ") AND " + re + ")"
 	}
 	lb, rb := "", ""
 	if left {
@@ -1083,12 +1089,13 @@ func (d DuckDB) hasList(b Binder, all bool, args []Arg) string {
 			if s == "" {
 				empty = true
 			}
-			alts = append(alts, termRegex(s, true, true))
+			alts = append(alts, termRegex(strings.ToLower(s), true, true))
 		}
 		if empty {
 			parts = append(parts, "true")
 		} else {
-			re := "regexp_matches(" + x.SQL + ", " + b.Bind("(?i)(?:"+strings.Join(alts, "|")+")", TypeString) + ")"
+			// On lower(x), as in has.
+			re := "regexp_matches(lower(" + x.SQL + "), " + b.Bind("(?:"+strings.Join(alts, "|")+")", TypeString) + ")"
 			if len(consts) <= 32 {
 				var pre []string
 				for _, s := range consts {

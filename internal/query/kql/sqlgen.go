@@ -42,6 +42,10 @@ type col struct {
 	// time marks the unmodified time column of the relation's hint
 	// targets: predicates on it may narrow their hints.
 	time bool
+	// src is the column of the hint targets' tables that this column is,
+	// unmodified ("" when computed): text predicates on it become term
+	// hints.
+	src string
 }
 
 // rel is a compiled tabular expression.
@@ -148,13 +152,14 @@ type pcol struct {
 	t    Type
 	sql  string
 	time bool
+	src  string // see col.src
 }
 
 // passthrough returns in's columns as pcols referring to their aliases.
 func (c *compiler) passthrough(in *rel) []pcol {
 	out := make([]pcol, len(in.cols))
 	for i, cl := range in.cols {
-		out[i] = pcol{name: cl.name, t: cl.t, sql: c.qi(cl.alias), time: cl.time}
+		out[i] = pcol{name: cl.name, t: cl.t, sql: c.qi(cl.alias), time: cl.time, src: cl.src}
 	}
 	return out
 }
@@ -168,7 +173,7 @@ func (c *compiler) emit(in *rel, cols []pcol, spec selectSpec, keepOrder bool) *
 	for _, p := range cols {
 		alias := a.make(p.name)
 		spec.items = append(spec.items, p.sql+" AS "+c.qi(alias))
-		out.cols = append(out.cols, col{name: p.name, t: p.t, alias: alias, time: p.time})
+		out.cols = append(out.cols, col{name: p.name, t: p.t, alias: alias, time: p.time, src: p.src})
 	}
 	if in != nil {
 		spec.from = in.n.name()
@@ -194,7 +199,7 @@ func (c *compiler) settle(in *rel) *rel {
 	for _, p := range cols {
 		alias := a.make(p.name)
 		spec.items = append(spec.items, p.sql+" AS "+c.qi(alias))
-		out.cols = append(out.cols, col{name: p.name, t: p.t, alias: alias, time: p.time})
+		out.cols = append(out.cols, col{name: p.name, t: p.t, alias: alias, time: p.time, src: p.src})
 	}
 	c.ordSeq++
 	out.ord = "_o" + strconv.Itoa(c.ordSeq)
