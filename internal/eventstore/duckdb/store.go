@@ -344,7 +344,7 @@ func (s *Store) snapshot(from, to time.Time) []partView {
 		if !to.IsZero() && p.minTS >= to.UnixMicro() {
 			continue
 		}
-		out = append(out, partView{p: p, table: p.table, minTS: p.minTS, maxTS: p.maxTS, minSeq: p.minSeq, maxSeq: p.maxSeq,
+		out = append(out, partView{p: p, table: p.table, rows: p.rows, minTS: p.minTS, maxTS: p.maxTS, minSeq: p.minSeq, maxSeq: p.maxSeq,
 			sealed: p.sealed[:len(p.sealed):len(p.sealed)], sealedHi: p.sealedHi, sealedLoaded: p.sealedLoaded})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].minTS < out[j].minTS })
@@ -355,6 +355,7 @@ func (s *Store) snapshot(from, to time.Time) []partView {
 type partView struct {
 	p              *partition
 	table          string
+	rows           int64
 	minTS, maxTS   int64
 	minSeq, maxSeq int64
 	sealed         []*block

@@ -21,6 +21,9 @@ type Column struct {
 type SQL struct {
 	Text string
 	Args []any
+	// Rows, when a source knows it, is how many rows reading it scans
+	// (Compiled.Scans reports it).
+	Rows int64
 }
 
 // Hint is what a query is known to need from a table, so that its source
@@ -223,7 +226,7 @@ func (v *View) Table() (*TableDef, error) {
 		if where != "" {
 			text += " WHERE " + where
 		}
-		return SQL{Text: text + ")", Args: base.Args}, nil
+		return SQL{Text: text + ")", Args: base.Args, Rows: base.Rows}, nil
 	}
 	if err := t.validate(); err != nil {
 		return nil, err

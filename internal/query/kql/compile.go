@@ -28,10 +28,12 @@ type ResultColumn struct {
 	Type string `json:"type"`
 }
 
-// Scan is a table a compiled query reads, with the hint its source got.
+// Scan is a table a compiled query reads, with the hint its source got
+// and the rows its source said it scans (0 when it did not say).
 type Scan struct {
 	Table string
 	Hint  Hint
+	Rows  int64
 }
 
 // Compiled is a query compiled to SQL.
@@ -94,7 +96,7 @@ func Compile(q *Query, cat Catalog, opts Options) (*Compiled, error) {
 	}
 	for _, n := range c.nodes {
 		if n.scan != nil {
-			out.Scans = append(out.Scans, Scan{Table: n.scan.table.Name, Hint: n.scan.hint})
+			out.Scans = append(out.Scans, Scan{Table: n.scan.table.Name, Hint: n.scan.hint, Rows: n.scan.rows})
 		}
 	}
 	return out, nil

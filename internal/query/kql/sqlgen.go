@@ -30,6 +30,7 @@ type scanNode struct {
 	hint  Hint
 	// narrowed records whether any predicate narrowed the hint.
 	narrowed bool
+	rows     int64    // what the source said it scans
 	aliases  []string // per table column
 }
 
@@ -302,6 +303,7 @@ func (c *compiler) renderScan(s *scanNode) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("cannot read table %s: %w", s.table.Name, err)
 	}
+	s.rows = src.Rows
 	text, err := c.bindPositional(src)
 	if err != nil {
 		return "", fmt.Errorf("cannot read table %s: %w", s.table.Name, err)
