@@ -25,6 +25,8 @@ import (
 // the index's skipping (the relation's time and org conditions and the
 // word prefilter apply as DuckDB scans them). Without the index
 // (Options.SearchWithoutIndex) Rows is the partitions' rows.
+// A partition inside the range, read without needles, is not looked at
+// block by block: all its rows are read.
 func (s *Store) Relation(ctx context.Context, orgID string, from, to time.Time, need []eventstore.TextNeed) (eventstore.Relation, error) {
 	if s.closed.Load() {
 		return eventstore.Relation{}, eventstore.ErrClosed
@@ -62,7 +64,8 @@ func (s *Store) Relation(ctx context.Context, orgID string, from, to time.Time, 
 		v := &parts[i]
 		w, wargs := where, cond
 		vrows := v.rows
-		if !s.opts.SearchWithoutIndex {
+		whole := lo <= v.minTS && hi >= v.maxTS
+		if !s.opts.SearchWithoutIndex && (nf.prune != nil || !whole) {
 			if err := s.loadSealed(ctx, v); err != nil {
 				return eventstore.Relation{}, err
 			}
