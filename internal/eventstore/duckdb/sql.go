@@ -3,6 +3,7 @@ package duckdb
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -65,7 +66,20 @@ func (s *Store) Relation(ctx context.Context, orgID string, from, to time.Time, 
 		w, wargs := where, cond
 		vrows := v.rows
 		whole := lo <= v.minTS && hi >= v.maxTS
-		if !s.opts.SearchWithoutIndex && (nf.prune != nil || !whole) {
+		switch {
+		case s.opts.SearchWithoutIndex || whole && nf.prune == nil:
+		case nf.prune == nil && !v.sealedLoaded:
+			// Only the count is wanted: sum the blocks' rows in SQL
+			// rather than load the partition's filters (200 ms for a
+			// day of the bench's events, paid by the first query).
+			var sealed, inRange int64
+			err := s.db.QueryRowContext(ctx, `SELECT coalesce(sum(rows), 0)::BIGINT, coalesce(sum(rows) FILTER (WHERE ts_hi >= ? AND ts_lo <= ?), 0)::BIGINT
+FROM es_blocks WHERE part = ?`, time.UnixMicro(max(lo, v.minTS)).UTC(), time.UnixMicro(min(hi, v.maxTS)).UTC(), v.p.key).Scan(&sealed, &inRange)
+			if err != nil {
+				return eventstore.Relation{}, fmt.Errorf("cannot count the rows of %s: %w", v.table, err)
+			}
+			vrows = inRange + max(v.rows-sealed, 0)
+		default:
 			if err := s.loadSealed(ctx, v); err != nil {
 				return eventstore.Relation{}, err
 			}
