@@ -77,6 +77,12 @@ type Store struct {
 	mu    sync.RWMutex
 	parts map[string]*partition
 
+	// metaMu guards metas: the time spans and row counts of partitions'
+	// sealed blocks as first read (Relation's row counts), by partition
+	// key. Taken alone, never with mu.
+	metaMu sync.Mutex
+	metas  map[string][]blockMeta
+
 	tmpDir string
 }
 
