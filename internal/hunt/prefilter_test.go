@@ -70,7 +70,7 @@ func TestPrefilterKeepsTrueMatches(t *testing.T) {
 	var evs []event.Event
 	for i, m := range trickyMessages {
 		evs = append(evs, event.Event{ID: fmt.Sprintf("e%02d", i), OrgID: "o", Timestamp: now.Add(-time.Duration(i) * time.Minute),
-			Ingested: now, Input: "http", Raw: `{"n":` + fmt.Sprint(i) + `}`, Fields: event.Fields{"message": m}})
+			Ingested: now, Input: "http", Raw: "raw " + m, Fields: event.Fields{"message": m}})
 	}
 	// Filler events without the terms, so that blocks are skipped.
 	for i := range 40 {
@@ -119,6 +119,10 @@ func TestPrefilterKeepsTrueMatches(t *testing.T) {
 					fmt.Sprintf(`events | extend m = strcat(message, "") | where m %s (%s, %s) | project EventSecId`, op, lit, kqlString(other))})
 			}
 		}
+		// RawEvent: the token index only (no word column).
+		queries = append(queries, [2]string{
+			fmt.Sprintf(`events | where RawEvent has %s | project EventSecId`, lit),
+			fmt.Sprintf(`events | extend m = strcat(RawEvent, "") | where m has %s | project EventSecId`, lit)})
 		queries = append(queries, [2]string{
 			fmt.Sprintf(`events | where message has %s or message contains "bar" | project EventSecId`, lit),
 			fmt.Sprintf(`events | extend m = strcat(message, "") | where m has %s or m contains "bar" | project EventSecId`, lit)})
@@ -142,9 +146,10 @@ func TestPrefilterKeepsTrueMatches(t *testing.T) {
 		t.Fatal(err)
 	}
 	for q, want := range map[string]string{
-		`events | where message has "sshd"`:                   "message_words",
-		`events | where message has_any ("bob", "kelvin")`:    "message_words",
-		`events | where message has "windows\\system32\\cmd"`: "seq BETWEEN",
+		`events | where message has "sshd"`:                    "message_words",
+		`events | where message has_any ("bob", "kelvin")`:     "message_words",
+		`events | where message has "windows\\system32\\cmd"`:  "seq BETWEEN",
+		`events | where RawEvent has "windows\\system32\\cmd"`: "seq BETWEEN",
 	} {
 		pq, _ := kql.Parse(q)
 		c, err := kql.Compile(pq, cat, kql.Options{Now: now})
