@@ -72,6 +72,26 @@ type AppendResult struct {
 	Duplicates int           // skipped: already stored
 }
 
+// TextNeed is a prefilter a query compiler passes with a relation: the
+// query needs only rows whose Field ("message" or "event.original"),
+// lowercased, contains at least one of Any (lowercased, none empty) as
+// a substring. A store may leave out rows it proves fail that, and only
+// those; the query still applies its own, exact predicate.
+type TextNeed struct {
+	Field string
+	Any   []string
+}
+
+// Relation is a SQL relation of events (usable after FROM) with the
+// values of its '?' placeholders.
+type Relation struct {
+	SQL  string
+	Args []any
+	// Rows is how many rows the store expects the relation's scan to
+	// consider: see the store's Relation.
+	Rows int64
+}
+
 // Query selects events.
 type Query struct {
 	// Text is the simple query syntax: field:value, "quoted phrases",

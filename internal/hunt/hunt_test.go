@@ -26,7 +26,7 @@ type fixture struct {
 	norm *normalize.Normalizer
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -51,7 +51,7 @@ func newFixture(t *testing.T) *fixture {
 	return f
 }
 
-func (f *fixture) ingest(t *testing.T, org string, raws ...string) {
+func (f *fixture) ingest(t testing.TB, org string, raws ...string) {
 	t.Helper()
 	var evs []event.Event
 	for _, r := range raws {

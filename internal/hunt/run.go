@@ -44,6 +44,9 @@ func runCompiled(ctx context.Context, ev Events, q *kql.Query, cat kql.Catalog, 
 		return res, fmt.Errorf("query failed: %w", err)
 	}
 	res.Columns, res.Truncated = out.Columns, out.Truncated
+	for _, s := range c.Scans {
+		res.Stats.Scanned += s.Rows
+	}
 	res.Rows = out.Rows
 	for _, row := range res.Rows {
 		for i, v := range row {

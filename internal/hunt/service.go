@@ -16,14 +16,16 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/eventsec/eventsec/internal/eventstore"
 	"github.com/eventsec/eventsec/internal/query/kql"
 	"github.com/eventsec/eventsec/internal/store"
 )
 
 // Events is what hunting needs of the event store.
 type Events interface {
-	// Relation is the org's events in [from, to] as a SQL relation.
-	Relation(orgID string, from, to time.Time) (string, []any)
+	// Relation is the org's events in [from, to] as a SQL relation; need
+	// are prefilters the store may apply (see eventstore.TextNeed).
+	Relation(ctx context.Context, orgID string, from, to time.Time, need []eventstore.TextNeed) (eventstore.Relation, error)
 	QuerySQL(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }
 
@@ -92,8 +94,11 @@ func (s *Service) catalog(ctx context.Context, orgID string, from, to time.Time)
 			if s.o.Events == nil {
 				return kql.SQL{}, errors.New("the event store is not available")
 			}
-			text, args := s.o.Events.Relation(orgID, lo, hi)
-			return kql.SQL{Text: text, Args: args}, nil
+			r, err := s.o.Events.Relation(ctx, orgID, lo, hi, textNeeds(v, h.Terms))
+			if err != nil {
+				return kql.SQL{}, err
+			}
+			return kql.SQL{Text: r.SQL, Args: r.Args, Rows: r.Rows}, nil
 		}
 		t, err := v.Table()
 		if err != nil {
@@ -112,6 +117,26 @@ func (s *Service) catalog(ctx context.Context, orgID string, from, to time.Time)
 		return nil, err
 	}
 	return tables, nil
+}
+
+// textNeeds turns a view's term hints into the event store's prefilters:
+// hints on the columns that are the store's message or raw original.
+func textNeeds(v kql.View, terms []kql.TermHint) []eventstore.TextNeed {
+	var out []eventstore.TextNeed
+	for _, t := range terms {
+		for _, c := range v.Columns {
+			if c.Name != t.Column {
+				continue
+			}
+			switch c.Expr {
+			case "message":
+				out = append(out, eventstore.TextNeed{Field: "message", Any: t.Any})
+			case "raw":
+				out = append(out, eventstore.TextNeed{Field: "event.original", Any: t.Any})
+			}
+		}
+	}
+	return out
 }
 
 // maxAlertRows bounds the alerts one query reads.

@@ -61,6 +61,12 @@ func (s *Store) deletePartition(ctx context.Context, conn *sql.Conn, v partView,
 	if _, err := conn.ExecContext(ctx, `COMMIT`); err != nil {
 		return 0, fmt.Errorf("cannot commit retention: %w", err)
 	}
+	if others == 0 {
+		// A partition made again later must not reuse these blocks.
+		s.metaMu.Lock()
+		delete(s.metas, v.p.key)
+		s.metaMu.Unlock()
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if others == 0 {

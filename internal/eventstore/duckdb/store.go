@@ -77,6 +77,12 @@ type Store struct {
 	mu    sync.RWMutex
 	parts map[string]*partition
 
+	// metaMu guards metas: the time spans and row counts of partitions'
+	// sealed blocks as first read (Relation's row counts), by partition
+	// key. Taken alone, never with mu.
+	metaMu sync.Mutex
+	metas  map[string][]blockMeta
+
 	tmpDir string
 }
 
@@ -344,7 +350,7 @@ func (s *Store) snapshot(from, to time.Time) []partView {
 		if !to.IsZero() && p.minTS >= to.UnixMicro() {
 			continue
 		}
-		out = append(out, partView{p: p, table: p.table, minTS: p.minTS, maxTS: p.maxTS, minSeq: p.minSeq, maxSeq: p.maxSeq,
+		out = append(out, partView{p: p, table: p.table, rows: p.rows, minTS: p.minTS, maxTS: p.maxTS, minSeq: p.minSeq, maxSeq: p.maxSeq,
 			sealed: p.sealed[:len(p.sealed):len(p.sealed)], sealedHi: p.sealedHi, sealedLoaded: p.sealedLoaded})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].minTS < out[j].minTS })
@@ -355,6 +361,7 @@ func (s *Store) snapshot(from, to time.Time) []partView {
 type partView struct {
 	p              *partition
 	table          string
+	rows           int64
 	minTS, maxTS   int64
 	minSeq, maxSeq int64
 	sealed         []*block

@@ -21,6 +21,9 @@ type Column struct {
 type SQL struct {
 	Text string
 	Args []any
+	// Rows, when a source knows it, is how many rows reading it scans
+	// (Compiled.Scans reports it).
+	Rows int64
 }
 
 // Hint is what a query is known to need from a table, so that its source
@@ -30,6 +33,22 @@ type SQL struct {
 // rows than the hint allows, never fewer.
 type Hint struct {
 	From, To time.Time
+	// Terms are text conditions that every row the query needs meets
+	// (all of them), from where predicates such as message has "sshd":
+	// a source with a word index may leave out the rows it proves fail
+	// one.
+	Terms []TermHint
+}
+
+// TermHint says that the rows a query needs have, in the table's column
+// Column, lowercased, at least one of Any (lowercased) as a substring.
+// has, contains, startswith, endswith, hasprefix, hassuffix, has_any,
+// has_all and their _cs forms with constant strings imply it: every one
+// of them, as compiled, holds only where lower(x) contains lower(term).
+// Any holds no empty string.
+type TermHint struct {
+	Column string
+	Any    []string
 }
 
 // narrow intersects h with [from, to] (zero values are unbounded).
@@ -207,7 +226,7 @@ func (v *View) Table() (*TableDef, error) {
 		if where != "" {
 			text += " WHERE " + where
 		}
-		return SQL{Text: text + ")", Args: base.Args}, nil
+		return SQL{Text: text + ")", Args: base.Args, Rows: base.Rows}, nil
 	}
 	if err := t.validate(); err != nil {
 		return nil, err

@@ -24,6 +24,10 @@ type texpr struct {
 	// ranges are time ranges a boolean expression implies for the time
 	// column (the conjuncts of a where).
 	ranges []timeRange
+	// src is the table column a plain column reference names (see
+	// col.src); terms are the term hints a boolean expression implies.
+	src   string
+	terms []TermHint
 	// JSON access path: root SQL and path elements, for x.a.b[0].
 	jroot *texpr
 	jpath []any // string keys and int64 indexes
@@ -283,13 +287,13 @@ func (c *compiler) name(id *Ident, ctx *rowCtx) (texpr, error) {
 		if ctx.aggOK && !ctx.inAgg {
 			return texpr{}, c.errf(id, "column %s is neither in an aggregate nor in the by clause", id.Name)
 		}
-		return texpr{sql: p.sql, t: p.t, name: id.Name, col: id.Name, time: p.time}, nil
+		return texpr{sql: p.sql, t: p.t, name: id.Name, col: id.Name, time: p.time, src: p.src}, nil
 	}
 	if b := ctx.sc.lookup(id.Name); b != nil {
 		switch b.kind {
 		case bScalar:
 			e := b.scalar
-			e.name, e.col, e.time, e.ranges = id.Name, "", false, nil
+			e.name, e.col, e.time, e.ranges, e.src, e.terms = id.Name, "", false, nil, "", nil
 			return e, nil
 		case bFunc:
 			if len(b.fn.Params) == 0 || allDefaults(b.fn) {
@@ -487,7 +491,59 @@ func (c *compiler) binary(e *BinaryExpr, ctx *rowCtx) (texpr, error) {
 			res.ranges = rangeOf(op, l.val, true)
 		}
 	}
+	// Term hints.
+	switch {
+	case op == "and":
+		res.terms = append(append([]TermHint{}, l.terms...), r.terms...)
+	case op == "or":
+		res.terms = orTerms(l.terms, r.terms)
+	case substringOps[op]:
+		res.terms = termHints(l, []texpr{r}, false)
+	}
 	return res, nil
+}
+
+// substringOps are the string operators that hold only where the left
+// side, lowercased, contains the right side, lowercased (see TermHint).
+var substringOps = map[string]bool{
+	"has": true, "has_cs": true, "hasprefix": true, "hasprefix_cs": true, "hassuffix": true, "hassuffix_cs": true,
+	"contains": true, "contains_cs": true, "startswith": true, "startswith_cs": true, "endswith": true, "endswith_cs": true,
+}
+
+// termHints returns the term hints of x OP terms for a plain string
+// column x and constant string terms: one hint with every term (any
+// of them), or one per term when all must hold (has_all). An empty term
+// or a term that is not a constant string gives none: it says nothing.
+func termHints(x texpr, terms []texpr, all bool) []TermHint {
+	if x.src == "" || x.t != TypeString || len(terms) == 0 {
+		return nil
+	}
+	var any []string
+	for _, t := range terms {
+		s, ok := t.val.(string)
+		if !t.konst || t.t != TypeString || !ok || s == "" {
+			return nil
+		}
+		any = append(any, strings.ToLower(s))
+	}
+	if !all {
+		return []TermHint{{Column: x.src, Any: any}}
+	}
+	out := make([]TermHint, len(any))
+	for i, s := range any {
+		out[i] = TermHint{Column: x.src, Any: []string{s}}
+	}
+	return out
+}
+
+// orTerms is the hint a or b implies: when each side has one term hint
+// on the same column, either side's terms.
+func orTerms(a, b []TermHint) []TermHint {
+	if len(a) != 1 || len(b) != 1 || a[0].Column != b[0].Column {
+		return nil
+	}
+	any := append(append([]string{}, a[0].Any...), b[0].Any...)
+	return []TermHint{{Column: a[0].Column, Any: any}}
 }
 
 // rangeOf turns time OP v (or v OP time when flipped) into a range.
@@ -573,7 +629,14 @@ func (c *compiler) in(e *InExpr, ctx *rowCtx) (texpr, error) {
 		}
 		args = append(args, v)
 	}
-	return c.apply(e, e.Op, args)
+	res, err := c.apply(e, e.Op, args)
+	if err != nil {
+		return texpr{}, err
+	}
+	if e.Op == "has_any" || e.Op == "has_all" {
+		res.terms = termHints(x, args[1:], e.Op == "has_all")
+	}
+	return res, nil
 }
 
 func (c *compiler) between(e *BetweenExpr, ctx *rowCtx) (texpr, error) {
@@ -876,7 +939,7 @@ func (c *compiler) columnIfExists(call *CallExpr, ctx *rowCtx) (texpr, error) {
 		return texpr{}, c.errf(call.Args[0], "column_ifexists takes a constant column name")
 	}
 	if p, ok := ctx.lookup(lit.Str); ok {
-		return texpr{sql: p.sql, t: p.t, name: lit.Str, col: lit.Str, time: p.time}, nil
+		return texpr{sql: p.sql, t: p.t, name: lit.Str, col: lit.Str, time: p.time, src: p.src}, nil
 	}
 	d, err := c.scalar(call.Args[1], ctx)
 	if err != nil {

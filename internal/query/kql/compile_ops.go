@@ -220,6 +220,7 @@ func (c *compiler) where(in *rel, op *WhereOp, sc *scope) (*rel, error) {
 		return nil, c.errf(ne, "where takes a condition, not an assignment (did you mean == ?)")
 	}
 	var ranges []timeRange
+	var terms []TermHint
 	out, err := c.keep(in, func(in *rel) ([]pcol, selectSpec, error) {
 		ctx := c.ctxOf(in, sc)
 		p, err := c.scalar(op.Pred, ctx)
@@ -234,7 +235,7 @@ func (c *compiler) where(in *rel, op *WhereOp, sc *scope) (*rel, error) {
 				return nil, selectSpec{}, c.errf(op.Pred, "where needs a bool condition, not %s", p.t)
 			}
 		}
-		ranges = p.ranges
+		ranges, terms = p.ranges, p.terms
 		if p.win {
 			// Window functions cannot be in WHERE: compute the condition
 			// as a column, filter in the next select.
@@ -252,6 +253,9 @@ func (c *compiler) where(in *rel, op *WhereOp, sc *scope) (*rel, error) {
 		out = out2
 	}
 	narrow(in, ranges)
+	for _, s := range in.targets {
+		s.hint.Terms = append(s.hint.Terms, terms...)
+	}
 	return transparent(in, out), nil
 }
 
@@ -362,7 +366,7 @@ func (c *compiler) project(in *rel, op *ProjectOp, sc *scope) (*rel, error) {
 						return nil, selectSpec{}, c.errf(ne, "column %s is projected twice", name)
 					}
 				}
-				cols = append(cols, pcol{name: name, t: v.t, sql: v.sql, time: v.time && v.col == name})
+				cols = append(cols, pcol{name: name, t: v.t, sql: v.sql, time: v.time && v.col == name, src: v.src})
 			}
 			return cols, selectSpec{}, nil
 		})
@@ -1405,7 +1409,7 @@ func (c *compiler) joinRels(n Node, left, right *rel, on []Expr, kind string, is
 		}
 	}
 	for i := range cols {
-		cols[i].time = false
+		cols[i].time, cols[i].src = false, ""
 	}
 	out := c.emit(nil, cols, spec, false)
 	return out, nil
@@ -1583,11 +1587,18 @@ func (c *compiler) union(in *rel, op *UnionOp, sc *scope) (*rel, error) {
 	if allTime {
 		for i := range out.cols {
 			ok := true
-			for _, r := range inputs {
+			src := ""
+			for j, r := range inputs {
 				cl, found := r.find(out.cols[i].name)
 				ok = ok && found && cl.time
+				if j == 0 && found {
+					src = cl.src
+				}
+				if !found || cl.src != src {
+					src = ""
+				}
 			}
-			out.cols[i].time = ok
+			out.cols[i].time, out.cols[i].src = ok, src
 		}
 		for _, r := range inputs {
 			out.targets = append(out.targets, r.targets...)

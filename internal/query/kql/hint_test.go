@@ -1,6 +1,7 @@
 package kql
 
 import (
+	"fmt"
 	"testing"
 	"time"
 )
@@ -96,6 +97,88 @@ func TestTimeHintResults(t *testing.T) {
 		"Events | where TimeGenerated > ago(7d) | summarize n = count() by Computer | sort by Computer asc":              `[["db01",2],["web01",3]]`,
 		"Events | where AdditionalFields.LogonType == 3 | project Computer, D = tostring(AdditionalFields.Props.Domain)": `[["web01","CORP"],["db01",""]]`,
 		"Events | where Account == '' | project EventID":                                                                 `[[4688]]`,
+	} {
+		res, comp, err := runKQL(t, db, cat, q)
+		if err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		if got := rowsJSON(res); got != want {
+			t.Errorf("%s:\n got %s\nwant %s\nSQL %s", q, got, want, comp.SQL)
+		}
+	}
+}
+
+// TestTermHints checks which text predicates reach the table's source as
+// term hints: conjuncts of has-family, contains-family and has_any /
+// has_all predicates on an unmodified string column with constant terms,
+// through filter-transparent operators only.
+func TestTermHints(t *testing.T) {
+	cat, _ := testCatalogWithLog(t)
+	cases := []struct {
+		query string
+		want  string // fmt of the hint's Terms
+	}{
+		{`Events | where Activity has "Failed"`, `[{Activity [failed]}]`},
+		{`Events | where Activity has_cs "Failed" and CommandLine contains "CMD.exe"`, `[{Activity [failed]} {CommandLine [cmd.exe]}]`},
+		{`Events | where Activity !has "x" and Activity hasprefix "Acc"`, `[{Activity [acc]}]`},
+		{`Events | where Activity has "a" or Activity has "b"`, `[{Activity [a b]}]`},
+		{`Events | where Activity has_any ("log", "Process")`, `[{Activity [log process]}]`},
+		{`Events | where Activity has_all ("log", "Process")`, `[{Activity [log]} {Activity [process]}]`},
+		{`Events | where Activity startswith "An" | where Activity endswith_cs "on"`, `[{Activity [an]} {Activity [on]}]`},
+		{`Events | project-rename A = Activity | where A has "x"`, `[{Activity [x]}]`},
+		{`Events | project A = Activity, Computer | where A has "x"`, `[{Activity [x]}]`},
+		{`Events | where (Activity has "x")`, `[{Activity [x]}]`},
+		{`Events | extend n = 1 | sort by Computer | where Activity has "x"`, `[{Activity [x]}]`},
+		// None: a negation, an or with an unrelated side, an empty or
+		// non-constant term, a computed column, a take before, a
+		// summarize in between, * has.
+		{`Events | where Activity !has "x"`, `[]`},
+		{`Events | where not(Activity has "x")`, `[]`},
+		{`Events | where Activity has "x" or Computer has "y"`, `[]`},
+		{`Events | where Activity has "x" or EventID == 1`, `[]`},
+		{`Events | where Activity has ""`, `[]`},
+		{`Events | where Activity has Computer`, `[]`},
+		{`Events | where Activity has_any ("a", "")`, `[]`},
+		{`Events | where strcat(Activity, "") has "x"`, `[]`},
+		{`Events | where tolower(Activity) has "x"`, `[]`},
+		{`Events | extend Activity = Computer | where Activity has "x"`, `[]`},
+		{`Events | take 5 | where Activity has "x"`, `[]`},
+		{`Events | summarize by Activity | where Activity has "x"`, `[]`},
+		{`Events | where * has "x"`, `[]`},
+		{`let t = "x"; Events | where Activity has t`, `[{Activity [x]}]`},
+	}
+	for _, c := range cases {
+		q, err := Parse(c.query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		comp, err := Compile(q, cat, Options{Now: testNow})
+		if err != nil {
+			t.Fatalf("%s: %v", c.query, err)
+		}
+		if len(comp.Scans) != 1 {
+			t.Fatalf("%s: %d scans", c.query, len(comp.Scans))
+		}
+		terms := comp.Scans[0].Hint.Terms
+		if terms == nil {
+			terms = []TermHint{}
+		}
+		if got := fmt.Sprint(terms); got != c.want {
+			t.Errorf("%s:\n got %s\nwant %s", c.query, got, c.want)
+		}
+	}
+}
+
+// TestHasLowercases: has without _cs matches where lower(x) has the
+// lowered term, not where RE2's case folding would (the long s is not s,
+// the Kelvin sign lowercases to k), so that a term hint never contradicts
+// the predicate.
+func TestHasLowercases(t *testing.T) {
+	db := openDuck(t)
+	cat := testCatalog(t, db)
+	for q, want := range map[string]string{
+		`print a = "ſshd" has "sshd", b = "\u212Aelvin" has "kelvin", c = "SSHD[1]" has "sshd", d = "xſshd sshdx" has_any ("sshd", "k")`: `[[false,true,true,false]]`,
+		`print a = "ſshd" contains "sshd", b = "\u212Aelvin" contains "KELVIN", c = "a_sshd" has "sshd", d = "ésshd" has "SSHD"`:         `[[false,true,true,true]]`,
 	} {
 		res, comp, err := runKQL(t, db, cat, q)
 		if err != nil {

@@ -30,6 +30,7 @@ type scanNode struct {
 	hint  Hint
 	// narrowed records whether any predicate narrowed the hint.
 	narrowed bool
+	rows     int64    // what the source said it scans
 	aliases  []string // per table column
 }
 
@@ -42,6 +43,10 @@ type col struct {
 	// time marks the unmodified time column of the relation's hint
 	// targets: predicates on it may narrow their hints.
 	time bool
+	// src is the column of the hint targets' tables that this column is,
+	// unmodified ("" when computed): text predicates on it become term
+	// hints.
+	src string
 }
 
 // rel is a compiled tabular expression.
@@ -79,8 +84,20 @@ type aliaser struct{ n int }
 
 func (a *aliaser) make(string) string {
 	a.n++
+	if a.n <= len(colAliases) {
+		return colAliases[a.n-1]
+	}
 	return "c" + strconv.Itoa(a.n-1)
 }
+
+// colAliases are the first column aliases, made once (read-only).
+var colAliases = func() []string {
+	out := make([]string, 256)
+	for i := range out {
+		out[i] = "c" + strconv.Itoa(i)
+	}
+	return out
+}()
 
 // bind records a value and returns its marker.
 func (c *compiler) bind(v any) string {
@@ -101,7 +118,27 @@ func (c *compiler) newNode(text string) *node {
 }
 
 // qi quotes an alias.
-func (c *compiler) qi(alias string) string { return c.d.QuoteIdent(alias) }
+func (c *compiler) qi(alias string) string {
+	// c<n>: cached.
+	if len(alias) >= 2 && len(alias) <= 4 && alias[0] == 'c' {
+		n := 0
+		for i := 1; i < len(alias); i++ {
+			d := alias[i]
+			if d < '0' || d > '9' || i == 1 && d == '0' && len(alias) > 2 {
+				return c.d.QuoteIdent(alias)
+			}
+			n = n*10 + int(d-'0')
+		}
+		for len(c.quoted) <= n {
+			c.quoted = append(c.quoted, "")
+		}
+		if c.quoted[n] == "" {
+			c.quoted[n] = c.d.QuoteIdent(alias)
+		}
+		return c.quoted[n]
+	}
+	return c.d.QuoteIdent(alias)
+}
 
 // selectSpec is one SELECT.
 type selectSpec struct {
@@ -116,6 +153,14 @@ type selectSpec struct {
 
 func (s *selectSpec) String() string {
 	var b strings.Builder
+	n := 64 + len(s.from)
+	for _, it := range s.items {
+		n += len(it) + 2
+	}
+	for _, w := range s.where {
+		n += len(w) + 5
+	}
+	b.Grow(n)
 	b.WriteString("SELECT ")
 	if s.distinct {
 		b.WriteString("DISTINCT ")
@@ -148,13 +193,14 @@ type pcol struct {
 	t    Type
 	sql  string
 	time bool
+	src  string // see col.src
 }
 
 // passthrough returns in's columns as pcols referring to their aliases.
 func (c *compiler) passthrough(in *rel) []pcol {
 	out := make([]pcol, len(in.cols))
 	for i, cl := range in.cols {
-		out[i] = pcol{name: cl.name, t: cl.t, sql: c.qi(cl.alias), time: cl.time}
+		out[i] = pcol{name: cl.name, t: cl.t, sql: c.qi(cl.alias), time: cl.time, src: cl.src}
 	}
 	return out
 }
@@ -164,11 +210,14 @@ func (c *compiler) passthrough(in *rel) []pcol {
 // from are filled here.
 func (c *compiler) emit(in *rel, cols []pcol, spec selectSpec, keepOrder bool) *rel {
 	a := &aliaser{}
-	out := &rel{}
+	out := &rel{cols: make([]col, 0, len(cols))}
+	if spec.items == nil {
+		spec.items = make([]string, 0, len(cols)+1)
+	}
 	for _, p := range cols {
 		alias := a.make(p.name)
 		spec.items = append(spec.items, p.sql+" AS "+c.qi(alias))
-		out.cols = append(out.cols, col{name: p.name, t: p.t, alias: alias, time: p.time})
+		out.cols = append(out.cols, col{name: p.name, t: p.t, alias: alias, time: p.time, src: p.src})
 	}
 	if in != nil {
 		spec.from = in.n.name()
@@ -194,7 +243,7 @@ func (c *compiler) settle(in *rel) *rel {
 	for _, p := range cols {
 		alias := a.make(p.name)
 		spec.items = append(spec.items, p.sql+" AS "+c.qi(alias))
-		out.cols = append(out.cols, col{name: p.name, t: p.t, alias: alias, time: p.time})
+		out.cols = append(out.cols, col{name: p.name, t: p.t, alias: alias, time: p.time, src: p.src})
 	}
 	c.ordSeq++
 	out.ord = "_o" + strconv.Itoa(c.ordSeq)
@@ -234,6 +283,11 @@ func (c *compiler) render(final *rel) (string, []any, error) {
 // renderWith puts every relation before a final SELECT.
 func (c *compiler) renderWith(final string) (string, []any, error) {
 	var b strings.Builder
+	size := len(final) + 16
+	for _, n := range c.nodes {
+		size += len(n.text) + 32
+	}
+	b.Grow(size)
 	b.WriteString("WITH ")
 	for i, n := range c.nodes {
 		if i > 0 {
@@ -261,6 +315,7 @@ func (c *compiler) renderWith(final string) (string, []any, error) {
 // order of first appearance, and returns the arguments in that order.
 func (c *compiler) renumber(text string) (string, []any, error) {
 	var b strings.Builder
+	b.Grow(len(text))
 	var args []any
 	seen := map[int]int{}
 	for {
@@ -297,23 +352,30 @@ func (c *compiler) renderScan(s *scanNode) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("cannot read table %s: %w", s.table.Name, err)
 	}
+	s.rows = src.Rows
 	text, err := c.bindPositional(src)
 	if err != nil {
 		return "", fmt.Errorf("cannot read table %s: %w", s.table.Name, err)
 	}
 	var b strings.Builder
+	b.Grow(len(text) + 24*len(s.table.Columns) + 32)
 	b.WriteString("SELECT ")
 	for i, cl := range s.table.Columns {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		name := quoteStd(cl.Name)
+		b.WriteString("_s.")
 		if s.table.sqlNames != nil {
-			name = s.table.sqlNames[i]
+			b.WriteString(s.table.sqlNames[i])
+		} else {
+			b.WriteString(quoteStd(cl.Name))
 		}
-		b.WriteString("_s." + name + " AS " + c.qi(s.aliases[i]))
+		b.WriteString(" AS ")
+		b.WriteString(c.qi(s.aliases[i]))
 	}
-	b.WriteString(" FROM " + text + " AS _s")
+	b.WriteString(" FROM ")
+	b.WriteString(text)
+	b.WriteString(" AS _s")
 	return b.String(), nil
 }
 
@@ -321,8 +383,10 @@ func (c *compiler) renderScan(s *scanNode) (string, error) {
 // quoted strings and identifiers, with markers for its arguments.
 func (c *compiler) bindPositional(s SQL) (string, error) {
 	var b strings.Builder
+	b.Grow(len(s.Text) + 4*len(s.Args))
 	n := 0
 	var quote byte
+	done := 0 // s.Text[:done] is written
 	for i := 0; i < len(s.Text); i++ {
 		ch := s.Text[i]
 		switch {
@@ -338,12 +402,13 @@ func (c *compiler) bindPositional(s SQL) (string, error) {
 			if n >= len(s.Args) {
 				return "", fmt.Errorf("more placeholders than arguments")
 			}
+			b.WriteString(s.Text[done:i])
 			b.WriteString(c.bind(s.Args[n]))
+			done = i + 1
 			n++
-			continue
 		}
-		b.WriteByte(ch)
 	}
+	b.WriteString(s.Text[done:])
 	if n != len(s.Args) {
 		return "", fmt.Errorf("%d arguments for %d placeholders", len(s.Args), n)
 	}
