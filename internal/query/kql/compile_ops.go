@@ -190,7 +190,9 @@ func (c *compiler) operator(in *rel, op Operator, sc *scope) (*rel, error) {
 		return c.search(in, op, sc)
 	case *ConsumeOp:
 		return c.emit(in, nil, selectSpec{limit: c.Bind(int64(0), TypeLong)}, false), nil
-	case *MvApplyOp, *TopNestedOp, *TopHittersOp, *PartitionOp, *ReduceOp, *ForkOp, *ParseKvOp, *SampleDistinctOp, *FindOp:
+	case *TopNestedOp:
+		return c.topNested(in, op, sc)
+	case *MvApplyOp, *TopHittersOp, *PartitionOp, *ReduceOp, *ForkOp, *ParseKvOp, *SampleDistinctOp, *FindOp:
 		return nil, c.unsupported(op, "the %s operator is not supported", op.OpName())
 	}
 	return nil, c.unsupported(op, "the %s operator is not supported", op.OpName())
@@ -284,6 +286,17 @@ func (c *compiler) extend(in *rel, exprs []*NamedExpr, sc *scope) (*rel, error) 
 			if v.agg {
 				return nil, selectSpec{}, c.errf(ne, "aggregates are only allowed in summarize")
 			}
+			if v.multi != "" {
+				mc, err := c.multiCols(ne, v)
+				if err != nil {
+					return nil, selectSpec{}, err
+				}
+				for _, p := range mc {
+					cols = setCol(cols, p)
+				}
+				ctx.cols = cols
+				continue
+			}
 			names, err := c.assignNames(ne, v, cols)
 			if err != nil {
 				return nil, selectSpec{}, err
@@ -348,6 +361,19 @@ func (c *compiler) project(in *rel, op *ProjectOp, sc *scope) (*rel, error) {
 				}
 				if v.agg {
 					return nil, selectSpec{}, c.errf(ne, "aggregates are only allowed in summarize")
+				}
+				if v.multi != "" {
+					mc, err := c.multiCols(ne, v)
+					if err != nil {
+						return nil, selectSpec{}, err
+					}
+					for _, p := range mc {
+						if _, dup := findP(cols, p.name); dup {
+							return nil, selectSpec{}, c.errf(ne, "column %s is projected twice", p.name)
+						}
+						cols = append(cols, p)
+					}
+					continue
 				}
 				names, err := c.assignNames(ne, v, cols)
 				if err != nil {

@@ -117,7 +117,7 @@ func TestUnsupportedIsMarked(t *testing.T) {
 	for _, src := range []string{
 		"Events | mv-apply x = AdditionalFields on (take 1)",
 		"Events | evaluate autocluster()",
-		"Events | extend x = series_stats(AdditionalFields)",
+		"Events | partition by Computer (take 1)",
 	} {
 		q, err := Parse(src)
 		if err != nil {
