@@ -192,7 +192,9 @@ func (c *compiler) operator(in *rel, op Operator, sc *scope) (*rel, error) {
 		return c.emit(in, nil, selectSpec{limit: c.Bind(int64(0), TypeLong)}, false), nil
 	case *TopNestedOp:
 		return c.topNested(in, op, sc)
-	case *MvApplyOp, *TopHittersOp, *PartitionOp, *ReduceOp, *ForkOp, *ParseKvOp, *SampleDistinctOp, *FindOp:
+	case *MvApplyOp:
+		return c.mvApply(in, op, sc)
+	case *TopHittersOp, *PartitionOp, *ReduceOp, *ForkOp, *ParseKvOp, *SampleDistinctOp, *FindOp:
 		return nil, c.unsupported(op, "the %s operator is not supported", op.OpName())
 	}
 	return nil, c.unsupported(op, "the %s operator is not supported", op.OpName())

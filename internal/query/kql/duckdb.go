@@ -187,9 +187,10 @@ func (d DuckDB) Call(b Binder, name string, args []Arg, result Type) (string, er
 	case "tostring":
 		return d.cast(b, args[0], TypeString), nil
 	case "tolong", "toint", "toreal", "todouble", "todecimal", "tobool", "toboolean", "todatetime", "totimespan", "totime",
-		"toguid", "todynamic", "toobject":
+		"toguid":
 		return d.cast(b, args[0], result), nil
-	case "parse_json", "parsejson":
+	case "parse_json", "parsejson", "todynamic", "toobject":
+		// todynamic is parse_json in Kusto: a string is parsed.
 		if args[0].Type != TypeString {
 			return d.cast(b, args[0], TypeDynamic), nil
 		}

@@ -115,7 +115,7 @@ func FuzzCompile(f *testing.F) {
 func TestUnsupportedIsMarked(t *testing.T) {
 	cat, _ := testCatalogWithLog(t)
 	for _, src := range []string{
-		"Events | mv-apply x = AdditionalFields on (take 1)",
+		"Events | mv-apply x = AdditionalFields on (sample 1)",
 		"Events | evaluate autocluster()",
 		"Events | partition by Computer (take 1)",
 	} {
