@@ -213,14 +213,14 @@ func seriesStats(args []any) (any, error) {
 		mean += v
 	}
 	mean /= float64(len(vals))
-	out["avg"] = mean
+	out["avg"] = jsonNum(mean)
 	if len(vals) > 1 {
 		ss := 0.0
 		for _, v := range vals {
 			ss += (v - mean) * (v - mean)
 		}
 		variance := ss / float64(len(vals)-1)
-		out["variance"], out["stdev"] = variance, math.Sqrt(variance)
+		out["variance"], out["stdev"] = jsonNum(variance), jsonNum(math.Sqrt(variance))
 	} else {
 		out["variance"], out["stdev"] = 0.0, 0.0
 	}
@@ -931,9 +931,10 @@ func registerGoFuncs(m map[string]fnSpec) {
 	}
 	m["series_fir"] = sigN(2, 4, TypeDynamic, kDyn, kDyn, kBool, kBool)
 	m["series_iir"] = sig(TypeDynamic, kDyn, kDyn, kDyn)
-	m["series_outliers"] = sigN(1, 5, TypeDynamic, kDyn, kStr, kReal, kReal, kReal)
-	m["series_decompose"] = sigN(1, 5, TypeDynamic, kDyn, kLong, kStr, kLong, kReal)
-	m["series_decompose_anomalies"] = sigN(1, 7, TypeDynamic, kDyn, kReal, kLong, kStr, kLong, kStr, kReal)
+	m["series_outliers"] = withChoices(sigN(1, 5, TypeDynamic, kDyn, kStr, kReal, kReal, kReal), map[int][]string{1: {"tukey", "ctukey"}})
+	m["series_decompose"] = withChoices(sigN(1, 5, TypeDynamic, kDyn, kLong, kStr, kLong, kReal), map[int][]string{2: {"avg", "linefit", "none"}})
+	m["series_decompose_anomalies"] = withChoices(sigN(1, 7, TypeDynamic, kDyn, kReal, kLong, kStr, kLong, kStr, kReal),
+		map[int][]string{3: {"avg", "linefit", "none"}, 5: {"tukey", "ctukey"}})
 	m["series_periods_detect"] = sig(TypeDynamic, kDyn, kReal, kReal, kLong)
 	m["parse_xml"] = sig(TypeDynamic, kStr)
 	// Trigonometry (SQL), which series examples use to make signals.
@@ -942,4 +943,32 @@ func registerGoFuncs(m map[string]fnSpec) {
 	}
 	m["atan2"] = sig(TypeReal, kReal, kReal)
 	m["pi"] = sig(TypeReal)
+}
+
+// withChoices makes a spec check constant string arguments against the
+// values they may take, so that a typo is a compile error naming the
+// argument rather than a failure when the query runs.
+func withChoices(s fnSpec, choices map[int][]string) fnSpec {
+	check := s.check
+	s.check = func(c *compiler, n Node, name string, args []texpr) ([]texpr, Type, error) {
+		out, t, err := check(c, n, name, args)
+		if err != nil {
+			return nil, 0, err
+		}
+		for i, allowed := range choices {
+			if i >= len(out) || !out[i].konst {
+				continue
+			}
+			v, _ := out[i].val.(string)
+			ok := false
+			for _, a := range allowed {
+				ok = ok || strings.EqualFold(v, a)
+			}
+			if !ok {
+				return nil, 0, c.errf(n, "argument %d of %s must be one of %s, not %q", i+1, name, strings.Join(allowed, ", "), v)
+			}
+		}
+		return out, t, nil
+	}
+	return s
 }

@@ -44,7 +44,14 @@ func (goUDFImpl) Executor() duckdb.ScalarFuncExecutor {
 
 // callGo runs one call: the function's name, then its arguments as JSON
 // text (NULL for null).
-func callGo(values []driver.Value) (any, error) {
+func callGo(values []driver.Value) (res any, err error) {
+	// A panic must not cross the cgo boundary (it would end the server):
+	// it fails the query instead.
+	defer func() {
+		if p := recover(); p != nil {
+			res, err = nil, fmt.Errorf("%s: internal error: %v", goUDF, p)
+		}
+	}()
 	name, _ := values[0].(string)
 	fn, ok := goFuncs[name]
 	if !ok {
