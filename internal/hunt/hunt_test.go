@@ -257,4 +257,8 @@ func TestSeriesXMLAndNestedOnTheStore(t *testing.T) {
 	if len(res.Rows) != 1 || res.Rows[0][1] != int64(2) {
 		t.Fatalf("mv-apply: %+v", res)
 	}
+	res = f.run(t, "org1", `SecurityEvent | project Computer, Account | evaluate pivot(Computer)`)
+	if len(res.Rows) != 1 || len(res.Columns) != 4 || res.Columns[1].Name != "WS0" || res.Rows[0][3] != int64(10) {
+		t.Fatalf("pivot: %+v", res)
+	}
 }

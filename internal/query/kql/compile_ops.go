@@ -1998,8 +1998,13 @@ func (c *compiler) evaluate(in *rel, op *EvaluateOp, sc *scope) (*rel, error) {
 			return nil, c.errf(op, "bag_unpack needs input rows")
 		}
 		return c.bagUnpack(in, op, sc)
+	case "pivot":
+		if in == nil {
+			return nil, c.errf(op, "pivot needs input rows")
+		}
+		return c.pivot(in, op, sc)
 	}
-	return nil, c.unsupported(op.Call, "the %s plugin is not supported (evaluate supports bag_unpack)", op.Call.Name.Name)
+	return nil, c.unsupported(op.Call, "the %s plugin is not supported (evaluate supports bag_unpack and pivot)", op.Call.Name.Name)
 }
 
 func (c *compiler) bagUnpack(in *rel, op *EvaluateOp, sc *scope) (*rel, error) {

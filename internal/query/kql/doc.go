@@ -61,8 +61,9 @@
 //
 // Run executes a compiled query on a *sql.DB (or any Querier) under a
 // context, with a row cap (Result.Truncated says when it cut). evaluate
-// bag_unpack, whose columns depend on the data, first runs a query for
-// the bags' keys and compiles again with them.
+// bag_unpack and evaluate pivot, whose columns depend on the data, first
+// run a query for the bags' keys (the pivot values) and compile again with
+// them.
 //
 // The series_* functions and parse_xml run in Go (series.go, xml.go):
 // the dialect calls them through one engine function (DuckDB: the kql_go
@@ -75,5 +76,5 @@
 //
 // Not implemented (ErrUnsupported): top-hitters, partition, reduce, fork,
 // parse-kv, scan, sample-distinct, join ... where, plugins other than
-// bag_unpack; externaldata is refused (queries never fetch URLs).
+// bag_unpack and pivot; externaldata is refused (queries never fetch URLs).
 package kql
