@@ -1826,21 +1826,38 @@ func (c *compiler) makeSeries(in *rel, op *MakeSeriesOp, sc *scope) (*rel, error
 	if axis.t != TypeDatetime && !axis.t.numeric() {
 		return nil, c.errf(op.On, "make-series needs a datetime or numeric axis, not %s", axis.t)
 	}
-	if op.From == nil || op.To == nil {
-		return nil, c.unsupported(op, "make-series needs from and to (or in range(...)) here")
-	}
 	lctx := &rowCtx{sc: sc}
-	from, err := c.scalar(op.From, lctx)
-	if err != nil {
-		return nil, err
-	}
-	to, err := c.scalar(op.To, lctx)
-	if err != nil {
-		return nil, err
-	}
 	step, err := c.scalar(op.Step, lctx)
 	if err != nil {
 		return nil, err
+	}
+	// Without from (to), the series start at the bin of the smallest
+	// (end after the bin of the largest) axis value. Kusto takes them per
+	// series; here they are taken over all the input rows, so that every
+	// series has the same axis.
+	var from, to texpr
+	if op.From != nil {
+		if from, err = c.scalar(op.From, lctx); err != nil {
+			return nil, err
+		}
+	} else {
+		first := texpr{sql: "(SELECT min(" + axis.sql + ") FROM " + in.n.name() + ")", t: axis.t}
+		if from, err = c.apply(op, "bin", []texpr{first, step}); err != nil {
+			return nil, err
+		}
+	}
+	if op.To != nil {
+		if to, err = c.scalar(op.To, lctx); err != nil {
+			return nil, err
+		}
+	} else {
+		last := texpr{sql: "(SELECT max(" + axis.sql + ") FROM " + in.n.name() + ")", t: axis.t}
+		if last, err = c.apply(op, "bin", []texpr{last, step}); err != nil {
+			return nil, err
+		}
+		if to, err = c.apply(op, "+", []texpr{last, step}); err != nil {
+			return nil, err
+		}
 	}
 	aname := axis.name
 	if len(op.On.Names) == 1 {
