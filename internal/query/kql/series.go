@@ -76,6 +76,15 @@ var multiOutputs = map[string][]multiOut{
 // quadratic in the length).
 const maxSeriesLen = 100_000
 
+// maxPeriodWork bounds the multiplications of one seasonality detection
+// (series length times lags tried), and maxFilterWork those of one
+// series_fir or series_iir (series length times filter length): a call
+// stays well under a second.
+const (
+	maxPeriodWork = 50_000_000
+	maxFilterWork = 50_000_000
+)
+
 // num returns v as a number; ok is false for missing values.
 func num(v any) (float64, bool) {
 	switch x := v.(type) {
@@ -498,6 +507,9 @@ func seriesFIR(args []any) (any, error) {
 	if len(fa) == 0 {
 		return nil, fmt.Errorf("series_fir needs a non-empty filter")
 	}
+	if len(a)*len(fa) > maxFilterWork {
+		return nil, fmt.Errorf("series of %d points with a filter of %d is too much work (limit %d)", len(a), len(fa), maxFilterWork)
+	}
 	filter := floats(fa)
 	for _, f := range filter {
 		if math.IsNaN(f) {
@@ -549,6 +561,9 @@ func seriesIIR(args []any) (any, error) {
 	aa, err := series(args, 2)
 	if err != nil {
 		return nil, err
+	}
+	if len(xa)*(len(ba)+len(aa)) > maxFilterWork {
+		return nil, fmt.Errorf("series of %d points with filters of %d and %d is too much work (limit %d)", len(xa), len(ba), len(aa), maxFilterWork)
 	}
 	b, den := floats(ba), floats(aa)
 	if len(b) == 0 || len(den) == 0 || den[0] == 0 || math.IsNaN(den[0]) {
@@ -782,7 +797,10 @@ func periods(x []float64, learn, maxN int) ([]int, []float64) {
 	if energy == 0 || learn < 4 {
 		return nil, nil
 	}
-	acf := make([]float64, learn/2+2)
+	// Lags are tried up to half the series, or fewer on long series so
+	// that the work stays under maxPeriodWork multiplications.
+	maxLag := min(learn/2, maxPeriodWork/learn)
+	acf := make([]float64, maxLag+2)
 	for p := 1; p < len(acf) && p < learn; p++ {
 		s := 0.0
 		for i := 0; i+p < learn; i++ {
@@ -797,7 +815,7 @@ func periods(x []float64, learn, maxN int) ([]int, []float64) {
 		s float64
 	}
 	var cs []cand
-	for p := 2; p <= learn/2 && p+1 < len(acf); p++ {
+	for p := 2; p <= maxLag && p+1 < len(acf); p++ {
 		if acf[p] > acf[p-1] && acf[p] >= acf[p+1] && acf[p] > 0 {
 			cs = append(cs, cand{p, math.Min(acf[p], 1)})
 		}

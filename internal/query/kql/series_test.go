@@ -112,3 +112,19 @@ func FuzzParseXML(f *testing.F) {
 		}
 	})
 }
+
+func TestSeriesWorkIsBounded(t *testing.T) {
+	long := make([]any, maxSeriesLen)
+	for i := range long {
+		long[i] = float64(i % 24)
+	}
+	if _, err := seriesFIR([]any{long, long}); err == nil {
+		t.Error("a filter as long as the series was accepted")
+	}
+	// Seasonality detection on the longest series finishes (the lags are
+	// capped), and finds the period.
+	x := floats(long)
+	if p, _ := detectPeriod(x, len(x), 0.6); p != 24 {
+		t.Errorf("period %d, want 24", p)
+	}
+}
