@@ -33,3 +33,68 @@ func (c *compiler) multiCols(ne *NamedExpr, v texpr) ([]pcol, error) {
 	}
 	return cols, nil
 }
+
+// multiHidden names the column that holds a multi-column function's
+// result between the two steps of extendMulti (a NUL: no KQL name).
+const multiHidden = "\x00multi"
+
+// isMultiCall tells whether ne calls a built-in function that returns
+// several columns.
+func (c *compiler) isMultiCall(ne *NamedExpr, sc *scope) bool {
+	if len(ne.Names) == 1 && ne.Names[0].Name == multiHidden {
+		return false
+	}
+	call, ok := ne.Value.(*CallExpr)
+	if !ok {
+		return false
+	}
+	if _, ok := multiOutputs[call.Name.Name]; !ok {
+		return false
+	}
+	b := sc.lookup(call.Name.Name)
+	return b == nil || b.kind != bFunc
+}
+
+// extendMulti extends with a multi-column function in two steps: its
+// result (one JSON object) as a hidden column, then its fields as the
+// named columns; so the function runs once per row, not once per column.
+func (c *compiler) extendMulti(in *rel, ne *NamedExpr, sc *scope) (*rel, error) {
+	call := ne.Value.(*CallExpr)
+	hidden := &Ident{Pos: ne.Pos, Name: multiHidden}
+	r, err := c.extend(in, []*NamedExpr{{Pos: ne.Pos, Names: []*Ident{hidden}, Value: call}}, sc)
+	if err != nil {
+		return nil, err
+	}
+	hc, ok := r.find(multiHidden)
+	if !ok {
+		return nil, c.errf(ne, "cannot compute %s", call.Name.Name)
+	}
+	prefix := call.Name.Name + "_"
+	if len(call.Args) > 0 {
+		if id, ok := call.Args[0].(*Ident); ok {
+			if _, isCol := r.find(id.Name); isCol {
+				prefix += id.Name + "_"
+			}
+		}
+	}
+	cols, err := c.multiCols(ne, texpr{sql: c.qi(hc.alias), t: TypeDynamic, multi: call.Name.Name, multiPrefix: prefix})
+	if err != nil {
+		return nil, err
+	}
+	out, err := c.keep(r, func(in *rel) ([]pcol, selectSpec, error) {
+		var ps []pcol
+		for _, p := range c.passthrough(in) {
+			if p.name != multiHidden {
+				ps = append(ps, p)
+			}
+		}
+		for _, p := range cols {
+			ps = setCol(ps, p)
+		}
+		return ps, selectSpec{}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return transparent(in, out), nil
+}

@@ -277,6 +277,27 @@ func exprName(v texpr, taken func(string) bool) string {
 }
 
 func (c *compiler) extend(in *rel, exprs []*NamedExpr, sc *scope) (*rel, error) {
+	for i, ne := range exprs {
+		if !c.isMultiCall(ne, sc) {
+			continue
+		}
+		// A function that returns several columns runs once, in its own
+		// step; the columns before and after it are extended around it.
+		r := in
+		var err error
+		if i > 0 {
+			if r, err = c.extend(r, exprs[:i], sc); err != nil {
+				return nil, err
+			}
+		}
+		if r, err = c.extendMulti(r, ne, sc); err != nil {
+			return nil, err
+		}
+		if i+1 < len(exprs) {
+			return c.extend(r, exprs[i+1:], sc)
+		}
+		return r, nil
+	}
 	out, err := c.keep(in, func(in *rel) ([]pcol, selectSpec, error) {
 		ctx := c.ctxOf(in, sc)
 		cols := c.passthrough(in)
@@ -288,7 +309,7 @@ func (c *compiler) extend(in *rel, exprs []*NamedExpr, sc *scope) (*rel, error) 
 			if v.agg {
 				return nil, selectSpec{}, c.errf(ne, "aggregates are only allowed in summarize")
 			}
-			if v.multi != "" {
+			if v.multi != "" && !(len(ne.Names) == 1 && ne.Names[0].Name == multiHidden) {
 				mc, err := c.multiCols(ne, v)
 				if err != nil {
 					return nil, selectSpec{}, err
