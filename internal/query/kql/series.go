@@ -832,9 +832,9 @@ func periods(x []float64, learn, maxN int) ([]int, []float64) {
 	return ps, ss
 }
 
-// decomposeArgs reads series_decompose's optional arguments from index
-// from on: seasonality, trend, test_points, and (at thrIndex)
-// seasonality_threshold.
+// decomposeSeries decomposes x with series_decompose's arguments:
+// seasonality (-1: detect it, 0: none, or a period in points), trend,
+// test_points and the seasonality threshold of the detection.
 func decomposeSeries(x []float64, seasonality int, trend string, testPoints int, threshold float64) (decomposition, error) {
 	if testPoints < 0 || testPoints > len(x) {
 		return decomposition{}, fmt.Errorf("test_points must be between 0 and the series length")

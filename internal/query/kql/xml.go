@@ -55,10 +55,11 @@ func parseXML(args []any) (any, error) {
 	return root, nil
 }
 
+// xmlName is an element's name without its namespace prefix (Kusto
+// keeps "ns:tag"; the decoder resolves prefixes to URLs, so the local name
+// is what is left). Windows event XML, what Sentinel's queries parse, has
+// none.
 func xmlName(n xml.Name) string {
-	// Prefixes are kept as written (ns:tag), as Kusto shows them; the
-	// decoder gives the namespace URL in Space for prefixed names, so the
-	// local name is what is left when the prefix is unknown.
 	return n.Local
 }
 
