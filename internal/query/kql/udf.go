@@ -5,6 +5,7 @@ import (
 	"database/sql/driver"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"strings"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
@@ -14,6 +15,11 @@ import (
 // functions that run in Go (goFuncs): kql_go('name', arg JSON text, ...)
 // returns the result as JSON text.
 const goUDF = "kql_go"
+
+// funcErrorMarker starts the message of a Go function's error about its
+// arguments (a series too long, an empty filter): Run finds it in the
+// engine's error and answers a kql_semantic error at the call.
+const funcErrorMarker = "kql function "
 
 // RegisterDuckDB registers the functions compiled KQL calls on a DuckDB
 // database (the registration is database-wide; conn is any connection of
@@ -81,7 +87,9 @@ func callGo(values []driver.Value) (res any, err error) {
 	}
 	out, err := fn(args)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
+		// The marker lets Run tell a bad argument (a query error) from a
+		// failure of the engine.
+		return nil, fmt.Errorf("%s%s: %w", funcErrorMarker, name, err)
 	}
 	if out == nil {
 		return nil, nil
@@ -105,4 +113,44 @@ func (d DuckDB) goCall(b Binder, name string, args []Arg) string {
 		}
 	}
 	return "CAST(" + goUDF + "(" + strings.Join(parts, ", ") + ") AS JSON)"
+}
+
+var funcErrorRe = regexp.MustCompile(funcErrorMarker + `([a-z_0-9]+): ([^\n]*)`)
+
+// funcError turns an engine error that carries a Go function's error into
+// a kql_semantic *Error at the first call of that function in the query;
+// nil when err is not one.
+func funcError(q *Query, err error) error {
+	m := funcErrorRe.FindStringSubmatch(err.Error())
+	if m == nil {
+		return nil
+	}
+	name, msg := m[1], m[2]
+	pos := Pos{Line: 1, Column: 1}
+	found := false
+	var walk func(n any)
+	walk = func(n any) {
+		if found {
+			return
+		}
+		switch n := n.(type) {
+		case nil:
+		case *CallExpr:
+			if n.Name.Name == name {
+				pos, found = n.Pos, true
+				return
+			}
+			for _, a := range n.Args {
+				walk(a)
+			}
+		default:
+			walkChildren(n, walk)
+		}
+	}
+	if q != nil {
+		for _, st := range q.Statements {
+			walk(st)
+		}
+	}
+	return &Error{Code: CodeSemantic, Message: fmt.Sprintf("%s cannot run on this data: %s", name, msg), Line: pos.Line, Column: pos.Column, Offset: pos.Offset}
 }
