@@ -100,6 +100,9 @@ func (c *compiler) pivot(in *rel, op *EvaluateOp, sc *scope) (*rel, error) {
 				c.Bind(int64(maxPivotColumns), TypeLong),
 		})
 		// Until then: the group columns, and any other name allowed.
+		if len(by) == 0 {
+			return &rel{n: in.n, open: true}, nil
+		}
 		out, err := c.summarize(in, &SummarizeOp{Pos: op.Pos, By: by}, sc)
 		if err != nil {
 			return nil, err
@@ -117,6 +120,10 @@ func (c *compiler) pivot(in *rel, op *EvaluateOp, sc *scope) (*rel, error) {
 		a = append(a[:p], append([]Expr{pred}, a[p:]...)...)
 		aggs = append(aggs, &NamedExpr{Pos: op.Pos, Names: []*Ident{{Pos: op.Pos, Name: v}},
 			Value: &CallExpr{Pos: agg.Pos, Name: &Ident{Pos: agg.Name.Pos, Name: ifName}, Args: a}})
+	}
+	if len(aggs) == 0 && len(by) == 0 {
+		// No values and nothing to group by: no columns, no rows.
+		return c.emit(in, nil, selectSpec{limit: c.Bind(int64(0), TypeLong)}, false), nil
 	}
 	return c.summarize(in, &SummarizeOp{Pos: op.Pos, Aggs: aggs, By: by}, sc)
 }
