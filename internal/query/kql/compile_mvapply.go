@@ -18,8 +18,8 @@ const mvApplyID = "\x00mv-apply row"
 // sub-query returns, its columns, and the input row's columns it does not
 // have (in the input's order; the sub-query's new columns follow).
 //
-// Unlike Kusto, an input row whose sub-query returns no row (an empty
-// array) gives no row, even for a summarize without by.
+// A summarize without by gives every input row its row, even when the
+// row's sub-table is empty (an empty array): its aggregates of no rows.
 func (c *compiler) mvApply(in *rel, op *MvApplyOp, sc *scope) (*rel, error) {
 	in = c.settle(in)
 	cols := c.passthrough(in)
@@ -46,7 +46,7 @@ func (c *compiler) mvApply(in *rel, op *MvApplyOp, sc *scope) (*rel, error) {
 		return nil, c.errf(op.On, "the sub-query of mv-apply starts with an operator, not a table")
 	}
 	for _, o := range ops {
-		if cur, err = c.partitioned(cur, o, sc); err != nil {
+		if cur, err = c.partitioned(cur, o, sc, numbered); err != nil {
 			return nil, err
 		}
 	}
@@ -96,8 +96,8 @@ func hiddenID(p Pos) *NamedExpr {
 }
 
 // partitioned applies one operator of an mv-apply sub-query to the rows
-// of each input row separately.
-func (c *compiler) partitioned(in *rel, op Operator, sc *scope) (*rel, error) {
+// of each input row separately; rows are the numbered input rows.
+func (c *compiler) partitioned(in *rel, op Operator, sc *scope, rows *rel) (*rel, error) {
 	idCol, ok := in.find(mvApplyID)
 	if !ok {
 		return nil, c.errf(op, "cannot apply the sub-query of mv-apply")
@@ -120,7 +120,11 @@ func (c *compiler) partitioned(in *rel, op Operator, sc *scope) (*rel, error) {
 	case *SummarizeOp:
 		s := *o
 		s.By = append(append([]*NamedExpr{}, o.By...), hiddenID(o.Pos))
-		return c.summarize(in, &s, sc)
+		out, err := c.summarize(in, &s, sc)
+		if err != nil || len(o.By) > 0 {
+			return out, err
+		}
+		return c.summarizeEmpty(in, out, o, sc, rows)
 	case *DistinctOp:
 		if o.Star {
 			return c.operator(in, op, sc)
@@ -169,4 +173,36 @@ func (c *compiler) takePartitioned(in *rel, n Expr, id string, sc *scope) (*rel,
 	r := &rel{n: ranked, cols: in.cols}
 	out := c.emit(r, c.passthrough(r), selectSpec{where: []string{"_mr <= " + count}}, false)
 	return out, nil
+}
+
+// summarizeEmpty gives a summarize without by inside mv-apply its row for
+// the input rows whose sub-table is empty (an empty array, or every row
+// filtered out), as Kusto does: the aggregates of no rows (count() 0,
+// make_bag() {}, sum() null), next to the rows summarize made.
+func (c *compiler) summarizeEmpty(in, out *rel, op *SummarizeOp, sc *scope, rows *rel) (*rel, error) {
+	none := c.emit(in, c.passthrough(in), selectSpec{where: []string{"false"}}, false)
+	empty, err := c.summarize(none, &SummarizeOp{Pos: op.Pos, Params: op.Params, Aggs: op.Aggs}, sc)
+	if err != nil {
+		return nil, err
+	}
+	idOut, _ := out.find(mvApplyID)
+	idRows, _ := rows.find(mvApplyID)
+	var first, second []string
+	for _, cl := range out.cols {
+		first = append(first, c.qi(cl.alias))
+		if cl.name == mvApplyID {
+			second = append(second, "i."+c.qi(idRows.alias))
+			continue
+		}
+		e, ok := empty.find(cl.name)
+		if !ok {
+			return nil, c.errf(op, "cannot apply the sub-query of mv-apply")
+		}
+		second = append(second, "e."+c.qi(e.alias))
+	}
+	res := &rel{cols: out.cols}
+	res.n = c.newNode("SELECT " + strings.Join(first, ", ") + " FROM " + out.n.name() + " UNION ALL SELECT " +
+		strings.Join(second, ", ") + " FROM " + rows.n.name() + " AS i CROSS JOIN " + empty.n.name() + " AS e WHERE i." +
+		c.qi(idRows.alias) + " NOT IN (SELECT " + c.qi(idOut.alias) + " FROM " + out.n.name() + ")")
+	return res, nil
 }
