@@ -137,8 +137,8 @@ func (c *compiler) partitioned(in *rel, op Operator, sc *scope, rows *rel) (*rel
 		if o.As != nil {
 			name = o.As.Name
 		}
-		return c.summarize(in, &SummarizeOp{Pos: o.Pos, Aggs: []*NamedExpr{{Pos: o.Pos, Names: []*Ident{{Pos: o.Pos, Name: name}},
-			Value: &CallExpr{Pos: o.Pos, Name: &Ident{Pos: o.Pos, Name: "count"}}}}, By: []*NamedExpr{hiddenID(o.Pos)}}, sc)
+		return c.partitioned(in, &SummarizeOp{Pos: o.Pos, Aggs: []*NamedExpr{{Pos: o.Pos, Names: []*Ident{{Pos: o.Pos, Name: name}},
+			Value: &CallExpr{Pos: o.Pos, Name: &Ident{Pos: o.Pos, Name: "count"}}}}}, sc, rows)
 	case *SortOp:
 		// A sort within each row's group: kept pending, for a take
 		// after it (the groups' order in the result is unspecified).
