@@ -194,7 +194,9 @@ func (c *compiler) operator(in *rel, op Operator, sc *scope) (*rel, error) {
 		return c.topNested(in, op, sc)
 	case *MvApplyOp:
 		return c.mvApply(in, op, sc)
-	case *TopHittersOp, *PartitionOp, *ReduceOp, *ForkOp, *ParseKvOp, *SampleDistinctOp, *FindOp:
+	case *TopHittersOp:
+		return c.topHitters(in, op, sc)
+	case *PartitionOp, *ReduceOp, *ForkOp, *ParseKvOp, *SampleDistinctOp, *FindOp:
 		return nil, c.unsupported(op, "the %s operator is not supported", op.OpName())
 	}
 	return nil, c.unsupported(op, "the %s operator is not supported", op.OpName())

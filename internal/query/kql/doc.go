@@ -74,7 +74,7 @@
 // project. mv-apply runs its sub-query partitioned by a hidden input row
 // number; top-nested labels the rows level by level.
 //
-// Not implemented (ErrUnsupported): top-hitters, partition, reduce, fork,
+// Not implemented (ErrUnsupported): partition, reduce, fork,
 // parse-kv, scan, sample-distinct, join ... where, plugins other than
 // bag_unpack and pivot; externaldata is refused (queries never fetch URLs).
 package kql

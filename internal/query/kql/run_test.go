@@ -125,6 +125,7 @@ func TestUnsupportedIsMarked(t *testing.T) {
 		"Events | mv-apply x = AdditionalFields on (sample 1)",
 		"Events | evaluate autocluster()",
 		"Events | partition by Computer (take 1)",
+		"Events | sample-distinct 2 of Computer",
 	} {
 		q, err := Parse(src)
 		if err != nil {
