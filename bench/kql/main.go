@@ -124,6 +124,16 @@ func run(args []string, out io.Writer) error {
 		return err
 	}
 	defer db.Close()
+	// The series functions and parse_xml run in Go through a UDF.
+	conn, err := db.Conn(context.Background())
+	if err != nil {
+		return err
+	}
+	if err := kql.RegisterDuckDB(conn); err != nil {
+		conn.Close()
+		return err
+	}
+	conn.Close()
 	start := time.Now()
 	if err := makeEvents(db, *events, now); err != nil {
 		return err

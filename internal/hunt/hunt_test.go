@@ -226,3 +226,39 @@ func TestSchemaAndCheck(t *testing.T) {
 		t.Fatalf("bad query: %v", errs)
 	}
 }
+
+// TestSeriesXMLAndNestedOnTheStore runs the functions that execute in Go
+// (registered on the event store's database) and the operators that
+// compile to several statements through the real store and its reader
+// connections.
+func TestSeriesXMLAndNestedOnTheStore(t *testing.T) {
+	f := newFixture(t)
+	var raws []string
+	for i := 0; i < 30; i++ {
+		raws = append(raws, winlogon(f.now.Add(-time.Duration(i)*time.Minute-time.Second), 4625, fmt.Sprintf("WS%d", i%3), "bob", "203.0.113.5", "An account failed to log on"))
+	}
+	f.ingest(t, "org1", raws...)
+	res := f.run(t, "org1", `SecurityEvent | where EventID == 4625
+| make-series n = count() on TimeGenerated from ago(30m) to now() step 1m
+| extend series_stats(n), (flags, score, baseline) = series_decompose_anomalies(n, 1.5, 0)
+| project series_stats_n_max, series_stats_n_avg, len = array_length(flags)`)
+	if len(res.Rows) != 1 || res.Rows[0][0] != 1.0 || res.Rows[0][1] != 1.0 || res.Rows[0][2] != int64(30) {
+		t.Fatalf("series: %+v", res)
+	}
+	res = f.run(t, "org1", `print x = tostring(parse_xml("<a><b n='1'>t</b></a>").a.b['@n'])`)
+	if len(res.Rows) != 1 || res.Rows[0][0] != "1" {
+		t.Fatalf("parse_xml: %+v", res)
+	}
+	res = f.run(t, "org1", `SecurityEvent | top-nested 2 of Computer by n = count(), top-nested 1 of Account by count()`)
+	if len(res.Rows) != 2 || res.Rows[0][1] != int64(10) || res.Rows[0][2] != `CORP\bob` {
+		t.Fatalf("top-nested: %+v", res)
+	}
+	res = f.run(t, "org1", `SecurityEvent | summarize hosts = make_set(Computer) | mv-apply h = hosts to typeof(string) on (where h != "WS0" | summarize n = count())`)
+	if len(res.Rows) != 1 || res.Rows[0][1] != int64(2) {
+		t.Fatalf("mv-apply: %+v", res)
+	}
+	res = f.run(t, "org1", `SecurityEvent | project Computer, Account | evaluate pivot(Computer)`)
+	if len(res.Rows) != 1 || len(res.Columns) != 4 || res.Columns[1].Name != "WS0" || res.Rows[0][3] != int64(10) {
+		t.Fatalf("pivot: %+v", res)
+	}
+}

@@ -20,6 +20,7 @@ import (
 	duckdb "github.com/duckdb/duckdb-go/v2"
 
 	"github.com/eventsec/eventsec/internal/eventstore"
+	"github.com/eventsec/eventsec/internal/query/kql"
 )
 
 // Options configure a Store.
@@ -198,6 +199,11 @@ func (s *Store) init(ctx context.Context) error {
 	s.wconn = conn
 	if err := duckdb.RegisterScalarUDF(conn, "es_ip_key", ipKeyFunc{}); err != nil {
 		return fmt.Errorf("cannot register es_ip_key: %w", err)
+	}
+	// KQL's series_* functions and parse_xml run in Go through a UDF
+	// (registered database-wide, so every reader connection has it).
+	if err := kql.RegisterDuckDB(conn); err != nil {
+		return err
 	}
 	for _, q := range []string{createMeta, createBlocks, createReceipts, createPartitionSQL(templateTable, s.cols)} {
 		if _, err := conn.ExecContext(ctx, q); err != nil {

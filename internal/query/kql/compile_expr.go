@@ -33,6 +33,9 @@ type texpr struct {
 	jpath []any // string keys and int64 indexes
 	// tab is the relation of an in (sub-query) list element.
 	tab *rel
+	// multi is set on a call of a function that returns several columns
+	// (multiOutputs): its name, and the prefix of its default names.
+	multi, multiPrefix string
 }
 
 type timeRange struct{ from, to time.Time }
@@ -895,6 +898,12 @@ func (c *compiler) callExpr(call *CallExpr, ctx *rowCtx) (texpr, error) {
 		return texpr{}, err
 	}
 	res.name = resultName(call, args)
+	if _, ok := multiOutputs[name]; ok {
+		res.multi, res.multiPrefix = name, name+"_"
+		if len(args) > 0 && args[0].col != "" {
+			res.multiPrefix += args[0].col + "_"
+		}
+	}
 	if scalarFuncs[name].win {
 		res.win = true
 	}

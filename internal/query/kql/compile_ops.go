@@ -190,7 +190,13 @@ func (c *compiler) operator(in *rel, op Operator, sc *scope) (*rel, error) {
 		return c.search(in, op, sc)
 	case *ConsumeOp:
 		return c.emit(in, nil, selectSpec{limit: c.Bind(int64(0), TypeLong)}, false), nil
-	case *MvApplyOp, *TopNestedOp, *TopHittersOp, *PartitionOp, *ReduceOp, *ForkOp, *ParseKvOp, *SampleDistinctOp, *FindOp:
+	case *TopNestedOp:
+		return c.topNested(in, op, sc)
+	case *MvApplyOp:
+		return c.mvApply(in, op, sc)
+	case *TopHittersOp:
+		return c.topHitters(in, op, sc)
+	case *PartitionOp, *ReduceOp, *ForkOp, *ParseKvOp, *SampleDistinctOp, *FindOp:
 		return nil, c.unsupported(op, "the %s operator is not supported", op.OpName())
 	}
 	return nil, c.unsupported(op, "the %s operator is not supported", op.OpName())
@@ -277,6 +283,27 @@ func exprName(v texpr, taken func(string) bool) string {
 }
 
 func (c *compiler) extend(in *rel, exprs []*NamedExpr, sc *scope) (*rel, error) {
+	for i, ne := range exprs {
+		if !c.isMultiCall(ne, sc) {
+			continue
+		}
+		// A function that returns several columns runs once, in its own
+		// step; the columns before and after it are extended around it.
+		r := in
+		var err error
+		if i > 0 {
+			if r, err = c.extend(r, exprs[:i], sc); err != nil {
+				return nil, err
+			}
+		}
+		if r, err = c.extendMulti(r, ne, sc); err != nil {
+			return nil, err
+		}
+		if i+1 < len(exprs) {
+			return c.extend(r, exprs[i+1:], sc)
+		}
+		return r, nil
+	}
 	out, err := c.keep(in, func(in *rel) ([]pcol, selectSpec, error) {
 		ctx := c.ctxOf(in, sc)
 		cols := c.passthrough(in)
@@ -287,6 +314,17 @@ func (c *compiler) extend(in *rel, exprs []*NamedExpr, sc *scope) (*rel, error) 
 			}
 			if v.agg {
 				return nil, selectSpec{}, c.errf(ne, "aggregates are only allowed in summarize")
+			}
+			if v.multi != "" && !(len(ne.Names) == 1 && ne.Names[0].Name == multiHidden) {
+				mc, err := c.multiCols(ne, v)
+				if err != nil {
+					return nil, selectSpec{}, err
+				}
+				for _, p := range mc {
+					cols = setCol(cols, p)
+				}
+				ctx.cols = cols
+				continue
 			}
 			names, err := c.assignNames(ne, v, cols)
 			if err != nil {
@@ -352,6 +390,19 @@ func (c *compiler) project(in *rel, op *ProjectOp, sc *scope) (*rel, error) {
 				}
 				if v.agg {
 					return nil, selectSpec{}, c.errf(ne, "aggregates are only allowed in summarize")
+				}
+				if v.multi != "" {
+					mc, err := c.multiCols(ne, v)
+					if err != nil {
+						return nil, selectSpec{}, err
+					}
+					for _, p := range mc {
+						if _, dup := findP(cols, p.name); dup {
+							return nil, selectSpec{}, c.errf(ne, "column %s is projected twice", p.name)
+						}
+						cols = append(cols, p)
+					}
+					continue
 				}
 				names, err := c.assignNames(ne, v, cols)
 				if err != nil {
@@ -1809,21 +1860,38 @@ func (c *compiler) makeSeries(in *rel, op *MakeSeriesOp, sc *scope) (*rel, error
 	if axis.t != TypeDatetime && !axis.t.numeric() {
 		return nil, c.errf(op.On, "make-series needs a datetime or numeric axis, not %s", axis.t)
 	}
-	if op.From == nil || op.To == nil {
-		return nil, c.unsupported(op, "make-series needs from and to (or in range(...)) here")
-	}
 	lctx := &rowCtx{sc: sc}
-	from, err := c.scalar(op.From, lctx)
-	if err != nil {
-		return nil, err
-	}
-	to, err := c.scalar(op.To, lctx)
-	if err != nil {
-		return nil, err
-	}
 	step, err := c.scalar(op.Step, lctx)
 	if err != nil {
 		return nil, err
+	}
+	// Without from (to), the series start at the bin of the smallest
+	// (end after the bin of the largest) axis value. Kusto takes them per
+	// series; here they are taken over all the input rows, so that every
+	// series has the same axis.
+	var from, to texpr
+	if op.From != nil {
+		if from, err = c.scalar(op.From, lctx); err != nil {
+			return nil, err
+		}
+	} else {
+		first := texpr{sql: "(SELECT min(" + axis.sql + ") FROM " + in.n.name() + ")", t: axis.t}
+		if from, err = c.apply(op, "bin", []texpr{first, step}); err != nil {
+			return nil, err
+		}
+	}
+	if op.To != nil {
+		if to, err = c.scalar(op.To, lctx); err != nil {
+			return nil, err
+		}
+	} else {
+		last := texpr{sql: "(SELECT max(" + axis.sql + ") FROM " + in.n.name() + ")", t: axis.t}
+		if last, err = c.apply(op, "bin", []texpr{last, step}); err != nil {
+			return nil, err
+		}
+		if to, err = c.apply(op, "+", []texpr{last, step}); err != nil {
+			return nil, err
+		}
 	}
 	aname := axis.name
 	if len(op.On.Names) == 1 {
@@ -1981,8 +2049,13 @@ func (c *compiler) evaluate(in *rel, op *EvaluateOp, sc *scope) (*rel, error) {
 			return nil, c.errf(op, "bag_unpack needs input rows")
 		}
 		return c.bagUnpack(in, op, sc)
+	case "pivot":
+		if in == nil {
+			return nil, c.errf(op, "pivot needs input rows")
+		}
+		return c.pivot(in, op, sc)
 	}
-	return nil, c.unsupported(op.Call, "the %s plugin is not supported (evaluate supports bag_unpack)", op.Call.Name.Name)
+	return nil, c.unsupported(op.Call, "the %s plugin is not supported (evaluate supports bag_unpack and pivot)", op.Call.Name.Name)
 }
 
 func (c *compiler) bagUnpack(in *rel, op *EvaluateOp, sc *scope) (*rel, error) {

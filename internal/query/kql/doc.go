@@ -61,11 +61,20 @@
 //
 // Run executes a compiled query on a *sql.DB (or any Querier) under a
 // context, with a row cap (Result.Truncated says when it cut). evaluate
-// bag_unpack, whose columns depend on the data, first runs a query for
-// the bags' keys and compiles again with them.
+// bag_unpack and evaluate pivot, whose columns depend on the data, first
+// run a query for the bags' keys (the pivot values) and compile again with
+// them.
 //
-// Not implemented (ErrUnsupported): mv-apply, top-nested, top-hitters,
-// partition, reduce, fork, parse-kv, scan, sample-distinct, join ... where,
-// the series_* functions, parse_xml, plugins other than bag_unpack;
-// externaldata is refused (queries never fetch URLs).
+// The series_* functions and parse_xml run in Go (series.go, xml.go):
+// the dialect calls them through one engine function (DuckDB: the kql_go
+// UDF, which RegisterDuckDB registers and the event store registers at
+// open) with the arguments as JSON text. Functions that return several
+// columns (series_stats, series_fit_line, series_decompose,
+// series_decompose_anomalies, series_periods_detect) expand in extend and
+// project. mv-apply runs its sub-query partitioned by a hidden input row
+// number; top-nested labels the rows level by level.
+//
+// Not implemented (ErrUnsupported): partition, reduce, fork,
+// parse-kv, scan, sample-distinct, join ... where, plugins other than
+// bag_unpack and pivot; externaldata is refused (queries never fetch URLs).
 package kql

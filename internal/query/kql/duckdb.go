@@ -187,9 +187,10 @@ func (d DuckDB) Call(b Binder, name string, args []Arg, result Type) (string, er
 	case "tostring":
 		return d.cast(b, args[0], TypeString), nil
 	case "tolong", "toint", "toreal", "todouble", "todecimal", "tobool", "toboolean", "todatetime", "totimespan", "totime",
-		"toguid", "todynamic", "toobject":
+		"toguid":
 		return d.cast(b, args[0], result), nil
-	case "parse_json", "parsejson":
+	case "parse_json", "parsejson", "todynamic", "toobject":
+		// todynamic is parse_json in Kusto: a string is parsed.
 		if args[0].Type != TypeString {
 			return d.cast(b, args[0], TypeDynamic), nil
 		}
@@ -743,6 +744,10 @@ func (d DuckDB) Call(b Binder, name string, args []Arg, result Type) (string, er
 		return "round(" + a(0) + ")", nil
 	case "ceiling":
 		return "ceiling(" + a(0) + ")", nil
+	case "sin", "cos", "tan", "asin", "acos", "atan", "atan2", "cot", "degrees", "radians":
+		return name + "(" + join(", ", 0) + ")", nil
+	case "pi":
+		return "pi()", nil
 	case "sqrt":
 		return "sqrt(" + a(0) + ")", nil
 	case "pow":
@@ -889,6 +894,9 @@ func (d DuckDB) Call(b Binder, name string, args []Arg, result Type) (string, er
 			return d.cast(b, Arg{SQL: "NULLIF(" + r + ", '')", Type: TypeString}, result), nil
 		}
 		return r, nil
+	}
+	if _, ok := goFuncs[name]; ok {
+		return d.goCall(b, name, args), nil
 	}
 	return "", fmt.Errorf("function %s is not supported by the DuckDB dialect", name)
 }

@@ -21,6 +21,14 @@ func openDuck(t testing.TB) *sql.DB {
 	}
 	db.SetMaxOpenConns(1)
 	t.Cleanup(func() { db.Close() })
+	conn, err := db.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if err := RegisterDuckDB(conn); err != nil {
+		t.Fatal(err)
+	}
 	return db
 }
 

@@ -628,6 +628,7 @@ func init() {
 
 // register fills the function table.
 func register(m map[string]fnSpec) {
+	registerGoFuncs(m)
 	for _, op := range []string{"==", "!="} {
 		m[op] = compareSpec(op, false)
 	}
@@ -950,19 +951,13 @@ func windowCheck(ret Type) func(c *compiler, n Node, name string, args []texpr) 
 // unsupportedFuncs are known KQL functions this engine does not compile,
 // with why.
 var unsupportedFuncs = map[string]string{
-	"parse_xml":                  "XML is not parsed here; use extract() on the text",
-	"series_decompose_anomalies": "time series analysis functions are not implemented",
-	"series_decompose":           "time series analysis functions are not implemented",
-	"series_fit_line":            "time series analysis functions are not implemented",
-	"series_stats":               "time series analysis functions are not implemented",
-	"series_outliers":            "time series analysis functions are not implemented",
-	"ingestion_time":             "events have no ingestion time column here; use the view's own time columns",
-	"row_window_session":         "session windows are not implemented",
-	"ipv4_lookup":                "lookup plugins are not implemented",
-	"geo_info_from_ip_address":   "use the GeoIP fields the pipeline adds to events",
-	"cluster":                    "cross-cluster queries are not possible",
-	"database":                   "cross-database queries are not possible",
-	"_GetWatchlist":              "watchlists are not implemented",
+	"ingestion_time":           "events have no ingestion time column here; use the view's own time columns",
+	"row_window_session":       "session windows are not implemented",
+	"ipv4_lookup":              "lookup plugins are not implemented",
+	"geo_info_from_ip_address": "use the GeoIP fields the pipeline adds to events",
+	"cluster":                  "cross-cluster queries are not possible",
+	"database":                 "cross-database queries are not possible",
+	"_GetWatchlist":            "watchlists are not implemented",
 }
 
 func binCheck(c *compiler, n Node, name string, args []texpr) ([]texpr, Type, error) {

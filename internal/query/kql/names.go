@@ -28,5 +28,5 @@ func OperatorNames() []string {
 	return []string{"where", "filter", "extend", "project", "project-away", "project-keep", "project-rename", "project-reorder",
 		"summarize", "count", "distinct", "sort", "order", "top", "take", "limit", "join", "lookup", "union", "mv-expand",
 		"parse", "parse-where", "make-series", "as", "serialize", "sample", "evaluate", "getschema", "render", "invoke",
-		"search", "find", "top-nested", "extend", "mv-apply"}
+		"search", "find", "top-nested", "top-hitters", "mv-apply"}
 }

@@ -86,6 +86,9 @@ func Run(ctx context.Context, db Querier, q *Compiled, opts RunOptions) (*Result
 	}
 	rows, err := db.QueryContext(ctx, q.SQL, q.Args...)
 	if err != nil {
+		if fe := funcError(q.query, err); fe != nil {
+			return nil, fe
+		}
 		return nil, fmt.Errorf("cannot run query: %w", err)
 	}
 	defer rows.Close()
@@ -114,6 +117,9 @@ func Run(ctx context.Context, db Querier, q *Compiled, opts RunOptions) (*Result
 		res.Rows = append(res.Rows, row)
 	}
 	if err := rows.Err(); err != nil {
+		if fe := funcError(q.query, err); fe != nil {
+			return nil, fe
+		}
 		return nil, fmt.Errorf("cannot read result: %w", err)
 	}
 	return res, nil

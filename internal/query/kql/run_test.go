@@ -64,6 +64,9 @@ func TestNoQueryTextInSQL(t *testing.T) {
 		`datatable(Zq9col:string) ["Zq9value"] | summarize Zq9n = count() by Zq9col | where Zq9col in ("Zq9a", "Zq9b")`,
 		`Events | extend d = AdditionalFields.Zq9Prop["Zq9key"] | mv-expand Zq9e = d | parse Activity with "Zq9" Zq9p`,
 		`Events | union withsource=Zq9Src Events | where datetime_diff('day', TimeGenerated, now()) > 1 | top 3 by Zq9Src`,
+		`Events | top-nested 2 of Zq9c = Computer with others = "Zq9others" by Zq9n = count() | extend (Zq9a, Zq9b) = series_fit_line(dynamic([1, 2]))`,
+		`Events | mv-apply Zq9e = AdditionalFields on (where tostring(Zq9e) == "Zq9" | summarize Zq9s = make_set(Zq9e)) | extend x = parse_xml("<Zq9/>")`,
+		`datatable(Zq9k: string, Zq9v: long) ["Zq9'; DROP", 1] | evaluate pivot(Zq9k, sum(Zq9v))`,
 	}
 	for _, src := range queries {
 		q, err := Parse(src)
@@ -90,6 +93,10 @@ func FuzzCompile(f *testing.F) {
 		"datatable(a:string) ['x'] | join kind=leftouter (datatable(a:string)['x']) on a",
 		"Events | parse Activity with * 'a' b:long | top 1 by b",
 		"union Events, Events | evaluate bag_unpack(AdditionalFields)",
+		"Events | top-nested 2 of Computer with others = 'x' by count(), top-nested of Account by dcount(Activity)",
+		"Events | mv-apply e = AdditionalFields to typeof(string) on (top 1 by e | extend f = strlen(e))",
+		"print x = dynamic([1, 2, 3]) | extend (a, b) = series_fit_line(x), series_stats(x), p = parse_xml('<a/>')",
+		"datatable(k: string, v: long) ['a', 1] | evaluate pivot(k, sum(v))",
 	} {
 		f.Add(s)
 	}
@@ -115,9 +122,10 @@ func FuzzCompile(f *testing.F) {
 func TestUnsupportedIsMarked(t *testing.T) {
 	cat, _ := testCatalogWithLog(t)
 	for _, src := range []string{
-		"Events | mv-apply x = AdditionalFields on (take 1)",
+		"Events | mv-apply x = AdditionalFields on (sample 1)",
 		"Events | evaluate autocluster()",
-		"Events | extend x = series_stats(AdditionalFields)",
+		"Events | partition by Computer (take 1)",
+		"Events | sample-distinct 2 of Computer",
 	} {
 		q, err := Parse(src)
 		if err != nil {

@@ -112,7 +112,14 @@ describe("kqlCompletionSource", () => {
     expect(labels(complete("SecurityEvent | join kind=inner Syslog on Comp¦"))).not.toContain("Syslog");
   });
 
-  it("offers columns made earlier in the pipeline", () => {
+  it("offers the series functions, parse_xml, mv-apply and top-nested the server lists", () => {
+    expect(labels(complete("SecurityEvent | mv¦"))).toContain("mv-apply");
+    expect(labels(complete("SecurityEvent | top-n¦"))).toContain("top-nested");
+    const afterSeries = labels(complete("SecurityEvent | make-series n = count() on TimeGenerated step 1h | extend a = series_d¦"));
+    expect(afterSeries).toEqual(expect.arrayContaining(["series_decompose_anomalies", "series_fit_line", "parse_xml"]));
+  });
+
+    it("offers columns made earlier in the pipeline", () => {
     expect(labels(complete("SecurityEvent | extend Host = tolower(Computer) | where Ho¦"))).toContain("Host");
   });
 

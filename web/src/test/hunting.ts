@@ -27,9 +27,9 @@ export const SCHEMA: KqlSchema = {
       ],
     },
   ],
-  functions: ["ago", "bin", "tostring", "strcat", "count"],
+  functions: ["ago", "bin", "tostring", "strcat", "count", "parse_xml", "series_decompose_anomalies", "series_fit_line"],
   aggregates: ["count", "dcount", "arg_max"],
-  operators: ["where", "extend", "summarize", "project", "project-away", "join", "take", "limit"],
+  operators: ["where", "extend", "summarize", "project", "project-away", "join", "take", "limit", "make-series", "mv-apply", "top-nested"],
 };
 
 /** A result of SecurityEvent rows: two in the 09:00 hour, one at 10:00, a dynamic column. */

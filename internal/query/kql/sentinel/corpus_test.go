@@ -123,6 +123,14 @@ func TestCorpusCompile(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		_, err = kql.Run(ctx, db, c, kql.RunOptions{MaxRows: 100})
 		cancel()
+		if e, ok := kql.AsError(err); ok && strings.HasPrefix(e.Message, "unknown column") {
+			// Columns that depend on the data (bag_unpack, pivot) are
+			// checked once Run has found them: a query naming a column
+			// EventSec does not have fails then, not at compile time.
+			compiled--
+			missingColumn++
+			continue
+		}
 		if err != nil {
 			msg := err.Error()
 			if len(msg) > 160 {

@@ -37,6 +37,14 @@ func testDB(t *testing.T) (*sql.DB, kql.Tables, *[]kql.Hint) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
+	conn, err := db.Conn(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := kql.RegisterDuckDB(conn); err != nil {
+		t.Fatal(err)
+	}
+	conn.Close()
 	if _, err := db.Exec(storeDDL()); err != nil {
 		t.Fatal(err)
 	}
