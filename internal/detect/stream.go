@@ -207,7 +207,11 @@ func (s *Service) evaluate(evs []event.Event, alerting bool) []hit {
 		}
 		e.mu.RLock()
 		start := time.Now()
-		matches = e.match(ev, matches[:0])
+		if s.sampleEvery > 0 && s.evalSeq.Add(1)%s.sampleEvery == 0 {
+			matches = e.matchTimed(ev, matches[:0])
+		} else {
+			matches = e.match(ev, matches[:0])
+		}
 		s.m.observeEval(time.Since(start).Nanoseconds())
 		for _, id := range matches {
 			d := e.docs[id]
@@ -237,6 +241,25 @@ func (s *Service) evaluate(evs []event.Event, alerting bool) []hit {
 	return hits
 }
 
+// evalFlushDue reports whether this commit writes the sampled evaluation
+// times, and if so starts the next interval.
+func (s *Service) evalFlushDue(now time.Time) bool {
+	s.evalFlushMu.Lock()
+	defer s.evalFlushMu.Unlock()
+	if now.Before(s.evalFlushNext) {
+		return false
+	}
+	s.evalFlushNext = now.Add(s.o.EvalFlushEvery)
+	return true
+}
+
+// evalFlushFailed makes the next commit write the evaluation times again.
+func (s *Service) evalFlushFailed() {
+	s.evalFlushMu.Lock()
+	s.evalFlushNext = time.Time{}
+	s.evalFlushMu.Unlock()
+}
+
 func correlateObservation(orgID string, d *doc, ev *event.Event, name string) correlate.Observation {
 	return correlate.Observation{OrgID: orgID, RuleID: d.id, RuleName: name, Time: ev.Timestamp,
 		EventID: ev.ID, Field: func(f string) (string, bool) {
@@ -256,6 +279,25 @@ func (e *orgEngine) match(ev *event.Event, dst []string) []string {
 	}
 	for _, d := range e.json {
 		if d.unit.unit.JSON.Match(ev) {
+			dst = append(dst, d.id)
+		}
+	}
+	return dst
+}
+
+// matchTimed is match on a sampled event: it also adds each rule's
+// evaluation time to its unit and counts the sample. The caller holds
+// e.mu (read).
+func (e *orgEngine) matchTimed(ev *event.Event, dst []string) []string {
+	e.sampled.Add(1)
+	for _, m := range e.ruleset.MatchTimed(ev, nil, e.took) {
+		dst = append(dst, m.RuleID)
+	}
+	for _, d := range e.json {
+		start := time.Now()
+		ok := d.unit.unit.JSON.Match(ev)
+		d.unit.evalNanos.Add(time.Since(start).Nanoseconds())
+		if ok {
 			dst = append(dst, d.id)
 		}
 	}
@@ -328,15 +370,30 @@ func (s *Service) commitPrepared(ctx context.Context, in []store.Alert, inDocs [
 		byKey[key] = &pendingAlert{a: a, units: inDocs[i].unit}
 		order = append(order, key)
 	}
-	// Statistics of every unit that matched since the last commit.
+	// Statistics of every unit that matched since the last commit, and
+	// (at most every EvalFlushEvery: one row per rule) the sampled
+	// evaluation times.
 	type statKey struct{ org, rule string }
 	stats := map[statKey]*store.RuleStats{}
+	flushEval := s.evalFlushDue(now)
 	for _, e := range s.engines() {
 		e.mu.RLock()
+		cur := e.sampled.Load()
 		for _, l := range e.units {
+			var st store.RuleStats
 			if n := l.matches.Swap(0); n > 0 {
 				t := now
-				stats[statKey{e.orgID, l.rule.ID}] = &store.RuleStats{RuleID: l.rule.ID, Matches: n, LastMatchAt: &t}
+				st.Matches, st.LastMatchAt = n, &t
+			}
+			if flushEval {
+				ns, samples := l.evalNanos.Swap(0), cur-l.sampleMark.Swap(cur)
+				if l.rule.Enabled && samples > 0 {
+					st.EvalNanos, st.EvalSamples = ns, samples
+				}
+			}
+			if st.Matches > 0 || st.EvalSamples > 0 {
+				st.RuleID = l.rule.ID
+				stats[statKey{e.orgID, l.rule.ID}] = &st
 			}
 		}
 		e.mu.RUnlock()
@@ -394,15 +451,20 @@ func (s *Service) commitPrepared(ctx context.Context, in []store.Alert, inDocs [
 		return r.Checkpoints().Set(ctx, CheckpointName, seq, now)
 	})
 	if err != nil {
-		// Put the match counts back for the next attempt.
+		// Put the counts back for the next attempt.
 		for k, st := range stats {
 			if e := s.engine(k.org, false); e != nil {
 				e.mu.RLock()
 				if l := e.units[k.rule]; l != nil {
 					l.matches.Add(st.Matches)
+					l.evalNanos.Add(st.EvalNanos)
+					l.sampleMark.Add(-st.EvalSamples)
 				}
 				e.mu.RUnlock()
 			}
+		}
+		if flushEval {
+			s.evalFlushFailed()
 		}
 		return fmt.Errorf("cannot commit detection results: %w", err)
 	}
