@@ -185,9 +185,18 @@ describe("RuleEditorPage", () => {
     const stats = await screen.findByLabelText("What the rule did");
     expect(stats).toHaveTextContent("Matches12");
     expect(within(stats).getByRole("link", { name: "3" })).toHaveAttribute("href", "/alerts?rule=r-ps");
-    expect(stats).toHaveTextContent("410 ns");
+    // 410 ns sampled on 96 events.
+    expect(stats).toHaveTextContent("Avg µs/event (sampled)0.41 µs");
     await user.selectOptions(screen.getByRole("combobox", { name: "Severity of its alerts" }), "critical");
     await vi.waitFor(() => expect(calls.find((c) => c.method === "PATCH")?.body).toEqual({ severity_override: "critical" }));
+  });
+
+  it("says when the rule cannot run and leads to the placeholders", async () => {
+    server({ rule: () => ({ ...rule, runnable: false, problem: "not runnable: placeholder %known_cdcs% has no values in this org" }) });
+    renderEditor("/rules/r-ps");
+    const alert = await screen.findByText(/This rule does not run/);
+    expect(alert).toHaveTextContent("This rule does not run: placeholder %known_cdcs% has no values in this org.");
+    expect(within(alert).getByRole("link", { name: "Set the placeholder's values" })).toHaveAttribute("href", "/rules/placeholders");
   });
 
   it("deletes the rule after asking", async () => {

@@ -13,6 +13,7 @@ import {
   LEVEL_LABELS,
   detectionApi,
   detectionKeys,
+  formatEvalTime,
   useRule,
   type Level,
   type Rule,
@@ -251,9 +252,15 @@ function RuleEditor({ rule }: { rule: Rule | null }) {
 
       {!writable ? <p className="read-only-note editor-note">View only: your role cannot change rules.</p> : null}
       {saveError ? <SaveError error={saveError} /> : null}
-      {(save.isSuccess || justCreated) && rule && !dirty ? (
+      {(save.isSuccess || justCreated) && rule && !dirty && rule.runnable !== false ? (
         <div className="alert alert-success" role="status">
           {save.isSuccess ? "Saved." : "Rule created."} {rule.enabled ? "It runs on every new event." : "It is disabled: turn it on to run it."}
+        </div>
+      ) : null}
+      {rule && rule.runnable === false ? (
+        <div className="alert alert-warning" role="alert">
+          This rule does not run: {rule.problem?.replace(/^not runnable: /, "") ?? "it cannot be compiled in this organisation"}.{" "}
+          {/placeholder/.test(rule.problem ?? "") ? <Link to="/rules/placeholders">Set the placeholder&apos;s values</Link> : null}
         </div>
       ) : null}
 
@@ -512,8 +519,10 @@ function RuleStatsView({ rule }: { rule: Rule }) {
         </dd>
       </div>
       <div>
-        <dt>Cost per event</dt>
-        <dd>{rule.enabled && s.eval_ns_per_event > 0 ? `${Math.round(s.eval_ns_per_event).toLocaleString()} ns` : <span className="muted">—</span>}</dd>
+        <dt>Avg µs/event (sampled)</dt>
+        <dd title={s.eval_samples ? `The rule's own evaluation time, averaged over ${s.eval_samples.toLocaleString()} sampled events` : "Not sampled yet"}>
+          {formatEvalTime(s) || <span className="muted">—</span>}
+        </dd>
       </div>
     </dl>
   );
