@@ -75,3 +75,30 @@ func TestYAMLErrorPositionLongFile(t *testing.T) {
 		t.Errorf("got %d:%d, want %d:3", e.Line, e.Column, lines+3)
 	}
 }
+
+// FuzzYAMLErrorPosition: a YAML syntax error always points inside the
+// text (a line that exists, a column on it or just past its end).
+func FuzzYAMLErrorPosition(f *testing.F) {
+	f.Add([]byte("title: x\nid: a\nlogsource:\n    product: windows\n  category: ps\n"))
+	f.Add([]byte("title: 'x\nid: a\n"))
+	f.Add([]byte("a:\n\tb: c\n"))
+	f.Add([]byte("tags: [a, {b: 'c\n"))
+	f.Add([]byte("a: b\n c: d\n---\n- x\ny: z"))
+	f.Fuzz(func(t *testing.T, src []byte) {
+		_, errs := ParseDocuments(src, "fuzz.yml")
+		for _, err := range errs {
+			var e *Error
+			if !errors.As(err, &e) || !strings.HasPrefix(e.Msg, "invalid YAML") || e.Line == 0 {
+				continue
+			}
+			lines := splitLines(src)
+			if e.Line > len(lines) {
+				t.Fatalf("line %d of %d: %v", e.Line, len(lines), e)
+			}
+			text := strings.TrimRight(string(lines[e.Line-1]), "\r\n")
+			if e.Column < 1 || e.Column > len(text)+1 {
+				t.Fatalf("column %d on a line of %d bytes: %v", e.Column, len(text), e)
+			}
+		}
+	})
+}
