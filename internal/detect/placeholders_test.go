@@ -151,6 +151,17 @@ func TestSampledEvaluationTime(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A rule that cannot run (its placeholder has no values) is not
+	// reported as costing nothing.
+	idleSrc := strings.Replace(encodedPS, "6f1e5f8a-1111-4111-8111-111111111111", "6f1e5f8a-2222-4111-8111-111111111111", 1)
+	idleSrc = strings.Replace(idleSrc, "  condition: sel\n", "  admins:\n    User|expand: '%admins%'\n  condition: sel and admins\n", 1)
+	idle, err := f.svc.Create(f.ctx, actor, RuleInput{Source: idleSrc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.svc.Problems(f.org)[idle.ID] == "" {
+		t.Fatal("the rule without placeholder values runs")
+	}
 	f.start(t)
 	defer f.stop(t)
 	now := time.Now()
@@ -180,6 +191,9 @@ func TestSampledEvaluationTime(t *testing.T) {
 	m := stats()
 	if m[ps.ID].EvalNanos <= 0 || m[js.ID].EvalNanos <= 0 {
 		t.Fatalf("no time measured: %+v", m)
+	}
+	if st := m[idle.ID]; st.EvalSamples != 0 || st.EvalNanos != 0 {
+		t.Fatalf("the rule that does not run has sampled times: %+v", st)
 	}
 	v := RuleViewOf(ps, m[ps.ID], "", false)
 	if v.Stats.EvalSamples != 13 || v.Stats.EvalNsPerEvent != float64(m[ps.ID].EvalNanos)/13 {

@@ -387,7 +387,9 @@ func (s *Service) commitPrepared(ctx context.Context, in []store.Alert, inDocs [
 			}
 			if flushEval {
 				ns, samples := l.evalNanos.Swap(0), cur-l.sampleMark.Swap(cur)
-				if l.rule.Enabled && samples > 0 {
+				// A rule that does not run costs nothing: it has no
+				// evaluation time to report.
+				if l.rule.Enabled && e.problems[l.rule.ID] == "" && samples > 0 {
 					st.EvalNanos, st.EvalSamples = ns, samples
 				}
 			}
