@@ -285,10 +285,13 @@ func (s *Server) validateRule(w http.ResponseWriter, r *http.Request, c *call) e
 		return badRequest("validation_failed", "format", "format must be sigma, json or kql")
 	}
 	u, problems := detect.Compile(in.Format, in.Source, "")
-	out := map[string]any{"valid": len(problems) == 0, "errors": []detect.RuleError{}, "rule": nil}
+	out := map[string]any{"valid": len(problems) == 0, "errors": []detect.RuleError{}, "warnings": []detect.RuleError{}, "rule": nil}
 	if len(problems) > 0 {
 		out["errors"] = problems
 	} else {
+		if d, err := s.detectSvc(); err == nil {
+			out["warnings"] = d.PlaceholderWarnings(c.principal.OrgID, u)
+		}
 		rule := store.Rule{ID: u.ID, Title: u.Title, Description: u.Description, Author: u.Author, Format: u.Format, Kind: u.Kind,
 			Status: u.Status, Level: u.Level, Product: u.Product, Category: u.Category, Service: u.Service, Tags: u.Tags,
 			References: u.References, FalsePositives: u.FalsePositives, Enabled: true}

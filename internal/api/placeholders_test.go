@@ -56,7 +56,22 @@ func TestPlaceholdersAPI(t *testing.T) {
 	f.newUser(t, "viewer@a.test", auth.RoleViewer)
 	viewer := f.login(t, "viewer@a.test", userPass).AccessToken
 
-	r := f.send(t, "POST", "/api/v1/rules", admin, map[string]any{"source": expandRule})
+	// While the rule is written, the editor hears that it will not run.
+	r := f.send(t, "POST", "/api/v1/rules/validate", viewer, map[string]any{"source": expandRule})
+	wantStatus(t, r, http.StatusOK)
+	v := decode[struct {
+		Valid    bool
+		Warnings []struct {
+			Line, Column int
+			Message      string
+		}
+	}](t, r)
+	if !v.Valid || len(v.Warnings) != 1 || v.Warnings[0].Line != 10 || v.Warnings[0].Column != 28 ||
+		!strings.HasPrefix(v.Warnings[0].Message, "placeholder %admin_users% has no values in this org") {
+		t.Fatalf("validation: %s", r)
+	}
+
+	r = f.send(t, "POST", "/api/v1/rules", admin, map[string]any{"source": expandRule})
 	wantStatus(t, r, http.StatusCreated)
 	ruleID := "0f9e8d7c-0000-4000-8000-00000000a001"
 
@@ -123,6 +138,9 @@ func TestPlaceholdersAPI(t *testing.T) {
 	}
 	if l := decode[ruleListJSON](t, f.get(t, "/api/v1/rules?runnable=false", viewer)); l.Total != 0 {
 		t.Fatalf("still listed as not runnable: %+v", l)
+	}
+	if v := decode[struct{ Warnings []any }](t, f.send(t, "POST", "/api/v1/rules/validate", viewer, map[string]any{"source": expandRule})); len(v.Warnings) != 0 {
+		t.Fatalf("warnings once the placeholder has values: %+v", v)
 	}
 	if got := f.auditEntries(t, f.org.ID, auditFilter("detection.placeholders.update", "")); len(got) != 1 ||
 		!strings.Contains(got[0].Summary, "%admin_users% added (2 values)") {

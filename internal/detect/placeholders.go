@@ -234,6 +234,17 @@ func orEmptyRules(l []PlaceholderRule) []PlaceholderRule {
 // unitPlaceholders lists the placeholders a unit's Sigma rules use.
 func unitPlaceholders(u *Unit) []string {
 	var out []string
+	eachPlaceholder(u, func(name string, _ sigma.Value) {
+		if !slices.Contains(out, name) {
+			out = append(out, name)
+		}
+	})
+	return out
+}
+
+// eachPlaceholder calls fn for every placeholder in a unit's Sigma rules,
+// with the value it is in.
+func eachPlaceholder(u *Unit, fn func(name string, v sigma.Value)) {
 	for _, r := range u.Sigma {
 		if r.Detection == nil {
 			continue
@@ -243,8 +254,8 @@ func unitPlaceholders(u *Unit) []string {
 				for _, it := range alt.Items {
 					for _, v := range it.Values {
 						for _, p := range v.Pattern {
-							if p.Kind == sigma.PartPlaceholder && !slices.Contains(out, p.Text) {
-								out = append(out, p.Text)
+							if p.Kind == sigma.PartPlaceholder {
+								fn(p.Text, v)
 							}
 						}
 					}
@@ -252,5 +263,24 @@ func unitPlaceholders(u *Unit) []string {
 			}
 		}
 	}
+}
+
+// PlaceholderWarnings says where a compiled (unsaved) rule uses a
+// placeholder that has no values in the org: it would be stored but not
+// run. The editor shows them while the rule is written.
+func (s *Service) PlaceholderWarnings(orgID string, u *Unit) []RuleError {
+	var have map[string][]string
+	if e := s.engine(orgID, false); e != nil {
+		e.mu.RLock()
+		have = e.placeholders
+		e.mu.RUnlock()
+	}
+	out := []RuleError{}
+	eachPlaceholder(u, func(name string, v sigma.Value) {
+		if _, ok := have[name]; !ok {
+			out = append(out, RuleError{Line: v.Line, Column: v.Column,
+				Message: fmt.Sprintf("placeholder %%%s%% has no values in this org: the rule will be saved but will not run until it has (Rules → Placeholders)", name)})
+		}
+	})
 	return out
 }

@@ -187,6 +187,8 @@ export interface RuleProblem {
 export interface Validation {
   valid: boolean;
   errors: RuleProblem[];
+  /** What does not stop saving the rule but running it (a placeholder without values in this org). */
+  warnings?: RuleProblem[];
   /** What the rule is, when it parses. */
   rule: RuleSummary | null;
 }

@@ -191,6 +191,22 @@ describe("RuleEditorPage", () => {
     await vi.waitFor(() => expect(calls.find((c) => c.method === "PATCH")?.body).toEqual({ severity_override: "critical" }));
   });
 
+  it("warns while typing that a placeholder has no values, at its line and column", async () => {
+    const warning = { line: 10, column: 28, message: "placeholder %admin_users% has no values in this org: the rule will be saved but will not run until it has (Rules → Placeholders)" };
+    server({
+      more: (call, url) => {
+        if (url.pathname !== "/api/v1/rules/validate") return undefined;
+        const body = call.body as { source: string; format: RuleFormat };
+        return json(200, { ...valid(body.source, body.format), warnings: [warning] });
+      },
+    });
+    renderEditor("/rules/new");
+    const list = await screen.findByRole("list", { name: "Warnings" }, SLOW);
+    expect(within(list).getByRole("button")).toHaveTextContent("10:28placeholder %admin_users% has no values in this org");
+    expect(screen.getByText("Valid")).toBeInTheDocument();
+    expect(screen.queryByRole("list", { name: "Problems" })).not.toBeInTheDocument();
+  });
+
   it("says when the rule cannot run and leads to the placeholders", async () => {
     server({ rule: () => ({ ...rule, runnable: false, problem: "not runnable: placeholder %known_cdcs% has no values in this org" }) });
     renderEditor("/rules/r-ps");

@@ -107,6 +107,7 @@ function RuleEditor({ rule }: { rule: Rule | null }) {
   const settled = asked.format === format && asked.source === source && !validation.isFetching;
   const result = source.trim() === "" ? undefined : validation.data;
   const problems: RuleProblem[] = useMemo(() => result?.errors ?? [], [result]);
+  const warnings: RuleProblem[] = result?.warnings ?? [];
   // While the text does not validate, the rule is still what it last was.
   const lastValid = useRef<RuleSummary | null>(null);
   if (result?.rule) lastValid.current = result.rule;
@@ -303,6 +304,18 @@ function RuleEditor({ rule }: { rule: Rule | null }) {
             Checked by the server as you type. <kbd>Ctrl</kbd>+<kbd>S</kbd> saves; <kbd>Ctrl</kbd>+<kbd>F</kbd> finds; <kbd>Esc</kbd> then <kbd>Tab</kbd> leaves the
             editor.
           </p>
+          {warnings.length > 0 ? (
+            <ul className="problem-list problem-list-warning" aria-label="Warnings">
+              {warnings.map((p, i) => (
+                <li key={`${p.line}:${p.column}:${i}`}>
+                  <button type="button" className="problem" onClick={() => editor.current?.focusAt(p.line, p.column)}>
+                    <span className="problem-pos mono">{p.line > 0 ? `${p.line}:${p.column}` : "—"}</span>
+                    <span>{p.message}</span>
+                  </button>
+                </li>
+              ))}
+            </ul>
+          ) : null}
           {problems.length > 0 ? (
             <ul className="problem-list" aria-label="Problems">
               {problems.map((p, i) => (
