@@ -68,7 +68,7 @@ describe("RulesListPage", () => {
     // 410 ns over 96 sampled events.
     expect(within(first as HTMLElement).getByText("0.41 µs")).toHaveAttribute("title", "over 96 sampled events");
     expect(within(first as HTMLElement).queryByRole("note")).not.toBeInTheDocument();
-    expect(within(second as HTMLElement).getByRole("note")).toHaveTextContent("Not runnable not runnable: placeholder %known_cdcs% has no values in this org");
+    expect(within(second as HTMLElement).getByRole("note")).toHaveTextContent("Not runnable placeholder %known_cdcs% has no values in this org");
     expect(within(second as HTMLElement).getByTitle("not sampled yet")).toHaveTextContent("—");
 
     await user.click(screen.getByRole("checkbox", { name: "Only rules that cannot run" }));

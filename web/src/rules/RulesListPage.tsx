@@ -247,7 +247,7 @@ function RulesTable({ rules, writable, busy }: { rules: readonly RuleSummary[]; 
             <th scope="col" className="num">
               Alerts
             </th>
-            <th scope="col" className="num" title="The rule's own average evaluation time per event, measured on a sample of the events">
+            <th scope="col" className="num th-unit" title="The rule's own average evaluation time per event, measured on a sample of the events">
               µs/event (sampled)
             </th>
             <th scope="col">Enabled</th>
@@ -276,7 +276,7 @@ const RuleRow = memo(function RuleRow({ rule, writable }: { rule: RuleSummary; w
         </span>
         {rule.runnable === false ? (
           <span className="rule-problem" role="note">
-            <span className="badge badge-warning">Not runnable</span> {rule.problem ?? ""}
+            <span className="badge badge-warning">Not runnable</span> {(rule.problem ?? "").replace(/^not runnable: /, "")}
           </span>
         ) : null}
       </td>
