@@ -200,3 +200,31 @@ func TestSampledEvaluationTime(t *testing.T) {
 		t.Fatalf("view: %+v", v.Stats)
 	}
 }
+
+// TestEvalTimesWrittenAtShutdown: the samples since the last flush are
+// not lost when detection stops.
+func TestEvalTimesWrittenAtShutdown(t *testing.T) {
+	f := newFixture(t)
+	svc, err := New(f.ctx, Options{Store: f.st, Events: f.ev, Normalizer: f.norm, EvalSampleEvery: 1, EvalFlushEvery: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.svc = svc
+	r, err := f.svc.Create(f.ctx, actor, RuleInput{Source: encodedPS})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.start(t)
+	now := time.Now()
+	f.ingest(t, true, sysmonPS("WS1", "powershell -enc AAAA", now), sysmonPS("WS2", "powershell -enc BBBB", now))
+	waitFor(t, "the alerts", func() bool { return len(f.alerts(t)) == 2 })
+	st, _ := f.st.Rules().Stats(f.ctx, f.org)
+	if len(st) != 1 || st[0].EvalSamples != 0 {
+		t.Fatalf("written before the hour: %+v", st)
+	}
+	f.stop(t)
+	st, err = f.st.Rules().Stats(f.ctx, f.org)
+	if err != nil || len(st) != 1 || st[0].RuleID != r.ID || st[0].EvalSamples != 2 || st[0].EvalNanos <= 0 {
+		t.Fatalf("after stopping: %v %+v", err, st)
+	}
+}

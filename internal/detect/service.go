@@ -50,7 +50,8 @@ type Options struct {
 	// negative: never).
 	EvalSampleEvery int
 	// EvalFlushEvery is how often the sampled times are written to the
-	// rule statistics (default 1 minute; they cost a row per rule).
+	// rule statistics (default 1 minute; they cost a row per rule, in a
+	// transaction of their own, and are written at shutdown too).
 	EvalFlushEvery time.Duration
 	// Queries runs scheduled KQL rules (nil: they do not run).
 	Queries QueryRunner
@@ -86,10 +87,6 @@ type Service struct {
 	// evaluated events to pick the sampled ones.
 	sampleEvery uint64
 	evalSeq     atomic.Uint64
-	// evalFlushMu guards evalFlushNext, when the sampled evaluation times
-	// are next written.
-	evalFlushMu   sync.Mutex
-	evalFlushNext time.Time
 }
 
 // DefaultEvalSampleEvery is how many events pass between two whose rules

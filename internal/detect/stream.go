@@ -100,6 +100,29 @@ func (s *Service) Run(ctx context.Context) error {
 		}
 	}()
 	defer func() { <-schedDone }()
+	// The sampled evaluation times are written beside the stream, not in
+	// its transactions: a row per rule would delay the alerts once a
+	// minute.
+	evalDone := make(chan struct{})
+	go func() {
+		defer close(evalDone)
+		t := time.NewTicker(s.o.EvalFlushEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				if err := s.flushEvalTimes(context.WithoutCancel(ctx)); err != nil {
+					s.o.Logger.Error("detection: cannot store rule evaluation times", "err", err)
+				}
+				return
+			case <-t.C:
+				if err := s.flushEvalTimes(ctx); err != nil {
+					s.o.Logger.Error("detection: cannot store rule evaluation times", "err", err)
+				}
+			}
+		}
+	}()
+	defer func() { <-evalDone }()
 	pending := &seqHeap{}
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
@@ -241,23 +264,50 @@ func (s *Service) evaluate(evs []event.Event, alerting bool) []hit {
 	return hits
 }
 
-// evalFlushDue reports whether this commit writes the sampled evaluation
-// times, and if so starts the next interval.
-func (s *Service) evalFlushDue(now time.Time) bool {
-	s.evalFlushMu.Lock()
-	defer s.evalFlushMu.Unlock()
-	if now.Before(s.evalFlushNext) {
-		return false
+// flushEvalTimes adds the rules' sampled evaluation times since the last
+// flush to their statistics, in one transaction; on failure they are put
+// back for the next one.
+func (s *Service) flushEvalTimes(ctx context.Context) error {
+	type evalKey struct{ org, rule string }
+	stats := map[evalKey]store.RuleStats{}
+	for _, e := range s.engines() {
+		e.mu.RLock()
+		cur := e.sampled.Load()
+		for _, l := range e.units {
+			ns, samples := l.evalNanos.Swap(0), cur-l.sampleMark.Swap(cur)
+			// A disabled rule, or one that does not run, costs nothing:
+			// it has no evaluation time to report.
+			if l.rule.Enabled && e.problems[l.rule.ID] == "" && samples > 0 {
+				stats[evalKey{e.orgID, l.rule.ID}] = store.RuleStats{RuleID: l.rule.ID, EvalNanos: ns, EvalSamples: samples}
+			}
+		}
+		e.mu.RUnlock()
 	}
-	s.evalFlushNext = now.Add(s.o.EvalFlushEvery)
-	return true
-}
-
-// evalFlushFailed makes the next commit write the evaluation times again.
-func (s *Service) evalFlushFailed() {
-	s.evalFlushMu.Lock()
-	s.evalFlushNext = time.Time{}
-	s.evalFlushMu.Unlock()
+	if len(stats) == 0 {
+		return nil
+	}
+	err := s.o.Store.Tx(ctx, func(r store.Repos) error {
+		for k, st := range stats {
+			if err := r.Rules().AddStats(ctx, k.org, st); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err == nil {
+		return nil
+	}
+	for k, st := range stats {
+		if e := s.engine(k.org, false); e != nil {
+			e.mu.RLock()
+			if l := e.units[k.rule]; l != nil {
+				l.evalNanos.Add(st.EvalNanos)
+				l.sampleMark.Add(-st.EvalSamples)
+			}
+			e.mu.RUnlock()
+		}
+	}
+	return fmt.Errorf("cannot store rule evaluation times: %w", err)
 }
 
 func correlateObservation(orgID string, d *doc, ev *event.Event, name string) correlate.Observation {
@@ -370,32 +420,15 @@ func (s *Service) commitPrepared(ctx context.Context, in []store.Alert, inDocs [
 		byKey[key] = &pendingAlert{a: a, units: inDocs[i].unit}
 		order = append(order, key)
 	}
-	// Statistics of every unit that matched since the last commit, and
-	// (at most every EvalFlushEvery: one row per rule) the sampled
-	// evaluation times.
+	// Statistics of every unit that matched since the last commit.
 	type statKey struct{ org, rule string }
 	stats := map[statKey]*store.RuleStats{}
-	flushEval := s.evalFlushDue(now)
 	for _, e := range s.engines() {
 		e.mu.RLock()
-		cur := e.sampled.Load()
 		for _, l := range e.units {
-			var st store.RuleStats
 			if n := l.matches.Swap(0); n > 0 {
 				t := now
-				st.Matches, st.LastMatchAt = n, &t
-			}
-			if flushEval {
-				ns, samples := l.evalNanos.Swap(0), cur-l.sampleMark.Swap(cur)
-				// A rule that does not run costs nothing: it has no
-				// evaluation time to report.
-				if l.rule.Enabled && e.problems[l.rule.ID] == "" && samples > 0 {
-					st.EvalNanos, st.EvalSamples = ns, samples
-				}
-			}
-			if st.Matches > 0 || st.EvalSamples > 0 {
-				st.RuleID = l.rule.ID
-				stats[statKey{e.orgID, l.rule.ID}] = &st
+				stats[statKey{e.orgID, l.rule.ID}] = &store.RuleStats{RuleID: l.rule.ID, Matches: n, LastMatchAt: &t}
 			}
 		}
 		e.mu.RUnlock()
@@ -459,14 +492,9 @@ func (s *Service) commitPrepared(ctx context.Context, in []store.Alert, inDocs [
 				e.mu.RLock()
 				if l := e.units[k.rule]; l != nil {
 					l.matches.Add(st.Matches)
-					l.evalNanos.Add(st.EvalNanos)
-					l.sampleMark.Add(-st.EvalSamples)
 				}
 				e.mu.RUnlock()
 			}
-		}
-		if flushEval {
-			s.evalFlushFailed()
 		}
 		return fmt.Errorf("cannot commit detection results: %w", err)
 	}
