@@ -69,6 +69,10 @@ func (s *Server) listRules(w http.ResponseWriter, r *http.Request, c *call) erro
 	if err != nil {
 		return err
 	}
+	runnable, err := boolParam(q, "runnable")
+	if err != nil {
+		return err
+	}
 	f := detect.RuleFilter{Query: q.Get("q"), Status: q.Get("status"), Level: q.Get("level"), Tactic: q.Get("tactic"),
 		Technique: q.Get("technique"), Product: q.Get("product"), Category: q.Get("category"), Service: q.Get("service"),
 		Pack: q.Get("pack"), Kind: q.Get("kind"), Enabled: enabled}
@@ -76,16 +80,16 @@ func (s *Server) listRules(w http.ResponseWriter, r *http.Request, c *call) erro
 	if err != nil {
 		return err
 	}
+	problems := d.Problems(c.principal.OrgID)
 	var hits []store.Rule
 	for _, rule := range rules {
-		if f.Match(rule) {
+		if f.Match(rule) && (runnable == nil || *runnable == (problems[rule.ID] == "")) {
 			hits = append(hits, rule)
 		}
 	}
 	out := []detect.RuleView{}
-	evalNs := d.EvalNanos(c.principal.OrgID)
 	for i := offset; i < len(hits) && i < offset+limit; i++ {
-		out = append(out, detect.RuleViewOf(hits[i], stats[hits[i].ID], evalNs, false))
+		out = append(out, detect.RuleViewOf(hits[i], stats[hits[i].ID], problems[hits[i].ID], false))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"rules": out, "total": len(hits), "facets": detect.Facets(rules)})
 	return nil
@@ -144,7 +148,7 @@ func (s *Server) ruleView(r *http.Request, c *call, d *detect.Service, rule stor
 	if err != nil {
 		return detect.RuleView{}, err
 	}
-	v := detect.RuleViewOf(rule, stats[rule.ID], d.EvalNanos(c.principal.OrgID), true)
+	v := detect.RuleViewOf(rule, stats[rule.ID], d.Problems(c.principal.OrgID)[rule.ID], true)
 	exc, err := d.Exceptions(r.Context(), c.principal.OrgID, rule.ID)
 	if err != nil {
 		return v, err
@@ -281,14 +285,17 @@ func (s *Server) validateRule(w http.ResponseWriter, r *http.Request, c *call) e
 		return badRequest("validation_failed", "format", "format must be sigma, json or kql")
 	}
 	u, problems := detect.Compile(in.Format, in.Source, "")
-	out := map[string]any{"valid": len(problems) == 0, "errors": []detect.RuleError{}, "rule": nil}
+	out := map[string]any{"valid": len(problems) == 0, "errors": []detect.RuleError{}, "warnings": []detect.RuleError{}, "rule": nil}
 	if len(problems) > 0 {
 		out["errors"] = problems
 	} else {
+		if d, err := s.detectSvc(); err == nil {
+			out["warnings"] = d.PlaceholderWarnings(c.principal.OrgID, u)
+		}
 		rule := store.Rule{ID: u.ID, Title: u.Title, Description: u.Description, Author: u.Author, Format: u.Format, Kind: u.Kind,
 			Status: u.Status, Level: u.Level, Product: u.Product, Category: u.Category, Service: u.Service, Tags: u.Tags,
 			References: u.References, FalsePositives: u.FalsePositives, Enabled: true}
-		out["rule"] = detect.RuleViewOf(rule, store.RuleStats{}, 0, false)
+		out["rule"] = detect.RuleViewOf(rule, store.RuleStats{}, "", false)
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
@@ -439,6 +446,50 @@ func (s *Server) ruleCoverage(w http.ResponseWriter, r *http.Request, c *call) e
 		return err
 	}
 	writeJSON(w, http.StatusOK, detect.CoverageOf(rules))
+	return nil
+}
+
+func (s *Server) getPlaceholders(w http.ResponseWriter, r *http.Request, c *call) error {
+	d, err := s.detectSvc()
+	if err != nil {
+		return err
+	}
+	v, err := d.Placeholders(r.Context(), c.principal.OrgID)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, v)
+	return nil
+}
+
+func (s *Server) putPlaceholders(w http.ResponseWriter, r *http.Request, c *call) error {
+	d, err := s.detectSvc()
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Placeholders []struct {
+			Name   string   `json:"name"`
+			Values []string `json:"values"`
+		} `json:"placeholders"`
+	}
+	// 100 placeholders of 1,000 values of up to 1 KiB would be 100 MiB;
+	// a real set is small, so the body is bounded well below that.
+	if err := decodeJSON(w, r, 4<<20, &in); err != nil {
+		return err
+	}
+	if in.Placeholders == nil {
+		return badRequest("validation_failed", "placeholders", "placeholders is required (an empty list removes them all)")
+	}
+	ps := make([]detect.PlaceholderInput, len(in.Placeholders))
+	for i, p := range in.Placeholders {
+		ps[i] = detect.PlaceholderInput{Name: p.Name, Values: p.Values}
+	}
+	v, err := d.SetPlaceholders(r.Context(), c.detectActor(), ps)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, v)
 	return nil
 }
 

@@ -26,6 +26,7 @@ func (s *Server) routeTable() []route {
 		{"technique", "string", "ATT&CK technique id (includes its sub-techniques)"}, {"product", "string", "logsource product"},
 		{"category", "string", "logsource category"}, {"service", "string", "logsource service"}, {"enabled", "boolean", "true or false"},
 		{"pack", "string", "sigmahq, eventsec or custom"}, {"kind", "string", "detection, correlation, threshold or filter"},
+		{"runnable", "boolean", "false: only rules that cannot run as they are (e.g. a placeholder without values)"},
 		{"limit", "integer", "1 to 500, default 100"}, {"offset", "integer", "default 0"}}
 	alertQuery := []queryParam{{"status", "string", "comma-separated: new, acknowledged, in_progress, escalated, resolved, closed"},
 		{"severity", "string", "comma-separated: informational, low, medium, high, critical"}, {"rule", "string", "rule id"},
@@ -173,6 +174,10 @@ func (s *Server) routeTable() []route {
 			Response: "RetroHunt", Status: 200, Handle: s.getRetroHunt},
 		{Method: "DELETE", Path: "/api/v1/retrohunts/{id}", Perm: auth.PermRulesWrite, Tag: tagRules, Summary: "Cancel a running retro-hunt",
 			Response: "RetroHunt", Status: 200, Handle: s.cancelRetroHunt},
+		{Method: "GET", Path: "/api/v1/detection/placeholders", Perm: auth.PermRulesRead, Tag: tagRules, Summary: "Sigma placeholder values (%name%, expand modifier) of the organisation, and placeholders rules use without values",
+			Response: "Placeholders", Status: 200, Handle: s.getPlaceholders},
+		{Method: "PUT", Path: "/api/v1/detection/placeholders", Perm: auth.PermRulesWrite, Tag: tagRules, Summary: "Replace the organisation's placeholder values; rules using them are recompiled (audited)",
+			Request: "PlaceholdersSet", Response: "Placeholders", Status: 200, Handle: s.putPlaceholders},
 		{Method: "GET", Path: "/api/v1/rules/{id}/exceptions", Perm: auth.PermRulesRead, Tag: tagRules, Summary: "A rule's exceptions (tuning)",
 			Response: "ExceptionList", Status: 200, Handle: s.listExceptions},
 		{Method: "POST", Path: "/api/v1/rules/{id}/exceptions", Perm: auth.PermRulesWrite, Tag: tagRules, Summary: "Suppress a rule's matches on a field value, with a reason and an optional expiry (audited)",

@@ -30,7 +30,11 @@ func startDetection(ctx context.Context, cfg *config.Config, st store.Store, eve
 		queries = hunter
 	}
 	detect.CheckKQL = hunt.CheckSyntax
-	det, err := detect.New(ctx, detect.Options{Builtin: files, Queries: queries, Store: st, Events: events.store, Hub: events.hub, Normalizer: events.pipe.Normalizer(),
+	sampleEvery := int(cfg.DetectionEvalSampleEvery)
+	if sampleEvery == 0 {
+		sampleEvery = -1 // off
+	}
+	det, err := detect.New(ctx, detect.Options{EvalSampleEvery: sampleEvery, Builtin: files, Queries: queries, Store: st, Events: events.store, Hub: events.hub, Normalizer: events.pipe.Normalizer(),
 		StateDir: filepath.Join(cfg.DataDir, "detection"), Registerer: reg, Logger: log, OnAlert: onAlert})
 	if err != nil {
 		return nil, fmt.Errorf("cannot start detection: %w", err)

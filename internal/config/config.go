@@ -64,6 +64,9 @@ type Config struct {
 	// SandboxEncryptSamples encrypts stored sandbox samples (AES-256-GCM,
 	// key file in the data dir).
 	SandboxEncryptSamples bool
+	// DetectionEvalSampleEvery: one event in this many has its rules timed
+	// one by one (the rules' own evaluation time); 0 turns it off.
+	DetectionEvalSampleEvery int64
 }
 
 // setting binds one configuration value to its flag, variable and YAML key.
@@ -127,6 +130,17 @@ func size(p *int64) func(string) error {
 	}
 }
 
+func count(p *int64) func(string) error {
+	return func(v string) error {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 || n > 1<<30 {
+			return fmt.Errorf("want a whole number from 0 to %d, got %q", 1<<30, v)
+		}
+		*p = n
+		return nil
+	}
+}
+
 func (c *Config) settings() []setting {
 	return []setting{
 		{key: "data_dir", def: "./data", set: str(&c.DataDir), help: "directory for the embedded databases, keys and blobs"},
@@ -156,6 +170,7 @@ func (c *Config) settings() []setting {
 		{key: "esbulk_addr", def: "off", set: str(&c.ESBulkAddr), help: "extra listener for the Elasticsearch-compatible _bulk API at its root (e.g. :9200), for shippers that cannot set a path; it is always served under /es on http_addr"},
 		{key: "ingest_max_in_flight", def: "200000", set: size(&c.IngestMaxInFlight), help: "events accepted but not yet durable before senders are told to back off (429/503, TCP stops reading)"},
 		{key: "sandbox_encrypt_samples", def: "false", isBool: true, set: boolean(&c.SandboxEncryptSamples), help: "encrypt sandbox samples at rest (AES-256-GCM; the key is generated in the data dir as sandbox-samples.key)"},
+		{key: "detection_eval_sample_every", def: "1024", set: count(&c.DetectionEvalSampleEvery), help: "time each rule on one event in this many, for the rules' own evaluation time (0: never)"},
 		{key: "log_level", def: "info", set: str(&c.LogLevel), help: "debug, info, warn or error"},
 		{key: "log_format", def: "json", set: str(&c.LogFormat), help: "json or text"},
 	}

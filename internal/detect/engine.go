@@ -1,6 +1,8 @@
 package detect
 
 import (
+	"errors"
+	"fmt"
 	"net/netip"
 	"regexp"
 	"strings"
@@ -20,10 +22,15 @@ type loaded struct {
 	rule store.Rule
 	unit *Unit
 	// Counters since the last checkpoint (flushed into the state store
-	// with it) and evaluation time since start.
-	matches   atomic.Int64
-	evalNanos atomic.Int64
-	evals     atomic.Int64
+	// with it).
+	matches atomic.Int64
+	// evalNanos is the time its documents took on sampled events since
+	// the last flush; sampleMark is the org's sampled-event count at the
+	// last flush (the rule's samples are the difference). marked says the
+	// mark was set (rebuild sets it for new units).
+	evalNanos  atomic.Int64
+	sampleMark atomic.Int64
+	marked     bool
 }
 
 // exception is a compiled store.RuleException.
@@ -116,12 +123,25 @@ type orgEngine struct {
 	corr       *correlate.Engine
 	corrRules  map[string]string // correlation ID -> source hash loaded
 	exceptions map[string][]*exception
+	// placeholders are the org's values of Sigma placeholders (%name%).
+	placeholders map[string][]string
+	// problems says why an enabled rule does not run, by stored rule ID.
+	problems map[string]string
+	// sampled counts the events whose rules were timed (sampling).
+	sampled atomic.Int64
+	// took adds a sampled evaluation time to its rule (read under mu).
+	took func(key string, ns int64)
 }
 
 func newOrgEngine(orgID string, maxGroups int) *orgEngine {
 	return &orgEngine{orgID: orgID, units: map[string]*loaded{}, docs: map[string]*doc{},
 		ruleset: sigma.NewRuleset(sigma.Config{}), corr: correlate.New(correlate.Options{MaxGroups: maxGroups}),
-		corrRules: map[string]string{}, exceptions: map[string][]*exception{}}
+		corrRules: map[string]string{}, exceptions: map[string][]*exception{}, problems: map[string]string{}}
+}
+
+// placeholderProblem is how the rules list says a rule lacks a placeholder.
+func placeholderProblem(name string) string {
+	return fmt.Sprintf("not runnable: placeholder %%%s%% has no values in this org", name)
 }
 
 // rebuild compiles the enabled units into a new matcher and updates the
@@ -129,7 +149,16 @@ func newOrgEngine(orgID string, maxGroups int) *orgEngine {
 // caller holds e.mu.
 func (e *orgEngine) rebuild() []RuleError {
 	var problems []RuleError
-	rs := sigma.NewRuleset(sigma.Config{})
+	e.problems = map[string]string{}
+	for _, l := range e.units {
+		// A new unit starts sampling now; a disabled one must not count
+		// the samples it sat out.
+		if !l.marked || !l.rule.Enabled {
+			l.sampleMark.Store(e.sampled.Load())
+			l.marked = true
+		}
+	}
+	rs := sigma.NewRuleset(sigma.Config{Placeholders: e.placeholders})
 	docs := map[string]*doc{}
 	var jsonDocs []*doc
 	var filters []*sigma.Filter
@@ -172,6 +201,7 @@ func (e *orgEngine) rebuild() []RuleError {
 	// One compilation for all rules (much faster than one at a time); a
 	// rule that does not compile is reported and left out.
 	if err := rs.AddAll(pending); err != nil {
+		byKey := compileErrors(err)
 		loadedKeys := map[string]bool{}
 		for _, r := range rs.Rules() {
 			loadedKeys[r.Key()] = true
@@ -179,7 +209,15 @@ func (e *orgEngine) rebuild() []RuleError {
 		for _, r := range pending {
 			if !loadedKeys[r.Key()] {
 				d := docs[r.Key()]
-				problems = append(problems, RuleError{File: d.unit.rule.ID, Message: ruleProblem(err, r.Key())})
+				msg := ruleProblem(err, r.Key())
+				var pe *sigma.PlaceholderError
+				if ce := byKey[r.Key()]; ce != nil && errors.As(ce, &pe) {
+					msg = placeholderProblem(pe.Name)
+				}
+				problems = append(problems, RuleError{File: d.unit.rule.ID, Message: msg})
+				if _, have := e.problems[d.unit.rule.ID]; !have {
+					e.problems[d.unit.rule.ID] = msg
+				}
 				delete(docs, r.Key())
 			}
 		}
@@ -197,13 +235,41 @@ func (e *orgEngine) rebuild() []RuleError {
 		}
 		if err := e.corr.Add(c); err != nil {
 			problems = append(problems, RuleError{File: docs[id].unit.rule.ID, Message: err.Error()})
+			if _, have := e.problems[docs[id].unit.rule.ID]; !have {
+				e.problems[docs[id].unit.rule.ID] = err.Error()
+			}
 			delete(docs, id)
 			continue
 		}
 		e.corrRules[id] = hashOf[id]
 	}
 	e.ruleset, e.docs, e.json = rs, docs, jsonDocs
+	e.took = func(key string, ns int64) {
+		if d := docs[key]; d != nil {
+			d.unit.evalNanos.Add(ns)
+		}
+	}
 	return problems
+}
+
+// compileErrors indexes the rules of a joined Ruleset.AddAll error by key.
+func compileErrors(err error) map[string]*sigma.CompileError {
+	out := map[string]*sigma.CompileError{}
+	var walk func(error)
+	walk = func(err error) {
+		if j, ok := err.(interface{ Unwrap() []error }); ok {
+			for _, e := range j.Unwrap() {
+				walk(e)
+			}
+			return
+		}
+		var ce *sigma.CompileError
+		if errors.As(err, &ce) {
+			out[ce.Key] = ce
+		}
+	}
+	walk(err)
+	return out
 }
 
 // fieldValues reads a field for an exception or a group-by: the ECS key

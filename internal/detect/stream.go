@@ -100,6 +100,29 @@ func (s *Service) Run(ctx context.Context) error {
 		}
 	}()
 	defer func() { <-schedDone }()
+	// The sampled evaluation times are written beside the stream, not in
+	// its transactions: a row per rule would delay the alerts once a
+	// minute.
+	evalDone := make(chan struct{})
+	go func() {
+		defer close(evalDone)
+		t := time.NewTicker(s.o.EvalFlushEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				if err := s.flushEvalTimes(context.WithoutCancel(ctx)); err != nil {
+					s.o.Logger.Error("detection: cannot store rule evaluation times", "err", err)
+				}
+				return
+			case <-t.C:
+				if err := s.flushEvalTimes(ctx); err != nil {
+					s.o.Logger.Error("detection: cannot store rule evaluation times", "err", err)
+				}
+			}
+		}
+	}()
+	defer func() { <-evalDone }()
 	pending := &seqHeap{}
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
@@ -207,7 +230,11 @@ func (s *Service) evaluate(evs []event.Event, alerting bool) []hit {
 		}
 		e.mu.RLock()
 		start := time.Now()
-		matches = e.match(ev, matches[:0])
+		if s.sampleEvery > 0 && s.evalSeq.Add(1)%s.sampleEvery == 0 {
+			matches = e.matchTimed(ev, matches[:0])
+		} else {
+			matches = e.match(ev, matches[:0])
+		}
 		s.m.observeEval(time.Since(start).Nanoseconds())
 		for _, id := range matches {
 			d := e.docs[id]
@@ -237,6 +264,52 @@ func (s *Service) evaluate(evs []event.Event, alerting bool) []hit {
 	return hits
 }
 
+// flushEvalTimes adds the rules' sampled evaluation times since the last
+// flush to their statistics, in one transaction; on failure they are put
+// back for the next one.
+func (s *Service) flushEvalTimes(ctx context.Context) error {
+	type evalKey struct{ org, rule string }
+	stats := map[evalKey]store.RuleStats{}
+	for _, e := range s.engines() {
+		e.mu.RLock()
+		cur := e.sampled.Load()
+		for _, l := range e.units {
+			ns, samples := l.evalNanos.Swap(0), cur-l.sampleMark.Swap(cur)
+			// A disabled rule, or one that does not run, costs nothing:
+			// it has no evaluation time to report.
+			if l.rule.Enabled && e.problems[l.rule.ID] == "" && samples > 0 {
+				stats[evalKey{e.orgID, l.rule.ID}] = store.RuleStats{RuleID: l.rule.ID, EvalNanos: ns, EvalSamples: samples}
+			}
+		}
+		e.mu.RUnlock()
+	}
+	if len(stats) == 0 {
+		return nil
+	}
+	err := s.o.Store.Tx(ctx, func(r store.Repos) error {
+		for k, st := range stats {
+			if err := r.Rules().AddStats(ctx, k.org, st); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err == nil {
+		return nil
+	}
+	for k, st := range stats {
+		if e := s.engine(k.org, false); e != nil {
+			e.mu.RLock()
+			if l := e.units[k.rule]; l != nil {
+				l.evalNanos.Add(st.EvalNanos)
+				l.sampleMark.Add(-st.EvalSamples)
+			}
+			e.mu.RUnlock()
+		}
+	}
+	return fmt.Errorf("cannot store rule evaluation times: %w", err)
+}
+
 func correlateObservation(orgID string, d *doc, ev *event.Event, name string) correlate.Observation {
 	return correlate.Observation{OrgID: orgID, RuleID: d.id, RuleName: name, Time: ev.Timestamp,
 		EventID: ev.ID, Field: func(f string) (string, bool) {
@@ -256,6 +329,25 @@ func (e *orgEngine) match(ev *event.Event, dst []string) []string {
 	}
 	for _, d := range e.json {
 		if d.unit.unit.JSON.Match(ev) {
+			dst = append(dst, d.id)
+		}
+	}
+	return dst
+}
+
+// matchTimed is match on a sampled event: it also adds each rule's
+// evaluation time to its unit and counts the sample. The caller holds
+// e.mu (read).
+func (e *orgEngine) matchTimed(ev *event.Event, dst []string) []string {
+	e.sampled.Add(1)
+	for _, m := range e.ruleset.MatchTimed(ev, nil, e.took) {
+		dst = append(dst, m.RuleID)
+	}
+	for _, d := range e.json {
+		start := time.Now()
+		ok := d.unit.unit.JSON.Match(ev)
+		d.unit.evalNanos.Add(time.Since(start).Nanoseconds())
+		if ok {
 			dst = append(dst, d.id)
 		}
 	}
@@ -394,7 +486,7 @@ func (s *Service) commitPrepared(ctx context.Context, in []store.Alert, inDocs [
 		return r.Checkpoints().Set(ctx, CheckpointName, seq, now)
 	})
 	if err != nil {
-		// Put the match counts back for the next attempt.
+		// Put the counts back for the next attempt.
 		for k, st := range stats {
 			if e := s.engine(k.org, false); e != nil {
 				e.mu.RLock()

@@ -207,6 +207,11 @@ func (s *Service) Test(ctx context.Context, orgID string, u *Unit, in TestInput)
 // its correlations reference.
 func (s *Service) testEngine(orgID string, u *Unit) (*orgEngine, error) {
 	e := newOrgEngine(orgID, 1_000_000)
+	if org := s.engine(orgID, false); org != nil {
+		org.mu.RLock()
+		e.placeholders = org.placeholders
+		org.mu.RUnlock()
+	}
 	self := &loaded{rule: storeRule(orgID, u), unit: u}
 	self.rule.Enabled = true
 	e.units[u.ID] = self

@@ -51,9 +51,13 @@ type LogsourceView struct {
 
 // StatsView is what a rule did.
 type StatsView struct {
-	Matches        int64      `json:"matches"`
-	Alerts         int64      `json:"alerts"`
+	Matches int64 `json:"matches"`
+	Alerts  int64 `json:"alerts"`
+	// EvalNsPerEvent is the rule's own average evaluation time per event
+	// of its org, measured on a sample of the events (EvalSamples of
+	// them); 0 until the first sample is written.
 	EvalNsPerEvent float64    `json:"eval_ns_per_event"`
+	EvalSamples    int64      `json:"eval_samples"`
 	LastMatchAt    *time.Time `json:"last_match_at"`
 }
 
@@ -81,28 +85,32 @@ func ExceptionViewOf(x store.RuleException, email string, now time.Time) Excepti
 
 // RuleView is a rule as the API shows it.
 type RuleView struct {
-	ID               string          `json:"id"`
-	Title            string          `json:"title"`
-	Description      string          `json:"description"`
-	Author           string          `json:"author"`
-	Format           string          `json:"format"`
-	Kind             string          `json:"kind"`
-	Source           string          `json:"source,omitempty"`
-	Status           string          `json:"status"`
-	Level            string          `json:"level"`
-	SeverityOverride string          `json:"severity_override"`
-	Enabled          bool            `json:"enabled"`
-	Pack             string          `json:"pack"`
-	Logsource        LogsourceView   `json:"logsource"`
-	Tags             []string        `json:"tags"`
-	Attack           AttackView      `json:"attack"`
-	References       []string        `json:"references"`
-	FalsePositives   []string        `json:"falsepositives"`
-	CreatedAt        time.Time       `json:"created_at"`
-	UpdatedAt        time.Time       `json:"updated_at"`
-	CreatedBy        string          `json:"created_by"`
-	Stats            StatsView       `json:"stats"`
-	Exceptions       []ExceptionView `json:"exceptions,omitempty"`
+	ID               string        `json:"id"`
+	Title            string        `json:"title"`
+	Description      string        `json:"description"`
+	Author           string        `json:"author"`
+	Format           string        `json:"format"`
+	Kind             string        `json:"kind"`
+	Source           string        `json:"source,omitempty"`
+	Status           string        `json:"status"`
+	Level            string        `json:"level"`
+	SeverityOverride string        `json:"severity_override"`
+	Enabled          bool          `json:"enabled"`
+	Pack             string        `json:"pack"`
+	Logsource        LogsourceView `json:"logsource"`
+	Tags             []string      `json:"tags"`
+	Attack           AttackView    `json:"attack"`
+	References       []string      `json:"references"`
+	FalsePositives   []string      `json:"falsepositives"`
+	CreatedAt        time.Time     `json:"created_at"`
+	UpdatedAt        time.Time     `json:"updated_at"`
+	CreatedBy        string        `json:"created_by"`
+	Stats            StatsView     `json:"stats"`
+	// Runnable is false when the rule cannot run in this org as it is
+	// (Problem says why, e.g. a placeholder without values).
+	Runnable   bool            `json:"runnable"`
+	Problem    string          `json:"problem,omitempty"`
+	Exceptions []ExceptionView `json:"exceptions,omitempty"`
 }
 
 func orEmpty(l []string) []string {
@@ -112,16 +120,18 @@ func orEmpty(l []string) []string {
 	return l
 }
 
-// RuleViewOf renders a rule; withSource includes its source text.
-func RuleViewOf(r store.Rule, st store.RuleStats, evalNs float64, withSource bool) RuleView {
+// RuleViewOf renders a rule; problem is why it does not run ("" when it
+// does), withSource includes its source text.
+func RuleViewOf(r store.Rule, st store.RuleStats, problem string, withSource bool) RuleView {
 	v := RuleView{ID: r.ID, Title: r.Title, Description: r.Description, Author: r.Author, Format: r.Format, Kind: r.Kind,
 		Status: r.Status, Level: r.Level, SeverityOverride: r.SeverityOverride, Enabled: r.Enabled, Pack: r.Pack,
 		Logsource: LogsourceView{r.Product, r.Category, r.Service}, Tags: orEmpty(r.Tags), Attack: AttackOf(r.Tags),
 		References: orEmpty(r.References), FalsePositives: orEmpty(r.FalsePositives), CreatedAt: r.CreatedAt,
 		UpdatedAt: r.UpdatedAt, CreatedBy: r.CreatedBy,
-		Stats: StatsView{Matches: st.Matches, Alerts: st.Alerts, LastMatchAt: st.LastMatchAt}}
-	if r.Enabled {
-		v.Stats.EvalNsPerEvent = evalNs
+		Stats:    StatsView{Matches: st.Matches, Alerts: st.Alerts, LastMatchAt: st.LastMatchAt, EvalSamples: st.EvalSamples},
+		Runnable: problem == "", Problem: problem}
+	if st.EvalSamples > 0 {
+		v.Stats.EvalNsPerEvent = float64(st.EvalNanos) / float64(st.EvalSamples)
 	}
 	if withSource {
 		v.Source = r.Source

@@ -47,6 +47,20 @@ type RuleStats struct {
 	Matches     int64
 	Alerts      int64
 	LastMatchAt *time.Time
+	// EvalNanos is the time spent evaluating the rule on sampled events,
+	// EvalSamples how many sampled events of its org it was loaded for:
+	// their ratio is the rule's average cost per event.
+	EvalNanos   int64
+	EvalSamples int64
+}
+
+// Placeholder is an org's values of a Sigma placeholder (%name%, used by
+// the expand modifier): a rule using it matches any of the values.
+type Placeholder struct {
+	Name      string // without the percent signs
+	Values    []string
+	UpdatedBy string // user ID
+	UpdatedAt time.Time
 }
 
 // RuleException suppresses a rule's matches whose field satisfies the
@@ -86,6 +100,11 @@ type RuleStore interface {
 	AddStats(ctx context.Context, orgID string, s RuleStats) error
 	// Stats returns the counters of every rule of the org that has some.
 	Stats(ctx context.Context, orgID string) ([]RuleStats, error)
+
+	// Placeholders returns the org's placeholders, ordered by name.
+	Placeholders(ctx context.Context, orgID string) ([]Placeholder, error)
+	// SetPlaceholders replaces all of the org's placeholders with ps.
+	SetPlaceholders(ctx context.Context, orgID string, ps []Placeholder) error
 }
 
 // Alert statuses.

@@ -356,7 +356,7 @@ func (c *compiler) expand(r *Rule, it *Item, v Value) ([]Pattern, error) {
 		if !ok {
 			if !c.cfg.WildcardPlaceholders {
 				return nil, &Error{File: r.File, Line: v.Line, Column: v.Column,
-					Msg: fmt.Sprintf("%v: %%%s%% (set it in Config.Placeholders)", ErrPlaceholder, part.Text), Err: ErrPlaceholder}
+					Msg: fmt.Sprintf("%v: %%%s%% (set it in Config.Placeholders)", ErrPlaceholder, part.Text), Err: &PlaceholderError{Name: part.Text}}
 			}
 			vals = []string{"*"}
 		}

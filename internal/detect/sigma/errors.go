@@ -39,3 +39,26 @@ var (
 	// uses a placeholder (expand modifier) that the Config does not define.
 	ErrPlaceholder = errors.New("undefined placeholder")
 )
+
+// CompileError is one rule that Ruleset.AddAll could not compile; the
+// error AddAll returns joins one per such rule.
+type CompileError struct {
+	Key string // the rule's Key
+	Err error
+}
+
+func (e *CompileError) Error() string { return fmt.Sprintf("cannot compile rule %q: %v", e.Key, e.Err) }
+
+// Unwrap returns the reason.
+func (e *CompileError) Unwrap() error { return e.Err }
+
+// PlaceholderError names the placeholder a rule uses that the Config does
+// not define. It is an ErrPlaceholder (errors.Is).
+type PlaceholderError struct {
+	Name string // without the percent signs
+}
+
+func (e *PlaceholderError) Error() string { return fmt.Sprintf("%v %%%s%%", ErrPlaceholder, e.Name) }
+
+// Is makes errors.Is(err, ErrPlaceholder) hold.
+func (e *PlaceholderError) Is(target error) bool { return target == ErrPlaceholder }

@@ -154,7 +154,7 @@ func ParseDocuments(src []byte, file string) ([]Doc, []error) {
 			break
 		}
 		if err != nil {
-			errs = append(errs, yamlErr(file, err))
+			errs = append(errs, yamlErr(file, src, err))
 			// The decoder cannot resynchronise after a syntax error.
 			break
 		}

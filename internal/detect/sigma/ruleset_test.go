@@ -270,3 +270,71 @@ func TestAliasBomb(t *testing.T) {
 		t.Error("detection bomb accepted")
 	}
 }
+
+func TestMatchTimed(t *testing.T) {
+	rs := NewRuleset(Config{})
+	whoami, err := Parse([]byte(procRule), "r1.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	net, err := Parse([]byte(`title: Net
+id: r2
+logsource: {category: process_creation, product: windows}
+detection:
+    selection:
+        Image|endswith: '\net.exe'
+    condition: selection
+`), "r2.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rs.AddAll([]*Rule{whoami, net}); err != nil {
+		t.Fatal(err)
+	}
+	ev := sysmonProc(`C:\Windows\System32\whoami.exe`, "whoami")
+	timed := map[string]int{}
+	got := rs.MatchTimed(ev, nil, func(key string, ns int64) {
+		if ns < 0 {
+			t.Errorf("%s: negative time %d", key, ns)
+		}
+		timed[key]++
+	})
+	if len(got) != 1 || got[0].RuleID != "r1" {
+		t.Fatalf("MatchTimed matched %+v, want r1 as Match does", got)
+	}
+	// The prefilter rules net.exe out: only the candidate is timed.
+	if len(timed) != 1 || timed["r1"] != 1 {
+		t.Fatalf("timed %v, want r1 once", timed)
+	}
+}
+
+func TestPlaceholderErrorNamesThePlaceholder(t *testing.T) {
+	r, err := Parse([]byte(`title: DC
+id: p1
+logsource: {product: windows, service: security}
+detection:
+    selection:
+        Computer|expand: '%known_cdcs%'
+    condition: selection
+`), "p1.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = NewRuleset(Config{}).AddAll([]*Rule{r})
+	var ce *CompileError
+	var pe *PlaceholderError
+	if !errors.Is(err, ErrPlaceholder) || !errors.As(err, &ce) || ce.Key != "p1" || !errors.As(err, &pe) || pe.Name != "known_cdcs" {
+		t.Fatalf("got %v (compile error %+v, placeholder %+v)", err, ce, pe)
+	}
+	rs := NewRuleset(Config{Placeholders: map[string][]string{"known_cdcs": {"dc01", "dc0?.corp"}}})
+	if err := rs.AddAll([]*Rule{r}); err != nil {
+		t.Fatal(err)
+	}
+	for comp, want := range map[string]bool{"dc01": true, "DC02.corp": true, "dc10.corp": false, "ws01": false} {
+		ev := &event.Event{Raw: "x", Fields: event.Fields{"winlog.channel": "Security", "winlog.provider_name": "Microsoft-Windows-Security-Auditing",
+			"winlog.event_id": int64(4624), "winlog.computer_name": comp, "host.name": comp}}
+		if got := len(rs.Match(ev, nil)) == 1; got != want {
+			t.Errorf("Computer %s: matched %v, want %v", comp, got, want)
+		}
+	}
+}

@@ -2,7 +2,6 @@ package sigma
 
 import (
 	"fmt"
-	"strings"
 
 	"gopkg.in/yaml.v3"
 )
@@ -151,19 +150,4 @@ func kindName(n *yaml.Node) string {
 		return "an alias"
 	}
 	return "an unknown node"
-}
-
-// yamlErr turns a yaml.v3 error ("yaml: line 3: ...") into an *Error.
-func yamlErr(file string, err error) *Error {
-	msg := err.Error()
-	msg = strings.TrimPrefix(msg, "yaml: ")
-	e := &Error{File: file, Msg: "invalid YAML: " + msg}
-	var line int
-	if _, scanErr := fmt.Sscanf(msg, "line %d:", &line); scanErr == nil {
-		e.Line = line
-		if i := strings.Index(msg, ": "); i >= 0 {
-			e.Msg = "invalid YAML: " + msg[i+2:]
-		}
-	}
-	return e
 }

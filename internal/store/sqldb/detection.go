@@ -166,16 +166,18 @@ func (s rules) DeleteException(ctx context.Context, orgID, ruleID, id string) er
 
 func (s rules) AddStats(ctx context.Context, orgID string, st store.RuleStats) error {
 	res, err := s.exec(ctx, `UPDATE rule_stats SET matches = matches + ?, alerts = alerts + ?,
-		last_match_at = COALESCE(?, last_match_at) WHERE org_id = ? AND rule_id = ?`,
-		st.Matches, st.Alerts, nullMs(st.LastMatchAt), orgID, st.RuleID)
+		last_match_at = COALESCE(?, last_match_at), eval_ns = eval_ns + ?, eval_samples = eval_samples + ?
+		WHERE org_id = ? AND rule_id = ?`,
+		st.Matches, st.Alerts, nullMs(st.LastMatchAt), st.EvalNanos, st.EvalSamples, orgID, st.RuleID)
 	if err != nil {
 		return fmt.Errorf("cannot update rule statistics: %w", err)
 	}
 	if n, err := res.RowsAffected(); err == nil && n > 0 {
 		return nil
 	}
-	_, err = s.exec(ctx, `INSERT INTO rule_stats (org_id, rule_id, matches, alerts, last_match_at) VALUES (?, ?, ?, ?, ?)`,
-		orgID, st.RuleID, st.Matches, st.Alerts, nullMs(st.LastMatchAt))
+	_, err = s.exec(ctx, `INSERT INTO rule_stats (org_id, rule_id, matches, alerts, last_match_at, eval_ns, eval_samples)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		orgID, st.RuleID, st.Matches, st.Alerts, nullMs(st.LastMatchAt), st.EvalNanos, st.EvalSamples)
 	if err != nil {
 		return fmt.Errorf("cannot create rule statistics: %w", err)
 	}
@@ -183,7 +185,7 @@ func (s rules) AddStats(ctx context.Context, orgID string, st store.RuleStats) e
 }
 
 func (s rules) Stats(ctx context.Context, orgID string) ([]store.RuleStats, error) {
-	rows, err := s.query(ctx, `SELECT rule_id, matches, alerts, last_match_at FROM rule_stats WHERE org_id = ?`, orgID)
+	rows, err := s.query(ctx, `SELECT rule_id, matches, alerts, last_match_at, eval_ns, eval_samples FROM rule_stats WHERE org_id = ?`, orgID)
 	if err != nil {
 		return nil, fmt.Errorf("cannot read rule statistics: %w", err)
 	}
@@ -192,13 +194,51 @@ func (s rules) Stats(ctx context.Context, orgID string) ([]store.RuleStats, erro
 	for rows.Next() {
 		var st store.RuleStats
 		var last sql.NullInt64
-		if err := rows.Scan(&st.RuleID, &st.Matches, &st.Alerts, &last); err != nil {
+		if err := rows.Scan(&st.RuleID, &st.Matches, &st.Alerts, &last, &st.EvalNanos, &st.EvalSamples); err != nil {
 			return nil, fmt.Errorf("cannot read rule statistics: %w", err)
 		}
 		st.LastMatchAt = fromNullMs(last)
 		out = append(out, st)
 	}
 	return out, rows.Err()
+}
+
+func (s rules) Placeholders(ctx context.Context, orgID string) ([]store.Placeholder, error) {
+	rows, err := s.query(ctx, `SELECT name, vals, updated_by, updated_at FROM detection_placeholders
+		WHERE org_id = ? ORDER BY name`, orgID)
+	if err != nil {
+		return nil, fmt.Errorf("cannot list placeholders: %w", err)
+	}
+	defer rows.Close()
+	var out []store.Placeholder
+	for rows.Next() {
+		var p store.Placeholder
+		var vals string
+		var updated int64
+		if err := rows.Scan(&p.Name, &vals, &p.UpdatedBy, &updated); err != nil {
+			return nil, fmt.Errorf("cannot read placeholder: %w", err)
+		}
+		if err := json.Unmarshal([]byte(vals), &p.Values); err != nil {
+			return nil, fmt.Errorf("placeholder %s: bad values: %w", p.Name, err)
+		}
+		p.UpdatedAt = fromMs(updated)
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+func (s rules) SetPlaceholders(ctx context.Context, orgID string, ps []store.Placeholder) error {
+	if _, err := s.exec(ctx, `DELETE FROM detection_placeholders WHERE org_id = ?`, orgID); err != nil {
+		return fmt.Errorf("cannot replace placeholders: %w", err)
+	}
+	for _, p := range ps {
+		_, err := s.exec(ctx, `INSERT INTO detection_placeholders (org_id, name, vals, updated_by, updated_at) VALUES (?, ?, ?, ?, ?)`,
+			orgID, p.Name, strList(p.Values), p.UpdatedBy, ms(p.UpdatedAt))
+		if err != nil {
+			return fmt.Errorf("cannot store placeholder %s: %w", p.Name, err)
+		}
+	}
+	return nil
 }
 
 func nilIfEmpty(v []string) []string {

@@ -101,12 +101,18 @@ func testRuleExceptions(t *testing.T, s store.Store, _ Backend) {
 			t.Fatal(err)
 		}
 	}
-	if err := s.Rules().AddStats(ctx, "o1", store.RuleStats{RuleID: "r1", Matches: 1}); err != nil {
+	if err := s.Rules().AddStats(ctx, "o1", store.RuleStats{RuleID: "r1", Matches: 1, EvalNanos: 7000, EvalSamples: 3}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Rules().AddStats(ctx, "o1", store.RuleStats{RuleID: "r1", EvalNanos: 500, EvalSamples: 2}); err != nil {
 		t.Fatal(err)
 	}
 	st, err := s.Rules().Stats(ctx, "o1")
 	if err != nil || len(st) != 1 || st[0].Matches != 11 || st[0].Alerts != 2 || st[0].LastMatchAt == nil || !st[0].LastMatchAt.Equal(last) {
 		t.Fatalf("stats: %v %+v", err, st)
+	}
+	if st[0].EvalNanos != 7500 || st[0].EvalSamples != 5 {
+		t.Fatalf("sampled evaluation time: got %d ns over %d samples, want 7500 over 5", st[0].EvalNanos, st[0].EvalSamples)
 	}
 	// Deleting the rule deletes its exceptions and statistics.
 	if err := s.Rules().Delete(ctx, "o1", "r1"); err != nil {
@@ -117,6 +123,54 @@ func testRuleExceptions(t *testing.T, s store.Store, _ Backend) {
 	}
 	if st, _ := s.Rules().Stats(ctx, "o1"); len(st) != 0 {
 		t.Fatalf("stats outlive their rule: %+v", st)
+	}
+}
+
+func testPlaceholders(t *testing.T, s store.Store, _ Backend) {
+	ctx := context.Background()
+	mustOrg(t, s, "o1")
+	mustOrg(t, s, "o2")
+	if got, err := s.Rules().Placeholders(ctx, "o1"); err != nil || len(got) != 0 {
+		t.Fatalf("placeholders of a new org: %v %+v", err, got)
+	}
+	set := []store.Placeholder{
+		{Name: "known_cdcs", Values: []string{"dc01.corp.example", "10.0.0.*"}, UpdatedBy: "u1", UpdatedAt: t0},
+		{Name: "admin_users", Values: []string{"root"}, UpdatedBy: "u1", UpdatedAt: t0},
+	}
+	if err := s.Tx(ctx, func(r store.Repos) error { return r.Rules().SetPlaceholders(ctx, "o1", set) }); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Rules().Placeholders(ctx, "o1")
+	if err != nil || len(got) != 2 || got[0].Name != "admin_users" || got[1].Name != "known_cdcs" {
+		t.Fatalf("placeholders: %v %+v", err, got)
+	}
+	if !reflect.DeepEqual(got[1].Values, set[0].Values) || got[1].UpdatedBy != "u1" || !got[1].UpdatedAt.Equal(t0) {
+		t.Fatalf("placeholder read back as %+v, want %+v", got[1], set[0])
+	}
+	if other, _ := s.Rules().Placeholders(ctx, "o2"); len(other) != 0 {
+		t.Fatalf("another org sees the placeholders: %+v", other)
+	}
+	// Setting replaces the whole set: admin_users is gone.
+	if err := s.Rules().SetPlaceholders(ctx, "o1", []store.Placeholder{{Name: "known_cdcs", Values: []string{"dc02"}, UpdatedAt: t0}}); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = s.Rules().Placeholders(ctx, "o1")
+	if len(got) != 1 || got[0].Name != "known_cdcs" || !reflect.DeepEqual(got[0].Values, []string{"dc02"}) {
+		t.Fatalf("after replacing: %+v", got)
+	}
+	// A failed transaction leaves the previous set.
+	boom := errors.New("boom")
+	err = s.Tx(ctx, func(r store.Repos) error {
+		if err := r.Rules().SetPlaceholders(ctx, "o1", nil); err != nil {
+			return err
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("tx: %v", err)
+	}
+	if got, _ = s.Rules().Placeholders(ctx, "o1"); len(got) != 1 {
+		t.Fatalf("rolled back replacement changed the placeholders: %+v", got)
 	}
 }
 

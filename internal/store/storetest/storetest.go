@@ -43,6 +43,7 @@ func Run(t *testing.T, b Backend) {
 		{"AuditFilters", testAuditFilters},
 		{"Rules", testRules},
 		{"RuleExceptionsAndStats", testRuleExceptions},
+		{"Placeholders", testPlaceholders},
 		{"Alerts", testAlerts},
 		{"AlertsTx", testAlertsTx},
 		{"Checkpoints", testCheckpoints},

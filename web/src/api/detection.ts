@@ -58,8 +58,20 @@ export interface Logsource {
 export interface RuleStats {
   matches: number;
   alerts: number;
+  /** The rule's own average evaluation time per event of the org, measured on sampled events; 0 before the first sample. */
   eval_ns_per_event: number;
+  /** How many sampled events the average is over. */
+  eval_samples: number;
   last_match_at: string | null;
+}
+
+/** "12.3 µs" for a sampled per-event time in nanoseconds; "" when nothing was sampled yet. */
+export function formatEvalTime(stats: Pick<RuleStats, "eval_ns_per_event" | "eval_samples">): string {
+  if (!stats.eval_samples) return "";
+  const us = stats.eval_ns_per_event / 1000;
+  if (us === 0) return "0 µs";
+  if (us < 0.01) return "<0.01 µs";
+  return `${us < 10 ? us.toFixed(2) : us < 100 ? us.toFixed(1) : Math.round(us).toLocaleString()} µs`;
 }
 
 export const EXCEPTION_OPERATORS = ["equals", "contains", "startswith", "endswith", "regex", "cidr"] as const;
@@ -111,6 +123,9 @@ export interface RuleSummary {
   updated_at: string;
   created_by: string;
   stats: RuleStats;
+  /** False when the rule cannot run in this org as it is; `problem` says why. */
+  runnable: boolean;
+  problem?: string;
 }
 
 /** GET /api/v1/rules/{id}: the rule with its source and exceptions. */
@@ -140,6 +155,8 @@ export interface RuleQuery {
   pack?: string;
   kind?: string;
   enabled?: "true" | "false" | "";
+  /** "false": only the rules that cannot run (e.g. a placeholder without values). */
+  runnable?: "true" | "false" | "";
   limit?: number;
   offset?: number;
 }
@@ -170,6 +187,8 @@ export interface RuleProblem {
 export interface Validation {
   valid: boolean;
   errors: RuleProblem[];
+  /** What does not stop saving the rule but running it (a placeholder without values in this org). */
+  warnings?: RuleProblem[];
   /** What the rule is, when it parses. */
   rule: RuleSummary | null;
 }
@@ -216,6 +235,33 @@ export interface ImportReport {
   failed: ImportFailure[];
   skipped: Array<{ file: string; reason: string }>;
   elapsed_ms: number;
+}
+
+/** A rule that uses a placeholder. */
+export interface PlaceholderRule {
+  id: string;
+  title: string;
+}
+
+/** A Sigma placeholder (%name%, expand modifier) and its values in this org. */
+export interface Placeholder {
+  name: string;
+  values: string[];
+  updated_by?: string;
+  updated_at?: string | null;
+  rules: PlaceholderRule[];
+}
+
+/** GET/PUT /api/v1/detection/placeholders. */
+export interface Placeholders {
+  placeholders: Placeholder[];
+  /** Used by rules but without values: those rules do not run. */
+  missing: Placeholder[];
+  limits: { placeholders: number; values: number; value_bytes: number; name_pattern: string };
+}
+
+export interface PlaceholdersSet {
+  placeholders: Array<{ name: string; values: string[] }>;
 }
 
 export interface CoverageTechnique {
@@ -348,6 +394,7 @@ function ruleParams(q: RuleQuery): Record<string, string | number | undefined> {
     pack: q.pack,
     kind: q.kind,
     enabled: q.enabled,
+    runnable: q.runnable || undefined,
     limit: q.limit,
     offset: q.offset,
   };
@@ -378,6 +425,8 @@ export const detectionApi = {
   testRule: (req: RuleTestRequest, id?: string, signal?: AbortSignal) =>
     api.post<RuleTestResult>(id ? `/api/v1/rules/${enc(id)}/test` : "/api/v1/rules/test", req, signal),
   coverage: (signal?: AbortSignal) => api.get<Coverage>("/api/v1/rules/coverage", { signal }),
+  placeholders: (signal?: AbortSignal) => api.get<Placeholders>("/api/v1/detection/placeholders", { signal }),
+  setPlaceholders: (req: PlaceholdersSet, signal?: AbortSignal) => api.put<Placeholders>("/api/v1/detection/placeholders", req, signal),
   listExceptions: (ruleId: string, signal?: AbortSignal) =>
     api.get<{ exceptions: RuleException[] }>(`/api/v1/rules/${enc(ruleId)}/exceptions`, { signal }),
   createException: (ruleId: string, req: ExceptionCreate, signal?: AbortSignal) =>
@@ -481,6 +530,7 @@ export const detectionKeys = {
   rules: (q: RuleQuery) => ["rules", "list", q] as const,
   rule: (id: string) => ["rules", "one", id] as const,
   coverage: ["rules", "coverage"] as const,
+  placeholders: ["rules", "placeholders"] as const,
   exceptions: (ruleId: string) => ["rules", "exceptions", ruleId] as const,
   allAlerts: ["alerts"] as const,
   alerts: (q: AlertQuery) => ["alerts", "list", q] as const,
@@ -506,6 +556,10 @@ export function useRule(id: string | undefined) {
 
 export function useCoverage() {
   return useQuery({ queryKey: detectionKeys.coverage, queryFn: ({ signal }) => detectionApi.coverage(signal) });
+}
+
+export function usePlaceholders() {
+  return useQuery({ queryKey: detectionKeys.placeholders, queryFn: ({ signal }) => detectionApi.placeholders(signal) });
 }
 
 export function useAlerts(q: AlertQuery) {

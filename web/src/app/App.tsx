@@ -22,6 +22,7 @@ import { EventsPage } from "../events/EventsPage";
 import { LoginPage } from "../login/LoginPage";
 import { ProfilePage } from "../profile/ProfilePage";
 import { CoveragePage } from "../rules/CoveragePage";
+import { PlaceholdersPage } from "../rules/PlaceholdersPage";
 import { RulesLayout } from "../rules/RulesLayout";
 import { RulesListPage } from "../rules/RulesListPage";
 import { AppShell } from "../shell/AppShell";
@@ -185,6 +186,7 @@ export function AppRoutes() {
         <Route path="/rules" element={<RulesLayout />}>
           <Route index element={<RulesListPage />} />
           <Route path="coverage" element={<CoveragePage />} />
+          <Route path="placeholders" element={<PlaceholdersPage />} />
         </Route>
         <Route path="/rules/new" element={ruleEditor} />
         <Route path="/rules/:id" element={ruleEditor} />

@@ -185,9 +185,34 @@ describe("RuleEditorPage", () => {
     const stats = await screen.findByLabelText("What the rule did");
     expect(stats).toHaveTextContent("Matches12");
     expect(within(stats).getByRole("link", { name: "3" })).toHaveAttribute("href", "/alerts?rule=r-ps");
-    expect(stats).toHaveTextContent("410 ns");
+    // 410 ns sampled on 96 events.
+    expect(stats).toHaveTextContent("Avg µs/event (sampled)0.41 µs");
     await user.selectOptions(screen.getByRole("combobox", { name: "Severity of its alerts" }), "critical");
     await vi.waitFor(() => expect(calls.find((c) => c.method === "PATCH")?.body).toEqual({ severity_override: "critical" }));
+  });
+
+  it("warns while typing that a placeholder has no values, at its line and column", async () => {
+    const warning = { line: 10, column: 28, message: "placeholder %admin_users% has no values in this org: the rule will be saved but will not run until it has (Rules → Placeholders)" };
+    server({
+      more: (call, url) => {
+        if (url.pathname !== "/api/v1/rules/validate") return undefined;
+        const body = call.body as { source: string; format: RuleFormat };
+        return json(200, { ...valid(body.source, body.format), warnings: [warning] });
+      },
+    });
+    renderEditor("/rules/new");
+    const list = await screen.findByRole("list", { name: "Warnings" }, SLOW);
+    expect(within(list).getByRole("button")).toHaveTextContent("10:28placeholder %admin_users% has no values in this org");
+    expect(screen.getByText("Valid")).toBeInTheDocument();
+    expect(screen.queryByRole("list", { name: "Problems" })).not.toBeInTheDocument();
+  });
+
+  it("says when the rule cannot run and leads to the placeholders", async () => {
+    server({ rule: () => ({ ...rule, runnable: false, problem: "not runnable: placeholder %known_cdcs% has no values in this org" }) });
+    renderEditor("/rules/r-ps");
+    const alert = await screen.findByText(/This rule does not run/);
+    expect(alert).toHaveTextContent("This rule does not run: placeholder %known_cdcs% has no values in this org.");
+    expect(within(alert).getByRole("link", { name: "Set the placeholder's values" })).toHaveAttribute("href", "/rules/placeholders");
   });
 
   it("deletes the rule after asking", async () => {

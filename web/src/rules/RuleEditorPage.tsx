@@ -13,6 +13,7 @@ import {
   LEVEL_LABELS,
   detectionApi,
   detectionKeys,
+  formatEvalTime,
   useRule,
   type Level,
   type Rule,
@@ -106,6 +107,7 @@ function RuleEditor({ rule }: { rule: Rule | null }) {
   const settled = asked.format === format && asked.source === source && !validation.isFetching;
   const result = source.trim() === "" ? undefined : validation.data;
   const problems: RuleProblem[] = useMemo(() => result?.errors ?? [], [result]);
+  const warnings: RuleProblem[] = result?.warnings ?? [];
   // While the text does not validate, the rule is still what it last was.
   const lastValid = useRef<RuleSummary | null>(null);
   if (result?.rule) lastValid.current = result.rule;
@@ -251,9 +253,15 @@ function RuleEditor({ rule }: { rule: Rule | null }) {
 
       {!writable ? <p className="read-only-note editor-note">View only: your role cannot change rules.</p> : null}
       {saveError ? <SaveError error={saveError} /> : null}
-      {(save.isSuccess || justCreated) && rule && !dirty ? (
+      {(save.isSuccess || justCreated) && rule && !dirty && rule.runnable !== false ? (
         <div className="alert alert-success" role="status">
           {save.isSuccess ? "Saved." : "Rule created."} {rule.enabled ? "It runs on every new event." : "It is disabled: turn it on to run it."}
+        </div>
+      ) : null}
+      {rule && rule.runnable === false ? (
+        <div className="alert alert-warning" role="alert">
+          This rule does not run: {rule.problem?.replace(/^not runnable: /, "") ?? "it cannot be compiled in this organisation"}.{" "}
+          {/placeholder/.test(rule.problem ?? "") ? <Link to="/rules/placeholders">Set the placeholder&apos;s values</Link> : null}
         </div>
       ) : null}
 
@@ -296,6 +304,18 @@ function RuleEditor({ rule }: { rule: Rule | null }) {
             Checked by the server as you type. <kbd>Ctrl</kbd>+<kbd>S</kbd> saves; <kbd>Ctrl</kbd>+<kbd>F</kbd> finds; <kbd>Esc</kbd> then <kbd>Tab</kbd> leaves the
             editor.
           </p>
+          {warnings.length > 0 ? (
+            <ul className="problem-list problem-list-warning" aria-label="Warnings">
+              {warnings.map((p, i) => (
+                <li key={`${p.line}:${p.column}:${i}`}>
+                  <button type="button" className="problem" onClick={() => editor.current?.focusAt(p.line, p.column)}>
+                    <span className="problem-pos mono">{p.line > 0 ? `${p.line}:${p.column}` : "—"}</span>
+                    <span>{p.message}</span>
+                  </button>
+                </li>
+              ))}
+            </ul>
+          ) : null}
           {problems.length > 0 ? (
             <ul className="problem-list" aria-label="Problems">
               {problems.map((p, i) => (
@@ -512,8 +532,10 @@ function RuleStatsView({ rule }: { rule: Rule }) {
         </dd>
       </div>
       <div>
-        <dt>Cost per event</dt>
-        <dd>{rule.enabled && s.eval_ns_per_event > 0 ? `${Math.round(s.eval_ns_per_event).toLocaleString()} ns` : <span className="muted">—</span>}</dd>
+        <dt>Avg µs/event (sampled)</dt>
+        <dd title={s.eval_samples ? `The rule's own evaluation time, averaged over ${s.eval_samples.toLocaleString()} sampled events` : "Not sampled yet"}>
+          {formatEvalTime(s) || <span className="muted">—</span>}
+        </dd>
       </div>
     </dl>
   );

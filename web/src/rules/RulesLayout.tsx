@@ -23,6 +23,9 @@ export function RulesLayout() {
         <NavLink to="/rules/coverage" className="tab">
           ATT&amp;CK coverage
         </NavLink>
+        <NavLink to="/rules/placeholders" className="tab">
+          Placeholders
+        </NavLink>
       </nav>
       <Outlet />
     </section>

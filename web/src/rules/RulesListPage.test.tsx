@@ -23,7 +23,7 @@ const brute = makeRule({
   enabled: false,
   logsource: { product: "", category: "", service: "" },
   attack: { tactics: [{ id: "TA0006", name: "Credential Access", shortname: "credential-access" }], techniques: [{ id: "T1110", name: "Brute Force" }] },
-  stats: { matches: 0, alerts: 0, eval_ns_per_event: 0, last_match_at: null },
+  stats: { matches: 0, alerts: 0, eval_ns_per_event: 0, eval_samples: 0, last_match_at: null },
 });
 
 function server(list: (url: URL) => RuleList = () => makeRuleList([ps, brute]), more: (call: Call, url: URL) => Response | undefined = () => undefined) {
@@ -51,6 +51,32 @@ function renderRules(route = "/rules", me = makeMe()) {
 const listCalls = (calls: Call[]) => calls.filter((c) => c.method === "GET" && c.url.startsWith("/api/v1/rules")).map((c) => new URL(c.url, "http://localhost").searchParams);
 
 describe("RulesListPage", () => {
+  it("shows each rule's sampled cost per event, and the rules that cannot run with why", async () => {
+    const cdc = makeRule({
+      id: "r-cdc",
+      title: "ADCS CDC chase",
+      runnable: false,
+      problem: "not runnable: placeholder %known_cdcs% has no values in this org",
+      stats: { matches: 0, alerts: 0, eval_ns_per_event: 0, eval_samples: 0, last_match_at: null },
+    });
+    const { calls } = server((url) => (url.searchParams.get("runnable") === "false" ? makeRuleList([cdc]) : makeRuleList([ps, cdc])));
+    const user = userEvent.setup();
+    const { location } = renderRules();
+    const table = await screen.findByRole("table", { name: "Detection rules" });
+    expect(within(table).getByRole("columnheader", { name: "µs/event (sampled)" })).toBeInTheDocument();
+    const [, first, second] = within(table).getAllByRole("row") as HTMLElement[];
+    // 410 ns over 96 sampled events.
+    expect(within(first as HTMLElement).getByText("0.41 µs")).toHaveAttribute("title", "over 96 sampled events");
+    expect(within(first as HTMLElement).queryByRole("note")).not.toBeInTheDocument();
+    expect(within(second as HTMLElement).getByRole("note")).toHaveTextContent("Not runnable placeholder %known_cdcs% has no values in this org");
+    expect(within(second as HTMLElement).getByTitle("not sampled yet")).toHaveTextContent("—");
+
+    await user.click(screen.getByRole("checkbox", { name: "Only rules that cannot run" }));
+    await vi.waitFor(() => expect(listCalls(calls).at(-1)?.get("runnable")).toBe("false"));
+    expect(location.search.get("runnable")).toBe("false");
+    await vi.waitFor(() => expect(within(screen.getByRole("table", { name: "Detection rules" })).getAllByRole("row")).toHaveLength(2));
+  });
+
   it("lists the rules with level, ATT&CK techniques by name, log source, pack and counts", async () => {
     server();
     renderRules();

@@ -5,7 +5,7 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { memo, useCallback, useEffect, useMemo, useState } from "react";
 import { Link, useSearchParams } from "react-router";
-import { detectionApi, detectionKeys, useRules, type RuleList, type RuleSummary } from "../api/detection";
+import { detectionApi, detectionKeys, formatEvalTime, useRules, type RuleList, type RuleSummary } from "../api/detection";
 import { hasPermission, useCurrentUser } from "../app/session";
 import { ErrorMessage } from "../ui/ErrorMessage";
 import { useDebounced } from "../ui/useDebounced";
@@ -108,6 +108,10 @@ export function RulesListPage() {
         {FILTER_KEYS.map((key) => (
           <FacetSelect key={key} name={key} data={data} value={state.filters[key]} onChange={(v) => update({ filters: { ...state.filters, [key]: v || undefined } })} />
         ))}
+        <label className="check rule-filter-check">
+          <input type="checkbox" checked={state.notRunnable} onChange={(e) => update({ notRunnable: e.target.checked })} />
+          Only rules that cannot run
+        </label>
       </fieldset>
 
       {state.technique || filtered ? (
@@ -243,6 +247,9 @@ function RulesTable({ rules, writable, busy }: { rules: readonly RuleSummary[]; 
             <th scope="col" className="num">
               Alerts
             </th>
+            <th scope="col" className="num th-unit" title="The rule's own average evaluation time per event, measured on a sample of the events">
+              µs/event (sampled)
+            </th>
             <th scope="col">Enabled</th>
           </tr>
         </thead>
@@ -267,6 +274,11 @@ const RuleRow = memo(function RuleRow({ rule, writable }: { rule: RuleSummary; w
         <span className="rule-kind muted">
           {rule.format === "json" ? "JSON" : "Sigma"} · {rule.kind}
         </span>
+        {rule.runnable === false ? (
+          <span className="rule-problem" role="note">
+            <span className="badge badge-warning">Not runnable</span> {(rule.problem ?? "").replace(/^not runnable: /, "")}
+          </span>
+        ) : null}
       </td>
       <td>
         <LevelBadge level={rule.severity_override || rule.level} title={rule.severity_override ? `Overridden; the rule says ${rule.level}` : undefined} />
@@ -280,6 +292,9 @@ const RuleRow = memo(function RuleRow({ rule, writable }: { rule: RuleSummary; w
       <td className="num">{rule.stats.matches.toLocaleString()}</td>
       <td className="num">
         {rule.stats.alerts > 0 ? <Link to={`/alerts?rule=${encodeURIComponent(rule.id)}`}>{rule.stats.alerts.toLocaleString()}</Link> : "0"}
+      </td>
+      <td className="num" title={rule.stats.eval_samples ? `over ${rule.stats.eval_samples.toLocaleString()} sampled events` : "not sampled yet"}>
+        {formatEvalTime(rule.stats) || <span className="muted">—</span>}
       </td>
       <td>
         <EnabledSwitch rule={rule} disabled={!writable} />

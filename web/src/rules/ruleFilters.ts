@@ -3,6 +3,7 @@
 //   q          free text (title, description, id, tags)
 //   status, level, tactic, technique, product, category, service, pack, kind
 //   enabled    "true" or "false"
+//   runnable   "false": only the rules that cannot run as they are
 //   page       1-based
 
 import { LEVELS, RULE_KINDS, RULE_STATUSES, type RuleQuery } from "../api/detection";
@@ -29,6 +30,8 @@ export interface RuleFilterState {
   q: string;
   filters: Partial<Record<FilterKey, string>>;
   technique: string;
+  /** Only the rules that cannot run (a placeholder without values…). */
+  notRunnable: boolean;
   page: number;
 }
 
@@ -44,6 +47,7 @@ export function readRuleFilters(params: URLSearchParams): RuleFilterState {
     q: params.get("q") ?? "",
     filters,
     technique: params.get("technique")?.trim().toUpperCase() ?? "",
+    notRunnable: params.get("runnable") === "false",
     page: Number.isFinite(page) && page > 0 ? page : 1,
   };
 }
@@ -56,12 +60,13 @@ export function writeRuleFilters(state: RuleFilterState): URLSearchParams {
     if (v) p.set(key, v);
   }
   if (state.technique) p.set("technique", state.technique);
+  if (state.notRunnable) p.set("runnable", "false");
   if (state.page > 1) p.set("page", String(state.page));
   return p;
 }
 
 export function isFiltered(state: RuleFilterState): boolean {
-  return state.q.trim() !== "" || state.technique !== "" || Object.keys(state.filters).length > 0;
+  return state.q.trim() !== "" || state.technique !== "" || state.notRunnable || Object.keys(state.filters).length > 0;
 }
 
 export function ruleQuery(state: RuleFilterState): RuleQuery {
@@ -78,6 +83,7 @@ export function ruleQuery(state: RuleFilterState): RuleQuery {
     pack: f.pack,
     kind: f.kind,
     enabled: f.enabled === "true" || f.enabled === "false" ? f.enabled : undefined,
+    runnable: state.notRunnable ? "false" : undefined,
     limit: PAGE_SIZE,
     offset: (state.page - 1) * PAGE_SIZE,
   };

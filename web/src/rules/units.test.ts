@@ -1,5 +1,6 @@
 import { EditorState } from "@codemirror/state";
 import { describe, expect, it } from "vitest";
+import { formatEvalTime } from "../api/detection";
 import { problemRange } from "./CodeEditor";
 import { facetLabel, facetValues, readRuleFilters, ruleQuery, writeRuleFilters } from "./ruleFilters";
 import { MAX_SAMPLES, parseSamples } from "./samples";
@@ -31,7 +32,7 @@ describe("parseSamples", () => {
 describe("rule filters in the URL", () => {
   it("round-trips and drops what is not a filter", () => {
     const state = readRuleFilters(new URLSearchParams("q=ps&level=high&enabled=maybe&technique=t1059&page=3&other=1"));
-    expect(state).toEqual({ q: "ps", filters: { level: "high" }, technique: "T1059", page: 3 });
+    expect(state).toEqual({ q: "ps", filters: { level: "high" }, technique: "T1059", notRunnable: false, page: 3 });
     expect(writeRuleFilters(state).toString()).toBe("q=ps&level=high&technique=T1059&page=3");
     expect(ruleQuery(state)).toMatchObject({ q: "ps", level: "high", technique: "T1059", limit: 50, offset: 100 });
     expect(readRuleFilters(new URLSearchParams("page=-2")).page).toBe(1);
@@ -54,6 +55,36 @@ describe("problemRange", () => {
     expect(problemRange(doc, 99, 1)).toEqual({ from: doc.length, to: doc.length });
     expect(problemRange(doc, 1, 0)).toEqual({ from: 0, to: 8 });
     expect(problemRange(doc, 1, 500)).toEqual({ from: 8, to: 8 });
+  });
+});
+
+describe("problemRange at the server's YAML error positions", () => {
+  // The positions internal/detect/sigma reports (yamlpos_test.go): the
+  // marker lands on the offending token, not on the line above.
+  const text = (src: string) => EditorState.create({ doc: src }).doc;
+  it("marks the tab that indents a key", () => {
+    const doc = text("title: x\nid: a\ndetection:\n\tsel:\n");
+    const { from, to } = problemRange(doc, 4, 1);
+    expect(doc.sliceString(from, to)).toBe("\t");
+  });
+  it("marks the unclosed quote and the dedented key", () => {
+    const quote = text("title: 'x\nid: a\n");
+    const q = problemRange(quote, 1, 8);
+    expect(quote.sliceString(q.from, q.to)).toBe("'x");
+    const indent = text("logsource:\n    product: windows\n  category: ps\n");
+    const k = problemRange(indent, 3, 3);
+    expect(indent.sliceString(k.from, k.to)).toBe("category:");
+  });
+});
+
+describe("formatEvalTime", () => {
+  it("shows the sampled nanoseconds as microseconds, and nothing before a sample", () => {
+    expect(formatEvalTime({ eval_ns_per_event: 410, eval_samples: 96 })).toBe("0.41 µs");
+    expect(formatEvalTime({ eval_ns_per_event: 12_345, eval_samples: 3 })).toBe("12.3 µs");
+    expect(formatEvalTime({ eval_ns_per_event: 1_234_567, eval_samples: 3 })).toBe("1,235 µs");
+    expect(formatEvalTime({ eval_ns_per_event: 3, eval_samples: 3 })).toBe("<0.01 µs");
+    expect(formatEvalTime({ eval_ns_per_event: 0, eval_samples: 3 })).toBe("0 µs");
+    expect(formatEvalTime({ eval_ns_per_event: 0, eval_samples: 0 })).toBe("");
   });
 });
 

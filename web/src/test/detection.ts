@@ -27,7 +27,8 @@ export function makeRule(overrides: Partial<Rule> & { id: string }): Rule {
     created_at: "2026-11-20T10:00:00Z",
     updated_at: "2026-11-21T10:00:00Z",
     created_by: "",
-    stats: { matches: 12, alerts: 3, eval_ns_per_event: 410, last_match_at: "2026-11-23T09:00:00Z" },
+    stats: { matches: 12, alerts: 3, eval_ns_per_event: 410, eval_samples: 96, last_match_at: "2026-11-23T09:00:00Z" },
+    runnable: true,
     exceptions: [],
     ...overrides,
   };
