@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -66,7 +67,34 @@ func New(o Options) *Service {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	registerFunctions(o.Events, o.Logger)
 	return &Service{o: o, views: viewDefs()}
+}
+
+// functionHost is an event store that takes SQL functions (DuckDB's).
+type functionHost interface {
+	RegisterFunctions(ctx context.Context, register func(conn *sql.Conn) error) error
+}
+
+// registered remembers the stores that have KQL's Go functions: they are
+// registered once per database, whatever the number of services.
+var registered sync.Map
+
+// registerFunctions gives the event store KQL's Go functions (the series
+// functions, parse_xml), which the compiled SQL calls. Without them only
+// queries that use those functions fail, with the database's error.
+func registerFunctions(ev Events, log *slog.Logger) {
+	host, ok := ev.(functionHost)
+	if !ok {
+		return
+	}
+	if _, done := registered.LoadOrStore(host, true); done {
+		return
+	}
+	if err := host.RegisterFunctions(context.Background(), kql.RegisterDuckDB); err != nil {
+		registered.Delete(host)
+		log.Error("cannot register KQL's functions on the event store: series functions and parse_xml will fail", "err", err)
+	}
 }
 
 // MaxRows is the largest result the service returns.

@@ -20,7 +20,6 @@ import (
 	duckdb "github.com/duckdb/duckdb-go/v2"
 
 	"github.com/eventsec/eventsec/internal/eventstore"
-	"github.com/eventsec/eventsec/internal/query/kql"
 )
 
 // Options configure a Store.
@@ -199,11 +198,6 @@ func (s *Store) init(ctx context.Context) error {
 	s.wconn = conn
 	if err := duckdb.RegisterScalarUDF(conn, "es_ip_key", ipKeyFunc{}); err != nil {
 		return fmt.Errorf("cannot register es_ip_key: %w", err)
-	}
-	// KQL's series_* functions and parse_xml run in Go through a UDF
-	// (registered database-wide, so every reader connection has it).
-	if err := kql.RegisterDuckDB(conn); err != nil {
-		return err
 	}
 	for _, q := range []string{createMeta, createBlocks, createReceipts, createPartitionSQL(templateTable, s.cols)} {
 		if _, err := conn.ExecContext(ctx, q); err != nil {
@@ -457,4 +451,13 @@ func (ipKeyFunc) Executor() duckdb.ScalarFuncExecutor {
 		k := a.As16()
 		return k[:], nil
 	}}
+}
+
+// RegisterFunctions runs register on the store's writer connection,
+// between commits: the SQL functions a query engine needs (KQL's Go
+// functions, hunt.New) are registered there for the whole database, so
+// every reader connection has them. The event store itself knows nothing
+// of the query languages that read it.
+func (s *Store) RegisterFunctions(ctx context.Context, register func(conn *sql.Conn) error) error {
+	return s.exec(ctx, func(_ context.Context, conn *sql.Conn) error { return register(conn) })
 }
