@@ -36,6 +36,7 @@ type Dialect struct {
 type DB struct {
 	read, write *sql.DB
 	d           *Dialect
+	stmts       *stmtCache // SQLite only: see stmtcache.go
 	repos
 }
 
@@ -45,6 +46,9 @@ var _ store.Store = (*DB)(nil)
 func New(read, write *sql.DB, d Dialect) *DB {
 	db := &DB{read: read, write: write, d: &d}
 	db.repos = repos{r: read, w: write, d: db.d}
+	if d.Name == "sqlite" {
+		db.stmts = newStmtCache(write)
+	}
 	return db
 }
 
@@ -54,7 +58,13 @@ func (db *DB) Tx(ctx context.Context, fn func(store.Repos) error) error {
 	if err != nil {
 		return fmt.Errorf("cannot begin transaction: %w", err)
 	}
-	if err := fn(repos{r: tx, w: tx, d: db.d}); err != nil {
+	var q querier = tx
+	var missed []string
+	if db.stmts != nil {
+		q = cachedTx{tx: tx, c: db.stmts, missed: &missed}
+		defer func() { db.stmts.prepare(context.WithoutCancel(ctx), missed) }()
+	}
+	if err := fn(repos{r: q, w: q, d: db.d}); err != nil {
 		_ = tx.Rollback()
 		return err
 	}
@@ -75,6 +85,9 @@ func (db *DB) Ping(ctx context.Context) error {
 
 // Close implements store.Store.
 func (db *DB) Close() error {
+	if db.stmts != nil {
+		db.stmts.close()
+	}
 	err := db.read.Close()
 	if db.write != db.read {
 		err = errors.Join(err, db.write.Close())
