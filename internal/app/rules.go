@@ -82,10 +82,13 @@ func readRulePaths(paths []string) ([]detect.ImportFile, []detect.Skipped, error
 
 func printImportReport(env Env, rep detect.ImportReport) {
 	out := env.Stdout
-	fmt.Fprintf(out, "%d new, %d updated, %d unchanged, %d failed, %d skipped (%d ms)\n",
-		rep.Loaded, rep.Updated, rep.Unchanged, len(rep.Failed), len(rep.Skipped), rep.ElapsedMs)
+	fmt.Fprintf(out, "%d new, %d updated, %d unchanged, %d failed, %d stored but not runnable, %d skipped (%d ms)\n",
+		rep.Loaded, rep.Updated, rep.Unchanged, len(rep.Failed), len(rep.NotRunnable), len(rep.Skipped), rep.ElapsedMs)
 	for _, f := range rep.Failed {
 		fmt.Fprintf(out, "  failed:  %s\n", f.Error())
+	}
+	for _, f := range rep.NotRunnable {
+		fmt.Fprintf(out, "  not runnable: %s\n", f.Error())
 	}
 	for _, s := range rep.Skipped {
 		fmt.Fprintf(out, "  skipped: %s: %s\n", s.File, s.Reason)

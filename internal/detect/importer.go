@@ -42,8 +42,13 @@ type ImportReport struct {
 	Updated   int         `json:"updated"`
 	Unchanged int         `json:"unchanged"`
 	Failed    []RuleError `json:"failed"`
-	Skipped   []Skipped   `json:"skipped"`
-	ElapsedMs int64       `json:"elapsed_ms"`
+	// NotRunnable are rules stored and enabled that the org's engine
+	// cannot run yet, with the reason: a Sigma placeholder without values
+	// in the org (Rules → Placeholders), a correlation whose rules are
+	// missing. They run once the reason is gone.
+	NotRunnable []RuleError `json:"not_runnable"`
+	Skipped     []Skipped   `json:"skipped"`
+	ElapsedMs   int64       `json:"elapsed_ms"`
 }
 
 // ErrPack is a pack that cannot be read at all.
@@ -208,7 +213,7 @@ func (s *Service) Import(ctx context.Context, a Actor, files []ImportFile, pack 
 	if pack == "" {
 		pack = "custom"
 	}
-	rep := ImportReport{Failed: []RuleError{}, Skipped: []Skipped{}}
+	rep := ImportReport{Failed: []RuleError{}, NotRunnable: []RuleError{}, Skipped: []Skipped{}}
 	sort.Slice(files, func(i, j int) bool { return files[i].Name < files[j].Name })
 	s.changeMu.Lock()
 	defer s.changeMu.Unlock()
@@ -333,9 +338,7 @@ func (s *Service) Import(ctx context.Context, a Actor, files []ImportFile, pack 
 		for _, c := range changes {
 			e.units[c.rule.ID] = &loaded{rule: c.rule, unit: c.unit}
 		}
-		for _, p := range e.rebuild() {
-			rep.Failed = append(rep.Failed, p)
-		}
+		rep.NotRunnable = append(rep.NotRunnable, e.rebuild()...)
 		e.mu.Unlock()
 	}
 	rep.ElapsedMs = time.Since(start).Milliseconds()

@@ -228,3 +228,21 @@ func TestEvalTimesWrittenAtShutdown(t *testing.T) {
 		t.Fatalf("after stopping: %v %+v", err, st)
 	}
 }
+
+// An imported rule that needs a placeholder is stored and reported as not
+// runnable (with its reason), not as a failed file.
+func TestImportReportsNotRunnable(t *testing.T) {
+	src, err := os.ReadFile(certighost)
+	if err != nil {
+		t.Skipf("SigmaHQ corpus not available: %v", err)
+	}
+	f := newFixture(t)
+	rep, err := f.svc.Import(f.ctx, actor, []ImportFile{{Name: "certighost.yml", Source: src}}, "sigmahq", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Loaded != 1 || len(rep.Failed) != 0 || len(rep.NotRunnable) != 1 ||
+		rep.NotRunnable[0].Message != "not runnable: placeholder %known_cdcs% has no values in this org" {
+		t.Fatalf("report: %+v", rep)
+	}
+}

@@ -43,7 +43,7 @@ describe("importRules", () => {
     xhr.progress(3, 5);
     xhr.progress(5, 5);
     xhr.respond(200, { loaded: 2, updated: 0, unchanged: 0, failed: [], skipped: [], elapsed_ms: 9 });
-    await expect(done).resolves.toEqual({ loaded: 2, updated: 0, unchanged: 0, failed: [], skipped: [], elapsed_ms: 9 });
+    await expect(done).resolves.toEqual({ loaded: 2, updated: 0, unchanged: 0, failed: [], not_runnable: [], skipped: [], elapsed_ms: 9 });
     expect(progress).toEqual([3, 5]);
   });
 

@@ -233,6 +233,8 @@ export interface ImportReport {
   updated: number;
   unchanged: number;
   failed: ImportFailure[];
+  /** Rules stored and enabled that cannot run yet (file is the rule ID): a placeholder without values... */
+  not_runnable: ImportFailure[];
   skipped: Array<{ file: string; reason: string }>;
   elapsed_ms: number;
 }
@@ -507,6 +509,7 @@ function answer(res: Uploaded): ImportReport {
       updated: r.updated ?? 0,
       unchanged: r.unchanged ?? 0,
       failed: r.failed ?? [],
+      not_runnable: r.not_runnable ?? [],
       skipped: r.skipped ?? [],
       elapsed_ms: r.elapsed_ms ?? 0,
     };

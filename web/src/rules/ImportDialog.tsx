@@ -4,6 +4,7 @@
 
 import { useQueryClient } from "@tanstack/react-query";
 import { useEffect, useId, useRef, useState, type FormEvent } from "react";
+import { Link } from "react-router";
 import { detectionKeys, importRules, type ImportReport, type UploadProgress } from "../api/detection";
 import { Dialog } from "../ui/Dialog";
 import { ErrorMessage } from "../ui/ErrorMessage";
@@ -157,11 +158,13 @@ function kb(bytes: number): string {
 
 /** The server's import report, every figure real. */
 export function ImportReportView({ report }: { report: ImportReport }) {
+  const notRunnable = report.not_runnable;
   const rows: Array<[string, number]> = [
     ["Loaded", report.loaded],
     ["Updated", report.updated],
     ["Unchanged", report.unchanged],
     ["Failed", report.failed.length],
+    ["Not running yet", notRunnable.length],
     ["Skipped", report.skipped.length],
   ];
   return (
@@ -198,6 +201,41 @@ export function ImportReportView({ report }: { report: ImportReport }) {
                     <td className="mono-cell">
                       {f.file}
                       {f.line > 0 ? `:${f.line}${f.column > 0 ? `:${f.column}` : ""}` : ""}
+                    </td>
+                    <td>{f.message}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </>
+      ) : null}
+      {notRunnable.length > 0 ? (
+        <>
+          <h3 className="import-head">Stored, not running yet</h3>
+          <p className="muted">
+            These rules are stored and enabled but cannot run in this organisation until the reason is gone.
+            {notRunnable.some((p) => /placeholder/.test(p.message)) ? (
+              <>
+                {" "}
+                <Link to="/rules/placeholders">Give the placeholders their values</Link>.
+              </>
+            ) : null}
+          </p>
+          <div className="table-wrap table-wrap-flat import-table">
+            <table className="table table-compact">
+              <caption className="sr-only">Rules that cannot run yet</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Rule</th>
+                  <th scope="col">Reason</th>
+                </tr>
+              </thead>
+              <tbody>
+                {notRunnable.map((f, i) => (
+                  <tr key={`${f.file}-${i}`}>
+                    <td className="mono-cell">
+                      <Link to={`/rules/${encodeURIComponent(f.file)}`}>{f.file}</Link>
                     </td>
                     <td>{f.message}</td>
                   </tr>

@@ -239,6 +239,7 @@ describe("RulesListPage", () => {
         updated: 4,
         unchanged: 10,
         failed: [{ file: "rules/windows/bad.yml", line: 7, column: 3, message: "unknown modifier |contain" }],
+        not_runnable: [{ file: "r-cdc", line: 0, column: 0, message: "not runnable: placeholder %known_cdcs% has no values in this org" }],
         skipped: [{ file: "README.md", reason: "not a rule file" }],
         elapsed_ms: 2400,
       }),
@@ -250,6 +251,9 @@ describe("RulesListPage", () => {
     expect(within(report).getByRole("cell", { name: "rules/windows/bad.yml:7:3" })).toBeInTheDocument();
     expect(within(report).getByText("unknown modifier |contain")).toBeInTheDocument();
     expect(within(report).getByText("README.md")).toBeInTheDocument();
+    expect(within(report).getByText("Not running yet").nextSibling).toHaveTextContent("1");
+    expect(within(report).getByRole("link", { name: "r-cdc" })).toHaveAttribute("href", "/rules/r-cdc");
+    expect(within(report).getByRole("link", { name: "Give the placeholders their values" })).toHaveAttribute("href", "/rules/placeholders");
     expect(within(report).getByText(/Imported in 2\.4 s/)).toBeInTheDocument();
     // The list is asked again.
     await vi.waitFor(() => expect(listCalls(calls).length).toBeGreaterThan(before));
