@@ -179,7 +179,9 @@ func serve(ctx context.Context, env Env, args []string) error {
 				bgErr <- err
 			}
 		}()
-		fmt.Fprintf(out, "  syslog:      %s\n", l.Addr())
+		// "syslog udp:", "syslog tcp:", "syslog tls:": UDP and TCP often
+		// share a port number.
+		fmt.Fprintf(out, "  %-13s%s\n", strings.Replace(l.Listener(), "_", " ", 1)+":", l.Addr())
 	}
 	var esSrv *http.Server
 	if events.esRoot != nil {

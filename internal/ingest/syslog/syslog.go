@@ -142,6 +142,10 @@ func New(o Options) (*Server, error) {
 	return s, nil
 }
 
+// Listener is the listener's metrics label: syslog_udp, syslog_tcp or
+// syslog_tls unless Options.Listener named it.
+func (s *Server) Listener() string { return s.o.Listener }
+
 // Addr is the bound address.
 func (s *Server) Addr() net.Addr {
 	if s.udp != nil {
