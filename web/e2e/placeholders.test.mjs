@@ -64,6 +64,8 @@ describe("placeholders: a rule that needs one, its values, the rule running", { 
     const only = page.getByRole("checkbox", { name: "Only rules that cannot run" });
     await only.click();
     await page.waitForURL(/runnable=false/);
+    // The box follows the URL once the page re-renders: wait for it rather than read it at once.
+    await page.getByRole("checkbox", { name: "Only rules that cannot run", checked: true }).waitFor();
     assert.equal(await only.isChecked(), true);
     // The previous page stays on screen until the filtered one arrives.
     await page.getByRole("status").filter({ hasText: /of 1 rule$/ }).waitFor();

@@ -166,6 +166,9 @@ describe("vulnerabilities: OSV import, agent inventory, findings in the browser"
     await page.keyboard.press("Escape");
     // The severity KPI filters the table.
     await kpis.getByRole("button", { name: /Unrated/ }).click();
+    // The unfiltered table stays on screen until the filtered page arrives:
+    // wait for the rated CVE to leave, then check what remains.
+    await table.getByRole("row").filter({ hasText: "CVE-2023-5363" }).first().waitFor({ state: "detached" });
     await table.getByRole("row").filter({ hasText: "CVE-2024-10001" }).waitFor();
     assert.equal(await table.getByRole("row").filter({ hasText: "CVE-2023-5363" }).count(), 0);
   });
