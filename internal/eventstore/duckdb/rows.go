@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -53,7 +54,11 @@ func prepare(ev event.Event, now time.Time, cols []column) (prepared, error) {
 	ev.Input = validUTF8(ev.Input)
 	ev.ID = validUTF8(ev.ID)
 	ev.OrgID = validUTF8(ev.OrgID)
+	sc := scratchPool.Get().(*scratch)
+	defer scratchPool.Put(sc)
+	keys := sc.keys[:0]
 	for k, v := range ev.Fields {
+		keys = append(keys, k)
 		switch x := v.(type) {
 		case string:
 			if !utf8.ValidString(x) {
@@ -76,33 +81,46 @@ func prepare(ev event.Event, now time.Time, cols []column) (prepared, error) {
 
 	row := make([]driver.Value, len(cols))
 	row[1], row[2], row[3], row[4], row[5] = ev.ID, ev.OrgID, ev.Timestamp, ev.Ingested, ev.Input
-	keys := make([]string, 0, len(ev.Fields))
-	for k, v := range ev.Fields {
-		keys = append(keys, k)
+	// Sorted, so that the typed columns are filled in one walk and the
+	// fields JSON has its keys in order.
+	slices.Sort(keys)
+	for _, k := range keys {
 		if i, ok := typedIndex[k]; ok {
-			if dv, ok := typedValue(cols[i].typ, v); ok {
+			if dv, ok := typedValue(cols[i].typ, ev.Fields[k]); ok {
 				row[i] = dv
 			}
 		}
 	}
 	n := len(cols)
-	if msg, ok := row[colIndex["message"]].(string); ok {
+	msg, _ := ev.Fields["message"].(string)
+	if _, ok := row[colIndex["message"]].(string); ok {
 		row[n-3] = joinedWords(msg)
 	}
-	row[n-2] = string(encodeFields(ev.Fields, keys))
+	sc.buf = encodeFieldsSorted(sc.buf[:0], ev.Fields, keys)
+	row[n-2] = string(sc.buf)
 	row[n-1] = ev.Raw
+	clear(keys)
+	sc.keys = keys
 
 	// Repeated words are not removed: adding a key to a bloom filter
 	// twice costs less than sorting them out.
 	words := make([]uint64, 0, 96)
 	words = append(words, p.id)
-	if msg, ok := ev.Fields["message"].(string); ok {
+	if msg != "" {
 		words = addWordKeys(words, msg)
 	}
 	p.keys = addWordKeys(words, ev.Raw)
 	p.row = row
 	return p, nil
 }
+
+// scratch is prepare's reusable working memory.
+type scratch struct {
+	keys []string
+	buf  []byte
+}
+
+var scratchPool = sync.Pool{New: func() any { return &scratch{buf: make([]byte, 0, 2048)} }}
 
 func validUTF8(s string) string {
 	if utf8.ValidString(s) {
@@ -249,7 +267,12 @@ func joinedWords(s string) string {
 // that the types come back as they went in (int64, float64).
 func encodeFields(f event.Fields, keys []string) []byte {
 	slices.Sort(keys)
-	b := make([]byte, 0, 256)
+	return encodeFieldsSorted(make([]byte, 0, 256), f, keys)
+}
+
+// encodeFieldsSorted appends the JSON object of the fields named by
+// keys, which are sorted, to b.
+func encodeFieldsSorted(b []byte, f event.Fields, keys []string) []byte {
 	b = append(b, '{')
 	for i, k := range keys {
 		if i > 0 {
@@ -274,9 +297,9 @@ func appendJSONValue(b []byte, v any) []byte {
 		if math.IsNaN(x) || math.IsInf(x, 0) {
 			return append(b, "null"...)
 		}
-		s := strconv.AppendFloat(nil, x, 'g', -1, 64)
-		b = append(b, s...)
-		if !bytes.ContainsAny(s, ".eE") {
+		start := len(b)
+		b = strconv.AppendFloat(b, x, 'g', -1, 64)
+		if !bytes.ContainsAny(b[start:], ".eE") {
 			b = append(b, ".0"...)
 		}
 		return b
@@ -334,6 +357,16 @@ const hexDigits = "0123456789abcdef"
 func appendJSONString(b []byte, s string) []byte {
 	b = append(b, '"')
 	for i := 0; i < len(s); {
+		// Copy the run of bytes that need no escaping at once.
+		j := i
+		for j < len(s) && jsonSafe[s[j]] {
+			j++
+		}
+		b = append(b, s[i:j]...)
+		if j == len(s) {
+			break
+		}
+		i = j
 		c := s[i]
 		if c < utf8.RuneSelf {
 			switch {
@@ -345,10 +378,8 @@ func appendJSONString(b []byte, s string) []byte {
 				b = append(b, '\\', 'r')
 			case c == '\t':
 				b = append(b, '\\', 't')
-			case c < 0x20:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
 			default:
-				b = append(b, c)
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
 			}
 			i++
 			continue
@@ -363,6 +394,14 @@ func appendJSONString(b []byte, s string) []byte {
 	}
 	return append(b, '"')
 }
+
+// jsonSafe tells the ASCII bytes written as they are in a JSON string.
+var jsonSafe = func() (t [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
 
 // decodeFields reads a JSON object written by encodeFields into f.
 func decodeFields(f event.Fields, s string) error {

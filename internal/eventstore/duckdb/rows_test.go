@@ -3,7 +3,9 @@ package duckdb
 import (
 	"encoding/json"
 	"reflect"
+	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/eventsec/eventsec/internal/event"
 )
@@ -36,5 +38,33 @@ func TestEncodeFieldsNested(t *testing.T) {
 	inner := got["winlog.event_data"].(map[string]any)["a"].([]any)
 	if !reflect.DeepEqual(inner[:3], []any{int64(1), 2.5, 3.0}) {
 		t.Fatalf("numbers came back as %#v", inner[:3])
+	}
+}
+
+// Strings come back from the fields JSON as they went in: escapes,
+// control characters, multi-byte text; invalid UTF-8 becomes U+FFFD.
+func TestAppendJSONStringRoundTrip(t *testing.T) {
+	for _, s := range []string{
+		"", "plain ascii", `quote " and \ backslash`, "tab\tnew\nline\rcr", "\x00\x01\x1f\x7f",
+		"é ü 中文 🎉", "mixed é\"\\\n🎉end", "\xff\xfe invalid", "trailing \xe2\x82",
+	} {
+		b := appendJSONString(nil, s)
+		var got string
+		if err := json.Unmarshal(b, &got); err != nil {
+			t.Fatalf("%q: %s is not a JSON string: %v", s, b, err)
+		}
+		want := strings.ToValidUTF8(s, "\uFFFD")
+		if !utf8.ValidString(s) {
+			// Each invalid byte is its own replacement character.
+			want = ""
+			for i := 0; i < len(s); {
+				r, n := utf8.DecodeRuneInString(s[i:])
+				want += string(r)
+				i += n
+			}
+		}
+		if got != want {
+			t.Errorf("%q came back as %q, want %q", s, got, want)
+		}
 	}
 }

@@ -199,20 +199,29 @@ type item struct {
 // commit appends a batch of requests in one transaction.
 func (s *Store) commit(ctx context.Context, batch []*request) {
 	results := make([]result, len(batch))
-	var items []*item
-	seen := map[string]bool{}
+	total := 0
+	for _, r := range batch {
+		total += len(r.evs)
+	}
+	// One allocation for the batch's items, and their identities as map
+	// keys without building a string per event.
+	all := make([]item, 0, total)
+	items := make([]*item, 0, total)
+	type identity struct{ org, id string }
+	seen := make(map[identity]struct{}, total)
 	for ri, r := range batch {
 		if r.canceled.Load() {
 			results[ri].err = context.Canceled
 			continue
 		}
 		for i := range r.evs {
-			it := &item{prepared: &r.evs[i], req: ri}
-			k := it.ev.OrgID + "\x00" + it.ev.ID
-			if seen[k] {
+			all = append(all, item{prepared: &r.evs[i], req: ri})
+			it := &all[len(all)-1]
+			k := identity{it.ev.OrgID, it.ev.ID}
+			if _, dup := seen[k]; dup {
 				it.dup = true
 			}
-			seen[k] = true
+			seen[k] = struct{}{}
 			items = append(items, it)
 		}
 	}
