@@ -28,7 +28,7 @@ func BenchmarkNested(b *testing.B) {
 		"event.action": "ssh_login", "event.outcome": "failure", "event.severity": int64(21),
 		"event.dataset": "system.auth", "event.module": "system", "host.name": "web-02",
 		"log.level": "info", "log.syslog.facility.code": int64(4), "log.syslog.severity.code": int64(6),
-		"message": "Failed password for oconnor from 62.229.246.194 port 40805 ssh2",
+		"message":      "Failed password for oconnor from 62.229.246.194 port 40805 ssh2",
 		"process.name": "sshd", "process.pid": int64(30804), "source.ip": "62.229.246.194",
 		"source.port": int64(40805), "user.name": "oconnor", "source.geo.country_iso_code": "NL",
 	}
