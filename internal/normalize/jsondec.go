@@ -24,6 +24,9 @@ type jsonDecoder struct {
 	maxMembers int
 	members    int
 	truncated  bool
+	// kb holds the dotted key of the member flatten is at: keys are
+	// built in place and become strings only when they are stored.
+	kb []byte
 }
 
 // decodeJSONObject decodes s, which must hold one JSON object.
@@ -431,7 +434,10 @@ func (st *state) flattenJSON(s string) error {
 	if d.i >= len(s) || s[d.i] != '{' {
 		return fmt.Errorf("cannot decode JSON: %w: not an object", errJSON)
 	}
-	if err := d.flatten(st, "", 1); err != nil {
+	d.kb = st.kb[:0]
+	err := d.flatten(st, 0, 1)
+	st.kb = d.kb[:0] // keep the grown buffer for the next use
+	if err != nil {
 		return err
 	}
 	d.space()
@@ -445,8 +451,9 @@ func (st *state) flattenJSON(s string) error {
 }
 
 // flatten reads the object at d.i (nested depth levels deep) into st's
-// fields under prefix.
-func (d *jsonDecoder) flatten(st *state, prefix string, depth int) error {
+// fields under the prefix d.kb[:plen].
+func (d *jsonDecoder) flatten(st *state, plen int, depth int) error {
+	top := plen == 0
 	d.i++ // {
 	d.space()
 	if d.i < len(d.s) && d.s[d.i] == '}' {
@@ -471,10 +478,8 @@ func (d *jsonDecoder) flatten(st *state, prefix string, depth int) error {
 		if d.i >= len(d.s) {
 			return d.errorf("value expected")
 		}
-		key := k
-		if prefix != "" {
-			key = prefix + "." + k
-		}
+		d.kb = appendKey(d.kb[:plen], k)
+		klen := len(d.kb)
 		switch {
 		case d.members >= d.maxMembers || (d.s[d.i] == '{' || d.s[d.i] == '[') && depth+1 > d.maxDepth:
 			d.truncated = true
@@ -482,7 +487,7 @@ func (d *jsonDecoder) flatten(st *state, prefix string, depth int) error {
 				return err
 			}
 		case d.s[d.i] == '{':
-			if err := d.flatten(st, key, depth+1); err != nil {
+			if err := d.flatten(st, klen, depth+1); err != nil {
 				return err
 			}
 		case d.s[d.i] == '[':
@@ -492,8 +497,8 @@ func (d *jsonDecoder) flatten(st *state, prefix string, depth int) error {
 			}
 			if arr, ok := v.([]any); ok && len(arr) > 0 {
 				d.members += len(arr)
-				if _, set := st.f[key]; !set {
-					st.flattenArray(key, arr, depth)
+				if _, set := st.f[string(d.kb[:klen])]; !set {
+					st.flattenArray(fieldKey(d.kb[:klen], k, top), arr, depth)
 				}
 			}
 		default:
@@ -503,9 +508,9 @@ func (d *jsonDecoder) flatten(st *state, prefix string, depth int) error {
 			}
 			d.members++
 			if fv, ok := fieldValue(v); ok {
-				if _, set := st.f[key]; !set {
+				if _, set := st.f[string(d.kb[:klen])]; !set {
 					if sv, isStr := fv.(string); !isStr || sv != "" {
-						st.put(key, fv, prefix == "")
+						st.put(fieldKey(d.kb[:klen], k, top), fv, top)
 					}
 				}
 			}

@@ -227,6 +227,8 @@ type state struct {
 	// its own time.
 	idRaw  string
 	derive bool
+	// kb is scratch space where flattenInto builds dotted keys.
+	kb []byte
 }
 
 // Normalize parses in.Raw according to in.Format and maps it to ECS.
