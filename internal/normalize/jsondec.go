@@ -27,6 +27,15 @@ type jsonDecoder struct {
 	// kb holds the dotted key of the member flatten is at: keys are
 	// built in place and become strings only when they are stored.
 	kb []byte
+	// pairs is a stack of the members of the objects being decoded: an
+	// object's map is made once its size is known, not grown member by
+	// member.
+	pairs []jsonPair
+}
+
+type jsonPair struct {
+	k string
+	v any
 }
 
 // decodeJSONObject decodes s, which must hold one JSON object.
@@ -37,25 +46,37 @@ func decodeJSONObject(s string) (map[string]any, bool, error) {
 
 // decodeJSONObjectCount also returns the number of scalar members read.
 func decodeJSONObjectCount(s string) (map[string]any, int, bool, error) {
-	obj, d, err := decodeJSON(s)
+	d := jsonDecoder{s: s, maxDepth: MaxDepth, maxMembers: MaxFields}
+	obj, err := d.decode()
 	return obj, d.members, d.truncated, err
 }
 
-func decodeJSON(s string) (map[string]any, *jsonDecoder, error) {
-	d := &jsonDecoder{s: s, maxDepth: MaxDepth, maxMembers: MaxFields}
+// decodeObject is decodeJSONObjectCount with st's scratch space.
+func (st *state) decodeObject(s string) (map[string]any, int, bool, error) {
+	d := jsonDecoder{s: s, maxDepth: MaxDepth, maxMembers: MaxFields, pairs: st.pairs[:0]}
+	obj, err := d.decode()
+	if err != nil {
+		clear(d.pairs[:cap(d.pairs)]) // an object left unfinished keeps its members there
+	}
+	st.pairs = d.pairs[:0] // emptied by object; kept for the next use
+	return obj, d.members, d.truncated, err
+}
+
+func (d *jsonDecoder) decode() (map[string]any, error) {
+	s := d.s
 	d.space()
 	if d.i >= len(s) || s[d.i] != '{' {
-		return nil, d, fmt.Errorf("cannot decode JSON: %w: not an object", errJSON)
+		return nil, fmt.Errorf("cannot decode JSON: %w: not an object", errJSON)
 	}
 	v, err := d.value(1)
 	if err != nil {
-		return nil, d, err
+		return nil, err
 	}
 	d.space()
 	if d.i < len(s) {
-		return nil, d, fmt.Errorf("cannot decode JSON: %w: data after the object at offset %d", errJSON, d.i)
+		return nil, fmt.Errorf("cannot decode JSON: %w: data after the object at offset %d", errJSON, d.i)
 	}
-	return v.(map[string]any), d, nil
+	return v.(map[string]any), nil
 }
 
 func (d *jsonDecoder) errorf(what string) error {
@@ -120,12 +141,12 @@ func (d *jsonDecoder) lit(w string) error {
 
 func (d *jsonDecoder) object(depth int) (any, error) {
 	d.i++ // {
-	m := make(map[string]any, 8)
 	d.space()
 	if d.i < len(d.s) && d.s[d.i] == '}' {
 		d.i++
-		return m, nil
+		return make(map[string]any, 8), nil
 	}
+	base := len(d.pairs)
 	for {
 		d.space()
 		if d.i >= len(d.s) || d.s[d.i] != '"' {
@@ -154,7 +175,7 @@ func (d *jsonDecoder) object(depth int) (any, error) {
 			if _, isContainer := v.(map[string]any); !isContainer {
 				d.members++
 			}
-			m[k] = v
+			d.pairs = append(d.pairs, jsonPair{k, v})
 		}
 		d.space()
 		if d.i >= len(d.s) {
@@ -165,6 +186,13 @@ func (d *jsonDecoder) object(depth int) (any, error) {
 			d.i++
 		case '}':
 			d.i++
+			// In document order: a repeated key keeps its last value.
+			m := make(map[string]any, max(len(d.pairs)-base, 8))
+			for _, p := range d.pairs[base:] {
+				m[p.k] = p.v
+			}
+			clear(d.pairs[base:]) // drop the references for the GC
+			d.pairs = d.pairs[:base]
 			return m, nil
 		default:
 			return nil, d.errorf("',' or '}' expected")

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 	"unicode/utf8"
@@ -148,6 +149,10 @@ type Normalizer struct {
 
 	// Counters, read with Stats.
 	events, parseErrors, truncated, invalidUTF8, outOfRange atomic.Int64
+
+	// states holds *state for reuse: their scratch slices (sent,
+	// aliasHits, kb, pairs) keep their room from one event to the next.
+	states sync.Pool
 }
 
 // Stats count what a Normalizer has seen since it was made.
@@ -229,6 +234,10 @@ type state struct {
 	derive bool
 	// kb is scratch space where flattenInto builds dotted keys.
 	kb []byte
+	// room is the size the fields were made for.
+	room int
+	// pairs is the JSON decoder's scratch space (see jsonDecoder.pairs).
+	pairs []jsonPair
 }
 
 // Normalize parses in.Raw according to in.Format and maps it to ECS.
@@ -239,7 +248,13 @@ func (n *Normalizer) Normalize(in Input) (ev event.Event) {
 	if len(in.Raw) < 4096 {
 		hint += 2 * bytes.Count(in.Raw, []byte{'='})
 	}
+	if decodesToMap(in.Raw, in.Format) {
+		// The object is decoded first and the fields are then made for
+		// its size (jsonText): room made now would be thrown away.
+		hint = 0
+	}
 	st, text := n.begin(&in, &ev, hint)
+	defer n.release(st) // after recover, which may still use st
 	defer st.recover()
 	if len(in.Raw) > MaxParse {
 		st.fail(fmt.Sprintf("cannot parse event: %d bytes is over the %d-byte limit", len(in.Raw), MaxParse))
@@ -262,6 +277,7 @@ func (n *Normalizer) NormalizeObject(in Input, obj map[string]any) (ev event.Eve
 		hint = 40 + 2*eventDataLen(obj)
 	}
 	st, _ := n.begin(&in, &ev, hint)
+	defer n.release(st) // after recover, which may still use st
 	defer st.recover()
 	st.object(obj)
 	st.finish()
@@ -274,6 +290,7 @@ func (n *Normalizer) NormalizeObject(in Input, obj map[string]any) (ev event.Eve
 // with "winlog": {...}.
 func (n *Normalizer) NormalizeWindows(in Input, rec map[string]any) (ev event.Event) {
 	st, _ := n.begin(&in, &ev, 40+2*eventDataLen(rec))
+	defer n.release(st) // after recover, which may still use st
 	defer st.recover()
 	if !st.windows(rec) {
 		st.fail("cannot map Windows event: no System or winlog section")
@@ -282,6 +299,21 @@ func (n *Normalizer) NormalizeWindows(in Input, rec map[string]any) (ev event.Ev
 	}
 	st.finish()
 	return ev
+}
+
+// decodesToMap says whether raw is JSON that jsonText decodes into a map
+// before mapping it (a Windows event), rather than straight into fields.
+func decodesToMap(raw []byte, format Format) bool {
+	switch format {
+	case FormatAuto, "", FormatJSON, FormatWindows:
+	default:
+		return false
+	}
+	s := bytes.TrimLeft(raw, " \t\r\n")
+	if len(s) == 0 || s[0] != '{' || len(raw) > MaxParse {
+		return false
+	}
+	return format == FormatWindows || bytes.Contains(s, []byte(`"System"`)) || bytes.Contains(s, []byte(`"winlog"`))
 }
 
 // begin fills what every event gets, whatever its content: ID, org,
@@ -297,7 +329,11 @@ func (n *Normalizer) begin(in *Input, ev *event.Event, hint int) (*state, string
 	ev.Input = in.Input
 	ev.Ingested = received
 	ev.Fields = make(event.Fields, min(hint, MaxFields))
-	st := &state{n: n, ev: ev, f: ev.Fields, received: received, peer: in.Peer}
+	st, _ := n.states.Get().(*state)
+	if st == nil {
+		st = &state{}
+	}
+	st.n, st.ev, st.f, st.received, st.peer, st.room = n, ev, ev.Fields, received, in.Peer, hint
 	if in.ID != "" {
 		ev.ID = in.ID
 	} else {
@@ -330,15 +366,26 @@ func (n *Normalizer) begin(in *Input, ev *event.Event, hint int) (*state, string
 	return st, text
 }
 
+// release returns st to the pool once its event is finished. Only the
+// scratch slices are kept, emptied: the event owns everything else (the
+// tags slice among them).
+func (n *Normalizer) release(st *state) {
+	clear(st.sent)
+	clear(st.aliasHits)
+	*st = state{sent: st.sent[:0], aliasHits: st.aliasHits[:0], kb: st.kb[:0], pairs: st.pairs[:0]}
+	n.states.Put(st)
+}
+
 // grow gives the still-empty fields room for n entries: a map that
 // grows while it is filled rehashes every time.
 func (st *state) grow(n int) {
-	if n > 32 && len(st.f) == 0 {
+	if n > st.room && len(st.f) == 0 {
 		if n > MaxFields {
 			n = MaxFields
 		}
 		st.f = make(event.Fields, n)
 		st.ev.Fields = st.f
+		st.room = n
 	}
 }
 

@@ -340,7 +340,7 @@ func (st *state) syslogMessage(app, msg string) {
 		}
 		return
 	case len(msg) > 1 && msg[0] == '{':
-		if obj, truncated, err := decodeJSONObject(msg); err == nil {
+		if obj, _, truncated, err := st.decodeObject(msg); err == nil {
 			if truncated {
 				st.truncatedTag()
 			}
