@@ -208,7 +208,10 @@ func (n *Normalizer) Stats() Stats {
 
 // state is one event being normalized.
 type state struct {
-	n        *Normalizer
+	n *Normalizer
+	// e is the event being made, handed to the caller by end; ev points
+	// to it.
+	e        event.Event
 	ev       *event.Event
 	f        event.Fields
 	tags     []string
@@ -253,18 +256,17 @@ func (n *Normalizer) Normalize(in Input) (ev event.Event) {
 		// its size (jsonText): room made now would be thrown away.
 		hint = 0
 	}
-	st, text := n.begin(&in, &ev, hint)
-	defer n.release(st) // after recover, which may still use st
-	defer st.recover()
+	st, text := n.begin(&in, hint)
+	defer n.end(st, &ev)
 	if len(in.Raw) > MaxParse {
 		st.fail(fmt.Sprintf("cannot parse event: %d bytes is over the %d-byte limit", len(in.Raw), MaxParse))
 		st.setMessage(text)
 		st.finish()
-		return ev
+		return
 	}
 	st.parse(text, in.Format)
 	st.finish()
-	return ev
+	return // ev is set by end
 }
 
 // NormalizeObject maps an already-decoded JSON object (HTTP JSON API,
@@ -276,12 +278,11 @@ func (n *Normalizer) NormalizeObject(in Input, obj map[string]any) (ev event.Eve
 	if isWindowsShape(obj) {
 		hint = 40 + 2*eventDataLen(obj)
 	}
-	st, _ := n.begin(&in, &ev, hint)
-	defer n.release(st) // after recover, which may still use st
-	defer st.recover()
+	st, _ := n.begin(&in, hint)
+	defer n.end(st, &ev)
 	st.object(obj)
 	st.finish()
-	return ev
+	return // ev is set by end
 }
 
 // NormalizeWindows maps a Windows event given as a map: the evtx shape
@@ -289,16 +290,15 @@ func (n *Normalizer) NormalizeObject(in Input, obj map[string]any) (ev event.Eve
 // produce it; also without the "Event" wrapper), or Winlogbeat's document
 // with "winlog": {...}.
 func (n *Normalizer) NormalizeWindows(in Input, rec map[string]any) (ev event.Event) {
-	st, _ := n.begin(&in, &ev, 40+2*eventDataLen(rec))
-	defer n.release(st) // after recover, which may still use st
-	defer st.recover()
+	st, _ := n.begin(&in, 40+2*eventDataLen(rec))
+	defer n.end(st, &ev)
 	if !st.windows(rec) {
 		st.fail("cannot map Windows event: no System or winlog section")
 		st.flattenInto("", rec, 0)
 		st.set("event.dataset", "unknown")
 	}
 	st.finish()
-	return ev
+	return // ev is set by end
 }
 
 // decodesToMap says whether raw is JSON that jsonText decodes into a map
@@ -319,20 +319,21 @@ func decodesToMap(raw []byte, format Format) bool {
 // begin fills what every event gets, whatever its content: ID, org,
 // input, received time and the original text (valid UTF-8, at most MaxRaw
 // bytes). It returns the text to parse.
-func (n *Normalizer) begin(in *Input, ev *event.Event, hint int) (*state, string) {
+func (n *Normalizer) begin(in *Input, hint int) (*state, string) {
 	n.events.Add(1)
 	received := in.Received
 	if received.IsZero() {
 		received = n.now()
 	}
-	ev.OrgID = in.OrgID
-	ev.Input = in.Input
-	ev.Ingested = received
-	ev.Fields = make(event.Fields, min(hint, MaxFields))
 	st, _ := n.states.Get().(*state)
 	if st == nil {
 		st = &state{}
 	}
+	ev := &st.e
+	ev.OrgID = in.OrgID
+	ev.Input = in.Input
+	ev.Ingested = received
+	ev.Fields = make(event.Fields, min(hint, MaxFields))
 	st.n, st.ev, st.f, st.received, st.peer, st.room = n, ev, ev.Fields, received, in.Peer, hint
 	if in.ID != "" {
 		ev.ID = in.ID
@@ -366,6 +367,17 @@ func (n *Normalizer) begin(in *Input, ev *event.Event, hint int) (*state, string
 	return st, text
 }
 
+// end ends a Normalize call, deferred: a panic in a parser becomes a
+// parse error (the event is still stored), the event is handed to the
+// caller and st goes back to the pool.
+func (n *Normalizer) end(st *state, ev *event.Event) {
+	if r := recover(); r != nil {
+		st.recovered(r)
+	}
+	*ev = st.e
+	n.release(st)
+}
+
 // release returns st to the pool once its event is finished. Only the
 // scratch slices are kept, emptied: the event owns everything else (the
 // tags slice among them).
@@ -389,18 +401,16 @@ func (st *state) grow(n int) {
 	}
 }
 
-// recover turns a panic in a parser into a parse error: the event is
+// recovered turns a panic in a parser into a parse error: the event is
 // still stored. Fuzz tests look for the error text.
-func (st *state) recover() {
-	if r := recover(); r != nil {
-		st.f = make(event.Fields, 8)
-		st.ev.Fields = st.f
-		st.tags = st.tags[:0]
-		st.tsSet = false
-		st.fail(fmt.Sprintf("internal error: %v", r))
-		st.setMessage(st.ev.Raw)
-		st.finish()
-	}
+func (st *state) recovered(r any) {
+	st.f = make(event.Fields, 8)
+	st.ev.Fields = st.f
+	st.tags = st.tags[:0]
+	st.tsSet = false
+	st.fail(fmt.Sprintf("internal error: %v", r))
+	st.setMessage(st.ev.Raw)
+	st.finish()
 }
 
 // parse dispatches on the requested format.
