@@ -551,7 +551,9 @@ func (st *state) coerceColumn(c event.Column, v any) bool {
 			}
 		}
 		if ip, ok := cleanIP(strings.TrimSpace(s)); ok {
-			st.f[c.Field] = ip
+			if !isStr || ip != s {
+				st.f[c.Field] = ip // else already stored as it is: boxing it again would allocate
+			}
 		} else {
 			delete(st.f, c.Field)
 			bad = true

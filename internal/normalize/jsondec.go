@@ -318,8 +318,17 @@ func (d *jsonDecoder) str() (string, error) {
 }
 
 func (d *jsonDecoder) strEscaped(start int) (string, error) {
+	// Unescaped, a string is never longer than its JSON text: one
+	// allocation of that size holds it.
+	end := d.i
+	for end < len(d.s) && d.s[end] != '"' {
+		if d.s[end] == '\\' {
+			end++
+		}
+		end++
+	}
 	var b strings.Builder
-	b.Grow(d.i - start + 16)
+	b.Grow(min(end, len(d.s)) - start)
 	b.WriteString(d.s[start:d.i])
 	for d.i < len(d.s) {
 		c := d.s[d.i]
@@ -372,8 +381,16 @@ func (d *jsonDecoder) strEscaped(start int) (string, error) {
 		case c < 0x20:
 			return "", d.errorf("control character in string")
 		default:
-			b.WriteByte(c)
-			d.i++
+			// Copy up to the next quote, escape or control character.
+			j := d.i + 1
+			for j < len(d.s) {
+				if c := d.s[j]; c == '"' || c == '\\' || c < 0x20 {
+					break
+				}
+				j++
+			}
+			b.WriteString(d.s[d.i:j])
+			d.i = j
 		}
 	}
 	return "", d.errorf("unterminated string")
