@@ -108,10 +108,17 @@ func (f Fields) Nested() map[string]any {
 	sort.Strings(keys)
 	out := map[string]any{}
 	for _, k := range keys {
-		parts := strings.Split(k, ".")
+		// Walk the key's dotted parts in place (no split into a slice).
 		m := out
 		ok := true
-		for _, p := range parts[:len(parts)-1] {
+		rest := k
+		for {
+			i := strings.IndexByte(rest, '.')
+			if i < 0 {
+				break
+			}
+			p := rest[:i]
+			rest = rest[i+1:]
 			next, exists := m[p]
 			if !exists {
 				child := map[string]any{}
@@ -130,12 +137,11 @@ func (f Fields) Nested() map[string]any {
 			out[k] = f[k]
 			continue
 		}
-		last := parts[len(parts)-1]
-		if _, clash := m[last].(map[string]any); clash {
+		if _, clash := m[rest].(map[string]any); clash {
 			out[k] = f[k]
 			continue
 		}
-		m[last] = f[k]
+		m[rest] = f[k]
 	}
 	return out
 }
