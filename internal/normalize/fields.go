@@ -457,6 +457,19 @@ func (st *state) flattenArray(key string, arr []any, depth int) {
 	}
 }
 
+// storeScalars is flattenArray for a non-empty array of scalars, given
+// as their text.
+func (st *state) storeScalars(key string, strs []string, depth int) {
+	if depth >= MaxDepth || len(st.f) >= MaxFields {
+		// flattenArray's checks: on entry, and after each element.
+		st.truncatedTag()
+		return
+	}
+	if len(strs) > 0 {
+		st.appendValue(key, strs)
+	}
+}
+
 // appendValue adds v (a scalar or []string) to the list under key.
 func (st *state) appendValue(key string, v any) {
 	var add []string

@@ -239,6 +239,67 @@ func (d *jsonDecoder) array(depth int) (any, error) {
 	}
 }
 
+// scalarArray decodes the array at d.i (nested depth levels deep) as
+// array does when its elements are all scalars, returning their text
+// (scalarString's) without nulls, and the number of elements array would
+// have returned (nulls included). When an element is an object or an
+// array, ok is false and nothing is consumed.
+func (d *jsonDecoder) scalarArray(depth int) (strs []string, n int, ok bool, err error) {
+	i0, members0, truncated0 := d.i, d.members, d.truncated
+	d.i++ // [
+	d.space()
+	if d.i < len(d.s) && d.s[d.i] == ']' {
+		d.i++
+		return nil, 0, true, nil
+	}
+	for {
+		if d.members >= d.maxMembers {
+			d.truncated = true
+			d.space()
+			if err := d.skip(); err != nil {
+				return nil, 0, false, err
+			}
+		} else {
+			d.space()
+			if d.i < len(d.s) && (d.s[d.i] == '{' || d.s[d.i] == '[') {
+				d.i, d.members, d.truncated = i0, members0, truncated0
+				return nil, 0, false, nil
+			}
+			if d.i < len(d.s) && d.s[d.i] == '"' {
+				s, err := d.str()
+				if err != nil {
+					return nil, 0, false, err
+				}
+				strs = append(strs, s)
+			} else {
+				v, err := d.value(depth + 1)
+				if err != nil {
+					return nil, 0, false, err
+				}
+				if v != nil {
+					s, _ := scalarString(v)
+					strs = append(strs, s)
+				}
+			}
+			d.members++
+			n++
+		}
+		d.space()
+		if d.i >= len(d.s) {
+			return nil, 0, false, d.errorf("']' expected")
+		}
+		switch d.s[d.i] {
+		case ',':
+			d.i++
+		case ']':
+			d.i++
+			return strs, n, true, nil
+		default:
+			return nil, 0, false, d.errorf("',' or ']' expected")
+		}
+	}
+}
+
 // skip passes over the value at d.i, however deep, without recursion,
 // checking only its brackets and strings.
 func (d *jsonDecoder) skip() error {
@@ -536,6 +597,20 @@ func (d *jsonDecoder) flatten(st *state, plen int, depth int) error {
 				return err
 			}
 		case d.s[d.i] == '[':
+			strs, n, ok, err := d.scalarArray(depth + 1)
+			if err != nil {
+				return err
+			}
+			if ok {
+				// As below, without the []any and the boxed elements.
+				if n > 0 {
+					d.members += n
+					if _, set := st.f[string(d.kb[:klen])]; !set {
+						st.storeScalars(fieldKey(d.kb[:klen], k, top), strs, depth)
+					}
+				}
+				break
+			}
 			v, err := d.value(depth + 1)
 			if err != nil {
 				return err
