@@ -31,6 +31,49 @@ type jsonDecoder struct {
 	// object's map is made once its size is known, not grown member by
 	// member.
 	pairs []jsonPair
+	// maps, when set, recycles the objects' maps (see mapRecycler).
+	maps *mapRecycler
+}
+
+// mapRecycler hands out maps for decoded JSON objects and takes them
+// back, cleared, once the event is normalized: the decoded document of a
+// Windows event is only read while it is mapped (the fields get its
+// scalars, never its maps), so the next event can reuse its maps instead
+// of making eight or ten new ones.
+type mapRecycler struct {
+	free, taken []map[string]any
+}
+
+// Bounds on what a recycler keeps between events.
+const (
+	maxRecycledMaps   = 64
+	maxRecycledMapLen = 128
+)
+
+func (r *mapRecycler) get(n int) map[string]any {
+	var m map[string]any
+	if k := len(r.free); k > 0 {
+		m = r.free[k-1]
+		r.free[k-1] = nil
+		r.free = r.free[:k-1]
+	} else {
+		m = make(map[string]any, max(n, 8))
+	}
+	r.taken = append(r.taken, m)
+	return m
+}
+
+// reclaim takes back the maps handed out since the last reclaim. No
+// reference to them may remain.
+func (r *mapRecycler) reclaim() {
+	for i, m := range r.taken {
+		if len(r.free) < maxRecycledMaps && len(m) <= maxRecycledMapLen {
+			clear(m)
+			r.free = append(r.free, m)
+		}
+		r.taken[i] = nil
+	}
+	r.taken = r.taken[:0]
 }
 
 type jsonPair struct {
@@ -53,7 +96,7 @@ func decodeJSONObjectCount(s string) (map[string]any, int, bool, error) {
 
 // decodeObject is decodeJSONObjectCount with st's scratch space.
 func (st *state) decodeObject(s string) (map[string]any, int, bool, error) {
-	d := jsonDecoder{s: s, maxDepth: MaxDepth, maxMembers: MaxFields, pairs: st.pairs[:0]}
+	d := jsonDecoder{s: s, maxDepth: MaxDepth, maxMembers: MaxFields, pairs: st.pairs[:0], maps: &st.maps}
 	obj, err := d.decode()
 	if err != nil {
 		clear(d.pairs[:cap(d.pairs)]) // an object left unfinished keeps its members there
@@ -144,7 +187,7 @@ func (d *jsonDecoder) object(depth int) (any, error) {
 	d.space()
 	if d.i < len(d.s) && d.s[d.i] == '}' {
 		d.i++
-		return make(map[string]any, 8), nil
+		return d.newMap(0), nil
 	}
 	base := len(d.pairs)
 	for {
@@ -187,7 +230,7 @@ func (d *jsonDecoder) object(depth int) (any, error) {
 		case '}':
 			d.i++
 			// In document order: a repeated key keeps its last value.
-			m := make(map[string]any, max(len(d.pairs)-base, 8))
+			m := d.newMap(len(d.pairs) - base)
 			for _, p := range d.pairs[base:] {
 				m[p.k] = p.v
 			}
@@ -198,6 +241,14 @@ func (d *jsonDecoder) object(depth int) (any, error) {
 			return nil, d.errorf("',' or '}' expected")
 		}
 	}
+}
+
+// newMap returns an empty map for an object of n members.
+func (d *jsonDecoder) newMap(n int) map[string]any {
+	if d.maps != nil {
+		return d.maps.get(n)
+	}
+	return make(map[string]any, max(n, 8))
 }
 
 func (d *jsonDecoder) array(depth int) (any, error) {

@@ -151,7 +151,7 @@ type Normalizer struct {
 	events, parseErrors, truncated, invalidUTF8, outOfRange atomic.Int64
 
 	// states holds *state for reuse: their scratch slices (sent,
-	// aliasHits, kb, pairs) keep their room from one event to the next.
+	// aliasHits, kb, pairs) and decoded maps (maps) keep their room from one event to the next.
 	states sync.Pool
 }
 
@@ -241,6 +241,9 @@ type state struct {
 	room int
 	// pairs is the JSON decoder's scratch space (see jsonDecoder.pairs).
 	pairs []jsonPair
+	// maps recycles the maps of decoded JSON objects; release reclaims
+	// them.
+	maps mapRecycler
 }
 
 // Normalize parses in.Raw according to in.Format and maps it to ECS.
@@ -384,7 +387,8 @@ func (n *Normalizer) end(st *state, ev *event.Event) {
 func (n *Normalizer) release(st *state) {
 	clear(st.sent)
 	clear(st.aliasHits)
-	*st = state{sent: st.sent[:0], aliasHits: st.aliasHits[:0], kb: st.kb[:0], pairs: st.pairs[:0]}
+	st.maps.reclaim()
+	*st = state{sent: st.sent[:0], aliasHits: st.aliasHits[:0], kb: st.kb[:0], pairs: st.pairs[:0], maps: st.maps}
 	n.states.Put(st)
 }
 
