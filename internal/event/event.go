@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"io"
 	"sort"
 	"strconv"
 	"strings"
@@ -107,10 +108,17 @@ func (f Fields) Nested() map[string]any {
 	sort.Strings(keys)
 	out := map[string]any{}
 	for _, k := range keys {
-		parts := strings.Split(k, ".")
+		// Walk the key's dotted parts in place (no split into a slice).
 		m := out
 		ok := true
-		for _, p := range parts[:len(parts)-1] {
+		rest := k
+		for {
+			i := strings.IndexByte(rest, '.')
+			if i < 0 {
+				break
+			}
+			p := rest[:i]
+			rest = rest[i+1:]
 			next, exists := m[p]
 			if !exists {
 				child := map[string]any{}
@@ -129,12 +137,11 @@ func (f Fields) Nested() map[string]any {
 			out[k] = f[k]
 			continue
 		}
-		last := parts[len(parts)-1]
-		if _, clash := m[last].(map[string]any); clash {
+		if _, clash := m[rest].(map[string]any); clash {
 			out[k] = f[k]
 			continue
 		}
-		m[last] = f[k]
+		m[rest] = f[k]
 	}
 	return out
 }
@@ -142,15 +149,8 @@ func (f Fields) Nested() map[string]any {
 // DeriveIDAt derives the ID of an event that has no time of its own
 // from its content and its arrival time.
 func DeriveIDAt(orgID, input, raw string, received time.Time) string {
-	h := sha256.New()
-	h.Write([]byte(orgID))
-	h.Write([]byte{0})
-	h.Write([]byte(input))
-	h.Write([]byte{0})
-	h.Write([]byte(raw))
-	h.Write([]byte("\x00@"))
-	h.Write(strconv.AppendInt(nil, received.UnixMicro(), 10))
-	return hex.EncodeToString(h.Sum(nil)[:16])
+	var ts [20]byte
+	return deriveID(orgID, input, raw, strconv.AppendInt(ts[:0], received.UnixMicro(), 10))
 }
 
 // DeriveID returns a stable ID for an event without a client-supplied one:
@@ -158,11 +158,51 @@ func DeriveIDAt(orgID, input, raw string, received time.Time) string {
 // retried delivery is recognised. A client ID is namespaced the same way so
 // that two orgs' IDs never collide.
 func DeriveID(orgID, input, raw string) string {
-	h := sha256.New()
-	h.Write([]byte(orgID))
-	h.Write([]byte{0})
-	h.Write([]byte(input))
-	h.Write([]byte{0})
-	h.Write([]byte(raw))
-	return hex.EncodeToString(h.Sum(nil)[:16])
+	return deriveID(orgID, input, raw, nil)
+}
+
+// deriveIDBuf is the size of the stack buffer deriveID hashes from: most
+// events (syslog lines, agent JSON) fit, so that hashing allocates only
+// the returned ID.
+const deriveIDBuf = 2048
+
+// deriveID hashes orgID NUL input NUL raw, then "NUL @ at" when at is not
+// nil, and returns the first 16 bytes of the SHA-256 in hex. IDs are
+// stored: the bytes hashed must never change.
+func deriveID(orgID, input, raw string, at []byte) string {
+	var sum [sha256.Size]byte
+	n := len(orgID) + len(input) + len(raw) + 2
+	if at != nil {
+		n += 2 + len(at)
+	}
+	if n <= deriveIDBuf {
+		var buf [deriveIDBuf]byte
+		b := append(buf[:0], orgID...)
+		b = append(b, 0)
+		b = append(b, input...)
+		b = append(b, 0)
+		b = append(b, raw...)
+		if at != nil {
+			b = append(b, 0, '@')
+			b = append(b, at...)
+		}
+		sum = sha256.Sum256(b)
+	} else {
+		// Too long to copy: streamed (the digest and its writes cost a few
+		// allocations, negligible next to hashing this much).
+		h := sha256.New()
+		io.WriteString(h, orgID)
+		h.Write([]byte{0})
+		io.WriteString(h, input)
+		h.Write([]byte{0})
+		io.WriteString(h, raw)
+		if at != nil {
+			h.Write([]byte("\x00@"))
+			h.Write(at)
+		}
+		h.Sum(sum[:0])
+	}
+	var id [32]byte
+	hex.Encode(id[:], sum[:16])
+	return string(id[:])
 }

@@ -288,46 +288,137 @@ func (st *state) put(key string, v any, top bool) {
 // MaxFields it stops and tags the event _truncated. Keys already set are
 // not overwritten.
 func (st *state) flattenInto(prefix string, obj map[string]any, depth int) {
+	st.kb = append(st.kb[:0], prefix...)
+	st.flattenKeys(len(prefix), obj, depth)
+}
+
+// flattenKeys is flattenInto with the prefix in st.kb[:plen]: the dotted
+// keys are built in that buffer and become strings only when they are
+// stored (most of them without an allocation, see fieldKey).
+func (st *state) flattenKeys(plen int, obj map[string]any, depth int) {
 	if depth >= MaxDepth {
 		st.truncatedTag()
 		return
 	}
+	top := plen == 0
 	for k, v := range obj {
 		if len(st.f) >= MaxFields {
 			st.truncatedTag()
 			return
 		}
-		key := k
-		if prefix != "" {
-			key = prefix + "." + k
-		}
+		st.kb = appendKey(st.kb[:plen], k)
 		switch x := v.(type) {
 		case nil:
 			continue
 		case map[string]any:
-			st.flattenInto(key, x, depth+1)
+			st.flattenKeys(len(st.kb), x, depth+1)
 		case []any:
+			key := fieldKey(st.kb, k, top)
 			if st.overwrite && !protectedKey(key) {
 				delete(st.f, key)
 			}
 			st.flattenArray(key, x, depth+1)
 		case []string:
-			if _, ok := st.f[key]; (!ok || st.overwrite && !protectedKey(key)) && len(x) > 0 {
-				st.put(key, append([]string(nil), x...), prefix == "")
+			if len(x) == 0 {
+				continue
 			}
+			if _, ok := st.f[string(st.kb)]; ok && (!st.overwrite || protectedKey(fieldKey(st.kb, k, top))) {
+				continue
+			}
+			st.put(fieldKey(st.kb, k, top), append([]string(nil), x...), top)
 		default:
-			if _, ok := st.f[key]; ok && (!st.overwrite || protectedKey(key)) {
+			if _, ok := st.f[string(st.kb)]; ok && (!st.overwrite || protectedKey(fieldKey(st.kb, k, top))) {
 				continue
 			}
 			if fv, ok := fieldValue(x); ok {
 				if s, isStr := fv.(string); isStr && s == "" {
 					continue
 				}
-				st.put(key, fv, prefix == "")
+				st.put(fieldKey(st.kb, k, top), fv, top)
 			}
 		}
 	}
 }
+
+// appendKey appends ".k" to the dotted prefix b, or k when b is empty.
+func appendKey(b []byte, k string) []byte {
+	if len(b) > 0 {
+		b = append(b, '.')
+	}
+	return append(b, k...)
+}
+
+// fieldKey returns the dotted key in b as a string: k itself at the top
+// level (no copy), a shared string for the keys events commonly have,
+// else a new string.
+func fieldKey(b []byte, k string, top bool) string {
+	if top {
+		return k
+	}
+	if s, ok := commonKeys[string(b)]; ok {
+		return s
+	}
+	return string(b)
+}
+
+// commonKeys are nested keys that senders' JSON documents commonly hold
+// (ECS columns, the fields aliases fill, Winlogbeat's): looked up, they
+// cost no allocation per event.
+var commonKeys = func() map[string]string {
+	m := map[string]string{}
+	add := func(k string) {
+		if strings.IndexByte(k, '.') > 0 {
+			m[k] = k
+		}
+	}
+	for _, c := range event.Columns {
+		add(c.Field)
+	}
+	for _, a := range aliasList {
+		add(a.field)
+	}
+	for _, k := range []string{
+		"event.created", "event.id", "event.ingested", "event.original", "event.reason", "event.risk_score",
+		"event.duration", "event.start", "event.end", "event.timezone", "event.sequence", "event.hash",
+		"agent.id", "agent.name", "agent.type", "agent.version", "agent.hostname", "agent.ephemeral_id",
+		"ecs.version", "log.file.path", "log.logger", "log.offset", "log.original",
+		"log.syslog.facility.code", "log.syslog.facility.name", "log.syslog.severity.code", "log.syslog.severity.name",
+		"log.syslog.priority", "log.syslog.hostname", "log.syslog.appname", "log.syslog.procid", "log.syslog.msgid",
+		"host.hostname", "host.id", "host.architecture", "host.mac", "host.domain",
+		"host.os.name", "host.os.family", "host.os.version", "host.os.platform", "host.os.kernel", "host.os.build",
+		"source.address", "source.bytes", "source.packets", "source.mac", "source.nat.ip", "source.nat.port",
+		"source.user.name", "source.geo.country_name", "source.geo.city_name", "source.as.number", "source.as.organization.name",
+		"destination.address", "destination.bytes", "destination.packets", "destination.mac",
+		"destination.nat.ip", "destination.nat.port", "destination.user.name",
+		"destination.geo.country_name", "destination.geo.city_name", "destination.as.number", "destination.as.organization.name",
+		"network.direction", "network.bytes", "network.packets", "network.type", "network.application", "network.community_id",
+		"observer.vendor", "observer.product", "observer.version", "observer.hostname", "observer.ip",
+		"observer.ingress.interface.name", "observer.egress.interface.name",
+		"process.entity_id", "process.args", "process.working_directory", "process.hash.sha256", "process.hash.md5",
+		"process.hash.sha1", "process.parent.pid", "process.parent.executable", "process.parent.command_line",
+		"process.parent.entity_id", "process.pe.original_file_name", "process.thread.id", "process.title",
+		"user.id", "user.email", "user.full_name", "user.roles", "user.effective.name", "user.effective.id",
+		"user.target.name", "user.target.domain", "user.changes.name",
+		"rule.id", "rule.name", "rule.category", "rule.ruleset", "rule.description",
+		"file.name", "file.directory", "file.extension", "file.size", "file.hash.md5", "file.hash.sha1",
+		"http.request.method", "http.response.status_code", "http.request.referrer", "http.version",
+		"http.request.bytes", "http.response.bytes", "http.request.body.bytes", "http.response.body.bytes",
+		"url.original", "url.path", "url.query", "url.scheme", "url.port", "user_agent.original",
+		"dns.question.name", "dns.question.type", "dns.response_code", "tls.version", "tls.client.server_name",
+		"cloud.provider", "cloud.region", "cloud.account.id", "container.id", "container.name", "service.name",
+		"threat.technique.id", "threat.tactic.name", "related.ip", "related.user", "related.hash",
+		"winlog.channel", "winlog.event_id", "winlog.record_id", "winlog.computer_name", "winlog.provider_name",
+		"winlog.provider_guid", "winlog.task", "winlog.opcode", "winlog.keywords", "winlog.logon.type",
+		"winlog.logon.id", "winlog.process.pid", "winlog.process.thread.id", "winlog.api", "winlog.version",
+		"winlog.user.identifier", "winlog.user.name", "winlog.user.domain", "winlog.user.type",
+		"winlog.event_data.TargetLogonId", "winlog.event_data.SubjectLogonId", "winlog.event_data.LogonType",
+		"winlog.event_data.SubjectUserSid", "winlog.event_data.TargetUserSid", "winlog.event_data.Status",
+		"winlog.event_data.SubStatus", "winlog.event_data.FailureReason", "winlog.event_data.TokenElevationType",
+	} {
+		add(k)
+	}
+	return m
+}()
 
 // flattenArray stores an array: scalars as one []string; objects
 // flattened with each leaf collecting its values.
@@ -360,6 +451,19 @@ func (st *state) flattenArray(key string, arr []any, depth int) {
 			st.truncatedTag()
 			return
 		}
+	}
+	if len(strs) > 0 {
+		st.appendValue(key, strs)
+	}
+}
+
+// storeScalars is flattenArray for a non-empty array of scalars, given
+// as their text.
+func (st *state) storeScalars(key string, strs []string, depth int) {
+	if depth >= MaxDepth || len(st.f) >= MaxFields {
+		// flattenArray's checks: on entry, and after each element.
+		st.truncatedTag()
+		return
 	}
 	if len(strs) > 0 {
 		st.appendValue(key, strs)
@@ -460,7 +564,9 @@ func (st *state) coerceColumn(c event.Column, v any) bool {
 			}
 		}
 		if ip, ok := cleanIP(strings.TrimSpace(s)); ok {
-			st.f[c.Field] = ip
+			if !isStr || ip != s {
+				st.f[c.Field] = ip // else already stored as it is: boxing it again would allocate
+			}
 		} else {
 			delete(st.f, c.Field)
 			bad = true

@@ -19,7 +19,7 @@ func (st *state) jsonText(text string, windows bool) {
 		st.mapObject()
 		return
 	}
-	obj, members, truncated, err := decodeJSONObjectCount(text)
+	obj, members, truncated, err := st.decodeObject(text)
 	if err != nil {
 		st.failRaw(err.Error(), text)
 		return

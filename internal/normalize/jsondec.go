@@ -24,6 +24,61 @@ type jsonDecoder struct {
 	maxMembers int
 	members    int
 	truncated  bool
+	// kb holds the dotted key of the member flatten is at: keys are
+	// built in place and become strings only when they are stored.
+	kb []byte
+	// pairs is a stack of the members of the objects being decoded: an
+	// object's map is made once its size is known, not grown member by
+	// member.
+	pairs []jsonPair
+	// maps, when set, recycles the objects' maps (see mapRecycler).
+	maps *mapRecycler
+}
+
+// mapRecycler hands out maps for decoded JSON objects and takes them
+// back, cleared, once the event is normalized: the decoded document of a
+// Windows event is only read while it is mapped (the fields get its
+// scalars, never its maps), so the next event can reuse its maps instead
+// of making eight or ten new ones.
+type mapRecycler struct {
+	free, taken []map[string]any
+}
+
+// Bounds on what a recycler keeps between events.
+const (
+	maxRecycledMaps   = 64
+	maxRecycledMapLen = 128
+)
+
+func (r *mapRecycler) get(n int) map[string]any {
+	var m map[string]any
+	if k := len(r.free); k > 0 {
+		m = r.free[k-1]
+		r.free[k-1] = nil
+		r.free = r.free[:k-1]
+	} else {
+		m = make(map[string]any, max(n, 8))
+	}
+	r.taken = append(r.taken, m)
+	return m
+}
+
+// reclaim takes back the maps handed out since the last reclaim. No
+// reference to them may remain.
+func (r *mapRecycler) reclaim() {
+	for i, m := range r.taken {
+		if len(r.free) < maxRecycledMaps && len(m) <= maxRecycledMapLen {
+			clear(m)
+			r.free = append(r.free, m)
+		}
+		r.taken[i] = nil
+	}
+	r.taken = r.taken[:0]
+}
+
+type jsonPair struct {
+	k string
+	v any
 }
 
 // decodeJSONObject decodes s, which must hold one JSON object.
@@ -34,25 +89,37 @@ func decodeJSONObject(s string) (map[string]any, bool, error) {
 
 // decodeJSONObjectCount also returns the number of scalar members read.
 func decodeJSONObjectCount(s string) (map[string]any, int, bool, error) {
-	obj, d, err := decodeJSON(s)
+	d := jsonDecoder{s: s, maxDepth: MaxDepth, maxMembers: MaxFields}
+	obj, err := d.decode()
 	return obj, d.members, d.truncated, err
 }
 
-func decodeJSON(s string) (map[string]any, *jsonDecoder, error) {
-	d := &jsonDecoder{s: s, maxDepth: MaxDepth, maxMembers: MaxFields}
+// decodeObject is decodeJSONObjectCount with st's scratch space.
+func (st *state) decodeObject(s string) (map[string]any, int, bool, error) {
+	d := jsonDecoder{s: s, maxDepth: MaxDepth, maxMembers: MaxFields, pairs: st.pairs[:0], maps: &st.maps}
+	obj, err := d.decode()
+	if err != nil {
+		clear(d.pairs[:cap(d.pairs)]) // an object left unfinished keeps its members there
+	}
+	st.pairs = d.pairs[:0] // emptied by object; kept for the next use
+	return obj, d.members, d.truncated, err
+}
+
+func (d *jsonDecoder) decode() (map[string]any, error) {
+	s := d.s
 	d.space()
 	if d.i >= len(s) || s[d.i] != '{' {
-		return nil, d, fmt.Errorf("cannot decode JSON: %w: not an object", errJSON)
+		return nil, fmt.Errorf("cannot decode JSON: %w: not an object", errJSON)
 	}
 	v, err := d.value(1)
 	if err != nil {
-		return nil, d, err
+		return nil, err
 	}
 	d.space()
 	if d.i < len(s) {
-		return nil, d, fmt.Errorf("cannot decode JSON: %w: data after the object at offset %d", errJSON, d.i)
+		return nil, fmt.Errorf("cannot decode JSON: %w: data after the object at offset %d", errJSON, d.i)
 	}
-	return v.(map[string]any), d, nil
+	return v.(map[string]any), nil
 }
 
 func (d *jsonDecoder) errorf(what string) error {
@@ -117,12 +184,12 @@ func (d *jsonDecoder) lit(w string) error {
 
 func (d *jsonDecoder) object(depth int) (any, error) {
 	d.i++ // {
-	m := make(map[string]any, 8)
 	d.space()
 	if d.i < len(d.s) && d.s[d.i] == '}' {
 		d.i++
-		return m, nil
+		return d.newMap(0), nil
 	}
+	base := len(d.pairs)
 	for {
 		d.space()
 		if d.i >= len(d.s) || d.s[d.i] != '"' {
@@ -151,7 +218,7 @@ func (d *jsonDecoder) object(depth int) (any, error) {
 			if _, isContainer := v.(map[string]any); !isContainer {
 				d.members++
 			}
-			m[k] = v
+			d.pairs = append(d.pairs, jsonPair{k, v})
 		}
 		d.space()
 		if d.i >= len(d.s) {
@@ -162,11 +229,26 @@ func (d *jsonDecoder) object(depth int) (any, error) {
 			d.i++
 		case '}':
 			d.i++
+			// In document order: a repeated key keeps its last value.
+			m := d.newMap(len(d.pairs) - base)
+			for _, p := range d.pairs[base:] {
+				m[p.k] = p.v
+			}
+			clear(d.pairs[base:]) // drop the references for the GC
+			d.pairs = d.pairs[:base]
 			return m, nil
 		default:
 			return nil, d.errorf("',' or '}' expected")
 		}
 	}
+}
+
+// newMap returns an empty map for an object of n members.
+func (d *jsonDecoder) newMap(n int) map[string]any {
+	if d.maps != nil {
+		return d.maps.get(n)
+	}
+	return make(map[string]any, max(n, 8))
 }
 
 func (d *jsonDecoder) array(depth int) (any, error) {
@@ -204,6 +286,67 @@ func (d *jsonDecoder) array(depth int) (any, error) {
 			return a, nil
 		default:
 			return nil, d.errorf("',' or ']' expected")
+		}
+	}
+}
+
+// scalarArray decodes the array at d.i (nested depth levels deep) as
+// array does when its elements are all scalars, returning their text
+// (scalarString's) without nulls, and the number of elements array would
+// have returned (nulls included). When an element is an object or an
+// array, ok is false and nothing is consumed.
+func (d *jsonDecoder) scalarArray(depth int) (strs []string, n int, ok bool, err error) {
+	i0, members0, truncated0 := d.i, d.members, d.truncated
+	d.i++ // [
+	d.space()
+	if d.i < len(d.s) && d.s[d.i] == ']' {
+		d.i++
+		return nil, 0, true, nil
+	}
+	for {
+		if d.members >= d.maxMembers {
+			d.truncated = true
+			d.space()
+			if err := d.skip(); err != nil {
+				return nil, 0, false, err
+			}
+		} else {
+			d.space()
+			if d.i < len(d.s) && (d.s[d.i] == '{' || d.s[d.i] == '[') {
+				d.i, d.members, d.truncated = i0, members0, truncated0
+				return nil, 0, false, nil
+			}
+			if d.i < len(d.s) && d.s[d.i] == '"' {
+				s, err := d.str()
+				if err != nil {
+					return nil, 0, false, err
+				}
+				strs = append(strs, s)
+			} else {
+				v, err := d.value(depth + 1)
+				if err != nil {
+					return nil, 0, false, err
+				}
+				if v != nil {
+					s, _ := scalarString(v)
+					strs = append(strs, s)
+				}
+			}
+			d.members++
+			n++
+		}
+		d.space()
+		if d.i >= len(d.s) {
+			return nil, 0, false, d.errorf("']' expected")
+		}
+		switch d.s[d.i] {
+		case ',':
+			d.i++
+		case ']':
+			d.i++
+			return strs, n, true, nil
+		default:
+			return nil, 0, false, d.errorf("',' or ']' expected")
 		}
 	}
 }
@@ -287,8 +430,17 @@ func (d *jsonDecoder) str() (string, error) {
 }
 
 func (d *jsonDecoder) strEscaped(start int) (string, error) {
+	// Unescaped, a string is never longer than its JSON text: one
+	// allocation of that size holds it.
+	end := d.i
+	for end < len(d.s) && d.s[end] != '"' {
+		if d.s[end] == '\\' {
+			end++
+		}
+		end++
+	}
 	var b strings.Builder
-	b.Grow(d.i - start + 16)
+	b.Grow(min(end, len(d.s)) - start)
 	b.WriteString(d.s[start:d.i])
 	for d.i < len(d.s) {
 		c := d.s[d.i]
@@ -341,8 +493,16 @@ func (d *jsonDecoder) strEscaped(start int) (string, error) {
 		case c < 0x20:
 			return "", d.errorf("control character in string")
 		default:
-			b.WriteByte(c)
-			d.i++
+			// Copy up to the next quote, escape or control character.
+			j := d.i + 1
+			for j < len(d.s) {
+				if c := d.s[j]; c == '"' || c == '\\' || c < 0x20 {
+					break
+				}
+				j++
+			}
+			b.WriteString(d.s[d.i:j])
+			d.i = j
 		}
 	}
 	return "", d.errorf("unterminated string")
@@ -431,7 +591,10 @@ func (st *state) flattenJSON(s string) error {
 	if d.i >= len(s) || s[d.i] != '{' {
 		return fmt.Errorf("cannot decode JSON: %w: not an object", errJSON)
 	}
-	if err := d.flatten(st, "", 1); err != nil {
+	d.kb = st.kb[:0]
+	err := d.flatten(st, 0, 1)
+	st.kb = d.kb[:0] // keep the grown buffer for the next use
+	if err != nil {
 		return err
 	}
 	d.space()
@@ -445,8 +608,9 @@ func (st *state) flattenJSON(s string) error {
 }
 
 // flatten reads the object at d.i (nested depth levels deep) into st's
-// fields under prefix.
-func (d *jsonDecoder) flatten(st *state, prefix string, depth int) error {
+// fields under the prefix d.kb[:plen].
+func (d *jsonDecoder) flatten(st *state, plen int, depth int) error {
+	top := plen == 0
 	d.i++ // {
 	d.space()
 	if d.i < len(d.s) && d.s[d.i] == '}' {
@@ -471,10 +635,8 @@ func (d *jsonDecoder) flatten(st *state, prefix string, depth int) error {
 		if d.i >= len(d.s) {
 			return d.errorf("value expected")
 		}
-		key := k
-		if prefix != "" {
-			key = prefix + "." + k
-		}
+		d.kb = appendKey(d.kb[:plen], k)
+		klen := len(d.kb)
 		switch {
 		case d.members >= d.maxMembers || (d.s[d.i] == '{' || d.s[d.i] == '[') && depth+1 > d.maxDepth:
 			d.truncated = true
@@ -482,18 +644,32 @@ func (d *jsonDecoder) flatten(st *state, prefix string, depth int) error {
 				return err
 			}
 		case d.s[d.i] == '{':
-			if err := d.flatten(st, key, depth+1); err != nil {
+			if err := d.flatten(st, klen, depth+1); err != nil {
 				return err
 			}
 		case d.s[d.i] == '[':
+			strs, n, ok, err := d.scalarArray(depth + 1)
+			if err != nil {
+				return err
+			}
+			if ok {
+				// As below, without the []any and the boxed elements.
+				if n > 0 {
+					d.members += n
+					if _, set := st.f[string(d.kb[:klen])]; !set {
+						st.storeScalars(fieldKey(d.kb[:klen], k, top), strs, depth)
+					}
+				}
+				break
+			}
 			v, err := d.value(depth + 1)
 			if err != nil {
 				return err
 			}
 			if arr, ok := v.([]any); ok && len(arr) > 0 {
 				d.members += len(arr)
-				if _, set := st.f[key]; !set {
-					st.flattenArray(key, arr, depth)
+				if _, set := st.f[string(d.kb[:klen])]; !set {
+					st.flattenArray(fieldKey(d.kb[:klen], k, top), arr, depth)
 				}
 			}
 		default:
@@ -503,9 +679,9 @@ func (d *jsonDecoder) flatten(st *state, prefix string, depth int) error {
 			}
 			d.members++
 			if fv, ok := fieldValue(v); ok {
-				if _, set := st.f[key]; !set {
+				if _, set := st.f[string(d.kb[:klen])]; !set {
 					if sv, isStr := fv.(string); !isStr || sv != "" {
-						st.put(key, fv, prefix == "")
+						st.put(fieldKey(d.kb[:klen], k, top), fv, top)
 					}
 				}
 			}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 	"unicode/utf8"
@@ -148,6 +149,10 @@ type Normalizer struct {
 
 	// Counters, read with Stats.
 	events, parseErrors, truncated, invalidUTF8, outOfRange atomic.Int64
+
+	// states holds *state for reuse: their scratch slices (sent,
+	// aliasHits, kb, pairs) and decoded maps (maps) keep their room from one event to the next.
+	states sync.Pool
 }
 
 // Stats count what a Normalizer has seen since it was made.
@@ -203,7 +208,10 @@ func (n *Normalizer) Stats() Stats {
 
 // state is one event being normalized.
 type state struct {
-	n        *Normalizer
+	n *Normalizer
+	// e is the event being made, handed to the caller by end; ev points
+	// to it.
+	e        event.Event
 	ev       *event.Event
 	f        event.Fields
 	tags     []string
@@ -227,6 +235,15 @@ type state struct {
 	// its own time.
 	idRaw  string
 	derive bool
+	// kb is scratch space where flattenInto builds dotted keys.
+	kb []byte
+	// room is the size the fields were made for.
+	room int
+	// pairs is the JSON decoder's scratch space (see jsonDecoder.pairs).
+	pairs []jsonPair
+	// maps recycles the maps of decoded JSON objects; release reclaims
+	// them.
+	maps mapRecycler
 }
 
 // Normalize parses in.Raw according to in.Format and maps it to ECS.
@@ -237,17 +254,22 @@ func (n *Normalizer) Normalize(in Input) (ev event.Event) {
 	if len(in.Raw) < 4096 {
 		hint += 2 * bytes.Count(in.Raw, []byte{'='})
 	}
-	st, text := n.begin(&in, &ev, hint)
-	defer st.recover()
+	if decodesToMap(in.Raw, in.Format) {
+		// The object is decoded first and the fields are then made for
+		// its size (jsonText): room made now would be thrown away.
+		hint = 0
+	}
+	st, text := n.begin(&in, hint)
+	defer n.end(st, &ev)
 	if len(in.Raw) > MaxParse {
 		st.fail(fmt.Sprintf("cannot parse event: %d bytes is over the %d-byte limit", len(in.Raw), MaxParse))
 		st.setMessage(text)
 		st.finish()
-		return ev
+		return
 	}
 	st.parse(text, in.Format)
 	st.finish()
-	return ev
+	return // ev is set by end
 }
 
 // NormalizeObject maps an already-decoded JSON object (HTTP JSON API,
@@ -259,11 +281,11 @@ func (n *Normalizer) NormalizeObject(in Input, obj map[string]any) (ev event.Eve
 	if isWindowsShape(obj) {
 		hint = 40 + 2*eventDataLen(obj)
 	}
-	st, _ := n.begin(&in, &ev, hint)
-	defer st.recover()
+	st, _ := n.begin(&in, hint)
+	defer n.end(st, &ev)
 	st.object(obj)
 	st.finish()
-	return ev
+	return // ev is set by end
 }
 
 // NormalizeWindows maps a Windows event given as a map: the evtx shape
@@ -271,31 +293,51 @@ func (n *Normalizer) NormalizeObject(in Input, obj map[string]any) (ev event.Eve
 // produce it; also without the "Event" wrapper), or Winlogbeat's document
 // with "winlog": {...}.
 func (n *Normalizer) NormalizeWindows(in Input, rec map[string]any) (ev event.Event) {
-	st, _ := n.begin(&in, &ev, 40+2*eventDataLen(rec))
-	defer st.recover()
+	st, _ := n.begin(&in, 40+2*eventDataLen(rec))
+	defer n.end(st, &ev)
 	if !st.windows(rec) {
 		st.fail("cannot map Windows event: no System or winlog section")
 		st.flattenInto("", rec, 0)
 		st.set("event.dataset", "unknown")
 	}
 	st.finish()
-	return ev
+	return // ev is set by end
+}
+
+// decodesToMap says whether raw is JSON that jsonText decodes into a map
+// before mapping it (a Windows event), rather than straight into fields.
+func decodesToMap(raw []byte, format Format) bool {
+	switch format {
+	case FormatAuto, "", FormatJSON, FormatWindows:
+	default:
+		return false
+	}
+	s := bytes.TrimLeft(raw, " \t\r\n")
+	if len(s) == 0 || s[0] != '{' || len(raw) > MaxParse {
+		return false
+	}
+	return format == FormatWindows || bytes.Contains(s, []byte(`"System"`)) || bytes.Contains(s, []byte(`"winlog"`))
 }
 
 // begin fills what every event gets, whatever its content: ID, org,
 // input, received time and the original text (valid UTF-8, at most MaxRaw
 // bytes). It returns the text to parse.
-func (n *Normalizer) begin(in *Input, ev *event.Event, hint int) (*state, string) {
+func (n *Normalizer) begin(in *Input, hint int) (*state, string) {
 	n.events.Add(1)
 	received := in.Received
 	if received.IsZero() {
 		received = n.now()
 	}
+	st, _ := n.states.Get().(*state)
+	if st == nil {
+		st = &state{}
+	}
+	ev := &st.e
 	ev.OrgID = in.OrgID
 	ev.Input = in.Input
 	ev.Ingested = received
 	ev.Fields = make(event.Fields, min(hint, MaxFields))
-	st := &state{n: n, ev: ev, f: ev.Fields, received: received, peer: in.Peer}
+	st.n, st.ev, st.f, st.received, st.peer, st.room = n, ev, ev.Fields, received, in.Peer, hint
 	if in.ID != "" {
 		ev.ID = in.ID
 	} else {
@@ -328,30 +370,51 @@ func (n *Normalizer) begin(in *Input, ev *event.Event, hint int) (*state, string
 	return st, text
 }
 
+// end ends a Normalize call, deferred: a panic in a parser becomes a
+// parse error (the event is still stored), the event is handed to the
+// caller and st goes back to the pool.
+func (n *Normalizer) end(st *state, ev *event.Event) {
+	if r := recover(); r != nil {
+		st.recovered(r)
+	}
+	*ev = st.e
+	n.release(st)
+}
+
+// release returns st to the pool once its event is finished. Only the
+// scratch slices are kept, emptied: the event owns everything else (the
+// tags slice among them).
+func (n *Normalizer) release(st *state) {
+	clear(st.sent)
+	clear(st.aliasHits)
+	st.maps.reclaim()
+	*st = state{sent: st.sent[:0], aliasHits: st.aliasHits[:0], kb: st.kb[:0], pairs: st.pairs[:0], maps: st.maps}
+	n.states.Put(st)
+}
+
 // grow gives the still-empty fields room for n entries: a map that
 // grows while it is filled rehashes every time.
 func (st *state) grow(n int) {
-	if n > 32 && len(st.f) == 0 {
+	if n > st.room && len(st.f) == 0 {
 		if n > MaxFields {
 			n = MaxFields
 		}
 		st.f = make(event.Fields, n)
 		st.ev.Fields = st.f
+		st.room = n
 	}
 }
 
-// recover turns a panic in a parser into a parse error: the event is
+// recovered turns a panic in a parser into a parse error: the event is
 // still stored. Fuzz tests look for the error text.
-func (st *state) recover() {
-	if r := recover(); r != nil {
-		st.f = make(event.Fields, 8)
-		st.ev.Fields = st.f
-		st.tags = st.tags[:0]
-		st.tsSet = false
-		st.fail(fmt.Sprintf("internal error: %v", r))
-		st.setMessage(st.ev.Raw)
-		st.finish()
-	}
+func (st *state) recovered(r any) {
+	st.f = make(event.Fields, 8)
+	st.ev.Fields = st.f
+	st.tags = st.tags[:0]
+	st.tsSet = false
+	st.fail(fmt.Sprintf("internal error: %v", r))
+	st.setMessage(st.ev.Raw)
+	st.finish()
 }
 
 // parse dispatches on the requested format.

@@ -12,6 +12,21 @@ var facilityNames = [...]string{"kern", "user", "mail", "daemon", "auth", "syslo
 
 var severityNames = [...]string{"emergency", "alert", "critical", "error", "warning", "notice", "informational", "debug"}
 
+// The names as field values: storing a string from an array in a Fields
+// map boxes it, one allocation per field and event; these are boxed once.
+var (
+	facilityValues = boxAll(facilityNames[:])
+	severityValues = boxAll(severityNames[:])
+)
+
+func boxAll(names []string) []any {
+	out := make([]any, len(names))
+	for i, s := range names {
+		out[i] = s
+	}
+	return out
+}
+
 // syslogPRI reads "<N>" at the start of s (0 <= N <= 191).
 func syslogPRI(s string) (pri int, rest string, ok bool) {
 	if len(s) < 3 || s[0] != '<' {
@@ -40,10 +55,10 @@ func (st *state) syslog(text string) {
 		fac, sev := pri/8, pri%8
 		st.setInt("log.syslog.priority", int64(pri))
 		st.setInt("log.syslog.facility.code", int64(fac))
-		st.f["log.syslog.facility.name"] = facilityNames[fac]
+		st.f["log.syslog.facility.name"] = facilityValues[fac]
 		st.setInt("log.syslog.severity.code", int64(sev))
-		st.f["log.syslog.severity.name"] = severityNames[sev]
-		st.f["log.level"] = severityNames[sev]
+		st.f["log.syslog.severity.name"] = severityValues[sev]
+		st.f["log.level"] = severityValues[sev]
 		st.setSeverity(event.SyslogSeverity(sev))
 		// RFC 5424: VERSION is 1-3 digits then a space.
 		if j := digitsThenSpace(rest); j > 0 {
@@ -340,7 +355,7 @@ func (st *state) syslogMessage(app, msg string) {
 		}
 		return
 	case len(msg) > 1 && msg[0] == '{':
-		if obj, truncated, err := decodeJSONObject(msg); err == nil {
+		if obj, _, truncated, err := st.decodeObject(msg); err == nil {
 			if truncated {
 				st.truncatedTag()
 			}
@@ -409,7 +424,7 @@ func (st *state) cisco(s string) bool {
 	st.set("cisco.mnemonic", parts[len(parts)-1])
 	n := int(sev[0] - '0')
 	st.setInt("log.syslog.severity.code", int64(n))
-	st.f["log.level"] = severityNames[n]
+	st.f["log.level"] = severityValues[n]
 	st.setSeverity(event.SyslogSeverity(n))
 	msg := strings.TrimLeft(s[end+1:], " ")
 	st.setMessage(msg)

@@ -560,8 +560,10 @@ func winLevel(l int64) (string, int64) {
 	}
 }
 
-// winDataset names the event.dataset of a channel.
-func winDataset(channel, provider string) string {
+// winDataset names the event.dataset of a channel, as a field value:
+// every name is a constant, so returning it boxed costs no allocation
+// (a string result boxed by the caller did).
+func winDataset(channel, provider string) any {
 	switch {
 	case provider == "Microsoft-Windows-Sysmon" || channel == "Microsoft-Windows-Sysmon/Operational":
 		return "windows.sysmon"
