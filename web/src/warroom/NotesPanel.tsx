@@ -192,6 +192,10 @@ export function Composer({ type, id, onPosted }: { type: NoteObjectType; id: str
   const fileInput = useRef<HTMLInputElement>(null);
   const [body, setBody] = useState("");
   const [mention, setMention] = useState<{ start: number; query: string } | null>(null);
+  // The list closes a moment after the field loses focus (so that a click
+  // on a suggestion lands first); the timer must not outlive the panel.
+  const blurTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  useEffect(() => () => clearTimeout(blurTimer.current), []);
   const [active, setActive] = useState(0);
   const [attached, setAttached] = useState<Attachment[]>([]);
   const [problems, setProblems] = useState<string[]>([]);
@@ -314,7 +318,10 @@ export function Composer({ type, id, onPosted }: { type: NoteObjectType; id: str
           placeholder="What did you find, what did you do, what is next? @mention a colleague."
           onChange={onChange}
           onKeyDown={onKeyDown}
-          onBlur={() => setTimeout(() => setMention(null), 150)}
+          onBlur={() => {
+            clearTimeout(blurTimer.current);
+            blurTimer.current = setTimeout(() => setMention(null), 150);
+          }}
           role="combobox"
           aria-expanded={showList}
           aria-controls={listId}
