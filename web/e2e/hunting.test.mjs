@@ -18,6 +18,7 @@ const EXAMPLE = 'SecurityEvent | where severity == "high" and message contains "
 const HUNT = `SecurityEvent
 | where severity == "high" and message contains "phish"
 | project TimeGenerated, Computer, Account, message, EventData
+| sort by TimeGenerated desc
 | limit 50`;
 
 const SAVED_NAME = "E2E phishing on workstations";
@@ -138,6 +139,7 @@ describe("hunting: KQL in the workbench against real events", { timeout: 300_000
     await results().getByRole("button", { name: "Row 1 as JSON" }).click();
     const viewer = results().getByRole("region", { name: "Row 1" });
     await viewer.getByText("EventData").waitFor();
+    // Row 1 is the newest (the query sorts; without a sort KQL gives no order).
     await viewer.getByText('"ws-7"').first().waitFor();
     await screenshot(run, "results");
     await dark(true);
