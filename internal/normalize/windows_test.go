@@ -290,6 +290,9 @@ func checkRegressionEvent(t *testing.T, path string, doc map[string]any, ev even
 	if ev.Fields["tags"] != nil {
 		fail("tags %v: %s", ev.Fields["tags"], ev.Fields.Str("error.message"))
 	}
+	if ev.Fields.Str("message") == "" {
+		fail("no message (summary)")
+	}
 	// Every EventData value is kept under its own name.
 	if data, ok := e["EventData"].(map[string]any); ok {
 		for k, v := range data {
@@ -359,5 +362,53 @@ func TestWindowsXML(t *testing.T) {
 		if !hasTag(ev, event.TagParseError) {
 			t.Errorf("%q: %v", bad, ev.Fields)
 		}
+	}
+}
+
+// TestWindowsSummary: a Windows event without a rendered message gets
+// EventSec's summary (a title and the telling data first, one line, values
+// cut); a rendered message, Winlogbeat's or the record's, is kept.
+func TestWindowsSummary(t *testing.T) {
+	n := testNormalizer()
+	norm := func(doc string) event.Event {
+		t.Helper()
+		return n.Normalize(Input{OrgID: "o", Input: "http", Received: received, Raw: []byte(doc), Format: FormatWindows})
+	}
+	long := strings.Repeat("é", 300)
+	ev := norm(`{"Event":{"System":{"Provider":{"#attributes":{"Name":"Microsoft-Windows-Security-Auditing"}},"EventID":4625,"Channel":"Security","Computer":"DC01",
+		"TimeCreated":{"#attributes":{"SystemTime":"2026-11-20T10:00:00Z"}}},
+		"EventData":{"SubjectUserSid":"S-1-0-0","SubjectUserName":"-","TargetUserName":"admin","TargetDomainName":"CORP","Status":"0xc000006d",
+		"LogonType":3,"IpAddress":"203.0.113.9","FailureReason":"%%2313","WorkstationName":"KALI","ProcessName":"line one\r\n\tline two","Zeta":"` + long + `"}}}`)
+	want := "An account failed to log on. TargetUserName: admin; TargetDomainName: CORP; LogonType: 3; IpAddress: 203.0.113.9; " +
+		"WorkstationName: KALI; Status: 0xc000006d; ProcessName: line one line two; Zeta: " + strings.Repeat("é", 128) + "…"
+	if got := ev.Fields.Str("message"); got != want {
+		t.Errorf("summary:\n got %q\nwant %q", got, want)
+	}
+	// The same event with its data in another order: the same summary.
+	ev2 := norm(`{"Event":{"System":{"Provider":{"#attributes":{"Name":"Microsoft-Windows-Security-Auditing"}},"EventID":4625,"Channel":"Security","Computer":"DC01",
+		"TimeCreated":{"#attributes":{"SystemTime":"2026-11-20T10:00:00Z"}}},
+		"EventData":{"Zeta":"` + long + `","ProcessName":"line one\r\n\tline two","WorkstationName":"KALI","FailureReason":"%%2313","IpAddress":"203.0.113.9","LogonType":3,
+		"Status":"0xc000006d","TargetDomainName":"CORP","TargetUserName":"admin","SubjectUserName":"-","SubjectUserSid":"S-1-0-0"}}}`)
+	if ev2.Fields.Str("message") != want {
+		t.Errorf("summary depends on the data's order: %q", ev2.Fields.Str("message"))
+	}
+	// An event ID without a title: the provider and the ID.
+	ev = norm(`{"Event":{"System":{"Provider":{"#attributes":{"Name":"Contoso-App"}},"EventID":17,"Channel":"Application","Computer":"WS1",
+		"TimeCreated":{"#attributes":{"SystemTime":"2026-11-20T10:00:00Z"}}},"EventData":{"Data":["first","second"]}}}`)
+	if got := ev.Fields.Str("message"); !strings.HasPrefix(got, "Contoso-App event 17. ") || !strings.Contains(got, "first") {
+		t.Errorf("untitled summary %q", got)
+	}
+	// A record's rendered message wins.
+	ev = norm(`{"Event":{"System":{"Provider":{"#attributes":{"Name":"Microsoft-Windows-Security-Auditing"}},"EventID":4625,"Channel":"Security","Computer":"DC01",
+		"TimeCreated":{"#attributes":{"SystemTime":"2026-11-20T10:00:00Z"}}},"EventData":{"TargetUserName":"admin"},
+		"RenderingInfo":{"Message":"An account failed to log on.\r\n\r\nSubject: ..."}}}`)
+	if got := ev.Fields.Str("message"); !strings.HasPrefix(got, "An account failed to log on.\r\n\r\nSubject") {
+		t.Errorf("rendered message replaced: %q", got)
+	}
+	// So does Winlogbeat's.
+	raw, _ := readSample(t, "winlogbeat_4624.json")
+	ev = n.Normalize(Input{OrgID: "o", Input: "http", Received: received, Raw: raw})
+	if got := ev.Fields.Str("message"); !strings.HasPrefix(got, "An account was successfully logged on.\n\nSubject:") {
+		t.Errorf("Winlogbeat's message replaced: %q", got)
 	}
 }

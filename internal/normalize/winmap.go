@@ -245,6 +245,7 @@ func (st *state) winMap(r *winRecord) {
 			st.setSeverity(event.SeverityLow)
 		}
 	}
+	st.winSummary(r)
 }
 
 // Field keys of the entities Windows events fill, spelled out once: a
