@@ -35,7 +35,7 @@ func startDetection(ctx context.Context, cfg *config.Config, st store.Store, eve
 		sampleEvery = -1 // off
 	}
 	det, err := detect.New(ctx, detect.Options{EvalSampleEvery: sampleEvery, Builtin: files, Queries: queries, Store: st, Events: events.store, Hub: events.hub, Normalizer: events.pipe.Normalizer(),
-		StateDir: filepath.Join(cfg.DataDir, "detection"), Registerer: reg, Logger: log, OnAlert: onAlert})
+		StateDir: filepath.Join(cfg.DataDir, "detection"), Registerer: reg, Logger: log, OnAlert: onAlert, FirstStartAfter: &events.startSeq})
 	if err != nil {
 		return nil, fmt.Errorf("cannot start detection: %w", err)
 	}

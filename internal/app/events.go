@@ -43,6 +43,8 @@ type eventsRuntime struct {
 	es        *esbulk.Handler
 	esRoot    *esbulk.Handler // on esbulk_addr, when set
 	listeners []*syslog.Server
+	// startSeq is the event store's last seq before the listeners opened.
+	startSeq int64
 	// detect receives committed events once the detection service runs.
 	detect atomic.Pointer[detect.Service]
 	// intel matches events against threat intel once the service runs.
@@ -58,6 +60,12 @@ func startEvents(ctx context.Context, cfg *config.Config, st store.Store, authSv
 	rt := &eventsRuntime{hub: live.NewHub(reg)}
 	var err error
 	if rt.store, err = openEventStore(ctx, cfg, log); err != nil {
+		return nil, err
+	}
+	// Where detection begins on its very first start: before any
+	// listener opens, so that no event received at start-up is skipped.
+	if rt.startSeq, err = rt.store.LastSeq(ctx); err != nil {
+		rt.close()
 		return nil, err
 	}
 	enricher := &enrich.Enricher{}

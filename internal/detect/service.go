@@ -65,6 +65,13 @@ type Options struct {
 	// (notification deliveries) is durable exactly when the alert is. An
 	// error aborts and retries the whole commit.
 	OnAlert func(ctx context.Context, r store.Repos, a store.Alert, actions []jsonrule.Action) error
+	// FirstStartAfter is where the stream begins on the very first start
+	// (no checkpoint yet): the events after this seq are evaluated. The
+	// server gives the event store's last seq from before its listeners
+	// opened, so that nothing received at start-up is skipped. Nil: the
+	// store's last seq when Run starts (history before it is for
+	// backtests and retro-hunts).
+	FirstStartAfter *int64
 }
 
 // Service is the detection service.
@@ -87,7 +94,18 @@ type Service struct {
 	// evaluated events to pick the sampled ones.
 	sampleEvery uint64
 	evalSeq     atomic.Uint64
+
+	// ready is closed once Run knows where the stream starts: events
+	// committed after that are evaluated.
+	ready     chan struct{}
+	readyOnce sync.Once
 }
+
+// Ready is closed once Run has read its position in the event stream.
+// On the very first start detection begins with the events committed
+// from then on, so a caller that must have its next events evaluated
+// (a test, a start-up sequence) waits for it.
+func (s *Service) Ready() <-chan struct{} { return s.ready }
 
 // DefaultEvalSampleEvery is how many events pass between two whose rules
 // are timed one by one, unless Options say otherwise.
@@ -132,7 +150,7 @@ func New(ctx context.Context, o Options) (*Service, error) {
 		o.EvalFlushEvery = time.Minute
 	}
 	s := &Service{o: o, in: make(chan []event.Event, 1024), m: newMetrics(o.Registerer), org: map[string]*orgEngine{},
-		lastRun: map[string]time.Time{}}
+		lastRun: map[string]time.Time{}, ready: make(chan struct{})}
 	if o.EvalSampleEvery > 0 {
 		s.sampleEvery = uint64(o.EvalSampleEvery)
 	}

@@ -77,7 +77,9 @@ func (s *Service) Run(ctx context.Context) error {
 	if next == 0 {
 		// First start: detection begins with the events that arrive from
 		// now on (history is for backtests and retro-hunts).
-		if next, err = s.o.Events.LastSeq(ctx); err != nil {
+		if s.o.FirstStartAfter != nil {
+			next = *s.o.FirstStartAfter
+		} else if next, err = s.o.Events.LastSeq(ctx); err != nil {
 			return err
 		}
 		if err := s.o.Store.Checkpoints().Set(ctx, CheckpointName, next, s.o.Now()); err != nil {
@@ -87,6 +89,7 @@ func (s *Service) Run(ctx context.Context) error {
 	if err := s.restoreState(ctx, next); err != nil {
 		s.o.Logger.Warn("detection: correlation state not restored; open windows start empty", "err", err)
 	}
+	s.readyOnce.Do(func() { close(s.ready) })
 	// Scheduled KQL rules run beside the stream.
 	schedDone := make(chan struct{})
 	go func() {
