@@ -268,11 +268,19 @@ func (h *Handler) bulk(w http.ResponseWriter, r *http.Request, org, urlIndex str
 			case stored && !claimed[id]:
 				claimed[id] = true
 				b = appendCreated(b, seq)
-			case o.action == "create":
+			case o.action == "create" && o.id != "":
+				// The client named the document: as in Elasticsearch, a
+				// second create of that _id conflicts.
 				anyErr = true
 				b = appendError(b, &itemError{http.StatusConflict, "version_conflict_engine_exception",
 					"[" + id + "]: version conflict, document already exists (current version [1])"})
 			default:
+				// An index, or a create without _id, of a stored event: a
+				// resent delivery (its ID derived from its content).
+				// Elasticsearch gives such a create a new _id, never a 409,
+				// and shippers take a 409 badly: Fluent Bit 3.1.7+ resends
+				// a chunk whose items are all 409, Vector reports the whole
+				// batch rejected, Logstash logs every one.
 				b = append(b, `,"_version":1,"result":"noop","_shards":{"total":1,"successful":1,"failed":0},"_seq_no":0,"_primary_term":1,"status":200`...)
 			}
 		}
@@ -356,7 +364,7 @@ func (h *Handler) single(w http.ResponseWriter, r *http.Request, org, index, id 
 	status := http.StatusCreated
 	if seq, stored := seqs[ev.ID]; stored {
 		b = appendCreated(b, seq)
-	} else if create || r.URL.Query().Get("op_type") == "create" {
+	} else if id != "" && (create || r.URL.Query().Get("op_type") == "create") {
 		h.error(w, r, http.StatusConflict, "version_conflict_engine_exception",
 			"["+ev.ID+"]: version conflict, document already exists (current version [1])")
 		return
