@@ -10,6 +10,8 @@ import (
 	"io"
 	"net/http"
 	"strings"
+
+	"github.com/klauspost/compress/zstd"
 )
 
 // DefaultMaxBody is the default limit of a request body, after
@@ -17,7 +19,7 @@ import (
 const DefaultMaxBody = 10 << 20
 
 // ReadBody reads a request body of at most max bytes after decompression
-// (gzip, x-gzip, deflate or identity Content-Encoding). It fails with
+// (gzip, x-gzip, deflate, zstd or identity Content-Encoding). It fails with
 // ErrBodyTooLarge or ErrBadEncoding (wrapped), or the read error.
 func ReadBody(r *http.Request, max int64) ([]byte, error) {
 	body := &limitReader{r: r.Body, left: max}
@@ -48,8 +50,24 @@ func ReadBody(r *http.Request, max int64) ([]byte, error) {
 			defer fr.Close()
 			src = fr
 		}
+	case "zstd":
+		// Vector's sinks send it. The window is bounded so that a frame
+		// cannot make the decoder hold more memory than a body may have.
+		window := uint64(64 << 20)
+		if uint64(max) < window {
+			window = uint64(max)
+		}
+		if window < zstd.MinWindowSize {
+			window = zstd.MinWindowSize
+		}
+		zr, err := zstd.NewReader(body, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true), zstd.WithDecoderMaxWindow(window))
+		if err != nil {
+			return nil, fmt.Errorf("%w: zstd: %v", ErrBadEncoding, err)
+		}
+		defer zr.Close()
+		src = zr
 	default:
-		return nil, fmt.Errorf("%w: %q (send gzip, deflate or no Content-Encoding)", ErrBadEncoding, enc)
+		return nil, fmt.Errorf("%w: %q (send gzip, deflate, zstd or no Content-Encoding)", ErrBadEncoding, enc)
 	}
 	var buf bytes.Buffer
 	if enc == "" && r.ContentLength > 0 && r.ContentLength <= max {
@@ -59,7 +77,7 @@ func ReadBody(r *http.Request, max int64) ([]byte, error) {
 	if err != nil {
 		var mbe *http.MaxBytesError
 		switch {
-		case errors.Is(err, ErrBodyTooLarge):
+		case errors.Is(err, ErrBodyTooLarge), errors.Is(err, zstd.ErrDecoderSizeExceeded), errors.Is(err, zstd.ErrWindowSizeExceeded):
 			return nil, fmt.Errorf("%w: over %d bytes", ErrBodyTooLarge, max)
 		case errors.As(err, &mbe):
 			return nil, fmt.Errorf("%w: over %d bytes", ErrBodyTooLarge, mbe.Limit)

@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/klauspost/compress/zstd"
+
 	"github.com/eventsec/eventsec/internal/event"
 	"github.com/eventsec/eventsec/internal/eventstore"
 	"github.com/eventsec/eventsec/internal/ingest"
@@ -313,6 +315,7 @@ func TestReadBody(t *testing.T) {
 	gz := compress(func(w io.Writer) io.WriteCloser { return gzip.NewWriter(w) })
 	zl := compress(func(w io.Writer) io.WriteCloser { return zlib.NewWriter(w) })
 	fl := compress(func(w io.Writer) io.WriteCloser { z, _ := flate.NewWriter(w, 5); return z })
+	zs := compress(func(w io.Writer) io.WriteCloser { z, _ := zstd.NewWriter(w); return z })
 	cases := []struct {
 		name, enc string
 		body      []byte
@@ -323,6 +326,9 @@ func TestReadBody(t *testing.T) {
 		{"gzip", "gzip", gz, 1 << 20, nil},
 		{"zlib", "deflate", zl, 1 << 20, nil},
 		{"raw deflate", "deflate", fl, 1 << 20, nil},
+		{"zstd", "zstd", zs, 1 << 20, nil},
+		{"zstd bomb", "zstd", zs, 5000, ingest.ErrBodyTooLarge},
+		{"corrupt zstd", "zstd", payload, 1 << 20, ingest.ErrBadEncoding},
 		{"too large", "", payload, 100, ingest.ErrBodyTooLarge},
 		{"gzip bomb", "gzip", gz, 5000, ingest.ErrBodyTooLarge},
 		{"corrupt gzip", "gzip", payload, 1 << 20, ingest.ErrBadEncoding},
