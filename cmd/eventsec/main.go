@@ -7,6 +7,9 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	// The time zones of timestamp_timezone, also where the system has no
+	// zoneinfo (minimal containers).
+	_ "time/tzdata"
 
 	"github.com/eventsec/eventsec/internal/app"
 )

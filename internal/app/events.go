@@ -8,6 +8,7 @@ import (
 	"github.com/eventsec/eventsec/internal/detect"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"sync/atomic"
 
@@ -51,6 +52,18 @@ type eventsRuntime struct {
 	intel enrich.Intel
 }
 
+// normalizerOptions are how the configuration says events' times are read.
+func normalizerOptions(cfg *config.Config) normalize.Options {
+	return normalize.Options{
+		TimestampFields: cfg.TimestampFields,
+		// The user's formats first, then the built-in ones.
+		TimestampFormats: append(slices.Clone(cfg.TimestampLayouts), normalize.DefaultTimestampFormats...),
+		Location:         cfg.TimestampLocation,
+		MaxAge:           cfg.TimestampMaxAge,
+		MaxSkew:          cfg.TimestampMaxSkew,
+	}
+}
+
 // openEventStore opens the configured event store.
 func openEventStore(ctx context.Context, cfg *config.Config, log *slog.Logger) (eventstore.Store, error) {
 	return duckdb.Open(ctx, duckdb.Options{Dir: cfg.EventStoreDir(), Logger: log})
@@ -77,7 +90,7 @@ func startEvents(ctx context.Context, cfg *config.Config, st store.Store, authSv
 		enricher.GeoIP = rt.geo
 	}
 	rt.pipe, err = ingest.New(ingest.Options{
-		Sink: rt.store, Normalizer: normalize.New(normalize.Options{}), Enricher: enrich.Chain{enricher, &rt.intel},
+		Sink: rt.store, Normalizer: normalize.New(normalizerOptions(cfg)), MaxFuture: cfg.TimestampMaxSkew, MaxPast: cfg.TimestampMaxAge, Enricher: enrich.Chain{enricher, &rt.intel},
 		Publisher: publisherFunc(func(stored []event.Event) {
 			rt.hub.PublishEvents(stored)
 			rt.intel.Publish(stored)

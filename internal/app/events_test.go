@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,6 +18,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/eventsec/eventsec/internal/eventstore"
+	"github.com/eventsec/eventsec/internal/eventstore/duckdb"
 )
 
 // TestMain lets a test re-run this binary as a real server process
@@ -333,4 +337,92 @@ func loginToken(t *testing.T, base, email, password string) string {
 		t.Fatalf("login: %d %s", st, b)
 	}
 	return s.AccessToken
+}
+
+// TestEventTimeSettings: the timestamp_* settings reach the normalizer of
+// the server and of a direct import: a JSON key and a strftime format of
+// the user's, a zone for times written without one (RFC 3164 syslog), and
+// a maximum age raised to import an old archive.
+func TestEventTimeSettings(t *testing.T) {
+	dir := t.TempDir()
+	vars := map[string]string{"EVENTSEC_DATA_DIR": dir, "EVENTSEC_ADMIN_PASSWORD": "Adm1n-Passw0rd-Long",
+		"EVENTSEC_TIMESTAMP_FIELDS": "logged_at,@timestamp", "EVENTSEC_TIMESTAMP_FORMATS": "%d/%m/%Y %H:%M:%S",
+		"EVENTSEC_TIMESTAMP_TIMEZONE": "America/New_York"}
+	srv := startServer(t, vars)
+	admin := loginToken(t, srv.url, "admin@eventsec.local", "Adm1n-Passw0rd-Long")
+	st, b := apiCall(t, "POST", srv.url+"/api/v1/api-keys", admin, "application/json", []byte(`{"name":"times","role":"ingest"}`))
+	var key struct {
+		Key string `json:"key"`
+	}
+	if st != 201 || json.Unmarshal(b, &key) != nil {
+		t.Fatalf("key: %d %s", st, b)
+	}
+	// 10:00 in New York on 23 November is 15:00 UTC.
+	st, b = apiCall(t, "POST", srv.url+"/api/v1/events", key.Key, "application/x-ndjson", []byte(`{"logged_at":"23/11/2026 10:00:00","message":"custom time"}`+"\n"))
+	if st != 202 {
+		t.Fatalf("ingest: %d %s", st, b)
+	}
+	eventTime := func(base, query string) string {
+		t.Helper()
+		var page struct {
+			Items []struct {
+				Timestamp string `json:"@timestamp"`
+			} `json:"items"`
+		}
+		for range 50 {
+			st, b := apiCall(t, "GET", base+"/api/v1/events?from=2000-01-01T00:00:00Z&query="+url.QueryEscape(query), admin, "", nil)
+			if st != 200 || json.Unmarshal(b, &page) != nil {
+				t.Fatalf("search %s: %d %s", query, st, b)
+			}
+			if len(page.Items) == 1 {
+				return page.Items[0].Timestamp
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		t.Fatalf("%s: %d events", query, len(page.Items))
+		return ""
+	}
+	if got := eventTime(srv.url, `message:"custom time"`); got != "2026-11-23T15:00:00Z" {
+		t.Errorf("custom field and format in New York: @timestamp %s, want 2026-11-23T15:00:00Z", got)
+	}
+	var me struct {
+		OrgID string `json:"org_id"`
+	}
+	if st, b := apiCall(t, "GET", srv.url+"/api/v1/me", admin, "", nil); st != 200 || json.Unmarshal(b, &me) != nil || me.OrgID == "" {
+		t.Fatalf("me: %d %s", st, b)
+	}
+	if err := srv.stop(); err != nil {
+		t.Fatal(err)
+	}
+
+	// A direct import with the settings as flags.
+	logf := filepath.Join(dir, "archive.log")
+	os.WriteFile(logf, []byte("Nov 23 10:00:00 web-1 sshd[811]: Failed password for root from 81.2.69.142 port 4242 ssh2\n"+
+		`{"@timestamp":"2001-09-09T01:46:40Z","message":"from an old archive"}`+"\n"), 0o600)
+	out, errOut, err := runCLI(t, "", "import", "--data-dir="+dir, "--timestamp-timezone", "Europe/Berlin", "--timestamp-max-age", "300000h", logf)
+	if err != nil || !strings.Contains(out, "stored:     2") {
+		t.Fatalf("import: %v\n%s\n%s", err, out, errOut)
+	}
+	// Read back from the store itself: a server would apply the org's
+	// retention (30 days) to the 2001 event at start.
+	store, err := duckdb.Open(context.Background(), duckdb.Options{Dir: filepath.Join(dir, "events")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	storedTime := func(query string) string {
+		t.Helper()
+		page, err := store.Search(context.Background(), me.OrgID, eventstore.Query{Text: query, From: time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)})
+		if err != nil || len(page.Events) != 1 {
+			t.Fatalf("%s: %+v %v", query, page, err)
+		}
+		return page.Events[0].Timestamp.UTC().Format(time.RFC3339)
+	}
+	// RFC 3164 has no year: the syslog line is from the last 23 November at 10:00 Berlin time (09:00 UTC).
+	if got := storedTime("source.ip:81.2.69.142"); !strings.HasSuffix(got, "-11-23T09:00:00Z") {
+		t.Errorf("RFC 3164 in Berlin: @timestamp %s, want 09:00 UTC on 23 November", got)
+	}
+	if got := storedTime(`message:"old archive"`); got != "2001-09-09T01:46:40Z" {
+		t.Errorf("old archive with a raised maximum age: @timestamp %s", got)
+	}
 }

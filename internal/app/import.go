@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -25,6 +26,10 @@ import (
 // eventStorage are the settings the offline event commands need.
 var eventStorage = []string{"data_dir", "database", "events_dir", "geoip_city_db", "geoip_asn_db"}
 
+// eventTimes are the settings of how events' own times are read: flags of
+// a direct import too (with --url the server's settings apply).
+var eventTimes = []string{"timestamp_fields", "timestamp_formats", "timestamp_timezone", "timestamp_max_age", "timestamp_max_future"}
+
 // openEventStoreCLI opens the event store for a command run beside (not
 // inside) the server, explaining the one failure people will meet.
 func openEventStoreCLI(ctx context.Context, cfg *config.Config) (eventstore.Store, error) {
@@ -37,10 +42,10 @@ func openEventStoreCLI(ctx context.Context, cfg *config.Config) (eventstore.Stor
 
 func importCmd(ctx context.Context, env Env, args []string) error {
 	var org, format, serverURL, apiKey string
-	cfg, paths, err := loadConfig(env, "import", args, config.LoadOptions{Only: eventStorage, Args: "FILE...",
+	cfg, paths, err := loadConfig(env, "import", args, config.LoadOptions{Only: append(slices.Clone(eventStorage), eventTimes...), Args: "FILE...",
 		Summary: "Import NDJSON, log lines or Windows .evtx files (gzip too) as events, with a progress bar and a summary.\n" +
 			"Without --url it writes to the event store directly (the server must be stopped);\n" +
-			"with --url and --api-key it sends each file to a running server.",
+			"with --url and --api-key it sends each file to a running server, whose timestamp_* settings then apply.",
 		Extra: func(fs *flag.FlagSet) {
 			fs.StringVar(&org, "org", "", "organisation (ID or name) the events belong to; needed when there are several (direct mode)")
 			fs.StringVar(&format, "format", "auto", "format of text lines: auto, json, ndjson, syslog, cef, leef, kv or plain")
@@ -91,7 +96,8 @@ func importCmd(ctx context.Context, env Env, args []string) error {
 		defer g.Close()
 		en.GeoIP = g
 	}
-	pipe, err := ingest.New(ingest.Options{Sink: ev, Normalizer: normalize.New(normalize.Options{}), Enricher: en})
+	pipe, err := ingest.New(ingest.Options{Sink: ev, Normalizer: normalize.New(normalizerOptions(cfg)), Enricher: en,
+		MaxFuture: cfg.TimestampMaxSkew, MaxPast: cfg.TimestampMaxAge})
 	if err != nil {
 		return err
 	}

@@ -20,6 +20,9 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/eventsec/eventsec/internal/normalize"
+	"github.com/eventsec/eventsec/internal/timefmt"
 )
 
 // Config is the server's configuration.
@@ -67,6 +70,16 @@ type Config struct {
 	// DetectionEvalSampleEvery: one event in this many has its rules timed
 	// one by one (the rules' own evaluation time); 0 turns it off.
 	DetectionEvalSampleEvery int64
+
+	// How events' own times are read (normalize.Options).
+	TimestampFields []string
+	// TimestampFormats are the users' formats as written; TimestampLayouts
+	// the Go layouts they became.
+	TimestampFormats  []string
+	TimestampLayouts  []string
+	TimestampLocation *time.Location
+	TimestampMaxAge   time.Duration
+	TimestampMaxSkew  time.Duration
 }
 
 // setting binds one configuration value to its flag, variable and YAML key.
@@ -115,6 +128,53 @@ func duration(p *time.Duration) func(string) error {
 			return fmt.Errorf("want a positive duration such as 15m or 168h, got %q", v)
 		}
 		*p = d
+		return nil
+	}
+}
+
+// list splits a value on sep, trimming blanks and dropping empty items.
+func list(p *[]string, sep string) func(string) error {
+	return func(v string) error {
+		var out []string
+		for _, x := range strings.Split(v, sep) {
+			if x = strings.TrimSpace(x); x != "" {
+				out = append(out, x)
+			}
+		}
+		*p = out
+		return nil
+	}
+}
+
+func timestampFormats(c *Config) func(string) error {
+	return func(v string) error {
+		var formats []string
+		if err := list(&formats, "|")(v); err != nil {
+			return err
+		}
+		layouts, err := timefmt.Layouts(formats)
+		if err != nil {
+			return err
+		}
+		c.TimestampFormats, c.TimestampLayouts = formats, layouts
+		return nil
+	}
+}
+
+func timezone(p **time.Location) func(string) error {
+	return func(v string) error {
+		if v == "" || strings.EqualFold(v, "UTC") {
+			*p = time.UTC
+			return nil
+		}
+		if strings.EqualFold(v, "Local") {
+			return fmt.Errorf("want an IANA zone name such as Europe/Berlin, not Local (the server's zone may change)")
+		}
+		loc, err := time.LoadLocation(v)
+		if err != nil {
+			return fmt.Errorf("want an IANA zone name such as Europe/Berlin or America/New_York, got %q", v)
+		}
+		*p = loc
 		return nil
 	}
 }
@@ -171,6 +231,11 @@ func (c *Config) settings() []setting {
 		{key: "ingest_max_in_flight", def: "200000", set: size(&c.IngestMaxInFlight), help: "events accepted but not yet durable before senders are told to back off (429/503, TCP stops reading)"},
 		{key: "sandbox_encrypt_samples", def: "false", isBool: true, set: boolean(&c.SandboxEncryptSamples), help: "encrypt sandbox samples at rest (AES-256-GCM; the key is generated in the data dir as sandbox-samples.key)"},
 		{key: "detection_eval_sample_every", def: "1024", set: count(&c.DetectionEvalSampleEvery), help: "time each rule on one event in this many, for the rules' own evaluation time (0: never)"},
+		{key: "timestamp_fields", def: strings.Join(normalize.DefaultTimestampFields, ","), set: list(&c.TimestampFields, ","), help: "JSON keys tried, in order, for an event's own time (dotted keys reach into objects: event.created)"},
+		{key: "timestamp_formats", set: timestampFormats(c), help: "extra time formats, separated by |, tried before the built-in ones (RFC 3339, unix seconds and milliseconds, common log formats): strftime-style (%d/%m/%Y %H:%M:%S) or a Go layout"},
+		{key: "timestamp_timezone", def: "UTC", set: timezone(&c.TimestampLocation), help: "time zone (IANA name, e.g. Europe/Berlin) of times written without one: RFC 3164 syslog, formats without %z"},
+		{key: "timestamp_max_age", def: "87600h", set: duration(&c.TimestampMaxAge), help: "an event time older than this is replaced by the time received (and counted); raise it to import old archives"},
+		{key: "timestamp_max_future", def: "24h", set: duration(&c.TimestampMaxSkew), help: "an event time further ahead than this is replaced by the time received (and counted)"},
 		{key: "log_level", def: "info", set: str(&c.LogLevel), help: "debug, info, warn or error"},
 		{key: "log_format", def: "json", set: str(&c.LogFormat), help: "json or text"},
 	}

@@ -24,6 +24,28 @@ func TestDefaults(t *testing.T) {
 	}
 }
 
+// TestTimestampSettings: how events' own times are read.
+func TestTimestampSettings(t *testing.T) {
+	c, _, err := Load("serve", nil, env(nil), io.Discard, LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.TimestampLocation != time.UTC || c.TimestampMaxAge != 87600*time.Hour || c.TimestampMaxSkew != 24*time.Hour ||
+		len(c.TimestampLayouts) != 0 || c.TimestampFields[0] != "@timestamp" {
+		t.Fatalf("defaults: %+v", c)
+	}
+	c, _, err = Load("serve", []string{"--timestamp-formats", " %d/%m/%Y %H:%M:%S | 2006.01.02 15:04 ", "--timestamp-fields", "logged_at, event.created ,"},
+		env(map[string]string{"EVENTSEC_TIMESTAMP_TIMEZONE": "Europe/Berlin", "EVENTSEC_TIMESTAMP_MAX_AGE": "200000h"}), io.Discard, LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.TimestampLocation.String() != "Europe/Berlin" || c.TimestampMaxAge != 200000*time.Hour ||
+		strings.Join(c.TimestampLayouts, "|") != "02/01/2006 15:04:05|2006.01.02 15:04" ||
+		strings.Join(c.TimestampFields, "|") != "logged_at|event.created" {
+		t.Fatalf("set: %+v", c)
+	}
+}
+
 // TestPrecedence: flags beat the environment, which beats the file, which
 // beats the defaults.
 func TestPrecedence(t *testing.T) {
@@ -99,6 +121,11 @@ func TestBadInput(t *testing.T) {
 		{"yaml list value", []string{"--config", write("b.yaml", "data_dir:\n  - a\n")}, nil, "b.yaml:2:3: data_dir must be a single value"},
 		{"yaml syntax", []string{"--config", write("c.yaml", "data_dir: [\n")}, nil, "cannot parse config file"},
 		{"yaml bad value", []string{"--config", write("d.yaml", "max_body_bytes: -1\n")}, nil, "d.yaml:1:17: max_body_bytes: want a positive number"},
+		{"unknown time zone", []string{"--timestamp-timezone", "Mars/Base"}, nil, "--timestamp-timezone: want an IANA zone name"},
+		{"Local time zone", nil, map[string]string{"EVENTSEC_TIMESTAMP_TIMEZONE": "Local"}, "EVENTSEC_TIMESTAMP_TIMEZONE: want an IANA zone name such as Europe/Berlin, not Local"},
+		{"bad time format", []string{"--timestamp-formats", "%Y-%m-%d %H|%d.%m.%Y %H:%Q"}, nil, "--timestamp-formats: format 2: column 13: unknown directive %Q"},
+		{"yaml bad time format", []string{"--config", write("e.yaml", "timestamp_formats: \"%H:%M\"\n")}, nil, "e.yaml:1:20: timestamp_formats: format 1: \"%H:%M\" has no date"},
+		{"negative max age", []string{"--timestamp-max-age", "-5h"}, nil, "--timestamp-max-age: want a positive duration"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
