@@ -134,7 +134,9 @@ func TestAdmission(t *testing.T) {
 	if _, err := e.Pipeline.Submit(t.Context(), evs("o", "c", "d"), "l"); !errors.Is(err, ingest.ErrOverloaded) {
 		t.Fatalf("want ErrOverloaded, got %v", err)
 	}
-	if time.Since(start) > 100*time.Millisecond {
+	// A Submit that waited would wait for the gate, held until below: a
+	// second is far more than an immediate refusal takes, even under load.
+	if time.Since(start) > time.Second {
 		t.Fatal("Submit waited")
 	}
 	// 2 + 1 fits the bound of 3: admitted, then held at the gate.

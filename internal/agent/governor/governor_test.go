@@ -33,7 +33,9 @@ func TestThrottleFollowsUsage(t *testing.T) {
 	}
 	start = time.Now()
 	g.Pace(context.Background())
-	if time.Since(start) > 10*time.Millisecond {
+	// Throttled, Pace sleeps 40 ms or more; the margin below that is for a
+	// loaded machine's scheduling.
+	if time.Since(start) > 30*time.Millisecond {
 		t.Error("Pace slept while not throttled")
 	}
 }
