@@ -250,7 +250,13 @@ func (st *state) winSummary(r *winRecord) {
 	}
 	// The data in a fixed order (EventData decoded from JSON has none):
 	// the names a reader looks for first, then the rest by name.
-	idx := make([]int, 0, len(r.data))
+	type entry struct {
+		rank        int
+		name, value string
+	}
+	var buf [32]entry
+	picked := buf[:0]
+	size := b.Len()
 	for i := range r.data {
 		d := &r.data[i]
 		name := strings.TrimPrefix(d.name, "\x00") // UserData values
@@ -258,21 +264,21 @@ func (st *state) winSummary(r *winRecord) {
 		if name == "" || winSummaryNoise[name] || v == "" || v == "-" || v == "0x0" || v == "S-1-0-0" || strings.HasPrefix(v, "%%") {
 			continue
 		}
-		idx = append(idx, i)
-	}
-	rank := func(i int) int {
-		if r, ok := winSummaryRank[strings.TrimPrefix(r.data[i].name, "\x00")]; ok {
-			return r
+		rank, ok := winSummaryRank[name]
+		if !ok {
+			rank = len(winSummaryFirst)
 		}
-		return len(winSummaryFirst)
+		picked = append(picked, entry{rank, name, v})
+		size += len(name) + 4 + min(len(v), winSummaryValue+3)
 	}
-	slices.SortFunc(idx, func(a, b int) int {
-		if c := cmp.Compare(rank(a), rank(b)); c != 0 {
+	slices.SortFunc(picked, func(a, b entry) int {
+		if c := cmp.Compare(a.rank, b.rank); c != 0 {
 			return c
 		}
-		return cmp.Compare(strings.TrimPrefix(r.data[a].name, "\x00"), strings.TrimPrefix(r.data[b].name, "\x00"))
+		return cmp.Compare(a.name, b.name)
 	})
-	for n, i := range idx {
+	b.Grow(size)
+	for n, e := range picked {
 		if n == winSummaryPairs {
 			break
 		}
@@ -281,15 +287,16 @@ func (st *state) winSummary(r *winRecord) {
 		} else {
 			b.WriteString("; ")
 		}
-		b.WriteString(strings.TrimPrefix(r.data[i].name, "\x00"))
+		b.WriteString(e.name)
 		b.WriteString(": ")
-		writeOneLine(&b, strings.TrimSpace(r.data[i].value), winSummaryValue)
+		writeOneLine(&b, e.value, winSummaryValue)
 	}
 	st.setMessage(b.String())
 }
 
-// writeOneLine writes s with its line breaks and tabs as spaces, cut to
-// at most max bytes between two characters ("…" marks a cut).
+// writeOneLine writes s with its line breaks and tabs as spaces (a run of
+// them as one), cut to at most max bytes between two characters ("…"
+// marks a cut).
 func writeOneLine(b *strings.Builder, s string, max int) {
 	cut := false
 	if len(s) > max {
@@ -299,17 +306,18 @@ func writeOneLine(b *strings.Builder, s string, max int) {
 		}
 		s, cut = s[:i], true
 	}
-	space := false
-	for _, c := range s {
-		if c == '\r' || c == '\n' || c == '\t' {
-			if !space {
-				b.WriteByte(' ')
-			}
-			space = true
-			continue
+	for s != "" {
+		i := strings.IndexAny(s, "\r\n\t")
+		if i < 0 {
+			b.WriteString(s)
+			break
 		}
-		space = false
-		b.WriteRune(c)
+		b.WriteString(s[:i])
+		b.WriteByte(' ')
+		for i < len(s) && (s[i] == '\r' || s[i] == '\n' || s[i] == '\t') {
+			i++
+		}
+		s = s[i:]
 	}
 	if cut {
 		b.WriteString("…")
