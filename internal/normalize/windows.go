@@ -31,6 +31,9 @@ type winRecord struct {
 	hasKeywords                               bool
 	data                                      []winData
 	userDataName                              string
+	// rendered: the document carries its own message (Winlogbeat's),
+	// which wins over a summary.
+	rendered bool
 }
 
 // d returns the named EventData/UserData value ("" when absent).
@@ -630,6 +633,9 @@ func (st *state) winlogbeat(doc, w map[string]any) {
 				r.data = append(r.data, winData{name: "\x00" + name, value: s, list: l})
 			}
 		}
+	}
+	if m, ok := doc["message"].(string); ok && strings.TrimSpace(m) != "" {
+		r.rendered = true
 	}
 	st.winStore(&r)
 	st.winMap(&r)

@@ -231,7 +231,7 @@ const (
 
 // winSummary sets the message of a Windows event that has none.
 func (st *state) winSummary(r *winRecord) {
-	if m, ok := st.f["message"].(string); ok && m != "" {
+	if m, ok := st.f["message"].(string); r.rendered || ok && m != "" {
 		return
 	}
 	var b strings.Builder
