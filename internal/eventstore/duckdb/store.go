@@ -13,6 +13,7 @@ import (
 	"runtime"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -40,9 +41,14 @@ type Options struct {
 	// search costs one or two vectors of decompression; measured 8192
 	// rows at ~10 ms of zstd per block and partition).
 	BlockRows int
-	// CheckpointThreshold is the WAL size at which DuckDB checkpoints
+	// CheckpointThreshold is the WAL size at which the store checkpoints
 	// (default "256MB": each row group is then compressed about once, where
-	// DuckDB's default of 16MB rewrote it ten times at bulk rates).
+	// DuckDB's default of 16MB rewrote it ten times at bulk rates). The
+	// checkpoint runs on a connection of its own, beside the writer: run
+	// inside the writer's COMMIT (DuckDB's automatic checkpoint) it held
+	// every acknowledgement for its whole length, about a second at bulk
+	// rates. DuckDB's own threshold is kept at four times this value, as a
+	// backstop should the background checkpoint fail.
 	CheckpointThreshold string
 	// Readers is the size of the reader connection pool (default 8).
 	Readers int
@@ -55,16 +61,22 @@ type Options struct {
 
 // Store is the embedded event store. It is safe for concurrent use.
 type Store struct {
-	ctx    context.Context // for the writer's work: Open's, without its cancellation
-	opts   Options
-	log    *slog.Logger
-	db     *sql.DB   // readers, and the writer's connection
-	wconn  *sql.Conn // the writer's connection; only the writer goroutine uses it
-	cols   []column
-	reqs   chan *request
-	quit   chan struct{}
-	done   chan struct{}
-	closed atomic.Bool
+	ctx   context.Context // for the writer's work: Open's, without its cancellation
+	opts  Options
+	log   *slog.Logger
+	db    *sql.DB   // readers, and the writer's connection
+	wconn *sql.Conn // the writer's connection; only the writer goroutine uses it
+	cols  []column
+	reqs  chan *request
+	quit  chan struct{}
+	// The background checkpointer: its end, the WAL it watches, the size
+	// that triggers it, and how many checkpoints it ran.
+	ckDone      chan struct{}
+	walPath     string
+	ckBytes     int64
+	checkpoints atomic.Int64
+	done        chan struct{}
+	closed      atomic.Bool
 
 	lastSeq atomic.Int64
 	nextSeq int64 // writer only
@@ -137,13 +149,17 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	if err := os.MkdirAll(tmp, 0o750); err != nil {
 		return nil, fmt.Errorf("cannot create event store directory: %w", err)
 	}
+	ckBytes, err := parseBytes(opts.CheckpointThreshold)
+	if err != nil {
+		return nil, fmt.Errorf("cannot open event store: checkpoint threshold: %w", err)
+	}
 	path := filepath.Join(opts.Dir, "events.duckdb")
 	// storage_compatibility_version v1.5.0 enables ZSTD and DICT_FSST
 	// (the default stays readable by DuckDB 1.0 and lacks both).
 	cfg := map[string]string{
 		"storage_compatibility_version": "v1.5.0",
 		"threads":                       strconv.Itoa(opts.Threads),
-		"checkpoint_threshold":          opts.CheckpointThreshold,
+		"checkpoint_threshold":          strconv.FormatInt(4*ckBytes, 10) + "B",
 		"temp_directory":                tmp,
 		"autoinstall_known_extensions":  "false",
 		"autoload_known_extensions":     "false",
@@ -168,26 +184,87 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("cannot open event store %s: %w", path, err)
 	}
 	db := sql.OpenDB(connector)
-	db.SetMaxOpenConns(opts.Readers + 1)
-	db.SetMaxIdleConns(opts.Readers + 1)
+	// The readers, the writer and the checkpointer.
+	db.SetMaxOpenConns(opts.Readers + 2)
+	db.SetMaxIdleConns(opts.Readers + 2)
 	s := &Store{
-		ctx:    context.WithoutCancel(ctx),
-		opts:   opts,
-		log:    opts.Logger.With("component", "eventstore.duckdb"),
-		db:     db,
-		cols:   partColumns(),
-		reqs:   make(chan *request, 64),
-		quit:   make(chan struct{}),
-		done:   make(chan struct{}),
-		parts:  map[string]*partition{},
-		tmpDir: tmp,
+		ctx:     context.WithoutCancel(ctx),
+		opts:    opts,
+		log:     opts.Logger.With("component", "eventstore.duckdb"),
+		db:      db,
+		cols:    partColumns(),
+		reqs:    make(chan *request, 64),
+		quit:    make(chan struct{}),
+		done:    make(chan struct{}),
+		ckDone:  make(chan struct{}),
+		walPath: path + ".wal",
+		ckBytes: ckBytes,
+		parts:   map[string]*partition{},
+		tmpDir:  tmp,
 	}
 	if err := s.init(ctx); err != nil {
 		db.Close()
 		return nil, err
 	}
+	go s.checkpointer()
 	go s.writer()
 	return s, nil
+}
+
+// checkpointer checkpoints, on a connection of its own, once the WAL has
+// grown past the threshold: the writer's commits go on meanwhile (DuckDB
+// blocks them only for a checkpoint run inside a commit). It stops when
+// the store closes; the writer's last checkpoint waits for it.
+func (s *Store) checkpointer() {
+	defer close(s.ckDone)
+	tick := time.NewTicker(200 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-s.quit:
+			return
+		case <-tick.C:
+		}
+		fi, err := os.Stat(s.walPath)
+		if err != nil || fi.Size() < s.ckBytes {
+			continue
+		}
+		t0 := time.Now()
+		conn, err := s.db.Conn(s.ctx)
+		if err == nil {
+			_, err = conn.ExecContext(s.ctx, `CHECKPOINT`)
+			conn.Close()
+		}
+		if err != nil {
+			s.log.Warn("background checkpoint failed; retrying", "wal_bytes", fi.Size(), "err", err)
+			continue
+		}
+		s.checkpoints.Add(1)
+		s.log.Debug("checkpointed", "wal_bytes", fi.Size(), "ms", time.Since(t0).Milliseconds())
+	}
+}
+
+// CheckpointsRun counts the background checkpoints since Open.
+func (s *Store) CheckpointsRun() int64 { return s.checkpoints.Load() }
+
+// parseBytes reads a size such as "256MB", "1GB" or "1048576".
+func parseBytes(v string) (int64, error) {
+	v = strings.TrimSpace(strings.ToUpper(v))
+	mult := int64(1)
+	for _, u := range []struct {
+		suffix string
+		mult   int64
+	}{{"GIB", 1 << 30}, {"MIB", 1 << 20}, {"KIB", 1 << 10}, {"GB", 1 << 30}, {"MB", 1 << 20}, {"KB", 1 << 10}, {"B", 1}} {
+		if strings.HasSuffix(v, u.suffix) {
+			v, mult = strings.TrimSpace(strings.TrimSuffix(v, u.suffix)), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("want a size such as 256MB, got %q", v)
+	}
+	return n * mult, nil
 }
 
 func (s *Store) init(ctx context.Context) error {

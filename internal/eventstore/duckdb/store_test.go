@@ -222,3 +222,44 @@ func TestSearchAfterUncleanStop(t *testing.T) {
 	}
 	time.Sleep(10 * time.Millisecond)
 }
+
+// TestBackgroundCheckpoint: the WAL is checkpointed beside the writer once
+// it passes the threshold, while appends go on, and stays bounded.
+func TestBackgroundCheckpoint(t *testing.T) {
+	dir := t.TempDir()
+	s, err := eventduckdb.Open(ctx, eventduckdb.Options{Dir: dir, MemoryLimit: "1GB", CheckpointThreshold: "4MB"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	wal := filepath.Join(dir, "events.duckdb.wal")
+	at := time.Now().Add(-time.Hour)
+	var maxWAL int64
+	total := 0
+	for i := 0; s.CheckpointsRun() < 2 && i < 400; i++ {
+		evs := storetest.Batch("org", fmt.Sprintf("b%d", i), 500, at)
+		for j := range evs {
+			evs[j].Raw = strings.Repeat(evs[j].Raw+" ", 20)
+		}
+		res, err := s.Append(ctx, evs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		total += len(res.Stored)
+		if fi, err := os.Stat(wal); err == nil {
+			maxWAL = max(maxWAL, fi.Size())
+		}
+	}
+	if s.CheckpointsRun() < 2 {
+		t.Fatalf("%d background checkpoints after %d events (largest WAL %d bytes)", s.CheckpointsRun(), total, maxWAL)
+	}
+	// DuckDB's own threshold is four times ours: the WAL never reached it.
+	if maxWAL > 16<<20+8<<20 {
+		t.Errorf("WAL grew to %d bytes", maxWAL)
+	}
+	page, err := s.Search(ctx, "org", eventstore.Query{Size: 1})
+	if err != nil || page.Total != int64(total) {
+		t.Fatalf("after checkpoints: %d events of %d, %v", page.Total, total, err)
+	}
+	t.Logf("%d events, %d checkpoints, largest WAL %d MB", total, s.CheckpointsRun(), maxWAL>>20)
+}

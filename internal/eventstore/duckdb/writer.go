@@ -175,6 +175,7 @@ func (s *Store) shutdown(ctx context.Context) {
 	if err := s.saveLastSeq(ctx, s.wconn); err != nil {
 		s.log.Error("cannot save last seq", "err", err)
 	}
+	<-s.ckDone // the background checkpointer has stopped
 	if _, err := s.wconn.ExecContext(ctx, `CHECKPOINT`); err != nil {
 		s.log.Error("cannot checkpoint event store", "err", err)
 	}
