@@ -75,6 +75,16 @@ func startEvents(ctx context.Context, cfg *config.Config, st store.Store, authSv
 	if rt.store, err = openEventStore(ctx, cfg, log); err != nil {
 		return nil, err
 	}
+	if ds, ok := rt.store.(*duckdb.Store); ok && reg != nil {
+		reg.MustRegister(
+			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "eventsec_eventstore_checkpoints_total",
+				Help: "Checkpoints of the event store run beside the writer."}, func() float64 { return float64(ds.CheckpointsRun()) }),
+			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "eventsec_eventstore_checkpoint_failures_total",
+				Help: "Checkpoints of the event store that failed and were retried."}, func() float64 { return float64(ds.CheckpointFailures()) }),
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "eventsec_eventstore_wal_bytes",
+				Help: "Size of the event store's write-ahead log, folded in at the next checkpoint."}, func() float64 { return float64(ds.WALBytes()) }),
+		)
+	}
 	// Where detection begins on its very first start: before any
 	// listener opens, so that no event received at start-up is skipped.
 	if rt.startSeq, err = rt.store.LastSeq(ctx); err != nil {

@@ -385,6 +385,12 @@ func TestEventTimeSettings(t *testing.T) {
 	if got := eventTime(srv.url, `message:"custom time"`); got != "2026-11-23T15:00:00Z" {
 		t.Errorf("custom field and format in New York: @timestamp %s, want 2026-11-23T15:00:00Z", got)
 	}
+	// The event store's checkpoint metrics are exported.
+	if st, b := apiCall(t, "GET", srv.url+"/metrics", "", "", nil); st != 200 ||
+		!strings.Contains(string(b), "eventsec_eventstore_wal_bytes ") || !strings.Contains(string(b), "eventsec_eventstore_checkpoints_total 0") ||
+		!strings.Contains(string(b), "eventsec_eventstore_checkpoint_failures_total 0") {
+		t.Errorf("metrics: %d, event store metrics missing", st)
+	}
 	var me struct {
 		OrgID string `json:"org_id"`
 	}

@@ -75,6 +75,7 @@ type Store struct {
 	walPath     string
 	ckBytes     int64
 	checkpoints atomic.Int64
+	ckFailures  atomic.Int64
 	done        chan struct{}
 	closed      atomic.Bool
 
@@ -236,6 +237,7 @@ func (s *Store) checkpointer() {
 			conn.Close()
 		}
 		if err != nil {
+			s.ckFailures.Add(1)
 			s.log.Warn("background checkpoint failed; retrying", "wal_bytes", fi.Size(), "err", err)
 			continue
 		}
@@ -246,6 +248,20 @@ func (s *Store) checkpointer() {
 
 // CheckpointsRun counts the background checkpoints since Open.
 func (s *Store) CheckpointsRun() int64 { return s.checkpoints.Load() }
+
+// CheckpointFailures counts the background checkpoints that failed (and
+// were retried) since Open.
+func (s *Store) CheckpointFailures() int64 { return s.ckFailures.Load() }
+
+// WALBytes is the size of DuckDB's write-ahead log now (0 when there is
+// none): what the next checkpoint will fold into the database file.
+func (s *Store) WALBytes() int64 {
+	fi, err := os.Stat(s.walPath)
+	if err != nil {
+		return 0
+	}
+	return fi.Size()
+}
 
 // parseBytes reads a size such as "256MB", "1GB" or "1048576".
 func parseBytes(v string) (int64, error) {
