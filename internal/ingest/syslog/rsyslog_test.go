@@ -1,7 +1,6 @@
 package syslog
 
 import (
-	"context"
 	"crypto/tls"
 	"encoding/pem"
 	"fmt"
@@ -87,20 +86,7 @@ func TestRsyslog(t *testing.T) {
 	if out, err := exec.Command(bin, "-N1", "-f", confPath).CombinedOutput(); err != nil {
 		t.Fatalf("rsyslogd refused the configuration: %v\n%s\n%s", err, out, conf.String())
 	}
-	ctx, cancel := context.WithCancel(t.Context())
-	cmd := exec.CommandContext(ctx, bin, "-n", "-f", confPath, "-i", filepath.Join(dir, "rsyslogd.pid"))
-	var out strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cancel()
-		_ = cmd.Wait()
-		if t.Failed() {
-			t.Logf("rsyslogd said:\n%s", out.String())
-		}
-	})
+	runDaemon(t, "rsyslogd", exec.Command(bin, "-n", "-f", confPath, "-i", filepath.Join(dir, "rsyslogd.pid")))
 
 	ingesttest.Eventually(t, 20*time.Second, fmt.Sprintf("%d forwarded lines stored", len(routes)), func() bool { return sink.Len() >= len(routes) })
 	evs := sink.Events()
@@ -129,4 +115,22 @@ func TestRsyslog(t *testing.T) {
 	if len(evs) != len(routes) {
 		t.Errorf("stored %d events, want %d: %q", len(evs), len(routes), raws(evs))
 	}
+}
+
+// runDaemon starts a forwarder (rsyslogd, syslog-ng) in the foreground for
+// the rest of the test; what it printed is logged when the test fails.
+func runDaemon(t *testing.T, name string, cmd *exec.Cmd) {
+	t.Helper()
+	var out strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("cannot start %s: %v", name, err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		if t.Failed() {
+			t.Logf("%s said:\n%s", name, out.String())
+		}
+	})
 }

@@ -1,7 +1,6 @@
 package syslog
 
 import (
-	"context"
 	"crypto/tls"
 	"encoding/pem"
 	"fmt"
@@ -95,21 +94,9 @@ func TestSyslogNG(t *testing.T) {
 	if out, err := check.CombinedOutput(); err != nil {
 		t.Fatalf("syslog-ng refused the configuration: %v\n%s\n%s", err, out, conf.String())
 	}
-	ctx, cancel := context.WithCancel(t.Context())
-	cmd := exec.CommandContext(ctx, bin, append([]string{"--foreground", "--stderr"}, args...)...)
+	cmd := exec.Command(bin, append([]string{"--foreground", "--stderr"}, args...)...)
 	cmd.Env = procEnv
-	var out strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cancel()
-		_ = cmd.Wait()
-		if t.Failed() {
-			t.Logf("syslog-ng said:\n%s", out.String())
-		}
-	})
+	runDaemon(t, "syslog-ng", cmd)
 
 	ingesttest.Eventually(t, 20*time.Second, fmt.Sprintf("%d forwarded lines stored", len(routes)), func() bool { return sink.Len() >= len(routes) })
 	evs := sink.Events()
