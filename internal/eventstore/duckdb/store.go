@@ -72,6 +72,7 @@ type Store struct {
 	// The background checkpointer: its end, the WAL it watches, the size
 	// that triggers it, and how many checkpoints it ran.
 	ckDone      chan struct{}
+	ckConn      *sql.Conn // the checkpointer's connection
 	walPath     string
 	ckBytes     int64
 	checkpoints atomic.Int64
@@ -207,15 +208,23 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		db.Close()
 		return nil, err
 	}
+	// The checkpointer's own connection, so that busy readers never keep
+	// it waiting.
+	if s.ckConn, err = db.Conn(ctx); err != nil {
+		s.wconn.Close()
+		db.Close()
+		return nil, fmt.Errorf("cannot connect to event store: %w", err)
+	}
 	go s.checkpointer()
 	go s.writer()
 	return s, nil
 }
 
 // checkpointer checkpoints, on a connection of its own, once the WAL has
-// grown past the threshold: the writer's commits go on meanwhile (DuckDB
-// blocks them only for a checkpoint run inside a commit). It stops when
-// the store closes; the writer's last checkpoint waits for it.
+// grown past the threshold: the writer's commits go on meanwhile (as
+// measured, DuckDB seldom holds them, where a checkpoint run inside the
+// writer's COMMIT held every one for its whole length). It stops when the
+// store closes; the writer's last checkpoint waits for it.
 func (s *Store) checkpointer() {
 	defer close(s.ckDone)
 	tick := time.NewTicker(200 * time.Millisecond)
@@ -231,12 +240,7 @@ func (s *Store) checkpointer() {
 			continue
 		}
 		t0 := time.Now()
-		conn, err := s.db.Conn(s.ctx)
-		if err == nil {
-			_, err = conn.ExecContext(s.ctx, `CHECKPOINT`)
-			conn.Close()
-		}
-		if err != nil {
+		if _, err = s.ckConn.ExecContext(s.ctx, `CHECKPOINT`); err != nil {
 			s.ckFailures.Add(1)
 			s.log.Warn("background checkpoint failed; retrying", "wal_bytes", fi.Size(), "err", err)
 			continue
@@ -423,7 +427,7 @@ func (s *Store) Close() error {
 	if s.commits > 0 {
 		s.log.Debug("writer time", "commits", s.commits, "dedupe", s.phase[0], "append", s.phase[1], "commit", s.phase[2], "total", s.phase[3])
 	}
-	err := s.wconn.Close()
+	err := errors.Join(s.ckConn.Close(), s.wconn.Close())
 	return errors.Join(err, s.db.Close())
 }
 
