@@ -292,8 +292,10 @@ func (s *Service) Submit(ctx context.Context, orgID string, a Actor, in Input) (
 	if err != nil {
 		return Submission{}, err
 	}
-	s.enqueue(jobRef{orgID, sub.ID})
+	// Announced before a worker can take it: a worker's first progress
+	// message must not overtake "queued" on the live channel.
 	s.publish(orgID, "sandbox.queued", sub)
+	s.enqueue(jobRef{orgID, sub.ID})
 	return submissionOf(sub), nil
 }
 
@@ -401,8 +403,8 @@ func (s *Service) Reanalyze(ctx context.Context, orgID string, a Actor, id strin
 	if err != nil {
 		return Submission{}, err
 	}
+	s.publish(orgID, "sandbox.queued", sub) // before a worker can report progress
 	s.enqueue(jobRef{orgID, id})
-	s.publish(orgID, "sandbox.queued", sub)
 	return submissionOf(sub), nil
 }
 
