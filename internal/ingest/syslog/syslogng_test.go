@@ -15,8 +15,8 @@ import (
 	"github.com/eventsec/eventsec/internal/ingest/ingesttest"
 )
 
-// TestSyslogNG runs a real syslog-ng (Debian's syslog-ng-core; .ci/run
-// installs it) that reads files and forwards them with the destinations
+// TestSyslogNG runs a real syslog-ng (Debian's syslog-ng-core, which
+// .ci/run unpacks beside rsyslog) that reads files and forwards them with the destinations
 // docs/sources/syslog.md gives: syslog() over TCP (RFC 5424 with octet
 // counting), network() over TCP and UDP (the BSD format, RFC 3164, one
 // message per line), and syslog() over TLS with the server's certificate
