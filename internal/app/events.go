@@ -59,6 +59,7 @@ func normalizerOptions(cfg *config.Config) normalize.Options {
 		// The user's formats first, then the built-in ones.
 		TimestampFormats: append(slices.Clone(cfg.TimestampLayouts), normalize.DefaultTimestampFormats...),
 		Location:         cfg.TimestampLocation,
+		Zones:            cfg.TimestampZones,
 		MaxAge:           cfg.TimestampMaxAge,
 		MaxSkew:          cfg.TimestampMaxSkew,
 	}

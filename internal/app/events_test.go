@@ -404,9 +404,15 @@ func TestEventTimeSettings(t *testing.T) {
 	// A direct import with the settings as flags.
 	logf := filepath.Join(dir, "archive.log")
 	os.WriteFile(logf, []byte("Nov 23 10:00:00 web-1 sshd[811]: Failed password for root from 81.2.69.142 port 4242 ssh2\n"+
+		"Nov 23 10:00:00 FW-Tokyo-2 kernel: tokyo firewall line\n"+
 		`{"@timestamp":"2001-09-09T01:46:40Z","message":"from an old archive"}`+"\n"), 0o600)
-	out, errOut, err := runCLI(t, "", "import", "--data-dir="+dir, "--timestamp-timezone", "Europe/Berlin", "--timestamp-max-age", "300000h", logf)
-	if err != nil || !strings.Contains(out, "stored:     2") {
+	if _, errOut, err := runCLI(t, "", "import", "--data-dir="+dir, "--timestamp-timezone-sources", "fw-*=Asia/Tokyo, fw=Mars/Base", logf); err == nil ||
+		!strings.Contains(errOut+err.Error(), `--timestamp-timezone-sources: entry 2 "fw=Mars/Base": unknown time zone`) {
+		t.Errorf("bad source zone: %v %s", err, errOut)
+	}
+	out, errOut, err := runCLI(t, "", "import", "--data-dir="+dir, "--timestamp-timezone", "Europe/Berlin", "--timestamp-max-age", "300000h",
+		"--timestamp-timezone-sources", "fw-tokyo-*=Asia/Tokyo", logf)
+	if err != nil || !strings.Contains(out, "stored:     3") {
 		t.Fatalf("import: %v\n%s\n%s", err, out, errOut)
 	}
 	// Read back from the store itself: a server would apply the org's
@@ -427,6 +433,10 @@ func TestEventTimeSettings(t *testing.T) {
 	// RFC 3164 has no year: the syslog line is from the last 23 November at 10:00 Berlin time (09:00 UTC).
 	if got := storedTime("source.ip:81.2.69.142"); !strings.HasSuffix(got, "-11-23T09:00:00Z") {
 		t.Errorf("RFC 3164 in Berlin: @timestamp %s, want 09:00 UTC on 23 November", got)
+	}
+	// The Tokyo firewall's own zone: 10:00 in Tokyo is 01:00 UTC.
+	if got := storedTime(`message:"tokyo firewall"`); !strings.HasSuffix(got, "-11-23T01:00:00Z") {
+		t.Errorf("RFC 3164 from a source in Tokyo: @timestamp %s, want 01:00 UTC on 23 November", got)
 	}
 	if got := storedTime(`message:"old archive"`); got != "2001-09-09T01:46:40Z" {
 		t.Errorf("old archive with a raised maximum age: @timestamp %s", got)

@@ -28,7 +28,7 @@ var eventStorage = []string{"data_dir", "database", "events_dir", "geoip_city_db
 
 // eventTimes are the settings of how events' own times are read: flags of
 // a direct import too (with --url the server's settings apply).
-var eventTimes = []string{"timestamp_fields", "timestamp_formats", "timestamp_timezone", "timestamp_max_age", "timestamp_max_future"}
+var eventTimes = []string{"timestamp_fields", "timestamp_formats", "timestamp_timezone", "timestamp_timezone_sources", "timestamp_max_age", "timestamp_max_future"}
 
 // openEventStoreCLI opens the event store for a command run beside (not
 // inside) the server, explaining the one failure people will meet.

@@ -78,8 +78,10 @@ type Config struct {
 	TimestampFormats  []string
 	TimestampLayouts  []string
 	TimestampLocation *time.Location
-	TimestampMaxAge   time.Duration
-	TimestampMaxSkew  time.Duration
+	// TimestampZones are the per-source zones (timestamp_timezone_sources).
+	TimestampZones   []normalize.SourceZone
+	TimestampMaxAge  time.Duration
+	TimestampMaxSkew time.Duration
 }
 
 // setting binds one configuration value to its flag, variable and YAML key.
@@ -179,6 +181,17 @@ func timezone(p **time.Location) func(string) error {
 	}
 }
 
+func sourceZones(p *[]normalize.SourceZone) func(string) error {
+	return func(v string) error {
+		z, err := normalize.ParseSourceZones(v)
+		if err != nil {
+			return err
+		}
+		*p = z
+		return nil
+	}
+}
+
 func size(p *int64) func(string) error {
 	return func(v string) error {
 		n, err := strconv.ParseInt(v, 10, 64)
@@ -234,6 +247,7 @@ func (c *Config) settings() []setting {
 		{key: "timestamp_fields", def: strings.Join(normalize.DefaultTimestampFields, ","), set: list(&c.TimestampFields, ","), help: "JSON keys tried, in order, for an event's own time (dotted keys reach into objects: event.created)"},
 		{key: "timestamp_formats", set: timestampFormats(c), help: "extra time formats, separated by |, tried before the built-in ones (RFC 3339, unix seconds and milliseconds, common log formats): strftime-style (%d/%m/%Y %H:%M:%S) or a Go layout"},
 		{key: "timestamp_timezone", def: "UTC", set: timezone(&c.TimestampLocation), help: "time zone (IANA name, e.g. Europe/Berlin) of times written without one: RFC 3164 syslog, formats without %z"},
+		{key: "timestamp_timezone_sources", set: sourceZones(&c.TimestampZones), help: "time zones of the sources whose clocks differ from timestamp_timezone, as SOURCE=ZONE separated by commas; SOURCE is the sender's IP or CIDR block, or the host name in its syslog header (* matches anything): 10.20.0.0/16=America/New_York,fw-tokyo-*=Asia/Tokyo"},
 		{key: "timestamp_max_age", def: "87600h", set: duration(&c.TimestampMaxAge), help: "an event time older than this is replaced by the time received (and counted); raise it to import old archives"},
 		{key: "timestamp_max_future", def: "24h", set: duration(&c.TimestampMaxSkew), help: "an event time further ahead than this is replaced by the time received (and counted)"},
 		{key: "log_level", def: "info", set: str(&c.LogLevel), help: "debug, info, warn or error"},

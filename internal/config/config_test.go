@@ -44,6 +44,15 @@ func TestTimestampSettings(t *testing.T) {
 		strings.Join(c.TimestampFields, "|") != "logged_at|event.created" {
 		t.Fatalf("set: %+v", c)
 	}
+	c, _, err = Load("serve", []string{"--timestamp-timezone-sources", "10.0.0.0/8=Asia/Tokyo,fw-*=America/New_York"}, env(nil), io.Discard, LoadOptions{})
+	if err != nil || len(c.TimestampZones) != 2 || c.TimestampZones[0].Net.String() != "10.0.0.0/8" || c.TimestampZones[1].Host != "fw-*" ||
+		c.TimestampZones[1].Loc.String() != "America/New_York" {
+		t.Fatalf("sources: %+v %v", c, err)
+	}
+	_, _, err = Load("serve", nil, env(map[string]string{"EVENTSEC_TIMESTAMP_TIMEZONE_SOURCES": "10.0.0.0/8"}), io.Discard, LoadOptions{})
+	if err == nil || !strings.Contains(err.Error(), "EVENTSEC_TIMESTAMP_TIMEZONE_SOURCES: entry 1") || !strings.Contains(err.Error(), "SOURCE=ZONE") {
+		t.Errorf("bad sources: %v", err)
+	}
 }
 
 // TestPrecedence: flags beat the environment, which beats the file, which

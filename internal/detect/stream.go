@@ -129,6 +129,8 @@ func (s *Service) Run(ctx context.Context) error {
 		}
 	}()
 	defer func() { <-evalDone }()
+	cm := newCommitter(s)
+	go cm.run(ctx)
 	pending := &seqHeap{}
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
@@ -140,6 +142,14 @@ func (s *Service) Run(ctx context.Context) error {
 	for {
 		select {
 		case <-ctx.Done():
+			// What is queued is still stored; the correlation state is
+			// saved only if all of it was (state ahead of the checkpoint
+			// would count events twice after a restart).
+			close(cm.in)
+			<-cm.done
+			if cm.aborted.Load() {
+				return nil
+			}
 			if err := s.saveState(context.WithoutCancel(ctx), next); err != nil {
 				s.o.Logger.Error("detection: cannot save correlation state", "err", err)
 			}
@@ -160,11 +170,12 @@ func (s *Service) Run(ctx context.Context) error {
 			}
 		case <-tick.C:
 		case <-advance.C:
-			if err := s.commit(ctx, s.advance(), next); err != nil {
-				s.o.Logger.Error("detection: cannot store alerts", "err", err)
-			}
+			cm.send(ctx, commitReq{hits: s.advance(), seq: next})
 			continue
 		case <-snapshot.C:
+			if !cm.flush(ctx) {
+				continue
+			}
 			if err := s.saveState(ctx, next); err != nil {
 				s.o.Logger.Error("detection: cannot save correlation state", "err", err)
 			}
@@ -203,28 +214,140 @@ func (s *Service) Run(ctx context.Context) error {
 		if len(run) == 0 {
 			continue
 		}
-		// A long run (a large commit, or a backlog) is evaluated and
-		// committed in slices, so that the alerts of its first events do
-		// not wait for its last ones.
+		// A long run (a large commit, or a backlog) is evaluated in
+		// slices, each handed to the committer as soon as it is
+		// evaluated, so that the alerts of its first events do not wait
+		// for its last ones; the committer stores them while the next
+		// slices are evaluated.
 		for len(run) > 0 {
 			part := run[:min(len(run), maxRunSlice)]
-			last := part[len(part)-1].Seq
+			last := part[len(part)-1]
 			hits := s.evaluate(part, true)
-			if err := s.commit(ctx, hits, last); err != nil {
-				// Not committed: the events are evaluated again (from the
-				// store) after a pause; correlation state already counted
-				// them, which can only make a threshold fire early, never
-				// lose an alert.
-				s.o.Logger.Error("detection: cannot store alerts; retrying", "err", err)
+			if !cm.send(ctx, commitReq{hits: hits, seq: last.Seq, ingested: last.Ingested}) {
+				break
+			}
+			next = last.Seq
+			run = run[len(part):]
+		}
+	}
+}
+
+// commitReq is what one slice of the stream leaves to store: its alerts
+// and the checkpoint after it (seq), or, with flush set, a request to
+// report once everything queued before it is stored.
+type commitReq struct {
+	hits     []hit
+	seq      int64
+	ingested time.Time // of the slice's last event (lag metric)
+	flush    chan bool
+}
+
+// committer stores the stream's results in order, in a goroutine of its
+// own: while one transaction waits for its sync, the next slices are
+// evaluated, and whatever queued meanwhile goes into the next
+// transaction. A burst of events (a large event-store commit, or a
+// backlog after a pause) then costs a few transactions instead of one per
+// slice.
+type committer struct {
+	s    *Service
+	in   chan commitReq
+	done chan struct{}
+	// aborted is set when a transaction failed and the context ended
+	// before a retry succeeded: nothing after it was stored.
+	aborted atomic.Bool
+}
+
+// maxCommitMerge bounds how many queued requests one transaction takes.
+const maxCommitMerge = 32
+
+func newCommitter(s *Service) *committer {
+	return &committer{s: s, in: make(chan commitReq, 4), done: make(chan struct{})}
+}
+
+// send queues r; false when ctx ended first.
+func (c *committer) send(ctx context.Context, r commitReq) bool {
+	select {
+	case c.in <- r:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// flush waits until everything queued is stored; false if it was not
+// (or ctx ended).
+func (c *committer) flush(ctx context.Context) bool {
+	f := make(chan bool, 1)
+	if !c.send(ctx, commitReq{seq: -1, flush: f}) {
+		return false
+	}
+	select {
+	case ok := <-f:
+		return ok
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// run stores requests until c.in is closed. A transaction that fails is
+// retried every second, holding back the ones after it (the stream then
+// stops taking events; the ones it misses are read back from the event
+// store later). Transactions run without ctx's cancellation so that what
+// was queued before a shutdown is still stored.
+func (c *committer) run(ctx context.Context) {
+	defer close(c.done)
+	store := context.WithoutCancel(ctx)
+	for r := range c.in {
+		batch := []commitReq{r}
+	drain:
+		for len(batch) < maxCommitMerge {
+			select {
+			case r, ok := <-c.in:
+				if !ok {
+					break drain
+				}
+				batch = append(batch, r)
+			default:
+				break drain
+			}
+		}
+		var (
+			hits     []hit
+			seq      = int64(-1)
+			ingested time.Time
+			flushes  []chan bool
+		)
+		for _, r := range batch {
+			hits = append(hits, r.hits...)
+			seq = max(seq, r.seq)
+			if !r.ingested.IsZero() {
+				ingested = r.ingested
+			}
+			if r.flush != nil {
+				flushes = append(flushes, r.flush)
+			}
+		}
+		if !c.aborted.Load() && (len(hits) > 0 || seq >= 0) {
+			for {
+				err := c.s.commit(store, hits, seq)
+				if err == nil {
+					if !ingested.IsZero() {
+						c.s.m.lag.Set(time.Since(ingested).Seconds())
+					}
+					break
+				}
+				c.s.o.Logger.Error("detection: cannot store alerts; retrying", "err", err)
 				select {
 				case <-ctx.Done():
+					c.aborted.Store(true)
 				case <-time.After(time.Second):
+					continue
 				}
 				break
 			}
-			next = last
-			s.m.lag.Set(time.Since(part[len(part)-1].Ingested).Seconds())
-			run = run[len(part):]
+		}
+		for _, f := range flushes {
+			f <- !c.aborted.Load()
 		}
 	}
 }

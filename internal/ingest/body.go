@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/klauspost/compress/s2"
 	"github.com/klauspost/compress/zstd"
 )
 
@@ -19,7 +20,7 @@ import (
 const DefaultMaxBody = 10 << 20
 
 // ReadBody reads a request body of at most max bytes after decompression
-// (gzip, x-gzip, deflate, zstd or identity Content-Encoding). It fails with
+// (gzip, x-gzip, deflate, zstd, snappy or identity Content-Encoding). It fails with
 // ErrBodyTooLarge or ErrBadEncoding (wrapped), or the read error.
 func ReadBody(r *http.Request, max int64) ([]byte, error) {
 	body := &limitReader{r: r.Body, left: max}
@@ -66,8 +67,10 @@ func ReadBody(r *http.Request, max int64) ([]byte, error) {
 		}
 		defer zr.Close()
 		src = zr
+	case "snappy":
+		return readSnappy(body, max)
 	default:
-		return nil, fmt.Errorf("%w: %q (send gzip, deflate, zstd or no Content-Encoding)", ErrBadEncoding, enc)
+		return nil, fmt.Errorf("%w: %q (send gzip, deflate, zstd, snappy or no Content-Encoding)", ErrBadEncoding, enc)
 	}
 	var buf bytes.Buffer
 	if enc == "" && r.ContentLength > 0 && r.ContentLength <= max {
@@ -90,6 +93,48 @@ func ReadBody(r *http.Request, max int64) ([]byte, error) {
 		return nil, fmt.Errorf("%w: over %d bytes", ErrBodyTooLarge, max)
 	}
 	return buf.Bytes(), nil
+}
+
+// snappyStream is the snappy framing format's stream identifier chunk.
+const snappyStream = "\xff\x06\x00\x00sNaPpY"
+
+// readSnappy reads a snappy body: one raw block, as Vector's sinks send
+// it (snap::raw), or the framing format, which other clients use. A raw
+// block states its decoded length first, so that an oversized one is
+// refused before anything is allocated for it.
+func readSnappy(body io.Reader, max int64) ([]byte, error) {
+	// Snappy never grows data by more than 1/6 plus a few bytes, so a
+	// body within the limit is never more than that compressed.
+	in, err := io.ReadAll(&limitReader{r: body, left: max + max/6 + 64})
+	switch {
+	case errors.Is(err, ErrBodyTooLarge):
+		return nil, fmt.Errorf("%w: over %d bytes", ErrBodyTooLarge, max)
+	case err != nil:
+		return nil, fmt.Errorf("cannot read request body: %w", err)
+	}
+	if strings.HasPrefix(string(in[:min(len(in), len(snappyStream))]), snappyStream) {
+		var buf bytes.Buffer
+		n, err := buf.ReadFrom(io.LimitReader(s2.NewReader(bytes.NewReader(in), s2.ReaderMaxBlockSize(64<<10)), max+1))
+		switch {
+		case err != nil:
+			return nil, fmt.Errorf("%w: snappy: %v", ErrBadEncoding, err)
+		case n > max:
+			return nil, fmt.Errorf("%w: over %d bytes", ErrBodyTooLarge, max)
+		}
+		return buf.Bytes(), nil
+	}
+	n, err := s2.DecodedLen(in)
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("%w: snappy: %v", ErrBadEncoding, err)
+	case int64(n) > max:
+		return nil, fmt.Errorf("%w: over %d bytes", ErrBodyTooLarge, max)
+	}
+	out, err := s2.Decode(nil, in)
+	if err != nil {
+		return nil, fmt.Errorf("%w: snappy: %v", ErrBadEncoding, err)
+	}
+	return out, nil
 }
 
 // isNetErr tells a broken connection from a corrupt compressed stream.

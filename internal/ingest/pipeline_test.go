@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/klauspost/compress/snappy"
 	"github.com/klauspost/compress/zstd"
 
 	"github.com/eventsec/eventsec/internal/event"
@@ -318,6 +319,10 @@ func TestReadBody(t *testing.T) {
 	zl := compress(func(w io.Writer) io.WriteCloser { return zlib.NewWriter(w) })
 	fl := compress(func(w io.Writer) io.WriteCloser { z, _ := flate.NewWriter(w, 5); return z })
 	zs := compress(func(w io.Writer) io.WriteCloser { z, _ := zstd.NewWriter(w); return z })
+	// Snappy: a raw block (Vector) and the framing format.
+	sn := snappy.Encode(nil, payload)
+	snf := compress(func(w io.Writer) io.WriteCloser { return snappy.NewBufferedWriter(w) })
+	snTrunc := sn[:len(sn)/2]
 	cases := []struct {
 		name, enc string
 		body      []byte
@@ -331,6 +336,13 @@ func TestReadBody(t *testing.T) {
 		{"zstd", "zstd", zs, 1 << 20, nil},
 		{"zstd bomb", "zstd", zs, 5000, ingest.ErrBodyTooLarge},
 		{"corrupt zstd", "zstd", payload, 1 << 20, ingest.ErrBadEncoding},
+		{"snappy block", "snappy", sn, 1 << 20, nil},
+		{"snappy framed", "snappy", snf, 1 << 20, nil},
+		{"snappy bomb", "snappy", sn, 5000, ingest.ErrBodyTooLarge},
+		{"snappy framed bomb", "snappy", snf, 5000, ingest.ErrBodyTooLarge},
+		{"truncated snappy", "snappy", snTrunc, 1 << 20, ingest.ErrBadEncoding},
+		{"corrupt snappy", "snappy", payload, 1 << 20, ingest.ErrBadEncoding},
+		{"empty snappy", "snappy", nil, 1 << 20, ingest.ErrBadEncoding},
 		{"too large", "", payload, 100, ingest.ErrBodyTooLarge},
 		{"gzip bomb", "gzip", gz, 5000, ingest.ErrBodyTooLarge},
 		{"corrupt gzip", "gzip", payload, 1 << 20, ingest.ErrBadEncoding},

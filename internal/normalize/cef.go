@@ -434,10 +434,10 @@ func (st *state) deviceTime(v string) (time.Time, bool) {
 		}
 		return unixTime(float64(ms))
 	}
-	if t, _, ok := bsdTimestamp(v, st.received, st.n.loc); ok {
+	if t, _, ok := bsdTimestamp(v, st.received, st.loc); ok {
 		return t, true
 	}
-	return st.n.timeString(v, st.received)
+	return st.n.timeString(v, st.received, st.loc)
 }
 
 // userFromSourceDest fills user.name from the destination or source user

@@ -41,7 +41,7 @@ func (st *state) embeddedLine() {
 			return
 		}
 	}
-	sub := &state{n: st.n, ev: &event.Event{}, f: make(event.Fields, 32), received: st.received}
+	sub := &state{n: st.n, ev: &event.Event{}, f: make(event.Fields, 32), received: st.received, loc: st.loc}
 	sub.ev.Fields = sub.f
 	if !sub.line(msg) || sub.parseErr != "" {
 		return
@@ -105,7 +105,7 @@ func (st *state) line(text string) bool {
 	// A line that starts with a time is taken for a syslog file line only
 	// with a program tag after the host ("web-1 sshd[811]: ..."): an
 	// application's "2026-11-23T10:00:00Z user logged in" is not one.
-	if _, rest, ok := bsdTimestamp(s, st.received, st.n.loc); ok && rest != s {
+	if _, rest, ok := bsdTimestamp(s, st.received, st.loc); ok && rest != s {
 		st.syslog(s)
 		return st.f["process.name"] != nil
 	}

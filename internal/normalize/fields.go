@@ -432,7 +432,7 @@ func (st *state) flattenArray(key string, arr []any, depth int) {
 		switch x := e.(type) {
 		case nil:
 		case map[string]any:
-			sub := &state{n: st.n, f: make(event.Fields, len(x))}
+			sub := &state{n: st.n, f: make(event.Fields, len(x)), received: st.received, loc: st.loc}
 			sub.flattenInto("", x, depth+1)
 			if len(sub.tags) > 0 {
 				st.truncatedTag()

@@ -135,7 +135,7 @@ func (st *state) jsonTime() {
 		if !ok {
 			continue
 		}
-		if t, ok := st.n.timeValue(v, st.received); ok {
+		if t, ok := st.n.timeValue(v, st.received, st.loc); ok {
 			st.setTime(t)
 			if k == "@timestamp" {
 				delete(st.f, k)

@@ -199,7 +199,7 @@ func leefDelimiter(s string) (string, bool) {
 func (st *state) leefTime(v, format string) (time.Time, bool) {
 	if format != "" {
 		if layout, ok := javaLayout(format); ok {
-			if t, err := time.ParseInLocation(layout, v, st.n.loc); err == nil {
+			if t, err := time.ParseInLocation(layout, v, st.loc); err == nil {
 				if t.Year() == 0 {
 					t = withYear(t, st.received)
 				}

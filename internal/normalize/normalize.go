@@ -105,6 +105,10 @@ type Options struct {
 	// Location is the zone of timestamps that carry none (RFC 3164
 	// syslog, "2006-01-02 15:04:05"); default UTC.
 	Location *time.Location
+	// Zones are the zones of sources whose clocks are not in Location
+	// (ParseSourceZones); an address rule applies from the start of the
+	// event, a host rule once the syslog header names the host.
+	Zones []SourceZone
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 }
@@ -145,6 +149,9 @@ type Normalizer struct {
 	maxSkew   time.Duration
 	maxAge    time.Duration
 	loc       *time.Location
+	zones     []SourceZone
+	peerZones bool // some zone is for addresses
+	hostZones bool // some zone is for host names
 	now       func() time.Time
 
 	// Counters, read with Stats.
@@ -172,7 +179,12 @@ func New(o Options) *Normalizer {
 		maxSkew:   o.MaxSkew,
 		maxAge:    o.MaxAge,
 		loc:       o.Location,
+		zones:     o.Zones,
 		now:       o.Now,
+	}
+	for _, z := range n.zones {
+		n.peerZones = n.peerZones || z.Net.IsValid()
+		n.hostZones = n.hostZones || z.Host != ""
 	}
 	if len(n.tsFields) == 0 {
 		n.tsFields = DefaultTimestampFields
@@ -219,6 +231,8 @@ type state struct {
 	tsSet    bool
 	received time.Time
 	peer     string
+	// loc is the zone of the times this event writes without one.
+	loc *time.Location
 	// parseErr is why the input was not understood ("" when it was).
 	parseErr string
 	// sent are the sender's own keys (JSON, key=value) that are typed
@@ -338,6 +352,7 @@ func (n *Normalizer) begin(in *Input, hint int) (*state, string) {
 	ev.Ingested = received
 	ev.Fields = make(event.Fields, min(hint, MaxFields))
 	st.n, st.ev, st.f, st.received, st.peer, st.room = n, ev, ev.Fields, received, in.Peer, hint
+	st.loc = n.zoneOfPeer(in.Peer)
 	if in.ID != "" {
 		ev.ID = in.ID
 	} else {
@@ -487,7 +502,7 @@ func (st *state) auto(text string) {
 		}
 		return
 	}
-	if _, rest, ok := bsdTimestamp(s, st.received, st.n.loc); ok && rest != s {
+	if _, rest, ok := bsdTimestamp(s, st.received, st.loc); ok && rest != s {
 		st.syslog(s)
 		return
 	}

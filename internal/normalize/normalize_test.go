@@ -990,3 +990,35 @@ func TestTimestampOptions(t *testing.T) {
 		}
 	}
 }
+
+// TestSourceZones: a source's own zone, chosen by the sender's address
+// or by the host in its syslog header, applies to the times it writes
+// without a zone; times with a zone are left alone.
+func TestSourceZones(t *testing.T) {
+	zones, err := ParseSourceZones(" 10.20.0.0/16=America/New_York, 192.0.2.7=Asia/Kolkata ,FW-Tokyo-*=Asia/Tokyo,")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := New(Options{Now: func() time.Time { return received }, Location: time.FixedZone("CET", 3600), Zones: zones})
+	cases := []struct{ name, peer, raw, want string }{
+		{"address rule", "10.20.3.4", "<13>Feb 29 10:00:00 edge-1 app: x", "2024-02-29T15:00:00Z"},
+		{"single address, IPv4-mapped", "::ffff:192.0.2.7", "<13>Feb 29 10:00:00 h app: x", "2024-02-29T04:30:00Z"},
+		{"host rule, case-insensitive", "", "<13>Feb 29 10:00:00 fw-tokyo-3 kernel: x", "2024-02-29T01:00:00Z"},
+		{"host rule beats the relay's address", "10.20.0.1", "<13>Feb 29 10:00:00 fw-tokyo-3 kernel: x", "2024-02-29T01:00:00Z"},
+		{"no rule: timestamp_timezone", "198.51.100.1", "<13>Feb 29 10:00:00 other app: x", "2024-02-29T09:00:00Z"},
+		{"a tag is not a host", "", "<13>Feb 29 10:00:00 fw-tokyo-3: x", "2024-02-29T09:00:00Z"},
+		{"RFC 5424 carries its zone", "10.20.3.4", "<13>1 2024-02-29T10:00:00Z edge-1 app - - - x", "2024-02-29T10:00:00Z"},
+		{"CEF rt from the device's address", "10.20.3.4", "CEF:0|V|P|1|100|n|5|rt=Feb 29 2024 10:00:00", "2024-02-29T15:00:00Z"},
+	}
+	for _, c := range cases {
+		ev := n.Normalize(Input{OrgID: "o", Input: "syslog", Received: received, Raw: []byte(c.raw), Peer: c.peer})
+		if got := ev.Timestamp.UTC().Format(time.RFC3339Nano); got != c.want {
+			t.Errorf("%s: %s: timestamp %s, want %s", c.name, c.raw, got, c.want)
+		}
+	}
+	for _, bad := range []string{"10.0.0.0/8", "=UTC", "10.0.0.0/33=UTC", "fw=Mars/Base", "fw=Local", "a b=UTC", "fw[1]=UTC"} {
+		if _, err := ParseSourceZones(bad); err == nil || !strings.Contains(err.Error(), "entry 1") {
+			t.Errorf("%q: error %v, want one naming entry 1", bad, err)
+		}
+	}
+}

@@ -238,7 +238,15 @@ func (st *state) syslog3164(s string, hasPRI bool) bool {
 		s = s[j+2:]
 	}
 	hasTS := false
-	if t, rest, ok := bsdTimestamp(s, st.received, st.n.loc); ok {
+	if t, rest, ok := bsdTimestamp(s, st.received, st.loc); ok {
+		// The time carries no zone: a host rule for the header's host
+		// name decides it, before the time is read.
+		if tok, _, _ := nextToken(rest); st.n.hostZones && tok != "" && !isTagToken(tok) {
+			if loc := st.n.zoneOfHost(tok); loc != nil && loc != st.loc {
+				st.loc = loc
+				t, rest, _ = bsdTimestamp(s, st.received, loc)
+			}
+		}
 		st.setTime(t)
 		s = rest
 		hasTS = true
@@ -442,7 +450,7 @@ func (st *state) cisco(s string) bool {
 		if k := strings.LastIndex(p, ": "); k >= 0 {
 			p = p[k+2:]
 		}
-		if t, _, ok := bsdTimestamp(strings.TrimLeft(p, " *."), st.received, st.n.loc); ok {
+		if t, _, ok := bsdTimestamp(strings.TrimLeft(p, " *."), st.received, st.loc); ok {
 			st.setTime(t)
 		}
 	}

@@ -33,10 +33,10 @@ func unixTime(f float64) (time.Time, bool) {
 }
 
 // timeValue reads an event time from a decoded JSON value.
-func (n *Normalizer) timeValue(v any, ref time.Time) (time.Time, bool) {
+func (n *Normalizer) timeValue(v any, ref time.Time, loc *time.Location) (time.Time, bool) {
 	switch x := v.(type) {
 	case string:
-		return n.timeString(x, ref)
+		return n.timeString(x, ref, loc)
 	case float64:
 		return unixTime(x)
 	case int64:
@@ -55,7 +55,7 @@ func (n *Normalizer) timeValue(v any, ref time.Time) (time.Time, bool) {
 
 // timeString reads an event time written as text: RFC 3339, unix time in
 // digits, or one of the configured layouts.
-func (n *Normalizer) timeString(s string, ref time.Time) (time.Time, bool) {
+func (n *Normalizer) timeString(s string, ref time.Time, loc *time.Location) (time.Time, bool) {
 	s = strings.TrimSpace(s)
 	if len(s) < 4 || len(s) > 64 {
 		return time.Time{}, false
@@ -66,14 +66,14 @@ func (n *Normalizer) timeString(s string, ref time.Time) (time.Time, bool) {
 			return unixTime(f)
 		}
 	}
-	if t, ok := parseISO(s, n.loc); ok {
+	if t, ok := parseISO(s, loc); ok {
 		return t, true
 	}
 	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
 		return t, true
 	}
 	for _, layout := range n.tsLayouts {
-		if t, err := time.ParseInLocation(layout, s, n.loc); err == nil {
+		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
 			if t.Year() == 0 {
 				t = withYear(t, ref)
 			}

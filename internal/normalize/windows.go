@@ -225,12 +225,12 @@ func (st *state) windows(rec map[string]any) bool {
 	case string:
 		if ts, err := time.Parse(time.RFC3339Nano, t); err == nil {
 			st.setTime(ts)
-		} else if ts, ok := st.n.timeString(t, st.received); ok {
+		} else if ts, ok := st.n.timeString(t, st.received, st.loc); ok {
 			st.setTime(ts)
 		}
 	case nil:
 	default:
-		if ts, ok := st.n.timeValue(t, st.received); ok {
+		if ts, ok := st.n.timeValue(t, st.received, st.loc); ok {
 			st.setTime(ts)
 		}
 	}

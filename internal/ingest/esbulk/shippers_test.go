@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/klauspost/compress/snappy"
 	"github.com/klauspost/compress/zstd"
 
 	"github.com/eventsec/eventsec/internal/event"
@@ -484,8 +485,8 @@ func TestVector(t *testing.T) {
 		})
 	}
 
-	// compression zstd is read; snappy is not: the 400 makes Vector drop
-	// the batch, so the docs say gzip, zlib or zstd.
+	// Every compression Vector offers is read: zstd, and snappy as Vector
+	// sends it (one raw block, src/sinks/util/snappy.rs).
 	var zb bytes.Buffer
 	zw, _ := zstd.NewWriter(&zb)
 	zw.Write([]byte(`{"index":{"_index":"vector-2026.11.24"}}` + "\n" + `{"message":"zstd from vector","timestamp":"2026-11-24T01:00:00Z","host":"vec-1"}` + "\n"))
@@ -494,9 +495,14 @@ func TestVector(t *testing.T) {
 	if r := e.do(t, "POST", "/es/_bulk?timeout=60s", zb.String(), "Content-Encoding", "zstd", "Content-Type", "application/x-ndjson"); r.status != 200 || vectorOutcome(t, r, true) != "delivered" || e.sink.Len() != before+1 {
 		t.Errorf("zstd: %d %s", r.status, r.raw)
 	}
-	r = e.do(t, "POST", "/es/_bulk?timeout=60s", "\xff\x06\x00\x00sNaPpY", "Content-Encoding", "snappy")
-	if r.status != 400 || get(r.body, "error.type") != "parse_exception" || vectorOutcome(t, r, true) != "rejected" {
+	sn := snappy.Encode(nil, []byte(`{"index":{"_index":"vector-2026.11.24"}}`+"\n"+`{"message":"snappy from vector","timestamp":"2026-11-24T01:00:00Z","host":"vec-1"}`+"\n"))
+	if r := e.do(t, "POST", "/es/_bulk?timeout=60s", string(sn), "Content-Encoding", "snappy", "Content-Type", "application/x-ndjson"); r.status != 200 || vectorOutcome(t, r, true) != "delivered" || e.sink.Len() != before+2 {
 		t.Errorf("snappy: %d %s", r.status, r.raw)
+	}
+	// A corrupt body is a 400 that names the problem; Vector drops it.
+	r = e.do(t, "POST", "/es/_bulk?timeout=60s", "\xff\x06\x00\x00sNaPpY\x00\x01", "Content-Encoding", "snappy")
+	if r.status != 400 || get(r.body, "error.type") != "parse_exception" || vectorOutcome(t, r, true) != "rejected" {
+		t.Errorf("corrupt snappy: %d %s", r.status, r.raw)
 	}
 }
 
