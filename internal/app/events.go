@@ -82,6 +82,8 @@ func startEvents(ctx context.Context, cfg *config.Config, st store.Store, authSv
 				Help: "Checkpoints of the event store run beside the writer."}, func() float64 { return float64(ds.CheckpointsRun()) }),
 			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "eventsec_eventstore_checkpoint_failures_total",
 				Help: "Checkpoints of the event store that failed and were retried."}, func() float64 { return float64(ds.CheckpointFailures()) }),
+			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "eventsec_eventstore_checkpoints_deferred_total",
+				Help: "Checkpoints of the event store put off because a commit was running (retried 200 ms later)."}, func() float64 { return float64(ds.CheckpointsDeferred()) }),
 			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "eventsec_eventstore_wal_bytes",
 				Help: "Size of the event store's write-ahead log, folded in at the next checkpoint."}, func() float64 { return float64(ds.WALBytes()) }),
 		)
