@@ -514,9 +514,9 @@ func (s *Store) fetchWith(ctx context.Context, pl *plan, orgID string, hits []hi
 		rawErr <- nil
 	} else {
 		raws = make(map[int64]string, len(hits))
-		q, args := build("seq, raw")
+		rq, rargs := build("seq, raw")
 		go func() {
-			rawErr <- s.each(ctx, q, args, func(r *sql.Rows) error {
+			rawErr <- s.each(ctx, rq, rargs, func(r *sql.Rows) error {
 				var seq int64
 				var raw sql.NullString
 				if err := r.Scan(&seq, &raw); err != nil {
@@ -653,20 +653,56 @@ func (s *Store) Since(ctx context.Context, after int64, limit int) ([]event.Even
 	case limit > 100_000:
 		limit = 100_000
 	}
-	var parts []string
-	var args []any
-	for _, v := range s.snapshot(time.Time{}, time.Time{}) {
-		if v.maxSeq <= after {
-			continue
+	// Both queries read the same partitions up to the same seq, so that a
+	// commit between them cannot give one rows the other lacks.
+	upto := s.lastSeq.Load()
+	views := s.snapshot(time.Time{}, time.Time{})
+	build := func(cols string) (string, []any) {
+		var parts []string
+		var args []any
+		for _, v := range views {
+			if v.maxSeq <= after {
+				continue
+			}
+			parts = append(parts, "SELECT "+cols+" FROM "+v.table+" WHERE seq > ? AND seq <= ?")
+			args = append(args, after, upto)
 		}
-		parts = append(parts, "SELECT "+selectColumns+" FROM "+v.table+" WHERE seq > ?")
-		args = append(args, after)
+		if len(parts) == 0 {
+			return "", nil
+		}
+		return "SELECT * FROM (" + strings.Join(parts, " UNION ALL ") + ") ORDER BY seq LIMIT ?", append(args, limit)
 	}
-	if len(parts) == 0 {
+	// raw in a scan of its own, at the same time (see eventColumns): the
+	// same seqs come back, as both take the first limit after after.
+	rq, rargs := build("seq, raw")
+	if rq == "" {
 		return nil, nil
 	}
-	q := "SELECT * FROM (" + strings.Join(parts, " UNION ALL ") + ") ORDER BY seq LIMIT ?"
-	return s.queryEvents(ctx, q, append(args, limit)...)
+	raws := make(map[int64]string, limit)
+	rawErr := make(chan error, 1)
+	go func() {
+		rawErr <- s.each(ctx, rq, rargs, func(r *sql.Rows) error {
+			var seq int64
+			var raw sql.NullString
+			if err := r.Scan(&seq, &raw); err != nil {
+				return err
+			}
+			raws[seq] = raw.String
+			return nil
+		})
+	}()
+	q, args := build(eventColumns)
+	evs, err := s.queryEventsOf(ctx, eventColumns, q, args...)
+	if rerr := <-rawErr; err == nil && rerr != nil {
+		err = fmt.Errorf("cannot read events: %w", rerr)
+	}
+	if err != nil {
+		return nil, err
+	}
+	for i := range evs {
+		evs[i].Raw = raws[evs[i].Seq]
+	}
+	return evs, nil
 }
 
 // Stats implements eventstore.Store: one scan, GROUPING SETS for every
