@@ -159,6 +159,15 @@ func startEvents(ctx context.Context, cfg *config.Config, st store.Store, authSv
 		rt.close()
 		return nil, err
 	}
+	var routes []syslog.OrgRoute
+	for i, r := range cfg.SyslogOrgSources {
+		id, err := resolveSyslogOrg(ctx, st, r.Org)
+		if err != nil {
+			rt.close()
+			return nil, fmt.Errorf("syslog_org_sources: entry %d %s=%s: no organisation %q", i+1, r.Net, r.Org, r.Org)
+		}
+		routes = append(routes, syslog.OrgRoute{Net: r.Net, OrgID: id})
+	}
 	var tlsConf *tls.Config
 	if config.Enabled(cfg.SyslogTLSAddr) {
 		cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
@@ -176,7 +185,7 @@ func startEvents(ctx context.Context, cfg *config.Config, st store.Store, authSv
 			continue
 		}
 		srv, err := syslog.New(syslog.Options{Pipeline: rt.pipe, Network: l.network, Addr: l.addr, TLSConfig: l.tls,
-			OrgID: syslogOrg, Logger: log})
+			OrgID: syslogOrg, OrgRoutes: routes, Logger: log})
 		if err != nil {
 			rt.close()
 			return nil, fmt.Errorf("cannot listen for syslog (%s %s): %w", l.network, l.addr, err)

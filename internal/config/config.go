@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"slices"
@@ -55,13 +56,15 @@ type Config struct {
 	LogLevel  string
 	LogFormat string
 
-	EventsDir         string
-	GeoIPCityDB       string
-	GeoIPASNDB        string
-	SyslogUDPAddr     string
-	SyslogTCPAddr     string
-	SyslogTLSAddr     string
-	SyslogOrg         string
+	EventsDir     string
+	GeoIPCityDB   string
+	GeoIPASNDB    string
+	SyslogUDPAddr string
+	SyslogTCPAddr string
+	SyslogTLSAddr string
+	SyslogOrg     string
+	// SyslogOrgSources route senders to organisations (syslog_org_sources).
+	SyslogOrgSources  []SourceOrg
 	ESBulkAddr        string
 	IngestMaxInFlight int64
 	// SandboxEncryptSamples encrypts stored sandbox samples (AES-256-GCM,
@@ -181,6 +184,41 @@ func timezone(p **time.Location) func(string) error {
 	}
 }
 
+// SourceOrg routes the syslog senders in Net to the organisation Org
+// (a name or an ID, resolved when the server starts).
+type SourceOrg struct {
+	Net netip.Prefix
+	Org string
+}
+
+func sourceOrgs(p *[]SourceOrg) func(string) error {
+	return func(v string) error {
+		var out []SourceOrg
+		for i, item := range strings.Split(v, ",") {
+			item = strings.TrimSpace(item)
+			if item == "" {
+				continue
+			}
+			src, org, ok := strings.Cut(item, "=")
+			src, org = strings.TrimSpace(src), strings.TrimSpace(org)
+			if !ok || src == "" || org == "" {
+				return fmt.Errorf("entry %d %q: want SOURCE=ORG, e.g. 10.1.0.0/16=acme", i+1, item)
+			}
+			var n netip.Prefix
+			if pf, err := netip.ParsePrefix(src); err == nil {
+				n = pf.Masked()
+			} else if a, err := netip.ParseAddr(src); err == nil {
+				n = netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen())
+			} else {
+				return fmt.Errorf("entry %d %q: %q is not an IP address or CIDR block", i+1, item, src)
+			}
+			out = append(out, SourceOrg{Net: n, Org: org})
+		}
+		*p = out
+		return nil
+	}
+}
+
 func sourceZones(p *[]normalize.SourceZone) func(string) error {
 	return func(v string) error {
 		z, err := normalize.ParseSourceZones(v)
@@ -240,6 +278,7 @@ func (c *Config) settings() []setting {
 		{key: "syslog_tcp_addr", def: ":5514", set: str(&c.SyslogTCPAddr), help: "syslog over TCP (newline or octet-counting framing); \"off\" to disable"},
 		{key: "syslog_tls_addr", def: "off", set: str(&c.SyslogTLSAddr), help: "syslog over TLS, with tls_cert and tls_key (6514 is the standard port); \"off\" to disable"},
 		{key: "syslog_org", set: str(&c.SyslogOrg), help: "organisation (name or ID) that syslog events belong to; the first organisation when unset"},
+		{key: "syslog_org_sources", set: sourceOrgs(&c.SyslogOrgSources), help: "organisations of some syslog senders, as SOURCE=ORG separated by commas; SOURCE is an IP address or CIDR block, ORG a name or ID (the others go to syslog_org): 10.1.0.0/16=acme,192.0.2.7=globex"},
 		{key: "esbulk_addr", def: "off", set: str(&c.ESBulkAddr), help: "extra listener for the Elasticsearch-compatible _bulk API at its root (e.g. :9200), for shippers that cannot set a path; it is always served under /es on http_addr"},
 		{key: "ingest_max_in_flight", def: "200000", set: size(&c.IngestMaxInFlight), help: "events accepted but not yet durable before senders are told to back off (429/503, TCP stops reading)"},
 		{key: "sandbox_encrypt_samples", def: "false", isBool: true, set: boolean(&c.SandboxEncryptSamples), help: "encrypt sandbox samples at rest (AES-256-GCM; the key is generated in the data dir as sandbox-samples.key)"},

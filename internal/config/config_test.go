@@ -49,6 +49,16 @@ func TestTimestampSettings(t *testing.T) {
 		c.TimestampZones[1].Loc.String() != "America/New_York" {
 		t.Fatalf("sources: %+v %v", c, err)
 	}
+	c, _, err = Load("serve", []string{"--syslog-org-sources", " 10.1.0.0/16=acme , 192.0.2.7=Globex Inc,"}, env(nil), io.Discard, LoadOptions{})
+	if err != nil || len(c.SyslogOrgSources) != 2 || c.SyslogOrgSources[0].Net.String() != "10.1.0.0/16" || c.SyslogOrgSources[1].Net.String() != "192.0.2.7/32" ||
+		c.SyslogOrgSources[1].Org != "Globex Inc" {
+		t.Fatalf("syslog org sources: %+v %v", c.SyslogOrgSources, err)
+	}
+	for _, bad := range []string{"10.0.0.0/8", "fw-1=acme", "10.0.0.0/8=", "10.0.0.0/33=acme"} {
+		if _, _, err := Load("serve", []string{"--syslog-org-sources", bad}, env(nil), io.Discard, LoadOptions{}); err == nil || !strings.Contains(err.Error(), "entry 1") {
+			t.Errorf("syslog_org_sources %q: %v", bad, err)
+		}
+	}
 	_, _, err = Load("serve", nil, env(map[string]string{"EVENTSEC_TIMESTAMP_TIMEZONE_SOURCES": "10.0.0.0/8"}), io.Discard, LoadOptions{})
 	if err == nil || !strings.Contains(err.Error(), "EVENTSEC_TIMESTAMP_TIMEZONE_SOURCES: entry 1") || !strings.Contains(err.Error(), "SOURCE=ZONE") {
 		t.Errorf("bad sources: %v", err)

@@ -1,7 +1,7 @@
 // Package syslog receives syslog over UDP, TCP and TLS: RFC 3164 and RFC
 // 5424 messages, with RFC 6587 octet-counting or non-transparent (LF)
 // framing detected per frame. Syslog has no authentication, so a listener
-// is bound to one org. TCP and TLS listeners stop reading while the
+// is bound to one org, or routes senders to orgs by their address. TCP and TLS listeners stop reading while the
 // pipeline is full (the sender's TCP window closes); UDP cannot push back,
 // so it counts what it drops.
 package syslog
@@ -15,6 +15,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/netip"
 	"sync"
 	"syscall"
 	"time"
@@ -38,8 +39,13 @@ type Options struct {
 	Network   string
 	Addr      string // e.g. ":514", "127.0.0.1:0"
 	TLSConfig *tls.Config
-	// OrgID receives every event of this listener (required).
+	// OrgID receives the events of this listener (required), but for
+	// the senders an OrgRoutes entry names.
 	OrgID string
+	// OrgRoutes send the events of some senders to other organisations
+	// (a managed service's customers behind one listener): the first
+	// route whose block holds the sender's address applies.
+	OrgRoutes []OrgRoute
 	// Listener is the metrics label (default "syslog_udp", "syslog_tcp"
 	// or "syslog_tls").
 	Listener string
@@ -61,6 +67,30 @@ type Options struct {
 	// (default 10s).
 	ShutdownTimeout time.Duration
 	Logger          *slog.Logger
+}
+
+// OrgRoute sends what arrives from the addresses in Net to OrgID.
+type OrgRoute struct {
+	Net   netip.Prefix
+	OrgID string
+}
+
+// orgOf is the organisation of a message from peer.
+func (s *Server) orgOf(peer string) string {
+	if len(s.o.OrgRoutes) == 0 || peer == "" {
+		return s.o.OrgID
+	}
+	a, err := netip.ParseAddr(peer)
+	if err != nil {
+		return s.o.OrgID
+	}
+	a = a.Unmap()
+	for _, r := range s.o.OrgRoutes {
+		if r.Net.Contains(a) {
+			return r.OrgID
+		}
+	}
+	return s.o.OrgID
 }
 
 // Server is one syslog listener.
@@ -201,9 +231,10 @@ func (s *Server) runUDP(ctx context.Context, b *ingest.Batcher) error {
 }
 
 func (s *Server) item(msg []byte, peer net.Addr, truncated bool) ingest.Item {
+	ip := peerIP(peer)
 	it := ingest.Item{Input: normalize.Input{
-		OrgID: s.o.OrgID, Input: "syslog", Received: s.o.Pipeline.Now(),
-		Raw: bytes.Clone(msg), Format: s.o.Format, Peer: peerIP(peer),
+		OrgID: s.orgOf(ip), Input: "syslog", Received: s.o.Pipeline.Now(),
+		Raw: bytes.Clone(msg), Format: s.o.Format, Peer: ip,
 	}}
 	if truncated {
 		it.Tags = []string{normalize.TagRawTruncated}

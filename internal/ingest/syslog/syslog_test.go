@@ -14,6 +14,7 @@ import (
 	"io"
 	"math/big"
 	"net"
+	"net/netip"
 	"os"
 	"slices"
 	"strings"
@@ -221,6 +222,46 @@ func TestUDP(t *testing.T) {
 	for _, ev := range evs {
 		if ev.OrgID != "org-udp" {
 			t.Errorf("org %q", ev.OrgID)
+		}
+	}
+}
+
+// TestOrgRoutes: senders named by a route go to its org, the others to
+// the listener's.
+func TestOrgRoutes(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		routes []OrgRoute
+		want   string
+	}{
+		{"routed", []OrgRoute{{netip.MustParsePrefix("10.0.0.0/8"), "org-ten"}, {netip.MustParsePrefix("127.0.0.0/8"), "org-local"}}, "org-local"},
+		{"not routed", []OrgRoute{{netip.MustParsePrefix("10.0.0.0/8"), "org-ten"}}, "org-default"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sink := ingesttest.NewStore(t)
+			env := ingesttest.NewPipeline(t, sink, ingest.Options{})
+			for _, network := range []string{"udp", "tcp"} {
+				s := start(t, env, Options{Network: network, OrgID: "org-default", OrgRoutes: tc.routes})
+				conn, err := net.Dial(network, s.Addr().String())
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := conn.Write([]byte("<13>Nov 20 10:00:00 fw1 kernel: over " + network + "\n")); err != nil {
+					t.Fatal(err)
+				}
+				conn.Close()
+			}
+			for _, ev := range waitStored(t, sink, 2) {
+				if ev.OrgID != tc.want {
+					t.Errorf("%s: org %q, want %q", ev.Raw, ev.OrgID, tc.want)
+				}
+			}
+		})
+	}
+	s := &Server{o: Options{OrgID: "d", OrgRoutes: []OrgRoute{{netip.MustParsePrefix("10.1.0.0/16"), "a"}, {netip.MustParsePrefix("2001:db8::/32"), "b"}}}}
+	for peer, want := range map[string]string{"10.1.2.3": "a", "::ffff:10.1.2.3": "a", "2001:db8::7": "b", "10.2.0.1": "d", "": "d", "not an ip": "d"} {
+		if got := s.orgOf(peer); got != want {
+			t.Errorf("orgOf(%q) = %q, want %q", peer, got, want)
 		}
 	}
 }
