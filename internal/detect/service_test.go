@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -542,5 +543,89 @@ func TestFirstStartFromServerStart(t *testing.T) {
 	al := f.alerts(t)
 	if len(al) != 1 || len(al[0].Entities.Hosts) != 1 || al[0].Entities.Hosts[0] != "EARLY" {
 		t.Fatalf("alerts %+v", al)
+	}
+}
+
+// flakyStore makes the next fail transactions fail after their work, as
+// a full disk would at COMMIT: everything in them is rolled back.
+type flakyStore struct {
+	store.Store
+	fail atomic.Int32
+}
+
+func (s *flakyStore) Tx(ctx context.Context, fn func(store.Repos) error) error {
+	return s.Store.Tx(ctx, func(r store.Repos) error {
+		if err := fn(r); err != nil {
+			return err
+		}
+		if s.fail.Add(-1) >= 0 {
+			return errors.New("injected: disk full")
+		}
+		return nil
+	})
+}
+
+// TestAlertCommitRetried: when storing alerts fails, the same results are
+// stored once the store recovers: no alert lost, none raised twice, no
+// threshold fired by the retry, and the checkpoint reaches the last event.
+func TestAlertCommitRetried(t *testing.T) {
+	f := newFixture(t)
+	fs := &flakyStore{Store: f.st}
+	svc, err := New(f.ctx, Options{Store: fs, Events: f.ev, Normalizer: f.norm, StateDir: filepath.Join(f.dir, "detection"),
+		SnapshotEvery: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.svc = svc
+	for _, src := range []string{encodedPS, bruteForceJSON} {
+		if _, err := f.svc.Create(f.ctx, actor, RuleInput{Source: src}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.start(t)
+	defer f.stop(t)
+	fs.fail.Store(2)
+	now := time.Now()
+	var last []event.Event
+	for i := 0; i < 5; i++ {
+		last = f.ingest(t, true, loginFailure("192.0.2.44", now.Add(time.Duration(i)*time.Second)))
+	}
+	last = f.ingest(t, true, sysmonPS("H9", "powershell -enc Q", now))
+	waitFor(t, "both alerts", func() bool { return len(f.alerts(t)) == 2 })
+	want := last[len(last)-1].Seq
+	waitFor(t, "the checkpoint", func() bool {
+		seq, err := f.st.Checkpoints().Get(f.ctx, CheckpointName)
+		return err == nil && seq == want
+	})
+	time.Sleep(300 * time.Millisecond)
+	if n := fs.fail.Load(); n > 0 {
+		t.Fatalf("%d injected failures left: the commits were not tried", n)
+	}
+	al := f.alerts(t)
+	if len(al) != 2 {
+		t.Fatalf("%d alerts, want 2", len(al))
+	}
+	for _, a := range al {
+		if a.Count != 1 {
+			t.Errorf("alert raised twice: %s count %d", a.RuleTitle, a.Count)
+		}
+		if a.RuleKind == KindThreshold && len(a.EventIDs) != 5 {
+			t.Errorf("threshold alert with %d events, want 5", len(a.EventIDs))
+		}
+	}
+	// Three failures from another address, their commit failing once: the
+	// retry must leave them three, below the threshold of five.
+	fs.fail.Store(1)
+	for i := 0; i < 3; i++ {
+		last = f.ingest(t, true, loginFailure("198.51.100.99", now.Add(time.Duration(i)*time.Second)))
+	}
+	want = last[len(last)-1].Seq
+	waitFor(t, "the checkpoint after the second failure", func() bool {
+		seq, err := f.st.Checkpoints().Get(f.ctx, CheckpointName)
+		return err == nil && seq == want
+	})
+	time.Sleep(300 * time.Millisecond)
+	if n := len(f.alerts(t)); n != 2 {
+		t.Fatalf("%d alerts after three failures whose commit was retried, want 2", n)
 	}
 }
