@@ -507,36 +507,14 @@ func (s *Store) fetchWith(ctx context.Context, pl *plan, orgID string, hits []hi
 		}
 		return q.String(), args
 	}
-	// raw in a query of its own (see eventColumns), at the same time,
-	// unless the caller has it.
-	rawErr := make(chan error, 1)
-	if raws != nil {
-		rawErr <- nil
-	} else {
-		raws = make(map[int64]string, len(hits))
-		rq, rargs := build("seq, raw")
-		go func() {
-			rawErr <- s.each(ctx, rq, rargs, func(r *sql.Rows) error {
-				var seq int64
-				var raw sql.NullString
-				if err := r.Scan(&seq, &raw); err != nil {
-					return err
-				}
-				raws[seq] = raw.String
-				return nil
-			})
-		}()
-	}
 	q, args := build(eventColumns)
-	evs, err := s.queryEventsOf(ctx, eventColumns, q, args...)
-	if rerr := <-rawErr; err == nil && rerr != nil {
-		err = fmt.Errorf("cannot read events: %w", rerr)
+	rq, rargs := "", []any(nil)
+	if raws == nil {
+		rq, rargs = build("seq, raw")
 	}
+	evs, err := s.readSplit(ctx, q, args, rq, rargs, raws)
 	if err != nil {
 		return nil, err
-	}
-	for i := range evs {
-		evs[i].Raw = raws[evs[i].Seq]
 	}
 	found := make(map[int64]event.Event, len(evs))
 	for _, ev := range evs {
@@ -672,26 +650,37 @@ func (s *Store) Since(ctx context.Context, after int64, limit int) ([]event.Even
 		}
 		return "SELECT * FROM (" + strings.Join(parts, " UNION ALL ") + ") ORDER BY seq LIMIT ?", append(args, limit)
 	}
-	// raw in a scan of its own, at the same time (see eventColumns): the
-	// same seqs come back, as both take the first limit after after.
+	// Both take the first limit after after: the same seqs come back.
 	rq, rargs := build("seq, raw")
 	if rq == "" {
 		return nil, nil
 	}
-	raws := make(map[int64]string, limit)
-	rawErr := make(chan error, 1)
-	go func() {
-		rawErr <- s.each(ctx, rq, rargs, func(r *sql.Rows) error {
-			var seq int64
-			var raw sql.NullString
-			if err := r.Scan(&seq, &raw); err != nil {
-				return err
-			}
-			raws[seq] = raw.String
-			return nil
-		})
-	}()
 	q, args := build(eventColumns)
+	return s.readSplit(ctx, q, args, rq, rargs, nil)
+}
+
+// readSplit reads events of eventColumns with q and, at the same time,
+// their raw texts with rq (rows of seq, raw), a scan of their own (see
+// eventColumns). With raws given (the raw texts by seq, known already), rq
+// is not run.
+func (s *Store) readSplit(ctx context.Context, q string, args []any, rq string, rargs []any, raws map[int64]string) ([]event.Event, error) {
+	rawErr := make(chan error, 1)
+	if raws != nil {
+		rawErr <- nil
+	} else {
+		raws = map[int64]string{}
+		go func() {
+			rawErr <- s.each(ctx, rq, rargs, func(r *sql.Rows) error {
+				var seq int64
+				var raw sql.NullString
+				if err := r.Scan(&seq, &raw); err != nil {
+					return err
+				}
+				raws[seq] = raw.String
+				return nil
+			})
+		}()
+	}
 	evs, err := s.queryEventsOf(ctx, eventColumns, q, args...)
 	if rerr := <-rawErr; err == nil && rerr != nil {
 		err = fmt.Errorf("cannot read events: %w", rerr)
