@@ -112,7 +112,7 @@ func readSnappy(body io.Reader, max int64) ([]byte, error) {
 	case err != nil:
 		return nil, fmt.Errorf("cannot read request body: %w", err)
 	}
-	if strings.HasPrefix(string(in[:min(len(in), len(snappyStream))]), snappyStream) {
+	if bytes.HasPrefix(in, []byte(snappyStream)) {
 		var buf bytes.Buffer
 		n, err := buf.ReadFrom(io.LimitReader(s2.NewReader(bytes.NewReader(in), s2.ReaderMaxBlockSize(64<<10)), max+1))
 		switch {
