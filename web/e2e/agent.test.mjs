@@ -41,9 +41,21 @@ describe("the real agent, managed from the browser", { timeout: 240_000, skip: A
   });
 
   after(async () => {
-    if (agent) agent.kill("SIGTERM");
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-    await stop(run);
+    if (agent && agent.exitCode === null && agent.signalCode === null) {
+      // The agent saves its state as it stops: remove its directory only
+      // once it has exited (it raced the removal on CI: ENOTEMPTY).
+      const exited = new Promise((resolve) => agent.once("exit", resolve));
+      agent.kill("SIGTERM");
+      const timer = setTimeout(() => agent.kill("SIGKILL"), 10_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    try {
+      if (dataDir) rmSync(dataDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
+    } finally {
+      // Always: a server left running keeps this file's process alive.
+      await stop(run);
+    }
   });
 
   step("the agent enrolls with a key and shows online", async ({ page, baseURL }) => {
