@@ -204,6 +204,7 @@ func bench(ctx context.Context, gen *eventgen.Generator, c config, out io.Writer
 			return fmt.Sprintf("%d matches, page of %d", p.Total, len(p.Events)), err
 		}
 	}
+	var getTime time.Duration
 	queries := []query{
 		{"term search: message:failed", search(eventstore.Query{Text: "message:failed"})},
 		{"user + time range: user.name:jsmith, 1 day", search(eventstore.Query{Text: "user.name:jsmith", From: day, To: day.Add(24 * time.Hour)})},
@@ -222,17 +223,32 @@ func bench(ctx context.Context, gen *eventgen.Generator, c config, out io.Writer
 		}},
 		{"free text, common word: password", search(eventstore.Query{Text: "password"})},
 		{"IP CIDR: source.ip:10.10.0.0/16", search(eventstore.Query{Text: "source.ip:10.10.0.0/16"})},
+		{"Get: one event by id (the event drawer)", func() (string, error) {
+			p, err := s.Search(ctx, org, eventstore.Query{Text: rare, Size: 1})
+			if err != nil || len(p.Events) == 0 {
+				return "", fmt.Errorf("no event to get: %v", err)
+			}
+			t := time.Now()
+			ev, err := s.Get(ctx, org, p.Events[0].ID)
+			getTime = time.Since(t)
+			return fmt.Sprintf("%d fields, %d bytes raw", len(ev.Fields), len(ev.Raw)), err
+		}},
 	}
 	for _, q := range queries {
 		var ds []time.Duration
 		var info string
 		for range c.runs {
+			getTime = 0
 			t := time.Now()
 			i, err := q.fn()
 			if err != nil {
 				return fmt.Errorf("%s: %w", q.name, err)
 			}
-			ds = append(ds, time.Since(t))
+			d := time.Since(t)
+			if getTime > 0 {
+				d = getTime // the lookup of the id is not part of it
+			}
+			ds = append(ds, d)
 			info = i
 		}
 		slices.Sort(ds)
