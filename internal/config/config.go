@@ -204,12 +204,8 @@ func sourceOrgs(p *[]SourceOrg) func(string) error {
 			if !ok || src == "" || org == "" {
 				return fmt.Errorf("entry %d %q: want SOURCE=ORG, e.g. 10.1.0.0/16=acme", i+1, item)
 			}
-			var n netip.Prefix
-			if pf, err := netip.ParsePrefix(src); err == nil {
-				n = pf.Masked()
-			} else if a, err := netip.ParseAddr(src); err == nil {
-				n = netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen())
-			} else {
+			n, ok := normalize.SourcePrefix(src)
+			if !ok {
 				return fmt.Errorf("entry %d %q: %q is not an IP address or CIDR block", i+1, item, src)
 			}
 			out = append(out, SourceOrg{Net: n, Org: org})

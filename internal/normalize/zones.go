@@ -47,10 +47,8 @@ func ParseSourceZones(s string) ([]SourceZone, error) {
 			return nil, fmt.Errorf("entry %d %q: unknown time zone %q (want an IANA name such as Europe/Berlin)", i+1, item, zone)
 		}
 		z := SourceZone{Loc: loc}
-		if p, err := netip.ParsePrefix(src); err == nil {
-			z.Net = p.Masked()
-		} else if a, err := netip.ParseAddr(src); err == nil {
-			z.Net = netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen())
+		if p, ok := SourcePrefix(src); ok {
+			z.Net = p
 		} else if strings.Contains(src, "/") || strings.ContainsAny(src, " \t[]?\\") {
 			return nil, fmt.Errorf("entry %d %q: %q is neither an IP address, a CIDR block nor a host name pattern", i+1, item, src)
 		} else {
@@ -59,6 +57,19 @@ func ParseSourceZones(s string) ([]SourceZone, error) {
 		out = append(out, z)
 	}
 	return out, nil
+}
+
+// SourcePrefix reads a source given as an IP address (a block of one) or
+// a CIDR block.
+func SourcePrefix(src string) (netip.Prefix, bool) {
+	if p, err := netip.ParsePrefix(src); err == nil {
+		return p.Masked(), true
+	}
+	if a, err := netip.ParseAddr(src); err == nil {
+		a = a.Unmap()
+		return netip.PrefixFrom(a, a.BitLen()), true
+	}
+	return netip.Prefix{}, false
 }
 
 // zoneOfPeer is the zone of times sent from addr: the first address rule

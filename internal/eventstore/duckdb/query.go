@@ -378,15 +378,7 @@ func (s *Store) page(ctx context.Context, pl *plan, orgID string, after *cursor,
 	if keys == "" {
 		return []event.Event{}, "", nil
 	}
-	var hits []hit
-	err := s.each(ctx, "SELECT part, seq, ts FROM ("+keys+") ORDER BY ts DESC, seq DESC LIMIT ?", append(args, size+1), func(r *sql.Rows) error {
-		var h hit
-		if err := r.Scan(&h.part, &h.seq, &h.ts); err != nil {
-			return err
-		}
-		hits = append(hits, h)
-		return nil
-	})
+	hits, err := s.places(ctx, "SELECT part, seq, ts FROM ("+keys+") ORDER BY ts DESC, seq DESC LIMIT ?", append(args, size+1))
 	if err != nil {
 		return nil, "", fmt.Errorf("cannot search events: %w", err)
 	}
@@ -398,6 +390,20 @@ func (s *Store) page(ctx context.Context, pl *plan, orgID string, after *cursor,
 	}
 	events, err := s.fetch(ctx, pl, orgID, hits)
 	return events, next, err
+}
+
+// places runs q, whose rows are (part, seq, ts), for the hits.
+func (s *Store) places(ctx context.Context, q string, args []any) ([]hit, error) {
+	var hits []hit
+	err := s.each(ctx, q, args, func(r *sql.Rows) error {
+		var h hit
+		if err := r.Scan(&h.part, &h.seq, &h.ts); err != nil {
+			return err
+		}
+		hits = append(hits, h)
+		return nil
+	})
+	return hits, err
 }
 
 // hit is a matching event's place: its partition (index in the plan),
@@ -598,15 +604,7 @@ func (s *Store) Get(ctx context.Context, orgID, id string) (event.Event, error) 
 	if q == "" {
 		return event.Event{}, fmt.Errorf("event %s: %w", id, eventstore.ErrNotFound)
 	}
-	var hits []hit
-	err := s.each(ctx, "SELECT part, seq, ts FROM ("+q+") LIMIT 1", args, func(r *sql.Rows) error {
-		var h hit
-		if err := r.Scan(&h.part, &h.seq, &h.ts); err != nil {
-			return err
-		}
-		hits = append(hits, h)
-		return nil
-	})
+	hits, err := s.places(ctx, "SELECT part, seq, ts FROM ("+q+") LIMIT 1", args)
 	if err != nil {
 		return event.Event{}, fmt.Errorf("cannot read event: %w", err)
 	}
