@@ -241,10 +241,12 @@ func (st *state) syslog3164(s string, hasPRI bool) bool {
 	if t, rest, ok := bsdTimestamp(s, st.received, st.loc); ok {
 		// The time carries no zone: a host rule for the header's host
 		// name decides it, before the time is read.
-		if tok, _, _ := nextToken(rest); st.n.hostZones && tok != "" && !isTagToken(tok) {
-			if loc := st.n.zoneOfHost(tok); loc != nil && loc != st.loc {
-				st.loc = loc
-				t, rest, _ = bsdTimestamp(s, st.received, loc)
+		if st.n.hostZones {
+			if tok, _, _ := nextToken(rest); tok != "" && !isTagToken(tok) {
+				if loc := st.n.zoneOfHost(tok); loc != nil && loc != st.loc {
+					st.loc = loc
+					t, rest, _ = bsdTimestamp(s, st.received, loc)
+				}
 			}
 		}
 		st.setTime(t)
