@@ -52,6 +52,29 @@ describe("EndpointDetailPage", () => {
     await vi.waitFor(() => expect(calls.some((c) => c.url.includes("/processes?q=ssh"))).toBe(true));
   });
 
+  it("shows the software once the agent sends its inventory, without reopening the page", async () => {
+    let asked = 0;
+    const inventory = {
+      collected_at: "2026-11-23T10:00:00Z", facts: {}, hardware: { cpu_model: "", cpu_cores: 2, memory_bytes: 0, disk_bytes: 0 },
+      interfaces: null, listening: null, processes: null, users: null, software: [{ name: "bash", version: "5.2", source: "dpkg" }],
+    };
+    render((c) => {
+      if (c.url.endsWith("/inventory")) {
+        asked++;
+        return json(200, asked > 1 ? { received_at: "2026-11-23T10:00:01Z", inventory } : { received_at: null, inventory: null });
+      }
+      if (c.url.includes("/software")) return json(200, asked > 1 ? { items: inventory.software, total: 1 } : { items: [], total: 0 });
+      return json(200, makeEndpoint());
+    });
+    const user = userEvent.setup();
+    await user.click(await screen.findByRole("tab", { name: "Software" }));
+    expect(await screen.findByText("The agent has not sent its inventory yet.")).toBeInTheDocument();
+    const table = screen.getByRole("table", { name: "Software" });
+    expect(await within(table).findByRole("cell", { name: "bash" }, { timeout: 6_000 })).toBeInTheDocument();
+    expect(screen.getByText("1 packages")).toBeInTheDocument();
+    expect(screen.queryByText("The agent has not sent its inventory yet.")).not.toBeInTheDocument();
+  }, 10_000);
+
   it("queues an action only after confirmation, with its parameters and reason", async () => {
     let actions: Action[] = [];
     const { calls } = render((c) => {

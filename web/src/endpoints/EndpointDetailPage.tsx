@@ -71,7 +71,17 @@ export function EndpointDetailPage() {
 function Detail({ ep, writable, respond }: { ep: Endpoint; writable: boolean; respond: boolean }) {
   const [tab, setTab] = useState<Tab>("Overview");
   const ids = useId();
-  const inventory = useQuery({ queryKey: endpointKeys.part(ep.id, "inventory"), queryFn: ({ signal }) => endpointsApi.inventory(ep.id, signal) });
+  // A newly enrolled agent sends its inventory a few seconds after it
+  // checks in: ask again every few seconds until it is here, then every
+  // minute so a newer one replaces it.
+  const inventory = useQuery({
+    queryKey: endpointKeys.part(ep.id, "inventory"),
+    queryFn: ({ signal }) => endpointsApi.inventory(ep.id, signal),
+    refetchInterval: (q) => (q.state.data?.inventory ? 60_000 : 3_000),
+  });
+  // The processes and software lists are searched on the server; their
+  // queries are keyed by the inventory they read, so they follow it.
+  const received = inventory.data?.received_at ?? "";
   return (
     <section className="page" aria-labelledby="page-title">
       <p>
@@ -101,9 +111,9 @@ function Detail({ ep, writable, respond }: { ep: Endpoint; writable: boolean; re
         {tab === "Overview" ? <Overview ep={ep} inv={inventory.data?.inventory ?? null} writable={writable} /> : null}
         {tab === "Metrics" ? <Metrics id={ep.id} /> : null}
         {tab === "Network" ? <Network inv={inventory.data?.inventory ?? null} /> : null}
-        {tab === "Processes" ? <Processes id={ep.id} /> : null}
+        {tab === "Processes" ? <Processes id={ep.id} received={received} /> : null}
         {tab === "Users" ? <Users inv={inventory.data?.inventory ?? null} /> : null}
-        {tab === "Software" ? <Software id={ep.id} /> : null}
+        {tab === "Software" ? <Software id={ep.id} received={received} /> : null}
         {tab === "Alerts" ? <Alerts id={ep.id} /> : null}
         {tab === "Vulnerabilities" ? <Vulnerabilities id={ep.id} /> : null}
         {tab === "SCA" ? <SCA id={ep.id} /> : null}
@@ -301,10 +311,10 @@ function SearchBox({ label, value, onChange }: { label: string; value: string; o
   );
 }
 
-function Processes({ id }: { id: string }) {
+function Processes({ id, received }: { id: string; received: string }) {
   const [text, setText] = useState("");
   const q = useDebounced(text, 250);
-  const ps = useQuery({ queryKey: endpointKeys.part(id, "processes", q), queryFn: ({ signal }) => endpointsApi.processes(id, q, signal) });
+  const ps = useQuery({ queryKey: endpointKeys.part(id, "processes", q, received), queryFn: ({ signal }) => endpointsApi.processes(id, q, signal) });
   return (
     <div>
       <SearchBox label="Search processes" value={text} onChange={setText} />
@@ -331,7 +341,7 @@ function Processes({ id }: { id: string }) {
           ))}
         </tbody>
       </table>
-      {ps.data ? <p className="muted">{ps.data.total} processes</p> : null}
+      {ps.data ? <p className="muted">{received ? `${ps.data.total} processes` : "The agent has not sent its inventory yet."}</p> : null}
     </div>
   );
 }
@@ -366,10 +376,10 @@ function Users({ inv }: { inv: Inventory | null }) {
   );
 }
 
-function Software({ id }: { id: string }) {
+function Software({ id, received }: { id: string; received: string }) {
   const [text, setText] = useState("");
   const q = useDebounced(text, 250);
-  const sw = useQuery({ queryKey: endpointKeys.part(id, "software", q), queryFn: ({ signal }) => endpointsApi.software(id, q, signal) });
+  const sw = useQuery({ queryKey: endpointKeys.part(id, "software", q, received), queryFn: ({ signal }) => endpointsApi.software(id, q, signal) });
   return (
     <div>
       <SearchBox label="Search software" value={text} onChange={setText} />
@@ -394,7 +404,7 @@ function Software({ id }: { id: string }) {
           ))}
         </tbody>
       </table>
-      {sw.data ? <p className="muted">{sw.data.total} packages</p> : null}
+      {sw.data ? <p className="muted">{received ? `${sw.data.total} packages` : "The agent has not sent its inventory yet."}</p> : null}
     </div>
   );
 }

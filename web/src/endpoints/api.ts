@@ -323,7 +323,7 @@ export const endpointKeys = {
   all: ["endpoints"] as const,
   list: (q: EndpointQuery) => ["endpoints", "list", q] as const,
   one: (id: string) => ["endpoints", "one", id] as const,
-  part: (id: string, part: string, arg = "") => ["endpoints", "one", id, part, arg] as const,
+  part: (id: string, part: string, ...args: string[]) => ["endpoints", "one", id, part, ...args] as const,
   keys: ["enrollment-keys"] as const,
   downloads: ["agent-downloads"] as const,
 };
