@@ -223,6 +223,11 @@ func bench(ctx context.Context, gen *eventgen.Generator, c config, out io.Writer
 		}},
 		{"free text, common word: password", search(eventstore.Query{Text: "password"})},
 		{"IP CIDR: source.ip:10.10.0.0/16", search(eventstore.Query{Text: "source.ip:10.10.0.0/16"})},
+		{"export NDJSON: six hours of every event", func() (string, error) {
+			var w countWriter
+			n, err := s.Export(ctx, org, eventstore.Query{From: day.Add(12 * time.Hour), To: day.Add(18 * time.Hour)}, eventstore.FormatNDJSON, &w)
+			return fmt.Sprintf("%d events, %.1f MB", n, float64(w)/1e6), err
+		}},
 		{"Get: one event by id (the event drawer)", func() (string, error) {
 			p, err := s.Search(ctx, org, eventstore.Query{Text: rare, Size: 1})
 			if err != nil || len(p.Events) == 0 {
@@ -275,6 +280,14 @@ func bench(ctx context.Context, gen *eventgen.Generator, c config, out io.Writer
 	slices.Sort(ds)
 	fmt.Fprintf(out, "  %-66s %8.1f ms\n", "rare token without the token index (scan)", ms(ds[len(ds)/2]))
 	return nil
+}
+
+// countWriter counts what is written to it.
+type countWriter int64
+
+func (w *countWriter) Write(p []byte) (int, error) {
+	*w += countWriter(len(p))
+	return len(p), nil
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

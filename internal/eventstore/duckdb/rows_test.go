@@ -68,3 +68,92 @@ func TestAppendJSONStringRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// fieldsSamples are fields JSON texts: what encodeFields writes, and
+// what it does not (left to encoding/json).
+var fieldsSamples = []string{
+	`{}`, ` { } `, `{"a":"b"}`, `{"a":1,"b":-2.5,"c":1e3,"d":-0,"e":0.0,"f":99999999999999999999,"g":-9223372036854775808}`,
+	`{"t":true,"f":false,"n":null}`, `{"l":[],"m":["x","y\"z"],"n":[ "a" , "b" ]}`,
+	`{"esc":"q\" b\\ s\/ \b\f\n\r\t \u00e9 \ud83c\udf89 \ud800 \udc00x \ud800\u0041"}`,
+	`{"utf":"é ü 中文 🎉"}`, `{"dup":"1","dup":"2"}`, "{\n\t\"ws\" :\r \"v\" \n}",
+	`{"nested":{"a":1}}`, `{"mixed":["a",1]}`, `{"bad":"\x"}`, `{"a":01}`, `{"a":1.}`, `{"a":.5}`, `{"a":-}`,
+	`{"a":1e400}`, `{"a":"x"`, `{"a":"x"} trailing`, `[1]`, `{"a" "b"}`, `{"a":tru}`, `{"a":"ctl` + "\x01" + `"}`,
+	"{\"inv\":\"\xff\"}", `{"u":"\u12"}`, `{"a":1,}`, ``, `{"a":[1,2]}`, `{"a":[{"b":1}]}`, `{"a":-1E-2}`,
+}
+
+func decodeBoth(s string) (fast, slow event.Fields, fastErr, slowErr error) {
+	fast, slow = event.Fields{}, event.Fields{}
+	fastErr = decodeFields(fast, s)
+	slowErr = decodeFieldsJSON(slow, s)
+	return
+}
+
+// The hand-written reader gives what encoding/json gives, for what it
+// reads and for what it leaves to encoding/json.
+func TestDecodeFieldsMatchesEncodingJSON(t *testing.T) {
+	flat := 0
+	for _, s := range fieldsSamples {
+		fast, slow, fe, se := decodeBoth(s)
+		if (fe == nil) != (se == nil) || fe == nil && !reflect.DeepEqual(fast, slow) {
+			t.Errorf("%q:\n hand     %#v, %v\n encoding %#v, %v", s, fast, fe, slow, se)
+		}
+		if decodeFlat(event.Fields{}, s) {
+			flat++
+		}
+	}
+	if flat < 10 {
+		t.Errorf("only %d samples read by hand", flat)
+	}
+	// What encodeFields writes is read by hand.
+	f := event.Fields{"message": "é\"\n\x01", "source.port": int64(22), "score": 2.5, "ok": true, "process.args": []string{"a", "b"}, "none": nil}
+	enc := encodeFields(f, []string{"message", "source.port", "score", "ok", "process.args", "none"})
+	got := event.Fields{}
+	if !decodeFlat(got, string(enc)) || !reflect.DeepEqual(got, f) {
+		t.Fatalf("%s read by hand as %#v", enc, got)
+	}
+}
+
+func FuzzDecodeFields(f *testing.F) {
+	for _, s := range fieldsSamples {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		fast, slow, fe, se := decodeBoth(s)
+		if (fe == nil) != (se == nil) {
+			t.Fatalf("%q: hand %v, encoding/json %v", s, fe, se)
+		}
+		if fe == nil && !reflect.DeepEqual(fast, slow) {
+			t.Fatalf("%q:\n hand     %#v\n encoding %#v", s, fast, slow)
+		}
+	})
+}
+
+func BenchmarkDecodeFields(b *testing.B) {
+	f := event.Fields{"message": "Failed password for invalid user admin from 203.0.113.7 port 52144 ssh2", "source.ip": "203.0.113.7",
+		"source.port": int64(52144), "user.name": "admin", "event.category": []string{"authentication"}, "event.outcome": "failure",
+		"event.severity": int64(5), "host.name": "web-01", "process.name": "sshd", "process.pid": int64(812), "event.kind": "event",
+		"event.type": []string{"start"}, "event.action": "ssh_login", "observer.type": "host", "log.level": "info", "related.ip": []string{"203.0.113.7"},
+		"source.geo.country_iso_code": "NL", "source.geo.location.lat": 52.37, "source.as.number": int64(1136)}
+	keys := make([]string, 0, len(f))
+	for k := range f {
+		keys = append(keys, k)
+	}
+	enc := string(encodeFields(f, keys))
+	for _, name := range []string{"hand", "encoding/json"} {
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				got := make(event.Fields, 24)
+				var err error
+				if name == "hand" {
+					err = decodeFields(got, enc)
+				} else {
+					err = decodeFieldsJSON(got, enc)
+				}
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
