@@ -48,31 +48,50 @@ func (s *Store) Export(ctx context.Context, orgID string, q eventstore.Query, f 
 	} else {
 		write = func(ev event.Event) error { return writeNDJSON(bw, ev) }
 	}
-	var n int64
-	var after *cursor
-	for {
-		extra, extraArgs := "", []any(nil)
-		parts := pl.parts
-		if after != nil {
-			at := time.UnixMicro(after.ts).UTC()
-			extra = "ts >= ? AND (ts > ? OR seq > ?)"
-			extraArgs = []any{at, at, after.seq}
-			// Partitions entirely before the cursor are done.
-			for len(parts) > 0 && parts[0].maxTS < after.ts {
-				parts = parts[1:]
+	// One chunk is read while the one before it is written: the reading
+	// is mostly DuckDB's threads, the writing Go's.
+	type chunk struct {
+		evs []event.Event
+		err error
+	}
+	read := func(after *cursor) <-chan chunk {
+		ch := make(chan chunk, 1)
+		go func() {
+			extra, extraArgs := "", []any(nil)
+			parts := pl.parts
+			if after != nil {
+				at := time.UnixMicro(after.ts).UTC()
+				extra = "ts >= ? AND (ts > ? OR seq > ?)"
+				extraArgs = []any{at, at, after.seq}
+				// Partitions entirely before the cursor are done.
+				for len(parts) > 0 && parts[0].maxTS < after.ts {
+					parts = parts[1:]
+				}
 			}
+			chunkPlan := *pl
+			chunkPlan.parts = parts
+			u, args := chunkPlan.union(selectColumns, extra, extraArgs)
+			if u == "" {
+				ch <- chunk{}
+				return
+			}
+			evs, err := s.queryEvents(ctx, "SELECT * FROM ("+u+") ORDER BY ts, seq LIMIT ?", append(args, exportChunk)...)
+			ch <- chunk{evs, err}
+		}()
+		return ch
+	}
+	var n int64
+	for pending := read(nil); pending != nil; {
+		c := <-pending
+		if c.err != nil {
+			return n, c.err
 		}
-		chunkPlan := *pl
-		chunkPlan.parts = parts
-		u, args := chunkPlan.union(selectColumns, extra, extraArgs)
-		if u == "" {
-			break
+		pending = nil
+		if len(c.evs) == exportChunk {
+			last := c.evs[len(c.evs)-1]
+			pending = read(&cursor{ts: last.Timestamp.UnixMicro(), seq: last.Seq})
 		}
-		evs, err := s.queryEvents(ctx, "SELECT * FROM ("+u+") ORDER BY ts, seq LIMIT ?", append(args, exportChunk)...)
-		if err != nil {
-			return n, err
-		}
-		for _, ev := range evs {
+		for _, ev := range c.evs {
 			if err := write(ev); err != nil {
 				return n, fmt.Errorf("cannot write export: %w", err)
 			}
@@ -84,12 +103,6 @@ func (s *Store) Export(ctx context.Context, orgID string, q eventstore.Query, f 
 				return n, fmt.Errorf("cannot write export: %w", err)
 			}
 		}
-		if len(evs) < exportChunk {
-			break
-		}
-		last := evs[len(evs)-1]
-		after = &cursor{ts: last.Timestamp.UnixMicro(), seq: last.Seq}
-		pl.parts = parts
 	}
 	if err := bw.Flush(); err != nil {
 		return n, fmt.Errorf("cannot write export: %w", err)
