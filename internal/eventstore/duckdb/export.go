@@ -4,12 +4,12 @@ import (
 	"bufio"
 	"context"
 	"encoding/csv"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/eventsec/eventsec/internal/event"
@@ -125,14 +125,18 @@ func writeNDJSON(w io.Writer, ev event.Event) error {
 		doc["event.ingested"] = ev.Ingested.UTC().Format(time.RFC3339Nano)
 		doc["event.original"] = ev.Raw
 	}
-	b, err := json.Marshal(doc)
-	if err != nil {
-		return err
-	}
-	b = append(b, '\n')
-	_, err = w.Write(b)
+	// The fields' own encoder (keys sorted, no reflection): about 2x
+	// json.Marshal's speed; integers stay integers and floats keep a
+	// fraction, as in the store.
+	bp := ndjsonBuf.Get().(*[]byte)
+	b := append(appendJSONValue((*bp)[:0], doc), '\n')
+	_, err := w.Write(b)
+	*bp = b
+	ndjsonBuf.Put(bp)
 	return err
 }
+
+var ndjsonBuf = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
 
 // csvHeader are the CSV export's columns: what an analyst reads in a
 // spreadsheet; NDJSON and Parquet carry every field.

@@ -1,10 +1,12 @@
 package duckdb
 
 import (
+	"bytes"
 	"encoding/json"
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/eventsec/eventsec/internal/event"
@@ -155,5 +157,41 @@ func BenchmarkDecodeFields(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// An exported NDJSON line holds the values json.Marshal would have
+// written for the same document (the text may differ: floats keep a
+// fraction, <>& are not escaped).
+func TestWriteNDJSONValues(t *testing.T) {
+	ev := event.Event{ID: "x1", OrgID: "o", Timestamp: time.Date(2026, 11, 24, 1, 2, 3, 4000, time.UTC), Ingested: time.Date(2026, 11, 24, 1, 2, 4, 0, time.UTC),
+		Raw: "<raw> & \"quoted\"", Fields: event.Fields{
+			"message": "a <b> & c\u2028", "event.severity": int64(7), "score": 3.0, "big": 1e21, "small": 1e-7, "neg": -2.5,
+			"process.args": []string{"sh", "-c"}, "a": "leaf", "a.b": "clash", "event.kind": "alert", "none": nil, "ok": true,
+			"winlog.event_data": map[string]any{"z": []any{int64(1), "x", nil}},
+		}}
+	var buf bytes.Buffer
+	if err := writeNDJSON(&buf, ev); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasSuffix(buf.Bytes(), []byte("\n")) || bytes.Count(buf.Bytes(), []byte("\n")) != 1 {
+		t.Fatalf("not one line: %q", buf.String())
+	}
+	var got, want any
+	if err := json.Unmarshal(buf.Bytes(), &got); err != nil {
+		t.Fatalf("%s: %v", buf.String(), err)
+	}
+	doc := ev.Fields.Nested()
+	doc["@timestamp"] = ev.Timestamp.Format(time.RFC3339Nano)
+	doc["_id"] = ev.ID
+	m := doc["event"].(map[string]any)
+	m["ingested"], m["original"] = ev.Ingested.Format(time.RFC3339Nano), ev.Raw
+	j, err := json.Marshal(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	json.Unmarshal(j, &want)
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("exported\n %s\njson.Marshal\n %s", buf.String(), j)
 	}
 }
