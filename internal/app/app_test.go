@@ -12,11 +12,15 @@ import (
 	"database/sql"
 	"encoding/json"
 	"encoding/pem"
+	"fmt"
+	"io"
 	"math/big"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -323,5 +327,130 @@ func writePEM(t *testing.T, path, typ string, der []byte) {
 	t.Helper()
 	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}), 0o600); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestSyslogMutualTLS: syslog over TLS asks senders for a certificate
+// from syslog_tls_client_ca, refuses those without one when required, and
+// routes senders to organisations by their certificate's names.
+func TestSyslogMutualTLS(t *testing.T) {
+	dir := t.TempDir()
+	ca, caKey := newCert(t, nil, nil, "EventSec test CA", true)
+	writePEM(t, filepath.Join(dir, "ca.pem"), "CERTIFICATE", ca.Raw)
+	srvCert, srvKey := newCert(t, ca, caKey, "localhost", false)
+	writePEM(t, filepath.Join(dir, "server.pem"), "CERTIFICATE", srvCert.Raw)
+	keyDER, _ := x509.MarshalECPrivateKey(srvKey)
+	writePEM(t, filepath.Join(dir, "server.key"), "EC PRIVATE KEY", keyDER)
+	acmeCert, acmeKey := newCert(t, ca, caKey, "fw1.acme.example", false)
+	otherCert, otherKey := newCert(t, ca, caKey, "fw2.other.example", false)
+	pool := x509.NewCertPool()
+	pool.AddCert(ca)
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
+	vars := map[string]string{"EVENTSEC_DATA_DIR": filepath.Join(dir, "data"), "EVENTSEC_ADMIN_PASSWORD": "Adm1n-Passw0rd-Long"}
+	tlsArgs := []string{"--tls-cert", filepath.Join(dir, "server.pem"), "--tls-key", filepath.Join(dir, "server.key")}
+
+	// A second organisation, for the route to name.
+	srv := startServer(t, vars, tlsArgs...)
+	st, b := apiCallWith(t, client, "POST", srv.url+"/api/v1/auth/login", "", "application/json", []byte(`{"email":"admin@eventsec.local","password":"Adm1n-Passw0rd-Long"}`))
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	if st != 200 || json.Unmarshal(b, &tok) != nil {
+		t.Fatalf("login: %d %s", st, b)
+	}
+	st, b = apiCallWith(t, client, "POST", srv.url+"/api/v1/orgs", tok.AccessToken, "application/json",
+		[]byte(`{"name":"Acme","admin_email":"admin@acme.example","admin_password":"Acme-Adm1n-Passw0rd"}`))
+	if st != 201 {
+		t.Fatalf("create org: %d %s", st, b)
+	}
+	if err := srv.stop(); err != nil {
+		t.Fatal(err)
+	}
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	args := append([]string{"--syslog-tls-addr", addr, "--syslog-tls-client-ca", filepath.Join(dir, "ca.pem"), "--syslog-tls-client-cert-required",
+		"--syslog-org-sources", "cert:*.acme.example=Acme"}, tlsArgs...)
+	// A route to an organisation that does not exist stops the start.
+	bad := append(slices.Clone(args), "--syslog-org-sources", "cert:*.acme.example=Nobody")
+	err = Run(context.Background(), Env{Args: append([]string{"serve", "--http-addr", "127.0.0.1:0", "--syslog-udp-addr", "off", "--syslog-tcp-addr", "off"}, bad...),
+		Getenv: func(k string) string { return vars[k] }, Stdout: io.Discard, Stderr: io.Discard, Version: "test"})
+	if err == nil || !strings.Contains(err.Error(), `syslog_org_sources: entry 1 cert:*.acme.example=Nobody: no organisation "Nobody"`) {
+		t.Fatalf("route to an unknown organisation: %v", err)
+	}
+	srv = startServer(t, vars, args...)
+	send := func(text string, cert *x509.Certificate, key *ecdsa.PrivateKey) error {
+		cfg := &tls.Config{RootCAs: pool, ServerName: "localhost"}
+		if cert != nil {
+			cfg.Certificates = []tls.Certificate{{Certificate: [][]byte{cert.Raw}, PrivateKey: key}}
+		}
+		conn, err := tls.Dial("tcp", addr, cfg)
+		if err != nil {
+			return err
+		}
+		defer conn.Close()
+		if _, err := fmt.Fprintf(conn, "<13>Nov 23 10:00:00 fw app: %s\n", text); err != nil {
+			return err
+		}
+		// TLS 1.3 reports a refused handshake on the first read.
+		conn.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
+		_, err = conn.Read(make([]byte, 1))
+		if ne, ok := err.(net.Error); ok && ne.Timeout() {
+			return nil
+		}
+		return err
+	}
+	if err := send("routed-by-certificate", acmeCert, acmeKey); err != nil {
+		t.Fatal(err)
+	}
+	if err := send("default-organisation", otherCert, otherKey); err != nil {
+		t.Fatal(err)
+	}
+	if err := send("no-certificate", nil, nil); err == nil {
+		t.Error("a sender without a certificate was accepted")
+	}
+	count := func(email, password, text string) int {
+		st, b := apiCallWith(t, client, "POST", srv.url+"/api/v1/auth/login", "", "application/json", []byte(`{"email":"`+email+`","password":"`+password+`"}`))
+		var tok struct {
+			AccessToken string `json:"access_token"`
+		}
+		if st != 200 || json.Unmarshal(b, &tok) != nil {
+			t.Fatalf("login %s: %d %s", email, st, b)
+		}
+		var page struct {
+			Total int `json:"total"`
+		}
+		st, b = apiCallWith(t, client, "GET", srv.url+"/api/v1/events?from=2000-01-01T00:00:00Z&query="+text, tok.AccessToken, "", nil)
+		if st != 200 || json.Unmarshal(b, &page) != nil {
+			t.Fatalf("search %s: %d %s", text, st, b)
+		}
+		return page.Total
+	}
+	want := []struct {
+		email, password, text string
+		n                     int
+	}{
+		{"admin@acme.example", "Acme-Adm1n-Passw0rd", "routed-by-certificate", 1},
+		{"admin@eventsec.local", "Adm1n-Passw0rd-Long", "default-organisation", 1},
+		{"admin@eventsec.local", "Adm1n-Passw0rd-Long", "routed-by-certificate", 0},
+		{"admin@acme.example", "Acme-Adm1n-Passw0rd", "default-organisation", 0},
+		{"admin@eventsec.local", "Adm1n-Passw0rd-Long", "no-certificate", 0},
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for _, w := range want {
+		for {
+			got := count(w.email, w.password, w.text)
+			if got == w.n {
+				break
+			}
+			if w.n == 0 || time.Now().After(deadline) {
+				t.Fatalf("%s sees %d events %q, want %d", w.email, got, w.text, w.n)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
 	}
 }

@@ -3,11 +3,12 @@ package app
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
-	"github.com/eventsec/eventsec/internal/detect"
 	"log/slog"
 	"net/http"
+	"os"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/eventsec/eventsec/internal/auth"
 	"github.com/eventsec/eventsec/internal/config"
+	"github.com/eventsec/eventsec/internal/detect"
 	"github.com/eventsec/eventsec/internal/enrich"
 	"github.com/eventsec/eventsec/internal/event"
 	"github.com/eventsec/eventsec/internal/eventstore"
@@ -164,9 +166,9 @@ func startEvents(ctx context.Context, cfg *config.Config, st store.Store, authSv
 		id, err := resolveSyslogOrg(ctx, st, r.Org)
 		if err != nil {
 			rt.close()
-			return nil, fmt.Errorf("syslog_org_sources: entry %d %s=%s: no organisation %q", i+1, r.Net, r.Org, r.Org)
+			return nil, fmt.Errorf("syslog_org_sources: entry %d %s=%s: no organisation %q", i+1, r.Source(), r.Org, r.Org)
 		}
-		routes = append(routes, syslog.OrgRoute{Net: r.Net, OrgID: id})
+		routes = append(routes, syslog.OrgRoute{Net: r.Net, Cert: r.Cert, OrgID: id})
 	}
 	var tlsConf *tls.Config
 	if config.Enabled(cfg.SyslogTLSAddr) {
@@ -176,6 +178,25 @@ func startEvents(ctx context.Context, cfg *config.Config, st store.Store, authSv
 			return nil, fmt.Errorf("cannot load TLS certificate for syslog: %w", err)
 		}
 		tlsConf = &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}
+		if cfg.SyslogTLSClientCA != "" {
+			// Mutual TLS: senders' certificates are verified, and
+			// syslog_org_sources may route by their names.
+			pem, err := os.ReadFile(cfg.SyslogTLSClientCA)
+			if err != nil {
+				rt.close()
+				return nil, fmt.Errorf("cannot read syslog_tls_client_ca: %w", err)
+			}
+			pool := x509.NewCertPool()
+			if !pool.AppendCertsFromPEM(pem) {
+				rt.close()
+				return nil, fmt.Errorf("syslog_tls_client_ca %s: no PEM certificates in it", cfg.SyslogTLSClientCA)
+			}
+			tlsConf.ClientCAs = pool
+			tlsConf.ClientAuth = tls.VerifyClientCertIfGiven
+			if cfg.SyslogTLSClientAuth {
+				tlsConf.ClientAuth = tls.RequireAndVerifyClientCert
+			}
+		}
 	}
 	for _, l := range []struct {
 		network, addr string

@@ -79,6 +79,11 @@ func startChild(t *testing.T, dir string) (*exec.Cmd, string) {
 
 func apiCall(t *testing.T, method, url, token, ct string, body []byte) (int, []byte) {
 	t.Helper()
+	return apiCallWith(t, http.DefaultClient, method, url, token, ct, body)
+}
+
+func apiCallWith(t *testing.T, client *http.Client, method, url, token, ct string, body []byte) (int, []byte) {
+	t.Helper()
 	req, _ := http.NewRequest(method, url, bytes.NewReader(body))
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
@@ -86,7 +91,7 @@ func apiCall(t *testing.T, method, url, token, ct string, body []byte) (int, []b
 	if ct != "" {
 		req.Header.Set("Content-Type", ct)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		return 0, nil
 	}

@@ -62,7 +62,11 @@ type Config struct {
 	SyslogUDPAddr string
 	SyslogTCPAddr string
 	SyslogTLSAddr string
-	SyslogOrg     string
+	// SyslogTLSClientCA verifies syslog senders' certificates (mutual TLS
+	// on syslog_tls_addr); SyslogTLSClientAuth refuses senders without one.
+	SyslogTLSClientCA   string
+	SyslogTLSClientAuth bool
+	SyslogOrg           string
 	// SyslogOrgSources route senders to organisations (syslog_org_sources).
 	SyslogOrgSources  []SourceOrg
 	ESBulkAddr        string
@@ -184,11 +188,23 @@ func timezone(p **time.Location) func(string) error {
 	}
 }
 
-// SourceOrg routes the syslog senders in Net to the organisation Org
-// (a name or an ID, resolved when the server starts).
+// SourceOrg routes syslog senders to the organisation Org (a name or an
+// ID, resolved when the server starts): those sending from the addresses
+// in Net, or, when Cert is set, those whose TLS client certificate has a
+// subject common name or DNS name matching Cert (lower case; * matches
+// any run of characters).
 type SourceOrg struct {
-	Net netip.Prefix
-	Org string
+	Net  netip.Prefix
+	Cert string
+	Org  string
+}
+
+// Source is the entry's SOURCE as written in the setting.
+func (r SourceOrg) Source() string {
+	if r.Cert != "" {
+		return "cert:" + r.Cert
+	}
+	return r.Net.String()
 }
 
 func sourceOrgs(p *[]SourceOrg) func(string) error {
@@ -202,11 +218,19 @@ func sourceOrgs(p *[]SourceOrg) func(string) error {
 			src, org, ok := strings.Cut(item, "=")
 			src, org = strings.TrimSpace(src), strings.TrimSpace(org)
 			if !ok || src == "" || org == "" {
-				return fmt.Errorf("entry %d %q: want SOURCE=ORG, e.g. 10.1.0.0/16=acme", i+1, item)
+				return fmt.Errorf("entry %d %q: want SOURCE=ORG, e.g. 10.1.0.0/16=acme or cert:*.acme.example=acme", i+1, item)
+			}
+			if len(src) >= 5 && strings.EqualFold(src[:5], "cert:") {
+				pat := strings.ToLower(strings.TrimSpace(src[5:]))
+				if pat == "" || strings.ContainsAny(pat, "?[]\\/") {
+					return fmt.Errorf("entry %d %q: want cert: followed by a certificate name, where * matches any run of characters", i+1, item)
+				}
+				out = append(out, SourceOrg{Cert: pat, Org: org})
+				continue
 			}
 			n, ok := normalize.SourcePrefix(src)
 			if !ok {
-				return fmt.Errorf("entry %d %q: %q is not an IP address or CIDR block", i+1, item, src)
+				return fmt.Errorf("entry %d %q: %q is not an IP address, a CIDR block or cert:NAME", i+1, item, src)
 			}
 			out = append(out, SourceOrg{Net: n, Org: org})
 		}
@@ -273,8 +297,10 @@ func (c *Config) settings() []setting {
 		{key: "syslog_udp_addr", def: ":5514", set: str(&c.SyslogUDPAddr), help: "syslog over UDP (RFC 3164 and 5424); \"off\" to disable"},
 		{key: "syslog_tcp_addr", def: ":5514", set: str(&c.SyslogTCPAddr), help: "syslog over TCP (newline or octet-counting framing); \"off\" to disable"},
 		{key: "syslog_tls_addr", def: "off", set: str(&c.SyslogTLSAddr), help: "syslog over TLS, with tls_cert and tls_key (6514 is the standard port); \"off\" to disable"},
+		{key: "syslog_tls_client_ca", set: str(&c.SyslogTLSClientCA), help: "CA bundle (PEM) that syslog senders' TLS client certificates are verified against (mutual TLS on syslog_tls_addr; lets syslog_org_sources route by certificate)"},
+		{key: "syslog_tls_client_cert_required", def: "false", isBool: true, set: boolean(&c.SyslogTLSClientAuth), help: "refuse syslog TLS senders without a certificate signed by syslog_tls_client_ca"},
 		{key: "syslog_org", set: str(&c.SyslogOrg), help: "organisation (name or ID) that syslog events belong to; the first organisation when unset"},
-		{key: "syslog_org_sources", set: sourceOrgs(&c.SyslogOrgSources), help: "organisations of some syslog senders, as SOURCE=ORG separated by commas; SOURCE is an IP address or CIDR block, ORG a name or ID (the others go to syslog_org): 10.1.0.0/16=acme,192.0.2.7=globex"},
+		{key: "syslog_org_sources", set: sourceOrgs(&c.SyslogOrgSources), help: "organisations of some syslog senders, as SOURCE=ORG separated by commas; SOURCE is an IP address or CIDR block, or cert:NAME for a TLS client certificate's common name or DNS name (* matches any run of characters); ORG a name or ID (the others go to syslog_org): 10.1.0.0/16=acme,cert:*.globex.example=globex"},
 		{key: "esbulk_addr", def: "off", set: str(&c.ESBulkAddr), help: "extra listener for the Elasticsearch-compatible _bulk API at its root (e.g. :9200), for shippers that cannot set a path; it is always served under /es on http_addr"},
 		{key: "ingest_max_in_flight", def: "200000", set: size(&c.IngestMaxInFlight), help: "events accepted but not yet durable before senders are told to back off (429/503, TCP stops reading)"},
 		{key: "sandbox_encrypt_samples", def: "false", isBool: true, set: boolean(&c.SandboxEncryptSamples), help: "encrypt sandbox samples at rest (AES-256-GCM; the key is generated in the data dir as sandbox-samples.key)"},
@@ -451,6 +477,17 @@ func (c *Config) validate() error {
 	}
 	if Enabled(c.SyslogTLSAddr) && c.TLSCert == "" {
 		errs = append(errs, errors.New("syslog_tls_addr needs tls_cert and tls_key"))
+	}
+	if c.SyslogTLSClientAuth && c.SyslogTLSClientCA == "" {
+		errs = append(errs, errors.New("syslog_tls_client_cert_required needs syslog_tls_client_ca"))
+	}
+	if c.SyslogTLSClientCA != "" && !Enabled(c.SyslogTLSAddr) {
+		errs = append(errs, errors.New("syslog_tls_client_ca needs syslog_tls_addr (client certificates are asked for over TLS)"))
+	}
+	for i, r := range c.SyslogOrgSources {
+		if r.Cert != "" && c.SyslogTLSClientCA == "" {
+			errs = append(errs, fmt.Errorf("syslog_org_sources: entry %d %s=%s routes by certificate: it needs syslog_tls_client_ca", i+1, r.Source(), r.Org))
+		}
 	}
 	switch c.CookieSecure {
 	case "auto", "true", "false":

@@ -54,6 +54,30 @@ func TestTimestampSettings(t *testing.T) {
 		c.SyslogOrgSources[1].Org != "Globex Inc" {
 		t.Fatalf("syslog org sources: %+v %v", c.SyslogOrgSources, err)
 	}
+	// Routes by client certificate need mutual TLS on the syslog TLS
+	// listener.
+	tlsArgs := []string{"--tls-cert", "c.pem", "--tls-key", "k.pem", "--syslog-tls-addr", ":6514"}
+	c, _, err = Load("serve", append([]string{"--syslog-org-sources", "cert:*.Acme.example=acme, 10.0.0.0/8=globex", "--syslog-tls-client-ca", "ca.pem",
+		"--syslog-tls-client-cert-required"}, tlsArgs...), env(nil), io.Discard, LoadOptions{})
+	if err != nil || len(c.SyslogOrgSources) != 2 || c.SyslogOrgSources[0].Cert != "*.acme.example" || c.SyslogOrgSources[0].Source() != "cert:*.acme.example" ||
+		c.SyslogTLSClientCA != "ca.pem" || !c.SyslogTLSClientAuth {
+		t.Fatalf("certificate routes: %+v %v", c.SyslogOrgSources, err)
+	}
+	for args, want := range map[string]string{
+		"--syslog-org-sources cert:fw.acme=acme --syslog-tls-addr :6514":     "entry 1 cert:fw.acme=acme routes by certificate: it needs syslog_tls_client_ca",
+		"--syslog-tls-client-ca ca.pem":                                      "syslog_tls_client_ca needs syslog_tls_addr",
+		"--syslog-tls-client-cert-required --syslog-tls-addr :6514":          "syslog_tls_client_cert_required needs syslog_tls_client_ca",
+		"--syslog-org-sources cert:=acme --syslog-tls-client-ca ca.pem":      "entry 1",
+		"--syslog-org-sources cert:fw[1]=acme --syslog-tls-client-ca ca.pem": "entry 1",
+	} {
+		a := strings.Fields(args)
+		if strings.Contains(args, "syslog-tls-addr") {
+			a = append(a, "--tls-cert", "c.pem", "--tls-key", "k.pem")
+		}
+		if _, _, err := Load("serve", a, env(nil), io.Discard, LoadOptions{}); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want %q", args, err, want)
+		}
+	}
 	for _, bad := range []string{"10.0.0.0/8", "fw-1=acme", "10.0.0.0/8=", "10.0.0.0/33=acme"} {
 		if _, _, err := Load("serve", []string{"--syslog-org-sources", bad}, env(nil), io.Discard, LoadOptions{}); err == nil || !strings.Contains(err.Error(), "entry 1") {
 			t.Errorf("syslog_org_sources %q: %v", bad, err)

@@ -1,7 +1,9 @@
 package syslog
 
 import (
+	"crypto/ecdsa"
 	"crypto/tls"
+	"crypto/x509"
 	"encoding/pem"
 	"fmt"
 	"os"
@@ -62,8 +64,30 @@ func TestRsyslog(t *testing.T) {
 			t.Fatal(err)
 		}
 		tlsSrv := start(t, env, Options{Network: "tcp", TLSConfig: &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}})
-		global = fmt.Sprintf(`global(DefaultNetstreamDriverCAFile="%s")`, ca)
-		routes = append(routes, route{"tls-5424-octet", fmt.Sprintf(`action(type="omfwd" target="localhost" port="%s" protocol="tcp" TCP_Framing="octet-counted" template="RSYSLOG_SyslogProtocol23Format" StreamDriver="gtls" StreamDriverMode="1" StreamDriverAuthMode="x509/name" StreamDriverPermittedPeers="localhost")`, port(tlsSrv))})
+		// rsyslog's own certificate, signed by the CA the mutual-TLS
+		// listener trusts; its name routes it to an organisation.
+		clientCA, clientCAKey := newCA(t, "senders CA")
+		clientPool := x509.NewCertPool()
+		clientPool.AddCert(clientCA)
+		own := issue(t, clientCA, clientCAKey, "fw1.acme.example", []string{"fw1.acme.example"})
+		ownCert, ownKey := filepath.Join(dir, "own.pem"), filepath.Join(dir, "own.key")
+		keyDER, err := x509.MarshalECPrivateKey(own.PrivateKey.(*ecdsa.PrivateKey))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(ownCert, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: own.Certificate[0]}), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(ownKey, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		mtlsSrv := start(t, env, Options{Network: "tcp", Listener: "syslog_mtls",
+			TLSConfig: &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12, ClientCAs: clientPool, ClientAuth: tls.RequireAndVerifyClientCert},
+			OrgRoutes: []OrgRoute{{Cert: "*.acme.example", OrgID: "org-acme"}}})
+		global = fmt.Sprintf(`global(DefaultNetstreamDriverCAFile="%s" DefaultNetstreamDriverCertFile="%s" DefaultNetstreamDriverKeyFile="%s")`, ca, ownCert, ownKey)
+		routes = append(routes,
+			route{"tls-5424-octet", fmt.Sprintf(`action(type="omfwd" target="localhost" port="%s" protocol="tcp" TCP_Framing="octet-counted" template="RSYSLOG_SyslogProtocol23Format" StreamDriver="gtls" StreamDriverMode="1" StreamDriverAuthMode="x509/name" StreamDriverPermittedPeers="localhost")`, port(tlsSrv))},
+			route{"mtls-5424-octet", fmt.Sprintf(`action(type="omfwd" target="localhost" port="%s" protocol="tcp" TCP_Framing="octet-counted" template="RSYSLOG_SyslogProtocol23Format" StreamDriver="gtls" StreamDriverMode="1" StreamDriverAuthMode="x509/name" StreamDriverPermittedPeers="localhost")`, port(mtlsSrv))})
 	} else {
 		t.Log("rsyslog-gnutls is not installed: the TLS route is not tested")
 	}
@@ -106,6 +130,11 @@ func TestRsyslog(t *testing.T) {
 			}
 			if tags, _ := f["tags"].([]string); len(tags) > 0 {
 				t.Errorf("%s: tags %v on %q", r.name, tags, ev.Raw)
+			}
+			// Over mutual TLS rsyslog's certificate routes it; the
+			// others stay in the listener's organisation.
+			if want := map[bool]string{true: "org-acme", false: "org-1"}[r.name == "mtls-5424-octet"]; ev.OrgID != want {
+				t.Errorf("%s: org %q, want %q", r.name, ev.OrgID, want)
 			}
 		}
 		if !found {

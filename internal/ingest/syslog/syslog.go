@@ -16,6 +16,9 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"path"
+	"slices"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -69,16 +72,35 @@ type Options struct {
 	Logger          *slog.Logger
 }
 
-// OrgRoute sends what arrives from the addresses in Net to OrgID.
+// OrgRoute sends what arrives from the addresses in Net, or, when Cert
+// is set, over TLS connections whose client certificate has a subject
+// common name or DNS name matching Cert (lower case; * matches any run of
+// characters), to OrgID.
 type OrgRoute struct {
 	Net   netip.Prefix
+	Cert  string
 	OrgID string
 }
 
-// orgOf is the organisation of a message from peer.
-func (s *Server) orgOf(peer string) string {
-	if len(s.o.OrgRoutes) == 0 || peer == "" {
+// orgOf is the organisation of a message from peer, sent over a TLS
+// connection whose verified client certificate names certNames (none
+// otherwise). A certificate route wins over an address route: the
+// certificate names the sender even behind a relay or NAT.
+func (s *Server) orgOf(peer string, certNames []string) string {
+	if len(s.o.OrgRoutes) == 0 {
 		return s.o.OrgID
+	}
+	if len(certNames) > 0 {
+		for _, r := range s.o.OrgRoutes {
+			if r.Cert == "" {
+				continue
+			}
+			for _, n := range certNames {
+				if ok, _ := path.Match(r.Cert, strings.ToLower(n)); ok {
+					return r.OrgID
+				}
+			}
+		}
 	}
 	a, err := netip.ParseAddr(peer)
 	if err != nil {
@@ -86,11 +108,25 @@ func (s *Server) orgOf(peer string) string {
 	}
 	a = a.Unmap()
 	for _, r := range s.o.OrgRoutes {
-		if r.Net.Contains(a) {
+		if r.Cert == "" && r.Net.Contains(a) {
 			return r.OrgID
 		}
 	}
 	return s.o.OrgID
+}
+
+// certNames are the names a verified client certificate gives its
+// holder: the subject's common name and the DNS names.
+func certNames(cs tls.ConnectionState) []string {
+	if len(cs.VerifiedChains) == 0 || len(cs.PeerCertificates) == 0 {
+		return nil
+	}
+	c := cs.PeerCertificates[0]
+	names := slices.Clone(c.DNSNames)
+	if c.Subject.CommonName != "" {
+		names = append(names, c.Subject.CommonName)
+	}
+	return names
 }
 
 // Server is one syslog listener.
@@ -224,16 +260,21 @@ func (s *Server) runUDP(ctx context.Context, b *ingest.Batcher) error {
 		if len(msg) > s.o.MaxMessageSize {
 			msg, truncated = msg[:s.o.MaxMessageSize], true
 		}
-		if !b.TryAdd(s.item(msg, addr, truncated)) {
+		if !b.TryAdd(s.item(msg, addr, "", truncated)) {
 			s.c.Dropped(ingest.ReasonOverloaded, 1)
 		}
 	}
 }
 
-func (s *Server) item(msg []byte, peer net.Addr, truncated bool) ingest.Item {
+// item is one received message; org is the connection's organisation
+// ("": the sender address's).
+func (s *Server) item(msg []byte, peer net.Addr, org string, truncated bool) ingest.Item {
 	ip := peerIP(peer)
+	if org == "" {
+		org = s.orgOf(ip, nil)
+	}
 	it := ingest.Item{Input: normalize.Input{
-		OrgID: s.orgOf(ip), Input: "syslog", Received: s.o.Pipeline.Now(),
+		OrgID: org, Input: "syslog", Received: s.o.Pipeline.Now(),
 		Raw: bytes.Clone(msg), Format: s.o.Format, Peer: ip,
 	}}
 	if truncated {
@@ -323,6 +364,7 @@ func (s *Server) untrack(c net.Conn) {
 
 func (s *Server) serveConn(ctx context.Context, conn net.Conn, b *ingest.Batcher) {
 	peer := conn.RemoteAddr()
+	org := s.orgOf(peerIP(peer), nil)
 	var r io.Reader = &idleReader{c: conn, idle: s.o.IdleTimeout}
 	if s.o.TLSConfig != nil {
 		tc := tls.Server(conn, s.o.TLSConfig)
@@ -334,6 +376,9 @@ func (s *Server) serveConn(ctx context.Context, conn net.Conn, b *ingest.Batcher
 		}
 		_ = conn.SetDeadline(time.Time{})
 		r = &idleReader{c: tc, idle: s.o.IdleTimeout}
+		if names := certNames(tc.ConnectionState()); len(names) > 0 {
+			org = s.orgOf(peerIP(peer), names)
+		}
 	}
 	f := NewFramer(r, s.o.MaxMessageSize)
 	for {
@@ -347,7 +392,7 @@ func (s *Server) serveConn(ctx context.Context, conn net.Conn, b *ingest.Batcher
 		s.c.Received(1)
 		// Add blocks while the pipeline is full: this connection is then
 		// not read, and the sender's TCP window closes.
-		if err := b.Add(ctx, s.item(msg, peer, truncated)); err != nil {
+		if err := b.Add(ctx, s.item(msg, peer, org, truncated)); err != nil {
 			s.c.Dropped(ingest.ReasonShutdown, 1)
 			return
 		}

@@ -234,8 +234,8 @@ func TestOrgRoutes(t *testing.T) {
 		routes []OrgRoute
 		want   string
 	}{
-		{"routed", []OrgRoute{{netip.MustParsePrefix("10.0.0.0/8"), "org-ten"}, {netip.MustParsePrefix("127.0.0.0/8"), "org-local"}}, "org-local"},
-		{"not routed", []OrgRoute{{netip.MustParsePrefix("10.0.0.0/8"), "org-ten"}}, "org-default"},
+		{"routed", []OrgRoute{{Net: netip.MustParsePrefix("10.0.0.0/8"), OrgID: "org-ten"}, {Net: netip.MustParsePrefix("127.0.0.0/8"), OrgID: "org-local"}}, "org-local"},
+		{"not routed", []OrgRoute{{Net: netip.MustParsePrefix("10.0.0.0/8"), OrgID: "org-ten"}}, "org-default"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			sink := ingesttest.NewStore(t)
@@ -258,12 +258,114 @@ func TestOrgRoutes(t *testing.T) {
 			}
 		})
 	}
-	s := &Server{o: Options{OrgID: "d", OrgRoutes: []OrgRoute{{netip.MustParsePrefix("10.1.0.0/16"), "a"}, {netip.MustParsePrefix("2001:db8::/32"), "b"}}}}
+	s := &Server{o: Options{OrgID: "d", OrgRoutes: []OrgRoute{{Net: netip.MustParsePrefix("10.1.0.0/16"), OrgID: "a"}, {Net: netip.MustParsePrefix("2001:db8::/32"), OrgID: "b"},
+		{Cert: "*.acme.example", OrgID: "c"}}}}
 	for peer, want := range map[string]string{"10.1.2.3": "a", "::ffff:10.1.2.3": "a", "2001:db8::7": "b", "10.2.0.1": "d", "": "d", "not an ip": "d"} {
-		if got := s.orgOf(peer); got != want {
+		if got := s.orgOf(peer, nil); got != want {
 			t.Errorf("orgOf(%q) = %q, want %q", peer, got, want)
 		}
 	}
+	// A certificate route wins over an address route; names compare
+	// without regard to case.
+	if got := s.orgOf("10.1.2.3", []string{"FW1.Acme.Example"}); got != "c" {
+		t.Errorf("certificate route: %q, want c", got)
+	}
+	if got := s.orgOf("10.1.2.3", []string{"fw1.acme.example.evil"}); got != "a" {
+		t.Errorf("a name the pattern does not match: %q, want a", got)
+	}
+}
+
+// Over mutual TLS, a sender is routed by its certificate's names; one
+// without a certificate by its address; one whose certificate is not
+// signed by the client CA is refused.
+func TestCertOrgRoutes(t *testing.T) {
+	serverCert, _ := selfSigned(t)
+	caCert, caKey := newCA(t, "EventSec test client CA")
+	pool := x509.NewCertPool()
+	pool.AddCert(caCert)
+	otherCA, otherKey := newCA(t, "someone else")
+	sink := ingesttest.NewStore(t)
+	env := ingesttest.NewPipeline(t, sink, ingest.Options{})
+	s := start(t, env, Options{Network: "tcp", OrgID: "org-default",
+		TLSConfig: &tls.Config{Certificates: []tls.Certificate{serverCert}, MinVersion: tls.VersionTLS12, ClientCAs: pool, ClientAuth: tls.VerifyClientCertIfGiven},
+		OrgRoutes: []OrgRoute{{Cert: "*.acme.example", OrgID: "org-acme"}, {Cert: "globex router", OrgID: "org-globex"}, {Net: netip.MustParsePrefix("127.0.0.0/8"), OrgID: "org-local"}}})
+	send := func(name string, cert *tls.Certificate) error {
+		cfg := &tls.Config{InsecureSkipVerify: true}
+		if cert != nil {
+			// Sent whatever CAs the server names (Go's client would
+			// otherwise leave out a certificate it knows is not wanted).
+			cfg.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) { return cert, nil }
+		}
+		conn, err := tls.Dial("tcp", s.Addr().String(), cfg)
+		if err != nil {
+			return err
+		}
+		defer conn.Close()
+		if _, err := fmt.Fprintf(conn, "<13>Nov 20 10:00:00 h app: from %s\n", name); err != nil {
+			return err
+		}
+		// TLS 1.3 reports a refused certificate on the first read.
+		conn.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
+		_, err = conn.Read(make([]byte, 1))
+		if ne, ok := err.(net.Error); ok && ne.Timeout() {
+			return nil
+		}
+		return err
+	}
+	acme := issue(t, caCert, caKey, "", []string{"fw1.acme.example"})
+	globex := issue(t, caCert, caKey, "Globex Router", nil)
+	stranger := issue(t, otherCA, otherKey, "fw9.acme.example", []string{"fw9.acme.example"})
+	for name, cert := range map[string]*tls.Certificate{"acme": &acme, "globex": &globex, "nobody": nil} {
+		if err := send(name, cert); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+	if err := send("stranger", &stranger); err == nil {
+		t.Error("a certificate from another CA was accepted")
+	}
+	want := map[string]string{"from acme": "org-acme", "from globex": "org-globex", "from nobody": "org-local"}
+	for _, ev := range waitStored(t, sink, 3) {
+		for text, org := range want {
+			if strings.Contains(ev.Raw, text) && ev.OrgID != org {
+				t.Errorf("%s: org %q, want %q", ev.Raw, ev.OrgID, org)
+			}
+		}
+		if strings.Contains(ev.Raw, "stranger") {
+			t.Errorf("stored from a refused sender: %s", ev.Raw)
+		}
+	}
+}
+
+func newCA(t *testing.T, name string) (*x509.Certificate, *ecdsa.PrivateKey) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: name}, IsCA: true, BasicConstraintsValid: true,
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _ := x509.ParseCertificate(der)
+	return c, key
+}
+
+func issue(t *testing.T, ca *x509.Certificate, caKey *ecdsa.PrivateKey, cn string, dns []string) tls.Certificate {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: pkix.Name{CommonName: cn}, DNSNames: dns,
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
 }
 
 func TestTLS(t *testing.T) {
