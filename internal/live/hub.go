@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/eventsec/eventsec/internal/event"
 )
 
 // The channels of the seed's WebSocket contract.
@@ -160,7 +162,7 @@ func (h *Hub) Publish(orgID, channel, typ string, items ...any) {
 				continue
 			}
 			if enc == nil {
-				b, err := json.Marshal(Message{Channel: channel, Type: typ, Data: item})
+				b, err := encodeMessage(channel, typ, item)
 				if err != nil {
 					return // the data cannot be encoded; nothing sensible to send
 				}
@@ -169,6 +171,20 @@ func (h *Hub) Publish(orgID, channel, typ string, items ...any) {
 			s.offer(enc)
 		}
 	}
+}
+
+// encodeMessage is Message's JSON. Events, the bulk of the feed, are
+// written by hand (event.AppendJSON); json.Marshal would also re-check the
+// event's JSON after its MarshalJSON.
+func encodeMessage(channel, typ string, item any) ([]byte, error) {
+	if ev, ok := item.(event.Event); ok {
+		b := make([]byte, 0, 512+len(ev.Raw)+48*len(ev.Fields))
+		b = event.AppendJSONString(append(b, `{"channel":`...), channel)
+		b = event.AppendJSONString(append(b, `,"type":`...), typ)
+		b = ev.AppendJSON(append(b, `,"data":`...))
+		return append(b, '}'), nil
+	}
+	return json.Marshal(Message{Channel: channel, Type: typ, Data: item})
 }
 
 // HasSubscribers reports whether anyone in the org listens; publishers use

@@ -2,11 +2,14 @@ package live
 
 import (
 	"encoding/json"
-	"github.com/eventsec/eventsec/internal/event"
+	"reflect"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/eventsec/eventsec/internal/event"
 )
 
 func recv(t *testing.T, s *Sub) Message {
@@ -107,5 +110,29 @@ func TestPublishEventsAndAttacks(t *testing.T) {
 	}
 	if _, ok := AttackOf(private); ok {
 		t.Fatal("an event without coordinates must not be placed on the map")
+	}
+}
+
+// An event's message, written by hand, holds what json.Marshal of the
+// Message would.
+func TestEncodeEventMessage(t *testing.T) {
+	at := time.Date(2026, 11, 24, 5, 0, 0, 123000, time.UTC)
+	ev := event.Event{ID: "e1", OrgID: "o", Seq: 9, Timestamp: at, Ingested: at, Input: "syslog", Raw: "<13>a <b> & \"c\"",
+		Fields: event.Fields{"message": "hi & <bye>", "event.severity": int64(47), "source.ip": "81.2.69.142", "source.geo.location.lat": 51.5, "tags": []string{"x"}}}
+	mine, err := encodeMessage(ChannelEvents, "event", ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref, err := json.Marshal(Message{Channel: ChannelEvents, Type: "event", Data: ev})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got, want any
+	if err := json.Unmarshal(mine, &got); err != nil {
+		t.Fatalf("%s: %v", mine, err)
+	}
+	json.Unmarshal(ref, &want)
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("hand:\n %s\njson.Marshal:\n %s", mine, ref)
 	}
 }

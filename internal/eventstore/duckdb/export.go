@@ -129,7 +129,7 @@ func writeNDJSON(w io.Writer, ev event.Event) error {
 	// json.Marshal's speed; integers stay integers and floats keep a
 	// fraction, as in the store.
 	bp := ndjsonBuf.Get().(*[]byte)
-	b := append(appendJSONValue((*bp)[:0], doc), '\n')
+	b := append(event.AppendJSONValue((*bp)[:0], doc), '\n')
 	_, err := w.Write(b)
 	*bp = b
 	ndjsonBuf.Put(bp)

@@ -50,7 +50,7 @@ func TestAppendJSONStringRoundTrip(t *testing.T) {
 		"", "plain ascii", `quote " and \ backslash`, "tab\tnew\nline\rcr", "\x00\x01\x1f\x7f",
 		"é ü 中文 🎉", "mixed é\"\\\n🎉end", "\xff\xfe invalid", "trailing \xe2\x82",
 	} {
-		b := appendJSONString(nil, s)
+		b := event.AppendJSONString(nil, s)
 		var got string
 		if err := json.Unmarshal(b, &got); err != nil {
 			t.Fatalf("%q: %s is not a JSON string: %v", s, b, err)
