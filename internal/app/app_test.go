@@ -12,7 +12,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"encoding/pem"
-	"fmt"
 	"io"
 	"math/big"
 	"net"
@@ -27,6 +26,8 @@ import (
 	"time"
 
 	_ "modernc.org/sqlite"
+
+	"github.com/eventsec/eventsec/internal/ingest/ingesttest"
 )
 
 // syncBuffer is a bytes.Buffer safe for a writer and a reader goroutine.
@@ -264,12 +265,7 @@ func TestUsageAndHelp(t *testing.T) {
 // configured CA.
 func TestMutualTLS(t *testing.T) {
 	dir := t.TempDir()
-	ca, caKey := newCert(t, nil, nil, "EventSec test CA", true)
-	writePEM(t, filepath.Join(dir, "ca.pem"), "CERTIFICATE", ca.Raw)
-	srvCert, srvKey := newCert(t, ca, caKey, "localhost", false)
-	writePEM(t, filepath.Join(dir, "server.pem"), "CERTIFICATE", srvCert.Raw)
-	keyDER, _ := x509.MarshalECPrivateKey(srvKey)
-	writePEM(t, filepath.Join(dir, "server.key"), "EC PRIVATE KEY", keyDER)
+	ca, caKey := writeTestPKI(t, dir)
 	cliCert, cliKey := newCert(t, ca, caKey, "client", false)
 
 	srv := startServer(t, map[string]string{"EVENTSEC_DATA_DIR": filepath.Join(dir, "data")},
@@ -294,6 +290,19 @@ func TestMutualTLS(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || resp.Header.Get("Strict-Transport-Security") == "" {
 		t.Fatalf("healthz over mTLS: %d %v", resp.StatusCode, resp.Header)
 	}
+}
+
+// writeTestPKI writes a test CA (ca.pem) and a server certificate it
+// signed for localhost (server.pem, server.key) into dir.
+func writeTestPKI(t *testing.T, dir string) (*x509.Certificate, *ecdsa.PrivateKey) {
+	t.Helper()
+	ca, caKey := newCert(t, nil, nil, "EventSec test CA", true)
+	writePEM(t, filepath.Join(dir, "ca.pem"), "CERTIFICATE", ca.Raw)
+	srvCert, srvKey := newCert(t, ca, caKey, "localhost", false)
+	writePEM(t, filepath.Join(dir, "server.pem"), "CERTIFICATE", srvCert.Raw)
+	keyDER, _ := x509.MarshalECPrivateKey(srvKey)
+	writePEM(t, filepath.Join(dir, "server.key"), "EC PRIVATE KEY", keyDER)
+	return ca, caKey
 }
 
 func newCert(t *testing.T, parent *x509.Certificate, parentKey *ecdsa.PrivateKey, cn string, isCA bool) (*x509.Certificate, *ecdsa.PrivateKey) {
@@ -335,12 +344,7 @@ func writePEM(t *testing.T, path, typ string, der []byte) {
 // routes senders to organisations by their certificate's names.
 func TestSyslogMutualTLS(t *testing.T) {
 	dir := t.TempDir()
-	ca, caKey := newCert(t, nil, nil, "EventSec test CA", true)
-	writePEM(t, filepath.Join(dir, "ca.pem"), "CERTIFICATE", ca.Raw)
-	srvCert, srvKey := newCert(t, ca, caKey, "localhost", false)
-	writePEM(t, filepath.Join(dir, "server.pem"), "CERTIFICATE", srvCert.Raw)
-	keyDER, _ := x509.MarshalECPrivateKey(srvKey)
-	writePEM(t, filepath.Join(dir, "server.key"), "EC PRIVATE KEY", keyDER)
+	ca, caKey := writeTestPKI(t, dir)
 	acmeCert, acmeKey := newCert(t, ca, caKey, "fw1.acme.example", false)
 	otherCert, otherKey := newCert(t, ca, caKey, "fw2.other.example", false)
 	pool := x509.NewCertPool()
@@ -388,21 +392,7 @@ func TestSyslogMutualTLS(t *testing.T) {
 		if cert != nil {
 			cfg.Certificates = []tls.Certificate{{Certificate: [][]byte{cert.Raw}, PrivateKey: key}}
 		}
-		conn, err := tls.Dial("tcp", addr, cfg)
-		if err != nil {
-			return err
-		}
-		defer conn.Close()
-		if _, err := fmt.Fprintf(conn, "<13>Nov 23 10:00:00 fw app: %s\n", text); err != nil {
-			return err
-		}
-		// TLS 1.3 reports a refused handshake on the first read.
-		conn.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
-		_, err = conn.Read(make([]byte, 1))
-		if ne, ok := err.(net.Error); ok && ne.Timeout() {
-			return nil
-		}
-		return err
+		return ingesttest.SendTLS(addr, cfg, "<13>Nov 23 10:00:00 fw app: "+text+"\n")
 	}
 	if err := send("routed-by-certificate", acmeCert, acmeKey); err != nil {
 		t.Fatal(err)

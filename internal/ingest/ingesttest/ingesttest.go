@@ -5,7 +5,10 @@ package ingesttest
 
 import (
 	"context"
+	"crypto/tls"
+	"errors"
 	"log/slog"
+	"net"
 	"sync"
 	"testing"
 	"time"
@@ -249,4 +252,28 @@ func All(t testing.TB, st eventstore.Store) []event.Event {
 		out = append(out, page...)
 		after = page[len(page)-1].Seq
 	}
+}
+
+// SendTLS writes line to a syslog TLS listener and reports whether the
+// listener took it: a refused client certificate surfaces, in TLS 1.3,
+// only on the first read after the handshake, so SendTLS reads for a
+// moment (a listener never answers; silence is success).
+func SendTLS(addr string, cfg *tls.Config, line string) error {
+	conn, err := tls.Dial("tcp", addr, cfg)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if _, err := conn.Write([]byte(line)); err != nil {
+		return err
+	}
+	_ = conn.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
+	_, err = conn.Read(make([]byte, 1))
+	if ne, ok := err.(net.Error); ok && ne.Timeout() {
+		return nil
+	}
+	if err == nil {
+		return errors.New("the listener answered")
+	}
+	return err
 }

@@ -296,21 +296,7 @@ func TestCertOrgRoutes(t *testing.T) {
 			// otherwise leave out a certificate it knows is not wanted).
 			cfg.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) { return cert, nil }
 		}
-		conn, err := tls.Dial("tcp", s.Addr().String(), cfg)
-		if err != nil {
-			return err
-		}
-		defer conn.Close()
-		if _, err := fmt.Fprintf(conn, "<13>Nov 20 10:00:00 h app: from %s\n", name); err != nil {
-			return err
-		}
-		// TLS 1.3 reports a refused certificate on the first read.
-		conn.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
-		_, err = conn.Read(make([]byte, 1))
-		if ne, ok := err.(net.Error); ok && ne.Timeout() {
-			return nil
-		}
-		return err
+		return ingesttest.SendTLS(s.Addr().String(), cfg, "<13>Nov 20 10:00:00 h app: from "+name+"\n")
 	}
 	acme := issue(t, caCert, caKey, "", []string{"fw1.acme.example"})
 	globex := issue(t, caCert, caKey, "Globex Router", nil)
