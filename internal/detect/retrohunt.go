@@ -126,30 +126,45 @@ func (s *Service) StartRetroHunt(ctx context.Context, a Actor, ruleID string, fr
 
 func (s *Service) runHunt(ctx context.Context, a Actor, u *Unit, r store.Rule, j *RetroHunt) {
 	defer j.cancel()
+	// Alerts are stored as the hunt goes, a batch at a time, so that a
+	// hunt over months of history holds no more than a batch.
 	var hits []hit
+	var raised int64
+	var commitErr error
+	stored := &loaded{rule: r, unit: u}
+	flush := func() {
+		if len(hits) == 0 || commitErr != nil {
+			return
+		}
+		if commitErr = s.commit(ctx, hits, -1); commitErr == nil {
+			raised += int64(len(hits))
+		}
+		hits = hits[:0]
+	}
 	in := TestInput{From: j.From, To: j.To, Limit: 100,
 		progress: func(scanned, total int64) {
+			flush()
 			s.hunts.update(j, func(j *RetroHunt) {
-				j.Scanned, j.Total = scanned, total
+				j.Scanned, j.Total, j.Alerts = scanned, total, raised
 				if total > 0 {
 					j.Progress = min(float64(scanned)/float64(total), 1)
 				}
 			})
 		}}
 	if j.RaiseAlerts {
-		in.hit = func(h hit) { hits = append(hits, h) }
+		in.hit = func(h hit) {
+			// The hit points into the test's private engine; the
+			// alert's rule fields come from the stored rule.
+			d := *h.doc
+			d.unit = stored
+			h.doc = &d
+			hits = append(hits, h)
+		}
 	}
 	res, err := s.Test(ctx, a.OrgID, u, in)
-	var raised int64
-	if err == nil && len(hits) > 0 {
-		// The hits point into the test's private engine; the alert's rule
-		// fields come from the stored rule.
-		for i := range hits {
-			hits[i].doc.unit = &loaded{rule: r, unit: u}
-		}
-		if err = s.commit(ctx, hits, -1); err == nil {
-			raised = int64(len(hits))
-		}
+	if err == nil {
+		flush()
+		err = commitErr
 	}
 	now := s.o.Now()
 	s.hunts.update(j, func(j *RetroHunt) {

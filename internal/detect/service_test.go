@@ -465,6 +465,47 @@ func TestRetroHunt(t *testing.T) {
 	}
 }
 
+// A retro-hunt reads the whole range, past a backtest's limit and over
+// several of the store's chunks, and raises the alerts of the last events.
+func TestRetroHuntPastBacktestLimit(t *testing.T) {
+	f := newFixture(t)
+	r, err := f.svc.Create(f.ctx, actor, RuleInput{Source: encodedPS})
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := time.Now().Add(-48 * time.Hour)
+	var raws []string
+	for i := 0; i < 6000; i++ {
+		raws = append(raws, sysmonPS("N", fmt.Sprintf("cmd /c ver %d", i), old.Add(time.Duration(i)*time.Second)))
+	}
+	for i := 1; i <= 3; i++ {
+		raws = append(raws, sysmonPS(fmt.Sprintf("M%d", i), "powershell -enc QQ", old.Add(2*time.Hour+time.Duration(i)*time.Second)))
+	}
+	f.ingest(t, false, raws...)
+	limit := MaxBacktestEvents
+	MaxBacktestEvents = 1000
+	defer func() { MaxBacktestEvents = limit }()
+	u, _ := Compile(FormatSigma, encodedPS, "")
+	res, err := f.svc.Test(f.ctx, f.org, u, TestInput{From: old.Add(-time.Hour), To: time.Now()})
+	if err != nil || !res.Truncated || res.Scanned != 1000 || res.Matched != 0 {
+		t.Fatalf("backtest: %v %+v", err, res)
+	}
+	j, err := f.svc.StartRetroHunt(f.ctx, actor, r.ID, old.Add(-time.Hour), time.Time{}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the retro-hunt", func() bool {
+		j, _ = f.svc.RetroHunt(f.org, j.ID)
+		return j.Status != HuntRunning
+	})
+	if j.Status != HuntDone || j.Result == nil || j.Result.Truncated || j.Scanned != 6003 || j.Total != 6003 || j.Result.Matched != 3 || j.Alerts != 3 {
+		t.Fatalf("job: %+v %+v", j, j.Result)
+	}
+	if al := f.alerts(t); len(al) != 3 {
+		t.Fatalf("%d alerts raised, want 3", len(al))
+	}
+}
+
 type fakeQueries struct {
 	calls []string
 	rows  [][]any

@@ -3,6 +3,7 @@ package detect
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -16,8 +17,13 @@ import (
 // MaxSamples bounds the sample events of one test.
 const MaxSamples = 10_000
 
-// MaxBacktestEvents bounds the stored events one backtest reads.
-const MaxBacktestEvents = 200_000
+// MaxBacktestEvents bounds the stored events one backtest (the Test
+// panel's run over a time range) reads; a retro-hunt reads them all. A
+// variable for tests.
+var MaxBacktestEvents int64 = 200_000
+
+// errBacktestFull ends a backtest's scan at MaxBacktestEvents.
+var errBacktestFull = errors.New("backtest: enough events read")
 
 // TestInput says what to run a rule over: sample events (JSON objects or
 // raw log lines, normalized as ingest would), or else the org's stored
@@ -87,12 +93,64 @@ func (s *Service) Test(ctx context.Context, orgID string, u *Unit, in TestInput)
 	if err != nil {
 		return res, err
 	}
-	var evs []event.Event
+	keys := map[string]bool{}
+	var matches []string
+	now := s.o.Now()
+	// evaluate runs the rule over events in time order, as detection would
+	// have seen them.
+	evaluate := func(evs []event.Event) {
+		for i := range evs {
+			ev := &evs[i]
+			res.Scanned++
+			matches = e.match(ev, matches[:0])
+			matchedUnit := false
+			for _, id := range matches {
+				d := e.docs[id]
+				if d == nil || e.excepted(d, ev, now) {
+					continue
+				}
+				if d.unit.unit == u {
+					matchedUnit = true
+					if u.Alerting[d.id] && e.corr.StandAlone(d.id, d.sigmaName()) {
+						h := hit{orgID: orgID, doc: d, ev: ev, at: ev.Timestamp}
+						a := s.alertOf(h, now)
+						keys[a.DedupKey] = true
+						if in.hit != nil {
+							in.hit(h)
+						}
+					}
+				}
+				name := ""
+				if d.sigma != nil {
+					name = d.sigma.Name
+				}
+				fired := e.corr.Observe(correlateObservation(orgID, d, ev, name))
+				for _, h := range e.firedHits(orgID, fired) {
+					if h.doc.unit.unit != u {
+						continue
+					}
+					res.Alerts++
+					if len(res.Correlations) < limit {
+						res.Correlations = append(res.Correlations, TestFired{Rule: h.doc.id, Group: h.fired.GroupKey, Value: h.fired.Value, Start: h.fired.Start, End: h.fired.End})
+					}
+					if in.hit != nil {
+						in.hit(h)
+					}
+				}
+				if len(res.Matches) < limit && d.unit.unit == u {
+					res.Matches = append(res.Matches, TestMatch{EventID: ev.ID, Timestamp: ev.Timestamp, Summary: summary(ev), Fields: ev.Fields, Rule: d.id})
+				}
+			}
+			if matchedUnit {
+				res.Matched++
+			}
+		}
+	}
 	if len(in.Events) > 0 {
 		if len(in.Events) > MaxSamples {
 			return res, &SampleError{MaxSamples, fmt.Sprintf("at most %d sample events", MaxSamples)}
 		}
-		now := s.o.Now()
+		evs := make([]event.Event, 0, len(in.Events))
 		for i, raw := range in.Events {
 			ev, err := s.sample(orgID, raw, now)
 			if err != nil {
@@ -100,10 +158,13 @@ func (s *Service) Test(ctx context.Context, orgID string, u *Unit, in TestInput)
 			}
 			evs = append(evs, ev)
 		}
+		// Windows need time order.
+		sort.SliceStable(evs, func(i, j int) bool { return evs[i].Timestamp.Before(evs[j].Timestamp) })
+		evaluate(evs)
 	} else {
 		to := in.To
 		if to.IsZero() {
-			to = s.o.Now()
+			to = now
 		}
 		from := in.From
 		if from.IsZero() {
@@ -112,87 +173,46 @@ func (s *Service) Test(ctx context.Context, orgID string, u *Unit, in TestInput)
 		if !from.Before(to) {
 			return res, fmt.Errorf("%w: from: must be before to", ErrInvalid)
 		}
-		q := eventstore.Query{From: from, To: to, Size: 1000}
-		for {
-			page, err := s.o.Events.Search(ctx, orgID, q)
-			if err != nil {
-				return res, err
-			}
-			evs = append(evs, page.Events...)
-			if in.progress != nil {
-				// Reading is the first half of the work.
-				in.progress(int64(len(evs))/2, min(page.Total, MaxBacktestEvents))
-			}
-			if page.NextCursor == "" {
-				break
-			}
-			if len(evs) >= MaxBacktestEvents {
+		// The store hands the events over oldest first, a chunk at a
+		// time: a backtest stops at MaxBacktestEvents, a retro-hunt reads
+		// the whole range (memory stays flat) and reports its progress.
+		q := eventstore.Query{From: from, To: to}
+		count, err := s.o.Events.Search(ctx, orgID, eventstore.Query{From: from, To: to, Size: 1})
+		if err != nil {
+			return res, err
+		}
+		total := count.Total
+		if in.progress == nil {
+			total = min(total, MaxBacktestEvents)
+		}
+		err = s.o.Events.Scan(ctx, orgID, q, func(evs []event.Event) error {
+			if in.progress == nil && res.Scanned+int64(len(evs)) > MaxBacktestEvents {
+				evs = evs[:MaxBacktestEvents-res.Scanned]
 				res.Truncated = true
-				break
 			}
-			q.Cursor = page.NextCursor
-		}
-	}
-	// Windows need time order.
-	sort.SliceStable(evs, func(i, j int) bool { return evs[i].Timestamp.Before(evs[j].Timestamp) })
-	keys := map[string]bool{}
-	var matches []string
-	now := s.o.Now()
-	for i := range evs {
-		if i%1000 == 0 && ctx.Err() != nil {
-			return res, ctx.Err()
-		}
-		ev := &evs[i]
-		res.Scanned++
-		if in.progress != nil && i%1000 == 0 {
-			in.progress(int64(len(evs)+i)/2, int64(len(evs)))
-		}
-		matches = e.match(ev, matches[:0])
-		matchedUnit := false
-		for _, id := range matches {
-			d := e.docs[id]
-			if d == nil || e.excepted(d, ev, now) {
-				continue
+			evaluate(evs)
+			if in.progress != nil {
+				in.progress(res.Scanned, max(total, res.Scanned))
 			}
-			if d.unit.unit == u {
-				matchedUnit = true
-				if u.Alerting[d.id] && e.corr.StandAlone(d.id, d.sigmaName()) {
-					h := hit{orgID: orgID, doc: d, ev: ev, at: ev.Timestamp}
-					a := s.alertOf(h, now)
-					keys[a.DedupKey] = true
-					if in.hit != nil {
-						in.hit(h)
-					}
-				}
+			if err := ctx.Err(); err != nil {
+				return err
 			}
-			name := ""
-			if d.sigma != nil {
-				name = d.sigma.Name
+			if res.Truncated {
+				return errBacktestFull
 			}
-			fired := e.corr.Observe(correlateObservation(orgID, d, ev, name))
-			for _, h := range e.firedHits(orgID, fired) {
-				if h.doc.unit.unit != u {
-					continue
-				}
-				res.Alerts++
-				res.Correlations = append(res.Correlations, TestFired{Rule: h.doc.id, Group: h.fired.GroupKey, Value: h.fired.Value, Start: h.fired.Start, End: h.fired.End})
-				if in.hit != nil {
-					in.hit(h)
-				}
-			}
-			if len(res.Matches) < limit && d.unit.unit == u {
-				res.Matches = append(res.Matches, TestMatch{EventID: ev.ID, Timestamp: ev.Timestamp, Summary: summary(ev), Fields: ev.Fields, Rule: d.id})
-			}
-		}
-		if matchedUnit {
-			res.Matched++
+			return nil
+		})
+		if err != nil && !errors.Is(err, errBacktestFull) {
+			return res, err
 		}
 	}
 	// Windows still open at the end with "fewer than" conditions.
 	for _, h := range e.firedHits(orgID, e.corr.Advance(now.Add(100*365*24*time.Hour))) {
 		if h.doc.unit.unit == u {
 			res.Alerts++
-			res.Correlations = append(res.Correlations, TestFired{Rule: h.doc.id, Group: h.fired.GroupKey, Value: h.fired.Value, Start: h.fired.Start, End: h.fired.End})
+			if len(res.Correlations) < limit {
+				res.Correlations = append(res.Correlations, TestFired{Rule: h.doc.id, Group: h.fired.GroupKey, Value: h.fired.Value, Start: h.fired.Start, End: h.fired.End})
+			}
 		}
 	}
 	res.Alerts += int64(len(keys))

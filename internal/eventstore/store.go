@@ -37,6 +37,12 @@ type Store interface {
 	// Export writes every event matching q (no size limit) in the format,
 	// streaming; it returns how many it wrote.
 	Export(ctx context.Context, orgID string, q Query, f Format, w io.Writer) (int64, error)
+	// Scan calls fn with every event of the org matching q (Size and
+	// Cursor are ignored), oldest first by @timestamp (then Seq), a chunk
+	// at a time, until all are read or fn returns an error (which Scan
+	// returns). Memory stays flat for any number of events: retro-hunts
+	// read history with it.
+	Scan(ctx context.Context, orgID string, q Query, fn func([]event.Event) error) error
 	// Since returns up to limit committed events of every org with
 	// Seq > after, in Seq order: consumers (detection, forwarders) resume
 	// from their checkpoint with it after a restart.

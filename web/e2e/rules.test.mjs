@@ -318,6 +318,19 @@ describe("rules: list, coverage, editor, test, exceptions, import", { timeout: 3
     await screenshot(run, "editor-backtest");
   });
 
+  step("a retro-hunt runs the saved rule over history in the background and reports what it found", async ({ page }) => {
+    const hunt = page.getByRole("region", { name: "Retro-hunt" });
+    await hunt.getByRole("button", { name: "24 h" }).click();
+    await hunt.getByRole("button", { name: "Start retro-hunt" }).click();
+    const status = hunt.getByRole("status", { name: "Retro-hunt status" });
+    await status.getByText(/^Done: [\d,]+ events scanned, 2 matched; it would have raised 2 alerts/).waitFor({ timeout: 30_000 });
+    const jobs = await api("GET", "/api/v1/retrohunts");
+    assert.equal(jobs.status, 200);
+    assert.equal(jobs.body.retrohunts[0].rule_id, ruleId);
+    assert.equal(jobs.body.retrohunts[0].status, "done");
+    await screenshot(run, "editor-retrohunt");
+  });
+
   step("a ZIP pack is imported with its report: loaded, failed at line and column, skipped", async ({ page, baseURL }) => {
     await page.goto(`${baseURL}/rules`);
     await page.getByRole("button", { name: "Import pack" }).first().click();

@@ -48,8 +48,50 @@ func (s *Store) Export(ctx context.Context, orgID string, q eventstore.Query, f 
 	} else {
 		write = func(ev event.Event) error { return writeNDJSON(bw, ev) }
 	}
-	// One chunk is read while the one before it is written: the reading
-	// is mostly DuckDB's threads, the writing Go's.
+	var n int64
+	err = s.scan(ctx, pl, func(evs []event.Event) error {
+		for _, ev := range evs {
+			if err := write(ev); err != nil {
+				return fmt.Errorf("cannot write export: %w", err)
+			}
+			n++
+		}
+		if cw != nil {
+			cw.Flush()
+			if err := cw.Error(); err != nil {
+				return fmt.Errorf("cannot write export: %w", err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return n, err
+	}
+	if err := bw.Flush(); err != nil {
+		return n, fmt.Errorf("cannot write export: %w", err)
+	}
+	return n, nil
+}
+
+// Scan implements eventstore.Store.
+func (s *Store) Scan(ctx context.Context, orgID string, q eventstore.Query, fn func([]event.Event) error) error {
+	if s.closed.Load() {
+		return eventstore.ErrClosed
+	}
+	pl, err := s.plan(ctx, orgID, q)
+	if err != nil {
+		return err
+	}
+	return s.scan(ctx, pl, fn)
+}
+
+// scan reads the plan's events in (ts, seq) order, a chunk at a time
+// (keyset on ts, seq), and calls fn with each chunk. One chunk is read
+// while fn handles the one before it: the reading is mostly DuckDB's
+// threads, fn (an export's encoding, a retro-hunt's matching) Go's.
+func (s *Store) scan(ctx context.Context, pl *plan, fn func([]event.Event) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel() // a read under way when fn fails stops early
 	type chunk struct {
 		evs []event.Event
 		err error
@@ -80,34 +122,24 @@ func (s *Store) Export(ctx context.Context, orgID string, q eventstore.Query, f 
 		}()
 		return ch
 	}
-	var n int64
 	for pending := read(nil); pending != nil; {
 		c := <-pending
 		if c.err != nil {
-			return n, c.err
+			return c.err
 		}
 		pending = nil
 		if len(c.evs) == exportChunk {
 			last := c.evs[len(c.evs)-1]
 			pending = read(&cursor{ts: last.Timestamp.UnixMicro(), seq: last.Seq})
 		}
-		for _, ev := range c.evs {
-			if err := write(ev); err != nil {
-				return n, fmt.Errorf("cannot write export: %w", err)
-			}
-			n++
+		if len(c.evs) == 0 {
+			continue
 		}
-		if cw != nil {
-			cw.Flush()
-			if err := cw.Error(); err != nil {
-				return n, fmt.Errorf("cannot write export: %w", err)
-			}
+		if err := fn(c.evs); err != nil {
+			return err
 		}
 	}
-	if err := bw.Flush(); err != nil {
-		return n, fmt.Errorf("cannot write export: %w", err)
-	}
-	return n, nil
+	return nil
 }
 
 // writeNDJSON writes the nested ECS document of an event, with

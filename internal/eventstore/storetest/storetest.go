@@ -49,6 +49,7 @@ func Run(t *testing.T, b Backend) {
 		{"Terms", testTerms},
 		{"Export", testExport},
 		{"ExportLarge", testExportLarge},
+		{"Scan", testScan},
 		{"Retention", testRetention},
 		{"TenantIsolation", testTenantIsolation},
 		{"FarOffTimestamps", testFarOffTimestamps},
@@ -913,6 +914,67 @@ func testExportLarge(t *testing.T, b Backend) {
 	}
 	if len(seen) != n {
 		t.Fatalf("%d distinct events exported, want %d", len(seen), n)
+	}
+}
+
+// testScan: Scan hands over every matching event of the org once, oldest
+// first, across partitions and chunks; fn's error stops it; a bad query is
+// refused.
+func testScan(t *testing.T, b Backend) {
+	s := open(t, b, t.TempDir())
+	const n = 12_345
+	for i := 0; i < n; i += 5000 {
+		// Spread over two days, appended newest first.
+		at := T0.Add(36 * time.Hour).Add(-time.Duration(i) * 10 * time.Second)
+		mustAppend(t, s, Batch("x", fmt.Sprintf("s%d", i), min(5000, n-i), at))
+	}
+	mustAppend(t, s, Batch("other", "o", 100, T0))
+	seen := map[string]bool{}
+	var prev time.Time
+	var prevSeq int64
+	chunks := 0
+	err := s.Scan(ctx, "x", eventstore.Query{}, func(evs []event.Event) error {
+		chunks++
+		for _, ev := range evs {
+			if ev.OrgID != "x" || seen[ev.ID] {
+				return fmt.Errorf("event %s of org %s: foreign or twice", ev.ID, ev.OrgID)
+			}
+			seen[ev.ID] = true
+			if ev.Timestamp.Before(prev) || ev.Timestamp.Equal(prev) && ev.Seq < prevSeq {
+				return fmt.Errorf("%s at %v after %v: not oldest first", ev.ID, ev.Timestamp, prev)
+			}
+			if ev.Raw == "" || ev.Fields.Str("message") == "" {
+				return fmt.Errorf("%s read without its raw text or fields", ev.ID)
+			}
+			prev, prevSeq = ev.Timestamp, ev.Seq
+		}
+		return nil
+	})
+	if err != nil || len(seen) != n || chunks < 2 {
+		t.Fatalf("scan: %d events in %d chunks, %v; want %d", len(seen), chunks, err, n)
+	}
+	// A query and a time range.
+	count := 0
+	err = s.Scan(ctx, "x", eventstore.Query{Text: "even", From: T0.Add(24 * time.Hour)}, func(evs []event.Event) error {
+		for _, ev := range evs {
+			if !strings.Contains(ev.Raw, "even") || ev.Timestamp.Before(T0.Add(24*time.Hour)) {
+				return fmt.Errorf("%s does not match", ev.ID)
+			}
+			count++
+		}
+		return nil
+	})
+	if err != nil || count == 0 || count >= n {
+		t.Fatalf("scan with a query: %d events, %v", count, err)
+	}
+	// fn's error ends the scan and is returned.
+	stop := errors.New("enough")
+	calls := 0
+	if err := s.Scan(ctx, "x", eventstore.Query{}, func([]event.Event) error { calls++; return stop }); !errors.Is(err, stop) || calls != 1 {
+		t.Fatalf("scan stopped by fn: %v after %d calls", err, calls)
+	}
+	if err := s.Scan(ctx, "x", eventstore.Query{Text: "a:[1 TO"}, func([]event.Event) error { return nil }); !errors.Is(err, eventstore.ErrBadQuery) {
+		t.Fatalf("scan with a bad query: %v", err)
 	}
 }
 

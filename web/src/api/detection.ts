@@ -221,6 +221,32 @@ export interface RuleTestResult {
   elapsed_ms: number;
 }
 
+/** A retro-hunt job: a saved rule run over stored history in the background. */
+export interface RetroHunt {
+  id: string;
+  rule_id: string;
+  rule_title: string;
+  from: string;
+  to: string;
+  raise_alerts: boolean;
+  status: "running" | "done" | "failed" | "cancelled";
+  scanned: number;
+  total: number;
+  progress: number;
+  alerts_raised: number;
+  started_by: string;
+  started_at: string;
+  finished_at: string | null;
+  error?: string;
+  result?: RuleTestResult;
+}
+
+export interface RetroHuntStart {
+  from: string;
+  to: string;
+  raise_alerts: boolean;
+}
+
 export interface ImportFailure {
   file: string;
   line: number;
@@ -426,6 +452,10 @@ export const detectionApi = {
   /** A saved rule (`id`), as saved or with the `source` given; an unsaved one without `id`. */
   testRule: (req: RuleTestRequest, id?: string, signal?: AbortSignal) =>
     api.post<RuleTestResult>(id ? `/api/v1/rules/${enc(id)}/test` : "/api/v1/rules/test", req, signal),
+  startRetroHunt: (ruleId: string, req: RetroHuntStart, signal?: AbortSignal) =>
+    api.post<RetroHunt>(`/api/v1/rules/${enc(ruleId)}/retrohunt`, req, signal),
+  getRetroHunt: (id: string, signal?: AbortSignal) => api.get<RetroHunt>(`/api/v1/retrohunts/${enc(id)}`, { signal }),
+  cancelRetroHunt: (id: string, signal?: AbortSignal) => api.delete<RetroHunt>(`/api/v1/retrohunts/${enc(id)}`, signal),
   coverage: (signal?: AbortSignal) => api.get<Coverage>("/api/v1/rules/coverage", { signal }),
   placeholders: (signal?: AbortSignal) => api.get<Placeholders>("/api/v1/detection/placeholders", { signal }),
   setPlaceholders: (req: PlaceholdersSet, signal?: AbortSignal) => api.put<Placeholders>("/api/v1/detection/placeholders", req, signal),

@@ -34,6 +34,7 @@ import { LevelBadge } from "./LevelBadge";
 import { RulesRefused } from "./RulesLayout";
 import { EnabledSwitch } from "./RulesListPage";
 import { JSON_TEMPLATE, templateFor } from "./templates";
+import { RetroHuntPanel } from "./RetroHuntPanel";
 import { TestPanel } from "./TestPanel";
 import "./rules.css";
 
@@ -369,6 +370,13 @@ function RuleEditor({ rule }: { rule: Rule | null }) {
         dirty={dirty}
         blocked={source.trim() === "" ? "Write a rule first." : invalid ? "Fix the rule's problems first." : null}
       />
+
+      {rule ? (
+        <RetroHuntPanel
+          ruleId={rule.id}
+          blocked={!writable ? "Retro-hunts need permission to write rules." : dirty ? "Save the rule first: a retro-hunt runs the saved rule." : null}
+        />
+      ) : null}
 
       {rule ? <ExceptionsSection ruleId={rule.id} initial={rule.exceptions} writable={writable} /> : null}
 
