@@ -228,6 +228,14 @@ func bench(ctx context.Context, gen *eventgen.Generator, c config, out io.Writer
 			n, err := s.Export(ctx, org, eventstore.Query{From: day.Add(12 * time.Hour), To: day.Add(18 * time.Hour)}, eventstore.FormatNDJSON, &w)
 			return fmt.Sprintf("%d events, %.1f MB", n, float64(w)/1e6), err
 		}},
+		{"scan: one day of every event, oldest first (Store.Scan: retro-hunts)", func() (string, error) {
+			n := 0
+			err := s.Scan(ctx, org, eventstore.Query{From: day, To: day.Add(24 * time.Hour)}, func(evs []event.Event) error {
+				n += len(evs)
+				return nil
+			})
+			return fmt.Sprintf("%d events", n), err
+		}},
 		{"Get: one event by id (the event drawer)", func() (string, error) {
 			p, err := s.Search(ctx, org, eventstore.Query{Text: rare, Size: 1})
 			if err != nil || len(p.Events) == 0 {
