@@ -487,7 +487,7 @@ func TestRetroHuntPastBacktestLimit(t *testing.T) {
 	defer func() { MaxBacktestEvents = limit }()
 	u, _ := Compile(FormatSigma, encodedPS, "")
 	res, err := f.svc.Test(f.ctx, f.org, u, TestInput{From: old.Add(-time.Hour), To: time.Now()})
-	if err != nil || !res.Truncated || res.Scanned != 1000 || res.Matched != 0 {
+	if err != nil || !res.Truncated || !res.ScanLimited || res.Scanned != 1000 || res.Matched != 0 {
 		t.Fatalf("backtest: %v %+v", err, res)
 	}
 	j, err := f.svc.StartRetroHunt(f.ctx, actor, r.ID, old.Add(-time.Hour), time.Time{}, true)
@@ -498,7 +498,7 @@ func TestRetroHuntPastBacktestLimit(t *testing.T) {
 		j, _ = f.svc.RetroHunt(f.org, j.ID)
 		return j.Status != HuntRunning
 	})
-	if j.Status != HuntDone || j.Result == nil || j.Result.Truncated || j.Scanned != 6003 || j.Total != 6003 || j.Result.Matched != 3 || j.Alerts != 3 {
+	if j.Status != HuntDone || j.Result == nil || j.Result.Truncated || j.Result.ScanLimited || j.Scanned != 6003 || j.Total != 6003 || j.Result.Matched != 3 || j.Alerts != 3 {
 		t.Fatalf("job: %+v %+v", j, j.Result)
 	}
 	if al := f.alerts(t); len(al) != 3 {

@@ -56,7 +56,10 @@ type TestResult struct {
 	Alerts    int64       `json:"alerts"`
 	Matches   []TestMatch `json:"matches"`
 	Truncated bool        `json:"truncated"`
-	ElapsedMs int64       `json:"elapsed_ms"`
+	// ScanLimited is true when a backtest stopped at MaxBacktestEvents:
+	// it read the oldest of the range's events, not all of them.
+	ScanLimited bool  `json:"scan_limited"`
+	ElapsedMs   int64 `json:"elapsed_ms"`
 	// Correlations lists what the rule's correlations fired (group and value).
 	Correlations []TestFired `json:"correlations"`
 }
@@ -188,7 +191,7 @@ func (s *Service) Test(ctx context.Context, orgID string, u *Unit, in TestInput)
 		err = s.o.Events.Scan(ctx, orgID, q, func(evs []event.Event) error {
 			if in.progress == nil && res.Scanned+int64(len(evs)) > MaxBacktestEvents {
 				evs = evs[:MaxBacktestEvents-res.Scanned]
-				res.Truncated = true
+				res.Truncated, res.ScanLimited = true, true
 			}
 			evaluate(evs)
 			if in.progress != nil {
@@ -197,7 +200,7 @@ func (s *Service) Test(ctx context.Context, orgID string, u *Unit, in TestInput)
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			if res.Truncated {
+			if res.ScanLimited {
 				return errBacktestFull
 			}
 			return nil

@@ -218,6 +218,8 @@ export interface RuleTestResult {
   alerts: number;
   matches: RuleTestMatch[];
   truncated: boolean;
+  /** A backtest stopped at its limit: it read the oldest events of the range, not all of them. */
+  scan_limited?: boolean;
   elapsed_ms: number;
 }
 

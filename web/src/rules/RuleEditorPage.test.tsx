@@ -397,6 +397,20 @@ describe("RuleEditorPage", () => {
     expect(new Date(body.to).getTime()).toBeGreaterThanOrEqual(before - 1000);
   });
 
+  it("says when a backtest read only part of the range", async () => {
+    server({
+      more: (_call, url) =>
+        url.pathname === "/api/v1/rules/r-ps/test"
+          ? json(200, { scanned: 200_000, matched: 3, alerts: 1, matches: [], truncated: true, scan_limited: true, elapsed_ms: 5000 })
+          : undefined,
+    });
+    const user = userEvent.setup();
+    renderEditor("/rules/r-ps");
+    const test = await screen.findByRole("region", { name: "Test" });
+    await user.click(within(test).getByRole("button", { name: "Run backtest" }));
+    expect(await within(test).findByRole("note")).toHaveTextContent("it ran over the oldest 200,000. A retro-hunt (below, for a saved rule) reads all of them.");
+  });
+
   it("is read-only for a viewer", async () => {
     server();
     renderEditor("/rules/r-ps", makeMeAs("viewer"));

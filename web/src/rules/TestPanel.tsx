@@ -182,6 +182,12 @@ function TestResultView({ result, ran, onOpen }: { result: RuleTestResult; ran: 
         {ran.mode === "backtest" ? `Backtest over the ${ran.label}` : `Run over ${ran.label}`}:{" "}
         {result.matched === 0 ? "no event matched." : `${result.matched.toLocaleString()} matched${result.truncated ? `; the first ${result.matches.length.toLocaleString()} are listed` : ""}.`}
       </p>
+      {result.scan_limited ? (
+        <p className="field-hint" role="note">
+          The range holds more events than a backtest reads: it ran over the oldest {result.scanned.toLocaleString()}. A retro-hunt (below, for a saved
+          rule) reads all of them.
+        </p>
+      ) : null}
       {result.matches.length > 0 ? (
         <div className="table-wrap table-wrap-flat">
           <table className="table table-dense matches-table">
