@@ -35,7 +35,7 @@ func (e Event) AppendJSON(b []byte) []byte {
 	if msg := e.Fields.Str("message"); msg != "" {
 		b = AppendJSONString(append(b, `,"message":`...), msg)
 	}
-	b = AppendJSONValue(append(b, `,"fields":`...), map[string]any(e.Fields.Nested()))
+	b = AppendJSONValue(append(b, `,"fields":`...), e.Fields.Nested())
 	b = AppendJSONString(append(b, `,"raw":`...), e.Raw)
 	return append(b, '}')
 }

@@ -56,16 +56,7 @@ func AppendJSONValue(b []byte, v any) []byte {
 			keys = append(keys, k)
 		}
 		slices.Sort(keys)
-		b = append(b, '{')
-		for i, k := range keys {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = AppendJSONString(b, k)
-			b = append(b, ':')
-			b = AppendJSONValue(b, x[k])
-		}
-		return append(b, '}')
+		return AppendJSONObject(b, x, keys)
 	case []any:
 		b = append(b, '[')
 		for i, e := range x {
@@ -84,6 +75,21 @@ func AppendJSONValue(b []byte, v any) []byte {
 }
 
 const hexDigits = "0123456789abcdef"
+
+// AppendJSONObject appends the JSON object of m's entries named by keys,
+// in that order (sorted, for json.Marshal's order).
+func AppendJSONObject(b []byte, m map[string]any, keys []string) []byte {
+	b = append(b, '{')
+	for i, k := range keys {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = AppendJSONString(b, k)
+		b = append(b, ':')
+		b = AppendJSONValue(b, m[k])
+	}
+	return append(b, '}')
+}
 
 // AppendJSONString appends s as a JSON string.
 func AppendJSONString(b []byte, s string) []byte {

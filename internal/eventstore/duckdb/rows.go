@@ -273,16 +273,7 @@ func encodeFields(f event.Fields, keys []string) []byte {
 // encodeFieldsSorted appends the JSON object of the fields named by
 // keys, which are sorted, to b.
 func encodeFieldsSorted(b []byte, f event.Fields, keys []string) []byte {
-	b = append(b, '{')
-	for i, k := range keys {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = event.AppendJSONString(b, k)
-		b = append(b, ':')
-		b = event.AppendJSONValue(b, f[k])
-	}
-	return append(b, '}')
+	return event.AppendJSONObject(b, f, keys)
 }
 
 // decodeFields reads a JSON object written by encodeFields into f. The
