@@ -175,7 +175,7 @@ func baseSchemas() map[string]schema {
 		"RuleTest": obj(nil, map[string]any{"format": tStr, "source": tStr, "from": tStr, "to": tStr, "limit": tInt,
 			"events": schema{"type": "array", "maxItems": detect.MaxSamples, "description": "sample events: JSON objects or strings (raw log lines); omit to backtest over stored events",
 				"items": schema{"oneOf": []any{schema{"type": "object"}, tStr}}}}),
-		"RuleTestResult": obj(nil, map[string]any{"scanned": tInt, "matched": tInt, "alerts": tInt, "truncated": tBool, "scan_limited": tBool, "elapsed_ms": tInt,
+		"RuleTestResult": obj(nil, map[string]any{"scanned": tInt, "matched": tInt, "alerts": tInt, "truncated": tBool, "scan_limited": tBool, "scanned_from": tTime, "elapsed_ms": tInt,
 			"matches":      arr(obj(nil, map[string]any{"event_id": tStr, "timestamp": tTime, "summary": tStr, "fields": schema{"type": "object"}, "rule": tStr})),
 			"correlations": arr(obj(nil, map[string]any{"rule": tStr, "group": schema{"type": "object", "additionalProperties": tStr}, "value": schema{"type": "number"}, "start": tTime, "end": tTime}))}),
 		"RulePack": schema{"type": "string", "format": "binary", "description": "multipart/form-data with field file (ZIP, .yml or .json) and optional field pack"},

@@ -487,9 +487,21 @@ func TestRetroHuntPastBacktestLimit(t *testing.T) {
 	defer func() { MaxBacktestEvents = limit }()
 	u, _ := Compile(FormatSigma, encodedPS, "")
 	res, err := f.svc.Test(f.ctx, f.org, u, TestInput{From: old.Add(-time.Hour), To: time.Now()})
-	if err != nil || !res.Truncated || !res.ScanLimited || res.Scanned != 1000 || res.Matched != 0 {
+	// The backtest reads the newest events of the range, up to the limit:
+	// the three matches and the last of the others.
+	if err != nil || !res.Truncated || !res.ScanLimited || res.Scanned > 1000 || res.Scanned < 800 || res.Matched != 3 ||
+		!res.ScannedFrom.After(old) || !res.ScannedFrom.Before(old.Add(6000*time.Second)) {
 		t.Fatalf("backtest: %v %+v", err, res)
 	}
+	// A limit smaller than the newest histogram bucket: the backtest
+	// reads the newest bucket up to the limit (the three matches are one
+	// second apart, so they fall in one or two buckets).
+	MaxBacktestEvents = 2
+	res, err = f.svc.Test(f.ctx, f.org, u, TestInput{From: old.Add(-time.Hour), To: old.Add(2*time.Hour + 3*time.Second + 1)})
+	if err != nil || !res.ScanLimited || res.Scanned < 1 || res.Scanned > 2 || res.Matched != res.Scanned {
+		t.Fatalf("limit inside the newest bucket: %v %+v", err, res)
+	}
+	MaxBacktestEvents = 1000
 	j, err := f.svc.StartRetroHunt(f.ctx, actor, r.ID, old.Add(-time.Hour), time.Time{}, true)
 	if err != nil {
 		t.Fatal(err)

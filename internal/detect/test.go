@@ -56,10 +56,11 @@ type TestResult struct {
 	Alerts    int64       `json:"alerts"`
 	Matches   []TestMatch `json:"matches"`
 	Truncated bool        `json:"truncated"`
-	// ScanLimited is true when a backtest stopped at MaxBacktestEvents:
-	// it read the oldest of the range's events, not all of them.
-	ScanLimited bool  `json:"scan_limited"`
-	ElapsedMs   int64 `json:"elapsed_ms"`
+	// ScanLimited is true when the range held more than MaxBacktestEvents:
+	// the backtest read the newest of them, from ScannedFrom on.
+	ScanLimited bool      `json:"scan_limited"`
+	ScannedFrom time.Time `json:"scanned_from,omitzero"`
+	ElapsedMs   int64     `json:"elapsed_ms"`
 	// Correlations lists what the rule's correlations fired (group and value).
 	Correlations []TestFired `json:"correlations"`
 }
@@ -177,19 +178,30 @@ func (s *Service) Test(ctx context.Context, orgID string, u *Unit, in TestInput)
 			return res, fmt.Errorf("%w: from: must be before to", ErrInvalid)
 		}
 		// The store hands the events over oldest first, a chunk at a
-		// time: a backtest stops at MaxBacktestEvents, a retro-hunt reads
-		// the whole range (memory stays flat) and reports its progress.
+		// time: a retro-hunt reads the whole range (memory stays flat)
+		// and reports its progress; a backtest reads at most
+		// MaxBacktestEvents, the newest of the range (what a rule's
+		// author checks first), from a start found in the histogram.
 		q := eventstore.Query{From: from, To: to}
 		count, err := s.o.Events.Search(ctx, orgID, eventstore.Query{From: from, To: to, Size: 1})
 		if err != nil {
 			return res, err
 		}
 		total := count.Total
-		if in.progress == nil {
-			total = min(total, MaxBacktestEvents)
+		if in.progress == nil && total > MaxBacktestEvents {
+			cut, err := s.newestStart(ctx, orgID, from, to)
+			if err != nil {
+				return res, err
+			}
+			q.From = cut
+			res.ScanLimited, res.Truncated = true, true
+			res.ScannedFrom = cut
+			total = MaxBacktestEvents
 		}
 		err = s.o.Events.Scan(ctx, orgID, q, func(evs []event.Event) error {
 			if in.progress == nil && res.Scanned+int64(len(evs)) > MaxBacktestEvents {
+				// The start is a histogram bucket's: a burst in its
+				// first bucket may still hold more than the limit.
 				evs = evs[:MaxBacktestEvents-res.Scanned]
 				res.Truncated, res.ScanLimited = true, true
 			}
@@ -200,7 +212,7 @@ func (s *Service) Test(ctx context.Context, orgID string, u *Unit, in TestInput)
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			if res.ScanLimited {
+			if res.Scanned >= MaxBacktestEvents && in.progress == nil {
 				return errBacktestFull
 			}
 			return nil
@@ -224,6 +236,36 @@ func (s *Service) Test(ctx context.Context, orgID string, u *Unit, in TestInput)
 	}
 	res.ElapsedMs = time.Since(start).Milliseconds()
 	return res, nil
+}
+
+// newestStart is where a backtest over [from, to) starts to read at most
+// MaxBacktestEvents: the earliest start of a histogram bucket (up to 2,000
+// of them over the range) from which the rest of the range holds no more
+// than that, or the newest bucket's start when it alone holds more.
+func (s *Service) newestStart(ctx context.Context, orgID string, from, to time.Time) (time.Time, error) {
+	h, err := s.o.Events.Histogram(ctx, orgID, eventstore.Query{From: from, To: to}, max(to.Sub(from)/2000, time.Second))
+	if err != nil {
+		return from, err
+	}
+	cut, sum := to, int64(0)
+	for i := len(h.Buckets) - 1; i >= 0; i-- {
+		b := h.Buckets[i]
+		if b.Count == 0 {
+			continue
+		}
+		if sum+b.Count > MaxBacktestEvents {
+			if sum == 0 {
+				cut = b.Start
+			}
+			break
+		}
+		sum += b.Count
+		cut = b.Start
+	}
+	if cut.Before(from) {
+		cut = from
+	}
+	return cut, nil
 }
 
 // testEngine builds a private engine with the unit and the org's rules

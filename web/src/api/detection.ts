@@ -218,8 +218,10 @@ export interface RuleTestResult {
   alerts: number;
   matches: RuleTestMatch[];
   truncated: boolean;
-  /** A backtest stopped at its limit: it read the oldest events of the range, not all of them. */
+  /** The range held more events than a backtest reads: it read the newest of them, from scanned_from on. */
   scan_limited?: boolean;
+  /** With scan_limited: the time of the oldest event the backtest could read. */
+  scanned_from?: string;
   elapsed_ms: number;
 }
 

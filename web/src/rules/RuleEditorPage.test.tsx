@@ -8,6 +8,7 @@ import type { Rule, RuleException, RuleFormat, Validation } from "../api/detecti
 import { makeRule, summaryOf } from "../test/detection";
 import { json, makeMe, makeMeAs, renderWithProviders, stubFetch, type Call } from "../test/helpers";
 import RuleEditorPage from "./RuleEditorPage";
+import { formatTime } from "../ui/time";
 import { JSON_TEMPLATE } from "./templates";
 
 afterEach(() => vi.unstubAllGlobals());
@@ -401,14 +402,16 @@ describe("RuleEditorPage", () => {
     server({
       more: (_call, url) =>
         url.pathname === "/api/v1/rules/r-ps/test"
-          ? json(200, { scanned: 200_000, matched: 3, alerts: 1, matches: [], truncated: true, scan_limited: true, elapsed_ms: 5000 })
+          ? json(200, { scanned: 200_000, matched: 3, alerts: 1, matches: [], truncated: true, scan_limited: true, scanned_from: "2026-11-20T06:00:00Z", elapsed_ms: 5000 })
           : undefined,
     });
     const user = userEvent.setup();
     renderEditor("/rules/r-ps");
     const test = await screen.findByRole("region", { name: "Test" });
     await user.click(within(test).getByRole("button", { name: "Run backtest" }));
-    expect(await within(test).findByRole("note")).toHaveTextContent("it ran over the oldest 200,000. A retro-hunt (below, for a saved rule) reads all of them.");
+    expect(await within(test).findByRole("note")).toHaveTextContent(
+      `it ran over the newest 200,000, from ${formatTime("2026-11-20T06:00:00Z")} on. A retro-hunt (below, for a saved rule) reads all of them.`,
+    );
   });
 
   it("is read-only for a viewer", async () => {

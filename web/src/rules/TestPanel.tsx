@@ -184,8 +184,8 @@ function TestResultView({ result, ran, onOpen }: { result: RuleTestResult; ran: 
       </p>
       {result.scan_limited ? (
         <p className="field-hint" role="note">
-          The range holds more events than a backtest reads: it ran over the oldest {result.scanned.toLocaleString()}. A retro-hunt (below, for a saved
-          rule) reads all of them.
+          The range holds more events than a backtest reads: it ran over the newest {result.scanned.toLocaleString()}
+          {result.scanned_from ? `, from ${formatTime(result.scanned_from)} on` : ""}. A retro-hunt (below, for a saved rule) reads all of them.
         </p>
       ) : null}
       {result.matches.length > 0 ? (
