@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -159,16 +160,29 @@ func startEvents(ctx context.Context, cfg *config.Config, st store.Store, authSv
 	syslogOrg, err := resolveSyslogOrg(ctx, st, cfg.SyslogOrg)
 	if err != nil {
 		rt.close()
-		return nil, err
+		return nil, fmt.Errorf("syslog_org: %w", err)
 	}
+	// A route may name an organisation that does not exist yet (the
+	// config written before the organisation is created): its senders are
+	// refused, and it is looked up again, until it exists.
 	var routes []syslog.OrgRoute
 	for i, r := range cfg.SyslogOrgSources {
 		id, err := resolveSyslogOrg(ctx, st, r.Org)
 		if err != nil {
-			rt.close()
-			return nil, fmt.Errorf("syslog_org_sources: entry %d %s=%s: no organisation %q", i+1, r.Source(), r.Org, r.Org)
+			if !errors.Is(err, errNoSuchOrg) {
+				rt.close()
+				return nil, err
+			}
+			log.Warn("syslog_org_sources: no such organisation yet; its senders are refused until it is created",
+				"entry", i+1, "source", r.Source(), "org", r.Org)
 		}
-		routes = append(routes, syslog.OrgRoute{Net: r.Net, Cert: r.Cert, OrgID: id})
+		routes = append(routes, syslog.OrgRoute{Net: r.Net, Cert: r.Cert, OrgID: id, Org: r.Org})
+	}
+	resolveOrg := func(name string) (string, bool) {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		id, err := resolveSyslogOrg(ctx, st, name)
+		return id, err == nil
 	}
 	var tlsConf *tls.Config
 	if config.Enabled(cfg.SyslogTLSAddr) {
@@ -206,7 +220,7 @@ func startEvents(ctx context.Context, cfg *config.Config, st store.Store, authSv
 			continue
 		}
 		srv, err := syslog.New(syslog.Options{Pipeline: rt.pipe, Network: l.network, Addr: l.addr, TLSConfig: l.tls,
-			OrgID: syslogOrg, OrgRoutes: routes, Logger: log})
+			OrgID: syslogOrg, OrgRoutes: routes, ResolveOrg: resolveOrg, Logger: log})
 		if err != nil {
 			rt.close()
 			return nil, fmt.Errorf("cannot listen for syslog (%s %s): %w", l.network, l.addr, err)
@@ -238,8 +252,10 @@ func resolveSyslogOrg(ctx context.Context, st store.Store, want string) (string,
 			return o.ID, nil
 		}
 	}
-	return "", fmt.Errorf("syslog_org: no organisation %q", want)
+	return "", fmt.Errorf("%w %q", errNoSuchOrg, want)
 }
+
+var errNoSuchOrg = errors.New("no organisation")
 
 // mounts are the ingest endpoints that live outside the API's route table
 // (they have their own authentication and response shapes).

@@ -26,6 +26,7 @@ const (
 	ReasonTLSHandshake      = "tls_handshake"
 	ReasonShutdown          = "shutdown"
 	ReasonReadError         = "read_error"
+	ReasonUnknownOrg        = "unknown_org"
 	// Events kept, but changed on the way in.
 	ReasonInvalidUTF8 = "invalid_utf8"
 	ReasonTruncated   = "truncated"

@@ -49,6 +49,11 @@ type Options struct {
 	// (a managed service's customers behind one listener): the first
 	// route whose block holds the sender's address applies.
 	OrgRoutes []OrgRoute
+	// ResolveOrg finds the ID of the organisation a route names (OrgRoute.Org)
+	// when it was not known at start; it is asked again at most every
+	// OrgRetry (default 2 s) while the organisation does not exist.
+	ResolveOrg func(name string) (id string, ok bool)
+	OrgRetry   time.Duration
 	// Listener is the metrics label (default "syslog_udp", "syslog_tcp"
 	// or "syslog_tls").
 	Listener string
@@ -75,20 +80,27 @@ type Options struct {
 // OrgRoute sends what arrives from the addresses in Net, or, when Cert
 // is set, over TLS connections whose client certificate has a subject
 // common name or DNS name matching Cert (lower case; * matches any run of
-// characters), to OrgID.
+// characters), to OrgID; when OrgID is empty, to the organisation named
+// Org, looked up with Options.ResolveOrg until it exists. Until then its
+// senders are refused: TCP and TLS connections are closed (a sender with
+// a queue keeps its messages and retries), UDP datagrams are dropped; both
+// counted with reason unknown_org and logged.
 type OrgRoute struct {
 	Net   netip.Prefix
 	Cert  string
 	OrgID string
+	Org   string
 }
 
 // orgOf is the organisation of a message from peer, sent over a TLS
 // connection whose verified client certificate names certNames (none
 // otherwise). A certificate route wins over an address route: the
 // certificate names the sender even behind a relay or NAT.
-func (s *Server) orgOf(peer string, certNames []string) string {
+// It is false when the route that applies names an organisation that does
+// not exist (yet).
+func (s *Server) orgOf(peer string, certNames []string) (string, bool) {
 	if len(s.o.OrgRoutes) == 0 {
-		return s.o.OrgID
+		return s.o.OrgID, true
 	}
 	if len(certNames) > 0 {
 		for _, r := range s.o.OrgRoutes {
@@ -97,22 +109,66 @@ func (s *Server) orgOf(peer string, certNames []string) string {
 			}
 			for _, n := range certNames {
 				if ok, _ := path.Match(r.Cert, strings.ToLower(n)); ok {
-					return r.OrgID
+					return s.routeOrg(r)
 				}
 			}
 		}
 	}
 	a, err := netip.ParseAddr(peer)
 	if err != nil {
-		return s.o.OrgID
+		return s.o.OrgID, true
 	}
 	a = a.Unmap()
 	for _, r := range s.o.OrgRoutes {
 		if r.Cert == "" && r.Net.Contains(a) {
-			return r.OrgID
+			return s.routeOrg(r)
 		}
 	}
-	return s.o.OrgID
+	return s.o.OrgID, true
+}
+
+// routeOrg is the organisation of route r: its OrgID, or the ID of the
+// organisation it names once that exists.
+func (s *Server) routeOrg(r OrgRoute) (string, bool) {
+	if r.OrgID != "" {
+		return r.OrgID, true
+	}
+	s.orgMu.Lock()
+	defer s.orgMu.Unlock()
+	if id, ok := s.orgIDs[r.Org]; ok {
+		return id, true
+	}
+	if s.o.ResolveOrg == nil {
+		return "", false
+	}
+	now := time.Now()
+	retry := s.o.OrgRetry
+	if retry <= 0 {
+		retry = 2 * time.Second
+	}
+	if t, ok := s.orgTried[r.Org]; ok && now.Sub(t) < retry {
+		return "", false
+	}
+	if s.orgIDs == nil {
+		s.orgIDs, s.orgTried = map[string]string{}, map[string]time.Time{}
+	}
+	s.orgTried[r.Org] = now
+	id, ok := s.o.ResolveOrg(r.Org)
+	if !ok {
+		s.log.Warn("syslog sender routed to an organisation that does not exist: its messages are refused until it is created",
+			"route", r.source(), "org", r.Org)
+		return "", false
+	}
+	s.orgIDs[r.Org] = id
+	s.log.Info("syslog route's organisation found: its senders are accepted", "route", r.source(), "org", r.Org, "org_id", id)
+	return id, true
+}
+
+func (r OrgRoute) source() string {
+	if r.Cert != "" {
+		return "cert:" + r.Cert
+	}
+	return r.Net.String()
 }
 
 // certNames are the names a verified client certificate gives its
@@ -139,6 +195,10 @@ type Server struct {
 
 	mu    sync.Mutex // guards conns
 	conns map[net.Conn]struct{}
+
+	orgMu    sync.Mutex           // guards orgIDs, orgTried
+	orgIDs   map[string]string    // routes' organisations found after start
+	orgTried map[string]time.Time // when one not found was last looked up
 }
 
 // New binds the listener's socket (so that a port in use fails at start-up
@@ -260,19 +320,20 @@ func (s *Server) runUDP(ctx context.Context, b *ingest.Batcher) error {
 		if len(msg) > s.o.MaxMessageSize {
 			msg, truncated = msg[:s.o.MaxMessageSize], true
 		}
-		if !b.TryAdd(s.item(msg, addr, "", truncated)) {
+		org, ok := s.orgOf(peerIP(addr), nil)
+		if !ok {
+			s.c.Dropped(ingest.ReasonUnknownOrg, 1)
+			continue
+		}
+		if !b.TryAdd(s.item(msg, addr, org, truncated)) {
 			s.c.Dropped(ingest.ReasonOverloaded, 1)
 		}
 	}
 }
 
-// item is one received message; org is the connection's organisation
-// ("": the sender address's).
+// item is one received message for organisation org.
 func (s *Server) item(msg []byte, peer net.Addr, org string, truncated bool) ingest.Item {
 	ip := peerIP(peer)
-	if org == "" {
-		org = s.orgOf(ip, nil)
-	}
 	it := ingest.Item{Input: normalize.Input{
 		OrgID: org, Input: "syslog", Received: s.o.Pipeline.Now(),
 		Raw: bytes.Clone(msg), Format: s.o.Format, Peer: ip,
@@ -364,7 +425,7 @@ func (s *Server) untrack(c net.Conn) {
 
 func (s *Server) serveConn(ctx context.Context, conn net.Conn, b *ingest.Batcher) {
 	peer := conn.RemoteAddr()
-	org := s.orgOf(peerIP(peer), nil)
+	org, known := s.orgOf(peerIP(peer), nil)
 	var r io.Reader = &idleReader{c: conn, idle: s.o.IdleTimeout}
 	if s.o.TLSConfig != nil {
 		tc := tls.Server(conn, s.o.TLSConfig)
@@ -377,8 +438,14 @@ func (s *Server) serveConn(ctx context.Context, conn net.Conn, b *ingest.Batcher
 		_ = conn.SetDeadline(time.Time{})
 		r = &idleReader{c: tc, idle: s.o.IdleTimeout}
 		if names := certNames(tc.ConnectionState()); len(names) > 0 {
-			org = s.orgOf(peerIP(peer), names)
+			org, known = s.orgOf(peerIP(peer), names)
 		}
+	}
+	if !known {
+		// Closed before reading: a sender with a queue keeps what it
+		// has and retries, until the organisation exists.
+		s.c.Refused(ingest.ReasonUnknownOrg)
+		return
 	}
 	f := NewFramer(r, s.o.MaxMessageSize)
 	for {

@@ -18,6 +18,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -261,17 +262,75 @@ func TestOrgRoutes(t *testing.T) {
 	s := &Server{o: Options{OrgID: "d", OrgRoutes: []OrgRoute{{Net: netip.MustParsePrefix("10.1.0.0/16"), OrgID: "a"}, {Net: netip.MustParsePrefix("2001:db8::/32"), OrgID: "b"},
 		{Cert: "*.acme.example", OrgID: "c"}}}}
 	for peer, want := range map[string]string{"10.1.2.3": "a", "::ffff:10.1.2.3": "a", "2001:db8::7": "b", "10.2.0.1": "d", "": "d", "not an ip": "d"} {
-		if got := s.orgOf(peer, nil); got != want {
-			t.Errorf("orgOf(%q) = %q, want %q", peer, got, want)
+		if got, ok := s.orgOf(peer, nil); got != want || !ok {
+			t.Errorf("orgOf(%q) = %q, %v, want %q", peer, got, ok, want)
 		}
 	}
 	// A certificate route wins over an address route; names compare
 	// without regard to case.
-	if got := s.orgOf("10.1.2.3", []string{"FW1.Acme.Example"}); got != "c" {
+	if got, _ := s.orgOf("10.1.2.3", []string{"FW1.Acme.Example"}); got != "c" {
 		t.Errorf("certificate route: %q, want c", got)
 	}
-	if got := s.orgOf("10.1.2.3", []string{"fw1.acme.example.evil"}); got != "a" {
+	if got, _ := s.orgOf("10.1.2.3", []string{"fw1.acme.example.evil"}); got != "a" {
 		t.Errorf("a name the pattern does not match: %q, want a", got)
+	}
+}
+
+// A route may name an organisation that does not exist yet: its senders
+// are refused (TCP closed, UDP dropped, both counted) until it exists, and
+// then routed to it without a restart.
+func TestOrgRouteToLaterOrg(t *testing.T) {
+	sink := ingesttest.NewStore(t)
+	env := ingesttest.NewPipeline(t, sink, ingest.Options{})
+	var exists atomic.Bool
+	var lookups atomic.Int64
+	o := Options{OrgID: "org-default", OrgRetry: 50 * time.Millisecond,
+		OrgRoutes: []OrgRoute{{Net: netip.MustParsePrefix("127.0.0.0/8"), Org: "acme"}},
+		ResolveOrg: func(name string) (string, bool) {
+			lookups.Add(1)
+			if name != "acme" || !exists.Load() {
+				return "", false
+			}
+			return "org-acme", true
+		}}
+	o.Network = "udp"
+	u := start(t, env, o)
+	o.Network = "tcp"
+	tc := start(t, env, o)
+	send := func(network, addr, text string) {
+		conn, err := net.Dial(network, addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		if _, err := conn.Write([]byte("<13>Nov 20 10:00:00 fw1 kernel: " + text + "\n")); err != nil && network == "udp" {
+			t.Fatal(err)
+		}
+	}
+	for i := 0; i < 20; i++ {
+		send("udp", u.Addr().String(), "too early")
+	}
+	send("tcp", tc.Addr().String(), "too early")
+	ingesttest.Eventually(t, 5*time.Second, "the refusals counted", func() bool {
+		return env.Metric(t, "eventsec_ingest_dropped_total", map[string]string{"listener": "syslog_udp", "reason": ingest.ReasonUnknownOrg}) == 20 &&
+			env.Metric(t, "eventsec_ingest_requests_refused_total", map[string]string{"listener": "syslog_tcp", "reason": ingest.ReasonUnknownOrg}) == 1
+	})
+	// Looked up once per listener and retry period, not per datagram.
+	if n := lookups.Load(); n > 4 {
+		t.Errorf("%d lookups of the organisation for 21 messages", n)
+	}
+	exists.Store(true)
+	time.Sleep(60 * time.Millisecond)
+	send("udp", u.Addr().String(), "on time over udp")
+	send("tcp", tc.Addr().String(), "on time over tcp")
+	for _, ev := range waitStored(t, sink, 2) {
+		if ev.OrgID != "org-acme" || !strings.Contains(ev.Raw, "on time") {
+			t.Errorf("stored %q in %q", ev.Raw, ev.OrgID)
+		}
+	}
+	time.Sleep(50 * time.Millisecond)
+	if sink.Len() != 2 {
+		t.Errorf("%d events stored, want 2", sink.Len())
 	}
 }
 
