@@ -189,7 +189,7 @@ func timezone(p **time.Location) func(string) error {
 }
 
 // SourceOrg routes syslog senders to the organisation Org (a name or an
-// ID, resolved when the server starts): those sending from the addresses
+// ID, looked up at start and again while none has that name): those sending from the addresses
 // in Net, or, when Cert is set, those whose TLS client certificate has a
 // subject common name or DNS name matching Cert (lower case; * matches
 // any run of characters).
