@@ -52,6 +52,7 @@ func run() error {
 	batch := flag.Int("batch", 200, "events per request (one of them a marker)")
 	duration := flag.Duration("duration", 20*time.Second, "length of the load phase")
 	sigmaDir := flag.String("sigma", "", "import every rule under this directory (e.g. ../shared/data/sigma) besides the built-in pack")
+	hunt := flag.Bool("retrohunt", true, "after the load, time a backtest and a retro-hunt of the markers' rule over every stored event")
 	flag.Parse()
 	abs, err := filepath.Abs(*bin)
 	if err != nil {
@@ -240,7 +241,90 @@ func run() error {
 	fmt.Printf("detection latency, 202 -> alert on WebSocket, %d markers (%d without alert): p50 %s  p99 %s  max %s\n",
 		len(lat), missing, pct(0.50).Round(100*time.Microsecond), pct(0.99).Round(100*time.Microsecond), pct(1).Round(100*time.Microsecond))
 	fmt.Printf("server RSS after the run: %.1f MiB\n", float64(rss)/(1<<20))
+	if *hunt {
+		// The unlocked map is no longer written: the readers are done.
+		mu.Unlock()
+		defer mu.Lock()
+		if err := retroHunt(base, token, start.Add(-time.Minute), time.Now().Add(time.Minute)); err != nil {
+			return fmt.Errorf("retro-hunt: %w", err)
+		}
+	}
 	return nil
+}
+
+// retroHunt times, through the API, a backtest and a retro-hunt (without
+// raising alerts) of the rule that the markers fired over [from, to):
+// every event the load phase stored.
+func retroHunt(base, token string, from, to time.Time) error {
+	var alerts struct {
+		Alerts []struct {
+			RuleID string `json:"rule_id"`
+			Title  string `json:"title"`
+		} `json:"alerts"`
+	}
+	if err := getJSON(base+"/api/v1/alerts?limit=1", token, &alerts); err != nil {
+		return err
+	}
+	if len(alerts.Alerts) == 0 {
+		return errors.New("no alert to take a rule from")
+	}
+	rule := alerts.Alerts[0].RuleID
+	rng := fmt.Sprintf(`{"from":%q,"to":%q`, from.UTC().Format(time.RFC3339Nano), to.UTC().Format(time.RFC3339Nano))
+	var res struct {
+		Scanned     int64 `json:"scanned"`
+		Matched     int64 `json:"matched"`
+		ScanLimited bool  `json:"scan_limited"`
+		ElapsedMs   int64 `json:"elapsed_ms"`
+	}
+	t0 := time.Now()
+	if err := postJSON(base+"/api/v1/rules/"+rule+"/test", token, rng+"}", &res); err != nil {
+		return err
+	}
+	took := time.Since(t0)
+	fmt.Printf("backtest of rule %s (%s): %d events scanned, %d matched, scan_limited=%v, %s (%.0f events/s)\n",
+		rule, alerts.Alerts[0].Title, res.Scanned, res.Matched, res.ScanLimited, took.Round(time.Millisecond), float64(res.Scanned)/took.Seconds())
+	var job struct {
+		ID      string `json:"id"`
+		Status  string `json:"status"`
+		Scanned int64  `json:"scanned"`
+		Error   string `json:"error"`
+		Result  *struct {
+			Matched int64 `json:"matched"`
+		} `json:"result"`
+	}
+	t0 = time.Now()
+	if err := postJSON(base+"/api/v1/rules/"+rule+"/retrohunt", token, rng+`,"raise_alerts":false}`, &job); err != nil {
+		return err
+	}
+	for job.Status == "running" {
+		time.Sleep(20 * time.Millisecond)
+		if err := getJSON(base+"/api/v1/retrohunts/"+job.ID, token, &job); err != nil {
+			return err
+		}
+	}
+	took = time.Since(t0)
+	if job.Status != "done" || job.Result == nil {
+		return fmt.Errorf("job ended %s: %s", job.Status, job.Error)
+	}
+	fmt.Printf("retro-hunt of the same rule: %d events scanned, %d matched, %s (%.0f events/s)\n",
+		job.Scanned, job.Result.Matched, took.Round(time.Millisecond), float64(job.Scanned)/took.Seconds())
+	return nil
+}
+
+func postJSON(url, token, body string, v any) error {
+	req, _ := http.NewRequest("POST", url, strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		b, _ := io.ReadAll(resp.Body)
+		return fmt.Errorf("POST %s: %d %s", url, resp.StatusCode, b)
+	}
+	return json.NewDecoder(resp.Body).Decode(v)
 }
 
 var procs = [][3]string{
