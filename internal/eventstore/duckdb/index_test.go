@@ -115,6 +115,9 @@ func TestIndexNarrowsNeedles(t *testing.T) {
 		if i == 1234 {
 			msg += " zq9needle"
 		}
+		if i >= 500 && i < 507 {
+			msg += " pq7seven"
+		}
 		evs[i] = event.Event{ID: fmt.Sprint(i), OrgID: "a", Timestamp: time.Date(2026, 11, 20, 0, 0, i, 0, time.UTC), Raw: msg, Fields: event.Fields{"message": msg}}
 	}
 	if _, err := s.Append(ctx, evs); err != nil {
@@ -148,5 +151,31 @@ func TestIndexNarrowsNeedles(t *testing.T) {
 		if err != nil || p.Total != tc.wantHits {
 			t.Errorf("%q: %d hits %v, want %d", tc.q, p.Total, err, tc.wantHits)
 		}
+	}
+	// A needle's pages: every page counts all matches, the last one
+	// without a cursor; a page that holds them all is its own count.
+	var got []string
+	cursor := ""
+	for page := 1; ; page++ {
+		p, err := s.Search(ctx, "a", eventstore.Query{Text: "pq7seven", Size: 3, Cursor: cursor})
+		if err != nil || p.Total != 7 {
+			t.Fatalf("page %d: total %d, %v", page, p.Total, err)
+		}
+		for _, ev := range p.Events {
+			got = append(got, ev.ID)
+		}
+		if cursor = p.NextCursor; cursor == "" {
+			break
+		}
+		if page > 3 {
+			t.Fatal("more than three pages of 3 for 7 matches")
+		}
+	}
+	if strings.Join(got, ",") != "506,505,504,503,502,501,500" {
+		t.Errorf("pages hold %v", got)
+	}
+	p, err := s.Search(ctx, "a", eventstore.Query{Text: "pq7seven", Size: 7})
+	if err != nil || p.Total != 7 || len(p.Events) != 7 || p.NextCursor != "" {
+		t.Errorf("one page of 7: total %d, %d events, cursor %q, %v", p.Total, len(p.Events), p.NextCursor, err)
 	}
 }

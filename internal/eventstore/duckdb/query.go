@@ -416,21 +416,21 @@ type hit struct {
 
 // searchFew serves the searches the index narrowed to a few blocks
 // (needles): the matches' places and raw texts (which the conditions read
-// anyway), counted by a window, in one query; then the page's fields in a
-// second. Selecting fields in the first query as well would decompress
-// them for every row of the candidate blocks (the OR of a needle's
-// conditions is evaluated above the scan, not pushed into it), and
-// DuckDB reads two ZSTD columns in one scan far slower than apart (see
-// eventColumns): 25-42 ms for a 5-match needle over 2M events before,
-// about 22 ms now (11-15 ms for the places, about 1-2 ms per fetched
-// row).
+// anyway) in one query; then the page's fields in a second. Selecting
+// fields in the first query as well would decompress them for every row
+// of the candidate blocks (the OR of a needle's conditions is evaluated
+// above the scan, not pushed into it), and DuckDB reads two ZSTD columns
+// in one scan far slower than apart (see eventColumns). A first page that
+// holds every match is its own count; otherwise the count runs beside
+// the page (a window count(*) OVER () in the first query cost 2-7 ms of
+// its 10-14 ms on a 5-match needle over 2M events).
 func (s *Store) searchFew(ctx context.Context, pl *plan, orgID string, after *cursor, size int) (eventstore.Page, error) {
 	page := eventstore.Page{Events: []event.Event{}}
 	u, args := pl.union("{part} AS part, seq, ts, raw", "", nil)
 	if u == "" {
 		return page, nil
 	}
-	q := "SELECT part, seq, ts, raw, es_total FROM (SELECT *, count(*) OVER () AS es_total FROM (" + u + "))"
+	q := "SELECT part, seq, ts, raw FROM (" + u + ")"
 	if after != nil {
 		at := time.UnixMicro(after.ts).UTC()
 		q += " WHERE ts <= ? AND (ts < ? OR seq < ?)"
@@ -443,7 +443,7 @@ func (s *Store) searchFew(ctx context.Context, pl *plan, orgID string, after *cu
 	err := s.each(ctx, q, args, func(r *sql.Rows) error {
 		var h hit
 		var raw sql.NullString
-		if err := r.Scan(&h.part, &h.seq, &h.ts, &raw, &page.Total); err != nil {
+		if err := r.Scan(&h.part, &h.seq, &h.ts, &raw); err != nil {
 			return err
 		}
 		hits = append(hits, h)
@@ -453,20 +453,33 @@ func (s *Store) searchFew(ctx context.Context, pl *plan, orgID string, after *cu
 	if err != nil {
 		return eventstore.Page{}, fmt.Errorf("cannot search events: %w", err)
 	}
+	counted := after == nil && len(hits) <= size
+	page.Total = int64(len(hits))
+	var countErr error
+	done := make(chan struct{})
+	if counted {
+		close(done)
+	} else {
+		go func() {
+			defer close(done)
+			counts, cargs := pl.union("count(*) AS n", "", nil)
+			if err := s.db.QueryRowContext(ctx, "SELECT coalesce(sum(n), 0)::BIGINT FROM ("+counts+")", cargs...).Scan(&page.Total); err != nil {
+				countErr = fmt.Errorf("cannot count events: %w", err)
+			}
+		}()
+	}
 	if len(hits) > size {
 		hits = hits[:size]
 		last := hits[size-1]
 		page.NextCursor = encodeCursor(cursor{ts: last.ts.UnixMicro(), seq: last.seq})
 	}
-	if len(hits) == 0 && after != nil {
-		// Past the last match: the window counted nothing.
-		counts, cargs := pl.union("count(*) AS n", "", nil)
-		if err := s.db.QueryRowContext(ctx, "SELECT coalesce(sum(n), 0)::BIGINT FROM ("+counts+")", cargs...).Scan(&page.Total); err != nil {
-			return eventstore.Page{}, fmt.Errorf("cannot count events: %w", err)
-		}
-	}
-	if page.Events, err = s.fetchWith(ctx, pl, orgID, hits, raws); err != nil {
+	page.Events, err = s.fetchWith(ctx, pl, orgID, hits, raws)
+	<-done
+	if err != nil {
 		return eventstore.Page{}, err
+	}
+	if countErr != nil {
+		return eventstore.Page{}, countErr
 	}
 	return page, nil
 }
