@@ -291,6 +291,7 @@ func (pl *plan) candidates(v partView) (ranges []seqRange, all bool) {
 
 // union builds "SELECT <cols> FROM t1 WHERE ... UNION ALL ..." over the
 // plan's partitions; extra is added to every partition's condition.
+// {part} in cols and extra stands for the partition's index in the plan.
 func (pl *plan) union(cols string, extra string, extraArgs []any) (string, []any) {
 	var b strings.Builder
 	var args []any
@@ -307,7 +308,7 @@ func (pl *plan) union(cols string, extra string, extraArgs []any) (string, []any
 		fmt.Fprintf(&b, "SELECT %s FROM %s WHERE %s", strings.ReplaceAll(cols, "{part}", strconv.Itoa(i)), v.table, w)
 		args = append(args, wargs...)
 		if extra != "" {
-			b.WriteString(" AND " + extra)
+			b.WriteString(" AND " + strings.ReplaceAll(extra, "{part}", strconv.Itoa(i)))
 			args = append(args, extraArgs...)
 		}
 	}
@@ -443,21 +444,9 @@ func (s *Store) searchFew(ctx context.Context, pl *plan, orgID string, after *cu
 	// The fields: the same candidate blocks, without the text conditions.
 	blocks := *pl
 	blocks.filter = lucene.Fragment{SQL: "TRUE"}
-	var fields strings.Builder
-	n := 0
-	for i, v := range pl.parts {
-		w, wargs, ok := blocks.where(v)
-		if !ok {
-			continue
-		}
-		if n > 0 {
-			fields.WriteString(" UNION ALL ")
-		}
-		n++
-		fmt.Fprintf(&fields, "SELECT %d AS part, seq, id, org_id, ingested, input, fields FROM %s WHERE %s AND seq IN (SELECT seq FROM hits WHERE part = %d)", i, v.table, w, i)
-		args = append(args, wargs...)
-	}
-	q += " SELECT f.seq, f.id, f.org_id, h.ts, f.ingested, f.input, f.fields, h.raw FROM hits h JOIN (" + fields.String() +
+	fields, fargs := blocks.union("{part} AS part, seq, id, org_id, ingested, input, fields", "seq IN (SELECT seq FROM hits WHERE part = {part})", nil)
+	args = append(args, fargs...)
+	q += " SELECT f.seq, f.id, f.org_id, h.ts, f.ingested, f.input, f.fields, h.raw FROM hits h JOIN (" + fields +
 		") f ON f.part = h.part AND f.seq = h.seq ORDER BY h.ts DESC, h.seq DESC"
 	evs, err := s.queryEventsOf(ctx, selectColumns, q, args...)
 	if err != nil {
