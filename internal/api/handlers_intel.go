@@ -99,8 +99,6 @@ func intelError(err error) error {
 		return &HTTPError{Status: http.StatusBadRequest, Code: "validation_failed", Field: fe.Field, Msg: fe.Error()}
 	case errors.Is(err, intel.ErrInvalid):
 		return &HTTPError{Status: http.StatusBadRequest, Code: "validation_failed", Msg: strings.TrimPrefix(err.Error(), "invalid: ")}
-	case errors.Is(err, intel.ErrFeedBusy):
-		return &HTTPError{Status: http.StatusConflict, Code: "feed_busy", Msg: intel.ErrFeedBusy.Error()}
 	case errors.Is(err, store.ErrConflict):
 		msg := strings.TrimPrefix(err.Error(), store.ErrConflict.Error()+": ")
 		field, rest, ok := strings.Cut(msg, ": ")

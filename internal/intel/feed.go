@@ -206,13 +206,23 @@ type FeedRun struct {
 	Error       string        `json:"error,omitempty"`
 }
 
-// RunFeed fetches a feed now (the "run now" button).
+// RunFeed fetches a feed now (the "run now" button). When the feed is
+// being fetched already (by the schedule, or another click), it waits for
+// that run and returns its result.
 func (s *Service) RunFeed(ctx context.Context, a Actor, id string) (FeedRun, error) {
 	f, err := s.o.Store.Intel().GetFeed(ctx, a.OrgID, id)
 	if err != nil {
 		return FeedRun{}, err
 	}
-	return s.runFeed(ctx, f)
+	return s.runFeed(ctx, f, true)
+}
+
+// feedRunning is a fetch under way; done is closed once run and err are
+// set.
+type feedRunning struct {
+	done chan struct{}
+	run  FeedRun
+	err  error
 }
 
 func (s *Service) feedLoop(ctx context.Context) {
@@ -227,7 +237,7 @@ func (s *Service) feedLoop(ctx context.Context) {
 			if ctx.Err() != nil {
 				return
 			}
-			if _, err := s.runFeed(ctx, f); err != nil && !errors.Is(err, ErrFeedBusy) && ctx.Err() == nil {
+			if _, err := s.runFeed(ctx, f, false); err != nil && !errors.Is(err, ErrFeedBusy) && ctx.Err() == nil {
 				s.log.Warn("intel: feed run failed", "feed", f.ID, "name", f.Name, "err", err)
 			}
 		}
@@ -251,11 +261,32 @@ func backoff(n, interval int) time.Duration {
 	return min(d, limit)
 }
 
-func (s *Service) runFeed(ctx context.Context, f store.Feed) (FeedRun, error) {
-	if _, busy := s.feedsRunning.LoadOrStore(f.ID, true); busy {
-		return FeedRun{}, ErrFeedBusy
+// runFeed fetches feed f, unless it is being fetched already: then it
+// waits for that run when join is set, and returns ErrFeedBusy otherwise.
+func (s *Service) runFeed(ctx context.Context, f store.Feed, join bool) (FeedRun, error) {
+	r := &feedRunning{done: make(chan struct{})}
+	if v, busy := s.feedsRunning.LoadOrStore(f.ID, r); busy {
+		if !join {
+			return FeedRun{}, ErrFeedBusy
+		}
+		cur := v.(*feedRunning)
+		select {
+		case <-cur.done:
+			return cur.run, cur.err
+		case <-ctx.Done():
+			return FeedRun{}, ctx.Err()
+		}
 	}
-	defer s.feedsRunning.Delete(f.ID)
+	defer func() {
+		s.feedsRunning.Delete(f.ID)
+		close(r.done)
+	}()
+	r.run, r.err = s.fetchAndRecord(ctx, f)
+	return r.run, r.err
+}
+
+// fetchAndRecord fetches feed f once and records the run on the feed.
+func (s *Service) fetchAndRecord(ctx context.Context, f store.Feed) (FeedRun, error) {
 	runAt := s.o.Now().UTC()
 	run, fetchErr := s.fetchFeed(ctx, &f, runAt)
 	now := s.o.Now().UTC()

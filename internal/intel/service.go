@@ -83,7 +83,7 @@ type Service struct {
 	dropped   atomic.Int64
 	matched   atomic.Int64
 	pool      sync.Pool
-	// feedsRunning holds the IDs of feeds being fetched.
+	// feedsRunning maps the IDs of feeds being fetched to their *feedRunning.
 	feedsRunning sync.Map
 }
 

@@ -267,6 +267,51 @@ func (s *feedServer) set(path, body string) {
 	s.version++
 }
 
+// A "run now" while the feed is being fetched waits for that fetch and
+// returns its result, instead of failing or fetching twice.
+func TestRunFeedJoinsFetchUnderWay(t *testing.T) {
+	f := newFixture(t)
+	arrived, release := make(chan struct{}), make(chan struct{})
+	var requests atomic.Int64
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if requests.Add(1) == 1 {
+			close(arrived)
+		}
+		<-release
+		_, _ = w.Write([]byte("198.51.100.7\n198.51.100.8\n"))
+	}))
+	defer ts.Close()
+	name, u, format, interval := "slow list", ts.URL+"/list.txt", "plain", 3600
+	feed, err := f.svc.CreateFeed(f.ctx, f.actor, FeedInput{Name: &name, URL: &u, Format: &format, IntervalSeconds: &interval})
+	if err != nil {
+		t.Fatal(err)
+	}
+	type result struct {
+		run FeedRun
+		err error
+	}
+	first := make(chan result, 1)
+	go func() {
+		run, err := f.svc.RunFeed(f.ctx, f.actor, feed.ID)
+		first <- result{run, err}
+	}()
+	<-arrived
+	second := make(chan result, 1)
+	go func() {
+		run, err := f.svc.RunFeed(f.ctx, f.actor, feed.ID)
+		second <- result{run, err}
+	}()
+	time.Sleep(50 * time.Millisecond) // the second click reaches the fetch under way
+	close(release)
+	a, b := <-first, <-second
+	if a.err != nil || b.err != nil || a.run.Created != 2 || b.run.Created != 2 {
+		t.Fatalf("runs: %v %+v / %v %+v", a.err, a.run, b.err, b.run)
+	}
+	if n := requests.Load(); n != 1 {
+		t.Errorf("%d fetches, want 1", n)
+	}
+}
+
 func TestFeedConditionalRequestsExpiryAndBackoff(t *testing.T) {
 	f := newFixture(t)
 	fs := &feedServer{files: map[string]string{}}
