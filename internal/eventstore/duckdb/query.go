@@ -424,7 +424,7 @@ type hit struct {
 // needle's conditions is evaluated above the scan, not pushed into it),
 // and DuckDB reads two ZSTD columns in one scan far slower than apart
 // (see eventColumns). A first page that holds every match is its own
-// count; otherwise the count runs beside the page. On a 5-match needle
+// count; a later page's count runs beside it. On a 5-match needle
 // over 2M events, 2026-11-24: two queries and a window count(*) OVER ()
 // 18-20 ms median; two queries 16-19 ms; this one 14-16 ms.
 func (s *Store) searchFew(ctx context.Context, pl *plan, orgID string, after *cursor, size int) (eventstore.Page, error) {
@@ -448,18 +448,38 @@ func (s *Store) searchFew(ctx context.Context, pl *plan, orgID string, after *cu
 	args = append(args, fargs...)
 	q += " SELECT f.seq, f.id, f.org_id, h.ts, f.ingested, f.input, f.fields, h.raw FROM hits h JOIN (" + fields +
 		") f ON f.part = h.part AND f.seq = h.seq ORDER BY h.ts DESC, h.seq DESC"
+	// A later page needs the count (of every match, not just those after
+	// the cursor): it runs beside the page.
+	var total int64
+	var countErr error
+	count := func() {
+		counts, cargs := pl.union("count(*) AS n", "", nil)
+		if err := s.db.QueryRowContext(ctx, "SELECT coalesce(sum(n), 0)::BIGINT FROM ("+counts+")", cargs...).Scan(&total); err != nil {
+			countErr = fmt.Errorf("cannot count events: %w", err)
+		}
+	}
+	counting := make(chan struct{})
+	if after != nil {
+		go func() { defer close(counting); count() }()
+	}
 	evs, err := s.queryEventsOf(ctx, selectColumns, q, args...)
+	if after != nil {
+		<-counting
+	}
 	if err != nil {
 		return eventstore.Page{}, fmt.Errorf("cannot search events: %w", err)
 	}
-	counted := after == nil && len(evs) <= size
-	page.Total = int64(len(evs))
-	if !counted {
-		counts, cargs := pl.union("count(*) AS n", "", nil)
-		if err := s.db.QueryRowContext(ctx, "SELECT coalesce(sum(n), 0)::BIGINT FROM ("+counts+")", cargs...).Scan(&page.Total); err != nil {
-			return eventstore.Page{}, fmt.Errorf("cannot count events: %w", err)
-		}
+	switch {
+	case after != nil:
+	case len(evs) <= size:
+		total = int64(len(evs)) // the first page holds every match
+	default:
+		count()
 	}
+	if countErr != nil {
+		return eventstore.Page{}, countErr
+	}
+	page.Total = total
 	if len(evs) > size {
 		evs = evs[:size]
 		last := evs[size-1]
