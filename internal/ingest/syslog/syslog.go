@@ -150,13 +150,17 @@ func (s *Server) routeOrg(r OrgRoute) (string, bool) {
 		return "", false
 	}
 	if s.orgIDs == nil {
-		s.orgIDs, s.orgTried = map[string]string{}, map[string]time.Time{}
+		s.orgIDs, s.orgTried, s.orgWarned = map[string]string{}, map[string]time.Time{}, map[string]time.Time{}
 	}
 	s.orgTried[r.Org] = now
 	id, ok := s.o.ResolveOrg(r.Org)
 	if !ok {
-		s.log.Warn("syslog sender routed to an organisation that does not exist: its messages are refused until it is created",
-			"route", r.source(), "org", r.Org)
+		// Looked up every few seconds, logged once a minute.
+		if now.Sub(s.orgWarned[r.Org]) >= time.Minute {
+			s.orgWarned[r.Org] = now
+			s.log.Warn("syslog sender routed to an organisation that does not exist: its messages are refused until it is created",
+				"route", r.source(), "org", r.Org)
+		}
 		return "", false
 	}
 	s.orgIDs[r.Org] = id
@@ -196,9 +200,10 @@ type Server struct {
 	mu    sync.Mutex // guards conns
 	conns map[net.Conn]struct{}
 
-	orgMu    sync.Mutex           // guards orgIDs, orgTried
-	orgIDs   map[string]string    // routes' organisations found after start
-	orgTried map[string]time.Time // when one not found was last looked up
+	orgMu     sync.Mutex           // guards orgIDs, orgTried, orgWarned
+	orgIDs    map[string]string    // routes' organisations found after start
+	orgTried  map[string]time.Time // when one not found was last looked up
+	orgWarned map[string]time.Time // and when that was last logged
 }
 
 // New binds the listener's socket (so that a port in use fails at start-up
