@@ -241,26 +241,48 @@ func (s *Service) Test(ctx context.Context, orgID string, u *Unit, in TestInput)
 // newestStart is where a backtest over [from, to) starts to read at most
 // MaxBacktestEvents: the earliest start of a histogram bucket (up to 2,000
 // of them over the range) from which the rest of the range holds no more
-// than that, or the newest bucket's start when it alone holds more.
+// than that. The bucket where the limit falls is cut again the same way,
+// down to one-second buckets, so the backtest reads close to the limit.
+// When the newest one-second bucket alone holds more, its start is used
+// and the scan stops at the limit.
 func (s *Service) newestStart(ctx context.Context, orgID string, from, to time.Time) (time.Time, error) {
-	h, err := s.o.Events.Histogram(ctx, orgID, eventstore.Query{From: from, To: to}, max(to.Sub(from)/2000, time.Second))
-	if err != nil {
-		return from, err
-	}
-	cut, sum := to, int64(0)
-	for i := len(h.Buckets) - 1; i >= 0; i-- {
-		b := h.Buckets[i]
-		if b.Count == 0 {
-			continue
+	budget := MaxBacktestEvents
+	cut := to
+	lo, hi := from, to
+	for range 4 {
+		h, err := s.o.Events.Histogram(ctx, orgID, eventstore.Query{From: lo, To: hi}, max(hi.Sub(lo)/2000, time.Second))
+		if err != nil {
+			return from, err
 		}
-		if sum+b.Count > MaxBacktestEvents {
-			if sum == 0 {
-				cut = b.Start
+		var over *eventstore.Bucket
+		for i := len(h.Buckets) - 1; i >= 0; i-- {
+			b := &h.Buckets[i]
+			if b.Count == 0 {
+				continue
+			}
+			if b.Count > budget {
+				over = b
+				break
+			}
+			budget -= b.Count
+			cut = b.Start
+		}
+		if over == nil {
+			break // the rest of the window fits
+		}
+		if h.Interval <= time.Second {
+			if budget == MaxBacktestEvents {
+				cut = over.Start // not even the newest second fits
 			}
 			break
 		}
-		sum += b.Count
-		cut = b.Start
+		lo, hi = over.Start, over.Start.Add(h.Interval)
+		if lo.Before(from) {
+			lo = from
+		}
+		if hi.After(cut) {
+			hi = cut
+		}
 	}
 	if cut.Before(from) {
 		cut = from
