@@ -86,7 +86,9 @@ func TestViewsAndQueries(t *testing.T) {
 	}
 	raws = append(raws, winlogon(f.now.Add(-2*time.Hour), 4624, "WS1", "alice", "10.0.0.5", "phish link clicked then logon"))
 	raws = append(raws, `{"@timestamp":"`+f.now.Add(-time.Hour).Format(time.RFC3339)+`","eventType":"LOGIN_FAILURE","user":"carol","source_ip":"198.51.100.9","severity":"high","message":"phish kit login"}`)
-	raws = append(raws, `<34>Nov 23 10:00:01 web1 sshd[123]: Failed password for root from 203.0.113.9 port 22 ssh2`)
+	// A syslog time has no year or zone (UTC here): half an hour ago, so
+	// that it stays inside the queries' last 24 hours whenever this runs.
+	raws = append(raws, `<34>`+f.now.Add(-30*time.Minute).UTC().Format(time.Stamp)+` web1 sshd[123]: Failed password for root from 203.0.113.9 port 22 ssh2`)
 	f.ingest(t, "org1", raws...)
 	f.ingest(t, "org2", winlogon(f.now.Add(-time.Minute), 4625, "B-HOST", "mallory", "192.0.2.1", "other org"))
 
