@@ -325,20 +325,20 @@ func (s *Server) runUDP(ctx context.Context, b *ingest.Batcher) error {
 		if len(msg) > s.o.MaxMessageSize {
 			msg, truncated = msg[:s.o.MaxMessageSize], true
 		}
-		org, ok := s.orgOf(peerIP(addr), nil)
+		ip := peerIP(addr)
+		org, ok := s.orgOf(ip, nil)
 		if !ok {
 			s.c.Dropped(ingest.ReasonUnknownOrg, 1)
 			continue
 		}
-		if !b.TryAdd(s.item(msg, addr, org, truncated)) {
+		if !b.TryAdd(s.item(msg, ip, org, truncated)) {
 			s.c.Dropped(ingest.ReasonOverloaded, 1)
 		}
 	}
 }
 
-// item is one received message for organisation org.
-func (s *Server) item(msg []byte, peer net.Addr, org string, truncated bool) ingest.Item {
-	ip := peerIP(peer)
+// item is one received message from the sender at ip for organisation org.
+func (s *Server) item(msg []byte, ip, org string, truncated bool) ingest.Item {
 	it := ingest.Item{Input: normalize.Input{
 		OrgID: org, Input: "syslog", Received: s.o.Pipeline.Now(),
 		Raw: bytes.Clone(msg), Format: s.o.Format, Peer: ip,
@@ -430,7 +430,8 @@ func (s *Server) untrack(c net.Conn) {
 
 func (s *Server) serveConn(ctx context.Context, conn net.Conn, b *ingest.Batcher) {
 	peer := conn.RemoteAddr()
-	org, known := s.orgOf(peerIP(peer), nil)
+	ip := peerIP(peer) // once per connection, not per message
+	org, known := s.orgOf(ip, nil)
 	var r io.Reader = &idleReader{c: conn, idle: s.o.IdleTimeout}
 	if s.o.TLSConfig != nil {
 		tc := tls.Server(conn, s.o.TLSConfig)
@@ -443,7 +444,7 @@ func (s *Server) serveConn(ctx context.Context, conn net.Conn, b *ingest.Batcher
 		_ = conn.SetDeadline(time.Time{})
 		r = &idleReader{c: tc, idle: s.o.IdleTimeout}
 		if names := certNames(tc.ConnectionState()); len(names) > 0 {
-			org, known = s.orgOf(peerIP(peer), names)
+			org, known = s.orgOf(ip, names)
 		}
 	}
 	if !known {
@@ -464,7 +465,7 @@ func (s *Server) serveConn(ctx context.Context, conn net.Conn, b *ingest.Batcher
 		s.c.Received(1)
 		// Add blocks while the pipeline is full: this connection is then
 		// not read, and the sender's TCP window closes.
-		if err := b.Add(ctx, s.item(msg, peer, org, truncated)); err != nil {
+		if err := b.Add(ctx, s.item(msg, ip, org, truncated)); err != nil {
 			s.c.Dropped(ingest.ReasonShutdown, 1)
 			return
 		}
