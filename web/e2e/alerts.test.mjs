@@ -209,6 +209,10 @@ describe("alerts: raised live, worked from the queue and the alert's page", { ti
     await counts.getByRole("button", { name: /^Open/ }).filter({ hasText: `${stats.body.open}of ${stats.body.total}` }).waitFor();
     await counts.getByRole("button", { name: /^Open/ }).click();
     await page.waitForURL(/status=new%2Cacknowledged%2Cin_progress%2Cescalated/);
+    // The unfiltered rows stay on screen (dimmed) until the filtered ones
+    // arrive: alice's alert, resolved, leaves when they do.
+    await queue().getByRole("row").filter({ hasText: "alice" }).waitFor({ state: "detached" });
+    assert.equal(await queue().getAttribute("aria-busy"), null, "the rows are the filter's own");
     await queue().getByRole("row").filter({ hasText: "bob" }).waitFor();
     assert.equal(await queue().getByRole("row").count(), stats.body.open + 1);
     await screenshot(run, "queue");

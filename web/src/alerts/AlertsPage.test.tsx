@@ -36,7 +36,7 @@ function page(alerts: Alert[], extra: Partial<AlertList> = {}): AlertList {
   return { alerts, total: alerts.length, next_cursor: "", ...extra };
 }
 
-function server(list: (url: URL) => AlertList = () => page([brute, ps]), more?: (call: Call, url: URL) => Response | undefined) {
+function server(list: (url: URL) => AlertList = () => page([brute, ps]), more?: (call: Call, url: URL) => Response | Promise<Response> | undefined) {
   return stubFetch((call) => {
     const url = new URL(call.url, "http://localhost");
     const other = more?.(call, url);
@@ -142,6 +142,26 @@ describe("AlertsPage", () => {
     expect(location.search.get("status")).toBe("new,acknowledged,in_progress,escalated");
     await user.click(screen.getByRole("button", { name: "Clear filters" }));
     expect(location.search.toString()).toBe("");
+  });
+
+  it("keeps the last rows on screen, dimmed, until a new filter's rows arrive", async () => {
+    let answer: (r: Response) => void = () => {};
+    server(undefined, (_call, url) => {
+      if (url.pathname !== "/api/v1/alerts" || url.searchParams.get("severity") !== "critical") return undefined;
+      // The filtered list answers when the test says so.
+      return new Promise<Response>((resolve) => (answer = resolve));
+    });
+    const user = userEvent.setup();
+    renderWithProviders(<AlertsPage />, { route: "/alerts", me: makeMe() });
+    const table = await screen.findByRole("table", { name: "Alerts, newest activity first" });
+    const counts = screen.getByRole("group", { name: "Alerts by severity (click to filter)" });
+    await user.click(within(counts).getByRole("button", { name: /Critical/ }));
+    expect(screen.getByRole("table", { name: "Alerts, newest activity first" })).toHaveAttribute("aria-busy", "true");
+    expect(titles()).toEqual(["SSH brute force from 81.2.69.142", "PowerShell download cradle on WS-7"]);
+    expect(screen.getByText("Loading alerts…")).toBeInTheDocument();
+    act(() => answer(json(200, page([ps]))));
+    await vi.waitFor(() => expect(titles()).toEqual(["PowerShell download cradle on WS-7"]));
+    expect(table).not.toHaveAttribute("aria-busy");
   });
 
   it("puts a new alert on top at once when the reader is at the top of an unfiltered queue", async () => {

@@ -173,7 +173,7 @@ function AlertQueue({ me, writable, canReadRules }: { me: Me; writable: boolean;
 
       <div className="table-toolbar">
         <span className="muted" role="status">
-          {alerts.isPending
+          {alerts.isPending || alerts.isPlaceholderData
             ? "Loading alerts…"
             : total !== undefined && rows.length > 0
               ? `Showing ${rows.length.toLocaleString()} of ${(total + feed.live.length).toLocaleString()}${capped ? "+" : ""}`
@@ -217,6 +217,7 @@ function AlertQueue({ me, writable, canReadRules }: { me: Me; writable: boolean;
           meId={me.id}
           onSaved={feed.update}
           caption={state.trash ? "Deleted alerts (kept for 30 days)" : "Alerts, newest activity first"}
+          busy={alerts.isPlaceholderData}
         />
       ) : null}
 
@@ -504,9 +505,11 @@ interface TableProps {
   meId: string;
   onSaved: (a: Alert) => void;
   caption: string;
+  /** The rows are the previous filter's while this one's load. */
+  busy: boolean;
 }
 
-function AlertsTable({ alerts, fresh, writable, selectable, selected, onSelect, meId, onSaved, caption }: TableProps) {
+function AlertsTable({ alerts, fresh, writable, selectable, selected, onSelect, meId, onSaved, caption, busy }: TableProps) {
   const all = alerts.length > 0 && alerts.every((a) => selected.has(a.id));
   const some = alerts.some((a) => selected.has(a.id));
   const toggle = useCallback(
@@ -520,7 +523,7 @@ function AlertsTable({ alerts, fresh, writable, selectable, selected, onSelect, 
   );
   return (
     <div className="table-wrap" id="alerts-table" tabIndex={-1}>
-      <table className="table table-dense alerts-table">
+      <table className="table table-dense alerts-table" aria-busy={busy || undefined}>
         <caption className="sr-only">{caption}</caption>
         <thead>
           <tr>

@@ -776,6 +776,9 @@ export function useTriageAlerts(q: TriageAlertQuery) {
     queryFn: ({ pageParam, signal }) => socApi.listAlerts({ ...q, cursor: pageParam || undefined }, signal),
     initialPageParam: "",
     getNextPageParam: (last) => last.next_cursor || undefined,
+    // A changed filter keeps the last rows on screen (dimmed) until its own
+    // arrive, instead of blanking the queue for a moment.
+    placeholderData: keepPreviousData,
   });
 }
 
