@@ -476,7 +476,8 @@ func TestRetroHuntPastBacktestLimit(t *testing.T) {
 	old := time.Now().Add(-48 * time.Hour)
 	var raws []string
 	for i := 0; i < 6000; i++ {
-		raws = append(raws, sysmonPS("N", fmt.Sprintf("cmd /c ver %d", i), old.Add(time.Duration(i)*time.Second)))
+		// Four a second: the limit falls inside a second.
+		raws = append(raws, sysmonPS("N", fmt.Sprintf("cmd /c ver %d", i), old.Add(time.Duration(i)*250*time.Millisecond)))
 	}
 	for i := 1; i <= 3; i++ {
 		raws = append(raws, sysmonPS(fmt.Sprintf("M%d", i), "powershell -enc QQ", old.Add(2*time.Hour+time.Duration(i)*time.Second)))
@@ -487,19 +488,24 @@ func TestRetroHuntPastBacktestLimit(t *testing.T) {
 	defer func() { MaxBacktestEvents = limit }()
 	u, _ := Compile(FormatSigma, encodedPS, "")
 	res, err := f.svc.Test(f.ctx, f.org, u, TestInput{From: old.Add(-time.Hour), To: time.Now()})
-	// The backtest reads the newest events of the range, up to the limit:
-	// the three matches and the last of the others.
-	if err != nil || !res.Truncated || !res.ScanLimited || res.Scanned > 1000 || res.Scanned < 995 || res.Matched != 3 ||
-		!res.ScannedFrom.After(old) || !res.ScannedFrom.Before(old.Add(6000*time.Second)) {
+	// The backtest reads the newest 1,000 events of the range: the three
+	// matches and the newest 997 others, from the second of the 5,003rd
+	// (at old + 1,250.75 s), skipping that second's older events.
+	if err != nil || !res.Truncated || !res.ScanLimited || res.Scanned != 1000 || res.Matched != 3 ||
+		res.ScannedFrom.Before(old.Add(1249*time.Second)) || res.ScannedFrom.After(old.Add(1250750*time.Millisecond)) {
 		t.Fatalf("backtest: %v %+v", err, res)
 	}
 	// A limit smaller than the newest histogram bucket: the backtest
-	// reads the newest bucket up to the limit (the three matches are one
-	// second apart, so they fall in one or two buckets).
+	// reads the newest two matches (one second apart).
 	MaxBacktestEvents = 2
-	res, err = f.svc.Test(f.ctx, f.org, u, TestInput{From: old.Add(-time.Hour), To: old.Add(2*time.Hour + 3*time.Second + 1)})
-	if err != nil || !res.ScanLimited || res.Scanned < 1 || res.Scanned > 2 || res.Matched != res.Scanned {
+	res, err = f.svc.Test(f.ctx, f.org, u, TestInput{From: old.Add(-time.Hour), To: old.Add(2*time.Hour + 3*time.Second + time.Millisecond)})
+	if err != nil || !res.ScanLimited || res.Scanned != 2 || res.Matched != 2 {
 		t.Fatalf("limit inside the newest bucket: %v %+v", err, res)
+	}
+	for _, m := range res.Matches {
+		if m.Timestamp.Before(old.Add(2*time.Hour + 2*time.Second).Truncate(time.Millisecond)) {
+			t.Fatalf("read the match at %v, not one of the newest two (after %v): %+v", m.Timestamp, old.Add(2*time.Hour+2*time.Second), res)
+		}
 	}
 	MaxBacktestEvents = 1000
 	j, err := f.svc.StartRetroHunt(f.ctx, actor, r.ID, old.Add(-time.Hour), time.Time{}, true)

@@ -188,20 +188,29 @@ func (s *Service) Test(ctx context.Context, orgID string, u *Unit, in TestInput)
 			return res, err
 		}
 		total := count.Total
+		var skip int64
 		if in.progress == nil && total > MaxBacktestEvents {
-			cut, err := s.newestStart(ctx, orgID, from, to)
+			cut, older, err := s.newestStart(ctx, orgID, from, to)
 			if err != nil {
 				return res, err
 			}
-			q.From = cut
+			q.From, skip = cut, older
 			res.ScanLimited, res.Truncated = true, true
 			res.ScannedFrom = cut
 			total = MaxBacktestEvents
 		}
 		err = s.o.Events.Scan(ctx, orgID, q, func(evs []event.Event) error {
+			if skip > 0 {
+				// The oldest events of the start's second, beyond the limit.
+				n := min(skip, int64(len(evs)))
+				evs, skip = evs[n:], skip-n
+				if len(evs) == 0 {
+					return ctx.Err()
+				}
+			}
 			if in.progress == nil && res.Scanned+int64(len(evs)) > MaxBacktestEvents {
-				// The start is a histogram bucket's: a burst in its
-				// first bucket may still hold more than the limit.
+				// Events stored since the histogram, dated inside the
+				// range, may still make more than the limit.
 				evs = evs[:MaxBacktestEvents-res.Scanned]
 				res.Truncated, res.ScanLimited = true, true
 			}
@@ -238,21 +247,20 @@ func (s *Service) Test(ctx context.Context, orgID string, u *Unit, in TestInput)
 	return res, nil
 }
 
-// newestStart is where a backtest over [from, to) starts to read at most
-// MaxBacktestEvents: the earliest start of a histogram bucket (up to 2,000
-// of them over the range) from which the rest of the range holds no more
-// than that. The bucket where the limit falls is cut again the same way,
-// down to one-second buckets, so the backtest reads close to the limit.
-// When the newest one-second bucket alone holds more, its start is used
-// and the scan stops at the limit.
-func (s *Service) newestStart(ctx context.Context, orgID string, from, to time.Time) (time.Time, error) {
+// newestStart is where a backtest over [from, to) starts to read the
+// newest MaxBacktestEvents: the start of the one-second bucket where the
+// limit falls, and how many of that second's events (the oldest, in scan
+// order) to skip. The range's histogram (up to 2,000 buckets) is walked
+// from the newest bucket back until the limit falls in one; that bucket
+// is cut again the same way, down to one-second buckets.
+func (s *Service) newestStart(ctx context.Context, orgID string, from, to time.Time) (time.Time, int64, error) {
 	budget := MaxBacktestEvents
 	cut := to
 	lo, hi := from, to
-	for range 4 {
+	for range 6 {
 		h, err := s.o.Events.Histogram(ctx, orgID, eventstore.Query{From: lo, To: hi}, max(hi.Sub(lo)/2000, time.Second))
 		if err != nil {
-			return from, err
+			return from, 0, err
 		}
 		var over *eventstore.Bucket
 		for i := len(h.Buckets) - 1; i >= 0; i-- {
@@ -270,16 +278,14 @@ func (s *Service) newestStart(ctx context.Context, orgID string, from, to time.T
 		if over == nil {
 			break // the rest of the window fits
 		}
+		start := over.Start // a bucket may begin before the histogram's range
+		if start.Before(lo) {
+			start = lo
+		}
 		if h.Interval <= time.Second {
-			if budget == MaxBacktestEvents {
-				cut = over.Start // not even the newest second fits
-			}
-			break
+			return start, over.Count - budget, nil
 		}
-		lo, hi = over.Start, over.Start.Add(h.Interval)
-		if lo.Before(from) {
-			lo = from
-		}
+		lo, hi = start, over.Start.Add(h.Interval)
 		if hi.After(cut) {
 			hi = cut
 		}
@@ -287,7 +293,7 @@ func (s *Service) newestStart(ctx context.Context, orgID string, from, to time.T
 	if cut.Before(from) {
 		cut = from
 	}
-	return cut, nil
+	return cut, 0, nil
 }
 
 // testEngine builds a private engine with the unit and the org's rules
