@@ -172,7 +172,12 @@ describe("administration actions and profile", { timeout: 180_000 }, () => {
 
     await page.getByLabel("Action").fill("apikey.");
     await page.getByRole("button", { name: "Apply filters" }).click();
-    await page.waitForFunction(() => document.querySelectorAll("tbody tr").length < 50);
+    // The filtered page replaces the unfiltered one (a moment with no rows
+    // between them): wait for rows that are all the filter's.
+    await page.waitForFunction(() => {
+      const cells = [...document.querySelectorAll("tbody tr td:nth-child(3)")];
+      return cells.length > 0 && cells.length < 50 && cells.every((c) => c.textContent.startsWith("apikey."));
+    });
     const actions = await table.locator("tbody tr td:nth-child(3)").allInnerTexts();
     assert.ok(actions.length >= 2, `expected the key create and revoke entries, got ${actions.join(", ")}`);
     assert.ok(actions.every((a) => a.startsWith("apikey.")), `only apikey.* actions, got ${actions.join(", ")}`);

@@ -1,4 +1,4 @@
-import { useInfiniteQuery, useMutation } from "@tanstack/react-query";
+import { keepPreviousData, useInfiniteQuery, useMutation } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { api } from "../api/client";
 import { queryKeys } from "../api/queries";
@@ -45,6 +45,8 @@ export function AuditPage() {
     queryFn: ({ pageParam, signal }) => api.listAudit(pageParam ? { ...query, cursor: pageParam } : query, signal),
     initialPageParam: "",
     getNextPageParam: (last) => last.next_cursor ?? undefined,
+    // New filters keep the last rows on screen (dimmed) until theirs arrive.
+    placeholderData: keepPreviousData,
   });
   const verify = useMutation({ mutationFn: () => api.verifyAudit() });
 
@@ -114,7 +116,7 @@ export function AuditPage() {
       </div>
 
       <div className="table-wrap">
-        <table className="table">
+        <table className="table" aria-busy={audit.isPlaceholderData || undefined}>
           <caption className="sr-only">Audit log, newest first</caption>
           <thead>
             <tr>
