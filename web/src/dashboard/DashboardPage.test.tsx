@@ -82,7 +82,7 @@ describe("DashboardPage", () => {
     const ws = WS.latest();
     act(() => ws.open());
     expect(ws.sent).toEqual([{ type: "subscribe", channels: ["security:events"] }]);
-    expect(screen.getByText(/Waiting for new events/)).toBeInTheDocument();
+    expect(await screen.findByText(/Waiting for new events/)).toBeInTheDocument();
     act(() => {
       for (let i = 0; i < 25; i++) ws.receive({ channel: "security:events", type: "event", data: makeEvent({ id: `live-${i}`, message: `event number ${i}` }) });
     });
@@ -91,5 +91,40 @@ describe("DashboardPage", () => {
     await user.click(within(feed).getByRole("button", { name: /event number 24/ }));
     const drawer = screen.getByRole("dialog", { name: "Event details" });
     expect(within(drawer).getByText("event number 24")).toBeInTheDocument();
+  });
+
+  it("opens with the newest stored events, puts live ones on top, and reads them again after a reconnect", async () => {
+    let stored = [makeEvent({ id: "s-2", message: "stored two" }), makeEvent({ id: "s-1", message: "stored one" })];
+    const { calls } = stubFetch((call) => {
+      const url = new URL(call.url, "http://localhost");
+      if (url.pathname === "/api/v1/events/stats/summary") return json(200, day);
+      if (url.pathname === "/api/v1/events") return json(200, { items: stored.slice(0, Number(url.searchParams.get("size"))), total: stored.length, next_cursor: null });
+      return json(200, makeMe());
+    });
+    const feedCalls = () => calls.filter((c) => c.url.startsWith("/api/v1/events?") && c.url.includes("size=20"));
+    renderWithProviders(<DashboardPage />, { me: makeMe() });
+    const feed = await screen.findByRole("list", { name: "Latest events" });
+    await vi.waitFor(() => expect(within(feed).getAllByRole("listitem").map((li) => li.textContent)).toEqual([expect.stringContaining("stored two"), expect.stringContaining("stored one")]));
+    await vi.waitFor(() => expect(WS.instances).toHaveLength(1));
+    const ws = WS.latest();
+    act(() => ws.open());
+    act(() => {
+      ws.receive({ channel: "security:events", type: "event", data: makeEvent({ id: "live-1", message: "live one" }) });
+      // Already listed: not twice.
+      ws.receive({ channel: "security:events", type: "event", data: makeEvent({ id: "s-2", message: "stored two" }) });
+    });
+    expect(within(feed).getAllByRole("listitem").map((li) => li.textContent)).toEqual([
+      expect.stringContaining("stored two"),
+      expect.stringContaining("live one"),
+      expect.stringContaining("stored one"),
+    ]);
+    expect(feedCalls()).toHaveLength(1);
+    // The socket drops; an event stored meanwhile is read on reconnect.
+    stored = [makeEvent({ id: "s-3", message: "stored during the gap" }), ...stored];
+    act(() => ws.drop());
+    await vi.waitFor(() => expect(WS.instances.length).toBeGreaterThan(1), { timeout: 5000 });
+    act(() => WS.latest().open());
+    await vi.waitFor(() => expect(feedCalls()).toHaveLength(2));
+    await within(feed).findByText("stored during the gap");
   });
 });

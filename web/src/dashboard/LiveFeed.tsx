@@ -1,4 +1,7 @@
-import { memo, useCallback, useState } from "react";
+import { useQuery } from "@tanstack/react-query";
+import { memo, useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { api } from "../api/client";
+import { queryKeys } from "../api/queries";
 import type { LiveMessage, SecurityEvent } from "../api/types";
 import { SeverityBadge } from "../events/SeverityBadge";
 import { eventValue } from "../events/fields";
@@ -7,9 +10,13 @@ import { CompactTime, formatTime } from "../ui/time";
 
 export const FEED_SIZE = 20;
 
-/** The last events to arrive, over the WebSocket; each opens the event drawer. */
+/**
+ * The last events to arrive, over the WebSocket, on top of the newest
+ * stored ones (read when the page opens and again whenever the socket
+ * reconnects, so that a gap is filled); each opens the event drawer.
+ */
 export function LiveFeed({ onOpen }: { onOpen: (ev: SecurityEvent) => void }) {
-  const [events, setEvents] = useState<SecurityEvent[]>([]);
+  const [live, setEvents] = useState<SecurityEvent[]>([]);
   const [dropped, setDropped] = useState(0);
   const onMessage = useCallback((msg: LiveMessage) => {
     if (msg.channel === "system" && msg.type === "dropped") {
@@ -23,6 +30,22 @@ export function LiveFeed({ onOpen }: { onOpen: (ev: SecurityEvent) => void }) {
     setEvents((list) => [ev, ...list.filter((e) => e.id !== ev.id)].slice(0, FEED_SIZE));
   }, []);
   const status = useLive(["security:events"], "", true, onMessage);
+  const stored = useQuery({
+    queryKey: queryKeys.events({ size: FEED_SIZE, feed: true }),
+    queryFn: ({ signal }) => api.searchEvents({ size: FEED_SIZE }, signal),
+    staleTime: Infinity,
+  });
+  const { refetch } = stored;
+  const opened = useRef(false);
+  useEffect(() => {
+    if (status !== "open") return;
+    if (opened.current) void refetch(); // a reconnect: read what the gap held
+    opened.current = true;
+  }, [status, refetch]);
+  const events = useMemo(() => {
+    const ids = new Set(live.map((e) => e.id));
+    return [...live, ...(stored.data?.items ?? []).filter((e) => !ids.has(e.id))].slice(0, FEED_SIZE);
+  }, [live, stored.data]);
 
   return (
     <section className="card live-feed" aria-labelledby="live-feed-title">
@@ -38,7 +61,9 @@ export function LiveFeed({ onOpen }: { onOpen: (ev: SecurityEvent) => void }) {
         </p>
       ) : null}
       {events.length === 0 ? (
-        <p className="muted feed-empty">Waiting for new events. They appear here the moment the server stores them.</p>
+        <p className="muted feed-empty">
+          {stored.isPending ? "Loading the latest events…" : "Waiting for new events. They appear here the moment the server stores them."}
+        </p>
       ) : (
         <ol className="feed-list" aria-label="Latest events">
           {events.map((ev) => (
