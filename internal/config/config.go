@@ -17,7 +17,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -579,21 +578,35 @@ func usage(w io.Writer, name string, lo LoadOptions, shown []setting, fs *flag.F
 	fmt.Fprintln(w, "then the defaults. Settings marked (secret) can also be read from a file named")
 	fmt.Fprintln(w, "by the variable with _FILE appended, e.g. EVENTSEC_ADMIN_PASSWORD_FILE.")
 	fmt.Fprintln(w)
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "  yaml key / flag\tenvironment\tdefault\t")
-	fmt.Fprintf(tw, "  --config\tEVENTSEC_CONFIG\t-\t\n")
-	fmt.Fprintf(tw, "      YAML configuration file\t\t\t\n")
+	// Each setting is a row (key and flag, variable, default) with its
+	// help on the line below; the help does not widen the columns.
+	type row struct{ key, env, def, help string }
+	rows := []row{{"--config", "EVENTSEC_CONFIG", "-", "YAML configuration file"}}
 	for _, s := range shown {
-		def := s.def
-		if def == "" {
-			def = "-"
+		r := row{s.key + " / --" + s.flagName(), s.envName(), s.def, s.help}
+		if r.def == "" {
+			r.def = "-"
 		}
-		sec := ""
 		if s.secret {
-			sec = " (secret)"
+			r.help += " (secret)"
 		}
-		fmt.Fprintf(tw, "  %s / --%s\t%s\t%s\t\n", s.key, s.flagName(), s.envName(), def)
-		fmt.Fprintf(tw, "      %s%s\t\t\t\n", s.help, sec)
+		rows = append(rows, r)
 	}
-	tw.Flush()
+	keyW, envW := len("yaml key / flag"), len("environment")
+	for _, r := range rows {
+		keyW, envW = max(keyW, len(r.key)), max(envW, len(r.env))
+	}
+	fmt.Fprintf(w, "  %-*s  %-*s  %s\n", keyW, "yaml key / flag", envW, "environment", "default")
+	for _, r := range rows {
+		fmt.Fprintf(w, "  %-*s  %-*s  %s\n", keyW, r.key, envW, r.env, r.def)
+		line := ""
+		for _, word := range strings.Fields(r.help) {
+			if line != "" && len(line)+1+len(word) > 90 {
+				fmt.Fprintf(w, "      %s\n", line)
+				line = ""
+			}
+			line = strings.TrimPrefix(line+" "+word, " ")
+		}
+		fmt.Fprintf(w, "      %s\n", line)
+	}
 }

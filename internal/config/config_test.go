@@ -186,13 +186,27 @@ func TestHelpListsEverySetting(t *testing.T) {
 	if !errors.Is(err, flag.ErrHelp) {
 		t.Fatalf("--help: %v", err)
 	}
+	// Help texts are wrapped at 90 columns; no line is wider than its row.
+	flat := strings.Join(strings.Fields(out.String()), " ")
 	var c Config
+	keyW := 0
 	for _, s := range c.settings() {
 		for _, want := range []string{s.key, "--" + s.flagName(), s.envName(), s.help} {
-			if !strings.Contains(out.String(), want) {
+			if !strings.Contains(flat, want) {
 				t.Errorf("--help lacks %q", want)
 			}
 		}
+		keyW = max(keyW, len(s.key+" / --"+s.flagName()))
+	}
+	for _, line := range strings.Split(out.String(), "\n") {
+		if strings.HasPrefix(line, "      ") && len(line) > 6+90 {
+			t.Errorf("help line of %d characters: %q", len(line), line)
+		}
+	}
+	// The columns are as wide as the widest key, not as the help texts.
+	head := strings.SplitN(out.String()[strings.Index(out.String(), "  yaml key / flag"):], "\n", 2)[0]
+	if got := strings.Index(head, "environment"); got != 2+keyW+2 {
+		t.Errorf("environment column at %d, want %d: %q", got, 2+keyW+2, head)
 	}
 }
 
