@@ -202,7 +202,12 @@ func (im *importer) readFile(ctx context.Context, path string, out chan<- batch)
 	defer f.Close()
 	var head [8]byte
 	if n, _ := f.ReadAt(head[:], 0); string(head[:n]) == "ElfFile\x00" {
-		return im.readEVTX(ctx, path, &countingReaderAt{r: f, n: &im.prog.bytes}, out)
+		cr := &countingReaderAt{r: f, n: &im.prog.bytes}
+		err := im.readEVTX(ctx, path, cr, out)
+		if fi, serr := f.Stat(); err == nil && serr == nil {
+			cr.reached(fi.Size()) // chunks' unused tails are never read
+		}
+		return err
 	}
 	br := bufio.NewReaderSize(&countingReader{r: f, n: &im.prog.bytes}, 256<<10)
 	var src io.Reader = br

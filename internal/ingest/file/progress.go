@@ -144,14 +144,28 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// countingReaderAt counts the bytes read through it.
+// countingReaderAt counts how far into the file reads have reached (the
+// highest offset read, so that re-reads and skipped padding neither
+// inflate nor stall the progress).
 type countingReaderAt struct {
-	r io.ReaderAt
-	n *atomic.Int64
+	r  io.ReaderAt
+	n  *atomic.Int64
+	mu sync.Mutex
+	hw int64
 }
 
 func (c *countingReaderAt) ReadAt(p []byte, off int64) (int, error) {
 	n, err := c.r.ReadAt(p, off)
-	c.n.Add(int64(n))
+	c.reached(off + int64(n))
 	return n, err
+}
+
+// reached moves the high-water mark to end, counting the difference.
+func (c *countingReaderAt) reached(end int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if end > c.hw {
+		c.n.Add(end - c.hw)
+		c.hw = end
+	}
 }
