@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -16,6 +17,7 @@ import (
 	"time"
 
 	"github.com/eventsec/eventsec/internal/store"
+	"gopkg.in/yaml.v3"
 )
 
 // Limits of a rule pack.
@@ -62,6 +64,53 @@ func ruleFile(name string) (format string, ok bool) {
 		return FormatJSON, true
 	}
 	return "", false
+}
+
+// notARule says why a pack's file is no rule at all, to skip it rather
+// than fail it: a JSON document with none of a rule's keys (an event, as
+// in SigmaHQ's regression_data), or YAML none of whose documents has a
+// Sigma rule's (test metadata such as regression_data's info.yml). A file
+// that does not parse is left to Compile, which says where.
+func notARule(format string, src []byte) string {
+	if format == FormatJSON {
+		// The first value only: event files often hold several.
+		var obj map[string]json.RawMessage
+		if err := json.NewDecoder(bytes.NewReader(src)).Decode(&obj); err != nil {
+			var arr []json.RawMessage
+			if json.NewDecoder(bytes.NewReader(src)).Decode(&arr) == nil {
+				return "not a rule: a JSON array (events?); a JSON rule is an object with conditions or a query"
+			}
+			return ""
+		}
+		for _, k := range []string{"conditions", "query", "aggregation", "detection", "name", "title"} {
+			if _, ok := obj[k]; ok {
+				return ""
+			}
+		}
+		return "not a rule: a JSON object without name, conditions or query (an event?)"
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(src))
+	docs := 0
+	for {
+		var doc map[string]any
+		err := dec.Decode(&doc)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return ""
+		}
+		docs++
+		for _, k := range []string{"title", "detection", "correlation", "filter", "logsource", "action"} {
+			if _, ok := doc[k]; ok {
+				return ""
+			}
+		}
+	}
+	if docs == 0 {
+		return ""
+	}
+	return "not a Sigma rule: no title, logsource, detection, correlation or filter (test data or metadata?)"
 }
 
 // safeName rejects absolute paths and parent references (zip slip).
@@ -252,6 +301,10 @@ func (s *Service) Import(ctx context.Context, a Actor, files []ImportFile, pack 
 		format, _ := ruleFile(f.Name)
 		if format == FormatSigma && GuessFormat(string(f.Source)) == FormatJSON {
 			format = FormatJSON
+		}
+		if why := notARule(format, f.Source); why != "" {
+			rep.Skipped = append(rep.Skipped, Skipped{f.Name, why})
+			continue
 		}
 		u, problems := Compile(format, string(f.Source), f.Name)
 		if len(problems) > 0 {

@@ -368,6 +368,12 @@ func TestImportPack(t *testing.T) {
 		"rules/dup.yml":           strings.Replace(encodedPS, "Encoded PowerShell", "Dup", 1),
 		".git/config.yml":         "x: 1",
 		"rules/__MACOSX/junk.yml": "x",
+		// SigmaHQ's regression data: events and test metadata, not rules.
+		"regression_data/ps/events.json": `{"Event": {"System": {"EventID": 1}}}` + "\n" + `{"Event": {"System": {"EventID": 1}}}`,
+		"regression_data/ps/array.json":  `[{"Event": {}}]`,
+		"regression_data/ps/info.yml":    "id: 1f3c\nrule_metadata:\n  - id: 2a4b\nregression_tests_info:\n  - name: Positive\n",
+		// A rule without its title is a broken rule, not test data.
+		"rules/untitled.yml": "logsource: {product: windows}\ndetection:\n  sel: {Image: x}\n  condition: sel\n",
 	})
 	files, skipped, err := ReadZip(data, "pack.zip")
 	if err != nil {
@@ -378,8 +384,13 @@ func TestImportPack(t *testing.T) {
 		t.Fatal(err)
 	}
 	rep.Skipped = append(skipped, rep.Skipped...)
-	if rep.Loaded != 2 || len(rep.Failed) != 2 || len(rep.Skipped) != 3 {
+	if rep.Loaded != 2 || len(rep.Failed) != 3 || len(rep.Skipped) != 6 {
 		t.Fatalf("report: %+v", rep)
+	}
+	for _, sk := range rep.Skipped {
+		if strings.HasPrefix(sk.File, "regression_data/") && !strings.HasPrefix(sk.Reason, "not a ") {
+			t.Errorf("%s skipped for %q", sk.File, sk.Reason)
+		}
 	}
 	for _, p := range rep.Failed {
 		if p.File == "" || p.Line == 0 {
