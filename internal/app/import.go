@@ -21,6 +21,7 @@ import (
 	"github.com/eventsec/eventsec/internal/ingest"
 	"github.com/eventsec/eventsec/internal/ingest/file"
 	"github.com/eventsec/eventsec/internal/normalize"
+	"github.com/eventsec/eventsec/internal/tty"
 )
 
 // eventStorage are the settings the offline event commands need.
@@ -101,7 +102,7 @@ func importCmd(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	sum, err := file.Import(ctx, paths, file.Options{Pipeline: pipe, OrgID: o.ID, Format: normalize.Format(format), Progress: env.Stderr})
+	sum, err := file.Import(ctx, paths, file.Options{Pipeline: pipe, OrgID: o.ID, Format: normalize.Format(format), Progress: env.Stderr, ProgressLines: !tty.Is(env.Stderr)})
 	fmt.Fprint(env.Stdout, sum.String())
 	if err != nil {
 		return err

@@ -19,6 +19,7 @@ import (
 
 	"github.com/eventsec/eventsec/internal/config"
 	"github.com/eventsec/eventsec/internal/detect"
+	"github.com/eventsec/eventsec/internal/tty"
 )
 
 const rulesUsage = `Usage: eventsec rules <subcommand> [flags]
@@ -153,6 +154,13 @@ func rulesImport(ctx context.Context, env Env, args []string) error {
 	}
 	last := -1
 	progress := func(done, total int) {
+		if !tty.Is(env.Stderr) {
+			// A log or a pipe: one line, not a percentage redrawn in place.
+			if done == 0 {
+				fmt.Fprintf(env.Stderr, "importing %d rule files\n", total)
+			}
+			return
+		}
 		pct := done * 100 / max(total, 1)
 		if pct != last || done == total {
 			fmt.Fprintf(env.Stderr, "\rimporting %d rule files: %3d%%", total, pct)

@@ -4,23 +4,14 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"os"
 	"strings"
+
+	"github.com/eventsec/eventsec/internal/tty"
 )
 
 // IsTerminal reports whether r is an interactive terminal, so a first run
 // from a shell can ask for missing values while a service fails clearly.
-func IsTerminal(r io.Reader) bool {
-	f, ok := r.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	if err != nil {
-		return false
-	}
-	return st.Mode()&os.ModeCharDevice != 0
-}
+func IsTerminal(r io.Reader) bool { return tty.Is(r) }
 
 // Prompt asks for each named field on out and reads the answers from in.
 // Empty answers are asked again (up to three times).

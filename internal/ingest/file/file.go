@@ -39,6 +39,9 @@ type Options struct {
 	// Progress receives a progress bar, redrawn in place ("\r") a few
 	// times a second, and a final line; nil shows none.
 	Progress io.Writer
+	// ProgressLines writes the progress as a plain line every ten seconds
+	// instead (for a log file or a pipe, where "\r" piles up).
+	ProgressLines bool
 	// Format of text lines: "auto" (default: a line starting with "{" is
 	// JSON, others are detected by the normalizer), "json" or "ndjson"
 	// (every line must be a JSON object), or a normalize format ("syslog",
@@ -135,7 +138,7 @@ func Import(ctx context.Context, paths []string, o Options) (Summary, error) {
 			total += fi.Size()
 		}
 	}
-	im.prog = newProgress(o.Progress, total, len(paths))
+	im.prog = newProgress(o.Progress, total, len(paths), o.ProgressLines)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 

@@ -14,6 +14,7 @@ import (
 // and stored, the rate, and the file being read.
 type progress struct {
 	w     io.Writer
+	lines bool // a plain line each time, not a bar redrawn in place
 	total int64
 	files int
 	start time.Time
@@ -28,15 +29,19 @@ type progress struct {
 	stopped chan struct{}
 }
 
-func newProgress(w io.Writer, total int64, files int) *progress {
-	p := &progress{w: w, total: total, files: files, start: time.Now(), stop: make(chan struct{}), stopped: make(chan struct{})}
+func newProgress(w io.Writer, total int64, files int, lines bool) *progress {
+	p := &progress{w: w, total: total, files: files, lines: lines, start: time.Now(), stop: make(chan struct{}), stopped: make(chan struct{})}
 	if w == nil {
 		close(p.stopped)
 		return p
 	}
+	every := 200 * time.Millisecond
+	if lines {
+		every = 10 * time.Second
+	}
 	go func() {
 		defer close(p.stopped)
-		t := time.NewTicker(200 * time.Millisecond)
+		t := time.NewTicker(every)
 		defer t.Stop()
 		for {
 			select {
@@ -95,6 +100,10 @@ func (p *progress) draw(final bool) {
 	line := fmt.Sprintf("\r[%s] %3.0f%%  %s / %s  %s records, %s stored  %s rec/s  file %d/%d %s",
 		bar, frac*100, humanBytes(read), humanBytes(p.total), humanInt(int(p.records.Load())), humanInt(int(p.stores.Load())),
 		humanInt(int(rate)), p.cur, p.files, name)
+	if p.lines {
+		fmt.Fprintln(p.w, strings.TrimPrefix(line, "\r"))
+		return
+	}
 	// Pad to erase a longer previous line.
 	fmt.Fprintf(p.w, "%-150s", line)
 	if final {
