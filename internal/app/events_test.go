@@ -275,8 +275,13 @@ func TestImportAndRetentionCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	out, errOut, err := runCLI(t, "", "import", dd, logf)
-	if err != nil || !strings.Contains(out, "read:       3") || !strings.Contains(out, "stored:     3") {
+	if err != nil || !strings.Contains(out, "read:       3") || !strings.Contains(out, "stored:     3, dated 2021-01-01 00:00:00 to ") {
 		t.Fatalf("import: %v\n%s\n%s", err, out, errOut)
+	}
+	// The 2021 event is older than the organisation keeps: the summary says
+	// the next retention run deletes it.
+	if !strings.Contains(out, "note:       1 of them are dated before") || !strings.Contains(out, "keeps 30 days") {
+		t.Fatalf("no retention note for the 2021 event:\n%s", out)
 	}
 	out, _, err = runCLI(t, "", "import", dd, logf)
 	if err != nil || !strings.Contains(out, "duplicates: 3") {

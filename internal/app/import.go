@@ -102,8 +102,19 @@ func importCmd(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	sum, err := file.Import(ctx, paths, file.Options{Pipeline: pipe, OrgID: o.ID, Format: normalize.Format(format), Progress: env.Stderr, ProgressLines: !tty.Is(env.Stderr)})
+	var cutoff time.Time
+	if o.RetentionDays > 0 {
+		cutoff = time.Now().AddDate(0, 0, -o.RetentionDays)
+	}
+	sum, err := file.Import(ctx, paths, file.Options{Pipeline: pipe, OrgID: o.ID, Format: normalize.Format(format),
+		Progress: env.Stderr, ProgressLines: !tty.Is(env.Stderr), OldBefore: cutoff})
 	fmt.Fprint(env.Stdout, sum.String())
+	if sum.Old > 0 {
+		fmt.Fprintf(env.Stdout, "  note:       %d of them are dated before %s: organisation %q keeps %d days of events,\n"+
+			"              and the next retention run (daily, or eventsec retention) deletes them. To keep\n"+
+			"              them, raise the retention (Administration → Settings, or PATCH /api/v1/settings).\n",
+			sum.Old, cutoff.UTC().Format(time.DateOnly), o.Name, o.RetentionDays)
+	}
 	if err != nil {
 		return err
 	}

@@ -39,6 +39,10 @@ type Options struct {
 	// Progress receives a progress bar, redrawn in place ("\r") a few
 	// times a second, and a final line; nil shows none.
 	Progress io.Writer
+	// OldBefore, when set, counts the stored events dated before it in
+	// Summary.Old (the organisation's retention cut-off: the next
+	// retention run deletes them).
+	OldBefore time.Time
 	// ProgressLines writes the progress as a plain line every ten seconds
 	// instead (for a log file or a pipe, where "\r" piles up).
 	ProgressLines bool
@@ -74,6 +78,10 @@ type Summary struct {
 	// unknown (corrupt evtx chunks).
 	Warnings []string
 	Elapsed  time.Duration
+	// First and Last are the earliest and latest @timestamp of the events
+	// stored; Old counts those dated before Options.OldBefore.
+	First, Last time.Time
+	Old         int
 }
 
 // maxLine bounds a text line: longer ones are cut (and tagged
@@ -393,13 +401,26 @@ func (im *importer) store(ctx context.Context, b batch) error {
 	if err != nil {
 		return fmt.Errorf("cannot store events from %s: %w", b.file, err)
 	}
-	parseErrors := 0
+	parseErrors, old := 0, 0
+	var first, last time.Time
 	for _, ev := range res.Committed {
 		if tags, _ := ev.Fields["tags"].([]string); containsTag(tags, event.TagParseError) {
 			parseErrors++
 		}
+		if first.IsZero() || ev.Timestamp.Before(first) {
+			first = ev.Timestamp
+		}
+		last = maxTime(last, ev.Timestamp)
+		if ev.Timestamp.Before(im.o.OldBefore) {
+			old++
+		}
 	}
 	im.count(func(s *Summary) {
+		if !first.IsZero() && (s.First.IsZero() || first.Before(s.First)) {
+			s.First = first
+		}
+		s.Last = maxTime(s.Last, last)
+		s.Old += old
 		s.Read += len(b.records)
 		s.Stored += res.Stored
 		s.Duplicates += res.Duplicates
@@ -411,6 +432,13 @@ func (im *importer) store(ctx context.Context, b batch) error {
 	})
 	im.prog.stored(len(b.records))
 	return nil
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }
 
 // lineID derives a text record's ID from its text and line number: the
@@ -463,6 +491,9 @@ func (s Summary) String() string {
 	fmt.Fprintf(&b, "  stored:     %s", humanInt(s.Stored))
 	if s.ParseErrors > 0 {
 		fmt.Fprintf(&b, " (%s kept raw: no parser understood them; tagged _parse_error)", humanInt(s.ParseErrors))
+	}
+	if s.Stored > 0 {
+		fmt.Fprintf(&b, ", dated %s to %s", s.First.UTC().Format(time.DateTime), s.Last.UTC().Format(time.DateTime))
 	}
 	fmt.Fprintf(&b, "\n  duplicates: %s (already stored)\n", humanInt(s.Duplicates))
 	fmt.Fprintf(&b, "  failed:     %s", humanInt(s.Failed))
