@@ -39,7 +39,7 @@ func startDetection(ctx context.Context, cfg *config.Config, st store.Store, eve
 	if err != nil {
 		return nil, fmt.Errorf("cannot start detection: %w", err)
 	}
-	if err := installBuiltinRules(ctx, st, det); err != nil {
+	if err := installBuiltinRules(ctx, st, det, log); err != nil {
 		return nil, err
 	}
 	events.detect.Store(det)
@@ -47,14 +47,18 @@ func startDetection(ctx context.Context, cfg *config.Config, st store.Store, eve
 }
 
 // installBuiltinRules installs EventSec's own rule pack in every org.
-func installBuiltinRules(ctx context.Context, st store.Store, det *detect.Service) error {
+func installBuiltinRules(ctx context.Context, st store.Store, det *detect.Service, log *slog.Logger) error {
 	orgs, err := st.Orgs().List(ctx)
 	if err != nil {
 		return err
 	}
 	for _, o := range orgs {
-		if _, err := det.InstallBuiltin(ctx, o.ID); err != nil {
+		rep, err := det.InstallBuiltin(ctx, o.ID)
+		if err != nil {
 			return fmt.Errorf("cannot install the built-in rules in org %s: %w", o.Name, err)
+		}
+		if rep.Loaded+rep.Updated > 0 {
+			log.Info("EventSec rule pack installed", "org", o.Name, "new", rep.Loaded, "updated", rep.Updated)
 		}
 	}
 	return nil
