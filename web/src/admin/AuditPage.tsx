@@ -177,7 +177,7 @@ export function AuditPage() {
       {audit.isError ? <ErrorMessage error={audit.error} /> : null}
       {audit.hasNextPage ? (
         <div className="pager">
-          <button type="button" className="btn" onClick={() => void audit.fetchNextPage()} disabled={audit.isFetchingNextPage}>
+          <button type="button" className="btn" onClick={() => void audit.fetchNextPage()} disabled={audit.isFetchingNextPage || audit.isPlaceholderData}>
             {audit.isFetchingNextPage ? "Loading…" : "Load more"}
           </button>
         </div>

@@ -223,7 +223,7 @@ function AlertQueue({ me, writable, canReadRules }: { me: Me; writable: boolean;
 
       {alerts.hasNextPage ? (
         <div className="pager pager-center">
-          <button type="button" className="btn" onClick={() => void alerts.fetchNextPage()} disabled={alerts.isFetchingNextPage}>
+          <button type="button" className="btn" onClick={() => void alerts.fetchNextPage()} disabled={alerts.isFetchingNextPage || alerts.isPlaceholderData}>
             {alerts.isFetchingNextPage ? "Loading…" : "Load 50 more"}
           </button>
         </div>
