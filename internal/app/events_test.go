@@ -452,3 +452,50 @@ func TestEventTimeSettings(t *testing.T) {
 		t.Errorf("old archive with a raised maximum age: @timestamp %s", got)
 	}
 }
+
+func TestRulesImportCommand(t *testing.T) {
+	dir := t.TempDir()
+	srv := startServer(t, map[string]string{"EVENTSEC_DATA_DIR": dir, "EVENTSEC_ADMIN_PASSWORD": "Adm1n-Passw0rd-Long"},
+		"--syslog-udp-addr", "off", "--syslog-tcp-addr", "off")
+	if err := srv.stop(); err != nil {
+		t.Fatal(err)
+	}
+	pack := filepath.Join(dir, "pack")
+	files := map[string]string{
+		"rules/whoami.yml": "title: Whoami run\nid: 5f0c1a7e-6b3d-4c2a-9e8f-1d2c3b4a5e6f\nlogsource: {category: process_creation, product: windows}\n" +
+			"detection:\n  sel: {Image|endswith: '\\whoami.exe'}\n  condition: sel\nlevel: low\n",
+		"rules/broken.yml": "title: Broken\nid: 0b7e9d8c-1a2b-4c3d-8e9f-0a1b2c3d4e5f\nlogsource: {product: windows}\ndetection:\n  sel: {Image|nosuchmodifier: x}\n  condition: sel\n",
+	}
+	// SigmaHQ's regression data beside the rules: events, not rules.
+	for i := range 7 {
+		files[fmt.Sprintf("regression_data/r%d/event.json", i)] = `{"Event": {"System": {"EventID": 1}}}`
+	}
+	for name, src := range files {
+		p := filepath.Join(pack, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o750); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(src), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, errOut, err := runCLI(t, "", "rules", "import", "--data-dir="+dir, pack)
+	if err != nil || !strings.Contains(out, "1 new, 0 updated, 0 unchanged, 1 failed") || !strings.Contains(out, "7 skipped") {
+		t.Fatalf("rules import: %v\n%s\n%s", err, out, errOut)
+	}
+	if !regexp.MustCompile(`failed:  rules/broken.yml:5:\d+: .*nosuchmodifier`).MatchString(out) {
+		t.Fatalf("the broken rule's failure lacks its position:\n%s", out)
+	}
+	// Five of the seven skipped files by name, then the count of the rest.
+	if strings.Count(out, "skipped: regression_data/") != 5 || !strings.Contains(out, "skipped: 2 more files: not a rule") {
+		t.Fatalf("skipped files not summarised by reason:\n%s", out)
+	}
+	// Not a terminal: one line of progress, no redrawn percentages.
+	if strings.Contains(errOut, "\r") || !strings.Contains(errOut, "importing 9 rule files\n") {
+		t.Fatalf("progress written for a terminal into a pipe: %q", errOut)
+	}
+	out, _, err = runCLI(t, "", "rules", "list", "--data-dir="+dir)
+	if err != nil || !strings.Contains(out, "Whoami run") {
+		t.Fatalf("rules list: %v\n%s", err, out)
+	}
+}

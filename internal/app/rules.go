@@ -91,8 +91,25 @@ func printImportReport(env Env, rep detect.ImportReport) {
 	for _, f := range rep.NotRunnable {
 		fmt.Fprintf(out, "  not runnable: %s\n", f.Error())
 	}
+	// Skipped files by reason: a whole SigmaHQ checkout skips hundreds of
+	// test files for the same two reasons, which would bury the rest.
+	const shown = 5
+	var reasons []string
+	byReason := map[string][]string{}
 	for _, s := range rep.Skipped {
-		fmt.Fprintf(out, "  skipped: %s: %s\n", s.File, s.Reason)
+		if _, ok := byReason[s.Reason]; !ok {
+			reasons = append(reasons, s.Reason)
+		}
+		byReason[s.Reason] = append(byReason[s.Reason], s.File)
+	}
+	for _, r := range reasons {
+		files := byReason[r]
+		for _, f := range files[:min(len(files), shown)] {
+			fmt.Fprintf(out, "  skipped: %s: %s\n", f, r)
+		}
+		if len(files) > shown {
+			fmt.Fprintf(out, "  skipped: %d more files: %s\n", len(files)-shown, r)
+		}
 	}
 }
 
