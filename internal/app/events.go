@@ -113,8 +113,14 @@ func startEvents(ctx context.Context, cfg *config.Config, st store.Store, authSv
 			if d := rt.detect.Load(); d != nil {
 				d.Publish(stored)
 			}
-		}), MaxInFlight: int(cfg.IngestMaxInFlight),
-		Registerer: reg, Logger: log,
+		}),
+		Prematch: func(evs []event.Event) {
+			if d := rt.detect.Load(); d != nil {
+				d.Prematch(evs)
+			}
+		},
+		MaxInFlight: int(cfg.IngestMaxInFlight),
+		Registerer:  reg, Logger: log,
 	})
 	if err != nil {
 		rt.close()

@@ -173,6 +173,99 @@ func loginFailure(ip string, ts time.Time) string {
 	return fmt.Sprintf(`{"eventType":"LOGIN_FAILURE","source_ip":%q,"user":"bob","timestamp":%q}`, ip, ts.UTC().Format(time.RFC3339Nano))
 }
 
+// prematchAndIngest is the ingest pipeline's order: match while the
+// commit waits, then append and publish.
+func (f *fixture) prematchAndIngest(t *testing.T, raws ...string) []event.Event {
+	t.Helper()
+	var evs []event.Event
+	for _, r := range raws {
+		evs = append(evs, f.norm.Normalize(normalize.Input{OrgID: f.org, Input: "http", Received: time.Now(), Raw: []byte(r)}))
+	}
+	f.svc.Prematch(evs)
+	for i, ev := range evs {
+		if _, ok := ev.Matched.(*prematched); !ok {
+			t.Fatalf("event %d not prematched", i)
+		}
+	}
+	return f.appendAndPublish(t, evs)
+}
+
+func (f *fixture) appendAndPublish(t *testing.T, evs []event.Event) []event.Event {
+	t.Helper()
+	res, err := f.ev.Append(f.ctx, evs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.svc.Publish(res.Stored)
+	return res.Stored
+}
+
+func TestPrematchedEvents(t *testing.T) {
+	f := newFixture(t)
+	r, err := f.svc.Create(f.ctx, actor, RuleInput{Source: encodedPS})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.start(t)
+	defer f.stop(t)
+	now := time.Now()
+	// Matched before the commit: the stream raises the alert from it.
+	f.prematchAndIngest(t, sysmonPS("PM1", "powershell -enc SQBFAFgA", now), sysmonPS("PM1", "cmd /c ver", now))
+	waitFor(t, "the alert", func() bool { return len(f.alerts(t)) == 1 })
+	if a := f.alerts(t)[0]; a.RuleID != r.ID || a.Count != 1 || a.Entities.Hosts[0] != "PM1" {
+		t.Fatalf("alert: %+v", a)
+	}
+	// Matched under a rule set that changed before the commit: matched
+	// again. The rule is disabled in between: no alert.
+	evs := []event.Event{f.norm.Normalize(normalize.Input{OrgID: f.org, Input: "http", Received: time.Now(), Raw: []byte(sysmonPS("PM2", "powershell -enc AAAA", now))})}
+	f.svc.Prematch(evs)
+	if pm := evs[0].Matched.(*prematched); len(pm.ids) == 0 {
+		t.Fatal("the prematch missed the rule")
+	}
+	off, on := false, true
+	if _, err := f.svc.Patch(f.ctx, actor, r.ID, &off, nil); err != nil {
+		t.Fatal(err)
+	}
+	f.appendAndPublish(t, evs)
+	// And the other way: no match before the rule is enabled, an alert after.
+	evs = []event.Event{f.norm.Normalize(normalize.Input{OrgID: f.org, Input: "http", Received: time.Now(), Raw: []byte(sysmonPS("PM3", "powershell -enc BBBB", now))})}
+	f.svc.Prematch(evs)
+	if pm := evs[0].Matched.(*prematched); len(pm.ids) != 0 {
+		t.Fatalf("a disabled rule matched: %v", pm.ids)
+	}
+	if _, err := f.svc.Patch(f.ctx, actor, r.ID, &on, nil); err != nil {
+		t.Fatal(err)
+	}
+	f.appendAndPublish(t, evs)
+	waitFor(t, "the PM3 alert", func() bool { return len(f.alerts(t)) == 2 })
+	time.Sleep(200 * time.Millisecond)
+	for _, a := range f.alerts(t) {
+		if a.Entities.Hosts[0] == "PM2" {
+			t.Fatal("a stale prematch raised an alert for a disabled rule")
+		}
+	}
+	// A large batch is matched on every core, each event its own result.
+	var raws []string
+	for i := range 1000 {
+		cmd := "cmd /c ver"
+		if i%100 == 7 {
+			cmd = "powershell -enc CCCC"
+		}
+		raws = append(raws, sysmonPS(fmt.Sprintf("PB%d", i), cmd, now))
+	}
+	stored := f.prematchAndIngest(t, raws...)
+	matched := 0
+	for _, ev := range stored {
+		if len(ev.Matched.(*prematched).ids) > 0 {
+			matched++
+		}
+	}
+	if matched != 10 {
+		t.Fatalf("%d of 1,000 events prematched a rule, want 10", matched)
+	}
+	waitFor(t, "the batch's alerts", func() bool { return len(f.alerts(t)) == 12 })
+}
+
 func TestDetectionRaisesFoldsAndTunes(t *testing.T) {
 	f := newFixture(t)
 	r, err := f.svc.Create(f.ctx, actor, RuleInput{Source: encodedPS})

@@ -18,6 +18,7 @@ import (
 	"github.com/eventsec/eventsec/internal/detect/attack"
 	"github.com/eventsec/eventsec/internal/detect/correlate"
 	"github.com/eventsec/eventsec/internal/detect/jsonrule"
+	"github.com/eventsec/eventsec/internal/detect/sigma"
 	"github.com/eventsec/eventsec/internal/event"
 	"github.com/eventsec/eventsec/internal/store"
 )
@@ -398,6 +399,81 @@ func (s *Service) evaluate(evs []event.Event, alerting bool) []hit {
 	return hits
 }
 
+// matchOne appends the IDs of the documents that match ev, timing one
+// event in sampleEvery. The caller holds e.mu for reading.
+func (s *Service) matchOne(e *orgEngine, ev *event.Event, ids []string) []string {
+	start := time.Now()
+	if s.sampleEvery > 0 && s.evalSeq.Add(1)%s.sampleEvery == 0 {
+		ids = e.matchTimed(ev, ids)
+	} else {
+		ids = e.match(ev, ids)
+	}
+	s.m.observeEval(time.Since(start).Nanoseconds())
+	return ids
+}
+
+// prematched is what Prematch found: the matching document IDs under
+// one compiled rule set (a rebuild makes a new one, and the event is
+// matched again).
+type prematched struct {
+	rules *sigma.Ruleset
+	ids   []string
+}
+
+// Prematch runs the stateless part of detection (which rules match) on
+// events about to be stored, in the caller's goroutine, and keeps the
+// result on each event (Event.Matched). Ingest calls it before the event
+// store's commit: while a commit waits (a DuckDB checkpoint holds commits
+// for up to a second or two), the matching is done, and the stream clears
+// the burst that follows with only exceptions, correlation and alerts left
+// to do, in seq order, as before.
+func (s *Service) Prematch(evs []event.Event) {
+	chunks := (len(evs) + matchChunk - 1) / matchChunk
+	work := func(c int) {
+		var ids []string
+		// Most events match nothing: they share one result per rule set.
+		var none *prematched
+		for i := c * matchChunk; i < min((c+1)*matchChunk, len(evs)); i++ {
+			ev := &evs[i]
+			e := s.engine(ev.OrgID, false)
+			if e == nil {
+				continue
+			}
+			e.mu.RLock()
+			lo := len(ids)
+			ids = s.matchOne(e, ev, ids)
+			switch {
+			case len(ids) > lo:
+				ev.Matched = &prematched{rules: e.ruleset, ids: ids[lo:len(ids):len(ids)]}
+			case none != nil && none.rules == e.ruleset:
+				ev.Matched = none
+			default:
+				none = &prematched{rules: e.ruleset}
+				ev.Matched = none
+			}
+			e.mu.RUnlock()
+		}
+	}
+	// A large request is matched on every core, as the stream would.
+	workers := min(runtime.GOMAXPROCS(0), chunks)
+	if workers <= 1 {
+		for c := range chunks {
+			work(c)
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for c := int(next.Add(1) - 1); c < chunks; c = int(next.Add(1) - 1) {
+				work(c)
+			}
+		})
+	}
+	wg.Wait()
+}
+
 // matchChunk is how many events one matching goroutine takes at a time.
 const matchChunk = 128
 
@@ -432,13 +508,11 @@ func (s *Service) matchAll(evs []event.Event) *matchedIDs {
 			ev := &evs[i]
 			if e := s.engine(ev.OrgID, false); e != nil {
 				e.mu.RLock()
-				start := time.Now()
-				if s.sampleEvery > 0 && s.evalSeq.Add(1)%s.sampleEvery == 0 {
-					ids = e.matchTimed(ev, ids)
+				if pm, ok := ev.Matched.(*prematched); ok && pm.rules == e.ruleset {
+					ids = append(ids, pm.ids...)
 				} else {
-					ids = e.match(ev, ids)
+					ids = s.matchOne(e, ev, ids)
 				}
-				s.m.observeEval(time.Since(start).Nanoseconds())
 				e.mu.RUnlock()
 			}
 			end = append(end, int32(len(ids)))

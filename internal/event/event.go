@@ -37,6 +37,11 @@ type Event struct {
 	// ("event.category", "source.ip"). Values are string, int64, float64,
 	// bool or []string; never nested maps.
 	Fields Fields
+	// Matched is transient, never stored or serialized: what detection
+	// found matching the event while it waited for the store's commit
+	// (see detect.Service.Prematch), so that the stream after the commit
+	// need not match it again.
+	Matched any
 }
 
 // Fields are flattened ECS fields.

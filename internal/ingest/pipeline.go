@@ -45,6 +45,10 @@ type Options struct {
 	Normalizer *normalize.Normalizer // required: listeners parse with it
 	Enricher   Enricher              // optional
 	Publisher  Publisher             // optional
+	// Prematch, when set, sees every batch after enrichment and before the
+	// store's commit, in the submitting goroutine (detection matches the
+	// events there, while the commit may wait; see Event.Matched).
+	Prematch func(evs []event.Event)
 	// Receipts remembers idempotency keys (optional; by default the Sink
 	// when it implements eventstore.Receipts). Without it a request with
 	// an Idempotency-Key header is refused.
@@ -191,6 +195,9 @@ func (p *Pipeline) submit(ctx context.Context, evs []event.Event, c *Counters, w
 
 	start := time.Now()
 	p.prepare(evs, c)
+	if p.o.Prematch != nil {
+		p.o.Prematch(evs)
+	}
 	res, err := p.o.Sink.Append(ctx, evs)
 	c.batch.Observe(time.Since(start).Seconds())
 	c.batchEvents.Observe(float64(n))

@@ -59,7 +59,19 @@ func (r *recorder) Enrich(ev *event.Event) {
 func TestSubmit(t *testing.T) {
 	store := ingesttest.NewStore(t)
 	rec := &recorder{}
-	e := ingesttest.NewPipeline(t, store, ingest.Options{Publisher: rec, Enricher: rec})
+	// Prematch sees each batch enriched and not yet stored; what it leaves
+	// on the events reaches the publisher.
+	prematched := 0
+	prematch := func(evs []event.Event) {
+		for i := range evs {
+			if evs[i].Fields["labels.enriched"] != "yes" || evs[i].Seq != 0 {
+				t.Errorf("prematch saw %+v", evs[i])
+			}
+			evs[i].Matched = "seen"
+			prematched++
+		}
+	}
+	e := ingesttest.NewPipeline(t, store, ingest.Options{Publisher: rec, Enricher: rec, Prematch: prematch})
 	batch := evs("o", "a", "b", "c")
 	batch[1].Fields["tags"] = []string{event.TagParseError}
 	batch[2].Raw = "nul\x00 and \xff"
@@ -91,6 +103,9 @@ func TestSubmit(t *testing.T) {
 	}
 	if len(rec.got) != 2 || len(rec.got[0]) != 3 || len(rec.got[1]) != 1 || rec.got[1][0].Seq == 0 {
 		t.Errorf("published %v", rec.got)
+	}
+	if prematched != 5 || rec.got[0][0].Matched != "seen" {
+		t.Errorf("prematched %d events; published %+v", prematched, rec.got[0][0])
 	}
 	m := func(name string, labels ...string) float64 {
 		l := map[string]string{"listener": "l1"}
