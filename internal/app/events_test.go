@@ -258,13 +258,22 @@ func TestAcknowledgedEventsSurviveSIGKILL(t *testing.T) {
 	}
 }
 
-func TestImportAndRetentionCommands(t *testing.T) {
+// initialisedDataDir is a data directory a server has started on once
+// (the first organisation and its admin exist) and stopped: the CLI
+// commands that work on the stores directly run on it.
+func initialisedDataDir(t *testing.T) string {
+	t.Helper()
 	dir := t.TempDir()
 	srv := startServer(t, map[string]string{"EVENTSEC_DATA_DIR": dir, "EVENTSEC_ADMIN_PASSWORD": "Adm1n-Passw0rd-Long"},
 		"--syslog-udp-addr", "off", "--syslog-tcp-addr", "off")
 	if err := srv.stop(); err != nil {
 		t.Fatal(err)
 	}
+	return dir
+}
+
+func TestImportAndRetentionCommands(t *testing.T) {
+	dir := initialisedDataDir(t)
 	dd := "--data-dir=" + dir
 	logf := filepath.Join(dir, "auth.log")
 	recent := time.Now().UTC().Format(time.RFC3339)
@@ -316,7 +325,7 @@ func TestImportAndRetentionCommands(t *testing.T) {
 	}
 
 	// Through a running server: --url and --api-key.
-	srv = startServer(t, map[string]string{"EVENTSEC_DATA_DIR": dir}, "--syslog-udp-addr", "off", "--syslog-tcp-addr", "off")
+	srv := startServer(t, map[string]string{"EVENTSEC_DATA_DIR": dir}, "--syslog-udp-addr", "off", "--syslog-tcp-addr", "off")
 	admin := loginToken(t, srv.url, "admin@eventsec.local", "Adm1n-Passw0rd-Long")
 	st, b := apiCall(t, "POST", srv.url+"/api/v1/api-keys", admin, "application/json", []byte(`{"name":"cli","role":"ingest"}`))
 	var key struct {
@@ -454,12 +463,7 @@ func TestEventTimeSettings(t *testing.T) {
 }
 
 func TestRulesImportCommand(t *testing.T) {
-	dir := t.TempDir()
-	srv := startServer(t, map[string]string{"EVENTSEC_DATA_DIR": dir, "EVENTSEC_ADMIN_PASSWORD": "Adm1n-Passw0rd-Long"},
-		"--syslog-udp-addr", "off", "--syslog-tcp-addr", "off")
-	if err := srv.stop(); err != nil {
-		t.Fatal(err)
-	}
+	dir := initialisedDataDir(t)
 	pack := filepath.Join(dir, "pack")
 	files := map[string]string{
 		"rules/whoami.yml": "title: Whoami run\nid: 5f0c1a7e-6b3d-4c2a-9e8f-1d2c3b4a5e6f\nlogsource: {category: process_creation, product: windows}\n" +
