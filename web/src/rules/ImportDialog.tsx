@@ -248,17 +248,36 @@ export function ImportReportView({ report }: { report: ImportReport }) {
       {report.skipped.length > 0 ? (
         <details className="import-skipped">
           <summary>
-            Skipped ({report.skipped.length.toLocaleString()}): files that are not rules
+            Skipped ({report.skipped.length.toLocaleString()}):{" "}
+            {skippedByReason(report.skipped)
+              .map(([reason, files]) => `${files.length.toLocaleString()} ${reason}`)
+              .join("; ")}
           </summary>
-          <ul>
-            {report.skipped.map((s, i) => (
-              <li key={`${s.file}-${i}`}>
-                <code>{s.file}</code> <span className="muted">— {s.reason}</span>
-              </li>
-            ))}
-          </ul>
+          {skippedByReason(report.skipped).map(([reason, files]) => (
+            <section key={reason} aria-label={`Skipped: ${reason}`}>
+              <p className="muted">{reason}</p>
+              <ul>
+                {files.map((f, i) => (
+                  <li key={`${f}-${i}`}>
+                    <code>{f}</code>
+                  </li>
+                ))}
+              </ul>
+            </section>
+          ))}
         </details>
       ) : null}
     </section>
   );
+}
+
+/** The skipped files grouped by reason, in the order the reasons first appear. */
+function skippedByReason(skipped: readonly { file: string; reason: string }[]): [string, string[]][] {
+  const groups = new Map<string, string[]>();
+  for (const s of skipped) {
+    const files = groups.get(s.reason);
+    if (files) files.push(s.file);
+    else groups.set(s.reason, [s.file]);
+  }
+  return [...groups];
 }

@@ -240,7 +240,11 @@ describe("RulesListPage", () => {
         unchanged: 10,
         failed: [{ file: "rules/windows/bad.yml", line: 7, column: 3, message: "unknown modifier |contain" }],
         not_runnable: [{ file: "r-cdc", line: 0, column: 0, message: "not runnable: placeholder %known_cdcs% has no values in this org" }],
-        skipped: [{ file: "README.md", reason: "not a rule file" }],
+        skipped: [
+          { file: "README.md", reason: "not a rule file" },
+          { file: "regression_data/a/event.json", reason: "not a rule: a JSON object without name, conditions or query (an event?)" },
+          { file: "regression_data/b/event.json", reason: "not a rule: a JSON object without name, conditions or query (an event?)" },
+        ],
         elapsed_ms: 2400,
       }),
     );
@@ -251,6 +255,10 @@ describe("RulesListPage", () => {
     expect(within(report).getByRole("cell", { name: "rules/windows/bad.yml:7:3" })).toBeInTheDocument();
     expect(within(report).getByText("unknown modifier |contain")).toBeInTheDocument();
     expect(within(report).getByText("README.md")).toBeInTheDocument();
+    // Skipped files are grouped by reason, counted in the summary.
+    expect(within(report).getByText(/^Skipped \(3\): 1 not a rule file; 2 not a rule: a JSON object/)).toBeInTheDocument();
+    const events = within(report).getByRole("region", { name: /^Skipped: not a rule: a JSON object/ });
+    expect(within(events).getAllByRole("listitem")).toHaveLength(2);
     expect(within(report).getByText("Not running yet").nextSibling).toHaveTextContent("1");
     expect(within(report).getByRole("link", { name: "r-cdc" })).toHaveAttribute("href", "/rules/r-cdc");
     expect(within(report).getByRole("link", { name: "Give the placeholders their values" })).toHaveAttribute("href", "/rules/placeholders");
