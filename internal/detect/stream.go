@@ -455,6 +455,12 @@ func (s *Service) Prematch(evs []event.Event) {
 		}
 	}
 	// A large request is matched on every core, as the stream would.
+	eachChunk(chunks, work)
+}
+
+// eachChunk calls work for chunks 0..chunks-1 on every core (a worker
+// takes the next chunk when it is done with one) and returns when all are.
+func eachChunk(chunks int, work func(c int)) {
 	workers := min(runtime.GOMAXPROCS(0), chunks)
 	if workers <= 1 {
 		for c := range chunks {
@@ -519,25 +525,7 @@ func (s *Service) matchAll(evs []event.Event) *matchedIDs {
 		}
 		m.ids[c], m.end[c] = ids, end
 	}
-	workers := min(runtime.GOMAXPROCS(0), chunks)
-	if workers <= 1 {
-		for c := range chunks {
-			work(c)
-		}
-		return m
-	}
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for c := int(next.Add(1) - 1); c < chunks; c = int(next.Add(1) - 1) {
-				work(c)
-			}
-		}()
-	}
-	wg.Wait()
+	eachChunk(chunks, work)
 	return m
 }
 
