@@ -237,7 +237,7 @@ func (s *Service) audit(ctx context.Context, r store.Repos, a Actor, action, tar
 
 // publish pushes a change to the org's live subscribers.
 func (s *Service) publish(orgID, typ string, item any) {
-	if s.o.Hub == nil || !s.o.Hub.HasSubscribers(orgID) {
+	if s.o.Hub == nil || !s.o.Hub.Listening(orgID, ChannelEndpoints) {
 		return
 	}
 	s.o.Hub.Publish(orgID, ChannelEndpoints, typ, item)

@@ -390,7 +390,7 @@ func (s *Service) recordSightings(ctx context.Context, ss []store.Sighting) erro
 	}
 	if s.o.Hub != nil && added > 0 {
 		for _, x := range ss {
-			if s.o.Hub.HasSubscribers(x.OrgID) {
+			if s.o.Hub.Listening(x.OrgID, live.ChannelThreats) {
 				s.o.Hub.Publish(x.OrgID, live.ChannelThreats, "sighting", SightingViewOf(x))
 			}
 		}

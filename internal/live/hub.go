@@ -187,6 +187,22 @@ func encodeMessage(channel, typ string, item any) ([]byte, error) {
 	return json.Marshal(Message{Channel: channel, Type: typ, Data: item})
 }
 
+// Listening reports whether a subscriber of the org takes channel; a
+// publisher uses it to skip building messages nobody reads.
+func (h *Hub) Listening(orgID, channel string) bool {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	for s := range h.subs[orgID] {
+		s.mu.RLock()
+		ok := s.channels[channel]
+		s.mu.RUnlock()
+		if ok {
+			return true
+		}
+	}
+	return false
+}
+
 // HasSubscribers reports whether anyone in the org listens; publishers use
 // it to skip building messages nobody reads.
 func (h *Hub) HasSubscribers(orgID string) bool {

@@ -111,6 +111,26 @@ func TestPublishEventsAndAttacks(t *testing.T) {
 	if _, ok := AttackOf(private); ok {
 		t.Fatal("an event without coordinates must not be placed on the map")
 	}
+
+	// Each channel is served only to those who take it: the map alone
+	// gets attacks and no events, and a subscriber of alerts alone makes
+	// the hub build neither.
+	s.Set([]string{ChannelThreatMap}, nil)
+	if h.Listening("o", ChannelEvents) || !h.Listening("o", ChannelThreatMap) || h.Listening("x", ChannelThreatMap) {
+		t.Fatal("Listening does not follow the subscriber's channels")
+	}
+	h.PublishEvents([]event.Event{located, private})
+	if m := recv(t, s); m.Channel != ChannelThreatMap || len(s.C) != 0 {
+		t.Fatalf("map subscriber got %v and %d more", m.Channel, len(s.C))
+	}
+	s.Set([]string{ChannelAlerts}, nil)
+	if h.Listening("o", ChannelEvents) || h.Listening("o", ChannelThreatMap) {
+		t.Fatal("a subscriber of alerts alone counts as listening to events")
+	}
+	h.PublishEvents([]event.Event{located, private})
+	if len(s.C) != 0 {
+		t.Fatal("an alerts subscriber received events")
+	}
 }
 
 // An event's message, written by hand, holds what json.Marshal of the

@@ -71,18 +71,25 @@ func (h *Hub) PublishEvents(stored []event.Event) {
 		for j < len(stored) && stored[j].OrgID == org {
 			j++
 		}
-		if h.HasSubscribers(org) {
+		// Locating an event for the map costs more than the check: the
+		// work is done only for the channels someone takes.
+		events, attacks := h.Listening(org, ChannelEvents), h.Listening(org, ChannelThreatMap)
+		if events {
 			items := make([]any, 0, j-i)
-			var attacks []any
 			for _, ev := range stored[i:j] {
 				items = append(items, ev)
-				if a, ok := AttackOf(ev); ok {
-					attacks = append(attacks, a)
-				}
 			}
 			h.Publish(org, ChannelEvents, "event", items...)
-			if len(attacks) > 0 {
-				h.Publish(org, ChannelThreatMap, "attack", attacks...)
+		}
+		if attacks {
+			var located []any
+			for _, ev := range stored[i:j] {
+				if a, ok := AttackOf(ev); ok {
+					located = append(located, a)
+				}
+			}
+			if len(located) > 0 {
+				h.Publish(org, ChannelThreatMap, "attack", located...)
 			}
 		}
 		i = j
