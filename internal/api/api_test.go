@@ -189,8 +189,8 @@ func newFixture(t *testing.T, cfg ...fixtureConfig) *fixture {
 		po.Notify = d
 	}
 	if po.Importer == nil {
-		po.Importer = func(ctx context.Context, paths []string, orgID string, format normalize.Format) (file.Summary, error) {
-			return file.Import(ctx, paths, file.Options{Pipeline: pipe, OrgID: orgID, Format: format})
+		po.Importer = func(ctx context.Context, paths []string, orgID string, format normalize.Format, oldBefore time.Time) (file.Summary, error) {
+			return file.Import(ctx, paths, file.Options{Pipeline: pipe, OrgID: orgID, Format: format, OldBefore: oldBefore})
 		}
 	}
 	vulns := withVulns(t, &po, st)

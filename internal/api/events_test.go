@@ -267,6 +267,23 @@ func TestImportUpload(t *testing.T) {
 	if page.Total != 1 {
 		t.Fatalf("imported event not searchable: %+v", page)
 	}
+	// An archive older than the org keeps: stored, and the answer says
+	// how many the next retention run deletes, and from when.
+	r = f.do(t, request{Method: "POST", Path: "/api/v1/events/import?name=archive.ndjson", Token: key, CT: "application/octet-stream",
+		Body: `{"@timestamp":"2021-03-01T00:00:00Z","message":"archived"}` + "\n" + `{"@timestamp":"2021-03-02T00:00:00Z","message":"archived too"}` + "\n"})
+	wantStatus(t, r, http.StatusOK)
+	arch := decode[struct {
+		Stored        int        `json:"stored"`
+		FirstS        string     `json:"first"`
+		LastS         string     `json:"last"`
+		Old           int        `json:"old"`
+		OldBefore     *time.Time `json:"old_before"`
+		RetentionDays int        `json:"retention_days"`
+	}](t, r)
+	if arch.Stored != 2 || arch.FirstS != "2021-03-01T00:00:00Z" || arch.LastS != "2021-03-02T00:00:00Z" || arch.Old != 2 ||
+		arch.RetentionDays != 30 || arch.OldBefore == nil || time.Since(arch.OldBefore.AddDate(0, 0, 30)).Abs() > time.Minute {
+		t.Fatalf("archive summary: %s", r)
+	}
 	wantError(t, f.do(t, request{Method: "POST", Path: "/api/v1/events/import", Token: key, Body: "", CT: "application/octet-stream"}),
 		http.StatusBadRequest, "validation_failed", "")
 	wantError(t, f.do(t, request{Method: "POST", Path: "/api/v1/events/import?format=xml", Token: key, Body: "x", CT: "application/octet-stream"}),

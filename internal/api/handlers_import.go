@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/eventsec/eventsec/internal/normalize"
 )
@@ -61,9 +62,27 @@ func (s *Server) importFile(w http.ResponseWriter, r *http.Request, c *call) err
 	if n == 0 {
 		return badRequest("validation_failed", "", "the file is empty")
 	}
-	sum, err := s.o.Importer(r.Context(), []string{path}, c.principal.OrgID, format)
+	// Events older than the org's retention are stored, and deleted by
+	// the next retention run: the answer says how many, so that whoever
+	// imports an archive learns it before they vanish.
+	o, err := s.o.Auth.OrgSettings(r.Context(), c.principal.OrgID)
 	if err != nil {
 		return err
+	}
+	var oldBefore time.Time
+	if o.RetentionDays > 0 {
+		oldBefore = s.o.Now().AddDate(0, 0, -o.RetentionDays)
+	}
+	sum, err := s.o.Importer(r.Context(), []string{path}, c.principal.OrgID, format, oldBefore)
+	if err != nil {
+		return err
+	}
+	var first, last, cutoff any
+	if sum.Stored > 0 {
+		first, last = sum.First.UTC(), sum.Last.UTC()
+	}
+	if !oldBefore.IsZero() {
+		cutoff = oldBefore.UTC()
 	}
 	reasons := sum.Reasons
 	if reasons == nil {
@@ -77,6 +96,7 @@ func (s *Server) importFile(w http.ResponseWriter, r *http.Request, c *call) err
 		"file": name, "bytes": n, "read": sum.Read, "stored": sum.Stored, "duplicates": sum.Duplicates,
 		"parse_errors": sum.ParseErrors, "failed": sum.Failed, "failed_files": sum.FailedFiles,
 		"reasons": reasons, "warnings": warnings, "elapsed_ms": sum.Elapsed.Milliseconds(),
+		"first": first, "last": last, "old": sum.Old, "old_before": cutoff, "retention_days": o.RetentionDays,
 		"summary": strings.TrimSpace(sum.String()),
 	})
 	return nil

@@ -63,7 +63,8 @@ type Options struct {
 	// (Splunk HEC, Elasticsearch bulk), by ServeMux pattern.
 	Mounts map[string]http.Handler
 	// Importer imports files into an org (POST /api/v1/events/import).
-	Importer func(ctx context.Context, paths []string, orgID string, format normalize.Format) (file.Summary, error)
+	// oldBefore, when set, counts the events dated before it (Summary.Old).
+	Importer func(ctx context.Context, paths []string, orgID string, format normalize.Format, oldBefore time.Time) (file.Summary, error)
 	// Detect is the detection service (rules, tests, imports); nil
 	// answers 503 on its routes.
 	Detect *detect.Service

@@ -336,9 +336,36 @@ func TestImportAndRetentionCommands(t *testing.T) {
 	}
 	other := filepath.Join(dir, "more.ndjson")
 	os.WriteFile(other, []byte(`{"message":"via the server"}`+"\n"), 0o600)
-	out, _, err = runCLI(t, "", "import", "--url", srv.url, "--api-key", key.Key, other)
+	out, errOut, err = runCLI(t, "", "import", "--url", srv.url, "--api-key", key.Key, other)
 	if err != nil || !strings.Contains(out, "stored:     1") {
 		t.Fatalf("remote import: %v\n%s", err, out)
+	}
+	// Several files: a line each, one total, the retention note for the
+	// 2021 event; an empty file is refused on its own and the others
+	// still go (the command then fails, naming how many did not).
+	oldf := filepath.Join(dir, "old.ndjson")
+	os.WriteFile(oldf, []byte(`{"@timestamp":"2021-03-01T00:00:00Z","message":"archived","user":{"name":"arch"}}`+"\n"), 0o600)
+	empty := filepath.Join(dir, "empty.log")
+	os.WriteFile(empty, nil, 0o600)
+	out, errOut, err = runCLI(t, "", "import", "--url", srv.url, "--api-key", key.Key, oldf, empty, other)
+	if err == nil || !strings.Contains(err.Error(), "1 file(s) could not be imported") {
+		t.Fatalf("remote import with an empty file: %v\n%s", err, out)
+	}
+	for _, want := range []string{
+		oldf + ": read 1, stored 1, duplicates 0, failed 0",
+		empty + ": not imported: the server refused it (400 validation_failed): the file is empty",
+		other + ": read 1, stored 1, duplicates 0, failed 0", // no time of its own: stored again, at its arrival
+		"Imported 3 file(s)", "read:       2", "stored:     2, dated 2021-03-01 00:00:00 to ",
+		"(and 1 file(s) could not be read)",
+		"note:       1 of them are dated before", "keeps 30 days",
+	} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("remote import output lacks %q:\n%s", want, out)
+		}
+	}
+	// stderr is not a terminal here: progress comes as plain lines.
+	if strings.Contains(errOut, "\r") || !strings.Contains(errOut, "sending old.ndjson (1/3), ") {
+		t.Fatalf("progress for a pipe:\n%q", errOut)
 	}
 	_, _, err = runCLI(t, "", "import", "--url", srv.url, "--api-key", "esk_wrong", other)
 	if err == nil || !strings.Contains(err.Error(), "refused") {

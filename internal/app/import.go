@@ -124,82 +124,206 @@ func importCmd(ctx context.Context, env Env, args []string) error {
 	return nil
 }
 
-// progressReader reports upload progress to w.
+// progressReader reports one file's upload progress to w: rewritten in
+// place on a terminal, a plain line every ten seconds otherwise (a log
+// file or a pipe, where "\r" piles up).
 type progressReader struct {
-	r     io.Reader
-	w     io.Writer
-	name  string
-	total int64
-	done  int64
-	last  time.Time
+	r      io.Reader
+	w      io.Writer
+	label  string
+	total  int64
+	done   int64
+	last   time.Time
+	lines  bool
+	shown  bool
+	closed bool
 }
 
 func (p *progressReader) Read(b []byte) (int, error) {
 	n, err := p.r.Read(b)
 	p.done += int64(n)
-	if time.Since(p.last) > 200*time.Millisecond || err == io.EOF {
+	every := 200 * time.Millisecond
+	if p.lines {
+		every = 10 * time.Second
+	}
+	if time.Since(p.last) >= every || (err == io.EOF && !p.lines) {
 		p.last = time.Now()
 		pct := 100.0
 		if p.total > 0 {
 			pct = float64(p.done) * 100 / float64(p.total)
 		}
-		fmt.Fprintf(p.w, "\rsending %s: %5.1f%% (%d / %d bytes)", p.name, pct, p.done, p.total)
+		if p.lines {
+			fmt.Fprintf(p.w, "sending %s: %.1f%% (%d / %d bytes)\n", p.label, pct, p.done, p.total)
+		} else {
+			fmt.Fprintf(p.w, "\rsending %s: %5.1f%% (%d / %d bytes)", p.label, pct, p.done, p.total)
+			p.shown = true
+		}
 	}
 	return n, err
 }
 
+// end finishes the terminal's progress line.
+func (p *progressReader) end() {
+	if p.shown && !p.closed {
+		fmt.Fprintln(p.w)
+		p.closed = true
+	}
+}
+
+// remoteImport is the server's answer to POST /api/v1/events/import.
+type remoteImport struct {
+	Bytes         int64          `json:"bytes"`
+	Read          int            `json:"read"`
+	Stored        int            `json:"stored"`
+	Duplicates    int            `json:"duplicates"`
+	ParseErrors   int            `json:"parse_errors"`
+	Failed        int            `json:"failed"`
+	FailedFiles   int            `json:"failed_files"`
+	Reasons       map[string]int `json:"reasons"`
+	Warnings      []string       `json:"warnings"`
+	First         *time.Time     `json:"first"`
+	Last          *time.Time     `json:"last"`
+	Old           int            `json:"old"`
+	OldBefore     *time.Time     `json:"old_before"`
+	RetentionDays int            `json:"retention_days"`
+	Summary       *string        `json:"summary"`
+}
+
+// add folds one file's answer into the total.
+func (r remoteImport) add(s *file.Summary) {
+	s.Bytes += r.Bytes
+	s.Read += r.Read
+	s.Stored += r.Stored
+	s.Duplicates += r.Duplicates
+	s.ParseErrors += r.ParseErrors
+	s.Failed += r.Failed
+	s.FailedFiles += r.FailedFiles
+	for k, n := range r.Reasons {
+		if s.Reasons == nil {
+			s.Reasons = map[string]int{}
+		}
+		s.Reasons[k] += n
+	}
+	if r.First != nil && (s.First.IsZero() || r.First.Before(s.First)) {
+		s.First = *r.First
+	}
+	if r.Last != nil && r.Last.After(s.Last) {
+		s.Last = *r.Last
+	}
+	s.Old += r.Old
+}
+
+// importRemote sends each file to a running server, one request per file,
+// and prints a line per file and the total, as a direct import does.
 func importRemote(ctx context.Context, env Env, base, key, format string, paths []string) error {
 	u, err := url.Parse(strings.TrimRight(base, "/"))
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return usageError{fmt.Sprintf("--url %q is not an http(s) URL", base)}
 	}
 	client := &http.Client{Timeout: 0}
-	failed := 0
-	for _, p := range paths {
-		f, err := os.Open(p)
-		if err != nil {
+	lines := !tty.Is(env.Stderr)
+	var total file.Summary
+	var last remoteImport
+	start := time.Now()
+	for i, p := range paths {
+		r, err := sendImport(ctx, env, client, u.String(), key, format, p, fmt.Sprintf("%s (%d/%d)", filepath.Base(p), i+1, len(paths)), lines)
+		total.Files++
+		var refused *importRefused
+		switch {
+		case errors.As(err, &refused) && refused.perFile:
+			// This file is refused (empty, too large, unreadable): the
+			// others are still sent.
+			total.FailedFiles++
+			total.Warnings = append(total.Warnings, fmt.Sprintf("%s: %s", p, refused.msg))
+			fmt.Fprintf(env.Stdout, "%s: not imported: %s\n", p, refused.msg)
+			continue
+		case err != nil:
 			return err
 		}
-		st, _ := f.Stat()
-		q := url.Values{"name": {filepath.Base(p)}, "format": {format}}
-		pr := &progressReader{r: f, w: env.Stderr, name: filepath.Base(p), total: st.Size()}
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String()+"/api/v1/events/import?"+q.Encode(), pr)
-		if err != nil {
-			f.Close()
-			return err
+		last = r
+		r.add(&total)
+		fmt.Fprintf(env.Stdout, "%s: read %d, stored %d, duplicates %d, failed %d\n", p, r.Read, r.Stored, r.Duplicates, r.Failed+r.FailedFiles)
+		for _, w := range r.Warnings {
+			total.Warnings = append(total.Warnings, fmt.Sprintf("%s: %s", p, w))
 		}
-		req.ContentLength = st.Size()
-		req.Header.Set("Authorization", "Bearer "+key)
-		req.Header.Set("Content-Type", "application/octet-stream")
-		fmt.Fprintf(env.Stderr, "sending %s ...", filepath.Base(p))
-		resp, err := client.Do(req)
-		f.Close()
-		fmt.Fprintln(env.Stderr)
-		if err != nil {
-			return fmt.Errorf("cannot send %s: %w", p, err)
-		}
-		body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			var e struct {
-				Error struct{ Code, Message string } `json:"error"`
-			}
-			if json.Unmarshal(body, &e) == nil && e.Error.Message != "" {
-				return fmt.Errorf("%s: the server refused it (%d %s): %s", p, resp.StatusCode, e.Error.Code, e.Error.Message)
-			}
-			return fmt.Errorf("%s: the server answered %d", p, resp.StatusCode)
-		}
-		var sum struct {
-			Summary string `json:"summary"`
-			Failed  int    `json:"failed"`
-		}
-		if err := json.Unmarshal(body, &sum); err != nil {
-			return errors.New("the server's answer is not an import summary")
-		}
-		fmt.Fprintf(env.Stdout, "%s:\n%s\n", p, sum.Summary)
-		failed += sum.Failed
+	}
+	total.Elapsed = time.Since(start)
+	fmt.Fprint(env.Stdout, total.String())
+	if total.Old > 0 && last.OldBefore != nil {
+		fmt.Fprintf(env.Stdout, "  note:       %d of them are dated before %s: the organisation keeps %d days of events,\n"+
+			"              and the next retention run (daily, or eventsec retention) deletes them. To keep\n"+
+			"              them, raise the retention (Administration → Settings, or PATCH /api/v1/settings).\n",
+			total.Old, last.OldBefore.UTC().Format(time.DateOnly), last.RetentionDays)
+	}
+	if total.FailedFiles > 0 {
+		return fmt.Errorf("%d file(s) could not be imported", total.FailedFiles)
 	}
 	return nil
+}
+
+// importRefused is the server's refusal of an import; perFile when it
+// concerns this file only (the next may be sent).
+type importRefused struct {
+	msg     string
+	perFile bool
+}
+
+func (e *importRefused) Error() string { return e.msg }
+
+// sendImport sends one file and reads the server's summary of it.
+func sendImport(ctx context.Context, env Env, client *http.Client, base, key, format, p, label string, lines bool) (remoteImport, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return remoteImport{}, &importRefused{msg: err.Error(), perFile: true}
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return remoteImport{}, &importRefused{msg: err.Error(), perFile: true}
+	}
+	q := url.Values{"name": {filepath.Base(p)}, "format": {format}}
+	pr := &progressReader{r: f, w: env.Stderr, label: label, total: st.Size(), lines: lines}
+	if lines {
+		pr.last = time.Now() // the first line is the one below
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/api/v1/events/import?"+q.Encode(), pr)
+	if err != nil {
+		return remoteImport{}, err
+	}
+	req.ContentLength = st.Size()
+	req.Header.Set("Authorization", "Bearer "+key)
+	req.Header.Set("Content-Type", "application/octet-stream")
+	if lines {
+		fmt.Fprintf(env.Stderr, "sending %s, %d bytes\n", label, st.Size())
+	}
+	resp, err := client.Do(req)
+	pr.end()
+	if err != nil {
+		return remoteImport{}, fmt.Errorf("cannot send %s: %w", p, err)
+	}
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		var e struct {
+			Error struct{ Code, Message string } `json:"error"`
+		}
+		msg := fmt.Sprintf("the server answered %d", resp.StatusCode)
+		if json.Unmarshal(body, &e) == nil && e.Error.Message != "" {
+			msg = fmt.Sprintf("the server refused it (%d %s): %s", resp.StatusCode, e.Error.Code, e.Error.Message)
+		}
+		// A bad request or a file too large concerns this file; anything
+		// else (credentials, permissions, a server in trouble) all of them.
+		perFile := resp.StatusCode == http.StatusBadRequest || resp.StatusCode == http.StatusRequestEntityTooLarge
+		if !perFile {
+			msg = p + ": " + msg
+		}
+		return remoteImport{}, &importRefused{msg: msg, perFile: perFile}
+	}
+	var r remoteImport
+	if err := json.Unmarshal(body, &r); err != nil || r.Summary == nil {
+		return remoteImport{}, fmt.Errorf("%s: the server's answer is not an import summary", p)
+	}
+	return r, nil
 }
 
 func retentionCmd(ctx context.Context, env Env, args []string) error {
