@@ -36,11 +36,25 @@ const compact = new Intl.DateTimeFormat(undefined, {
   hour12: false,
 });
 
-/** A shorter form for dense tables: no year, to the second. */
-export function formatCompactTime(value: string): string {
+const compactWithYear = new Intl.DateTimeFormat(undefined, {
+  year: "numeric",
+  month: "short",
+  day: "2-digit",
+  hour: "2-digit",
+  minute: "2-digit",
+  second: "2-digit",
+  hour12: false,
+});
+
+/**
+ * A shorter form for dense tables, to the second: without the year for
+ * times of this year, with it otherwise (an imported archive's events
+ * and alerts must not read as this year's).
+ */
+export function formatCompactTime(value: string, now: Date = new Date()): string {
   const d = new Date(value);
   if (Number.isNaN(d.getTime())) return value;
-  return compact.format(d);
+  return d.getFullYear() === now.getFullYear() ? compact.format(d) : compactWithYear.format(d);
 }
 
 /** A <time> in the compact form, the full one on hover. */
