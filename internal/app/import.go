@@ -110,10 +110,7 @@ func importCmd(ctx context.Context, env Env, args []string) error {
 		Progress: env.Stderr, ProgressLines: !tty.Is(env.Stderr), OldBefore: cutoff})
 	fmt.Fprint(env.Stdout, sum.String())
 	if sum.Old > 0 {
-		fmt.Fprintf(env.Stdout, "  note:       %d of them are dated before %s: organisation %q keeps %d days of events,\n"+
-			"              and the next retention run (daily, or eventsec retention) deletes them. To keep\n"+
-			"              them, raise the retention (Administration → Settings, or PATCH /api/v1/settings).\n",
-			sum.Old, cutoff.UTC().Format(time.DateOnly), o.Name, o.RetentionDays)
+		fmt.Fprint(env.Stdout, file.RetentionNote(sum.Old, cutoff, o.RetentionDays, o.Name))
 	}
 	if err != nil {
 		return err
@@ -250,10 +247,7 @@ func importRemote(ctx context.Context, env Env, base, key, format string, paths 
 	total.Elapsed = time.Since(start)
 	fmt.Fprint(env.Stdout, total.String())
 	if total.Old > 0 && last.OldBefore != nil {
-		fmt.Fprintf(env.Stdout, "  note:       %d of them are dated before %s: the organisation keeps %d days of events,\n"+
-			"              and the next retention run (daily, or eventsec retention) deletes them. To keep\n"+
-			"              them, raise the retention (Administration → Settings, or PATCH /api/v1/settings).\n",
-			total.Old, last.OldBefore.UTC().Format(time.DateOnly), last.RetentionDays)
+		fmt.Fprint(env.Stdout, file.RetentionNote(total.Old, *last.OldBefore, last.RetentionDays, ""))
 	}
 	if total.FailedFiles > 0 {
 		return fmt.Errorf("%d file(s) could not be imported", total.FailedFiles)

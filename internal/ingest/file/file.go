@@ -516,3 +516,18 @@ func (s Summary) String() string {
 	}
 	return b.String()
 }
+
+// RetentionNote is the summary's warning that old events of an import
+// are stored only until the next retention run: old of them are dated
+// before cutoff, the organisation (named org, or unnamed) keeping days.
+func RetentionNote(old int, cutoff time.Time, days int, org string) string {
+	who := "the organisation"
+	if org != "" {
+		who = fmt.Sprintf("organisation %q", org)
+	}
+	return fmt.Sprintf("  note:       %s of them are dated before %s: %s keeps %d days of events,\n"+
+		"              and the next retention run (at the server's start and every hour, or eventsec\n"+
+		"              retention) deletes them. To keep them, raise the retention (Administration →\n"+
+		"              Settings, or PATCH /api/v1/settings).\n",
+		humanInt(old), cutoff.UTC().Format(time.DateOnly), who, days)
+}

@@ -1,7 +1,7 @@
 import { act, screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { EventStats } from "../api/types";
+import type { EventStats, SecurityEvent } from "../api/types";
 import { makeEvent, makeStats } from "../test/events";
 import { installFakeWebSocket, type FakeWebSocket } from "../test/fakeWebSocket";
 import { json, makeMe, renderWithProviders, stubFetch } from "../test/helpers";
@@ -25,11 +25,11 @@ const day = makeStats({
   top_countries: [{ term: "GB", count: 600 }],
 });
 
-function serve(range: EventStats, recent: EventStats, storedTotal = 0) {
+function serve(range: EventStats, recent: EventStats, storedTotal = 0, newest: SecurityEvent[] = []) {
   return stubFetch((call) => {
     const url = new URL(call.url, "http://localhost");
     if (url.pathname === "/api/v1/events/stats/summary") return json(200, url.searchParams.get("from") === "now-15m" ? recent : range);
-    if (url.pathname === "/api/v1/events") return json(200, { items: [], total: storedTotal, next_cursor: null });
+    if (url.pathname === "/api/v1/events") return json(200, { items: newest, total: storedTotal, next_cursor: null });
     return json(200, makeMe());
   });
 }
@@ -56,6 +56,16 @@ describe("DashboardPage", () => {
     renderWithProviders(<DashboardPage />, { me: makeMe() });
     expect(await screen.findByRole("heading", { name: "No events in the last 24 hours" })).toBeInTheDocument();
     expect(screen.getByText(/42 events are stored/)).toBeInTheDocument();
+  });
+
+  it("with an archive's events only, links to the week up to the newest of them", async () => {
+    serve(makeStats(), makeStats(), 8134, [makeEvent({ id: "a", "@timestamp": "2022-05-01T04:42:11Z" })]);
+    renderWithProviders(<DashboardPage />, { me: makeMe() });
+    expect(await screen.findByText(/8,134 events are stored, all outside this range, the newest at .*2022/)).toBeInTheDocument();
+    expect(screen.getByRole("link", { name: "see the week up to the newest in Events" })).toHaveAttribute(
+      "href",
+      "/events?from=2022-04-24T04%3A42%3A11.000Z&to=2022-05-01T04%3A42%3A12.000Z",
+    );
   });
 
   it("shows the real counts of the range", async () => {

@@ -12,12 +12,13 @@ import { hasPermission, useCurrentUser } from "../app/session";
 import { EventDrawer } from "../events/EventDrawer";
 import { HistogramChart } from "../events/HistogramChart";
 import { histogramOf, intervalLabel } from "../events/histogram";
-import { eventsLink, fieldClause, presetLabel, readRange, writeRange, type PresetKey, type TimeRange } from "../events/searchState";
+import { eventsLink, fieldClause, presetLabel, readRange, weekUpTo, writeRange, type PresetKey, type TimeRange } from "../events/searchState";
 import { SendEventsHint } from "../events/SendEventsHint";
 import { TimeRangePicker } from "../events/TimeRangePicker";
 import { AccessDenied } from "../ui/AccessDenied";
 import { countryName } from "../ui/country";
 import { ErrorMessage } from "../ui/ErrorMessage";
+import { formatTime } from "../ui/time";
 import { useDocumentTitle } from "../ui/useDocumentTitle";
 import { LiveFeed } from "./LiveFeed";
 import { TermList } from "./TermList";
@@ -74,6 +75,7 @@ function Dashboard({ canManageKeys }: { canManageKeys: boolean }) {
     refetchInterval: REFRESH_MS,
   });
 
+  const newestStored = stored.data?.items[0]?.["@timestamp"];
   const [open, setOpen] = useState<SecurityEvent | null>(null);
   const onOpen = useCallback((ev: SecurityEvent) => setOpen(ev), []);
   const onFilter = useCallback(
@@ -118,8 +120,12 @@ function Dashboard({ canManageKeys }: { canManageKeys: boolean }) {
             <section className="card onboarding" aria-labelledby="no-range-title">
               <h2 id="no-range-title">No events in the {presetLabel(preset).toLowerCase()}</h2>
               <p>
-                {(stored.data?.total ?? 0).toLocaleString()} event{stored.data?.total === 1 ? " is" : "s are"} stored, all older than this. Choose a wider range, or{" "}
-                <Link to="/events?range=30d">search them in Events</Link>.
+                {(stored.data?.total ?? 0).toLocaleString()} event{stored.data?.total === 1 ? " is" : "s are"} stored, all outside this range
+                {newestStored ? `, the newest at ${formatTime(newestStored)}` : ""}. Choose a wider range, or{" "}
+                <Link to={newestStored ? eventsLink("", weekUpTo(newestStored)) : "/events?range=30d"}>
+                  {newestStored ? "see the week up to the newest in Events" : "search them in Events"}
+                </Link>
+                .
               </p>
             </section>
           ) : stats.data ? (

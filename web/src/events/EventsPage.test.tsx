@@ -218,9 +218,31 @@ describe("EventsPage", () => {
     server(() => json(200, page([])));
     renderWithProviders(<EventsPage />, { route: "/events", me: makeMe() });
     expect(await screen.findByText("No events in this time range.")).toBeInTheDocument();
-    expect(screen.getByLabelText("Example: send an event with curl")).toHaveTextContent("POST http://localhost:3000/api/v1/events");
+    expect(await screen.findByLabelText("Example: send an event with curl")).toHaveTextContent("POST http://localhost:3000/api/v1/events");
     expect(screen.getByRole("link", { name: "API documentation" })).toHaveAttribute("href", "/api/docs");
     expect(screen.queryByRole("table")).not.toBeInTheDocument();
+  });
+
+  it("when the range is empty but matching events are stored outside it, says how many and goes to the newest", async () => {
+    const archived = makeEvent({ id: "old-1", "@timestamp": "2022-05-01T04:42:11Z", message: "from an imported archive" });
+    // In the default range: nothing; in all time, or in 2022: the archive.
+    const { calls } = server((_call, url) => {
+      const from = url.searchParams.get("from");
+      return json(200, from && !from.startsWith("2022") ? page([]) : page([archived], { total: from ? 1 : 8134 }));
+    });
+    renderWithProviders(<EventsPage />, { route: "/events?q=host.name%3Awind10", me: makeMe() });
+    expect(await screen.findByText("No events match this search in this time range.")).toBeInTheDocument();
+    const status = await screen.findByText(/8,134 matching events are stored outside it, the newest at/);
+    expect(status).toHaveTextContent("2022");
+    expect(screen.queryByLabelText("Example: send an event with curl")).not.toBeInTheDocument();
+    // The all-time search keeps the query.
+    expect(searches(calls).some((p) => !p.has("from") && p.get("query") === "host.name:wind10" && p.get("size") === "1")).toBe(true);
+    await userEvent.click(screen.getByRole("button", { name: "Show the week up to it" }));
+    expect(await screen.findByText("from an imported archive")).toBeInTheDocument();
+    const last = searches(calls).at(-1);
+    expect(last?.get("from")).toBe("2022-04-24T04:42:11.000Z");
+    expect(last?.get("to")).toBe("2022-05-01T04:42:12.000Z");
+    expect(last?.get("query")).toBe("host.name:wind10");
   });
 
   it("exports the search in the chosen format through the API client, with the CSRF header", async () => {

@@ -19,7 +19,7 @@ import { ExportDialog } from "./ExportDialog";
 import { loadColumns, saveColumns } from "./fields";
 import { HistogramChart } from "./HistogramChart";
 import { histogramOf, intervalLabel } from "./histogram";
-import { addClause, apiFilter, fieldClause, rangeLabel, readSearchState, writeSearchState, type SearchState } from "./searchState";
+import { addClause, apiFilter, fieldClause, rangeLabel, readSearchState, weekUpTo, writeSearchState, type SearchState } from "./searchState";
 import { SendEventsHint } from "./SendEventsHint";
 import { SeverityFilter } from "./SeverityFilter";
 import { TimeRangePicker } from "./TimeRangePicker";
@@ -85,6 +85,15 @@ function EventsExplorer({ canManageKeys }: { canManageKeys: boolean }) {
     refetchInterval: tailing ? 30_000 : false,
   });
   const tail = useLiveTail(tailing, search.query.trim(), search.severities);
+  // Nothing in the range: are matching events stored outside it? (After an
+  // archive's import, they all are.) The newest of them tells where to look.
+  const noneInRange = results.isSuccess && (results.data?.pages[0]?.items.length ?? 0) === 0;
+  const outside = useQuery({
+    queryKey: queryKeys.events({ query: filter.query, severity: filter.severity, size: 1, all: true }),
+    queryFn: ({ signal }) => api.searchEvents({ query: filter.query, severity: filter.severity, size: 1 }, signal),
+    enabled: noneInRange,
+  });
+  const newestOutside = noneInRange ? outside.data?.items[0] : undefined;
 
   // The event in the drawer is in the URL (?event=id), so that it can be linked.
   const openId = params.get("event");
@@ -268,8 +277,20 @@ function EventsExplorer({ canManageKeys }: { canManageKeys: boolean }) {
       {results.isSuccess && rows.length === 0 ? (
         <div className="empty empty-left">
           <p className="empty-title">{filtered ? "No events match this search in this time range." : "No events in this time range."}</p>
-          {filtered ? <p>Try a wider time range, fewer filters, or a wildcard such as <code>user.name:adm*</code>.</p> : null}
-          <SendEventsHint canManageKeys={canManageKeys} />
+          {newestOutside ? (
+            <p role="status">
+              {(outside.data?.total ?? 0).toLocaleString()} {filtered ? "matching " : ""}event{outside.data?.total === 1 ? " is" : "s are"} stored outside it, the newest at{" "}
+              {formatTime(newestOutside["@timestamp"])}.{" "}
+              <button type="button" className="link-button" onClick={() => update({ range: weekUpTo(newestOutside["@timestamp"]) })}>
+                Show the week up to it
+              </button>
+            </p>
+          ) : (
+            <>
+              {filtered ? <p>Try a wider time range, fewer filters, or a wildcard such as <code>user.name:adm*</code>.</p> : null}
+              {outside.isSuccess || outside.isError ? <SendEventsHint canManageKeys={canManageKeys} /> : null}
+            </>
+          )}
         </div>
       ) : rows.length > 0 ? (
         <EventsTable events={rows} columns={columns} onOpen={onOpen} openId={openId} liveIds={liveIds} caption="Events, newest first" />

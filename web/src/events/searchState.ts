@@ -148,3 +148,13 @@ export function eventsLink(query: string, range: TimeRange = { kind: "preset", p
   const s = params.toString();
   return s ? `/events?${s}` : "/events";
 }
+
+/**
+ * The week up to an event's time (and a second past it): where a search
+ * that found nothing in its range sends the reader when matching events
+ * are stored outside it (an imported archive, say).
+ */
+export function weekUpTo(timestamp: string): TimeRange {
+  const t = new Date(timestamp).getTime();
+  return { kind: "absolute", from: new Date(t - 7 * 24 * 3600_000).toISOString(), to: new Date(t + 1000).toISOString() };
+}
