@@ -47,10 +47,14 @@ export function NotesPanel({ type, id, title, writable, liveStatus }: { type: No
   const own = useLiveNotes(liveStatus === undefined);
   const live = liveStatus ?? own;
   const list = notes.data?.notes ?? [];
-  const end = useRef<HTMLDivElement>(null);
+  // The list scrolls on its own (newest last): a new note brings its end
+  // into view there, without moving the page around the panel (an alert's
+  // page opened scrolled down to its notes).
+  const listRef = useRef<HTMLOListElement>(null);
   const count = list.length;
   useEffect(() => {
-    end.current?.scrollIntoView?.({ block: "nearest" });
+    const el = listRef.current;
+    if (el) el.scrollTop = el.scrollHeight;
   }, [count]);
 
   return (
@@ -67,13 +71,12 @@ export function NotesPanel({ type, id, title, writable, liveStatus }: { type: No
       ) : list.length === 0 ? (
         <p className="muted">No notes yet{writable ? ": write what you found, what you did and what is next." : "."}</p>
       ) : (
-        <ol className="note-list" aria-label="Notes, oldest first">
+        <ol className="note-list" aria-label="Notes, oldest first" ref={listRef}>
           {list.map((n) => (
             <NoteItem key={n.id} note={n} mine={n.author === me.id} admin={me.role === "admin"} />
           ))}
         </ol>
       )}
-      <div ref={end} />
       {writable ? <Composer type={type} id={id} /> : null}
     </section>
   );

@@ -27,8 +27,11 @@ function server() {
 }
 
 let WS: typeof FakeWebSocket;
+const scrolledIntoView = vi.fn();
 beforeEach(() => {
   WS = installFakeWebSocket();
+  scrolledIntoView.mockClear();
+  Element.prototype.scrollIntoView = scrolledIntoView;
   notes = {
     "incident:i-7": [makeNote({ id: "n-1", object_id: "i-7", body_html: "<p>Isolating <code>web-1</code></p>" })],
     "alert:a-1": [makeNote({ id: "n-2", object_type: "alert", object_id: "a-1", body_html: "<p>Scanner?</p>" })],
@@ -57,8 +60,14 @@ describe("WarRoomPage", () => {
     act(() => ws.open());
     expect(within(alertPanel).getByText("Live")).toBeInTheDocument();
     notes["alert:a-1"] = [...(notes["alert:a-1"] ?? []), makeNote({ id: "n-3", object_type: "alert", object_id: "a-1", body_html: "<p>Confirmed scanner</p>" })];
+    const list = within(alertPanel).getByRole("list", { name: "Notes, oldest first" });
+    Object.defineProperty(list, "scrollHeight", { configurable: true, value: 900 });
     act(() => ws.receive({ channel: "incidents", type: "note_added", data: notes["alert:a-1"]?.[1] }));
     expect(await within(alertPanel).findByText("Confirmed scanner")).toBeInTheDocument();
+    // The new note is brought into view inside the list; the page around
+    // the panel is never scrolled (an alert's page opened at its notes).
+    expect(list.scrollTop).toBe(900);
+    expect(scrolledIntoView).not.toHaveBeenCalled();
   });
 
   it("without the user directory, still offers group members to mention and says so", async () => {
