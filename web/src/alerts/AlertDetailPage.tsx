@@ -29,6 +29,7 @@ import { ConfirmDialog } from "../ui/Dialog";
 import { ErrorMessage } from "../ui/ErrorMessage";
 import { CompactTime, Time } from "../ui/time";
 import { useDocumentTitle } from "../ui/useDocumentTitle";
+import { unwrap } from "../ui/unwrap";
 import { NotesPanel, handleNoteMessage } from "../warroom/NotesPanel";
 import { STATUS_ACTIONS, StatusBadge } from "./AlertStatus";
 import { ContainmentPanel, alertTargets, handleActionMessage } from "./Containment";
@@ -267,7 +268,7 @@ function AlertBody({ alert: a, writable, canReadRules, me, live }: { alert: Tria
       <div className="alert-grid">
         <section className="card editor-card" aria-labelledby="alert-about">
           <h2 id="alert-about">About</h2>
-          {a.description ? <p className="rule-description">{a.description}</p> : null}
+          {a.description ? <p className="rule-description">{unwrap(a.description)}</p> : null}
           <dl className="facts">
             <div>
               <dt>Rule</dt>

@@ -27,6 +27,7 @@ import { ErrorMessage } from "../ui/ErrorMessage";
 import { Time } from "../ui/time";
 import { useDebounced } from "../ui/useDebounced";
 import { useDocumentTitle } from "../ui/useDocumentTitle";
+import { unwrap } from "../ui/unwrap";
 import { TacticList, TechniqueList } from "./AttackList";
 import { CodeEditor, type CodeEditorHandle } from "./CodeEditor";
 import { ExceptionsSection } from "./ExceptionsSection";
@@ -450,7 +451,7 @@ function RuleFacts({ summary, rule }: { summary: RuleSummary | null; rule: Rule 
   return (
     <section className="card editor-card" aria-labelledby="facts-title">
       <h2 id="facts-title">The rule</h2>
-      {s.description ? <p className="rule-description">{s.description}</p> : null}
+      {s.description ? <p className="rule-description">{unwrap(s.description)}</p> : null}
       <dl className="facts">
         <div>
           <dt>Level</dt>
