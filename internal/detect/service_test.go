@@ -792,3 +792,33 @@ func TestAlertCommitRetried(t *testing.T) {
 		t.Fatalf("%d alerts after three failures whose commit was retried, want 2", n)
 	}
 }
+
+// TestArchiveRepeatsFoldByEventTime: events of an archive (2021, arriving
+// now) fold by their own times, whether they come in one commit or in
+// several, and a repeat two days later is a new alert. The window was
+// once measured from the time of arrival: an archive's repeats folded
+// within a commit and never across commits.
+func TestArchiveRepeatsFoldByEventTime(t *testing.T) {
+	f := newFixture(t)
+	if _, err := f.svc.Create(f.ctx, actor, RuleInput{Source: encodedPS}); err != nil {
+		t.Fatal(err)
+	}
+	f.start(t)
+	defer f.stop(t)
+	old := time.Date(2021, 3, 1, 10, 0, 0, 0, time.UTC)
+	f.ingest(t, true, sysmonPS("ARCH", "powershell -enc AAAA", old), sysmonPS("ARCH", "powershell -enc AAAB", old.Add(48*time.Hour)))
+	f.ingest(t, true, sysmonPS("ARCH", "powershell -enc AAAC", old.Add(5*time.Minute)))
+	f.ingest(t, true, sysmonPS("ARCH", "powershell -enc AAAD", old.Add(48*time.Hour+time.Minute)))
+	waitFor(t, "the archive's alerts", func() bool {
+		a := f.alerts(t)
+		return len(a) == 2 && a[0].Count+a[1].Count == 4
+	})
+	for _, a := range f.alerts(t) {
+		if a.Count != 2 || a.LastSeen.Sub(a.FirstSeen) > time.Hour || len(a.EventIDs) != 2 {
+			t.Fatalf("alert %s: count %d, %s to %s, %d events; want the two repeats of one day", a.ID, a.Count, a.FirstSeen, a.LastSeen, len(a.EventIDs))
+		}
+	}
+	// A live repeat years later is a new alert.
+	f.ingest(t, true, sysmonPS("ARCH", "powershell -enc AAAE", time.Now()))
+	waitFor(t, "the live alert", func() bool { return len(f.alerts(t)) == 3 })
+}

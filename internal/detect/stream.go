@@ -674,16 +674,20 @@ func (s *Service) commitPrepared(ctx context.Context, in []store.Alert, inDocs [
 		a     store.Alert
 		units *loaded
 	}
+	// Repeats of a key fold when they are within the fold window of each
+	// other in event time, here as against the stored alerts below: an
+	// archive's detections fold the same whatever the batches they came in.
 	byKey := map[string]*pendingAlert{}
-	var order []string
+	var order []*pendingAlert
 	for i, a := range in {
 		key := a.OrgID + "\x00" + a.DedupKey
-		if p, ok := byKey[key]; ok {
+		if p, ok := byKey[key]; ok && s.foldable(p.a, a) {
 			fold(&p.a, a)
 			continue
 		}
-		byKey[key] = &pendingAlert{a: a, units: inDocs[i].unit}
-		order = append(order, key)
+		p := &pendingAlert{a: a, units: inDocs[i].unit}
+		byKey[key] = p
+		order = append(order, p)
 	}
 	// Statistics of every unit that matched since the last commit.
 	type statKey struct{ org, rule string }
@@ -698,8 +702,7 @@ func (s *Service) commitPrepared(ctx context.Context, in []store.Alert, inDocs [
 		}
 		e.mu.RUnlock()
 	}
-	for _, k := range order {
-		p := byKey[k]
+	for _, p := range order {
 		sk := statKey{p.a.OrgID, p.units.rule.ID}
 		if stats[sk] == nil {
 			stats[sk] = &store.RuleStats{RuleID: p.units.rule.ID}
@@ -709,18 +712,21 @@ func (s *Service) commitPrepared(ctx context.Context, in []store.Alert, inDocs [
 	err := s.o.Store.Tx(ctx, func(r store.Repos) error {
 		created, updated = created[:0], updated[:0]
 		newAlerts := map[statKey]int64{}
-		for _, k := range order {
-			p := byKey[k]
-			open, err := r.Alerts().OpenByDedupKey(ctx, p.a.OrgID, p.a.DedupKey)
+		for _, p := range order {
+			// The open alert this repeats: one whose activity reaches within
+			// the fold window of the repeat's (not merely the newest: an
+			// archive's repeats may belong to an older one).
+			w := s.o.FoldWindow
+			open, err := r.Alerts().OpenByDedupKey(ctx, p.a.OrgID, p.a.DedupKey, p.a.FirstSeen.Add(-w), p.a.LastSeen.Add(w))
 			switch {
-			case err == nil && now.Sub(open.LastSeen) <= s.o.FoldWindow:
+			case err == nil:
 				fold(&open, p.a)
 				open.UpdatedAt = now
 				if err := r.Alerts().Update(ctx, open); err != nil {
 					return err
 				}
 				updated = append(updated, open)
-			case err == nil || errors.Is(err, store.ErrNotFound):
+			case errors.Is(err, store.ErrNotFound):
 				if err := r.Alerts().Create(ctx, p.a); err != nil {
 					return err
 				}
@@ -775,6 +781,15 @@ func (s *Service) commitPrepared(ctx context.Context, in []store.Alert, inDocs [
 		}
 	}
 	return nil
+}
+
+// foldable reports whether b repeats a: the same key (the caller's
+// check), at event times within the fold window of a's (a late repeat
+// too). Event time, not arrival: an archive imported today folds as it
+// would have live, and a repeat years after an alert is a new alert.
+func (s *Service) foldable(a, b store.Alert) bool {
+	w := s.o.FoldWindow
+	return !b.FirstSeen.After(a.LastSeen.Add(w)) && !b.LastSeen.Before(a.FirstSeen.Add(-w))
 }
 
 // fold adds repeat b into alert a.

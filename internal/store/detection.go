@@ -219,8 +219,10 @@ type AlertStore interface {
 	// AlertCountCap+1 (more than AlertCountCap means "at least that many").
 	List(ctx context.Context, orgID string, f AlertFilter) ([]Alert, int64, error)
 	// OpenByDedupKey returns the newest alert of the org with the key that
-	// is not resolved or closed (ErrNotFound when none).
-	OpenByDedupKey(ctx context.Context, orgID, key string) (Alert, error)
+	// is not resolved or closed and whose activity (first_seen to
+	// last_seen) reaches into [from, to] (a zero bound is open), or
+	// ErrNotFound.
+	OpenByDedupKey(ctx context.Context, orgID, key string, from, to time.Time) (Alert, error)
 	Stats(ctx context.Context, orgID string, from, to time.Time) (AlertStats, error)
 
 	// ListByIDs returns the org's alerts among ids (any order; unknown ids

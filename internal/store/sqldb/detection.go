@@ -480,10 +480,17 @@ func (s alerts) List(ctx context.Context, orgID string, f store.AlertFilter) ([]
 	return out, total, rows.Err()
 }
 
-func (s alerts) OpenByDedupKey(ctx context.Context, orgID, key string) (store.Alert, error) {
+func (s alerts) OpenByDedupKey(ctx context.Context, orgID, key string, from, to time.Time) (store.Alert, error) {
+	where, args := "", []any{orgID, key}
+	if !from.IsZero() {
+		where, args = where+" AND last_seen >= ?", append(args, ms(from))
+	}
+	if !to.IsZero() {
+		where, args = where+" AND first_seen <= ?", append(args, ms(to))
+	}
 	a, err := scanAlert(s.queryRow(ctx, `SELECT `+alertColumns+` FROM alerts
-		WHERE org_id = ? AND dedup_key = ? AND status NOT IN ('resolved', 'closed') AND deleted_at IS NULL
-		ORDER BY last_seen DESC, id DESC LIMIT 1`, orgID, key))
+		WHERE org_id = ? AND dedup_key = ? AND status NOT IN ('resolved', 'closed') AND deleted_at IS NULL`+where+`
+		ORDER BY last_seen DESC, id DESC LIMIT 1`, args...))
 	if err != nil {
 		return a, fmt.Errorf("cannot find open alert: %w", notFound(err))
 	}

@@ -243,11 +243,19 @@ func testAlerts(t *testing.T, s store.Store, _ Backend) {
 	if total != 3 || len(page) != 3 {
 		t.Fatalf("query+from filter: %d %+v", total, page)
 	}
-	open, err := s.Alerts().OpenByDedupKey(ctx, "o1", "k1")
+	open, err := s.Alerts().OpenByDedupKey(ctx, "o1", "k1", time.Time{}, time.Time{})
 	if err != nil || open.ID != "a01" {
 		t.Fatalf("open by key: %v %+v", err, open)
 	}
-	_, err = s.Alerts().OpenByDedupKey(ctx, "o1", "k3") // resolved
+	// Only an alert whose activity reaches into the range.
+	if got, err := s.Alerts().OpenByDedupKey(ctx, "o1", "k1", open.FirstSeen.Add(-time.Hour), open.FirstSeen); err != nil || got.ID != "a01" {
+		t.Fatalf("open by key, range ending at its first sight: %v %+v", err, got)
+	}
+	_, err = s.Alerts().OpenByDedupKey(ctx, "o1", "k1", open.LastSeen.Add(time.Millisecond), time.Time{})
+	wantErr(t, err, store.ErrNotFound, "an alert last seen before the range")
+	_, err = s.Alerts().OpenByDedupKey(ctx, "o1", "k1", time.Time{}, open.FirstSeen.Add(-time.Millisecond))
+	wantErr(t, err, store.ErrNotFound, "an alert first seen after the range")
+	_, err = s.Alerts().OpenByDedupKey(ctx, "o1", "k3", time.Time{}, time.Time{}) // resolved
 	wantErr(t, err, store.ErrNotFound, "resolved alert is not open")
 	open.Count, open.Status, open.Assignee, open.LastSeen = 7, store.AlertAcknowledged, "u1", t0.Add(time.Hour)
 	open.EventIDs = append(open.EventIDs, "e3")
