@@ -9,7 +9,7 @@ import { Link } from "react-router";
 import { detectionApi, type RuleFormat, type RuleTestMatch, type RuleTestRequest, type RuleTestResult } from "../api/detection";
 import { Drawer } from "../events/Drawer";
 import { CopyButton } from "../events/EventDrawer";
-import { presetLabel, type TimeRange } from "../events/searchState";
+import { eventsLink, presetLabel, weekUpTo, type TimeRange } from "../events/searchState";
 import { TimeRangePicker, presetMs } from "../events/TimeRangePicker";
 import { ErrorMessage } from "../ui/ErrorMessage";
 import { CompactTime, Time, formatTime } from "../ui/time";
@@ -247,7 +247,7 @@ export function MatchDrawer({ match, stored, onClose }: { match: RuleTestMatch; 
         {match.summary ? <p className="event-message">{match.summary}</p> : null}
         {stored && match.event_id ? (
           <p>
-            <Link to={`/events?event=${encodeURIComponent(match.event_id)}&range=30d`}>Open this event in Events</Link>
+            <Link to={eventInEvents(match)}>Open this event in Events</Link>
           </p>
         ) : null}
       </div>
@@ -273,4 +273,11 @@ export function MatchDrawer({ match, stored, onClose }: { match: RuleTestMatch; 
       </section>
     </Drawer>
   );
+}
+
+/** The event open in Events, over the week up to it (a backtest may reach past any preset). */
+export function eventInEvents(match: Pick<RuleTestMatch, "event_id" | "timestamp">): string {
+  const range: TimeRange = match.timestamp ? weekUpTo(match.timestamp) : { kind: "preset", preset: "30d" };
+  const link = eventsLink("", range);
+  return `${link}${link.includes("?") ? "&" : "?"}event=${encodeURIComponent(match.event_id)}`;
 }
