@@ -228,6 +228,7 @@ type feedRunning struct {
 func (s *Service) feedLoop(ctx context.Context) {
 	t := time.NewTicker(15 * time.Second)
 	defer t.Stop()
+	first := true
 	for {
 		due, err := s.o.Store.Intel().DueFeeds(ctx, s.o.Now())
 		if err != nil && ctx.Err() == nil {
@@ -240,6 +241,10 @@ func (s *Service) feedLoop(ctx context.Context) {
 			if _, err := s.runFeed(ctx, f, false); err != nil && !errors.Is(err, ErrFeedBusy) && ctx.Err() == nil {
 				s.log.Warn("intel: feed run failed", "feed", f.ID, "name", f.Name, "err", err)
 			}
+		}
+		if first {
+			close(s.firstFeedPass)
+			first = false
 		}
 		select {
 		case <-ctx.Done():

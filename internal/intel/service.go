@@ -85,6 +85,9 @@ type Service struct {
 	pool      sync.Pool
 	// feedsRunning maps the IDs of feeds being fetched to their *feedRunning.
 	feedsRunning sync.Map
+	// firstFeedPass is closed once Run's feed loop has run the feeds due
+	// at its start (tests wait for it before creating feeds of their own).
+	firstFeedPass chan struct{}
 }
 
 type retroJob struct {
@@ -121,7 +124,7 @@ func New(ctx context.Context, o Options) (*Service, error) {
 	if o.RetroMaxPerImport <= 0 {
 		o.RetroMaxPerImport = 1000
 	}
-	s := &Service{o: o, log: o.Logger, sightings: make(chan []store.Sighting, 4096), retro: make(chan retroJob, 100_000)}
+	s := &Service{o: o, log: o.Logger, sightings: make(chan []store.Sighting, 4096), retro: make(chan retroJob, 100_000), firstFeedPass: make(chan struct{})}
 	s.pool.New = func() any { b := make([]Match, 0, maxMatches); return &b }
 	if err := s.Reload(ctx); err != nil {
 		return nil, err

@@ -57,6 +57,9 @@ func newFixture(t *testing.T) *fixture {
 	done := make(chan struct{})
 	go func() { defer close(done); svc.Run(runCtx) }()
 	t.Cleanup(func() { cancel(); <-done })
+	// A feed a test creates must not be fetched by the loop's first pass
+	// before the test runs it (the test's run then found it unchanged).
+	<-svc.firstFeedPass
 	return &fixture{ctx: ctx, st: st, events: events, svc: svc, hub: hub, org: "org1", actor: Actor{OrgID: "org1", UserID: "u1", Email: "a@test"}}
 }
 
