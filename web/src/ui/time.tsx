@@ -36,16 +36,6 @@ const compact = new Intl.DateTimeFormat(undefined, {
   hour12: false,
 });
 
-const compactWithYear = new Intl.DateTimeFormat(undefined, {
-  year: "numeric",
-  month: "short",
-  day: "2-digit",
-  hour: "2-digit",
-  minute: "2-digit",
-  second: "2-digit",
-  hour12: false,
-});
-
 /**
  * A shorter form for dense tables, to the second: without the year for
  * times of this year, with it otherwise (an imported archive's events
@@ -54,7 +44,7 @@ const compactWithYear = new Intl.DateTimeFormat(undefined, {
 export function formatCompactTime(value: string, now: Date = new Date()): string {
   const d = new Date(value);
   if (Number.isNaN(d.getTime())) return value;
-  return d.getFullYear() === now.getFullYear() ? compact.format(d) : compactWithYear.format(d);
+  return d.getFullYear() === now.getFullYear() ? compact.format(d) : formatter.format(d);
 }
 
 /** A <time> in the compact form, the full one on hover. */
