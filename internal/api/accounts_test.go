@@ -134,6 +134,9 @@ func TestAdminSafety(t *testing.T) {
 		wantStatus(t, f.send(t, "PATCH", "/api/v1/users/"+u.ID, pa.AccessToken, map[string]any{"disabled": false}), http.StatusOK)
 		wantError(t, f.refresh(t, other.RefreshToken), http.StatusUnauthorized, "invalid_token", "")
 		f.login(t, "dora@a.test", userPass)
+		if all := decode[list[userJSON]](t, f.get(t, "/api/v1/users?size=1", pa.AccessToken)); len(all.Items) != 1 {
+			t.Fatalf("size as the page size of a list: %d users", len(all.Items))
+		}
 		users := decode[list[userJSON]](t, f.get(t, "/api/v1/users?disabled=false&q=dora", pa.AccessToken))
 		if users.Total != 1 || users.Items[0].ID != u.ID {
 			t.Errorf("users?disabled=false&q=dora: %+v", users)

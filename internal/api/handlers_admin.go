@@ -13,6 +13,14 @@ import (
 // queryInt reads an integer query parameter within [lo, hi].
 func queryInt(q url.Values, name string, def, lo, hi int) (int, error) {
 	v := q.Get(name)
+	if v == "" && pageSizeAlias[name] != "" {
+		// Event search names its page size "size" (Elasticsearch's word),
+		// the other lists "limit": either word works everywhere, rather
+		// than one of them being ignored without a word.
+		if v = q.Get(pageSizeAlias[name]); v != "" {
+			name = pageSizeAlias[name]
+		}
+	}
 	if v == "" {
 		return def, nil
 	}
@@ -22,6 +30,9 @@ func queryInt(q url.Values, name string, def, lo, hi int) (int, error) {
 	}
 	return n, nil
 }
+
+// pageSizeAlias: the other name of a page size parameter.
+var pageSizeAlias = map[string]string{"limit": "size", "size": "limit"}
 
 func queryTime(q url.Values, name string) (*time.Time, error) {
 	v := q.Get(name)
