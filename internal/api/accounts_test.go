@@ -137,6 +137,9 @@ func TestAdminSafety(t *testing.T) {
 		if all := decode[list[userJSON]](t, f.get(t, "/api/v1/users?size=1", pa.AccessToken)); len(all.Items) != 1 {
 			t.Fatalf("size as the page size of a list: %d users", len(all.Items))
 		}
+		if byQuery := decode[list[userJSON]](t, f.get(t, "/api/v1/users?query=dora", pa.AccessToken)); len(byQuery.Items) != 1 {
+			t.Fatalf("query as a list's search: %d users", len(byQuery.Items))
+		}
 		users := decode[list[userJSON]](t, f.get(t, "/api/v1/users?disabled=false&q=dora", pa.AccessToken))
 		if users.Total != 1 || users.Items[0].ID != u.ID {
 			t.Errorf("users?disabled=false&q=dora: %+v", users)

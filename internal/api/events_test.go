@@ -269,6 +269,9 @@ func TestImportUpload(t *testing.T) {
 		t.Fatalf("limit as the page size: %d items of %d", len(p.Items), p.Total)
 	}
 	wantError(t, f.get(t, "/api/v1/events?limit=0", admin), http.StatusBadRequest, "validation_failed", "limit")
+	if p := decode[eventPage](t, f.get(t, "/api/v1/events?q=user.name:zoe", admin)); p.Total != 1 {
+		t.Fatalf("q as the search: %d events", p.Total)
+	}
 	page := decode[eventPage](t, f.get(t, "/api/v1/events?query=user.name:zoe", admin))
 	if page.Total != 1 {
 		t.Fatalf("imported event not searchable: %+v", page)

@@ -31,6 +31,15 @@ func queryInt(q url.Values, name string, def, lo, hi int) (int, error) {
 	return n, nil
 }
 
+// searchText is a list's free-text filter: "q", or "query" as event
+// search names it (either works everywhere).
+func searchText(q url.Values) string {
+	if v := q.Get("q"); v != "" {
+		return v
+	}
+	return q.Get("query")
+}
+
 // pageSizeAlias: the other name of a page size parameter.
 var pageSizeAlias = map[string]string{"limit": "size", "size": "limit"}
 
@@ -48,7 +57,7 @@ func queryTime(q url.Values, name string) (*time.Time, error) {
 
 func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, c *call) error {
 	q := r.URL.Query()
-	f := store.UserFilter{Query: q.Get("q"), Role: q.Get("role")}
+	f := store.UserFilter{Query: searchText(q), Role: q.Get("role")}
 	if len(f.Query) > 200 {
 		return badRequest("validation_failed", "q", "q must be at most 200 characters")
 	}

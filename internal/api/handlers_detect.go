@@ -73,7 +73,7 @@ func (s *Server) listRules(w http.ResponseWriter, r *http.Request, c *call) erro
 	if err != nil {
 		return err
 	}
-	f := detect.RuleFilter{Query: q.Get("q"), Status: q.Get("status"), Level: q.Get("level"), Tactic: q.Get("tactic"),
+	f := detect.RuleFilter{Query: searchText(q), Status: q.Get("status"), Level: q.Get("level"), Tactic: q.Get("tactic"),
 		Technique: q.Get("technique"), Product: q.Get("product"), Category: q.Get("category"), Service: q.Get("service"),
 		Pack: q.Get("pack"), Kind: q.Get("kind"), Enabled: enabled}
 	rules, stats, err := d.Rules(r.Context(), c.principal.OrgID)
@@ -567,7 +567,7 @@ func splitList(v string) []string {
 }
 
 func (s *Server) alertFilter(q url.Values) (store.AlertFilter, error) {
-	f := store.AlertFilter{Statuses: splitList(q.Get("status")), Severities: splitList(q.Get("severity")), RuleID: q.Get("rule"), Query: q.Get("q")}
+	f := store.AlertFilter{Statuses: splitList(q.Get("status")), Severities: splitList(q.Get("severity")), RuleID: q.Get("rule"), Query: searchText(q)}
 	for _, st := range f.Statuses {
 		if !contains(detect.AlertStatuses, st) {
 			return f, badRequest("validation_failed", "status", "status must be a list of %s (got %q)", strings.Join(detect.AlertStatuses, ", "), st)

@@ -239,7 +239,7 @@ func (s *Server) listEmailReports(w http.ResponseWriter, r *http.Request, c *cal
 	}
 	q := r.URL.Query()
 	items, total, err := svc.ListReports(r.Context(), c.principal.OrgID, store.EmailReportFilter{Verdict: q.Get("verdict"),
-		MailboxID: q.Get("mailbox_id"), Query: strings.TrimSpace(q.Get("q")), Limit: limit, Offset: offset})
+		MailboxID: q.Get("mailbox_id"), Query: strings.TrimSpace(searchText(q)), Limit: limit, Offset: offset})
 	if err != nil {
 		return emailError(err)
 	}

@@ -157,7 +157,7 @@ func (s *Server) listEndpoints(w http.ResponseWriter, r *http.Request, c *call) 
 		return err
 	}
 	page, err := s.o.Endpoints.ListAgents(r.Context(), c.principal.OrgID, endpoint.ListFilter{Status: q.Get("status"), OS: q.Get("os"),
-		Group: q.Get("group"), Query: q.Get("q"), Limit: limit, Offset: offset})
+		Group: q.Get("group"), Query: searchText(q), Limit: limit, Offset: offset})
 	if err != nil {
 		return endpointError(err)
 	}
@@ -287,7 +287,7 @@ func (s *Server) endpointProcesses(w http.ResponseWriter, r *http.Request, c *ca
 	if s.o.Endpoints == nil {
 		return errNoEndpoints
 	}
-	ps, err := s.o.Endpoints.Processes(r.Context(), c.principal.OrgID, endpointID(r), r.URL.Query().Get("q"))
+	ps, err := s.o.Endpoints.Processes(r.Context(), c.principal.OrgID, endpointID(r), searchText(r.URL.Query()))
 	if err != nil {
 		return endpointError(err)
 	}
@@ -299,7 +299,7 @@ func (s *Server) endpointSoftware(w http.ResponseWriter, r *http.Request, c *cal
 	if s.o.Endpoints == nil {
 		return errNoEndpoints
 	}
-	sw, err := s.o.Endpoints.Software(r.Context(), c.principal.OrgID, endpointID(r), r.URL.Query().Get("q"))
+	sw, err := s.o.Endpoints.Software(r.Context(), c.principal.OrgID, endpointID(r), searchText(r.URL.Query()))
 	if err != nil {
 		return endpointError(err)
 	}

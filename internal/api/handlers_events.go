@@ -28,6 +28,9 @@ var errNoEventStore = &HTTPError{Status: http.StatusServiceUnavailable, Code: "u
 func (s *Server) eventQuery(get func(string) string, severities []string) (eventstore.Query, error) {
 	now := s.o.Now()
 	q := eventstore.Query{Text: get("query")}
+	if q.Text == "" {
+		q.Text = get("q") // the other lists' name for it
+	}
 	if len(q.Text) > 4096 {
 		return q, badRequest("validation_failed", "query", "query must be at most 4096 characters")
 	}

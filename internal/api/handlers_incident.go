@@ -334,7 +334,7 @@ func (s *Server) listIncidents(w http.ResponseWriter, r *http.Request, c *call) 
 		return err
 	}
 	q := r.URL.Query()
-	f := store.IncidentFilter{Statuses: splitList(q.Get("status")), Severities: splitList(q.Get("severity")), Group: q.Get("group"), Query: q.Get("q")}
+	f := store.IncidentFilter{Statuses: splitList(q.Get("status")), Severities: splitList(q.Get("severity")), Group: q.Get("group"), Query: searchText(q)}
 	for _, st := range f.Statuses {
 		if !contains(incident.IncidentStatuses, st) {
 			return badRequest("validation_failed", "status", "status must be a list of %s (got %q)", strings.Join(incident.IncidentStatuses, ", "), st)

@@ -210,7 +210,7 @@ func (s *Server) sandboxList(w http.ResponseWriter, r *http.Request, c *call) er
 		return err
 	}
 	q := r.URL.Query()
-	f := store.SandboxFilter{Kind: q.Get("kind"), Verdict: q.Get("verdict"), Status: q.Get("status"), Query: strings.TrimSpace(q.Get("q"))}
+	f := store.SandboxFilter{Kind: q.Get("kind"), Verdict: q.Get("verdict"), Status: q.Get("status"), Query: strings.TrimSpace(searchText(q))}
 	if !sandboxOneOf(f.Kind, "", "file", "url", "domain", "ip", "hash") {
 		return badRequest("validation_failed", "kind", "kind must be file, url, domain, ip or hash")
 	}

@@ -199,7 +199,7 @@ func (s *Server) listVulns(w http.ResponseWriter, r *http.Request, c *call) erro
 	if err != nil {
 		return err
 	}
-	text := q.Get("q")
+	text := searchText(q)
 	if text == "" {
 		text = q.Get("cve")
 	}
