@@ -3,7 +3,7 @@ import userEvent from "@testing-library/user-event";
 import { describe, expect, it, vi } from "vitest";
 import { makeEvent } from "../test/events";
 import { renderWithProviders } from "../test/helpers";
-import { EventDrawer } from "./EventDrawer";
+import { EventDrawer, indentJSON } from "./EventDrawer";
 
 const ev = makeEvent({ id: "e-1" });
 
@@ -40,6 +40,33 @@ describe("EventDrawer", () => {
     await user.click(screen.getByRole("button", { name: "Copy raw" }));
     expect(await navigator.clipboard.readText()).toBe(ev.raw);
     expect(screen.getByText("Copied.")).toBeInTheDocument();
+    // Not JSON: nothing to indent.
+    expect(screen.queryByRole("button", { name: "Indent JSON" })).not.toBeInTheDocument();
+  });
+
+  it("indents a JSON original on request, and still copies it as received", async () => {
+    const user = userEvent.setup();
+    const json = { ...ev, raw: '{"Event":{"System":{"EventID":4625},"EventData":{"TargetUserName":"admin"}}}' };
+    renderWithProviders(<EventDrawer event={json} onClose={() => {}} />);
+    expect(screen.getByLabelText("Raw original as received")).toHaveTextContent(json.raw);
+    const indent = screen.getByRole("button", { name: "Indent JSON" });
+    await user.click(indent);
+    expect(indent).toHaveAttribute("aria-pressed", "true");
+    const pretty = screen.getByLabelText("Raw original, indented");
+    expect(pretty.textContent).toBe(JSON.stringify(JSON.parse(json.raw), null, 2));
+    await user.click(screen.getByRole("button", { name: "Copy raw" }));
+    expect(await navigator.clipboard.readText()).toBe(json.raw);
+    await user.click(indent);
+    expect(screen.getByLabelText("Raw original as received")).toBeInTheDocument();
+  });
+
+  it("indents without touching the values: 64-bit numbers, escapes, empty objects", () => {
+    const raw = ' {"Keywords":9232379236109516800,"a":"x\\"y,{[:","e":{},"l":[ ],"n":[1, -2.5e3,true,null]} ';
+    expect(indentJSON(raw)).toBe(
+      '{\n  "Keywords": 9232379236109516800,\n  "a": "x\\"y,{[:",\n  "e": {},\n  "l": [],\n  "n": [\n    1,\n    -2.5e3,\n    true,\n    null\n  ]\n}',
+    );
+    expect(indentJSON("<38>Nov 23 sshd: Failed password")).toBeNull();
+    expect(indentJSON('{"truncated": ')).toBeNull();
   });
 
   it("filters for and filters out a value by its full field path", async () => {

@@ -2,7 +2,7 @@
 // tree, with "filter for" and "filter out" on every value, and the original
 // as it was received.
 
-import { memo, useState } from "react";
+import { memo, useMemo, useState } from "react";
 import type { SecurityEvent } from "../api/types";
 import { Time } from "../ui/time";
 import { Drawer } from "./Drawer";
@@ -20,6 +20,10 @@ interface EventDrawerProps {
 
 export function EventDrawer({ event, onClose, onFilter }: EventDrawerProps) {
   const dataset = eventValue(event, "event.dataset");
+  // A JSON original (Winlogbeat, an .evtx record, an API client's object)
+  // arrives on one line; it can be read indented, and copied as received.
+  const indented = useMemo(() => indentJSON(event.raw), [event.raw]);
+  const [indent, setIndent] = useState(false);
   return (
     <Drawer title="Event details" onClose={onClose}>
       <div className="event-summary">
@@ -59,9 +63,20 @@ export function EventDrawer({ event, onClose, onFilter }: EventDrawerProps) {
       <section className="drawer-section" aria-labelledby="event-raw-title">
         <div className="drawer-section-head">
           <h3 id="event-raw-title">Raw original</h3>
-          <CopyButton label="Copy raw" text={() => event.raw} />
+          <span className="drawer-section-tools">
+            {indented !== null ? (
+              <button type="button" className="btn btn-small" aria-pressed={indent} onClick={() => setIndent((v) => !v)}>
+                Indent JSON
+              </button>
+            ) : null}
+            <CopyButton label="Copy raw" text={() => event.raw} />
+          </span>
         </div>
-        {event.raw ? (
+        {event.raw && indent && indented !== null ? (
+          <pre className="raw-block" aria-label="Raw original, indented">
+            {indented}
+          </pre>
+        ) : event.raw ? (
           <pre className="raw-block" aria-label="Raw original as received">
             {event.raw}
           </pre>
@@ -158,4 +173,52 @@ export function CopyButton({ label, text }: { label: string; text: () => string 
       </button>
     </span>
   );
+}
+
+/**
+ * raw indented, when it is a JSON object or array; null otherwise. The
+ * text is re-spaced token by token, never parsed into numbers: a 64-bit
+ * value (an .evtx record's Keywords, say) keeps every digit.
+ */
+export function indentJSON(raw: string | undefined): string | null {
+  const t = raw?.trim() ?? "";
+  if (!(t.startsWith("{") || t.startsWith("["))) return null;
+  try {
+    JSON.parse(t);
+  } catch {
+    return null;
+  }
+  let out = "";
+  let depth = 0;
+  const newline = () => "\n" + "  ".repeat(depth);
+  for (let i = 0; i < t.length; i++) {
+    const c = t[i] as string;
+    if (c === '"') {
+      let j = i + 1;
+      while (j < t.length && t[j] !== '"') j += t[j] === "\\" ? 2 : 1;
+      out += t.slice(i, j + 1);
+      i = j;
+    } else if (c === "{" || c === "[") {
+      const close = c === "{" ? "}" : "]";
+      let j = i + 1;
+      while (j < t.length && /\s/.test(t[j] as string)) j++;
+      if (t[j] === close) {
+        out += c + close;
+        i = j;
+      } else {
+        depth++;
+        out += c + newline();
+      }
+    } else if (c === "}" || c === "]") {
+      depth--;
+      out += newline() + c;
+    } else if (c === ",") {
+      out += "," + newline();
+    } else if (c === ":") {
+      out += ": ";
+    } else if (!/\s/.test(c)) {
+      out += c;
+    }
+  }
+  return out;
 }
