@@ -245,6 +245,36 @@ describe("EventsPage", () => {
     expect(last?.get("query")).toBe("host.name:wind10");
   });
 
+  it("offers all of an archive's events at once, from the month of the oldest", async () => {
+    const archived = makeEvent({ id: "old-1", "@timestamp": "2023-01-24T11:54:42Z", message: "the newest of the archive" });
+    const history = makeStats({
+      total: 8134,
+      interval_seconds: 2592000,
+      over_time: [
+        { start: "2017-04-24T00:00:00Z", count: 0, by_severity: {} },
+        { start: "2017-05-24T00:00:00Z", count: 12, by_severity: { info: 12 } },
+        { start: "2023-01-15T00:00:00Z", count: 5, by_severity: { info: 5 } },
+      ],
+    });
+    const { calls } = stubFetch((call) => {
+      const url = new URL(call.url, "http://localhost");
+      const from = url.searchParams.get("from");
+      if (url.pathname === "/api/v1/events/stats/summary") return json(200, from === "1970-01-01T00:00:00Z" ? history : makeStats());
+      if (url.pathname === "/api/v1/events") return json(200, from && !from.startsWith("2017") ? page([]) : page([archived], { total: 8134 }));
+      return json(200, makeMe());
+    });
+    renderWithProviders(<EventsPage />, { route: "/events", me: makeMe() });
+    const all = await screen.findByRole("button", { name: /^Show all of them, since .*2017/ });
+    // The count over all history ends a second after the newest event.
+    const counted = calls.map((c) => new URL(c.url, "http://localhost")).find((u) => u.pathname === "/api/v1/events/stats/summary" && u.searchParams.get("from") === "1970-01-01T00:00:00Z");
+    expect(counted?.searchParams.get("to")).toBe("2023-01-24T11:54:43.000Z");
+    await userEvent.click(all);
+    expect(await screen.findByText("the newest of the archive")).toBeInTheDocument();
+    const last = searches(calls).at(-1);
+    expect(last?.get("from")).toBe("2017-05-24T00:00:00.000Z");
+    expect(last?.get("to")).toBe("2023-01-24T11:54:43.000Z");
+  });
+
   it("exports the search in the chosen format through the API client, with the CSRF header", async () => {
     document.cookie = "es_csrf=tok-1; path=/";
     const createObjectURL = vi.fn(() => "blob:export");

@@ -10,7 +10,7 @@ import type { SecurityEvent } from "../api/types";
 import { hasPermission, useCurrentUser } from "../app/session";
 import { AccessDenied } from "../ui/AccessDenied";
 import { ErrorMessage } from "../ui/ErrorMessage";
-import { formatTime } from "../ui/time";
+import { formatMonth, formatTime } from "../ui/time";
 import { useDocumentTitle } from "../ui/useDocumentTitle";
 import { ColumnChooser } from "./ColumnChooser";
 import { EventDrawer } from "./EventDrawer";
@@ -26,6 +26,8 @@ import { TimeRangePicker } from "./TimeRangePicker";
 import { useLiveTail } from "./useLiveTail";
 
 const PAGE_SIZE = 100;
+/** The start of "all history" when counting where stored events lie. */
+const EPOCH = "1970-01-01T00:00:00Z";
 
 export function EventsPage() {
   useDocumentTitle("Events");
@@ -94,6 +96,16 @@ function EventsExplorer({ canManageKeys }: { canManageKeys: boolean }) {
     enabled: noneInRange,
   });
   const newestOutside = noneInRange ? outside.data?.items[0] : undefined;
+  // And where the oldest of them lies (the first month with any, counted
+  // over all history), so that all of them can be shown at once.
+  const newestTime = newestOutside?.["@timestamp"];
+  const spanTo = newestTime ? new Date(new Date(newestTime).getTime() + 1000).toISOString() : "";
+  const span = useQuery({
+    queryKey: queryKeys.eventStats({ query: filter.query, severity: filter.severity, from: EPOCH, to: spanTo, span: true }),
+    queryFn: ({ signal }) => api.eventStats({ query: filter.query, severity: filter.severity, from: EPOCH, to: spanTo }, signal),
+    enabled: spanTo !== "",
+  });
+  const oldestBucket = span.data?.over_time.find((b) => b.count > 0)?.start;
 
   // The event in the drawer is in the URL (?event=id), so that it can be linked.
   const openId = params.get("event");
@@ -281,6 +293,14 @@ function EventsExplorer({ canManageKeys }: { canManageKeys: boolean }) {
             <p role="status">
               {(outside.data?.total ?? 0).toLocaleString()} {filtered ? "matching " : ""}event{outside.data?.total === 1 ? " is" : "s are"} stored outside it, the newest at{" "}
               {formatTime(newestOutside["@timestamp"])}.{" "}
+              {oldestBucket && new Date(oldestBucket).getTime() < new Date(newestOutside["@timestamp"]).getTime() - 7 * 24 * 3600_000 ? (
+                <>
+                  <button type="button" className="link-button" onClick={() => update({ range: { kind: "absolute", from: oldestBucket, to: spanTo } })}>
+                    Show all of them, since {formatMonth(oldestBucket)}
+                  </button>
+                  {" · "}
+                </>
+              ) : null}
               <button type="button" className="link-button" onClick={() => update({ range: weekUpTo(newestOutside["@timestamp"]) })}>
                 Show the week up to it
               </button>

@@ -8,11 +8,18 @@ import { barsRange, intervalLabel, type Histogram, type HistogramBar } from "./h
 const short = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit", hour12: false });
 const withDay = new Intl.DateTimeFormat(undefined, { month: "short", day: "2-digit", hour: "2-digit", minute: "2-digit", hour12: false });
 
-function tickFormat(h: Histogram): Intl.DateTimeFormat {
+const withYear = new Intl.DateTimeFormat(undefined, { year: "numeric", month: "short", day: "2-digit" });
+
+/** Times of day within a day; days and times beyond; dates with their year over half a year or across a new year. */
+export function tickFormat(h: Histogram): Intl.DateTimeFormat {
   const first = h.bars[0];
   const last = h.bars[h.bars.length - 1];
   if (!first || !last) return short;
-  return Date.parse(last.end) - Date.parse(first.start) > 86400_000 ? withDay : short;
+  const from = new Date(first.start);
+  const to = new Date(last.end);
+  const span = to.getTime() - from.getTime();
+  if (span <= 86400_000) return short;
+  return span > 180 * 86400_000 || from.getFullYear() !== new Date(to.getTime() - 1).getFullYear() ? withYear : withDay;
 }
 
 function describe(bar: HistogramBar, fmt: Intl.DateTimeFormat): string {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { makeStats } from "../test/events";
 import { barsRange, histogramOf, intervalLabel } from "./histogram";
+import { tickFormat } from "./HistogramChart";
 
 describe("histogramOf", () => {
   it("stacks each bucket by severity, least severe first, and skips empty bands", () => {
@@ -73,5 +74,16 @@ describe("histogramOf", () => {
     expect(barsRange(h, 2, 0)).toEqual({ from: "2026-11-23T10:00:00.000Z", to: "2026-11-23T10:15:00.000Z" });
     expect(barsRange(h, 7, 7)).toBeNull();
     expect([intervalLabel(60), intervalLabel(3600), intervalLabel(86400), intervalLabel(90)]).toEqual(["1 min", "1 h", "1 d", "90 s"]);
+  });
+});
+
+describe("tickFormat", () => {
+  const bars = (start: string, end: string) => ({ bars: [{ start, end, count: 1, segments: [] }], max: 1 }) as unknown as Parameters<typeof tickFormat>[0];
+  const label = (start: string, end: string) => tickFormat(bars(start, end)).format(new Date(start));
+  it("writes the year over years, and only the time within a day", () => {
+    expect(label("2019-02-13T00:00:00Z", "2022-02-19T17:35:17Z")).toMatch(/2019/);
+    expect(label("2022-12-30T00:00:00Z", "2023-01-02T00:00:00Z")).toMatch(/2022/);
+    expect(label("2022-02-19T16:35:00Z", "2022-02-19T17:35:00Z")).not.toMatch(/2022|Feb/);
+    expect(label("2022-02-12T16:35:00Z", "2022-02-19T17:35:00Z")).not.toMatch(/2022/);
   });
 });

@@ -55,3 +55,12 @@ export function CompactTime({ value }: { value: string }) {
     </time>
   );
 }
+
+const monthFormatter = new Intl.DateTimeFormat(undefined, { year: "numeric", month: "long" });
+
+/** "May 2017": a time known to the month (the start of a coarse bucket). */
+export function formatMonth(value: string): string {
+  const d = new Date(value);
+  if (Number.isNaN(d.getTime())) return value;
+  return monthFormatter.format(d);
+}
