@@ -11,11 +11,14 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/eventsec/eventsec/internal/auth"
+	"github.com/eventsec/eventsec/internal/suggest"
 )
 
 type ctxKey int
@@ -148,11 +151,73 @@ func (s *Server) wrap(rt route) http.Handler {
 					return
 				}
 			}
+			if err := checkQueryParams(rt, r.URL.Query()); err != nil {
+				s.writeError(w, r, err)
+				return
+			}
 			if err := rt.Handle(w, r, c); err != nil {
 				s.writeError(w, r, err)
 			}
 		})
 	})
+}
+
+// queryAliases are the other names a declared query parameter answers
+// to (see searchText and queryInt).
+var queryAliases = map[string]string{"q": "query", "query": "q", "limit": "size", "size": "limit"}
+
+// checkQueryParams refuses a query parameter the route does not declare:
+// a misspelt filter (?serverity=high) would otherwise be ignored, and an
+// analyst would read an unfiltered list as a filtered one. Elasticsearch
+// refuses unknown URL parameters the same way.
+func checkQueryParams(rt route, q url.Values) *HTTPError {
+	if len(q) == 0 {
+		return nil
+	}
+	known := map[string]bool{}
+	var names []string
+	for _, p := range rt.Query {
+		known[p.Name] = true
+		if a := queryAliases[p.Name]; a != "" {
+			known[a] = true
+		}
+		names = append(names, p.Name)
+	}
+	if rt.TokenInQuery {
+		known["token"] = true
+	}
+	var unknown []string
+	for k := range q {
+		if !known[k] {
+			unknown = append(unknown, k)
+		}
+	}
+	if len(unknown) == 0 {
+		return nil
+	}
+	slices.Sort(unknown)
+	name := unknown[0]
+	msg := fmt.Sprintf("unknown query parameter %q", name)
+	if len(unknown) > 1 {
+		msg = fmt.Sprintf("unknown query parameters %s", quoteList(unknown))
+	}
+	if guess := suggest.Closest(name, names); guess != "" && len(unknown) == 1 {
+		msg += fmt.Sprintf(" (did you mean %q?)", guess)
+	}
+	if len(names) == 0 {
+		msg += fmt.Sprintf(": %s %s takes none", rt.Method, rt.Path)
+	} else {
+		msg += fmt.Sprintf(": %s %s takes %s", rt.Method, rt.Path, strings.Join(names, ", "))
+	}
+	return badRequest("unknown_parameter", name, "%s", msg)
+}
+
+func quoteList(vs []string) string {
+	q := make([]string, len(vs))
+	for i, v := range vs {
+		q[i] = strconv.Quote(v)
+	}
+	return strings.Join(q, ", ")
 }
 
 // authenticate resolves the caller from the Authorization header or, for

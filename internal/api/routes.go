@@ -1,6 +1,10 @@
 package api
 
-import "github.com/eventsec/eventsec/internal/auth"
+import (
+	"slices"
+
+	"github.com/eventsec/eventsec/internal/auth"
+)
 
 // routeTable is every API route: method, path, the permission it needs,
 // its handler and its OpenAPI description. A route without a permission
@@ -31,7 +35,13 @@ func (s *Server) routeTable() []route {
 	alertQuery := []queryParam{{"status", "string", "comma-separated: new, acknowledged, in_progress, escalated, resolved, closed"},
 		{"severity", "string", "comma-separated: informational, low, medium, high, critical"}, {"rule", "string", "rule id"},
 		{"q", "string", "substring of the title"}, {"from", "string", "last seen at or after (RFC 3339 or now-24h)"},
-		{"to", "string", "last seen before"}, {"limit", "integer", "1 to 500, default 50"}, {"cursor", "string", "next_cursor of the previous page"}}
+		{"to", "string", "last seen before"}, {"limit", "integer", "1 to 500, default 50"},
+		{"verdict", "string", "comma-separated triage verdicts"}, {"group", "string", "work group the alert is assigned to"},
+		{"incident", "string", "incident id, or none: alerts in no incident"}, {"sort", "string", "last_seen (default) or first_seen"},
+		{"deleted", "boolean", "true: the deleted alerts (admins)"}}
+	activeQuery := slices.Clone(alertQuery)
+	alertQuery = append(alertQuery, queryParam{"assignee", "string", "user id, me, or none: unassigned"},
+		queryParam{"cursor", "string", "next_cursor of the previous page"})
 	eventQuery := []queryParam{
 		{"query", "string", "search syntax: field:value, \"phrases\", AND/OR/NOT, wildcards, ranges field:[a TO b], free text"},
 		{"severity", "string", "comma-separated bands: info, low, medium, high, critical"},
@@ -188,7 +198,7 @@ func (s *Server) routeTable() []route {
 		{Method: "GET", Path: "/api/v1/alerts", Perm: auth.PermAlertsRead, Tag: tagAlert, Summary: "List alerts, newest activity first",
 			Response: "AlertList", Status: 200, Handle: s.listAlerts, Query: alertQuery},
 		{Method: "GET", Path: "/api/alerts/active", Perm: auth.PermAlertsRead, Tag: tagAlert, Summary: "Open alerts (the seed's path)",
-			Response: "AlertList", Status: 200, Handle: s.activeAlerts, Query: alertQuery[1:]},
+			Response: "AlertList", Status: 200, Handle: s.activeAlerts, Query: activeQuery},
 		{Method: "GET", Path: "/api/v1/alerts/stats", Perm: auth.PermAlertsRead, Tag: tagAlert, Summary: "Alert counts by severity, status and rule",
 			Response: "AlertStats", Status: 200, Handle: s.alertStats, Query: []queryParam{{"from", "string", "RFC 3339 or now-24h"}, {"to", "string", "RFC 3339 or now"}}},
 		{Method: "GET", Path: "/api/v1/alerts/{id}", Perm: auth.PermAlertsRead, Tag: tagAlert, Summary: "Get an alert with its matching events",

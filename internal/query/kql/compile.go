@@ -2,8 +2,7 @@ package kql
 
 import (
 	"fmt"
-	"sort"
-	"strings"
+	suggestpkg "github.com/eventsec/eventsec/internal/suggest"
 	"time"
 )
 
@@ -636,47 +635,4 @@ func (c *compiler) bindParams(call *CallExpr, b *binding, sc *scope, input *rel,
 }
 
 // suggest returns the candidate closest to name, if any is close.
-func suggest(name string, cands []string) string {
-	best, bestD := "", 3
-	lname := strings.ToLower(name)
-	sort.Strings(cands)
-	for _, cand := range cands {
-		if cand == name {
-			continue
-		}
-		if strings.ToLower(cand) == lname {
-			return cand
-		}
-		d := levenshtein(lname, strings.ToLower(cand))
-		if d < bestD || d == bestD && best == "" && d <= len(name)/3 {
-			if d <= max(1, len(name)/3) {
-				best, bestD = cand, d
-			}
-		}
-	}
-	return best
-}
-
-func levenshtein(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	if len(ra) > 64 || len(rb) > 64 {
-		return 99
-	}
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
-}
+func suggest(name string, cands []string) string { return suggestpkg.Closest(name, cands) }
