@@ -16,7 +16,11 @@ import (
 // transaction; Tx runs fn in one transaction and commits when fn returns nil.
 type Store interface {
 	Repos
-	// Tx runs fn inside a single read-write transaction.
+	// Tx runs fn inside a single read-write transaction. A record read by
+	// its Get inside fn (and the alert OpenByDedupKey returns) stays
+	// locked until fn returns, so that a read-modify-write never undoes a
+	// concurrent one: PostgreSQL locks the row (SELECT ... FOR UPDATE),
+	// SQLite runs one write transaction at a time.
 	Tx(ctx context.Context, fn func(Repos) error) error
 	// Ping reports whether the backend answers.
 	Ping(ctx context.Context) error

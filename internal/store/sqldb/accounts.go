@@ -102,7 +102,7 @@ func (s users) Create(ctx context.Context, u store.User) error {
 }
 
 func (s users) Get(ctx context.Context, orgID, id string) (store.User, error) {
-	u, err := scanUser(s.queryRow(ctx, `SELECT `+userColumns+` FROM users WHERE org_id = ? AND id = ?`, orgID, id))
+	u, err := scanUser(s.queryRow(ctx, `SELECT `+userColumns+` FROM users WHERE org_id = ? AND id = ?`+s.forUpdate(), orgID, id))
 	if err != nil {
 		return u, fmt.Errorf("cannot get user: %w", notFound(err))
 	}
@@ -224,7 +224,7 @@ func (s groups) Get(ctx context.Context, orgID, id string) (store.Group, error) 
 	var g store.Group
 	var created, updated int64
 	err := s.queryRow(ctx, `SELECT id, org_id, name, description, created_at, updated_at
-		FROM work_groups WHERE org_id = ? AND id = ?`, orgID, id).
+		FROM work_groups WHERE org_id = ? AND id = ?`+s.forUpdate(), orgID, id).
 		Scan(&g.ID, &g.OrgID, &g.Name, &g.Description, &created, &updated)
 	if err != nil {
 		return g, fmt.Errorf("cannot get group: %w", notFound(err))

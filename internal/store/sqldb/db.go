@@ -64,7 +64,7 @@ func (db *DB) Tx(ctx context.Context, fn func(store.Repos) error) error {
 		q = cachedTx{tx: tx, c: db.stmts, missed: &missed}
 		defer func() { db.stmts.prepare(context.WithoutCancel(ctx), missed) }()
 	}
-	if err := fn(repos{r: q, w: q, d: db.d}); err != nil {
+	if err := fn(repos{r: q, w: q, d: db.d, tx: true}); err != nil {
 		_ = tx.Rollback()
 		return err
 	}
@@ -106,6 +106,20 @@ type querier interface {
 type repos struct {
 	r, w querier
 	d    *Dialect
+	tx   bool // inside Tx
+}
+
+// forUpdate ends the read of a record a transaction may write back whole
+// (Get, then Update): on PostgreSQL the row stays locked until the
+// transaction ends, so that two read-modify-writes of it (detection
+// folding a repeat into an alert, an analyst changing its status) run
+// one after the other instead of the later write undoing the earlier
+// one. SQLite runs one write transaction at a time already.
+func (rp repos) forUpdate() string {
+	if rp.tx && rp.d.Name == "postgres" {
+		return " FOR UPDATE"
+	}
+	return ""
 }
 
 func (rp repos) Orgs() store.OrgStore               { return orgs{rp} }

@@ -69,7 +69,7 @@ func (s rules) Create(ctx context.Context, r store.Rule) error {
 }
 
 func (s rules) Get(ctx context.Context, orgID, id string) (store.Rule, error) {
-	r, err := scanRule(s.queryRow(ctx, `SELECT `+ruleColumns+` FROM rules WHERE org_id = ? AND id = ?`, orgID, id))
+	r, err := scanRule(s.queryRow(ctx, `SELECT `+ruleColumns+` FROM rules WHERE org_id = ? AND id = ?`+s.forUpdate(), orgID, id))
 	if err != nil {
 		return r, fmt.Errorf("cannot get rule: %w", notFound(err))
 	}
@@ -315,7 +315,7 @@ func (s alerts) Create(ctx context.Context, a store.Alert) error {
 }
 
 func (s alerts) Get(ctx context.Context, orgID, id string) (store.Alert, error) {
-	a, err := scanAlert(s.queryRow(ctx, `SELECT `+alertColumns+` FROM alerts WHERE org_id = ? AND id = ?`, orgID, id))
+	a, err := scanAlert(s.queryRow(ctx, `SELECT `+alertColumns+` FROM alerts WHERE org_id = ? AND id = ?`+s.forUpdate(), orgID, id))
 	if err != nil {
 		return a, fmt.Errorf("cannot get alert: %w", notFound(err))
 	}
@@ -490,7 +490,7 @@ func (s alerts) OpenByDedupKey(ctx context.Context, orgID, key string, from, to 
 	}
 	a, err := scanAlert(s.queryRow(ctx, `SELECT `+alertColumns+` FROM alerts
 		WHERE org_id = ? AND dedup_key = ? AND status NOT IN ('resolved', 'closed') AND deleted_at IS NULL`+where+`
-		ORDER BY last_seen DESC, id DESC LIMIT 1`, args...))
+		ORDER BY last_seen DESC, id DESC LIMIT 1`+s.forUpdate(), args...))
 	if err != nil {
 		return a, fmt.Errorf("cannot find open alert: %w", notFound(err))
 	}

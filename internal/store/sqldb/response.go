@@ -303,7 +303,7 @@ func (s incidents) Create(ctx context.Context, in store.Incident) (store.Inciden
 }
 
 func (s incidents) Get(ctx context.Context, orgID, id string) (store.Incident, error) {
-	in, err := scanIncident(s.queryRow(ctx, `SELECT `+incidentColumns+` FROM incidents WHERE org_id = ? AND id = ? AND deleted_at IS NULL`, orgID, id))
+	in, err := scanIncident(s.queryRow(ctx, `SELECT `+incidentColumns+` FROM incidents WHERE org_id = ? AND id = ? AND deleted_at IS NULL`+s.forUpdate(), orgID, id))
 	if err != nil {
 		return in, fmt.Errorf("cannot get incident: %w", notFound(err))
 	}
@@ -522,7 +522,7 @@ func (s tasks) Create(ctx context.Context, t store.Task) error {
 }
 
 func (s tasks) Get(ctx context.Context, orgID, id string) (store.Task, error) {
-	t, err := scanTask(s.queryRow(ctx, `SELECT `+taskColumns+` FROM tasks WHERE org_id = ? AND id = ?`, orgID, id))
+	t, err := scanTask(s.queryRow(ctx, `SELECT `+taskColumns+` FROM tasks WHERE org_id = ? AND id = ?`+s.forUpdate(), orgID, id))
 	if err != nil {
 		return t, fmt.Errorf("cannot get task: %w", notFound(err))
 	}
@@ -613,7 +613,7 @@ func (s workplans) Create(ctx context.Context, w store.Workplan) error {
 }
 
 func (s workplans) Get(ctx context.Context, orgID, id string) (store.Workplan, error) {
-	w, err := scanWorkplan(s.queryRow(ctx, `SELECT `+workplanColumns+` FROM workplans WHERE org_id = ? AND id = ?`, orgID, id))
+	w, err := scanWorkplan(s.queryRow(ctx, `SELECT `+workplanColumns+` FROM workplans WHERE org_id = ? AND id = ?`+s.forUpdate(), orgID, id))
 	if err != nil {
 		return w, fmt.Errorf("cannot get workplan: %w", notFound(err))
 	}
@@ -835,7 +835,7 @@ func (s playbooks) Create(ctx context.Context, p store.Playbook) error {
 }
 
 func (s playbooks) Get(ctx context.Context, orgID, id string) (store.Playbook, error) {
-	p, err := scanPlaybook(s.queryRow(ctx, `SELECT `+playbookColumns+` FROM playbooks WHERE org_id = ? AND id = ?`, orgID, id))
+	p, err := scanPlaybook(s.queryRow(ctx, `SELECT `+playbookColumns+` FROM playbooks WHERE org_id = ? AND id = ?`+s.forUpdate(), orgID, id))
 	if err != nil {
 		return p, fmt.Errorf("cannot get playbook: %w", notFound(err))
 	}

@@ -318,3 +318,55 @@ func testCheckpoints(t *testing.T, s store.Store, _ Backend) {
 		t.Fatalf("checkpoint %d, want 25", seq)
 	}
 }
+
+// testAlertReadModifyWrite: two transactions that each read an alert and
+// write it back whole (detection folding a repeat, an analyst changing
+// its status) must not lose each other's change. A record read inside a
+// transaction stays locked until it ends.
+func testAlertReadModifyWrite(t *testing.T, s store.Store, _ Backend) {
+	ctx := context.Background()
+	mustOrg(t, s, "o1")
+	if err := s.Alerts().Create(ctx, newAlert("o1", "a1", "k", t0, "high", store.AlertNew)); err != nil {
+		t.Fatal(err)
+	}
+	read := make(chan struct{})
+	analyst := make(chan error, 1)
+	err := s.Tx(ctx, func(r store.Repos) error {
+		a, err := r.Alerts().OpenByDedupKey(ctx, "o1", "k", time.Time{}, time.Time{})
+		if err != nil {
+			return err
+		}
+		select {
+		case <-read:
+		default:
+			close(read)
+			// The analyst's change starts now and must wait for this one.
+			go func() {
+				analyst <- s.Tx(ctx, func(r store.Repos) error {
+					b, err := r.Alerts().Get(ctx, "o1", "a1")
+					if err != nil {
+						return err
+					}
+					b.Status = store.AlertAcknowledged
+					return r.Alerts().Update(ctx, b)
+				})
+			}()
+			time.Sleep(200 * time.Millisecond)
+		}
+		a.Count++
+		return r.Alerts().Update(ctx, a)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := <-analyst; err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Alerts().Get(ctx, "o1", "a1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != store.AlertAcknowledged || got.Count != 2 {
+		t.Fatalf("a change was lost: status %s (want acknowledged), count %d (want 2)", got.Status, got.Count)
+	}
+}

@@ -46,6 +46,7 @@ func Run(t *testing.T, b Backend) {
 		{"Placeholders", testPlaceholders},
 		{"Alerts", testAlerts},
 		{"AlertsTx", testAlertsTx},
+		{"AlertReadModifyWrite", testAlertReadModifyWrite},
 		{"Checkpoints", testCheckpoints},
 		{"Hunting", testHunting},
 		{"Endpoints", testEndpoints},
