@@ -793,8 +793,15 @@ func (s *Service) foldable(a, b store.Alert) bool {
 }
 
 // fold adds repeat b into alert a.
+// Events the alert already holds are not counted again: an archive
+// imported once more after retention deleted its events (same event IDs,
+// new copies) repeats the same detections, not new ones. Only the alert's
+// last maxAlertEvents event IDs are known, so a repeat of an older event
+// still counts.
 func fold(a *store.Alert, b store.Alert) {
-	a.Count += b.Count
+	if !holdsAll(a.EventIDs, b.EventIDs) {
+		a.Count += b.Count
+	}
 	if b.LastSeen.After(a.LastSeen) {
 		a.LastSeen = b.LastSeen
 	}
@@ -810,6 +817,20 @@ func fold(a *store.Alert, b store.Alert) {
 		a.EventIDs = a.EventIDs[len(a.EventIDs)-maxAlertEvents:]
 	}
 	a.Entities = mergeEntities(a.Entities, b.Entities)
+}
+
+// holdsAll reports whether ids holds every one of sub (and sub is not
+// empty).
+func holdsAll(ids, sub []string) bool {
+	if len(sub) == 0 {
+		return false
+	}
+	for _, id := range sub {
+		if !slices.Contains(ids, id) {
+			return false
+		}
+	}
+	return true
 }
 
 func mergeList(a, b []string, max int) []string {
