@@ -94,6 +94,15 @@ not json
 	} {
 		wantError(t, f.get(t, "/api/v1/events"+tc.q, admin), http.StatusBadRequest, tc.code, tc.field)
 	}
+	// The other lists refuse a range that ends before it starts too
+	// (they answered it with an empty list), and any parameter they do
+	// not take.
+	for _, path := range []string{"/api/v1/alerts", "/api/alerts/active", "/api/v1/alerts/stats", "/api/v1/soc/metrics"} {
+		wantError(t, f.get(t, path+"?from=now&to=now-1h", admin), http.StatusBadRequest, "validation_failed", "from")
+	}
+	wantError(t, f.get(t, "/api/v1/audit?since=2026-11-24T00:00:00Z&until=2026-11-23T00:00:00Z", admin), http.StatusBadRequest, "validation_failed", "since")
+	wantError(t, f.get(t, "/api/v1/alerts?serverity=high", admin), http.StatusBadRequest, "unknown_parameter", "serverity")
+	wantError(t, f.get(t, "/api/v1/events?froom=now-1h", admin), http.StatusBadRequest, "unknown_parameter", "froom")
 
 	st := decode[struct {
 		Total      int64 `json:"total"`

@@ -298,6 +298,9 @@ func (s *Server) listAudit(w http.ResponseWriter, r *http.Request, c *call) erro
 	if f.Until, err = queryTime(q, "until"); err != nil {
 		return err
 	}
+	if f.Since != nil && f.Until != nil && !f.Since.Before(*f.Until) {
+		return badRequest("validation_failed", "since", "since must be before until")
+	}
 	if f.Limit, err = queryInt(q, "limit", 50, 1, 500); err != nil {
 		return err
 	}

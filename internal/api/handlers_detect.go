@@ -609,15 +609,9 @@ func (s *Server) alertFilter(q url.Values) (store.AlertFilter, error) {
 	default:
 		return f, badRequest("validation_failed", "deleted", "deleted must be true or false")
 	}
-	now := s.o.Now()
-	var ok bool
-	if f.From, ok = parseTimeParam(q.Get("from"), now); !ok {
-		return f, badRequest("validation_failed", "from", "from must be an RFC 3339 time or relative like now-24h")
-	}
-	if f.To, ok = parseTimeParam(q.Get("to"), now); !ok {
-		return f, badRequest("validation_failed", "to", "to must be an RFC 3339 time or relative like now")
-	}
-	return f, nil
+	var err error
+	f.From, f.To, err = timeRange(q.Get, s.o.Now())
+	return f, err
 }
 
 func contains(list []string, s string) bool {
@@ -823,15 +817,9 @@ func (s *Server) patchAlert(w http.ResponseWriter, r *http.Request, c *call) err
 }
 
 func (s *Server) alertStats(w http.ResponseWriter, r *http.Request, c *call) error {
-	q := r.URL.Query()
-	now := s.o.Now()
-	from, ok := parseTimeParam(q.Get("from"), now)
-	if !ok {
-		return badRequest("validation_failed", "from", "from must be an RFC 3339 time or relative like now-24h")
-	}
-	to, ok := parseTimeParam(q.Get("to"), now)
-	if !ok {
-		return badRequest("validation_failed", "to", "to must be an RFC 3339 time or relative like now")
+	from, to, err := timeRange(r.URL.Query().Get, s.o.Now())
+	if err != nil {
+		return err
 	}
 	st, err := s.o.Store.Alerts().Stats(r.Context(), c.principal.OrgID, from, to)
 	if err != nil {

@@ -237,19 +237,18 @@ func (s *Server) endpointMetrics(w http.ResponseWriter, r *http.Request, c *call
 	}
 	now := s.o.Now()
 	q := r.URL.Query()
-	from, ok := parseTimeParam(q.Get("from"), now)
-	if !ok {
-		return badRequest("validation_failed", "from", "from must be an RFC 3339 time or relative like now-24h")
-	}
-	to, ok := parseTimeParam(q.Get("to"), now)
-	if !ok {
-		return badRequest("validation_failed", "to", "to must be an RFC 3339 time or relative like now")
+	from, to, err := timeRange(q.Get, now)
+	if err != nil {
+		return err
 	}
 	if from.IsZero() {
 		from = now.Add(-time.Hour)
 	}
 	if to.IsZero() {
 		to = now
+	}
+	if !from.Before(to) {
+		return badRequest("validation_failed", "from", "from must be before to")
 	}
 	series, err := s.o.Endpoints.Metrics(r.Context(), c.principal.OrgID, endpointID(r), from, to)
 	if err != nil {

@@ -34,15 +34,9 @@ func (s *Server) eventQuery(get func(string) string, severities []string) (event
 	if len(q.Text) > 4096 {
 		return q, badRequest("validation_failed", "query", "query must be at most 4096 characters")
 	}
-	var ok bool
-	if q.From, ok = parseTimeParam(get("from"), now); !ok {
-		return q, badRequest("validation_failed", "from", "from must be an RFC 3339 time or relative like now-24h")
-	}
-	if q.To, ok = parseTimeParam(get("to"), now); !ok {
-		return q, badRequest("validation_failed", "to", "to must be an RFC 3339 time or relative like now-15m")
-	}
-	if !q.From.IsZero() && !q.To.IsZero() && !q.From.Before(q.To) {
-		return q, badRequest("validation_failed", "from", "from must be before to")
+	var err error
+	if q.From, q.To, err = timeRange(get, now); err != nil {
+		return q, err
 	}
 	for _, sv := range severities {
 		for _, part := range strings.Split(sv, ",") {

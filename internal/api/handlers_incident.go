@@ -1223,13 +1223,9 @@ func (s *Server) socMetrics(w http.ResponseWriter, r *http.Request, c *call) err
 	}
 	q := r.URL.Query()
 	now := s.o.Now()
-	from, ok := parseTimeParam(q.Get("from"), now)
-	if !ok {
-		return badRequest("validation_failed", "from", "from must be an RFC 3339 time or relative like now-30d")
-	}
-	to, ok := parseTimeParam(q.Get("to"), now)
-	if !ok {
-		return badRequest("validation_failed", "to", "to must be an RFC 3339 time or relative like now")
+	from, to, err := timeRange(q.Get, now)
+	if err != nil {
+		return err
 	}
 	if to.IsZero() {
 		to = now

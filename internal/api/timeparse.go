@@ -32,3 +32,20 @@ func parseTimeParam(v string, now time.Time) (time.Time, bool) {
 	}
 	return now.Add(-time.Duration(n) * unit), true
 }
+
+// timeRange reads the from and to parameters (each absolute or
+// relative, either may be absent: zero) and refuses a range that ends
+// before it starts, instead of answering it with an empty list.
+func timeRange(get func(string) string, now time.Time) (from, to time.Time, err error) {
+	var ok bool
+	if from, ok = parseTimeParam(get("from"), now); !ok {
+		return from, to, badRequest("validation_failed", "from", "from must be an RFC 3339 time or relative like now-24h")
+	}
+	if to, ok = parseTimeParam(get("to"), now); !ok {
+		return from, to, badRequest("validation_failed", "to", "to must be an RFC 3339 time or relative like now-15m")
+	}
+	if !from.IsZero() && !to.IsZero() && !from.Before(to) {
+		return from, to, badRequest("validation_failed", "from", "from must be before to")
+	}
+	return from, to, nil
+}
