@@ -720,9 +720,10 @@ func (s *Service) commitPrepared(ctx context.Context, in []store.Alert, inDocs [
 			open, err := r.Alerts().OpenByDedupKey(ctx, p.a.OrgID, p.a.DedupKey, p.a.FirstSeen.Add(-w), p.a.LastSeen.Add(w))
 			switch {
 			case err == nil:
+				before := open.Entities
 				fold(&open, p.a)
 				open.UpdatedAt = now
-				if err := r.Alerts().Update(ctx, open); err != nil {
+				if err := r.Alerts().Fold(ctx, open, addedEntities(before, open.Entities)); err != nil {
 					return err
 				}
 				updated = append(updated, open)
@@ -817,6 +818,25 @@ func fold(a *store.Alert, b store.Alert) {
 		a.EventIDs = a.EventIDs[len(a.EventIDs)-maxAlertEvents:]
 	}
 	a.Entities = mergeEntities(a.Entities, b.Entities)
+}
+
+// addedEntities is what after holds that before did not (the indexed
+// kinds: hosts, users, IPs).
+func addedEntities(before, after store.AlertEntities) store.AlertEntities {
+	var out store.AlertEntities
+	for _, k := range []struct {
+		b, a []string
+		dst  *[]string
+	}{
+		{before.Hosts, after.Hosts, &out.Hosts}, {before.Users, after.Users, &out.Users}, {before.IPs, after.IPs, &out.IPs},
+	} {
+		for _, v := range k.a {
+			if !slices.Contains(k.b, v) {
+				*k.dst = append(*k.dst, v)
+			}
+		}
+	}
+	return out
 }
 
 // holdsAll reports whether ids holds every one of sub (and sub is not

@@ -215,6 +215,11 @@ type AlertStore interface {
 	Get(ctx context.Context, orgID, id string) (Alert, error)
 	// Update replaces every mutable field of the alert with a's.
 	Update(ctx context.Context, a Alert) error
+	// Fold stores a repeat folded into the alert: its count, first and
+	// last seen, event IDs and entities (the fields detection owns), and
+	// indexes the entities in added (those the repeat brought). The
+	// analyst's fields (status, assignee, verdict...) are left as they are.
+	Fold(ctx context.Context, a Alert, added AlertEntities) error
 	// List returns a page and the number of matching alerts, counted up to
 	// AlertCountCap+1 (more than AlertCountCap means "at least that many").
 	List(ctx context.Context, orgID string, f AlertFilter) ([]Alert, int64, error)

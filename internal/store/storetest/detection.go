@@ -370,3 +370,46 @@ func testAlertReadModifyWrite(t *testing.T, s store.Store, _ Backend) {
 		t.Fatalf("a change was lost: status %s (want acknowledged), count %d (want 2)", got.Status, got.Count)
 	}
 }
+
+// testAlertFold: a folded repeat changes the fields detection owns and
+// indexes the entities it brought; the analyst's fields stay.
+func testAlertFold(t *testing.T, s store.Store, _ Backend) {
+	ctx := context.Background()
+	mustOrg(t, s, "o1")
+	a := newAlert("o1", "a1", "k", t0, "high", store.AlertAcknowledged)
+	a.Assignee = "u1"
+	other := newAlert("o1", "a2", "k2", t0.Add(30*time.Hour), "low", store.AlertNew)
+	other.Entities = store.AlertEntities{Hosts: []string{"h9"}, Users: []string{"z"}}
+	for _, x := range []store.Alert{a, other} {
+		if err := s.Alerts().Create(ctx, x); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if rel, err := s.Alerts().Related(ctx, "o1", "a2", 24*time.Hour, 10); err != nil || len(rel) != 0 {
+		t.Fatalf("related before the fold: %v %+v", err, rel)
+	}
+	f := a
+	f.Status, f.Assignee = store.AlertNew, "" // not Fold's to change
+	f.Count, f.LastSeen, f.UpdatedAt = 3, t0.Add(29*time.Hour), t0.Add(29*time.Hour)
+	f.EventIDs = []string{"e1", "e2", "e3"}
+	f.Entities.Hosts = []string{"h1", "H9"}
+	if err := s.Alerts().Fold(ctx, f, store.AlertEntities{Hosts: []string{"H9"}}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Alerts().Get(ctx, "o1", "a1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != store.AlertAcknowledged || got.Assignee != "u1" || got.Count != 3 || !got.LastSeen.Equal(f.LastSeen) ||
+		!got.FirstSeen.Equal(t0) || !reflect.DeepEqual(got.EventIDs, f.EventIDs) || !reflect.DeepEqual(got.Entities.Hosts, f.Entities.Hosts) {
+		t.Fatalf("after fold: %+v", got)
+	}
+	// The host the repeat brought is indexed (case-folded), and the
+	// alert's entities carry its new last sight.
+	rel, err := s.Alerts().Related(ctx, "o1", "a2", 24*time.Hour, 10)
+	if err != nil || len(rel) != 1 || rel[0].Alert.ID != "a1" || rel[0].Shared[0] != (store.Entity{Kind: "host", Value: "h9"}) {
+		t.Fatalf("related after the fold: %v %+v", err, rel)
+	}
+	f.ID = "nope"
+	wantErr(t, s.Alerts().Fold(ctx, f, store.AlertEntities{}), store.ErrNotFound, "fold into a missing alert")
+}

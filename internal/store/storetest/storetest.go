@@ -47,6 +47,7 @@ func Run(t *testing.T, b Backend) {
 		{"Alerts", testAlerts},
 		{"AlertsTx", testAlertsTx},
 		{"AlertReadModifyWrite", testAlertReadModifyWrite},
+		{"AlertFold", testAlertFold},
 		{"Checkpoints", testCheckpoints},
 		{"Hunting", testHunting},
 		{"Endpoints", testEndpoints},
