@@ -230,12 +230,21 @@ func splitList(s string) []string {
 	return strings.Split(s, lucene.ListSep)
 }
 
+// seenAfter is the length of joined words past which joinedWords keeps
+// a set of them.
+const seenAfter = 1024
+
 // joinedWords returns the distinct words of s, lowercased, except the
 // numbers, joined by lucene.ListSep with one before and after (no words:
 // ""). See lucene.Column.Words.
 func joinedWords(s string) string {
 	b := make([]byte, 0, len(s)+8)
 	b = append(b, lucene.ListSep...)
+	// Repeats are found by scanning the words so far while they are few;
+	// past seenAfter bytes a set takes over, so that a long message (up to
+	// normalize.MaxRaw) costs linear time: scanning cost 6.5 s for 40,000
+	// distinct words.
+	var seen map[string]struct{}
 	lucene.EachWord(s, func(w string) {
 		if lucene.IsNumber(w) {
 			return
@@ -252,8 +261,24 @@ func joinedWords(s string) string {
 		}
 		b = append(b, lucene.ListSep...)
 		// A repeated word goes again.
+		word := b[start : len(b)-len(lucene.ListSep)]
+		if seen != nil {
+			if _, dup := seen[string(word)]; dup {
+				b = b[:start]
+			} else {
+				seen[string(word)] = struct{}{}
+			}
+			return
+		}
 		if bytes.Contains(b[:start], b[start-1:]) {
 			b = b[:start]
+			return
+		}
+		if len(b) > seenAfter {
+			seen = map[string]struct{}{}
+			for _, w := range strings.Split(string(b[1:len(b)-1]), lucene.ListSep) {
+				seen[w] = struct{}{}
+			}
 		}
 	})
 	if len(b) == 1 {
