@@ -175,8 +175,22 @@ func textMatch(text, want string, phrase bool) bool {
 		return strings.Contains(lt, strings.ToLower(want))
 	}
 	have := Words(text)
+	if len(words) <= 4 {
+		for _, w := range words {
+			if !slices.Contains(have, w) {
+				return false
+			}
+		}
+		return true
+	}
+	// Many words (a query may have a thousand, a message a hundred
+	// thousand): a set, not a scan per word.
+	set := make(map[string]struct{}, len(have))
+	for _, w := range have {
+		set[w] = struct{}{}
+	}
 	for _, w := range words {
-		if !slices.Contains(have, w) {
+		if _, ok := set[w]; !ok {
 			return false
 		}
 	}

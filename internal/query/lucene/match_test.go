@@ -23,6 +23,8 @@ func TestMatcher(t *testing.T) {
 		"host.name:web-*": true, "host.name:db-?1": false, "host.name:web-0?": true,
 		"failed password": true, `"password for root"`: true, `"root for password"`: false, "kerberos": false,
 		"message:root": true, `message:"for root from"`: true,
+		// More than four words in one term: looked up in a set.
+		"message:failed-password-for-root-from-port": true, "message:failed-password-for-root-from-kerberos": false,
 		"process.name:*": false, "host.name:*": true,
 		"user.name:root AND NOT host.name:db*": true, "user.name:alice OR host.name:web-01": true,
 		"(user.name:alice OR user.name:bob) AND host.name:web-01":   false,
