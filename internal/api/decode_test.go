@@ -136,6 +136,7 @@ func TestToHTTPError(t *testing.T) {
 		{"forbidden", auth.ErrForbidden, 403, "forbidden", ""},
 		{"not found", fmt.Errorf("cannot get user: %w", store.ErrNotFound), 404, "not_found", ""},
 		{"store conflict", fmt.Errorf("cannot rotate: %w", store.ErrConflict), 409, "conflict", ""},
+		{"store busy", fmt.Errorf("%w: deadlock detected (SQLSTATE 40P01)", store.ErrBusy), 503, "busy", ""},
 		{"http error", &HTTPError{Status: 418, Code: "teapot", Msg: "short and stout"}, 418, "teapot", ""},
 		{"anything else", errors.New("database is locked at /var/lib/eventsec/state.db"), 500, "internal", ""},
 	} {
@@ -154,6 +155,9 @@ func TestToHTTPError(t *testing.T) {
 			}
 			if c.status == 500 && strings.Contains(he.Msg, "state.db") {
 				t.Errorf("internal detail leaked: %q", he.Msg)
+			}
+			if c.status == 503 && (he.RetryAfter != 1 || strings.Contains(he.Msg, "SQLSTATE")) {
+				t.Errorf("busy: RetryAfter %d, msg %q", he.RetryAfter, he.Msg)
 			}
 			if c.status == 429 && he.RetryAfter != 2 {
 				t.Errorf("RetryAfter = %d, want 2 (rounded up)", he.RetryAfter)

@@ -120,6 +120,9 @@ func toHTTPError(err error) *HTTPError {
 		return errNotFound
 	case errors.Is(err, store.ErrConflict):
 		return &HTTPError{Status: http.StatusConflict, Code: "conflict", Msg: "the change conflicts with the current state; reload and retry"}
+	case errors.Is(err, store.ErrBusy):
+		return &HTTPError{Status: http.StatusServiceUnavailable, Code: "busy", RetryAfter: 1,
+			Msg: "another change to the same records was being made at the same moment; nothing was changed: retry"}
 	}
 	return &HTTPError{Status: http.StatusInternalServerError, Code: "internal", Msg: "internal error; the server log has details under this request's ID", Err: err}
 }

@@ -20,6 +20,12 @@ var dialect = sqldb.Dialect{
 		var pe *pgconn.PgError
 		return errors.As(err, &pe) && pe.Code == "23505"
 	},
+	// deadlock_detected, serialization_failure: rows read FOR UPDATE in
+	// transactions (see sqldb.repos.forUpdate) can meet in opposite orders.
+	IsBusy: func(err error) bool {
+		var pe *pgconn.PgError
+		return errors.As(err, &pe) && (pe.Code == "40P01" || pe.Code == "40001")
+	},
 	// A transaction-scoped advisory lock: several servers starting at once
 	// apply each migration exactly once.
 	MigrationLock: "SELECT pg_advisory_xact_lock(7466572756397323)",

@@ -26,6 +26,9 @@ type Dialect struct {
 	Numbered bool
 	// IsUniqueViolation reports whether err is a unique-constraint violation.
 	IsUniqueViolation func(error) bool
+	// IsBusy reports whether err says the transaction lost to a concurrent
+	// one (deadlock, serialization failure); nil: never.
+	IsBusy func(error) bool
 	// MigrationLock, when set, runs first in the migration transaction so
 	// that two processes never migrate at once.
 	MigrationLock string
@@ -66,12 +69,21 @@ func (db *DB) Tx(ctx context.Context, fn func(store.Repos) error) error {
 	}
 	if err := fn(repos{r: q, w: q, d: db.d, tx: true}); err != nil {
 		_ = tx.Rollback()
-		return err
+		return db.busy(err)
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("cannot commit transaction: %w", err)
+		return db.busy(fmt.Errorf("cannot commit transaction: %w", err))
 	}
 	return nil
+}
+
+// busy marks an error that says the transaction lost to a concurrent one
+// as store.ErrBusy, so that callers can tell it from a failure.
+func (db *DB) busy(err error) error {
+	if db.d.IsBusy != nil && db.d.IsBusy(err) && !errors.Is(err, store.ErrBusy) {
+		return fmt.Errorf("%w: %w", store.ErrBusy, err)
+	}
+	return err
 }
 
 // Ping implements store.Store.

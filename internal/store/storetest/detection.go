@@ -413,3 +413,64 @@ func testAlertFold(t *testing.T, s store.Store, _ Backend) {
 	f.ID = "nope"
 	wantErr(t, s.Alerts().Fold(ctx, f, store.AlertEntities{}), store.ErrNotFound, "fold into a missing alert")
 }
+
+// testTxBusy: two transactions that lock the same two alerts in opposite
+// orders. PostgreSQL gives up on one of them (a deadlock), which must
+// come back as store.ErrBusy with nothing of it stored; SQLite runs them
+// one after the other. At least one succeeds either way.
+func testTxBusy(t *testing.T, s store.Store, _ Backend) {
+	ctx := context.Background()
+	mustOrg(t, s, "o1")
+	for _, id := range []string{"a", "b"} {
+		if err := s.Alerts().Create(ctx, newAlert("o1", id, "k-"+id, t0, "high", store.AlertNew)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	holding := [2]chan struct{}{make(chan struct{}), make(chan struct{})}
+	run := func(me int, first, second string) error {
+		return s.Tx(ctx, func(r store.Repos) error {
+			a, err := r.Alerts().Get(ctx, "o1", first)
+			if err != nil {
+				return err
+			}
+			close(holding[me])
+			// Wait for the other to hold its first alert (SQLite never
+			// lets it start meanwhile: go on after a while).
+			select {
+			case <-holding[1-me]:
+			case <-time.After(300 * time.Millisecond):
+			}
+			b, err := r.Alerts().Get(ctx, "o1", second)
+			if err != nil {
+				return err
+			}
+			a.Count += 10
+			b.Count += 10
+			if err := r.Alerts().Update(ctx, a); err != nil {
+				return err
+			}
+			return r.Alerts().Update(ctx, b)
+		})
+	}
+	errs := make(chan error, 2)
+	go func() { errs <- run(0, "a", "b") }()
+	go func() { errs <- run(1, "b", "a") }()
+	ok := 0
+	for range 2 {
+		err := <-errs
+		switch {
+		case err == nil:
+			ok++
+		case !errors.Is(err, store.ErrBusy):
+			t.Fatalf("want nil or ErrBusy, got %v", err)
+		}
+	}
+	if ok == 0 {
+		t.Fatal("both transactions failed")
+	}
+	a, _ := s.Alerts().Get(ctx, "o1", "a")
+	b, _ := s.Alerts().Get(ctx, "o1", "b")
+	if want := int64(1 + 10*ok); a.Count != want || b.Count != want {
+		t.Fatalf("counts %d, %d after %d transaction(s); want %d each", a.Count, b.Count, ok, want)
+	}
+}

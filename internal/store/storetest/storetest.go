@@ -48,6 +48,7 @@ func Run(t *testing.T, b Backend) {
 		{"AlertsTx", testAlertsTx},
 		{"AlertReadModifyWrite", testAlertReadModifyWrite},
 		{"AlertFold", testAlertFold},
+		{"TxBusy", testTxBusy},
 		{"Checkpoints", testCheckpoints},
 		{"Hunting", testHunting},
 		{"Endpoints", testEndpoints},
