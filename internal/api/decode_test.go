@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/eventsec/eventsec/internal/auth"
+	"github.com/eventsec/eventsec/internal/detect"
 	"github.com/eventsec/eventsec/internal/store"
 )
 
@@ -136,6 +137,7 @@ func TestToHTTPError(t *testing.T) {
 		{"forbidden", auth.ErrForbidden, 403, "forbidden", ""},
 		{"not found", fmt.Errorf("cannot get user: %w", store.ErrNotFound), 404, "not_found", ""},
 		{"store conflict", fmt.Errorf("cannot rotate: %w", store.ErrConflict), 409, "conflict", ""},
+		{"too many hunts", fmt.Errorf("%w: 4 are running", detect.ErrTooManyHunts), 429, "too_many_hunts", ""},
 		{"store busy", fmt.Errorf("%w: deadlock detected (SQLSTATE 40P01)", store.ErrBusy), 503, "busy", ""},
 		{"http error", &HTTPError{Status: 418, Code: "teapot", Msg: "short and stout"}, 418, "teapot", ""},
 		{"anything else", errors.New("database is locked at /var/lib/eventsec/state.db"), 500, "internal", ""},
@@ -159,7 +161,7 @@ func TestToHTTPError(t *testing.T) {
 			if c.status == 503 && (he.RetryAfter != 1 || strings.Contains(he.Msg, "SQLSTATE")) {
 				t.Errorf("busy: RetryAfter %d, msg %q", he.RetryAfter, he.Msg)
 			}
-			if c.status == 429 && he.RetryAfter != 2 {
+			if c.code == "rate_limited" && he.RetryAfter != 2 {
 				t.Errorf("RetryAfter = %d, want 2 (rounded up)", he.RetryAfter)
 			}
 		})

@@ -102,6 +102,8 @@ func toHTTPError(err error) *HTTPError {
 		return &HTTPError{Status: http.StatusBadRequest, Code: "validation_failed", Field: field, Msg: msg}
 	case errors.Is(err, detect.ErrPack):
 		return &HTTPError{Status: http.StatusBadRequest, Code: "bad_pack", Field: "file", Msg: err.Error()}
+	case errors.Is(err, detect.ErrTooManyHunts):
+		return &HTTPError{Status: http.StatusTooManyRequests, Code: "too_many_hunts", RetryAfter: 10, Msg: err.Error()}
 	}
 	switch {
 	case errors.Is(err, auth.ErrInvalidCredentials):

@@ -288,6 +288,9 @@ func (s *Server) Document() map[string]any {
 		if rt.Method == "POST" || rt.Method == "PATCH" || rt.Method == "DELETE" {
 			responses["409"] = errResp("Conflicts with the current state (duplicate, last admin, own account)")
 		}
+		if strings.HasSuffix(rt.Path, "/retrohunt") {
+			responses["429"] = errResp("Too many retro-hunts running in the organisation; see Retry-After")
+		}
 		if strings.HasSuffix(rt.Path, "/login") {
 			responses["401"] = errResp("Wrong e-mail or password")
 			responses["429"] = errResp("Too many attempts; see Retry-After")

@@ -2,6 +2,7 @@ package detect
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"sync"
@@ -20,6 +21,13 @@ const (
 
 // maxHuntsPerOrg bounds the finished jobs kept in memory per org.
 const maxHuntsPerOrg = 50
+
+// MaxRunningHunts bounds the retro-hunts running at once in an org: each
+// scans history on the cores that live detection needs.
+const MaxRunningHunts = 4
+
+// ErrTooManyHunts: MaxRunningHunts are running in the org already.
+var ErrTooManyHunts = errors.New("too many retro-hunts running")
 
 // RetroHunt is a rule run over stored history in the background.
 type RetroHunt struct {
@@ -48,7 +56,8 @@ type hunts struct {
 	jobs map[string]map[string]*RetroHunt // org -> id -> job
 }
 
-func (h *hunts) put(orgID string, j *RetroHunt) {
+// put adds a running job unless MaxRunningHunts of the org's are running.
+func (h *hunts) put(orgID string, j *RetroHunt) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.jobs == nil {
@@ -58,6 +67,15 @@ func (h *hunts) put(orgID string, j *RetroHunt) {
 	if m == nil {
 		m = map[string]*RetroHunt{}
 		h.jobs[orgID] = m
+	}
+	running := 0
+	for _, x := range m {
+		if x.Status == HuntRunning {
+			running++
+		}
+	}
+	if running >= MaxRunningHunts {
+		return fmt.Errorf("%w: %d are running in this organisation, the most at once; cancel one or wait for one to finish", ErrTooManyHunts, running)
 	}
 	m[j.ID] = j
 	if len(m) > maxHuntsPerOrg {
@@ -72,6 +90,7 @@ func (h *hunts) put(orgID string, j *RetroHunt) {
 			delete(m, oldest.ID)
 		}
 	}
+	return nil
 }
 
 // snapshot copies a job under the lock.
@@ -118,7 +137,10 @@ func (s *Service) StartRetroHunt(ctx context.Context, a Actor, ruleID string, fr
 	jctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	j := &RetroHunt{ID: newID(), RuleID: r.ID, RuleTitle: r.Title, From: from, To: to, RaiseAlerts: raise, Status: HuntRunning,
 		StartedBy: a.Email, StartedAt: s.o.Now(), cancel: cancel}
-	s.hunts.put(a.OrgID, j)
+	if err := s.hunts.put(a.OrgID, j); err != nil {
+		cancel()
+		return RetroHunt{}, err
+	}
 	go s.runHunt(jctx, a, u, r, j)
 	out, _ := s.hunts.get(a.OrgID, j.ID)
 	return out, nil

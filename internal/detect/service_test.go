@@ -841,3 +841,30 @@ func TestArchiveRepeatsFoldByEventTime(t *testing.T) {
 		t.Fatalf("counts add up to %d after the re-import, want 5 (4 archived events counted once, 1 live)", total)
 	}
 }
+
+// At most MaxRunningHunts retro-hunts run at once in an org; finished
+// ones and other orgs' do not count.
+func TestRetroHuntLimit(t *testing.T) {
+	var h hunts
+	var jobs []*RetroHunt
+	for i := range MaxRunningHunts {
+		j := &RetroHunt{ID: fmt.Sprint("j", i), Status: HuntRunning, StartedAt: time.Now()}
+		if err := h.put("org1", j); err != nil {
+			t.Fatalf("hunt %d: %v", i, err)
+		}
+		jobs = append(jobs, j)
+	}
+	if err := h.put("org1", &RetroHunt{ID: "over", Status: HuntRunning}); !errors.Is(err, ErrTooManyHunts) {
+		t.Fatalf("one too many: %v", err)
+	}
+	if _, ok := h.get("org1", "over"); ok {
+		t.Fatal("the refused hunt was kept")
+	}
+	if err := h.put("org2", &RetroHunt{ID: "other", Status: HuntRunning}); err != nil {
+		t.Fatalf("another org: %v", err)
+	}
+	h.update(jobs[0], func(j *RetroHunt) { j.Status = HuntDone })
+	if err := h.put("org1", &RetroHunt{ID: "next", Status: HuntRunning}); err != nil {
+		t.Fatalf("after one finished: %v", err)
+	}
+}
