@@ -249,6 +249,30 @@ func TestLiveWebSocket(t *testing.T) {
 	if _, resp, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(f.ts.URL, "http")+"/api/v1/ws", nil); err == nil || resp == nil || resp.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("anonymous socket: %v %v", err, resp)
 	}
+	// One account holds at most 32 sockets at once (two are
+	// open above); closing one makes room. Another account is not counted.
+	var more []*websocket.Conn
+	for range 32 - 2 { // maxSocketsPerPrincipal
+		more = append(more, dialWS(t, f, "/api/v1/ws", admin))
+	}
+	_, resp, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(f.ts.URL, "http")+"/api/v1/ws?token="+admin, nil)
+	if err == nil || resp == nil || resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" {
+		t.Fatalf("one socket too many: %v %v", err, resp)
+	}
+	dialWS(t, f, "/api/v1/ws", f.login(t, "boss@b.test", otherPass).AccessToken)
+	more[0].Close(websocket.StatusNormalClosure, "")
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		c, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(f.ts.URL, "http")+"/api/v1/ws?token="+admin, nil)
+		if err == nil {
+			c.CloseNow()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no room after closing a socket: %v", err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 func TestImportUpload(t *testing.T) {

@@ -21,6 +21,7 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -106,6 +107,10 @@ type Server struct {
 	routes  []route
 	handler http.Handler
 	metrics *httpMetrics
+
+	// sockets counts the open live WebSockets of each principal.
+	socketsMu sync.Mutex
+	sockets   map[string]int
 }
 
 // route is one entry of the route table.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"time"
@@ -37,10 +38,42 @@ func (s *Server) threatmapSocket(w http.ResponseWriter, r *http.Request, c *call
 	return s.serveLive(w, r, c, []string{live.ChannelThreatMap})
 }
 
+// maxSocketsPerPrincipal bounds the live WebSockets one user or API key
+// holds open: each costs a buffer and, with a filter, a match of every
+// event; a browser tab holds one.
+const maxSocketsPerPrincipal = 32
+
+// holdSocket counts a socket of the principal, or refuses it past
+// maxSocketsPerPrincipal; release uncounts it.
+func (s *Server) holdSocket(principal string) (release func(), err error) {
+	s.socketsMu.Lock()
+	defer s.socketsMu.Unlock()
+	if s.sockets == nil {
+		s.sockets = map[string]int{}
+	}
+	if s.sockets[principal] >= maxSocketsPerPrincipal {
+		return nil, &HTTPError{Status: http.StatusTooManyRequests, Code: "too_many_sockets", RetryAfter: 10,
+			Msg: fmt.Sprintf("%d live connections are open for this account, the most at once (a browser tab holds one): close some", maxSocketsPerPrincipal)}
+	}
+	s.sockets[principal]++
+	return func() {
+		s.socketsMu.Lock()
+		defer s.socketsMu.Unlock()
+		if s.sockets[principal]--; s.sockets[principal] <= 0 {
+			delete(s.sockets, principal)
+		}
+	}, nil
+}
+
 func (s *Server) serveLive(w http.ResponseWriter, r *http.Request, c *call, fixed []string) error {
 	if s.o.Hub == nil {
 		return &HTTPError{Status: http.StatusServiceUnavailable, Code: "unavailable", Msg: "live updates are not running on this server"}
 	}
+	release, err := s.holdSocket(c.principal.UserID)
+	if err != nil {
+		return err
+	}
+	defer release()
 	// Accept checks that the Origin is this host: a page elsewhere cannot
 	// open a socket with the user's cookies.
 	conn, err := websocket.Accept(w, r, nil)
