@@ -175,15 +175,29 @@ func parseISO(s string, loc *time.Location) (time.Time, bool) {
 }
 
 // withYear gives a time written without a year (RFC 3164 "Oct 11
-// 22:14:15") the year that puts it closest before now: a December line
-// read in January belongs to last year.
+// 22:14:15") a year: see yearless.
 func withYear(t time.Time, now time.Time) time.Time {
-	y := now.In(t.Location()).Year()
-	c := time.Date(y, t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), t.Location())
-	if c.After(now.Add(7 * 24 * time.Hour)) {
-		c = c.AddDate(-1, 0, 0)
+	return yearless(now, t.Location(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond())
+}
+
+// yearless dates a month, day and time written without a year: the
+// latest year that puts it no more than a week after now (clocks
+// disagree). A December line read in January belongs to last year; a
+// January line read on December 31st by a server whose clock is behind
+// belongs to next year; February 29th goes back to the last leap year.
+func yearless(now time.Time, loc *time.Location, mon time.Month, day, hh, mm, ss, nsec int) time.Time {
+	limit := now.Add(7 * 24 * time.Hour)
+	y := now.In(loc).Year() + 1
+	for range 10 {
+		c := time.Date(y, mon, day, hh, mm, ss, nsec, loc)
+		if c.Day() == day && !c.After(limit) {
+			return c
+		}
+		y--
 	}
-	return c
+	// No such day in ten years (a February 30th that time.Parse let
+	// through): the date as time.Date normalizes it, this year.
+	return time.Date(now.In(loc).Year(), mon, day, hh, mm, ss, nsec, loc)
 }
 
 func isDigits(s string) bool {
@@ -310,12 +324,7 @@ func bsdTimestamp(s string, now time.Time, loc *time.Location) (time.Time, strin
 	}
 	rest := strings.TrimLeft(s[i:], " ")
 	if year < 0 {
-		y := now.In(tz).Year()
-		t := time.Date(y, mon, day, hh, mm, ss, nsec, tz)
-		if t.After(now.Add(7 * 24 * time.Hour)) {
-			t = t.AddDate(-1, 0, 0)
-		}
-		return t, rest, true
+		return yearless(now, tz, mon, day, hh, mm, ss, nsec), rest, true
 	}
 	return time.Date(year, mon, day, hh, mm, ss, nsec, tz), rest, true
 }

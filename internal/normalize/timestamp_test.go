@@ -1,0 +1,40 @@
+package normalize
+
+import (
+	"testing"
+	"time"
+)
+
+// Times written without a year (RFC 3164, some device formats) take the
+// latest year that puts them at most a week after the arrival.
+func TestYearless(t *testing.T) {
+	utc := time.UTC
+	at := func(y int, m time.Month, d, hh, mm, ss int) time.Time { return time.Date(y, m, d, hh, mm, ss, 0, utc) }
+	for _, c := range []struct {
+		name     string
+		received time.Time
+		mon      time.Month
+		day      int
+		hh       int
+		want     time.Time
+	}{
+		{"same day", at(2026, 11, 24, 10, 0, 5), 11, 24, 10, at(2026, 11, 24, 10, 0, 0)},
+		{"december line read in january", at(2027, 1, 1, 0, 0, 5), 12, 31, 23, at(2026, 12, 31, 23, 0, 0)},
+		{"january line read on new year's eve (sender ahead)", at(2026, 12, 31, 23, 59, 58), 1, 1, 0, at(2027, 1, 1, 0, 0, 0)},
+		{"a few days ahead", at(2026, 11, 24, 10, 0, 0), 11, 28, 10, at(2026, 11, 28, 10, 0, 0)},
+		{"more than a week ahead is last year's", at(2026, 11, 24, 10, 0, 0), 12, 5, 10, at(2025, 12, 5, 10, 0, 0)},
+		{"february 29th in a common year", at(2029, 3, 1, 0, 0, 0), 2, 29, 12, at(2028, 2, 29, 12, 0, 0)},
+		{"february 29th in a leap year", at(2028, 3, 1, 0, 0, 0), 2, 29, 12, at(2028, 2, 29, 12, 0, 0)},
+	} {
+		if got := yearless(c.received, utc, c.mon, c.day, c.hh, 0, 0, 0); !got.Equal(c.want) {
+			t.Errorf("%s: got %s, want %s", c.name, got, c.want)
+		}
+	}
+	// Through the syslog parser.
+	eve := at(2026, 12, 31, 23, 59, 58)
+	n := New(Options{Now: func() time.Time { return eve }})
+	ev := n.Normalize(Input{OrgID: "o", Input: "syslog", Received: eve, Raw: []byte("<13>Jan  1 00:00:01 host app: happy new year")})
+	if want := at(2027, 1, 1, 0, 0, 1); !ev.Timestamp.Equal(want) {
+		t.Errorf("syslog: got %s, want %s", ev.Timestamp, want)
+	}
+}
