@@ -624,9 +624,16 @@ func isNumber(s string) bool {
 	return err == nil && !math.IsNaN(f)
 }
 
-// timeValue reads a time: RFC 3339 (with or without zone; UTC if none), or
-// a date, which stands for the whole day. lo == hi for an instant.
+// timeValue reads a time: RFC 3339 (with or without zone; UTC if none), a
+// date, which stands for the whole day, or date math relative to now
+// ("now-1h"). lo == hi for an instant.
 func timeValue(field, s string) (lo, hi time.Time, err error) {
+	if t, ok, err := dateMath(s, timeNow()); ok {
+		if err != nil {
+			return time.Time{}, time.Time{}, &FieldError{Field: field, Msg: err.Error()}
+		}
+		return t, t, nil
+	}
 	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999", "2006-01-02 15:04:05.999999999", "2006-01-02T15:04"} {
 		if t, err := time.Parse(layout, s); err == nil {
 			return t.UTC(), t.UTC(), nil
@@ -635,7 +642,7 @@ func timeValue(field, s string) (lo, hi time.Time, err error) {
 	if t, err := time.Parse("2006-01-02", s); err == nil {
 		return t, t.AddDate(0, 0, 1), nil
 	}
-	return time.Time{}, time.Time{}, &FieldError{Field: field, Msg: fmt.Sprintf("takes an RFC 3339 time or a date (2026-11-20), not %q", s)}
+	return time.Time{}, time.Time{}, &FieldError{Field: field, Msg: fmt.Sprintf("takes an RFC 3339 time, a date (2026-11-20) or a time relative to now (now-1h), not %q", s)}
 }
 
 func firstRune(s string) (rune, bool) {

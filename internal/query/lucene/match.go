@@ -213,6 +213,11 @@ func inRange(v string, lo, hi *Bound) bool {
 			}
 		}
 		if vt, err := time.Parse(time.RFC3339Nano, v); err == nil {
+			// A relative bound (now-5m) moves with the clock: a live
+			// filter keeps its window.
+			if bt, ok, err := dateMath(b.Value, timeNow()); ok && err == nil {
+				return vt.Compare(bt), true
+			}
 			if bt, err := time.Parse(time.RFC3339Nano, b.Value); err == nil {
 				return vt.Compare(bt), true
 			}
