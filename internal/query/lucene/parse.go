@@ -432,10 +432,19 @@ func (p *parser) bareFieldName() (string, bool) {
 func (p *parser) parseWord(afterField bool) (text, pattern string, wild bool, err error) {
 	var t, w strings.Builder
 	start := p.pos
+	// op is where an unescaped ~ or ^ followed by nothing but a number
+	// starts (Lucene's fuzzy and boost suffixes), or -1.
+	op := -1
 	for !p.eof() {
 		r := p.peek()
 		if isSpace(r) || r == '(' || r == ')' || r == '"' {
 			break
+		}
+		switch {
+		case r == '~' || r == '^':
+			op = p.pos
+		case op >= 0 && (r < '0' || r > '9') && r != '.':
+			op = -1
 		}
 		if !afterField && (r == ':' || r == '[' || r == ']' || r == '{' || r == '}') {
 			break
@@ -463,6 +472,9 @@ func (p *parser) parseWord(afterField bool) (text, pattern string, wild bool, er
 	}
 	if p.pos == start {
 		return "", "", false, p.errorf(start, "unexpected %q", p.peekString())
+	}
+	if op >= 0 {
+		return "", "", false, p.errorf(op, "fuzzy and boost (~, ^) are not supported: escape it with a backslash to search for the character itself")
 	}
 	if !afterField && !p.eof() && strings.ContainsRune(":[]{}", p.peek()) {
 		return "", "", false, p.errorf(p.pos, "unexpected %q: escape it with a backslash or quote the value", string(p.peek()))

@@ -114,6 +114,9 @@ func TestParseErrors(t *testing.T) {
 		msg       string
 	}{
 		{"(a", 1, 1, "missing ')'"},
+		{"message:hello~2", 1, 14, "fuzzy and boost (~, ^) are not supported"},
+		{"hello~", 1, 6, "fuzzy and boost"},
+		{"user.name:root^2.5", 1, 15, "fuzzy and boost"},
 		{"a)", 1, 2, "unbalanced ')'"},
 		{"((a) OR b", 1, 1, "missing ')'"},
 		{"()", 1, 1, "empty parentheses"},
@@ -246,6 +249,15 @@ func BenchmarkParse(b *testing.B) {
 	for b.Loop() {
 		if _, err := Parse(q); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// A ~ or ^ inside a word, or escaped, is a character like any other.
+func TestParseTildeAndCaretAsText(t *testing.T) {
+	for _, q := range []string{"a~b", `hello\~2`, `process.executable:C\:\\PROGRA\~1\\x.exe`, "x^y", `"hello~2"`} {
+		if _, err := Parse(q); err != nil {
+			t.Errorf("Parse(%q): %v", q, err)
 		}
 	}
 }
