@@ -868,3 +868,24 @@ func TestRetroHuntLimit(t *testing.T) {
 		t.Fatalf("after one finished: %v", err)
 	}
 }
+
+// A Sysmon event shipped by NXLog (im_msvistalog, xm_json) raises the
+// same alert as one shipped by Winlogbeat: the logsource mapping sees
+// the same fields.
+func TestNXLogEventRaisesSigmaAlert(t *testing.T) {
+	f := newFixture(t)
+	if _, err := f.svc.Create(f.ctx, actor, RuleInput{Source: encodedPS}); err != nil {
+		t.Fatal(err)
+	}
+	f.start(t)
+	defer f.stop(t)
+	nx, _ := json.Marshal(map[string]any{"EventTime": time.Now().UTC().Format("2006-01-02 15:04:05"), "Hostname": "NX-1",
+		"EventID": 1, "SourceName": "Microsoft-Windows-Sysmon", "Channel": "Microsoft-Windows-Sysmon/Operational",
+		"Image": `C:\Windows\System32\WindowsPowerShell\v1.0\powershell.exe`, "CommandLine": "powershell -enc SQBFAFgA",
+		"User": `CORP\alice`, "SourceModuleType": "im_msvistalog"})
+	f.ingest(t, true, string(nx))
+	waitFor(t, "the alert", func() bool {
+		a := f.alerts(t)
+		return len(a) == 1 && len(a[0].Entities.Hosts) == 1 && a[0].Entities.Hosts[0] == "NX-1"
+	})
+}

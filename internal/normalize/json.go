@@ -10,7 +10,7 @@ import (
 
 // jsonText decodes text as one JSON object and maps it.
 func (st *state) jsonText(text string, windows bool) {
-	if !windows && !strings.Contains(text, `"System"`) && !strings.Contains(text, `"winlog"`) {
+	if !windows && !strings.Contains(text, `"System"`) && !strings.Contains(text, `"winlog"`) && !strings.Contains(text, `"SourceName"`) {
 		// Not a Windows event: decoded straight into fields.
 		if err := st.flattenJSON(text); err != nil {
 			st.failRaw(err.Error(), text)

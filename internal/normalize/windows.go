@@ -72,7 +72,81 @@ func isWindowsShape(obj map[string]any) bool {
 		_, hasChannel := w["channel"]
 		return hasID || hasChannel
 	}
-	return false
+	return isNXLog(obj)
+}
+
+// isNXLog recognizes a Windows event as NXLog's im_msvistalog writes it
+// in JSON (xm_json): the envelope (EventID, SourceName, Channel,
+// Hostname, EventTime...) and the EventData fields side by side at the
+// top level.
+func isNXLog(obj map[string]any) bool {
+	if _, ok := anyInt(obj["EventID"]); !ok {
+		return false
+	}
+	_, source := obj["SourceName"].(string)
+	_, channel := obj["Channel"].(string)
+	_, host := obj["Hostname"].(string)
+	return source && channel && host
+}
+
+// nxlogEnvelope are the keys NXLog adds around a Windows event's data.
+var nxlogEnvelope = map[string]bool{
+	"EventTime": true, "EventReceivedTime": true, "Hostname": true, "Keywords": true, "EventType": true,
+	"SeverityValue": true, "Severity": true, "EventID": true, "SourceName": true, "ProviderGuid": true,
+	"Version": true, "Task": true, "OpcodeValue": true, "RecordNumber": true, "ActivityID": true,
+	"RelatedActivityID": true, "ProcessID": true, "ThreadID": true, "Channel": true, "Message": true,
+	"Category": true, "Opcode": true, "Domain": true, "AccountName": true, "UserID": true, "AccountType": true,
+	"SourceModuleName": true, "SourceModuleType": true, "ERRORCODE": true,
+}
+
+// nxlog maps an NXLog im_msvistalog event as evtx records are mapped, so
+// that Sigma's Windows rules see the same fields whichever shipper sent it.
+func (st *state) nxlog(rec map[string]any) {
+	f := st.f
+	r := winRecord{provider: anyString(rec["SourceName"]), providerGUID: strings.Trim(anyString(rec["ProviderGuid"]), "{}"),
+		channel: anyString(rec["Channel"]), computer: anyString(rec["Hostname"])}
+	if id, ok := anyInt(rec["EventID"]); ok {
+		r.id, r.hasID = id, true
+	}
+	// Keywords comes as the signed 64-bit value of the mask.
+	if k, ok := anyInt(rec["Keywords"]); ok {
+		r.keywords, r.hasKeywords = uint64(k), true
+		f["winlog.keywords"] = keywordNames(uint64(k))
+	} else {
+		switch anyString(rec["EventType"]) {
+		case "AUDIT_SUCCESS":
+			r.keywords, r.hasKeywords = 0x20000000000000, true
+		case "AUDIT_FAILURE":
+			r.keywords, r.hasKeywords = 0x10000000000000, true
+		}
+	}
+	for key, field := range map[string]string{"RecordNumber": "winlog.record_id", "Version": "winlog.version", "Task": "winlog.task",
+		"OpcodeValue": "winlog.opcode", "ProcessID": "winlog.process.pid", "ThreadID": "winlog.process.thread.id"} {
+		if n, ok := anyInt(rec[key]); ok {
+			f[field] = n
+		}
+	}
+	st.set("winlog.user.identifier", anyString(rec["UserID"]))
+	st.set("winlog.activity_id", anyString(rec["ActivityID"]))
+	if ts, ok := st.n.timeValue(rec["EventTime"], st.received, st.loc); ok {
+		st.setTime(ts)
+	}
+	data := make(map[string]any, len(rec))
+	for k, v := range rec {
+		if !nxlogEnvelope[k] {
+			data[k] = v
+		}
+	}
+	r.data = make([]winData, 0, len(data))
+	r.readEventData(data, r.hexRule())
+	// NXLog's rendered message wins over a summary.
+	if m := strings.TrimSpace(anyString(rec["Message"])); m != "" {
+		st.setMessage(m)
+		r.rendered = true
+	}
+	st.winStore(&r)
+	st.winMap(&r)
+	st.set("agent.type", "nxlog")
 }
 
 // eventDataLen counts a Windows event's data values, to size its fields.
@@ -170,6 +244,10 @@ func anyUint(v any) (uint64, bool) {
 func (st *state) windows(rec map[string]any) bool {
 	if w, ok := rec["winlog"].(map[string]any); ok {
 		st.winlogbeat(rec, w)
+		return true
+	}
+	if isNXLog(rec) {
+		st.nxlog(rec)
 		return true
 	}
 	ev := rec
