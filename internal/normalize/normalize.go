@@ -139,6 +139,9 @@ var DefaultTimestampFormats = []string{
 	"Jan _2 2006 15:04:05.999999999",
 	"Jan _2 15:04:05.999999999",
 	"01/02/2006 15:04:05",
+	// .NET's and Windows' en-US form ("11/24/2026 9:05:00 AM"); with AM
+	// or PM the order is month/day.
+	"1/2/2006 3:04:05 PM",
 	"2006-01-02",
 }
 

@@ -38,3 +38,17 @@ func TestYearless(t *testing.T) {
 		t.Errorf("syslog: got %s, want %s", ev.Timestamp, want)
 	}
 }
+
+func TestUSTimeWithAMPM(t *testing.T) {
+	n := New(Options{Now: func() time.Time { return time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC) }})
+	for raw, want := range map[string]time.Time{
+		`{"@timestamp":"11/24/2026 10:00:00 AM"}`: time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC),
+		`{"@timestamp":"3/5/2026 1:02:03 PM"}`:    time.Date(2026, 3, 5, 13, 2, 3, 0, time.UTC),
+		`{"@timestamp":"11/24/2026 12:30:00 AM"}`: time.Date(2026, 11, 24, 0, 30, 0, 0, time.UTC),
+	} {
+		ev := n.Normalize(Input{OrgID: "o", Input: "http", Received: time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC), Raw: []byte(raw)})
+		if !ev.Timestamp.Equal(want) {
+			t.Errorf("%s: got %s, want %s", raw, ev.Timestamp, want)
+		}
+	}
+}
