@@ -197,8 +197,38 @@ func (st *state) cef(s string) error {
 	if _, ok := f["event.action"]; !ok {
 		st.set("event.action", hdr[5])
 	}
+	st.firewallVerdict()
 	st.userFromSourceDest()
 	return nil
+}
+
+// firewallVerdict: a network device's CEF event whose action is a
+// firewall verdict (act=allow, deny, drop, block...) about a connection
+// gets ECS's network connection category and allowed/denied type, as
+// firewall rules and dashboards filter on them.
+func (st *state) firewallVerdict() {
+	f := st.f
+	act, _ := f["event.action"].(string)
+	_, src := f["source.ip"]
+	_, dst := f["destination.ip"]
+	if !src && !dst {
+		return
+	}
+	typ := ""
+	switch outcome(act) {
+	case "success":
+		typ = "allowed"
+	case "failure":
+		typ = "denied"
+	default:
+		return
+	}
+	if _, ok := f["event.category"]; !ok {
+		f["event.category"] = []string{"network"}
+	}
+	if _, ok := f["event.type"]; !ok {
+		f["event.type"] = []string{"connection", typ}
+	}
 }
 
 // cefHeaderValue unescapes a header field (\| and \\).

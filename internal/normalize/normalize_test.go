@@ -319,6 +319,19 @@ func TestCEF(t *testing.T) {
 			},
 		},
 		{
+			name: "firewall verdict",
+			raw:  "CEF:0|Fortinet|Fortigate|v6.0.3|00013|traffic:forward close|3|act=deny src=10.0.0.9 dst=81.2.69.142 spt=5555 dpt=22 proto=6",
+			want: map[string]any{
+				"event.action": "deny", "event.category": []string{"network"}, "event.type": []string{"connection", "denied"},
+				"destination.port": int64(22),
+			},
+		},
+		{
+			name: "firewall allow",
+			raw:  "CEF:0|Palo Alto Networks|PAN-OS|10.1.0|TRAFFIC|end|3|act=allow src=10.0.0.5 dst=81.2.69.142 dpt=443",
+			want: map[string]any{"event.category": []string{"network"}, "event.type": []string{"connection", "allowed"}},
+		},
+		{
 			name: "escaped pipe in header",
 			raw:  `CEF:0|security|threatmanager|1.0|100|detected a \| in message|10|src=10.0.0.1 act=blocked a | dst=1.1.1.1`,
 			want: map[string]any{
