@@ -133,6 +133,7 @@ func (s *Server) plain(label string, h http.HandlerFunc) http.Handler {
 // wrap turns a route into a handler: observe, authenticate, check CSRF
 // and the route's permission, run, and map any error.
 func (s *Server) wrap(rt route) http.Handler {
+	qc := newQueryCheck(rt)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.observe(rt.Path, w, r, func(w http.ResponseWriter) {
 			if rt.UIOnNavigate && browserNavigation(r) {
@@ -151,7 +152,7 @@ func (s *Server) wrap(rt route) http.Handler {
 					return
 				}
 			}
-			if err := checkQueryParams(rt, r.URL.Query()); err != nil {
+			if err := qc.check(r.URL.Query()); err != nil {
 				s.writeError(w, r, err)
 				return
 			}
@@ -170,31 +171,42 @@ var queryAliases = map[string]string{"q": "query", "query": "q", "limit": "size"
 // a misspelt filter (?serverity=high) would otherwise be ignored, and an
 // analyst would read an unfiltered list as a filtered one. Elasticsearch
 // refuses unknown URL parameters the same way.
-func checkQueryParams(rt route, q url.Values) *HTTPError {
-	if len(q) == 0 {
-		return nil
-	}
-	known := map[string]bool{}
-	var names []string
+func checkQueryParams(rt route, q url.Values) *HTTPError { return newQueryCheck(rt).check(q) }
+
+// queryCheck is what checkQueryParams needs of a route, built once per
+// route (wrap) rather than per request.
+type queryCheck struct {
+	rt    route
+	known map[string]bool
+	names []string // declared, in order
+}
+
+func newQueryCheck(rt route) queryCheck {
+	qc := queryCheck{rt: rt, known: map[string]bool{}}
 	for _, p := range rt.Query {
-		known[p.Name] = true
+		qc.known[p.Name] = true
 		if a := queryAliases[p.Name]; a != "" {
-			known[a] = true
+			qc.known[a] = true
 		}
-		names = append(names, p.Name)
+		qc.names = append(qc.names, p.Name)
 	}
 	if rt.TokenInQuery {
-		known["token"] = true
+		qc.known["token"] = true
 	}
+	return qc
+}
+
+func (qc queryCheck) check(q url.Values) *HTTPError {
 	var unknown []string
 	for k := range q {
-		if !known[k] {
+		if !qc.known[k] {
 			unknown = append(unknown, k)
 		}
 	}
 	if len(unknown) == 0 {
 		return nil
 	}
+	rt, names := qc.rt, qc.names
 	slices.Sort(unknown)
 	name := unknown[0]
 	msg := fmt.Sprintf("unknown query parameter %q", name)

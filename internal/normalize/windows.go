@@ -99,6 +99,12 @@ var nxlogEnvelope = map[string]bool{
 	"SourceModuleName": true, "SourceModuleType": true, "ERRORCODE": true,
 }
 
+// nxlogNumbers are the envelope's numbers kept under winlog.*.
+var nxlogNumbers = [...]struct{ key, field string }{
+	{"RecordNumber", "winlog.record_id"}, {"Version", "winlog.version"}, {"Task", "winlog.task"},
+	{"OpcodeValue", "winlog.opcode"}, {"ProcessID", "winlog.process.pid"}, {"ThreadID", "winlog.process.thread.id"},
+}
+
 // nxlog maps an NXLog im_msvistalog event as evtx records are mapped, so
 // that Sigma's Windows rules see the same fields whichever shipper sent it.
 func (st *state) nxlog(rec map[string]any) {
@@ -120,10 +126,9 @@ func (st *state) nxlog(rec map[string]any) {
 			r.keywords, r.hasKeywords = 0x10000000000000, true
 		}
 	}
-	for key, field := range map[string]string{"RecordNumber": "winlog.record_id", "Version": "winlog.version", "Task": "winlog.task",
-		"OpcodeValue": "winlog.opcode", "ProcessID": "winlog.process.pid", "ThreadID": "winlog.process.thread.id"} {
-		if n, ok := anyInt(rec[key]); ok {
-			f[field] = n
+	for _, m := range nxlogNumbers {
+		if n, ok := anyInt(rec[m.key]); ok {
+			f[m.field] = n
 		}
 	}
 	st.set("winlog.user.identifier", anyString(rec["UserID"]))
@@ -131,14 +136,16 @@ func (st *state) nxlog(rec map[string]any) {
 	if ts, ok := st.n.timeValue(rec["EventTime"], st.received, st.loc); ok {
 		st.setTime(ts)
 	}
-	data := make(map[string]any, len(rec))
+	hex := r.hexRule()
+	r.data = make([]winData, 0, len(rec))
 	for k, v := range rec {
-		if !nxlogEnvelope[k] {
-			data[k] = v
+		if nxlogEnvelope[k] {
+			continue
+		}
+		if s, l, ok := renderWin(v, hex(k)); ok {
+			r.data = append(r.data, winData{name: k, value: s, list: l})
 		}
 	}
-	r.data = make([]winData, 0, len(data))
-	r.readEventData(data, r.hexRule())
 	// NXLog's rendered message wins over a summary.
 	if m := strings.TrimSpace(anyString(rec["Message"])); m != "" {
 		st.setMessage(m)

@@ -3,6 +3,7 @@ package lucene
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -15,10 +16,10 @@ var timeNow = time.Now
 // "now"; err says what is wrong after it. Rounding ("now/d") is not
 // supported: the error says so.
 func dateMath(s string, now time.Time) (t time.Time, ok bool, err error) {
-	rest, found := cutPrefixFold(s, "now")
-	if !found {
+	if len(s) < 3 || !strings.EqualFold(s[:3], "now") {
 		return time.Time{}, false, nil
 	}
+	rest := s[3:]
 	t = now.UTC()
 	for rest != "" {
 		sign := rest[0]
@@ -63,20 +64,4 @@ func dateMath(s string, now time.Time) (t time.Time, ok bool, err error) {
 		rest = rest[i+1:]
 	}
 	return t, true, nil
-}
-
-func cutPrefixFold(s, prefix string) (string, bool) {
-	if len(s) < len(prefix) {
-		return s, false
-	}
-	for i := 0; i < len(prefix); i++ {
-		c := s[i]
-		if c >= 'A' && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		if c != prefix[i] {
-			return s, false
-		}
-	}
-	return s[len(prefix):], true
 }
