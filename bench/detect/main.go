@@ -159,6 +159,7 @@ func run() error {
 	var sent, failed atomic.Int64
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, 64)
+	cpu0 := cpuOf(cmd.Process.Pid)
 	start := time.Now()
 	tick := time.NewTicker(interval)
 	n := 0
@@ -216,6 +217,9 @@ func run() error {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+	// The server's CPU over the load and the stragglers: what the events
+	// cost, whatever the machine's noise did to the throughput.
+	cpu, wall := cpuOf(cmd.Process.Pid)-cpu0, time.Since(start)
 	mu.Lock()
 	defer mu.Unlock()
 	var lat []time.Duration
@@ -240,6 +244,10 @@ func run() error {
 		sent.Load(), elapsed.Round(time.Millisecond), float64(sent.Load())/elapsed.Seconds(), *rate, n, *batch, failed.Load(), late)
 	fmt.Printf("detection latency, 202 -> alert on WebSocket, %d markers (%d without alert): p50 %s  p99 %s  max %s\n",
 		len(lat), missing, pct(0.50).Round(100*time.Microsecond), pct(0.99).Round(100*time.Microsecond), pct(1).Round(100*time.Microsecond))
+	if sent.Load() > 0 {
+		fmt.Printf("server CPU: %.2f cores busy, %.1f µs per event sent\n",
+			cpu.Seconds()/wall.Seconds(), float64(cpu.Microseconds())/float64(sent.Load()))
+	}
 	fmt.Printf("server RSS after the run: %.1f MiB\n", float64(rss)/(1<<20))
 	if *hunt {
 		// The unlocked map is no longer written: the readers are done.
@@ -479,6 +487,27 @@ func importRules(base, token, root string) (int, int64, error) {
 		return 0, 0, fmt.Errorf("rule import failed (%d)", resp.StatusCode)
 	}
 	return rep.Loaded, rep.ElapsedMs, nil
+}
+
+// cpuOf is the user and system CPU time a process has used
+// (/proc/PID/stat, in clock ticks of 10 ms).
+func cpuOf(pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// The command name may hold spaces: count fields after its ')'.
+	i := strings.LastIndexByte(string(b), ')')
+	if i < 0 {
+		return 0
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	u, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(u+st) * 10 * time.Millisecond
 }
 
 func rssOf(pid int) int64 {

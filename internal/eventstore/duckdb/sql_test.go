@@ -57,3 +57,21 @@ func TestNeedlePiecesHoldForEverySubstring(t *testing.T) {
 		t.Fatalf("only %d needles checked", checked)
 	}
 }
+
+// TestPartColumnsNameCompression: every text column of a partition names
+// its compression method, so that DuckDB's checkpoints do not try them
+// all (see textCompression).
+func TestPartColumnsNameCompression(t *testing.T) {
+	ddl := createPartitionSQL("ev_x", partColumns())
+	for _, c := range partColumns() {
+		if !strings.HasPrefix(c.sqlType, "VARCHAR") {
+			continue
+		}
+		if c.compression == "" {
+			t.Errorf("text column %s names no compression", c.name)
+		}
+		if want := c.name + " " + c.sqlType + " USING COMPRESSION " + c.compression; !strings.Contains(ddl, want) {
+			t.Errorf("CREATE TABLE lacks %q", want)
+		}
+	}
+}

@@ -263,3 +263,58 @@ func TestBackgroundCheckpoint(t *testing.T) {
 	}
 	t.Logf("%d events, %d checkpoints, largest WAL %d MB", total, s.CheckpointsRun(), maxWAL>>20)
 }
+
+// TestTextColumnsCompression checks what the text columns are stored
+// with: DICT_FSST (ZSTD for fields and raw), the methods the schema names
+// (TestPartColumnsNameCompression) so that checkpoints skip DuckDB's trial
+// of every method.
+func TestTextColumnsCompression(t *testing.T) {
+	dir := t.TempDir()
+	s := openStore(t, dir)
+	at := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+	if _, err := s.Append(ctx, storetest.Batch("org", "c", 5000, at)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	c, err := duckdb.NewConnector(filepath.Join(dir, "events.duckdb"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := sql.OpenDB(c)
+	defer db.Close()
+	rows, err := db.QueryContext(ctx, `SELECT i.column_name, lower(i.compression), count(*)
+		FROM pragma_storage_info('ev_20261120') i
+		JOIN duckdb_columns() c ON c.table_name = 'ev_20261120' AND c.column_name = i.column_name
+		WHERE c.data_type = 'VARCHAR' AND i.segment_type = 'VARCHAR'
+		GROUP BY ALL ORDER BY ALL`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	seen := 0
+	for rows.Next() {
+		var col, comp string
+		var n int
+		if err := rows.Scan(&col, &comp, &n); err != nil {
+			t.Fatal(err)
+		}
+		seen++
+		want := "dict_fsst"
+		if col == "fields" || col == "raw" {
+			want = "zstd"
+		}
+		// A segment of one repeated value (or only NULLs) is stored as a
+		// constant whatever the method.
+		if comp != want && comp != "constant" {
+			t.Errorf("column %s: %d segments compressed with %s, want %s", col, n, comp, want)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if seen == 0 {
+		t.Fatal("no text segments found")
+	}
+}
