@@ -7,8 +7,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -714,6 +716,7 @@ func TestFirstStartFromServerStart(t *testing.T) {
 type flakyStore struct {
 	store.Store
 	fail atomic.Int32
+	busy bool // fail with store.ErrBusy (a deadlock) instead
 }
 
 func (s *flakyStore) Tx(ctx context.Context, fn func(store.Repos) error) error {
@@ -722,10 +725,67 @@ func (s *flakyStore) Tx(ctx context.Context, fn func(store.Repos) error) error {
 			return err
 		}
 		if s.fail.Add(-1) >= 0 {
+			if s.busy {
+				return fmt.Errorf("%w: injected: deadlock detected", store.ErrBusy)
+			}
 			return errors.New("injected: disk full")
 		}
 		return nil
 	})
+}
+
+// levels counts the log records at each level.
+type levels struct {
+	mu sync.Mutex
+	n  map[slog.Level]int
+}
+
+func (l *levels) Enabled(context.Context, slog.Level) bool { return true }
+func (l *levels) Handle(_ context.Context, r slog.Record) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.n[r.Level]++
+	return nil
+}
+func (l *levels) WithAttrs([]slog.Attr) slog.Handler { return l }
+func (l *levels) WithGroup(string) slog.Handler      { return l }
+func (l *levels) count(lv slog.Level) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.n[lv]
+}
+
+// TestAlertCommitBusyRetried: a transaction that PostgreSQL undid to
+// break a deadlock (store.ErrBusy) is tried again at once, not after the
+// second's wait of a failure, and says so as a warning, not an error.
+func TestAlertCommitBusyRetried(t *testing.T) {
+	f := newFixture(t)
+	fs := &flakyStore{Store: f.st, busy: true}
+	logs := &levels{n: map[slog.Level]int{}}
+	svc, err := New(f.ctx, Options{Store: fs, Events: f.ev, Normalizer: f.norm, StateDir: filepath.Join(f.dir, "detection"),
+		Logger: slog.New(logs)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.svc = svc
+	if _, err := f.svc.Create(f.ctx, actor, RuleInput{Source: encodedPS}); err != nil {
+		t.Fatal(err)
+	}
+	f.start(t)
+	defer f.stop(t)
+	fs.fail.Store(3)
+	f.ingest(t, true, sysmonPS("H7", "powershell -enc Q", time.Now()))
+	waitFor(t, "the alert", func() bool { return len(f.alerts(t)) == 1 })
+	if n := fs.fail.Load(); n > 0 {
+		t.Fatalf("%d injected failures left", n)
+	}
+	if a := f.alerts(t)[0]; a.Count != 1 {
+		t.Errorf("alert stored %d times", a.Count)
+	}
+	if logs.count(slog.LevelWarn) < 3 || logs.count(slog.LevelError) != 0 {
+		t.Errorf("want the 3 lost transactions as warnings and no error, got %d warnings, %d errors",
+			logs.count(slog.LevelWarn), logs.count(slog.LevelError))
+	}
 }
 
 // TestAlertCommitRetried: when storing alerts fails, the same results are

@@ -258,6 +258,11 @@ type committer struct {
 	aborted atomic.Bool
 }
 
+// maxBusyRetries is how many times in a row a transaction that lost to a
+// concurrent one (store.ErrBusy) is retried after 10, 20, 40... ms before
+// the committer falls back to retrying every second.
+const maxBusyRetries = 5
+
 // maxCommitMerge bounds how many queued requests one transaction takes.
 const maxCommitMerge = 32
 
@@ -297,7 +302,7 @@ func (c *committer) flush(ctx context.Context) bool {
 // was queued before a shutdown is still stored.
 func (c *committer) run(ctx context.Context) {
 	defer close(c.done)
-	store := context.WithoutCancel(ctx)
+	bg := context.WithoutCancel(ctx)
 	for r := range c.in {
 		batch := []commitReq{r}
 	drain:
@@ -329,19 +334,32 @@ func (c *committer) run(ctx context.Context) {
 			}
 		}
 		if !c.aborted.Load() && (len(hits) > 0 || seq >= 0) {
+			busy := 0
 			for {
-				err := c.s.commit(store, hits, seq)
+				err := c.s.commit(bg, hits, seq)
 				if err == nil {
 					if !ingested.IsZero() {
 						c.s.m.lag.Set(time.Since(ingested).Seconds())
 					}
 					break
 				}
-				c.s.o.Logger.Error("detection: cannot store alerts; retrying", "err", err)
+				wait := time.Second
+				if errors.Is(err, store.ErrBusy) && busy < maxBusyRetries {
+					// PostgreSQL undid the transaction to break a deadlock
+					// with an analyst's change to the same alerts: nothing
+					// of it was stored, and trying again at once almost
+					// always succeeds. A second's wait would hold back
+					// every alert behind it.
+					busy++
+					wait = time.Duration(5<<busy) * time.Millisecond
+					c.s.o.Logger.Warn("detection: alerts' transaction met a concurrent change; retrying", "attempt", busy, "err", err)
+				} else {
+					c.s.o.Logger.Error("detection: cannot store alerts; retrying", "err", err)
+				}
 				select {
 				case <-ctx.Done():
 					c.aborted.Store(true)
-				case <-time.After(time.Second):
+				case <-time.After(wait):
 					continue
 				}
 				break
