@@ -19,9 +19,10 @@
 // raw text 429 bytes/event):
 //   - raw and fields use ZSTD (storage_compatibility_version v1.5.0 allows
 //     it): 178 bytes/event in all instead of 404 with DuckDB's default
-//     FSST and dictionary choice. The other text columns use DICT_FSST,
-//     which scans fast; the schema names it (textCompression) so that
-//     checkpoints do not try every method first (half their CPU).
+//     FSST and dictionary choice. The short text columns name DICT_FSST,
+//     which scans fast, so that checkpoints need not try every method
+//     first (textCompression); the free-text ones (message, command
+//     line...) are left to DuckDB, which takes ZSTD for long values.
 //   - fields holds every field, the typed ones too (+46 bytes/event, 222
 //     in all): reading an event takes 8 columns instead of 50, which
 //     brought a needle search that returns 5 events from 5 days from 37

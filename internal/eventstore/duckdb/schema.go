@@ -84,17 +84,24 @@ var trailingColumns = []column{
 	{name: "raw", sqlType: "VARCHAR", compression: "zstd"},
 }
 
-// textCompression is what the other text columns are stored with.
-// Named, not left to DuckDB: at each checkpoint DuckDB otherwise tries
-// every method it has on every text column of every segment before
-// compressing with the best, and on these rows (events of the bench
-// generator, 51 columns) that trial cost as much as the compression. It
-// chose DICT_FSST (dictionary, its entries FSST-compressed) for the
-// files anyway: measured with 240,000 rows, the checkpoint took 5.6-5.8
-// µs of CPU per row instead of 11.9 (0.92-0.96 s instead of 1.55), for
-// the same 186 bytes per row. Naming the numeric columns' methods saved
-// nothing and RLE cost size, so DuckDB still chooses theirs.
+// textCompression is what the short text columns are stored with.
+// Named, not left to DuckDB, which otherwise tries every method it has on
+// every text column of every segment at each checkpoint before it
+// compresses with the best (DICT_FSST on these columns, whatever it
+// tried). A checkpoint of 240,000 generated rows is bimodal on two
+// threads: 0.9 s and about 5.5 µs of CPU a row, or 1.5 s and 11.5 µs when
+// DuckDB's second thread only spins. With every text column named it was
+// fast in 5 runs of 6, with none named in 0 of 5 (docs/performance.md).
 const textCompression = "dict_fsst"
+
+// freeText are the text columns whose values can be long (a script block
+// in a message, a command line): DuckDB picks ZSTD for their long
+// segments, which stored 1 MB messages in a third of DICT_FSST's size, so
+// their method is left to it.
+var freeText = map[string]bool{
+	"message": true, "message_words": true, "process_command_line": true,
+	"url_full": true, "file_path": true, "error_message": true,
+}
 
 func sqlTypeOf(t event.Type) string {
 	switch t {
@@ -116,7 +123,7 @@ func partColumns() []column {
 	}
 	cols = append(cols, trailingColumns...)
 	for i := range cols {
-		if cols[i].compression == "" && strings.HasPrefix(cols[i].sqlType, "VARCHAR") {
+		if cols[i].compression == "" && strings.HasPrefix(cols[i].sqlType, "VARCHAR") && !freeText[cols[i].name] {
 			cols[i].compression = textCompression
 		}
 	}

@@ -58,13 +58,13 @@ func TestNeedlePiecesHoldForEverySubstring(t *testing.T) {
 	}
 }
 
-// TestPartColumnsNameCompression: every text column of a partition names
-// its compression method, so that DuckDB's checkpoints do not try them
-// all (see textCompression).
+// TestPartColumnsNameCompression: every short text column of a partition
+// names its compression method, so that DuckDB's checkpoints do not try
+// them all (see textCompression).
 func TestPartColumnsNameCompression(t *testing.T) {
 	ddl := createPartitionSQL("ev_x", partColumns())
 	for _, c := range partColumns() {
-		if !strings.HasPrefix(c.sqlType, "VARCHAR") {
+		if !strings.HasPrefix(c.sqlType, "VARCHAR") || freeText[c.name] {
 			continue
 		}
 		if c.compression == "" {

@@ -318,3 +318,62 @@ func TestTextColumnsCompression(t *testing.T) {
 		t.Fatal("no text segments found")
 	}
 }
+
+// TestLongTextRoundTrip: text far larger than a DuckDB block (256 KB) in
+// the typed text columns reads back whole from those columns after a
+// checkpoint.
+func TestLongTextRoundTrip(t *testing.T) {
+	dir := t.TempDir()
+	s := openStore(t, dir)
+	at := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+	evs := storetest.Batch("org", "long", 6, at)
+	want := map[string][2]string{}
+	for i := range evs {
+		var msg, cmd strings.Builder
+		for w := 0; msg.Len() < (1<<20)-64; w++ {
+			fmt.Fprintf(&msg, "w%x ", (w*2654435761+i)%1000003)
+		}
+		for w := 0; cmd.Len() < 300<<10; w++ {
+			fmt.Fprintf(&cmd, "-arg%d ", w*7+i)
+		}
+		evs[i].Fields["message"] = msg.String()
+		evs[i].Fields["process.command_line"] = cmd.String()
+		want[evs[i].ID] = [2]string{msg.String(), cmd.String()}
+	}
+	if _, err := s.Append(ctx, evs); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	c, err := duckdb.NewConnector(filepath.Join(dir, "events.duckdb"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := sql.OpenDB(c)
+	defer db.Close()
+	rows, err := db.QueryContext(ctx, `SELECT id, message, process_command_line FROM ev_20261120`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		var id, msg, cmd string
+		if err := rows.Scan(&id, &msg, &cmd); err != nil {
+			t.Fatal(err)
+		}
+		n++
+		if w := want[id]; msg != w[0] || cmd != w[1] {
+			t.Fatalf("event %s: message %d bytes (want %d), command line %d bytes (want %d)", id, len(msg), len(w[0]), len(cmd), len(w[1]))
+		}
+	}
+	if err := rows.Err(); err != nil || n != len(want) {
+		t.Fatalf("%d rows of %d: %v", n, len(want), err)
+	}
+	fi, err := os.Stat(filepath.Join(dir, "events.duckdb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("6 events of 1.3 MB: file %d KB", fi.Size()>>10)
+}
