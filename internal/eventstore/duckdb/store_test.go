@@ -269,21 +269,8 @@ func TestBackgroundCheckpoint(t *testing.T) {
 // (TestPartColumnsNameCompression) so that checkpoints skip DuckDB's trial
 // of every method.
 func TestTextColumnsCompression(t *testing.T) {
-	dir := t.TempDir()
-	s := openStore(t, dir)
 	at := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
-	if _, err := s.Append(ctx, storetest.Batch("org", "c", 5000, at)); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	c, err := duckdb.NewConnector(filepath.Join(dir, "events.duckdb"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	db := sql.OpenDB(c)
-	defer db.Close()
+	db, _ := storedFile(t, storetest.Batch("org", "c", 5000, at))
 	rows, err := db.QueryContext(ctx, `SELECT i.column_name, lower(i.compression), count(*)
 		FROM pragma_storage_info('ev_20261120') i
 		JOIN duckdb_columns() c ON c.table_name = 'ev_20261120' AND c.column_name = i.column_name
@@ -323,8 +310,6 @@ func TestTextColumnsCompression(t *testing.T) {
 // the typed text columns reads back whole from those columns after a
 // checkpoint.
 func TestLongTextRoundTrip(t *testing.T) {
-	dir := t.TempDir()
-	s := openStore(t, dir)
 	at := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
 	evs := storetest.Batch("org", "long", 6, at)
 	want := map[string][2]string{}
@@ -340,18 +325,7 @@ func TestLongTextRoundTrip(t *testing.T) {
 		evs[i].Fields["process.command_line"] = cmd.String()
 		want[evs[i].ID] = [2]string{msg.String(), cmd.String()}
 	}
-	if _, err := s.Append(ctx, evs); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	c, err := duckdb.NewConnector(filepath.Join(dir, "events.duckdb"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	db := sql.OpenDB(c)
-	defer db.Close()
+	db, file := storedFile(t, evs)
 	rows, err := db.QueryContext(ctx, `SELECT id, message, process_command_line FROM ev_20261120`)
 	if err != nil {
 		t.Fatal(err)
@@ -371,9 +345,31 @@ func TestLongTextRoundTrip(t *testing.T) {
 	if err := rows.Err(); err != nil || n != len(want) {
 		t.Fatalf("%d rows of %d: %v", n, len(want), err)
 	}
-	fi, err := os.Stat(filepath.Join(dir, "events.duckdb"))
+	fi, err := os.Stat(file)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("6 events of 1.3 MB: file %d KB", fi.Size()>>10)
+}
+
+// storedFile appends evs to a new store, closes it (which checkpoints)
+// and opens its DuckDB file directly, to see what was stored and how.
+func storedFile(t *testing.T, evs []event.Event) (*sql.DB, string) {
+	t.Helper()
+	dir := t.TempDir()
+	s := openStore(t, dir)
+	if _, err := s.Append(ctx, evs); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(dir, "events.duckdb")
+	c, err := duckdb.NewConnector(file, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := sql.OpenDB(c)
+	t.Cleanup(func() { db.Close() })
+	return db, file
 }
