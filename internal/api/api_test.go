@@ -984,6 +984,14 @@ func (f *fixture) newRetroHunt(t *testing.T, orgID string) detect.RetroHunt {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Wait for it to end: only a few may run at once per organisation,
+	// and a walk over every route and principal makes many.
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		if cur, err := f.det.RetroHunt(orgID, j.ID); err != nil || cur.FinishedAt != nil {
+			return j
+		}
+	}
+	t.Fatalf("retro-hunt %s still running after 30 s", j.ID)
 	return j
 }
 

@@ -46,7 +46,8 @@
 //	// and the same for POST /api/security-events (the seed's alias).
 //
 // The handler writes its own responses (202 {"accepted","duplicates",
-// "rejected":[{"index","line","reason"}],"rejected_count"}; errors in the
+// "rejected":[{"index","line","reason"}],"rejected_count","truncated":[...],
+// "truncated_count"}; errors in the
 // house shape {"error":{"code","message"}}: 400 invalid_json / no_events /
 // invalid_events (with "rejected"), 413 body_too_large / too_many_events,
 // 415 unsupported_media_type / unsupported_encoding, 429 overloaded and

@@ -87,6 +87,12 @@ type Response struct {
 	// total). They were not stored.
 	Rejected      []Rejection `json:"rejected"`
 	RejectedCount int         `json:"rejected_count"`
+	// Truncated lists stored items that were cut to fit the limits (at
+	// most 1,000; TruncatedCount has the total): longer than an event may
+	// be (kept as the start of their text, unparsed), or nested deeper or
+	// holding more fields than kept. They count in Accepted.
+	Truncated      []Rejection `json:"truncated"`
+	TruncatedCount int         `json:"truncated_count"`
 }
 
 // Rejection says why one item was not stored.
@@ -212,10 +218,13 @@ func (h *Handler) ServeOrg(w http.ResponseWriter, r *http.Request, orgID string)
 			return
 		}
 	}
-	evs, rejected := h.normalize(orgID, received, items, lines)
-	resp := Response{Rejected: rejected, RejectedCount: len(rejected)}
+	evs, rejected, truncated := h.normalize(orgID, received, items, lines)
+	resp := Response{Rejected: rejected, RejectedCount: len(rejected), Truncated: truncated, TruncatedCount: len(truncated)}
 	if len(resp.Rejected) > maxListed {
 		resp.Rejected = resp.Rejected[:maxListed]
+	}
+	if len(resp.Truncated) > maxListed {
+		resp.Truncated = resp.Truncated[:maxListed]
 	}
 	if len(evs) == 0 {
 		resp.Error = &ErrorDetail{Code: "invalid_events", Message: fmt.Sprintf("no valid event in the request: %d rejected (see rejected)", len(rejected))}
@@ -252,7 +261,7 @@ func (h *Handler) submitError(w http.ResponseWriter, r *http.Request, err error)
 
 // normalize turns items into events, in parallel for large requests, and
 // collects the rejections in item order.
-func (h *Handler) normalize(orgID string, now time.Time, items [][]byte, lines []int) ([]event.Event, []Rejection) {
+func (h *Handler) normalize(orgID string, now time.Time, items [][]byte, lines []int) ([]event.Event, []Rejection, []Rejection) {
 	evs := make([]event.Event, len(items))
 	errs := make([]error, len(items))
 	client := make([]bool, len(items))
@@ -272,24 +281,42 @@ func (h *Handler) normalize(orgID string, now time.Time, items [][]byte, lines [
 		}
 		wg.Wait()
 	}
-	rejected := []Rejection{}
+	rejected, truncated := []Rejection{}, []Rejection{}
 	kept := evs[:0]
 	keptClient := client[:0]
 	for i, err := range errs {
+		at := Rejection{Index: i}
+		if lines != nil {
+			at.Line = lines[i]
+		}
 		if err != nil {
 			h.c.Rejected(ingest.Reason(err), 1)
-			rj := Rejection{Index: i, Reason: err.Error()}
-			if lines != nil {
-				rj.Line = lines[i]
-			}
-			rejected = append(rejected, rj)
+			at.Reason = err.Error()
+			rejected = append(rejected, at)
 			continue
+		}
+		if at.Reason = cutReason(evs[i]); at.Reason != "" {
+			truncated = append(truncated, at)
 		}
 		kept = append(kept, evs[i])
 		keptClient = append(keptClient, client[i])
 	}
 	ingest.DistinctIDs(kept, func(i int) bool { return keptClient[i] })
-	return kept, rejected
+	return kept, rejected, truncated
+}
+
+// cutReason says how an event was cut to fit the limits, or "".
+func cutReason(ev event.Event) string {
+	tags, _ := ev.Fields["tags"].([]string)
+	for _, t := range tags {
+		switch t {
+		case normalize.TagRawTruncated:
+			return fmt.Sprintf("longer than %d bytes: stored as its first %d bytes of text, not parsed", normalize.MaxRaw, normalize.MaxRaw)
+		case normalize.TagTruncated:
+			return "nested deeper or holding more fields than kept: the rest is in the original text only"
+		}
+	}
+	return ""
 }
 
 // mediaType accepts JSON and NDJSON content types; ndjson says which.

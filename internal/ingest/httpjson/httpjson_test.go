@@ -84,9 +84,13 @@ func (e *env) post(t *testing.T, path, ct string, body []byte, hdr ...string) re
 	return r
 }
 
-func rejections(r reply) []string {
+func rejections(r reply) []string { return listed(r, "rejected") }
+
+// listed renders the items of a response list ("rejected", "truncated")
+// as "index@line: reason".
+func listed(r reply, key string) []string {
 	var out []string
-	list, _ := r.body["rejected"].([]any)
+	list, _ := r.body[key].([]any)
 	for _, x := range list {
 		m := x.(map[string]any)
 		s := fmt.Sprintf("%v", m["index"])
@@ -385,6 +389,27 @@ func TestIdempotencyKeyUnsupported(t *testing.T) {
 	e := newEnvOver(t, &ingesttest.Store{Sink: &ingesttest.MemSink{}}, ingest.Options{}, Options{})
 	r := e.post(t, "/api/v1/events", "application/json", []byte(`{"message":"x"}`), "Idempotency-Key", "k1")
 	if r.status != 400 || !strings.Contains(r.raw, "idempotency") {
+		t.Fatalf("%d %s", r.status, r.raw)
+	}
+}
+
+// TestTruncatedItemsReported: an item longer than an event may be is
+// stored cut (raw, unparsed) and counted as accepted, and the 202 says
+// which one and how.
+func TestTruncatedItemsReported(t *testing.T) {
+	e := newEnv(t, ingest.Options{}, Options{})
+	long := `{"message":"big ` + strings.Repeat("x", normalize.MaxRaw) + `"}`
+	r := e.post(t, "/api/v1/events", "application/x-ndjson", []byte("{\"message\":\"small\"}\n"+long+"\n"))
+	if r.status != 202 || r.body["accepted"] != 2.0 || r.body["truncated_count"] != 1.0 || r.body["rejected_count"] != 0.0 {
+		t.Fatalf("%d %.300s", r.status, r.raw)
+	}
+	want := []string{fmt.Sprintf("1@2: longer than %d bytes: stored as its first %d bytes of text, not parsed", normalize.MaxRaw, normalize.MaxRaw)}
+	if got := listed(r, "truncated"); !slices.Equal(got, want) {
+		t.Fatalf("truncated:\n got %q\nwant %q", got, want)
+	}
+	// Nothing cut: an empty list, not null.
+	r = e.post(t, "/api/v1/events", "application/json", []byte(`{"message":"fine"}`))
+	if r.status != 202 || r.body["truncated_count"] != 0.0 || r.raw == "" || !strings.Contains(r.raw, `"truncated":[]`) {
 		t.Fatalf("%d %s", r.status, r.raw)
 	}
 }
