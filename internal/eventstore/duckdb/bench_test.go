@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -58,17 +59,8 @@ func BenchmarkAppend(b *testing.B) {
 func BenchmarkInsertVersusAppender(b *testing.B) {
 	ctx := context.Background()
 	cols := partColumns()
-	g := eventgen.New(eventgen.Options{Count: 10_000_000})
 	const batch = 1000
-	rows := make([][]driver.Value, 20*batch)
-	for i := range rows {
-		p, err := prepare(g.Next(), time.Now(), cols)
-		if err != nil {
-			b.Fatal(err)
-		}
-		p.row[0] = int64(i)
-		rows[i] = p.row
-	}
+	rows := benchRows(b, 20*batch)
 	for _, mode := range []string{"insert", "appender"} {
 		b.Run(mode, func(b *testing.B) {
 			c, err := duckdb.NewConnector(filepath.Join(b.TempDir(), "x.duckdb")+"?storage_compatibility_version=v1.5.0", nil)
@@ -157,4 +149,105 @@ func BenchmarkSearch(b *testing.B) {
 			}
 		})
 	}
+}
+
+// benchRows prepares n generated events as partition rows, seq 0..n-1.
+func benchRows(b *testing.B, n int) [][]driver.Value {
+	b.Helper()
+	cols := partColumns()
+	g := eventgen.New(eventgen.Options{Count: 10_000_000})
+	rows := make([][]driver.Value, n)
+	for i := range rows {
+		p, err := prepare(g.Next(), time.Now(), cols)
+		if err != nil {
+			b.Fatal(err)
+		}
+		p.row[0] = int64(i)
+		rows[i] = p.row
+	}
+	return rows
+}
+
+// BenchmarkCommitAndCheckpoint measures, by the process's CPU time, what
+// DuckDB spends per row appending and committing 240,000 rows in commits
+// of a given size, then checkpointing them, on one or two DuckDB threads:
+// a transaction's fixed cost, and the checkpoint's (bimodal on two
+// threads, see docs/performance.md). One pass per iteration:
+// go test ./internal/eventstore/duckdb -run '^$' -bench CommitAndCheckpoint -benchtime 1x -count 3
+func BenchmarkCommitAndCheckpoint(b *testing.B) {
+	ctx := context.Background()
+	const total = 240_000
+	rows := benchRows(b, total)
+	cols := partColumns()
+	for _, threads := range []int{1, 2} {
+		for _, size := range []int{200, 4000} {
+			b.Run(fmt.Sprintf("threads=%d/commit=%d", threads, size), func(b *testing.B) {
+				var commitCPU, ckCPU, ckWall time.Duration
+				passes := 0
+				for b.Loop() {
+					dsn := filepath.Join(b.TempDir(), "x.duckdb") + fmt.Sprintf("?storage_compatibility_version=v1.5.0&threads=%d&checkpoint_threshold=100GB", threads)
+					c, err := duckdb.NewConnector(dsn, nil)
+					if err != nil {
+						b.Fatal(err)
+					}
+					db := sql.OpenDB(c)
+					conn, err := db.Conn(ctx)
+					if err != nil {
+						b.Fatal(err)
+					}
+					if _, err := conn.ExecContext(ctx, createPartitionSQL("ev_x", cols)); err != nil {
+						b.Fatal(err)
+					}
+					c0 := processCPU(b)
+					for i := 0; i < total; i += size {
+						if _, err := conn.ExecContext(ctx, "BEGIN"); err != nil {
+							b.Fatal(err)
+						}
+						err := conn.Raw(func(dc any) error {
+							a, err := duckdb.NewAppenderFromConn(dc.(driver.Conn), "", "ev_x")
+							if err != nil {
+								return err
+							}
+							for _, r := range rows[i:min(i+size, total)] {
+								if err := a.AppendRow(r...); err != nil {
+									return err
+								}
+							}
+							return a.Close()
+						})
+						if err != nil {
+							b.Fatal(err)
+						}
+						if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
+							b.Fatal(err)
+						}
+					}
+					c1, w1 := processCPU(b), time.Now()
+					if _, err := conn.ExecContext(ctx, "CHECKPOINT"); err != nil {
+						b.Fatal(err)
+					}
+					commitCPU += c1 - c0
+					ckCPU += processCPU(b) - c1
+					ckWall += time.Since(w1)
+					passes++
+					conn.Close()
+					db.Close()
+				}
+				perRow := func(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1e3 / float64(passes*total) }
+				b.ReportMetric(perRow(commitCPU), "cpu-µs/row-commit")
+				b.ReportMetric(perRow(ckCPU), "cpu-µs/row-checkpoint")
+				b.ReportMetric(float64(ckWall.Milliseconds())/float64(passes), "ms/checkpoint")
+			})
+		}
+	}
+}
+
+// processCPU is the user and system CPU time the process has used, all
+// threads (DuckDB's included).
+func processCPU(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
