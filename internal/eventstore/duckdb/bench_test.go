@@ -98,19 +98,7 @@ func BenchmarkInsertVersusAppender(b *testing.B) {
 						}
 					}
 				} else {
-					err := conn.Raw(func(dc any) error {
-						a, err := duckdb.NewAppenderFromConn(dc.(driver.Conn), "", "ev_x")
-						if err != nil {
-							return err
-						}
-						for _, r := range chunk {
-							if err := a.AppendRow(r...); err != nil {
-								return err
-							}
-						}
-						return a.Close()
-					})
-					if err != nil {
+					if err := appendRowsTo(conn, "ev_x", chunk); err != nil {
 						b.Fatal(err)
 					}
 				}
@@ -203,19 +191,7 @@ func BenchmarkCommitAndCheckpoint(b *testing.B) {
 						if _, err := conn.ExecContext(ctx, "BEGIN"); err != nil {
 							b.Fatal(err)
 						}
-						err := conn.Raw(func(dc any) error {
-							a, err := duckdb.NewAppenderFromConn(dc.(driver.Conn), "", "ev_x")
-							if err != nil {
-								return err
-							}
-							for _, r := range rows[i:min(i+size, total)] {
-								if err := a.AppendRow(r...); err != nil {
-									return err
-								}
-							}
-							return a.Close()
-						})
-						if err != nil {
+						if err := appendRowsTo(conn, "ev_x", rows[i:min(i+size, total)]); err != nil {
 							b.Fatal(err)
 						}
 						if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
@@ -240,6 +216,24 @@ func BenchmarkCommitAndCheckpoint(b *testing.B) {
 			})
 		}
 	}
+}
+
+// appendRowsTo appends rows to table through DuckDB's Appender, in the
+// connection's current transaction.
+func appendRowsTo(conn *sql.Conn, table string, rows [][]driver.Value) error {
+	return conn.Raw(func(dc any) error {
+		a, err := duckdb.NewAppenderFromConn(dc.(driver.Conn), "", table)
+		if err != nil {
+			return err
+		}
+		for _, r := range rows {
+			if err := a.AppendRow(r...); err != nil {
+				a.Close()
+				return err
+			}
+		}
+		return a.Close()
+	})
 }
 
 // processCPU is the user and system CPU time the process has used, all
