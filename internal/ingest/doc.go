@@ -65,11 +65,15 @@
 //	mux.Handle("/services/collector", h)
 //	mux.Handle("/services/collector/", h)
 //
+// HEC's answers keep Splunk's shape; events stored cut to fit the limits
+// are named in an added "truncated":[{"index","reason"}] (CutReason).
+//
 // Elasticsearch bulk, under a prefix on the API port, or on its own port
 // (9200) with Prefix "":
 //
 //	es, _ := esbulk.New(esbulk.Options{Pipeline: pipe, Authenticate: tokenToOrg, Prefix: "/es"})
 //	mux.Handle("/es/", es); mux.Handle("/es", es)
+//	// An item whose event was stored cut carries "eventsec":{"truncated": reason}.
 //	// Filebeat: output.elasticsearch: {hosts: ["https://siem:8443"], path: "/es",
 //	//   api_key: "any-id:<EventSec API key>"}  (or username/password: the key)
 //

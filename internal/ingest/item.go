@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"fmt"
 	"strconv"
 
 	"github.com/eventsec/eventsec/internal/event"
@@ -66,4 +67,20 @@ func DistinctIDs(evs []event.Event, client func(i int) bool) {
 			evs[i].ID = event.DeriveID(evs[i].OrgID, evs[i].Input, id+"\x00#"+strconv.Itoa(k))
 		}
 	}
+}
+
+// CutReason says how an event was cut to fit the limits, or "" when it
+// was stored whole: what the intake APIs report per item, beside their
+// acknowledgement, so that a sender learns which events lost text.
+func CutReason(ev event.Event) string {
+	tags, _ := ev.Fields["tags"].([]string)
+	for _, t := range tags {
+		switch t {
+		case normalize.TagRawTruncated:
+			return fmt.Sprintf("longer than %d bytes: stored as its first %d bytes of text, not parsed", normalize.MaxRaw, normalize.MaxRaw)
+		case normalize.TagTruncated:
+			return "nested deeper or holding more fields than kept: the rest is in the original text only"
+		}
+	}
+	return ""
 }

@@ -283,6 +283,9 @@ func (h *Handler) bulk(w http.ResponseWriter, r *http.Request, org, urlIndex str
 				// batch rejected, Logstash logs every one.
 				b = append(b, `,"_version":1,"result":"noop","_shards":{"total":1,"successful":1,"failed":0},"_seq_no":0,"_primary_term":1,"status":200`...)
 			}
+			if o.ev >= 0 {
+				b = appendCut(b, evs[o.ev])
+			}
 		}
 		b = append(b, "}}"...)
 	}
@@ -297,6 +300,19 @@ func appendCreated(b []byte, seq int64) []byte {
 	b = append(b, `,"_version":1,"result":"created","_shards":{"total":1,"successful":1,"failed":0},"_seq_no":`...)
 	b = strconv.AppendInt(b, seq, 10)
 	return append(b, `,"_primary_term":1,"status":201`...)
+}
+
+// appendCut names, in EventSec's own member of an item (shippers read
+// status and error only), how the item's event was cut to fit the
+// limits; nothing when it was stored whole.
+func appendCut(b []byte, ev event.Event) []byte {
+	reason := ingest.CutReason(ev)
+	if reason == "" {
+		return b
+	}
+	b = append(b, `,"eventsec":{"truncated":`...)
+	b = appendString(b, reason)
+	return append(b, '}')
 }
 
 func appendError(b []byte, e *itemError) []byte {
@@ -372,6 +388,7 @@ func (h *Handler) single(w http.ResponseWriter, r *http.Request, org, index, id 
 		status = http.StatusOK
 		b = append(b, `,"_version":1,"result":"noop","_shards":{"total":1,"successful":1,"failed":0},"_seq_no":0,"_primary_term":1`...)
 	}
+	b = appendCut(b, ev)
 	b = append(b, "}\n"...)
 	h.writeBody(w, r, status, b)
 }

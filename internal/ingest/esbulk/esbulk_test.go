@@ -17,6 +17,7 @@ import (
 	"github.com/eventsec/eventsec/internal/event"
 	"github.com/eventsec/eventsec/internal/ingest"
 	"github.com/eventsec/eventsec/internal/ingest/ingesttest"
+	"github.com/eventsec/eventsec/internal/normalize"
 )
 
 type env struct {
@@ -317,6 +318,45 @@ func TestSingleDocument(t *testing.T) {
 	}
 	if e.sink.Len() != 3 {
 		t.Fatalf("stored %d", e.sink.Len())
+	}
+}
+
+// An item whose event was stored cut to fit the limits says so in
+// EventSec's own member; whole ones carry nothing extra.
+func TestBulkNamesCutEvents(t *testing.T) {
+	e := newEnv(t, ingest.Options{}, Options{})
+	long := `{"message":"` + strings.Repeat("m", normalize.MaxRaw) + `"}`
+	var wide strings.Builder
+	wide.WriteString(`{"message":"wide"`)
+	for i := range normalize.MaxFields + 10 {
+		fmt.Fprintf(&wide, `,"k%d":%d`, i, i)
+	}
+	wide.WriteString("}")
+	body := `{"index":{}}` + "\n" + `{"message":"whole"}` + "\n" +
+		`{"create":{}}` + "\n" + long + "\n" +
+		`{"index":{}}` + "\n" + wide.String() + "\n"
+	r := e.do(t, "POST", "/_bulk", body, "Content-Type", "application/x-ndjson")
+	if r.status != 200 || r.body["errors"] != false {
+		t.Fatalf("%d %.400s", r.status, r.raw)
+	}
+	items := r.body["items"].([]any)
+	want := []string{"",
+		"longer than 1048576 bytes: stored as its first 1048576 bytes of text, not parsed",
+		"nested deeper or holding more fields than kept: the rest is in the original text only"}
+	for i, it := range items {
+		for action, v := range it.(map[string]any) {
+			got, _ := get(v.(map[string]any), "eventsec.truncated").(string)
+			if got != want[i] || get(v.(map[string]any), "status") != float64(201) {
+				t.Errorf("item %d (%s): truncated %q, want %q: %v", i, action, got, want[i], v)
+			}
+		}
+	}
+	if e.sink.Len() != 3 {
+		t.Fatalf("stored %d", e.sink.Len())
+	}
+	r = e.do(t, "POST", "/app/_doc", long)
+	if r.status != 201 || get(r.body, "eventsec.truncated") != want[1] {
+		t.Fatalf("single document: %d %.400s", r.status, r.raw)
 	}
 }
 

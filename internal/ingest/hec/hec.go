@@ -94,7 +94,29 @@ type Status struct {
 	InvalidEventNumber *int `json:"invalid-event-number,omitempty"`
 	// AckID is returned on success when the request named a channel.
 	AckID *int64 `json:"ackId,omitempty"`
-	http  int
+	// Truncated names the stored events that were cut to fit the
+	// limits (EventSec's addition to HEC's answer; Splunk's clients
+	// read text, code and ackId only).
+	Truncated []Cut `json:"truncated,omitempty"`
+	http      int
+}
+
+// Cut is an event stored cut: its 0-based number in the request (as
+// invalid-event-number counts) and what was cut.
+type Cut struct {
+	Index  int    `json:"index"`
+	Reason string `json:"reason"`
+}
+
+// cuts lists the events of a request that were stored cut.
+func cuts(evs []event.Event) []Cut {
+	var out []Cut
+	for i := range evs {
+		if r := ingest.CutReason(evs[i]); r != "" {
+			out = append(out, Cut{Index: i, Reason: r})
+		}
+	}
+	return out
 }
 
 // HEC's status codes, as Splunk documents them.
@@ -301,10 +323,13 @@ func (h *Handler) ingest(w http.ResponseWriter, r *http.Request, raw bool) {
 		}
 	}
 	if bad != nil {
-		h.writeAt(w, *bad, badAt)
+		st := *bad
+		st.Truncated = cuts(evs)
+		h.writeAt(w, st, badAt)
 		return
 	}
 	st := stSuccess
+	st.Truncated = cuts(evs)
 	if ch != "" {
 		id := h.acks.next(org + "\x00" + ch)
 		st.AckID = &id

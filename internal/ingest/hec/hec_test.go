@@ -18,6 +18,7 @@ import (
 	"github.com/eventsec/eventsec/internal/event"
 	"github.com/eventsec/eventsec/internal/ingest"
 	"github.com/eventsec/eventsec/internal/ingest/ingesttest"
+	"github.com/eventsec/eventsec/internal/normalize"
 )
 
 type env struct {
@@ -219,6 +220,33 @@ func TestRaw(t *testing.T) {
 	cef := find(t, evs, func(ev event.Event) bool { return strings.HasPrefix(ev.Raw, "CEF:") })
 	if cef.Fields.Str("source.ip") != "198.51.100.1" {
 		t.Errorf("CEF not parsed: %+v", cef.Fields)
+	}
+}
+
+// An event stored cut to the 1 MiB limit is named in the answer, by its
+// number in the request, on /event and /raw, beside a later invalid one.
+func TestTruncatedEventsNamed(t *testing.T) {
+	e := newEnv(t, ingest.Options{}, Options{})
+	long := "x" + strings.Repeat("y", normalize.MaxRaw+100)
+	cut := `"truncated":[{"index":1,"reason":"longer than 1048576 bytes: stored as its first 1048576 bytes of text, not parsed"}]`
+	r := e.do(t, "POST", "/services/collector/event", `{"event":"short"}{"event":"`+long+`"}{"event":"after"}`, auth, "Splunk tok-1")
+	if r.status != 200 || r.raw != `{"text":"Success","code":0,`+cut+`}` {
+		t.Fatalf("event: %d %.300s", r.status, r.raw)
+	}
+	r = e.do(t, "POST", "/services/collector/raw", "first line\n"+long+"\nthird\n", auth, "Splunk tok-1")
+	if r.status != 200 || r.raw != `{"text":"Success","code":0,`+cut+`}` {
+		t.Fatalf("raw: %d %.300s", r.status, r.raw)
+	}
+	r = e.do(t, "POST", "/services/collector/event", `{"event":"ok"}{"event":"`+long+`"}{"host":"no event"}`, auth, "Splunk tok-1")
+	if r.status != 400 || r.raw != `{"text":"Event field is required","code":12,"invalid-event-number":2,`+cut+`}` {
+		t.Fatalf("invalid after a cut one: %d %.300s", r.status, r.raw)
+	}
+	if n := e.sink.Len(); n != 8 {
+		t.Fatalf("stored %d events, want 8", n)
+	}
+	r = e.do(t, "POST", "/services/collector/event", `{"event":"whole"}`, auth, "Splunk tok-1")
+	if r.raw != `{"text":"Success","code":0}` {
+		t.Fatalf("nothing cut: %s", r.raw)
 	}
 }
 

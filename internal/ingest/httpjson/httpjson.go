@@ -295,7 +295,7 @@ func (h *Handler) normalize(orgID string, now time.Time, items [][]byte, lines [
 			rejected = append(rejected, at)
 			continue
 		}
-		if at.Reason = cutReason(evs[i]); at.Reason != "" {
+		if at.Reason = ingest.CutReason(evs[i]); at.Reason != "" {
 			truncated = append(truncated, at)
 		}
 		kept = append(kept, evs[i])
@@ -303,20 +303,6 @@ func (h *Handler) normalize(orgID string, now time.Time, items [][]byte, lines [
 	}
 	ingest.DistinctIDs(kept, func(i int) bool { return keptClient[i] })
 	return kept, rejected, truncated
-}
-
-// cutReason says how an event was cut to fit the limits, or "".
-func cutReason(ev event.Event) string {
-	tags, _ := ev.Fields["tags"].([]string)
-	for _, t := range tags {
-		switch t {
-		case normalize.TagRawTruncated:
-			return fmt.Sprintf("longer than %d bytes: stored as its first %d bytes of text, not parsed", normalize.MaxRaw, normalize.MaxRaw)
-		case normalize.TagTruncated:
-			return "nested deeper or holding more fields than kept: the rest is in the original text only"
-		}
-	}
-	return ""
 }
 
 // mediaType accepts JSON and NDJSON content types; ndjson says which.
