@@ -1,6 +1,8 @@
 // Exports are POSTs (the search travels in the body, with the CSRF header),
 // so they go through the API client rather than a plain link. The body is
-// read as it streams in, with progress, and handed to the browser as a file.
+// read as it streams in, with progress, folded into the browser's blob
+// storage as it goes (so a file of any size never sits in JavaScript
+// memory whole), and handed to the browser as a file.
 
 import { api } from "../api/client";
 import type { ExportFormat, ExportRequest } from "../api/types";
@@ -29,30 +31,63 @@ export interface Downloaded {
   bytes: number;
 }
 
+/**
+ * Collects a download's chunks into a Blob without holding the whole file
+ * in JavaScript memory: every `foldBytes` the chunks read so far become one
+ * Blob, which the browser keeps in its own blob storage (Chromium pages
+ * large blobs to disk), and the chunks can be collected.
+ */
+export class BlobAccumulator {
+  private parts: BlobPart[] = [];
+  private pending = 0;
+  bytes = 0;
+
+  constructor(
+    private readonly type: string,
+    private readonly foldBytes = 32 * 1024 * 1024,
+  ) {}
+
+  add(chunk: Uint8Array<ArrayBuffer> | ArrayBuffer): void {
+    this.parts.push(chunk);
+    this.pending += chunk.byteLength;
+    this.bytes += chunk.byteLength;
+    if (this.pending >= this.foldBytes) this.fold();
+  }
+
+  /** Bytes read but not yet handed to the browser's blob storage. */
+  held(): number {
+    return this.pending;
+  }
+
+  blob(): Blob {
+    this.fold();
+    return (this.parts[0] as Blob | undefined) ?? new Blob([], { type: this.type });
+  }
+
+  private fold(): void {
+    this.parts = [new Blob(this.parts, { type: this.type })];
+    this.pending = 0;
+  }
+}
+
 export async function downloadExport(req: ExportRequest, onProgress: (bytes: number) => void, signal?: AbortSignal): Promise<Downloaded> {
   const res = await api.exportEvents(req, signal);
   const filename = filenameOf(res.headers.get("Content-Disposition")) ?? `eventsec-events.${req.format}`;
   const type = res.headers.get("Content-Type") ?? "application/octet-stream";
-  const chunks: BlobPart[] = [];
-  let bytes = 0;
+  const acc = new BlobAccumulator(type);
   if (res.body) {
     const reader = res.body.getReader();
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
-      chunks.push(value);
-      bytes += value.byteLength;
-      onProgress(bytes);
+      acc.add(value);
+      onProgress(acc.bytes);
     }
   } else {
-    const buf = await res.arrayBuffer();
-    chunks.push(buf);
-    bytes = buf.byteLength;
-    onProgress(bytes);
+    acc.add(await res.arrayBuffer());
+    onProgress(acc.bytes);
   }
-  // Chromium keeps large blobs on disk, not in memory.
-  const blob = new Blob(chunks, { type });
-  const url = URL.createObjectURL(blob);
+  const url = URL.createObjectURL(acc.blob());
   const a = document.createElement("a");
   a.href = url;
   a.download = filename;
@@ -61,7 +96,7 @@ export async function downloadExport(req: ExportRequest, onProgress: (bytes: num
   a.click();
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 60_000);
-  return { filename, bytes };
+  return { filename, bytes: acc.bytes };
 }
 
 export function formatBytes(n: number): string {
