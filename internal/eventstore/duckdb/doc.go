@@ -49,6 +49,12 @@
 // once. Readers never wait for the writer (MVCC); retention runs in the
 // writer goroutine between commits.
 //
+// Checkpoints (folding the WAL into the file, compressed) run from a
+// goroutine of their own once the WAL passes Options.CheckpointThreshold,
+// with DuckDB narrowed to one thread for their length: on two, DuckDB's
+// worker compressed while the asking thread spun waiting for it
+// (checkpointNarrow).
+//
 // Seqs come from a counter the writer owns: strictly increasing in commit
 // order across all tables. The highest one is saved in es_meta when
 // retention deletes and at Close, so that seqs never go back even when the

@@ -227,7 +227,7 @@ func TestSearchAfterUncleanStop(t *testing.T) {
 // it passes the threshold, while appends go on, and stays bounded.
 func TestBackgroundCheckpoint(t *testing.T) {
 	dir := t.TempDir()
-	s, err := eventduckdb.Open(ctx, eventduckdb.Options{Dir: dir, MemoryLimit: "1GB", CheckpointThreshold: "4MB"})
+	s, err := eventduckdb.Open(ctx, eventduckdb.Options{Dir: dir, MemoryLimit: "1GB", CheckpointThreshold: "4MB", Threads: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -260,6 +260,21 @@ func TestBackgroundCheckpoint(t *testing.T) {
 	page, err := s.Search(ctx, "org", eventstore.Query{Size: 1})
 	if err != nil || page.Total != int64(total) {
 		t.Fatalf("after checkpoints: %d events of %d, %v", page.Total, total, err)
+	}
+	// Each checkpoint runs on one DuckDB thread and gives the rest back.
+	rows, err := s.QuerySQL(ctx, `SELECT current_setting('threads')::BIGINT`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var threads int64
+	for rows.Next() {
+		if err := rows.Scan(&threads); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rows.Close()
+	if threads != 2 || s.CheckpointFailures() != 0 {
+		t.Errorf("after %d checkpoints: DuckDB threads %d, want 2 (%d failures)", s.CheckpointsRun(), threads, s.CheckpointFailures())
 	}
 	t.Logf("%d events, %d checkpoints, largest WAL %d MB", total, s.CheckpointsRun(), maxWAL>>20)
 }
