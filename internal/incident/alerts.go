@@ -138,7 +138,7 @@ func (s *Service) PatchAlert(ctx context.Context, a Actor, id string, p AlertPat
 	}
 	var out store.Alert
 	var event string
-	err := s.o.Store.Tx(ctx, func(r store.Repos) error {
+	err := s.tx(ctx, func(r store.Repos) error {
 		al, err := r.Alerts().Get(ctx, a.OrgID, id)
 		if err != nil {
 			return err
@@ -254,7 +254,7 @@ func (s *Service) Escalate(ctx context.Context, a Actor, id string, in EscalateI
 		return AlertView{}, fieldErr("reason", "say why the alert is escalated")
 	}
 	var out store.Alert
-	err := s.o.Store.Tx(ctx, func(r store.Repos) error {
+	err := s.tx(ctx, func(r store.Repos) error {
 		al, err := r.Alerts().Get(ctx, a.OrgID, id)
 		if err != nil {
 			return err
@@ -403,7 +403,8 @@ func (s *Service) Bulk(ctx context.Context, a Actor, in BulkInput) (BulkResult, 
 	}
 	ids := dedupe(in.IDs)
 	var changed []store.Alert
-	err := s.o.Store.Tx(ctx, func(r store.Repos) error {
+	err := s.tx(ctx, func(r store.Repos) error {
+		res.Failed, changed = []BulkFailure{}, nil // a run again starts over
 		if in.Assignee != nil && *in.Assignee != "" {
 			if _, err := userIn(ctx, r, a.OrgID, *in.Assignee, "assignee"); err != nil {
 				return err

@@ -217,7 +217,7 @@ func (s *Service) Handover(ctx context.Context, orgID, id string) (HandoverView,
 // SaveHandover creates (id "") or edits a draft.
 func (s *Service) SaveHandover(ctx context.Context, a Actor, id string, in HandoverInput) (HandoverView, error) {
 	var h store.Handover
-	err := s.o.Store.Tx(ctx, func(r store.Repos) error {
+	err := s.tx(ctx, func(r store.Repos) error {
 		now := s.now()
 		if id == "" {
 			h = store.Handover{ID: newID(), OrgID: a.OrgID, Author: a.UserID, Status: store.HandoverDraft, CreatedAt: now, Snapshot: "{}"}
@@ -314,7 +314,7 @@ func (s *Service) SendHandover(ctx context.Context, a Actor, id string) (Handove
 		h.Status, h.Error, h.SentAt = store.HandoverSent, "", &now
 	}
 	h.UpdatedAt = now
-	err = s.o.Store.Tx(ctx, func(r store.Repos) error {
+	err = s.tx(ctx, func(r store.Repos) error {
 		if err := r.Handovers().Update(ctx, h); err != nil {
 			return err
 		}

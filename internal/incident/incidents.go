@@ -266,7 +266,7 @@ func (s *Service) CreateIncident(ctx context.Context, a Actor, in IncidentInput)
 	}
 	var created store.Incident
 	var linked []store.Alert
-	err = s.o.Store.Tx(ctx, func(r store.Repos) error {
+	err = s.tx(ctx, func(r store.Repos) error {
 		if in.Owner != "" {
 			if _, err := userIn(ctx, r, a.OrgID, in.Owner, "owner"); err != nil {
 				return err
@@ -440,7 +440,7 @@ type IncidentPatch struct {
 func (s *Service) PatchIncident(ctx context.Context, a Actor, id string, p IncidentPatch) (IncidentDetail, error) {
 	var out store.Incident
 	event := "incident.updated"
-	err := s.o.Store.Tx(ctx, func(r store.Repos) error {
+	err := s.tx(ctx, func(r store.Repos) error {
 		in, err := r.Incidents().Get(ctx, a.OrgID, id)
 		if err != nil {
 			return err
@@ -567,7 +567,7 @@ func (s *Service) PatchIncident(ctx context.Context, a Actor, id string, p Incid
 
 // DeleteIncident removes an incident (its alerts are released).
 func (s *Service) DeleteIncident(ctx context.Context, a Actor, id string) error {
-	err := s.o.Store.Tx(ctx, func(r store.Repos) error {
+	err := s.tx(ctx, func(r store.Repos) error {
 		in, err := r.Incidents().Get(ctx, a.OrgID, id)
 		if err != nil {
 			return err
@@ -604,7 +604,7 @@ func (s *Service) AddAlerts(ctx context.Context, a Actor, id string, alertIDs []
 		return IncidentDetail{}, fieldErr("alert_ids", "at most 1000 alerts at once")
 	}
 	var in store.Incident
-	err := s.o.Store.Tx(ctx, func(r store.Repos) error {
+	err := s.tx(ctx, func(r store.Repos) error {
 		var err error
 		if in, err = r.Incidents().Get(ctx, a.OrgID, id); err != nil {
 			return err
@@ -631,7 +631,7 @@ func (s *Service) AddAlerts(ctx context.Context, a Actor, id string, alertIDs []
 // RemoveAlert unlinks an alert from an incident.
 func (s *Service) RemoveAlert(ctx context.Context, a Actor, id, alertID string) (IncidentDetail, error) {
 	var in store.Incident
-	err := s.o.Store.Tx(ctx, func(r store.Repos) error {
+	err := s.tx(ctx, func(r store.Repos) error {
 		var err error
 		if in, err = r.Incidents().Get(ctx, a.OrgID, id); err != nil {
 			return err
@@ -681,7 +681,7 @@ func (s *Service) AddTimeline(ctx context.Context, a Actor, id, message string, 
 	}
 	e := store.TimelineEntry{ID: newID(), OrgID: a.OrgID, IncidentID: id, At: when, Kind: "manual", Actor: a.UserID, Message: message}
 	var in store.Incident
-	err := s.o.Store.Tx(ctx, func(r store.Repos) error {
+	err := s.tx(ctx, func(r store.Repos) error {
 		var err error
 		if in, err = r.Incidents().Get(ctx, a.OrgID, id); err != nil {
 			return err
@@ -771,7 +771,7 @@ func (s *Service) AddObservable(ctx context.Context, a Actor, id string, in Obse
 	}
 	o := store.Observable{ID: newID(), OrgID: a.OrgID, IncidentID: id, Type: in.Type, Value: v, Description: clean(in.Description, 2000),
 		IOC: in.IOC, CreatedBy: a.UserID, CreatedAt: s.now()}
-	err = s.o.Store.Tx(ctx, func(r store.Repos) error {
+	err = s.tx(ctx, func(r store.Repos) error {
 		in, err := r.Incidents().Get(ctx, a.OrgID, id)
 		if err != nil {
 			return err
@@ -797,7 +797,7 @@ func (s *Service) AddObservable(ctx context.Context, a Actor, id string, in Obse
 
 // DeleteObservable removes an observable.
 func (s *Service) DeleteObservable(ctx context.Context, a Actor, id, obsID string) error {
-	return s.o.Store.Tx(ctx, func(r store.Repos) error {
+	return s.tx(ctx, func(r store.Repos) error {
 		in, err := r.Incidents().Get(ctx, a.OrgID, id)
 		if err != nil {
 			return err

@@ -206,7 +206,7 @@ func (s *Service) Notes(ctx context.Context, orgID, typ, id string) ([]NoteView,
 // AddNote adds a war-room note and pushes it to everyone watching.
 func (s *Service) AddNote(ctx context.Context, a Actor, typ, id, body string, attachmentIDs []string) (NoteView, error) {
 	var n store.Note
-	err := s.o.Store.Tx(ctx, func(r store.Repos) error {
+	err := s.tx(ctx, func(r store.Repos) error {
 		if _, err := checkObject(ctx, r, a.OrgID, typ, id); err != nil {
 			return err
 		}
@@ -243,7 +243,7 @@ func (s *Service) EditNote(ctx context.Context, a Actor, noteID, body string) (N
 		return NoteView{}, fieldErr("body", "must be at most %d bytes", MaxNoteBytes)
 	}
 	var n store.Note
-	err := s.o.Store.Tx(ctx, func(r store.Repos) error {
+	err := s.tx(ctx, func(r store.Repos) error {
 		var err error
 		if n, err = r.Notes().Get(ctx, a.OrgID, noteID); err != nil {
 			return err
@@ -269,7 +269,7 @@ func (s *Service) EditNote(ctx context.Context, a Actor, noteID, body string) (N
 // DeleteNote removes a note (its author or an admin).
 func (s *Service) DeleteNote(ctx context.Context, a Actor, noteID string) error {
 	var n store.Note
-	err := s.o.Store.Tx(ctx, func(r store.Repos) error {
+	err := s.tx(ctx, func(r store.Repos) error {
 		var err error
 		if n, err = r.Notes().Get(ctx, a.OrgID, noteID); err != nil {
 			return err
@@ -423,7 +423,7 @@ func (s *Service) Upload(ctx context.Context, a Actor, typ, id, name string, bod
 	ctype := allowed[0]
 	att := store.Attachment{ID: newID(), OrgID: a.OrgID, ObjectType: typ, ObjectID: id, Name: name, ContentType: ctype, Size: n,
 		SHA256: sum, UploadedBy: a.UserID, CreatedAt: s.now()}
-	err = s.o.Store.Tx(ctx, func(r store.Repos) error {
+	err = s.tx(ctx, func(r store.Repos) error {
 		if err := r.Notes().CreateAttachment(ctx, att); err != nil {
 			return err
 		}

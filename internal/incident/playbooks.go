@@ -155,7 +155,7 @@ func (s *Service) SavePlaybook(ctx context.Context, a Actor, id string, p Playbo
 		return Playbook{}, fieldErr("id", "built-in playbooks cannot be changed; create your own copy")
 	}
 	now := s.now()
-	err := s.o.Store.Tx(ctx, func(r store.Repos) error {
+	err := s.tx(ctx, func(r store.Repos) error {
 		sp := store.Playbook{ID: id, OrgID: a.OrgID, Name: p.Name, Description: p.Description, Category: clean(p.Category, 64),
 			SeverityHint: p.SeverityHint, Steps: p.Steps, CreatedBy: a.UserID, CreatedAt: now, UpdatedAt: now}
 		action := "update"
@@ -186,7 +186,7 @@ func (s *Service) DeletePlaybook(ctx context.Context, a Actor, id string) error 
 	if strings.HasPrefix(id, "pb-") {
 		return fieldErr("id", "built-in playbooks cannot be deleted")
 	}
-	return s.o.Store.Tx(ctx, func(r store.Repos) error {
+	return s.tx(ctx, func(r store.Repos) error {
 		p, err := r.Playbooks().Get(ctx, a.OrgID, id)
 		if err != nil {
 			return err
@@ -208,7 +208,7 @@ func (s *Service) ApplyPlaybook(ctx context.Context, a Actor, incidentID, playbo
 		return IncidentDetail{}, err
 	}
 	var in store.Incident
-	err = s.o.Store.Tx(ctx, func(r store.Repos) error {
+	err = s.tx(ctx, func(r store.Repos) error {
 		var err error
 		if in, err = r.Incidents().Get(ctx, a.OrgID, incidentID); err != nil {
 			return err

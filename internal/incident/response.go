@@ -184,7 +184,7 @@ func (s *Service) TakeAction(ctx context.Context, a Actor, in ActionInput) (Acti
 			act.Result = "queued for the agent on " + host
 		}
 	}
-	err = s.o.Store.Tx(ctx, func(r store.Repos) error {
+	err = s.tx(ctx, func(r store.Repos) error {
 		if err := r.Responses().Create(ctx, act); err != nil {
 			return err
 		}

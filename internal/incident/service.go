@@ -164,6 +164,15 @@ func (s *Service) change(ctx context.Context, r store.Repos, a Actor, objType, o
 		Actor: a.UserID, Action: action, Detail: detail})
 }
 
+// tx runs fn in one transaction of the state store, again when the
+// database gave up on it for another transaction over the same records (on
+// PostgreSQL, detection folding a repeat into an alert the analyst is
+// changing can deadlock with it): the analyst's change is made, not
+// answered with "busy". Each fn sets what it reports from scratch.
+func (s *Service) tx(ctx context.Context, fn func(store.Repos) error) error {
+	return store.RetryBusy(ctx, func() error { return s.o.Store.Tx(ctx, fn) })
+}
+
 func (s *Service) publish(orgID, channel, typ string, v any) {
 	if s.o.Hub != nil {
 		s.o.Hub.Publish(orgID, channel, typ, v)

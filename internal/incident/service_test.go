@@ -516,3 +516,62 @@ func BenchmarkBulkAcknowledge10k(b *testing.B) {
 		}
 	}
 }
+
+// busyStore answers the first busy Tx calls with store.ErrBusy, as
+// PostgreSQL does to the loser of a deadlock, after running them: what
+// they did is rolled back, and what they reported must not count twice.
+type busyStore struct {
+	store.Store
+	mu   sync.Mutex
+	busy int
+}
+
+func (b *busyStore) Tx(ctx context.Context, fn func(store.Repos) error) error {
+	b.mu.Lock()
+	lose := b.busy > 0
+	if lose {
+		b.busy--
+	}
+	b.mu.Unlock()
+	if lose {
+		_ = b.Store.Tx(ctx, func(r store.Repos) error {
+			if err := fn(r); err != nil {
+				return err
+			}
+			return errors.New("rolled back")
+		})
+		return fmt.Errorf("%w: deadlock detected", store.ErrBusy)
+	}
+	return b.Store.Tx(ctx, fn)
+}
+
+// An analyst's change that loses a deadlock to detection is made on a
+// second run, not answered "busy"; a bulk change reports each alert once.
+func TestChangesRetriedWhenBusy(t *testing.T) {
+	f := newFixture(t)
+	bs := &busyStore{Store: f.st}
+	f.svc.o.Store = bs
+	f.alert(t, "a0", "high", "h", "10.0.0.1")
+	f.alert(t, "a1", "high", "h", "10.0.0.1")
+	bs.busy = 2
+	v, err := f.svc.PatchAlert(f.ctx, f.analyst, "a0", AlertPatch{Status: ptr(store.AlertAcknowledged)})
+	if err != nil || v.Status != store.AlertAcknowledged {
+		t.Fatalf("patch after two deadlocks: %v %+v", err, v)
+	}
+	bs.busy = 1
+	res, err := f.svc.Bulk(f.ctx, f.analyst, BulkInput{IDs: []string{"a0", "a1", "gone"}, Action: "status", Status: store.AlertInProgress})
+	if err != nil || res.Updated != 2 || len(res.Failed) != 1 || res.Failed[0].ID != "gone" {
+		t.Fatalf("bulk after a deadlock: %+v %v", res, err)
+	}
+	hist, _ := f.svc.History(f.ctx, "org1", "alert", "a1")
+	if len(hist) != 1 {
+		t.Fatalf("history of a1 after a retried bulk change: %+v", hist)
+	}
+	bs.busy = 10
+	if _, err := f.svc.PatchAlert(f.ctx, f.analyst, "a1", AlertPatch{Status: ptr(store.AlertAcknowledged)}); !errors.Is(err, store.ErrBusy) {
+		t.Fatalf("after five deadlocks in a row: %v, want ErrBusy", err)
+	}
+	if bs.busy != 5 {
+		t.Fatalf("%d attempts, want 5", 10-bs.busy)
+	}
+}

@@ -58,7 +58,7 @@ func (s *Service) PutSLA(ctx context.Context, a Actor, in map[string]store.SLAPo
 			return nil, fieldErr("sla."+k, "unknown severity %q", k)
 		}
 	}
-	err := s.o.Store.Tx(ctx, func(r store.Repos) error {
+	err := s.tx(ctx, func(r store.Repos) error {
 		if err := r.SLA().Put(ctx, a.OrgID, ps); err != nil {
 			return err
 		}

@@ -78,7 +78,7 @@ func (s *Service) CreateTask(ctx context.Context, a Actor, incidentID, workplanI
 		t.CompletedAt = &now
 	}
 	var dir *Directory
-	err := s.o.Store.Tx(ctx, func(r store.Repos) error {
+	err := s.tx(ctx, func(r store.Repos) error {
 		where := ""
 		if incidentID != "" {
 			inc, err := r.Incidents().Get(ctx, a.OrgID, incidentID)
@@ -127,7 +127,7 @@ type TaskPatch struct {
 // PatchTask edits a task (the board moves cards with Status and Position).
 func (s *Service) PatchTask(ctx context.Context, a Actor, id string, p TaskPatch) (TaskView, error) {
 	var out store.Task
-	err := s.o.Store.Tx(ctx, func(r store.Repos) error {
+	err := s.tx(ctx, func(r store.Repos) error {
 		t, err := r.Tasks().Get(ctx, a.OrgID, id)
 		if err != nil {
 			return err
@@ -215,7 +215,7 @@ func (s *Service) PatchTask(ctx context.Context, a Actor, id string, p TaskPatch
 
 // DeleteTask removes a task.
 func (s *Service) DeleteTask(ctx context.Context, a Actor, id string) error {
-	err := s.o.Store.Tx(ctx, func(r store.Repos) error {
+	err := s.tx(ctx, func(r store.Repos) error {
 		t, err := r.Tasks().Get(ctx, a.OrgID, id)
 		if err != nil {
 			return err

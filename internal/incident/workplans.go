@@ -103,7 +103,7 @@ func (s *Service) Workplan(ctx context.Context, orgID, id string) (WorkplanView,
 // SaveWorkplan creates (id "") or edits a workplan.
 func (s *Service) SaveWorkplan(ctx context.Context, a Actor, id string, in WorkplanInput) (WorkplanView, error) {
 	var w store.Workplan
-	err := s.o.Store.Tx(ctx, func(r store.Repos) error {
+	err := s.tx(ctx, func(r store.Repos) error {
 		now := s.now()
 		if id == "" {
 			if in.Title == nil {
@@ -194,7 +194,7 @@ func (s *Service) SaveWorkplan(ctx context.Context, a Actor, id string, in Workp
 
 // DeleteWorkplan removes a workplan and its tasks.
 func (s *Service) DeleteWorkplan(ctx context.Context, a Actor, id string) error {
-	return s.o.Store.Tx(ctx, func(r store.Repos) error {
+	return s.tx(ctx, func(r store.Repos) error {
 		w, err := r.Workplans().Get(ctx, a.OrgID, id)
 		if err != nil {
 			return err
