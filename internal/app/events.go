@@ -83,6 +83,9 @@ func startEvents(ctx context.Context, cfg *config.Config, st store.Store, authSv
 		reg.MustRegister(
 			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "eventsec_eventstore_checkpoints_total",
 				Help: "Checkpoints of the event store run beside the writer."}, func() float64 { return float64(ds.CheckpointsRun()) }),
+			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "eventsec_eventstore_checkpoint_seconds_total",
+				Help: "Time the event store's checkpoints took, in all; commits wait while one runs, so its rate is the share of time acknowledgements may be held."},
+				func() float64 { return ds.CheckpointTime().Seconds() }),
 			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "eventsec_eventstore_checkpoint_failures_total",
 				Help: "Checkpoints of the event store that failed and were retried."}, func() float64 { return float64(ds.CheckpointFailures()) }),
 			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "eventsec_eventstore_checkpoints_deferred_total",

@@ -79,8 +79,11 @@ type Store struct {
 	ckFailures  atomic.Int64
 	// ckBusy counts checkpoints put off because a commit was running.
 	ckBusy atomic.Int64
-	done   chan struct{}
-	closed atomic.Bool
+	// ckNanos is the time the background checkpoints took, in all: the
+	// time commits may have waited for them.
+	ckNanos atomic.Int64
+	done    chan struct{}
+	closed  atomic.Bool
 
 	lastSeq atomic.Int64
 	nextSeq int64 // writer only
@@ -253,8 +256,10 @@ func (s *Store) checkpointer() {
 			s.log.Warn("background checkpoint failed; retrying", "wal_bytes", fi.Size(), "err", err)
 			continue
 		}
+		took := time.Since(t0)
+		s.ckNanos.Add(int64(took))
 		s.checkpoints.Add(1)
-		s.log.Debug("checkpointed", "wal_bytes", fi.Size(), "ms", time.Since(t0).Milliseconds())
+		s.log.Debug("checkpointed", "wal_bytes", fi.Size(), "ms", took.Milliseconds())
 	}
 }
 
@@ -290,6 +295,11 @@ func (s *Store) CheckpointsRun() int64 { return s.checkpoints.Load() }
 // CheckpointFailures counts the background checkpoints that failed (and
 // were retried) since Open.
 func (s *Store) CheckpointFailures() int64 { return s.ckFailures.Load() }
+
+// CheckpointTime is how long the background checkpoints since Open took,
+// in all. DuckDB lets no transaction commit while one runs, so its rate is
+// the share of the time acknowledgements may have waited for them.
+func (s *Store) CheckpointTime() time.Duration { return time.Duration(s.ckNanos.Load()) }
 
 // CheckpointsDeferred counts the checkpoints put off because a commit was
 // running at the time (DuckDB checkpoints only between write

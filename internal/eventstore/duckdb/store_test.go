@@ -300,6 +300,9 @@ func TestBackgroundCheckpoint(t *testing.T) {
 		}
 	}
 	rows.Close()
+	if s.CheckpointTime() <= 0 {
+		t.Errorf("%d checkpoints took %v in all", s.CheckpointsRun(), s.CheckpointTime())
+	}
 	if threads != 2 || s.CheckpointFailures() != 0 {
 		t.Errorf("after %d checkpoints: DuckDB threads %d, want 2 (%d failures)", s.CheckpointsRun(), threads, s.CheckpointFailures())
 	}
