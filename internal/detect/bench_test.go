@@ -103,7 +103,7 @@ func BenchmarkCommitFolds(b *testing.B) {
 		evs[i].Fields.Set("host.name", "host-"+strconv.Itoa(i))
 		hits[i] = hit{orgID: f.org, doc: d, ev: &evs[i], at: evs[i].Timestamp}
 	}
-	if err := f.svc.commit(ctx, hits, -1); err != nil {
+	if err := f.svc.commit(ctx, hits, -1, false); err != nil {
 		b.Fatal(err)
 	}
 	b.ResetTimer()
@@ -111,7 +111,7 @@ func BenchmarkCommitFolds(b *testing.B) {
 		for i := range evs {
 			evs[i].ID = fmt.Sprintf("e-%d-%d", n, i)
 		}
-		if err := f.svc.commit(ctx, hits, -1); err != nil {
+		if err := f.svc.commit(ctx, hits, -1, false); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -158,7 +158,7 @@ func (s *Service) runHunt(ctx context.Context, a Actor, u *Unit, r store.Rule, j
 		if len(hits) == 0 || commitErr != nil {
 			return
 		}
-		if commitErr = s.commit(ctx, hits, -1); commitErr == nil {
+		if commitErr = s.commit(ctx, hits, -1, false); commitErr == nil {
 			raised += int64(len(hits))
 		}
 		hits = hits[:0]

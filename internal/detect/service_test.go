@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -720,7 +721,15 @@ type flakyStore struct {
 }
 
 func (s *flakyStore) Tx(ctx context.Context, fn func(store.Repos) error) error {
-	return s.Store.Tx(ctx, func(r store.Repos) error {
+	return s.inject(s.Store.Tx, ctx, fn)
+}
+
+func (s *flakyStore) TxLazy(ctx context.Context, fn func(store.Repos) error) error {
+	return s.inject(s.Store.TxLazy, ctx, fn)
+}
+
+func (s *flakyStore) inject(tx func(context.Context, func(store.Repos) error) error, ctx context.Context, fn func(store.Repos) error) error {
+	return tx(ctx, func(r store.Repos) error {
 		if err := fn(r); err != nil {
 			return err
 		}
@@ -732,6 +741,96 @@ func (s *flakyStore) Tx(ctx context.Context, fn func(store.Repos) error) error {
 		}
 		return nil
 	})
+}
+
+// syncStore records which of detection's transactions waited for the
+// disk: "lazy" or "durable", in commit order.
+type syncStore struct {
+	store.Store
+	mu      sync.Mutex
+	commits []string
+}
+
+func (s *syncStore) record(kind string, err error) error {
+	if err == nil {
+		s.mu.Lock()
+		s.commits = append(s.commits, kind)
+		s.mu.Unlock()
+	}
+	return err
+}
+
+func (s *syncStore) Tx(ctx context.Context, fn func(store.Repos) error) error {
+	return s.record("durable", s.Store.Tx(ctx, fn))
+}
+
+func (s *syncStore) TxLazy(ctx context.Context, fn func(store.Repos) error) error {
+	return s.record("lazy", s.Store.TxLazy(ctx, fn))
+}
+
+func (s *syncStore) log() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.commits)
+}
+
+// TestStreamCommitsLazily: the stream stores alerts without waiting for
+// the disk, and makes them durable before it saves the correlation state
+// (which must never be ahead of a durable checkpoint) and when it stops.
+func TestStreamCommitsLazily(t *testing.T) {
+	f := newFixture(t)
+	ss := &syncStore{Store: f.st}
+	svc, err := New(f.ctx, Options{Store: ss, Events: f.ev, Normalizer: f.norm, StateDir: filepath.Join(f.dir, "detection"),
+		SnapshotEvery: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.svc = svc
+	if _, err := f.svc.Create(f.ctx, actor, RuleInput{Source: encodedPS}); err != nil {
+		t.Fatal(err)
+	}
+	f.start(t)
+	before := len(ss.log())
+	f.ingest(t, true, sysmonPS("L1", "powershell -enc Q", time.Now()))
+	waitFor(t, "the alert", func() bool { return len(f.alerts(t)) == 1 })
+	got := ss.log()[before:]
+	if len(got) == 0 || got[len(got)-1] != "lazy" {
+		t.Fatalf("the alert's commit: %v, want lazy", got)
+	}
+	f.stop(t)
+	got = ss.log()[before:]
+	if got[len(got)-1] != "durable" {
+		t.Fatalf("commits up to the stop: %v, want a durable one last", got)
+	}
+	last, err := f.ev.LastSeq(f.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cp, err := f.st.Checkpoints().Get(f.ctx, CheckpointName); err != nil || cp != last {
+		t.Fatalf("checkpoint %d (%v), want %d", cp, err, last)
+	}
+
+	// A flush (asked before the correlation state is saved) stores the
+	// last checkpoint again, durably, when the commits before were lazy;
+	// after a durable one it has nothing to do.
+	ss.mu.Lock()
+	ss.commits = nil
+	ss.mu.Unlock()
+	cm := newCommitter(f.svc)
+	go cm.run(f.ctx)
+	cm.send(f.ctx, commitReq{seq: last + 5})
+	waitFor(t, "the lazy commit", func() bool { return len(ss.log()) == 1 })
+	if !cm.flush(f.ctx) || !cm.flush(f.ctx) {
+		t.Fatal("flush failed")
+	}
+	close(cm.in)
+	<-cm.done
+	if got := ss.log(); !slices.Equal(got, []string{"lazy", "durable"}) {
+		t.Fatalf("commits %v, want [lazy durable]", got)
+	}
+	if cp, err := f.st.Checkpoints().Get(f.ctx, CheckpointName); err != nil || cp != last+5 {
+		t.Fatalf("checkpoint %d (%v), want %d", cp, err, last+5)
+	}
 }
 
 // levels counts the log records at each level.

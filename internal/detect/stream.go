@@ -300,9 +300,18 @@ func (c *committer) flush(ctx context.Context) bool {
 // stops taking events; the ones it misses are read back from the event
 // store later). Transactions run without ctx's cancellation so that what
 // was queued before a shutdown is still stored.
+//
+// The stream's transactions do not wait for the disk (store.TxLazy): at
+// 10,000 events/s their sync was most of an alert's delay while the
+// event store's checkpoint wrote (docs/performance.md). Lost to a power
+// failure, alerts and the checkpoint they move are lost together, and
+// detection raises them again from the stored events. A flush (before the
+// correlation state is saved with the checkpoint's seq) and the end of
+// the stream commit durably, which makes every commit before durable too.
 func (c *committer) run(ctx context.Context) {
 	defer close(c.done)
 	bg := context.WithoutCancel(ctx)
+	last, lazy := int64(-1), false // the last checkpoint stored; whether it may not be durable yet
 	for r := range c.in {
 		batch := []commitReq{r}
 	drain:
@@ -333,40 +342,56 @@ func (c *committer) run(ctx context.Context) {
 				flushes = append(flushes, r.flush)
 			}
 		}
-		if !c.aborted.Load() && (len(hits) > 0 || seq >= 0) {
-			busy := 0
-			for {
-				err := c.s.commit(bg, hits, seq)
-				if err == nil {
-					if !ingested.IsZero() {
-						c.s.m.lag.Set(time.Since(ingested).Seconds())
-					}
-					break
-				}
-				wait := time.Second
-				if errors.Is(err, store.ErrBusy) && busy < maxBusyRetries {
-					// PostgreSQL undid the transaction to break a deadlock
-					// with an analyst's change to the same alerts: nothing
-					// of it was stored, and trying again at once almost
-					// always succeeds. A second's wait would hold back
-					// every alert behind it.
-					busy++
-					wait = time.Duration(5<<busy) * time.Millisecond
-					c.s.o.Logger.Warn("detection: alerts' transaction met a concurrent change; retrying", "attempt", busy, "err", err)
-				} else {
-					c.s.o.Logger.Error("detection: cannot store alerts; retrying", "err", err)
-				}
-				select {
-				case <-ctx.Done():
-					c.aborted.Store(true)
-				case <-time.After(wait):
-					continue
-				}
-				break
-			}
+		durable := len(flushes) > 0
+		if durable && lazy && seq < 0 {
+			seq = last // store the checkpoint again, durably
+		}
+		if c.store(ctx, bg, hits, seq, !durable, ingested) && seq >= 0 {
+			last, lazy = seq, !durable
 		}
 		for _, f := range flushes {
 			f <- !c.aborted.Load()
+		}
+	}
+	if lazy {
+		c.store(ctx, bg, nil, last, false, time.Time{})
+	}
+}
+
+// store commits one transaction of the stream's results, retrying it
+// until it succeeds or ctx ends (then c.aborted is set); false when
+// nothing was stored.
+func (c *committer) store(ctx, bg context.Context, hits []hit, seq int64, lazy bool, ingested time.Time) bool {
+	if c.aborted.Load() || (len(hits) == 0 && seq < 0) {
+		return false
+	}
+	busy := 0
+	for {
+		err := c.s.commit(bg, hits, seq, lazy)
+		if err == nil {
+			if !ingested.IsZero() {
+				c.s.m.lag.Set(time.Since(ingested).Seconds())
+			}
+			return true
+		}
+		wait := time.Second
+		if errors.Is(err, store.ErrBusy) && busy < maxBusyRetries {
+			// PostgreSQL undid the transaction to break a deadlock
+			// with an analyst's change to the same alerts: nothing
+			// of it was stored, and trying again at once almost
+			// always succeeds. A second's wait would hold back
+			// every alert behind it.
+			busy++
+			wait = time.Duration(5<<busy) * time.Millisecond
+			c.s.o.Logger.Warn("detection: alerts' transaction met a concurrent change; retrying", "attempt", busy, "err", err)
+		} else {
+			c.s.o.Logger.Error("detection: cannot store alerts; retrying", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			c.aborted.Store(true)
+			return false
+		case <-time.After(wait):
 		}
 	}
 }
@@ -669,7 +694,7 @@ func (s *Service) advance() []hit {
 // adds rule statistics and moves the checkpoint to seq (unless seq < 0:
 // retro-hunts), in one transaction; then pushes the alerts to live
 // subscribers.
-func (s *Service) commit(ctx context.Context, hits []hit, seq int64) error {
+func (s *Service) commit(ctx context.Context, hits []hit, seq int64, lazy bool) error {
 	now := s.o.Now()
 	alerts := make([]store.Alert, 0, len(hits))
 	docs := make([]*doc, 0, len(hits))
@@ -677,16 +702,16 @@ func (s *Service) commit(ctx context.Context, hits []hit, seq int64) error {
 		alerts = append(alerts, s.alertOf(h, now))
 		docs = append(docs, h.doc)
 	}
-	return s.commitPrepared(ctx, alerts, docs, seq)
+	return s.commitPrepared(ctx, alerts, docs, seq, lazy)
 }
 
 // commitAlerts stores alerts raised outside the event stream (scheduled
 // rules): the checkpoint does not move.
 func (s *Service) commitAlerts(ctx context.Context, alerts []store.Alert, docs []*doc) error {
-	return s.commitPrepared(ctx, alerts, docs, -1)
+	return s.commitPrepared(ctx, alerts, docs, -1, false)
 }
 
-func (s *Service) commitPrepared(ctx context.Context, in []store.Alert, inDocs []*doc, seq int64) error {
+func (s *Service) commitPrepared(ctx context.Context, in []store.Alert, inDocs []*doc, seq int64, lazy bool) error {
 	now := s.o.Now()
 	type pendingAlert struct {
 		a     store.Alert
@@ -727,7 +752,11 @@ func (s *Service) commitPrepared(ctx context.Context, in []store.Alert, inDocs [
 		}
 	}
 	var created, updated []store.Alert
-	err := s.o.Store.Tx(ctx, func(r store.Repos) error {
+	tx := s.o.Store.Tx
+	if lazy {
+		tx = s.o.Store.TxLazy
+	}
+	err := tx(ctx, func(r store.Repos) error {
 		created, updated = created[:0], updated[:0]
 		newAlerts := map[statKey]int64{}
 		for _, p := range order {

@@ -22,6 +22,14 @@ type Store interface {
 	// concurrent one: PostgreSQL locks the row (SELECT ... FOR UPDATE),
 	// SQLite runs one write transaction at a time.
 	Tx(ctx context.Context, fn func(Repos) error) error
+	// TxLazy runs fn like Tx, but its commit does not wait for the disk.
+	// It is as atomic as Tx's and survives a crash of the process; a
+	// power failure or a crash of the operating system (with PostgreSQL,
+	// of its server) may lose the latest such commits, never part of one,
+	// until a Tx commits after them, which makes them durable too. Only
+	// for writes the caller derives again from durable input when they
+	// are lost: detection's alerts, stored with the checkpoint they move.
+	TxLazy(ctx context.Context, fn func(Repos) error) error
 	// Ping reports whether the backend answers.
 	Ping(ctx context.Context) error
 	// Close releases the backend's resources.

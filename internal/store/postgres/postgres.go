@@ -29,6 +29,10 @@ var dialect = sqldb.Dialect{
 	// A transaction-scoped advisory lock: several servers starting at once
 	// apply each migration exactly once.
 	MigrationLock: "SELECT pg_advisory_xact_lock(7466572756397323)",
+	// TxLazy: an asynchronous commit; the server writes its WAL record
+	// out within three wal_writer_delay, or with the next synchronous
+	// commit, whichever comes first.
+	Lazy: sqldb.LazyCommit{InTx: "SET LOCAL synchronous_commit = off"},
 }
 
 // Open connects to the database at url (postgres://...) and applies pending

@@ -8,6 +8,7 @@ package sqldb
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"strconv"
@@ -32,7 +33,16 @@ type Dialect struct {
 	// MigrationLock, when set, runs first in the migration transaction so
 	// that two processes never migrate at once.
 	MigrationLock string
+	// Lazy says how TxLazy's commit skips waiting for the disk.
+	Lazy LazyCommit
 }
+
+// LazyCommit is the SQL that makes a transaction's commit skip waiting
+// for the disk: Before runs on the connection before the transaction and
+// After once it ended (a connection setting, which SQLite does not let
+// change inside one); InTx runs first inside it (a transaction-scoped
+// one).
+type LazyCommit struct{ Before, After, InTx string }
 
 // DB is a store.Store over a reader pool and a writer pool (the same pool
 // for backends with real concurrency control).
@@ -61,20 +71,84 @@ func (db *DB) Tx(ctx context.Context, fn func(store.Repos) error) error {
 	if err != nil {
 		return fmt.Errorf("cannot begin transaction: %w", err)
 	}
+	missed, err := db.run(ctx, tx, fn)
+	db.prepare(ctx, missed)
+	return err
+}
+
+// TxLazy implements store.Store.
+func (db *DB) TxLazy(ctx context.Context, fn func(store.Repos) error) error {
+	l := db.d.Lazy
+	if l.Before == "" {
+		tx, err := db.write.BeginTx(ctx, nil)
+		if err != nil {
+			return fmt.Errorf("cannot begin transaction: %w", err)
+		}
+		if l.InTx != "" {
+			if _, err := tx.ExecContext(ctx, l.InTx); err != nil {
+				_ = tx.Rollback()
+				return fmt.Errorf("cannot begin transaction: %w", err)
+			}
+		}
+		missed, err := db.run(ctx, tx, fn)
+		db.prepare(ctx, missed)
+		return err
+	}
+	missed, err := db.runOnConn(ctx, l, fn)
+	// After the connection went back: SQLite's writer pool holds one.
+	db.prepare(ctx, missed)
+	return err
+}
+
+// runOnConn runs fn in a transaction on a connection of its own that
+// l.Before and l.After set and reset.
+func (db *DB) runOnConn(ctx context.Context, l LazyCommit, fn func(store.Repos) error) ([]string, error) {
+	conn, err := db.write.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("cannot begin transaction: %w", err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, l.Before); err != nil {
+		return nil, fmt.Errorf("cannot begin transaction: %w", err)
+	}
+	defer func() {
+		// The connection goes back to the pool only with its durable
+		// setting: the next Tx on it must wait for the disk. One that
+		// cannot be reset is thrown away.
+		if _, err := conn.ExecContext(context.WithoutCancel(ctx), l.After); err != nil {
+			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+		}
+	}()
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("cannot begin transaction: %w", err)
+	}
+	return db.run(ctx, tx, fn)
+}
+
+// run runs fn in tx and commits it, or rolls it back when fn fails. It
+// returns the statements the cache should prepare (SQLite).
+func (db *DB) run(ctx context.Context, tx *sql.Tx, fn func(store.Repos) error) ([]string, error) {
 	var q querier = tx
 	var missed []string
 	if db.stmts != nil {
 		q = cachedTx{tx: tx, c: db.stmts, missed: &missed}
-		defer func() { db.stmts.prepare(context.WithoutCancel(ctx), missed) }()
 	}
 	if err := fn(repos{r: q, w: q, d: db.d, tx: true}); err != nil {
 		_ = tx.Rollback()
-		return db.busy(err)
+		return missed, db.busy(err)
 	}
 	if err := tx.Commit(); err != nil {
-		return db.busy(fmt.Errorf("cannot commit transaction: %w", err))
+		return missed, db.busy(fmt.Errorf("cannot commit transaction: %w", err))
 	}
-	return nil
+	return missed, nil
+}
+
+// prepare has the statement cache prepare what a transaction missed.
+func (db *DB) prepare(ctx context.Context, missed []string) {
+	if db.stmts != nil && len(missed) > 0 {
+		db.stmts.prepare(context.WithoutCancel(ctx), missed)
+	}
 }
 
 // busy marks an error that says the transaction lost to a concurrent one
@@ -242,4 +316,10 @@ func fromNullMs(v sql.NullInt64) *time.Time {
 func (db *DB) ExecRaw(ctx context.Context, query string, args ...any) error {
 	_, err := db.write.ExecContext(ctx, repos{d: db.d}.q(query), args...)
 	return err
+}
+
+// QueryRowRaw runs a query on the writer, for administration and for
+// tests that read a connection's settings.
+func (db *DB) QueryRowRaw(ctx context.Context, query string, args ...any) *sql.Row {
+	return db.write.QueryRowContext(ctx, repos{d: db.d}.q(query), args...)
 }

@@ -27,6 +27,11 @@ var dialect = sqldb.Dialect{
 		}
 		return se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
 	},
+	// TxLazy: in WAL mode, NORMAL appends the commit to the log without
+	// syncing it; the next FULL commit (or checkpoint) syncs the log and
+	// with it every commit before. SQLite refuses the change inside a
+	// transaction, so it is made on the connection around it.
+	Lazy: sqldb.LazyCommit{Before: "PRAGMA synchronous = NORMAL", After: "PRAGMA synchronous = FULL"},
 }
 
 // Open opens (creating if needed) the database file at path and applies

@@ -2,8 +2,10 @@ package sqlite_test
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/eventsec/eventsec/internal/store"
 	"github.com/eventsec/eventsec/internal/store/sqldb"
@@ -41,5 +43,41 @@ func TestMigrateIsIdempotent(t *testing.T) {
 			t.Fatalf("status: %+v %v", st, err)
 		}
 		db.Close()
+	}
+}
+
+// TestTxLazyResetsSync: a lazy transaction's connection (SQLite's one
+// writer) goes back to synchronous FULL, whether it committed or not, so
+// that every other transaction still waits for the disk.
+func TestTxLazyResetsSync(t *testing.T) {
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "state.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	sync := func() int {
+		t.Helper()
+		var n int
+		if err := db.QueryRowRaw(ctx, "PRAGMA synchronous").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := sync(); n != 2 {
+		t.Fatalf("synchronous %d at start, want 2 (FULL)", n)
+	}
+	err = db.TxLazy(ctx, func(r store.Repos) error {
+		return r.Checkpoints().Set(ctx, "x", 1, time.Now())
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := sync(); n != 2 {
+		t.Fatalf("synchronous %d after a lazy commit, want 2 (FULL)", n)
+	}
+	_ = db.TxLazy(ctx, func(r store.Repos) error { return errors.New("boom") })
+	if n := sync(); n != 2 {
+		t.Fatalf("synchronous %d after a lazy rollback, want 2 (FULL)", n)
 	}
 }

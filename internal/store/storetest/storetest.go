@@ -38,6 +38,7 @@ func Run(t *testing.T, b Backend) {
 		{"APIKeys", testAPIKeys},
 		{"Sessions", testSessions},
 		{"TxRollback", testTxRollback},
+		{"TxLazy", testTxLazy},
 		{"AuditChain", testAuditChain},
 		{"AuditConcurrentAppends", testAuditConcurrent},
 		{"AuditFilters", testAuditFilters},
@@ -373,6 +374,45 @@ func testSessions(t *testing.T, s store.Store, _ Backend) {
 	}
 	_, err = s.Sessions().GetByHash(ctx, "nope")
 	wantErr(t, err, store.ErrNotFound, "missing token")
+}
+
+// testTxLazy: a lazy transaction commits and rolls back as Tx does, and
+// the transactions after it work as before.
+func testTxLazy(t *testing.T, s store.Store, _ Backend) {
+	ctx := context.Background()
+	mustOrg(t, s, "o1")
+	if err := s.TxLazy(ctx, func(r store.Repos) error {
+		return r.Checkpoints().Set(ctx, "lazy", 7, t0)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.Checkpoints().Get(ctx, "lazy"); err != nil || n != 7 {
+		t.Fatalf("after a lazy commit: %d, %v", n, err)
+	}
+	boom := errors.New("boom")
+	if err := s.TxLazy(ctx, func(r store.Repos) error {
+		if err := r.Checkpoints().Set(ctx, "lazy", 8, t0); err != nil {
+			return err
+		}
+		return boom
+	}); !errors.Is(err, boom) {
+		t.Fatalf("want boom, got %v", err)
+	}
+	if n, err := s.Checkpoints().Get(ctx, "lazy"); err != nil || n != 7 {
+		t.Fatalf("after a rolled back lazy transaction: %d, %v", n, err)
+	}
+	if err := s.Tx(ctx, func(r store.Repos) error {
+		n, err := r.Checkpoints().Get(ctx, "lazy")
+		if err != nil || n != 7 {
+			return fmt.Errorf("inside Tx: %d, %v", n, err)
+		}
+		return r.Checkpoints().Set(ctx, "lazy", 9, t0)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.Checkpoints().Get(ctx, "lazy"); err != nil || n != 9 {
+		t.Fatalf("after Tx: %d, %v", n, err)
+	}
 }
 
 func testTxRollback(t *testing.T, s store.Store, _ Backend) {
