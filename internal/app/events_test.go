@@ -435,7 +435,8 @@ func TestEventTimeSettings(t *testing.T) {
 	if st, b := apiCall(t, "GET", srv.url+"/metrics", "", "", nil); st != 200 ||
 		!strings.Contains(string(b), "eventsec_eventstore_wal_bytes ") || !strings.Contains(string(b), "eventsec_eventstore_checkpoints_total 0") ||
 		!strings.Contains(string(b), "eventsec_eventstore_checkpoint_failures_total 0") || !strings.Contains(string(b), "eventsec_eventstore_checkpoints_deferred_total ") ||
-		!strings.Contains(string(b), "eventsec_eventstore_checkpoint_seconds_total 0") {
+		!strings.Contains(string(b), "eventsec_eventstore_checkpoint_seconds_total 0") ||
+		!strings.Contains(string(b), "eventsec_detection_commit_seconds_bucket") {
 		t.Errorf("metrics: %d, event store metrics missing", st)
 	}
 	var me struct {

@@ -12,6 +12,7 @@ type metrics struct {
 	replayed    prometheus.Counter
 	lag         prometheus.Gauge
 	evalSeconds prometheus.Histogram
+	commitSecs  prometheus.Histogram
 	evalSum     atomic.Int64 // ns, for the rules list's average
 	evalN       atomic.Int64
 }
@@ -29,9 +30,12 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		evalSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "eventsec_detection_eval_seconds",
 			Help:    "Time to evaluate one event against all of its org's rules.",
 			Buckets: []float64{1e-6, 5e-6, 1e-5, 5e-5, 1e-4, 5e-4, 1e-3, 5e-3, 1e-2}}),
+		commitSecs: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "eventsec_detection_commit_seconds",
+			Help:    "Time to store one transaction of the stream's alerts and checkpoint in the state store (the last step before the alerts are pushed).",
+			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5}}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.alerts, m.dropped, m.replayed, m.lag, m.evalSeconds)
+		reg.MustRegister(m.alerts, m.dropped, m.replayed, m.lag, m.evalSeconds, m.commitSecs)
 	}
 	return m
 }

@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/eventsec/eventsec/internal/event"
 	"github.com/eventsec/eventsec/internal/eventstore/duckdb"
 	"github.com/eventsec/eventsec/internal/normalize"
@@ -780,8 +782,9 @@ func (s *syncStore) log() []string {
 func TestStreamCommitsLazily(t *testing.T) {
 	f := newFixture(t)
 	ss := &syncStore{Store: f.st}
+	reg := prometheus.NewRegistry()
 	svc, err := New(f.ctx, Options{Store: ss, Events: f.ev, Normalizer: f.norm, StateDir: filepath.Join(f.dir, "detection"),
-		SnapshotEvery: time.Hour})
+		SnapshotEvery: time.Hour, Registerer: reg})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -796,6 +799,20 @@ func TestStreamCommitsLazily(t *testing.T) {
 	got := ss.log()[before:]
 	if len(got) == 0 || got[len(got)-1] != "lazy" {
 		t.Fatalf("the alert's commit: %v, want lazy", got)
+	}
+	// Each transaction's time is measured.
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var timed uint64
+	for _, mf := range mfs {
+		if mf.GetName() == "eventsec_detection_commit_seconds" {
+			timed = mf.GetMetric()[0].GetHistogram().GetSampleCount()
+		}
+	}
+	if timed == 0 {
+		t.Error("eventsec_detection_commit_seconds counted no transaction")
 	}
 	f.stop(t)
 	got = ss.log()[before:]

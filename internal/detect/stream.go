@@ -367,8 +367,10 @@ func (c *committer) store(ctx, bg context.Context, hits []hit, seq int64, lazy b
 	}
 	busy := 0
 	for {
+		t0 := time.Now()
 		err := c.s.commit(bg, hits, seq, lazy)
 		if err == nil {
+			c.s.m.commitSecs.Observe(time.Since(t0).Seconds())
 			if !ingested.IsZero() {
 				c.s.m.lag.Set(time.Since(ingested).Seconds())
 			}
