@@ -90,6 +90,23 @@ func (f *fixture) open(t *testing.T) *Service {
 	return f.openWith(t, nil)
 }
 
+// serveWith makes f's service one over o (the fixture's event store,
+// normalizer and state directory filled in), with the given rules.
+func (f *fixture) serveWith(t *testing.T, o Options, rules ...string) {
+	t.Helper()
+	o.Events, o.Normalizer, o.StateDir = f.ev, f.norm, filepath.Join(f.dir, "detection")
+	svc, err := New(f.ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.svc = svc
+	for _, src := range rules {
+		if _, err := f.svc.Create(f.ctx, actor, RuleInput{Source: src}); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 func (f *fixture) openWith(t *testing.T, firstStartAfter *int64) *Service {
 	t.Helper()
 	svc, err := New(f.ctx, Options{Store: f.st, Events: f.ev, Normalizer: f.norm, StateDir: filepath.Join(f.dir, "detection"),
@@ -783,15 +800,7 @@ func TestStreamCommitsLazily(t *testing.T) {
 	f := newFixture(t)
 	ss := &syncStore{Store: f.st}
 	reg := prometheus.NewRegistry()
-	svc, err := New(f.ctx, Options{Store: ss, Events: f.ev, Normalizer: f.norm, StateDir: filepath.Join(f.dir, "detection"),
-		SnapshotEvery: time.Hour, Registerer: reg})
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.svc = svc
-	if _, err := f.svc.Create(f.ctx, actor, RuleInput{Source: encodedPS}); err != nil {
-		t.Fatal(err)
-	}
+	f.serveWith(t, Options{Store: ss, SnapshotEvery: time.Hour, Registerer: reg}, encodedPS)
 	f.start(t)
 	before := len(ss.log())
 	f.ingest(t, true, sysmonPS("L1", "powershell -enc Q", time.Now()))
@@ -878,15 +887,7 @@ func TestAlertCommitBusyRetried(t *testing.T) {
 	f := newFixture(t)
 	fs := &flakyStore{Store: f.st, busy: true}
 	logs := &levels{n: map[slog.Level]int{}}
-	svc, err := New(f.ctx, Options{Store: fs, Events: f.ev, Normalizer: f.norm, StateDir: filepath.Join(f.dir, "detection"),
-		Logger: slog.New(logs)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.svc = svc
-	if _, err := f.svc.Create(f.ctx, actor, RuleInput{Source: encodedPS}); err != nil {
-		t.Fatal(err)
-	}
+	f.serveWith(t, Options{Store: fs, Logger: slog.New(logs)}, encodedPS)
 	f.start(t)
 	defer f.stop(t)
 	fs.fail.Store(3)
@@ -910,17 +911,7 @@ func TestAlertCommitBusyRetried(t *testing.T) {
 func TestAlertCommitRetried(t *testing.T) {
 	f := newFixture(t)
 	fs := &flakyStore{Store: f.st}
-	svc, err := New(f.ctx, Options{Store: fs, Events: f.ev, Normalizer: f.norm, StateDir: filepath.Join(f.dir, "detection"),
-		SnapshotEvery: 50 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.svc = svc
-	for _, src := range []string{encodedPS, bruteForceJSON} {
-		if _, err := f.svc.Create(f.ctx, actor, RuleInput{Source: src}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	f.serveWith(t, Options{Store: fs, SnapshotEvery: 50 * time.Millisecond}, encodedPS, bruteForceJSON)
 	f.start(t)
 	defer f.stop(t)
 	fs.fail.Store(2)
