@@ -13,6 +13,7 @@ package main
 import (
 	"archive/zip"
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -20,6 +21,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"math/rand/v2"
 	"mime/multipart"
 	"net"
@@ -160,6 +162,10 @@ func run() error {
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, 64)
 	cpu0 := cpuOf(cmd.Process.Pid)
+	m0, err := scrape(base)
+	if err != nil {
+		return err
+	}
 	start := time.Now()
 	tick := time.NewTicker(interval)
 	n := 0
@@ -249,6 +255,9 @@ func run() error {
 			cpu.Seconds()/wall.Seconds(), float64(cpu.Microseconds())/float64(sent.Load()))
 	}
 	fmt.Printf("server RSS after the run: %.1f MiB\n", float64(rss)/(1<<20))
+	if m1, err := scrape(base); err == nil {
+		printServerSide(m0, m1)
+	}
 	if *hunt {
 		// The unlocked map is no longer written: the readers are done.
 		mu.Unlock()
@@ -525,4 +534,75 @@ func rssOf(pid int) int64 {
 		}
 	}
 	return 0
+}
+
+// scrape reads the server's Prometheus metrics: series (name and labels,
+// as written) to value.
+func scrape(base string) (map[string]float64, error) {
+	resp, err := http.Get(base + "/metrics")
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]float64{}
+	for _, line := range strings.Split(string(b), "\n") {
+		if line == "" || line[0] == '#' {
+			continue
+		}
+		i := strings.LastIndexByte(line, ' ')
+		if i < 0 {
+			continue
+		}
+		if v, err := strconv.ParseFloat(line[i+1:], 64); err == nil {
+			out[line[:i]] = v
+		}
+	}
+	return out, nil
+}
+
+// printServerSide prints what the server says of the run (the metrics'
+// change between before the load and after the stragglers): the event
+// store's checkpoints, which hold its commits, and detection's alert
+// transactions, the last step before an alert is pushed.
+func printServerSide(m0, m1 map[string]float64) {
+	d := func(k string) float64 { return m1[k] - m0[k] }
+	fmt.Printf("event store: %.0f checkpoints, %.2f s checkpointing in all\n",
+		d("eventsec_eventstore_checkpoints_total"), d("eventsec_eventstore_checkpoint_seconds_total"))
+	n := d("eventsec_detection_commit_seconds_count")
+	if n <= 0 {
+		return
+	}
+	// The histogram's buckets: the smallest bound that holds 50% and 99%.
+	type bucket struct{ le, n float64 }
+	var bs []bucket
+	for k := range m1 {
+		le, ok := strings.CutPrefix(k, `eventsec_detection_commit_seconds_bucket{le="`)
+		if !ok {
+			continue
+		}
+		le = strings.TrimSuffix(le, `"}`)
+		v, err := strconv.ParseFloat(le, 64)
+		if err != nil {
+			v = math.Inf(1)
+		}
+		bs = append(bs, bucket{v, d(k)})
+	}
+	slices.SortFunc(bs, func(a, b bucket) int { return cmp.Compare(a.le, b.le) })
+	within := func(q float64) string {
+		for _, b := range bs {
+			if b.n >= q*n {
+				if math.IsInf(b.le, 1) {
+					return "over the largest bucket"
+				}
+				return fmt.Sprintf("<= %g ms", b.le*1000)
+			}
+		}
+		return "?"
+	}
+	fmt.Printf("alert transactions: %.0f, mean %.1f ms, half %s, 99%% %s\n",
+		n, d("eventsec_detection_commit_seconds_sum")/n*1000, within(0.5), within(0.99))
 }
