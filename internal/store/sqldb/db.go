@@ -67,35 +67,34 @@ func New(read, write *sql.DB, d Dialect) *DB {
 
 // Tx implements store.Store.
 func (db *DB) Tx(ctx context.Context, fn func(store.Repos) error) error {
-	tx, err := db.write.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("cannot begin transaction: %w", err)
-	}
-	missed, err := db.run(ctx, tx, fn)
-	db.prepare(ctx, missed)
-	return err
+	return db.tx(ctx, "", fn)
 }
 
 // TxLazy implements store.Store.
 func (db *DB) TxLazy(ctx context.Context, fn func(store.Repos) error) error {
 	l := db.d.Lazy
 	if l.Before == "" {
-		tx, err := db.write.BeginTx(ctx, nil)
-		if err != nil {
-			return fmt.Errorf("cannot begin transaction: %w", err)
-		}
-		if l.InTx != "" {
-			if _, err := tx.ExecContext(ctx, l.InTx); err != nil {
-				_ = tx.Rollback()
-				return fmt.Errorf("cannot begin transaction: %w", err)
-			}
-		}
-		missed, err := db.run(ctx, tx, fn)
-		db.prepare(ctx, missed)
-		return err
+		return db.tx(ctx, l.InTx, fn)
 	}
 	missed, err := db.runOnConn(ctx, l, fn)
 	// After the connection went back: SQLite's writer pool holds one.
+	db.prepare(ctx, missed)
+	return err
+}
+
+// tx runs fn in a transaction of the writer pool, after first (when set).
+func (db *DB) tx(ctx context.Context, first string, fn func(store.Repos) error) error {
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("cannot begin transaction: %w", err)
+	}
+	if first != "" {
+		if _, err := tx.ExecContext(ctx, first); err != nil {
+			_ = tx.Rollback()
+			return fmt.Errorf("cannot begin transaction: %w", err)
+		}
+	}
+	missed, err := db.run(ctx, tx, fn)
 	db.prepare(ctx, missed)
 	return err
 }
