@@ -248,7 +248,13 @@ func TestPrematchedEvents(t *testing.T) {
 	if _, err := f.svc.Patch(f.ctx, actor, r.ID, &off, nil); err != nil {
 		t.Fatal(err)
 	}
-	f.appendAndPublish(t, evs)
+	pm2 := f.appendAndPublish(t, evs)
+	// The stream must be past PM2 before the rule is enabled again: it
+	// matches PM2 under the rules of the moment it evaluates it.
+	waitFor(t, "the stream past PM2", func() bool {
+		cp, err := f.st.Checkpoints().Get(f.ctx, CheckpointName)
+		return err == nil && cp >= pm2[0].Seq
+	})
 	// And the other way: no match before the rule is enabled, an alert after.
 	evs = []event.Event{f.norm.Normalize(normalize.Input{OrgID: f.org, Input: "http", Received: time.Now(), Raw: []byte(sysmonPS("PM3", "powershell -enc BBBB", now))})}
 	f.svc.Prematch(evs)
