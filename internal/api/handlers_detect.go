@@ -710,6 +710,34 @@ func (s *Server) alertViews(r *http.Request, c *call, alerts []store.Alert) (any
 	return out, nil
 }
 
+// alertEvents pages through all of an alert's events (detect.AlertEvents).
+func (s *Server) alertEvents(w http.ResponseWriter, r *http.Request, c *call) error {
+	d, err := s.detectSvc()
+	if err != nil {
+		return err
+	}
+	if s.o.Events == nil {
+		return errNoEventStore
+	}
+	size, err := queryInt(r.URL.Query(), "size", 100, 1, 1000)
+	if err != nil {
+		return err
+	}
+	a, err := s.o.Store.Alerts().Get(r.Context(), c.principal.OrgID, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	if a.DeletedAt != nil && !c.principal.Can(auth.PermAlertsDelete) {
+		return errNotFound
+	}
+	page, err := d.AlertEvents(r.Context(), c.principal.OrgID, a, r.URL.Query().Get("cursor"), size)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, page)
+	return nil
+}
+
 func (s *Server) getAlert(w http.ResponseWriter, r *http.Request, c *call) error {
 	a, err := s.o.Store.Alerts().Get(r.Context(), c.principal.OrgID, r.PathValue("id"))
 	if err != nil {

@@ -203,6 +203,8 @@ func (s *Server) routeTable() []route {
 			Response: "AlertStats", Status: 200, Handle: s.alertStats, Query: []queryParam{{"from", "string", "RFC 3339 or now-24h"}, {"to", "string", "RFC 3339 or now"}}},
 		{Method: "GET", Path: "/api/v1/alerts/{id}", Perm: auth.PermAlertsRead, Tag: tagAlert, Summary: "Get an alert with its matching events",
 			Response: "AlertDetail", Status: 200, Handle: s.getAlert},
+		{Method: "GET", Path: "/api/v1/alerts/{id}/events", Perm: auth.PermAlertsRead, Tag: tagAlert, Summary: "All of an alert's events, oldest first: the stored events of its span that its rule matches with its key (an alert keeps the IDs of its last 100)",
+			Response: "AlertEvents", Status: 200, Handle: s.alertEvents, Query: []queryParam{{"size", "integer", "events per page, 1-1000 (default 100)"}, {"cursor", "string", "next_cursor of the previous page"}}},
 		{Method: "PATCH", Path: "/api/v1/alerts/{id}", Perm: auth.PermAlertsWrite, Tag: tagAlert, Summary: "Change an alert's status or assignee (audited)",
 			Request: "AlertPatch", Response: "Alert", Status: 200, Handle: s.patchAlert},
 

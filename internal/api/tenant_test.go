@@ -121,6 +121,7 @@ func TestTenantIsolation(t *testing.T) {
 		"/api/v1/rules/{id}/retrohunt":                {ruleB.ID},
 		"/api/v1/alerts/{id}/escalate":                {alertB.ID},
 		"/api/v1/alerts/{id}/history":                 {alertB.ID},
+		"/api/v1/alerts/{id}/events":                  {alertB.ID},
 		"/api/v1/alerts/{id}/related":                 {alertB.ID},
 		"/api/v1/alerts/{id}/restore":                 {alertB.ID},
 		"/api/alerts/{id}":                            {alertB.ID},

@@ -4,7 +4,7 @@
 // its status changes from the row and from its page; its page shows the rule,
 // ATT&CK by name, entities that search Events, and the matching events; a
 // filtered queue holds new alerts behind a pill; the counts by severity
-// follow.
+// follow; an alert of more repeats than it keeps IDs of finds all its events.
 
 import assert from "node:assert/strict";
 import { existsSync, readdirSync, rmSync } from "node:fs";
@@ -219,6 +219,27 @@ describe("alerts: raised live, worked from the queue and the alert's page", { ti
     await dark(true);
     await screenshot(run, "queue-dark");
     await dark(false);
+    assert.deepEqual(run.pageErrors, [], "no uncaught errors in the page");
+  });
+
+  step("an alert of 130 repeats finds all of its events, past the 100 it keeps", async ({ page, baseURL }) => {
+    await send(Array.from({ length: 130 }, () => wire("carol", "81.2.69.160")));
+    let alert;
+    for (let i = 0; i < 100 && alert?.count !== 130; i++) {
+      const list = await api("GET", "/api/v1/alerts?limit=50");
+      alert = list.body.alerts.find((a) => a.entities.users.includes("carol"));
+      if (alert?.count !== 130) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(alert?.count, 130, JSON.stringify(alert));
+    assert.equal(alert.event_ids.length, 100, "the alert keeps the IDs of its last 100 events");
+    await page.goto(`${baseURL}/alerts/${alert.id}`);
+    await page.getByRole("button", { name: "Find all 130 matching events" }).click();
+    const table = page.getByRole("table", { name: "Every event of this alert, oldest first" });
+    await table.waitFor();
+    await page.getByRole("button", { name: "Load more" }).click();
+    await page.getByRole("status").filter({ hasText: "130 of 130 found, oldest first" }).waitFor();
+    assert.equal(await table.getByRole("row").count(), 131);
+    await screenshot(run, "all-events");
     assert.deepEqual(run.pageErrors, [], "no uncaught errors in the page");
   });
 });

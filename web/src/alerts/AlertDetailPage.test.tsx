@@ -92,6 +92,47 @@ describe("AlertDetailPage", () => {
     expect(location.search.get("q")).toBe('host.name:"web-1"');
   });
 
+  it("finds all of the alert's events, a page at a time, oldest first", async () => {
+    const port = (n: number) => makeEvent({ id: `all-${n}`, "@timestamp": `2026-11-23T09:5${n}:00Z`, message: `Failed password for root port ${n}` });
+    const pages: Record<string, unknown> = {
+      "": { events: [port(1), port(2), port(3)], scanned: 40, next_cursor: "c1", from: "", to: "", filter: 'source.ip:"81.2.69.142"' },
+      c1: { events: [port(4), port(5)], scanned: 12, next_cursor: "", from: "", to: "", filter: 'source.ip:"81.2.69.142"' },
+    };
+    const { calls } = server(undefined, (_call, url) =>
+      url.pathname === "/api/v1/alerts/a-1/events" ? json(200, pages[url.searchParams.get("cursor") ?? ""]) : undefined,
+    );
+    const user = userEvent.setup();
+    renderDetail();
+    await user.click(await screen.findByRole("button", { name: "Find all 5 matching events" }));
+    const table = await screen.findByRole("table", { name: "Every event of this alert, oldest first" });
+    expect(within(table).getAllByRole("row")).toHaveLength(4);
+    expect(screen.getByRole("status")).toHaveTextContent("3 of 5 found, oldest first; 40 stored events read.");
+    await user.click(screen.getByRole("button", { name: "Load more" }));
+    await screen.findByText("5 of 5 found, oldest first; 52 stored events read, the alert’s whole span.", { exact: false });
+    const rows = within(table).getAllByRole("row");
+    expect(rows).toHaveLength(6);
+    expect(rows[1]).toHaveTextContent("port 1");
+    expect(rows[5]).toHaveTextContent("port 5");
+    expect(screen.queryByRole("button", { name: "Load more" })).toBeNull();
+    const asked = calls.filter((c) => c.url.includes("/events"));
+    expect(asked.map((c) => new URL(c.url, "http://localhost").searchParams.get("cursor"))).toEqual([null, "c1"]);
+    expect(new URL(asked[0]!.url, "http://localhost").searchParams.get("size")).toBe("100");
+    await user.click(screen.getByRole("button", { name: "Show the latest only" }));
+    expect(await screen.findByRole("table", { name: "Events that matched this alert, newest first" })).toBeInTheDocument();
+  });
+
+  it("says why a correlation's alert cannot list more events", async () => {
+    server(undefined, (_call, url) =>
+      url.pathname === "/api/v1/alerts/a-1/events"
+        ? json(409, { error: { code: "correlation_alert", message: "the alert was raised by a correlation rule: its events are the ones it lists" } })
+        : undefined,
+    );
+    const user = userEvent.setup();
+    renderDetail();
+    await user.click(await screen.findByRole("button", { name: "Find all 5 matching events" }));
+    expect(await screen.findByText(/raised by a correlation rule/)).toBeInTheDocument();
+  });
+
   it("acknowledges, resolves with a verdict and assigns (PATCH)", async () => {
     let current = detail;
     const { calls } = server(

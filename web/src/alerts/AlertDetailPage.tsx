@@ -12,7 +12,7 @@ import { useCallback, useMemo, useState } from "react";
 import { Link, useNavigate, useParams } from "react-router";
 import { isApiError } from "../api/client";
 import { detectionKeys, type Alert, type AlertEntities, type AlertStatus } from "../api/detection";
-import { CLOSING_STATUSES, socApi, socKeys, useAlertHistory, useRelatedAlerts, type TriageAlertDetail } from "../api/soc";
+import { CLOSING_STATUSES, socApi, socKeys, useAlertEvents, useAlertHistory, useRelatedAlerts, type TriageAlertDetail } from "../api/soc";
 import type { LiveMessage, Me, SecurityEvent } from "../api/types";
 import { hasPermission, useCurrentUser } from "../app/session";
 import { EventDrawer } from "../events/EventDrawer";
@@ -155,6 +155,7 @@ function AlertBody({ alert: a, writable, canReadRules, me, live }: { alert: Tria
   const canDelete = hasPermission(me, "alerts:delete");
   const targets = useMemo(() => alertTargets(a), [a]);
   const [open, setOpen] = useState<SecurityEvent | null>(null);
+  const [showAll, setShowAll] = useState(false);
   const around = useMemo(() => aroundAlert(a), [a]);
   const events = useMemo(() => [...(a.events ?? [])].sort((x, y) => y["@timestamp"].localeCompare(x["@timestamp"])), [a.events]);
   const onFilter = useCallback(
@@ -400,17 +401,31 @@ function AlertBody({ alert: a, writable, canReadRules, me, live }: { alert: Tria
         <div className="card-head">
           <h2 id="alert-events">Matching events</h2>
           <span className="muted card-head-note">
-            {events.length === 0
+            {events.length === 0 || showAll
               ? ""
               : `${events.length.toLocaleString()} shown${a.event_ids.length > events.length ? ` of ${a.event_ids.length.toLocaleString()} kept` : ""}${a.count > a.event_ids.length ? `; ${a.count.toLocaleString()} matched in all` : ""}`}
           </span>
         </div>
-        {events.length === 0 ? (
-          <div className="empty empty-left">
-            <p>{a.event_ids.length > 0 ? "The matching events are no longer stored (retention removed them)." : "This alert lists no events."}</p>
-          </div>
+        {showAll ? (
+          <AllAlertEvents id={a.id} count={a.count} onOpen={setOpen} openId={open?.id ?? null} onBack={() => setShowAll(false)} />
         ) : (
-          <EventsTable events={events} columns={DEFAULT_COLUMNS} onOpen={setOpen} openId={open?.id ?? null} caption="Events that matched this alert, newest first" />
+          <>
+            {events.length === 0 ? (
+              <div className="empty empty-left">
+                <p>{a.event_ids.length > 0 ? "The matching events are no longer stored (retention removed them)." : "This alert lists no events."}</p>
+              </div>
+            ) : (
+              <EventsTable events={events} columns={DEFAULT_COLUMNS} onOpen={setOpen} openId={open?.id ?? null} caption="Events that matched this alert, newest first" />
+            )}
+            {a.count > events.length ? (
+              <p className="alert-events-more">
+                <button type="button" className="btn btn-small" onClick={() => setShowAll(true)}>
+                  Find all {a.count.toLocaleString()} matching events
+                </button>{" "}
+                <span className="muted">reads the stored events of the alert&rsquo;s span and runs its rule on them again</span>
+              </p>
+            ) : null}
+          </>
         )}
       </section>
 
@@ -425,6 +440,45 @@ function AlertBody({ alert: a, writable, canReadRules, me, live }: { alert: Tria
 
       {open ? <EventDrawer event={open} onClose={() => setOpen(null)} onFilter={onFilter} /> : null}
     </section>
+  );
+}
+
+/**
+ * Every event of an alert, oldest first, a page at a time: the alert keeps
+ * the IDs of its last 100 events only. A page can come back short (or
+ * empty) when the server stopped reading at its bound; "Load more" goes on.
+ */
+function AllAlertEvents({ id, count, onOpen, openId, onBack }: { id: string; count: number; onOpen: (e: SecurityEvent) => void; openId: string | null; onBack: () => void }) {
+  const q = useAlertEvents(id, true);
+  const pages = q.data?.pages ?? [];
+  const events = useMemo(() => pages.flatMap((p) => p.events), [pages]);
+  const scanned = pages.reduce((n, p) => n + p.scanned, 0);
+  const done = pages.length > 0 && !q.hasNextPage;
+  return (
+    <div className="alert-events-all">
+      <p className="muted" role="status">
+        {q.isPending
+          ? "Finding the alert’s events…"
+          : `${events.length.toLocaleString()} of ${count.toLocaleString()} found, oldest first; ${scanned.toLocaleString()} stored events read${done ? ", the alert’s whole span" : ""}.`}{" "}
+        <button type="button" className="link-button" onClick={onBack}>
+          Show the latest only
+        </button>
+      </p>
+      {q.isError ? <ErrorMessage error={q.error} /> : null}
+      {events.length > 0 ? <EventsTable events={events} columns={DEFAULT_COLUMNS} onOpen={onOpen} openId={openId} caption="Every event of this alert, oldest first" /> : null}
+      {done && events.length < count ? (
+        <p className="muted">
+          The others are no longer stored (retention removed them), or no longer match the rule as it is now (it or its exceptions changed since).
+        </p>
+      ) : null}
+      {q.hasNextPage ? (
+        <p>
+          <button type="button" className="btn btn-small" disabled={q.isFetchingNextPage} onClick={() => void q.fetchNextPage()}>
+            {q.isFetchingNextPage ? "Loading…" : "Load more"}
+          </button>
+        </p>
+      ) : null}
+    </div>
   );
 }
 

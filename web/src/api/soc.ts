@@ -10,6 +10,7 @@ import { keepPreviousData, useInfiniteQuery, useQuery } from "@tanstack/react-qu
 import { ApiError, api, readCookie } from "./client";
 import type { Alert, AlertDetail, AlertQuery, AlertStatus, ExceptionCreate, Level } from "./detection";
 import { queryKeys } from "./queries";
+import type { SecurityEvent } from "./types";
 
 const enc = encodeURIComponent;
 
@@ -121,6 +122,19 @@ export interface AlertHistoryEntry {
 export interface RelatedAlert {
   alert: TriageAlert;
   shared: Array<{ kind: "host" | "user" | "ip" | string; value: string }>;
+}
+
+/** One page of GET /api/v1/alerts/{id}/events: the alert's events, oldest first. */
+export interface AlertEventsPage {
+  events: SecurityEvent[];
+  /** Stored events this page read (within the alert's span, after the filter). */
+  scanned: number;
+  /** Continues the reading; "" once the alert's span is read to its end. */
+  next_cursor: string;
+  from: string;
+  to: string;
+  /** The event query that narrowed the reading (the alert's host, user and source address). */
+  filter: string;
 }
 
 export const BULK_ACTIONS = ["acknowledge", "assign", "status", "escalate", "delete", "restore"] as const;
@@ -635,6 +649,8 @@ export const socApi = {
   escalateAlert: (id: string, req: EscalateRequest, signal?: S) => api.post<TriageAlert>(`/api/v1/alerts/${enc(id)}/escalate`, req, signal),
   alertHistory: (id: string, signal?: S) => api.get<{ history: AlertHistoryEntry[] }>(`/api/v1/alerts/${enc(id)}/history`, { signal }),
   relatedAlerts: (id: string, signal?: S) => api.get<{ related: RelatedAlert[] }>(`/api/v1/alerts/${enc(id)}/related`, { signal }),
+  alertEvents: (id: string, cursor: string, size: number, signal?: S) =>
+    api.get<AlertEventsPage>(`/api/v1/alerts/${enc(id)}/events`, { query: { size: String(size), cursor: cursor || undefined }, signal }),
   deleteAlert: (id: string, signal?: S) => api.delete(`/api/v1/alerts/${enc(id)}`, signal),
   restoreAlert: (id: string, signal?: S) => api.post<TriageAlert>(`/api/v1/alerts/${enc(id)}/restore`, {}, signal),
   bulk: (req: BulkRequest, signal?: S) => api.post<BulkResult>("/api/v1/alerts/bulk", req, signal),
@@ -752,6 +768,7 @@ export const socKeys = {
   alert: (id: string) => ["alerts", "one", id] as const,
   alertHistory: (id: string) => ["alerts", "history", id] as const,
   related: (id: string) => ["alerts", "related", id] as const,
+  events: (id: string) => ["alerts", "events", id] as const,
   allIncidents: ["incidents"] as const,
   incidents: (q: IncidentQuery) => ["incidents", "list", q] as const,
   incident: (id: string) => ["incidents", "one", id] as const,
@@ -784,6 +801,17 @@ export function useTriageAlerts(q: TriageAlertQuery) {
 
 export function useAlertHistory(id: string) {
   return useQuery({ queryKey: socKeys.alertHistory(id), queryFn: ({ signal }) => socApi.alertHistory(id, signal) });
+}
+
+/** All of an alert's events, oldest first, a page at a time; fetched only once enabled. */
+export function useAlertEvents(id: string, enabled: boolean) {
+  return useInfiniteQuery({
+    queryKey: socKeys.events(id),
+    queryFn: ({ pageParam, signal }) => socApi.alertEvents(id, pageParam, 100, signal),
+    initialPageParam: "",
+    getNextPageParam: (last) => last.next_cursor || undefined,
+    enabled,
+  });
 }
 
 export function useRelatedAlerts(id: string) {

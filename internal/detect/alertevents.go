@@ -1,0 +1,255 @@
+package detect
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/eventsec/eventsec/internal/event"
+	"github.com/eventsec/eventsec/internal/eventstore"
+	"github.com/eventsec/eventsec/internal/query/lucene"
+	"github.com/eventsec/eventsec/internal/store"
+)
+
+// An alert keeps the IDs of its last maxAlertEvents events; one that
+// folded thousands of repeats lists only those. AlertEvents finds all of
+// them again: it reads the stored events of the alert's span, narrowed to
+// its host, user and source address, and keeps those that the alert's
+// rule matches with the alert's deduplication key (the events whose
+// detections folded into it).
+
+// MaxAlertEventsScan bounds the events one AlertEvents call reads; a
+// page that is not full by then ends with a cursor where the reading
+// stopped. A variable for tests.
+var MaxAlertEventsScan int64 = 200_000
+
+// ErrCorrelationAlert says an alert was raised by a correlation rule: its
+// events are those the correlation kept, not single matches to find again.
+var ErrCorrelationAlert = errors.New("the alert was raised by a correlation rule: its events are the ones it lists (the first of each window the correlation counted)")
+
+// AlertEventsPage is one page of an alert's events, oldest first.
+type AlertEventsPage struct {
+	Events []event.Event `json:"events"`
+	// Scanned counts the stored events this page read (after the filter).
+	Scanned int64 `json:"scanned"`
+	// NextCursor continues the reading; "" when the span is read to its end.
+	NextCursor string `json:"next_cursor"`
+	// From and To are the span read (To exclusive); Filter the store
+	// query that narrowed it.
+	From   time.Time `json:"from"`
+	To     time.Time `json:"to"`
+	Filter string    `json:"filter"`
+}
+
+// alertCursor is where a reading of an alert's span stopped: the last
+// event read, by (timestamp in microseconds, seq), the store's scan order.
+type alertCursor struct {
+	ts  int64
+	seq int64
+}
+
+func (c alertCursor) String() string {
+	return strconv.FormatInt(c.ts, 10) + "-" + strconv.FormatInt(c.seq, 10)
+}
+
+func parseAlertCursor(s string) (alertCursor, error) {
+	ts, seq, ok := strings.Cut(s, "-")
+	var c alertCursor
+	var err1, err2 error
+	if ok {
+		c.ts, err1 = strconv.ParseInt(ts, 10, 64)
+		c.seq, err2 = strconv.ParseInt(seq, 10, 64)
+	}
+	if !ok || err1 != nil || err2 != nil || c.seq < 0 {
+		return c, fmt.Errorf("%w: cursor: %q is not a cursor this endpoint returned", ErrInvalid, s)
+	}
+	return c, nil
+}
+
+// AlertEvents returns up to size (1-1000) events of alert a, oldest first,
+// after cursor (a NextCursor, or "" for the first page). The rule is
+// evaluated as it is now (its current source and exceptions).
+func (s *Service) AlertEvents(ctx context.Context, orgID string, a store.Alert, cursor string, size int) (AlertEventsPage, error) {
+	page := AlertEventsPage{Events: []event.Event{}}
+	if s.o.Events == nil {
+		return page, fmt.Errorf("%w: no event store", ErrInvalid)
+	}
+	if size < 1 || size > 1000 {
+		return page, fmt.Errorf("%w: size: must be from 1 to 1000", ErrInvalid)
+	}
+	var after *alertCursor
+	if cursor != "" {
+		c, err := parseAlertCursor(cursor)
+		if err != nil {
+			return page, err
+		}
+		after = &c
+	}
+	r, err := s.o.Store.Rules().Get(ctx, orgID, a.RuleID)
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return page, fmt.Errorf("%w: rule: the alert's rule was deleted; its events are the ones the alert lists", ErrInvalid)
+		}
+		return page, err
+	}
+	u, problems := Compile(r.Format, r.Source, r.ID)
+	if len(problems) > 0 {
+		return page, &InvalidRuleError{problems}
+	}
+	e, err := s.testEngine(orgID, u)
+	if err != nil {
+		return page, err
+	}
+	// Alerts are keyed by the stored rule, as in the stream.
+	stored := &loaded{rule: r, unit: u}
+	if isCorrelationAlert(e, u, r.ID, a) {
+		return page, ErrCorrelationAlert
+	}
+	// The store keeps alert times to the millisecond, events' to the
+	// microsecond.
+	page.From = a.FirstSeen.Truncate(time.Millisecond)
+	page.To = a.LastSeen.Truncate(time.Millisecond).Add(time.Millisecond)
+	page.Filter = alertFilter(a, s.sourceIPOf(ctx, orgID, a))
+	q := eventstore.Query{Text: page.Filter, From: page.From, To: page.To}
+	if after != nil {
+		if at := time.UnixMicro(after.ts); at.After(q.From) {
+			q.From = at
+		}
+	}
+	now := s.o.Now()
+	var matches []string
+	errDone := errors.New("page done")
+	err = s.o.Events.Scan(ctx, orgID, q, func(evs []event.Event) error {
+		for i := range evs {
+			ev := &evs[i]
+			pos := alertCursor{ts: ev.Timestamp.UnixMicro(), seq: ev.Seq}
+			if after != nil && (pos.ts < after.ts || pos.ts == after.ts && pos.seq <= after.seq) {
+				continue
+			}
+			page.Scanned++
+			if s.raisesAlert(e, u, stored, ev, a.DedupKey, now, &matches) {
+				page.Events = append(page.Events, *ev)
+			}
+			if len(page.Events) == size || page.Scanned >= MaxAlertEventsScan {
+				page.NextCursor = pos.String()
+				return errDone
+			}
+		}
+		return ctx.Err()
+	})
+	if err != nil && !errors.Is(err, errDone) {
+		return page, err
+	}
+	return page, nil
+}
+
+// raisesAlert reports whether one of unit u's documents matches ev and
+// raises an alert with the dedup key key.
+func (s *Service) raisesAlert(e *orgEngine, u *Unit, stored *loaded, ev *event.Event, key string, now time.Time, matches *[]string) bool {
+	*matches = e.match(ev, (*matches)[:0])
+	for _, id := range *matches {
+		d := e.docs[id]
+		if d == nil || d.unit.unit != u || !u.Alerting[d.id] || !e.corr.StandAlone(d.id, d.sigmaName()) || e.excepted(d, ev, now) {
+			continue
+		}
+		dd := *d
+		dd.unit = stored
+		if s.alertOf(hit{orgID: ev.OrgID, doc: &dd, ev: ev, at: ev.Timestamp}, now).DedupKey == key {
+			return true
+		}
+	}
+	return false
+}
+
+// isCorrelationAlert reports whether a's dedup key is that of one of the
+// unit's correlations, for the alert's group (see alertOf).
+func isCorrelationAlert(e *orgEngine, u *Unit, ruleID string, a store.Alert) bool {
+	keys := make([]string, 0, len(a.Group))
+	for k := range a.Group {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, d := range e.docs {
+		if d.unit.unit != u || d.corr == nil {
+			continue
+		}
+		parts := []string{ruleID, d.id}
+		for _, k := range keys {
+			parts = append(parts, k+"="+a.Group[k])
+		}
+		if dedupKey(parts...) == a.DedupKey {
+			return true
+		}
+	}
+	return false
+}
+
+// alertFilter is the store query that keeps a single-event alert's
+// possible events: its key holds the event's first host, first user and
+// source address (alertOf), so every event of it carries them. The
+// store's match is case-insensitive, a superset; raisesAlert decides.
+func alertFilter(a store.Alert, sourceIP string) string {
+	var and []lucene.Node
+	anyOf := func(fields []string, v string) {
+		var or []lucene.Node
+		for _, f := range fields {
+			or = append(or, lucene.Phrase{Field: f, Value: v})
+		}
+		if len(or) == 1 {
+			and = append(and, or[0])
+		} else {
+			and = append(and, lucene.Or{Nodes: or})
+		}
+	}
+	if len(a.Entities.Hosts) > 0 {
+		anyOf(entityFieldsOf("hosts"), a.Entities.Hosts[0])
+	}
+	if len(a.Entities.Users) > 0 {
+		anyOf(entityFieldsOf("users"), a.Entities.Users[0])
+	}
+	if sourceIP != "" {
+		anyOf([]string{"source.ip"}, sourceIP)
+	}
+	switch len(and) {
+	case 0:
+		return ""
+	case 1:
+		return and[0].String()
+	}
+	return lucene.And{Nodes: and}.String()
+}
+
+// sourceIPOf is the source address in a's key, read from the newest of
+// its events still stored; "" when there is none or none is stored. (The
+// alert's own list of addresses cannot tell: without a source address it
+// starts with another one.) An event's own address is in the key as it
+// is; the store's IP column needs an address.
+func (s *Service) sourceIPOf(ctx context.Context, orgID string, a store.Alert) string {
+	for i := len(a.EventIDs) - 1; i >= 0 && i >= len(a.EventIDs)-5; i-- {
+		ev, err := s.o.Events.Get(ctx, orgID, a.EventIDs[i])
+		if err == nil {
+			// Only an address narrows the store's IP column; anything
+			// else ("-") is left to raisesAlert.
+			ip := ev.Fields.Str("source.ip")
+			if _, perr := netip.ParseAddr(ip); perr != nil {
+				return ""
+			}
+			return ip
+		}
+	}
+	return ""
+}
+
+func entityFieldsOf(kind string) []string {
+	for _, ef := range entityFields {
+		if ef.kind == kind {
+			return ef.fields
+		}
+	}
+	return nil
+}

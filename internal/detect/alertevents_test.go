@@ -1,0 +1,159 @@
+package detect
+
+import (
+	"errors"
+	"slices"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/eventsec/eventsec/internal/event"
+	"github.com/eventsec/eventsec/internal/store"
+)
+
+// An alert that folded more repeats than it keeps IDs of finds all of
+// them again, a page at a time, and only them.
+func TestAlertEvents(t *testing.T) {
+	f := newFixture(t)
+	if _, err := f.svc.Create(f.ctx, actor, RuleInput{Source: encodedPS}); err != nil {
+		t.Fatal(err)
+	}
+	f.start(t)
+	defer f.stop(t)
+	base := time.Now().Add(-time.Hour).Truncate(time.Second)
+	var raws []string
+	for i := range 150 {
+		raws = append(raws, sysmonPS("WS-01", "powershell -enc AAA"+strconv.Itoa(i), base.Add(time.Duration(i)*time.Second)))
+	}
+	// The same host without a match, and a match on another host (another
+	// alert), inside the alert's span.
+	raws = append(raws, sysmonPS("WS-01", "powershell -File a.ps1", base.Add(30*time.Second)),
+		sysmonPS("WS-02", "powershell -enc BBB", base.Add(40*time.Second)))
+	stored := f.ingest(t, true, raws...)
+	var want []string
+	for _, ev := range stored[:150] {
+		want = append(want, ev.ID)
+	}
+	var a store.Alert
+	waitFor(t, "an alert counting 150 events", func() bool {
+		for _, x := range f.alerts(t) {
+			if x.Count == 150 {
+				a = x
+				return true
+			}
+		}
+		return false
+	})
+	if len(a.EventIDs) != maxAlertEvents {
+		t.Fatalf("the alert keeps %d event IDs, want %d", len(a.EventIDs), maxAlertEvents)
+	}
+
+	page, err := f.svc.AlertEvents(f.ctx, f.org, a, "", 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := eventIDs(page.Events); !slices.Equal(got, want) || page.NextCursor != "" {
+		t.Fatalf("got %d events (next %q), want the 150 matches oldest first", len(got), page.NextCursor)
+	}
+	if page.Scanned != 151 || page.Filter == "" {
+		t.Fatalf("scanned %d with filter %q: want the host's 151 events", page.Scanned, page.Filter)
+	}
+
+	// Pages of 40 make up the same list.
+	var paged []string
+	cursor := ""
+	for range 10 {
+		p, err := f.svc.AlertEvents(f.ctx, f.org, a, cursor, 40)
+		if err != nil {
+			t.Fatal(err)
+		}
+		paged = append(paged, eventIDs(p.Events)...)
+		if cursor = p.NextCursor; cursor == "" {
+			break
+		}
+	}
+	if !slices.Equal(paged, want) {
+		t.Fatalf("pages of 40 gave %d events, want the 150 in order", len(paged))
+	}
+
+	// A reading bounded below a page stops with a cursor and goes on.
+	limit := MaxAlertEventsScan
+	MaxAlertEventsScan = 25
+	defer func() { MaxAlertEventsScan = limit }()
+	paged, cursor = nil, ""
+	pages := 0
+	for range 20 {
+		p, err := f.svc.AlertEvents(f.ctx, f.org, a, cursor, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages++
+		if p.Scanned > 25 {
+			t.Fatalf("a page read %d events, over the bound of 25", p.Scanned)
+		}
+		paged = append(paged, eventIDs(p.Events)...)
+		if cursor = p.NextCursor; cursor == "" {
+			break
+		}
+	}
+	if !slices.Equal(paged, want) || pages < 6 {
+		t.Fatalf("bounded readings gave %d events in %d pages, want the 150 in order in 7", len(paged), pages)
+	}
+	MaxAlertEventsScan = limit
+
+	for _, bad := range []struct {
+		cursor string
+		size   int
+		field  string
+	}{{"junk", 10, "cursor"}, {"12-x", 10, "cursor"}, {"", 0, "size"}, {"", 1001, "size"}} {
+		if _, err := f.svc.AlertEvents(f.ctx, f.org, a, bad.cursor, bad.size); !errors.Is(err, ErrInvalid) || !startsWith(err, "invalid: "+bad.field+":") {
+			t.Errorf("cursor %q size %d: %v, want an error naming %s", bad.cursor, bad.size, err, bad.field)
+		}
+	}
+
+	// Once the rule is gone, the alert's own list is all there is.
+	if err := f.svc.Delete(f.ctx, actor, a.RuleID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.AlertEvents(f.ctx, f.org, a, "", 10); !errors.Is(err, ErrInvalid) || !startsWith(err, "invalid: rule:") {
+		t.Fatalf("deleted rule: %v", err)
+	}
+}
+
+// A correlation's alert is not a repeat of single matches: its events are
+// the ones the correlation kept.
+func TestAlertEventsCorrelation(t *testing.T) {
+	f := newFixture(t)
+	if _, err := f.svc.Create(f.ctx, actor, RuleInput{Source: bruteForceJSON}); err != nil {
+		t.Fatal(err)
+	}
+	f.start(t)
+	defer f.stop(t)
+	base := time.Now().Add(-time.Minute)
+	for i := range 5 {
+		f.ingest(t, true, loginFailure("203.0.113.5", base.Add(time.Duration(i)*time.Second)))
+	}
+	var a store.Alert
+	waitFor(t, "the brute-force alert", func() bool {
+		al := f.alerts(t)
+		if len(al) == 1 {
+			a = al[0]
+		}
+		return len(al) == 1
+	})
+	if _, err := f.svc.AlertEvents(f.ctx, f.org, a, "", 10); !errors.Is(err, ErrCorrelationAlert) {
+		t.Fatalf("got %v, want ErrCorrelationAlert", err)
+	}
+}
+
+func startsWith(err error, prefix string) bool {
+	return err != nil && len(err.Error()) >= len(prefix) && err.Error()[:len(prefix)] == prefix
+}
+
+func eventIDs(evs []event.Event) []string {
+	ids := make([]string, len(evs))
+	for i, ev := range evs {
+		ids[i] = ev.ID
+	}
+	return ids
+}
