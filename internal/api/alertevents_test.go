@@ -77,4 +77,18 @@ detection:
 	wantError(t, f.get(t, "/api/v1/alerts/"+a.ID+"/events?size=0", admin), http.StatusBadRequest, "validation_failed", "size")
 	wantError(t, f.get(t, "/api/v1/alerts/"+a.ID+"/events?cursor=nope", admin), http.StatusBadRequest, "validation_failed", "cursor")
 	wantError(t, f.get(t, "/api/v1/alerts/no-such-alert/events", admin), http.StatusNotFound, "not_found", "")
+
+	// The rule's own alert grouping.
+	ruleID := "3c1a9c52-7d0e-4c7e-9a55-0d5b1e0f6a01"
+	r = f.send(t, "PATCH", "/api/v1/rules/"+ruleID, admin, map[string]any{"alert_group_by": []string{"user.name"}, "alert_window_minutes": 60})
+	wantStatus(t, r, http.StatusOK)
+	if v := decode[struct {
+		AlertGroupBy       []string `json:"alert_group_by"`
+		AlertWindowMinutes int      `json:"alert_window_minutes"`
+	}](t, r); len(v.AlertGroupBy) != 1 || v.AlertGroupBy[0] != "user.name" || v.AlertWindowMinutes != 60 {
+		t.Fatalf("patched rule: %s", r)
+	}
+	wantError(t, f.send(t, "PATCH", "/api/v1/rules/"+ruleID, admin, map[string]any{"alert_window_minutes": -1}), http.StatusBadRequest, "validation_failed", "alert_window_minutes")
+	wantError(t, f.send(t, "PATCH", "/api/v1/rules/"+ruleID, admin, map[string]any{"alert_group_by": []string{"a b"}}), http.StatusBadRequest, "validation_failed", "alert_group_by[0]")
+	wantError(t, f.send(t, "PATCH", "/api/v1/rules/"+ruleID, admin, map[string]any{"alert_group_by": "user.name"}), http.StatusBadRequest, "invalid_type", "alert_group_by")
 }

@@ -240,13 +240,23 @@ func (s *Server) patchRule(w http.ResponseWriter, r *http.Request, c *call) erro
 		return err
 	}
 	var in struct {
-		Enabled          *bool   `json:"enabled"`
-		SeverityOverride *string `json:"severity_override"`
+		Enabled            *bool     `json:"enabled"`
+		SeverityOverride   *string   `json:"severity_override"`
+		AlertGroupBy       *[]string `json:"alert_group_by"`
+		AlertWindowMinutes *int64    `json:"alert_window_minutes"`
 	}
 	if err := decodeJSON(w, r, 4096, &in); err != nil {
 		return err
 	}
-	rule, err := d.Patch(r.Context(), c.detectActor(), r.PathValue("id"), in.Enabled, in.SeverityOverride)
+	p := detect.RulePatch{Enabled: in.Enabled, SeverityOverride: in.SeverityOverride, AlertGroupBy: in.AlertGroupBy}
+	if m := in.AlertWindowMinutes; m != nil {
+		if *m < 0 || *m > int64(detect.MaxAlertWindow/time.Minute) {
+			return badRequest("validation_failed", "alert_window_minutes", "alert_window_minutes must be from 0 (the default) to %d", int64(detect.MaxAlertWindow/time.Minute))
+		}
+		w := time.Duration(*m) * time.Minute
+		p.AlertWindow = &w
+	}
+	rule, err := d.Patch(r.Context(), c.detectActor(), r.PathValue("id"), p)
 	if err != nil {
 		return err
 	}

@@ -21,7 +21,8 @@ import (
 // them again: it reads the stored events of the alert's span, narrowed to
 // its host, user and source address, and keeps those that the alert's
 // rule matches with the alert's deduplication key (the events whose
-// detections folded into it).
+// detections folded into it). A rule with its own grouping
+// (store.Rule.AlertGroupBy) is narrowed by the alert's group values instead.
 
 // MaxAlertEventsScan bounds the events one AlertEvents call reads; a
 // page that is not full by then ends with a cursor where the reading
@@ -114,7 +115,11 @@ func (s *Service) AlertEvents(ctx context.Context, orgID string, a store.Alert, 
 	// microsecond.
 	page.From = a.FirstSeen.Truncate(time.Millisecond)
 	page.To = a.LastSeen.Truncate(time.Millisecond).Add(time.Millisecond)
-	page.Filter = alertFilter(a, s.sourceIPOf(ctx, orgID, a))
+	if len(r.AlertGroupBy) > 0 {
+		page.Filter = groupFilter(r.AlertGroupBy, a.Group)
+	} else {
+		page.Filter = alertFilter(a, s.sourceIPOf(ctx, orgID, a))
+	}
 	q := eventstore.Query{Text: page.Filter, From: page.From, To: page.To}
 	if after != nil {
 		if at := time.UnixMicro(after.ts); at.After(q.From) {
@@ -124,7 +129,7 @@ func (s *Service) AlertEvents(ctx context.Context, orgID string, a store.Alert, 
 	now := s.o.Now()
 	var matches []string
 	errDone := errors.New("page done")
-	err = s.o.Events.Scan(ctx, orgID, q, func(evs []event.Event) error {
+	scan := func(evs []event.Event) error {
 		for i := range evs {
 			ev := &evs[i]
 			pos := alertCursor{ts: ev.Timestamp.UnixMicro(), seq: ev.Seq}
@@ -141,7 +146,14 @@ func (s *Service) AlertEvents(ctx context.Context, orgID string, a store.Alert, 
 			}
 		}
 		return ctx.Err()
-	})
+	}
+	err = s.o.Events.Scan(ctx, orgID, q, scan)
+	if errors.Is(err, eventstore.ErrBadQuery) && q.Text != "" && page.Scanned == 0 {
+		// A grouping field's value the store cannot compare (a name
+		// that is not an address in an IP column): read unnarrowed.
+		q.Text, page.Filter = "", ""
+		err = s.o.Events.Scan(ctx, orgID, q, scan)
+	}
 	if err != nil && !errors.Is(err, errDone) {
 		return page, err
 	}
@@ -214,6 +226,26 @@ func alertFilter(a store.Alert, sourceIP string) string {
 	}
 	if sourceIP != "" {
 		anyOf([]string{"source.ip"}, sourceIP)
+	}
+	switch len(and) {
+	case 0:
+		return ""
+	case 1:
+		return and[0].String()
+	}
+	return lucene.And{Nodes: and}.String()
+}
+
+// groupFilter is the store query that keeps the possible events of an
+// alert of a rule with its own grouping: each field with a value in the
+// alert's group has it (an empty value may also be a missing field: no
+// condition).
+func groupFilter(by []string, group map[string]string) string {
+	var and []lucene.Node
+	for _, f := range by {
+		if v := group[f]; v != "" && !strings.Contains(v, ",") {
+			and = append(and, lucene.Phrase{Field: f, Value: v})
+		}
 	}
 	switch len(and) {
 	case 0:

@@ -157,3 +157,83 @@ func eventIDs(evs []event.Event) []string {
 	}
 	return ids
 }
+
+// A rule's own grouping keys its alerts by its fields (not host, user and
+// source address) and folds repeats within its own window; its alerts'
+// events are found again by the group's values.
+func TestRuleAlertGrouping(t *testing.T) {
+	f := newFixture(t)
+	r, err := f.svc.Create(f.ctx, actor, RuleInput{Source: encodedPS})
+	if err != nil {
+		t.Fatal(err)
+	}
+	by, window := []string{"process.command_line"}, 10*time.Minute
+	if r, err = f.svc.Patch(f.ctx, actor, r.ID, RulePatch{AlertGroupBy: &by, AlertWindow: &window}); err != nil ||
+		!slices.Equal(r.AlertGroupBy, by) || r.AlertWindow != window {
+		t.Fatalf("patch: %v %+v", err, r)
+	}
+	// Editing the rule's source keeps its grouping.
+	if r, err = f.svc.Update(f.ctx, actor, r.ID, RuleInput{Source: encodedPS + "# edited\n"}); err != nil || !slices.Equal(r.AlertGroupBy, by) || r.AlertWindow != window {
+		t.Fatalf("update: %v %+v", err, r)
+	}
+	f.start(t)
+	defer f.stop(t)
+	base := time.Now().Add(-time.Hour).Truncate(time.Second)
+	f.ingest(t, true,
+		// One command on three hosts within the window: one alert.
+		sysmonPS("WS-01", "powershell -enc AAA", base),
+		sysmonPS("WS-02", "powershell -enc AAA", base.Add(time.Minute)),
+		sysmonPS("WS-03", "powershell -enc AAA", base.Add(2*time.Minute)),
+		// Another command: another alert.
+		sysmonPS("WS-01", "powershell -enc BBB", base.Add(time.Minute)),
+		// The first command again, 28 minutes after its last sight: past
+		// the rule's 10 minutes, a new alert.
+		sysmonPS("WS-01", "powershell -enc AAA", base.Add(30*time.Minute)))
+	var al []store.Alert
+	waitFor(t, "three alerts counting five events", func() bool {
+		al = f.alerts(t)
+		n := 0
+		for _, a := range al {
+			n += int(a.Count)
+		}
+		return len(al) == 3 && n == 5
+	})
+	var three store.Alert
+	for _, a := range al {
+		if a.Count == 3 {
+			three = a
+		}
+	}
+	if three.Group["process.command_line"] != "powershell -enc AAA" || !slices.Equal(three.Entities.Hosts, []string{"WS-01", "WS-02", "WS-03"}) ||
+		three.Title != "Encoded PowerShell (process.command_line=powershell -enc AAA)" {
+		t.Fatalf("the grouped alert: %+v", three)
+	}
+	page, err := f.svc.AlertEvents(f.ctx, f.org, three, "", 100)
+	if err != nil || len(page.Events) != 3 || page.Filter != `process.command_line:"powershell -enc AAA"` {
+		t.Fatalf("its events: %v, %d, filter %q", err, len(page.Events), page.Filter)
+	}
+
+	// Bad grouping is refused, naming the field.
+	six := []string{"a", "b", "c", "d", "e", "f"}
+	for _, bad := range []struct {
+		p     RulePatch
+		field string
+	}{
+		{RulePatch{AlertGroupBy: &six}, "alert_group_by"},
+		{RulePatch{AlertGroupBy: &[]string{"user name"}}, "alert_group_by[0]"},
+		{RulePatch{AlertGroupBy: &[]string{"user.name", "user.name"}}, "alert_group_by[1]"},
+		{RulePatch{AlertWindow: ptr(45 * time.Second)}, "alert_window_minutes"},
+		{RulePatch{AlertWindow: ptr(31 * 24 * time.Hour)}, "alert_window_minutes"},
+	} {
+		if _, err := f.svc.Patch(f.ctx, actor, r.ID, bad.p); !errors.Is(err, ErrInvalid) || !startsWith(err, "invalid: "+bad.field+":") {
+			t.Errorf("%+v: %v, want an error naming %s", bad.p, err, bad.field)
+		}
+	}
+	// Back to the default.
+	none, zero := []string{}, time.Duration(0)
+	if r, err = f.svc.Patch(f.ctx, actor, r.ID, RulePatch{AlertGroupBy: &none, AlertWindow: &zero}); err != nil || r.AlertGroupBy != nil || r.AlertWindow != 0 {
+		t.Fatalf("reset: %v %+v", err, r)
+	}
+}
+
+func ptr[T any](v T) *T { return &v }

@@ -352,6 +352,7 @@ func (s *Service) Import(ctx context.Context, a Actor, files []ImportFile, pack 
 			continue
 		case had:
 			r.Enabled, r.SeverityOverride, r.CreatedBy, r.CreatedAt = old.Enabled, old.SeverityOverride, old.CreatedBy, old.CreatedAt
+			r.AlertGroupBy, r.AlertWindow = old.AlertGroupBy, old.AlertWindow
 			r.Pack, r.UpdatedAt = pack, now
 			changes = append(changes, change{r, u, true})
 			rep.Updated++

@@ -75,7 +75,7 @@ func TestPlaceholdersMakeRulesRunnable(t *testing.T) {
 		t.Fatalf("problem after removal: %q", p)
 	}
 	off := false
-	if _, err := f.svc.Patch(f.ctx, actor, r.ID, &off, nil); err != nil {
+	if _, err := f.svc.Patch(f.ctx, actor, r.ID, RulePatch{Enabled: &off}); err != nil {
 		t.Fatal(err)
 	}
 	if p := f.svc.Problems(f.org)[r.ID]; p != want {

@@ -12,6 +12,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -395,6 +397,7 @@ func (s *Service) Update(ctx context.Context, a Actor, id string, in RuleInput) 
 	}
 	r := storeRule(a.OrgID, u)
 	r.Enabled, r.SeverityOverride, r.Pack, r.CreatedBy, r.CreatedAt = old.Enabled, old.SeverityOverride, old.Pack, old.CreatedBy, old.CreatedAt
+	r.AlertGroupBy, r.AlertWindow = old.AlertGroupBy, old.AlertWindow
 	if in.Enabled != nil {
 		r.Enabled = *in.Enabled
 	}
@@ -417,11 +420,59 @@ func (s *Service) Update(ctx context.Context, a Actor, id string, in RuleInput) 
 	return r, nil
 }
 
-// Patch changes a rule's state: enabled and severity override.
-func (s *Service) Patch(ctx context.Context, a Actor, id string, enabled *bool, severity *string) (store.Rule, error) {
-	if severity != nil && *severity != "" && !contains(Levels, *severity) {
-		return store.Rule{}, fmt.Errorf("%w: severity_override: %q is not one of %s", ErrInvalid, *severity, strings.Join(Levels, ", "))
+// RulePatch is what Patch changes; nil fields stay as they are.
+type RulePatch struct {
+	Enabled          *bool
+	SeverityOverride *string
+	// AlertGroupBy: the fields whose values key the rule's alerts (at
+	// most MaxAlertGroupBy); empty for the default key.
+	AlertGroupBy *[]string
+	// AlertWindow: how far apart repeats fold (up to MaxAlertWindow); 0
+	// for the default.
+	AlertWindow *time.Duration
+}
+
+// Limits of a rule's alert grouping.
+const (
+	MaxAlertGroupBy = 5
+	MaxAlertWindow  = 30 * 24 * time.Hour
+)
+
+// validGroupField is the form of a field an alert can be grouped by:
+// an event field's flattened name.
+var validGroupField = regexp.MustCompile(`^[A-Za-z0-9_@][A-Za-z0-9_.@-]{0,127}$`)
+
+func (p RulePatch) check() error {
+	if p.SeverityOverride != nil && *p.SeverityOverride != "" && !contains(Levels, *p.SeverityOverride) {
+		return fmt.Errorf("%w: severity_override: %q is not one of %s", ErrInvalid, *p.SeverityOverride, strings.Join(Levels, ", "))
 	}
+	if p.AlertGroupBy != nil {
+		by := *p.AlertGroupBy
+		if len(by) > MaxAlertGroupBy {
+			return fmt.Errorf("%w: alert_group_by: at most %d fields, not %d", ErrInvalid, MaxAlertGroupBy, len(by))
+		}
+		for i, f := range by {
+			if !validGroupField.MatchString(f) {
+				return fmt.Errorf("%w: alert_group_by[%d]: %q is not a field name (letters, digits, _ . @ -, up to 128)", ErrInvalid, i, f)
+			}
+			if slices.Contains(by[:i], f) {
+				return fmt.Errorf("%w: alert_group_by[%d]: %q is named twice", ErrInvalid, i, f)
+			}
+		}
+	}
+	if p.AlertWindow != nil && (*p.AlertWindow < 0 || *p.AlertWindow > MaxAlertWindow || *p.AlertWindow%time.Minute != 0) {
+		return fmt.Errorf("%w: alert_window_minutes: must be whole minutes from 0 (the default) to %d", ErrInvalid, int(MaxAlertWindow/time.Minute))
+	}
+	return nil
+}
+
+// Patch changes a rule's state: enabled, severity override and alert
+// grouping.
+func (s *Service) Patch(ctx context.Context, a Actor, id string, p RulePatch) (store.Rule, error) {
+	if err := p.check(); err != nil {
+		return store.Rule{}, err
+	}
+	enabled, severity := p.Enabled, p.SeverityOverride
 	s.changeMu.Lock()
 	defer s.changeMu.Unlock()
 	r, err := s.o.Store.Rules().Get(ctx, a.OrgID, id)
@@ -439,6 +490,23 @@ func (s *Service) Patch(ctx context.Context, a Actor, id string, enabled *bool, 
 			what = append(what, "severity override removed")
 		} else {
 			what = append(what, "severity overridden to "+r.SeverityOverride)
+		}
+	}
+	if p.AlertGroupBy != nil && !slices.Equal(*p.AlertGroupBy, r.AlertGroupBy) {
+		r.AlertGroupBy = nil
+		if len(*p.AlertGroupBy) > 0 {
+			r.AlertGroupBy = slices.Clone(*p.AlertGroupBy)
+			what = append(what, "alerts grouped by "+strings.Join(r.AlertGroupBy, ", "))
+		} else {
+			what = append(what, "alerts grouped by host, user and source address (the default)")
+		}
+	}
+	if p.AlertWindow != nil && *p.AlertWindow != r.AlertWindow {
+		r.AlertWindow = *p.AlertWindow
+		if r.AlertWindow == 0 {
+			what = append(what, fmt.Sprintf("alert window back to the default (%s)", s.o.FoldWindow))
+		} else {
+			what = append(what, fmt.Sprintf("alert window %s", r.AlertWindow))
 		}
 	}
 	if len(what) == 0 {

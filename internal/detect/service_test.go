@@ -245,7 +245,7 @@ func TestPrematchedEvents(t *testing.T) {
 		t.Fatal("the prematch missed the rule")
 	}
 	off, on := false, true
-	if _, err := f.svc.Patch(f.ctx, actor, r.ID, &off, nil); err != nil {
+	if _, err := f.svc.Patch(f.ctx, actor, r.ID, RulePatch{Enabled: &off}); err != nil {
 		t.Fatal(err)
 	}
 	pm2 := f.appendAndPublish(t, evs)
@@ -261,7 +261,7 @@ func TestPrematchedEvents(t *testing.T) {
 	if pm := evs[0].Matched.(*prematched); len(pm.ids) != 0 {
 		t.Fatalf("a disabled rule matched: %v", pm.ids)
 	}
-	if _, err := f.svc.Patch(f.ctx, actor, r.ID, &on, nil); err != nil {
+	if _, err := f.svc.Patch(f.ctx, actor, r.ID, RulePatch{Enabled: &on}); err != nil {
 		t.Fatal(err)
 	}
 	f.appendAndPublish(t, evs)
@@ -333,7 +333,7 @@ func TestDetectionRaisesFoldsAndTunes(t *testing.T) {
 	}
 	// Disabled rules do not match.
 	off := false
-	if _, err := f.svc.Patch(f.ctx, actor, r.ID, &off, nil); err != nil {
+	if _, err := f.svc.Patch(f.ctx, actor, r.ID, RulePatch{Enabled: &off}); err != nil {
 		t.Fatal(err)
 	}
 	f.ingest(t, true, sysmonPS("WS5", "powershell -enc AAAA", now))

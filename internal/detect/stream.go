@@ -726,7 +726,7 @@ func (s *Service) commitPrepared(ctx context.Context, in []store.Alert, inDocs [
 	var order []*pendingAlert
 	for i, a := range in {
 		key := a.OrgID + "\x00" + a.DedupKey
-		if p, ok := byKey[key]; ok && s.foldable(p.a, a) {
+		if p, ok := byKey[key]; ok && foldable(p.a, a, s.foldWindow(inDocs[i].unit)) {
 			fold(&p.a, a)
 			continue
 		}
@@ -765,7 +765,7 @@ func (s *Service) commitPrepared(ctx context.Context, in []store.Alert, inDocs [
 			// The open alert this repeats: one whose activity reaches within
 			// the fold window of the repeat's (not merely the newest: an
 			// archive's repeats may belong to an older one).
-			w := s.o.FoldWindow
+			w := s.foldWindow(p.units)
 			open, err := r.Alerts().OpenByDedupKey(ctx, p.a.OrgID, p.a.DedupKey, p.a.FirstSeen.Add(-w), p.a.LastSeen.Add(w))
 			switch {
 			case err == nil:
@@ -837,9 +837,17 @@ func (s *Service) commitPrepared(ctx context.Context, in []store.Alert, inDocs [
 // check), at event times within the fold window of a's (a late repeat
 // too). Event time, not arrival: an archive imported today folds as it
 // would have live, and a repeat years after an alert is a new alert.
-func (s *Service) foldable(a, b store.Alert) bool {
-	w := s.o.FoldWindow
+func foldable(a, b store.Alert, w time.Duration) bool {
 	return !b.FirstSeen.After(a.LastSeen.Add(w)) && !b.LastSeen.Before(a.FirstSeen.Add(-w))
+}
+
+// foldWindow is how far apart in event time repeats of the rule's alerts
+// fold: the rule's own window, or the service's.
+func (s *Service) foldWindow(l *loaded) time.Duration {
+	if l != nil && l.rule.AlertWindow > 0 {
+		return l.rule.AlertWindow
+	}
+	return s.o.FoldWindow
 }
 
 // fold adds repeat b into alert a.
@@ -1003,6 +1011,27 @@ func groupEntityKind(field string) string {
 	return ""
 }
 
+// fieldText is a field's value as text for an alert's key: a list's
+// values joined by commas, "" when the event lacks the field.
+func fieldText(ev *event.Event, f string) string {
+	switch v := ev.Fields[f].(type) {
+	case nil:
+		return ""
+	case string:
+		return v
+	case []string:
+		return strings.Join(v, ",")
+	case []any:
+		parts := make([]string, len(v))
+		for i, x := range v {
+			parts[i] = fmt.Sprint(x)
+		}
+		return strings.Join(parts, ",")
+	default:
+		return fmt.Sprint(v)
+	}
+}
+
 func dedupKey(parts ...string) string {
 	h := sha256.New()
 	for _, p := range parts {
@@ -1049,6 +1078,21 @@ func (s *Service) alertOf(h hit, now time.Time) store.Alert {
 				return ""
 			}
 			return l[0]
+		}
+		if by := d.unit.rule.AlertGroupBy; len(by) > 0 {
+			// The rule's own grouping: its fields' values key the alert.
+			parts := []string{d.unit.rule.ID, d.id}
+			var labels []string
+			for _, f := range by {
+				v := fieldText(h.ev, f)
+				a.Group[f] = v
+				parts = append(parts, f+"="+v)
+				labels = append(labels, f+"="+v)
+				addEntity(&a.Entities, groupEntityKind(f), v)
+			}
+			a.Title += " (" + strings.Join(labels, ", ") + ")"
+			a.DedupKey = dedupKey(parts...)
+			return a
 		}
 		a.DedupKey = dedupKey(d.unit.rule.ID, d.id, first(a.Entities.Hosts), first(a.Entities.Users), h.ev.Fields.Str("source.ip"))
 		return a

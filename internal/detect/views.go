@@ -85,27 +85,32 @@ func ExceptionViewOf(x store.RuleException, email string, now time.Time) Excepti
 
 // RuleView is a rule as the API shows it.
 type RuleView struct {
-	ID               string        `json:"id"`
-	Title            string        `json:"title"`
-	Description      string        `json:"description"`
-	Author           string        `json:"author"`
-	Format           string        `json:"format"`
-	Kind             string        `json:"kind"`
-	Source           string        `json:"source,omitempty"`
-	Status           string        `json:"status"`
-	Level            string        `json:"level"`
-	SeverityOverride string        `json:"severity_override"`
-	Enabled          bool          `json:"enabled"`
-	Pack             string        `json:"pack"`
-	Logsource        LogsourceView `json:"logsource"`
-	Tags             []string      `json:"tags"`
-	Attack           AttackView    `json:"attack"`
-	References       []string      `json:"references"`
-	FalsePositives   []string      `json:"falsepositives"`
-	CreatedAt        time.Time     `json:"created_at"`
-	UpdatedAt        time.Time     `json:"updated_at"`
-	CreatedBy        string        `json:"created_by"`
-	Stats            StatsView     `json:"stats"`
+	ID               string `json:"id"`
+	Title            string `json:"title"`
+	Description      string `json:"description"`
+	Author           string `json:"author"`
+	Format           string `json:"format"`
+	Kind             string `json:"kind"`
+	Source           string `json:"source,omitempty"`
+	Status           string `json:"status"`
+	Level            string `json:"level"`
+	SeverityOverride string `json:"severity_override"`
+	// AlertGroupBy are the fields that key the rule's alerts ([]: the
+	// default, host, user and source address); AlertWindowMinutes how far
+	// apart repeats fold (0: the default, 24 hours).
+	AlertGroupBy       []string      `json:"alert_group_by"`
+	AlertWindowMinutes int64         `json:"alert_window_minutes"`
+	Enabled            bool          `json:"enabled"`
+	Pack               string        `json:"pack"`
+	Logsource          LogsourceView `json:"logsource"`
+	Tags               []string      `json:"tags"`
+	Attack             AttackView    `json:"attack"`
+	References         []string      `json:"references"`
+	FalsePositives     []string      `json:"falsepositives"`
+	CreatedAt          time.Time     `json:"created_at"`
+	UpdatedAt          time.Time     `json:"updated_at"`
+	CreatedBy          string        `json:"created_by"`
+	Stats              StatsView     `json:"stats"`
 	// Runnable is false when the rule cannot run in this org as it is
 	// (Problem says why, e.g. a placeholder without values).
 	Runnable   bool            `json:"runnable"`
@@ -129,7 +134,8 @@ func RuleViewOf(r store.Rule, st store.RuleStats, problem string, withSource boo
 		References: orEmpty(r.References), FalsePositives: orEmpty(r.FalsePositives), CreatedAt: r.CreatedAt,
 		UpdatedAt: r.UpdatedAt, CreatedBy: r.CreatedBy,
 		Stats:    StatsView{Matches: st.Matches, Alerts: st.Alerts, LastMatchAt: st.LastMatchAt, EvalSamples: st.EvalSamples},
-		Runnable: problem == "", Problem: problem}
+		Runnable: problem == "", Problem: problem,
+		AlertGroupBy: orEmpty(r.AlertGroupBy), AlertWindowMinutes: int64(r.AlertWindow / time.Minute)}
 	if st.EvalSamples > 0 {
 		v.Stats.EvalNsPerEvent = float64(st.EvalNanos) / float64(st.EvalSamples)
 	}

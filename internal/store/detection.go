@@ -26,7 +26,14 @@ type Rule struct {
 	Status           string
 	Level            string
 	SeverityOverride string
-	Enabled          bool
+	// AlertGroupBy are the fields whose values key the rule's alerts: a
+	// repeat with the same values folds into the open alert. Empty: the
+	// default key, the event's host, user and source address.
+	AlertGroupBy []string
+	// AlertWindow is how far apart in event time repeats still fold into
+	// one alert. Zero: detection's default (24 hours).
+	AlertWindow time.Duration
+	Enabled     bool
 	// Pack says where the rule came from: "sigmahq", "eventsec" or
 	// "custom".
 	Pack           string

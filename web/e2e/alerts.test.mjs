@@ -4,7 +4,8 @@
 // its status changes from the row and from its page; its page shows the rule,
 // ATT&CK by name, entities that search Events, and the matching events; a
 // filtered queue holds new alerts behind a pill; the counts by severity
-// follow; an alert of more repeats than it keeps IDs of finds all its events.
+// follow; an alert of more repeats than it keeps IDs of finds all its events;
+// the rule's own grouping folds one user's alerts across hosts.
 
 import assert from "node:assert/strict";
 import { existsSync, readdirSync, rmSync } from "node:fs";
@@ -34,12 +35,12 @@ level: high
 
 let transfers = 0;
 // Each transfer differs (its reference): identical events would share their derived ID.
-const wire = (user, ip) => ({
+const wire = (user, ip, host = "payments-1") => ({
   event: { dataset: "eventsec.application" },
   event_type: "E2E_WIRE_NEW_PAYEE",
   user,
   source_ip: ip,
-  host: { name: "payments-1" },
+  host: { name: host },
   transfer_ref: `TR-${++transfers}`,
   message: `wire transfer to a new payee by ${user}`,
 });
@@ -241,5 +242,29 @@ describe("alerts: raised live, worked from the queue and the alert's page", { ti
     assert.equal(await table.getByRole("row").count(), 131);
     await screenshot(run, "all-events");
     assert.deepEqual(run.pageErrors, [], "no uncaught errors in the page");
+  });
+
+  step("the rule's own grouping folds one user's transfers from any host into one alert", async ({ page, baseURL }) => {
+    await page.goto(`${baseURL}/rules/${ruleId}`);
+    const form = page.getByRole("form", { name: "Alert grouping" });
+    await form.getByRole("textbox", { name: "Group its alerts by" }).fill("user.name");
+    await form.getByRole("combobox", { name: "Fold repeats within" }).selectOption({ label: "1 hour" });
+    await form.getByRole("button", { name: "Save grouping" }).click();
+    await form.getByRole("button", { name: "Save grouping" }).and(page.locator("[disabled]")).waitFor();
+    const saved = await api("GET", `/api/v1/rules/${ruleId}`);
+    assert.deepEqual([saved.body.alert_group_by, saved.body.alert_window_minutes], [["user.name"], 60]);
+    await screenshot(run, "grouping");
+    await send([wire("dave", "81.2.69.170", "payments-1"), wire("dave", "89.160.20.120", "payments-2"), wire("dave", "81.2.69.171", "payments-3")]);
+    let daves = [];
+    for (let i = 0; i < 100; i++) {
+      const list = await api("GET", "/api/v1/alerts?limit=50");
+      daves = list.body.alerts.filter((a) => a.entities.users.includes("dave"));
+      if (daves.length === 1 && daves[0].count === 3) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(daves.length, 1, JSON.stringify(daves));
+    assert.equal(daves[0].count, 3);
+    assert.deepEqual(daves[0].entities.hosts, ["payments-1", "payments-2", "payments-3"]);
+    assert.deepEqual(daves[0].group, { "user.name": "dave" });
   });
 });

@@ -15,7 +15,7 @@ type rules struct{ repos }
 
 const ruleColumns = `id, org_id, title, description, author, format, kind, source, source_hash,
 	status, level, severity_override, enabled, pack, product, category, service, tags, refs,
-	falsepositives, created_by, created_at, updated_at`
+	falsepositives, created_by, created_at, updated_at, alert_group_by, alert_window_s`
 
 // jsonText encodes a list or map for a TEXT column.
 func jsonText(v any) string {
@@ -70,15 +70,20 @@ func decodeStrList(text string, dst *[]string) error {
 
 func scanRule(sc interface{ Scan(...any) error }) (store.Rule, error) {
 	var r store.Rule
-	var tags, refs, fps string
-	var created, updated int64
+	var tags, refs, fps, groupBy string
+	var created, updated, window int64
 	err := sc.Scan(&r.ID, &r.OrgID, &r.Title, &r.Description, &r.Author, &r.Format, &r.Kind, &r.Source,
 		&r.SourceHash, &r.Status, &r.Level, &r.SeverityOverride, &r.Enabled, &r.Pack, &r.Product,
-		&r.Category, &r.Service, &tags, &refs, &fps, &r.CreatedBy, &created, &updated)
+		&r.Category, &r.Service, &tags, &refs, &fps, &r.CreatedBy, &created, &updated, &groupBy, &window)
 	if err != nil {
 		return r, err
 	}
 	r.CreatedAt, r.UpdatedAt = fromMs(created), fromMs(updated)
+	r.AlertWindow = time.Duration(window) * time.Second
+	if err := decodeStrList(groupBy, &r.AlertGroupBy); err != nil {
+		return r, fmt.Errorf("rule %s: bad alert_group_by: %w", r.ID, err)
+	}
+	r.AlertGroupBy = nilIfEmpty(r.AlertGroupBy)
 	if err := json.Unmarshal([]byte(tags), &r.Tags); err != nil {
 		return r, fmt.Errorf("rule %s: bad tags: %w", r.ID, err)
 	}
@@ -93,10 +98,11 @@ func scanRule(sc interface{ Scan(...any) error }) (store.Rule, error) {
 }
 
 func (s rules) Create(ctx context.Context, r store.Rule) error {
-	_, err := s.exec(ctx, `INSERT INTO rules (`+ruleColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := s.exec(ctx, `INSERT INTO rules (`+ruleColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		r.ID, r.OrgID, r.Title, r.Description, r.Author, r.Format, r.Kind, r.Source, r.SourceHash,
 		r.Status, r.Level, r.SeverityOverride, r.Enabled, r.Pack, r.Product, r.Category, r.Service,
-		strList(r.Tags), strList(r.References), strList(r.FalsePositives), r.CreatedBy, ms(r.CreatedAt), ms(r.UpdatedAt))
+		strList(r.Tags), strList(r.References), strList(r.FalsePositives), r.CreatedBy, ms(r.CreatedAt), ms(r.UpdatedAt),
+		strList(r.AlertGroupBy), int64(r.AlertWindow/time.Second))
 	if err != nil {
 		return fmt.Errorf("cannot create rule: %w", err)
 	}
@@ -131,11 +137,13 @@ func (s rules) List(ctx context.Context, orgID string) ([]store.Rule, error) {
 func (s rules) Update(ctx context.Context, r store.Rule) error {
 	err := s.execOne(ctx, `UPDATE rules SET title = ?, description = ?, author = ?, format = ?, kind = ?,
 		source = ?, source_hash = ?, status = ?, level = ?, severity_override = ?, enabled = ?, pack = ?,
-		product = ?, category = ?, service = ?, tags = ?, refs = ?, falsepositives = ?, updated_at = ?
+		product = ?, category = ?, service = ?, tags = ?, refs = ?, falsepositives = ?, updated_at = ?,
+		alert_group_by = ?, alert_window_s = ?
 		WHERE org_id = ? AND id = ?`,
 		r.Title, r.Description, r.Author, r.Format, r.Kind, r.Source, r.SourceHash, r.Status, r.Level,
 		r.SeverityOverride, r.Enabled, r.Pack, r.Product, r.Category, r.Service, strList(r.Tags),
-		strList(r.References), strList(r.FalsePositives), ms(r.UpdatedAt), r.OrgID, r.ID)
+		strList(r.References), strList(r.FalsePositives), ms(r.UpdatedAt), strList(r.AlertGroupBy),
+		int64(r.AlertWindow/time.Second), r.OrgID, r.ID)
 	if err != nil {
 		return fmt.Errorf("cannot update rule: %w", err)
 	}

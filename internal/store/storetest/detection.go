@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -47,12 +48,17 @@ func testRules(t *testing.T, s store.Store, _ Backend) {
 	if err != nil || len(list) != 2 || list[0].Title != "Alpha" {
 		t.Fatalf("list: %v %+v", err, list)
 	}
+	if got, _ := s.Rules().Get(ctx, "o1", "r1"); got.AlertGroupBy != nil || got.AlertWindow != 0 {
+		t.Fatalf("a new rule groups its alerts by default: %+v", got)
+	}
 	r.Enabled, r.SeverityOverride, r.Tags, r.UpdatedAt = false, "low", nil, t0.Add(time.Hour)
+	r.AlertGroupBy, r.AlertWindow = []string{"user.name", "process.command_line"}, 90*time.Minute
 	if err := s.Rules().Update(ctx, r); err != nil {
 		t.Fatal(err)
 	}
 	got, _ = s.Rules().Get(ctx, "o1", "r1")
-	if got.Enabled || got.SeverityOverride != "low" || len(got.Tags) != 0 || !got.UpdatedAt.Equal(r.UpdatedAt) {
+	if got.Enabled || got.SeverityOverride != "low" || len(got.Tags) != 0 || !got.UpdatedAt.Equal(r.UpdatedAt) ||
+		!slices.Equal(got.AlertGroupBy, r.AlertGroupBy) || got.AlertWindow != 90*time.Minute {
 		t.Fatalf("after update: %+v", got)
 	}
 	r.OrgID = "o2"

@@ -112,6 +112,10 @@ export interface RuleSummary {
   status: RuleStatus;
   level: Level;
   severity_override: Level | "";
+  /** Event fields whose values key the rule's alerts; [] for the default (host, user and source address). */
+  alert_group_by: string[];
+  /** How far apart in event time repeats fold into one alert; 0 for the default (24 hours). */
+  alert_window_minutes: number;
   enabled: boolean;
   pack: string;
   logsource: Logsource;
@@ -175,6 +179,8 @@ export interface RuleUpdate {
 export interface RulePatch {
   enabled?: boolean;
   severity_override?: Level | "";
+  alert_group_by?: string[];
+  alert_window_minutes?: number;
 }
 
 /** One problem of a rule's source, at a 1-based line and column (0 when unknown). */

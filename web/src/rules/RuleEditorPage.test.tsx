@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Rule, RuleException, RuleFormat, Validation } from "../api/detection";
 import { makeRule, summaryOf } from "../test/detection";
 import { json, makeMe, makeMeAs, renderWithProviders, stubFetch, type Call } from "../test/helpers";
-import RuleEditorPage from "./RuleEditorPage";
+import RuleEditorPage, { parseGroupBy } from "./RuleEditorPage";
 import { formatTime } from "../ui/time";
 import { JSON_TEMPLATE } from "./templates";
 
@@ -190,6 +190,41 @@ describe("RuleEditorPage", () => {
     expect(stats).toHaveTextContent("Avg µs/event (sampled)0.41 µs");
     await user.selectOptions(screen.getByRole("combobox", { name: "Severity of its alerts" }), "critical");
     await vi.waitFor(() => expect(calls.find((c) => c.method === "PATCH")?.body).toEqual({ severity_override: "critical" }));
+  });
+
+  it("sets the fields and window that group the rule's alerts (PATCH), and shows a refusal", async () => {
+    let refuse = false;
+    const { calls } = server({
+      more: (call, url) => {
+        if (call.method !== "PATCH" || url.pathname !== "/api/v1/rules/r-ps") return undefined;
+        if (refuse) return json(400, { error: { code: "validation_failed", field: "alert_group_by[0]", message: 'alert_group_by[0]: "a b" is not a field name' } });
+        const body = call.body as { alert_group_by: string[]; alert_window_minutes: number };
+        return json(200, { ...rule, ...body });
+      },
+    });
+    const user = userEvent.setup();
+    renderEditor("/rules/r-ps");
+    const form = await screen.findByRole("form", { name: "Alert grouping" });
+    const save = within(form).getByRole("button", { name: "Save grouping" });
+    expect(save).toBeDisabled();
+    await user.type(within(form).getByRole("textbox", { name: "Group its alerts by" }), "user.name, source.ip");
+    await user.selectOptions(within(form).getByRole("combobox", { name: "Fold repeats within" }), "1 hour");
+    await user.click(save);
+    await vi.waitFor(() => expect(calls.find((c) => c.method === "PATCH")?.body).toEqual({ alert_group_by: ["user.name", "source.ip"], alert_window_minutes: 60 }));
+    await vi.waitFor(() => expect(within(screen.getByRole("form", { name: "Alert grouping" })).getByRole("button", { name: "Save grouping" })).toBeDisabled());
+    refuse = true;
+    const again = screen.getByRole("form", { name: "Alert grouping" });
+    const input = within(again).getByRole("textbox", { name: "Group its alerts by" });
+    expect(input).toHaveValue("user.name, source.ip");
+    await user.clear(input);
+    await user.type(input, "a b");
+    await user.click(within(again).getByRole("button", { name: "Save grouping" }));
+    expect(await within(again).findByText(/is not a field name/)).toBeInTheDocument();
+  });
+
+  it("parses grouping fields separated by commas or spaces", () => {
+    expect(parseGroupBy(" user.name,source.ip  host.name ,")).toEqual(["user.name", "source.ip", "host.name"]);
+    expect(parseGroupBy("  ")).toEqual([]);
   });
 
   it("warns while typing that a placeholder has no values, at its line and column", async () => {

@@ -358,6 +358,7 @@ function RuleEditor({ rule }: { rule: Rule | null }) {
                 </div>
               </div>
               {override.isError ? <ErrorMessage error={override.error} /> : null}
+              <AlertGrouping key={`${rule.id}:${rule.alert_group_by.join(",")}:${rule.alert_window_minutes}`} rule={rule} writable={writable} />
               <RuleStatsView rule={rule} />
             </section>
           ) : null}
@@ -547,5 +548,89 @@ function RuleStatsView({ rule }: { rule: Rule }) {
         </dd>
       </div>
     </dl>
+  );
+}
+
+/** The choices of how far apart repeats fold into one alert, in minutes (0: the default). */
+export const ALERT_WINDOWS: Array<[number, string]> = [
+  [0, "24 hours (the default)"],
+  [5, "5 minutes"],
+  [15, "15 minutes"],
+  [60, "1 hour"],
+  [240, "4 hours"],
+  [720, "12 hours"],
+  [1440 * 7, "7 days"],
+  [1440 * 30, "30 days"],
+];
+
+/** Parses the grouping fields as typed: names separated by commas or spaces. */
+export function parseGroupBy(text: string): string[] {
+  return text
+    .split(/[\s,]+/)
+    .map((f) => f.trim())
+    .filter((f) => f !== "");
+}
+
+/**
+ * A rule's alert grouping: which fields key its alerts (a repeat with the
+ * same values folds into the open alert) and how far apart repeats fold.
+ */
+function AlertGrouping({ rule, writable }: { rule: Rule; writable: boolean }) {
+  const ids = useId();
+  const queryClient = useQueryClient();
+  const [fields, setFields] = useState(rule.alert_group_by.join(", "));
+  const [windowMin, setWindowMin] = useState(rule.alert_window_minutes);
+  const save = useMutation({
+    mutationFn: () => detectionApi.patchRule(rule.id, { alert_group_by: parseGroupBy(fields), alert_window_minutes: windowMin }),
+    onSuccess: (saved) => {
+      queryClient.setQueryData(detectionKeys.rule(saved.id), (old: Rule | undefined) =>
+        old ? { ...old, alert_group_by: saved.alert_group_by, alert_window_minutes: saved.alert_window_minutes } : old,
+      );
+      void queryClient.invalidateQueries({ queryKey: ["rules", "list"] });
+    },
+  });
+  const dirty = parseGroupBy(fields).join(",") !== rule.alert_group_by.join(",") || windowMin !== rule.alert_window_minutes;
+  const windows = ALERT_WINDOWS.some(([m]) => m === rule.alert_window_minutes) ? ALERT_WINDOWS : [...ALERT_WINDOWS, [rule.alert_window_minutes, `${rule.alert_window_minutes} minutes`] as [number, string]];
+  return (
+    <form
+      className="alert-grouping"
+      aria-label="Alert grouping"
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (dirty) save.mutate();
+      }}
+    >
+      <div className="field">
+        <label htmlFor={`${ids}-group`}>Group its alerts by</label>
+        <input
+          id={`${ids}-group`}
+          className="mono"
+          value={fields}
+          placeholder="host.name, user.name, source.ip"
+          disabled={!writable || save.isPending}
+          onChange={(e) => setFields(e.target.value)}
+          aria-describedby={`${ids}-group-hint`}
+        />
+        <div className="field-hint" id={`${ids}-group-hint`}>
+          Event fields, up to 5: a repeat with the same values is folded into the open alert. Empty: host, user and source address.
+        </div>
+      </div>
+      <div className="field">
+        <label htmlFor={`${ids}-window`}>Fold repeats within</label>
+        <select id={`${ids}-window`} value={windowMin} disabled={!writable || save.isPending} onChange={(e) => setWindowMin(Number(e.target.value))}>
+          {windows.map(([m, label]) => (
+            <option key={m} value={m}>
+              {label}
+            </option>
+          ))}
+        </select>
+      </div>
+      {writable ? (
+        <button type="submit" className="btn btn-small" disabled={!dirty || save.isPending}>
+          {save.isPending ? "Saving…" : "Save grouping"}
+        </button>
+      ) : null}
+      {save.isError ? <ErrorMessage error={save.error} /> : null}
+    </form>
   );
 }

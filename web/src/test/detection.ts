@@ -14,6 +14,8 @@ export function makeRule(overrides: Partial<Rule> & { id: string }): Rule {
     status: "test",
     level: "high",
     severity_override: "",
+    alert_group_by: [],
+    alert_window_minutes: 0,
     enabled: true,
     pack: "sigmahq",
     logsource: { product: "windows", category: "process_creation", service: "" },
