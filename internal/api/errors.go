@@ -100,8 +100,8 @@ func toHTTPError(err error) *HTTPError {
 		msg := strings.TrimPrefix(err.Error(), detect.ErrInvalid.Error()+": ")
 		field, _, _ := strings.Cut(msg, ":")
 		return &HTTPError{Status: http.StatusBadRequest, Code: "validation_failed", Field: field, Msg: msg}
-	case errors.Is(err, detect.ErrCorrelationAlert):
-		return &HTTPError{Status: http.StatusConflict, Code: "correlation_alert", Msg: err.Error()}
+	case errors.Is(err, detect.ErrListedEvents):
+		return &HTTPError{Status: http.StatusConflict, Code: "events_listed", Msg: err.Error()}
 	case errors.Is(err, detect.ErrPack):
 		return &HTTPError{Status: http.StatusBadRequest, Code: "bad_pack", Field: "file", Msg: err.Error()}
 	case errors.Is(err, detect.ErrTooManyHunts):

@@ -29,9 +29,10 @@ import (
 // stopped. A variable for tests.
 var MaxAlertEventsScan int64 = 200_000
 
-// ErrCorrelationAlert says an alert was raised by a correlation rule: its
-// events are those the correlation kept, not single matches to find again.
-var ErrCorrelationAlert = errors.New("the alert was raised by a correlation rule: its events are the ones it lists (the first of each window the correlation counted)")
+// ErrListedEvents says an alert's events are not single matches to find
+// again: a correlation's alert lists the events the correlation kept, a
+// scheduled query's the rows' events it returned.
+var ErrListedEvents = errors.New("its events are the ones it lists")
 
 // AlertEventsPage is one page of an alert's events, oldest first.
 type AlertEventsPage struct {
@@ -102,6 +103,9 @@ func (s *Service) AlertEvents(ctx context.Context, orgID string, a store.Alert, 
 	if len(problems) > 0 {
 		return page, &InvalidRuleError{problems}
 	}
+	if u.KQL != nil {
+		return page, fmt.Errorf("the alert was raised by a scheduled query: %w (the events of the rows it returned)", ErrListedEvents)
+	}
 	e, err := s.testEngine(orgID, u)
 	if err != nil {
 		return page, err
@@ -109,7 +113,7 @@ func (s *Service) AlertEvents(ctx context.Context, orgID string, a store.Alert, 
 	// Alerts are keyed by the stored rule, as in the stream.
 	stored := &loaded{rule: r, unit: u}
 	if isCorrelationAlert(e, u, r.ID, a) {
-		return page, ErrCorrelationAlert
+		return page, fmt.Errorf("the alert was raised by a correlation rule: %w (the first of each window the correlation counted)", ErrListedEvents)
 	}
 	// The store keeps alert times to the millisecond, events' to the
 	// microsecond.

@@ -141,8 +141,8 @@ func TestAlertEventsCorrelation(t *testing.T) {
 		}
 		return len(al) == 1
 	})
-	if _, err := f.svc.AlertEvents(f.ctx, f.org, a, "", 10); !errors.Is(err, ErrCorrelationAlert) {
-		t.Fatalf("got %v, want ErrCorrelationAlert", err)
+	if _, err := f.svc.AlertEvents(f.ctx, f.org, a, "", 10); !errors.Is(err, ErrListedEvents) {
+		t.Fatalf("got %v, want ErrListedEvents", err)
 	}
 }
 

@@ -492,6 +492,9 @@ func (s *Service) Patch(ctx context.Context, a Actor, id string, p RulePatch) (s
 			what = append(what, "severity overridden to "+r.SeverityOverride)
 		}
 	}
+	if p.AlertGroupBy != nil && len(*p.AlertGroupBy) > 0 && r.Kind == KindScheduled {
+		return r, fmt.Errorf("%w: alert_group_by: a scheduled query raises one alert per run, keyed by the rule: group in its query (summarize ... by)", ErrInvalid)
+	}
 	if p.AlertGroupBy != nil && !slices.Equal(*p.AlertGroupBy, r.AlertGroupBy) {
 		r.AlertGroupBy = nil
 		if len(*p.AlertGroupBy) > 0 {

@@ -701,6 +701,14 @@ func TestScheduledKQLRule(t *testing.T) {
 		len(al[0].EventIDs) != 2 || len(al[0].Techniques) != 1 {
 		t.Fatalf("alerts %+v", al)
 	}
+	// Its events are the rows' (not matches to find again), and its
+	// alerts are keyed by the rule: no grouping fields.
+	if _, err := f.svc.AlertEvents(f.ctx, f.org, al[0], "", 10); !errors.Is(err, ErrListedEvents) {
+		t.Fatalf("a scheduled query's alert events: %v", err)
+	}
+	if _, err := f.svc.Patch(f.ctx, actor, r.ID, RulePatch{AlertGroupBy: &[]string{"user.name"}}); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("grouping a scheduled rule's alerts: %v", err)
+	}
 	// Bad rules are refused with the reason.
 	for _, bad := range []string{`{"name": "x"}`, `{"name": "x", "query": "T", "severity": "urgent"}`, `{"name": "x", "query": "T", "every": 5}`} {
 		if _, err := f.svc.Create(f.ctx, actor, RuleInput{Format: FormatKQL, Source: bad}); err == nil {

@@ -124,7 +124,7 @@ describe("AlertDetailPage", () => {
   it("says why a correlation's alert cannot list more events", async () => {
     server(undefined, (_call, url) =>
       url.pathname === "/api/v1/alerts/a-1/events"
-        ? json(409, { error: { code: "correlation_alert", message: "the alert was raised by a correlation rule: its events are the ones it lists" } })
+        ? json(409, { error: { code: "events_listed", message: "the alert was raised by a correlation rule: its events are the ones it lists" } })
         : undefined,
     );
     const user = userEvent.setup();

@@ -30,7 +30,7 @@ export type RuleStatus = (typeof RULE_STATUSES)[number] | "";
 export const RULE_FORMATS = ["sigma", "json"] as const;
 export type RuleFormat = (typeof RULE_FORMATS)[number];
 
-export const RULE_KINDS = ["detection", "correlation", "threshold", "filter"] as const;
+export const RULE_KINDS = ["detection", "correlation", "threshold", "filter", "scheduled"] as const;
 export type RuleKind = (typeof RULE_KINDS)[number];
 
 export interface AttackTactic {

@@ -600,21 +600,25 @@ function AlertGrouping({ rule, writable }: { rule: Rule; writable: boolean }) {
         if (dirty) save.mutate();
       }}
     >
-      <div className="field">
-        <label htmlFor={`${ids}-group`}>Group its alerts by</label>
-        <input
-          id={`${ids}-group`}
-          className="mono"
-          value={fields}
-          placeholder="host.name, user.name, source.ip"
-          disabled={!writable || save.isPending}
-          onChange={(e) => setFields(e.target.value)}
-          aria-describedby={`${ids}-group-hint`}
-        />
-        <div className="field-hint" id={`${ids}-group-hint`}>
-          Event fields, up to 5: a repeat with the same values is folded into the open alert. Empty: host, user and source address.
+      {rule.kind === "scheduled" ? (
+        <p className="field-hint">A scheduled query raises one alert per run: group in its query (summarize … by).</p>
+      ) : (
+        <div className="field">
+          <label htmlFor={`${ids}-group`}>Group its alerts by</label>
+          <input
+            id={`${ids}-group`}
+            className="mono"
+            value={fields}
+            placeholder="host.name, user.name, source.ip"
+            disabled={!writable || save.isPending}
+            onChange={(e) => setFields(e.target.value)}
+            aria-describedby={`${ids}-group-hint`}
+          />
+          <div className="field-hint" id={`${ids}-group-hint`}>
+            Event fields, up to 5: a repeat with the same values is folded into the open alert. Empty: host, user and source address.
+          </div>
         </div>
-      </div>
+      )}
       <div className="field">
         <label htmlFor={`${ids}-window`}>Fold repeats within</label>
         <select id={`${ids}-window`} value={windowMin} disabled={!writable || save.isPending} onChange={(e) => setWindowMin(Number(e.target.value))}>
