@@ -237,3 +237,47 @@ func TestRuleAlertGrouping(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// The org's Sigma filters apply when an alert's events are found again
+// (and in backtests), as they do live.
+func TestAlertEventsApplyFilters(t *testing.T) {
+	f := newFixture(t)
+	const filter = `title: Signed-off encoded commands
+id: 0b7f6c1e-2222-4222-8222-222222222222
+logsource:
+  product: windows
+  category: process_creation
+filter:
+  rules: [6f1e5f8a-1111-4111-8111-111111111111]
+  selection:
+    CommandLine|contains: SAFE
+  condition: not selection
+`
+	for _, src := range []string{encodedPS, filter} {
+		if _, err := f.svc.Create(f.ctx, actor, RuleInput{Source: src}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.start(t)
+	defer f.stop(t)
+	base := time.Now().Add(-time.Hour).Truncate(time.Second)
+	f.ingest(t, true, sysmonPS("WS-01", "powershell -enc AAA", base), sysmonPS("WS-01", "powershell -enc SAFE", base.Add(time.Second)),
+		sysmonPS("WS-01", "powershell -enc BBB", base.Add(2*time.Second)))
+	var a store.Alert
+	waitFor(t, "the alert of two events", func() bool {
+		al := f.alerts(t)
+		if len(al) == 1 {
+			a = al[0]
+		}
+		return len(al) == 1 && a.Count == 2
+	})
+	page, err := f.svc.AlertEvents(f.ctx, f.org, a, "", 100)
+	if err != nil || len(page.Events) != 2 || page.Scanned != 3 {
+		t.Fatalf("%v: %d events of %d read, want the 2 the filter lets through", err, len(page.Events), page.Scanned)
+	}
+	u, _ := Compile(FormatSigma, encodedPS, "")
+	res, err := f.svc.Test(f.ctx, f.org, u, TestInput{From: base.Add(-time.Minute), To: base.Add(time.Minute)})
+	if err != nil || res.Matched != 2 {
+		t.Fatalf("backtest: %v, %d matched, want 2", err, res.Matched)
+	}
+}

@@ -314,10 +314,15 @@ func (s *Service) testEngine(orgID string, u *Unit) (*orgEngine, error) {
 			refs[r] = true
 		}
 	}
-	if org := s.engine(orgID, false); org != nil && len(refs) > 0 {
+	if org := s.engine(orgID, false); org != nil {
 		org.mu.RLock()
 		for id, l := range org.units {
 			if id == u.ID || !l.rule.Enabled {
+				continue
+			}
+			// The org's Sigma filters apply to a test as they do live.
+			if l.unit.Kind == KindFilter {
+				e.units[id] = l
 				continue
 			}
 			for ref := range refs {
