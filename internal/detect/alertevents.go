@@ -211,25 +211,37 @@ func isCorrelationAlert(e *orgEngine, u *Unit, ruleID string, a store.Alert) boo
 // store's match is case-insensitive, a superset; raisesAlert decides.
 func alertFilter(a store.Alert, sourceIP string) string {
 	var and []lucene.Node
-	anyOf := func(fields []string, v string) {
-		var or []lucene.Node
-		for _, f := range fields {
-			or = append(or, lucene.Phrase{Field: f, Value: v})
+	// firstOf keeps the events whose first field with a value (see
+	// addEntity: not "-") is v: the first field is v, or it has no value
+	// and one of the others is v. Put so, the store reads the other
+	// fields, not typed columns but JSON, only for events without the
+	// first: most events have it.
+	firstOf := func(fields []string, v string) {
+		head := lucene.Phrase{Field: fields[0], Value: v}
+		var rest []lucene.Node
+		for _, f := range fields[1:] {
+			rest = append(rest, lucene.Phrase{Field: f, Value: v})
 		}
-		if len(or) == 1 {
-			and = append(and, or[0])
-		} else {
-			and = append(and, lucene.Or{Nodes: or})
+		if len(rest) == 0 {
+			and = append(and, head)
+			return
 		}
+		var others lucene.Node = lucene.Or{Nodes: rest}
+		if len(rest) == 1 {
+			others = rest[0]
+		}
+		noHead := lucene.Or{Nodes: []lucene.Node{lucene.Not{Node: lucene.Exists{Field: fields[0]}},
+			lucene.Phrase{Field: fields[0], Value: ""}, lucene.Phrase{Field: fields[0], Value: "-"}}}
+		and = append(and, lucene.Or{Nodes: []lucene.Node{head, lucene.And{Nodes: []lucene.Node{noHead, others}}}})
 	}
 	if len(a.Entities.Hosts) > 0 {
-		anyOf(entityFieldsOf("hosts"), a.Entities.Hosts[0])
+		firstOf(entityFieldsOf("hosts"), a.Entities.Hosts[0])
 	}
 	if len(a.Entities.Users) > 0 {
-		anyOf(entityFieldsOf("users"), a.Entities.Users[0])
+		firstOf(entityFieldsOf("users"), a.Entities.Users[0])
 	}
 	if sourceIP != "" {
-		anyOf([]string{"source.ip"}, sourceIP)
+		firstOf([]string{"source.ip"}, sourceIP)
 	}
 	switch len(and) {
 	case 0:

@@ -281,3 +281,45 @@ filter:
 		t.Fatalf("backtest: %v, %d matched, want 2", err, res.Matched)
 	}
 }
+
+// An alert's host is the first of host.name, host.hostname and
+// observer.name with a value: events that name it only in the later
+// fields are found too.
+func TestAlertEventsFirstHost(t *testing.T) {
+	f := newFixture(t)
+	const rule = `title: Edge marker
+id: 6f1e5f8a-4444-4444-8444-444444444444
+logsource:
+  definition: any event
+detection:
+  sel:
+    message|contains: edge-marker
+  condition: sel
+`
+	if _, err := f.svc.Create(f.ctx, actor, RuleInput{Source: rule}); err != nil {
+		t.Fatal(err)
+	}
+	f.start(t)
+	defer f.stop(t)
+	ts := time.Now().Add(-time.Hour).UTC().Format(time.RFC3339)
+	f.ingest(t, true,
+		`{"@timestamp":"`+ts+`","message":"edge-marker 1","observer":{"name":"fw-1"}}`,
+		`{"@timestamp":"`+ts+`","message":"edge-marker 2","host":{"name":"-"},"observer":{"name":"fw-1"}}`,
+		`{"@timestamp":"`+ts+`","message":"edge-marker 3","host":{"name":""},"observer":{"name":"fw-1"}}`,
+		`{"@timestamp":"`+ts+`","message":"edge-marker 4","host":{"name":"fw-1"}}`,
+		`{"@timestamp":"`+ts+`","message":"edge-marker 5","host":{"name":"fw-2"},"observer":{"name":"fw-1"}}`)
+	var a store.Alert
+	waitFor(t, "the fw-1 alert of four events", func() bool {
+		for _, x := range f.alerts(t) {
+			if len(x.Entities.Hosts) > 0 && x.Entities.Hosts[0] == "fw-1" && x.Count == 4 {
+				a = x
+				return true
+			}
+		}
+		return false
+	})
+	page, err := f.svc.AlertEvents(f.ctx, f.org, a, "", 100)
+	if err != nil || len(page.Events) != 4 {
+		t.Fatalf("%v: %d events (filter %s), want 4", err, len(page.Events), page.Filter)
+	}
+}
