@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/netip"
 	"slices"
 	"strconv"
@@ -110,8 +111,6 @@ func (s *Service) AlertEvents(ctx context.Context, orgID string, a store.Alert, 
 	if err != nil {
 		return page, err
 	}
-	// Alerts are keyed by the stored rule, as in the stream.
-	stored := &loaded{rule: r, unit: u}
 	if isCorrelationAlert(e, u, r.ID, a) {
 		return page, fmt.Errorf("the alert was raised by a correlation rule: %w (the first of each window the correlation counted)", ErrListedEvents)
 	}
@@ -119,8 +118,15 @@ func (s *Service) AlertEvents(ctx context.Context, orgID string, a store.Alert, 
 	// microsecond.
 	page.From = a.FirstSeen.Truncate(time.Millisecond)
 	page.To = a.LastSeen.Truncate(time.Millisecond).Add(time.Millisecond)
-	if len(r.AlertGroupBy) > 0 {
-		page.Filter = groupFilter(r.AlertGroupBy, a.Group)
+	// Alerts are keyed by the stored rule, as in the stream, grouped as
+	// the alert was: by its group's fields (the rule's own grouping when
+	// it was raised), or by default. The rule's grouping may have changed
+	// since.
+	keyed := r
+	keyed.AlertGroupBy = slices.Sorted(maps.Keys(a.Group))
+	stored := &loaded{rule: keyed, unit: u}
+	if len(keyed.AlertGroupBy) > 0 {
+		page.Filter = groupFilter(keyed.AlertGroupBy, a.Group)
 	} else {
 		page.Filter = alertFilter(a, s.sourceIPOf(ctx, orgID, a))
 	}

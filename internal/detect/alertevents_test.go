@@ -234,6 +234,10 @@ func TestRuleAlertGrouping(t *testing.T) {
 	if r, err = f.svc.Patch(f.ctx, actor, r.ID, RulePatch{AlertGroupBy: &none, AlertWindow: &zero}); err != nil || r.AlertGroupBy != nil || r.AlertWindow != 0 {
 		t.Fatalf("reset: %v %+v", err, r)
 	}
+	// The alert keeps the grouping it was raised with.
+	if page, err := f.svc.AlertEvents(f.ctx, f.org, three, "", 100); err != nil || len(page.Events) != 3 {
+		t.Fatalf("after the rule's grouping changed: %v, %d events", err, len(page.Events))
+	}
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"runtime"
 	"slices"
 	"sort"
@@ -1080,15 +1081,19 @@ func (s *Service) alertOf(h hit, now time.Time) store.Alert {
 			return l[0]
 		}
 		if by := d.unit.rule.AlertGroupBy; len(by) > 0 {
-			// The rule's own grouping: its fields' values key the alert.
-			parts := []string{d.unit.rule.ID, d.id}
+			// The rule's own grouping: its fields' values key the alert,
+			// in the fields' sorted order, so that the alert's group alone
+			// gives its key (AlertEvents).
 			var labels []string
 			for _, f := range by {
 				v := fieldText(h.ev, f)
 				a.Group[f] = v
-				parts = append(parts, f+"="+v)
 				labels = append(labels, f+"="+v)
 				addEntity(&a.Entities, groupEntityKind(f), v)
+			}
+			parts := []string{d.unit.rule.ID, d.id}
+			for _, f := range slices.Sorted(maps.Keys(a.Group)) {
+				parts = append(parts, f+"="+a.Group[f])
 			}
 			a.Title += " (" + strings.Join(labels, ", ") + ")"
 			a.DedupKey = dedupKey(parts...)
