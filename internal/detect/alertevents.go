@@ -249,13 +249,18 @@ func alertFilter(a store.Alert, sourceIP string) string {
 	if sourceIP != "" {
 		firstOf([]string{"source.ip"}, sourceIP)
 	}
-	switch len(and) {
+	return allOf(and)
+}
+
+// allOf is the query text of the conjunction of nodes ("" for none).
+func allOf(nodes []lucene.Node) string {
+	switch len(nodes) {
 	case 0:
 		return ""
 	case 1:
-		return and[0].String()
+		return nodes[0].String()
 	}
-	return lucene.And{Nodes: and}.String()
+	return lucene.And{Nodes: nodes}.String()
 }
 
 // groupFilter is the store query that keeps the possible events of an
@@ -269,13 +274,7 @@ func groupFilter(by []string, group map[string]string) string {
 			and = append(and, lucene.Phrase{Field: f, Value: v})
 		}
 	}
-	switch len(and) {
-	case 0:
-		return ""
-	case 1:
-		return and[0].String()
-	}
-	return lucene.And{Nodes: and}.String()
+	return allOf(and)
 }
 
 // sourceIPOf is the source address in a's key, read from the newest of
