@@ -172,9 +172,16 @@ func TestRuleAlertGrouping(t *testing.T) {
 		!slices.Equal(r.AlertGroupBy, by) || r.AlertWindow != window {
 		t.Fatalf("patch: %v %+v", err, r)
 	}
-	// Editing the rule's source keeps its grouping.
+	// Editing the rule's source, or importing a new version of it, keeps
+	// its grouping.
 	if r, err = f.svc.Update(f.ctx, actor, r.ID, RuleInput{Source: encodedPS + "# edited\n"}); err != nil || !slices.Equal(r.AlertGroupBy, by) || r.AlertWindow != window {
 		t.Fatalf("update: %v %+v", err, r)
+	}
+	if rep, err := f.svc.Import(f.ctx, actor, []ImportFile{{Name: "ps.yml", Source: []byte(encodedPS + "# imported\n")}}, "custom", nil); err != nil || rep.Updated != 1 {
+		t.Fatalf("import: %v %+v", err, rep)
+	}
+	if r, err = f.svc.Get(f.ctx, f.org, r.ID); err != nil || !slices.Equal(r.AlertGroupBy, by) || r.AlertWindow != window {
+		t.Fatalf("after the import: %v %+v", err, r)
 	}
 	f.start(t)
 	defer f.stop(t)
