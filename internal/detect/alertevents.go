@@ -266,10 +266,15 @@ func allOf(nodes []lucene.Node) string {
 // groupFilter is the store query that keeps the possible events of an
 // alert of a rule with its own grouping: each field with a value in the
 // alert's group has it (an empty value may also be a missing field: no
-// condition).
+// condition). Only fields the store keeps in typed columns narrow: the
+// value of a Sigma or JSON rule name came through the rule's mapping,
+// which the store's query does not know.
 func groupFilter(by []string, group map[string]string) string {
 	var and []lucene.Node
 	for _, f := range by {
+		if _, typed := event.ColumnOf(f); !typed {
+			continue
+		}
 		if v := group[f]; v != "" && !strings.Contains(v, ",") {
 			and = append(and, lucene.Phrase{Field: f, Value: v})
 		}

@@ -245,6 +245,30 @@ func TestRuleAlertGrouping(t *testing.T) {
 	if page, err := f.svc.AlertEvents(f.ctx, f.org, three, "", 100); err != nil || len(page.Events) != 3 {
 		t.Fatalf("after the rule's grouping changed: %v, %d events", err, len(page.Events))
 	}
+
+	// A Sigma name, as the rule's logsource maps it.
+	sigmaBy := []string{"Image"}
+	if _, err := f.svc.Patch(f.ctx, actor, r.ID, RulePatch{AlertGroupBy: &sigmaBy}); err != nil {
+		t.Fatal(err)
+	}
+	later := base.Add(3 * time.Hour)
+	f.ingest(t, true, sysmonPS("WS-07", "powershell -enc CCC", later), sysmonPS("WS-08", "powershell -enc DDD", later.Add(time.Second)))
+	var byImage store.Alert
+	waitFor(t, "the alert grouped by Image", func() bool {
+		for _, a := range f.alerts(t) {
+			if _, ok := a.Group["Image"]; ok && a.Count == 2 {
+				byImage = a
+				return true
+			}
+		}
+		return false
+	})
+	if byImage.Group["Image"] != `C:\Windows\System32\WindowsPowerShell\v1.0\powershell.exe` {
+		t.Fatalf("grouped by %+v", byImage.Group)
+	}
+	if page, err := f.svc.AlertEvents(f.ctx, f.org, byImage, "", 100); err != nil || len(page.Events) != 2 || page.Filter != "" {
+		t.Fatalf("its events: %v, %d (filter %q)", err, len(page.Events), page.Filter)
+	}
 }
 
 func ptr[T any](v T) *T { return &v }

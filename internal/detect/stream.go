@@ -1012,25 +1012,20 @@ func groupEntityKind(field string) string {
 	return ""
 }
 
-// fieldText is a field's value as text for an alert's key: a list's
-// values joined by commas, "" when the event lacks the field.
-func fieldText(ev *event.Event, f string) string {
-	switch v := ev.Fields[f].(type) {
-	case nil:
-		return ""
-	case string:
-		return v
-	case []string:
-		return strings.Join(v, ",")
-	case []any:
-		parts := make([]string, len(v))
-		for i, x := range v {
-			parts[i] = fmt.Sprint(x)
+// fieldText is a field's value as text for an alert's key, the field
+// named as in exceptions (fieldValues): an ECS name, a Sigma name as the
+// rule's logsource maps it, or a JSON rule's name. A list's values are
+// joined by commas; "" when the event lacks the field.
+// A typed column's name reads that field alone, as the store's query
+// does (AlertEvents narrows by it).
+func fieldText(ev *event.Event, d *doc, f string) string {
+	if _, typed := event.ColumnOf(f); typed {
+		if _, ok := ev.Fields[f]; !ok {
+			return ""
 		}
-		return strings.Join(parts, ",")
-	default:
-		return fmt.Sprint(v)
+		return strings.Join(fieldValues(ev, nil, f), ",")
 	}
+	return strings.Join(fieldValues(ev, d, f), ",")
 }
 
 func dedupKey(parts ...string) string {
@@ -1086,7 +1081,7 @@ func (s *Service) alertOf(h hit, now time.Time) store.Alert {
 			// gives its key (AlertEvents).
 			var labels []string
 			for _, f := range by {
-				v := fieldText(h.ev, f)
+				v := fieldText(h.ev, d, f)
 				a.Group[f] = v
 				labels = append(labels, f+"="+v)
 				addEntity(&a.Entities, groupEntityKind(f), v)

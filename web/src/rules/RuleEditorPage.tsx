@@ -615,7 +615,7 @@ function AlertGrouping({ rule, writable }: { rule: Rule; writable: boolean }) {
             aria-describedby={`${ids}-group-hint`}
           />
           <div className="field-hint" id={`${ids}-group-hint`}>
-            Event fields, up to 5: a repeat with the same values is folded into the open alert. Empty: host, user and source address.
+            Up to 5 fields (ECS or Sigma names): a repeat with the same values is folded into the open alert. Empty: host, user and source address.
           </div>
         </div>
       )}
