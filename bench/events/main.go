@@ -13,6 +13,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"database/sql"
 	"errors"
 	"flag"
 	"fmt"
@@ -28,6 +29,8 @@ import (
 	"github.com/eventsec/eventsec/internal/event"
 	"github.com/eventsec/eventsec/internal/eventstore"
 	"github.com/eventsec/eventsec/internal/eventstore/duckdb"
+
+	_ "github.com/duckdb/duckdb-go/v2" // blockUse
 )
 
 func main() {
@@ -184,6 +187,12 @@ func bench(ctx context.Context, gen *eventgen.Generator, c config, out io.Writer
 		float64(stored)/appendTime.Seconds(), appendTime.Seconds(), stored, loadWall.Seconds())
 	fmt.Fprintf(out, "Append latency:        p50 %.1f ms, p99 %.1f ms per %d-event batch\n", ms(lat[len(lat)/2]), ms(lat[len(lat)*99/100]), c.batch)
 	fmt.Fprintf(out, "on disk:               %10.1f bytes/event  (%.1f MB after Close, which took %.1f s)\n", float64(size)/float64(stored), float64(size)/1e6, closeTime.Seconds())
+	if used, free, block, err := blockUse(filepath.Join(dir, "events.duckdb")); err == nil {
+		fmt.Fprintf(out, "  in used blocks:      %10.1f bytes/event  (%d blocks of %d KiB in use, %d free: space that checkpoints left behind, which DuckDB reuses but does not give back)\n",
+			float64(used*block)/float64(stored), used, block/1024, free)
+	} else {
+		fmt.Fprintln(out, "  (cannot read the file's block use:", err, ")")
+	}
 
 	// Queries, on the reopened store (as after a restart).
 	s, err = duckdb.Open(ctx, opts)
@@ -299,6 +308,20 @@ func (w *countWriter) Write(p []byte) (int, error) {
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// blockUse reads a closed DuckDB file's blocks: in use, free, and their
+// size (PRAGMA database_size).
+func blockUse(path string) (used, free, block int64, err error) {
+	db, err := sql.Open("duckdb", path+"?access_mode=read_only")
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	defer db.Close()
+	var name, size, wal, mem, limit string
+	var total int64
+	err = db.QueryRow(`PRAGMA database_size`).Scan(&name, &size, &block, &total, &used, &free, &wal, &mem, &limit)
+	return used, free, block, err
+}
 
 func dirSize(dir string) (int64, error) {
 	var n int64
