@@ -438,8 +438,8 @@ const (
 	MaxAlertWindow  = 30 * 24 * time.Hour
 )
 
-// validGroupField is the form of a field an alert can be grouped by:
-// an event field's flattened name.
+// validGroupField is the form of a field an alert can be grouped by: an
+// event field's flattened name, a Sigma field name or a JSON rule's.
 var validGroupField = regexp.MustCompile(`^[A-Za-z0-9_@][A-Za-z0-9_.@-]{0,127}$`)
 
 func (p RulePatch) check() error {
