@@ -720,6 +720,19 @@ func (s *Server) alertViews(r *http.Request, c *call, alerts []store.Alert) (any
 	return out, nil
 }
 
+// visibleAlert is the alert of the request's path, as the caller may see
+// it: a deleted one only with the permission to delete (and restore).
+func (s *Server) visibleAlert(r *http.Request, c *call) (store.Alert, error) {
+	a, err := s.o.Store.Alerts().Get(r.Context(), c.principal.OrgID, r.PathValue("id"))
+	if err != nil {
+		return a, err
+	}
+	if a.DeletedAt != nil && !c.principal.Can(auth.PermAlertsDelete) {
+		return store.Alert{}, errNotFound
+	}
+	return a, nil
+}
+
 // alertEvents pages through all of an alert's events (detect.AlertEvents).
 func (s *Server) alertEvents(w http.ResponseWriter, r *http.Request, c *call) error {
 	d, err := s.detectSvc()
@@ -733,12 +746,9 @@ func (s *Server) alertEvents(w http.ResponseWriter, r *http.Request, c *call) er
 	if err != nil {
 		return err
 	}
-	a, err := s.o.Store.Alerts().Get(r.Context(), c.principal.OrgID, r.PathValue("id"))
+	a, err := s.visibleAlert(r, c)
 	if err != nil {
 		return err
-	}
-	if a.DeletedAt != nil && !c.principal.Can(auth.PermAlertsDelete) {
-		return errNotFound
 	}
 	page, err := d.AlertEvents(r.Context(), c.principal.OrgID, a, r.URL.Query().Get("cursor"), size)
 	if err != nil {
@@ -749,12 +759,9 @@ func (s *Server) alertEvents(w http.ResponseWriter, r *http.Request, c *call) er
 }
 
 func (s *Server) getAlert(w http.ResponseWriter, r *http.Request, c *call) error {
-	a, err := s.o.Store.Alerts().Get(r.Context(), c.principal.OrgID, r.PathValue("id"))
+	a, err := s.visibleAlert(r, c)
 	if err != nil {
 		return err
-	}
-	if a.DeletedAt != nil && !c.principal.Can(auth.PermAlertsDelete) {
-		return errNotFound
 	}
 	views, err := s.alertViews(r, c, []store.Alert{a})
 	if err != nil {
