@@ -296,6 +296,16 @@ func TestImportAndRetentionCommands(t *testing.T) {
 	if err != nil || !strings.Contains(out, "duplicates: 3") {
 		t.Fatalf("re-import must store nothing twice: %v\n%s", err, out)
 	}
+	// A directory: its log files are imported, the others named as not.
+	logDir := filepath.Join(dir, "archive")
+	os.MkdirAll(filepath.Join(logDir, "2021"), 0o700)
+	os.WriteFile(filepath.Join(logDir, "2021", "auth.log.1"), []byte(content), 0o600)
+	os.WriteFile(filepath.Join(logDir, "README.md"), []byte("# notes\n"), 0o600)
+	out, errOut, err = runCLI(t, "", "import", dd, logDir)
+	if err != nil || !strings.Contains(out, "duplicates: 3") || !strings.Contains(errOut, "not importing 1 file(s) of other types") ||
+		!strings.Contains(errOut, "README.md") {
+		t.Fatalf("directory import: %v\n%s\n%s", err, out, errOut)
+	}
 	evtxDir := filepath.Join("..", "..", "..", "shared", "data", "evtx", "attack-samples")
 	if matches, _ := filepath.Glob(filepath.Join(evtxDir, "*", "*.evtx")); len(matches) > 0 {
 		out, _, err = runCLI(t, "", "import", dd, matches[0])

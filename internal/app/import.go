@@ -43,8 +43,9 @@ func openEventStoreCLI(ctx context.Context, cfg *config.Config) (eventstore.Stor
 
 func importCmd(ctx context.Context, env Env, args []string) error {
 	var org, format, serverURL, apiKey string
-	cfg, paths, err := loadConfig(env, "import", args, config.LoadOptions{Only: append(slices.Clone(eventStorage), eventTimes...), Args: "FILE...",
+	cfg, paths, err := loadConfig(env, "import", args, config.LoadOptions{Only: append(slices.Clone(eventStorage), eventTimes...), Args: "FILE|DIR...",
 		Summary: "Import NDJSON, log lines or Windows .evtx files (gzip too) as events, with a progress bar and a summary.\n" +
+			"A directory contributes its log, JSON and .evtx files, recursively.\n" +
 			"Without --url it writes to the event store directly (the server must be stopped);\n" +
 			"with --url and --api-key it sends each file to a running server, whose timestamp_* settings then apply.",
 		Extra: func(fs *flag.FlagSet) {
@@ -57,12 +58,14 @@ func importCmd(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	if len(paths) == 0 {
-		return usageError{"name at least one file to import (eventsec import --help)"}
+		return usageError{"name at least one file or directory to import (eventsec import --help)"}
 	}
-	for _, p := range paths {
-		if st, err := os.Stat(p); err != nil || st.IsDir() {
-			return usageError{fmt.Sprintf("cannot import %s: not a readable file", p)}
-		}
+	paths, skipped, err := importPaths(paths)
+	if err != nil {
+		return err
+	}
+	if len(skipped) > 0 {
+		fmt.Fprintf(env.Stderr, "not importing %d file(s) of other types found in the directories: %s\n", len(skipped), listSome(skipped, 5))
 	}
 	if serverURL != "" {
 		if apiKey == "" {
