@@ -820,6 +820,20 @@ func TestJSON(t *testing.T) {
 			ts: "2024-02-29T10:00:00Z",
 		},
 		{
+			name: "application event with ipAddress, userName and userAgent",
+			raw:  `{"eventType":"LOGIN_FAILURE","userId":"u-17","userName":"ann","userEmail":"ann@example.com","ipAddress":"81.2.69.142","userAgent":"curl/8.5","hostName":"portal-1"}`,
+			want: map[string]any{
+				"event.dataset":       "eventsec.application",
+				"user.id":             "u-17",
+				"user.name":           "ann",
+				"user.email":          "ann@example.com",
+				"source.ip":           "81.2.69.142",
+				"user_agent.original": "curl/8.5",
+				"host.name":           "portal-1",
+				"ipAddress":           "81.2.69.142",
+			},
+		},
+		{
 			name: "application event in snake_case with src_ip is not Suricata",
 			raw:  `{"event_type":"LOGIN_FAILURE","user_id":"u1","source_ip":"203.0.113.5","src_ip":"203.0.113.5","timestamp":"2024-02-29T10:00:00Z"}`,
 			want: map[string]any{
