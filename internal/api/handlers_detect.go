@@ -80,6 +80,9 @@ func (s *Server) listRules(w http.ResponseWriter, r *http.Request, c *call) erro
 	if err != nil {
 		return err
 	}
+	if !detect.SortRules(rules, stats, q.Get("sort")) {
+		return badRequest("validation_failed", "sort", "sort must be one of %s", strings.Join(detect.RuleSorts, ", "))
+	}
 	problems := d.Problems(c.principal.OrgID)
 	var hits []store.Rule
 	for _, rule := range rules {

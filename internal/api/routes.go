@@ -31,6 +31,7 @@ func (s *Server) routeTable() []route {
 		{"category", "string", "logsource category"}, {"service", "string", "logsource service"}, {"enabled", "boolean", "true or false"},
 		{"pack", "string", "sigmahq, eventsec or custom"}, {"kind", "string", "detection, correlation, threshold or filter"},
 		{"runnable", "boolean", "false: only rules that cannot run as they are (e.g. a placeholder without values)"},
+		{"sort", "string", "title (default, A to Z), or most first: level, matches, alerts, eval_time, last_match, updated"},
 		{"limit", "integer", "1 to 500, default 100"}, {"offset", "integer", "default 0"}}
 	alertQuery := []queryParam{{"status", "string", "comma-separated: new, acknowledged, in_progress, escalated, resolved, closed"},
 		{"severity", "string", "comma-separated: informational, low, medium, high, critical"}, {"rule", "string", "rule id"},

@@ -1,6 +1,8 @@
 package detect
 
 import (
+	"cmp"
+	"math"
 	"slices"
 	"sort"
 	"strings"
@@ -341,4 +343,73 @@ func AlertViewOf(a store.Alert) AlertView {
 	en.Hosts, en.Users, en.IPs, en.Processes, en.Files, en.Domains = orEmpty(en.Hosts), orEmpty(en.Users), orEmpty(en.IPs),
 		orEmpty(en.Processes), orEmpty(en.Files), orEmpty(en.Domains)
 	return v
+}
+
+// RuleSorts are the orders of the rules list: "title" (the default, A to
+// Z), and, most first, "level" (critical first), "matches", "alerts",
+// "eval_time" (the sampled time per event), "last_match" (latest first)
+// and "updated".
+var RuleSorts = []string{"title", "level", "matches", "alerts", "eval_time", "last_match", "updated"}
+
+// levelRank orders levels from critical down; an unknown level last.
+func levelRank(l string) int {
+	switch strings.ToLower(l) {
+	case "critical":
+		return 0
+	case "high":
+		return 1
+	case "medium":
+		return 2
+	case "low":
+		return 3
+	case "informational":
+		return 4
+	}
+	return 5
+}
+
+// SortRules orders rules by one of RuleSorts; ties go by title, then id.
+// It reports false for a sort it does not know.
+func SortRules(rules []store.Rule, stats map[string]store.RuleStats, by string) bool {
+	perEvent := func(st store.RuleStats) float64 {
+		if st.EvalSamples == 0 {
+			return -1 // never sampled: after a measured zero
+		}
+		return float64(st.EvalNanos) / float64(st.EvalSamples)
+	}
+	lastMatch := func(st store.RuleStats) int64 {
+		if st.LastMatchAt == nil {
+			return math.MinInt64
+		}
+		return st.LastMatchAt.UnixNano()
+	}
+	var key func(a, b store.Rule) int
+	switch by {
+	case "", "title":
+		key = func(a, b store.Rule) int { return 0 }
+	case "level":
+		key = func(a, b store.Rule) int { return cmp.Compare(levelRank(a.Level), levelRank(b.Level)) }
+	case "matches":
+		key = func(a, b store.Rule) int { return cmp.Compare(stats[b.ID].Matches, stats[a.ID].Matches) }
+	case "alerts":
+		key = func(a, b store.Rule) int { return cmp.Compare(stats[b.ID].Alerts, stats[a.ID].Alerts) }
+	case "eval_time":
+		key = func(a, b store.Rule) int { return cmp.Compare(perEvent(stats[b.ID]), perEvent(stats[a.ID])) }
+	case "last_match":
+		key = func(a, b store.Rule) int { return cmp.Compare(lastMatch(stats[b.ID]), lastMatch(stats[a.ID])) }
+	case "updated":
+		key = func(a, b store.Rule) int { return b.UpdatedAt.Compare(a.UpdatedAt) }
+	default:
+		return false
+	}
+	slices.SortStableFunc(rules, func(a, b store.Rule) int {
+		if c := key(a, b); c != 0 {
+			return c
+		}
+		if c := strings.Compare(strings.ToLower(a.Title), strings.ToLower(b.Title)); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	return true
 }

@@ -615,7 +615,7 @@ const AlertRow = memo(function AlertRow({ alert: a, fresh, writable, selectable,
         ) : (
           <>
             {entities.slice(0, 3).map((e) => (
-              <span key={e} className="entity-chip mono">
+              <span key={e} className="entity-chip mono" title={e}>
                 {e}
               </span>
             ))}

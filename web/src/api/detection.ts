@@ -161,9 +161,23 @@ export interface RuleQuery {
   enabled?: "true" | "false" | "";
   /** "false": only the rules that cannot run (e.g. a placeholder without values). */
   runnable?: "true" | "false" | "";
+  /** The list's order: title by default; the others most first. */
+  sort?: RuleSort;
   limit?: number;
   offset?: number;
 }
+
+/** The orders of the rules list, as the server names them, with how each reads. */
+export const RULE_SORTS = [
+  ["title", "Title, A to Z"],
+  ["level", "Level"],
+  ["matches", "Most matches"],
+  ["alerts", "Most alerts"],
+  ["eval_time", "Slowest"],
+  ["last_match", "Latest match"],
+  ["updated", "Latest change"],
+] as const;
+export type RuleSort = (typeof RULE_SORTS)[number][0];
 
 export interface RuleCreate {
   format: RuleFormat;
@@ -433,6 +447,7 @@ function ruleParams(q: RuleQuery): Record<string, string | number | undefined> {
     kind: q.kind,
     enabled: q.enabled,
     runnable: q.runnable || undefined,
+    sort: q.sort && q.sort !== "title" ? q.sort : undefined,
     limit: q.limit,
     offset: q.offset,
   };

@@ -128,6 +128,28 @@ describe("RulesListPage", () => {
     expect(location.search.toString()).toBe("");
   });
 
+  it("sorts by what the rules did, keeping the order in the URL and going back to page 1", async () => {
+    const { calls } = server();
+    const user = userEvent.setup();
+    const { location } = renderRules("/rules?page=2");
+    const table = await screen.findByRole("table", { name: "Detection rules" });
+    expect(listCalls(calls)[0]?.get("sort")).toBeNull();
+    expect(within(table).getByRole("columnheader", { name: "Title" })).toHaveAttribute("aria-sort", "ascending");
+    const sort = screen.getByRole("combobox", { name: "Sort by" });
+    expect(within(sort).getAllByRole("option").map((o) => o.textContent)).toContain("Most alerts");
+    await user.selectOptions(sort, "alerts");
+    expect(location.search.get("sort")).toBe("alerts");
+    expect(location.search.get("page")).toBeNull();
+    await vi.waitFor(() => {
+      const last = listCalls(calls).at(-1);
+      expect(last?.get("sort")).toBe("alerts");
+      expect(last?.get("offset")).toBe("0");
+    });
+    expect(within(screen.getByRole("table", { name: "Detection rules" })).getByRole("columnheader", { name: "Alerts" })).toHaveAttribute("aria-sort", "descending");
+    // Sorting is not filtering: nothing to clear.
+    expect(screen.queryByRole("button", { name: "Clear search and filters" })).not.toBeInTheDocument();
+  });
+
   it("searches as typing pauses", async () => {
     const { calls } = server();
     const user = userEvent.setup();

@@ -3,9 +3,9 @@
 // (a new rule, or a pack imported from a ZIP).
 
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { memo, useCallback, useEffect, useMemo, useState } from "react";
+import { Fragment, memo, useCallback, useEffect, useMemo, useState } from "react";
 import { Link, useSearchParams } from "react-router";
-import { detectionApi, detectionKeys, formatEvalTime, useRules, type RuleList, type RuleSummary } from "../api/detection";
+import { RULE_SORTS, detectionApi, detectionKeys, formatEvalTime, useRules, type RuleList, type RuleSort, type RuleSummary } from "../api/detection";
 import { hasPermission, useCurrentUser } from "../app/session";
 import { ErrorMessage } from "../ui/ErrorMessage";
 import { useDebounced } from "../ui/useDebounced";
@@ -108,6 +108,16 @@ export function RulesListPage() {
         {FILTER_KEYS.map((key) => (
           <FacetSelect key={key} name={key} data={data} value={state.filters[key]} onChange={(v) => update({ filters: { ...state.filters, [key]: v || undefined } })} />
         ))}
+        <div className="field">
+          <label htmlFor="rules-sort">Sort by</label>
+          <select id="rules-sort" value={state.sort} onChange={(e) => update({ sort: e.target.value as RuleSort })}>
+            {RULE_SORTS.map(([value, label]) => (
+              <option key={value} value={value}>
+                {label}
+              </option>
+            ))}
+          </select>
+        </div>
         <label className="check rule-filter-check">
           <input type="checkbox" checked={state.notRunnable} onChange={(e) => update({ notRunnable: e.target.checked })} />
           Only rules that cannot run
@@ -182,7 +192,7 @@ export function RulesListPage() {
           </div>
         )
       ) : data && data.rules.length > 0 ? (
-        <RulesTable rules={data.rules} writable={writable} busy={rules.isPlaceholderData} />
+        <RulesTable rules={data.rules} writable={writable} busy={rules.isPlaceholderData} sort={state.sort} />
       ) : null}
 
       {total > PAGE_SIZE ? (
@@ -228,26 +238,32 @@ function FacetSelect({ name, data, value, onChange }: { name: FilterKey; data: R
   );
 }
 
-function RulesTable({ rules, writable, busy }: { rules: readonly RuleSummary[]; writable: boolean; busy: boolean }) {
+function RulesTable({ rules, writable, busy, sort }: { rules: readonly RuleSummary[]; writable: boolean; busy: boolean; sort: RuleSort }) {
+  // The column the list is sorted by says so to assistive technology.
+  const sorted = (by: RuleSort) => (sort === by ? (by === "title" ? "ascending" : "descending") : undefined);
   return (
     <div className="table-wrap">
       <table className="table table-dense rules-table" aria-busy={busy || undefined}>
         <caption className="sr-only">Detection rules</caption>
         <thead>
           <tr>
-            <th scope="col">Title</th>
-            <th scope="col">Level</th>
+            <th scope="col" aria-sort={sorted("title")}>
+              Title
+            </th>
+            <th scope="col" aria-sort={sorted("level")}>
+              Level
+            </th>
             <th scope="col">Status</th>
             <th scope="col">ATT&amp;CK techniques</th>
             <th scope="col">Log source</th>
             <th scope="col">Pack</th>
-            <th scope="col" className="num">
+            <th scope="col" className="num" aria-sort={sorted("matches")}>
               Matches
             </th>
-            <th scope="col" className="num">
+            <th scope="col" className="num" aria-sort={sorted("alerts")}>
               Alerts
             </th>
-            <th scope="col" className="num th-unit" title="The rule's own average evaluation time per event, measured on a sample of the events">
+            <th scope="col" className="num th-unit" aria-sort={sorted("eval_time")} title="The rule's own average evaluation time per event, measured on a sample of the events">
               µs/event (sampled)
             </th>
             <th scope="col">Enabled</th>
@@ -287,7 +303,7 @@ const RuleRow = memo(function RuleRow({ rule, writable }: { rule: RuleSummary; w
       <td>
         <TechniqueList techniques={rule.attack.techniques} max={3} />
       </td>
-      <td className="mono-cell logsource-cell">{ls.length > 0 ? ls.join(" / ") : <span className="muted">any</span>}</td>
+      <td className="mono-cell logsource-cell">{ls.length > 0 ? <Breakable text={ls.join(" / ")} /> : <span className="muted">any</span>}</td>
       <td className="cell-nowrap">{rule.pack || <span className="muted">—</span>}</td>
       <td className="num">{rule.stats.matches.toLocaleString()}</td>
       <td className="num">
@@ -336,5 +352,24 @@ export function EnabledSwitch({ rule, disabled }: { rule: Pick<RuleSummary, "id"
         </span>
       ) : null}
     </span>
+  );
+}
+
+/** Text that may break after an underscore when its cell is narrow ("process_" / "creation"). */
+function Breakable({ text }: { text: string }) {
+  const parts = text.split("_");
+  return (
+    <>
+      {parts.map((p, i) => (
+        <Fragment key={i}>
+          {p}
+          {i < parts.length - 1 ? (
+            <>
+              _<wbr />
+            </>
+          ) : null}
+        </Fragment>
+      ))}
+    </>
   );
 }

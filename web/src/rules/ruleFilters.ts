@@ -4,9 +4,10 @@
 //   status, level, tactic, technique, product, category, service, pack, kind
 //   enabled    "true" or "false"
 //   runnable   "false": only the rules that cannot run as they are
+//   sort       the order (RULE_SORTS); title when absent
 //   page       1-based
 
-import { LEVELS, RULE_KINDS, RULE_STATUSES, type RuleQuery } from "../api/detection";
+import { LEVELS, RULE_KINDS, RULE_SORTS, RULE_STATUSES, type RuleQuery, type RuleSort } from "../api/detection";
 
 export const PAGE_SIZE = 50;
 
@@ -32,6 +33,8 @@ export interface RuleFilterState {
   technique: string;
   /** Only the rules that cannot run (a placeholder without values…). */
   notRunnable: boolean;
+  /** The order; "title" is the default. */
+  sort: RuleSort;
   page: number;
 }
 
@@ -43,11 +46,13 @@ export function readRuleFilters(params: URLSearchParams): RuleFilterState {
   }
   if (filters.enabled && filters.enabled !== "true" && filters.enabled !== "false") delete filters.enabled;
   const page = Number.parseInt(params.get("page") ?? "1", 10);
+  const sort = RULE_SORTS.find(([v]) => v === params.get("sort"))?.[0] ?? "title";
   return {
     q: params.get("q") ?? "",
     filters,
     technique: params.get("technique")?.trim().toUpperCase() ?? "",
     notRunnable: params.get("runnable") === "false",
+    sort,
     page: Number.isFinite(page) && page > 0 ? page : 1,
   };
 }
@@ -61,6 +66,7 @@ export function writeRuleFilters(state: RuleFilterState): URLSearchParams {
   }
   if (state.technique) p.set("technique", state.technique);
   if (state.notRunnable) p.set("runnable", "false");
+  if (state.sort !== "title") p.set("sort", state.sort);
   if (state.page > 1) p.set("page", String(state.page));
   return p;
 }
@@ -84,6 +90,7 @@ export function ruleQuery(state: RuleFilterState): RuleQuery {
     kind: f.kind,
     enabled: f.enabled === "true" || f.enabled === "false" ? f.enabled : undefined,
     runnable: state.notRunnable ? "false" : undefined,
+    sort: state.sort,
     limit: PAGE_SIZE,
     offset: (state.page - 1) * PAGE_SIZE,
   };

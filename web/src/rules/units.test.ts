@@ -32,10 +32,13 @@ describe("parseSamples", () => {
 describe("rule filters in the URL", () => {
   it("round-trips and drops what is not a filter", () => {
     const state = readRuleFilters(new URLSearchParams("q=ps&level=high&enabled=maybe&technique=t1059&page=3&other=1"));
-    expect(state).toEqual({ q: "ps", filters: { level: "high" }, technique: "T1059", notRunnable: false, page: 3 });
+    expect(state).toEqual({ q: "ps", filters: { level: "high" }, technique: "T1059", notRunnable: false, sort: "title", page: 3 });
     expect(writeRuleFilters(state).toString()).toBe("q=ps&level=high&technique=T1059&page=3");
     expect(ruleQuery(state)).toMatchObject({ q: "ps", level: "high", technique: "T1059", limit: 50, offset: 100 });
     expect(readRuleFilters(new URLSearchParams("page=-2")).page).toBe(1);
+    // A known order round-trips; an unknown one reads as the default.
+    expect(writeRuleFilters(readRuleFilters(new URLSearchParams("sort=eval_time"))).toString()).toBe("sort=eval_time");
+    expect(readRuleFilters(new URLSearchParams("sort=noise")).sort).toBe("title");
   });
 
   it("orders facet values and keeps a chosen value the facets lack", () => {
