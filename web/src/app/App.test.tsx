@@ -55,6 +55,14 @@ describe("AppRoutes", () => {
     expect(await screen.findByText(/No alerts yet/)).toBeInTheDocument();
   });
 
+  it("takes /dashboard to the dashboard", async () => {
+    installFakeWebSocket();
+    stubFetch(() => json(200, makeMe({ role: "analyst" })));
+    renderApp("/dashboard");
+    expect(await screen.findByRole("heading", { level: 1, name: "Dashboard" })).toBeInTheDocument();
+    expect(screen.queryByText("Page not found")).not.toBeInTheDocument();
+  });
+
   it("sends a visitor without a session to the login page", async () => {
     stubFetch(() => json(401, { error: { code: "unauthenticated", message: "sign in first" } }));
     renderApp("/events");

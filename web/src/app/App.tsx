@@ -191,6 +191,8 @@ export function AppRoutes() {
         <Route path="/rules/new" element={ruleEditor} />
         <Route path="/rules/:id" element={ruleEditor} />
         <Route path="/advanced-search" element={<AdvancedSearchRedirect />} />
+        {/* The dashboard lives at "/"; the address people type for it goes there. */}
+        <Route path="/dashboard" element={<Navigate to="/" replace />} />
         <Route path="/profile" element={<ProfilePage />} />
         <Route path="/admin" element={<AdminLayout />}>
           <Route index element={<AdminIndex />} />

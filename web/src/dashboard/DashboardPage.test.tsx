@@ -103,6 +103,19 @@ describe("DashboardPage", () => {
     expect(within(drawer).getByText("event number 24")).toBeInTheDocument();
   });
 
+  it("tells what happened for an event without a message", async () => {
+    serve(day, makeStats({ total: 45 }));
+    renderWithProviders(<DashboardPage />, { me: makeMe() });
+    await vi.waitFor(() => expect(WS.instances).toHaveLength(1));
+    const ws = WS.latest();
+    act(() => ws.open());
+    const app = makeEvent({ id: "app-1", message: undefined, fields: { event: { action: "LOGIN_FAILURE", outcome: "failure" }, user: { id: "u-17" } } });
+    act(() => ws.receive({ channel: "security:events", type: "event", data: app }));
+    const feed = await screen.findByRole("list", { name: "Latest events" });
+    expect(within(feed).getByRole("button", { name: /LOGIN_FAILURE · failure/ })).toHaveTextContent("LOGIN_FAILURE · failure");
+    expect(within(feed).queryByText("(no message)")).not.toBeInTheDocument();
+  });
+
   it("opens with the newest stored events, puts live ones on top, and reads them again after a reconnect", async () => {
     let stored = [makeEvent({ id: "s-2", message: "stored two" }), makeEvent({ id: "s-1", message: "stored one" })];
     const { calls } = stubFetch((call) => {

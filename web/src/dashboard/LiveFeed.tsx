@@ -4,7 +4,7 @@ import { api } from "../api/client";
 import { queryKeys } from "../api/queries";
 import type { LiveMessage, SecurityEvent } from "../api/types";
 import { SeverityBadge } from "../events/SeverityBadge";
-import { eventValue } from "../events/fields";
+import { eventValue, eventWhat } from "../events/fields";
 import { useLive } from "../live/socket";
 import { CompactTime, formatTime } from "../ui/time";
 
@@ -78,9 +78,11 @@ export function LiveFeed({ onOpen }: { onOpen: (ev: SecurityEvent) => void }) {
 const FeedItem = memo(function FeedItem({ event, onOpen }: { event: SecurityEvent; onOpen: (ev: SecurityEvent) => void }) {
   const host = eventValue(event, "host.name");
   const message = eventValue(event, "message");
+  // Without a message, what happened, from the fields, told as such.
+  const what = message ? "" : eventWhat(event);
   return (
     <li>
-      <button type="button" className="feed-item" onClick={() => onOpen(event)} aria-label={`Open event ${formatTime(event["@timestamp"])}: ${message.slice(0, 80)}`}>
+      <button type="button" className="feed-item" onClick={() => onOpen(event)} aria-label={`Open event ${formatTime(event["@timestamp"])}: ${(message || what).slice(0, 80)}`}>
         <span className="feed-top">
           <SeverityBadge label={event.severity_label} score={event.severity} />
           <span className="muted">
@@ -88,7 +90,7 @@ const FeedItem = memo(function FeedItem({ event, onOpen }: { event: SecurityEven
           </span>
           {host ? <span className="feed-host">{host}</span> : null}
         </span>
-        <span className="feed-message">{message || <span className="muted">(no message)</span>}</span>
+        <span className="feed-message">{message || <span className="muted">{what || "(no message)"}</span>}</span>
       </button>
     </li>
   );

@@ -4,7 +4,7 @@
 import { memo } from "react";
 import type { SecurityEvent } from "../api/types";
 import { formatCompactTime, formatTime } from "../ui/time";
-import { columnLabel, eventValue, fieldAt, formatValue } from "./fields";
+import { columnLabel, eventValue, eventWhat, fieldAt, formatValue } from "./fields";
 import { SeverityBadge } from "./SeverityBadge";
 
 interface TableProps {
@@ -90,7 +90,7 @@ function Cell({ event, column }: { event: SecurityEvent; column: string }) {
     const text = eventValue(event, "message");
     if (!text) {
       // Without a message (e.g. a Windows event), what happened, from the fields, told as such.
-      const what = ["event.code", "event.action", "event.outcome"].map((f) => eventValue(event, f)).filter(Boolean).join(" · ");
+      const what = eventWhat(event);
       return <td className="cell-message">{what ? <span className="muted">{what}</span> : <span className="muted">—</span>}</td>;
     }
     return (

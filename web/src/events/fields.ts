@@ -31,6 +31,14 @@ export function eventValue(ev: SecurityEvent, path: string): string {
   return formatValue(fieldAt(ev.fields, path));
 }
 
+/** What happened, from the fields, for an event without a message (e.g. a Windows event): "4625 · logon-failed · failure". */
+export function eventWhat(ev: SecurityEvent): string {
+  return ["event.code", "event.action", "event.outcome"]
+    .map((f) => eventValue(ev, f))
+    .filter(Boolean)
+    .join(" · ");
+}
+
 export interface Column {
   /** A field path, or one of the fixed columns (@timestamp, severity). */
   id: string;
