@@ -12,6 +12,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/eventsec/eventsec/internal/api"
 	"github.com/eventsec/eventsec/internal/auth"
 )
 
@@ -330,4 +331,20 @@ func TestImportUpload(t *testing.T) {
 		http.StatusBadRequest, "validation_failed", "")
 	wantError(t, f.do(t, request{Method: "POST", Path: "/api/v1/events/import?format=xml", Token: key, Body: "x", CT: "application/octet-stream"}),
 		http.StatusBadRequest, "validation_failed", "format")
+}
+
+// TestThreatMapSummarySaysGeoIP: the Threat Map's summary tells whether
+// the server can place events at all, so its empty state can say why.
+func TestThreatMapSummarySaysGeoIP(t *testing.T) {
+	for _, configured := range []bool{false, true} {
+		f := newFixture(t, fixtureConfig{api: func(o *api.Options) { o.GeoLocates = configured }})
+		admin := f.login(t, adminEmail, adminPass).AccessToken
+		r := f.get(t, "/api/v1/threatmap/summary", admin)
+		wantStatus(t, r, http.StatusOK)
+		if s := decode[struct {
+			GeoIP *bool `json:"geoip"`
+		}](t, r); s.GeoIP == nil || *s.GeoIP != configured {
+			t.Fatalf("GeoLocates %v: %s", configured, r)
+		}
+	}
 }

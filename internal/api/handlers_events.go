@@ -327,7 +327,7 @@ func (s *Server) threatmapSummary(w http.ResponseWriter, r *http.Request, c *cal
 		return storeError(err)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{
-		"from": q.From, "to": q.To, "total": all.Total, "with_location": page.Total,
+		"from": q.From, "to": q.To, "total": all.Total, "with_location": page.Total, "geoip": s.o.GeoLocates,
 		"attacks": attacks, "top_source_countries": terms(all.TopCountries),
 	})
 	return nil

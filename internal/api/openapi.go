@@ -136,6 +136,7 @@ func baseSchemas() map[string]schema {
 		"ExportRequest": obj(nil, map[string]any{"query": tStr, "severity": arr(tSeverity), "from": tStr, "to": tStr,
 			"format": schema{"type": "string", "enum": []string{"ndjson", "csv", "parquet"}}}),
 		"ThreatMapSummary": obj(nil, map[string]any{"from": tTime, "to": tTime, "total": tInt, "with_location": tInt,
+			"geoip":   schema{"type": "boolean", "description": "a GeoIP city or country database is configured on the server (geoip_city_db)"},
 			"attacks": arr(schema{"type": "object"}), "top_source_countries": arr(ref("TermCount"))}),
 		"ImportFile": schema{"type": "string", "format": "binary"},
 		"ImportSummary": obj(nil, map[string]any{"file": tStr, "bytes": tInt, "read": tInt, "stored": tInt, "duplicates": tInt,

@@ -55,6 +55,10 @@ type Options struct {
 	Version    string
 	// Events is the event store (search, stats, export); nil answers 503.
 	Events eventstore.Store
+	// GeoLocates says a GeoIP city or country database is configured, so
+	// public addresses get a location (the Threat Map explains its
+	// empty state with it).
+	GeoLocates bool
 	// Intake receives POST /api/v1/events (the ingest pipeline's HTTP
 	// handler) for the caller's org.
 	Intake interface {

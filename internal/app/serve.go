@@ -108,7 +108,7 @@ func serve(ctx context.Context, env Env, args []string) error {
 		Auth: authSvc, Store: st, Logger: log, UI: web.FS(), MaxBodyBytes: cfg.MaxBodyBytes,
 		SecureCookies: cfg.SecureCookies(), TrustedProxies: proxies, Registerer: reg, Gatherer: reg,
 		Version: env.Version, RefreshTTL: cfg.RefreshTokenTTL,
-		Events: events.store, Intake: events.intake, Hub: events.hub, Mounts: withMounts(events.mounts(), endpoints.AgentMounts()),
+		Events: events.store, GeoLocates: cfg.GeoIPCityDB != "", Intake: events.intake, Hub: events.hub, Mounts: withMounts(events.mounts(), endpoints.AgentMounts()),
 		Endpoints: endpoints, Vulns: vulns,
 		Filter: liveFilter, Importer: events.importFiles,
 	})

@@ -344,6 +344,7 @@ describe("events: ingest real events, then see them on screen", { timeout: 240_0
     const summary = await api("GET", "/api/v1/threatmap/summary");
     assert.equal(summary.status, 200);
     assert.equal(summary.body.total, sent);
+    assert.equal(summary.body.geoip, haveGeoIP, "the summary says whether the server has a GeoIP database");
     // The counters match the server's own summary (the page may first show what it had cached).
     const inView = page.getByLabel("Attacks in view");
     await inView.filter({ hasText: new RegExp(`^${summary.body.with_location}$`) }).waitFor();

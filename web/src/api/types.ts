@@ -389,6 +389,8 @@ export interface ThreatMapSummary {
   total: number;
   /** The events with coordinates at either end. */
   with_location: number;
+  /** A GeoIP city or country database is configured on the server (absent from older servers). */
+  geoip?: boolean;
   from?: string;
   to?: string;
 }

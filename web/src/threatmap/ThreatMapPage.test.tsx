@@ -84,6 +84,22 @@ describe("ThreatMapPage", () => {
     expect(screen.getByText("No located attack yet.")).toBeInTheDocument();
   });
 
+  it("says which: addresses GeoIP cannot place, or no GeoIP database at all", async () => {
+    serve(summary({ total: 6, with_location: 0, geoip: true }));
+    const { unmount } = renderWithProviders(<ThreatMapPage />, { route: "/threat-map", me: makeMe() });
+    const status = await screen.findByRole("status", { name: "NO LIVE TELEMETRY" });
+    expect(status).toHaveTextContent("6 events arrived without a location: no source or destination address, private or reserved addresses, or addresses the GeoIP database does not know.");
+    expect(status).not.toHaveTextContent("--geoip-city-db");
+    unmount();
+    vi.unstubAllGlobals();
+    installFakeWebSocket();
+    serve(summary({ total: 6, with_location: 0, geoip: false }));
+    renderWithProviders(<ThreatMapPage />, { route: "/threat-map", me: makeMe() });
+    const none = await screen.findByRole("status", { name: "NO LIVE TELEMETRY" });
+    expect(none).toHaveTextContent("No GeoIP database is configured on the server, so no event can be placed: start it with --geoip-city-db");
+    expect(none).toHaveTextContent("6 events arrived in this range.");
+  });
+
   it("paints the located attacks of the summary and counts the others as without location", async () => {
     serve(
       summary({

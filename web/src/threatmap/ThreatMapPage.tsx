@@ -311,10 +311,23 @@ function NoTelemetry({ summary }: { summary: ThreatMapSummary | undefined }) {
         NO LIVE TELEMETRY
       </p>
       <p>No event with a known location has arrived in this range. Nothing is drawn until one does: the map never shows made-up attacks.</p>
-      {unlocated > 0 ? (
+      {summary?.geoip === false ? (
         <p className="muted">
-          {unlocated.toLocaleString()} event{unlocated === 1 ? "" : "s"} arrived without a location: private addresses, or no GeoIP database configured on the server
-          (<code>--geoip-city-db</code>).
+          No GeoIP database is configured on the server, so no event can be placed: start it with <code>--geoip-city-db</code> (a MaxMind City or Country{" "}
+          <code>.mmdb</code>).
+          {unlocated > 0 ? ` ${unlocated.toLocaleString()} event${unlocated === 1 ? "" : "s"} arrived in this range.` : ""}
+        </p>
+      ) : unlocated > 0 ? (
+        <p className="muted">
+          {unlocated.toLocaleString()} event{unlocated === 1 ? "" : "s"} arrived without a location: no source or destination address, private or reserved
+          addresses, or addresses the GeoIP database does not know
+          {summary?.geoip === undefined ? (
+            <>
+              {" "}
+              (or no GeoIP database on the server: <code>--geoip-city-db</code>)
+            </>
+          ) : null}
+          .
         </p>
       ) : (
         <p className="muted">Events whose source IP GeoIP can place appear here as they arrive.</p>
