@@ -244,7 +244,7 @@ func alertFilter(a store.Alert, sourceIP string) string {
 		firstOf(entityFieldsOf("hosts"), a.Entities.Hosts[0])
 	}
 	if len(a.Entities.Users) > 0 {
-		firstOf(entityFieldsOf("users"), a.Entities.Users[0])
+		firstOf(append(slices.Clone(entityFieldsOf("users")), userIDField), a.Entities.Users[0])
 	}
 	if sourceIP != "" {
 		firstOf([]string{"source.ip"}, sourceIP)

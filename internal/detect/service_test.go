@@ -383,6 +383,41 @@ func TestJSONThresholdRule(t *testing.T) {
 	if a.Group["source_ip"] != "203.0.113.5" || len(a.EventIDs) != 5 || a.Severity != "high" || a.RuleKind != KindThreshold {
 		t.Fatalf("alert %+v", a)
 	}
+	// The group's address, and the user of the event that crossed the
+	// threshold.
+	if !slices.Contains(a.Entities.IPs, "203.0.113.5") || !slices.Equal(a.Entities.Users, []string{"bob"}) {
+		t.Fatalf("entities %+v", a.Entities)
+	}
+}
+
+// TestThresholdAlertNamesItsEntities: a threshold rule without group-by
+// (the seed's own example) names the users and addresses of the events
+// it counted that arrived with the one that fired it; an application
+// event that names its user by ID alone gives that ID.
+func TestThresholdAlertNamesItsEntities(t *testing.T) {
+	f := newFixture(t)
+	seed := `{"name": "Brute Force Detection", "conditions": [{"field": "eventType", "operator": "equals", "value": "LOGIN_FAILURE",
+  "aggregation": {"window": 5, "threshold": 5}}]}`
+	if _, err := f.svc.Create(f.ctx, actor, RuleInput{Source: seed}); err != nil {
+		t.Fatal(err)
+	}
+	f.start(t)
+	defer f.stop(t)
+	base := time.Now().Add(-time.Minute)
+	var burst []string
+	for i := range 5 {
+		burst = append(burst, fmt.Sprintf(`{"eventType":"LOGIN_FAILURE","userId":"u-%d","ipAddress":"81.2.69.14%d","timestamp":%q}`,
+			i, i, base.Add(time.Duration(i)*time.Second).UTC().Format(time.RFC3339Nano)))
+	}
+	f.ingest(t, true, burst...)
+	waitFor(t, "the threshold alert", func() bool { return len(f.alerts(t)) == 1 })
+	a := f.alerts(t)[0]
+	slices.Sort(a.Entities.Users)
+	slices.Sort(a.Entities.IPs)
+	if !slices.Equal(a.Entities.Users, []string{"u-0", "u-1", "u-2", "u-3", "u-4"}) ||
+		!slices.Equal(a.Entities.IPs, []string{"81.2.69.140", "81.2.69.141", "81.2.69.142", "81.2.69.143", "81.2.69.144"}) || len(a.Group) != 0 {
+		t.Fatalf("alert entities %+v, group %v", a.Entities, a.Group)
+	}
 }
 
 // TestRestartNeitherLosesNorDuplicates: events committed while detection

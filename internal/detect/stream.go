@@ -37,7 +37,11 @@ type hit struct {
 	doc   *doc
 	ev    *event.Event     // detection
 	fired *correlate.Fired // correlation
-	at    time.Time
+	// seen are the entities of the correlation's events that were at
+	// hand when it fired: the event that fired it and those of its
+	// events in the same evaluated run.
+	seen store.AlertEntities
+	at   time.Time
 }
 
 // seqHeap orders pending events by Seq.
@@ -410,6 +414,24 @@ func (s *Service) evaluate(evs []event.Event, alerting bool) []hit {
 	var hits []hit
 	now := s.o.Now()
 	matched := s.matchAll(evs)
+	// The run's events by ID, made when a correlation first fires: its
+	// alert names the entities of the events it counted that are here.
+	var byID map[string]*event.Event
+	seenOf := func(trigger *event.Event, ids []string) store.AlertEntities {
+		en := eventEntities(trigger)
+		if byID == nil {
+			byID = make(map[string]*event.Event, len(evs))
+			for i := range evs {
+				byID[evs[i].ID] = &evs[i]
+			}
+		}
+		for _, id := range ids {
+			if ev := byID[id]; ev != nil && ev != trigger {
+				en = mergeEntities(en, eventEntities(ev))
+			}
+		}
+		return en
+	}
 	for i := range evs {
 		ev := &evs[i]
 		e := s.engine(ev.OrgID, false)
@@ -437,7 +459,10 @@ func (s *Service) evaluate(evs []event.Event, alerting bool) []hit {
 			}
 			fired := e.corr.Observe(correlateObservation(ev.OrgID, d, ev, name))
 			if alerting {
-				hits = append(hits, e.firedHits(ev.OrgID, fired)...)
+				for _, h := range e.firedHits(ev.OrgID, fired) {
+					h.seen = seenOf(ev, h.fired.EventIDs)
+					hits = append(hits, h)
+				}
 			}
 		}
 		e.mu.RUnlock()
@@ -984,8 +1009,18 @@ func eventEntities(ev *event.Event) store.AlertEntities {
 			}
 		}
 	}
+	// An application's events often name their user by ID alone.
+	if len(en.Users) == 0 {
+		if v, ok := ev.Fields[userIDField].(string); ok {
+			addEntity(&en, "users", v)
+		}
+	}
 	return en
 }
+
+// userIDField names the user when no user name field does
+// (eventEntities, and the alert events lookup that follows it).
+const userIDField = "user.id"
 
 // groupEntityKind classifies a group-by field by name.
 func groupEntityKind(field string) string {
@@ -1115,6 +1150,7 @@ func (s *Service) alertOf(h hit, now time.Time) store.Alert {
 	if len(labels) > 0 {
 		a.Title += " (" + strings.Join(labels, ", ") + ")"
 	}
+	a.Entities = mergeEntities(a.Entities, h.seen)
 	a.DedupKey = dedupKey(parts...)
 	a.EventIDs = f.EventIDs
 	if len(a.EventIDs) > maxAlertEvents {
