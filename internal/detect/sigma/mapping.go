@@ -402,7 +402,7 @@ func fieldKeys(name string) [numSchemas][]keySpec {
 	}
 	// Windows: System attributes, then EventData, UserData and the
 	// literal key.
-	if sys := windowsSystemFields[name]; sys != nil {
+	if sys := event.WindowsSystemFields[name]; sys != nil {
 		out[schemaWindows] = k(sys...)
 	} else {
 		out[schemaWindows] = []keySpec{{kind: keyField, key: "winlog.event_data." + name}, {kind: keyUserData, key: "winlog.user_data." + name}}
@@ -423,7 +423,7 @@ func fieldKeys(name string) [numSchemas][]keySpec {
 		out[schemaWin4688] = out[schemaWindows]
 	}
 	// Everything else: ECS names, then the literal key, then EventData.
-	ecs := append([]string(nil), ecsFields[name]...)
+	ecs := append([]string(nil), event.TaxonomyFields[name]...)
 	ecs = append(ecs, name, "winlog.event_data."+name)
 	out[schemaECS] = k(ecs...)
 	switch name {
@@ -433,27 +433,6 @@ func fieldKeys(name string) [numSchemas][]keySpec {
 		}
 	}
 	return out
-}
-
-// windowsSystemFields maps Sigma names of System attributes (element
-// and attribute joined with "_", as the specification says) to keys.
-var windowsSystemFields = map[string][]string{
-	"EventID":                {"winlog.event_id"},
-	"Channel":                {"winlog.channel"},
-	"Provider_Name":          {"winlog.provider_name"},
-	"Provider":               {"winlog.provider_name"},
-	"Provider_Guid":          {"winlog.provider_guid"},
-	"Computer":               {"winlog.computer_name"},
-	"ComputerName":           {"winlog.computer_name", "winlog.event_data.ComputerName"},
-	"EventRecordID":          {"winlog.record_id"},
-	"Keywords":               {"winlog.keywords"},
-	"Task":                   {"winlog.task", "winlog.event_data.Task"},
-	"Opcode":                 {"winlog.opcode"},
-	"Version":                {"winlog.version", "winlog.event_data.Version"},
-	"Security_UserID":        {"winlog.user.identifier"},
-	"Execution_ProcessID":    {"winlog.process.pid"},
-	"Execution_ThreadID":     {"winlog.process.thread.id"},
-	"Correlation_ActivityID": {"winlog.activity_id"},
 }
 
 // windowsFallbacks are read when a Windows event lacks the EventData
@@ -472,63 +451,6 @@ var security4688Fields = map[string]string{
 	"ProcessId":       "NewProcessId",
 	"ParentProcessId": "ProcessId",
 	"LogonId":         "SubjectLogonId",
-}
-
-// ecsFields maps Sigma taxonomy names to ECS keys for events that are
-// not Windows event log records.
-var ecsFields = map[string][]string{
-	"Image":               {"process.executable"},
-	"CommandLine":         {"process.command_line"},
-	"ParentImage":         {"process.parent.executable"},
-	"ParentCommandLine":   {"process.parent.command_line"},
-	"ProcessId":           {"process.pid"},
-	"ParentProcessId":     {"process.parent.pid"},
-	"CurrentDirectory":    {"process.working_directory"},
-	"OriginalFileName":    {"process.pe.original_file_name"},
-	"User":                {"user.name"},
-	"TargetFilename":      {"file.path"},
-	"Filename":            {"file.path", "file.name"},
-	"SourceIp":            {"source.ip"},
-	"DestinationIp":       {"destination.ip"},
-	"SourcePort":          {"source.port"},
-	"DestinationPort":     {"destination.port"},
-	"SourceHostname":      {"source.domain"},
-	"DestinationHostname": {"destination.domain"},
-	"QueryName":           {"dns.question.name"},
-	"TargetObject":        {"registry.path"},
-	"Details":             {"registry.data.strings"},
-	"Hostname":            {"host.name"},
-	"ComputerName":        {"host.name"},
-	"Signature":           {"threat.indicator.description", "rule.name"},
-	"Action":              {"event.action"},
-	// W3C names of the webserver and proxy categories.
-	"c-uri":           {"url.original", "url.full"},
-	"cs-uri":          {"url.original", "url.full"},
-	"c-uri-query":     {"url.query", "url.original"},
-	"cs-uri-query":    {"url.original", "url.query"},
-	"c-uri-stem":      {"url.path", "url.original"},
-	"cs-uri-stem":     {"url.path", "url.original"},
-	"c-uri-extension": {"url.extension"},
-	"cs-method":       {"http.request.method"},
-	"sc-status":       {"http.response.status_code"},
-	"c-useragent":     {"user_agent.original"},
-	"cs-user-agent":   {"user_agent.original"},
-	"cs-referer":      {"http.request.referrer"},
-	"cs-referrer":     {"http.request.referrer"},
-	"cs-host":         {"url.domain", "destination.domain"},
-	"r-dns":           {"url.domain", "destination.domain"},
-	"cs-cookie":       {"http.request.cookie"},
-	"cs-bytes":        {"http.request.bytes"},
-	"sc-bytes":        {"http.response.bytes", "http.response.body.bytes"},
-	"cs-version":      {"http.version"},
-	"c-ip":            {"source.ip"},
-	"s-ip":            {"destination.ip"},
-	"src_ip":          {"source.ip"},
-	"dst_ip":          {"destination.ip"},
-	"src_port":        {"source.port"},
-	"dst_port":        {"destination.port"},
-	"cs-username":     {"user.name"},
-	"username":        {"user.name"},
 }
 
 // Resolve returns the values of a Sigma field in an event, read with the

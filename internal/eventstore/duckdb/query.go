@@ -95,6 +95,7 @@ func (s *Store) plan(ctx context.Context, orgID string, q eventstore.Query) (*pl
 	if err != nil {
 		return nil, badQuery(err)
 	}
+	n = lucene.WithAliases(n)
 	f, err := lucene.Compile(n, resolver{})
 	if err != nil {
 		return nil, badQuery(err)

@@ -506,6 +506,16 @@ var SearchCases = []struct{ Q, Want string }{
 	{"related.ip:10.9.9.9", "e5"},
 	{"event.risk_flag:true", "e6"},
 	{"no.such.field:x", ""},
+	// Sysmon, Windows and Sigma names stand for where normalization put
+	// the value too (lucene.WithAliases).
+	{"Image:*powershell.exe", "e3"},
+	{"CommandLine:*-enc*", "e3"},
+	{"User:bob", "e3"},
+	{"_exists_:Image", "e3"},
+	{"NOT Image:*powershell.exe", "e1 e2 e4 e5 e6 e7 e8 e9"},
+	{"DestinationPort:443", "e4"},
+	{"SourceIp:10.0.0.0/8", "e2 e4"},
+	{"username:alice", "e2"},
 	// Boolean structure.
 	{"(user.name:root OR user.name:alice) AND source.ip:10.0.0.0/8", "e2"},
 	{"event.dataset:system.auth -user.name:root", "e2"},

@@ -26,6 +26,7 @@ func NewMatcher(q string) (*Matcher, error) {
 	if err != nil {
 		return nil, err
 	}
+	n = WithAliases(n)
 	m := &Matcher{root: n, patterns: map[string]*regexp.Regexp{}}
 	m.compilePatterns(n)
 	return m, nil

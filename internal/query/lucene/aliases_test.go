@@ -1,0 +1,55 @@
+package lucene
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/eventsec/eventsec/internal/event"
+)
+
+func TestFieldAliases(t *testing.T) {
+	for _, c := range []struct {
+		field string
+		want  []string
+	}{
+		{"Image", []string{"Image", "process.executable", "winlog.event_data.Image"}},
+		{"EventID", []string{"EventID", "winlog.event_id", "winlog.event_data.EventID"}},
+		{"TargetUserName", []string{"TargetUserName", "winlog.event_data.TargetUserName"}},
+		{"c-uri", []string{"c-uri", "url.original", "url.full"}},
+		{"username", []string{"username", "user.name"}},
+		// ECS names, lower-case names of one's own, wildcards: themselves.
+		{"process.executable", nil},
+		{"eventType", nil},
+		{"Image*", nil},
+		{"", nil},
+	} {
+		if got := FieldAliases(c.field); !slices.Equal(got, c.want) {
+			t.Errorf("%q: got %q, want %q", c.field, got, c.want)
+		}
+	}
+}
+
+func TestWithAliasesKeepsTheQueryShape(t *testing.T) {
+	n, err := Parse(`NOT Image:*cmd.exe AND (user.name:bob OR DestinationPort:[1 TO 1023]) AND _exists_:CommandLine`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := WithAliases(n).String()
+	want := `NOT (Image:*cmd.exe OR process.executable:*cmd.exe OR winlog.event_data.Image:*cmd.exe) AND ` +
+		`(user.name:bob OR (DestinationPort:[1 TO 1023] OR destination.port:[1 TO 1023] OR winlog.event_data.DestinationPort:[1 TO 1023])) AND ` +
+		`(CommandLine:* OR process.command_line:* OR winlog.event_data.CommandLine:*)`
+	if got != want {
+		t.Fatalf("got  %s\nwant %s", got, want)
+	}
+	// The live filter reads the same way as the store's search.
+	m, err := NewMatcher("Image:*powershell.exe")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ecs := event.Event{Fields: event.Fields{"process.executable": `C:\Windows\System32\WindowsPowerShell\v1.0\powershell.exe`}}
+	raw := event.Event{Fields: event.Fields{"winlog.event_data.Image": `C:\Windows\powershell.exe`}}
+	other := event.Event{Fields: event.Fields{"process.executable": `C:\Windows\System32\cmd.exe`}}
+	if !m.Match(ecs) || !m.Match(raw) || m.Match(other) {
+		t.Fatalf("live filter: ECS %v, event data %v, cmd.exe %v", m.Match(ecs), m.Match(raw), m.Match(other))
+	}
+}
