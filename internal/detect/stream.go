@@ -425,9 +425,13 @@ func (s *Service) evaluate(evs []event.Event, alerting bool) []hit {
 				byID[evs[i].ID] = &evs[i]
 			}
 		}
-		for _, id := range ids {
-			if ev := byID[id]; ev != nil && ev != trigger {
+		// The latest first, and no more than an alert's lists hold: a
+		// correlation that fires on every event of a burst costs little.
+		found := 0
+		for i := len(ids) - 1; i >= 0 && found < maxEntitiesPerKind; i-- {
+			if ev := byID[ids[i]]; ev != nil && ev != trigger {
 				en = mergeEntities(en, eventEntities(ev))
+				found++
 			}
 		}
 		return en
@@ -948,8 +952,11 @@ func mergeList(a, b []string, max int) []string {
 	return a
 }
 
+// maxEntitiesPerKind bounds each of an alert's entity lists.
+const maxEntitiesPerKind = 20
+
 func mergeEntities(a, b store.AlertEntities) store.AlertEntities {
-	const max = 20
+	const max = maxEntitiesPerKind
 	a.Hosts = mergeList(a.Hosts, b.Hosts, max)
 	a.Users = mergeList(a.Users, b.Users, max)
 	a.IPs = mergeList(a.IPs, b.IPs, max)
@@ -991,7 +998,7 @@ func addEntity(en *store.AlertEntities, kind string, vals ...string) {
 		return
 	}
 	for _, v := range vals {
-		if v != "" && v != "-" && !slices.Contains(*dst, v) && len(*dst) < 20 {
+		if v != "" && v != "-" && !slices.Contains(*dst, v) && len(*dst) < maxEntitiesPerKind {
 			*dst = append(*dst, v)
 		}
 	}
