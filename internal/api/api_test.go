@@ -637,6 +637,8 @@ func TestRoutePermissionWalk(t *testing.T) {
 			}
 		case strings.HasPrefix(rt.Path, "/api/v1/search/kql/saved/{id}"):
 			params["id"] = f.newSavedQuery(t, f.org.ID).ID
+		case strings.HasPrefix(rt.Path, "/api/v1/events/saved/{id}"):
+			params["id"] = f.newSavedSearch(t, f.org.ID).ID
 		case strings.HasPrefix(rt.Path, "/api/v1/retrohunts/{id}"):
 			params["id"] = f.newRetroHunt(t, f.org.ID).ID
 		case strings.HasPrefix(rt.Path, "/api/v1/alerts/{id}"):
@@ -999,7 +1001,19 @@ func (f *fixture) newSavedQuery(t *testing.T, orgID string) store.SavedQuery {
 	t.Helper()
 	now := f.clock.Now()
 	q := store.SavedQuery{ID: fmt.Sprintf("sq-%d", f.seq.Add(1)), OrgID: orgID, Name: fmt.Sprintf("Saved %d", f.seq.Add(1)),
-		Query: "events | take 1", CreatedBy: "system", CreatedAt: now, UpdatedAt: now}
+		Language: store.LanguageKQL, Query: "events | take 1", Settings: "{}", CreatedBy: "system", CreatedAt: now, UpdatedAt: now}
+	if err := f.st.Hunts().CreateSaved(f.ctx, q); err != nil {
+		t.Fatal(err)
+	}
+	return q
+}
+
+// newSavedSearch stores a saved search of the Events explorer.
+func (f *fixture) newSavedSearch(t *testing.T, orgID string) store.SavedQuery {
+	t.Helper()
+	now := f.clock.Now()
+	q := store.SavedQuery{ID: fmt.Sprintf("ss-%d", f.seq.Add(1)), OrgID: orgID, Name: fmt.Sprintf("Search %d", f.seq.Add(1)),
+		Language: store.LanguageSearch, Query: "user.name:root", Settings: `{"range":"7d"}`, CreatedBy: "system", CreatedAt: now, UpdatedAt: now}
 	if err := f.st.Hunts().CreateSaved(f.ctx, q); err != nil {
 		t.Fatal(err)
 	}

@@ -162,7 +162,9 @@ func (s *Server) listSavedQueries(w http.ResponseWriter, r *http.Request, c *cal
 	}
 	out := []savedQueryView{}
 	for _, q := range list {
-		out = append(out, s.savedView(r, c, q))
+		if q.Language != store.LanguageSearch {
+			out = append(out, s.savedView(r, c, q))
+		}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"items": out})
 	return nil
@@ -196,7 +198,7 @@ func (b *savedQueryBody) validate() error {
 
 func savedConflict(err error) error {
 	if errors.Is(err, store.ErrConflict) {
-		return &HTTPError{Status: http.StatusConflict, Code: "conflict", Field: "name", Msg: "a saved query with this name already exists"}
+		return &HTTPError{Status: http.StatusConflict, Code: "conflict", Field: "name", Msg: "a saved query or saved search with this name already exists"}
 	}
 	return err
 }
@@ -211,7 +213,7 @@ func (s *Server) createSavedQuery(w http.ResponseWriter, r *http.Request, c *cal
 	}
 	now := s.o.Now()
 	q := store.SavedQuery{ID: uuid.Must(uuid.NewV7()).String(), OrgID: c.principal.OrgID, Name: in.Name, Description: in.Description,
-		Query: in.Query, CreatedBy: c.principal.UserID, CreatedAt: now, UpdatedAt: now}
+		Language: store.LanguageKQL, Query: in.Query, Settings: "{}", CreatedBy: c.principal.UserID, CreatedAt: now, UpdatedAt: now}
 	if err := s.o.Store.Hunts().CreateSaved(r.Context(), q); err != nil {
 		return savedConflict(err)
 	}
@@ -224,7 +226,7 @@ func (s *Server) updateSavedQuery(w http.ResponseWriter, r *http.Request, c *cal
 	if err := decodeJSON(w, r, 128<<10, &in); err != nil {
 		return err
 	}
-	q, err := s.o.Store.Hunts().GetSaved(r.Context(), c.principal.OrgID, r.PathValue("id"))
+	q, err := s.savedOf(r, c, store.LanguageKQL)
 	if err != nil {
 		return err
 	}
@@ -240,6 +242,9 @@ func (s *Server) updateSavedQuery(w http.ResponseWriter, r *http.Request, c *cal
 }
 
 func (s *Server) deleteSavedQuery(w http.ResponseWriter, r *http.Request, c *call) error {
+	if _, err := s.savedOf(r, c, store.LanguageKQL); err != nil {
+		return err
+	}
 	if err := s.o.Store.Hunts().DeleteSaved(r.Context(), c.principal.OrgID, r.PathValue("id")); err != nil {
 		return err
 	}

@@ -236,9 +236,19 @@ func baseSchemas() map[string]schema {
 		"SavedQuery": obj(nil, map[string]any{"id": tStr, "name": tStr, "description": tStr, "query": tStr, "created_by": tStr,
 			"created_by_email": tStr, "created_at": tTime, "updated_at": tTime}),
 		"SavedQueryList": obj([]string{"items"}, map[string]any{"items": arr(ref("SavedQuery"))}),
-		"SavedQueryBody": obj([]string{"name", "query"}, map[string]any{"name": strMax(200), "description": strMax(2000), "query": tStr}),
-		"Settings":       obj(nil, map[string]any{"org_id": tStr, "org_name": tStr, "retention_days": tInt}),
-		"SettingsPatch":  obj([]string{"retention_days"}, map[string]any{"retention_days": schema{"type": "integer", "minimum": 1, "maximum": 3650}}),
+		"SavedSearchBody": obj([]string{"name"}, map[string]any{"name": tStr, "description": tStr,
+			"query":    schema{"type": "string", "description": "the search syntax; empty for every event"},
+			"range":    schema{"type": "string", "enum": []string{"", "15m", "1h", "24h", "7d", "30d"}, "description": "a time range preset, or empty with from and to"},
+			"from":     schema{"type": "string", "format": "date-time"},
+			"to":       schema{"type": "string", "format": "date-time"},
+			"severity": arr(schema{"type": "string", "enum": []string{"info", "low", "medium", "high", "critical"}}),
+			"columns":  arr(tStr)}),
+		"SavedSearch": obj(nil, map[string]any{"id": tStr, "name": tStr, "description": tStr, "query": tStr, "range": tStr, "from": tStr, "to": tStr,
+			"severity": arr(tStr), "columns": arr(tStr), "created_by": tStr, "created_by_email": tStr, "created_at": tTime, "updated_at": tTime}),
+		"SavedSearchList": obj([]string{"items"}, map[string]any{"items": arr(ref("SavedSearch"))}),
+		"SavedQueryBody":  obj([]string{"name", "query"}, map[string]any{"name": strMax(200), "description": strMax(2000), "query": tStr}),
+		"Settings":        obj(nil, map[string]any{"org_id": tStr, "org_name": tStr, "retention_days": tInt}),
+		"SettingsPatch":   obj([]string{"retention_days"}, map[string]any{"retention_days": schema{"type": "integer", "minimum": 1, "maximum": 3650}}),
 	}
 }
 

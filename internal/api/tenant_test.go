@@ -94,6 +94,7 @@ func TestTenantIsolation(t *testing.T) {
 	alertB := f.newAlert(t, b.Org.ID)
 	huntB := f.newRetroHunt(t, b.Org.ID)
 	savedB := f.newSavedQuery(t, b.Org.ID)
+	searchB := f.newSavedSearch(t, b.Org.ID)
 	caseB := f.newCaseRecords(t, b.Org.ID, b.Admin.ID, f.newAlert(t, b.Org.ID))
 	alertA := f.newAlert(t, f.org.ID)
 	caseA := f.newCaseRecords(t, f.org.ID, f.admin.ID, f.newAlert(t, f.org.ID))
@@ -118,6 +119,7 @@ func TestTenantIsolation(t *testing.T) {
 		"/api/v1/alerts/{id}":                         {alertB.ID},
 		"/api/v1/retrohunts/{id}":                     {huntB.ID},
 		"/api/v1/search/kql/saved/{id}":               {savedB.ID},
+		"/api/v1/events/saved/{id}":                   {searchB.ID},
 		"/api/v1/rules/{id}/retrohunt":                {ruleB.ID},
 		"/api/v1/alerts/{id}/escalate":                {alertB.ID},
 		"/api/v1/alerts/{id}/history":                 {alertB.ID},
@@ -173,6 +175,7 @@ func TestTenantIsolation(t *testing.T) {
 		"POST /api/v1/rules/{id}/exceptions":      map[string]any{"field": "host.name", "value": "x", "reason": "pwned"},
 		"PATCH /api/v1/alerts/{id}":               map[string]any{"status": "closed"},
 		"PUT /api/v1/search/kql/saved/{id}":       map[string]any{"name": "pwned", "query": "events | take 1"},
+		"PUT /api/v1/events/saved/{id}":           map[string]any{"name": "pwned", "query": "x"},
 		"POST /api/v1/rules/{id}/retrohunt":       map[string]any{"raise_alerts": true},
 		"POST /api/v1/alerts/{id}/escalate":       map[string]any{"to_user": "x", "reason": "pwned"},
 		"PATCH /api/alerts/{id}":                  map[string]any{"status": "closed", "verdict": "benign"},

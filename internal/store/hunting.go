@@ -17,17 +17,31 @@ type QueryRun struct {
 	Error     string // "" when it succeeded
 }
 
-// SavedQuery is a named KQL query shared with the org.
+// SavedQuery is a named query shared with the org: a KQL query of the
+// hunting workbench, or a search of the Events explorer. Names are unique
+// in the org across both.
 type SavedQuery struct {
 	ID          string
 	OrgID       string
 	Name        string
 	Description string
-	Query       string
-	CreatedBy   string
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	// Language is LanguageKQL (also "", as stored before searches could
+	// be saved) or LanguageSearch.
+	Language string
+	Query    string
+	// Settings (a search's) are the rest of what the explorer shows, as
+	// a JSON object: time range, severities, columns.
+	Settings  string
+	CreatedBy string
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
+
+// The languages of saved queries.
+const (
+	LanguageKQL    = "kql"
+	LanguageSearch = "search"
+)
 
 // HuntStore keeps query history and saved queries.
 type HuntStore interface {

@@ -50,19 +50,19 @@ func (s hunts) Runs(ctx context.Context, orgID, userID string, limit int) ([]sto
 	return out, rows.Err()
 }
 
-const savedColumns = `id, org_id, name, description, query, created_by, created_at, updated_at`
+const savedColumns = `id, org_id, name, description, language, query, settings, created_by, created_at, updated_at`
 
 func scanSaved(sc interface{ Scan(...any) error }) (store.SavedQuery, error) {
 	var q store.SavedQuery
 	var c, u int64
-	err := sc.Scan(&q.ID, &q.OrgID, &q.Name, &q.Description, &q.Query, &q.CreatedBy, &c, &u)
+	err := sc.Scan(&q.ID, &q.OrgID, &q.Name, &q.Description, &q.Language, &q.Query, &q.Settings, &q.CreatedBy, &c, &u)
 	q.CreatedAt, q.UpdatedAt = fromMs(c), fromMs(u)
 	return q, err
 }
 
 func (s hunts) CreateSaved(ctx context.Context, q store.SavedQuery) error {
-	_, err := s.exec(ctx, `INSERT INTO saved_queries (`+savedColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		q.ID, q.OrgID, q.Name, q.Description, q.Query, q.CreatedBy, ms(q.CreatedAt), ms(q.UpdatedAt))
+	_, err := s.exec(ctx, `INSERT INTO saved_queries (`+savedColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		q.ID, q.OrgID, q.Name, q.Description, q.Language, q.Query, q.Settings, q.CreatedBy, ms(q.CreatedAt), ms(q.UpdatedAt))
 	if err != nil {
 		return fmt.Errorf("cannot save query: %w", err)
 	}
@@ -95,8 +95,8 @@ func (s hunts) ListSaved(ctx context.Context, orgID string) ([]store.SavedQuery,
 }
 
 func (s hunts) UpdateSaved(ctx context.Context, q store.SavedQuery) error {
-	if err := s.execOne(ctx, `UPDATE saved_queries SET name = ?, description = ?, query = ?, updated_at = ? WHERE org_id = ? AND id = ?`,
-		q.Name, q.Description, q.Query, ms(q.UpdatedAt), q.OrgID, q.ID); err != nil {
+	if err := s.execOne(ctx, `UPDATE saved_queries SET name = ?, description = ?, query = ?, settings = ?, updated_at = ? WHERE org_id = ? AND id = ?`,
+		q.Name, q.Description, q.Query, q.Settings, ms(q.UpdatedAt), q.OrgID, q.ID); err != nil {
 		return fmt.Errorf("cannot update saved query: %w", err)
 	}
 	return nil

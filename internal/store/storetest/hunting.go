@@ -33,7 +33,8 @@ func testHunting(t *testing.T, s store.Store, _ Backend) {
 	if runs, _ := s.Hunts().Runs(ctx, "o2", "u1", 10); len(runs) != 0 {
 		t.Fatalf("other org sees runs: %+v", runs)
 	}
-	q := store.SavedQuery{ID: "s1", OrgID: "o1", Name: "Failed logons", Query: "SecurityEvent | where EventID == 4625", CreatedBy: "u1", CreatedAt: t0, UpdatedAt: t0}
+	q := store.SavedQuery{ID: "s1", OrgID: "o1", Name: "Failed logons", Language: store.LanguageKQL, Query: "SecurityEvent | where EventID == 4625",
+		Settings: "{}", CreatedBy: "u1", CreatedAt: t0, UpdatedAt: t0}
 	if err := s.Hunts().CreateSaved(ctx, q); err != nil {
 		t.Fatal(err)
 	}
@@ -57,6 +58,25 @@ func testHunting(t *testing.T, s store.Store, _ Backend) {
 	list, err := s.Hunts().ListSaved(ctx, "o1")
 	if err != nil || len(list) != 1 || list[0].Query != q.Query {
 		t.Fatalf("list: %v %+v", err, list)
+	}
+	// A saved search of the Events explorer, with its settings; a name is
+	// unique across queries and searches.
+	search := store.SavedQuery{ID: "s3", OrgID: "o1", Name: "Failed logons", Language: store.LanguageSearch, Query: "event.code:4625",
+		Settings: `{"range":"24h"}`, CreatedBy: "u1", CreatedAt: t0, UpdatedAt: t0}
+	wantErr(t, s.Hunts().CreateSaved(ctx, search), store.ErrConflict, "a search named like a query")
+	search.Name = "Failed logons today"
+	if err := s.Hunts().CreateSaved(ctx, search); err != nil {
+		t.Fatal(err)
+	}
+	search.Settings, search.UpdatedAt = `{"range":"7d","severity":["high"]}`, t0.Add(time.Minute)
+	if err := s.Hunts().UpdateSaved(ctx, search); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Hunts().GetSaved(ctx, "o1", "s3"); err != nil || got != search {
+		t.Fatalf("saved search: %v %+v", err, got)
+	}
+	if err := s.Hunts().DeleteSaved(ctx, "o1", "s3"); err != nil {
+		t.Fatal(err)
 	}
 	wantErr(t, s.Hunts().DeleteSaved(ctx, "o1", "s2"), store.ErrNotFound, "delete another org's")
 	if err := s.Hunts().DeleteSaved(ctx, "o1", "s1"); err != nil {
