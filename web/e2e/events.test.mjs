@@ -248,6 +248,35 @@ describe("events: ingest real events, then see them on screen", { timeout: 240_0
     await page.waitForURL((url) => !url.searchParams.has("sev"));
   });
 
+  step("a search is saved for the organisation and opened again", async ({ page, baseURL }) => {
+    await page.goto(`${baseURL}/events?q=user.name%3Aroot&range=7d`);
+    const roots = await count("user.name:root");
+    await page.getByText(`Showing ${roots} of ${roots}, newest first`).waitFor();
+    await page.getByRole("button", { name: "Saved searches" }).click();
+    const dialog = page.getByRole("dialog", { name: "Saved searches" });
+    const form = dialog.getByRole("form", { name: "Save the current search" });
+    await form.getByRole("textbox", { name: "Name" }).fill("Root logins this week");
+    await form.getByRole("button", { name: "Save" }).click();
+    await dialog.getByRole("status").filter({ hasText: "Saved as “Root logins this week”" }).waitFor();
+    const stored = await api("GET", "/api/v1/events/saved");
+    assert.equal(stored.status, 200);
+    assert.deepEqual(
+      stored.body.items.map((s) => [s.name, s.query, s.range]),
+      [["Root logins this week", "user.name:root", "7d"]],
+    );
+    await screenshot(run, "events-saved-searches");
+    await dialog.getByRole("button", { name: "Close" }).last().click();
+    // Elsewhere, then back through the saved search.
+    await page.goto(`${baseURL}/events`);
+    await page.getByText(`Showing ${sent} of ${sent}, newest first`).waitFor();
+    await page.getByRole("button", { name: "Saved searches" }).click();
+    await page.getByRole("button", { name: "Open Root logins this week" }).click();
+    await page.waitForURL(/q=user\.name%3Aroot/);
+    await page.getByText(`Showing ${roots} of ${roots}, newest first`).waitFor();
+    await page.getByRole("status").filter({ hasText: "Saved search Root logins this week" }).waitFor();
+    await page.goto(`${baseURL}/events`);
+  });
+
   step("export NDJSON downloads every event of the search, one per line", async ({ page }) => {
     await page.getByText(`Showing ${sent} of ${sent}, newest first`).waitFor();
     await page.getByRole("button", { name: "Export" }).click();

@@ -33,6 +33,8 @@ import type {
   SecurityEvent,
   Session,
   SettingsUpdate,
+  SavedSearch,
+  SavedSearchBody,
   ThreatMapSummary,
   User,
   UserCreate,
@@ -332,6 +334,18 @@ export class ApiClient {
   /** The export, streamed: read its body as it arrives. */
   exportEvents(req: ExportRequest, signal?: AbortSignal): Promise<Response> {
     return this.respond("POST", "/api/v1/events/export", { body: req, signal });
+  }
+  listSavedSearches(signal?: AbortSignal): Promise<{ items: SavedSearch[] }> {
+    return this.get<{ items: SavedSearch[] }>("/api/v1/events/saved", { signal });
+  }
+  createSavedSearch(body: SavedSearchBody, signal?: AbortSignal): Promise<SavedSearch> {
+    return this.post<SavedSearch>("/api/v1/events/saved", body, signal);
+  }
+  updateSavedSearch(id: string, body: SavedSearchBody, signal?: AbortSignal): Promise<SavedSearch> {
+    return this.put<SavedSearch>(`/api/v1/events/saved/${encodeURIComponent(id)}`, body, signal);
+  }
+  deleteSavedSearch(id: string, signal?: AbortSignal): Promise<void> {
+    return this.delete(`/api/v1/events/saved/${encodeURIComponent(id)}`, signal);
   }
   threatMapSummary(range: { from?: string; to?: string }, signal?: AbortSignal): Promise<ThreatMapSummary> {
     return this.get<ThreatMapSummary>("/api/v1/threatmap/summary", { query: { from: range.from, to: range.to }, signal });

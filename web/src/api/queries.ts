@@ -18,6 +18,7 @@ export const queryKeys = {
   event: (id: string) => ["events", "one", id] as const,
   eventStats: (query: object) => ["events", "stats", query] as const,
   allEvents: ["events"] as const,
+  savedSearches: ["saved-searches"] as const,
   threatMap: (range: object) => ["threatmap", range] as const,
   settings: ["settings"] as const,
 };

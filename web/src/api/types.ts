@@ -382,6 +382,37 @@ export interface Attack {
   destination: AttackEndpoint;
 }
 
+/** A search of the Events explorer, saved for the organisation. */
+export interface SavedSearch {
+  id: string;
+  name: string;
+  description: string;
+  /** The search syntax; "" for every event. */
+  query: string;
+  /** A time range preset ("24h"), or "" with from and to. */
+  range: string;
+  from: string;
+  to: string;
+  severity: Severity[];
+  /** The table's columns; none keeps the reader's own. */
+  columns: string[];
+  created_by: string;
+  created_by_email: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface SavedSearchBody {
+  name: string;
+  description: string;
+  query: string;
+  range?: string;
+  from?: string;
+  to?: string;
+  severity: Severity[];
+  columns: string[];
+}
+
 export interface ThreatMapSummary {
   attacks: Attack[];
   top_source_countries: TermCount[];

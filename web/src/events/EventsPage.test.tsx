@@ -214,6 +214,80 @@ describe("EventsPage", () => {
     ]);
   });
 
+  it("saves the search for the organisation, and opens a saved one with its range, bands and columns", async () => {
+    const saved = [
+      {
+        id: "ss-1",
+        name: "Failed logons on DCs",
+        description: "Every failed logon on a domain controller",
+        query: "event.code:4625 AND host.name:DC*",
+        range: "7d",
+        from: "",
+        to: "",
+        severity: ["high"],
+        columns: ["host.name", "user.name", "source.ip"],
+        created_by: "u-1",
+        created_by_email: "ana@example.com",
+        created_at: "2026-11-20T10:00:00Z",
+        updated_at: "2026-11-20T10:00:00Z",
+      },
+    ];
+    const bodies: unknown[] = [];
+    const { calls } = stubFetch((call) => {
+      const url = new URL(call.url, "http://localhost");
+      if (url.pathname === "/api/v1/events/saved" && call.method === "GET") return json(200, { items: saved });
+      if (url.pathname === "/api/v1/events/saved" && call.method === "POST") {
+        const body = call.body as { name: string };
+        bodies.push(body);
+        if (body.name === saved[0]!.name) return json(409, { error: { code: "conflict", message: "a saved search or saved KQL query with this name already exists", field: "name" } });
+        return json(201, { ...saved[0], ...body, id: "ss-2" });
+      }
+      if (url.pathname === "/api/v1/events/saved/ss-1" && call.method === "DELETE") return new Response(null, { status: 204 });
+      if (url.pathname === "/api/v1/events/stats/summary") return json(200, stats);
+      if (url.pathname === "/api/v1/events") return json(200, page());
+      return json(200, makeMe());
+    });
+    const user = userEvent.setup();
+    const { location } = renderWithProviders(<EventsPage />, { route: "/events?q=user.name%3Aroot&range=1h&sev=medium", me: makeMe() });
+    await screen.findByRole("table", { name: "Events, newest first" });
+    await user.click(screen.getByRole("button", { name: "Saved searches" }));
+    const dialog = screen.getByRole("dialog", { name: "Saved searches" });
+    const form = within(dialog).getByRole("form", { name: "Save the current search" });
+    expect(form).toHaveTextContent("user.name:root");
+    expect(form).toHaveTextContent("Last hour");
+    // A name is needed, and a taken one is told under the field.
+    await user.click(within(form).getByRole("button", { name: "Save" }));
+    expect(within(form).getByText("Give the search a name.")).toBeInTheDocument();
+    await user.type(within(form).getByRole("textbox", { name: "Name" }), "Failed logons on DCs");
+    await user.click(within(form).getByRole("button", { name: "Save" }));
+    expect(await within(form).findByText("a saved search or saved KQL query with this name already exists")).toBeInTheDocument();
+    await user.clear(within(form).getByRole("textbox", { name: "Name" }));
+    await user.type(within(form).getByRole("textbox", { name: "Name" }), "Root, last hour");
+    await user.click(within(form).getByRole("button", { name: "Save" }));
+    expect(await within(dialog).findByText("Saved as “Root, last hour”, shared with your organisation.")).toBeInTheDocument();
+    expect(bodies.at(-1)).toEqual({ name: "Root, last hour", description: "", query: "user.name:root", severity: ["medium"], columns: ["host.name", "user.name", "source.ip", "event.dataset", "message"], range: "1h" });
+
+    // Opening one puts its search in the URL and its columns in the table.
+    const item = within(within(dialog).getByRole("list", { name: "Saved searches" })).getByRole("listitem", { name: "Failed logons on DCs" });
+    expect(item).toHaveTextContent("Last 7 days · High · 3 columns");
+    await user.click(within(item).getByRole("button", { name: "Open Failed logons on DCs" }));
+    expect(screen.queryByRole("dialog", { name: "Saved searches" })).not.toBeInTheDocument();
+    expect(location.search.get("q")).toBe("event.code:4625 AND host.name:DC*");
+    expect(location.search.get("range")).toBe("7d");
+    expect(location.search.get("sev")).toBe("high");
+    expect(screen.getByText("Failed logons on DCs", { selector: "strong" }).closest("p")).toHaveTextContent("Saved search Failed logons on DCs");
+    const table = screen.getByRole("table", { name: "Events, newest first" });
+    expect(within(table).getByRole("columnheader", { name: "User" })).toBeInTheDocument();
+    await vi.waitFor(() => expect(searches(calls).at(-1)?.get("query")).toBe("event.code:4625 AND host.name:DC*"));
+
+    // Deleting asks first, in the row.
+    await user.click(screen.getByRole("button", { name: "Saved searches" }));
+    const again = within(screen.getByRole("dialog", { name: "Saved searches" })).getByRole("listitem", { name: "Failed logons on DCs" });
+    await user.click(within(again).getByRole("button", { name: "Delete Failed logons on DCs" }));
+    await user.click(within(within(again).getByRole("group", { name: "Delete Failed logons on DCs?" })).getByRole("button", { name: "Delete" }));
+    await vi.waitFor(() => expect(calls.some((c) => c.method === "DELETE" && c.url === "/api/v1/events/saved/ss-1")).toBe(true));
+  });
+
   it("says so when the range has no events, and how to send some", async () => {
     server(() => json(200, page([])));
     renderWithProviders(<EventsPage />, { route: "/events", me: makeMe() });

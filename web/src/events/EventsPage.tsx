@@ -16,6 +16,7 @@ import { ColumnChooser } from "./ColumnChooser";
 import { EventDrawer } from "./EventDrawer";
 import { EventsTable } from "./EventsTable";
 import { ExportDialog } from "./ExportDialog";
+import { SavedSearchesDialog, savedSearchState } from "./SavedSearches";
 import { loadColumns, saveColumns } from "./fields";
 import { HistogramChart } from "./HistogramChart";
 import { histogramOf, intervalLabel } from "./histogram";
@@ -59,6 +60,9 @@ function EventsExplorer({ canManageKeys }: { canManageKeys: boolean }) {
     saveColumns(next);
   }, []);
   const [exporting, setExporting] = useState(false);
+  const [savedOpen, setSavedOpen] = useState(false);
+  // The saved search last opened, named under the title until the search changes.
+  const [openedSaved, setOpenedSaved] = useState<{ name: string; params: string } | null>(null);
   const [live, setLive] = useState(false);
   const liveAllowed = search.range.kind === "preset";
   const tailing = live && liveAllowed;
@@ -199,11 +203,19 @@ function EventsExplorer({ canManageKeys }: { canManageKeys: boolean }) {
         </div>
         <div className="page-actions">
           <LiveToggle live={live} allowed={liveAllowed} status={tail.error ? "refused" : tail.status} onChange={setLive} />
+          <button type="button" className="btn" onClick={() => setSavedOpen(true)}>
+            Saved searches
+          </button>
           <button type="button" className="btn" onClick={() => setExporting(true)}>
             Export
           </button>
         </div>
       </header>
+      {openedSaved && openedSaved.params === writeSearchState(search).toString() ? (
+        <p className="saved-search-current" role="status">
+          Saved search <strong>{openedSaved.name}</strong>
+        </p>
+      ) : null}
 
       <form className="search-bar" onSubmit={submit} role="search" aria-label="Events">
         <div className={queryError ? "field field-invalid search-field" : "field search-field"}>
@@ -332,6 +344,20 @@ function EventsExplorer({ canManageKeys }: { canManageKeys: boolean }) {
         </div>
       ) : null}
       {exporting ? <ExportDialog search={search} total={total} onClose={() => setExporting(false)} /> : null}
+      {savedOpen ? (
+        <SavedSearchesDialog
+          search={search}
+          columns={columns}
+          onClose={() => setSavedOpen(false)}
+          onOpen={(saved) => {
+            const view = savedSearchState(saved);
+            update(view.search, (p) => p.delete("event"));
+            if (view.columns.length > 0) changeColumns(view.columns);
+            setOpenedSaved({ name: saved.name, params: writeSearchState(view.search).toString() });
+            setSavedOpen(false);
+          }}
+        />
+      ) : null}
     </section>
   );
 }
