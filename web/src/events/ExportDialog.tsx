@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from "react";
+import { useEffect, useRef, useState, type ReactNode } from "react";
 import { EXPORT_FORMATS, SEVERITY_LABELS, type ExportFormat } from "../api/types";
 import { Dialog } from "../ui/Dialog";
 import { ErrorMessage } from "../ui/ErrorMessage";
@@ -44,26 +44,14 @@ export function ExportDialog({ search, total, onClose }: { search: SearchState; 
   return (
     <Dialog title="Export events" onClose={onClose}>
       <div className="dialog-body">
-        <dl className="export-summary">
-          <div>
-            <dt>Search</dt>
-            <dd>{search.query.trim() ? <code>{search.query.trim()}</code> : <span className="muted">every event</span>}</dd>
-          </div>
-          <div>
-            <dt>Time range</dt>
-            <dd>{rangeLabel(search.range, formatTime)}</dd>
-          </div>
-          <div>
-            <dt>Severity</dt>
-            <dd>{search.severities.length ? search.severities.map((s) => SEVERITY_LABELS[s]).join(", ") : "all"}</dd>
-          </div>
+        <SearchSummary search={search}>
           {total !== undefined ? (
             <div>
               <dt>Events</dt>
               <dd>{total.toLocaleString()}</dd>
             </div>
           ) : null}
-        </dl>
+        </SearchSummary>
         <fieldset className="format-choice">
           <legend>Format</legend>
           {EXPORT_FORMATS.map((f) => (
@@ -94,5 +82,26 @@ export function ExportDialog({ search, total, onClose }: { search: SearchState; 
         </button>
       </div>
     </Dialog>
+  );
+}
+
+/** What a search selects (its text, time range and bands), then the rows given. */
+export function SearchSummary({ search, children }: { search: SearchState; children?: ReactNode }) {
+  return (
+    <dl className="export-summary">
+      <div>
+        <dt>Search</dt>
+        <dd>{search.query.trim() ? <code>{search.query.trim()}</code> : <span className="muted">every event</span>}</dd>
+      </div>
+      <div>
+        <dt>Time range</dt>
+        <dd>{rangeLabel(search.range, formatTime)}</dd>
+      </div>
+      <div>
+        <dt>Severity</dt>
+        <dd>{search.severities.length ? search.severities.map((s) => SEVERITY_LABELS[s]).join(", ") : "all"}</dd>
+      </div>
+      {children}
+    </dl>
   );
 }

@@ -12,6 +12,7 @@ import { Dialog } from "../ui/Dialog";
 import { ErrorMessage } from "../ui/ErrorMessage";
 import { FormAlert, TextField, fieldError } from "../ui/form";
 import { Time, formatTime } from "../ui/time";
+import { SearchSummary } from "./ExportDialog";
 import { DEFAULT_PRESET, isPreset, rangeLabel, type SearchState, type TimeRange } from "./searchState";
 
 /** What the explorer shows when the saved search is opened. */
@@ -34,24 +35,12 @@ export function savedSearchBody(name: string, description: string, search: Searc
 
 function Summary({ search, columns }: { search: SearchState; columns: string[] }) {
   return (
-    <dl className="export-summary">
-      <div>
-        <dt>Search</dt>
-        <dd>{search.query.trim() ? <code>{search.query.trim()}</code> : <span className="muted">every event</span>}</dd>
-      </div>
-      <div>
-        <dt>Time range</dt>
-        <dd>{rangeLabel(search.range, formatTime)}</dd>
-      </div>
-      <div>
-        <dt>Severity</dt>
-        <dd>{search.severities.length ? search.severities.map((s) => SEVERITY_LABELS[s]).join(", ") : "all"}</dd>
-      </div>
+    <SearchSummary search={search}>
       <div>
         <dt>Columns</dt>
         <dd>{columns.length ? columns.join(", ") : <span className="muted">each reader's own</span>}</dd>
       </div>
-    </dl>
+    </SearchSummary>
   );
 }
 
