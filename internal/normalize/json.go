@@ -55,6 +55,7 @@ func (st *state) genericObject(obj map[string]any) {
 
 // mapObject maps the fields of a flattened JSON object.
 func (st *state) mapObject() {
+	st.liftMessageObject()
 	st.jsonTime()
 	if isEVE(st.f) {
 		st.eve()
@@ -67,6 +68,31 @@ func (st *state) mapObject() {
 		st.f["event.dataset"] = "json"
 	}
 	st.coerce()
+}
+
+// liftMessageObject: a "message" that is an object, not text, holds the
+// event's own fields, as logging libraries wrap them (Splunk's
+// splunk-logging sends {"message": {...}, "severity": "info"} by
+// default). They move to the top level, each unless the event has that
+// field already (then it stays under message).
+func (st *state) liftMessageObject() {
+	if _, text := st.f["message"]; text {
+		return
+	}
+	var nested []string
+	for k := range st.f {
+		if strings.HasPrefix(k, "message.") {
+			nested = append(nested, k)
+		}
+	}
+	for _, k := range nested {
+		top := k[len("message."):]
+		if _, taken := st.f[top]; taken {
+			continue
+		}
+		st.f[top] = st.f[k]
+		delete(st.f, k)
+	}
 }
 
 // suricataEventTypes are the event_type values of Suricata's EVE output.

@@ -820,6 +820,21 @@ func TestJSON(t *testing.T) {
 			ts: "2024-02-29T10:00:00Z",
 		},
 		{
+			name: "a logging library's message object holds the event's fields",
+			raw:  `{"message":{"event":"login_failed","user":{"name":"zed"},"source":{"ip":"81.2.69.142"},"host":"web-7"},"severity":"warning","host":"app-1"}`,
+			want: map[string]any{
+				"user.name":         "zed",
+				"source.ip":         "81.2.69.142",
+				"event":             "login_failed",
+				"message.event":     nil,
+				"message.user.name": nil,
+				// The event's own host stays; the message's is kept under message.
+				"host.name":    "app-1",
+				"message.host": "web-7",
+				"log.level":    "warning",
+			},
+		},
+		{
 			name: "application event with ipAddress, userName and userAgent",
 			raw:  `{"eventType":"LOGIN_FAILURE","userId":"u-17","userName":"ann","userEmail":"ann@example.com","ipAddress":"81.2.69.142","userAgent":"curl/8.5","hostName":"portal-1"}`,
 			want: map[string]any{

@@ -52,14 +52,16 @@ function freePort() {
 /**
  * Starts the server and a browser page. `name` prefixes this run's
  * artifacts (screenshots, server log) so that test files can run in parallel.
- * `options.args` are extra `eventsec serve` flags.
+ * `options.args` are extra `eventsec serve` flags; `options.browser: false`
+ * starts the server alone (tests of a real client, no page).
  */
 export async function start(name, options = {}) {
   mkdirSync(artifacts, { recursive: true });
   if (!existsSync(bin)) {
     throw new Error(`eventsec binary not found at ${bin}: run \`make build\` in the repository root first (or set EVENTSEC_BIN).`);
   }
-  if (!existsSync(chromiumPath)) {
+  const withBrowser = options.browser !== false;
+  if (withBrowser && !existsSync(chromiumPath)) {
     throw new Error(`Chromium not found at ${chromiumPath}: install it with \`apt-get install -y chromium\` (or set CHROMIUM_PATH).`);
   }
   const run = {
@@ -89,6 +91,7 @@ export async function start(name, options = {}) {
   run.server.stderr?.pipe(log);
   await waitReady(run, 30_000);
 
+  if (!withBrowser) return run;
   run.browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: CHROMIUM_ARGS });
   const context = await run.browser.newContext({ viewport: { width: 1440, height: 900 }, colorScheme: "light", acceptDownloads: true });
   run.page = await context.newPage();
