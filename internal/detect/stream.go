@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -1166,7 +1167,38 @@ func (s *Service) alertOf(h hit, now time.Time) store.Alert {
 	if !f.Start.IsZero() {
 		a.FirstSeen = f.Start
 	}
-	a.Description = strings.TrimSpace(a.Description + "\n" + fmt.Sprintf("Correlation value %g between %s and %s.",
-		f.Value, f.Start.UTC().Format(time.RFC3339), f.End.UTC().Format(time.RFC3339)))
+	a.Description = strings.TrimSpace(a.Description + "\n" + firedSummary(f))
 	return a
+}
+
+// firedSummary says in words what a correlation counted, and when:
+// "5 matching events between 06:24:19 and 06:26:02 UTC on 2026-11-25."
+func firedSummary(f *correlate.Fired) string {
+	c := f.Rule.Correlation
+	num := strconv.FormatFloat(f.Value, 'f', -1, 64)
+	var what string
+	switch c.Type {
+	case correlate.EventCount:
+		what = fmt.Sprintf("%s matching events", num)
+	case correlate.ValueCount:
+		what = fmt.Sprintf("%s distinct values of %s", num, c.Condition.Field)
+	case correlate.Temporal:
+		what = fmt.Sprintf("%s of the %d correlated rules matched", num, len(c.Rules))
+	case correlate.TemporalOrdered:
+		what = fmt.Sprintf("%s of the %d correlated rules matched in order", num, len(c.Rules))
+	case correlate.ValueSum:
+		what = fmt.Sprintf("%s added up to %s", c.Condition.Field, num)
+	case correlate.ValueAvg:
+		what = fmt.Sprintf("%s averaged %s", c.Condition.Field, num)
+	default:
+		what = fmt.Sprintf("%s %s: %s", c.Condition.Field, c.Type, num)
+	}
+	start, end := f.Start.UTC(), f.End.UTC()
+	switch {
+	case start.IsZero() || !end.After(start):
+		return fmt.Sprintf("%s at %s UTC.", what, end.Format("2006-01-02 15:04:05"))
+	case start.YearDay() == end.YearDay() && start.Year() == end.Year():
+		return fmt.Sprintf("%s between %s and %s UTC on %s.", what, start.Format("15:04:05"), end.Format("15:04:05"), start.Format("2006-01-02"))
+	}
+	return fmt.Sprintf("%s between %s and %s UTC.", what, start.Format("2006-01-02 15:04:05"), end.Format("2006-01-02 15:04:05"))
 }
