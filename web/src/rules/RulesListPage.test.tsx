@@ -59,17 +59,20 @@ describe("RulesListPage", () => {
       problem: "not runnable: placeholder %known_cdcs% has no values in this org",
       stats: { matches: 0, alerts: 0, eval_ns_per_event: 0, eval_samples: 0, last_match_at: null },
     });
-    const { calls } = server((url) => (url.searchParams.get("runnable") === "false" ? makeRuleList([cdc]) : makeRuleList([ps, cdc])));
+    const never = makeRule({ id: "r-never", title: "Never a candidate", stats: { matches: 0, alerts: 0, eval_ns_per_event: 0, eval_samples: 12, last_match_at: null } });
+    const { calls } = server((url) => (url.searchParams.get("runnable") === "false" ? makeRuleList([cdc]) : makeRuleList([ps, cdc, never])));
     const user = userEvent.setup();
     const { location } = renderRules();
     const table = await screen.findByRole("table", { name: "Detection rules" });
     expect(within(table).getByRole("columnheader", { name: "µs/event (sampled)" })).toBeInTheDocument();
-    const [, first, second] = within(table).getAllByRole("row") as HTMLElement[];
+    const [, first, second, third] = within(table).getAllByRole("row") as HTMLElement[];
     // 410 ns over 96 sampled events.
     expect(within(first as HTMLElement).getByText("0.41 µs")).toHaveAttribute("title", "over 96 sampled events");
     expect(within(first as HTMLElement).queryByRole("note")).not.toBeInTheDocument();
     expect(within(second as HTMLElement).getByRole("note")).toHaveTextContent("Not runnable placeholder %known_cdcs% has no values in this org");
     expect(within(second as HTMLElement).getByTitle("not sampled yet")).toHaveTextContent("—");
+    // Sampled, but never one it could apply to: nothing, and why.
+    expect(within(third as HTMLElement).getByTitle(/^over 12 sampled events, none of which it could apply to/)).toHaveTextContent("0 µs");
 
     await user.click(screen.getByRole("checkbox", { name: "Only rules that cannot run" }));
     await vi.waitFor(() => expect(listCalls(calls).at(-1)?.get("runnable")).toBe("false"));

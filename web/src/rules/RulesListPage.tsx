@@ -309,7 +309,7 @@ const RuleRow = memo(function RuleRow({ rule, writable }: { rule: RuleSummary; w
       <td className="num">
         {rule.stats.alerts > 0 ? <Link to={`/alerts?rule=${encodeURIComponent(rule.id)}`}>{rule.stats.alerts.toLocaleString()}</Link> : "0"}
       </td>
-      <td className="num" title={rule.stats.eval_samples ? `over ${rule.stats.eval_samples.toLocaleString()} sampled events` : "not sampled yet"}>
+      <td className="num" title={evalTitle(rule.stats)}>
         {formatEvalTime(rule.stats) || <span className="muted">—</span>}
       </td>
       <td>
@@ -372,4 +372,12 @@ function Breakable({ text }: { text: string }) {
       ))}
     </>
   );
+}
+
+/** What the sampled time per event is over, and why it may be nothing at all. */
+function evalTitle(stats: RuleSummary["stats"]): string {
+  if (!stats.eval_samples) return "not sampled yet";
+  const n = stats.eval_samples.toLocaleString();
+  if (stats.eval_ns_per_event === 0) return `over ${n} sampled events, none of which it could apply to: its log source or the prefilter ruled it out each time`;
+  return `over ${n} sampled events`;
 }
