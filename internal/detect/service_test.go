@@ -418,6 +418,21 @@ func TestThresholdAlertNamesItsEntities(t *testing.T) {
 		!slices.Equal(a.Entities.IPs, []string{"81.2.69.140", "81.2.69.141", "81.2.69.142", "81.2.69.143", "81.2.69.144"}) || len(a.Group) != 0 {
 		t.Fatalf("alert entities %+v, group %v", a.Entities, a.Group)
 	}
+	first := base.UTC()
+	if want := fmt.Sprintf("5 matching events between %s and %s UTC", first.Format("15:04:05"), first.Add(4*time.Second).Format("15:04:05")); !strings.Contains(a.Description, want) {
+		t.Fatalf("description %q lacks %q", a.Description, want)
+	}
+	// A later burst folds in: the alert tells its latest window.
+	var more []string
+	for i := range 5 {
+		more = append(more, fmt.Sprintf(`{"eventType":"LOGIN_FAILURE","userId":"u-%d","timestamp":%q}`, 10+i, base.Add(time.Duration(30+i)*time.Second).UTC().Format(time.RFC3339Nano)))
+	}
+	f.ingest(t, true, more...)
+	waitFor(t, "the repeat to fold", func() bool { return f.alerts(t)[0].Count > 1 })
+	a = f.alerts(t)[0]
+	if later := first.Add(34 * time.Second).Format("15:04:05"); !strings.Contains(a.Description, later+" UTC") {
+		t.Fatalf("folded description %q does not end at %s", a.Description, later)
+	}
 }
 
 // TestRestartNeitherLosesNorDuplicates: events committed while detection

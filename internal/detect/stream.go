@@ -891,7 +891,12 @@ func fold(a *store.Alert, b store.Alert) {
 	if !holdsAll(a.EventIDs, b.EventIDs) {
 		a.Count += b.Count
 	}
-	if b.LastSeen.After(a.LastSeen) {
+	if !b.LastSeen.Before(a.LastSeen) {
+		// The latest repeat's words: a correlation's say what its
+		// latest window counted.
+		if b.Description != "" {
+			a.Description = b.Description
+		}
 		a.LastSeen = b.LastSeen
 	}
 	if b.FirstSeen.Before(a.FirstSeen) {

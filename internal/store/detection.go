@@ -223,7 +223,8 @@ type AlertStore interface {
 	// Update replaces every mutable field of the alert with a's.
 	Update(ctx context.Context, a Alert) error
 	// Fold stores a repeat folded into the alert: its count, first and
-	// last seen, event IDs and entities (the fields detection owns), and
+	// last seen, event IDs, entities and description (the fields
+	// detection owns), and
 	// indexes the entities in added (those the repeat brought). The
 	// analyst's fields (status, assignee, verdict...) are left as they are.
 	Fold(ctx context.Context, a Alert, added AlertEntities) error

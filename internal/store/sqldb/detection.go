@@ -390,9 +390,9 @@ func (s alerts) Update(ctx context.Context, a store.Alert) error {
 }
 
 func (s alerts) Fold(ctx context.Context, a store.Alert, added store.AlertEntities) error {
-	err := s.execOne(ctx, `UPDATE alerts SET count = ?, first_seen = ?, last_seen = ?, event_ids = ?, entities = ?, updated_at = ?
+	err := s.execOne(ctx, `UPDATE alerts SET count = ?, first_seen = ?, last_seen = ?, event_ids = ?, entities = ?, description = ?, updated_at = ?
 		WHERE org_id = ? AND id = ?`,
-		a.Count, ms(a.FirstSeen), ms(a.LastSeen), strList(a.EventIDs), jsonText(a.Entities), ms(a.UpdatedAt), a.OrgID, a.ID)
+		a.Count, ms(a.FirstSeen), ms(a.LastSeen), strList(a.EventIDs), jsonText(a.Entities), a.Description, ms(a.UpdatedAt), a.OrgID, a.ID)
 	if err != nil {
 		return fmt.Errorf("cannot fold into alert: %w", err)
 	}

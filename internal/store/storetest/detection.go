@@ -399,6 +399,7 @@ func testAlertFold(t *testing.T, s store.Store, _ Backend) {
 	f.Count, f.LastSeen, f.UpdatedAt = 3, t0.Add(29*time.Hour), t0.Add(29*time.Hour)
 	f.EventIDs = []string{"e1", "e2", "e3"}
 	f.Entities.Hosts = []string{"h1", "H9"}
+	f.Description = "7 matching events between 05:00:00 and 05:01:00 UTC on 2026-11-24."
 	if err := s.Alerts().Fold(ctx, f, store.AlertEntities{Hosts: []string{"H9"}}); err != nil {
 		t.Fatal(err)
 	}
@@ -407,7 +408,8 @@ func testAlertFold(t *testing.T, s store.Store, _ Backend) {
 		t.Fatal(err)
 	}
 	if got.Status != store.AlertAcknowledged || got.Assignee != "u1" || got.Count != 3 || !got.LastSeen.Equal(f.LastSeen) ||
-		!got.FirstSeen.Equal(t0) || !reflect.DeepEqual(got.EventIDs, f.EventIDs) || !reflect.DeepEqual(got.Entities.Hosts, f.Entities.Hosts) {
+		!got.FirstSeen.Equal(t0) || !reflect.DeepEqual(got.EventIDs, f.EventIDs) || !reflect.DeepEqual(got.Entities.Hosts, f.Entities.Hosts) ||
+		got.Description != f.Description {
 		t.Fatalf("after fold: %+v", got)
 	}
 	// The host the repeat brought is indexed (case-folded), and the
