@@ -37,14 +37,18 @@ import { AssignDialog, CloseDialog, EscalateDialog, VerdictBadge, closePatch, us
 import "../rules/rules.css";
 import "./alerts.css";
 
-/** The entity kinds, the event fields each is searched in, and their names. */
+/**
+ * The entity kinds, the event fields each is searched in (those the server
+ * reads an alert's entities from, internal/detect's entityFields), and
+ * their names.
+ */
 export const ENTITY_KINDS: ReadonlyArray<{ key: keyof AlertEntities; label: string; fields: readonly string[] }> = [
-  { key: "hosts", label: "Hosts", fields: ["host.name"] },
-  { key: "users", label: "Users", fields: ["user.name"] },
-  { key: "ips", label: "IP addresses", fields: ["source.ip", "destination.ip"] },
-  { key: "processes", label: "Processes", fields: ["process.name"] },
-  { key: "files", label: "Files", fields: ["file.path"] },
-  { key: "domains", label: "Domains", fields: ["url.domain", "dns.question.name"] },
+  { key: "hosts", label: "Hosts", fields: ["host.name", "host.hostname", "observer.name"] },
+  { key: "users", label: "Users", fields: ["user.name", "user.target.name", "source.user.name", "destination.user.name", "user.id"] },
+  { key: "ips", label: "IP addresses", fields: ["source.ip", "destination.ip", "client.ip", "server.ip", "host.ip"] },
+  { key: "processes", label: "Processes", fields: ["process.executable", "process.name", "process.parent.executable"] },
+  { key: "files", label: "Files", fields: ["file.path", "file.name"] },
+  { key: "domains", label: "Domains", fields: ["dns.question.name", "url.domain", "destination.domain"] },
 ];
 
 const HOUR = 3600_000;

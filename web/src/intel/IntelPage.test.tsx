@@ -185,6 +185,8 @@ describe("IntelPage", () => {
     renderWithProviders(<IntelPage />, { route: "/threat-intel?tab=sightings", me: admin() });
     const cell = await screen.findByText("destination.ip");
     expect(within(cell.closest("tr")!).getByText("Live")).toBeInTheDocument();
+    // The event opens in the Events drawer.
+    expect(within(cell.closest("tr")!).getByRole("link", { name: "Open" })).toHaveAttribute("href", "/events?event=e-1");
     await user.click(screen.getByRole("tab", { name: "Feeds" }));
     await user.click(await screen.findByRole("button", { name: "Run abuse list now" }));
     expect(await screen.findByText("abuse list: not modified since the last fetch.")).toBeInTheDocument();

@@ -43,7 +43,7 @@ export function SightingsTab() {
                 <td>{s.match_type === "indicator_match_url_host" ? "URL host (weaker)" : "Indicator"}</td>
                 <td>{s.origin === "retro" ? "In history" : "Live"}</td>
                 <td>
-                  <Link to={`/events?query=${encodeURIComponent(`id:${s.event_id}`)}`}>Open</Link>
+                  <Link to={`/events?event=${encodeURIComponent(s.event_id)}`}>Open</Link>
                 </td>
               </tr>
             ))}
