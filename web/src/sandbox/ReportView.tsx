@@ -6,7 +6,9 @@
 
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useMemo, useState } from "react";
+import { Link } from "react-router";
 import { hasPermission, useCurrentUser } from "../app/session";
+import { eventsLink } from "../events/searchState";
 import { ErrorMessage, errorText } from "../ui/ErrorMessage";
 import { Time } from "../ui/time";
 import {
@@ -374,7 +376,7 @@ function SeenOn({ id }: { id: string }) {
             </table>
             <p className="muted">
               {seen.data.total.toLocaleString()} matching events (searched: {seen.data.sources.join(", ")}).{" "}
-              <a href={`/events?query=${encodeURIComponent(seen.data.query)}`}>Open in Events</a>
+              <Link to={seenEventsLink(seen.data.query, seen.data.hosts)}>Open in Events</Link>
             </p>
           </>
         )
@@ -547,4 +549,13 @@ function ChildrenTree({ items }: { items: Report[] }) {
       ))}
     </ul>
   );
+}
+
+/** The Events search of a sample's sightings, over the span they were seen in (an hour either side). */
+export function seenEventsLink(query: string, hosts: ReadonlyArray<{ first_seen: string; last_seen: string }>): string {
+  const firsts = hosts.map((h) => new Date(h.first_seen).getTime()).filter((t) => !Number.isNaN(t));
+  const lasts = hosts.map((h) => new Date(h.last_seen).getTime()).filter((t) => !Number.isNaN(t));
+  if (firsts.length === 0 || lasts.length === 0) return eventsLink(query, { kind: "preset", preset: "30d" });
+  const hour = 3600_000;
+  return eventsLink(query, { kind: "absolute", from: new Date(Math.min(...firsts) - hour).toISOString(), to: new Date(Math.max(...lasts) + hour).toISOString() });
 }

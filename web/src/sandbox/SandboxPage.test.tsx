@@ -3,6 +3,7 @@ import userEvent from "@testing-library/user-event";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { installFakeWebSocket } from "../test/fakeWebSocket";
 import { json, makeMe, makeMeAs, renderWithProviders, stubFetch, type Call } from "../test/helpers";
+import { seenEventsLink } from "./ReportView";
 import SandboxPage from "./SandboxPage";
 import type { Report, SandboxSettings, Submission, YaraRuleList } from "./sandboxApi";
 
@@ -233,5 +234,22 @@ describe("SandboxPage", () => {
     renderWithProviders(<SandboxPage />, { route: "/sandbox", me: makeMeAs("viewer", { permissions: ["self", "sandbox:read"] }) });
     expect(await screen.findByText("Your role may read sandbox reports but not submit samples.")).toBeInTheDocument();
     expect(await screen.findByRole("button", { name: "invoice.ps1" })).toBeInTheDocument();
+  });
+});
+
+describe("seenEventsLink", () => {
+  it("searches the span the sample was seen in, an hour either side, or the last 30 days", () => {
+    const url = new URL(
+      seenEventsLink("file.hash.sha256:abc", [
+        { first_seen: "2026-11-20T10:00:00Z", last_seen: "2026-11-21T09:00:00Z" },
+        { first_seen: "2026-11-19T08:00:00Z", last_seen: "2026-11-19T08:30:00Z" },
+      ]),
+      "http://localhost",
+    );
+    expect(url.pathname).toBe("/events");
+    expect(url.searchParams.get("q")).toBe("file.hash.sha256:abc");
+    expect(url.searchParams.get("from")).toBe("2026-11-19T07:00:00.000Z");
+    expect(url.searchParams.get("to")).toBe("2026-11-21T10:00:00.000Z");
+    expect(new URL(seenEventsLink("x", []), "http://localhost").searchParams.get("range")).toBe("30d");
   });
 });
