@@ -37,6 +37,7 @@ type searchSettings struct {
 	Columns  []string `json:"columns,omitempty"`
 }
 
+// savedSearchBody is what a saved search holds, as sent and as shown.
 type savedSearchBody struct {
 	Name        string   `json:"name"`
 	Description string   `json:"description"`
@@ -49,15 +50,8 @@ type savedSearchBody struct {
 }
 
 type savedSearchView struct {
-	ID             string    `json:"id"`
-	Name           string    `json:"name"`
-	Description    string    `json:"description"`
-	Query          string    `json:"query"`
-	Range          string    `json:"range"`
-	From           string    `json:"from"`
-	To             string    `json:"to"`
-	Severity       []string  `json:"severity"`
-	Columns        []string  `json:"columns"`
+	ID string `json:"id"`
+	savedSearchBody
 	CreatedBy      string    `json:"created_by"`
 	CreatedByEmail string    `json:"created_by_email"`
 	CreatedAt      time.Time `json:"created_at"`
@@ -67,9 +61,9 @@ type savedSearchView struct {
 func (s *Server) savedSearchView(r *http.Request, c *call, q store.SavedQuery) savedSearchView {
 	var st searchSettings
 	_ = json.Unmarshal([]byte(q.Settings), &st) // written by validate: a settings object
-	v := savedSearchView{ID: q.ID, Name: q.Name, Description: q.Description, Query: q.Query, Range: st.Range, From: st.From, To: st.To,
-		Severity: st.Severity, Columns: st.Columns, CreatedBy: q.CreatedBy, CreatedByEmail: s.userEmail(r, c, q.CreatedBy),
-		CreatedAt: q.CreatedAt, UpdatedAt: q.UpdatedAt}
+	v := savedSearchView{ID: q.ID, savedSearchBody: savedSearchBody{Name: q.Name, Description: q.Description, Query: q.Query,
+		Range: st.Range, From: st.From, To: st.To, Severity: st.Severity, Columns: st.Columns},
+		CreatedBy: q.CreatedBy, CreatedByEmail: s.userEmail(r, c, q.CreatedBy), CreatedAt: q.CreatedAt, UpdatedAt: q.UpdatedAt}
 	if v.Severity == nil {
 		v.Severity = []string{}
 	}

@@ -9,23 +9,16 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { Client, errors } from "@elastic/elasticsearch";
-import { ADMIN, start, stop } from "./harness.mjs";
+import { adminAPI, start, stop } from "./harness.mjs";
 
 describe("Elasticsearch: Elastic's own client indexes into EventSec", { timeout: 120_000 }, () => {
   /** @type {Awaited<ReturnType<typeof start>>} */
   let run;
-  let admin = "";
+  /** @type {Awaited<ReturnType<typeof adminAPI>>["api"]} */
+  let api;
   let key = "";
   /** @type {Client} */
   let client;
-
-  async function api(method, path, body, token = admin) {
-    const headers = { Authorization: `Bearer ${token}` };
-    if (body !== undefined) headers["Content-Type"] = "application/json";
-    const res = await fetch(`${run.baseURL}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : undefined };
-  }
 
   async function count(query) {
     const res = await api("GET", `/api/v1/events?${new URLSearchParams({ query, from: "now-1h", size: "1" })}`);
@@ -35,15 +28,9 @@ describe("Elasticsearch: Elastic's own client indexes into EventSec", { timeout:
 
   before(async () => {
     run = await start("elasticsearch-client", { browser: false });
-    const login = await fetch(`${run.baseURL}/api/v1/auth/login`, {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify(ADMIN),
-    });
-    admin = (await login.json()).access_token;
-    const created = await api("POST", "/api/v1/api-keys", { name: "elasticsearch-js", role: "ingest" });
-    assert.equal(created.status, 201, JSON.stringify(created.body));
-    key = created.body.key;
+    const admin = await adminAPI(run);
+    api = admin.api;
+    key = await admin.ingestKey("elasticsearch-js");
     client = new Client({ node: `${run.baseURL}/es`, auth: { apiKey: { id: "app", api_key: key } }, maxRetries: 0 });
   });
 

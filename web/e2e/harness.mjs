@@ -155,6 +155,33 @@ export async function logIn(run, who) {
 }
 
 /**
+ * The API as the admin, for tests that drive the server without a page:
+ * `api(method, path, body, token)` answers `{status, body}`, and
+ * `ingestKey(name)` creates an API key with the ingest role.
+ */
+export async function adminAPI(run) {
+  const login = await fetch(`${run.baseURL}/api/v1/auth/login`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(ADMIN),
+  });
+  const admin = (await login.json()).access_token;
+  async function api(method, path, body, token = admin) {
+    const headers = { Authorization: `Bearer ${token}` };
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    const res = await fetch(`${run.baseURL}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : undefined };
+  }
+  async function ingestKey(name) {
+    const created = await api("POST", "/api/v1/api-keys", { name, role: "ingest" });
+    if (created.status !== 201) throw new Error(`cannot create an ingest key: ${created.status} ${JSON.stringify(created.body)}`);
+    return created.body.key;
+  }
+  return { api, ingestKey };
+}
+
+/**
  * Sequential steps over one browser session: once a step fails the rest are
  * skipped, and the failing page is saved as a screenshot.
  */

@@ -7,23 +7,16 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import splunk from "splunk-logging";
-import { ADMIN, start, stop } from "./harness.mjs";
+import { adminAPI, start, stop } from "./harness.mjs";
 
 const { Logger } = splunk;
 
 describe("Splunk HEC: Splunk's own logging library sends to EventSec", { timeout: 120_000 }, () => {
   /** @type {Awaited<ReturnType<typeof start>>} */
   let run;
-  let admin = "";
+  /** @type {Awaited<ReturnType<typeof adminAPI>>["api"]} */
+  let api;
   let key = "";
-
-  async function api(method, path, body, token = admin) {
-    const headers = { Authorization: `Bearer ${token}` };
-    if (body !== undefined) headers["Content-Type"] = "application/json";
-    const res = await fetch(`${run.baseURL}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : undefined };
-  }
 
   /** Sends the payloads through one logger and resolves with each callback's (err, status, body). */
   function send(token, payloads, batch) {
@@ -43,15 +36,9 @@ describe("Splunk HEC: Splunk's own logging library sends to EventSec", { timeout
 
   before(async () => {
     run = await start("splunk-hec", { browser: false });
-    const login = await fetch(`${run.baseURL}/api/v1/auth/login`, {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify(ADMIN),
-    });
-    admin = (await login.json()).access_token;
-    const created = await api("POST", "/api/v1/api-keys", { name: "splunk-logging", role: "ingest" });
-    assert.equal(created.status, 201, JSON.stringify(created.body));
-    key = created.body.key;
+    const admin = await adminAPI(run);
+    api = admin.api;
+    key = await admin.ingestKey("splunk-logging");
   });
 
   after(async () => {
