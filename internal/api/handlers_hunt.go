@@ -214,7 +214,7 @@ func (s *Server) createSavedQuery(w http.ResponseWriter, r *http.Request, c *cal
 	now := s.o.Now()
 	q := store.SavedQuery{ID: uuid.Must(uuid.NewV7()).String(), OrgID: c.principal.OrgID, Name: in.Name, Description: in.Description,
 		Language: store.LanguageKQL, Query: in.Query, Settings: "{}", CreatedBy: c.principal.UserID, CreatedAt: now, UpdatedAt: now}
-	if err := s.o.Store.Hunts().CreateSaved(r.Context(), q); err != nil {
+	if err := s.saveAudited(r, c, q, "create", func(h store.HuntStore) error { return h.CreateSaved(r.Context(), q) }); err != nil {
 		return savedConflict(err)
 	}
 	writeJSON(w, http.StatusCreated, s.savedView(r, c, q))
@@ -234,7 +234,7 @@ func (s *Server) updateSavedQuery(w http.ResponseWriter, r *http.Request, c *cal
 		return err
 	}
 	q.Name, q.Description, q.Query, q.UpdatedAt = in.Name, in.Description, in.Query, s.o.Now()
-	if err := s.o.Store.Hunts().UpdateSaved(r.Context(), q); err != nil {
+	if err := s.saveAudited(r, c, q, "update", func(h store.HuntStore) error { return h.UpdateSaved(r.Context(), q) }); err != nil {
 		return savedConflict(err)
 	}
 	writeJSON(w, http.StatusOK, s.savedView(r, c, q))
@@ -242,10 +242,11 @@ func (s *Server) updateSavedQuery(w http.ResponseWriter, r *http.Request, c *cal
 }
 
 func (s *Server) deleteSavedQuery(w http.ResponseWriter, r *http.Request, c *call) error {
-	if _, err := s.savedOf(r, c, store.LanguageKQL); err != nil {
+	q, err := s.savedOf(r, c, store.LanguageKQL)
+	if err != nil {
 		return err
 	}
-	if err := s.o.Store.Hunts().DeleteSaved(r.Context(), c.principal.OrgID, r.PathValue("id")); err != nil {
+	if err := s.saveAudited(r, c, q, "delete", func(h store.HuntStore) error { return h.DeleteSaved(r.Context(), q.OrgID, q.ID) }); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

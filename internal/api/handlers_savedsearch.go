@@ -134,6 +134,25 @@ func (b *savedSearchBody) validate() (string, error) {
 	return string(out), err
 }
 
+// saveAudited runs a change of a saved search or KQL query and writes it
+// to the audit log in the same transaction: the organisation's searches
+// are shared, and who changed the one a team relies on is asked.
+func (s *Server) saveAudited(r *http.Request, c *call, q store.SavedQuery, action string, change func(store.HuntStore) error) error {
+	kind := "saved_query"
+	if q.Language == store.LanguageSearch {
+		kind = "saved_search"
+	}
+	return s.o.Store.Tx(r.Context(), func(rp store.Repos) error {
+		if err := change(rp.Hunts()); err != nil {
+			return err
+		}
+		_, err := rp.Audit().Append(r.Context(), store.AuditEntry{OrgID: c.principal.OrgID, Time: s.o.Now(), ActorID: c.principal.UserID,
+			ActorEmail: c.principal.Email, Action: kind + "." + action, TargetType: kind, TargetID: q.ID, Summary: q.Name,
+			ClientIP: c.meta.IP, RequestID: c.meta.RequestID})
+		return err
+	})
+}
+
 func savedSearchConflict(err error) error {
 	if errors.Is(err, store.ErrConflict) {
 		return &HTTPError{Status: http.StatusConflict, Code: "conflict", Field: "name", Msg: "a saved search or saved KQL query with this name already exists"}
@@ -181,7 +200,7 @@ func (s *Server) createSavedSearch(w http.ResponseWriter, r *http.Request, c *ca
 	now := s.o.Now()
 	q := store.SavedQuery{ID: uuid.Must(uuid.NewV7()).String(), OrgID: c.principal.OrgID, Name: in.Name, Description: in.Description,
 		Language: store.LanguageSearch, Query: in.Query, Settings: settings, CreatedBy: c.principal.UserID, CreatedAt: now, UpdatedAt: now}
-	if err := s.o.Store.Hunts().CreateSaved(r.Context(), q); err != nil {
+	if err := s.saveAudited(r, c, q, "create", func(h store.HuntStore) error { return h.CreateSaved(r.Context(), q) }); err != nil {
 		return savedSearchConflict(err)
 	}
 	writeJSON(w, http.StatusCreated, s.savedSearchView(r, c, q))
@@ -202,7 +221,7 @@ func (s *Server) updateSavedSearch(w http.ResponseWriter, r *http.Request, c *ca
 		return err
 	}
 	q.Name, q.Description, q.Query, q.Settings, q.UpdatedAt = in.Name, in.Description, in.Query, settings, s.o.Now()
-	if err := s.o.Store.Hunts().UpdateSaved(r.Context(), q); err != nil {
+	if err := s.saveAudited(r, c, q, "update", func(h store.HuntStore) error { return h.UpdateSaved(r.Context(), q) }); err != nil {
 		return savedSearchConflict(err)
 	}
 	writeJSON(w, http.StatusOK, s.savedSearchView(r, c, q))
@@ -210,10 +229,11 @@ func (s *Server) updateSavedSearch(w http.ResponseWriter, r *http.Request, c *ca
 }
 
 func (s *Server) deleteSavedSearch(w http.ResponseWriter, r *http.Request, c *call) error {
-	if _, err := s.savedOf(r, c, store.LanguageSearch); err != nil {
+	q, err := s.savedOf(r, c, store.LanguageSearch)
+	if err != nil {
 		return err
 	}
-	if err := s.o.Store.Hunts().DeleteSaved(r.Context(), c.principal.OrgID, r.PathValue("id")); err != nil {
+	if err := s.saveAudited(r, c, q, "delete", func(h store.HuntStore) error { return h.DeleteSaved(r.Context(), q.OrgID, q.ID) }); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

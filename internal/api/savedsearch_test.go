@@ -69,4 +69,19 @@ func TestSavedSearches(t *testing.T) {
 	if l := decode[struct{ Items []view }](t, f.get(t, "/api/v1/events/saved", admin)); len(l.Items) != 0 {
 		t.Fatalf("after delete: %+v", l)
 	}
+	// Each change of the shared searches and queries is in the audit log,
+	// newest first; refused ones are not.
+	type entry struct {
+		Action, Summary string
+		TargetID        string `json:"target_id"`
+	}
+	searches := decode[struct{ Items []entry }](t, f.get(t, "/api/v1/audit?action=saved_search.", admin)).Items
+	if len(searches) != 3 || searches[0].Action != "saved_search.delete" || searches[1].Action != "saved_search.update" ||
+		searches[2].Action != "saved_search.create" || searches[2].TargetID != v.ID || searches[2].Summary != "Root logons" {
+		t.Fatalf("audit of searches: %+v", searches)
+	}
+	if queries := decode[struct{ Items []entry }](t, f.get(t, "/api/v1/audit?action=saved_query.", admin)).Items; len(queries) != 1 ||
+		queries[0].Action != "saved_query.create" || queries[0].Summary != "KQL one" {
+		t.Fatalf("audit of KQL queries: %+v", queries)
+	}
 }
