@@ -869,8 +869,11 @@ func TestStreamCommitsLazily(t *testing.T) {
 	before := len(ss.log())
 	f.ingest(t, true, sysmonPS("L1", "powershell -enc Q", time.Now()))
 	waitFor(t, "the alert", func() bool { return len(f.alerts(t)) == 1 })
+	// The log records a commit once its call returns, a moment after the
+	// alert is visible in the store.
+	waitFor(t, "the alert's commit to be recorded", func() bool { return len(ss.log()) > before })
 	got := ss.log()[before:]
-	if len(got) == 0 || got[len(got)-1] != "lazy" {
+	if got[len(got)-1] != "lazy" {
 		t.Fatalf("the alert's commit: %v, want lazy", got)
 	}
 	// Each transaction's time is measured.
