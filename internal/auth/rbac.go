@@ -102,6 +102,10 @@ const (
 	PermEndpointsRead    Permission = "endpoints:read"
 	PermEndpointsWrite   Permission = "endpoints:write"
 	PermEndpointsRespond Permission = "endpoints:respond"
+	// PermSearchesWrite: save, change and delete the organisation's saved
+	// searches (Events) and saved KQL queries; every role that reads
+	// events may use them.
+	PermSearchesWrite Permission = "searches:write"
 	// PermVulnsWrite: import vulnerability data (OSV). Reading the
 	// organisation's vulnerabilities and assessments is PermEndpointsRead.
 	PermVulnsWrite Permission = "vulns:write"
@@ -122,7 +126,7 @@ var rolePermissions = map[Role][]Permission{
 		PermGroupsRead, PermGroupsWrite,
 		PermAPIKeysRead, PermAPIKeysWrite,
 		PermAuditRead,
-		PermEventsRead, PermEventsWrite,
+		PermEventsRead, PermEventsWrite, PermSearchesWrite,
 		PermSettingsRead, PermSettingsWrite,
 		PermRulesRead, PermRulesWrite, PermAlertsRead, PermAlertsWrite, PermAlertsDelete,
 		PermIncidentsRead, PermIncidentsWrite, PermResponse, PermNotifyRead, PermNotifyWrite,
@@ -136,16 +140,16 @@ var rolePermissions = map[Role][]Permission{
 		PermEndpointsRead, PermEndpointsWrite, PermEndpointsRespond, PermVulnsWrite,
 		PermUsersRead,
 		PermGroupsRead, PermGroupsWrite,
-		PermEventsRead,
+		PermEventsRead, PermSearchesWrite,
 		PermRulesRead, PermRulesWrite, PermAlertsRead, PermAlertsWrite,
 		PermIncidentsRead, PermIncidentsWrite, PermResponse, PermNotifyRead, PermNotifyWrite,
 	},
 	RoleSeniorAnalyst: {PermIntelRead, PermIntelWrite, PermSandboxRead, PermSandboxWrite, PermEndpointsRead, PermEndpointsRespond,
-		PermAuthenticated, PermRolesRead, PermGroupsRead, PermEventsRead,
+		PermAuthenticated, PermRolesRead, PermGroupsRead, PermEventsRead, PermSearchesWrite,
 		PermRulesRead, PermRulesWrite, PermAlertsRead, PermAlertsWrite,
 		PermIncidentsRead, PermIncidentsWrite, PermResponse, PermNotifyRead},
 	RoleAnalyst: {PermIntelRead, PermIntelWrite, PermSandboxRead, PermSandboxWrite, PermEndpointsRead,
-		PermAuthenticated, PermRolesRead, PermGroupsRead, PermEventsRead,
+		PermAuthenticated, PermRolesRead, PermGroupsRead, PermEventsRead, PermSearchesWrite,
 		PermRulesRead, PermRulesWrite, PermAlertsRead, PermAlertsWrite,
 		PermIncidentsRead, PermIncidentsWrite, PermNotifyRead},
 	RoleViewer: {PermIntelRead, PermSandboxRead, PermEndpointsRead,

@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { EventPage } from "../api/types";
 import { makeEvent, makeStats } from "../test/events";
 import { installFakeWebSocket, type FakeWebSocket } from "../test/fakeWebSocket";
-import { json, makeMe, renderWithProviders, stubFetch, type Call } from "../test/helpers";
+import { json, makeMe, makeMeAs, renderWithProviders, stubFetch, type Call } from "../test/helpers";
 import { EventsPage } from "./EventsPage";
 
 afterEach(() => {
@@ -286,6 +286,32 @@ describe("EventsPage", () => {
     await user.click(within(again).getByRole("button", { name: "Delete Failed logons on DCs" }));
     await user.click(within(within(again).getByRole("group", { name: "Delete Failed logons on DCs?" })).getByRole("button", { name: "Delete" }));
     await vi.waitFor(() => expect(calls.some((c) => c.method === "DELETE" && c.url === "/api/v1/events/saved/ss-1")).toBe(true));
+  });
+
+  it("lets a viewer open the saved searches but not change them", async () => {
+    stubFetch((call) => {
+      const url = new URL(call.url, "http://localhost");
+      if (url.pathname === "/api/v1/events/saved") {
+        return json(200, {
+          items: [{ id: "ss-1", name: "Root", description: "", query: "user.name:root", range: "24h", from: "", to: "", severity: [], columns: [], created_by: "u-1", created_by_email: "a@example.com", created_at: "2026-11-20T10:00:00Z", updated_at: "2026-11-20T10:00:00Z" }],
+        });
+      }
+      if (url.pathname === "/api/v1/events/stats/summary") return json(200, stats);
+      if (url.pathname === "/api/v1/events") return json(200, page());
+      return json(200, makeMeAs("viewer"));
+    });
+    const user = userEvent.setup();
+    const { location } = renderWithProviders(<EventsPage />, { route: "/events", me: makeMeAs("viewer") });
+    await screen.findByRole("table", { name: "Events, newest first" });
+    await user.click(screen.getByRole("button", { name: "Saved searches" }));
+    const dialog = screen.getByRole("dialog", { name: "Saved searches" });
+    expect(await within(dialog).findByText("View only: your role can open the saved searches, not change them.")).toBeInTheDocument();
+    expect(within(dialog).queryByRole("form", { name: "Save the current search" })).not.toBeInTheDocument();
+    const item = await within(dialog).findByRole("listitem", { name: "Root" });
+    expect(within(item).queryByRole("button", { name: /^Delete/ })).not.toBeInTheDocument();
+    expect(within(item).queryByRole("button", { name: /^Replace/ })).not.toBeInTheDocument();
+    await user.click(within(item).getByRole("button", { name: "Open Root" }));
+    expect(location.search.get("q")).toBe("user.name:root");
   });
 
   it("says so when the range has no events, and how to send some", async () => {

@@ -43,10 +43,10 @@ export function EventsPage() {
       </section>
     );
   }
-  return <EventsExplorer canManageKeys={hasPermission(me, "apikeys:write")} />;
+  return <EventsExplorer canManageKeys={hasPermission(me, "apikeys:write")} canSaveSearches={hasPermission(me, "searches:write")} />;
 }
 
-function EventsExplorer({ canManageKeys }: { canManageKeys: boolean }) {
+function EventsExplorer({ canManageKeys, canSaveSearches }: { canManageKeys: boolean; canSaveSearches: boolean }) {
   const [params, setParams] = useSearchParams();
   const paramString = params.toString();
   const search = useMemo(() => readSearchState(new URLSearchParams(paramString)), [paramString]);
@@ -348,6 +348,7 @@ function EventsExplorer({ canManageKeys }: { canManageKeys: boolean }) {
         <SavedSearchesDialog
           search={search}
           columns={columns}
+          writable={canSaveSearches}
           onClose={() => setSavedOpen(false)}
           onOpen={(saved) => {
             const view = savedSearchState(saved);

@@ -48,11 +48,13 @@ interface Props {
   /** The explorer's search and columns now. */
   search: SearchState;
   columns: string[];
+  /** Whether the caller may save, change and delete the organisation's searches. */
+  writable: boolean;
   onOpen: (saved: SavedSearch) => void;
   onClose: () => void;
 }
 
-export function SavedSearchesDialog({ search, columns, onOpen, onClose }: Props) {
+export function SavedSearchesDialog({ search, columns, writable, onOpen, onClose }: Props) {
   const id = useId();
   const queryClient = useQueryClient();
   const saved = useQuery({ queryKey: queryKeys.savedSearches, queryFn: ({ signal }) => api.listSavedSearches(signal) });
@@ -167,12 +169,16 @@ export function SavedSearchesDialog({ search, columns, onOpen, onClose }: Props)
                       <button type="button" className="btn btn-small btn-primary" onClick={() => onOpen(s)} aria-label={`Open ${s.name}`}>
                         Open
                       </button>
-                      <button type="button" className="btn btn-small" onClick={() => setAsking({ kind: "replace", id: s.id })} aria-label={`Replace ${s.name} with the current search`}>
-                        Replace with current
-                      </button>
-                      <button type="button" className="btn btn-small btn-danger-ghost" onClick={() => setAsking({ kind: "delete", id: s.id })} aria-label={`Delete ${s.name}`}>
-                        Delete
-                      </button>
+                      {writable ? (
+                        <>
+                          <button type="button" className="btn btn-small" onClick={() => setAsking({ kind: "replace", id: s.id })} aria-label={`Replace ${s.name} with the current search`}>
+                            Replace with current
+                          </button>
+                          <button type="button" className="btn btn-small btn-danger-ghost" onClick={() => setAsking({ kind: "delete", id: s.id })} aria-label={`Delete ${s.name}`}>
+                            Delete
+                          </button>
+                        </>
+                      ) : null}
                     </div>
                   )}
                 </li>
@@ -180,27 +186,31 @@ export function SavedSearchesDialog({ search, columns, onOpen, onClose }: Props)
             })}
           </ul>
         )}
-        <form onSubmit={submit} noValidate aria-label="Save the current search" className="saved-search-form">
-          <h3 className="saved-search-heading">Save the current search</h3>
-          <Summary search={search} columns={columns} />
-          <TextField
-            label="Name"
-            value={name}
-            onChange={setName}
-            maxLength={200}
-            autoComplete="off"
-            error={nameMissing ? "Give the search a name." : fieldError(create.error, "name")}
-            hint="Shared with everyone in your organisation."
-          />
-          <div className="field">
-            <label htmlFor={`${id}-description`}>Description</label>
-            <textarea id={`${id}-description`} value={description} onChange={(e) => setDescription(e.target.value)} rows={2} maxLength={2000} placeholder="What it finds" />
-          </div>
-          <FormAlert error={create.error} fields={["name"]} />
-          <button type="submit" className="btn btn-primary" disabled={create.isPending}>
-            {create.isPending ? "Saving…" : "Save"}
-          </button>
-        </form>
+        {writable ? (
+          <form onSubmit={submit} noValidate aria-label="Save the current search" className="saved-search-form">
+            <h3 className="saved-search-heading">Save the current search</h3>
+            <Summary search={search} columns={columns} />
+            <TextField
+              label="Name"
+              value={name}
+              onChange={setName}
+              maxLength={200}
+              autoComplete="off"
+              error={nameMissing ? "Give the search a name." : fieldError(create.error, "name")}
+              hint="Shared with everyone in your organisation."
+            />
+            <div className="field">
+              <label htmlFor={`${id}-description`}>Description</label>
+              <textarea id={`${id}-description`} value={description} onChange={(e) => setDescription(e.target.value)} rows={2} maxLength={2000} placeholder="What it finds" />
+            </div>
+            <FormAlert error={create.error} fields={["name"]} />
+            <button type="submit" className="btn btn-primary" disabled={create.isPending}>
+              {create.isPending ? "Saving…" : "Save"}
+            </button>
+          </form>
+        ) : (
+          <p className="muted saved-search-form">View only: your role can open the saved searches, not change them.</p>
+        )}
         {note ? (
           <p className="alert alert-success" role="status">
             {note}

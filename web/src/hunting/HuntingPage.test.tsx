@@ -414,6 +414,19 @@ describe("HuntingPage", () => {
     expect(click).toHaveBeenCalledTimes(3);
   });
 
+  it("lets a viewer open the saved queries but not change them", async () => {
+    server({ saved: [makeSaved({ id: "s-1", name: "Failed logons" })] });
+    const user = userEvent.setup();
+    renderPage("/hunting", makeMeAs("viewer"));
+    expect(screen.queryByRole("button", { name: "Save query…" })).not.toBeInTheDocument();
+    await user.click(screen.getByRole("tab", { name: "Saved" }));
+    const item = within(await screen.findByRole("list", { name: "Saved queries" })).getByRole("listitem", { name: "Failed logons" });
+    expect(screen.getByText("View only: your role can open the saved queries, not change them.")).toBeInTheDocument();
+    expect(within(item).getByRole("button", { name: "Open Failed logons" })).toBeInTheDocument();
+    expect(within(item).queryByRole("button", { name: "Delete Failed logons" })).not.toBeInTheDocument();
+    expect(within(item).queryByRole("button", { name: "Update Failed logons" })).not.toBeInTheDocument();
+  });
+
   it("refuses a user without events:read, and asks the API for nothing", () => {
     const { calls } = server();
     renderPage("/hunting", makeMeAs("viewer", { permissions: ["self", "rules:read"] }));

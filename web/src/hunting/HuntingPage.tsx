@@ -84,6 +84,8 @@ function rangeText(range: TimeRange): string {
 }
 
 function Workbench() {
+  // Saving, changing and deleting the organisation's queries.
+  const writable = hasPermission(useCurrentUser(), "searches:write");
   const ids = useId();
   const [params, setParams] = useSearchParams();
   // The URL gives the first state; from then on the page owns it and writes it back on each run.
@@ -251,6 +253,7 @@ function Workbench() {
               <SavedPanel
                 currentId={current?.id ?? null}
                 canSave={query.trim() !== ""}
+                writable={writable}
                 onOpen={openSaved}
                 onSaveNew={() => setSaveDialog({})}
                 onUpdate={(q) => setSaveDialog({ existing: q })}
@@ -286,9 +289,11 @@ function Workbench() {
                 ) : null}
               </div>
               <div className="hunt-run">
-                <button type="button" className="btn" onClick={() => setSaveDialog(current ? { existing: current } : {})} disabled={query.trim() === ""}>
-                  {current ? "Update saved query…" : "Save query…"}
-                </button>
+                {writable ? (
+                  <button type="button" className="btn" onClick={() => setSaveDialog(current ? { existing: current } : {})} disabled={query.trim() === ""}>
+                    {current ? "Update saved query…" : "Save query…"}
+                  </button>
+                ) : null}
                 {running ? (
                   <button type="button" className="btn" onClick={cancel}>
                     Cancel

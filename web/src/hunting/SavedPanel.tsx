@@ -14,13 +14,15 @@ interface Props {
   currentId: string | null;
   /** Whether the editor holds a query to save. */
   canSave: boolean;
+  /** Whether the caller may save, change and delete the organisation's queries. */
+  writable: boolean;
   onOpen: (saved: SavedQuery) => void;
   onSaveNew: () => void;
   onUpdate: (saved: SavedQuery) => void;
   onDeleted: (saved: SavedQuery) => void;
 }
 
-export function SavedPanel({ currentId, canSave, onOpen, onSaveNew, onUpdate, onDeleted }: Props) {
+export function SavedPanel({ currentId, canSave, writable, onOpen, onSaveNew, onUpdate, onDeleted }: Props) {
   const saved = useSavedQueries();
   const queryClient = useQueryClient();
   const [deleting, setDeleting] = useState<SavedQuery | null>(null);
@@ -37,9 +39,13 @@ export function SavedPanel({ currentId, canSave, onOpen, onSaveNew, onUpdate, on
   const items = saved.data?.items ?? [];
   return (
     <div className="saved-panel">
-      <button type="button" className="btn btn-small" onClick={onSaveNew} disabled={!canSave} title={canSave ? "Save the query in the editor for your organisation" : "Write a query first"}>
-        Save current query as…
-      </button>
+      {writable ? (
+        <button type="button" className="btn btn-small" onClick={onSaveNew} disabled={!canSave} title={canSave ? "Save the query in the editor for your organisation" : "Write a query first"}>
+          Save current query as…
+        </button>
+      ) : (
+        <p className="muted hunt-side-note">View only: your role can open the saved queries, not change them.</p>
+      )}
       {saved.isPending ? (
         <p className="muted hunt-side-note" role="status">
           Loading saved queries…
@@ -68,19 +74,23 @@ export function SavedPanel({ currentId, canSave, onOpen, onSaveNew, onUpdate, on
                 <button type="button" className="btn btn-small btn-primary" onClick={() => onOpen(q)} aria-label={`Open ${q.name}`}>
                   Open
                 </button>
-                <button
-                  type="button"
-                  className="btn btn-small"
-                  onClick={() => onUpdate(q)}
-                  disabled={!canSave}
-                  aria-label={`Update ${q.name}`}
-                  title="Replace it with the query in the editor"
-                >
-                  Update
-                </button>
-                <button type="button" className="btn btn-small btn-danger-ghost" onClick={() => setDeleting(q)} aria-label={`Delete ${q.name}`}>
-                  Delete
-                </button>
+                {writable ? (
+                  <>
+                    <button
+                      type="button"
+                      className="btn btn-small"
+                      onClick={() => onUpdate(q)}
+                      disabled={!canSave}
+                      aria-label={`Update ${q.name}`}
+                      title="Replace it with the query in the editor"
+                    >
+                      Update
+                    </button>
+                    <button type="button" className="btn btn-small btn-danger-ghost" onClick={() => setDeleting(q)} aria-label={`Delete ${q.name}`}>
+                      Delete
+                    </button>
+                  </>
+                ) : null}
               </div>
             </li>
           ))}

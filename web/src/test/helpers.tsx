@@ -23,6 +23,7 @@ export const ROLE_PERMISSIONS = {
     "audit:read",
     "events:read",
     "events:write",
+    "searches:write",
     "settings:read",
     "settings:write",
     "rules:read",
@@ -30,9 +31,9 @@ export const ROLE_PERMISSIONS = {
     "alerts:read",
     "alerts:write",
   ],
-  team_lead: ["self", "roles:read", "users:read", "groups:read", "groups:write", "events:read", "rules:read", "rules:write", "alerts:read", "alerts:write"],
-  senior_analyst: ["self", "roles:read", "groups:read", "events:read", "rules:read", "rules:write", "alerts:read", "alerts:write"],
-  analyst: ["self", "roles:read", "groups:read", "events:read", "rules:read", "rules:write", "alerts:read", "alerts:write"],
+  team_lead: ["self", "roles:read", "users:read", "groups:read", "groups:write", "events:read", "searches:write", "rules:read", "rules:write", "alerts:read", "alerts:write"],
+  senior_analyst: ["self", "roles:read", "groups:read", "events:read", "searches:write", "rules:read", "rules:write", "alerts:read", "alerts:write"],
+  analyst: ["self", "roles:read", "groups:read", "events:read", "searches:write", "rules:read", "rules:write", "alerts:read", "alerts:write"],
   viewer: ["self", "roles:read", "groups:read", "events:read", "rules:read", "alerts:read"],
 } as const;
 
