@@ -240,15 +240,3 @@ func (s *Server) updateSavedQuery(w http.ResponseWriter, r *http.Request, c *cal
 	writeJSON(w, http.StatusOK, s.savedView(r, c, q))
 	return nil
 }
-
-func (s *Server) deleteSavedQuery(w http.ResponseWriter, r *http.Request, c *call) error {
-	q, err := s.savedOf(r, c, store.LanguageKQL)
-	if err != nil {
-		return err
-	}
-	if err := s.saveAudited(r, c, q, "delete", func(h store.HuntStore) error { return h.DeleteSaved(r.Context(), q.OrgID, q.ID) }); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
-}

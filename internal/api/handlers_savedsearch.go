@@ -228,14 +228,18 @@ func (s *Server) updateSavedSearch(w http.ResponseWriter, r *http.Request, c *ca
 	return nil
 }
 
-func (s *Server) deleteSavedSearch(w http.ResponseWriter, r *http.Request, c *call) error {
-	q, err := s.savedOf(r, c, store.LanguageSearch)
-	if err != nil {
-		return err
+// deleteSaved deletes a saved query of the language (a search, or a KQL
+// query), as not found when the ID is one of the other language's.
+func (s *Server) deleteSaved(language string) func(http.ResponseWriter, *http.Request, *call) error {
+	return func(w http.ResponseWriter, r *http.Request, c *call) error {
+		q, err := s.savedOf(r, c, language)
+		if err != nil {
+			return err
+		}
+		if err := s.saveAudited(r, c, q, "delete", func(h store.HuntStore) error { return h.DeleteSaved(r.Context(), q.OrgID, q.ID) }); err != nil {
+			return err
+		}
+		w.WriteHeader(http.StatusNoContent)
+		return nil
 	}
-	if err := s.saveAudited(r, c, q, "delete", func(h store.HuntStore) error { return h.DeleteSaved(r.Context(), q.OrgID, q.ID) }); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"slices"
 
 	"github.com/eventsec/eventsec/internal/auth"
+	"github.com/eventsec/eventsec/internal/store"
 )
 
 // routeTable is every API route: method, path, the permission it needs,
@@ -146,7 +147,7 @@ func (s *Server) routeTable() []route {
 		{Method: "PUT", Path: "/api/v1/events/saved/{id}", Perm: auth.PermSearchesWrite, Tag: tagEv, Summary: "Change a saved search",
 			Request: "SavedSearchBody", Response: "SavedSearch", Status: 200, Handle: s.updateSavedSearch},
 		{Method: "DELETE", Path: "/api/v1/events/saved/{id}", Perm: auth.PermSearchesWrite, Tag: tagEv, Summary: "Delete a saved search",
-			Status: 204, Handle: s.deleteSavedSearch},
+			Status: 204, Handle: s.deleteSaved(store.LanguageSearch)},
 		{Method: "GET", Path: "/api/v1/threatmap/summary", Perm: auth.PermEventsRead, Tag: tagLive, Summary: "The latest located attacks and their source countries",
 			Response: "ThreatMapSummary", Status: 200, Handle: s.threatmapSummary, Query: eventQuery[2:]},
 		{Method: "GET", Path: "/api/v1/ws", Perm: auth.PermEventsRead, Tag: tagLive, TokenInQuery: true,
@@ -234,7 +235,7 @@ func (s *Server) routeTable() []route {
 		{Method: "PUT", Path: "/api/v1/search/kql/saved/{id}", Perm: auth.PermSearchesWrite, Tag: tagHunt, Summary: "Change a saved query",
 			Request: "SavedQueryBody", Response: "SavedQuery", Status: 200, Handle: s.updateSavedQuery},
 		{Method: "DELETE", Path: "/api/v1/search/kql/saved/{id}", Perm: auth.PermSearchesWrite, Tag: tagHunt, Summary: "Delete a saved query",
-			Status: 204, Handle: s.deleteSavedQuery},
+			Status: 204, Handle: s.deleteSaved(store.LanguageKQL)},
 
 		{Method: "GET", Path: "/api/v1/settings", Perm: auth.PermSettingsRead, Tag: tagSet, Summary: "The organisation's settings",
 			Response: "Settings", Status: 200, Handle: s.getSettings},
