@@ -100,16 +100,21 @@ func (s *Service) AlertEvents(ctx context.Context, orgID string, a store.Alert, 
 		}
 		return page, err
 	}
-	u, problems := Compile(r.Format, r.Source, r.ID)
-	if len(problems) > 0 {
-		return page, &InvalidRuleError{problems}
-	}
-	if u.KQL != nil {
-		return page, fmt.Errorf("the alert was raised by a scheduled query: %w (the events of the rows it returned)", ErrListedEvents)
-	}
-	e, err := s.testEngine(orgID, u)
-	if err != nil {
-		return page, err
+	gen := s.orgGen(orgID)
+	u, e := s.alertEngines.get(orgID, r.ID, r.Format, r.Source, gen)
+	if u == nil {
+		var problems []RuleError
+		u, problems = Compile(r.Format, r.Source, r.ID)
+		if len(problems) > 0 {
+			return page, &InvalidRuleError{problems}
+		}
+		if u.KQL != nil {
+			return page, fmt.Errorf("the alert was raised by a scheduled query: %w (the events of the rows it returned)", ErrListedEvents)
+		}
+		if e, err = s.testEngine(orgID, u); err != nil {
+			return page, err
+		}
+		s.alertEngines.put(orgID, r.ID, r.Format, r.Source, gen, u, e)
 	}
 	if isCorrelationAlert(e, u, r.ID, a) {
 		return page, fmt.Errorf("the alert was raised by a correlation rule: %w (the first of each window the correlation counted)", ErrListedEvents)

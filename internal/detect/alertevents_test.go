@@ -4,6 +4,7 @@ import (
 	"errors"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -109,6 +110,26 @@ func TestAlertEvents(t *testing.T) {
 		if _, err := f.svc.AlertEvents(f.ctx, f.org, a, bad.cursor, bad.size); !errors.Is(err, ErrInvalid) || !startsWith(err, "invalid: "+bad.field+":") {
 			t.Errorf("cursor %q size %d: %v, want an error naming %s", bad.cursor, bad.size, err, bad.field)
 		}
+	}
+
+	// The pages above reused one compiled engine.
+	r, err := f.st.Rules().Get(f.ctx, f.org, a.RuleID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u, e := f.svc.alertEngines.get(f.org, r.ID, r.Format, r.Source, f.svc.orgGen(f.org)); u == nil || e == nil || len(f.svc.alertEngines.m) != 1 {
+		t.Fatalf("no engine kept for the alert's rule (%d kept)", len(f.svc.alertEngines.m))
+	}
+	// The rule as it is now decides: narrowed, it finds fewer events
+	// (AAA1, AAA10-19, AAA100-149), not the engine built before.
+	narrowed := strings.Replace(encodedPS, "' -enc '", "' -enc AAA1'", 1)
+	if _, err := f.svc.Update(f.ctx, actor, a.RuleID, RuleInput{Source: narrowed}); err != nil {
+		t.Fatal(err)
+	}
+	if page, err = f.svc.AlertEvents(f.ctx, f.org, a, "", 1000); err != nil {
+		t.Fatal(err)
+	} else if len(page.Events) != 61 {
+		t.Fatalf("after narrowing the rule: %d events, want 61", len(page.Events))
 	}
 
 	// Once the rule is gone, the alert's own list is all there is.

@@ -131,6 +131,9 @@ type orgEngine struct {
 	sampled atomic.Int64
 	// took adds a sampled evaluation time to its rule (read under mu).
 	took func(key string, ns int64)
+	// gen counts rebuilds (under mu): what was derived from the org's
+	// rules, filters and placeholders is current while it is unchanged.
+	gen uint64
 }
 
 func newOrgEngine(orgID string, maxGroups int) *orgEngine {
@@ -149,6 +152,7 @@ func placeholderProblem(name string) string {
 // caller holds e.mu.
 func (e *orgEngine) rebuild() []RuleError {
 	var problems []RuleError
+	e.gen++
 	e.problems = map[string]string{}
 	for _, l := range e.units {
 		// A new unit starts sampling now; a disabled one must not count

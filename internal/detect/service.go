@@ -101,6 +101,10 @@ type Service struct {
 	// committed after that are evaluated.
 	ready     chan struct{}
 	readyOnce sync.Once
+
+	// alertEngines keeps the engines AlertEvents built, so that paging
+	// through an alert's events does not compile its rule each time.
+	alertEngines alertEngineCache
 }
 
 // Ready is closed once Run has read its position in the event stream.
