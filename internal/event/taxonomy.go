@@ -4,6 +4,17 @@ package event
 // and the System attributes of Windows event records, with the keys they
 // stand for in a normalized event.
 
+// RelatedFields maps ECS's related.* fields, which gather the event's
+// users, addresses and hosts whatever their role, to the keys
+// normalization fills. Shippers such as Filebeat set related.* on the
+// event itself; for the others the search syntax reads related.user as
+// any of the user fields (query/lucene), and the UI's entity links use it.
+var RelatedFields = map[string][]string{
+	"related.user":  {"user.name", "user.target.name", "source.user.name", "destination.user.name", "user.id"},
+	"related.ip":    {"source.ip", "destination.ip", "client.ip", "server.ip", "host.ip"},
+	"related.hosts": {"host.name", "host.hostname", "observer.name"},
+}
+
 // TaxonomyFields maps Sigma taxonomy names (Sysmon's, W3C's) to the ECS
 // keys normalization fills for events that are not Windows event log
 // records. Sigma rules read them (detect/sigma), and the search syntax

@@ -151,8 +151,8 @@ describe("alerts: raised live, worked from the queue and the alert's page", { ti
     const user = entities.getByRole("link", { name: "alice" });
     const href = new URL(await user.getAttribute("href"), run.baseURL);
     assert.equal(href.pathname, "/events");
-    // Every field an alert's user is read from, so that the link finds its events whichever held it.
-    assert.equal(href.searchParams.get("q"), 'user.name:"alice" OR user.target.name:"alice" OR source.user.name:"alice" OR destination.user.name:"alice" OR user.id:"alice"');
+    // related.user stands for every field an alert's user is read from, so that the link finds its events whichever held it.
+    assert.equal(href.searchParams.get("q"), 'related.user:"alice"');
     const events = page.getByRole("table", { name: "Events that matched this alert, newest first" });
     assert.equal(await events.getByRole("row").count(), 3, "both matching events");
     await events.getByRole("button", { name: /^Open event/ }).first().click();
@@ -164,6 +164,14 @@ describe("alerts: raised live, worked from the queue and the alert's page", { ti
     await dark(true);
     await screenshot(run, "detail-dark");
     await dark(false);
+    // The entity's link finds its events in the explorer.
+    await entities.getByRole("link", { name: "alice" }).click();
+    await page.waitForURL(/\/events\?/);
+    const found = page.getByRole("table", { name: "Events, newest first" });
+    await found.getByText("wire transfer to a new payee by alice").first().waitFor();
+    assert.ok((await found.locator("tbody tr").count()) >= 2, "the alert's two events at least");
+    await page.goBack();
+    await page.getByRole("heading", { level: 1, name: /E2E wire transfer to new payee/ }).waitFor();
   });
 
   step("resolving it from its page", async ({ page }) => {

@@ -516,6 +516,14 @@ var SearchCases = []struct{ Q, Want string }{
 	{"DestinationPort:443", "e4"},
 	{"SourceIp:10.0.0.0/8", "e2 e4"},
 	{"username:alice", "e2"},
+	// ECS's related.* stand for every field of their kind besides
+	// themselves (event.RelatedFields).
+	{"related.ip:10.1.2.3", "e2 e4"},
+	{"related.ip:198.51.100.7", "e4"},
+	{"related.ip:2001:db8::7", "e5"},
+	{"related.user:alice", "e2"},
+	{"related.user:(bob OR root)", "e1 e3"},
+	{"related.hosts:web-0*", "e1 e2"},
 	// Boolean structure.
 	{"(user.name:root OR user.name:alice) AND source.ip:10.0.0.0/8", "e2"},
 	{"event.dataset:system.auth -user.name:root", "e2"},

@@ -11,7 +11,9 @@ import (
 // Windows or Sigma to where normalization put it: Image:*powershell.exe
 // looks in Image itself, process.executable (event.TaxonomyFields) and
 // winlog.event_data.Image. A field named with a capital letter and no dot
-// also looks in winlog.event_data (TargetUserName, LogonType); Sigma's
+// also looks in winlog.event_data (TargetUserName, LogonType); ECS's
+// related.user, related.ip and related.hosts look in every user, address
+// and host field (event.RelatedFields) besides themselves; Sigma's
 // System names look in their winlog keys (EventID, Channel). Other fields
 // are left as they are. Stores and matchers apply it after Parse, so that
 // a query means the same in a search and in a live filter.
@@ -62,6 +64,9 @@ func widen(field string, on func(string) Node, n Node) Node {
 // name itself first, then what it stands for; nil when it stands only
 // for itself.
 func FieldAliases(field string) []string {
+	if rel := event.RelatedFields[field]; rel != nil {
+		return append([]string{field}, rel...)
+	}
 	if field == "" || strings.ContainsAny(field, ".*?") {
 		return nil
 	}

@@ -17,6 +17,8 @@ func TestFieldAliases(t *testing.T) {
 		{"TargetUserName", []string{"TargetUserName", "winlog.event_data.TargetUserName"}},
 		{"c-uri", []string{"c-uri", "url.original", "url.full"}},
 		{"username", []string{"username", "user.name"}},
+		{"related.hosts", []string{"related.hosts", "host.name", "host.hostname", "observer.name"}},
+		{"related.ip", []string{"related.ip", "source.ip", "destination.ip", "client.ip", "server.ip", "host.ip"}},
 		// ECS names, lower-case names of one's own, wildcards: themselves.
 		{"process.executable", nil},
 		{"eventType", nil},
@@ -51,5 +53,17 @@ func TestWithAliasesKeepsTheQueryShape(t *testing.T) {
 	other := event.Event{Fields: event.Fields{"process.executable": `C:\Windows\System32\cmd.exe`}}
 	if !m.Match(ecs) || !m.Match(raw) || m.Match(other) {
 		t.Fatalf("live filter: ECS %v, event data %v, cmd.exe %v", m.Match(ecs), m.Match(raw), m.Match(other))
+	}
+	// related.user finds the user in any role, and in related.user itself.
+	if m, err = NewMatcher("related.user:alice"); err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range []string{"user.name", "user.target.name", "user.id", "related.user"} {
+		if !m.Match(event.Event{Fields: event.Fields{key: "alice"}}) {
+			t.Errorf("related.user:alice does not match %s:alice", key)
+		}
+	}
+	if m.Match(event.Event{Fields: event.Fields{"host.name": "alice"}}) {
+		t.Error("related.user:alice matches a host named alice")
 	}
 }

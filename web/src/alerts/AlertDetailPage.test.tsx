@@ -67,11 +67,11 @@ describe("AlertDetailPage", () => {
     const host = within(entities).getByRole("link", { name: "web-1" });
     const url = new URL(host.getAttribute("href") ?? "", "http://localhost");
     expect(url.pathname).toBe("/events");
-    expect(url.searchParams.get("q")).toBe('host.name:"web-1" OR host.hostname:"web-1" OR observer.name:"web-1"');
+    expect(url.searchParams.get("q")).toBe('related.hosts:"web-1"');
     expect(url.searchParams.get("from")).toBe("2026-11-23T08:55:00.000Z");
     expect(url.searchParams.get("to")).toBe("2026-11-23T11:00:00.000Z");
     const ip = new URL(within(entities).getByRole("link", { name: "81.2.69.142" }).getAttribute("href") ?? "", "http://localhost");
-    expect(ip.searchParams.get("q")).toBe('source.ip:"81.2.69.142" OR destination.ip:"81.2.69.142" OR client.ip:"81.2.69.142" OR server.ip:"81.2.69.142" OR host.ip:"81.2.69.142"');
+    expect(ip.searchParams.get("q")).toBe('related.ip:"81.2.69.142"');
     expect(within(entities).getByRole("link", { name: "root" })).toBeInTheDocument();
     expect(within(entities).queryByText("Processes")).not.toBeInTheDocument();
   });

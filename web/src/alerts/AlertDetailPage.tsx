@@ -42,10 +42,16 @@ import "./alerts.css";
  * reads an alert's entities from, internal/detect's entityFields), and
  * their names.
  */
+/**
+ * The kinds of an alert's entities and the Events fields to look for them
+ * in. ECS's related.user, related.ip and related.hosts stand for every
+ * field of their kind (the server widens them), so a link shows one short
+ * query; processes, files and domains have no related.* and OR their fields.
+ */
 export const ENTITY_KINDS: ReadonlyArray<{ key: keyof AlertEntities; label: string; fields: readonly string[] }> = [
-  { key: "hosts", label: "Hosts", fields: ["host.name", "host.hostname", "observer.name"] },
-  { key: "users", label: "Users", fields: ["user.name", "user.target.name", "source.user.name", "destination.user.name", "user.id"] },
-  { key: "ips", label: "IP addresses", fields: ["source.ip", "destination.ip", "client.ip", "server.ip", "host.ip"] },
+  { key: "hosts", label: "Hosts", fields: ["related.hosts"] },
+  { key: "users", label: "Users", fields: ["related.user"] },
+  { key: "ips", label: "IP addresses", fields: ["related.ip"] },
   { key: "processes", label: "Processes", fields: ["process.executable", "process.name", "process.parent.executable"] },
   { key: "files", label: "Files", fields: ["file.path", "file.name"] },
   { key: "domains", label: "Domains", fields: ["dns.question.name", "url.domain", "destination.domain"] },

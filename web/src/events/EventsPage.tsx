@@ -242,7 +242,7 @@ function EventsExplorer({ canManageKeys, canSaveSearches }: { canManageKeys: boo
           ) : (
             <div className="field-hint" id="events-query-help">
               <code>field:value</code>, <code>"a phrase"</code>, <code>AND</code> / <code>OR</code> / <code>NOT</code>, wildcards <code>adm*</code>, ranges{" "}
-              <code>source.port:[1 TO 1024]</code>, times <code>@timestamp:&gt;now-1h</code>, Sysmon names <code>Image:*cmd.exe</code>, free text. Press
+              <code>source.port:[1 TO 1024]</code>, times <code>@timestamp:&gt;now-1h</code>, Sysmon names <code>Image:*cmd.exe</code>, any role <code>related.user:alice</code>, free text. Press
               Enter to search, <kbd>/</kbd> to come back here.
             </div>
           )}
