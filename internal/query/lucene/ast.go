@@ -176,7 +176,8 @@ func escapeValue(s string, afterField, wildcard bool) string {
 		case wildcard && r == '\\':
 			escaped = true
 		case wildcard && (r == '*' || r == '?'):
-		case isSpace(r) || strings.ContainsRune(special, r):
+		case isSpace(r) || strings.ContainsRune(special, r) || r == '~' || r == '^':
+			// ~ and ^ would read as fuzzy or boost suffixes.
 			b.WriteByte('\\')
 		case i == 0 && strings.ContainsRune(`-+!<>`, r):
 			b.WriteByte('\\')
@@ -186,7 +187,7 @@ func escapeValue(s string, afterField, wildcard bool) string {
 		b.WriteRune(r)
 	}
 	out := b.String()
-	switch out {
+	switch strings.ToUpper(out) {
 	case "AND", "OR", "NOT":
 		return `\` + out
 	}

@@ -6,7 +6,7 @@
 //	user.name:root host.name:web-*  field:value, wildcards * and ?
 //	process.command_line:"-enc"     field:"phrase"
 //	NOT user.name:root, -user.name:root, !user.name:root
-//	a AND b, a && b, a OR b, a || b, (a OR b) c
+//	a AND b, a && b, a OR b, a || b, (a OR b) c; and, or, not too
 //	source.port:[1 TO 1023]         inclusive range; {a TO b} exclusive, * open
 //	event.severity:>=73             comparisons >= > < <=
 //	source.ip:10.0.0.0/8            an IP field takes CIDR
@@ -21,6 +21,7 @@ package lucene
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -118,8 +119,11 @@ func (p *parser) atDelim(i int) bool {
 }
 
 // atKeyword reports whether the operator word kw starts here.
+// atKeyword reports whether the operator kw (AND, OR, NOT) is here, in
+// any case as in Kibana's query language: "a and b" is an AND. The word
+// itself is searched for quoted or escaped ("and", \and).
 func (p *parser) atKeyword(kw string) bool {
-	return strings.HasPrefix(p.s[p.pos:], kw) && p.atDelim(p.pos+len(kw))
+	return len(p.s)-p.pos >= len(kw) && strings.EqualFold(p.s[p.pos:p.pos+len(kw)], kw) && p.atDelim(p.pos+len(kw))
 }
 
 func (p *parser) atOp(op string) bool { return strings.HasPrefix(p.s[p.pos:], op) }
@@ -173,9 +177,18 @@ func (p *parser) parseOr() (Node, error) {
 func (p *parser) expectOperand(at int, op string) error {
 	p.skipSpace()
 	if p.eof() || p.peek() == ')' || p.atKeyword("AND") || p.atKeyword("OR") || p.atOp("&&") || p.atOp("||") {
-		return p.errorf(at, "%s needs a condition after it", op)
+		return p.errorf(at, "%s needs a condition after it%s", op, quoteHint(p.s[at:min(at+len(op), len(p.s))]))
 	}
 	return nil
+}
+
+// quoteHint tells how to search for an operator's word itself.
+func quoteHint(word string) string {
+	switch strings.ToUpper(word) {
+	case "AND", "OR", "NOT":
+		return fmt.Sprintf(`; to search for the word, quote it: "%s"`, word)
+	}
+	return ""
 }
 
 func (p *parser) parseAnd() (Node, error) {
@@ -273,7 +286,8 @@ func (p *parser) parseClause() (Node, error) {
 		return All{}, nil
 	}
 	if p.atOp("&&") || p.atOp("||") || p.atKeyword("AND") || p.atKeyword("OR") {
-		return nil, p.errorf(at, "%s needs a condition before it", strings.Trim(p.peekString(), "()"))
+		op := strings.Trim(p.peekString(), "()")
+		return nil, p.errorf(at, "%s needs a condition before it%s", op, quoteHint(op))
 	}
 	// A field name is a bare word directly followed by ':'.
 	if name, ok := p.fieldName(); ok {
