@@ -281,22 +281,35 @@ func TestImportUpload(t *testing.T) {
 	admin := f.login(t, adminEmail, adminPass).AccessToken
 	_, key := f.newKey(t, auth.RoleIngest, 0)
 	lines := "Nov 23 10:00:00 web-1 sshd[811]: Failed password for root from 81.2.69.142 port 4242 ssh2\n" +
-		`{"@timestamp":"2026-11-23T10:00:00Z","message":"json line","user":{"name":"zoe"}}` + "\n" + "\n"
-	r := f.do(t, request{Method: "POST", Path: "/api/v1/events/import?name=auth.log", Token: key, Body: lines, CT: "application/octet-stream"})
+		`{"@timestamp":"2026-11-23T10:00:00Z","message":"json line","user":{"name":"zoe"}}` + "\n" + "\n" +
+		"an undated line\n"
+	const upload = "/api/v1/events/import?name=auth.log&modified=2026-11-23T09:30:00Z"
+	r := f.do(t, request{Method: "POST", Path: upload, Token: key, Body: lines, CT: "application/octet-stream"})
 	wantStatus(t, r, http.StatusOK)
 	sum := decode[struct {
 		File   string `json:"file"`
 		Read   int    `json:"read"`
 		Stored int    `json:"stored"`
 	}](t, r)
-	if sum.File != "auth.log" || sum.Read != 2 || sum.Stored != 2 {
+	if sum.File != "auth.log" || sum.Read != 3 || sum.Stored != 3 {
 		t.Fatalf("summary: %s", r)
 	}
-	// The same file again stores nothing twice.
-	r = f.do(t, request{Method: "POST", Path: "/api/v1/events/import?name=auth.log", Token: key, Body: lines, CT: "application/octet-stream"})
-	if !strings.Contains(string(r.Body), `"duplicates":2`) {
+	// The same file again stores nothing twice: its undated line is dated
+	// by the file's modification time, which the sender gives.
+	r = f.do(t, request{Method: "POST", Path: upload, Token: key, Body: lines, CT: "application/octet-stream"})
+	if !strings.Contains(string(r.Body), `"duplicates":3`) {
 		t.Fatalf("re-import: %s", r)
 	}
+	undated := decode[struct {
+		Items []struct {
+			Timestamp time.Time `json:"@timestamp"`
+		} `json:"items"`
+	}](t, f.get(t, "/api/v1/events?q=%22an+undated+line%22", admin))
+	if len(undated.Items) != 1 || !undated.Items[0].Timestamp.Equal(time.Date(2026, 11, 23, 9, 30, 0, 0, time.UTC)) {
+		t.Fatalf("the undated line: %+v", undated)
+	}
+	wantError(t, f.do(t, request{Method: "POST", Path: "/api/v1/events/import?modified=yesterday", Token: key, Body: lines, CT: "application/octet-stream"}),
+		http.StatusBadRequest, "validation_failed", "modified")
 	// "limit", the other lists' word for the page size, works here too;
 	// out of range it is refused under the name that was sent.
 	if p := decode[eventPage](t, f.get(t, "/api/v1/events?limit=1", admin)); len(p.Items) != 1 || p.Total < 2 {

@@ -36,6 +36,17 @@ func (s *Server) importFile(w http.ResponseWriter, r *http.Request, c *call) err
 	if format == "" {
 		format = normalize.FormatAuto
 	}
+	// modified is the file's modification time on the sender's disk: it
+	// dates the file's records that have no time of their own, so that
+	// importing the same file again stores nothing twice.
+	var modified time.Time
+	if v := r.URL.Query().Get("modified"); v != "" {
+		t, err := time.Parse(time.RFC3339Nano, v)
+		if err != nil {
+			return badRequest("validation_failed", "modified", "modified must be an RFC 3339 time, e.g. 2026-11-25T08:00:00Z")
+		}
+		modified = t
+	}
 	// .evtx needs random access, so the upload is spooled to a temporary
 	// file named like the original (gzip and .evtx are told by content).
 	dir, err := os.MkdirTemp("", "eventsec-import-")
@@ -62,6 +73,11 @@ func (s *Server) importFile(w http.ResponseWriter, r *http.Request, c *call) err
 	if n == 0 {
 		return badRequest("validation_failed", "", "the file is empty")
 	}
+	if !modified.IsZero() {
+		if err := os.Chtimes(path, modified, modified); err != nil {
+			return err
+		}
+	}
 	// Events older than the org's retention are stored, and deleted by
 	// the next retention run: the answer says how many, so that whoever
 	// imports an archive learns it before they vanish.
@@ -84,20 +100,21 @@ func (s *Server) importFile(w http.ResponseWriter, r *http.Request, c *call) err
 	if !oldBefore.IsZero() {
 		cutoff = oldBefore.UTC()
 	}
-	reasons := sum.Reasons
-	if reasons == nil {
-		reasons = map[string]int{}
+	// The spool file's path means nothing to the sender: name the file.
+	reasons := map[string]int{}
+	for k, v := range sum.Reasons {
+		reasons[strings.ReplaceAll(k, path, name)] += v
 	}
-	warnings := sum.Warnings
-	if warnings == nil {
-		warnings = []string{}
+	warnings := []string{}
+	for _, w := range sum.Warnings {
+		warnings = append(warnings, strings.ReplaceAll(w, path, name))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{
 		"file": name, "bytes": n, "read": sum.Read, "stored": sum.Stored, "duplicates": sum.Duplicates,
 		"parse_errors": sum.ParseErrors, "failed": sum.Failed, "failed_files": sum.FailedFiles,
 		"reasons": reasons, "warnings": warnings, "elapsed_ms": sum.Elapsed.Milliseconds(),
 		"first": first, "last": last, "old": sum.Old, "old_before": cutoff, "retention_days": o.RetentionDays,
-		"summary": strings.TrimSpace(sum.String()),
+		"summary": strings.ReplaceAll(strings.TrimSpace(sum.String()), path, name),
 	})
 	return nil
 }

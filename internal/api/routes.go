@@ -123,7 +123,8 @@ func (s *Server) routeTable() []route {
 		{Method: "POST", Path: "/api/v1/events/import", Perm: auth.PermEventsWrite, Tag: tagEv,
 			Summary: "Import one file (NDJSON, log lines, .evtx; gzip too) sent as the raw body; answers with the summary once durable",
 			Body:    "ImportFile", Response: "ImportSummary", Status: 200, Handle: s.importFile, Query: []queryParam{
-				{"name", "string", "the file's name, for the summary"}, {"format", "string", "auto (default), json, ndjson, syslog, cef, leef, kv or plain"}}},
+				{"name", "string", "the file's name, for the summary"}, {"format", "string", "auto (default), json, ndjson, syslog, cef, leef, kv or plain"},
+				{"modified", "date-time", "the file's modification time (RFC 3339): the time of its records that have none of their own"}}},
 		{Method: "GET", Path: "/api/v1/events", Perm: auth.PermEventsRead, Tag: tagEv, Summary: "Search events, newest first",
 			Response: "EventPage", Status: 200, Handle: s.searchEvents, Query: searchQuery},
 		{Method: "GET", Path: "/api/security-events", Perm: auth.PermEventsRead, Tag: tagEv, Summary: "Alias of GET /api/v1/events",

@@ -278,7 +278,7 @@ func sendImport(ctx context.Context, env Env, client *http.Client, base, key, fo
 	if err != nil {
 		return remoteImport{}, &importRefused{msg: err.Error(), perFile: true}
 	}
-	q := url.Values{"name": {filepath.Base(p)}, "format": {format}}
+	q := url.Values{"name": {filepath.Base(p)}, "format": {format}, "modified": {st.ModTime().UTC().Format(time.RFC3339Nano)}}
 	pr := &progressReader{r: f, w: env.Stderr, label: label, total: st.Size(), lines: lines}
 	if lines {
 		pr.last = time.Now() // the first line is the one below

@@ -99,6 +99,9 @@ type record struct {
 type batch struct {
 	file    string
 	records []record
+	// modified is the file's modification time: the time of its records
+	// that have none of their own (see store).
+	modified time.Time
 }
 
 // importer is one run of Import.
@@ -234,7 +237,11 @@ func (im *importer) readFile(ctx context.Context, path string, out chan<- batch)
 		}
 		src = inner
 	}
-	return im.readLines(ctx, path, src, out)
+	var modified time.Time
+	if fi, err := f.Stat(); err == nil {
+		modified = fi.ModTime()
+	}
+	return im.readLines(ctx, path, modified, src, out)
 }
 
 func (im *importer) send(ctx context.Context, out chan<- batch, b batch) error {
@@ -246,12 +253,12 @@ func (im *importer) send(ctx context.Context, out chan<- batch, b batch) error {
 	}
 }
 
-func (im *importer) readLines(ctx context.Context, path string, r io.Reader, out chan<- batch) error {
+func (im *importer) readLines(ctx context.Context, path string, modified time.Time, r io.Reader, out chan<- batch) error {
 	br, ok := r.(*bufio.Reader)
 	if !ok {
 		br = bufio.NewReaderSize(r, 256<<10)
 	}
-	b := batch{file: path}
+	b := batch{file: path, modified: modified}
 	line := 0
 	for {
 		raw, cut, err := readLine(br)
@@ -270,7 +277,7 @@ func (im *importer) readLines(ctx context.Context, path string, r io.Reader, out
 			if err := im.send(ctx, out, b); err != nil {
 				return err
 			}
-			b = batch{file: path}
+			b = batch{file: path, modified: modified}
 		}
 		if err == io.EOF {
 			break
@@ -356,6 +363,16 @@ func (im *importer) readCompressedEVTX(ctx context.Context, path string, r io.Re
 // store normalizes and submits one batch.
 func (im *importer) store(ctx context.Context, b batch) error {
 	now := im.p.Now()
+	// A record without a time of its own is dated by its file's
+	// modification time, not by the import's clock (as Splunk does for a
+	// file's undated lines): importing the same file again then gives
+	// its records the same time as well as the same IDs, and the store
+	// recognises them as duplicates.
+	undated := func(ev *event.Event) {
+		if !b.modified.IsZero() && ev.Timestamp.Equal(now) {
+			ev.Timestamp = b.modified.UTC()
+		}
+	}
 	evs := make([]event.Event, 0, len(b.records))
 	reasons := map[string]int{}
 	failed := 0
@@ -391,6 +408,7 @@ func (im *importer) store(ctx context.Context, b batch) error {
 		if rec.cut {
 			ingest.AddTag(ev.Fields, normalize.TagRawTruncated)
 		}
+		undated(&ev)
 		evs = append(evs, ev)
 	}
 	if failed > 0 {

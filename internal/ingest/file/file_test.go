@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/eventsec/eventsec/internal/event"
 	"github.com/eventsec/eventsec/internal/ingest"
@@ -104,27 +105,43 @@ func TestImportTextFiles(t *testing.T) {
 
 // Importing a file again stores nothing twice. (The event store
 // recognises a stored event by its ID among events of the same @timestamp:
-// these lines carry their time.)
+// lines without a time of their own take the file's modification time, so
+// that they too keep theirs; they are not dated by the import's clock.)
 func TestImportTwice(t *testing.T) {
 	dir := t.TempDir()
 	path := write(t, dir, "mixed.log", []byte(
 		"{\"message\":\"json\",\"@timestamp\":\"2026-11-20T10:00:00Z\"}\n"+
 			"<34>1 2026-11-20T10:00:01Z web-1 sshd 411 - - Failed password for root from 203.0.113.9 port 52311 ssh2\n"+
 			"<34>1 2026-11-20T10:00:01Z web-1 sshd 411 - - Failed password for root from 203.0.113.9 port 52311 ssh2\n"+
-			"2026-11-20T10:00:02Z web-1 kernel: plain line with a time\n"))
+			"2026-11-20T10:00:02Z web-1 kernel: plain line with a time\n"+
+			"random garbage line without a time\n"+
+			"{\"id\":\"client-7\",\"message\":\"undated JSON with its own ID\"}\n"+
+			"not json either\n"))
+	modified := time.Date(2026, 11, 21, 8, 30, 0, 0, time.UTC)
+	if err := os.Chtimes(path, modified, modified); err != nil {
+		t.Fatal(err)
+	}
 	sink := ingesttest.NewStore(t)
-	env := ingesttest.NewPipeline(t, sink, ingest.Options{})
+	clock := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
+	env := ingesttest.NewPipeline(t, sink, ingest.Options{Now: func() time.Time { return clock }})
 	o := Options{Pipeline: env.Pipeline, OrgID: "org-1"}
 	first, err := Import(t.Context(), []string{path}, o)
-	if err != nil || first.Stored != 4 {
+	if err != nil || first.Stored != 7 {
 		t.Fatalf("first import: %+v %v", first, err)
 	}
+	// An hour later: the undated lines must not take the new clock.
+	clock = clock.Add(time.Hour)
 	again, err := Import(t.Context(), []string{path}, o)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if again.Stored != 0 || again.Duplicates != 4 || sink.Len() != 4 {
+	if again.Stored != 0 || again.Duplicates != 7 || sink.Len() != 7 {
 		t.Fatalf("re-import: %+v, stored in all %d", again, sink.Len())
+	}
+	for _, ev := range sink.Events() {
+		if strings.Contains(ev.Raw, "garbage") && !ev.Timestamp.Equal(modified) {
+			t.Fatalf("an undated line is dated %v, want the file's modification time %v", ev.Timestamp, modified)
+		}
 	}
 }
 
