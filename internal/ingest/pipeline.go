@@ -83,6 +83,8 @@ type Pipeline struct {
 	log *slog.Logger
 	m   *metrics
 	adm admission
+	// recent is what SettleClientID remembers.
+	recent *recentIDs
 }
 
 // Result says what happened to a submitted batch.
@@ -122,7 +124,7 @@ func New(o Options) (*Pipeline, error) {
 	if o.Receipts == nil {
 		o.Receipts, _ = o.Sink.(eventstore.Receipts)
 	}
-	p := &Pipeline{o: o, log: o.Logger.With("component", "ingest"), m: newMetrics(o.Registerer)}
+	p := &Pipeline{o: o, log: o.Logger.With("component", "ingest"), m: newMetrics(o.Registerer), recent: newRecentIDs()}
 	p.adm.max = o.MaxInFlight
 	p.adm.wake = make(chan struct{})
 	p.m.inFlightLimit.Set(float64(o.MaxInFlight))

@@ -188,6 +188,9 @@ func (h *Handler) parse(org string, body []byte, urlIndex string) ([]op, []event
 				h.c.Rejected(ingest.Reason(err), 1)
 				break
 			}
+			if isClient {
+				h.p.SettleClientID(&ev)
+			}
 			ev.Fields["labels.index"] = o.index
 			o.ev = len(evs)
 			evs = append(evs, ev)
@@ -362,11 +365,14 @@ func (h *Handler) single(w http.ResponseWriter, r *http.Request, org, index, id 
 		return
 	}
 	h.c.Received(1)
-	ev, _, err := h.p.NormalizeJSON(normalize.Input{OrgID: org, Input: "esbulk", Received: h.p.Now(), Raw: body, ID: id}, h.o.MaxDepth)
+	ev, isClient, err := h.p.NormalizeJSON(normalize.Input{OrgID: org, Input: "esbulk", Received: h.p.Now(), Raw: body, ID: id}, h.o.MaxDepth)
 	if err != nil {
 		h.c.Rejected(ingest.Reason(err), 1)
 		h.error(w, r, http.StatusBadRequest, "document_parsing_exception", "[1:1] failed to parse: "+err.Error())
 		return
+	}
+	if isClient {
+		h.p.SettleClientID(&ev)
 	}
 	ev.Fields["labels.index"] = index
 	seqs, ok := h.submit(w, r, []event.Event{ev})

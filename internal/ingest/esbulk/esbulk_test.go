@@ -307,6 +307,22 @@ func TestSingleDocument(t *testing.T) {
 	if r := e.do(t, "PUT", "/app/_create/fixed", `{"message":"fixed id","@timestamp":"2026-11-20T10:00:00Z"}`); r.status != 409 {
 		t.Fatalf("duplicate create: %d %s", r.status, r.raw)
 	}
+	// Without a time of its own too: the retry arrives later, and is
+	// still the same document.
+	for i, want := range []int{201, 409} {
+		if r := e.do(t, "PUT", "/app/_create/undated", `{"message":"undated, fixed id"}`); r.status != want {
+			t.Fatalf("undated create, sent %d times: %d %s", i+1, r.status, r.raw)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	bulk := `{"create":{"_index":"logs","_id":"nb-id-9"}}` + "\n" + `{"message":"NBULK9"}` + "\n"
+	for i, want := range []string{"created", "version_conflict_engine_exception"} {
+		r := e.do(t, "POST", "/_bulk", bulk)
+		if !strings.Contains(r.raw, want) {
+			t.Fatalf("undated bulk create, sent %d times: %d %s", i+1, r.status, r.raw)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
 	for i, want := range []string{"created", "noop"} {
 		r := e.do(t, "POST", "/app/_doc?op_type=create", `{"message":"timed","@timestamp":"2026-11-20T10:00:00Z"}`)
 		if r.body["result"] != want {
@@ -316,7 +332,7 @@ func TestSingleDocument(t *testing.T) {
 	if r := e.do(t, "POST", "/app/_doc", `[1]`); r.status != 400 || get(r.body, "error.type") != "document_parsing_exception" {
 		t.Fatalf("bad doc: %d %s", r.status, r.raw)
 	}
-	if e.sink.Len() != 3 {
+	if e.sink.Len() != 5 {
 		t.Fatalf("stored %d", e.sink.Len())
 	}
 }

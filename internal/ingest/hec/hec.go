@@ -528,6 +528,9 @@ func (h *Handler) eventOf(org string, now time.Time, raw json.RawMessage, m meta
 		ev = h.p.Normalizer().Normalize(in)
 	}
 	applyMeta(&ev, m)
+	if client {
+		h.p.SettleClientID(&ev)
+	}
 	return ev, client, nil
 }
 

@@ -268,6 +268,9 @@ func (h *Handler) normalize(orgID string, now time.Time, items [][]byte, lines [
 	one := func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			evs[i], client[i], errs[i] = h.p.NormalizeJSON(normalize.Input{OrgID: orgID, Input: "http", Received: now, Raw: items[i]}, h.o.MaxDepth)
+			if client[i] && errs[i] == nil {
+				h.p.SettleClientID(&evs[i])
+			}
 		}
 	}
 	workers := min(runtime.GOMAXPROCS(0), len(items)/512)

@@ -248,6 +248,39 @@ func TestIdempotence(t *testing.T) {
 	}
 }
 
+// An event its sender identifies but does not date: a retry (later, so at
+// another arrival time) is a duplicate, and another event under the same
+// ID is stored under an ID of its own, not lost and not a second row with
+// that ID.
+func TestIdempotenceUndatedClientIDs(t *testing.T) {
+	clock := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+	var mu sync.Mutex
+	now := func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }
+	e := newEnv(t, ingest.Options{Now: now}, Options{})
+	body := []byte(`{"id":"retry-abc","message":"first"}` + "\n" + `{"event":{"id":"retry-ecs"},"message":"second"}` + "\n")
+	if r := e.post(t, "/api/v1/events", "application/x-ndjson", body); r.status != 202 || r.body["accepted"] != 2.0 || r.body["duplicates"] != 0.0 {
+		t.Fatalf("first: %s", r.raw)
+	}
+	mu.Lock()
+	clock = clock.Add(2 * time.Second)
+	mu.Unlock()
+	if r := e.post(t, "/api/v1/events", "application/x-ndjson", body); r.status != 202 || r.body["duplicates"] != 2.0 {
+		t.Fatalf("retry: %s", r.raw)
+	}
+	// Other content under a stored ID: another event.
+	if r := e.post(t, "/api/v1/events", "application/json", []byte(`{"id":"retry-abc","message":"not the same"}`)); r.status != 202 || r.body["duplicates"] != 0.0 {
+		t.Fatalf("another event with the ID: %s", r.raw)
+	}
+	evs := e.sink.Events()
+	ids := map[string]int{}
+	for _, ev := range evs {
+		ids[ev.ID]++
+	}
+	if len(evs) != 3 || len(ids) != 3 || ids["retry-abc"] != 1 || ids["retry-ecs"] != 1 {
+		t.Fatalf("stored %d events with IDs %v, want 3 with distinct IDs", len(evs), ids)
+	}
+}
+
 func TestBadValues(t *testing.T) {
 	e := newEnv(t, ingest.Options{}, Options{})
 	body := "{\"message\":\"future\",\"@timestamp\":\"2999-01-01T00:00:00Z\"}\n" +
