@@ -126,6 +126,29 @@ not json
 		t.Fatalf("stats: %+v", st)
 	}
 	wantError(t, f.get(t, "/api/v1/events/stats/summary?interval=1ms", admin), http.StatusBadRequest, "validation_failed", "interval")
+	// Without from, the summary covers all time, as the search does: the
+	// same total, in a bounded number of buckets from the oldest event.
+	all := decode[eventPage](t, f.get(t, "/api/v1/events", admin)).Total
+	type summary struct {
+		Total    int64     `json:"total"`
+		From     time.Time `json:"from"`
+		Interval int64     `json:"interval_seconds"`
+		OverTime []struct {
+			Count int64 `json:"count"`
+		} `json:"over_time"`
+	}
+	for _, q := range []string{"", "?from=0001-01-01T00:00:00Z", "?from=1000-01-01T00:00:00Z&to=now%2B1d"} {
+		st := decode[summary](t, f.get(t, "/api/v1/events/stats/summary"+q, admin))
+		if st.Total != int64(all) || st.Interval <= 0 || len(st.OverTime) == 0 || len(st.OverTime) > 120 || st.From.IsZero() {
+			t.Fatalf("summary%s: total %d of %d, %d buckets of %d s from %v", q, st.Total, all, len(st.OverTime), st.Interval, st.From)
+		}
+	}
+	// from and to read times as the search syntax does.
+	for _, q := range []string{"from=now-1y", "from=now-1M-2d&to=now%2B1d", "from=2026-11-23&to=2026-11-23", "to=now"} {
+		wantStatus(t, f.get(t, "/api/v1/events?"+q, admin), http.StatusOK)
+	}
+	wantError(t, f.get(t, "/api/v1/events?from=now/d", admin), http.StatusBadRequest, "validation_failed", "from")
+	wantError(t, f.get(t, "/api/v1/events?cursor=garbage", admin), http.StatusBadRequest, "validation_failed", "cursor")
 
 	// Exports: NDJSON lines parse back, CSV has a header and the rows, Parquet starts with its magic.
 	r = f.send(t, "POST", "/api/v1/events/export", admin, map[string]any{"format": "ndjson", "from": "2026-11-23T00:00:00Z"})

@@ -54,6 +54,9 @@ func (s *Server) eventQuery(get func(string) string, severities []string) (event
 }
 
 func storeError(err error) error {
+	if errors.Is(err, eventstore.ErrBadCursor) {
+		return badRequest("validation_failed", "cursor", "%s", err.Error())
+	}
 	if errors.Is(err, eventstore.ErrBadQuery) {
 		return badRequest("bad_query", "query", "%s", strings.TrimPrefix(err.Error(), eventstore.ErrBadQuery.Error()+": "))
 	}
@@ -121,16 +124,24 @@ func terms(in []eventstore.TermCount) []termCount {
 	return out
 }
 
-// autoInterval picks a histogram interval giving about 60 buckets.
+// autoInterval picks a histogram interval giving about 60 buckets: a
+// round one up to 30 days, then doubling, so that a span of years still
+// gives a chart and not thousands of bars.
 func autoInterval(from, to time.Time) time.Duration {
-	span := to.Sub(from)
+	// In seconds: a Duration saturates at 292 years, and from may be
+	// older than that.
+	span := to.Unix() - from.Unix()
 	for _, d := range []time.Duration{time.Minute, 5 * time.Minute, 15 * time.Minute, 30 * time.Minute, time.Hour,
-		3 * time.Hour, 6 * time.Hour, 12 * time.Hour, 24 * time.Hour, 7 * 24 * time.Hour} {
-		if span/d <= 60 {
+		3 * time.Hour, 6 * time.Hour, 12 * time.Hour, 24 * time.Hour, 7 * 24 * time.Hour, 30 * 24 * time.Hour} {
+		if span/int64(d/time.Second) <= 60 {
 			return d
 		}
 	}
-	return 30 * 24 * time.Hour
+	d := 30 * 24 * time.Hour
+	for span/int64(d/time.Second) > 60 {
+		d *= 2
+	}
+	return d
 }
 
 func (s *Server) eventStats(w http.ResponseWriter, r *http.Request, c *call) error {
@@ -142,19 +153,22 @@ func (s *Server) eventStats(w http.ResponseWriter, r *http.Request, c *call) err
 	if err != nil {
 		return err
 	}
+	// Without from, all time, as GET /api/v1/events searches: the store
+	// reads the span of the stored events and picks the interval (when
+	// none is asked for) from it.
 	if q.To.IsZero() {
 		q.To = s.o.Now()
 	}
-	if q.From.IsZero() {
-		q.From = q.To.Add(-24 * time.Hour)
+	var interval time.Duration
+	if !q.From.IsZero() {
+		interval = autoInterval(q.From, q.To)
 	}
-	interval := autoInterval(q.From, q.To)
 	if v := qv.Get("interval"); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil || d < time.Second {
 			return badRequest("validation_failed", "interval", "interval must be a duration of at least 1s, such as 1m or 1h")
 		}
-		if q.To.Sub(q.From)/d > 10000 {
+		if !q.From.IsZero() && (q.To.Unix()-q.From.Unix())/int64(d/time.Second) > 10000 {
 			return badRequest("validation_failed", "interval", "interval is too small for the time range (more than 10,000 buckets)")
 		}
 		interval = d
@@ -162,6 +176,19 @@ func (s *Server) eventStats(w http.ResponseWriter, r *http.Request, c *call) err
 	st, err := s.o.Events.Stats(r.Context(), c.principal.OrgID, q, interval)
 	if err != nil {
 		return storeError(err)
+	}
+	if interval == 0 {
+		interval = st.Interval
+	}
+	if interval == 0 { // nothing stored: no buckets, and a round figure
+		interval = time.Hour
+	}
+	var from any
+	switch {
+	case !q.From.IsZero():
+		from = q.From
+	case len(st.OverTime) > 0:
+		from = st.OverTime[0].Start
 	}
 	type bucket struct {
 		Start      time.Time        `json:"start"`
@@ -177,7 +204,7 @@ func (s *Server) eventStats(w http.ResponseWriter, r *http.Request, c *call) err
 		overTime = append(overTime, bucket{b.Start, b.Count, bs})
 	}
 	writeJSON(w, http.StatusOK, map[string]any{
-		"total": st.Total, "interval_seconds": int64(interval / time.Second), "from": q.From, "to": q.To,
+		"total": st.Total, "interval_seconds": int64(interval / time.Second), "from": from, "to": q.To,
 		"over_time": overTime, "by_severity": terms(st.BySeverity), "by_category": terms(st.ByCategory),
 		"by_dataset": terms(st.ByDataset), "by_input": terms(st.ByInput), "top_hosts": terms(st.TopHosts),
 		"top_users": terms(st.TopUsers), "top_sources": terms(st.TopSources), "top_countries": terms(st.TopCountries),

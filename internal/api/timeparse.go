@@ -1,48 +1,36 @@
 package api
 
 import (
-	"strconv"
-	"strings"
 	"time"
+
+	"github.com/eventsec/eventsec/internal/query/lucene"
 )
 
-// parseTimeParam reads an absolute RFC 3339 time or a relative one:
-// "now", "now-15m", "now-24h", "now-7d", "now-2w".
+// parseTimeParam reads a time the way the search syntax does
+// (lucene.ParseTime): RFC 3339, a date (its start), or relative to now
+// ("now", "now-15m", "now-1y", "now+1d", "now-1M-2d").
 func parseTimeParam(v string, now time.Time) (time.Time, bool) {
 	if v == "" {
 		return time.Time{}, true
 	}
-	if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
-		return t, true
-	}
-	if v == "now" {
-		return now, true
-	}
-	rest, ok := strings.CutPrefix(v, "now-")
-	if !ok || len(rest) < 2 {
-		return time.Time{}, false
-	}
-	n, err := strconv.Atoi(rest[:len(rest)-1])
-	if err != nil || n < 0 || n > 100000 {
-		return time.Time{}, false
-	}
-	unit := map[byte]time.Duration{'s': time.Second, 'm': time.Minute, 'h': time.Hour, 'd': 24 * time.Hour, 'w': 7 * 24 * time.Hour}[rest[len(rest)-1]]
-	if unit == 0 {
-		return time.Time{}, false
-	}
-	return now.Add(-time.Duration(n) * unit), true
+	lo, _, err := lucene.ParseTime(v, now)
+	return lo, err == nil
 }
 
 // timeRange reads the from and to parameters (each absolute or
 // relative, either may be absent: zero) and refuses a range that ends
-// before it starts, instead of answering it with an empty list.
+// before it starts, instead of answering it with an empty list. A date
+// as to takes in that whole day.
 func timeRange(get func(string) string, now time.Time) (from, to time.Time, err error) {
-	var ok bool
-	if from, ok = parseTimeParam(get("from"), now); !ok {
-		return from, to, badRequest("validation_failed", "from", "from must be an RFC 3339 time or relative like now-24h")
+	if v := get("from"); v != "" {
+		if from, _, err = lucene.ParseTime(v, now); err != nil {
+			return from, to, badRequest("validation_failed", "from", "from must be an RFC 3339 time, a date or a time relative to now (now-24h, now-1y): %v", err)
+		}
 	}
-	if to, ok = parseTimeParam(get("to"), now); !ok {
-		return from, to, badRequest("validation_failed", "to", "to must be an RFC 3339 time or relative like now-15m")
+	if v := get("to"); v != "" {
+		if _, to, err = lucene.ParseTime(v, now); err != nil {
+			return from, to, badRequest("validation_failed", "to", "to must be an RFC 3339 time, a date or a time relative to now (now, now-15m): %v", err)
+		}
 	}
 	if !from.IsZero() && !to.IsZero() && !from.Before(to) {
 		return from, to, badRequest("validation_failed", "from", "from must be before to")

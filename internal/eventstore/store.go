@@ -176,6 +176,8 @@ var (
 	ErrNotFound = errors.New("event not found")
 	// ErrBadQuery wraps a query syntax error; its message says where.
 	ErrBadQuery = errors.New("bad query")
+	// ErrBadCursor: a page cursor the store did not hand out.
+	ErrBadCursor = errors.New("invalid cursor")
 	// ErrInvalidEvent: an event Append cannot store (no OrgID).
 	ErrInvalidEvent = errors.New("invalid event")
 	// ErrClosed: the store was closed.

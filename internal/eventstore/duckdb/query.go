@@ -585,12 +585,12 @@ func decodeCursor(s string) (cursor, error) {
 	b, err := base64.RawURLEncoding.DecodeString(s)
 	parts := strings.Split(string(b), ":")
 	if err != nil || len(parts) != 3 || parts[0] != "v1" {
-		return cursor{}, badQuery(errors.New("invalid cursor"))
+		return cursor{}, fmt.Errorf("%w: give the next_cursor of the previous page", eventstore.ErrBadCursor)
 	}
 	ts, err1 := strconv.ParseInt(parts[1], 10, 64)
 	seq, err2 := strconv.ParseInt(parts[2], 10, 64)
 	if err1 != nil || err2 != nil {
-		return cursor{}, badQuery(errors.New("invalid cursor"))
+		return cursor{}, fmt.Errorf("%w: give the next_cursor of the previous page", eventstore.ErrBadCursor)
 	}
 	return cursor{ts: ts, seq: seq}, nil
 }

@@ -576,8 +576,12 @@ func testBadQueries(t *testing.T, b Backend) {
 		{Text: "(failed"}, {Text: "user.name:"}, {Text: "a AND"}, {Text: "source.port:abc"}, {Text: "source.ip:[a TO b]"},
 		{Text: "@timestamp:yesterday"}, {Severities: []string{"dire"}}, {Cursor: "garbage"},
 	} {
-		if _, err := s.Search(ctx, "a", q); !errors.Is(err, eventstore.ErrBadQuery) {
-			t.Errorf("search %+v: %v, want ErrBadQuery", q, err)
+		want := eventstore.ErrBadQuery
+		if q.Cursor != "" {
+			want = eventstore.ErrBadCursor
+		}
+		if _, err := s.Search(ctx, "a", q); !errors.Is(err, want) {
+			t.Errorf("search %+v: %v, want %v", q, err, want)
 		}
 		if q.Cursor == "" {
 			if _, err := s.Stats(ctx, "a", q, time.Hour); !errors.Is(err, eventstore.ErrBadQuery) {

@@ -628,9 +628,22 @@ func isNumber(s string) bool {
 // date, which stands for the whole day, or date math relative to now
 // ("now-1h"). lo == hi for an instant.
 func timeValue(field, s string) (lo, hi time.Time, err error) {
-	if t, ok, err := dateMath(s, timeNow()); ok {
+	lo, hi, err = ParseTime(s, timeNow())
+	if err != nil {
+		return lo, hi, &FieldError{Field: field, Msg: err.Error()}
+	}
+	return lo, hi, nil
+}
+
+// ParseTime reads a time as the search syntax does: RFC 3339 (with or
+// without zone; UTC if none), a date, which stands for the whole day
+// (lo is its start, hi the next day's), or date math relative to now
+// ("now-1h", "now-1M+2d"). lo == hi for an instant. The API's from and to
+// parameters read times the same way.
+func ParseTime(s string, now time.Time) (lo, hi time.Time, err error) {
+	if t, ok, err := dateMath(s, now); ok {
 		if err != nil {
-			return time.Time{}, time.Time{}, &FieldError{Field: field, Msg: err.Error()}
+			return time.Time{}, time.Time{}, err
 		}
 		return t, t, nil
 	}
@@ -642,7 +655,7 @@ func timeValue(field, s string) (lo, hi time.Time, err error) {
 	if t, err := time.Parse("2006-01-02", s); err == nil {
 		return t, t.AddDate(0, 0, 1), nil
 	}
-	return time.Time{}, time.Time{}, &FieldError{Field: field, Msg: fmt.Sprintf("takes an RFC 3339 time, a date (2026-11-20) or a time relative to now (now-1h), not %q", s)}
+	return time.Time{}, time.Time{}, fmt.Errorf("takes an RFC 3339 time, a date (2026-11-20) or a time relative to now (now-1h), not %q", s)
 }
 
 func firstRune(s string) (rune, bool) {
