@@ -1143,7 +1143,7 @@ func (s *Service) alertOf(h hit, now time.Time) store.Alert {
 	if len(tags) == 0 {
 		tags = d.unit.unit.Tags
 	}
-	tactics, techniques, _ := attack.ParseTags(tags)
+	tactics, techniques, _ := attack.MapTags(tags)
 	a := store.Alert{
 		ID: newID(), OrgID: h.orgID, RuleID: d.unit.rule.ID, RuleTitle: d.unit.rule.Title, RuleKind: d.unit.rule.Kind,
 		Severity: severity, Status: store.AlertNew, Title: d.title, Description: d.unit.rule.Description,

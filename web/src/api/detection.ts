@@ -37,11 +37,17 @@ export interface AttackTactic {
   id: string;
   name: string;
   shortname: string;
+  /** The retired shortname the rule is tagged with (defense-evasion), when this tactic stands for it. */
+  replaces?: string;
 }
 
 export interface AttackTechnique {
   id: string;
   name: string;
+  /** The revoked ID the rule is tagged with, when this technique replaced it. */
+  replaces?: string;
+  /** "deprecated": withdrawn by ATT&CK without a replacement. */
+  status?: string;
 }
 
 export interface RuleAttack {
