@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"os"
 	"path"
 	"regexp"
 	"strings"
@@ -14,6 +15,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/eventsec/eventsec/internal/detect/attack"
 	"github.com/eventsec/eventsec/internal/detect/correlate"
 	"github.com/eventsec/eventsec/internal/detect/sigma"
 	"github.com/eventsec/eventsec/internal/normalize"
@@ -170,10 +172,20 @@ func TestPackMetadata(t *testing.T) {
 				if !reTag.MatchString(tag) {
 					t.Errorf("%s: tag %q is not attack.<tactic>, attack.tNNNN[.NNN] or cve.YYYY-N", where, tag)
 				}
+				// The pack speaks the current matrix: coverage maps a
+				// retired tag to its replacement, but the pack's own rules
+				// name it.
+				name := strings.TrimPrefix(tag, "attack.")
 				if reTech.MatchString(tag) {
 					technique = true
+					if te, ok := attack.TechniqueByID(name); !ok || te.Status != attack.Active {
+						t.Errorf("%s: tag %q is not an active ATT&CK v%s technique (%s, replaced by %q)", where, tag, attack.Version, te.Status, te.ReplacedBy)
+					}
 				} else if strings.HasPrefix(tag, "attack.") {
 					tactic = true
+					if ta, ok := attack.TacticByShortname(name); !ok || ta.Shortname != name {
+						t.Errorf("%s: tag %q is not an ATT&CK v%s tactic", where, tag, attack.Version)
+					}
 				}
 			}
 			if !tactic || !technique {
@@ -207,6 +219,34 @@ func TestPackMetadata(t *testing.T) {
 	t.Logf("%d files: %d detection rules, %d correlation rules", len(files), rules, correlations)
 	if rules+correlations < 70 || correlations < 10 {
 		t.Errorf("the pack has %d rules and %d correlations; at least 70 and 10 are expected", rules+correlations, correlations)
+	}
+}
+
+// TestPackCountsInDocs keeps docs/detection.md's counts of the pack
+// honest: its rules as the Rules page and the API count them, a file
+// being one rule, of kind correlation when it holds a correlation.
+func TestPackCountsInDocs(t *testing.T) {
+	var detections, correlations int
+	for _, f := range loadPack(t) {
+		kind := &detections
+		for _, d := range f.docs {
+			if d.Correlation != nil {
+				kind = &correlations
+			}
+		}
+		*kind++
+	}
+	doc, err := os.ReadFile("../docs/detection.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(\d+) rules \((\d+) detection rules and (\d+) correlation rules\)`).FindSubmatch(doc)
+	if m == nil {
+		t.Fatal("docs/detection.md does not say \"N rules (N detection rules and N correlation rules)\" of the pack")
+	}
+	want := fmt.Sprintf("%d rules (%d detection rules and %d correlation rules)", detections+correlations, detections, correlations)
+	if string(m[0]) != want {
+		t.Errorf("docs/detection.md says %q; the pack has %q", m[0], want)
 	}
 }
 

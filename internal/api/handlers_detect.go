@@ -332,12 +332,18 @@ func (s *Server) testRule(w http.ResponseWriter, r *http.Request, c *call) error
 	if err := decodeJSON(w, r, maxRuleBody, &in); err != nil {
 		return err
 	}
-	if id := r.PathValue("id"); id != "" && in.Source == "" {
+	// A saved rule's alert grouping and fold window count its alerts as
+	// live detection does, also when the test gives an edited source.
+	var saved *store.Rule
+	if id := r.PathValue("id"); id != "" {
 		rule, err := d.Get(r.Context(), c.principal.OrgID, id)
 		if err != nil {
 			return err
 		}
-		in.Format, in.Source = rule.Format, rule.Source
+		saved = &rule
+		if in.Source == "" {
+			in.Format, in.Source = rule.Format, rule.Source
+		}
 	}
 	if strings.TrimSpace(in.Source) == "" {
 		return badRequest("validation_failed", "source", "source is required for an unsaved rule")
@@ -352,7 +358,7 @@ func (s *Server) testRule(w http.ResponseWriter, r *http.Request, c *call) error
 	if in.Limit < 0 || in.Limit > 1000 {
 		return badRequest("validation_failed", "limit", "limit must be from 1 to 1000")
 	}
-	ti := detect.TestInput{Events: in.Events, Limit: in.Limit}
+	ti := detect.TestInput{Events: in.Events, Limit: in.Limit, Rule: saved}
 	now := s.o.Now()
 	var ok bool
 	if ti.From, ok = parseTimeParam(in.From, now); !ok {

@@ -196,7 +196,13 @@ func New(o Options) *Server {
 				Msg: fmt.Sprintf("%s is not allowed on %s; use %s", r.Method, r.URL.Path, strings.Join(allow, " or "))})
 			return
 		}
-		s.writeError(w, r, &HTTPError{Status: http.StatusNotFound, Code: "not_found", Msg: "no such API endpoint: " + r.Method + " " + r.URL.Path})
+		msg := "no such API endpoint: " + r.Method + " " + r.URL.Path
+		// A trailing slash (an empty ID, as in /api/v1/retrohunts/) is no
+		// route; say which one was likely meant.
+		if trimmed := strings.TrimRight(r.URL.Path, "/"); trimmed != r.URL.Path && slices.Contains(s.allowedMethods(trimmed), r.Method) {
+			msg += "; did you mean " + r.Method + " " + trimmed + "?"
+		}
+		s.writeError(w, r, &HTTPError{Status: http.StatusNotFound, Code: "not_found", Msg: msg})
 	}))
 	mux.Handle("/", s.plain("/", s.serveUI))
 	s.handler = s.withRequestID(s.securityHeaders(mux))
@@ -204,12 +210,15 @@ func New(o Options) *Server {
 }
 
 // allowedMethods lists the methods the route table has for a path, so
-// that a wrong method gets 405 with Allow instead of 404.
+// that a wrong method gets 405 with Allow instead of 404. A trailing
+// slash is a segment of its own, empty, which no route has: trimming it
+// once made GET /api/v1/retrohunts/ match GET /api/v1/retrohunts and
+// answer "GET is not allowed; use GET".
 func (s *Server) allowedMethods(path string) []string {
-	segs := strings.Split(strings.Trim(path, "/"), "/")
+	segs := strings.Split(strings.TrimPrefix(path, "/"), "/")
 	var out []string
 	for _, rt := range s.routes {
-		pat := strings.Split(strings.Trim(rt.Path, "/"), "/")
+		pat := strings.Split(strings.TrimPrefix(rt.Path, "/"), "/")
 		if len(pat) != len(segs) {
 			continue
 		}

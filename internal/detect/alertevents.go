@@ -111,7 +111,7 @@ func (s *Service) AlertEvents(ctx context.Context, orgID string, a store.Alert, 
 		if u.KQL != nil {
 			return page, fmt.Errorf("the alert was raised by a scheduled query: %w (the events of the rows it returned)", ErrListedEvents)
 		}
-		if e, err = s.testEngine(orgID, u); err != nil {
+		if e, err = s.testEngine(orgID, u, nil); err != nil {
 			return page, err
 		}
 		s.alertEngines.put(orgID, r.ID, r.Format, r.Source, gen, u, e)

@@ -31,22 +31,28 @@ var ErrTooManyHunts = errors.New("too many retro-hunts running")
 
 // RetroHunt is a rule run over stored history in the background.
 type RetroHunt struct {
-	ID          string      `json:"id"`
-	RuleID      string      `json:"rule_id"`
-	RuleTitle   string      `json:"rule_title"`
-	From        time.Time   `json:"from"`
-	To          time.Time   `json:"to"`
-	RaiseAlerts bool        `json:"raise_alerts"`
-	Status      string      `json:"status"`
-	Scanned     int64       `json:"scanned"`
-	Total       int64       `json:"total"`
-	Progress    float64     `json:"progress"`
-	Alerts      int64       `json:"alerts_raised"`
-	StartedBy   string      `json:"started_by"`
-	StartedAt   time.Time   `json:"started_at"`
-	FinishedAt  *time.Time  `json:"finished_at"`
-	Error       string      `json:"error,omitempty"`
-	Result      *TestResult `json:"result,omitempty"`
+	ID          string    `json:"id"`
+	RuleID      string    `json:"rule_id"`
+	RuleTitle   string    `json:"rule_title"`
+	From        time.Time `json:"from"`
+	To          time.Time `json:"to"`
+	RaiseAlerts bool      `json:"raise_alerts"`
+	Status      string    `json:"status"`
+	Scanned     int64     `json:"scanned"`
+	Total       int64     `json:"total"`
+	Progress    float64   `json:"progress"`
+	// AlertsCreated is how many new alerts a hunt that raises alerts
+	// stored, AlertsFolded how many of its results folded into open
+	// alerts instead (repeats of alerts already there: live ones, or an
+	// earlier hunt's). AlertsRaised is the older name of AlertsCreated.
+	AlertsCreated int64       `json:"alerts_created"`
+	AlertsFolded  int64       `json:"alerts_folded"`
+	AlertsRaised  int64       `json:"alerts_raised"`
+	StartedBy     string      `json:"started_by"`
+	StartedAt     time.Time   `json:"started_at"`
+	FinishedAt    *time.Time  `json:"finished_at"`
+	Error         string      `json:"error,omitempty"`
+	Result        *TestResult `json:"result,omitempty"`
 
 	cancel context.CancelFunc
 }
@@ -151,23 +157,29 @@ func (s *Service) runHunt(ctx context.Context, a Actor, u *Unit, r store.Rule, j
 	// Alerts are stored as the hunt goes, a batch at a time, so that a
 	// hunt over months of history holds no more than a batch.
 	var hits []hit
-	var raised int64
+	var created, folded int64
 	var commitErr error
 	stored := &loaded{rule: r, unit: u}
 	flush := func() {
 		if len(hits) == 0 || commitErr != nil {
 			return
 		}
-		if commitErr = s.commit(ctx, hits, -1, false); commitErr == nil {
-			raised += int64(len(hits))
+		var n int
+		if n, commitErr = s.commitCounted(ctx, hits, -1, false); commitErr == nil {
+			created += int64(n)
+			folded += int64(len(hits) - n)
 		}
 		hits = hits[:0]
 	}
-	in := TestInput{From: j.From, To: j.To, Limit: 100,
+	counts := func(j *RetroHunt) {
+		j.AlertsCreated, j.AlertsFolded, j.AlertsRaised = created, folded, created
+	}
+	in := TestInput{From: j.From, To: j.To, Limit: 100, Rule: &r,
 		progress: func(scanned, total int64) {
 			flush()
 			s.hunts.update(j, func(j *RetroHunt) {
-				j.Scanned, j.Total, j.Alerts = scanned, total, raised
+				j.Scanned, j.Total = scanned, total
+				counts(j)
 				if total > 0 {
 					j.Progress = min(float64(scanned)/float64(total), 1)
 				}
@@ -191,7 +203,7 @@ func (s *Service) runHunt(ctx context.Context, a Actor, u *Unit, r store.Rule, j
 	now := s.o.Now()
 	s.hunts.update(j, func(j *RetroHunt) {
 		j.FinishedAt = &now
-		j.Alerts = raised
+		counts(j)
 		switch {
 		case ctx.Err() != nil:
 			j.Status, j.Error = HuntCancelled, "cancelled"
@@ -202,7 +214,7 @@ func (s *Service) runHunt(ctx context.Context, a Actor, u *Unit, r store.Rule, j
 			j.Result = &res
 		}
 	})
-	s.o.Logger.Info("retro-hunt finished", "org", a.OrgID, "rule", r.ID, "status", j.Status, "scanned", res.Scanned, "alerts", raised)
+	s.o.Logger.Info("retro-hunt finished", "org", a.OrgID, "rule", r.ID, "status", j.Status, "scanned", res.Scanned, "alerts_created", created, "alerts_folded", folded)
 }
 
 // RetroHunts lists the org's retro-hunts, newest first.

@@ -171,7 +171,7 @@ func (s *Service) runOne(ctx context.Context, orgID string, l *loaded, from, to 
 	if o := l.rule.SeverityOverride; o != "" {
 		severity = o
 	}
-	tactics, techniques, _ := attack.ParseTags(sr.Tags)
+	tactics, techniques, _ := attack.MapTags(sr.Tags)
 	a := store.Alert{ID: newID(), OrgID: orgID, RuleID: l.rule.ID, RuleTitle: l.rule.Title, RuleKind: KindScheduled,
 		Severity: severity, Status: store.AlertNew, Title: fmt.Sprintf("%s (%d rows)", sr.Name, len(rows)),
 		Description: strings.TrimSpace(sr.Description + "\n" + fmt.Sprintf("The query returned %d rows between %s and %s.",

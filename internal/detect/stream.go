@@ -728,6 +728,13 @@ func (s *Service) advance() []hit {
 // retro-hunts), in one transaction; then pushes the alerts to live
 // subscribers.
 func (s *Service) commit(ctx context.Context, hits []hit, seq int64, lazy bool) error {
+	_, err := s.commitCounted(ctx, hits, seq, lazy)
+	return err
+}
+
+// commitCounted is commit that also reports how many of the hits raised
+// new alerts (the others folded into open ones).
+func (s *Service) commitCounted(ctx context.Context, hits []hit, seq int64, lazy bool) (created int, err error) {
 	now := s.o.Now()
 	alerts := make([]store.Alert, 0, len(hits))
 	docs := make([]*doc, 0, len(hits))
@@ -741,14 +748,17 @@ func (s *Service) commit(ctx context.Context, hits []hit, seq int64, lazy bool) 
 // commitAlerts stores alerts raised outside the event stream (scheduled
 // rules): the checkpoint does not move.
 func (s *Service) commitAlerts(ctx context.Context, alerts []store.Alert, docs []*doc) error {
-	return s.commitPrepared(ctx, alerts, docs, -1, false)
+	_, err := s.commitPrepared(ctx, alerts, docs, -1, false)
+	return err
 }
 
-func (s *Service) commitPrepared(ctx context.Context, in []store.Alert, inDocs []*doc, seq int64, lazy bool) error {
+// commitPrepared stores the alerts and reports how many it created.
+func (s *Service) commitPrepared(ctx context.Context, in []store.Alert, inDocs []*doc, seq int64, lazy bool) (int, error) {
 	now := s.o.Now()
 	type pendingAlert struct {
 		a     store.Alert
 		units *loaded
+		corr  bool // a correlation's: its description sums up its windows
 	}
 	// Repeats of a key fold when they are within the fold window of each
 	// other in event time, here as against the stored alerts below: an
@@ -757,11 +767,12 @@ func (s *Service) commitPrepared(ctx context.Context, in []store.Alert, inDocs [
 	var order []*pendingAlert
 	for i, a := range in {
 		key := a.OrgID + "\x00" + a.DedupKey
+		corr := inDocs[i].corr != nil
 		if p, ok := byKey[key]; ok && foldable(p.a, a, s.foldWindow(inDocs[i].unit)) {
-			fold(&p.a, a)
+			fold(&p.a, a, corr)
 			continue
 		}
-		p := &pendingAlert{a: a, units: inDocs[i].unit}
+		p := &pendingAlert{a: a, units: inDocs[i].unit, corr: corr}
 		byKey[key] = p
 		order = append(order, p)
 	}
@@ -801,7 +812,7 @@ func (s *Service) commitPrepared(ctx context.Context, in []store.Alert, inDocs [
 			switch {
 			case err == nil:
 				before := open.Entities
-				fold(&open, p.a)
+				fold(&open, p.a, p.corr)
 				open.UpdatedAt = now
 				if err := r.Alerts().Fold(ctx, open, addedEntities(before, open.Entities)); err != nil {
 					return err
@@ -848,7 +859,7 @@ func (s *Service) commitPrepared(ctx context.Context, in []store.Alert, inDocs [
 				e.mu.RUnlock()
 			}
 		}
-		return fmt.Errorf("cannot commit detection results: %w", err)
+		return 0, fmt.Errorf("cannot commit detection results: %w", err)
 	}
 	for _, a := range created {
 		s.m.alerts.WithLabelValues(a.Severity).Inc()
@@ -861,7 +872,7 @@ func (s *Service) commitPrepared(ctx context.Context, in []store.Alert, inDocs [
 			s.o.Hub.Publish(a.OrgID, "alerts", "alert_updated", s.View(a))
 		}
 	}
-	return nil
+	return len(created), nil
 }
 
 // foldable reports whether b repeats a: the same key (the caller's
@@ -881,13 +892,14 @@ func (s *Service) foldWindow(l *loaded) time.Duration {
 	return s.o.FoldWindow
 }
 
-// fold adds repeat b into alert a.
+// fold adds repeat b into alert a; corr says they are a correlation's,
+// whose description's last line sums up what it counted (foldSummary).
 // Events the alert already holds are not counted again: an archive
 // imported once more after retention deleted its events (same event IDs,
 // new copies) repeats the same detections, not new ones. Only the alert's
 // last maxAlertEvents event IDs are known, so a repeat of an older event
 // still counts.
-func fold(a *store.Alert, b store.Alert) {
+func fold(a *store.Alert, b store.Alert, corr bool) {
 	if !holdsAll(a.EventIDs, b.EventIDs) {
 		a.Count += b.Count
 	}
@@ -911,6 +923,38 @@ func fold(a *store.Alert, b store.Alert) {
 		a.EventIDs = a.EventIDs[len(a.EventIDs)-maxAlertEvents:]
 	}
 	a.Entities = mergeEntities(a.Entities, b.Entities)
+	if corr {
+		foldSummary(a)
+	}
+}
+
+// foldedMark separates a folded correlation alert's totals from its
+// latest window's summary (foldSummary).
+const foldedMark = "; the latest: "
+
+// foldSummary rewrites the last line of a correlation alert's
+// description, its summary, for the alert as folded: the latest window's
+// summary alone would name fewer events, and a later start, than the
+// alert holds. The latest window's words are kept after the totals.
+func foldSummary(a *store.Alert) {
+	head, last := "", a.Description
+	if i := strings.LastIndexByte(a.Description, '\n'); i >= 0 {
+		head, last = a.Description[:i+1], a.Description[i+1:]
+	}
+	if strings.HasPrefix(last, "Fired ") {
+		if _, latest, ok := strings.Cut(last, foldedMark); ok {
+			last = latest
+		}
+	}
+	if a.Count <= 1 {
+		a.Description = head + last
+		return
+	}
+	events := fmt.Sprintf("%d events", len(a.EventIDs))
+	if len(a.EventIDs) >= maxAlertEvents {
+		events = "at least " + events
+	}
+	a.Description = head + fmt.Sprintf("Fired %d times %s, on %s%s%s", a.Count, spanText(a.FirstSeen, a.LastSeen), events, foldedMark, last)
 }
 
 // addedEntities is what after holds that before did not (the indexed
@@ -1099,7 +1143,7 @@ func (s *Service) alertOf(h hit, now time.Time) store.Alert {
 	if len(tags) == 0 {
 		tags = d.unit.unit.Tags
 	}
-	tactics, techniques, _ := attack.ParseTags(tags)
+	tactics, techniques, _ := attack.MapTags(tags)
 	a := store.Alert{
 		ID: newID(), OrgID: h.orgID, RuleID: d.unit.rule.ID, RuleTitle: d.unit.rule.Title, RuleKind: d.unit.rule.Kind,
 		Severity: severity, Status: store.AlertNew, Title: d.title, Description: d.unit.rule.Description,
@@ -1198,12 +1242,18 @@ func firedSummary(f *correlate.Fired) string {
 	default:
 		what = fmt.Sprintf("%s %s: %s", c.Condition.Field, c.Type, num)
 	}
-	start, end := f.Start.UTC(), f.End.UTC()
+	return what + " " + spanText(f.Start, f.End) + "."
+}
+
+// spanText says when, from start to end: "between 06:24:19 and 06:26:02
+// UTC on 2026-11-25".
+func spanText(start, end time.Time) string {
+	start, end = start.UTC(), end.UTC()
 	switch {
 	case start.IsZero() || !end.After(start):
-		return fmt.Sprintf("%s at %s UTC.", what, end.Format("2006-01-02 15:04:05"))
+		return fmt.Sprintf("at %s UTC", end.Format("2006-01-02 15:04:05"))
 	case start.YearDay() == end.YearDay() && start.Year() == end.Year():
-		return fmt.Sprintf("%s between %s and %s UTC on %s.", what, start.Format("15:04:05"), end.Format("15:04:05"), start.Format("2006-01-02"))
+		return fmt.Sprintf("between %s and %s UTC on %s", start.Format("15:04:05"), end.Format("15:04:05"), start.Format("2006-01-02"))
 	}
-	return fmt.Sprintf("%s between %s and %s UTC.", what, start.Format("2006-01-02 15:04:05"), end.Format("2006-01-02 15:04:05"))
+	return fmt.Sprintf("between %s and %s UTC", start.Format("2006-01-02 15:04:05"), end.Format("2006-01-02 15:04:05"))
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/eventsec/eventsec/internal/event"
 	"github.com/eventsec/eventsec/internal/eventstore"
 	"github.com/eventsec/eventsec/internal/normalize"
+	"github.com/eventsec/eventsec/internal/store"
 )
 
 // MaxSamples bounds the sample events of one test.
@@ -32,6 +33,10 @@ type TestInput struct {
 	Events   []json.RawMessage
 	From, To time.Time
 	Limit    int // matches returned (default 100, at most 1000)
+	// Rule is the stored rule under test, when it is one: its alert
+	// grouping, fold window and severity key and fold the test's alerts
+	// as live detection keys and folds the rule's.
+	Rule *store.Rule
 
 	// For retro-hunts: progress reports events scanned of total; hit
 	// receives every alert-worthy result.
@@ -51,9 +56,14 @@ type TestMatch struct {
 
 // TestResult is what a rule would have done.
 type TestResult struct {
-	Scanned   int64       `json:"scanned"`
-	Matched   int64       `json:"matched"`
+	Scanned int64 `json:"scanned"`
+	Matched int64 `json:"matched"`
+	// Alerts is how many alerts live detection would have raised over
+	// the events, in time order and starting with no open alert; Folded
+	// how many more results would have folded into one of those (a
+	// repeat with the same key within the rule's fold window).
 	Alerts    int64       `json:"alerts"`
+	Folded    int64       `json:"folded"`
 	Matches   []TestMatch `json:"matches"`
 	Truncated bool        `json:"truncated"`
 	// ScanLimited is true when the range held more than MaxBacktestEvents:
@@ -84,7 +94,9 @@ func (e *SampleError) Error() string { return fmt.Sprintf("events[%d]: %s", e.In
 
 // Test runs a compiled rule over samples or stored events of the org,
 // without raising alerts: it reports what would have matched and how many
-// alerts it would have raised (after deduplication and correlation).
+// alerts it would have raised: every result (a detection's match, a
+// correlation that fired) keyed and folded as commitPrepared folds live
+// ones.
 func (s *Service) Test(ctx context.Context, orgID string, u *Unit, in TestInput) (TestResult, error) {
 	start := time.Now()
 	limit := in.Limit
@@ -93,13 +105,24 @@ func (s *Service) Test(ctx context.Context, orgID string, u *Unit, in TestInput)
 	}
 	limit = min(limit, 1000)
 	res := TestResult{Matches: []TestMatch{}, Correlations: []TestFired{}}
-	e, err := s.testEngine(orgID, u)
+	e, err := s.testEngine(orgID, u, in.Rule)
 	if err != nil {
 		return res, err
 	}
-	keys := map[string]bool{}
 	var matches []string
 	now := s.o.Now()
+	folds := alertFolds{}
+	// raise counts what the stream would have stored for h.
+	raise := func(h hit) {
+		if folds.add(s.alertOf(h, now), s.foldWindow(h.doc.unit)) {
+			res.Alerts++
+		} else {
+			res.Folded++
+		}
+		if in.hit != nil {
+			in.hit(h)
+		}
+	}
 	// evaluate runs the rule over events in time order, as detection would
 	// have seen them.
 	evaluate := func(evs []event.Event) {
@@ -116,12 +139,7 @@ func (s *Service) Test(ctx context.Context, orgID string, u *Unit, in TestInput)
 				if d.unit.unit == u {
 					matchedUnit = true
 					if u.Alerting[d.id] && e.corr.StandAlone(d.id, d.sigmaName()) {
-						h := hit{orgID: orgID, doc: d, ev: ev, at: ev.Timestamp}
-						a := s.alertOf(h, now)
-						keys[a.DedupKey] = true
-						if in.hit != nil {
-							in.hit(h)
-						}
+						raise(hit{orgID: orgID, doc: d, ev: ev, at: ev.Timestamp})
 					}
 				}
 				name := ""
@@ -133,13 +151,10 @@ func (s *Service) Test(ctx context.Context, orgID string, u *Unit, in TestInput)
 					if h.doc.unit.unit != u {
 						continue
 					}
-					res.Alerts++
 					if len(res.Correlations) < limit {
 						res.Correlations = append(res.Correlations, TestFired{Rule: h.doc.id, Group: h.fired.GroupKey, Value: h.fired.Value, Start: h.fired.Start, End: h.fired.End})
 					}
-					if in.hit != nil {
-						in.hit(h)
-					}
+					raise(h)
 				}
 				if len(res.Matches) < limit && d.unit.unit == u {
 					res.Matches = append(res.Matches, TestMatch{EventID: ev.ID, Timestamp: ev.Timestamp, Summary: summary(ev), Fields: ev.Fields, Rule: d.id})
@@ -230,16 +245,16 @@ func (s *Service) Test(ctx context.Context, orgID string, u *Unit, in TestInput)
 			return res, err
 		}
 	}
-	// Windows still open at the end with "fewer than" conditions.
+	// Windows still open at the end with "fewer than" conditions: the
+	// stream closes them as time passes (advance).
 	for _, h := range e.firedHits(orgID, e.corr.Advance(now.Add(100*365*24*time.Hour))) {
 		if h.doc.unit.unit == u {
-			res.Alerts++
 			if len(res.Correlations) < limit {
 				res.Correlations = append(res.Correlations, TestFired{Rule: h.doc.id, Group: h.fired.GroupKey, Value: h.fired.Value, Start: h.fired.Start, End: h.fired.End})
 			}
+			raise(h)
 		}
 	}
-	res.Alerts += int64(len(keys))
 	if res.Matched > int64(limit) {
 		res.Truncated = res.Truncated || len(res.Matches) < int(res.Matched)
 	}
@@ -296,9 +311,45 @@ func (s *Service) newestStart(ctx context.Context, orgID string, from, to time.T
 	return cut, 0, nil
 }
 
+// alertFolds are the alerts a test would have raised, by dedup key: the
+// first and last event time of each, which is all that folding reads.
+type alertFolds map[string][]foldSpan
+
+type foldSpan struct{ first, last time.Time }
+
+// add folds a into the alert that the stream's commit would have folded
+// it into, the newest with a's key whose activity reaches within w of
+// a's (commitPrepared, OpenByDedupKey), and reports false; or records a
+// new alert and reports true.
+func (f alertFolds) add(a store.Alert, w time.Duration) bool {
+	spans := f[a.DedupKey]
+	best := -1
+	for i, x := range spans {
+		if x.last.Before(a.FirstSeen.Add(-w)) || x.first.After(a.LastSeen.Add(w)) {
+			continue
+		}
+		if best < 0 || !x.last.Before(spans[best].last) {
+			best = i
+		}
+	}
+	if best < 0 {
+		f[a.DedupKey] = append(spans, foldSpan{a.FirstSeen, a.LastSeen})
+		return true
+	}
+	x := &spans[best]
+	if a.FirstSeen.Before(x.first) {
+		x.first = a.FirstSeen
+	}
+	if a.LastSeen.After(x.last) {
+		x.last = a.LastSeen
+	}
+	return false
+}
+
 // testEngine builds a private engine with the unit and the org's rules
-// its correlations reference.
-func (s *Service) testEngine(orgID string, u *Unit) (*orgEngine, error) {
+// its correlations reference; stored, when the unit is a stored rule's,
+// gives its alert settings.
+func (s *Service) testEngine(orgID string, u *Unit, stored *store.Rule) (*orgEngine, error) {
 	e := newOrgEngine(orgID, 1_000_000)
 	if org := s.engine(orgID, false); org != nil {
 		org.mu.RLock()
@@ -307,6 +358,12 @@ func (s *Service) testEngine(orgID string, u *Unit) (*orgEngine, error) {
 	}
 	self := &loaded{rule: storeRule(orgID, u), unit: u}
 	self.rule.Enabled = true
+	storedID := u.ID
+	if stored != nil {
+		storedID = stored.ID
+		self.rule.ID, self.rule.Title = stored.ID, stored.Title
+		self.rule.AlertGroupBy, self.rule.AlertWindow, self.rule.SeverityOverride = stored.AlertGroupBy, stored.AlertWindow, stored.SeverityOverride
+	}
 	e.units[u.ID] = self
 	refs := map[string]bool{}
 	for _, c := range u.Correlations {
@@ -317,7 +374,7 @@ func (s *Service) testEngine(orgID string, u *Unit) (*orgEngine, error) {
 	if org := s.engine(orgID, false); org != nil {
 		org.mu.RLock()
 		for id, l := range org.units {
-			if id == u.ID || !l.rule.Enabled {
+			if id == u.ID || id == storedID || !l.rule.Enabled {
 				continue
 			}
 			// The org's Sigma filters apply to a test as they do live.

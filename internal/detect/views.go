@@ -17,12 +17,29 @@ type TacticView struct {
 	ID        string `json:"id"`
 	Name      string `json:"name"`
 	Shortname string `json:"shortname"`
+	// Replaces is the retired shortname the rule is tagged with
+	// ("defense-evasion") when this tactic stands for it.
+	Replaces string `json:"replaces,omitempty"`
 }
 
 // TechniqueView is an ATT&CK technique as the API shows it.
 type TechniqueView struct {
 	ID   string `json:"id"`
 	Name string `json:"name"`
+	// Replaces is the revoked ID the rule or alert is tagged with
+	// ("T1562.001") when this technique replaced it.
+	Replaces string `json:"replaces,omitempty"`
+	// Status is "deprecated" for a technique ATT&CK withdrew without a
+	// replacement; omitted for an active one.
+	Status string `json:"status,omitempty"`
+}
+
+func techniqueView(t attack.MappedTechnique) TechniqueView {
+	v := TechniqueView{ID: t.ID, Name: t.FullName(), Replaces: t.Tagged}
+	if t.Status != attack.Active {
+		v.Status = t.Status.String()
+	}
+	return v
 }
 
 // AttackView is a rule's ATT&CK mapping.
@@ -31,15 +48,16 @@ type AttackView struct {
 	Techniques []TechniqueView `json:"techniques"`
 }
 
-// AttackOf resolves a rule's tags.
+// AttackOf resolves a rule's tags against the current matrix: a revoked
+// technique or retired tactic shows as what replaced it (attack.MapTags).
 func AttackOf(tags []string) AttackView {
-	tactics, techniques, _ := attack.ParseTags(tags)
+	tactics, techniques, _ := attack.MapTags(tags)
 	v := AttackView{Tactics: []TacticView{}, Techniques: []TechniqueView{}}
 	for _, t := range tactics {
-		v.Tactics = append(v.Tactics, TacticView{t.ID, t.Name, t.Shortname})
+		v.Tactics = append(v.Tactics, TacticView{t.ID, t.Name, t.Shortname, t.Tagged})
 	}
 	for _, t := range techniques {
-		v.Techniques = append(v.Techniques, TechniqueView{t.ID, t.FullName()})
+		v.Techniques = append(v.Techniques, techniqueView(t))
 	}
 	return v
 }
@@ -171,15 +189,19 @@ func (f RuleFilter) Match(r store.Rule) bool {
 		}
 	}
 	if f.Tactic != "" || f.Technique != "" {
-		tactics, techniques, _ := attack.ParseTags(r.Tags)
-		if f.Tactic != "" && !slices.ContainsFunc(tactics, func(t attack.Tactic) bool {
-			return strings.EqualFold(t.ID, f.Tactic) || strings.EqualFold(t.Shortname, f.Tactic)
+		tactics, techniques, _ := attack.MapTags(r.Tags)
+		if f.Tactic != "" && !slices.ContainsFunc(tactics, func(t attack.MappedTactic) bool {
+			return strings.EqualFold(t.ID, f.Tactic) || strings.EqualFold(t.Shortname, f.Tactic) || strings.EqualFold(t.Tagged, f.Tactic)
 		}) {
 			return false
 		}
-		if f.Technique != "" && !slices.ContainsFunc(techniques, func(t attack.Technique) bool {
-			// A technique filter includes its sub-techniques.
-			return strings.EqualFold(t.ID, f.Technique) || strings.HasPrefix(strings.ToUpper(t.ID), strings.ToUpper(f.Technique)+".")
+		within := func(id string) bool {
+			return id != "" && (strings.EqualFold(id, f.Technique) || strings.HasPrefix(strings.ToUpper(id), strings.ToUpper(f.Technique)+"."))
+		}
+		if f.Technique != "" && !slices.ContainsFunc(techniques, func(t attack.MappedTechnique) bool {
+			// A technique filter includes its sub-techniques, and finds a
+			// rule by the revoked ID it is tagged with too.
+			return within(t.ID) || within(t.Tagged)
 		}) {
 			return false
 		}
@@ -204,7 +226,7 @@ func Facets(rules []store.Rule) map[string]map[string]int {
 		inc("service", r.Service)
 		inc("kind", r.Kind)
 		inc("enabled", map[bool]string{true: "true", false: "false"}[r.Enabled])
-		tactics, _, _ := attack.ParseTags(r.Tags)
+		tactics, _, _ := attack.MapTags(r.Tags)
 		for _, t := range tactics {
 			inc("tactic", t.Shortname)
 		}
@@ -237,12 +259,14 @@ type Coverage struct {
 
 // CoverageOf counts, per ATT&CK technique of the Enterprise matrix, the
 // rules tagged with it or one of its sub-techniques, and how many of them
-// are enabled.
+// are enabled. A rule tagged with a revoked technique counts for the one
+// that replaced it (attack.MapTags): rules written for an older matrix
+// cover what they detect.
 func CoverageOf(rules []store.Rule) Coverage {
 	type count struct{ rules, enabled int }
 	per := map[string]*count{}
 	for _, r := range rules {
-		_, techniques, _ := attack.ParseTags(r.Tags)
+		_, techniques, _ := attack.MapTags(r.Tags)
 		seen := map[string]bool{}
 		for _, t := range techniques {
 			id := strings.ToUpper(t.ID)
@@ -324,14 +348,20 @@ func AlertViewOf(a store.Alert) AlertView {
 		Tactics: []TacticView{}, Techniques: []TechniqueView{}}
 	for _, id := range a.Tactics {
 		if t, ok := attack.TacticByID(id); ok {
-			v.Tactics = append(v.Tactics, TacticView{t.ID, t.Name, t.Shortname})
+			v.Tactics = append(v.Tactics, TacticView{ID: t.ID, Name: t.Name, Shortname: t.Shortname})
 		} else {
 			v.Tactics = append(v.Tactics, TacticView{ID: id, Name: id})
 		}
 	}
 	for _, id := range a.Techniques {
+		// An alert raised before its technique was revoked shows the
+		// technique that replaced it.
 		if t, ok := attack.TechniqueByID(id); ok {
-			v.Techniques = append(v.Techniques, TechniqueView{t.ID, t.FullName()})
+			m := attack.MappedTechnique{Technique: t}
+			if cur, ok := attack.Current(t); ok && cur.ID != t.ID {
+				m = attack.MappedTechnique{Technique: cur, Tagged: t.ID}
+			}
+			v.Techniques = append(v.Techniques, techniqueView(m))
 		} else {
 			v.Techniques = append(v.Techniques, TechniqueView{ID: id, Name: id})
 		}

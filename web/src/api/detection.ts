@@ -37,11 +37,17 @@ export interface AttackTactic {
   id: string;
   name: string;
   shortname: string;
+  /** The retired shortname the rule is tagged with (defense-evasion), when this tactic stands for it. */
+  replaces?: string;
 }
 
 export interface AttackTechnique {
   id: string;
   name: string;
+  /** The revoked ID the rule is tagged with, when this technique replaced it. */
+  replaces?: string;
+  /** "deprecated": withdrawn by ATT&CK without a replacement. */
+  status?: string;
 }
 
 export interface RuleAttack {
@@ -235,7 +241,10 @@ export interface RuleTestMatch {
 export interface RuleTestResult {
   scanned: number;
   matched: number;
+  /** Alerts live detection would have raised over the events, in time order. */
   alerts: number;
+  /** Results that would have folded into one of those alerts (repeats within the fold window). */
+  folded: number;
   matches: RuleTestMatch[];
   truncated: boolean;
   /** The range held more events than a backtest reads: it read the newest of them, from scanned_from on. */
@@ -257,6 +266,11 @@ export interface RetroHunt {
   scanned: number;
   total: number;
   progress: number;
+  /** New alerts a hunt that raises alerts stored. */
+  alerts_created: number;
+  /** Its results that folded into open alerts (repeats) instead. */
+  alerts_folded: number;
+  /** @deprecated the older name of alerts_created */
   alerts_raised: number;
   started_by: string;
   started_at: string;

@@ -7,7 +7,8 @@ export function TacticList({ tactics }: { tactics: readonly AttackTactic[] }) {
   return (
     <ul className="attack-list" aria-label="ATT&CK tactics">
       {tactics.map((t) => (
-        <li key={t.id} className="attack-chip attack-tactic" title={t.id}>
+        <li key={t.id} className="attack-chip attack-tactic" title={t.replaces ? `${t.id}, tagged ${t.replaces} (retired)` : t.id}>
+          {t.replaces ? `${t.replaces} → ` : ""}
           {t.name || t.id}
         </li>
       ))}
@@ -21,25 +22,27 @@ export function TacticList({ tactics }: { tactics: readonly AttackTactic[] }) {
  */
 export function TechniqueList({ techniques, link = false, max }: { techniques: readonly AttackTechnique[]; link?: boolean; max?: number }) {
   if (techniques.length === 0) return <span className="muted">—</span>;
+  // A revoked ID the rule is tagged with shows before the technique that replaced it.
+  const id = (t: AttackTechnique) => (t.replaces ? `${t.replaces} → ${t.id}` : t.id);
   const shown = max !== undefined ? techniques.slice(0, max) : techniques;
   const more = techniques.length - shown.length;
   return (
     <ul className="attack-list" aria-label="ATT&CK techniques">
       {shown.map((t) => (
-        <li key={t.id} className="attack-chip" title={`${t.id} ${t.name}`}>
+        <li key={t.id} className="attack-chip" title={`${id(t)} ${t.name}${t.status ? ` (${t.status})` : ""}`}>
           {link ? (
             <Link to={`/rules?technique=${encodeURIComponent(t.id)}`}>
-              <span className="attack-id">{t.id}</span> {t.name}
+              <span className="attack-id">{id(t)}</span> {t.name}
             </Link>
           ) : (
             <>
-              <span className="attack-id">{t.id}</span> {t.name}
+              <span className="attack-id">{id(t)}</span> {t.name}
             </>
           )}
         </li>
       ))}
       {more > 0 ? (
-        <li className="attack-more muted" title={techniques.slice(shown.length).map((t) => `${t.id} ${t.name}`).join("\n")}>
+        <li className="attack-more muted" title={techniques.slice(shown.length).map((t) => `${id(t)} ${t.name}`).join("\n")}>
           +{more} more
         </li>
       ) : null}

@@ -70,10 +70,21 @@ export function RetroHuntPanel({ ruleId, blocked }: Props) {
   );
 }
 
+/**
+ * What a hunt that raises alerts stored: new alerts, and results that
+ * folded into open alerts (repeats of live ones or of an earlier hunt's).
+ */
+function raisedText(hunt: RetroHunt): string {
+  const n = hunt.alerts_created;
+  const f = hunt.alerts_folded;
+  const folded = f > 0 ? `, ${f.toLocaleString()} repeat${f === 1 ? "" : "s"} folded into open alerts` : "";
+  return `, ${n.toLocaleString()} new alert${n === 1 ? "" : "s"}${folded}`;
+}
+
 function HuntStatus({ hunt }: { hunt: RetroHunt }) {
   const pct = Math.round(hunt.progress * 100);
   const counts = `${hunt.scanned.toLocaleString()} of ${hunt.total.toLocaleString()} events scanned`;
-  const alerts = hunt.raise_alerts ? `, ${hunt.alerts_raised.toLocaleString()} alert${hunt.alerts_raised === 1 ? "" : "s"} raised` : "";
+  const alerts = hunt.raise_alerts ? raisedText(hunt) : "";
   return (
     <div className="test-result" role="status" aria-label="Retro-hunt status">
       {hunt.status === "running" ? (
@@ -90,9 +101,9 @@ function HuntStatus({ hunt }: { hunt: RetroHunt }) {
       {hunt.status === "done" ? (
         <p>
           Done: {hunt.scanned.toLocaleString()} events scanned, {(hunt.result?.matched ?? 0).toLocaleString()} matched
-          {hunt.raise_alerts ? `, ${hunt.alerts_raised.toLocaleString()} alert${hunt.alerts_raised === 1 ? "" : "s"} raised` : `; it would have raised ${(hunt.result?.alerts ?? 0).toLocaleString()} alert${hunt.result?.alerts === 1 ? "" : "s"}`}
+          {hunt.raise_alerts ? raisedText(hunt) : `; it would have raised ${(hunt.result?.alerts ?? 0).toLocaleString()} alert${hunt.result?.alerts === 1 ? "" : "s"}`}
           .{" "}
-          {hunt.raise_alerts && hunt.alerts_raised > 0 ? <Link to={`/alerts?rule=${encodeURIComponent(hunt.rule_id)}`}>Open them in Alerts</Link> : null}
+          {hunt.raise_alerts && hunt.alerts_created + hunt.alerts_folded > 0 ? <Link to={`/alerts?rule=${encodeURIComponent(hunt.rule_id)}`}>Open them in Alerts</Link> : null}
         </p>
       ) : null}
       {hunt.status === "cancelled" ? (

@@ -353,15 +353,15 @@ describe("RuleEditorPage", () => {
     let polls = 0;
     const job = {
       id: "h1", rule_id: "r-ps", rule_title: rule.title, from: "", to: "", raise_alerts: true, status: "running", scanned: 0, total: 600_000,
-      progress: 0, alerts_raised: 0, started_by: "u", started_at: "2026-11-24T06:00:00Z", finished_at: null,
+      progress: 0, alerts_created: 0, alerts_folded: 0, alerts_raised: 0, started_by: "u", started_at: "2026-11-24T06:00:00Z", finished_at: null,
     };
     const { calls } = server({
       more: (call, url) => {
         if (url.pathname === "/api/v1/rules/r-ps/retrohunt" && call.method === "POST") return json(202, job);
         if (url.pathname === "/api/v1/retrohunts/h1") {
           polls++;
-          if (polls === 1) return json(200, { ...job, scanned: 300_000, progress: 0.5, alerts_raised: 2 });
-          return json(200, { ...job, status: "done", scanned: 600_000, progress: 1, alerts_raised: 3, finished_at: "2026-11-24T06:01:00Z",
+          if (polls === 1) return json(200, { ...job, scanned: 300_000, progress: 0.5, alerts_created: 2, alerts_raised: 2 });
+          return json(200, { ...job, status: "done", scanned: 600_000, progress: 1, alerts_created: 3, alerts_folded: 1, alerts_raised: 3, finished_at: "2026-11-24T06:01:00Z",
             result: { scanned: 600_000, matched: 4, alerts: 3, matches: [], truncated: false, elapsed_ms: 60_000 } });
         }
         return undefined;
@@ -374,9 +374,9 @@ describe("RuleEditorPage", () => {
     await user.click(within(hunt).getByLabelText(/Raise alerts/));
     await user.click(within(hunt).getByRole("button", { name: "Start retro-hunt" }));
     const status = await within(hunt).findByRole("status", { name: "Retro-hunt status" });
-    expect(await within(status).findByText(/300,000 of 600,000 events scanned, 2 alerts raised/)).toBeInTheDocument();
+    expect(await within(status).findByText(/300,000 of 600,000 events scanned, 2 new alerts/)).toBeInTheDocument();
     expect(within(status).getByRole("progressbar", { name: "Retro-hunt progress" })).toHaveAttribute("value", "50");
-    expect(await within(status).findByText(/Done: 600,000 events scanned, 4 matched, 3 alerts raised/, undefined, { timeout: 3000 })).toBeInTheDocument();
+    expect(await within(status).findByText(/Done: 600,000 events scanned, 4 matched, 3 new alerts, 1 repeat folded into open alerts/, undefined, { timeout: 3000 })).toBeInTheDocument();
     expect(within(status).getByRole("link", { name: "Open them in Alerts" })).toHaveAttribute("href", "/alerts?rule=r-ps");
     const body = calls.find((c) => c.url === "/api/v1/rules/r-ps/retrohunt")?.body as { from: string; to: string; raise_alerts: boolean };
     expect(body.raise_alerts).toBe(true);
@@ -387,7 +387,7 @@ describe("RuleEditorPage", () => {
     let cancelled = false;
     const job = {
       id: "h2", rule_id: "r-ps", rule_title: rule.title, from: "", to: "", raise_alerts: false, status: "running", scanned: 10, total: 100,
-      progress: 0.1, alerts_raised: 0, started_by: "u", started_at: "2026-11-24T06:00:00Z", finished_at: null,
+      progress: 0.1, alerts_created: 0, alerts_folded: 0, alerts_raised: 0, started_by: "u", started_at: "2026-11-24T06:00:00Z", finished_at: null,
     };
     const { calls } = server({
       more: (call, url) => {
