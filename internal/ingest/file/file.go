@@ -389,6 +389,13 @@ func (im *importer) store(ctx context.Context, b batch) error {
 			}
 			in.Raw, in.Format = raw, normalize.FormatWindows
 			ev = im.p.Normalizer().NormalizeWindows(in, rec.obj)
+		case rec.cut:
+			// A line cut to the largest event kept is no longer whole
+			// JSON (or whole anything): stored as its text, tagged
+			// below, as POST /api/v1/events keeps an over-long item.
+			in.Format = normalize.FormatPlain
+			ev = im.p.Normalizer().Normalize(in)
+			ev.ID = lineID(&ev, rec.line)
 		case im.o.Format == normalize.FormatJSON || (im.o.Format == normalize.FormatAuto && rec.raw[firstNonSpace(rec.raw)] == '{'):
 			var client bool
 			var err error

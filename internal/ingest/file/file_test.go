@@ -44,6 +44,7 @@ func TestImportTextFiles(t *testing.T) {
 			"{\"message\": broken\n"+
 			"\n"+
 			"[1,2]\n"+
+			"{\"message\":\""+strings.Repeat("y", 5<<20)+"\"}\n"+
 			"{\"message\":\"last\"}"))
 	logs := write(t, dir, "auth.log.gz", gz(
 		"Nov 20 10:00:00 web-1 sshd[411]: Failed password for root from 203.0.113.9 port 52311 ssh2\n"+
@@ -62,7 +63,9 @@ func TestImportTextFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("\n%s", sum)
-	if sum.Files != 2 || sum.FailedFiles != 1 || sum.Read != 9 || sum.Stored != 8 || sum.Failed != 1 || sum.Duplicates != 0 || sum.ParseErrors < 1 {
+	// The 5 MiB JSON line is kept cut, as its text, not failed as
+	// malformed.
+	if sum.Files != 2 || sum.FailedFiles != 1 || sum.Read != 10 || sum.Stored != 9 || sum.Failed != 1 || sum.Duplicates != 0 || sum.ParseErrors < 1 {
 		t.Fatalf("summary %+v", sum)
 	}
 	// In "auto", only lines that start with "{" are JSON: "[1,2]" is a
@@ -75,7 +78,7 @@ func TestImportTextFiles(t *testing.T) {
 	}
 	evs := sink.Events()
 	ids := map[string]bool{}
-	var first, long event.Event
+	var first, long, longJSON event.Event
 	failedPw := 0
 	for _, ev := range evs {
 		ids[ev.ID] = true
@@ -87,6 +90,8 @@ func TestImportTextFiles(t *testing.T) {
 			first = ev
 		case strings.HasPrefix(ev.Raw, "xxxx"):
 			long = ev
+		case strings.HasPrefix(ev.Raw, `{"message":"yyy`):
+			longJSON = ev
 		case strings.Contains(ev.Raw, "Failed password"):
 			failedPw++
 		}
@@ -94,11 +99,14 @@ func TestImportTextFiles(t *testing.T) {
 	if first.ID != "e-1" || first.Fields.Str("user.name") != "alice" {
 		t.Errorf("NDJSON record: %+v", first)
 	}
-	if failedPw != 2 || len(ids) != 8 {
+	if failedPw != 2 || len(ids) != 9 {
 		t.Errorf("identical lines must stay distinct: %d sshd events, %d IDs", failedPw, len(ids))
 	}
 	if tags, _ := long.Fields["tags"].([]string); !slices.Contains(tags, normalize.TagRawTruncated) || len(long.Raw) > normalize.MaxRaw {
 		t.Errorf("long line: %d bytes, tags %v", len(long.Raw), tags)
+	}
+	if tags, _ := longJSON.Fields["tags"].([]string); !slices.Contains(tags, normalize.TagRawTruncated) || len(longJSON.Raw) > normalize.MaxRaw {
+		t.Errorf("long JSON line: %d bytes, tags %v", len(longJSON.Raw), tags)
 	}
 
 }
