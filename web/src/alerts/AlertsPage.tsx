@@ -35,6 +35,7 @@ import { useDebounced } from "../ui/useDebounced";
 import { useDocumentTitle } from "../ui/useDocumentTitle";
 import { StatusBadge, StatusSelect } from "./AlertStatus";
 import { BulkBar } from "./BulkBar";
+import { entityItems } from "./entities";
 import { VerdictBadge } from "./TriageDialogs";
 import { ALERT_PRESETS, alertQuery, apiRange, isFiltered, matchesFilters, readAlertFilters, writeAlertFilters, type AlertFilterState, type AlertRange } from "./alertFilters";
 import { useAlertFeed } from "./useAlertFeed";
@@ -575,7 +576,7 @@ interface RowProps {
 }
 
 const AlertRow = memo(function AlertRow({ alert: a, fresh, writable, selectable, checked, onCheck, meId, onSaved }: RowProps) {
-  const entities = [...(a.entities?.hosts ?? []), ...(a.entities?.users ?? []), ...(a.entities?.ips ?? [])];
+  const entities = [...entityItems(a.entities, "hosts"), ...entityItems(a.entities, "users"), ...entityItems(a.entities, "ips")].map((e) => e.label);
   const closed = a.status === "resolved" || a.status === "closed";
   const who = a.assignee ? (a.assignee === meId ? "Me" : a.assignee_email || a.assignee) : "";
   return (

@@ -366,6 +366,8 @@ export interface AlertEntities {
   processes: string[];
   files: string[];
   domains: string[];
+  /** The domain of each of `users` whose events named one (user.domain beside user.name). */
+  user_domains?: Record<string, string>;
 }
 
 export interface Alert {
