@@ -187,7 +187,7 @@ describe("RuleEditorPage", () => {
     expect(stats).toHaveTextContent("Matches12");
     expect(within(stats).getByRole("link", { name: "3" })).toHaveAttribute("href", "/alerts?rule=r-ps");
     // 410 ns sampled on 96 events.
-    expect(stats).toHaveTextContent("Avg µs/event (sampled)0.41 µs");
+    expect(stats).toHaveTextContent("Avg time per event (sampled)410 ns");
     await user.selectOptions(screen.getByRole("combobox", { name: "Severity of its alerts" }), "critical");
     await vi.waitFor(() => expect(calls.find((c) => c.method === "PATCH")?.body).toEqual({ severity_override: "critical" }));
   });

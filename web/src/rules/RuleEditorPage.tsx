@@ -13,6 +13,7 @@ import {
   LEVEL_LABELS,
   detectionApi,
   detectionKeys,
+  evalTimeTitle,
   formatEvalTime,
   useRule,
   type Level,
@@ -542,8 +543,8 @@ function RuleStatsView({ rule }: { rule: Rule }) {
         </dd>
       </div>
       <div>
-        <dt>Avg µs/event (sampled)</dt>
-        <dd title={s.eval_samples ? `The rule's own evaluation time, averaged over ${s.eval_samples.toLocaleString()} sampled events` : "Not sampled yet"}>
+        <dt>Avg time per event (sampled)</dt>
+        <dd title={s.eval_samples ? `The rule's own evaluation time, averaged ${evalTimeTitle(s)}` : "Not sampled yet"}>
           {formatEvalTime(s) || <span className="muted">—</span>}
         </dd>
       </div>

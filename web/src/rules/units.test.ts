@@ -81,12 +81,15 @@ describe("problemRange at the server's YAML error positions", () => {
 });
 
 describe("formatEvalTime", () => {
-  it("shows the sampled nanoseconds as microseconds, and nothing before a sample", () => {
-    expect(formatEvalTime({ eval_ns_per_event: 410, eval_samples: 96 })).toBe("0.41 µs");
+  it("shows sampled times under a microsecond in nanoseconds, the others in microseconds, and nothing before a sample", () => {
+    expect(formatEvalTime({ eval_ns_per_event: 410, eval_samples: 96 })).toBe("410 ns");
+    expect(formatEvalTime({ eval_ns_per_event: 999.4, eval_samples: 96 })).toBe("999 ns");
+    expect(formatEvalTime({ eval_ns_per_event: 1000, eval_samples: 96 })).toBe("1.00 µs");
     expect(formatEvalTime({ eval_ns_per_event: 12_345, eval_samples: 3 })).toBe("12.3 µs");
     expect(formatEvalTime({ eval_ns_per_event: 1_234_567, eval_samples: 3 })).toBe("1,235 µs");
-    expect(formatEvalTime({ eval_ns_per_event: 3, eval_samples: 3 })).toBe("<0.01 µs");
-    expect(formatEvalTime({ eval_ns_per_event: 0, eval_samples: 3 })).toBe("0 µs");
+    expect(formatEvalTime({ eval_ns_per_event: 3, eval_samples: 3 })).toBe("3 ns");
+    expect(formatEvalTime({ eval_ns_per_event: 0.25, eval_samples: 3 })).toBe("<1 ns");
+    expect(formatEvalTime({ eval_ns_per_event: 0, eval_samples: 3 })).toBe("0 ns");
     expect(formatEvalTime({ eval_ns_per_event: 0, eval_samples: 0 })).toBe("");
   });
 });
