@@ -229,6 +229,8 @@ describe("rules: list, coverage, editor, test, exceptions, import", { timeout: 3
     assert.match(first, /^(\d+:\d+|line \d+)/, `a problem with its position: ${first}`);
     assert.ok((await page.locator(".cm-lintRange-error").count()) > 0, "the error is marked in the text");
     assert.equal(await page.getByRole("button", { name: "Create rule" }).isDisabled(), true);
+    // The panel says it is read from a text the server refused.
+    await page.getByRole("region", { name: "The rule" }).getByRole("note").filter({ hasText: /^The rule has errors/ }).waitFor();
     await screenshot(run, "editor-error");
     await dark(true);
     await screenshot(run, "editor-error-dark");

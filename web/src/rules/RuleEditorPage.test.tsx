@@ -104,6 +104,42 @@ describe("RuleEditorPage", () => {
     expect(await screen.findByRole("heading", { level: 1, name: "Brute Force Detection" })).toBeInTheDocument();
   });
 
+  it("reads what it can from a text the server refuses, and says it is not checked", async () => {
+    server();
+    renderEditor("/rules/new");
+    await vi.waitFor(() => expect(screen.getByText("Valid")).toBeInTheDocument(), SLOW);
+    setSource(
+      [
+        "title: 'Whoami as SYSTEM'",
+        "status: test",
+        "description: >",
+        "  whoami run by",
+        "  the system account",
+        "tags: [attack.discovery, attack.t1033, attack.g0016]",
+        "logsource:",
+        "  product: windows",
+        "  category: process_creation # Sysmon 1",
+        "detection:",
+        "  sel:",
+        "    BROKEN|contians: whoami",
+        "  condition: sel",
+        "level: medium",
+      ].join("\n"),
+    );
+    await vi.waitFor(() => expect(screen.getByText("1 problem")).toBeInTheDocument(), SLOW);
+    // The header and the panel follow the text, not the template's last valid form.
+    expect(screen.getByRole("heading", { level: 1, name: "Whoami as SYSTEM" })).toBeInTheDocument();
+    expect(screen.getByText("Has errors: not checked")).toBeInTheDocument();
+    const facts = screen.getByRole("region", { name: "The rule" });
+    expect(within(facts).getByRole("note")).toHaveTextContent("The rule has errors: this is read from the text as it stands");
+    expect(facts).toHaveTextContent("whoami run by the system account");
+    expect(facts).toHaveTextContent("Medium");
+    expect(facts).toHaveTextContent("windows / process_creation");
+    expect(within(facts).getByRole("list", { name: "ATT&CK tactics" })).toHaveTextContent(/^Discovery$/);
+    expect(within(facts).getByRole("list", { name: "ATT&CK techniques" })).toHaveTextContent(/^T1033$/);
+    expect(within(facts).queryByText(/Shell started by a web server|Persistence|T1505/)).not.toBeInTheDocument();
+  });
+
   it("marks the server's problems at their line and column, and lists them", async () => {
     server();
     const user = userEvent.setup();
