@@ -354,7 +354,7 @@ describe("RuleEditorPage", () => {
               scanned: 2,
               matched: 1,
               alerts: 1,
-              matches: [{ event_id: "s-1", timestamp: "2026-11-23T10:00:00Z", summary: "powershell IEX (New-Object Net.WebClient).DownloadString(...)", fields: { "process.name": "powershell.exe", "host.name": "ws-7" } }],
+              matches: [{ event_id: "s-1", timestamp: "2026-11-23T10:00:00Z", summary: "powershell IEX (New-Object Net.WebClient).DownloadString(...)", fields: { "process.name": "powershell.exe", "host.name": "ws-7", "user.name": "alice", "user.domain": "CORP" } }],
               truncated: false,
               elapsed_ms: 3,
             })
@@ -376,6 +376,15 @@ describe("RuleEditorPage", () => {
     expect(result).toHaveTextContent("Events matched1");
     expect(result).toHaveTextContent("Alerts it would raise1");
     expect(result).toHaveTextContent("3 ms");
+    // Each match with its host and user, to judge it by.
+    const [head, match] = within(result).getAllByRole("row");
+    expect(within(head as HTMLElement).getAllByRole("columnheader").map((h) => h.textContent)).toEqual(["Time", "Host", "User", "Event"]);
+    expect(within(match as HTMLElement).getAllByRole("cell").map((c) => c.textContent)).toEqual([
+      expect.any(String),
+      "ws-7",
+      "CORP\\alice",
+      "powershell IEX (New-Object Net.WebClient).DownloadString(...)",
+    ]);
     const call = calls.find((c) => c.url === "/api/v1/rules/r-ps/test");
     // The saved rule, unchanged: no source sent.
     expect(call?.body).toEqual({ limit: 100, events: [{ process: { name: "powershell.exe" } }, "<38>Nov 23 10:00:00 web-1 sshd[811]: Failed password for root"] });
