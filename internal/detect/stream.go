@@ -1013,6 +1013,14 @@ func mergeEntities(a, b store.AlertEntities) store.AlertEntities {
 	a.Processes = mergeList(a.Processes, b.Processes, max)
 	a.Files = mergeList(a.Files, b.Files, max)
 	a.Domains = mergeList(a.Domains, b.Domains, max)
+	for name, domain := range b.UserDomains {
+		if _, have := a.UserDomains[name]; !have && slices.Contains(a.Users, name) {
+			if a.UserDomains == nil {
+				a.UserDomains = map[string]string{}
+			}
+			a.UserDomains[name] = domain
+		}
+	}
 	return a
 }
 
@@ -1064,6 +1072,20 @@ func eventEntities(ev *event.Event) store.AlertEntities {
 			case []string:
 				addEntity(&en, ef.kind, v...)
 			}
+		}
+	}
+	// A user's domain sits beside the name (user.domain by user.name).
+	for _, f := range entityFieldsOf("users") {
+		name, _ := ev.Fields[f].(string)
+		domain, _ := ev.Fields[strings.TrimSuffix(f, ".name")+".domain"].(string)
+		if name == "" || domain == "" || domain == "-" || !slices.Contains(en.Users, name) {
+			continue
+		}
+		if _, have := en.UserDomains[name]; !have {
+			if en.UserDomains == nil {
+				en.UserDomains = map[string]string{}
+			}
+			en.UserDomains[name] = domain
 		}
 	}
 	// An application's events often name their user by ID alone.

@@ -170,6 +170,11 @@ type AlertEntities struct {
 	Processes []string `json:"processes"`
 	Files     []string `json:"files"`
 	Domains   []string `json:"domains"`
+	// UserDomains is the domain of each of Users that its events named
+	// one of (user.domain beside user.name): a Windows account reads
+	// CORP\alice, while Users keeps the bare name that events are
+	// searched and alerts related by.
+	UserDomains map[string]string `json:"user_domains,omitempty"`
 }
 
 // AlertFilter narrows AlertStore.List. Results are newest LastSeen first.

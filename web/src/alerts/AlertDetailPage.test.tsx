@@ -76,6 +76,27 @@ describe("AlertDetailPage", () => {
     expect(within(entities).queryByText("Processes")).not.toBeInTheDocument();
   });
 
+  it("names a user with the domain, searches by the bare name, and lists a binary once", async () => {
+    const path = "C:\\Program Files\\Very Long Vendor Name\\Agent\\x64\\bin\\updater-service-host.exe";
+    server(() => ({
+      ...detail,
+      entities: {
+        ...detail.entities,
+        users: ["alice"],
+        user_domains: { alice: "CORP" },
+        processes: [path, "updater-service-host.exe", "cmd.exe"],
+      },
+    }));
+    renderDetail();
+    const entities = await screen.findByRole("region", { name: "Entities" });
+    const alice = within(entities).getByRole("link", { name: "CORP\\alice" });
+    expect(new URL(alice.getAttribute("href") ?? "", "http://localhost").searchParams.get("q")).toBe('related.user:"alice"');
+    const processes = within(entities).getAllByRole("link").filter((l) => l.getAttribute("href")?.includes("process.executable"));
+    expect(processes.map((l) => l.textContent)).toEqual([path, "cmd.exe"]);
+    // The whole value on hover, whatever the chip shows.
+    expect(processes[0]).toHaveAttribute("title", expect.stringMatching(/^C:\\Program Files\\.*updater-service-host\.exe\n/));
+  });
+
   it("lists the matching events, newest first, each opening the event drawer", async () => {
     server();
     const user = userEvent.setup();

@@ -11,7 +11,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useCallback, useMemo, useState } from "react";
 import { Link, useNavigate, useParams } from "react-router";
 import { isApiError } from "../api/client";
-import { detectionKeys, type Alert, type AlertEntities, type AlertStatus } from "../api/detection";
+import { detectionKeys, type Alert, type AlertStatus } from "../api/detection";
 import { CLOSING_STATUSES, socApi, socKeys, useAlertEvents, useAlertHistory, useRelatedAlerts, type TriageAlertDetail } from "../api/soc";
 import type { LiveMessage, Me, SecurityEvent } from "../api/types";
 import { hasPermission, useCurrentUser } from "../app/session";
@@ -33,6 +33,7 @@ import { unwrap } from "../ui/unwrap";
 import { NotesPanel, handleNoteMessage } from "../warroom/NotesPanel";
 import { STATUS_ACTIONS, StatusBadge } from "./AlertStatus";
 import { ContainmentPanel, alertTargets, handleActionMessage } from "./Containment";
+import { entityItems, type EntityKind } from "./entities";
 import { AssignDialog, CloseDialog, EscalateDialog, VerdictBadge, closePatch, useStoreAlert, useTriagePatch } from "./TriageDialogs";
 import "../rules/rules.css";
 import "./alerts.css";
@@ -48,7 +49,7 @@ import "./alerts.css";
  * field of their kind (the server widens them), so a link shows one short
  * query; processes, files and domains have no related.* and OR their fields.
  */
-export const ENTITY_KINDS: ReadonlyArray<{ key: keyof AlertEntities; label: string; fields: readonly string[] }> = [
+export const ENTITY_KINDS: ReadonlyArray<{ key: EntityKind; label: string; fields: readonly string[] }> = [
   { key: "hosts", label: "Hosts", fields: ["related.hosts"] },
   { key: "users", label: "Users", fields: ["related.user"] },
   { key: "ips", label: "IP addresses", fields: ["related.ip"] },
@@ -176,7 +177,7 @@ function AlertBody({ alert: a, writable, canReadRules, me, live }: { alert: Tria
   const deleted = !!a.deleted_at;
   const what = `“${a.title || a.rule_title}”`;
   const groups = Object.entries(a.group ?? {});
-  const entityKinds = ENTITY_KINDS.filter((k) => (a.entities?.[k.key] ?? []).length > 0);
+  const entityKinds = ENTITY_KINDS.map((k) => ({ ...k, items: entityItems(a.entities, k.key) })).filter((k) => k.items.length > 0);
 
   return (
     <section className="page page-wide alert-page" aria-labelledby="page-title">
@@ -374,14 +375,14 @@ function AlertBody({ alert: a, writable, canReadRules, me, live }: { alert: Tria
                   <dt>{k.label}</dt>
                   <dd>
                     <ul className="entity-list">
-                      {(a.entities[k.key] ?? []).map((v) => (
-                        <li key={v}>
+                      {k.items.map(({ value, label }) => (
+                        <li key={value}>
                           <Link
-                            to={eventsLink(entityQuery(k.fields, v), around)}
+                            to={eventsLink(entityQuery(k.fields, value), around)}
                             className="entity-link mono"
-                            title={`Search Events for ${entityQuery(k.fields, v)}, from an hour before this alert to an hour after`}
+                            title={`${label}\nSearch Events for ${entityQuery(k.fields, value)}, from an hour before this alert to an hour after`}
                           >
-                            {v}
+                            {label}
                           </Link>
                         </li>
                       ))}

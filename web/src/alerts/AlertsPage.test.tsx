@@ -2,9 +2,10 @@ import { act, fireEvent, screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Alert, AlertList } from "../api/detection";
-import { makeAlert, makeAlertStats } from "../test/detection";
+import { makeAlert, makeAlertStats, makeRule, makeRuleList } from "../test/detection";
 import { installFakeWebSocket, type FakeWebSocket } from "../test/fakeWebSocket";
 import { json, makeMe, makeMeAs, renderWithProviders, stubFetch, type Call } from "../test/helpers";
+import { zoneLabel } from "../components/timezone";
 import { AlertsPage } from "./AlertsPage";
 
 const brute = makeAlert({ id: "a-1" });
@@ -32,6 +33,13 @@ const stats = makeAlertStats({
   ],
 });
 
+// More rules than the stats' top ten: the picker searches them all.
+const allRules = [
+  makeRule({ id: "r-ps", title: "PowerShell download cradle", stats: { matches: 1, alerts: 1, eval_ns_per_event: 0, eval_samples: 0, last_match_at: null } }),
+  makeRule({ id: "r-1", title: "SSH brute force", stats: { matches: 9, alerts: 4, eval_ns_per_event: 0, eval_samples: 0, last_match_at: null } }),
+  makeRule({ id: "r-quiet", title: "Remote Thread Creation In Uncommon Target Image", enabled: false }),
+];
+
 function page(alerts: Alert[], extra: Partial<AlertList> = {}): AlertList {
   return { alerts, total: alerts.length, next_cursor: "", ...extra };
 }
@@ -44,6 +52,10 @@ function server(list: (url: URL) => AlertList = () => page([brute, ps]), more?: 
     if (url.pathname === "/api/v1/alerts/stats") return json(200, stats);
     if (url.pathname === "/api/v1/alerts") return json(200, list(url));
     if (url.pathname === "/api/v1/me") return json(200, makeMe());
+    if (url.pathname === "/api/v1/rules") {
+      const q = (url.searchParams.get("q") ?? "").toLowerCase();
+      return json(200, makeRuleList(allRules.filter((r) => r.title.toLowerCase().includes(q))));
+    }
     return json(404, { error: { code: "not_found", message: "no such thing" } });
   });
 }
@@ -87,6 +99,8 @@ describe("AlertsPage", () => {
     server();
     renderWithProviders(<AlertsPage />, { route: "/alerts", me: makeMe() });
     const table = await screen.findByRole("table", { name: "Alerts, newest activity first" });
+    // Times are the reader's: the column names the zone.
+    expect(within(table).getByRole("columnheader", { name: `Last seen (${zoneLabel()})` })).toBeInTheDocument();
     const rows = within(table).getAllByRole("row");
     expect(rows).toHaveLength(3);
     const first = rows[1] as HTMLElement;
@@ -101,6 +115,41 @@ describe("AlertsPage", () => {
     expect(within(counts).getByRole("button", { name: /Critical/ })).toHaveTextContent("1");
     expect(within(counts).getByRole("button", { name: /High/ })).toHaveTextContent("4");
     expect(within(counts).getByRole("button", { name: /Low/ })).toHaveTextContent("0");
+  });
+
+  it("picks the rule from a search over all rules, not only those with most alerts", async () => {
+    const { calls } = server();
+    const user = userEvent.setup();
+    const { location } = renderWithProviders(<AlertsPage />, { route: "/alerts", me: makeMe() });
+    await screen.findByRole("table", { name: "Alerts, newest activity first" });
+    const box = screen.getByRole("combobox", { name: "Rule" });
+    expect(box).toHaveAttribute("placeholder", "All rules");
+    await user.click(box);
+    const list = await screen.findByRole("listbox", { name: "Rules" });
+    await within(list).findByRole("option", { name: /^SSH brute force4 alerts$/ });
+    expect(within(list).getAllByRole("option")[0]).toHaveTextContent("All rules");
+    await user.type(box, "remote thread");
+    await vi.waitFor(() => expect(within(list).getAllByRole("option").map((o) => o.textContent)).toEqual(["Remote Thread Creation In Uncommon Target Image3 alerts · disabled"]));
+    const asked = calls.filter((c) => c.url.startsWith("/api/v1/rules?")).map((c) => new URL(c.url, "http://localhost").searchParams);
+    expect(asked.at(-1)?.get("q")).toBe("remote thread");
+    expect(asked.at(-1)?.get("sort")).toBe("alerts");
+    await user.keyboard("{Enter}");
+    expect(location.search.get("rule")).toBe("r-quiet");
+    expect(screen.queryByRole("listbox")).not.toBeInTheDocument();
+    await vi.waitFor(() => expect(lists(calls).at(-1)?.get("rule")).toBe("r-quiet"));
+    await user.click(screen.getByRole("button", { name: "Show alerts of all rules" }));
+    expect(location.search.get("rule")).toBeNull();
+  });
+
+  it("offers the rules with most alerts to a reader who cannot list rules", async () => {
+    server();
+    const user = userEvent.setup();
+    const { location } = renderWithProviders(<AlertsPage />, { route: "/alerts", me: { ...makeMe(), permissions: makeMe().permissions.filter((p) => p !== "rules:read") } });
+    await screen.findByRole("table", { name: "Alerts, newest activity first" });
+    const select = screen.getByRole("combobox", { name: "Rule" });
+    await vi.waitFor(() => expect(within(select).getAllByRole("option")).toHaveLength(3));
+    await user.selectOptions(select, "r-ps");
+    expect(location.search.get("rule")).toBe("r-ps");
   });
 
   it("filters by status, severity, rule, text and range, in the URL and the query", async () => {
@@ -118,8 +167,10 @@ describe("AlertsPage", () => {
     await user.click(within(counts).getByRole("button", { name: /High/ }));
     expect(location.search.get("sev")).toBe("high,critical");
     expect(within(counts).getByRole("button", { name: /High/ })).toHaveAttribute("aria-pressed", "true");
-    await user.selectOptions(screen.getByRole("combobox", { name: "Rule" }), "r-ps");
+    await user.click(screen.getByRole("combobox", { name: "Rule" }));
+    await user.click(await screen.findByRole("option", { name: /^PowerShell download cradle/ }));
     expect(location.search.get("rule")).toBe("r-ps");
+    expect(screen.getByRole("combobox", { name: "Rule" })).toHaveValue("PowerShell download cradle");
     await user.click(screen.getByRole("button", { name: "7 d" }));
     expect(location.search.get("range")).toBe("7d");
     await user.type(screen.getByRole("searchbox", { name: "Search alerts" }), "WS-7{Enter}");

@@ -28,6 +28,7 @@ import { usePeople } from "../incidents/people";
 import { SlaBadge } from "../incidents/SlaBadge";
 import { fromLocalInput, toLocalInput } from "../events/searchState";
 import { LevelBadge } from "../rules/LevelBadge";
+import { zoneLabel, zoneName } from "../components/timezone";
 import { AccessDenied } from "../ui/AccessDenied";
 import { ErrorMessage } from "../ui/ErrorMessage";
 import { CompactTime, formatTime } from "../ui/time";
@@ -35,6 +36,8 @@ import { useDebounced } from "../ui/useDebounced";
 import { useDocumentTitle } from "../ui/useDocumentTitle";
 import { StatusBadge, StatusSelect } from "./AlertStatus";
 import { BulkBar } from "./BulkBar";
+import { RulePicker } from "./RulePicker";
+import { entityItems } from "./entities";
 import { VerdictBadge } from "./TriageDialogs";
 import { ALERT_PRESETS, alertQuery, apiRange, isFiltered, matchesFilters, readAlertFilters, writeAlertFilters, type AlertFilterState, type AlertRange } from "./alertFilters";
 import { useAlertFeed } from "./useAlertFeed";
@@ -143,7 +146,7 @@ function AlertQueue({ me, writable, canReadRules }: { me: Me; writable: boolean;
       <SeverityCounts stats={stats.data} loading={stats.isPending} state={state} onChange={update} />
       {stats.isError ? <ErrorMessage error={stats.error} /> : null}
 
-      <Filters state={state} stats={stats.data} me={me} onChange={update} onClear={() => setParams(new URLSearchParams())} />
+      <Filters state={state} stats={stats.data} me={me} canReadRules={canReadRules} onChange={update} onClear={() => setParams(new URLSearchParams())} />
 
       {feed.pending.length > 0 ? (
         <div className="new-alerts">
@@ -280,7 +283,21 @@ function SeverityCounts({ stats, loading, state, onChange }: { stats: AlertStats
   );
 }
 
-function Filters({ state, stats, me, onChange, onClear }: { state: AlertFilterState; stats: AlertStats | undefined; me: Me; onChange: (s: Partial<AlertFilterState>) => void; onClear: () => void }) {
+function Filters({
+  state,
+  stats,
+  me,
+  canReadRules,
+  onChange,
+  onClear,
+}: {
+  state: AlertFilterState;
+  stats: AlertStats | undefined;
+  me: Me;
+  canReadRules: boolean;
+  onChange: (s: Partial<AlertFilterState>) => void;
+  onClear: () => void;
+}) {
   const people = usePeople(me);
   const [draft, setDraft] = useState(state.q);
   useEffect(() => setDraft(state.q), [state.q]);
@@ -288,8 +305,6 @@ function Filters({ state, stats, me, onChange, onClear }: { state: AlertFilterSt
   useEffect(() => {
     if (settled.trim() !== state.q.trim()) onChange({ q: settled });
   }, [settled]);
-  const rules = stats?.top_rules ?? [];
-  const ruleKnown = rules.some((r) => r.rule_id === state.rule);
 
   return (
     <div className="alert-filters">
@@ -309,18 +324,7 @@ function Filters({ state, stats, me, onChange, onClear }: { state: AlertFilterSt
             spellCheck={false}
           />
         </div>
-        <div className="field">
-          <label htmlFor="alerts-rule">Rule</label>
-          <select id="alerts-rule" value={state.rule} onChange={(e) => onChange({ rule: e.target.value })}>
-            <option value="">All rules</option>
-            {state.rule && !ruleKnown ? <option value={state.rule}>This rule ({state.rule})</option> : null}
-            {rules.map((r) => (
-              <option key={r.rule_id} value={r.rule_id}>
-                {r.title} ({r.count.toLocaleString()})
-              </option>
-            ))}
-          </select>
-        </div>
+        <RulePicker value={state.rule} onChange={(rule) => onChange({ rule })} topRules={stats?.top_rules} canReadRules={canReadRules} />
         <RangePicker range={state.range} onChange={(range) => onChange({ range })} />
       </div>
       <div className="alert-filters-row">
@@ -469,11 +473,11 @@ function RangePicker({ range, onChange }: { range: AlertRange; onChange: (r: Ale
       {editing ? (
         <form className="popover range-custom" onSubmit={apply} aria-label="Custom time range" noValidate>
           <div className="field">
-            <label htmlFor={`${id}-from`}>From</label>
+            <label htmlFor={`${id}-from`}>From ({zoneLabel()})</label>
             <input id={`${id}-from`} type="datetime-local" value={from} onChange={(e) => setFrom(e.target.value)} />
           </div>
           <div className="field">
-            <label htmlFor={`${id}-to`}>To</label>
+            <label htmlFor={`${id}-to`}>To ({zoneLabel()})</label>
             <input id={`${id}-to`} type="datetime-local" value={to} onChange={(e) => setTo(e.target.value)} />
           </div>
           {error ? (
@@ -540,8 +544,8 @@ function AlertsTable({ alerts, fresh, writable, selectable, selected, onSelect, 
                 />
               </th>
             ) : null}
-            <th scope="col" className="col-time">
-              Last seen
+            <th scope="col" className="col-time" title={`Times in your time zone${zoneName() ? ` (${zoneName()})` : ""}`}>
+              Last seen <span className="th-zone">({zoneLabel()})</span>
             </th>
             <th scope="col">Severity</th>
             <th scope="col">Alert</th>
@@ -575,7 +579,7 @@ interface RowProps {
 }
 
 const AlertRow = memo(function AlertRow({ alert: a, fresh, writable, selectable, checked, onCheck, meId, onSaved }: RowProps) {
-  const entities = [...(a.entities?.hosts ?? []), ...(a.entities?.users ?? []), ...(a.entities?.ips ?? [])];
+  const entities = [...entityItems(a.entities, "hosts"), ...entityItems(a.entities, "users"), ...entityItems(a.entities, "ips")].map((e) => e.label);
   const closed = a.status === "resolved" || a.status === "closed";
   const who = a.assignee ? (a.assignee === meId ? "Me" : a.assignee_email || a.assignee) : "";
   return (

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { makeAlert } from "../test/detection";
 import { alertQuery, apiRange, isFiltered, matchesFilters, readAlertFilters, writeAlertFilters } from "./alertFilters";
+import { entityItems, userLabel } from "./entities";
 import { EMPTY_FEED, FEED_CAP, feedReducer } from "./useAlertFeed";
 
 describe("alert filters in the URL", () => {
@@ -93,5 +94,28 @@ describe("feedReducer", () => {
     s = feedReducer(s, { type: "created", alert: a2, show: false, unsure: false });
     expect(s.pendingUnsure).toBe(true);
     expect(feedReducer(s, { type: "release" }).pendingUnsure).toBe(false);
+  });
+});
+
+describe("entityItems", () => {
+  const en = {
+    hosts: ["web-1"],
+    users: ["alice", "root"],
+    user_domains: { alice: "CORP" },
+    ips: [],
+    processes: ["C:\\Windows\\System32\\CMD.EXE", "cmd.exe", "/usr/bin/curl", "curl", "wget"],
+    files: [],
+    domains: [],
+  };
+  it("names users with their domain and searches by the name", () => {
+    expect(entityItems(en, "users")).toEqual([
+      { value: "alice", label: "CORP\\alice" },
+      { value: "root", label: "root" },
+    ]);
+    expect(userLabel("bob", "")).toBe("bob");
+  });
+  it("lists a process once: its path, not also its bare name", () => {
+    expect(entityItems(en, "processes").map((e) => e.label)).toEqual(["C:\\Windows\\System32\\CMD.EXE", "/usr/bin/curl", "wget"]);
+    expect(entityItems(undefined, "hosts")).toEqual([]);
   });
 });

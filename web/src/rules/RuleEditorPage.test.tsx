@@ -104,6 +104,42 @@ describe("RuleEditorPage", () => {
     expect(await screen.findByRole("heading", { level: 1, name: "Brute Force Detection" })).toBeInTheDocument();
   });
 
+  it("reads what it can from a text the server refuses, and says it is not checked", async () => {
+    server();
+    renderEditor("/rules/new");
+    await vi.waitFor(() => expect(screen.getByText("Valid")).toBeInTheDocument(), SLOW);
+    setSource(
+      [
+        "title: 'Whoami as SYSTEM'",
+        "status: test",
+        "description: >",
+        "  whoami run by",
+        "  the system account",
+        "tags: [attack.discovery, attack.t1033, attack.g0016]",
+        "logsource:",
+        "  product: windows",
+        "  category: process_creation # Sysmon 1",
+        "detection:",
+        "  sel:",
+        "    BROKEN|contians: whoami",
+        "  condition: sel",
+        "level: medium",
+      ].join("\n"),
+    );
+    await vi.waitFor(() => expect(screen.getByText("1 problem")).toBeInTheDocument(), SLOW);
+    // The header and the panel follow the text, not the template's last valid form.
+    expect(screen.getByRole("heading", { level: 1, name: "Whoami as SYSTEM" })).toBeInTheDocument();
+    expect(screen.getByText("Has errors: not checked")).toBeInTheDocument();
+    const facts = screen.getByRole("region", { name: "The rule" });
+    expect(within(facts).getByRole("note")).toHaveTextContent("The rule has errors: this is read from the text as it stands");
+    expect(facts).toHaveTextContent("whoami run by the system account");
+    expect(facts).toHaveTextContent("Medium");
+    expect(facts).toHaveTextContent("windows / process_creation");
+    expect(within(facts).getByRole("list", { name: "ATT&CK tactics" })).toHaveTextContent(/^Discovery$/);
+    expect(within(facts).getByRole("list", { name: "ATT&CK techniques" })).toHaveTextContent(/^T1033$/);
+    expect(within(facts).queryByText(/Shell started by a web server|Persistence|T1505/)).not.toBeInTheDocument();
+  });
+
   it("marks the server's problems at their line and column, and lists them", async () => {
     server();
     const user = userEvent.setup();
@@ -187,7 +223,7 @@ describe("RuleEditorPage", () => {
     expect(stats).toHaveTextContent("Matches12");
     expect(within(stats).getByRole("link", { name: "3" })).toHaveAttribute("href", "/alerts?rule=r-ps");
     // 410 ns sampled on 96 events.
-    expect(stats).toHaveTextContent("Avg µs/event (sampled)0.41 µs");
+    expect(stats).toHaveTextContent("Avg time per event (sampled)410 ns");
     await user.selectOptions(screen.getByRole("combobox", { name: "Severity of its alerts" }), "critical");
     await vi.waitFor(() => expect(calls.find((c) => c.method === "PATCH")?.body).toEqual({ severity_override: "critical" }));
   });
@@ -318,7 +354,7 @@ describe("RuleEditorPage", () => {
               scanned: 2,
               matched: 1,
               alerts: 1,
-              matches: [{ event_id: "s-1", timestamp: "2026-11-23T10:00:00Z", summary: "powershell IEX (New-Object Net.WebClient).DownloadString(...)", fields: { "process.name": "powershell.exe", "host.name": "ws-7" } }],
+              matches: [{ event_id: "s-1", timestamp: "2026-11-23T10:00:00Z", summary: "powershell IEX (New-Object Net.WebClient).DownloadString(...)", fields: { "process.name": "powershell.exe", "host.name": "ws-7", "user.name": "alice", "user.domain": "CORP" } }],
               truncated: false,
               elapsed_ms: 3,
             })
@@ -340,6 +376,15 @@ describe("RuleEditorPage", () => {
     expect(result).toHaveTextContent("Events matched1");
     expect(result).toHaveTextContent("Alerts it would raise1");
     expect(result).toHaveTextContent("3 ms");
+    // Each match with its host and user, to judge it by.
+    const [head, match] = within(result).getAllByRole("row");
+    expect(within(head as HTMLElement).getAllByRole("columnheader").map((h) => h.textContent)).toEqual(["Time", "Host", "User", "Event"]);
+    expect(within(match as HTMLElement).getAllByRole("cell").map((c) => c.textContent)).toEqual([
+      expect.any(String),
+      "ws-7",
+      "CORP\\alice",
+      "powershell IEX (New-Object Net.WebClient).DownloadString(...)",
+    ]);
     const call = calls.find((c) => c.url === "/api/v1/rules/r-ps/test");
     // The saved rule, unchanged: no source sent.
     expect(call?.body).toEqual({ limit: 100, events: [{ process: { name: "powershell.exe" } }, "<38>Nov 23 10:00:00 web-1 sshd[811]: Failed password for root"] });

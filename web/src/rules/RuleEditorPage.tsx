@@ -13,6 +13,7 @@ import {
   LEVEL_LABELS,
   detectionApi,
   detectionKeys,
+  evalTimeTitle,
   formatEvalTime,
   useRule,
   type Level,
@@ -30,6 +31,7 @@ import { useDocumentTitle } from "../ui/useDocumentTitle";
 import { unwrap } from "../ui/unwrap";
 import { TacticList, TechniqueList } from "./AttackList";
 import { CodeEditor, type CodeEditorHandle } from "./CodeEditor";
+import { readDraft, type RuleFactsView } from "./draft";
 import { ExceptionsSection } from "./ExceptionsSection";
 import { LevelBadge } from "./LevelBadge";
 import { RulesRefused } from "./RulesLayout";
@@ -113,8 +115,13 @@ function RuleEditor({ rule }: { rule: Rule | null }) {
   // While the text does not validate, the rule is still what it last was.
   const lastValid = useRef<RuleSummary | null>(null);
   if (result?.rule) lastValid.current = result.rule;
-  const summary: RuleSummary | null = result?.rule ?? lastValid.current ?? rule;
   const invalid = result ? !result.valid : false;
+  // A text the server refuses describes no rule to it; what it says of
+  // itself is read here instead, so the panel follows the text.
+  const known = lastValid.current ?? rule;
+  const draft = invalid ? readDraft(format, source, { tactics: known?.attack.tactics, techniques: known?.attack.techniques }) : null;
+  const summary: RuleSummary | null = invalid ? null : (result?.rule ?? lastValid.current ?? rule);
+  const facts: RuleFactsView | null = invalid ? draft : summary;
 
   // --- Save, delete, tune ---
   const save = useMutation({
@@ -198,8 +205,8 @@ function RuleEditor({ rule }: { rule: Rule | null }) {
     setSource(t);
   };
 
-  const title = summary?.title || rule?.title || "New rule";
-  const level = summary?.level ?? rule?.level;
+  const title = facts?.title || (invalid ? "" : rule?.title) || (rule ? "Untitled rule" : "New rule");
+  const level = invalid ? facts?.level : (summary?.level ?? rule?.level);
   const saveError = save.error;
 
   return (
@@ -212,8 +219,9 @@ function RuleEditor({ rule }: { rule: Rule | null }) {
           <h1 id="page-title">{title}</h1>
           <div className="rule-meta-line">
             {level ? <LevelBadge level={rule?.severity_override || level} title={rule?.severity_override ? `Overridden; the rule says ${level}` : undefined} /> : null}
-            {summary?.status ? <span className="badge">{summary.status}</span> : null}
+            {facts?.status ? <span className="badge">{facts.status}</span> : null}
             {summary?.kind ? <span className="badge">{summary.kind}</span> : null}
+            {invalid ? <span className="badge badge-warning">Has errors: not checked</span> : null}
             {rule?.pack ? <span className="badge">pack: {rule.pack}</span> : null}
             {rule ? (
               <span className="muted">
@@ -333,7 +341,7 @@ function RuleEditor({ rule }: { rule: Rule | null }) {
         </div>
 
         <aside className="editor-side" aria-label="About this rule">
-          <RuleFacts summary={summary} rule={rule} />
+          <RuleFacts facts={facts} unchecked={invalid} linkTechniques={!!rule && !invalid} />
           {rule ? (
             <section className="card editor-card" aria-labelledby="tuning-title">
               <h2 id="tuning-title">Tuning</h2>
@@ -438,13 +446,22 @@ function ValidationState({ pending, empty, result, error }: { pending: boolean; 
   );
 }
 
-function RuleFacts({ summary, rule }: { summary: RuleSummary | null; rule: Rule | null }) {
-  const s = summary ?? rule;
+function RuleFacts({ facts: s, unchecked, linkTechniques }: { facts: RuleFactsView | null; unchecked: boolean; linkTechniques: boolean }) {
+  const note = unchecked ? (
+    <p className="facts-unchecked" role="note">
+      The rule has errors: this is read from the text as it stands and may be incomplete. The server checks it again once the errors are fixed.
+    </p>
+  ) : null;
   if (!s) {
     return (
       <section className="card editor-card" aria-labelledby="facts-title">
         <h2 id="facts-title">The rule</h2>
-        <p className="muted">What the rule is (its level, log source and ATT&amp;CK techniques) shows here once it validates.</p>
+        {note}
+        <p className="muted">
+          {unchecked
+            ? "Nothing can be read from the text yet."
+            : "What the rule is (its level, log source and ATT&CK techniques) shows here once it validates."}
+        </p>
       </section>
     );
   }
@@ -452,12 +469,13 @@ function RuleFacts({ summary, rule }: { summary: RuleSummary | null; rule: Rule 
   return (
     <section className="card editor-card" aria-labelledby="facts-title">
       <h2 id="facts-title">The rule</h2>
+      {note}
       {s.description ? <p className="rule-description">{unwrap(s.description)}</p> : null}
       <dl className="facts">
         <div>
           <dt>Level</dt>
           <dd>
-            <LevelBadge level={s.level} />
+            {s.level ? <LevelBadge level={s.level} /> : <span className="muted">—</span>}
           </dd>
         </div>
         <div>
@@ -483,7 +501,7 @@ function RuleFacts({ summary, rule }: { summary: RuleSummary | null; rule: Rule 
         <div className="facts-wide">
           <dt>ATT&amp;CK techniques</dt>
           <dd>
-            <TechniqueList techniques={s.attack.techniques} link={!!rule} />
+            <TechniqueList techniques={s.attack.techniques} link={linkTechniques} />
           </dd>
         </div>
         {s.falsepositives.length > 0 ? (
@@ -542,8 +560,8 @@ function RuleStatsView({ rule }: { rule: Rule }) {
         </dd>
       </div>
       <div>
-        <dt>Avg µs/event (sampled)</dt>
-        <dd title={s.eval_samples ? `The rule's own evaluation time, averaged over ${s.eval_samples.toLocaleString()} sampled events` : "Not sampled yet"}>
+        <dt>Avg time per event (sampled)</dt>
+        <dd title={s.eval_samples ? `The rule's own evaluation time, averaged ${evalTimeTitle(s)}` : "Not sampled yet"}>
           {formatEvalTime(s) || <span className="muted">—</span>}
         </dd>
       </div>

@@ -64,15 +64,15 @@ describe("RulesListPage", () => {
     const user = userEvent.setup();
     const { location } = renderRules();
     const table = await screen.findByRole("table", { name: "Detection rules" });
-    expect(within(table).getByRole("columnheader", { name: "µs/event (sampled)" })).toBeInTheDocument();
+    expect(within(table).getByRole("columnheader", { name: "Time/event (sampled)" })).toBeInTheDocument();
     const [, first, second, third] = within(table).getAllByRole("row") as HTMLElement[];
     // 410 ns over 96 sampled events.
-    expect(within(first as HTMLElement).getByText("0.41 µs")).toHaveAttribute("title", "over 96 sampled events");
+    expect(within(first as HTMLElement).getByText("410 ns")).toHaveAttribute("title", "over 96 sampled events");
     expect(within(first as HTMLElement).queryByRole("note")).not.toBeInTheDocument();
     expect(within(second as HTMLElement).getByRole("note")).toHaveTextContent("Not runnable placeholder %known_cdcs% has no values in this org");
     expect(within(second as HTMLElement).getByTitle("not sampled yet")).toHaveTextContent("—");
     // Sampled, but never one it could apply to: nothing, and why.
-    expect(within(third as HTMLElement).getByTitle(/^over 12 sampled events, none of which it could apply to/)).toHaveTextContent("0 µs");
+    expect(within(third as HTMLElement).getByTitle(/^over 12 sampled events, none of which it could apply to/)).toHaveTextContent("0 ns");
 
     await user.click(screen.getByRole("checkbox", { name: "Only rules that cannot run" }));
     await vi.waitFor(() => expect(listCalls(calls).at(-1)?.get("runnable")).toBe("false"));

@@ -5,7 +5,7 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { Fragment, memo, useCallback, useEffect, useMemo, useState } from "react";
 import { Link, useSearchParams } from "react-router";
-import { RULE_SORTS, detectionApi, detectionKeys, formatEvalTime, useRules, type RuleList, type RuleSort, type RuleSummary } from "../api/detection";
+import { RULE_SORTS, detectionApi, detectionKeys, evalTimeTitle, formatEvalTime, useRules, type RuleList, type RuleSort, type RuleSummary } from "../api/detection";
 import { hasPermission, useCurrentUser } from "../app/session";
 import { ErrorMessage } from "../ui/ErrorMessage";
 import { useDebounced } from "../ui/useDebounced";
@@ -264,7 +264,7 @@ function RulesTable({ rules, writable, busy, sort }: { rules: readonly RuleSumma
               Alerts
             </th>
             <th scope="col" className="num th-unit" aria-sort={sorted("eval_time")} title="The rule's own average evaluation time per event, measured on a sample of the events">
-              µs/event (sampled)
+              Time/event (sampled)
             </th>
             <th scope="col">Enabled</th>
           </tr>
@@ -309,7 +309,7 @@ const RuleRow = memo(function RuleRow({ rule, writable }: { rule: RuleSummary; w
       <td className="num">
         {rule.stats.alerts > 0 ? <Link to={`/alerts?rule=${encodeURIComponent(rule.id)}`}>{rule.stats.alerts.toLocaleString()}</Link> : "0"}
       </td>
-      <td className="num" title={evalTitle(rule.stats)}>
+      <td className="num" title={evalTimeTitle(rule.stats)}>
         {formatEvalTime(rule.stats) || <span className="muted">—</span>}
       </td>
       <td>
@@ -372,12 +372,4 @@ function Breakable({ text }: { text: string }) {
       ))}
     </>
   );
-}
-
-/** What the sampled time per event is over, and why it may be nothing at all. */
-function evalTitle(stats: RuleSummary["stats"]): string {
-  if (!stats.eval_samples) return "not sampled yet";
-  const n = stats.eval_samples.toLocaleString();
-  if (stats.eval_ns_per_event === 0) return `over ${n} sampled events, none of which it could apply to: its log source or the prefilter ruled it out each time`;
-  return `over ${n} sampled events`;
 }

@@ -1,7 +1,8 @@
 // Trying a rule before trusting it: a backtest over stored events in a time
 // range, or a run over pasted sample events. Either way the server answers
 // how many events it read, how many matched, how many alerts the rule would
-// have raised, and the matching events themselves.
+// have raised, and the matching events themselves, with their host and
+// user to judge them by.
 
 import { useMutation } from "@tanstack/react-query";
 import { useId, useRef, useState, type KeyboardEvent } from "react";
@@ -13,6 +14,7 @@ import { eventsLink, presetLabel, weekUpTo, type TimeRange } from "../events/sea
 import { TimeRangePicker, presetMs } from "../events/TimeRangePicker";
 import { ErrorMessage } from "../ui/ErrorMessage";
 import { CompactTime, Time, formatTime } from "../ui/time";
+import { userLabel } from "../alerts/entities";
 import { parseSamples } from "./samples";
 
 type Mode = "backtest" | "samples";
@@ -197,6 +199,8 @@ function TestResultView({ result, ran, onOpen }: { result: RuleTestResult; ran: 
                 <th scope="col" className="col-time">
                   Time
                 </th>
+                <th scope="col">Host</th>
+                <th scope="col">User</th>
                 <th scope="col">Event</th>
               </tr>
             </thead>
@@ -216,6 +220,8 @@ function TestResultView({ result, ran, onOpen }: { result: RuleTestResult; ran: 
                       {m.timestamp ? <CompactTime value={m.timestamp} /> : `#${i + 1}`}
                     </button>
                   </td>
+                  <MatchEntity value={matchHost(m.fields)} />
+                  <MatchEntity value={matchUser(m.fields)} />
                   <td className="cell-message" title={m.summary}>
                     {m.summary || <span className="muted">(no message)</span>}
                   </td>
@@ -226,6 +232,32 @@ function TestResultView({ result, ran, onOpen }: { result: RuleTestResult; ran: 
         </div>
       ) : null}
     </div>
+  );
+}
+
+/** A field's text when it has one (a list reads its first value). */
+function text(fields: Record<string, unknown> | undefined, key: string): string {
+  const v = fields?.[key];
+  if (Array.isArray(v)) return typeof v[0] === "string" ? v[0] : "";
+  return typeof v === "string" && v !== "-" ? v : "";
+}
+
+/** The host a matching event is from, to judge the match by. */
+export function matchHost(fields: Record<string, unknown> | undefined): string {
+  return text(fields, "host.name") || text(fields, "host.hostname");
+}
+
+/** The user a matching event names, with the domain when it has one (CORP\alice). */
+export function matchUser(fields: Record<string, unknown> | undefined): string {
+  const name = text(fields, "user.name");
+  return name ? userLabel(name, text(fields, "user.domain")) : text(fields, "user.id");
+}
+
+function MatchEntity({ value }: { value: string }) {
+  return (
+    <td className="mono-cell match-entity" title={value || undefined}>
+      {value || <span className="muted">—</span>}
+    </td>
   );
 }
 

@@ -4,6 +4,7 @@ import { formatEvalTime } from "../api/detection";
 import { problemRange } from "./CodeEditor";
 import { facetLabel, facetValues, readRuleFilters, ruleQuery, writeRuleFilters } from "./ruleFilters";
 import { MAX_SAMPLES, parseSamples } from "./samples";
+import { attackOf, readDraft, readSigmaTop } from "./draft";
 import { backtestRange } from "./TestPanel";
 import { newRuleId } from "./templates";
 
@@ -81,12 +82,15 @@ describe("problemRange at the server's YAML error positions", () => {
 });
 
 describe("formatEvalTime", () => {
-  it("shows the sampled nanoseconds as microseconds, and nothing before a sample", () => {
-    expect(formatEvalTime({ eval_ns_per_event: 410, eval_samples: 96 })).toBe("0.41 µs");
+  it("shows sampled times under a microsecond in nanoseconds, the others in microseconds, and nothing before a sample", () => {
+    expect(formatEvalTime({ eval_ns_per_event: 410, eval_samples: 96 })).toBe("410 ns");
+    expect(formatEvalTime({ eval_ns_per_event: 999.4, eval_samples: 96 })).toBe("999 ns");
+    expect(formatEvalTime({ eval_ns_per_event: 1000, eval_samples: 96 })).toBe("1.00 µs");
     expect(formatEvalTime({ eval_ns_per_event: 12_345, eval_samples: 3 })).toBe("12.3 µs");
     expect(formatEvalTime({ eval_ns_per_event: 1_234_567, eval_samples: 3 })).toBe("1,235 µs");
-    expect(formatEvalTime({ eval_ns_per_event: 3, eval_samples: 3 })).toBe("<0.01 µs");
-    expect(formatEvalTime({ eval_ns_per_event: 0, eval_samples: 3 })).toBe("0 µs");
+    expect(formatEvalTime({ eval_ns_per_event: 3, eval_samples: 3 })).toBe("3 ns");
+    expect(formatEvalTime({ eval_ns_per_event: 0.25, eval_samples: 3 })).toBe("<1 ns");
+    expect(formatEvalTime({ eval_ns_per_event: 0, eval_samples: 3 })).toBe("0 ns");
     expect(formatEvalTime({ eval_ns_per_event: 0, eval_samples: 0 })).toBe("");
   });
 });
@@ -102,5 +106,74 @@ describe("templates and ranges", () => {
     const now = Date.parse("2026-11-23T10:00:00Z");
     expect(backtestRange({ kind: "preset", preset: "1h" }, now)).toEqual({ from: "2026-11-23T09:00:00.000Z", to: "2026-11-23T10:00:00.000Z" });
     expect(backtestRange({ kind: "absolute", from: "a", to: "b" }, now)).toEqual({ from: "a", to: "b" });
+  });
+});
+
+describe("readDraft: a rule's facts from text the server refuses", () => {
+  it("reads Sigma's top-level scalars, block scalars, lists and the logsource", () => {
+    const top = readSigmaTop(
+      [
+        "title: \"Say \\\"hi\\\"\" # greeting",
+        "status: experimental # new",
+        "description: |",
+        "  line one",
+        "",
+        "  line two",
+        "author: 'O''Brien'",
+        "tags:",
+        "  - attack.execution",
+        "  - 'attack.t1059.001'",
+        "logsource:",
+        "  product: windows",
+        "  service: security",
+        "detection:",
+        "  sel:",
+        "    CommandLine|contians: x",
+        "  condition: sel",
+        "falsepositives: [Admins, 'Backup jobs']",
+        "level: HIGH",
+        "---",
+        "title: second document",
+      ].join("\n"),
+    );
+    expect(top).toMatchObject({
+      title: 'Say "hi"',
+      status: "experimental",
+      description: "line one\n\nline two",
+      author: "O'Brien",
+      tags: ["attack.execution", "attack.t1059.001"],
+      logsource: { product: "windows", service: "security" },
+      falsepositives: ["Admins", "Backup jobs"],
+      level: "HIGH",
+    });
+  });
+
+  it("keeps reading past what does not parse, and names what it knows", () => {
+    const d = readDraft("sigma", "title: 'unclosed\n\tdetection: {\nlevel: nonsense\ntags:\n  - attack.t1033\n  - attack.s0002\n  - attack.command-and-control\n", {
+      techniques: [{ id: "T1033", name: "System Owner/User Discovery" }],
+    });
+    expect(d).toMatchObject({ title: "unclosed", level: "" });
+    expect(d?.attack).toEqual({
+      tactics: [{ id: "command-and-control", name: "Command and Control", shortname: "command-and-control" }],
+      techniques: [{ id: "T1033", name: "System Owner/User Discovery" }],
+    });
+    expect(readDraft("sigma", "   \n# only a comment\n")).toBeNull();
+  });
+
+  it("reads a JSON rule's members, and nothing from JSON that does not parse", () => {
+    expect(readDraft("json", '{"name": "Brute force", "level": "high", "tags": ["attack.t1110", 3], "conditions": []}')).toMatchObject({
+      title: "Brute force",
+      level: "high",
+      attack: { tactics: [], techniques: [{ id: "T1110", name: "" }] },
+    });
+    expect(readDraft("json", '{"name": "Brute')).toBeNull();
+    expect(readDraft("json", "[1]")).toBeNull();
+  });
+
+  it("takes only attack.* tags as ATT&CK, each once", () => {
+    expect(attackOf(["attack.T1059", "attack.t1059", "cve.2021-44228", "attack.g0016", "attack.defense-evasion"])).toEqual({
+      tactics: [{ id: "defense-evasion", name: "Defense Evasion", shortname: "defense-evasion" }],
+      techniques: [{ id: "T1059", name: "" }],
+    });
   });
 });
