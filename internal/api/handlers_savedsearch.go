@@ -20,8 +20,9 @@ import (
 // the organisation: the query, the time range, the severities and the
 // columns. It is kept with the saved KQL queries (language "search").
 
-// searchRanges are the explorer's time range presets.
-var searchRanges = []string{"15m", "1h", "24h", "7d", "30d"}
+// searchRanges are the explorer's time range presets ("all" is all time:
+// a search without a start); web/src/events/searchState.ts has the same list.
+var searchRanges = []string{"15m", "1h", "24h", "7d", "30d", "90d", "1y", "all"}
 
 // maxSearchColumns bounds a saved search's columns.
 const maxSearchColumns = 40

@@ -248,7 +248,7 @@ func baseSchemas() map[string]schema {
 		"SavedQueryList": obj([]string{"items"}, map[string]any{"items": arr(ref("SavedQuery"))}),
 		"SavedSearchBody": obj([]string{"name"}, map[string]any{"name": tStr, "description": tStr,
 			"query":    schema{"type": "string", "description": "the search syntax; empty for every event"},
-			"range":    schema{"type": "string", "enum": []string{"", "15m", "1h", "24h", "7d", "30d"}, "description": "a time range preset, or empty with from and to"},
+			"range":    schema{"type": "string", "enum": []string{"", "15m", "1h", "24h", "7d", "30d", "90d", "1y", "all"}, "description": "a time range preset (all: all time), or empty with from and to"},
 			"from":     schema{"type": "string", "format": "date-time"},
 			"to":       schema{"type": "string", "format": "date-time"},
 			"severity": arr(schema{"type": "string", "enum": []string{"info", "low", "medium", "high", "critical"}}),

@@ -84,4 +84,12 @@ func TestSavedSearches(t *testing.T) {
 		queries[0].Action != "saved_query.create" || queries[0].Summary != "KQL one" {
 		t.Fatalf("audit of KQL queries: %+v", queries)
 	}
+	// Every preset of the explorer is kept as it is, the long ones too.
+	for _, preset := range []string{"15m", "1h", "24h", "7d", "30d", "90d", "1y", "all"} {
+		r = f.send(t, "POST", "/api/v1/events/saved", admin, map[string]any{"name": "Range " + preset, "query": "user.name:root", "range": preset})
+		wantStatus(t, r, http.StatusCreated)
+		if u := decode[view](t, r); u.Range != preset || u.From != "" {
+			t.Fatalf("range %s: %s", preset, r)
+		}
+	}
 }

@@ -25,7 +25,7 @@ function syslogTime(offsetMs = 60_000) {
 }
 
 /** An sshd line as syslog sends it (RFC 3164, with PRI). */
-const sshd = (host, pid, text) => `<38>${syslogTime()} ${host} sshd[${pid}]: ${text}`;
+const sshd = (host, pid, text, offsetMs = 60_000) => `<38>${syslogTime(offsetMs)} ${host} sshd[${pid}]: ${text}`;
 
 // In the test database 81.2.69.142 and 2.125.160.216 are in the UK, 89.160.20.112 in Sweden.
 const SYSLOG_LINES = [
@@ -306,15 +306,84 @@ describe("events: ingest real events, then see them on screen", { timeout: 240_0
     await page.getByRole("button", { name: "Live mode" }).click();
     await page.getByRole("status").filter({ hasText: /^Live$/ }).waitFor();
     const before = sent;
-    await ingestLines([sshd("web-3", 4242, "Failed password for root from 81.2.69.142 port 6000 ssh2"), sshd("web-3", 4243, "Failed password for nobody from 81.2.69.142 port 6001 ssh2")]);
+    // Stamped now: newer than every event listed, so on top (the list is in time order, not arrival order).
+    await ingestLines([sshd("web-3", 4242, "Failed password for root from 81.2.69.142 port 6000 ssh2", 0), sshd("web-3", 4243, "Failed password for nobody from 81.2.69.142 port 6001 ssh2", 0)]);
     const table = page.getByRole("table", { name: "Events, newest first" });
     await table.getByRole("cell", { name: "web-3" }).nth(1).waitFor();
     await page.getByText(`Showing ${before + 2} of ${before + 2}, newest first`).waitFor();
     // On top, marked as live, without a reload.
     assert.match(await table.getByRole("row").nth(1).innerText(), /web-3/);
-    await page.getByText(`${before} events (+2 live)`).waitFor();
+    await page.getByRole("heading", { name: `${before + 2} events · 2 of them arrived live` }).waitFor();
     await screenshot(run, "events-live");
     await page.getByRole("button", { name: "Live mode" }).click();
+  });
+
+  step("live mode lists by time, newest first, and leaves out events stamped outside the range", async ({ page, baseURL }) => {
+    await page.goto(`${baseURL}/events?range=15m&q=user.name%3Alivecheck`);
+    await page.getByText("No events match this search in this time range.").waitFor();
+    await page.getByRole("button", { name: "Live mode" }).click();
+    await page.getByRole("status").filter({ hasText: /^Live$/ }).waitFor();
+    const now = Date.now();
+    // Newest first in the body, as the tester sent them, then one from an old archive.
+    const burst = [0, 1, 2, 3, 4].map((s) => ({ "@timestamp": new Date(now - s * 1000).toISOString(), message: `live check ${s}`, user: { name: "livecheck" }, host: { name: `lc-${s}` } }));
+    await ingest([...burst, { "@timestamp": "2020-01-01T00:00:00Z", message: "live check archive", user: { name: "livecheck" }, host: { name: "lc-2020" } }]);
+    sent -= 1; // the 2020 event is outside every count of the last 24 hours below
+    await page.getByText("Showing 5 of 5, newest first").waitFor();
+    await page.getByText("1 live event was stamped outside the time range and is not listed.").waitFor();
+    await page.getByRole("heading", { name: "5 events · 5 of them arrived live" }).waitFor();
+    const table = page.getByRole("table", { name: "Events, newest first" });
+    const hosts = await table.locator("tbody tr td:nth-child(3)").allInnerTexts();
+    assert.deepEqual(hosts, ["lc-0", "lc-1", "lc-2", "lc-3", "lc-4"]);
+    // The chart counts what the list shows.
+    const bars = await page.getByRole("group", { name: /Events over time, one bar per/ }).getByRole("button").evaluateAll((els) => els.map((e) => e.getAttribute("aria-label") ?? ""));
+    const charted = bars.reduce((n, l) => n + Number(/: (\d+) events?/.exec(l)?.[1] ?? 0), 0);
+    assert.equal(charted, 5);
+    await screenshot(run, "events-live-range");
+    await page.getByRole("button", { name: "Live mode" }).click();
+  });
+
+  step("an invalid query has no count and no chart", async ({ page, baseURL }) => {
+    await page.goto(`${baseURL}/events?q=foo%20AND`);
+    await page.locator("#events-query-help[role=alert]").waitFor();
+    await page.getByText("No chart: the search has an error.").waitFor();
+    assert.equal(await page.getByText("Counting events…").count(), 0);
+    assert.equal(await page.getByText("No events to chart in this range.").count(), 0);
+    await screenshot(run, "events-invalid-query");
+  });
+
+  step("the message stays readable beside many columns, and the table scrolls instead of cutting", async ({ page, baseURL }) => {
+    const cols = "host.name,user.name,source.ip,event.dataset,message,http.response.status_code,url.path,tags";
+    for (const [width, height] of [
+      [1440, 900],
+      [1366, 768],
+    ]) {
+      await page.setViewportSize({ width, height });
+      await page.goto(`${baseURL}/events?range=all&cols=${encodeURIComponent(cols)}`);
+      const table = page.getByRole("table", { name: "Events, newest first" });
+      await table.waitFor();
+      assert.equal(new URL(page.url()).searchParams.get("cols"), cols, "the columns are in the URL");
+      const message = await table.getByRole("columnheader", { name: "Message" }).boundingBox();
+      assert.ok(message && message.width >= 300, `Message is ${message?.width}px wide at ${width}px`);
+      // Every column can be reached: the card scrolls sideways rather than clip the last one.
+      const fits = await page.locator(".events-table-wrap").evaluate((wrap) => {
+        const table = wrap.querySelector("table");
+        const scrolls = getComputedStyle(wrap).overflowX === "auto" && (table?.offsetWidth ?? Infinity) <= wrap.scrollWidth;
+        return scrolls && document.documentElement.scrollWidth <= window.innerWidth;
+      });
+      assert.ok(fits, "the table scrolls inside its card, and the page does not overflow");
+      await screenshot(run, `events-columns-${width}`);
+    }
+    await page.setViewportSize({ width: 1440, height: 900 });
+  });
+
+  step("All time finds every stored event, and a link keeps the columns", async ({ page, baseURL }) => {
+    await page.goto(`${baseURL}/events?cols=host.name,message`);
+    await page.getByRole("button", { name: "All", exact: true }).click();
+    await page.waitForURL(/range=all/);
+    const total = (await api("GET", "/api/v1/events?size=1")).body.total;
+    await page.getByText(`Showing ${Math.min(total, 100)} of ${total}, newest first`).waitFor();
+    const headers = await page.getByRole("table", { name: "Events, newest first" }).getByRole("columnheader").allInnerTexts();
+    assert.deepEqual(headers.slice(2).map((h) => h.toLowerCase()), ["host", "message"]);
   });
 
   step("live mode with a search sends the search as the server-side filter", async () => {
@@ -375,16 +444,19 @@ describe("events: ingest real events, then see them on screen", { timeout: 240_0
     assert.equal(summary.body.total, sent);
     assert.equal(summary.body.geoip, haveGeoIP, "the summary says whether the server has a GeoIP database");
     // The counters match the server's own summary (the page may first show what it had cached).
-    const inView = page.getByLabel("Attacks in view");
+    const inView = page.getByLabel("Located events", { exact: true });
     await inView.filter({ hasText: new RegExp(`^${summary.body.with_location}$`) }).waitFor();
-    await page.getByLabel("Events without location").filter({ hasText: new RegExp(`^${sent - summary.body.with_location}$`) }).waitFor();
+    // Events with an address GeoIP could not place; the live check's events have none and are not counted.
+    const unplaced = await count("(source.ip:* OR destination.ip:*) AND NOT source.geo.location.lat:* AND NOT destination.geo.location.lat:*");
+    if (haveGeoIP) assert.equal(unplaced, 2, "the two private addresses, 10.0.0.5 and 10.1.2.3");
+    await page.getByLabel("Events with an address not located").filter({ hasText: new RegExp(`^${unplaced}$`) }).waitFor();
     if (!haveGeoIP) {
       console.log("# NOTE: GeoIP databases absent: located attacks not checked");
       await page.getByRole("status").filter({ hasText: "NO LIVE TELEMETRY" }).waitFor();
       return;
     }
     // London, Boxford and Linköping; 10.0.0.5 and 10.1.2.3 are private and stay unplaced.
-    assert.equal(summary.body.with_location, sent - 2, "every event but the two from private addresses is located");
+    assert.equal(summary.body.with_location, sent - 2 - 5, "every event but the two from private addresses and the five of the live check (no address) is located");
     assert.equal(await page.getByRole("status").filter({ hasText: "NO LIVE TELEMETRY" }).count(), 0);
     await page.getByRole("img", { name: /^Attack source 81\.2\.69\.142/ }).waitFor();
     await page.getByRole("img", { name: /^Attack source 89\.160\.20\.112/ }).waitFor();
@@ -400,6 +472,16 @@ describe("events: ingest real events, then see them on screen", { timeout: 240_0
     await inView.filter({ hasText: String(before + 1) }).waitFor();
     await page.waitForTimeout(1300); // the arc draws itself in
     await screenshot(run, "threat-map-live");
+    // An event stamped 2019 is outside the 24 hours shown: not counted, not listed. The
+    // one sent after it tells that it has been through.
+    await ingest([
+      { "@timestamp": "2019-01-01T00:00:00Z", message: "old located event", source: { ip: "81.2.69.142" }, event: { severity: 99 } },
+      { message: "new located event", source: { ip: "2.125.160.216" } },
+    ]);
+    sent -= 1; // the 2019 one is outside the last 24 hours
+    await inView.filter({ hasText: String(before + 2) }).waitFor();
+    const latest = page.getByRole("table", { name: "Latest located events" });
+    assert.equal(await latest.getByText(/2019/).count(), 0, "no 2019 row");
     await dark(true);
     await screenshot(run, "threat-map-dark");
     await dark(false);

@@ -1,5 +1,6 @@
 // The reader's time zone, for labels beside times shown in it (the API's
-// times are UTC; the pages show them in the browser's zone).
+// times are UTC; the pages show them in the browser's zone), so that a
+// reader comparing with a log file knows the shift.
 
 /** "UTC+01:00" for a Date.getTimezoneOffset() of -60 (minutes behind UTC); "UTC" for 0. */
 export function formatOffset(offsetMinutes: number): string {
@@ -11,10 +12,13 @@ export function formatOffset(offsetMinutes: number): string {
   return `UTC${ahead > 0 ? "+" : "-"}${hh}:${mm}`;
 }
 
-/** The reader's offset from UTC now, as "UTC+01:00". */
+/** The reader's offset from UTC at `at` (now by default), as "UTC+01:00". */
 export function zoneLabel(at: Date = new Date()): string {
   return formatOffset(at.getTimezoneOffset());
 }
+
+/** The same as zoneLabel: "UTC+01:00", "UTC-05:30", or "UTC". */
+export const utcOffsetLabel = zoneLabel;
 
 /** The reader's zone by name ("Europe/Berlin"), "" when the browser does not say. */
 export function zoneName(): string {

@@ -84,6 +84,20 @@ describe("DashboardPage", () => {
     expect(within(sev).getAllByRole("listitem").map((li) => li.textContent)).toEqual(["Critical4", "High30", "Medium0", "Low1,200", "Info0"]);
   });
 
+  it("tells when it was updated on a 24-hour clock, with the time zone", async () => {
+    // 3 pm: a 12-hour clock would say 3 PM.
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(new Date(2026, 10, 25, 15, 4, 5));
+    try {
+      serve(day, makeStats({ total: 45 }));
+      renderWithProviders(<DashboardPage />, { me: makeMe() });
+      await screen.findByRole("region", { name: "Events" });
+      expect(screen.getByText(/updated 15:04:05 · times in UTC/)).toBeInTheDocument();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it("feeds the latest events live, each opening the event drawer", async () => {
     serve(day, makeStats({ total: 45 }));
     const user = userEvent.setup();

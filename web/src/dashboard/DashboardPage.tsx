@@ -18,6 +18,7 @@ import { TimeRangePicker } from "../events/TimeRangePicker";
 import { AccessDenied } from "../ui/AccessDenied";
 import { countryName } from "../ui/country";
 import { ErrorMessage } from "../ui/ErrorMessage";
+import { utcOffsetLabel } from "../components/timezone";
 import { formatTime } from "../ui/time";
 import { useDocumentTitle } from "../ui/useDocumentTitle";
 import { LiveFeed } from "./LiveFeed";
@@ -25,6 +26,8 @@ import { TermList } from "./TermList";
 
 const REFRESH_MS = 30_000;
 const DASHBOARD_PRESETS: readonly PresetKey[] = ["1h", "24h", "7d", "30d"];
+// The time of day in 24-hour form, like every other time in the UI.
+const clock = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false });
 
 export function DashboardPage() {
   useDocumentTitle("Dashboard");
@@ -49,7 +52,8 @@ function Dashboard({ canManageKeys }: { canManageKeys: boolean }) {
   const [params, setParams] = useSearchParams();
   const navigate = useNavigate();
   const range = readRange(params);
-  const preset = range.kind === "preset" ? range.preset : "24h";
+  // Another page's range in the URL (all time, say) shows the default here.
+  const preset = range.kind === "preset" && DASHBOARD_PRESETS.includes(range.preset) ? range.preset : "24h";
   const setRange = (r: TimeRange) =>
     setParams((prev) => {
       const p = new URLSearchParams(prev);
@@ -93,7 +97,7 @@ function Dashboard({ canManageKeys }: { canManageKeys: boolean }) {
         <div>
           <h1 id="page-title">Dashboard</h1>
           <p className="page-subtitle">
-            {presetLabel(preset)} · refreshed every 30 s{stats.dataUpdatedAt ? ` · updated ${new Date(stats.dataUpdatedAt).toLocaleTimeString()}` : ""}
+            {presetLabel(preset)} · refreshed every 30 s{stats.dataUpdatedAt ? ` · updated ${clock.format(new Date(stats.dataUpdatedAt))} · times in ${utcOffsetLabel()}` : ""}
           </p>
         </div>
         <TimeRangePicker range={relRange} onChange={setRange} allowAbsolute={false} presets={DASHBOARD_PRESETS} />

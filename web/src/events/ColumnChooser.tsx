@@ -1,5 +1,6 @@
 // Which fields the table shows, besides time and severity: tick the common
-// ones or type any field path. The choice is kept in localStorage.
+// ones or type any field path. The choice is kept in the URL (cols=), so
+// that a shared link shows it, and in localStorage for the next visit.
 
 import { useEffect, useId, useRef, useState, type FormEvent } from "react";
 import { DEFAULT_COLUMNS, SUGGESTED_COLUMNS, columnLabel, isFieldPath } from "./fields";

@@ -125,6 +125,49 @@ describe("EventsPage", () => {
     expect(await screen.findByRole("alert")).toHaveTextContent("unbalanced parenthesis at 10");
     expect(input).toHaveAttribute("aria-invalid", "true");
     expect(input).toHaveAccessibleDescription("unbalanced parenthesis at 10");
+    // No count and no chart of a search that did not run: neither "counting" nor "none".
+    expect(screen.queryByText("Counting events…")).not.toBeInTheDocument();
+    expect(screen.queryByText("No events to chart in this range.")).not.toBeInTheDocument();
+    expect(screen.getByText("No chart: the search has an error.")).toBeInTheDocument();
+  });
+
+  it("offers 90 days, a year and all time; all time sends no from", async () => {
+    const { calls } = server();
+    const user = userEvent.setup();
+    const { location } = renderWithProviders(<EventsPage />, { route: "/events", me: makeMe() });
+    await screen.findByRole("table", { name: "Events, newest first" });
+    await user.click(screen.getByRole("button", { name: "1 y" }));
+    expect(location.search.get("range")).toBe("1y");
+    await vi.waitFor(() => expect(searches(calls).at(-1)?.get("from")).toBe("now-365d"));
+    await user.click(screen.getByRole("button", { name: "All" }));
+    expect(location.search.get("range")).toBe("all");
+    expect(screen.getByText(/All time\./)).toBeInTheDocument();
+    await vi.waitFor(() => expect(searches(calls).at(-1)?.has("from")).toBe(false));
+    const statsCalls = calls.filter((c) => c.url.startsWith("/api/v1/events/stats/summary")).map((c) => new URL(c.url, "http://localhost").searchParams);
+    expect(statsCalls.at(-1)?.has("from")).toBe(false);
+    expect(statsCalls.at(-1)?.has("interval")).toBe(false);
+    await user.click(screen.getByRole("button", { name: "90 d" }));
+    await vi.waitFor(() => expect(searches(calls).at(-1)?.get("from")).toBe("now-90d"));
+  });
+
+  it("reads the columns from the URL, and writes them there", async () => {
+    server();
+    const user = userEvent.setup();
+    const { location } = renderWithProviders(<EventsPage />, { route: "/events?cols=process.name,message,bad%20name", me: makeMe() });
+    const table = await screen.findByRole("table", { name: "Events, newest first" });
+    expect(within(table).getAllByRole("columnheader").map((h) => h.getAttribute("title") ?? "")).toEqual([expect.stringContaining("time zone"), "", "process.name", "message"]);
+    await user.click(screen.getByRole("button", { name: "Columns" }));
+    await user.click(within(screen.getByRole("group", { name: "Columns" })).getByRole("checkbox", { name: /host\.name/ }));
+    expect(location.search.get("cols")).toBe("process.name,message,host.name");
+  });
+
+  it("puts this browser's columns in a URL without any, so that a copied link keeps them", async () => {
+    window.localStorage.setItem("eventsec.events.columns", JSON.stringify(["user.name", "message"]));
+    server();
+    const { location } = renderWithProviders(<EventsPage />, { route: "/events?q=x", me: makeMe() });
+    await screen.findByRole("table", { name: "Events, newest first" });
+    await vi.waitFor(() => expect(location.search.get("cols")).toBe("user.name,message"));
+    expect(location.search.get("q")).toBe("x");
   });
 
   it("loads more with next_cursor", async () => {
@@ -275,6 +318,7 @@ describe("EventsPage", () => {
     expect(location.search.get("q")).toBe("event.code:4625 AND host.name:DC*");
     expect(location.search.get("range")).toBe("7d");
     expect(location.search.get("sev")).toBe("high");
+    expect(location.search.get("cols")).toBe("host.name,user.name,source.ip");
     expect(screen.getByText("Failed logons on DCs", { selector: "strong" }).closest("p")).toHaveTextContent("Saved search Failed logons on DCs");
     const table = screen.getByRole("table", { name: "Events, newest first" });
     expect(within(table).getByRole("columnheader", { name: "User" })).toBeInTheDocument();
@@ -392,6 +436,9 @@ describe("EventsPage", () => {
     await screen.findByRole("table", { name: "Events, newest first" });
     await user.click(screen.getByRole("button", { name: "Export" }));
     const dialog = screen.getByRole("dialog", { name: "Export events" });
+    // Told as the server writes them: ECS documents, oldest first.
+    expect(within(dialog).getByRole("radio", { name: /NDJSON/ })).toHaveAccessibleName(/event\.original.*Not the API's shape/);
+    expect(dialog).toHaveTextContent("Every format lists the events oldest first");
     await user.click(within(dialog).getByRole("radio", { name: /CSV/ }));
     await user.click(within(dialog).getByRole("button", { name: "Download CSV" }));
     expect(await within(dialog).findByText("Downloaded eventsec-events-20261123.csv (8 B).")).toBeInTheDocument();
@@ -403,6 +450,9 @@ describe("EventsPage", () => {
     expect(click).toHaveBeenCalled();
   });
 });
+
+/** A time `seconds` ago, as the server stamps events. */
+const ago = (seconds: number) => new Date(Date.now() - seconds * 1000).toISOString();
 
 describe("EventsPage live mode", () => {
   let WS: typeof FakeWebSocket;
@@ -431,15 +481,39 @@ describe("EventsPage live mode", () => {
   it("puts new events on top, and skips bands that are filtered out", async () => {
     const { ws, table } = await startLive("/events?q=user.name%3Aroot&sev=medium,critical");
     act(() => {
-      ws.receive({ channel: "security:events", type: "event", data: makeEvent({ id: "live-1", severity_label: "critical", message: "brand new", fields: { host: { name: "web-9" } } }) });
-      ws.receive({ channel: "security:events", type: "event", data: makeEvent({ id: "live-2", severity_label: "low", message: "not wanted" }) });
+      ws.receive({ channel: "security:events", type: "event", data: makeEvent({ id: "live-1", "@timestamp": ago(1), severity_label: "critical", message: "brand new", fields: { host: { name: "web-9" } } }) });
+      ws.receive({ channel: "security:events", type: "event", data: makeEvent({ id: "live-2", "@timestamp": ago(1), severity_label: "low", message: "not wanted" }) });
     });
     await vi.waitFor(() => expect(within(table).getAllByRole("row")).toHaveLength(4));
     const first = within(table).getAllByRole("row")[1] as HTMLElement;
     expect(first).toHaveTextContent("web-9");
     expect(first).toHaveTextContent("Critical");
     expect(within(table).queryByText("not wanted")).not.toBeInTheDocument();
-    expect(screen.getByText(/\+1 live/)).toBeInTheDocument();
+    expect(screen.getByRole("heading", { name: "3 events · 1 of them arrived live" })).toBeInTheDocument();
+    expect(screen.getByText("Showing 3 of 3, newest first")).toBeInTheDocument();
+  });
+
+  it("lists live events by their time, newest first, and leaves out those outside the range", async () => {
+    const { ws, table } = await startLive("/events?q=user.name%3Aroot&range=15m");
+    act(() => {
+      // A burst sent oldest first, and one from an old archive.
+      for (const s of [4, 3, 2, 1, 0]) ws.receive({ channel: "security:events", type: "event", data: makeEvent({ id: `live-${s}`, "@timestamp": ago(s), fields: { host: { name: `web-${s}` } } }) });
+      ws.receive({ channel: "security:events", type: "event", data: makeEvent({ id: "old", "@timestamp": "2020-01-01T00:00:00Z", fields: { host: { name: "archive" } } }) });
+    });
+    await vi.waitFor(() => expect(within(table).getAllByRole("row")).toHaveLength(8));
+    const hosts = within(table)
+      .getAllByRole("row")
+      .slice(1)
+      .map((r) => within(r).getAllByRole("cell")[2]?.textContent);
+    expect(hosts).toEqual(["web-0", "web-1", "web-2", "web-3", "web-4", "web-1", "DC01"]);
+    expect(within(table).queryByText("archive")).not.toBeInTheDocument();
+    expect(screen.getByText("1 live event was stamped outside the time range and is not listed.")).toBeInTheDocument();
+    // The heading, the list and the chart count the same events.
+    expect(screen.getByRole("heading", { name: "7 events · 5 of them arrived live" })).toBeInTheDocument();
+    expect(screen.getByText("Showing 7 of 7, newest first")).toBeInTheDocument();
+    const bars = screen.getAllByRole("button", { name: /Zoom in$/ });
+    const charted = bars.reduce((n, b) => n + Number(/: (\d+) events?/.exec(b.getAttribute("aria-label") ?? "")?.[1] ?? 0), 0);
+    expect(charted).toBe(7);
   });
 
   it("tells how many events the server dropped", async () => {
@@ -457,7 +531,7 @@ describe("EventsPage live mode", () => {
   it("pauses while an event is open, holding new ones until resumed", async () => {
     const { ws, table, user } = await startLive();
     await user.click(within(table).getAllByRole("button", { name: /^Open event/ })[0] as HTMLElement);
-    act(() => ws.receive({ channel: "security:events", type: "event", data: makeEvent({ id: "live-3", fields: { host: { name: "held-back" } } }) }));
+    act(() => ws.receive({ channel: "security:events", type: "event", data: makeEvent({ id: "live-3", "@timestamp": ago(1), fields: { host: { name: "held-back" } } }) }));
     expect(await screen.findByText(/Live mode is paused while you read: 1 new event waiting/)).toBeInTheDocument();
     expect(within(table).queryByText("held-back")).not.toBeInTheDocument();
     await user.keyboard("{Escape}");

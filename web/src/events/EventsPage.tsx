@@ -17,14 +17,14 @@ import { EventDrawer } from "./EventDrawer";
 import { EventsTable } from "./EventsTable";
 import { ExportDialog } from "./ExportDialog";
 import { SavedSearchesDialog, savedSearchState } from "./SavedSearches";
-import { loadColumns, saveColumns } from "./fields";
+import { loadColumns, readColumnsParam, saveColumns, writeColumnsParam } from "./fields";
 import { HistogramChart } from "./HistogramChart";
-import { histogramOf, intervalLabel } from "./histogram";
+import { histogramOf, intervalLabel, withEvents } from "./histogram";
 import { addClause, apiFilter, fieldClause, rangeLabel, readSearchState, weekUpTo, writeSearchState, type SearchState } from "./searchState";
 import { SendEventsHint } from "./SendEventsHint";
 import { SeverityFilter } from "./SeverityFilter";
 import { TimeRangePicker } from "./TimeRangePicker";
-import { useLiveTail } from "./useLiveTail";
+import { mergeNewestFirst, useLiveTail } from "./useLiveTail";
 
 const PAGE_SIZE = 100;
 /** The start of "all history" when counting where stored events lie. */
@@ -54,11 +54,35 @@ function EventsExplorer({ canManageKeys, canSaveSearches }: { canManageKeys: boo
   const [draft, setDraft] = useState(search.query);
   useEffect(() => setDraft(search.query), [search.query]);
 
-  const [columns, setColumns] = useState<string[]>(loadColumns);
-  const changeColumns = useCallback((next: string[]) => {
-    setColumns(next);
-    saveColumns(next);
-  }, []);
+  // The columns are in the URL (cols=a,b) so that a shared link shows
+  // them; without it, this browser's last choice.
+  const urlColumns = useMemo(() => readColumnsParam(new URLSearchParams(paramString)), [paramString]);
+  const [storedColumns, setStoredColumns] = useState<string[]>(loadColumns);
+  const columns = urlColumns ?? storedColumns;
+  const changeColumns = useCallback(
+    (next: string[]) => {
+      setStoredColumns(next);
+      saveColumns(next);
+      setParams((prev) => {
+        const p = new URLSearchParams(prev);
+        writeColumnsParam(p, next);
+        return p;
+      });
+    },
+    [setParams],
+  );
+  // A link without columns gets this browser's, so that copying it keeps them.
+  useEffect(() => {
+    if (urlColumns) return;
+    setParams(
+      (prev) => {
+        const p = new URLSearchParams(prev);
+        writeColumnsParam(p, storedColumns);
+        return p.toString() === prev.toString() ? prev : p;
+      },
+      { replace: true },
+    );
+  }, [urlColumns, storedColumns, setParams]);
   const [exporting, setExporting] = useState(false);
   const [savedOpen, setSavedOpen] = useState(false);
   // The saved search last opened, named under the title until the search changes.
@@ -85,12 +109,13 @@ function EventsExplorer({ canManageKeys, canSaveSearches }: { canManageKeys: boo
     initialPageParam: "",
     getNextPageParam: (last) => last.next_cursor ?? undefined,
   });
+  // Counted once per search: in live mode the arrivals are added to it
+  // here, so that the chart, the count and the list agree.
   const stats = useQuery({
     queryKey: queryKeys.eventStats(filter),
     queryFn: ({ signal }) => api.eventStats(filter, signal),
-    refetchInterval: tailing ? 30_000 : false,
   });
-  const tail = useLiveTail(tailing, search.query.trim(), search.severities);
+  const tail = useLiveTail(tailing, search.query.trim(), search.severities, search.range);
   // Nothing in the range: are matching events stored outside it? (After an
   // archive's import, they all are.) The newest of them tells where to look.
   const noneInRange = results.isSuccess && (results.data?.pages[0]?.items.length ?? 0) === 0;
@@ -114,10 +139,13 @@ function EventsExplorer({ canManageKeys, canSaveSearches }: { canManageKeys: boo
   // The event in the drawer is in the URL (?event=id), so that it can be linked.
   const openId = params.get("event");
   const searched = useMemo(() => results.data?.pages.flatMap((p) => p.items) ?? [], [results.data]);
-  const rows = useMemo(() => {
-    if (tail.events.length === 0) return searched;
-    const seen = new Set(tail.events.map((e) => e.id));
-    return [...tail.events, ...searched.filter((e) => !seen.has(e.id))];
+  // Live events go where their time puts them, newest first like the search.
+  const rows = useMemo(() => (tail.events.length === 0 ? searched : mergeNewestFirst(tail.events, searched)), [tail.events, searched]);
+  // Those not already counted by the search (one stored as the search ran may arrive live too).
+  const liveOnly = useMemo(() => {
+    if (tail.events.length === 0) return tail.events;
+    const ids = new Set(searched.map((e) => e.id));
+    return tail.events.filter((e) => !ids.has(e.id));
   }, [tail.events, searched]);
   const liveIds = useMemo(() => new Set(tail.events.map((e) => e.id)), [tail.events]);
   const inList = openId ? rows.find((e) => e.id === openId) : undefined;
@@ -190,8 +218,12 @@ function EventsExplorer({ canManageKeys, canSaveSearches }: { canManageKeys: boo
 
   const queryError = [results.error, stats.error].find((e) => isApiError(e) && e.status === 400 && (e.code === "bad_query" || e.field === "query"));
   const otherError = queryError ? null : (results.error ?? null);
-  const histogram = useMemo(() => (stats.data ? histogramOf(stats.data) : null), [stats.data]);
-  const total = results.data?.pages[0]?.total;
+  const histogram = useMemo(() => (stats.data ? histogramOf(withEvents(stats.data, liveOnly)) : null), [stats.data, liveOnly]);
+  const searchedTotal = results.data?.pages[0]?.total;
+  // What the search counted and what arrived live since: one number for the heading and the list.
+  const total = searchedTotal === undefined ? undefined : searchedTotal + liveOnly.length;
+  // An invalid search has no count: neither "counting" nor "none".
+  const noCount = queryError !== undefined || results.isError;
   const filtered = search.query.trim() !== "" || search.severities.length > 0;
 
   return (
@@ -260,22 +292,31 @@ function EventsExplorer({ canManageKeys, canSaveSearches }: { canManageKeys: boo
       <div className="card histogram-card">
         <div className="card-head">
           <h2>
-            {total !== undefined ? (
+            {noCount ? (
+              "Events"
+            ) : total !== undefined ? (
               <>
                 <span className="big-number">{total.toLocaleString()}</span> event{total === 1 ? "" : "s"}
-                {tail.events.length > 0 ? <span className="muted"> (+{tail.events.length.toLocaleString()} live)</span> : null}
+                {liveOnly.length > 0 ? (
+                  <>
+                    {" "}
+                    <span className="muted">· {liveOnly.length.toLocaleString()} of them arrived live</span>
+                  </>
+                ) : null}
               </>
             ) : (
               "Counting events…"
             )}
           </h2>
-          {histogram && histogram.bars.length > 0 ? (
+          {!noCount && histogram && histogram.bars.length > 0 ? (
             <span className="muted card-head-note">
               One bar per {intervalLabel(histogram.intervalSeconds)} · click a bar, or drag across bars, to zoom in
             </span>
           ) : null}
         </div>
-        {histogram && histogram.max > 0 ? (
+        {noCount ? (
+          <div className="histogram-placeholder muted">{queryError ? "No chart: the search has an error." : "No chart: the search failed."}</div>
+        ) : histogram && histogram.max > 0 ? (
           <HistogramChart histogram={histogram} label="Events over time" onZoom={(r) => update({ range: { kind: "absolute", from: r.from, to: r.to } })} />
         ) : stats.isPending ? (
           <div className="histogram-placeholder muted">Loading the histogram…</div>
@@ -285,7 +326,9 @@ function EventsExplorer({ canManageKeys, canSaveSearches }: { canManageKeys: boo
         <SeverityLegend />
       </div>
 
-      {tailing ? <LiveNotices dropped={tail.dropped} paused={paused} pending={tail.pending.length} error={tail.error} onResume={resume} /> : null}
+      {tailing ? (
+        <LiveNotices dropped={tail.dropped} outside={tail.outside} paused={paused} pending={tail.pending.length} error={tail.error} onResume={resume} />
+      ) : null}
       {otherError ? <ErrorMessage error={otherError} /> : null}
 
       <div className="table-toolbar">
@@ -293,7 +336,7 @@ function EventsExplorer({ canManageKeys, canSaveSearches }: { canManageKeys: boo
           {results.isPending
             ? "Searching…"
             : total !== undefined
-              ? `Showing ${rows.length.toLocaleString()} of ${(total + tail.events.length).toLocaleString()}, newest first`
+              ? `Showing ${rows.length.toLocaleString()} of ${total.toLocaleString()}, newest first`
               : ""}
         </span>
         <ColumnChooser columns={columns} onChange={changeColumns} />
@@ -352,8 +395,15 @@ function EventsExplorer({ canManageKeys, canSaveSearches }: { canManageKeys: boo
           onClose={() => setSavedOpen(false)}
           onOpen={(saved) => {
             const view = savedSearchState(saved);
-            update(view.search, (p) => p.delete("event"));
-            if (view.columns.length > 0) changeColumns(view.columns);
+            // One change of the URL: a second in the same tick would start from the old one.
+            update(view.search, (p) => {
+              p.delete("event");
+              if (view.columns.length > 0) writeColumnsParam(p, view.columns);
+            });
+            if (view.columns.length > 0) {
+              setStoredColumns(view.columns);
+              saveColumns(view.columns);
+            }
             setOpenedSaved({ name: saved.name, params: writeSearchState(view.search).toString() });
             setSavedOpen(false);
           }}
@@ -376,7 +426,7 @@ function LiveToggle({ live, allowed, status, onChange }: { live: boolean; allowe
         className={live && allowed ? "btn btn-live-on" : "btn"}
         aria-pressed={live && allowed}
         disabled={!allowed}
-        title={allowed ? "Show new events as they arrive" : "Live mode follows a relative time range (15 min … 30 d), not a fixed one"}
+        title={allowed ? "Show new events as they arrive" : "Live mode follows a relative time range (15 min … all time), not a fixed one"}
         onClick={() => onChange(!live)}
       >
         Live mode
@@ -385,7 +435,16 @@ function LiveToggle({ live, allowed, status, onChange }: { live: boolean; allowe
   );
 }
 
-function LiveNotices({ dropped, paused, pending, error, onResume }: { dropped: number; paused: boolean; pending: number; error: string | null; onResume: () => void }) {
+interface LiveNoticesProps {
+  dropped: number;
+  outside: number;
+  paused: boolean;
+  pending: number;
+  error: string | null;
+  onResume: () => void;
+}
+
+function LiveNotices({ dropped, outside, paused, pending, error, onResume }: LiveNoticesProps) {
   return (
     <div className="live-notices">
       {error ? (
@@ -401,6 +460,11 @@ function LiveNotices({ dropped, paused, pending, error, onResume }: { dropped: n
           <button type="button" className="btn btn-small" onClick={onResume}>
             Resume
           </button>
+        </div>
+      ) : null}
+      {outside > 0 ? (
+        <div className="alert alert-info" role="status">
+          {outside.toLocaleString()} live event{outside === 1 ? " was" : "s were"} stamped outside the time range and {outside === 1 ? "is" : "are"} not listed.
         </div>
       ) : null}
       {dropped > 0 ? (

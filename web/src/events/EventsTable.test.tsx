@@ -10,9 +10,9 @@ vi.mock("../ui/time", async (original) => {
   const mod = await original<typeof import("../ui/time")>();
   return {
     ...mod,
-    formatCompactTime: (v: string) => {
+    formatTime: (v: string) => {
       renders.n++;
-      return mod.formatCompactTime(v);
+      return mod.formatTime(v);
     },
   };
 });
@@ -41,6 +41,17 @@ describe("EventsTable", () => {
     renders.n = 0;
     rerender(<EventsTable events={[live, ...events]} columns={columns} onOpen={onOpen} openId="e-500" liveIds={new Set(["live-1"])} caption="Events" />);
     expect(renders.n).toBe(1);
+  });
+
+  it("names the time zone in the Time header and shows each time with its year", () => {
+    const ev = makeEvent({ id: "e-1", "@timestamp": new Date().toISOString() });
+    render(<EventsTable events={[ev]} columns={["http.response.status_code"]} onOpen={() => {}} openId={null} caption="Events" />);
+    expect(screen.getByRole("columnheader", { name: /^Time \(UTC([+-]\d\d:\d\d)?\)$/ })).toBeInTheDocument();
+    // A long field path may wrap at its dots; its full name is the title.
+    const header = screen.getByRole("columnheader", { name: "http.response.status_code" });
+    expect(header).toHaveAttribute("title", "http.response.status_code");
+    expect(header.querySelectorAll("wbr")).toHaveLength(3);
+    expect(screen.getAllByRole("row")[1]).toHaveTextContent(String(new Date().getFullYear()));
   });
 
   it("shows an unknown value as a dash and the source country beside the IP", () => {

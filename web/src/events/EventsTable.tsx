@@ -1,9 +1,12 @@
 // The result table. Rows are memoized: a live event put on top renders one
-// new row, not the thousand below it.
+// new row, not the thousand below it. Columns take the width of their
+// content, the message at least a readable width; when they do not fit,
+// the table scrolls sideways inside its card rather than squeeze or cut.
 
-import { memo } from "react";
+import { Fragment, memo } from "react";
 import type { SecurityEvent } from "../api/types";
-import { formatCompactTime, formatTime } from "../ui/time";
+import { utcOffsetLabel } from "../components/timezone";
+import { formatTime } from "../ui/time";
 import { columnLabel, eventValue, eventWhat, fieldAt, formatValue } from "./fields";
 import { SeverityBadge } from "./SeverityBadge";
 
@@ -24,15 +27,15 @@ export function EventsTable({ events, columns, onOpen, openId, liveIds, caption 
         <caption className="sr-only">{caption}</caption>
         <thead>
           <tr>
-            <th scope="col" className="col-time">
-              Time
+            <th scope="col" className="col-time" title={`Times in your browser's time zone (${Intl.DateTimeFormat().resolvedOptions().timeZone})`}>
+              Time ({utcOffsetLabel()})
             </th>
             <th scope="col" className="col-sev">
               Severity
             </th>
             {columns.map((c) => (
-              <th key={c} scope="col" className={c === "message" ? "col-message" : undefined} title={c}>
-                {columnLabel(c)}
+              <th key={c} scope="col" className={c === "message" ? "col-message" : "col-field"} title={c}>
+                <HeaderLabel text={columnLabel(c)} />
               </th>
             ))}
           </tr>
@@ -44,6 +47,21 @@ export function EventsTable({ events, columns, onOpen, openId, liveIds, caption 
         </tbody>
       </table>
     </div>
+  );
+}
+
+/** A field path may break after its dots and underscores, so that a long name does not widen a column of short values. */
+function HeaderLabel({ text }: { text: string }) {
+  const parts = text.split(/(?<=[._])/);
+  return (
+    <>
+      {parts.map((p, i) => (
+        <Fragment key={i}>
+          {p}
+          {i < parts.length - 1 ? <wbr /> : null}
+        </Fragment>
+      ))}
+    </>
   );
 }
 
@@ -70,8 +88,8 @@ export const EventRow = memo(function EventRow({ event, columns, onOpen, open, l
             onOpen(event);
           }}
         >
-          <time dateTime={event["@timestamp"]} title={time}>
-            {formatCompactTime(event["@timestamp"])}
+          <time dateTime={event["@timestamp"]} title={event["@timestamp"]}>
+            {time}
           </time>
         </button>
       </td>

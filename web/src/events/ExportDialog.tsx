@@ -6,8 +6,10 @@ import { formatTime } from "../ui/time";
 import { downloadExport, FORMAT_LABELS, formatBytes, type Downloaded } from "./exportDownload";
 import { apiRange, rangeLabel, type SearchState } from "./searchState";
 
+// What the server writes (internal/eventstore/duckdb/export.go).
 const HINTS: Record<ExportFormat, string> = {
-  ndjson: "One JSON event per line, the same shape as the API.",
+  ndjson:
+    "One event per line as its ECS document, fields nested as stored, with @timestamp, _id, event.ingested and event.original (the raw text as received). Not the API's shape: no id, fields or raw wrapper.",
   csv: "A flat table for spreadsheets: the common fields as columns.",
   parquet: "Columnar, compressed: for DuckDB, pandas, Spark.",
 };
@@ -29,7 +31,7 @@ export function ExportDialog({ search, total, onClose }: { search: SearchState; 
     const { from, to } = apiRange(search.range);
     try {
       const file = await downloadExport(
-        { query: search.query.trim(), severity: search.severities, from, to: to ?? "", format },
+        { query: search.query.trim(), severity: search.severities, from: from ?? "", to: to ?? "", format },
         (bytes) => setState({ kind: "running", bytes }),
         ctrl.signal,
       );
@@ -64,6 +66,7 @@ export function ExportDialog({ search, total, onClose }: { search: SearchState; 
             </label>
           ))}
         </fieldset>
+        <p className="muted">Every format lists the events oldest first, by @timestamp: the reverse of the list on screen.</p>
         <p role="status" className="export-status">
           {state.kind === "running"
             ? `Downloading… ${formatBytes(state.bytes)}`

@@ -1,6 +1,6 @@
 import { useId, useState, type FormEvent } from "react";
 import { formatTime } from "../ui/time";
-import { PRESETS, fromLocalInput, toLocalInput, type PresetKey, type TimeRange } from "./searchState";
+import { PRESETS, fromLocalInput, presetSpanMs, toLocalInput, type PresetKey, type TimeRange } from "./searchState";
 
 interface Props {
   range: TimeRange;
@@ -10,7 +10,7 @@ interface Props {
   presets?: readonly PresetKey[];
 }
 
-/** Presets (15 min … 30 d) and an absolute from/to in the reader's time zone. */
+/** Presets (15 min … 1 y, all time) and an absolute from/to in the reader's time zone. */
 export function TimeRangePicker({ range, onChange, allowAbsolute = true, presets }: Props) {
   const id = useId();
   const [editing, setEditing] = useState(false);
@@ -104,8 +104,7 @@ export function TimeRangePicker({ range, onChange, allowAbsolute = true, presets
   );
 }
 
+/** How far back a preset reaches; all time reaches back to the Unix epoch. */
 export function presetMs(key: PresetKey): number {
-  const n = Number.parseInt(key, 10);
-  const unit = key.slice(-1);
-  return n * (unit === "m" ? 60_000 : unit === "h" ? 3600_000 : 86400_000);
+  return presetSpanMs(key) ?? Date.now();
 }

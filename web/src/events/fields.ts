@@ -108,6 +108,25 @@ export function isFieldPath(value: string): boolean {
   return /^[A-Za-z_@][\w@-]*(\.[\w@-]+)*$/.test(value);
 }
 
+/**
+ * The columns named by the URL's `cols` (comma-separated field paths), or
+ * null when it has none. Paths that are not field paths are left out.
+ */
+export function readColumnsParam(params: URLSearchParams): string[] | null {
+  const raw = params.get("cols");
+  if (raw === null) return null;
+  const out: string[] = [];
+  for (const c of raw.split(",")) {
+    const col = c.trim();
+    if (isFieldPath(col) && !out.includes(col)) out.push(col);
+  }
+  return out;
+}
+
+export function writeColumnsParam(params: URLSearchParams, columns: readonly string[]): void {
+  params.set("cols", columns.join(","));
+}
+
 export function loadColumns(): string[] {
   try {
     const raw = window.localStorage.getItem(COLUMNS_KEY);

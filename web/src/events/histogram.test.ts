@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { makeStats } from "../test/events";
-import { barsRange, histogramOf, intervalLabel } from "./histogram";
+import { makeEvent } from "../test/events";
+import { barsRange, histogramOf, intervalLabel, withEvents } from "./histogram";
 import { tickFormat } from "./HistogramChart";
 
 describe("histogramOf", () => {
@@ -85,5 +86,31 @@ describe("tickFormat", () => {
     expect(label("2022-12-30T00:00:00Z", "2023-01-02T00:00:00Z")).toMatch(/2022/);
     expect(label("2022-02-19T16:35:00Z", "2022-02-19T17:35:00Z")).not.toMatch(/2022|Feb/);
     expect(label("2022-02-12T16:35:00Z", "2022-02-19T17:35:00Z")).not.toMatch(/2022/);
+  });
+});
+
+describe("withEvents", () => {
+  it("counts live events into their buckets, adding buckets past the end", () => {
+    const stats = makeStats({
+      total: 2,
+      interval_seconds: 3600,
+      from: "2026-11-23T08:00:00Z",
+      to: "2026-11-23T10:30:00Z",
+      over_time: [{ start: "2026-11-23T09:00:00Z", count: 2, by_severity: { high: 2 } }],
+    });
+    const out = withEvents(stats, [
+      makeEvent({ id: "a", "@timestamp": "2026-11-23T09:15:00Z", severity_label: "high" }),
+      makeEvent({ id: "b", "@timestamp": "2026-11-23T11:20:00Z", severity_label: "critical" }),
+    ]);
+    expect(out.total).toBe(4);
+    expect(out.over_time).toEqual([
+      { start: "2026-11-23T09:00:00Z", count: 3, by_severity: { high: 3 } },
+      { start: "2026-11-23T11:00:00.000Z", count: 1, by_severity: { critical: 1 } },
+    ]);
+    expect(Date.parse(out.to ?? "")).toBeGreaterThan(Date.parse("2026-11-23T11:20:00Z"));
+    // The original is left as it was.
+    expect(stats.over_time[0]?.count).toBe(2);
+    const h = histogramOf(out);
+    expect(h.bars.map((b) => b.count)).toEqual([0, 3, 0, 1]);
   });
 });

@@ -2,7 +2,7 @@
 // interval, stacked by severity (info at the bottom, critical on top),
 // empty intervals included so that time reads evenly left to right.
 
-import { SEVERITIES, type EventStats, type Severity } from "../api/types";
+import { SEVERITIES, type EventStats, type SecurityEvent, type Severity } from "../api/types";
 
 export interface BarSegment {
   severity: Severity;
@@ -65,6 +65,38 @@ export function histogramOf(stats: Pick<EventStats, "over_time" | "interval_seco
     return { start: new Date(t).toISOString(), end: new Date(t + stepMs).toISOString(), count, segments };
   });
   return { bars, max, intervalSeconds: stats.interval_seconds };
+}
+
+type Counted = Pick<EventStats, "total" | "over_time" | "interval_seconds" | "from" | "to">;
+
+/**
+ * `stats` with `events` (arrived live since it was counted) added: each in
+ * the bucket that holds its time, or in a new one on the interval grid, and
+ * `to` moved up to the newest, so that the chart and the count shown above
+ * it include what live mode lists.
+ */
+export function withEvents<T extends Counted>(stats: T, events: readonly SecurityEvent[]): T {
+  if (events.length === 0) return stats;
+  const stepMs = Math.max(1, stats.interval_seconds) * 1000;
+  const buckets = stats.over_time.map((b) => ({ ...b, by_severity: { ...b.by_severity } }));
+  let to = stats.to ? Date.parse(stats.to) : NaN;
+  for (const ev of events) {
+    const t = Date.parse(ev["@timestamp"]);
+    if (Number.isNaN(t)) continue;
+    let b = buckets.find((x) => {
+      const start = Date.parse(x.start);
+      return t >= start && t < start + stepMs;
+    });
+    if (!b) {
+      b = { start: new Date(Math.floor(t / stepMs) * stepMs).toISOString(), count: 0, by_severity: {} };
+      buckets.push(b);
+    }
+    b.count++;
+    b.by_severity[ev.severity_label] = (b.by_severity[ev.severity_label] ?? 0) + 1;
+    if (!Number.isNaN(to) && t >= to) to = t + 1;
+  }
+  buckets.sort((a, b) => Date.parse(a.start) - Date.parse(b.start));
+  return { ...stats, total: stats.total + events.length, over_time: buckets, to: Number.isNaN(to) ? stats.to : new Date(to).toISOString() };
 }
 
 /** The range covered by bars `a` to `b` (in either order), for zooming in. */

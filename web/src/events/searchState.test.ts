@@ -5,6 +5,7 @@ import {
   eventsLink,
   fieldClause,
   fromLocalInput,
+  inRange,
   queryValue,
   readSearchState,
   toLocalInput,
@@ -86,5 +87,37 @@ describe("filter for and filter out", () => {
     expect(addClause("failed", 'user.name:"root"')).toBe('failed AND user.name:"root"');
     expect(addClause("a OR b", 'NOT host.name:"x"')).toBe('(a OR b) AND NOT host.name:"x"');
     expect(addClause('user.name:"root"', 'user.name:"root"')).toBe('user.name:"root"');
+  });
+});
+
+describe("the long presets", () => {
+  const p = (s: string) => new URLSearchParams(s);
+  it.each([
+    ["range=90d", "90d", { from: "now-90d" }],
+    ["range=1y", "1y", { from: "now-365d" }],
+    ["range=all", "all", {}],
+  ])("%s is read, written back and sent as the API takes it", (url, preset, range) => {
+    const state = readSearchState(p(url));
+    expect(state.range).toEqual({ kind: "preset", preset });
+    expect(writeSearchState(state).get("range")).toBe(preset);
+    expect(apiFilter(state)).toEqual({ query: "", severity: [], ...range });
+  });
+});
+
+describe("inRange", () => {
+  const now = Date.parse("2026-11-25T10:00:00Z");
+  it.each([
+    ["2026-11-25T09:50:00Z", { kind: "preset", preset: "15m" }, true],
+    ["2026-11-25T09:40:00Z", { kind: "preset", preset: "15m" }, false],
+    ["2020-01-01T00:00:00Z", { kind: "preset", preset: "24h" }, false],
+    ["2020-01-01T00:00:00Z", { kind: "preset", preset: "all" }, true],
+    ["2026-01-01T00:00:00Z", { kind: "preset", preset: "1y" }, true],
+    // Presets have no end, like the search they tail.
+    ["2026-11-25T10:05:00Z", { kind: "preset", preset: "15m" }, true],
+    ["2026-11-23T10:00:00Z", { kind: "absolute", from: "2026-11-23T10:00:00.000Z", to: "2026-11-23T11:00:00.000Z" }, true],
+    ["2026-11-23T11:00:00Z", { kind: "absolute", from: "2026-11-23T10:00:00.000Z", to: "2026-11-23T11:00:00.000Z" }, false],
+    ["not a time", { kind: "preset", preset: "all" }, false],
+  ] as const)("%s in %o: %s", (ts, range, want) => {
+    expect(inRange(ts, range, now)).toBe(want);
   });
 });

@@ -1,7 +1,7 @@
 // What the Events page searches for, kept in the URL's search parameters so
 // that links, reloads and the back button show the same events:
 //   q      the search syntax (docs/api.md "Searching")
-//   range  a preset (15m, 1h, 24h, 7d, 30d) — or, instead,
+//   range  a preset (15m, 1h, 24h, 7d, 30d, 90d, 1y, all) — or, instead,
 //   from, to  an absolute range as RFC 3339 UTC times
 //   sev    severity bands, comma-separated
 
@@ -13,6 +13,10 @@ export const PRESETS = [
   { key: "24h", label: "24 h", long: "Last 24 hours" },
   { key: "7d", label: "7 d", long: "Last 7 days" },
   { key: "30d", label: "30 d", long: "Last 30 days" },
+  { key: "90d", label: "90 d", long: "Last 90 days" },
+  { key: "1y", label: "1 y", long: "Last 365 days" },
+  // All time: a search without a start, for imported history of any age.
+  { key: "all", label: "All", long: "All time" },
 ] as const;
 
 export type PresetKey = (typeof PRESETS)[number]["key"];
@@ -78,17 +82,51 @@ export function writeRange(params: URLSearchParams, range: TimeRange): void {
   }
 }
 
-/** The range as the API takes it: a relative `from` for presets (up to now), both ends otherwise. */
-export function apiRange(range: TimeRange): { from: string; to?: string } {
+/**
+ * How far back a preset reaches, in milliseconds; null for all time.
+ * The API's relative times know s, m, h, d and w, so a year is 365 days.
+ */
+export function presetSpanMs(key: PresetKey): number | null {
+  if (key === "all") return null;
+  if (key === "1y") return 365 * 86400_000;
+  const n = Number.parseInt(key, 10);
+  const unit = key.slice(-1);
+  return n * (unit === "m" ? 60_000 : unit === "h" ? 3600_000 : 86400_000);
+}
+
+/**
+ * The range as the API takes it: both ends of an absolute range; a
+ * relative `from` for a preset (up to now, no `to`); nothing for all time,
+ * which the API reads as no bound.
+ */
+export function apiRange(range: TimeRange): { from?: string; to?: string } {
   if (range.kind === "absolute") return { from: range.from, to: range.to };
-  return { from: `now-${range.preset}` };
+  const span = presetSpanMs(range.preset);
+  if (span === null) return {};
+  return { from: range.preset === "1y" ? "now-365d" : `now-${range.preset}` };
 }
 
 export function apiFilter(state: SearchState): EventFilter {
   const { from, to } = apiRange(state.range);
-  const filter: EventFilter = { query: state.query.trim(), severity: state.severities, from };
+  const filter: EventFilter = { query: state.query.trim(), severity: state.severities };
+  if (from) filter.from = from;
   if (to) filter.to = to;
   return filter;
+}
+
+/**
+ * Whether an event stamped `timestamp` belongs to the results of `range`
+ * as of `now`, as the API would have it: a preset reaches back from now
+ * (with no end, like the search; all time has no start either), an
+ * absolute range is [from, to). Live events are checked with it, so that
+ * an event stamped 2020 does not join a "last 15 minutes" list.
+ */
+export function inRange(timestamp: string, range: TimeRange, now: number): boolean {
+  const t = Date.parse(timestamp);
+  if (Number.isNaN(t)) return false;
+  if (range.kind === "absolute") return t >= Date.parse(range.from) && t < Date.parse(range.to);
+  const span = presetSpanMs(range.preset);
+  return span === null || t >= now - span;
 }
 
 export function presetLabel(key: PresetKey): string {

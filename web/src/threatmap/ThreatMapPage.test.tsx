@@ -10,11 +10,13 @@ import ThreatMapPage from "./ThreatMapPage";
 afterEach(() => vi.unstubAllGlobals());
 
 const nowhere = { lat: 0, lon: 0, has_location: false };
+/** A minute ago: inside every range of the map. */
+const recent = new Date(Date.now() - 60_000).toISOString();
 
 function attack(id: string, over: Partial<Attack> = {}): Attack {
   return {
     event_id: id,
-    time: "2026-11-23T10:00:00Z",
+    time: recent,
     severity: 73,
     severity_label: "high",
     action: "ssh_login",
@@ -35,12 +37,15 @@ function summary(over: Partial<ThreatMapSummary> = {}): ThreatMapSummary {
   return { attacks: [], top_source_countries: [], total: 0, with_location: 0, ...over };
 }
 
-function serve(s: ThreatMapSummary) {
+/** `unplaced`: the events with an address GeoIP could not place (all the unlocated ones unless told). */
+function serve(s: ThreatMapSummary, unplaced = s.total - s.with_location) {
   return stubFetch((call) => {
     const url = new URL(call.url, "http://localhost");
     if (url.pathname === "/api/v1/threatmap/summary") return json(200, s);
-    if (url.pathname === "/api/v1/events/stats/summary")
+    if (url.pathname === "/api/v1/events/stats/summary") {
+      if (url.searchParams.get("query")?.includes("NOT source.geo.location.lat:*")) return json(200, makeStats({ total: unplaced }));
       return json(200, makeStats({ total: s.with_location, by_severity: [{ term: "high", count: 1 }, { term: "critical", count: 1 }] }));
+    }
     return json(200, makeMe());
   });
 }
@@ -79,9 +84,9 @@ describe("ThreatMapPage", () => {
     const status = await screen.findByRole("status", { name: "NO LIVE TELEMETRY" });
     expect(status).toHaveTextContent("3 events arrived without a location");
     expect(attacksDrawn()).toHaveLength(0);
-    expect(screen.getByLabelText("Attacks in view")).toHaveTextContent("0");
-    expect(screen.getByLabelText("Events without location")).toHaveTextContent("3");
-    expect(screen.getByText("No located attack yet.")).toBeInTheDocument();
+    expect(screen.getByLabelText("Located events")).toHaveTextContent("0");
+    await vi.waitFor(() => expect(screen.getByLabelText("Events with an address not located")).toHaveTextContent("3"));
+    expect(screen.getByText("No located event yet.")).toBeInTheDocument();
   });
 
   it("says which: addresses GeoIP cannot place, or no GeoIP database at all", async () => {
@@ -117,12 +122,12 @@ describe("ThreatMapPage", () => {
     expect(screen.queryByText("NO LIVE TELEMETRY")).not.toBeInTheDocument();
     expect(screen.getByRole("img", { name: /^Attack source 81\.2\.69\.142 \(London, United Kingdom\): 1 attack/ })).toBeInTheDocument();
     expect(screen.queryByRole("img", { name: /192\.168\.1\.9/ })).not.toBeInTheDocument();
-    expect(screen.getByLabelText("Attacks in view")).toHaveTextContent("2");
-    expect(screen.getByLabelText("Events without location")).toHaveTextContent("3");
-    await vi.waitFor(() => expect(screen.getByLabelText("Critical attacks")).toHaveTextContent("1"));
+    expect(screen.getByLabelText("Located events")).toHaveTextContent("2");
+    await vi.waitFor(() => expect(screen.getByLabelText("Events with an address not located")).toHaveTextContent("3"));
+    await vi.waitFor(() => expect(screen.getByLabelText("Critical located events")).toHaveTextContent("1"));
     const countries = screen.getByRole("list", { name: "Top source countries" });
     expect(within(countries).getAllByRole("listitem").map((li) => li.textContent)).toEqual(["GBUnited Kingdom1", "SESweden1"]);
-    const latest = screen.getByRole("table", { name: "Latest attacks" });
+    const latest = screen.getByRole("table", { name: "Latest located events" });
     expect(within(latest).getAllByText("private network")).toHaveLength(2);
     expect(within(latest).getAllByRole("row")).toHaveLength(3);
   });
@@ -143,14 +148,42 @@ describe("ThreatMapPage", () => {
       ws.receive({ channel: "threatmap", type: "attack", data: attack("live-2", { source: { ip: "10.9.9.9", ...nowhere }, destination: { ip: "10.0.0.1", ...nowhere } }) });
       // The summary's own attack again: not counted twice.
       ws.receive({ channel: "threatmap", type: "attack", data: attack("a-1") });
-      ws.receive({ channel: "security:events", type: "event", data: makeEvent({ id: "ev-private", fields: { source: { ip: "10.9.9.9" } } }) });
-      ws.receive({ channel: "security:events", type: "event", data: makeEvent({ id: "live-1" }) });
+      ws.receive({ channel: "security:events", type: "event", data: makeEvent({ id: "ev-private", "@timestamp": recent, fields: { source: { ip: "10.9.9.9" } } }) });
+      ws.receive({ channel: "security:events", type: "event", data: makeEvent({ id: "live-1", "@timestamp": recent }) });
+      // Without any address there is nothing to place: not "not located".
+      ws.receive({ channel: "security:events", type: "event", data: makeEvent({ id: "ev-no-ip", "@timestamp": recent, fields: { message: "cron ran" } }) });
+      // Stamped long before the range: neither drawn nor counted.
+      ws.receive({ channel: "threatmap", type: "attack", data: attack("old", { time: "2019-01-01T00:00:00Z", severity_label: "critical", source: sweden.source }) });
+      ws.receive({ channel: "security:events", type: "event", data: makeEvent({ id: "ev-old", "@timestamp": "2019-01-01T00:00:00Z", fields: { source: { ip: "10.9.9.8" } } }) });
     });
     const arc = await screen.findByRole("img", { name: /^Live attack from 81\.2\.69\.142 \(London, United Kingdom\) to 2\.125\.160\.216/ });
     expect(arc.querySelector("path")).not.toBeNull();
     expect(screen.getAllByRole("img", { name: /^Live attack/ })).toHaveLength(1);
-    expect(screen.getByLabelText("Attacks in view")).toHaveTextContent("2");
-    expect(screen.getByLabelText("Events without location")).toHaveTextContent("1");
+    expect(screen.getByLabelText("Located events")).toHaveTextContent("2");
+    expect(screen.getByLabelText("Events with an address not located")).toHaveTextContent("1");
+    expect(screen.getByLabelText("Critical located events")).toHaveTextContent("1");
+    expect(screen.queryByText(/2019/)).not.toBeInTheDocument();
+  });
+
+  it("lists the latest located events newest first, live or not, and a dash for a missing action", async () => {
+    const older = new Date(Date.now() - 3600_000).toISOString();
+    serve(summary({ total: 2, with_location: 2, attacks: [attack("a-1", { time: recent }), attack("a-2", { time: older, action: undefined, dataset: "nginx.access" })] }));
+    renderWithProviders(<ThreatMapPage />, { route: "/threat-map", me: makeMe() });
+    await vi.waitFor(() => expect(WS.instances).toHaveLength(1));
+    const ws = WS.latest();
+    act(() => ws.open());
+    // Arrives now, but stamped between the two.
+    const between = new Date(Date.now() - 1800_000).toISOString();
+    act(() => ws.receive({ channel: "threatmap", type: "attack", data: attack("live-1", { time: between, action: "vpn_login", source: sweden.source }) }));
+    const latest = screen.getByRole("table", { name: "Latest located events" });
+    await vi.waitFor(() => expect(within(latest).getAllByRole("row")).toHaveLength(4));
+    const actions = within(latest)
+      .getAllByRole("row")
+      .slice(1)
+      .map((r) => within(r).getAllByRole("cell")[4]?.textContent);
+    expect(actions).toEqual(["ssh_login", "vpn_login", "—"]);
+    expect(within(latest).getAllByRole("row")[2]).toHaveClass("row-live");
+    expect(within(latest).getByRole("columnheader", { name: /^Time \(UTC/ })).toBeInTheDocument();
   });
 
   it("draws the source alone when the destination has no place", async () => {
@@ -174,6 +207,6 @@ describe("ThreatMapPage", () => {
     act(() => ws.open());
     act(() => ws.receive({ channel: "threatmap", type: "attack", data: sweden }));
     await vi.waitFor(() => expect(screen.queryByText("NO LIVE TELEMETRY")).not.toBeInTheDocument());
-    expect(screen.getByLabelText("Attacks in view")).toHaveTextContent("1");
+    expect(screen.getByLabelText("Located events")).toHaveTextContent("1");
   });
 });

@@ -1,8 +1,12 @@
-// The Threat Map: where attacks come from, placed by GeoIP from real events.
+// The Threat Map: where events come from, placed by GeoIP from real events.
+// It counts every event with a located source or destination (a failed
+// login and a 200 GET alike), so it says "located events", not "attacks".
 // First paint from GET /api/v1/threatmap/summary, then live over the
-// WebSocket (channel "threatmap" for located attacks, "security:events" to
-// count the events without a location). Nothing is ever synthesised: until
-// a located event exists the map says NO LIVE TELEMETRY.
+// WebSocket (channel "threatmap" for located events, "security:events" to
+// count the events with an address that could not be placed). Live events
+// stamped outside the time range are left out, as the summary leaves them.
+// Nothing is ever synthesised: until a located event exists the map says
+// NO LIVE TELEMETRY.
 
 import { useQuery } from "@tanstack/react-query";
 import { useCallback, useEffect, useMemo, useReducer, useState } from "react";
@@ -11,8 +15,9 @@ import { api } from "../api/client";
 import { queryKeys } from "../api/queries";
 import { SEVERITIES, SEVERITY_LABELS, type Attack, type LiveMessage, type SecurityEvent, type Severity, type ThreatMapSummary } from "../api/types";
 import { hasPermission, useCurrentUser } from "../app/session";
+import { utcOffsetLabel } from "../components/timezone";
 import { fieldAt } from "../events/fields";
-import { presetLabel, readRange, writeRange, type PresetKey } from "../events/searchState";
+import { inRange, presetLabel, readRange, writeRange, type PresetKey, type TimeRange } from "../events/searchState";
 import { SeverityBadge } from "../events/SeverityBadge";
 import { TimeRangePicker } from "../events/TimeRangePicker";
 import { useLive } from "../live/socket";
@@ -29,6 +34,8 @@ export const ARC_FADE_MS = 60_000;
 const LIST_SIZE = 50;
 const MAP_PRESETS: readonly PresetKey[] = ["1h", "24h", "7d", "30d"];
 const LOCATED_QUERY = "source.geo.location.lat:* OR destination.geo.location.lat:*";
+/** Events with an address GeoIP could not place (private, reserved or unknown to the database). */
+const UNPLACED_QUERY = "(source.ip:* OR destination.ip:*) AND NOT source.geo.location.lat:* AND NOT destination.geo.location.lat:*";
 
 interface LiveState {
   /** Newest first, capped. */
@@ -47,6 +54,23 @@ type LiveAction = { type: "attack"; attack: Attack; at: number } | { type: "even
 function eventLocated(ev: SecurityEvent): boolean {
   const has = (side: string) => typeof fieldAt(ev.fields, `${side}.geo.location.lat`) === "number" && typeof fieldAt(ev.fields, `${side}.geo.location.lon`) === "number";
   return has("source") || has("destination");
+}
+
+function eventHasAddress(ev: SecurityEvent): boolean {
+  const ip = (side: string) => {
+    const v = fieldAt(ev.fields, `${side}.ip`);
+    return v !== undefined && v !== null && v !== "";
+  };
+  return ip("source") || ip("destination");
+}
+
+/** Newest first by time; the same time keeps the order given. */
+function byTimeDesc<T>(list: readonly T[], time: (x: T) => string): T[] {
+  const at = (x: T) => {
+    const t = Date.parse(time(x));
+    return Number.isNaN(t) ? -Infinity : t;
+  };
+  return list.slice().sort((a, b) => at(b) - at(a));
 }
 
 export function liveReducer(state: LiveState, action: LiveAction): LiveState {
@@ -72,11 +96,11 @@ export function liveReducer(state: LiveState, action: LiveAction): LiveState {
         bySeverity,
         byCountry,
         located: state.located + 1,
-        attacks: [{ key, attack: a, at: action.at }, ...state.attacks].slice(0, 200),
+        attacks: byTimeDesc([{ key, attack: a, at: action.at }, ...state.attacks], (x) => x.attack.time).slice(0, 200),
       };
     }
     case "event":
-      return eventLocated(action.event) ? state : { ...state, unlocated: state.unlocated + 1 };
+      return eventLocated(action.event) || !eventHasAddress(action.event) ? state : { ...state, unlocated: state.unlocated + 1 };
   }
 }
 
@@ -99,7 +123,8 @@ export default function ThreatMapPage() {
 function ThreatMap() {
   const [params, setParams] = useSearchParams();
   const range = readRange(params);
-  const preset = range.kind === "preset" ? range.preset : "24h";
+  // Another page's range in the URL (all time, say) shows the default here.
+  const preset = range.kind === "preset" && MAP_PRESETS.includes(range.preset) ? range.preset : "24h";
   const from = `now-${preset}`;
 
   const summary = useQuery({
@@ -111,6 +136,11 @@ function ThreatMap() {
     queryFn: ({ signal }) => api.eventStats({ query: LOCATED_QUERY, from }, signal),
     enabled: (summary.data?.with_location ?? 0) > 0,
   });
+  const unplaced = useQuery({
+    queryKey: queryKeys.eventStats({ query: UNPLACED_QUERY, from }),
+    queryFn: ({ signal }) => api.eventStats({ query: UNPLACED_QUERY, from }, signal),
+    enabled: summary.isSuccess && summary.data.total > summary.data.with_location,
+  });
 
   const [live, dispatch] = useReducer(liveReducer, EMPTY);
   const summaryData = summary.data;
@@ -118,15 +148,20 @@ function ThreatMap() {
     dispatch({ type: "reset", seen: new Set((summaryData?.attacks ?? []).map((a) => a.event_id).filter((id): id is string => !!id)) });
   }, [summaryData]);
 
-  const onMessage = useCallback((msg: LiveMessage) => {
-    if (msg.channel === "threatmap" && msg.type === "attack") {
-      const a = msg.data as Attack | null;
-      if (a && a.source && a.destination) dispatch({ type: "attack", attack: a, at: Date.now() });
-    } else if (msg.channel === "security:events" && msg.type === "event") {
-      const ev = msg.data as SecurityEvent | null;
-      if (ev && typeof ev.id === "string") dispatch({ type: "event", event: ev });
-    }
-  }, []);
+  const onMessage = useCallback(
+    (msg: LiveMessage) => {
+      // The range reaches back from the moment an event arrives, as the summary's did from its own.
+      const view: TimeRange = { kind: "preset", preset };
+      if (msg.channel === "threatmap" && msg.type === "attack") {
+        const a = msg.data as Attack | null;
+        if (a && a.source && a.destination && inRange(a.time, view, Date.now())) dispatch({ type: "attack", attack: a, at: Date.now() });
+      } else if (msg.channel === "security:events" && msg.type === "event") {
+        const ev = msg.data as SecurityEvent | null;
+        if (ev && typeof ev.id === "string" && inRange(ev["@timestamp"], view, Date.now())) dispatch({ type: "event", event: ev });
+      }
+    },
+    [preset],
+  );
   // Opened once the first paint is in, so that nothing is counted twice.
   const status = useLive(["threatmap", "security:events"], "", summary.isSuccess, onMessage);
 
@@ -141,7 +176,9 @@ function ThreatMap() {
 
   const history = useMemo(() => (summaryData?.attacks ?? []).filter(isDrawable), [summaryData]);
   const inView = (summaryData?.with_location ?? 0) + live.located;
-  const without = Math.max(0, (summaryData?.total ?? 0) - (summaryData?.with_location ?? 0)) + live.unlocated;
+  // Events with no address at all are not "without location": there was nothing to place.
+  const unplacedBase = summaryData && summaryData.total === summaryData.with_location ? 0 : unplaced.data?.total;
+  const without = unplacedBase === undefined ? undefined : unplacedBase + live.unlocated;
   const noTelemetry = summary.isSuccess && inView === 0;
 
   const bySeverity = useMemo(() => {
@@ -152,14 +189,15 @@ function ThreatMap() {
     return base;
   }, [located.data, history, live.bySeverity]);
   const countries = useMemo(() => addCounts(summaryData?.top_source_countries ?? [], live.byCountry).slice(0, 8), [summaryData, live.byCountry]);
-  const latest = useMemo(() => [...live.attacks.map((a) => a.attack), ...history].slice(0, LIST_SIZE), [live.attacks, history]);
+  const latest = useMemo(() => byTimeDesc([...live.attacks.map((a) => a.attack), ...history], (a) => a.time).slice(0, LIST_SIZE), [live.attacks, history]);
+  const liveOnes = useMemo(() => new Set(live.attacks.map((a) => a.attack)), [live.attacks]);
 
   return (
     <section className="page page-wide" aria-labelledby="page-title">
       <header className="page-header page-header-row">
         <div>
           <h1 id="page-title">Threat Map</h1>
-          <p className="page-subtitle">Where attacks come from, placed by GeoIP from the events you send. {presetLabel(preset)}.</p>
+          <p className="page-subtitle">Where events come from, placed by GeoIP from their source and destination addresses. {presetLabel(preset)}.</p>
         </div>
         <div className="page-actions">
           <span className={status === "open" ? "pill pill-on" : status === "connecting" ? "pill pill-warn" : "pill pill-off"} role="status">
@@ -197,19 +235,19 @@ function ThreatMap() {
         </div>
 
         <aside className="map-side">
-          <section className="card counters" aria-label="Attack counters">
+          <section className="card counters" aria-label="Counters">
             <div className="counter-pair">
-              <div className="counter">
-                <span className="counter-value" aria-label="Attacks in view">
+              <div className="counter" title="Events whose source or destination address GeoIP placed, whatever they record">
+                <span className="counter-value" aria-label="Located events">
                   {summary.isSuccess ? inView.toLocaleString() : "…"}
                 </span>
-                <span className="counter-label">Attacks on the map</span>
+                <span className="counter-label">Located events</span>
               </div>
-              <div className="counter">
-                <span className="counter-value counter-muted" aria-label="Events without location">
-                  {summary.isSuccess ? without.toLocaleString() : "…"}
+              <div className="counter" title="Events with an address GeoIP could not place: private, reserved or not in its database. Events without any address are not counted.">
+                <span className="counter-value counter-muted" aria-label="Events with an address not located">
+                  {summary.isSuccess && without !== undefined ? without.toLocaleString() : "…"}
                 </span>
-                <span className="counter-label">Without location</span>
+                <span className="counter-label">Address not located</span>
               </div>
             </div>
             <h2 className="side-title">By severity</h2>
@@ -222,7 +260,7 @@ function ThreatMap() {
                       <span className="sev-mark" aria-hidden="true" />
                       {SEVERITY_LABELS[s]}
                     </span>
-                    <span className="term-count" aria-label={`${SEVERITY_LABELS[s]} attacks`}>
+                    <span className="term-count" aria-label={`${SEVERITY_LABELS[s]} located events`}>
                       {(bySeverity.get(s) ?? 0).toLocaleString()}
                     </span>
                   </li>
@@ -248,18 +286,20 @@ function ThreatMap() {
 
       <section className="card latest-attacks" aria-labelledby="latest-title">
         <div className="card-head">
-          <h2 id="latest-title">Latest attacks</h2>
+          <h2 id="latest-title">Latest located events</h2>
           <span className="muted card-head-note">newest first · live ones are marked</span>
         </div>
         {latest.length === 0 ? (
-          <p className="muted">No located attack yet.</p>
+          <p className="muted">No located event yet.</p>
         ) : (
           <div className="table-wrap table-wrap-flat">
             <table className="table table-dense">
-              <caption className="sr-only">Latest attacks</caption>
+              <caption className="sr-only">Latest located events</caption>
               <thead>
                 <tr>
-                  <th scope="col">Time</th>
+                  <th scope="col" title="Times in your browser's time zone">
+                    Time ({utcOffsetLabel()})
+                  </th>
                   <th scope="col">Severity</th>
                   <th scope="col">Source</th>
                   <th scope="col">Destination</th>
@@ -268,7 +308,7 @@ function ThreatMap() {
               </thead>
               <tbody>
                 {latest.map((a, i) => (
-                  <tr key={attackKey(a, i)} className={i < live.attacks.length ? "row-live" : undefined}>
+                  <tr key={attackKey(a, i)} className={liveOnes.has(a) ? "row-live" : undefined}>
                     <td className="cell-nowrap">
                       <CompactTime value={a.time} />
                     </td>
@@ -281,7 +321,7 @@ function ThreatMap() {
                     <td className="cell-nowrap">
                       <Endpoint ip={a.destination.ip} place={placeOf(a.destination)} located={isLocated(a.destination)} />
                     </td>
-                    <td className="cell-nowrap">{a.action || a.dataset || <span className="muted">—</span>}</td>
+                    <td className="cell-nowrap">{a.action || <span className="muted">—</span>}</td>
                   </tr>
                 ))}
               </tbody>
