@@ -92,7 +92,17 @@ func ReadBody(r *http.Request, max int64) ([]byte, error) {
 	if n > max {
 		return nil, fmt.Errorf("%w: over %d bytes", ErrBodyTooLarge, max)
 	}
-	return buf.Bytes(), nil
+	return TrimBOM(buf.Bytes()), nil
+}
+
+// utf8BOM is the byte order mark that Windows tools (PowerShell's
+// Out-File and Set-Content, Notepad) write at the start of UTF-8 text.
+var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
+
+// TrimBOM drops a UTF-8 byte order mark at the start of b: it marks the
+// encoding and is no part of the JSON or the log line that follows.
+func TrimBOM(b []byte) []byte {
+	return bytes.TrimPrefix(b, utf8BOM)
 }
 
 // snappyStream is the snappy framing format's stream identifier chunk.

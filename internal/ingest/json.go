@@ -79,7 +79,9 @@ func WalkBrackets(b []byte, fn func(i, depth int) bool) {
 // kept raw with a parse error, like any text. client reports whether the
 // event's ID is the sender's ("id", "event.id" or "_id"; or in.ID).
 func (p *Pipeline) NormalizeJSON(in normalize.Input, maxDepth int) (ev event.Event, client bool, err error) {
-	b := bytes.TrimSpace(in.Raw)
+	// An NDJSON line or a file's first line may start with a byte order
+	// mark.
+	b := bytes.TrimSpace(TrimBOM(bytes.TrimSpace(in.Raw)))
 	if len(b) == 0 {
 		return ev, false, fmt.Errorf("%w: empty", ErrBadJSON)
 	}

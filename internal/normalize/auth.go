@@ -65,13 +65,7 @@ func (st *state) authPhrase(s string) bool {
 // auth maps a message of a Linux auth program; it reports whether the
 // message was understood.
 func (st *state) auth(prog, msg string) bool {
-	msg = strings.TrimSpace(msg)
-	// rsyslog: "message repeated 3 times: [ Failed password for ...]"
-	if strings.HasPrefix(msg, "message repeated ") {
-		if i := strings.Index(msg, ": [ "); i > 0 && strings.HasSuffix(msg, "]") {
-			msg = strings.TrimSpace(msg[i+4 : len(msg)-1])
-		}
-	}
+	msg = st.unrepeat(strings.TrimSpace(msg))
 	if strings.HasPrefix(msg, "pam_") {
 		return st.pam(prog, msg)
 	}
@@ -302,10 +296,13 @@ func (st *state) pamFields(s string) {
 			st.set("source.user.name", v)
 		case "tty":
 			st.set("process.tty.name", v)
+		// uid and euid are those of the process that called PAM (sshd,
+		// su: often root), not of the user named: user.id would make
+		// every failure look like root's.
 		case "uid":
-			st.set("user.id", v)
+			st.set("process.real_user.id", v)
 		case "euid":
-			st.set("user.effective.id", v)
+			st.set("process.user.id", v)
 		case "logname":
 			st.set("system.auth.pam.logname", v)
 		}

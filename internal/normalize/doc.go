@@ -38,7 +38,7 @@
 //	windows.powershell, windows.powershell_classic, windows.taskscheduler,
 //	windows.defender, windows.wmi, windows.terminalservices, windows.firewall,
 //	windows.eventlog   Windows events, by channel
-//	plain              text sent with FormatPlain
+//	plain              text sent with FormatPlain that no parser recognised
 //	unknown            not understood (tagged _parse_error)
 //
 // # Source fields kept beside ECS
@@ -58,7 +58,17 @@
 // as sent, and cef.custom.<label> for cs1..cs6 and kin. LEEF:
 // leef.attributes.<key>. JSON and key=value: the sender's own keys,
 // flattened with dots, next to the ECS fields filled from common names
-// (src_ip, user, msg, level...).
+// (src_ip, username, msg, level...). A scalar under the name of an ECS
+// object ("user":"zed", "event":"login") is not kept under that name: it
+// fills the object's field (user.name, event.action), or labels.<name>
+// when that field holds another value or the object has no such field.
+//
+// # Field problems
+//
+// A value that cannot have its column's type is dropped from it (an IP
+// field's is kept in <root>.address), a severity outside 0-100 clamped;
+// the event is tagged _invalid_field and error.message names the field
+// and the value, unless the sender set error.message.
 //
 // # Limits
 //

@@ -82,6 +82,9 @@ func (st *state) embeddedLine() {
 		st.setTime(sub.ts)
 	}
 	st.tags = append(st.tags, sub.tags...)
+	if sub.problems != "" {
+		st.problem(sub.problems)
+	}
 }
 
 // line parses s as a log line and says whether a parser recognised it;
@@ -109,7 +112,7 @@ func (st *state) line(text string) bool {
 		st.syslog(s)
 		return st.f["process.name"] != nil
 	}
-	if _, rest, ok := isoTimestampPrefix(s); ok && (rest == "" || rest[0] == ' ') {
+	if _, rest, ok := isoTimestampPrefix(s, st.loc, false); ok && (rest == "" || rest[0] == ' ') {
 		st.syslog(s)
 		return st.f["process.name"] != nil
 	}

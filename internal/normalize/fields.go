@@ -3,6 +3,7 @@ package normalize
 import (
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"math"
 	"net/netip"
 	"strconv"
@@ -59,6 +60,108 @@ func (st *state) setIP(key, v string) bool {
 		st.f[key] = ip
 	}
 	return ok
+}
+
+// setAddrIP stores an IP that a sender wrote in a field of its own
+// (src_ip, clientIp...) into ipKey: spaces around it are dropped, and a
+// port written after it ("81.2.69.142:443", "[2001:db8::1]:443") fills
+// the port beside ipKey when unset. It reports whether s held an IP.
+func (st *state) setAddrIP(ipKey, s string) bool {
+	ip, port, ok := ipPort(s)
+	if !ok {
+		return false
+	}
+	st.f[ipKey] = ip
+	if port != "" {
+		if pk, _ := siblings(ipKey); pk != "" {
+			if _, set := st.f[pk]; !set {
+				st.setPort(pk, port)
+			}
+		}
+	}
+	return true
+}
+
+// setAddress stores an address (source.address...) and, when it is an
+// IP, the IP and port beside it unless they are set.
+func (st *state) setAddress(addrKey, s string) {
+	s = strings.TrimSpace(s)
+	st.setIfAbsent(addrKey, s)
+	ipKey := ipOfAddress(addrKey)
+	if ipKey == "" {
+		return
+	}
+	if _, set := st.f[ipKey]; !set {
+		st.setAddrIP(ipKey, s)
+	}
+}
+
+// siblings returns the port and address fields beside an IP field, ""
+// where it has none.
+func siblings(ipKey string) (port, addr string) {
+	switch ipKey {
+	case "source.ip":
+		return "source.port", "source.address"
+	case "destination.ip":
+		return "destination.port", "destination.address"
+	case "client.ip":
+		return "client.port", "client.address"
+	case "server.ip":
+		return "server.port", "server.address"
+	}
+	return "", ""
+}
+
+// ipOfAddress returns the IP field beside an address field.
+func ipOfAddress(addrKey string) string {
+	switch addrKey {
+	case "source.address":
+		return "source.ip"
+	case "destination.address":
+		return "destination.ip"
+	case "client.address":
+		return "client.ip"
+	case "server.address":
+		return "server.ip"
+	}
+	return ""
+}
+
+// ipPort reads an address as senders write it: an IP with or without
+// spaces around it, IPv4:port, or [IPv6]:port. The port is "" when none
+// was written.
+func ipPort(s string) (ip, port string, ok bool) {
+	if ip, ok := cleanIP(s); ok {
+		return ip, "", true
+	}
+	s = strings.TrimSpace(s)
+	if ip, ok := cleanIP(s); ok {
+		return ip, "", true
+	}
+	var host string
+	if strings.HasPrefix(s, "[") {
+		j := strings.LastIndex(s, "]:")
+		if j < 0 {
+			return "", "", false
+		}
+		host, port = s[:j+1], s[j+2:]
+	} else {
+		j := strings.IndexByte(s, ':')
+		// One colon: an IPv6 address without brackets has several, and
+		// its last group is not a port.
+		if j < 0 || strings.IndexByte(s[j+1:], ':') >= 0 {
+			return "", "", false
+		}
+		host, port = s[:j], s[j+1:]
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 || !isDigits(port) {
+		return "", "", false
+	}
+	ip, ok = cleanIP(host)
+	if !ok {
+		return "", "", false
+	}
+	return ip, port, true
 }
 
 // setStrs stores a fresh list: callers downstream may modify it in place.
@@ -494,43 +597,57 @@ func (st *state) appendValue(key string, v any) {
 // coerce makes the typed ECS columns hold their type after a sender's own
 // fields were copied in: event.severity a 0-100 integer, ports integers,
 // IP columns addresses, list columns lists. A value that cannot be
-// converted is dropped (Raw keeps it) and the event tagged.
+// converted is dropped (Raw keeps it) and the event tagged, with
+// error.message naming the field and the value. Then a source or
+// destination address that is an IP fills the IP field when unset.
 func (st *state) coerce() {
-	bad := false
 	for _, k := range st.sent {
 		v, ok := st.f[k]
 		if !ok {
 			continue
 		}
 		c, _ := event.ColumnOf(k)
-		if !st.coerceColumn(c, v) {
-			bad = true
-		}
+		st.coerceColumn(c, v)
 	}
 	st.sent = st.sent[:0]
-	if bad {
-		st.tag(TagInvalidField)
+	st.promoteAddress("source.ip", "source.address")
+	st.promoteAddress("destination.ip", "destination.address")
+}
+
+// promoteAddress fills ipKey from addrKey when the sender wrote its IP
+// only as the address (ECS allows both).
+func (st *state) promoteAddress(ipKey, addrKey string) {
+	if _, set := st.f[ipKey]; set {
+		return
+	}
+	if a, ok := st.f[addrKey].(string); ok {
+		st.setAddrIP(ipKey, a)
 	}
 }
 
-// coerceColumn converts v, the value of column c, to the column's type;
-// false when it could not and dropped it.
-func (st *state) coerceColumn(c event.Column, v any) bool {
-	bad := false
+// coerceColumn converts v, the value of column c, to the column's type,
+// or drops it and records why.
+func (st *state) coerceColumn(c event.Column, v any) {
 	switch c.Type {
 	case event.TypeInt:
-		if _, isInt := v.(int64); isInt {
-			if c.Field == "event.severity" {
-				st.setSeverity(v.(int64))
+		if c.Field == "event.severity" {
+			if n, ok := st.severityOf(c.Field, v); ok {
+				if old, same := v.(int64); !same || old != n {
+					st.f[c.Field] = n
+				}
+			} else {
+				delete(st.f, c.Field)
+				st.invalid(fmt.Sprintf("%s: %s is not a number 0-100 or a severity name", c.Field, quoteValue(v)))
 			}
-			return true
+			return
+		}
+		if _, isInt := v.(int64); isInt {
+			return
 		}
 		s, _ := scalarString(v)
 		var n int64
 		var ok bool
-		if c.Field == "event.severity" {
-			n, ok = severityValue(v)
-		} else if f, isF := v.(float64); isF {
+		if f, isF := v.(float64); isF {
 			n, ok = int64(f), true
 		} else {
 			n, ok = parseInt(strings.TrimSpace(s))
@@ -539,7 +656,7 @@ func (st *state) coerceColumn(c event.Column, v any) bool {
 			st.f[c.Field] = n
 		} else {
 			delete(st.f, c.Field)
-			bad = true
+			st.invalid(fmt.Sprintf("%s: %s is not an integer", c.Field, quoteValue(v)))
 		}
 	case event.TypeFloat:
 		switch x := v.(type) {
@@ -551,7 +668,7 @@ func (st *state) coerceColumn(c event.Column, v any) bool {
 			fl, err := strconv.ParseFloat(s, 64)
 			if err != nil || math.IsNaN(fl) || math.IsInf(fl, 0) {
 				delete(st.f, c.Field)
-				bad = true
+				st.invalid(fmt.Sprintf("%s: %s is not a number", c.Field, quoteValue(v)))
 			} else {
 				st.f[c.Field] = fl
 			}
@@ -561,15 +678,21 @@ func (st *state) coerceColumn(c event.Column, v any) bool {
 		if !isStr {
 			if l, isList := v.([]string); isList && len(l) > 0 {
 				s = l[0]
+			} else {
+				s, _ = scalarString(v)
 			}
 		}
-		if ip, ok := cleanIP(strings.TrimSpace(s)); ok {
+		if ip, ok := cleanIP(s); ok {
 			if !isStr || ip != s {
 				st.f[c.Field] = ip // else already stored as it is: boxing it again would allocate
 			}
-		} else {
+		} else if !st.setAddrIP(c.Field, s) {
 			delete(st.f, c.Field)
-			bad = true
+			st.invalid(fmt.Sprintf("%s: %s is not an IP address", c.Field, quoteValue(v)))
+			// Still searchable where ECS keeps an address as written.
+			if _, addr := siblings(c.Field); addr != "" && strings.TrimSpace(s) != "" {
+				st.setIfAbsent(addr, strings.TrimSpace(s))
+			}
 		}
 	case event.TypeStrings:
 		switch x := v.(type) {
@@ -589,22 +712,66 @@ func (st *state) coerceColumn(c event.Column, v any) bool {
 			s, _ := scalarString(x)
 			st.f[c.Field] = s
 		}
+		if c.Field == "log.level" {
+			if s, ok := st.f[c.Field].(string); ok {
+				st.levelSeverity(s)
+			}
+		}
 	}
-	return !bad
 }
 
-// severityValue reads a sender's severity: a number 0-100, a band or
-// level name.
-func severityValue(v any) (int64, bool) {
+// severityOf reads a sender's severity from field: a number, or a band
+// or level name ("high", "warning"). A number outside 0-100 is clamped
+// into it, and the event tagged with what was sent: ECS leaves the range
+// to the source, but EventSec ranks, colours and alerts on 0-100, and a
+// clamped value still sorts as the sender meant it.
+func (st *state) severityOf(field string, v any) (int64, bool) {
+	var n int64
 	switch x := v.(type) {
-	case float64:
-		if x >= 0 && x <= 100 {
-			return int64(x), true
-		}
-		return 0, false
 	case int64:
-		return x, x >= 0 && x <= 100
+		n = x
+	case float64:
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return 0, false
+		}
+		n = int64(math.Max(math.Min(x, 1e9), -1e9))
+	default:
+		s, _ := scalarString(v)
+		s = strings.TrimSpace(s)
+		if !isNumber(s) {
+			return event.ParseSeverity(s)
+		}
+		f, err := strconv.ParseFloat(s, 64)
+		if err != nil {
+			return 0, false
+		}
+		n = int64(math.Max(math.Min(f, 1e9), -1e9))
 	}
-	s, _ := scalarString(v)
-	return event.ParseSeverity(s)
+	switch {
+	case n < 0:
+		st.invalid(fmt.Sprintf("%s: %s is below 0, stored as 0", field, quoteValue(v)))
+		return 0, true
+	case n > 100:
+		st.invalid(fmt.Sprintf("%s: %s is above 100, stored as 100", field, quoteValue(v)))
+		return 100, true
+	}
+	return n, true
+}
+
+// quoteValue renders a sender's value for error.message: text quoted,
+// numbers as they are, cut to a readable length.
+func quoteValue(v any) string {
+	s, isStr := v.(string)
+	if !isStr {
+		if l, ok := v.([]string); ok {
+			s, isStr = strings.Join(l, ","), true
+		} else {
+			s, _ = scalarString(v)
+		}
+	}
+	s = truncateUTF8(s, 128)
+	if isStr {
+		return strconv.Quote(s)
+	}
+	return s
 }

@@ -90,8 +90,9 @@ func (st *state) liftMessageObject() {
 		if _, taken := st.f[top]; taken {
 			continue
 		}
-		st.f[top] = st.f[k]
+		v := st.f[k]
 		delete(st.f, k)
+		st.put(top, v, !strings.Contains(top, "."))
 	}
 }
 
@@ -182,111 +183,162 @@ const (
 	aPort
 	aInt
 	aTransport
+	aLevel
 	aSeverity
 	aMessage
 	aOutcome
 	aURL
 	aLower
+	aAddr  // an address: <root>.address, and .ip (.port) when it holds an IP
+	aLabel // an ECS object without a natural leaf: kept as labels.<name>
 )
 
 type alias struct {
 	name  string
 	field string
 	kind  uint8
+	// root says that name is an ECS object (user, host, source, event...):
+	// its scalar would sit beside the object's fields and conflict with
+	// them in a store that maps fields (an Elasticsearch export). It
+	// fills field and is removed; when field already holds another value
+	// it is kept as labels.<name>. Raw keeps what was sent.
+	root bool
 }
 
 // aliasList are common non-ECS names in JSON and key=value logs, and the
 // ECS field each one fills when the sender did not set it; earlier names
 // win when several fill the same field.
 var aliasList = []alias{
-	{"msg", "message", aMessage},
-	{"log", "message", aMessage},
-	{"src", "source.ip", aIP},
-	{"srcip", "source.ip", aIP},
-	{"src_ip", "source.ip", aIP},
-	{"source_ip", "source.ip", aIP},
-	{"sourceIp", "source.ip", aIP},
-	{"sourceip", "source.ip", aIP},
-	{"client_ip", "source.ip", aIP},
-	{"clientip", "source.ip", aIP},
-	{"remote_addr", "source.ip", aIP},
-	{"ipAddress", "source.ip", aIP},
-	{"ip_address", "source.ip", aIP},
-	{"clientIp", "source.ip", aIP},
-	{"clientIP", "source.ip", aIP},
-	{"remoteAddress", "source.ip", aIP},
-	{"remoteIp", "source.ip", aIP},
-	{"remote_ip", "source.ip", aIP},
-	{"dst", "destination.ip", aIP},
-	{"dstip", "destination.ip", aIP},
-	{"dst_ip", "destination.ip", aIP},
-	{"dest_ip", "destination.ip", aIP},
-	{"destination_ip", "destination.ip", aIP},
-	{"destip", "destination.ip", aIP},
-	{"spt", "source.port", aPort},
-	{"sport", "source.port", aPort},
-	{"srcport", "source.port", aPort},
-	{"src_port", "source.port", aPort},
-	{"source_port", "source.port", aPort},
-	{"dpt", "destination.port", aPort},
-	{"dport", "destination.port", aPort},
-	{"dstport", "destination.port", aPort},
-	{"dst_port", "destination.port", aPort},
-	{"dest_port", "destination.port", aPort},
-	{"destination_port", "destination.port", aPort},
-	{"user", "user.name", aStr},
-	{"username", "user.name", aStr},
-	{"user_name", "user.name", aStr},
-	{"usrName", "user.name", aStr},
-	{"userName", "user.name", aStr},
-	{"userEmail", "user.email", aStr},
-	{"user_email", "user.email", aStr},
-	{"uid", "user.id", aStr},
-	{"user_id", "user.id", aStr},
-	{"userId", "user.id", aStr},
-	{"eventType", "event.action", aStr},
-	{"event_type", "event.action", aStr},
-	{"action", "event.action", aStr},
-	{"act", "event.action", aStr},
-	{"proto", "network.transport", aTransport},
-	{"protocol", "network.transport", aTransport},
-	{"host", "host.name", aStr},
-	{"hostname", "host.name", aStr},
-	{"hostName", "host.name", aStr},
-	{"computer", "host.name", aStr},
-	{"devname", "observer.name", aStr},
-	{"level", "log.level", aSeverity},
-	{"severity", "log.level", aSeverity},
-	{"loglevel", "log.level", aSeverity},
-	{"log_level", "log.level", aSeverity},
-	{"sev", "log.level", aSeverity},
-	{"url", "url.original", aURL},
-	{"uri", "url.original", aURL},
-	{"pid", "process.pid", aInt},
-	{"ppid", "process.parent.pid", aInt},
-	{"exe", "process.executable", aStr},
-	{"comm", "process.name", aStr},
-	{"program", "process.name", aStr},
-	{"cmdline", "process.command_line", aStr},
-	{"command", "process.command_line", aStr},
-	{"outcome", "event.outcome", aOutcome},
-	{"result", "event.outcome", aOutcome},
-	{"status", "event.outcome", aOutcome},
-	{"method", "http.request.method", aStr},
-	{"useragent", "user_agent.original", aStr},
-	{"user_agent", "user_agent.original", aStr},
-	{"userAgent", "user_agent.original", aStr},
-	{"filename", "file.name", aStr},
-	{"fname", "file.name", aStr},
-	{"md5", "file.hash.md5", aLower},
-	{"sha1", "file.hash.sha1", aLower},
-	{"sha256", "file.hash.sha256", aLower},
-	{"shost", "source.domain", aStr},
-	{"src_host", "source.domain", aStr},
-	{"dhost", "destination.domain", aStr},
-	{"dst_host", "destination.domain", aStr},
-	{"query", "dns.question.name", aStr},
-	{"qname", "dns.question.name", aStr},
+	{"msg", "message", aMessage, false},
+	{"log", "message", aMessage, true},
+	{"src", "source.ip", aIP, false},
+	{"srcip", "source.ip", aIP, false},
+	{"src_ip", "source.ip", aIP, false},
+	{"source_ip", "source.ip", aIP, false},
+	{"sourceIp", "source.ip", aIP, false},
+	{"sourceip", "source.ip", aIP, false},
+	{"client_ip", "source.ip", aIP, false},
+	{"clientip", "source.ip", aIP, false},
+	{"remote_addr", "source.ip", aIP, false},
+	{"ipAddress", "source.ip", aIP, false},
+	{"ip_address", "source.ip", aIP, false},
+	{"clientIp", "source.ip", aIP, false},
+	{"clientIP", "source.ip", aIP, false},
+	{"remoteAddress", "source.ip", aIP, false},
+	{"remoteIp", "source.ip", aIP, false},
+	{"remote_ip", "source.ip", aIP, false},
+	{"dst", "destination.ip", aIP, false},
+	{"dstip", "destination.ip", aIP, false},
+	{"dst_ip", "destination.ip", aIP, false},
+	{"dest_ip", "destination.ip", aIP, false},
+	{"destination_ip", "destination.ip", aIP, false},
+	{"destip", "destination.ip", aIP, false},
+	{"spt", "source.port", aPort, false},
+	{"sport", "source.port", aPort, false},
+	{"srcport", "source.port", aPort, false},
+	{"src_port", "source.port", aPort, false},
+	{"source_port", "source.port", aPort, false},
+	{"dpt", "destination.port", aPort, false},
+	{"dport", "destination.port", aPort, false},
+	{"dstport", "destination.port", aPort, false},
+	{"dst_port", "destination.port", aPort, false},
+	{"dest_port", "destination.port", aPort, false},
+	{"destination_port", "destination.port", aPort, false},
+	{"user", "user.name", aStr, true},
+	{"username", "user.name", aStr, false},
+	{"user_name", "user.name", aStr, false},
+	{"usrName", "user.name", aStr, false},
+	{"userName", "user.name", aStr, false},
+	{"userEmail", "user.email", aStr, false},
+	{"user_email", "user.email", aStr, false},
+	{"uid", "user.id", aStr, false},
+	{"user_id", "user.id", aStr, false},
+	{"userId", "user.id", aStr, false},
+	{"eventType", "event.action", aStr, false},
+	{"event_type", "event.action", aStr, false},
+	{"action", "event.action", aStr, false},
+	{"act", "event.action", aStr, false},
+	{"proto", "network.transport", aTransport, false},
+	{"protocol", "network.transport", aTransport, false},
+	{"host", "host.name", aStr, true},
+	{"hostname", "host.name", aStr, false},
+	{"hostName", "host.name", aStr, false},
+	{"computer", "host.name", aStr, false},
+	{"devname", "observer.name", aStr, false},
+	// A level name fills event.severity only when the sender gave no
+	// severity: "severity" and "sev" come after and replace it.
+	{"level", "log.level", aLevel, false},
+	{"loglevel", "log.level", aLevel, false},
+	{"log_level", "log.level", aLevel, false},
+	{"severity", "event.severity", aSeverity, false},
+	{"sev", "event.severity", aSeverity, false},
+	{"url", "url.original", aURL, true},
+	{"uri", "url.original", aURL, false},
+	{"pid", "process.pid", aInt, false},
+	{"ppid", "process.parent.pid", aInt, false},
+	{"exe", "process.executable", aStr, false},
+	{"comm", "process.name", aStr, false},
+	{"program", "process.name", aStr, false},
+	{"cmdline", "process.command_line", aStr, false},
+	{"command", "process.command_line", aStr, false},
+	{"outcome", "event.outcome", aOutcome, false},
+	{"result", "event.outcome", aOutcome, false},
+	{"status", "event.outcome", aOutcome, false},
+	{"method", "http.request.method", aStr, false},
+	{"useragent", "user_agent.original", aStr, false},
+	{"user_agent", "user_agent.original", aStr, true},
+	{"userAgent", "user_agent.original", aStr, false},
+	{"filename", "file.name", aStr, false},
+	{"fname", "file.name", aStr, false},
+	{"md5", "file.hash.md5", aLower, false},
+	{"sha1", "file.hash.sha1", aLower, false},
+	{"sha256", "file.hash.sha256", aLower, false},
+	{"shost", "source.domain", aStr, false},
+	{"src_host", "source.domain", aStr, false},
+	{"dhost", "destination.domain", aStr, false},
+	{"dst_host", "destination.domain", aStr, false},
+	{"query", "dns.question.name", aStr, false},
+	{"qname", "dns.question.name", aStr, false},
+	// The other ECS objects a sender may name with a scalar: the field
+	// that names such an object, after the common names above.
+	{"event", "event.action", aStr, true},
+	{"source", "source.address", aAddr, true},
+	{"destination", "destination.address", aAddr, true},
+	{"client", "client.address", aAddr, true},
+	{"server", "server.address", aAddr, true},
+	{"process", "process.name", aStr, true},
+	{"file", "file.path", aStr, true},
+	{"observer", "observer.name", aStr, true},
+	{"service", "service.name", aStr, true},
+	{"agent", "agent.name", aStr, true},
+	{"network", "network.name", aStr, true},
+	{"error", "error.message", aStr, true},
+	{"group", "group.name", aStr, true},
+	{"container", "container.name", aStr, true},
+	{"cloud", "cloud.provider", aStr, true},
+	{"organization", "organization.name", aStr, true},
+	{"rule", "rule.name", aStr, true},
+	{"package", "package.name", aStr, true},
+	{"ecs", "ecs.version", aStr, true},
+	{"trace", "trace.id", aStr, true},
+	{"span", "span.id", aStr, true},
+	{"transaction", "transaction.id", aStr, true},
+	{"as", "labels.as", aLabel, true},
+	{"data_stream", "labels.data_stream", aLabel, true},
+	{"device", "labels.device", aLabel, true},
+	{"dll", "labels.dll", aLabel, true},
+	{"dns", "labels.dns", aLabel, true},
+	{"email", "labels.email", aLabel, true},
+	{"faas", "labels.faas", aLabel, true},
+	{"http", "labels.http", aLabel, true},
+	{"orchestrator", "labels.orchestrator", aLabel, true},
+	{"registry", "labels.registry", aLabel, true},
+	{"related", "labels.related", aLabel, true},
+	{"risk", "labels.risk", aLabel, true},
+	{"threat", "labels.threat", aLabel, true},
+	{"tls", "labels.tls", aLabel, true},
+	{"vulnerability", "labels.vulnerability", aLabel, true},
+	{"x509", "labels.x509", aLabel, true},
 }
 
 // aliasIndex finds an alias by name: a map lookup per field of the event
@@ -300,7 +352,8 @@ var aliasIndex = func() map[string]int {
 }()
 
 // aliases fills ECS fields from common non-ECS names. The sender's own
-// field stays as it was.
+// field stays as it was, unless it is the scalar of an ECS object (see
+// alias.root).
 func (st *state) aliases() {
 	hits := st.aliasHits
 	if len(hits) == 0 {
@@ -309,7 +362,18 @@ func (st *state) aliases() {
 	slices.Sort(hits)
 	for _, i := range hits {
 		a := aliasList[i]
-		v := st.f[a.name]
+		v, ok := st.f[a.name]
+		if !ok {
+			continue
+		}
+		if a.root {
+			st.rootScalar(a, v)
+			continue
+		}
+		if a.kind == aSeverity {
+			st.severityAlias(a.name, v)
+			continue
+		}
 		if _, set := st.f[a.field]; set {
 			continue
 		}
@@ -321,38 +385,139 @@ func (st *state) aliases() {
 				continue
 			}
 		}
-		switch a.kind {
-		case aStr:
-			st.set(a.field, s)
-		case aLower:
-			st.set(a.field, strings.ToLower(s))
-		case aMessage:
-			st.setMessage(s)
-		case aIP:
-			st.setIP(a.field, s)
-		case aPort:
-			st.setPort(a.field, s)
-		case aInt:
-			st.setIntStr(a.field, s)
-		case aTransport:
-			st.transport(s)
-		case aSeverity:
-			st.set("log.level", strings.ToLower(s))
-			if _, set := st.f["event.severity"]; !set {
-				if sev, ok := event.ParseSeverity(s); ok {
-					st.setSeverity(sev)
-				}
-			}
-		case aOutcome:
-			if o := outcome(s); o != "" {
-				st.f["event.outcome"] = o
-			}
-		case aURL:
-			st.set("url.original", s)
-			st.url(s)
-		}
+		st.aliasValue(a, s)
 	}
 	st.aliasHits = st.aliasHits[:0]
+}
+
+// aliasValue fills a's field from the text s.
+func (st *state) aliasValue(a alias, s string) {
+	switch a.kind {
+	case aStr:
+		st.set(a.field, s)
+	case aLower:
+		st.set(a.field, strings.ToLower(s))
+	case aMessage:
+		st.setMessage(s)
+	case aIP:
+		st.setAddrIP(a.field, s)
+	case aPort:
+		st.setPort(a.field, s)
+	case aInt:
+		st.setIntStr(a.field, s)
+	case aTransport:
+		st.transport(s)
+	case aLevel:
+		st.set("log.level", strings.ToLower(s))
+		st.levelSeverity(s)
+	case aOutcome:
+		if o := outcome(s); o != "" {
+			st.f["event.outcome"] = o
+		}
+	case aURL:
+		st.set("url.original", s)
+		st.url(s)
+	case aAddr:
+		st.setAddress(a.field, s)
+	}
+}
+
+// rootScalar maps the scalar v sent for the ECS object a.name to the
+// object's field, and removes it: "user":"zed" becomes user.name. When
+// the field already holds another value, v is kept as labels.<name>.
+func (st *state) rootScalar(a alias, v any) {
+	delete(st.f, a.name)
+	s, isStr := scalarString(v)
+	list, isList := v.([]string)
+	switch {
+	case isStr:
+	case isList && len(list) > 0:
+		s = list[0]
+	default:
+		return
+	}
+	if s == "" || s == "-" {
+		return
+	}
+	cur, set := st.f[a.field]
+	switch {
+	case !set && a.kind == aLabel:
+		st.f[a.field] = v
+		return
+	case !set && a.name == "source" && (s == "stdout" || s == "stderr"):
+		// Docker's and Fluentd's output stream, not a network source.
+		st.f["labels.source"] = v
+		return
+	case !set:
+		if _, str := v.(string); str && a.kind == aStr {
+			st.f[a.field] = v // already a boxed string: no allocation
+		} else {
+			st.aliasValue(a, s)
+		}
+		if !isList || len(list) == 1 {
+			return
+		}
+	default:
+		if c, _ := scalarString(cur); c == s && (!isList || len(list) == 1) {
+			return
+		}
+	}
+	if _, taken := st.f["labels."+a.name]; !taken {
+		st.f["labels."+a.name] = v
+	}
+}
+
+// severityAlias reads a sender's "severity": it fills event.severity
+// unless the sender set that itself, replacing one taken from a level
+// name; a name also fills log.level when unset.
+func (st *state) severityAlias(name string, v any) {
+	if s, ok := v.(string); ok && !isNumber(s) {
+		if _, set := st.f["log.level"]; !set {
+			st.set("log.level", strings.ToLower(s))
+		}
+	}
+	if _, set := st.f["event.severity"]; set && !st.sevFromLevel {
+		return
+	}
+	if sev, ok := st.severityOf(name, v); ok {
+		st.f["event.severity"] = sev
+		st.sevFromLevel = false
+	}
+}
+
+// levelSeverity fills event.severity from a level name when nothing set
+// it: a severity given later replaces it.
+func (st *state) levelSeverity(level string) {
+	if _, set := st.f["event.severity"]; set {
+		return
+	}
+	if sev, ok := event.ParseSeverity(level); ok {
+		st.setSeverity(sev)
+		st.sevFromLevel = true
+	}
+}
+
+// isNumber says whether s is a decimal number, possibly signed, with a
+// fraction.
+func isNumber(s string) bool {
+	s = strings.TrimSpace(s)
+	if s != "" && (s[0] == '-' || s[0] == '+') {
+		s = s[1:]
+	}
+	if s == "" {
+		return false
+	}
+	dot := false
+	for i := 0; i < len(s); i++ {
+		switch {
+		case s[i] >= '0' && s[i] <= '9':
+		case s[i] == '.' && !dot:
+			dot = true
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // transport stores network.transport for a protocol name or IANA number,

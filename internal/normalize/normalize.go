@@ -18,7 +18,10 @@ type Format string
 
 // Formats. FormatAuto detects: a JSON object, a syslog PRI header, a CEF:
 // or LEEF: prefix, a Linux auth line, an Apache/nginx access-log line,
-// key=value pairs, else unparseable.
+// key=value pairs, else unparseable. FormatPlain is text the sender sent
+// as text (a HEC event string or raw line, an import of log lines): it is
+// detected as FormatAuto does, and what no parser reads is an event with
+// that text as its message (dataset plain), not a parse error.
 const (
 	FormatAuto    Format = "auto"
 	FormatJSON    Format = "json"
@@ -49,8 +52,10 @@ const (
 	// none of the configured layouts read; @timestamp is the received time.
 	TagTimestampUnparsed = "_timestamp_unparsed"
 	// TagInvalidField marks an event in which a value that must have a
-	// type (an IP in source.ip, a number in source.port) did not: the
-	// value was dropped from that field; Raw still has it.
+	// type (an IP in source.ip, a number in source.port, a severity
+	// 0-100) did not: the value was dropped from that field (an address
+	// is kept in <root>.address, a severity clamped), and error.message
+	// names the field and the value; Raw still has it.
 	TagInvalidField = "_invalid_field"
 )
 
@@ -238,6 +243,13 @@ type state struct {
 	loc *time.Location
 	// parseErr is why the input was not understood ("" when it was).
 	parseErr string
+	// problems says what was wrong with fields of an understood event (a
+	// value dropped or clamped, a time not read): error.message, unless
+	// the sender set one or the event is a parse error.
+	problems string
+	// sevFromLevel: event.severity was derived from a level name, which a
+	// sender's explicit severity replaces.
+	sevFromLevel bool
 	// sent are the sender's own keys (JSON, key=value) that are typed
 	// columns, to be coerced; aliasHits index aliasList for its top-level
 	// keys that have an ECS alias. Recorded as fields are stored, so that
@@ -430,6 +442,7 @@ func (st *state) recovered(r any) {
 	st.ev.Fields = st.f
 	st.tags = st.tags[:0]
 	st.tsSet = false
+	st.problems = ""
 	st.fail(fmt.Sprintf("internal error: %v", r))
 	st.setMessage(st.ev.Raw)
 	st.finish()
@@ -465,8 +478,18 @@ func (st *state) parse(text string, format Format) {
 			st.failRaw("cannot parse key=value: no pairs", text)
 		}
 	case FormatPlain:
-		st.set("event.dataset", "plain")
-		st.setMessage(strings.TrimRight(text, "\r\n"))
+		tags := len(st.tags)
+		st.auto(text)
+		if st.parseErr != "" {
+			st.tags = st.tags[:tags] // those of the fields dropped here go too
+			// The sender said it is text: text that no parser reads (or
+			// that looked like a format and was not, as a JSON object
+			// cut short) is an event all the same, with its message.
+			st.parseErr = ""
+			st.problems = ""
+			st.failRaw("", strings.TrimLeft(text, "\ufeff"))
+			st.set("event.dataset", "plain")
+		}
 	default:
 		st.failRaw(fmt.Sprintf("cannot parse event: unknown format %q", string(format)), text)
 	}
@@ -509,7 +532,7 @@ func (st *state) auto(text string) {
 		st.syslog(s)
 		return
 	}
-	if _, rest, ok := isoTimestampPrefix(s); ok && (rest == "" || rest[0] == ' ') {
+	if _, rest, ok := isoTimestampPrefix(s, st.loc, false); ok && (rest == "" || rest[0] == ' ') {
 		st.syslog(s)
 		return
 	}
@@ -547,13 +570,14 @@ func (st *state) auto(text string) {
 
 // fail marks the event as not understood.
 func (st *state) fail(reason string) {
-	if st.parseErr == "" {
+	if st.parseErr == "" && reason != "" {
 		st.parseErr = reason
 	}
 }
 
 // failRaw marks the event as not understood and keeps its text as the
-// message: the event is still searchable.
+// message: the event is still searchable. An empty reason only resets the
+// fields to the message.
 func (st *state) failRaw(reason, text string) {
 	st.fail(reason)
 	for k := range st.f {
@@ -574,6 +598,10 @@ func (st *state) finish() {
 			f["event.dataset"] = "unknown"
 		}
 		st.n.parseErrors.Add(1)
+	} else if st.problems != "" {
+		if _, ok := f["error.message"]; !ok {
+			f["error.message"] = st.problems
+		}
 	}
 	if _, ok := f["event.kind"]; !ok {
 		f["event.kind"] = "event"
@@ -666,6 +694,29 @@ func (st *state) truncatedTag() {
 
 func (st *state) tag(t string) {
 	st.tags = append(st.tags, t)
+}
+
+// maxProblems bounds the text of problems kept for error.message.
+const maxProblems = 1024
+
+// problem records what was wrong with a field of an understood event, for
+// error.message. Only events with such a problem pay for the text.
+func (st *state) problem(msg string) {
+	switch {
+	case st.problems == "":
+		st.problems = truncateUTF8(msg, maxProblems)
+	case len(st.problems) < maxProblems:
+		st.problems = truncateUTF8(st.problems+"; "+msg, maxProblems)
+	}
+}
+
+// invalid records a field whose value was dropped or changed: tag
+// _invalid_field (once) and a problem naming the field and the value.
+func (st *state) invalid(msg string) {
+	if !contains(st.tags, TagInvalidField) {
+		st.tag(TagInvalidField)
+	}
+	st.problem(msg)
 }
 
 // setTime records the event's own time (checked in finish).

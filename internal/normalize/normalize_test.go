@@ -200,10 +200,11 @@ func TestSyslog(t *testing.T) {
 			name: "RFC 3164 example 3, zone and year",
 			raw:  "<165>Aug 24 05:34:00 CST 1987 mymachine myproc[10]: %% It's time to make the do-nuts.  %%  Ingredients: Mix=OK, Jelly=OK # Devices: Mixer=OK",
 			want: map[string]any{
-				"host.name":     "mymachine",
-				"process.name":  "myproc",
-				"process.pid":   int64(10),
-				"event.created": "1987-08-24T05:34:00Z",
+				"host.name":    "mymachine",
+				"process.name": "myproc",
+				"process.pid":  int64(10),
+				// CST is US Central Standard Time, UTC-6.
+				"event.created": "1987-08-24T11:34:00Z",
 			},
 			// 1987 is more than 10 years ago.
 			tags: []string{TagTimestampOutOfRange},
@@ -527,6 +528,43 @@ func TestAuth(t *testing.T) {
 	line := func(prog, msg string) string { return "<38>Mar  1 12:00:00 srv1 " + prog + ": " + msg }
 	runSamples(t, []sample{
 		{
+			name: "pam_unix failure: uid and euid are the calling process's",
+			raw:  line("sshd[1004]", "pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=198.51.100.7  user=dave"),
+			want: map[string]any{"user.name": "dave", "user.id": nil, "user.effective.id": nil, "process.real_user.id": "0",
+				"process.user.id": "0", "source.ip": "198.51.100.7", "event.outcome": "failure", "event.action": "authentication_failure"},
+			ts: "2024-03-01T12:00:00Z",
+		},
+		{
+			name: "PAM summary: uid and euid are the calling process's",
+			raw:  line("sshd[1004]", "PAM 2 more authentication failures; logname= uid=0 euid=0 tty=ssh ruser= rhost=198.51.100.7  user=root"),
+			want: map[string]any{"user.name": "root", "user.id": nil, "process.user.id": "0", "source.ip": "198.51.100.7"},
+			ts:   "2024-03-01T12:00:00Z",
+		},
+		{
+			name: "pam_unix session keeps the user's own uid",
+			raw:  line("sshd[1004]", "pam_unix(sshd:session): session opened for user dave(uid=1001) by (uid=0)"),
+			want: map[string]any{"user.name": "dave", "user.id": "1001"},
+			ts:   "2024-03-01T12:00:00Z",
+		},
+		{
+			name: "rsyslog's repeated message counts",
+			raw:  line("sshd[1004]", "message repeated 3 times: [ Failed password for root from 1.2.3.4 port 22 ssh2]"),
+			want: map[string]any{"user.name": "root", "source.ip": "1.2.3.4", "source.port": int64(22), "event.outcome": "failure",
+				"log.syslog.repeat_count": int64(3), "message": "message repeated 3 times: [ Failed password for root from 1.2.3.4 port 22 ssh2]"},
+			ts: "2024-03-01T12:00:00Z",
+		},
+		{
+			name: "repeated message without a syslog header",
+			raw:  "sshd[1004]: message repeated 2 times: [ Failed password for invalid user admin from 1.2.3.4 port 22 ssh2]",
+			want: map[string]any{"user.name": "admin", "event.outcome": "failure", "log.syslog.repeat_count": int64(2)},
+		},
+		{
+			name: "repeated message of another program",
+			raw:  line("app", "message repeated 2 times: [ action=login user=bob]"),
+			want: map[string]any{"user.name": "bob", "event.action": "login", "log.syslog.repeat_count": int64(2)},
+			ts:   "2024-03-01T12:00:00Z",
+		},
+		{
 			name: "sshd accepted password",
 			raw:  line("sshd[1021]", "Accepted password for root from 192.0.2.10 port 51234 ssh2"),
 			want: map[string]any{"user.name": "root", "source.ip": "192.0.2.10", "source.port": int64(51234),
@@ -825,7 +863,8 @@ func TestJSON(t *testing.T) {
 			want: map[string]any{
 				"user.name":         "zed",
 				"source.ip":         "81.2.69.142",
-				"event":             "login_failed",
+				"event.action":      "login_failed",
+				"event":             nil,
 				"message.event":     nil,
 				"message.user.name": nil,
 				// The event's own host stays; the message's is kept under message.
@@ -1063,4 +1102,214 @@ func TestSourceZones(t *testing.T) {
 			t.Errorf("%q: error %v, want one naming entry 1", bad, err)
 		}
 	}
+}
+
+// Text sent as text (HEC event strings and raw lines, imports of log
+// lines) is an event with its message: the parsers that recognise a
+// format still run first. A syslog listener's line without a header stays
+// a parse error.
+func TestPlainText(t *testing.T) {
+	runSamples(t, []sample{
+		{name: "a sentence", format: FormatPlain, raw: "NHEC plain text line",
+			want: map[string]any{"event.dataset": "plain", "message": "NHEC plain text line", "error.message": nil}},
+		{name: "a sentence with a BOM", format: FormatPlain, raw: "\ufeffbackup finished in 42s\r\n",
+			want: map[string]any{"event.dataset": "plain", "message": "backup finished in 42s"}},
+		{name: "sshd line is still parsed", format: FormatPlain, raw: "sshd[1004]: Failed password for root from 81.2.69.142 port 4242 ssh2",
+			want: map[string]any{"event.dataset": "linux.auth", "user.name": "root", "source.ip": "81.2.69.142", "event.outcome": "failure"}},
+		{name: "syslog line is still parsed", format: FormatPlain, raw: "<13>Feb 29 08:00:00 yr app: backup done",
+			want: map[string]any{"event.dataset": "syslog", "host.name": "yr", "process.name": "app", "message": "backup done"},
+			ts:   "2024-02-29T08:00:00Z"},
+		{name: "JSON is still parsed", format: FormatPlain, raw: `{"message":"x","userName":"bob"}`,
+			want: map[string]any{"event.dataset": "json", "user.name": "bob"}},
+		{name: "key=value is still parsed", format: FormatPlain, raw: `action=login user=hal`,
+			want: map[string]any{"event.dataset": "kv", "user.name": "hal", "event.action": "login"}},
+		{name: "JSON cut short is text", format: FormatPlain, raw: `{"a":1,"b":`,
+			want: map[string]any{"event.dataset": "plain", "message": `{"a":1,"b":`, "a": nil}},
+		{name: "bytes that are not UTF-8 keep their tag", format: FormatPlain, raw: "caf\xe9 closed",
+			want: map[string]any{"event.dataset": "plain", "message": "caf\uFFFD closed"}, tags: []string{TagInvalidUTF8}},
+		{name: "syslog listener: a line without a header is a parse error", format: FormatSyslog, raw: "just some words",
+			want: map[string]any{"event.dataset": "unknown", "message": "just some words",
+				"error.message": "cannot parse syslog: no header, and no parser recognised the message"},
+			tags: []string{event.TagParseError}},
+	})
+}
+
+func TestSeverityFromSender(t *testing.T) {
+	runSamples(t, []sample{
+		{name: "ECS log.level", raw: `{"message":"x","log":{"level":"error"}}`,
+			want: map[string]any{"log.level": "error", "event.severity": int64(event.SeverityMedium)}},
+		{name: "level", raw: `{"message":"x","level":"error"}`,
+			want: map[string]any{"log.level": "error", "event.severity": int64(event.SeverityMedium)}},
+		{name: "severity beats level", raw: `{"level":"warning","severity":"high"}`,
+			want: map[string]any{"log.level": "warning", "event.severity": int64(event.SeverityHigh)}},
+		{name: "severity beats ECS log.level", raw: `{"severity":"critical","log":{"level":"info"}}`,
+			want: map[string]any{"log.level": "info", "event.severity": int64(event.SeverityCritical)}},
+		{name: "event.severity beats both", raw: `{"level":"error","severity":"low","event":{"severity":90}}`,
+			want: map[string]any{"log.level": "error", "event.severity": int64(90)}},
+		{name: "severity as a number in text", raw: `{"message":"x","severity":"7"}`,
+			want: map[string]any{"event.severity": int64(7), "log.level": nil}},
+		{name: "severity above 100 is clamped and tagged", raw: `{"message":"x","severity":150}`,
+			want: map[string]any{"event.severity": int64(100), "log.level": nil,
+				"error.message": "severity: 150 is above 100, stored as 100"},
+			tags: []string{TagInvalidField}},
+		{name: "severity below 0 is clamped and tagged", raw: `{"message":"x","severity":-5}`,
+			want: map[string]any{"event.severity": int64(0), "error.message": "severity: -5 is below 0, stored as 0"},
+			tags: []string{TagInvalidField}},
+		{name: "event.severity above 100 is clamped and tagged", raw: `{"message":"x","event":{"severity":250}}`,
+			want: map[string]any{"event.severity": int64(100), "error.message": "event.severity: 250 is above 100, stored as 100"},
+			tags: []string{TagInvalidField}},
+		{name: "event.severity that is no severity", raw: `{"message":"x","event":{"severity":"urgent-ish"}}`,
+			want: map[string]any{"event.severity": int64(0),
+				"error.message": `event.severity: "urgent-ish" is not a number 0-100 or a severity name`},
+			tags: []string{TagInvalidField}},
+		{name: "key=value level", raw: `level=error msg="disk full" dev=sda`,
+			want: map[string]any{"log.level": "error", "event.severity": int64(event.SeverityMedium)}},
+	})
+}
+
+// A scalar where ECS has an object ("user":"zed") fills the object's
+// field and is not stored beside it: an Elasticsearch export would map
+// user as an object and refuse the event.
+func TestECSObjectScalars(t *testing.T) {
+	runSamples(t, []sample{
+		{name: "user and event", raw: `{"message":"m","user":"zed","event":"thing_happened"}`,
+			want: map[string]any{"user.name": "zed", "user": nil, "event.action": "thing_happened", "event": nil, "event.dataset": "json"}},
+		{name: "the common objects", raw: `{"message":"m","host":"web-1","service":"billing","process":"nginx","file":"/etc/passwd",` +
+			`"url":"https://shop.example.com/cart?id=3","observer":"fw-1","agent":"filebeat","error":"timeout","network":"dmz",` +
+			`"source":"81.2.69.142:51000","destination":"db.internal","user_agent":"curl/8.5"}`,
+			want: map[string]any{"host.name": "web-1", "service.name": "billing", "process.name": "nginx", "file.path": "/etc/passwd",
+				"url.original": "https://shop.example.com/cart?id=3", "url.domain": "shop.example.com", "observer.name": "fw-1",
+				"agent.name": "filebeat", "error.message": "timeout", "network.name": "dmz",
+				"source.address": "81.2.69.142:51000", "source.ip": "81.2.69.142", "source.port": int64(51000),
+				"destination.address": "db.internal", "destination.ip": nil, "user_agent.original": "curl/8.5",
+				"host": nil, "service": nil, "process": nil, "file": nil, "url": nil, "observer": nil, "agent": nil, "error": nil,
+				"network": nil, "source": nil, "destination": nil, "user_agent": nil}},
+		{name: "an object without a natural field goes to labels", raw: `{"message":"m","http":"1.1","email":"ann@example.com"}`,
+			want: map[string]any{"labels.http": "1.1", "labels.email": "ann@example.com", "http": nil, "email": nil}},
+		{name: "field already set to another value", raw: `{"message":"m","user":"zed","user.name":"amy"}`,
+			want: map[string]any{"user.name": "amy", "labels.user": "zed", "user": nil}},
+		{name: "field already set to the same value", raw: `{"message":"m","host":"web-1","host.name":"web-1"}`,
+			want: map[string]any{"host.name": "web-1", "labels.host": nil, "host": nil}},
+		{name: "Docker's log and stream", raw: `{"log":"listening on :8080","source":"stdout","container_name":"/api"}`,
+			want: map[string]any{"message": "listening on :8080", "labels.source": "stdout", "source.address": nil, "log": nil, "source": nil}},
+		{name: "a list", raw: `{"message":"m","user":["ann","bob"]}`,
+			want: map[string]any{"user.name": "ann", "labels.user": []string{"ann", "bob"}, "user": nil}},
+		{name: "key=value", raw: `action=login user=hal host=web-2`,
+			want: map[string]any{"user.name": "hal", "host.name": "web-2", "user": nil, "host": nil, "event.dataset": "kv"}},
+		{name: "JSON inside syslog", raw: `<14>1 2024-02-29T10:00:00Z web-1 portal - - - {"user":"bob","event":"login","host":"web-2"}`,
+			want: map[string]any{"user.name": "bob", "event.action": "login", "host.name": "web-1", "labels.host": "web-2",
+				"user": nil, "event": nil, "host": nil},
+			ts: "2024-02-29T10:00:00Z"},
+		{name: "inside a logging library's message object", raw: `{"message":{"user":"ann","source":"81.2.69.142"},"severity":"info"}`,
+			want: map[string]any{"user.name": "ann", "source.ip": "81.2.69.142", "user": nil, "source": nil, "message.user": nil}},
+	})
+}
+
+func TestSyslogTimestampForms(t *testing.T) {
+	runSamples(t, []sample{
+		{name: "RFC 5424 without a zone", raw: "<13>1 2024-02-29T08:00:00 yr app - - - YEAR10",
+			want: map[string]any{"host.name": "yr", "process.name": "app", "message": "YEAR10"}, ts: "2024-02-29T08:00:00Z"},
+		{name: "RFC 5424 with a fraction and no zone", raw: "<13>1 2024-02-29T08:00:00.250 yr app - - - x",
+			want: map[string]any{"host.name": "yr", "message": "x"}, ts: "2024-02-29T08:00:00.25Z"},
+		{name: "RFC 5424 with a space for the T", raw: "<13>1 2024-02-29 08:00:00Z yr app - - - x",
+			want: map[string]any{"host.name": "yr", "process.name": "app", "message": "x"}, ts: "2024-02-29T08:00:00Z"},
+		{name: "RFC 5424 with a space for the T and an offset", raw: "<13>1 2024-02-29 08:00:00+01:00 yr app 77 - - x",
+			want: map[string]any{"host.name": "yr", "process.pid": int64(77), "message": "x"}, ts: "2024-02-29T07:00:00Z"},
+		{name: "RFC 5424 time that is no time", raw: "<13>1 2024-02-30T08:00:00Z yr app - - - x",
+			want: map[string]any{"host.name": "yr", "process.name": "app", "message": "x",
+				"error.message": `syslog timestamp: cannot read "2024-02-30T08:00:00Z" as an RFC 3339 time`},
+			tags: []string{TagTimestampUnparsed}},
+		{name: "year first", raw: "<13>2024 Feb 29 08:00:00 yr app: x",
+			want: map[string]any{"host.name": "yr", "process.name": "app", "message": "x"}, ts: "2024-02-29T08:00:00Z"},
+		{name: "ISO time with a space after PRI", raw: "<13>2024-02-29 08:00:00 yr app: x",
+			want: map[string]any{"host.name": "yr", "process.name": "app", "message": "x"}, ts: "2024-02-29T08:00:00Z"},
+		{name: "RFC 3164 time that is no time", raw: "<13>2024-13-45T08:00:00Z yr app: x",
+			want: map[string]any{"host.name": "yr", "process.name": "app", "message": "x",
+				"error.message": `syslog timestamp: cannot read "2024-13-45T08:00:00Z" as a time`},
+			tags: []string{TagTimestampUnparsed}},
+		{name: "CET", raw: "<13>Feb 29 08:00:00 CET yr app: x",
+			want: map[string]any{"host.name": "yr", "message": "x"}, ts: "2024-02-29T07:00:00Z"},
+		{name: "CEST", raw: "<13>Feb 29 08:00:00 CEST yr app: x", want: map[string]any{"host.name": "yr"}, ts: "2024-02-29T06:00:00Z"},
+		{name: "EEST", raw: "<13>Feb 29 08:00:00 EEST yr app: x", want: map[string]any{"host.name": "yr"}, ts: "2024-02-29T05:00:00Z"},
+		{name: "WET", raw: "<13>Feb 29 08:00:00 WET yr app: x", want: map[string]any{"host.name": "yr"}, ts: "2024-02-29T08:00:00Z"},
+		{name: "PDT", raw: "<13>Feb 29 08:00:00 PDT yr app: x", want: map[string]any{"host.name": "yr"}, ts: "2024-02-29T15:00:00Z"},
+		{name: "EST", raw: "<13>Feb 29 08:00:00 EST yr app: x", want: map[string]any{"host.name": "yr"}, ts: "2024-02-29T13:00:00Z"},
+		{name: "GMT", raw: "<13>Feb 29 08:00:00 GMT yr app: x", want: map[string]any{"host.name": "yr"}, ts: "2024-02-29T08:00:00Z"},
+		{name: "IST has several meanings: configured zone", raw: "<13>Feb 29 08:00:00 IST yr app: x",
+			want: map[string]any{"host.name": "yr"}, ts: "2024-02-29T08:00:00Z"},
+		{name: "an unknown upper-case word is the host", raw: "<13>Feb 29 08:00:00 FW01 app: x",
+			want: map[string]any{"host.name": "FW01", "process.name": "app"}, ts: "2024-02-29T08:00:00Z"},
+		{name: "tag with pid and no space", raw: "<13>Feb 29 08:00:00 yr app[12]:msg",
+			want: map[string]any{"host.name": "yr", "process.name": "app", "process.pid": int64(12), "message": "msg"},
+			ts:   "2024-02-29T08:00:00Z"},
+		{name: "tag with pid and no space, no host", raw: "<13>Feb 29 08:00:00 app[12]:msg",
+			want: map[string]any{"host.name": nil, "process.name": "app", "process.pid": int64(12), "message": "msg"},
+			ts:   "2024-02-29T08:00:00Z"},
+		{name: "a colon in text without pid is not a tag", raw: "<13>Feb 29 08:00:00 yr note:see below",
+			want: map[string]any{"host.name": "yr", "process.name": nil, "message": "note:see below"},
+			ts:   "2024-02-29T08:00:00Z"},
+	})
+}
+
+// Times without a zone are read in the configured zone (timestamp_timezone).
+func TestZonelessSyslogTimes(t *testing.T) {
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Skip("no zoneinfo:", err)
+	}
+	zones, err := ParseSourceZones("fw-tokyo-*=Asia/Tokyo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := New(Options{Now: func() time.Time { return received }, Location: berlin, Zones: zones})
+	for _, c := range []struct{ raw, want string }{
+		{"<13>1 2024-02-29T08:00:00 yr app - - - x", "2024-02-29T07:00:00Z"},
+		{"<13>1 2024-02-29 08:00:00 yr app - - - x", "2024-02-29T07:00:00Z"},
+		{"<13>1 2024-02-29T08:00:00 fw-tokyo-1 app - - - x", "2024-02-28T23:00:00Z"},
+		{"<13>1 2024-02-29T08:00:00Z fw-tokyo-1 app - - - x", "2024-02-29T08:00:00Z"},
+		{"<13>2024 Feb 29 08:00:00 yr app: x", "2024-02-29T07:00:00Z"},
+		{"<13>Feb 29 08:00:00 PST yr app: x", "2024-02-29T16:00:00Z"},
+	} {
+		ev := n.Normalize(Input{OrgID: "o", Input: "syslog", Received: received, Raw: []byte(c.raw)})
+		if got := ev.Timestamp.UTC().Format(time.RFC3339Nano); got != c.want {
+			t.Errorf("%s: timestamp %s, want %s", c.raw, got, c.want)
+		}
+	}
+}
+
+func TestAddressesFromSender(t *testing.T) {
+	runSamples(t, []sample{
+		{name: "not an IP: dropped, kept as the address, named", raw: `{"message":"x","source":{"ip":"not-an-ip"}}`,
+			want: map[string]any{"source.ip": nil, "source.address": "not-an-ip",
+				"error.message": `source.ip: "not-an-ip" is not an IP address`},
+			tags: []string{TagInvalidField}},
+		{name: "IP and port", raw: `{"message":"x","source":{"ip":"81.2.69.142:443"}}`,
+			want: map[string]any{"source.ip": "81.2.69.142", "source.port": int64(443), "error.message": nil}},
+		{name: "IPv6 and port", raw: `{"message":"x","destination":{"ip":"[2001:db8::1]:8443"}}`,
+			want: map[string]any{"destination.ip": "2001:db8::1", "destination.port": int64(8443)}},
+		{name: "the sender's port wins", raw: `{"message":"x","source":{"ip":"81.2.69.142:443","port":5000}}`,
+			want: map[string]any{"source.ip": "81.2.69.142", "source.port": int64(5000)}},
+		{name: "IPv6 without brackets has no port", raw: `{"message":"x","source":{"ip":"2001:db8::1"}}`,
+			want: map[string]any{"source.ip": "2001:db8::1", "source.port": nil}},
+		{name: "spaces around an alias's IP", raw: `{"message":"x","src_ip":"81.2.69.142 "}`,
+			want: map[string]any{"source.ip": "81.2.69.142"}},
+		{name: "an alias's IP and port", raw: `{"message":"x","client_ip":"81.2.69.142:51000"}`,
+			want: map[string]any{"source.ip": "81.2.69.142", "source.port": int64(51000)}},
+		{name: "address that is an IP fills the IP", raw: `{"message":"x","source":{"address":"81.2.69.142"}}`,
+			want: map[string]any{"source.ip": "81.2.69.142", "source.address": "81.2.69.142"}},
+		{name: "destination address with a port", raw: `{"message":"x","destination":{"address":"[2001:db8::2]:53"}}`,
+			want: map[string]any{"destination.ip": "2001:db8::2", "destination.port": int64(53)}},
+		{name: "address that is a name stays a name", raw: `{"message":"x","destination":{"address":"db.internal"}}`,
+			want: map[string]any{"destination.ip": nil, "destination.address": "db.internal"}},
+		{name: "host.ip that is not an IP", raw: `{"message":"x","host":{"ip":"web-1"}}`,
+			want: map[string]any{"host.ip": nil, "error.message": `host.ip: "web-1" is not an IP address`},
+			tags: []string{TagInvalidField}},
+		{name: "several problems", raw: `{"message":"x","source":{"ip":"nope","port":"http"}}`,
+			want: map[string]any{"error.message": `source.ip: "nope" is not an IP address; source.port: "http" is not an integer`},
+			tags: []string{TagInvalidField}},
+		{name: "the sender's error.message stays", raw: `{"message":"x","error":{"message":"db down"},"source":{"ip":"nope"}}`,
+			want: map[string]any{"error.message": "db down", "source.address": "nope"}, tags: []string{TagInvalidField}},
+		{name: "key=value", raw: `action=deny src=81.2.69.142:4444 dst=10.0.0.5`,
+			want: map[string]any{"source.ip": "81.2.69.142", "source.port": int64(4444), "destination.ip": "10.0.0.5"}},
+	})
 }

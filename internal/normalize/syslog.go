@@ -1,6 +1,7 @@
 package normalize
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/eventsec/eventsec/internal/event"
@@ -102,7 +103,15 @@ func nextToken(s string) (tok, rest string, ok bool) {
 
 // syslog5424 parses what follows "<PRI>VERSION ".
 func (st *state) syslog5424(s, version string) bool {
+	line := s
 	ts, s, ok1 := nextToken(s)
+	// "2026-11-25 08:00:00Z": a space for the T, as some senders write
+	// it; the time is the token after the date.
+	if len(ts) == 10 && looksLikeISODate(ts) && len(s) > 2 && s[0] >= '0' && s[0] <= '9' && s[2] == ':' {
+		var clock string
+		clock, s, ok1 = nextToken(s)
+		ts = line[:len(ts)+1+len(clock)]
+	}
 	host, s, ok2 := nextToken(s)
 	app, s, ok3 := nextToken(s)
 	procid, s, ok4 := nextToken(s)
@@ -111,11 +120,25 @@ func (st *state) syslog5424(s, version string) bool {
 		return false
 	}
 	if ts != "-" {
-		t, _, ok := isoTimestampPrefix(ts)
-		if !ok {
+		// A time without a zone is in the host's zone when a rule names
+		// the host, else in the sender's (Options.Location by default).
+		loc := st.loc
+		if st.n.hostZones {
+			if z := st.n.zoneOfHost(host); z != nil {
+				loc = z
+			}
+		}
+		t, _, ok := isoTimestampPrefix(ts, loc, true)
+		switch {
+		case ok:
+			st.setTime(t)
+		case looksLikeISODate(ts):
+			// Meant as a time, but not one: the header is still read.
+			st.tag(TagTimestampUnparsed)
+			st.problem(fmt.Sprintf("syslog timestamp: cannot read %q as an RFC 3339 time", truncateUTF8(ts, 64)))
+		default:
 			return false
 		}
-		st.setTime(t)
 	}
 	n, _ := parseInt(version)
 	st.setInt("log.syslog.version", n)
@@ -252,8 +275,16 @@ func (st *state) syslog3164(s string, hasPRI bool) bool {
 		st.setTime(t)
 		s = rest
 		hasTS = true
-	} else if t, rest, ok := isoTimestampPrefix(s); ok {
+	} else if t, rest, ok := isoTimestampPrefix(s, st.loc, hasPRI); ok {
 		st.setTime(t)
+		s = strings.TrimLeft(rest, " ")
+		hasTS = true
+	} else if hasPRI && looksLikeISODate(s) {
+		// Meant as a time ("<13>2026-13-45T08:00:00Z host app: ..."), but
+		// not one: the header after it is still read.
+		tok, rest, _ := nextToken(s)
+		st.tag(TagTimestampUnparsed)
+		st.problem(fmt.Sprintf("syslog timestamp: cannot read %q as a time", truncateUTF8(tok, 64)))
 		s = strings.TrimLeft(rest, " ")
 		hasTS = true
 	}
@@ -276,13 +307,11 @@ func (st *state) syslog3164(s string, hasPRI bool) bool {
 	return true
 }
 
-// isTagToken says whether tok is "app:" or "app[pid]:".
+// isTagToken says whether tok is "app:" or "app[pid]:", or starts with
+// "app[pid]:" and its message ("app[12]:msg").
 func isTagToken(tok string) bool {
-	if !strings.HasSuffix(tok, ":") {
-		return false
-	}
-	_, _, _, ok := splitTag(tok + " ")
-	return ok
+	_, pid, msg, ok := splitTag(tok)
+	return ok && (msg == "" || pid != "")
 }
 
 // syslogContent reads "TAG: MSG" (TAG is "app" or "app[pid]").
@@ -311,8 +340,10 @@ func (st *state) syslogTag(app, pid string) {
 	}
 }
 
-// splitTag splits "app[pid]: msg" or "app: msg". The app name is 1-48
-// characters without spaces, brackets or colons.
+// splitTag splits "app[pid]: msg" or "app: msg", and "app[pid]:msg":
+// with the pid, the tag is plain without the space (without it, "a:b" is
+// more often text than a tag). The app name is 1-48 characters without
+// spaces, brackets or colons.
 func splitTag(s string) (app, pid, msg string, ok bool) {
 	i := 0
 	for i < len(s) && i <= 48 {
@@ -342,10 +373,12 @@ func splitTag(s string) (app, pid, msg string, ok bool) {
 	}
 	i++
 	if i < len(s) {
-		if s[i] != ' ' {
+		switch {
+		case s[i] == ' ':
+			i++
+		case pid == "":
 			return "", "", "", false
 		}
-		i++
 	}
 	return app, pid, s[i:], true
 }
@@ -353,6 +386,7 @@ func splitTag(s string) (app, pid, msg string, ok bool) {
 // syslogMessage stores MSG and parses it again when it is a known format.
 func (st *state) syslogMessage(app, msg string) {
 	st.setMessage(msg)
+	msg = st.unrepeat(msg)
 	switch {
 	case strings.HasPrefix(msg, "CEF:"):
 		if err := st.cef(msg); err != nil {
@@ -393,6 +427,31 @@ func (st *state) syslogMessage(app, msg string) {
 		return
 	}
 	st.kvPairs(msg, 2, false)
+}
+
+// unrepeat reads rsyslog's summary of a repeated message, "message
+// repeated 3 times: [ Failed password for root from ...]": it returns the
+// message, to be parsed as if it had come alone, and stores how many
+// times it came in log.syslog.repeat_count, so that whoever counts (failed
+// logons...) can count this one event as that many. Other text is
+// returned as it is.
+func (st *state) unrepeat(msg string) string {
+	const prefix = "message repeated "
+	if !strings.HasPrefix(msg, prefix) {
+		return msg
+	}
+	rest := msg[len(prefix):]
+	num, rest, _ := nextToken(rest)
+	if !strings.HasPrefix(rest, "times: [") || !strings.HasSuffix(strings.TrimRight(msg, " "), "]") {
+		return msg
+	}
+	n, ok := parseInt(num)
+	if !ok || n < 1 {
+		return msg
+	}
+	st.setInt("log.syslog.repeat_count", n)
+	inner := strings.TrimRight(rest[len("times: ["):], " ")
+	return strings.TrimSpace(inner[:len(inner)-1])
 }
 
 // cisco parses a Cisco IOS/ASA message "%FAC-SEV-MNEMONIC: text"

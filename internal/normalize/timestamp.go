@@ -252,6 +252,16 @@ func bsdTimestamp(s string, now time.Time, loc *time.Location) (time.Time, strin
 	if s[0] == '*' || s[0] == '.' {
 		s = s[1:]
 	}
+	year := -1
+	// "2026 Nov 25 08:00:00": the year first, as some devices and
+	// templates write it.
+	if s[4] == ' ' && isDigits(s[:4]) {
+		year = int(s[0]-'0')*1000 + int(s[1]-'0')*100 + int(s[2]-'0')*10 + int(s[3]-'0')
+		s = s[5:]
+		if len(s) < 15 {
+			return time.Time{}, s, false
+		}
+	}
 	mon, ok := monthOf(s)
 	if !ok || s[3] != ' ' {
 		return time.Time{}, s, false
@@ -269,9 +279,8 @@ func bsdTimestamp(s string, now time.Time, loc *time.Location) (time.Time, strin
 		return time.Time{}, s, false
 	}
 	i++
-	year := -1
 	// "Oct 11 2023 22:14:15" (Cisco, CEF)
-	if len(s) >= i+5 && isDigits(s[i:i+4]) && s[i+4] == ' ' {
+	if year < 0 && len(s) >= i+5 && isDigits(s[i:i+4]) && s[i+4] == ' ' {
 		y, _ := strconv.Atoi(s[i : i+4])
 		year = y
 		i += 5
@@ -301,16 +310,16 @@ func bsdTimestamp(s string, now time.Time, loc *time.Location) (time.Time, strin
 	}
 	year, i = bsdYear(s, i, year)
 	tz := loc
-	// A zone name: "UTC", "GMT", "CET"... only UTC/GMT have a known offset;
-	// others are read in loc.
+	// A zone name: "UTC", "CET", "PDT"... read at its offset when it has
+	// one meaning; an ambiguous one ("IST") in loc.
 	if i < len(s) && s[i] == ' ' {
 		j := i + 1
 		for j < len(s) && j-i <= 5 && s[j] >= 'A' && s[j] <= 'Z' {
 			j++
 		}
-		if z := s[i+1 : j]; zoneNames[z] && (j == len(s) || s[j] == ' ' || s[j] == ':') {
-			if z == "UTC" || z == "GMT" || z == "Z" {
-				tz = time.UTC
+		if z, known := zoneNames[s[i+1:j]]; known && (j == len(s) || s[j] == ' ' || s[j] == ':') {
+			if z != nil {
+				tz = z
 			}
 			i = j
 		}
@@ -330,11 +339,23 @@ func bsdTimestamp(s string, now time.Time, loc *time.Location) (time.Time, strin
 }
 
 // zoneNames are the zone abbreviations devices write after an RFC 3164
-// time; a list, so that an upper-case host name is not taken for one.
-var zoneNames = map[string]bool{"Z": true, "UTC": true, "GMT": true, "CST": true, "CDT": true,
-	"EST": true, "EDT": true, "MST": true, "MDT": true, "PST": true, "PDT": true, "CET": true,
-	"CEST": true, "EET": true, "EEST": true, "WET": true, "WEST": true, "BST": true, "IST": true,
-	"JST": true, "KST": true, "AEST": true, "AEDT": true, "HKT": true, "SGT": true, "MSK": true}
+// time, with their offset; a list, so that an upper-case host name is not
+// taken for one. Those with several meanings (IST: India, Ireland,
+// Israel; BST: British summer, Bangladesh) have none: the time is read in
+// the configured zone. CST is the US Central zone, as US-made devices
+// write it. The zones are made once: a FixedZone per event would
+// allocate.
+var zoneNames = func() map[string]*time.Location {
+	m := map[string]*time.Location{"Z": time.UTC, "UTC": time.UTC, "GMT": time.UTC, "BST": nil, "IST": nil}
+	for name, hours := range map[string]float64{
+		"WET": 0, "WEST": 1, "CET": 1, "CEST": 2, "EET": 2, "EEST": 3, "MSK": 3,
+		"EST": -5, "EDT": -4, "CST": -6, "CDT": -5, "MST": -7, "MDT": -6, "PST": -8, "PDT": -7,
+		"SGT": 8, "HKT": 8, "JST": 9, "KST": 9, "AEST": 10, "AEDT": 11,
+	} {
+		m[name] = time.FixedZone(name, int(hours*3600))
+	}
+	return m
+}()
 
 // bsdYear reads " YYYY" at i when no year was read yet.
 func bsdYear(s string, i, year int) (int, int) {
@@ -346,9 +367,15 @@ func bsdYear(s string, i, year int) (int, int) {
 }
 
 // isoTimestampPrefix reads an RFC 3339 timestamp ending at the first
-// space of s (rsyslog's high-precision format, RFC 5424).
-func isoTimestampPrefix(s string) (time.Time, string, bool) {
-	if len(s) < 19 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != ' ') || !isDigits(s[:4]) {
+// space of s (rsyslog's high-precision format, RFC 5424). A time without
+// a zone is read in loc. With space, a space may stand for the T
+// ("2026-11-25 08:00:00Z"), as some senders write it after a syslog PRI;
+// elsewhere such a line is more often an application's log than syslog.
+func isoTimestampPrefix(s string, loc *time.Location, space bool) (time.Time, string, bool) {
+	if len(s) < 19 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || !isDigits(s[:4]) {
+		return time.Time{}, s, false
+	}
+	if s[10] == ' ' && !space {
 		return time.Time{}, s, false
 	}
 	end := strings.IndexByte(s[11:], ' ')
@@ -358,10 +385,7 @@ func isoTimestampPrefix(s string) (time.Time, string, bool) {
 	} else {
 		tok, rest = s[:11+end], s[11+end:]
 	}
-	if s[10] == ' ' {
-		return time.Time{}, s, false
-	}
-	if t, ok := parseISO(tok, time.UTC); ok && len(tok) > 19 {
+	if t, ok := parseISO(tok, loc); ok {
 		return t, rest, true
 	}
 	t, err := time.Parse(time.RFC3339Nano, tok)
@@ -369,4 +393,11 @@ func isoTimestampPrefix(s string) (time.Time, string, bool) {
 		return time.Time{}, s, false
 	}
 	return t, rest, true
+}
+
+// looksLikeISODate says whether s starts as an ISO 8601 date does
+// ("2026-"): a token a sender meant as a time, even when it cannot be
+// read.
+func looksLikeISODate(s string) bool {
+	return len(s) >= 5 && isDigits(s[:4]) && s[4] == '-'
 }

@@ -269,6 +269,10 @@ func (im *importer) readLines(ctx context.Context, path string, modified time.Ti
 			break
 		}
 		line++
+		if line == 1 {
+			// Windows tools start UTF-8 files with a byte order mark.
+			raw = ingest.TrimBOM(raw)
+		}
 		if len(bytes.TrimSpace(raw)) > 0 {
 			b.records = append(b.records, record{raw: bytes.Clone(raw), line: line, cut: cut})
 			im.prog.record()

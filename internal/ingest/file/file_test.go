@@ -111,6 +111,45 @@ func TestImportTextFiles(t *testing.T) {
 
 }
 
+// Files written by Windows tools start with a byte order mark; lines
+// imported as plain text are events whatever they say.
+func TestImportBOMAndPlain(t *testing.T) {
+	dir := t.TempDir()
+	ndjson := write(t, dir, "events.ndjson", []byte("\xEF\xBB\xBF{\"message\":\"NBOM\",\"user\":\"zed\"}\n{\"message\":\"second\"}\n"))
+	lines := write(t, dir, "app.txt", []byte("\xEF\xBB\xBFbackup started\n"+
+		"sshd[7]: Failed password for root from 203.0.113.9 port 52311 ssh2\nbackup finished\n"))
+	sink := ingesttest.NewStore(t)
+	env := ingesttest.NewPipeline(t, sink, ingest.Options{})
+	for _, c := range []struct {
+		path   string
+		format normalize.Format
+		stored int
+	}{{ndjson, normalize.FormatJSON, 2}, {lines, normalize.FormatPlain, 3}} {
+		sum, err := Import(t.Context(), []string{c.path}, Options{Pipeline: env.Pipeline, OrgID: "org-1", Format: c.format})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sum.Failed != 0 || sum.ParseErrors != 0 || sum.Stored != c.stored {
+			t.Errorf("%s: summary %+v", c.path, sum)
+		}
+	}
+	want := map[string]string{"NBOM": "json", "second": "json", "backup started": "plain", "backup finished": "plain",
+		"Failed password for root from 203.0.113.9 port 52311 ssh2": "linux.auth"}
+	evs := sink.Events()
+	if len(evs) != len(want) {
+		t.Fatalf("stored %d", len(evs))
+	}
+	for _, ev := range evs {
+		msg := ev.Fields.Str("message")
+		if ds, ok := want[msg]; !ok || ev.Fields.Str("event.dataset") != ds || strings.HasPrefix(ev.Raw, "\xEF\xBB\xBF") {
+			t.Errorf("event %q: %+v", ev.Raw, ev.Fields)
+		}
+	}
+	if ev := evs[slices.IndexFunc(evs, func(ev event.Event) bool { return ev.Fields.Str("message") == "NBOM" })]; ev.Fields.Str("user.name") != "zed" {
+		t.Errorf("BOM line not decoded: %+v", ev.Fields)
+	}
+}
+
 // Importing a file again stores nothing twice. (The event store
 // recognises a stored event by its ID among events of the same @timestamp:
 // lines without a time of their own take the file's modification time, so

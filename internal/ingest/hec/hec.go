@@ -493,13 +493,14 @@ func labelKey(k string) string {
 }
 
 // eventOf normalizes the "event" value: a string is a log line (format
-// detected), an object a JSON event.
+// detected; text no parser reads is a plain event, as in Splunk, not a
+// parse error), an object a JSON event.
 func (h *Handler) eventOf(org string, now time.Time, raw json.RawMessage, m meta) (event.Event, bool, *Status) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || string(raw) == "null" {
 		return event.Event{}, false, &stEventRequired
 	}
-	in := normalize.Input{OrgID: org, Input: "hec", Received: now, Format: normalize.FormatAuto}
+	in := normalize.Input{OrgID: org, Input: "hec", Received: now, Format: normalize.FormatPlain}
 	var ev event.Event
 	client := false
 	switch raw[0] {
@@ -605,7 +606,7 @@ func (h *Handler) rawEvents(org string, body []byte, r *http.Request) []event.Ev
 			break
 		}
 		h.c.Received(1)
-		ev := h.p.Normalizer().Normalize(normalize.Input{OrgID: org, Input: "hec", Received: now, Raw: line, Format: normalize.FormatAuto})
+		ev := h.p.Normalizer().Normalize(normalize.Input{OrgID: org, Input: "hec", Received: now, Raw: line, Format: normalize.FormatPlain})
 		applyMeta(&ev, m)
 		evs = append(evs, ev)
 	}

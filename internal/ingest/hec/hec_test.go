@@ -223,6 +223,47 @@ func TestRaw(t *testing.T) {
 	}
 }
 
+// Splunk indexes text as text: a string event or raw line that no parser
+// reads is an event with its message, not a parse failure; lines that a
+// parser reads are still parsed.
+func TestPlainTextEvents(t *testing.T) {
+	e := newEnv(t, ingest.Options{}, Options{})
+	r := e.do(t, "POST", "/services/collector/event",
+		`{"event":"NHEC plain text line"}{"event":42,"sourcetype":"counter"}{"event":"sshd[7]: Failed password for root from 81.2.69.142 port 22 ssh2"}`,
+		auth, "Splunk tok-1")
+	if r.status != 200 {
+		t.Fatalf("%d %s", r.status, r.raw)
+	}
+	r = e.do(t, "POST", "/services/collector/raw?channel=ch-1", "\xEF\xBB\xBFfirst plain raw line\nsecond plain raw line\n", auth, "Splunk tok-1")
+	if r.status != 200 {
+		t.Fatalf("%d %s", r.status, r.raw)
+	}
+	evs := e.sink.Events()
+	if len(evs) != 5 {
+		t.Fatalf("stored %d", len(evs))
+	}
+	want := map[string]string{
+		"NHEC plain text line":  "plain",
+		"42":                    "counter",
+		"first plain raw line":  "plain",
+		"second plain raw line": "plain",
+		"Failed password for root from 81.2.69.142 port 22 ssh2": "linux.auth",
+	}
+	for _, ev := range evs {
+		msg := ev.Fields.Str("message")
+		ds, ok := want[msg]
+		if !ok || ev.Fields.Str("event.dataset") != ds || ev.Fields["tags"] != nil || ev.Fields["error.message"] != nil {
+			t.Errorf("event %q: %+v", ev.Raw, ev.Fields)
+		}
+	}
+	if got := e.Metric(t, "eventsec_ingest_failed_total", map[string]string{"listener": "hec"}); got != 0 {
+		t.Errorf("eventsec_ingest_failed_total{listener=hec} = %v, want 0", got)
+	}
+	if got := e.Metric(t, "eventsec_ingest_parsed_total", map[string]string{"listener": "hec"}); got != 5 {
+		t.Errorf("eventsec_ingest_parsed_total{listener=hec} = %v, want 5", got)
+	}
+}
+
 // An event stored cut to the 1 MiB limit is named in the answer, by its
 // number in the request, on /event and /raw, beside a later invalid one.
 func TestTruncatedEventsNamed(t *testing.T) {

@@ -189,6 +189,28 @@ func TestShapes(t *testing.T) {
 	}
 }
 
+// Windows tools write a byte order mark at the start of UTF-8 text: it is
+// no part of the JSON.
+func TestByteOrderMark(t *testing.T) {
+	e := newEnv(t, ingest.Options{}, Options{})
+	bom := "\xEF\xBB\xBF"
+	for _, c := range []struct{ name, ctype, body string }{
+		{"object", "application/json", bom + `{"message":"NBOM"}`},
+		{"array", "application/json", bom + `[{"message":"BOM-a1"}]`},
+		{"NDJSON, every line", "application/x-ndjson", bom + `{"message":"BOM-n1"}` + "\n" + bom + `{"message":"BOM-n2"}` + "\n"},
+	} {
+		r := e.post(t, "/api/v1/events", c.ctype, []byte(c.body))
+		if r.status != 202 || r.body["rejected_count"] != 0.0 {
+			t.Errorf("%s: %d %s", c.name, r.status, r.raw)
+		}
+	}
+	for _, msg := range []string{"NBOM", "BOM-a1", "BOM-n1", "BOM-n2"} {
+		if ev := byMessage(t, e.sink.Events(), msg); strings.HasPrefix(ev.Raw, bom) || ev.Fields["tags"] != nil {
+			t.Errorf("%s: raw %q, fields %+v", msg, ev.Raw, ev.Fields)
+		}
+	}
+}
+
 func TestErrors(t *testing.T) {
 	e := newEnv(t, ingest.Options{}, Options{MaxBodyBytes: 1000})
 	cases := []struct {
