@@ -7,6 +7,8 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -14,6 +16,7 @@ import (
 
 	"github.com/eventsec/eventsec/internal/auth"
 	"github.com/eventsec/eventsec/internal/detect"
+	"github.com/eventsec/eventsec/internal/detect/attack"
 	"github.com/eventsec/eventsec/internal/incident"
 	"github.com/eventsec/eventsec/internal/store"
 )
@@ -80,6 +83,9 @@ func (s *Server) listRules(w http.ResponseWriter, r *http.Request, c *call) erro
 	if err != nil {
 		return err
 	}
+	if err := checkRuleFilter(f, rules); err != nil {
+		return err
+	}
 	if !detect.SortRules(rules, stats, q.Get("sort")) {
 		return badRequest("validation_failed", "sort", "sort must be one of %s", strings.Join(detect.RuleSorts, ", "))
 	}
@@ -98,10 +104,101 @@ func (s *Server) listRules(w http.ResponseWriter, r *http.Request, c *call) erro
 	return nil
 }
 
+// checkRuleFilter refuses a rules-list filter value that no rule can
+// have, as the alerts list does, instead of answering an empty list: a
+// typo (level=hgh) would otherwise read as "no such rules". A status a
+// stored rule has is accepted even when Sigma does not define it.
+func checkRuleFilter(f detect.RuleFilter, rules []store.Rule) error {
+	oneOf := func(field, v string, allowed []string) error {
+		if v == "" || slices.ContainsFunc(allowed, func(a string) bool { return strings.EqualFold(a, v) }) {
+			return nil
+		}
+		return badRequest("validation_failed", field, "%s must be one of %s (got %q)", field, strings.Join(allowed, ", "), v)
+	}
+	statuses := slices.Clone(detect.SigmaStatuses)
+	for _, r := range rules {
+		if r.Status != "" && !slices.Contains(statuses, r.Status) {
+			statuses = append(statuses, r.Status)
+		}
+	}
+	for _, c := range []struct {
+		field, v string
+		allowed  []string
+	}{
+		{"level", f.Level, detect.Levels},
+		{"status", f.Status, statuses},
+		{"kind", f.Kind, detect.Kinds},
+		{"pack", f.Pack, detect.Packs},
+	} {
+		if err := oneOf(c.field, c.v, c.allowed); err != nil {
+			return err
+		}
+	}
+	if f.Tactic != "" {
+		_, byID := attack.TacticByID(strings.ToUpper(f.Tactic))
+		_, byName := attack.TacticByShortname(strings.ToLower(f.Tactic))
+		if !byID && !byName {
+			var names []string
+			for _, t := range attack.Tactics() {
+				names = append(names, t.Shortname)
+			}
+			return badRequest("validation_failed", "tactic", "tactic must be an ATT&CK tactic ID (TA0002) or one of %s (got %q)", strings.Join(names, ", "), f.Tactic)
+		}
+	}
+	if f.Technique != "" && !techniqueID.MatchString(f.Technique) {
+		return badRequest("validation_failed", "technique", "technique must be an ATT&CK technique ID such as T1059 or T1059.001 (got %q)", f.Technique)
+	}
+	return nil
+}
+
+// techniqueID is the form of an ATT&CK technique or sub-technique ID.
+var techniqueID = regexp.MustCompile(`^[Tt]\d{4}(\.\d{3})?$`)
+
 type ruleBody struct {
 	Format  string `json:"format"`
 	Source  string `json:"source"`
 	Enabled *bool  `json:"enabled"`
+	// object: the body was the JSON rule itself, pretty-printed into
+	// Source: errors name their JSON path as the field.
+	object bool
+}
+
+// ruleError is what a client sees of a rule that does not compile. When
+// it sent a JSON rule object, the field is the first problem's JSON path
+// (conditions[0].operator): the line and column are those of the
+// pretty-printed copy, not of what it sent.
+func ruleError(rb ruleBody, err error) error {
+	var ire *detect.InvalidRuleError
+	if !errors.As(err, &ire) {
+		return err
+	}
+	he := toHTTPError(ire)
+	if len(ire.Problems) > 0 && ire.Problems[0].Path != "" {
+		he.Field = ire.Problems[0].Path
+		if rb.object {
+			he.Msg = ire.Problems[0].Path + ": " + strings.TrimPrefix(ire.Problems[0].Message, ire.Problems[0].Path+": ")
+		}
+	}
+	return he
+}
+
+// savedRule is a created or updated rule with what its author should
+// know that did not stop it from being saved.
+type savedRule struct {
+	detect.RuleView
+	Warnings []detect.RuleError `json:"warnings"`
+}
+
+func (s *Server) savedRuleView(r *http.Request, c *call, d *detect.Service, rule store.Rule) (savedRule, error) {
+	v, err := s.ruleView(r, c, d, rule)
+	if err != nil {
+		return savedRule{}, err
+	}
+	out := savedRule{RuleView: v, Warnings: []detect.RuleError{}}
+	if u, problems := detect.Compile(rule.Format, rule.Source, ""); len(problems) == 0 {
+		out.Warnings = d.Warnings(c.principal.OrgID, u)
+	}
+	return out, nil
 }
 
 // ruleSource accepts {"format","source"} or, for JSON rules, the rule
@@ -130,7 +227,7 @@ func readRuleBody(w http.ResponseWriter, r *http.Request) (ruleBody, error) {
 				delete(raw, "enabled")
 			}
 			src, _ := json.MarshalIndent(raw, "", "  ")
-			return ruleBody{Format: detect.FormatJSON, Source: string(src), Enabled: enabled}, nil
+			return ruleBody{Format: detect.FormatJSON, Source: string(src), Enabled: enabled, object: true}, nil
 		}
 		return ruleBody{}, badRequest("validation_failed", "source", "source is required: the rule's Sigma YAML or JSON text")
 	}
@@ -182,18 +279,33 @@ func (s *Server) createRule(w http.ResponseWriter, r *http.Request, c *call) err
 		return err
 	}
 	rule, err := d.Create(r.Context(), c.detectActor(), detect.RuleInput{Format: rb.Format, Source: rb.Source, Enabled: rb.Enabled})
-	if errors.Is(err, store.ErrConflict) {
-		return &HTTPError{Status: http.StatusConflict, Code: "duplicate_rule", Field: "source", Msg: strings.TrimPrefix(err.Error(), store.ErrConflict.Error()+": ")}
-	}
 	if err != nil {
-		return err
+		return saveRuleError(rb, err)
 	}
-	v, err := s.ruleView(r, c, d, rule)
+	v, err := s.savedRuleView(r, c, d, rule)
 	if err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusCreated, v)
 	return nil
+}
+
+// saveRuleError maps a failed create or update: a rule that does not
+// compile (400, located), an id or Sigma name another rule has (409
+// naming it: field "name" for a name).
+func saveRuleError(rb ruleBody, err error) error {
+	var de *detect.DuplicateError
+	if errors.As(err, &de) {
+		field := "source"
+		if de.Name {
+			field = "name"
+		}
+		return &HTTPError{Status: http.StatusConflict, Code: "duplicate_rule", Field: field, Msg: de.Error()}
+	}
+	if errors.Is(err, store.ErrConflict) {
+		return &HTTPError{Status: http.StatusConflict, Code: "duplicate_rule", Field: "source", Msg: strings.TrimPrefix(err.Error(), store.ErrConflict.Error()+": ")}
+	}
+	return ruleError(rb, err)
 }
 
 func (s *Server) getRule(w http.ResponseWriter, r *http.Request, c *call) error {
@@ -223,13 +335,10 @@ func (s *Server) updateRule(w http.ResponseWriter, r *http.Request, c *call) err
 		return err
 	}
 	rule, err := d.Update(r.Context(), c.detectActor(), r.PathValue("id"), detect.RuleInput{Format: rb.Format, Source: rb.Source, Enabled: rb.Enabled})
-	if errors.Is(err, store.ErrConflict) {
-		return &HTTPError{Status: http.StatusConflict, Code: "duplicate_rule", Field: "source", Msg: strings.TrimPrefix(err.Error(), store.ErrConflict.Error()+": ")}
-	}
 	if err != nil {
-		return err
+		return saveRuleError(rb, err)
 	}
-	v, err := s.ruleView(r, c, d, rule)
+	v, err := s.savedRuleView(r, c, d, rule)
 	if err != nil {
 		return err
 	}
@@ -303,7 +412,9 @@ func (s *Server) validateRule(w http.ResponseWriter, r *http.Request, c *call) e
 		out["errors"] = problems
 	} else {
 		if d, err := s.detectSvc(); err == nil {
-			out["warnings"] = d.PlaceholderWarnings(c.principal.OrgID, u)
+			out["warnings"] = d.Warnings(c.principal.OrgID, u)
+		} else if len(u.Warnings) > 0 {
+			out["warnings"] = u.Warnings
 		}
 		rule := store.Rule{ID: u.ID, Title: u.Title, Description: u.Description, Author: u.Author, Format: u.Format, Kind: u.Kind,
 			Status: u.Status, Level: u.Level, Product: u.Product, Category: u.Category, Service: u.Service, Tags: u.Tags,
@@ -390,6 +501,7 @@ func (s *Server) importRules(w http.ResponseWriter, r *http.Request, c *call) er
 	var data []byte
 	name := ""
 	pack := r.URL.Query().Get("pack")
+	disabled := r.URL.Query().Get("disabled")
 	ct := strings.ToLower(r.Header.Get("Content-Type"))
 	if strings.HasPrefix(ct, "multipart/form-data") {
 		mr, err := r.MultipartReader()
@@ -413,6 +525,9 @@ func (s *Server) importRules(w http.ResponseWriter, r *http.Request, c *call) er
 			case "pack":
 				b, _ := io.ReadAll(io.LimitReader(part, 64))
 				pack = strings.TrimSpace(string(b))
+			case "disabled":
+				b, _ := io.ReadAll(io.LimitReader(part, 16))
+				disabled = strings.TrimSpace(string(b))
 			}
 		}
 		if data == nil {
@@ -434,15 +549,18 @@ func (s *Server) importRules(w http.ResponseWriter, r *http.Request, c *call) er
 	if len(data) == 0 {
 		return badRequest("validation_failed", "file", "the file is empty")
 	}
+	off, err := boolParam(url.Values{"disabled": {disabled}}, "disabled")
+	if err != nil {
+		return err
+	}
 	files, skipped, err := detect.ReadZip(data, name)
 	if err != nil {
 		return err
 	}
-	rep, err := d.Import(r.Context(), c.detectActor(), files, pack, nil)
+	rep, err := d.Import(r.Context(), c.detectActor(), files, detect.ImportOptions{Pack: pack, Disabled: off != nil && *off, Skipped: skipped})
 	if err != nil {
 		return err
 	}
-	rep.Skipped = append(skipped, rep.Skipped...)
 	writeJSON(w, http.StatusOK, rep)
 	return nil
 }
@@ -536,21 +654,48 @@ func (s *Server) createException(w http.ResponseWriter, r *http.Request, c *call
 		return err
 	}
 	var in struct {
-		Field     string     `json:"field"`
-		Operator  string     `json:"operator"`
-		Value     string     `json:"value"`
-		Reason    string     `json:"reason"`
-		ExpiresAt *time.Time `json:"expires_at"`
+		Field     string  `json:"field"`
+		Operator  string  `json:"operator"`
+		Value     string  `json:"value"`
+		Reason    string  `json:"reason"`
+		ExpiresAt *string `json:"expires_at"`
 	}
 	if err := decodeJSON(w, r, 16<<10, &in); err != nil {
 		return err
 	}
-	x, err := d.AddException(r.Context(), c.detectActor(), r.PathValue("id"), detect.ExceptionInput(in))
+	exp, err := expiresAt(in.ExpiresAt, "expires_at", s.o.Now())
+	if err != nil {
+		return err
+	}
+	x, err := d.AddException(r.Context(), c.detectActor(), r.PathValue("id"), detect.ExceptionInput{Field: in.Field, Operator: in.Operator,
+		Value: in.Value, Reason: in.Reason, ExpiresAt: exp})
 	if err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusCreated, detect.ExceptionViewOf(x, c.principal.Email, s.o.Now()))
 	return nil
+}
+
+// expiresAt reads an expiry: an RFC 3339 time, or relative to now
+// ("now+7d"); null or absent for none. A bad value is a validation error
+// naming the field with an example, not a JSON syntax error.
+func expiresAt(v *string, field string, now time.Time) (*time.Time, error) {
+	if v == nil || strings.TrimSpace(*v) == "" {
+		return nil, nil
+	}
+	s := strings.TrimSpace(*v)
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return &t, nil
+	}
+	if rest, ok := strings.CutPrefix(s, "now+"); ok {
+		// parseTimeParam reads "now-N<unit>": the same amount, forwards.
+		if past, ok := parseTimeParam("now-"+rest, now); ok {
+			t := now.Add(now.Sub(past))
+			return &t, nil
+		}
+	}
+	return nil, badRequest("validation_failed", field, "%s must be an RFC 3339 time such as %s, or relative like now+7d (got %q)",
+		field, now.Add(7*24*time.Hour).UTC().Format(time.RFC3339), s)
 }
 
 func (s *Server) deleteException(w http.ResponseWriter, r *http.Request, c *call) error {
@@ -831,10 +976,10 @@ func (s *Server) patchAlert(w http.ResponseWriter, r *http.Request, c *call) err
 			Verdict         *string `json:"verdict"`
 			Comment         string  `json:"comment"`
 			CreateException *struct {
-				Field     string     `json:"field"`
-				Value     string     `json:"value"`
-				Reason    string     `json:"reason"`
-				ExpiresAt *time.Time `json:"expires_at"`
+				Field     string  `json:"field"`
+				Value     string  `json:"value"`
+				Reason    string  `json:"reason"`
+				ExpiresAt *string `json:"expires_at"`
 			} `json:"create_exception"`
 		}
 		if err := decodeJSON(w, r, 64<<10, &in); err != nil {
@@ -842,7 +987,11 @@ func (s *Server) patchAlert(w http.ResponseWriter, r *http.Request, c *call) err
 		}
 		p := incident.AlertPatch{Status: in.Status, Assignee: in.Assignee, AssigneeGroup: in.AssigneeGroup, Verdict: in.Verdict, Comment: in.Comment}
 		if ex := in.CreateException; ex != nil {
-			p.CreateException = &incident.ExceptionRequest{Field: ex.Field, Value: ex.Value, Reason: ex.Reason, ExpiresAt: ex.ExpiresAt}
+			exp, err := expiresAt(ex.ExpiresAt, "create_exception.expires_at", s.o.Now())
+			if err != nil {
+				return err
+			}
+			p.CreateException = &incident.ExceptionRequest{Field: ex.Field, Value: ex.Value, Reason: ex.Reason, ExpiresAt: exp}
 		}
 		v, err := s.o.Incidents.PatchAlert(r.Context(), c.incActor(), r.PathValue("id"), p)
 		if err != nil {

@@ -157,7 +157,9 @@ func baseSchemas() map[string]schema {
 				"eval_samples":      tInt, "last_match_at": tTimeNull}),
 			"runnable":   schema{"type": "boolean", "description": "false when the rule cannot run in this organisation as it is; problem says why"},
 			"problem":    schema{"type": "string", "description": "e.g. not runnable: placeholder %known_cdcs% has no values in this org"},
-			"exceptions": arr(ref("Exception"))}),
+			"exceptions": arr(ref("Exception")),
+			"warnings": schema{"type": "array", "items": ref("RuleProblem"),
+				"description": "create and update only: what does not stop the rule from being saved (unknown ATT&CK tags, a status or date Sigma does not define, a placeholder without values, a correlation of a rule the organisation lacks)"}}),
 		"Placeholder": obj([]string{"name", "values"}, map[string]any{"name": tStr, "values": arr(tStr), "updated_by": tStr, "updated_at": tTimeNull,
 			"rules": arr(obj(nil, map[string]any{"id": tStr, "title": tStr}))}),
 		"Placeholders": obj([]string{"placeholders", "missing", "limits"}, map[string]any{"placeholders": arr(ref("Placeholder")),
@@ -180,7 +182,8 @@ func baseSchemas() map[string]schema {
 			"alert_group_by":       schema{"type": "array", "maxItems": 5, "items": tStr, "description": "event fields whose values key the rule's alerts (a repeat with the same values folds into the open alert); [] for the default: host, user and source address"},
 			"alert_window_minutes": schema{"type": "integer", "minimum": 0, "maximum": 43200, "description": "how far apart in event time repeats fold into one alert; 0 for the default (24 hours)"}}),
 		"RuleValidate": obj([]string{"source"}, map[string]any{"format": tStr, "source": tStr}),
-		"RuleProblem":  obj(nil, map[string]any{"file": tStr, "line": tInt, "column": tInt, "message": tStr}),
+		"RuleProblem": obj(nil, map[string]any{"file": tStr, "line": tInt, "column": tInt, "message": tStr,
+			"path": schema{"type": "string", "description": "JSON rules: the place in the rule object, e.g. conditions[0].operator"}}),
 		"RuleValidation": obj([]string{"valid", "errors", "warnings"}, map[string]any{"valid": tBool, "errors": arr(ref("RuleProblem")),
 			"warnings": schema{"type": "array", "items": ref("RuleProblem"), "description": "things that do not stop the rule from being saved but from running, e.g. a placeholder without values in this organisation"},
 			"rule":     schema{"oneOf": []any{ref("Rule"), schema{"type": "null"}}}}),
@@ -193,7 +196,7 @@ func baseSchemas() map[string]schema {
 			"truncated": tBool, "scan_limited": tBool, "scanned_from": tTime, "elapsed_ms": tInt,
 			"matches":      arr(obj(nil, map[string]any{"event_id": tStr, "timestamp": tTime, "summary": tStr, "fields": schema{"type": "object"}, "rule": tStr})),
 			"correlations": arr(obj(nil, map[string]any{"rule": tStr, "group": schema{"type": "object", "additionalProperties": tStr}, "value": schema{"type": "number"}, "start": tTime, "end": tTime}))}),
-		"RulePack": schema{"type": "string", "format": "binary", "description": "multipart/form-data with field file (ZIP, .yml or .json) and optional field pack"},
+		"RulePack": schema{"type": "string", "format": "binary", "description": "multipart/form-data with field file (ZIP, .yml or .json) and optional fields pack and disabled"},
 		"RuleImportReport": obj(nil, map[string]any{"loaded": tInt, "updated": tInt, "unchanged": tInt, "failed": arr(ref("RuleProblem")),
 			"skipped": arr(obj(nil, map[string]any{"file": tStr, "reason": tStr})), "elapsed_ms": tInt}),
 		"Coverage": obj(nil, map[string]any{"techniques_total": tInt, "techniques_covered": tInt, "tactics": arr(obj(nil, map[string]any{
@@ -211,7 +214,7 @@ func baseSchemas() map[string]schema {
 		"ExceptionList": obj([]string{"exceptions"}, map[string]any{"exceptions": arr(ref("Exception"))}),
 		"ExceptionCreate": obj([]string{"field", "value", "reason"}, map[string]any{"field": tStr,
 			"operator": schema{"type": "string", "enum": []string{"equals", "contains", "startswith", "endswith", "regex", "cidr"}},
-			"value":    tStr, "reason": tStr, "expires_at": tTimeNull}),
+			"value":    tStr, "reason": tStr, "expires_at": schema{"type": []string{"string", "null"}, "description": "RFC 3339 time (2025-01-31T18:00:00Z) or relative: now+7d, now+12h"}}),
 		"Alert": obj(nil, map[string]any{"id": tStr, "rule_id": tStr, "rule_title": tStr, "rule_kind": tStr, "severity": tLevel,
 			"status": tAlertStatus, "title": tStr, "description": tStr,
 			"tactics": arr(obj(nil, map[string]any{"id": tStr, "name": tStr, "shortname": tStr})), "techniques": arr(ref("AttackTechnique")),
@@ -288,7 +291,8 @@ func (s *Server) Document() map[string]any {
 		}
 		if rt.Body == "RulePack" {
 			op["requestBody"] = schema{"required": true, "content": schema{"multipart/form-data": schema{"schema": obj([]string{"file"},
-				map[string]any{"file": schema{"type": "string", "format": "binary"}, "pack": tStr})}}}
+				map[string]any{"file": schema{"type": "string", "format": "binary"}, "pack": tStr,
+					"disabled": schema{"type": "boolean", "description": "true: rules new to the organisation are imported disabled"}})}}}
 		} else if rt.Body == "Upload" {
 			op["requestBody"] = schema{"required": true, "content": schema{"multipart/form-data": schema{"schema": obj([]string{"file"},
 				map[string]any{"file": schema{"type": "string", "format": "binary"}})}}}

@@ -30,7 +30,7 @@ func (s *Server) routeTable() []route {
 		{"level", "string", "informational, low, medium, high, critical"}, {"tactic", "string", "ATT&CK tactic id or shortname"},
 		{"technique", "string", "ATT&CK technique id (includes its sub-techniques)"}, {"product", "string", "logsource product"},
 		{"category", "string", "logsource category"}, {"service", "string", "logsource service"}, {"enabled", "boolean", "true or false"},
-		{"pack", "string", "sigmahq, eventsec or custom"}, {"kind", "string", "detection, correlation, threshold or filter"},
+		{"pack", "string", "sigmahq, eventsec or custom"}, {"kind", "string", "detection, correlation, threshold, filter or scheduled"},
 		{"runnable", "boolean", "false: only rules that cannot run as they are (e.g. a placeholder without values)"},
 		{"sort", "string", "title (default, A to Z), or most first: level, matches, alerts, eval_time, last_match, updated"},
 		{"limit", "integer", "1 to 500, default 100"}, {"offset", "integer", "default 0"}}
@@ -172,7 +172,8 @@ func (s *Server) routeTable() []route {
 			Request: "RuleTest", Response: "RuleTestResult", Status: 200, Handle: s.testRule},
 		{Method: "POST", Path: "/api/v1/rules/import", Perm: auth.PermRulesWrite, Tag: tagRules, Summary: "Import a rule pack: a ZIP of Sigma/JSON rules (multipart field file), or one rule file",
 			Body: "RulePack", Response: "RuleImportReport", Status: 200, Handle: s.importRules,
-			Query: []queryParam{{"pack", "string", "custom (default), sigmahq or eventsec"}, {"name", "string", "file name, for a raw body"}}},
+			Query: []queryParam{{"pack", "string", "custom (default), sigmahq or eventsec"}, {"name", "string", "file name, for a raw body"},
+				{"disabled", "boolean", "true: rules new to the organisation are imported disabled"}}},
 		{Method: "GET", Path: "/api/v1/rules/coverage", Perm: auth.PermRulesRead, Tag: tagRules, Summary: "ATT&CK Enterprise matrix with the number of rules per technique",
 			Response: "Coverage", Status: 200, Handle: s.ruleCoverage},
 		{Method: "GET", Path: "/api/v1/rules/{id}", Perm: auth.PermRulesRead, Tag: tagRules, Summary: "Get a rule with its source and exceptions",

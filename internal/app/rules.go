@@ -81,10 +81,14 @@ func readRulePaths(paths []string) ([]detect.ImportFile, []detect.Skipped, error
 	return files, skipped, nil
 }
 
-func printImportReport(env Env, rep detect.ImportReport) {
+func printImportReport(env Env, rep detect.ImportReport, disabled bool) {
 	out := env.Stdout
-	fmt.Fprintf(out, "%d new, %d updated, %d unchanged, %d failed, %d stored but not runnable, %d skipped (%d ms)\n",
-		rep.Loaded, rep.Updated, rep.Unchanged, len(rep.Failed), len(rep.NotRunnable), len(rep.Skipped), rep.ElapsedMs)
+	state := ""
+	if disabled && rep.Loaded > 0 {
+		state = " (disabled)"
+	}
+	fmt.Fprintf(out, "%d new%s, %d updated, %d unchanged, %d failed, %d stored but not runnable, %d skipped (%d ms)\n",
+		rep.Loaded, state, rep.Updated, rep.Unchanged, failedFiles(rep), len(rep.NotRunnable), len(rep.Skipped), rep.ElapsedMs)
 	for _, f := range rep.Failed {
 		fmt.Fprintf(out, "  failed:  %s\n", f.Error())
 	}
@@ -121,13 +125,17 @@ func rulesImport(ctx context.Context, env Env, args []string) error {
 			"directories, ZIP archives or single files. Every file is reported: loaded, updated, unchanged,\n" +
 			"failed (with file:line:column and the reason) or skipped. Without --url the rules are written to\n" +
 			"the state store (a running server loads them at its next start); with --url and --api-key they\n" +
-			"go to a running server and take effect at once.",
+			"go to a running server and take effect at once.\n\n" +
+			"Exit status: 0 when every rule file was imported, updated, unchanged or skipped; 3 when the\n" +
+			"import ran but at least one file failed (the report lists them; the other files are imported);\n" +
+			"2 for a usage error; 1 when nothing could be imported (the store or server was unreachable,\n" +
+			"the server refused the request).",
 		Extra: func(fs *flag.FlagSet) {
 			fs.StringVar(&org, "org", "", "organisation ID or name (needed when there are several)")
 			fs.StringVar(&pack, "pack", "custom", "the pack the rules belong to: custom, sigmahq or eventsec")
 			fs.StringVar(&serverURL, "url", "", "send the rules to this running server (e.g. http://localhost:8080)")
 			fs.StringVar(&apiKey, "api-key", "", "API key of an admin or analyst, for --url (or EVENTSEC_API_KEY)")
-			fs.BoolVar(&disabled, "disabled", false, "import new rules disabled (direct mode only)")
+			fs.BoolVar(&disabled, "disabled", false, "import rules new to the organisation disabled (updated rules keep their state)")
 		}})
 	if err != nil {
 		return err
@@ -154,7 +162,7 @@ func rulesImport(ctx context.Context, env Env, args []string) error {
 		if apiKey == "" {
 			return usageError{"--url needs --api-key or EVENTSEC_API_KEY"}
 		}
-		return rulesImportRemote(ctx, env, serverURL, apiKey, pack, files, skipped)
+		return rulesImportRemote(ctx, env, serverURL, apiKey, pack, disabled, files, skipped)
 	}
 	c, err := openCLI(ctx, cfg)
 	if err != nil {
@@ -187,20 +195,46 @@ func rulesImport(ctx context.Context, env Env, args []string) error {
 			fmt.Fprintln(env.Stderr)
 		}
 	}
-	rep, err := det.Import(ctx, detect.Actor{OrgID: o.ID, UserID: "system", Email: "eventsec rules import"}, files, pack, progress)
+	rep, err := det.Import(ctx, detect.Actor{OrgID: o.ID, UserID: "system", Email: "eventsec rules import"}, files,
+		detect.ImportOptions{Pack: pack, Disabled: disabled, Skipped: skipped, Progress: progress})
 	if err != nil {
 		return err
 	}
-	rep.Skipped = append(skipped, rep.Skipped...)
-	if disabled && rep.Loaded > 0 {
-		fmt.Fprintln(env.Stderr, "note: --disabled applies to rules new in this import; disable others in the UI or with PATCH /api/v1/rules/{id}")
-	}
-	printImportReport(env, rep)
+	printImportReport(env, rep, disabled)
 	fmt.Fprintf(env.Stdout, "Organisation %q. A running server loads imported rules at its next start.\n", o.Name)
+	return importOutcome(rep)
+}
+
+// partialError is an import that ran but failed some files: exit code 3,
+// so that a script tells it from a clean import (0) and from one that
+// could not run at all (1).
+type partialError struct{ failed int }
+
+func (e partialError) Error() string {
+	if e.failed == 1 {
+		return "1 rule failed to import (see the report above)"
+	}
+	return fmt.Sprintf("%d rules failed to import (see the report above)", e.failed)
+}
+
+func importOutcome(rep detect.ImportReport) error {
+	if n := failedFiles(rep); n > 0 {
+		return partialError{n}
+	}
 	return nil
 }
 
-func rulesImportRemote(ctx context.Context, env Env, base, key, pack string, files []detect.ImportFile, skipped []detect.Skipped) error {
+// failedFiles counts the files that failed (a file may have several
+// problems).
+func failedFiles(rep detect.ImportReport) int {
+	seen := map[string]bool{}
+	for _, f := range rep.Failed {
+		seen[f.File] = true
+	}
+	return len(seen)
+}
+
+func rulesImportRemote(ctx context.Context, env Env, base, key, pack string, disabled bool, files []detect.ImportFile, skipped []detect.Skipped) error {
 	u, err := url.Parse(strings.TrimRight(base, "/"))
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return usageError{fmt.Sprintf("--url %q is not an http(s) URL", base)}
@@ -228,6 +262,9 @@ func rulesImportRemote(ctx context.Context, env Env, base, key, pack string, fil
 	}
 	fw.Write(zbuf.Bytes())
 	mw.WriteField("pack", pack)
+	if disabled {
+		mw.WriteField("disabled", "true")
+	}
 	mw.Close()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String()+"/api/v1/rules/import", &body)
 	if err != nil {
@@ -256,8 +293,8 @@ func rulesImportRemote(ctx context.Context, env Env, base, key, pack string, fil
 		return fmt.Errorf("the server's answer is not an import report")
 	}
 	rep.Skipped = append(skipped, rep.Skipped...)
-	printImportReport(env, rep)
-	return nil
+	printImportReport(env, rep, disabled)
+	return importOutcome(rep)
 }
 
 func rulesList(ctx context.Context, env Env, args []string) error {

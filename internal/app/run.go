@@ -39,11 +39,17 @@ type usageError struct{ msg string }
 
 func (e usageError) Error() string { return e.msg }
 
-// ExitCode maps an error from Run to a process exit code.
+// ExitCode maps an error from Run to a process exit code: 2 for a
+// usage error, 3 for an import that ran but failed some of its files
+// (rules import), 1 for anything else.
 func ExitCode(err error) int {
 	var ue usageError
 	if errors.As(err, &ue) {
 		return 2
+	}
+	var pe partialError
+	if errors.As(err, &pe) {
+		return 3
 	}
 	return 1
 }

@@ -69,7 +69,7 @@ func BenchmarkEvaluate(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	rep, err := f.svc.Import(context.Background(), actor, files, "sigmahq", nil)
+	rep, err := f.svc.Import(context.Background(), actor, files, ImportOptions{Pack: "sigmahq"})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -109,6 +110,9 @@ type doc struct {
 	tags  []string
 	sigma *sigma.Rule // for Sigma detections: resolves fields
 	corr  *correlate.Rule
+	// ref is the Sigma name correlations know the detection by: its name,
+	// unless another rule of the org holds the same one (see bindNames).
+	ref string
 }
 
 // orgEngine is one org's compiled rules. The stream reads it under
@@ -127,6 +131,9 @@ type orgEngine struct {
 	placeholders map[string][]string
 	// problems says why an enabled rule does not run, by stored rule ID.
 	problems map[string]string
+	// known holds the ids and names of the enabled rules' documents, as
+	// correlations reference them.
+	known map[string]bool
 	// sampled counts the events whose rules were timed (sampling).
 	sampled atomic.Int64
 	// took adds a sampled evaluation time to its rule (read under mu).
@@ -226,6 +233,32 @@ func (e *orgEngine) rebuild() []RuleError {
 			}
 		}
 	}
+	bindNames(docs)
+	// A correlation that references a rule the org does not have is
+	// loaded (it runs once the rule appears) but is not runnable now.
+	known := map[string]bool{}
+	for _, d := range docs {
+		known[d.id] = true
+		if d.ref != "" {
+			known[d.ref] = true
+		}
+		if d.corr != nil && d.corr.Name != "" {
+			known[d.corr.Name] = true
+		}
+	}
+	e.known = known
+	for _, l := range e.units {
+		if !l.rule.Enabled || len(l.unit.Correlations) == 0 {
+			continue
+		}
+		if miss := missingRefs(l.unit, func(r string) bool { return known[r] }); len(miss) > 0 {
+			msg := "not runnable: " + miss[0].Message
+			problems = append(problems, RuleError{File: l.rule.ID, Message: msg})
+			if _, have := e.problems[l.rule.ID]; !have {
+				e.problems[l.rule.ID] = msg
+			}
+		}
+	}
 	for id := range e.corrRules {
 		if c, keep := wantCorr[id]; !keep || hashOf[id] != e.corrRules[id] {
 			e.corr.Remove(id)
@@ -305,11 +338,54 @@ func (e *orgEngine) excepted(d *doc, ev *event.Event, now time.Time) bool {
 	return false
 }
 
-func (d *doc) sigmaName() string {
-	if d.sigma != nil {
-		return d.sigma.Name
+// sigmaName is the name correlations know the document by ("" for none).
+func (d *doc) sigmaName() string { return d.ref }
+
+// bindNames gives each Sigma name to exactly one detection, so that a
+// correlation that references a name counts one rule's matches, and the
+// rule's own alerts are held back only when a correlation really uses it.
+// Create, update and import refuse a name another rule of the org holds;
+// rules stored before that check may still share one: the name goes to
+// the rule whose file has a correlation referencing it, else the oldest
+// (then the lowest id); the others match under their ids only and raise
+// their own alerts.
+func bindNames(docs map[string]*doc) {
+	byName := map[string][]*doc{}
+	for _, d := range docs {
+		if d.sigma != nil && d.sigma.Name != "" {
+			byName[d.sigma.Name] = append(byName[d.sigma.Name], d)
+		}
 	}
-	return ""
+	for name, ds := range byName {
+		best := ds[0]
+		for _, d := range ds[1:] {
+			if better(d, best, name) {
+				best = d
+			}
+		}
+		best.ref = name
+	}
+}
+
+// better reports whether d has a stronger claim to name than o.
+func better(d, o *doc, name string) bool {
+	dl, ol := referencesName(d.unit.unit, name), referencesName(o.unit.unit, name)
+	if dl != ol {
+		return dl
+	}
+	if !d.unit.rule.CreatedAt.Equal(o.unit.rule.CreatedAt) {
+		return d.unit.rule.CreatedAt.Before(o.unit.rule.CreatedAt)
+	}
+	return d.unit.rule.ID < o.unit.rule.ID
+}
+
+func referencesName(u *Unit, name string) bool {
+	for _, c := range u.Correlations {
+		if slices.Contains(c.Correlation.Rules, name) {
+			return true
+		}
+	}
+	return false
 }
 
 // ruleProblem picks the part of a joined compilation error about one rule.

@@ -252,17 +252,37 @@ func ReadDir(root string) ([]ImportFile, []Skipped, error) {
 
 var readFile = os.ReadFile
 
+// ImportOptions say how to import a pack.
+type ImportOptions struct {
+	// Pack the rules belong to ("" is custom).
+	Pack string
+	// Disabled imports the rules new to the org disabled (rules updated
+	// keep their state).
+	Disabled bool
+	// Skipped are the entries the reader of the pack (ReadZip, ReadDir)
+	// did not read as rules: the report and the audit log count them.
+	Skipped []Skipped
+	// Progress, when set, is called after each file.
+	Progress func(done, total int)
+}
+
+// maxAuditNames bounds how many rules an import's audit entry names per
+// outcome; the rest are counted.
+const maxAuditNames = 10
+
 // Import adds and updates the pack's rules in the actor's org. A rule
 // already stored with the same source is left alone; one the org edited
 // (pack "custom" while importing another pack) is kept and reported as
-// skipped. Every file is reported; one bad rule never stops the others.
-// progress, when set, is called after each file.
-func (s *Service) Import(ctx context.Context, a Actor, files []ImportFile, pack string, progress func(done, total int)) (ImportReport, error) {
+// skipped. A rule whose id, or Sigma name, belongs to a rule of another
+// pack fails: an import never takes a rule from another pack. Every file
+// is reported; one bad rule never stops the others.
+func (s *Service) Import(ctx context.Context, a Actor, files []ImportFile, o ImportOptions) (ImportReport, error) {
 	start := time.Now()
+	pack := o.Pack
 	if pack == "" {
 		pack = "custom"
 	}
-	rep := ImportReport{Failed: []RuleError{}, NotRunnable: []RuleError{}, Skipped: []Skipped{}}
+	rep := ImportReport{Failed: []RuleError{}, NotRunnable: []RuleError{}, Skipped: append([]Skipped{}, o.Skipped...)}
 	sort.Slice(files, func(i, j int) bool { return files[i].Name < files[j].Name })
 	s.changeMu.Lock()
 	defer s.changeMu.Unlock()
@@ -274,26 +294,22 @@ func (s *Service) Import(ctx context.Context, a Actor, files []ImportFile, pack 
 	}
 	var changes []change
 	e.mu.RLock()
-	owner := map[string]string{} // document ID -> stored rule ID, stored and in this import
-	for rid, l := range e.units {
-		owner[rid] = rid
-		for _, r := range l.unit.Sigma {
-			owner[r.Key()] = rid
-		}
-		for _, c := range l.unit.Correlations {
-			owner[c.Key()] = rid
-		}
-	}
+	owner := map[string]string{} // document ID or Sigma name -> stored rule ID, stored and in this import
 	existing := map[string]store.Rule{}
 	for rid, l := range e.units {
+		for _, r := range unitRefs(l.unit) {
+			owner[r.value] = rid
+		}
+		owner[rid] = rid
 		existing[rid] = l.rule
 	}
 	e.mu.RUnlock()
 	now := s.o.Now()
-	inImport := map[string]string{} // document ID -> file, in this import
+	inImport := map[string]string{} // document ID or name -> file, in this import
+	var failedFiles []string
 	for i, f := range files {
-		if progress != nil {
-			progress(i, len(files))
+		if o.Progress != nil {
+			o.Progress(i, len(files))
 		}
 		if ctx.Err() != nil {
 			return rep, ctx.Err()
@@ -306,43 +322,49 @@ func (s *Service) Import(ctx context.Context, a Actor, files []ImportFile, pack 
 			rep.Skipped = append(rep.Skipped, Skipped{f.Name, why})
 			continue
 		}
+		fail := func(problems ...RuleError) {
+			rep.Failed = append(rep.Failed, problems...)
+			failedFiles = append(failedFiles, f.Name)
+		}
 		u, problems := Compile(format, string(f.Source), f.Name)
 		if len(problems) > 0 {
-			rep.Failed = append(rep.Failed, problems...)
+			fail(problems...)
 			continue
 		}
-		ids := []string{u.ID}
-		for _, r := range u.Sigma {
-			ids = append(ids, r.Key())
-		}
-		for _, c := range u.Correlations {
-			ids = append(ids, c.Key())
-		}
+		refs := unitRefs(u)
 		clash := ""
-		for _, id := range ids {
-			if other, ok := inImport[id]; ok {
-				clash = fmt.Sprintf("duplicate rule id %s: also in %s", id, other)
+		for _, r := range refs {
+			if other, ok := inImport[r.value]; ok {
+				clash = fmt.Sprintf("%s: also in %s", describeRef(r), other)
 				break
 			}
 		}
-		for _, id := range ids {
+		for _, r := range refs {
 			if clash != "" {
 				break
 			}
-			if o, ok := owner[id]; ok && o != u.ID {
-				clash = fmt.Sprintf("duplicate rule id %s: already used by rule %s", id, o)
+			if o, ok := owner[r.value]; ok && o != u.ID {
+				other := existing[o]
+				clash = fmt.Sprintf("%s: already used by rule %q (%s) of pack %s", describeRef(r), other.Title, o, other.Pack)
 				break
 			}
 		}
+		old, had := existing[u.ID]
+		if clash == "" && had && old.Pack != pack && old.Pack != "custom" {
+			// The id is another pack's rule (a built-in one imported into
+			// custom, say): taking it over would change that rule's source
+			// and pack behind its back.
+			clash = fmt.Sprintf("duplicate rule id %s: already used by rule %q of pack %s; import it into pack %s to update it, or give this rule a new id",
+				u.ID, old.Title, old.Pack, old.Pack)
+		}
 		if clash != "" {
-			rep.Failed = append(rep.Failed, RuleError{File: f.Name, Line: 1, Column: 1, Message: clash})
+			fail(RuleError{File: f.Name, Line: 1, Column: 1, Message: clash})
 			continue
 		}
-		for _, id := range ids {
-			inImport[id] = f.Name
+		for _, r := range refs {
+			inImport[r.value] = f.Name
 		}
 		r := storeRule(a.OrgID, u)
-		old, had := existing[u.ID]
 		switch {
 		case had && old.SourceHash == r.SourceHash:
 			rep.Unchanged++
@@ -357,19 +379,34 @@ func (s *Service) Import(ctx context.Context, a Actor, files []ImportFile, pack 
 			changes = append(changes, change{r, u, true})
 			rep.Updated++
 		default:
-			r.Enabled, r.Pack, r.CreatedBy, r.CreatedAt, r.UpdatedAt = true, pack, a.UserID, now, now
+			r.Enabled, r.Pack, r.CreatedBy, r.CreatedAt, r.UpdatedAt = !o.Disabled, pack, a.UserID, now, now
 			changes = append(changes, change{r, u, false})
 			rep.Loaded++
 		}
-		for _, id := range ids {
-			owner[id] = u.ID
+		for _, x := range refs {
+			owner[x.value] = u.ID
 		}
 		existing[u.ID] = r
 	}
-	if progress != nil {
-		progress(len(files), len(files))
+	if o.Progress != nil {
+		o.Progress(len(files), len(files))
 	}
-	if len(changes) > 0 {
+	if len(changes) > 0 || len(failedFiles) > 0 {
+		var created, updated []string
+		for _, c := range changes {
+			name := fmt.Sprintf("%q (%s)", c.rule.Title, c.rule.ID)
+			if c.update {
+				updated = append(updated, name)
+			} else {
+				created = append(created, name)
+			}
+		}
+		summary := fmt.Sprintf("imported pack %q: %d new, %d updated, %d unchanged, %d failed, %d skipped",
+			pack, rep.Loaded, rep.Updated, rep.Unchanged, len(failedFiles), len(rep.Skipped))
+		if o.Disabled && rep.Loaded > 0 {
+			summary += " (new rules disabled)"
+		}
+		summary += auditList("new", created) + auditList("updated", updated) + auditList("failed", failedFiles)
 		err := s.o.Store.Tx(ctx, func(rp store.Repos) error {
 			for _, c := range changes {
 				var err error
@@ -382,12 +419,13 @@ func (s *Service) Import(ctx context.Context, a Actor, files []ImportFile, pack 
 					return fmt.Errorf("rule %s: %w", c.rule.ID, err)
 				}
 			}
-			return s.audit(ctx, rp, a, "rule.import", "rule", pack, fmt.Sprintf("imported pack %q: %d new, %d updated, %d unchanged, %d failed, %d skipped",
-				pack, rep.Loaded, rep.Updated, rep.Unchanged, len(rep.Failed), len(rep.Skipped)))
+			return s.audit(ctx, rp, a, "rule.import", "rule", pack, summary)
 		})
 		if err != nil {
 			return rep, err
 		}
+	}
+	if len(changes) > 0 {
 		e.mu.Lock()
 		for _, c := range changes {
 			e.units[c.rule.ID] = &loaded{rule: c.rule, unit: c.unit}
@@ -397,4 +435,26 @@ func (s *Service) Import(ctx context.Context, a Actor, files []ImportFile, pack 
 	}
 	rep.ElapsedMs = time.Since(start).Milliseconds()
 	return rep, nil
+}
+
+// describeRef names an id or a Sigma name in a clash.
+func describeRef(r ref) string {
+	if r.name {
+		return fmt.Sprintf("duplicate name %q (Sigma names must be unique: correlations reference rules by them)", r.value)
+	}
+	return "duplicate rule id " + r.value
+}
+
+// auditList is "; what: a, b, c and 4 more" for an audit entry, at most
+// maxAuditNames names ("" for none).
+func auditList(what string, names []string) string {
+	if len(names) == 0 {
+		return ""
+	}
+	shown := names[:min(len(names), maxAuditNames)]
+	out := "; " + what + ": " + strings.Join(shown, ", ")
+	if n := len(names) - len(shown); n > 0 {
+		out += fmt.Sprintf(" and %d more", n)
+	}
+	return out
 }

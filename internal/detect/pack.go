@@ -68,7 +68,7 @@ func (s *Service) InstallPack(ctx context.Context, orgID string, files []ImportF
 		return ImportReport{}, nil
 	}
 	a := Actor{OrgID: orgID, UserID: "system", Email: "eventsec rule pack"}
-	rep, err := s.Import(ctx, a, files, BuiltinPack, nil)
+	rep, err := s.Import(ctx, a, files, ImportOptions{Pack: BuiltinPack})
 	if err != nil {
 		return rep, err
 	}

@@ -237,7 +237,7 @@ func TestImportReportsNotRunnable(t *testing.T) {
 		t.Skipf("SigmaHQ corpus not available: %v", err)
 	}
 	f := newFixture(t)
-	rep, err := f.svc.Import(f.ctx, actor, []ImportFile{{Name: "certighost.yml", Source: src}}, "sigmahq", nil)
+	rep, err := f.svc.Import(f.ctx, actor, []ImportFile{{Name: "certighost.yml", Source: src}}, ImportOptions{Pack: "sigmahq"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -277,44 +277,39 @@ func storeRule(orgID string, u *Unit) store.Rule {
 		FalsePositives: u.FalsePositives}
 }
 
-// checkIDs refuses a unit whose document IDs belong to another stored
-// rule of the org (duplicate rule IDs).
+// DuplicateError is a rule whose id or Sigma name another stored rule of
+// the org already has. It is a store.ErrConflict (errors.Is).
+type DuplicateError struct {
+	// Name: the clash is a Sigma name, not an id.
+	Name                           bool
+	Value                          string
+	OtherID, OtherTitle, OtherPack string
+}
+
+func (e *DuplicateError) Error() string {
+	if e.Name {
+		return fmt.Sprintf("name %q is already used by rule %q (%s, pack %s): Sigma names must be unique in an organisation, since correlations reference rules by them; rename one",
+			e.Value, e.OtherTitle, e.OtherID, e.OtherPack)
+	}
+	return fmt.Sprintf("duplicate rule id %s: already used by rule %q of pack %s", e.Value, e.OtherTitle, e.OtherPack)
+}
+
+// Is makes errors.Is(err, store.ErrConflict) hold.
+func (e *DuplicateError) Is(target error) bool { return target == store.ErrConflict }
+
+// checkIDs refuses a unit one of whose document ids or Sigma names
+// belongs to another stored rule of the org (self is the rule being
+// updated). Names are checked as ids are: a correlation that references a
+// name must bind to one rule.
 func (e *orgEngine) checkIDs(u *Unit, self string) error {
-	ids := []string{u.ID}
-	for _, r := range u.Sigma {
-		ids = append(ids, r.Key())
-	}
-	for _, c := range u.Correlations {
-		ids = append(ids, c.Key())
-	}
-	for _, id := range ids {
+	for _, r := range unitRefs(u) {
 		for rid, l := range e.units {
-			if rid == self {
-				continue
-			}
-			if rid == id || l.unit.hasDoc(id) {
-				return fmt.Errorf("%w: rule id %s is already used by rule %q (%s)", store.ErrConflict, id, l.rule.Title, rid)
+			if rid != self && l.unit.answers(r.value) {
+				return &DuplicateError{Name: r.name, Value: r.value, OtherID: rid, OtherTitle: l.rule.Title, OtherPack: l.rule.Pack}
 			}
 		}
 	}
 	return nil
-}
-
-func (u *Unit) hasDoc(id string) bool {
-	if u.ID == id {
-		return true
-	}
-	for _, r := range u.Sigma {
-		if r.Key() == id {
-			return true
-		}
-	}
-	for _, c := range u.Correlations {
-		if c.Key() == id {
-			return true
-		}
-	}
-	return false
 }
 
 // Create saves a new rule and starts evaluating it.
@@ -702,6 +697,57 @@ func (s *Service) Problems(orgID string) map[string]string {
 				break
 			}
 		}
+		if _, have := out[id]; !have {
+			if miss := missingRefs(l.unit, func(r string) bool { return e.known[r] }); len(miss) > 0 {
+				out[id] = "not runnable: " + miss[0].Message
+			}
+		}
 	}
 	return out
+}
+
+// ReferenceWarnings says which rules a compiled (unsaved) rule's
+// correlations reference that the org does not have: it would be stored
+// but could not fire until they are added. The editor shows them while
+// the rule is written, as the create answer does.
+func (s *Service) ReferenceWarnings(orgID string, u *Unit) []RuleError {
+	var known map[string]bool
+	if e := s.engine(orgID, false); e != nil {
+		e.mu.RLock()
+		known = e.known
+		e.mu.RUnlock()
+	}
+	out := missingRefs(u, func(r string) bool { return known[r] })
+	if out == nil {
+		out = []RuleError{}
+	}
+	return out
+}
+
+// Warnings are everything to tell the author of a compiled rule that does
+// not stop it from being saved: its metadata warnings, placeholders
+// without values, correlations referencing rules the org lacks.
+func (s *Service) Warnings(orgID string, u *Unit) []RuleError {
+	out := append([]RuleError{}, u.Warnings...)
+	out = append(out, s.PlaceholderWarnings(orgID, u)...)
+	out = append(out, s.ReferenceWarnings(orgID, u)...)
+	return out
+}
+
+// hasDoc reports whether one of the unit's documents has this id.
+func (u *Unit) hasDoc(id string) bool {
+	if u.ID == id {
+		return true
+	}
+	for _, r := range u.Sigma {
+		if r.Key() == id {
+			return true
+		}
+	}
+	for _, c := range u.Correlations {
+		if c.Key() == id {
+			return true
+		}
+	}
+	return false
 }

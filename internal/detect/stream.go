@@ -450,10 +450,7 @@ func (s *Service) evaluate(evs []event.Event, alerting bool) []hit {
 				continue
 			}
 			d.unit.matches.Add(1)
-			name := ""
-			if d.sigma != nil {
-				name = d.sigma.Name
-			}
+			name := d.sigmaName()
 			// A base rule that only feeds correlations raises no alert of
 			// its own (Sigma: unless a correlation says generate).
 			if alerting && d.unit.unit.Alerting[d.id] && e.corr.StandAlone(d.id, name) {

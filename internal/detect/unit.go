@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/eventsec/eventsec/internal/detect/correlate"
@@ -26,6 +27,13 @@ const (
 	KindFilter      = "filter"
 )
 
+// Kinds are every rule kind, as the rules list filters them.
+var Kinds = []string{KindDetection, KindCorrelation, KindThreshold, KindFilter, KindScheduled}
+
+// Packs are the packs a rule may belong to: the org's own rules, SigmaHQ's
+// and EventSec's built-in ones.
+var Packs = []string{"custom", "sigmahq", BuiltinPack}
+
 // Levels, from least to most severe.
 var Levels = []string{"informational", "low", "medium", "high", "critical"}
 
@@ -35,9 +43,12 @@ const MaxSourceBytes = 1 << 20
 // RuleError is a problem in a rule's source, at a line and column (1-based;
 // 0 when unknown). File is set for rules read from a pack.
 type RuleError struct {
-	File    string `json:"file,omitempty"`
-	Line    int    `json:"line"`
-	Column  int    `json:"column"`
+	File   string `json:"file,omitempty"`
+	Line   int    `json:"line"`
+	Column int    `json:"column"`
+	// Path names the problem's place in a JSON rule, as a client that
+	// sent the rule object reads it (conditions[0].operator).
+	Path    string `json:"path,omitempty"`
 	Message string `json:"message"`
 }
 
@@ -84,6 +95,12 @@ type Unit struct {
 	Alerting map[string]bool
 	Source   string
 	Hash     string
+	// Warnings are problems that do not stop the rule from running
+	// (metadata: unknown ATT&CK tags, status, dates).
+	Warnings []RuleError
+	// refPos locates each correlation's rules entries in the source, by
+	// correlation key, for the warnings about missing rules.
+	refPos map[string][]RuleError
 }
 
 // SourceHash is the hex SHA-256 of a rule's source.
@@ -139,7 +156,7 @@ func toRuleError(err error, file string) RuleError {
 	}
 	var je *jsonrule.Error
 	if errors.As(err, &je) {
-		return RuleError{File: file, Line: je.Line, Column: je.Column, Message: je.Msg}
+		return RuleError{File: file, Line: je.Line, Column: je.Column, Path: je.Path, Message: je.Msg}
 	}
 	return RuleError{File: file, Message: err.Error()}
 }
@@ -150,25 +167,25 @@ func compileSigma(source, file string) (*Unit, []RuleError) {
 	for _, err := range errs {
 		out = append(out, toRuleError(err, file))
 	}
-	if len(out) > 0 {
-		return nil, out
-	}
-	if len(docs) == 0 {
+	if len(docs) == 0 && len(out) == 0 {
 		return nil, []RuleError{{File: file, Line: 1, Column: 1, Message: "no Sigma rule in the document"}}
 	}
-	u := &Unit{Format: FormatSigma, Source: source, Hash: SourceHash(source), Alerting: map[string]bool{}}
+	// The documents that parsed are checked even when others did not, so
+	// that one answer reports every problem found.
+	u := &Unit{Format: FormatSigma, Source: source, Hash: SourceHash(source), Alerting: map[string]bool{}, refPos: map[string][]RuleError{}}
 	seen := map[string]int{}
 	var primary *sigma.Meta
 	var primaryRule *sigma.Rule
 	referenced := map[string]bool{}
 	for i := range docs {
 		d := &docs[i]
+		u.Warnings = append(u.Warnings, metaWarnings(d, file)...)
 		id := d.Meta.ID
 		if id == "" {
 			id = d.Meta.Name
 		}
 		if id == "" {
-			out = append(out, RuleError{File: file, Line: d.Line, Column: 1, Message: "the document has no id (or name): EventSec needs one to track alerts and tuning"})
+			out = append(out, missingID(file, d.Line, d.Meta.Title))
 			continue
 		}
 		if line, dup := seen[id]; dup {
@@ -194,6 +211,7 @@ func compileSigma(source, file string) (*Unit, []RuleError) {
 				continue
 			}
 			u.Correlations = append(u.Correlations, c)
+			u.refPos[c.Key()] = refPositions(d.Node, len(c.Correlation.Rules))
 			for _, ref := range c.Correlation.Rules {
 				referenced[ref] = true
 			}
@@ -203,7 +221,24 @@ func compileSigma(source, file string) (*Unit, []RuleError) {
 			}
 		}
 	}
+	if len(errs) > 0 {
+		parsed := map[int]bool{}
+		for _, d := range docs {
+			parsed[d.Line] = true
+		}
+		for _, e := range idlessDocs(source, file) {
+			if !parsed[e.Line] {
+				out = append(out, e)
+			}
+		}
+	}
 	if len(out) > 0 {
+		sort.SliceStable(out, func(i, j int) bool {
+			if out[i].Line != out[j].Line {
+				return out[i].Line < out[j].Line
+			}
+			return out[i].Column < out[j].Column
+		})
 		return nil, out
 	}
 	switch {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"regexp"
 	"strconv"
 
 	"gopkg.in/yaml.v3"
@@ -185,12 +184,7 @@ func (p *parser) number(key string, v *yaml.Node) (float64, error) {
 	return f, nil
 }
 
-var datePattern = regexp.MustCompile(`^\d{4}[-/](0[1-9]|1[0-2])[-/](0[1-9]|[12][0-9]|3[01])$`)
-
-var (
-	levels   = map[string]bool{"informational": true, "low": true, "medium": true, "high": true, "critical": true}
-	statuses = map[string]bool{"stable": true, "test": true, "experimental": true, "deprecated": true, "unsupported": true}
-)
+var levels = map[string]bool{"informational": true, "low": true, "medium": true, "high": true, "critical": true}
 
 func (p *parser) rule(doc *yaml.Node) (*Rule, error) {
 	n := doc
@@ -220,9 +214,10 @@ func (p *parser) rule(doc *yaml.Node) (*Rule, error) {
 		case "name":
 			r.Name, err = p.str(key, v)
 		case "status":
-			if r.Status, err = p.str(key, v); err == nil && !statuses[r.Status] {
-				err = p.errf(v, "status %q is not one of stable, test, experimental, deprecated, unsupported", r.Status)
-			}
+			// A status or date outside the specification does not change
+			// what the rule does: EventSec warns about them (as for
+			// detection rules) instead of refusing the rule.
+			r.Status, err = p.str(key, v)
 		case "level":
 			if r.Level, err = p.str(key, v); err == nil && !levels[r.Level] {
 				err = p.errf(v, "level %q is not one of informational, low, medium, high, critical", r.Level)
@@ -233,9 +228,7 @@ func (p *parser) rule(doc *yaml.Node) (*Rule, error) {
 			r.Author, err = p.str(key, v)
 		case "date", "modified":
 			var s string
-			if s, err = p.str(key, v); err == nil && !datePattern.MatchString(s) {
-				err = p.errf(v, "%s %q must be a date YYYY-MM-DD", key, s)
-			}
+			s, err = p.str(key, v)
 			if key == "date" {
 				r.Date = s
 			} else {

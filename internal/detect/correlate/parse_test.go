@@ -331,8 +331,6 @@ func TestParseErrors(t *testing.T) {
 		{"alias unknown rule", "title: x\ncorrelation:\n  type: temporal\n  rules: [a, b]\n  group-by: [ip]\n  timespan: 5m\n  aliases:\n    ip:\n      c: source.ip\n", 8, 5, `maps rule "c", which is not in rules`},
 		{"alias not mapping", "title: x\ncorrelation:\n  type: temporal\n  rules: [a, b]\n  timespan: 5m\n  aliases:\n    ip: source.ip\n", 7, 9, "must be a mapping"},
 		{"bad level", "title: x\nlevel: urgent\ncorrelation:\n  type: temporal\n  rules: [a, b]\n  timespan: 5m\n", 2, 8, `level "urgent"`},
-		{"bad status", "title: x\nstatus: done\ncorrelation:\n  type: temporal\n  rules: [a, b]\n  timespan: 5m\n", 2, 9, `status "done"`},
-		{"bad date", "title: x\ndate: 16.06.2023\ncorrelation:\n  type: temporal\n  rules: [a, b]\n  timespan: 5m\n", 2, 7, "must be a date"},
 		{"bad generate", "title: x\ngenerate: maybe\ncorrelation:\n  type: temporal\n  rules: [a, b]\n  timespan: 5m\n", 2, 11, "true or false"},
 		{"detection", "title: x\ndetection: {}\ncorrelation:\n  type: temporal\n  rules: [a, b]\n  timespan: 5m\n", 2, 1, "cannot have detection"},
 		{"rules not list", "title: x\ncorrelation:\n  type: temporal\n  rules: {a: 1}\n  timespan: 5m\n", 4, 10, "list of strings"},

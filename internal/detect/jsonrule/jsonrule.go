@@ -30,6 +30,10 @@ import (
 type Error struct {
 	Line, Column int
 	Msg          string
+	// Path is where in the rule object the problem is, as a client names
+	// it: conditions[0].operator, actions[1].config.recipients[0] ("" for
+	// the whole rule or when unknown).
+	Path string
 }
 
 func (e *Error) Error() string {
@@ -128,11 +132,11 @@ func Parse(src []byte) (*Rule, error) {
 	if _, err := dec.Token(); err != io.EOF {
 		off := int(dec.InputOffset())
 		l, c := lineCol(src, off)
-		return nil, &Error{l, c, "unexpected data after the rule object"}
+		return nil, &Error{Line: l, Column: c, Msg: "unexpected data after the rule object"}
 	}
 	at := func(msg string, path ...any) error {
 		l, c := position(src, path)
-		return &Error{l, c, msg}
+		return &Error{Line: l, Column: c, Msg: msg, Path: pathString(path)}
 	}
 	r := &Rule{ID: strings.TrimSpace(raw.ID), Name: strings.TrimSpace(raw.Name), Description: raw.Description, Tags: raw.Tags, Actions: raw.Actions}
 	if r.Name == "" {
@@ -190,11 +194,33 @@ func Parse(src []byte) (*Rule, error) {
 		r.Aggregation = agg
 	}
 	for i, a := range r.Actions {
-		if strings.TrimSpace(a.Type) == "" {
-			return nil, at(fmt.Sprintf(`actions[%d]: "type" is required`, i), "actions", i)
+		if path, msg := checkAction(a); msg != "" {
+			full := append([]any{"actions", i}, path...)
+			return nil, at(pathString(full)+": "+msg, full...)
 		}
 	}
 	return r, nil
+}
+
+// pathString writes a path of object keys and array indexes as clients
+// name fields: conditions[0].operator.
+func pathString(path []any) string {
+	var b strings.Builder
+	for _, p := range path {
+		switch x := p.(type) {
+		case int:
+			fmt.Fprintf(&b, "[%d]", x)
+		case string:
+			if x == "" {
+				continue
+			}
+			if b.Len() > 0 {
+				b.WriteByte('.')
+			}
+			b.WriteString(x)
+		}
+	}
+	return b.String()
 }
 
 type condErr struct{ key, msg string }
@@ -481,25 +507,25 @@ func decodeError(src []byte, err error) error {
 	switch {
 	case errors.As(err, &se):
 		l, c := lineCol(src, int(se.Offset))
-		return &Error{l, c, "invalid JSON: " + se.Error()}
+		return &Error{Line: l, Column: c, Msg: "invalid JSON: " + se.Error()}
 	case errors.As(err, &te):
 		l, c := lineCol(src, int(te.Offset))
 		field := te.Field
 		if field == "" {
 			field = "the rule"
 		}
-		return &Error{l, c, fmt.Sprintf("%s: must be %s, not %s", field, jsonKind(te.Type.String()), te.Value)}
+		return &Error{Line: l, Column: c, Msg: fmt.Sprintf("%s: must be %s, not %s", field, jsonKind(te.Type.String()), te.Value), Path: te.Field}
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		l, c := lineCol(src, len(src))
-		return &Error{l, c, "invalid JSON: unexpected end of input"}
+		return &Error{Line: l, Column: c, Msg: "invalid JSON: unexpected end of input"}
 	}
 	msg := err.Error()
 	if strings.HasPrefix(msg, "json: unknown field ") {
 		name := strings.Trim(strings.TrimPrefix(msg, "json: unknown field "), `"`)
 		l, c := keyPosition(src, name)
-		return &Error{l, c, fmt.Sprintf("unknown field %q", name)}
+		return &Error{Line: l, Column: c, Msg: fmt.Sprintf("unknown field %q", name), Path: name}
 	}
-	return &Error{0, 0, "invalid rule: " + msg}
+	return &Error{Line: 0, Column: 0, Msg: "invalid rule: " + msg}
 }
 
 func jsonKind(goType string) string {

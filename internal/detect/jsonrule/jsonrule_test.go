@@ -177,6 +177,55 @@ func TestBadRules(t *testing.T) {
 	}
 }
 
+// TestBadRulePaths: every error names the place in the rule object as a
+// client writes it, and actions are checked as the notification pipeline
+// will read them.
+func TestBadRulePaths(t *testing.T) {
+	rule := func(extra string) string {
+		return `{"name":"x","conditions":[{"field":"a","value":"1"}]` + extra + `}`
+	}
+	cases := []struct {
+		src, path, msg string
+	}{
+		{`{"name":"x","conditions":[{"field":"a","operator":"equal","value":"1"}]}`, "conditions[0].operator", `unknown operator "equal"`},
+		{`{"name":"x","conditions":[{"field":"a","value":"1","aggregation":{"window":5}}]}`, "conditions[0].aggregation.threshold", `"threshold" is required`},
+		{`{"name":"x","severity":"urgent","conditions":[{"field":"a","value":"1"}]}`, "severity", "unknown level"},
+		{rule(`,"colour":1`), "colour", `unknown field "colour"`},
+		{rule(`,"actions":[{"type":"carrier_pigeon"}]`), "actions[0].type", `unknown action type "carrier_pigeon"`},
+		{rule(`,"actions":[{"type":"email","config":{"recipients":["soc@example.com"]}},{"type":"email","config":{"recipients":["not-an-email"]}}]`),
+			"actions[1].config.recipients[0]", `"not-an-email" is not an e-mail address`},
+		{rule(`,"actions":[{"type":"email","config":{"recipients":"soc@example.com"}}]`), "actions[0].config.recipients", "list of e-mail addresses"},
+		{rule(`,"actions":[{"type":"slack","config":{"severity":"urgent"}}]`), "actions[0].config.severity", "must be one of"},
+		{rule(`,"actions":[{"type":"slack","config":{"channel":""}}]`), "actions[0].config.channel", "notification channel"},
+		{rule(`,"actions":[{"type":"slack","config":{"recipients":["a@example.com"]}}]`), "actions[0].config.recipients", "only e-mail"},
+		{rule(`,"actions":[{"type":"webhook","config":{"url":"ftp://example.com/hook"}}]`), "actions[0].config.url", "http"},
+		{rule(`,"actions":[{"type":"webhook","config":{"colour":"red"}}]`), "actions[0].config.colour", "not a setting"},
+	}
+	for _, c := range cases {
+		_, err := Parse([]byte(c.src))
+		var re *Error
+		if !errors.As(err, &re) {
+			t.Errorf("%s: want *Error, got %v", c.src, err)
+			continue
+		}
+		if re.Path != c.path || !strings.Contains(re.Msg, c.msg) || re.Line == 0 {
+			t.Errorf("%s:\n got %s %d:%d %q\nwant %s ...%q...", c.src, re.Path, re.Line, re.Column, re.Msg, c.path, c.msg)
+		}
+	}
+	// The seed's actions, a stored channel and a severity override are
+	// all valid.
+	for _, a := range []string{
+		`{"type":"email","config":{"recipients":["security@example.com"]}}`,
+		`{"type":"Slack","config":{"channel":"soc","severity":"high"}}`,
+		`{"type":"pagerduty"}`,
+		`{"type":"webhook","config":{"url":"https://example.com/hook"}}`,
+	} {
+		if _, err := Parse([]byte(rule(`,"actions":[` + a + `]`))); err != nil {
+			t.Errorf("%s: %v", a, err)
+		}
+	}
+}
+
 func FuzzParse(f *testing.F) {
 	f.Add([]byte(bruteForce))
 	f.Add([]byte(dataExport))

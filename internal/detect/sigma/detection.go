@@ -2,6 +2,7 @@ package sigma
 
 import (
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"net/netip"
 	"regexp"
@@ -164,21 +165,33 @@ func (p *docParser) detection(n *yaml.Node, needCondition bool) (*Detection, err
 	}
 	d := &Detection{}
 	var cond *yaml.Node
+	// A bad search is reported and the others are still read, so that
+	// one answer lists every problem; the condition may still name it.
+	var errs []error
+	var bad []string
 	for _, kv := range pairs {
 		switch kv.key.Value {
 		case "condition":
 			cond = kv.val
 		case "timeframe":
 			if d.Timeframe, err = p.str(kv.val, "timeframe"); err != nil {
-				return nil, err
+				errs = append(errs, err)
 			}
 		default:
 			s, err := p.search(kv.key, kv.val)
 			if err != nil {
-				return nil, err
+				errs = append(errs, err)
+				bad = append(bad, kv.key.Value)
+				continue
 			}
 			d.Searches = append(d.Searches, s)
 		}
+	}
+	if len(errs) > 0 {
+		if cerr := p.checkCondition(cond, d, bad); cerr != nil {
+			errs = append(errs, cerr)
+		}
+		return nil, errors.Join(errs...)
 	}
 	if len(d.Searches) == 0 {
 		return nil, p.errf(n, "detection has no search identifier")
@@ -229,6 +242,43 @@ func (p *docParser) detection(n *yaml.Node, needCondition bool) (*Detection, err
 		d.ConditionText = append(d.ConditionText, cn.Value)
 	}
 	return d, nil
+}
+
+// checkCondition checks the condition of a detection some of whose
+// searches (bad) did not parse: only for the errors it would add.
+func (p *docParser) checkCondition(cond *yaml.Node, d *Detection, bad []string) error {
+	if cond == nil {
+		return nil
+	}
+	nodes := []*yaml.Node{cond}
+	if cond.Kind == yaml.SequenceNode {
+		nodes = cond.Content
+	}
+	var names []string
+	has := map[string]bool{}
+	for _, s := range d.Searches {
+		names, has[s.Name] = append(names, s.Name), true
+	}
+	for _, b := range bad {
+		names, has[b] = append(names, b), true
+	}
+	var errs []error
+	for _, cn := range nodes {
+		if cn.Kind != yaml.ScalarNode || cn.Tag == "!!null" {
+			continue
+		}
+		e, perr := ParseCondition(cn.Value)
+		if perr == nil {
+			if rerr := resolveCondition(e, names, has); rerr != nil {
+				perr = rerr
+			}
+		}
+		if perr != nil {
+			ce := perr.(*Error)
+			errs = append(errs, &Error{File: p.file, Line: cn.Line, Column: cn.Column + quoteOffset(cn) + ce.Column - 1, Msg: ce.Msg})
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // quoteOffset is 1 for a quoted scalar: its text starts one column
@@ -319,6 +369,7 @@ func (p *docParser) mapAlternative(n *yaml.Node, name string) (Alternative, erro
 	if len(pairs) == 0 {
 		return alt, p.errf(n, "search %q is an empty map", name)
 	}
+	var errs []error
 	for _, kv := range pairs {
 		var vals []*yaml.Node
 		switch kv.val.Kind {
@@ -343,11 +394,13 @@ func (p *docParser) mapAlternative(n *yaml.Node, name string) (Alternative, erro
 		}
 		it, err := p.item(kv.key, kv.key.Value, vals, false)
 		if err != nil {
-			return alt, err
+			// The search's other fields are still checked.
+			errs = append(errs, err)
+			continue
 		}
 		alt.Items = append(alt.Items, it)
 	}
-	return alt, nil
+	return alt, errors.Join(errs...)
 }
 
 // wval is a value while its modifiers are applied.

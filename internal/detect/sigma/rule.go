@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -235,7 +236,9 @@ func ParseDocuments(src []byte, file string) ([]Doc, []error) {
 		}
 		doc, err := parseDoc(body, file)
 		if err != nil {
-			errs = append(errs, err)
+			// A document reports every problem the parser could get past,
+			// not just the first: one round trip fixes them all.
+			errs = append(errs, flatten(err)...)
 			continue
 		}
 		if doc.Kind == KindRule {
@@ -271,18 +274,25 @@ func parseDoc(body *yaml.Node, file string) (Doc, error) {
 	default:
 		doc.Kind = KindRule
 	}
-	if doc.Meta, err = p.meta(pairs); err != nil {
-		return doc, err
-	}
+	doc.Meta, err = p.meta(pairs)
+	metaErr := err
 	switch doc.Kind {
 	case KindRule:
 		r, err := p.rule(body, pairs)
-		if err != nil {
+		if err != nil || metaErr != nil {
+			// rule reads the same keys as meta: an error of meta's is
+			// also one of rule's, except the level check.
+			if metaErr != nil && !slices.ContainsFunc(flatten(err), func(e error) bool { return sameError(e, metaErr) }) {
+				err = errors.Join(metaErr, err)
+			}
 			return doc, err
 		}
 		r.File, r.Line = file, body.Line
 		doc.Rule = r
 	case KindFilter:
+		if metaErr != nil {
+			return doc, metaErr
+		}
 		f, err := p.filter(body, pairs)
 		if err != nil {
 			return doc, err
@@ -290,6 +300,9 @@ func parseDoc(body *yaml.Node, file string) (Doc, error) {
 		f.File = file
 		doc.Filter = f
 	case KindCorrelation:
+		if metaErr != nil {
+			return doc, metaErr
+		}
 		if doc.Meta.Title == "" {
 			return doc, p.errf(body, "correlation rule has no title")
 		}
@@ -332,11 +345,13 @@ func validLevel(l string) bool {
 	return false
 }
 
-// rule reads a detection rule.
+// rule reads a detection rule. It goes on past a bad key, to report the
+// problems of the others too (the error joins them).
 func (p *docParser) rule(body *yaml.Node, pairs []pair) (*Rule, error) {
 	r := &Rule{}
 	var det, ls *yaml.Node
 	var err error
+	var errs []error
 	for _, kv := range pairs {
 		k, v := kv.key, kv.val
 		switch k.Value {
@@ -380,25 +395,52 @@ func (p *docParser) rule(body *yaml.Node, pairs []pair) (*Rule, error) {
 			det = v
 		}
 		if err != nil {
-			return nil, err
+			errs = append(errs, err)
+			err = nil
 		}
 	}
 	if r.Title == "" {
-		return nil, p.errf(body, "rule has no title")
+		errs = append(errs, p.errf(body, "rule has no title"))
 	}
 	if ls == nil {
-		return nil, p.errf(body, "rule has no logsource")
-	}
-	if r.Logsource, err = p.logsource(ls); err != nil {
-		return nil, err
+		errs = append(errs, p.errf(body, "rule has no logsource"))
+	} else if r.Logsource, err = p.logsource(ls); err != nil {
+		errs = append(errs, err)
 	}
 	if det == nil {
-		return nil, p.errf(body, "rule has no detection")
+		errs = append(errs, p.errf(body, "rule has no detection"))
+	} else if r.Detection, err = p.detection(det, true); err != nil {
+		errs = append(errs, err)
 	}
-	if r.Detection, err = p.detection(det, true); err != nil {
-		return nil, err
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
 	}
 	return r, nil
+}
+
+// flatten lists the errors a joined error holds (itself when it joins
+// none), in order.
+func flatten(err error) []error {
+	if err == nil {
+		return nil
+	}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var out []error
+		for _, e := range j.Unwrap() {
+			out = append(out, flatten(e)...)
+		}
+		return out
+	}
+	return []error{err}
+}
+
+// sameError reports whether two errors say the same at the same place.
+func sameError(a, b error) bool {
+	var x, y *Error
+	if errors.As(a, &x) && errors.As(b, &y) {
+		return x.Line == y.Line && x.Column == y.Column && x.Msg == y.Msg
+	}
+	return a.Error() == b.Error()
 }
 
 func (p *docParser) related(n *yaml.Node) ([]Related, error) {

@@ -1,0 +1,104 @@
+package app
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const cliRule = `title: CLI test rule
+id: 5a0b6c1d-0000-4000-8000-0000000000e1
+status: test
+logsource: {definition: any event}
+detection:
+  sel:
+    message|contains: cli-test-marker
+  condition: sel
+`
+
+// TestRulesImportExitCodes: an import with a failed file exits 3 (the
+// others are imported), and --disabled imports new rules disabled, both
+// into the store and through a running server (--url).
+func TestRulesImportExitCodes(t *testing.T) {
+	dir := t.TempDir()
+	srv := startServer(t, map[string]string{"EVENTSEC_DATA_DIR": dir, "EVENTSEC_ADMIN_PASSWORD": "Adm1n-Passw0rd-Long"})
+	rulesDir := t.TempDir()
+	write := func(name, src string) string {
+		p := filepath.Join(rulesDir, name)
+		if err := os.WriteFile(p, []byte(src), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	good := write("good.yml", cliRule)
+	bad := write("bad.yml", "title: bad\nid: 5a0b6c1d-0000-4000-8000-0000000000e2\nlogsource: {product: windows}\ndetection:\n  condition: nothing\n")
+	other := write("other.yml", strings.NewReplacer("0000000000e1", "0000000000e3", "CLI test rule", "CLI remote rule").Replace(cliRule))
+
+	// Through the running server, with an API key.
+	client := http.DefaultClient
+	body, _ := json.Marshal(map[string]string{"email": "admin@eventsec.local", "password": "Adm1n-Passw0rd-Long"})
+	resp, err := client.Post(srv.url+"/api/v1/auth/login", "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	json.NewDecoder(resp.Body).Decode(&tok)
+	resp.Body.Close()
+	req, _ := http.NewRequest("POST", srv.url+"/api/v1/api-keys", strings.NewReader(`{"name":"cli","role":"admin"}`))
+	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err = client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var key struct {
+		Key string `json:"key"`
+	}
+	json.NewDecoder(resp.Body).Decode(&key)
+	resp.Body.Close()
+	if key.Key == "" {
+		t.Fatalf("no API key (%d)", resp.StatusCode)
+	}
+	out, _, err := runCLI(t, "", "rules", "import", "--url", srv.url, "--api-key", key.Key, "--disabled", other)
+	if err != nil || !strings.Contains(out, "1 new (disabled)") {
+		t.Fatalf("remote import: %v\n%s", err, out)
+	}
+	out, _, err = runCLI(t, "", "rules", "import", "--url", srv.url, "--api-key", key.Key, bad)
+	if ExitCode(err) != 3 || !strings.Contains(out, "1 failed") {
+		t.Fatalf("remote import of a bad rule: exit %d (%v)\n%s", ExitCode(err), err, out)
+	}
+	if err := srv.stop(); err != nil {
+		t.Fatal(err)
+	}
+
+	// Into the store.
+	dd := "--data-dir=" + dir
+	out, _, err = runCLI(t, "", "rules", "import", dd, "--disabled", good, bad)
+	if ExitCode(err) != 3 || !strings.Contains(out, "1 new (disabled), 0 updated, 0 unchanged, 1 failed") || !strings.Contains(out, "bad.yml") {
+		t.Fatalf("import: exit %d (%v)\n%s", ExitCode(err), err, out)
+	}
+	out, _, err = runCLI(t, "", "rules", "list", dd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, title := range []string{"CLI test rule", "CLI remote rule"} {
+		line := ""
+		for _, l := range strings.Split(out, "\n") {
+			if strings.HasPrefix(l, title+" ") {
+				line = l
+			}
+		}
+		if !strings.Contains(line, "false") {
+			t.Errorf("%s is not disabled:\n%s", title, out)
+		}
+	}
+	if _, _, err := runCLI(t, "", "rules", "import", dd, good); err != nil {
+		t.Fatalf("a clean import exits 0: %v", err)
+	}
+}
