@@ -229,7 +229,9 @@ func startEvents(ctx context.Context, cfg *config.Config, st store.Store, authSv
 			continue
 		}
 		srv, err := syslog.New(syslog.Options{Pipeline: rt.pipe, Network: l.network, Addr: l.addr, TLSConfig: l.tls,
-			OrgID: syslogOrg, OrgRoutes: routes, ResolveOrg: resolveOrg, Logger: log})
+			OrgID: syslogOrg, OrgRoutes: routes, ResolveOrg: resolveOrg, Logger: log,
+			MaxConnections: int(cfg.SyslogMaxConnections), MaxConnectionsPerSource: int(cfg.SyslogMaxConnectionsPerSource),
+			IdleTimeout: cfg.SyslogIdleTimeout})
 		if err != nil {
 			rt.close()
 			return nil, fmt.Errorf("cannot listen for syslog (%s %s): %w", l.network, l.addr, err)
