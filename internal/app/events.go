@@ -143,7 +143,9 @@ func startEvents(ctx context.Context, cfg *config.Config, st store.Store, authSv
 			return "", err
 		}
 		if !p.Can(auth.PermEventsWrite) {
-			return "", fmt.Errorf("%w: this key may not send events (give it the ingest role)", ingest.ErrUnauthorized)
+			// The key is genuine: listeners answer 403 naming the
+			// permission, so that its role is changed, not the key.
+			return "", fmt.Errorf("%w: the key's role (%s) lacks %s (give it the ingest role)", ingest.ErrForbidden, p.Role, auth.PermEventsWrite)
 		}
 		return p.OrgID, nil
 	}
