@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/eventsec/eventsec/internal/auth"
+	"github.com/eventsec/eventsec/internal/ingest"
 	"github.com/eventsec/eventsec/internal/suggest"
 )
 
@@ -112,15 +113,45 @@ func (s *Server) observe(label string, w http.ResponseWriter, r *http.Request, f
 		d := time.Since(start)
 		s.metrics.observe(r.Method, label, rec.status, d)
 		lvl := slog.LevelDebug
-		if rec.status >= 500 {
+		switch {
+		case backPressure(rec):
+			// Expected under load, and answered to every sender at once:
+			// one WARN line per route every 10 s says how many there were.
+			if ok, more := s.backPressureLimiter(label).Allow(time.Now()); ok {
+				s.log.Warn("telling senders to back off", "route", label, "status", rec.status,
+					"retry_after", rec.Header().Get("Retry-After"), "client_ip", s.clientIP(r), "more_since_last_log", more)
+			}
+		case rec.status >= 500:
 			lvl = slog.LevelError
-		} else if label != "/healthz" && label != "/metrics" && label != "/readyz" && label != "/" {
+		case label != "/healthz" && label != "/metrics" && label != "/readyz" && label != "/":
 			lvl = slog.LevelInfo
 		}
 		s.log.Log(r.Context(), lvl, "request", "request_id", requestID(r), "method", r.Method, "route", label,
 			"path", r.URL.Path, "status", rec.status, "duration_ms", float64(d.Microseconds())/1000, "client_ip", s.clientIP(r))
 	}()
 	fn(rec)
+}
+
+// backPressure reports whether a response told its client to back off
+// and retry (429 or 503 with Retry-After: an overloaded ingest pipeline,
+// a busy store), as opposed to a failure.
+func backPressure(rec *statusRecorder) bool {
+	return (rec.status == http.StatusTooManyRequests || rec.status == http.StatusServiceUnavailable) &&
+		rec.Header().Get("Retry-After") != ""
+}
+
+func (s *Server) backPressureLimiter(label string) *ingest.LogLimiter {
+	s.backPressureMu.Lock()
+	defer s.backPressureMu.Unlock()
+	l, ok := s.backPressure[label]
+	if !ok {
+		if s.backPressure == nil {
+			s.backPressure = map[string]*ingest.LogLimiter{}
+		}
+		l = &ingest.LogLimiter{}
+		s.backPressure[label] = l
+	}
+	return l
 }
 
 // plain wraps a non-API handler (health, metrics, UI) with observation.

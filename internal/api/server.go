@@ -29,6 +29,7 @@ import (
 	"github.com/eventsec/eventsec/internal/auth"
 	"github.com/eventsec/eventsec/internal/event"
 	"github.com/eventsec/eventsec/internal/eventstore"
+	"github.com/eventsec/eventsec/internal/ingest"
 	"github.com/eventsec/eventsec/internal/ingest/file"
 	"github.com/eventsec/eventsec/internal/live"
 	"github.com/eventsec/eventsec/internal/normalize"
@@ -115,6 +116,10 @@ type Server struct {
 	// sockets counts the open live WebSockets of each principal.
 	socketsMu sync.Mutex
 	sockets   map[string]int
+
+	// backPressure limits the log of back-pressure answers, per route.
+	backPressureMu sync.Mutex // guards backPressure
+	backPressure   map[string]*ingest.LogLimiter
 }
 
 // route is one entry of the route table.

@@ -143,7 +143,9 @@ func startEvents(ctx context.Context, cfg *config.Config, st store.Store, authSv
 			return "", err
 		}
 		if !p.Can(auth.PermEventsWrite) {
-			return "", fmt.Errorf("%w: this key may not send events (give it the ingest role)", ingest.ErrUnauthorized)
+			// The key is genuine: listeners answer 403 naming the
+			// permission, so that its role is changed, not the key.
+			return "", fmt.Errorf("%w: the key's role (%s) lacks %s (give it the ingest role)", ingest.ErrForbidden, p.Role, auth.PermEventsWrite)
 		}
 		return p.OrgID, nil
 	}
@@ -229,7 +231,9 @@ func startEvents(ctx context.Context, cfg *config.Config, st store.Store, authSv
 			continue
 		}
 		srv, err := syslog.New(syslog.Options{Pipeline: rt.pipe, Network: l.network, Addr: l.addr, TLSConfig: l.tls,
-			OrgID: syslogOrg, OrgRoutes: routes, ResolveOrg: resolveOrg, Logger: log})
+			OrgID: syslogOrg, OrgRoutes: routes, ResolveOrg: resolveOrg, Logger: log,
+			MaxConnections: int(cfg.SyslogMaxConnections), MaxConnectionsPerSource: int(cfg.SyslogMaxConnectionsPerSource),
+			IdleTimeout: cfg.SyslogIdleTimeout})
 		if err != nil {
 			rt.close()
 			return nil, fmt.Errorf("cannot listen for syslog (%s %s): %w", l.network, l.addr, err)

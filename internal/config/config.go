@@ -67,9 +67,15 @@ type Config struct {
 	SyslogTLSClientAuth bool
 	SyslogOrg           string
 	// SyslogOrgSources route senders to organisations (syslog_org_sources).
-	SyslogOrgSources  []SourceOrg
-	ESBulkAddr        string
-	IngestMaxInFlight int64
+	SyslogOrgSources []SourceOrg
+	// Stream (TCP and TLS) syslog connections: the bounds on open ones,
+	// in all and per sender address, and the silence after which one is
+	// closed (0: never).
+	SyslogMaxConnections          int64
+	SyslogMaxConnectionsPerSource int64
+	SyslogIdleTimeout             time.Duration
+	ESBulkAddr                    string
+	IngestMaxInFlight             int64
 	// SandboxEncryptSamples encrypts stored sandbox samples (AES-256-GCM,
 	// key file in the data dir).
 	SandboxEncryptSamples bool
@@ -125,6 +131,22 @@ func boolean(p *bool) func(string) error {
 			return fmt.Errorf("want true or false, got %q", v)
 		}
 		*p = b
+		return nil
+	}
+}
+
+// durationOrOff is a duration where 0 or "off" turns the thing off.
+func durationOrOff(p *time.Duration) func(string) error {
+	return func(v string) error {
+		if v == "off" || v == "0" {
+			*p = 0
+			return nil
+		}
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 {
+			return fmt.Errorf("want a duration such as 30m or 2h, or off, got %q", v)
+		}
+		*p = d
 		return nil
 	}
 }
@@ -260,6 +282,17 @@ func size(p *int64) func(string) error {
 	}
 }
 
+func positive(p *int64) func(string) error {
+	return func(v string) error {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 1 || n > 1<<30 {
+			return fmt.Errorf("want a whole number from 1 to %d, got %q", 1<<30, v)
+		}
+		*p = n
+		return nil
+	}
+}
+
 func count(p *int64) func(string) error {
 	return func(v string) error {
 		n, err := strconv.ParseInt(v, 10, 64)
@@ -300,6 +333,9 @@ func (c *Config) settings() []setting {
 		{key: "syslog_tls_client_cert_required", def: "false", isBool: true, set: boolean(&c.SyslogTLSClientAuth), help: "refuse syslog TLS senders without a certificate signed by syslog_tls_client_ca"},
 		{key: "syslog_org", set: str(&c.SyslogOrg), help: "organisation (name or ID) that syslog events belong to; the first organisation when unset"},
 		{key: "syslog_org_sources", set: sourceOrgs(&c.SyslogOrgSources), help: "organisations of some syslog senders, as SOURCE=ORG separated by commas; SOURCE is an IP address or CIDR block, or cert:NAME for a TLS client certificate's common name or DNS name (* matches any run of characters); ORG a name or ID (the others go to syslog_org): 10.1.0.0/16=acme,cert:*.globex.example=globex"},
+		{key: "syslog_max_connections", def: "1000", set: positive(&c.SyslogMaxConnections), help: "open syslog TCP connections per listener (TCP and TLS each); at the bound a newcomer closes the connection silent longest (if silent for 10 s), else it is refused"},
+		{key: "syslog_max_connections_per_source", def: "100", set: positive(&c.SyslogMaxConnectionsPerSource), help: "open syslog TCP connections from one sender address per listener, so that one host cannot take every slot"},
+		{key: "syslog_idle_timeout", def: "off", set: durationOrOff(&c.SyslogIdleTimeout), help: "close a syslog TCP connection silent for this long (e.g. 1h); off keeps quiet forwarders' connections open (idle ones are closed when slots run out)"},
 		{key: "esbulk_addr", def: "off", set: str(&c.ESBulkAddr), help: "extra listener for the Elasticsearch-compatible _bulk API at its root (e.g. :9200), for shippers that cannot set a path; it is always served under /es on http_addr"},
 		{key: "ingest_max_in_flight", def: "200000", set: size(&c.IngestMaxInFlight), help: "events accepted but not yet durable before senders are told to back off (429/503, TCP stops reading)"},
 		{key: "sandbox_encrypt_samples", def: "false", isBool: true, set: boolean(&c.SandboxEncryptSamples), help: "encrypt sandbox samples at rest (AES-256-GCM; the key is generated in the data dir as sandbox-samples.key)"},

@@ -24,6 +24,30 @@ func TestDefaults(t *testing.T) {
 	}
 }
 
+// The syslog connection limits: on by default, the idle timeout off
+// (quiet forwarders keep their connections), and settable.
+func TestSyslogConnectionSettings(t *testing.T) {
+	c, _, err := Load("serve", nil, env(nil), io.Discard, LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.SyslogMaxConnections != 1000 || c.SyslogMaxConnectionsPerSource != 100 || c.SyslogIdleTimeout != 0 {
+		t.Fatalf("defaults: %d, %d, %s", c.SyslogMaxConnections, c.SyslogMaxConnectionsPerSource, c.SyslogIdleTimeout)
+	}
+	c, _, err = Load("serve", []string{"--syslog-max-connections", "5000", "--syslog-max-connections-per-source=20", "--syslog-idle-timeout", "2h"},
+		env(nil), io.Discard, LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.SyslogMaxConnections != 5000 || c.SyslogMaxConnectionsPerSource != 20 || c.SyslogIdleTimeout != 2*time.Hour {
+		t.Fatalf("set: %d, %d, %s", c.SyslogMaxConnections, c.SyslogMaxConnectionsPerSource, c.SyslogIdleTimeout)
+	}
+	c, _, err = Load("serve", nil, env(map[string]string{"EVENTSEC_SYSLOG_IDLE_TIMEOUT": "off"}), io.Discard, LoadOptions{})
+	if err != nil || c.SyslogIdleTimeout != 0 {
+		t.Fatalf("off: %v, %s", err, c.SyslogIdleTimeout)
+	}
+}
+
 // TestTimestampSettings: how events' own times are read.
 func TestTimestampSettings(t *testing.T) {
 	c, _, err := Load("serve", nil, env(nil), io.Discard, LoadOptions{})
@@ -168,6 +192,8 @@ func TestBadInput(t *testing.T) {
 		{"Local time zone", nil, map[string]string{"EVENTSEC_TIMESTAMP_TIMEZONE": "Local"}, "EVENTSEC_TIMESTAMP_TIMEZONE: want an IANA zone name such as Europe/Berlin, not Local"},
 		{"bad time format", []string{"--timestamp-formats", "%Y-%m-%d %H|%d.%m.%Y %H:%Q"}, nil, "--timestamp-formats: format 2: column 13: unknown directive %Q"},
 		{"yaml bad time format", []string{"--config", write("e.yaml", "timestamp_formats: \"%H:%M\"\n")}, nil, "e.yaml:1:20: timestamp_formats: format 1: \"%H:%M\" has no date"},
+		{"no syslog connections", []string{"--syslog-max-connections", "0"}, nil, "--syslog-max-connections: want a whole number from 1"},
+		{"bad syslog idle timeout", nil, map[string]string{"EVENTSEC_SYSLOG_IDLE_TIMEOUT": "-1m"}, "EVENTSEC_SYSLOG_IDLE_TIMEOUT: want a duration such as 30m or 2h, or off"},
 		{"negative max age", []string{"--timestamp-max-age", "-5h"}, nil, "--timestamp-max-age: want a positive duration"},
 	}
 	for _, tc := range cases {

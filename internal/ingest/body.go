@@ -19,6 +19,19 @@ import (
 // decompression.
 const DefaultMaxBody = 10 << 20
 
+// LimitText says a body limit for an error message: "10485760 bytes
+// (10 MiB)", so that the sender can size its batches without guessing
+// whether a megabyte is 10^6 or 2^20 bytes.
+func LimitText(max int64) string {
+	switch {
+	case max >= 1<<20 && max%(1<<20) == 0:
+		return fmt.Sprintf("%d bytes (%d MiB)", max, max>>20)
+	case max >= 1<<10 && max%(1<<10) == 0:
+		return fmt.Sprintf("%d bytes (%d KiB)", max, max>>10)
+	}
+	return fmt.Sprintf("%d bytes", max)
+}
+
 // ReadBody reads a request body of at most max bytes after decompression
 // (gzip, x-gzip, deflate, zstd, snappy or identity Content-Encoding). It fails with
 // ErrBodyTooLarge or ErrBadEncoding (wrapped), or the read error.

@@ -78,8 +78,10 @@
 //	//   api_key: "any-id:<EventSec API key>"}  (or username/password: the key)
 //
 // tokenToOrg maps an API key to its org; ingest.ErrUnauthorized (wrapped
-// or not) means unknown, expired or revoked (401/403), ingest.ErrDisabled
-// disabled (HEC code 1), any other error a server failure:
+// or not) means unknown, expired or revoked (401/403), ingest.ErrForbidden
+// a valid key whose role may not send (403 naming the permission),
+// ingest.ErrDisabled disabled (HEC code 1), any other error a server
+// failure:
 //
 //	tokenToOrg := func(ctx context.Context, token string) (string, error) {
 //		if !auth.IsAPIKey(token) {
@@ -92,7 +94,7 @@
 //		case err != nil:
 //			return "", err
 //		case !p.Can(auth.PermEventsWrite):
-//			return "", ingest.ErrUnauthorized
+//			return "", ingest.ErrForbidden
 //		}
 //		return p.OrgID, nil
 //	}

@@ -16,6 +16,11 @@ var (
 	// ErrDisabled is what an authentication callback returns for a
 	// credential that exists but is disabled (Splunk HEC code 1).
 	ErrDisabled = errors.New("credentials disabled")
+	// ErrForbidden is what an authentication callback returns (wrapped)
+	// for a valid credential whose role may not send events: listeners
+	// answer 403 naming the permission, not 401, so that the operator
+	// changes the key's role instead of hunting for a typo in it.
+	ErrForbidden = errors.New("credentials may not send events")
 
 	// ErrBodyTooLarge is returned by ReadBody when the (decompressed) body
 	// is over its limit.
@@ -28,4 +33,7 @@ var (
 	ErrNotObject = errors.New("not a JSON object")
 	ErrTooDeep   = errors.New("JSON nested too deeply")
 	ErrBadJSON   = errors.New("malformed JSON")
+	// ErrEmptyObject is an item that is the empty object {}: nothing in
+	// it could be searched or matched, so storing it would only count.
+	ErrEmptyObject = errors.New("empty JSON object: an event needs at least one field")
 )

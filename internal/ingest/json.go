@@ -155,6 +155,8 @@ func Reason(err error) string {
 		return ReasonNotObject
 	case errors.Is(err, ErrBodyTooLarge):
 		return ReasonTooLarge
+	case errors.Is(err, ErrEmptyObject):
+		return ReasonEmptyObject
 	default:
 		return ReasonInvalidJSON
 	}

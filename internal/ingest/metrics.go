@@ -17,12 +17,15 @@ const (
 	ReasonMissingEvent      = "missing_event"
 	ReasonUnsupportedAction = "unsupported_action"
 	ReasonUnknownAction     = "unknown_action"
+	ReasonEmptyObject       = "empty_object"
 	ReasonUnauthorized      = "unauthorized"
+	ReasonForbidden         = "forbidden"
 	ReasonBadRequest        = "bad_request"
 	ReasonBadEncoding       = "bad_encoding"
 	ReasonNoData            = "no_data"
 	ReasonOverloaded        = "overloaded"
 	ReasonTooManyConns      = "too_many_connections"
+	ReasonSourceConns       = "too_many_connections_from_source"
 	ReasonTLSHandshake      = "tls_handshake"
 	ReasonShutdown          = "shutdown"
 	ReasonReadError         = "read_error"
@@ -31,12 +34,26 @@ const (
 	ReasonInvalidUTF8 = "invalid_utf8"
 	ReasonTruncated   = "truncated"
 	ReasonTimestamp   = "timestamp_out_of_range"
+	// Stream connections the server closed on its own.
+	ReasonIdleTimeout = "idle_timeout"
+	ReasonEvictedIdle = "evicted_idle"
 )
+
+// Reasons are the reasons a listener may count, by counter. Listeners
+// declare them (Counters.Expect) so that every series exists, at 0, from
+// the start: an alert on increase() then sees the very first occurrence,
+// which it misses when the series is born with it.
+type Reasons struct {
+	Rejected, Dropped, Refused, Closed []string
+}
+
+// repairReasons are counted by the pipeline for every listener.
+var repairReasons = []string{ReasonInvalidUTF8, ReasonTruncated, ReasonTimestamp}
 
 // metrics are the pipeline's Prometheus series, labelled by listener.
 type metrics struct {
 	received, parsed, failed, stored, duplicates, storeErrors *prometheus.CounterVec
-	rejected, dropped, repaired, refused                      *prometheus.CounterVec
+	rejected, dropped, repaired, refused, closed              *prometheus.CounterVec
 	inFlight                                                  *prometheus.GaugeVec
 	inFlightLimit                                             prometheus.Gauge
 	batch                                                     *prometheus.HistogramVec
@@ -62,6 +79,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		dropped:     counter("dropped_total", "Events lost on purpose: UDP datagrams while overloaded, pending events at shutdown, by reason.", "reason"),
 		repaired:    counter("repaired_total", "Events stored after a repair (truncated, invalid UTF-8 escaped, implausible timestamp replaced), by reason.", "reason"),
 		refused:     counter("requests_refused_total", "Whole requests or connections refused (overload, authentication, limits), by reason.", "reason"),
+		closed:      counter("connections_closed_total", "Stream connections (syslog TCP/TLS) the server closed on its own: silent past the idle timeout, or the longest idle closed to admit a new sender at a connection limit, by reason.", "reason"),
 		inFlight: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "eventsec_ingest_in_flight",
 			Help: "Events admitted into the pipeline and not yet durable (the queue depth)."}, []string{"listener"}),
 		inFlightLimit: prometheus.NewGauge(prometheus.GaugeOpts{Name: "eventsec_ingest_in_flight_limit",
@@ -78,7 +96,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 	}
 	if reg != nil {
 		reg.MustRegister(m.received, m.parsed, m.failed, m.stored, m.duplicates, m.storeErrors,
-			m.rejected, m.dropped, m.repaired, m.refused, m.inFlight, m.inFlightLimit, m.batch, m.batchEvents, m.connections)
+			m.rejected, m.dropped, m.repaired, m.refused, m.closed, m.inFlight, m.inFlightLimit, m.batch, m.batchEvents, m.connections)
 	}
 	return m
 }
@@ -112,8 +130,24 @@ func (m *metrics) forListener(name string) *Counters {
 		batch:       m.batch.WithLabelValues(name),
 		batchEvents: m.batchEvents.WithLabelValues(name),
 	}
+	for _, r := range repairReasons {
+		m.repaired.WithLabelValues(name, r)
+	}
 	m.counters[name] = c
 	return c
+}
+
+// Expect creates the series of the reasons the listener may count, at 0
+// (see Reasons). It may be called more than once; series only add up.
+func (c *Counters) Expect(r Reasons) {
+	for _, x := range []struct {
+		vec     *prometheus.CounterVec
+		reasons []string
+	}{{c.m.rejected, r.Rejected}, {c.m.dropped, r.Dropped}, {c.m.refused, r.Refused}, {c.m.closed, r.Closed}} {
+		for _, reason := range x.reasons {
+			x.vec.WithLabelValues(c.name, reason)
+		}
+	}
 }
 
 // Name is the listener label.
@@ -140,6 +174,11 @@ func (c *Counters) Repaired(reason string, n int) {
 // Refused counts whole requests or connections refused.
 func (c *Counters) Refused(reason string) {
 	c.m.refused.WithLabelValues(c.name, reason).Inc()
+}
+
+// Closed counts stream connections the server closed on its own.
+func (c *Counters) Closed(reason string) {
+	c.m.closed.WithLabelValues(c.name, reason).Inc()
 }
 
 // Connections tracks open stream connections (delta +1 / -1).

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/eventsec/eventsec/internal/event"
 	"github.com/eventsec/eventsec/internal/ingest"
@@ -83,12 +84,19 @@ func parseAction(line []byte) (string, actionMeta, error) {
 	var m map[string]json.RawMessage
 	var meta actionMeta
 	if err := json.Unmarshal(line, &m); err != nil {
-		return "", meta, errors.New("the action/metadata line is not a JSON object")
+		return "", meta, fmt.Errorf("the action/metadata line is not a JSON object: it begins %s", excerpt(line))
 	}
 	if len(m) != 1 {
 		return "", meta, fmt.Errorf("the action/metadata line has %d keys, want exactly one action", len(m))
 	}
 	for action, v := range m {
+		if !knownAction(action) {
+			// The action is the problem to report (often a document sent
+			// without its action line), whatever its value holds; its
+			// _index, if it has one, still names the item.
+			_ = json.Unmarshal(v, &meta)
+			return action, meta, nil
+		}
 		if len(bytes.TrimSpace(v)) > 0 && string(bytes.TrimSpace(v)) != "null" {
 			if err := json.Unmarshal(v, &meta); err != nil {
 				return action, meta, fmt.Errorf("malformed metadata of action [%s]", action)
@@ -97,6 +105,21 @@ func parseAction(line []byte) (string, actionMeta, error) {
 		return action, meta, nil
 	}
 	return "", meta, errors.New("empty action")
+}
+
+// excerpt quotes the start of a line for an error message: enough to
+// recognise what was sent instead (a log line, a document without its
+// action line, binary), never a whole document.
+func excerpt(line []byte) string {
+	const max = 40
+	if len(line) <= max {
+		return strconv.Quote(string(line))
+	}
+	cut := max
+	for cut > max-4 && !utf8.RuneStart(line[cut]) {
+		cut--
+	}
+	return strconv.Quote(string(line[:cut])) + "..."
 }
 
 func metaID(raw json.RawMessage) string {
@@ -207,7 +230,7 @@ func (h *Handler) bulk(w http.ResponseWriter, r *http.Request, org, urlIndex str
 	case errors.Is(err, ingest.ErrBodyTooLarge):
 		h.c.Refused(ingest.ReasonTooLarge)
 		h.error(w, r, http.StatusRequestEntityTooLarge, "content_too_long_exception",
-			fmt.Sprintf("request body is larger than %d bytes: lower the shipper's bulk size", h.o.MaxBodyBytes))
+			"the request body is over "+ingest.LimitText(h.o.MaxBodyBytes)+" after decompression: lower the shipper's bulk size")
 		return
 	case errors.Is(err, ingest.ErrBadEncoding):
 		h.c.Refused(ingest.ReasonBadEncoding)
@@ -227,7 +250,8 @@ func (h *Handler) bulk(w http.ResponseWriter, r *http.Request, org, urlIndex str
 	}
 	if len(ops) == 0 {
 		h.c.Refused(ingest.ReasonNoData)
-		h.error(w, r, http.StatusBadRequest, "action_request_validation_exception", "Validation Failed: 1: no requests added;")
+		h.error(w, r, http.StatusBadRequest, "action_request_validation_exception",
+			"Validation Failed: 1: no requests added; the body is empty or blank: send an action/metadata line, each index or create followed by its document, one JSON object per line;")
 		return
 	}
 	ingest.DistinctIDs(evs, func(i int) bool { return client[i] })
@@ -359,7 +383,13 @@ func (h *Handler) submit(w http.ResponseWriter, r *http.Request, evs []event.Eve
 // PUT|POST /{index}/_doc/{id} and /{index}/_create/{id}.
 func (h *Handler) single(w http.ResponseWriter, r *http.Request, org, index, id string, create bool) {
 	body, err := ingest.ReadBody(r, h.o.MaxBodyBytes)
-	if err != nil {
+	switch {
+	case errors.Is(err, ingest.ErrBodyTooLarge):
+		h.c.Refused(ingest.ReasonTooLarge)
+		h.error(w, r, http.StatusRequestEntityTooLarge, "content_too_long_exception",
+			"the document is over "+ingest.LimitText(h.o.MaxBodyBytes)+" after decompression")
+		return
+	case err != nil:
 		h.c.Refused(ingest.ReasonBadRequest)
 		h.error(w, r, http.StatusBadRequest, "parse_exception", err.Error())
 		return

@@ -29,8 +29,9 @@ type Options struct {
 	// Authenticate maps a credential to its org: the password of HTTP
 	// Basic auth (the user name is ignored), the key of an
 	// "ApiKey base64(id:key)" header, or a Bearer token. It returns an
-	// error wrapping ingest.ErrUnauthorized for bad credentials (401);
-	// any other error is a 500.
+	// error wrapping ingest.ErrUnauthorized for bad credentials (401),
+	// ingest.ErrForbidden for a credential whose role may not send
+	// events (403 naming the permission); any other error is a 500.
 	Authenticate func(ctx context.Context, token string) (orgID string, err error)
 	// Prefix is the path the handler is mounted under ("" on a port of
 	// its own, e.g. "/es" on the API port); it is stripped.
@@ -93,8 +94,15 @@ func New(o Options) (*Handler, error) {
 		o.Logger = o.Pipeline.Logger()
 	}
 	sum := sha256.Sum256([]byte(o.ClusterName))
-	return &Handler{o: o, p: o.Pipeline, c: o.Pipeline.Counters(o.Listener),
-		log: o.Logger.With("component", "ingest.esbulk"), uuid: base64.RawURLEncoding.EncodeToString(sum[:16])}, nil
+	h := &Handler{o: o, p: o.Pipeline, c: o.Pipeline.Counters(o.Listener),
+		log: o.Logger.With("component", "ingest.esbulk"), uuid: base64.RawURLEncoding.EncodeToString(sum[:16])}
+	h.c.Expect(ingest.Reasons{
+		Rejected: []string{ingest.ReasonUnknownAction, ingest.ReasonUnsupportedAction, ingest.ReasonInvalidJSON,
+			ingest.ReasonNotObject, ingest.ReasonTooDeep},
+		Refused: []string{ingest.ReasonUnauthorized, ingest.ReasonForbidden, ingest.ReasonBadRequest, ingest.ReasonTooLarge,
+			ingest.ReasonBadEncoding, ingest.ReasonReadError, ingest.ReasonNoData, ingest.ReasonOverloaded},
+	})
+	return h, nil
 }
 
 // ServeHTTP authenticates and routes a request.
@@ -135,6 +143,14 @@ func (h *Handler) authenticate(w http.ResponseWriter, r *http.Request) (string, 
 		h.error(w, r, http.StatusInternalServerError, "exception", "internal error; the server log has details")
 	case err == nil:
 		return org, true
+	case errors.Is(err, ingest.ErrForbidden):
+		// Authenticated, but not allowed: Elasticsearch's 403, which
+		// shippers report as a permission problem rather than a bad
+		// password.
+		h.c.Refused(ingest.ReasonForbidden)
+		h.error(w, r, http.StatusForbidden, "security_exception",
+			fmt.Sprintf("action [%s %s] is unauthorized for this API key: sending events needs the events:write permission (give the key the ingest role)",
+				r.Method, r.URL.Path))
 	case errors.Is(err, ingest.ErrUnauthorized), errors.Is(err, ingest.ErrDisabled):
 		h.c.Refused(ingest.ReasonUnauthorized)
 		h.unauthorized(w, r, "unable to authenticate with provided credentials")

@@ -32,8 +32,11 @@ func newEnv(t *testing.T, po ingest.Options, ho Options) *env {
 	e := ingesttest.NewPipeline(t, sink, po)
 	ho.Pipeline = e.Pipeline
 	ho.Authenticate = func(ctx context.Context, token string) (string, error) {
-		if token == "key-1" {
+		switch token {
+		case "key-1":
 			return "org-1", nil
+		case "viewer-key":
+			return "", fmt.Errorf("the key's role is viewer: %w", ingest.ErrForbidden)
 		}
 		return "", ingest.ErrUnauthorized
 	}
@@ -149,8 +152,75 @@ func TestAuthentication(t *testing.T) {
 			t.Errorf("%q: %d %s", a, r.status, r.raw)
 		}
 	}
+	// A valid key whose role may not send: 403 naming the permission,
+	// not 401 (its password is right).
+	for _, a := range []string{"Basic " + base64.StdEncoding.EncodeToString([]byte("elastic:viewer-key")), "ApiKey viewer-key"} {
+		r := e.do(t, "POST", "/_bulk", "{\"create\":{}}\n{\"a\":1}\n", "Authorization", a)
+		if r.status != 403 || get(r.body, "error.type") != "security_exception" || get(r.body, "status") != 403.0 ||
+			!strings.Contains(get(r.body, "error.reason").(string), "events:write") {
+			t.Errorf("%q: %d %s", a, r.status, r.raw)
+		}
+	}
+	forbidden := map[string]string{"listener": "esbulk", "reason": ingest.ReasonForbidden}
+	if got := e.Metric(t, "eventsec_ingest_requests_refused_total", forbidden); got != 2 {
+		t.Errorf("refused{forbidden} = %v, want 2", got)
+	}
 	if e.sink.Len() != 0 {
 		t.Fatal("stored without credentials")
+	}
+}
+
+// A body that is not bulk at all is answered in Elasticsearch's shape,
+// naming the line and what is wrong with it; a blank one says so.
+func TestBulkGarbage(t *testing.T) {
+	e := newEnv(t, ingest.Options{}, Options{})
+	for _, tc := range []struct{ body, reason string }{
+		{"garbage", `Malformed action/metadata line [1]: the action/metadata line is not a JSON object: it begins "garbage"`},
+		{"garbage\nmore garbage\n", `Malformed action/metadata line [1]: the action/metadata line is not a JSON object: it begins "garbage"`},
+		{"\x00\x01\x02\xff", `Malformed action/metadata line [1]: the action/metadata line is not a JSON object: it begins "\x00\x01\x02\xff"`},
+		{"Nov 20 10:00:00 host sshd[1]: Failed password for root from 81.2.69.142",
+			`Malformed action/metadata line [1]: the action/metadata line is not a JSON object: it begins "Nov 20 10:00:00 host sshd[1]: Failed pas"...`},
+		{`{"message":"a document without its action line"}`,
+			"Malformed action/metadata line [1], expected one of [create, delete, index, update] but found [message]"},
+	} {
+		r := e.do(t, "POST", "/_bulk", tc.body, "Content-Type", "application/x-ndjson")
+		got := items(t, r)
+		if r.status != 200 || r.body["errors"] != true || len(got) == 0 || got[0].status != 400 || got[0].errTyp != "illegal_argument_exception" {
+			t.Errorf("%q: %d %s", tc.body, r.status, r.raw)
+			continue
+		}
+		var reason any
+		for _, it := range get(r.body, "items").([]any)[0].(map[string]any) {
+			reason = it.(map[string]any)["error"].(map[string]any)["reason"]
+		}
+		if reason != tc.reason {
+			t.Errorf("%q: reason\n %q\nwant %q", tc.body, reason, tc.reason)
+		}
+	}
+	for _, body := range []string{"", "\n\n", "  \r\n "} {
+		r := e.do(t, "POST", "/_bulk", body, "Content-Type", "application/x-ndjson")
+		if r.status != 400 || get(r.body, "error.type") != "action_request_validation_exception" ||
+			!strings.Contains(get(r.body, "error.reason").(string), "the body is empty or blank") {
+			t.Errorf("%q: %d %s", body, r.status, r.raw)
+		}
+	}
+	if e.sink.Len() != 0 {
+		t.Fatalf("stored %d events from garbage", e.sink.Len())
+	}
+}
+
+// Every reason the listener counts is a series from the start, at 0.
+func TestCountersExistAtZero(t *testing.T) {
+	e := newEnv(t, ingest.Options{}, Options{})
+	for _, c := range []struct{ name, reason string }{
+		{"eventsec_ingest_requests_refused_total", ingest.ReasonOverloaded},
+		{"eventsec_ingest_requests_refused_total", ingest.ReasonForbidden},
+		{"eventsec_ingest_rejected_total", ingest.ReasonUnknownAction},
+		{"eventsec_ingest_rejected_total", ingest.ReasonInvalidJSON},
+	} {
+		if !ingesttest.HasSeries(t, e.Registry, c.name, map[string]string{"listener": "esbulk", "reason": c.reason}) {
+			t.Errorf("%s{listener=\"esbulk\",reason=%q} does not exist before its first occurrence", c.name, c.reason)
+		}
 	}
 }
 
@@ -455,6 +525,11 @@ func TestBulkTooManyActions(t *testing.T) {
 	r := e.do(t, "POST", "/_bulk", "{\"index\":{}}\n{\"m\":1}\n{\"delete\":{\"_id\":\"x\"}}\n{\"index\":{}}\n{\"m\":3}\n")
 	if r.status != 413 || get(r.body, "error.type") != "content_too_long_exception" || e.sink.Len() != 0 {
 		t.Fatalf("%d %s (stored %d)", r.status, r.raw, e.sink.Len())
+	}
+	small := newEnv(t, ingest.Options{}, Options{MaxBodyBytes: 2 << 10})
+	r = small.do(t, "POST", "/_bulk", "{\"index\":{}}\n{\"m\":\""+strings.Repeat("x", 3<<10)+"\"}\n")
+	if r.status != 413 || !strings.Contains(get(r.body, "error.reason").(string), "over 2048 bytes (2 KiB) after decompression") {
+		t.Fatalf("body too large: %d %s", r.status, r.raw)
 	}
 	if r := e.do(t, "POST", "/_bulk", "{\"index\":{}}\n{\"m\":1}\n{\"index\":{}}\n{\"m\":2}\n"); r.status != 200 || e.sink.Len() != 2 {
 		t.Fatalf("at the limit: %d %s", r.status, r.raw)

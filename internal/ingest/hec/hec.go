@@ -12,6 +12,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"math"
@@ -31,9 +32,10 @@ import (
 type Options struct {
 	Pipeline *ingest.Pipeline // required
 	// Authenticate maps a HEC token to its org. It returns an error
-	// wrapping ingest.ErrUnauthorized for an unknown token (403, code 4)
-	// or ingest.ErrDisabled for a disabled one (403, code 1); any other
-	// error is a server failure (500, code 8).
+	// wrapping ingest.ErrUnauthorized for an unknown token or
+	// ingest.ErrForbidden for one that may not send events (both 403,
+	// code 4, counted apart), or ingest.ErrDisabled for a disabled one
+	// (403, code 1); any other error is a server failure (500, code 8).
 	Authenticate func(ctx context.Context, token string) (orgID string, err error)
 	// AllowQueryToken accepts the token as ?token=, like Splunk's
 	// allowQueryStringAuth. Off by default, as in Splunk (code 16): a
@@ -81,8 +83,14 @@ func New(o Options) (*Handler, error) {
 	if o.Logger == nil {
 		o.Logger = o.Pipeline.Logger()
 	}
-	return &Handler{o: o, p: o.Pipeline, c: o.Pipeline.Counters(o.Listener), log: o.Logger.With("component", "ingest.hec"),
-		acks: newAcks(10_000)}, nil
+	h := &Handler{o: o, p: o.Pipeline, c: o.Pipeline.Counters(o.Listener), log: o.Logger.With("component", "ingest.hec"),
+		acks: newAcks(10_000)}
+	h.c.Expect(ingest.Reasons{
+		Rejected: []string{ingest.ReasonInvalidJSON, ingest.ReasonMissingEvent},
+		Refused: []string{ingest.ReasonUnauthorized, ingest.ReasonForbidden, ingest.ReasonBadRequest, ingest.ReasonTooLarge,
+			ingest.ReasonBadEncoding, ingest.ReasonReadError, ingest.ReasonNoData, ingest.ReasonOverloaded},
+	})
+	return h, nil
 }
 
 // Status is a HEC response body, {"text": ..., "code": ...}.
@@ -140,8 +148,14 @@ var (
 	stUnhealthyQueues  = Status{Text: "HEC is unhealthy, queues are full", Code: 18, http: http.StatusServiceUnavailable}
 	stNotFound         = Status{Text: "The requested URL was not found on this server.", Code: 404, http: http.StatusNotFound}
 	stMethodNotAllowed = Status{Text: "The requested URL does not support this method.", Code: 405, http: http.StatusMethodNotAllowed}
-	stTooLarge         = Status{Text: "Content too large", Code: 6, http: http.StatusRequestEntityTooLarge}
 )
+
+// tooLarge is Splunk's answer to an oversized request (413, code 6), its
+// text saying which limit was passed: Splunk's clients read the code, the
+// operator reading their log needs the number.
+func tooLarge(why string) Status {
+	return Status{Text: "Content too large: " + why + "; send smaller batches", Code: 6, http: http.StatusRequestEntityTooLarge}
+}
 
 // ServeHTTP routes /services/collector/... requests.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -207,6 +221,11 @@ func (h *Handler) authenticate(w http.ResponseWriter, r *http.Request) (string, 
 	case errors.Is(err, ingest.ErrDisabled):
 		h.c.Refused(ingest.ReasonUnauthorized)
 		h.write(w, stTokenDisabled)
+	case errors.Is(err, ingest.ErrForbidden):
+		// Splunk has no code for a token that may not send: its "Invalid
+		// token" (403) is what its clients handle as such.
+		h.c.Refused(ingest.ReasonForbidden)
+		h.write(w, stInvalidToken)
 	case errors.Is(err, ingest.ErrUnauthorized):
 		h.c.Refused(ingest.ReasonUnauthorized)
 		h.write(w, stInvalidToken)
@@ -245,16 +264,44 @@ func credentials(r *http.Request) (token string, fromQuery bool, st *Status) {
 }
 
 // channel returns the request's channel ("" when none); ok is false when
-// it is malformed.
+// it is not a GUID, which Splunk answers with code 11: a client that
+// sends something else would be refused by Splunk too, and must find out
+// here, not when it moves there.
 func channel(r *http.Request) (string, bool) {
 	ch := r.Header.Get("X-Splunk-Request-Channel")
 	if ch == "" {
 		ch = r.URL.Query().Get("channel")
 	}
-	if len(ch) > 128 || strings.ContainsFunc(ch, func(c rune) bool { return c <= ' ' || c > '~' }) {
+	if ch == "" {
+		return "", true
+	}
+	if !isGUID(ch) {
 		return "", false
 	}
-	return ch, true
+	// One channel however its hex digits are cased.
+	return strings.ToLower(ch), true
+}
+
+// isGUID reports whether s is a GUID in its canonical text form,
+// xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx with hexadecimal digits.
+func isGUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // meta is the Splunk metadata of events: from the envelope, or from the
@@ -284,7 +331,7 @@ func (h *Handler) ingest(w http.ResponseWriter, r *http.Request, raw bool) {
 	switch {
 	case errors.Is(err, ingest.ErrBodyTooLarge):
 		h.c.Refused(ingest.ReasonTooLarge)
-		h.write(w, stTooLarge)
+		h.write(w, tooLarge("the request body is over "+ingest.LimitText(h.o.MaxBodyBytes)+" after decompression"))
 		return
 	case errors.Is(err, ingest.ErrBadEncoding):
 		h.c.Refused(ingest.ReasonBadEncoding)
@@ -311,7 +358,7 @@ func (h *Handler) ingest(w http.ResponseWriter, r *http.Request, raw bool) {
 	}
 	if len(evs) > h.o.MaxItems {
 		h.c.Refused(ingest.ReasonTooLarge)
-		h.write(w, stTooLarge)
+		h.write(w, tooLarge(fmt.Sprintf("the request holds more than %d events", h.o.MaxItems)))
 		return
 	}
 	ingest.DistinctIDs(evs, func(i int) bool { return client != nil && client[i] })
@@ -613,6 +660,9 @@ func (h *Handler) rawEvents(org string, body []byte, r *http.Request) []event.Ev
 	return evs
 }
 
+// maxAckBody bounds an acknowledgement query: a million ackIds.
+const maxAckBody = 1 << 20
+
 // ack answers indexer-acknowledgement queries. Every ackId this handler
 // gave out is true: it was given only once its events were durable.
 func (h *Handler) ack(w http.ResponseWriter, r *http.Request) {
@@ -626,6 +676,7 @@ func (h *Handler) ack(w http.ResponseWriter, r *http.Request) {
 	}
 	ch, ok := channel(r)
 	if !ok {
+		h.c.Refused(ingest.ReasonBadRequest)
 		h.write(w, stInvalidChannel)
 		return
 	}
@@ -633,7 +684,11 @@ func (h *Handler) ack(w http.ResponseWriter, r *http.Request) {
 		h.write(w, stChannelMissing)
 		return
 	}
-	body, err := ingest.ReadBody(r, 1<<20)
+	body, err := ingest.ReadBody(r, maxAckBody)
+	if errors.Is(err, ingest.ErrBodyTooLarge) {
+		h.write(w, tooLarge("an acknowledgement query is over "+ingest.LimitText(maxAckBody)))
+		return
+	}
 	if err != nil {
 		h.write(w, stInvalidFormat)
 		return

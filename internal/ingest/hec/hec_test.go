@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -204,7 +205,7 @@ func TestInvalidEvents(t *testing.T) {
 func TestRaw(t *testing.T) {
 	e := newEnv(t, ingest.Options{}, Options{})
 	body := "<13>Nov 20 10:00:00 fw1 kernel: one\r\n\nCEF:0|Acme|FW|1.0|100|blocked|5|src=198.51.100.1 dst=10.0.0.2\nplain text\n"
-	r := e.do(t, "POST", "/services/collector/raw?sourcetype=fw&host=fw1&index=net&channel=ch-1", body, auth, "Splunk tok-1")
+	r := e.do(t, "POST", "/services/collector/raw?sourcetype=fw&host=fw1&index=net&channel=5A0F6B4C-2E41-4C4B-9D2B-3A8E6E1F0C77", body, auth, "Splunk tok-1")
 	if r.status != 200 || r.raw != `{"text":"Success","code":0,"ackId":0}` {
 		t.Fatalf("%d %s", r.status, r.raw)
 	}
@@ -307,11 +308,42 @@ func TestAcknowledgement(t *testing.T) {
 	if r := e.do(t, "POST", "/services/collector/ack", `{"acks":[0]}`, auth, "Splunk tok-1"); r.raw != `{"text":"Data channel is missing","code":10}` {
 		t.Fatalf("no channel: %s", r.raw)
 	}
-	if r := e.do(t, "POST", "/services/collector/event", `{"event":"x"}`, auth, "Splunk tok-1", "X-Splunk-Request-Channel", "bad channel"); r.raw != `{"text":"Invalid data channel","code":11}` {
-		t.Fatalf("bad channel: %s", r.raw)
+	// The same channel with its hex digits upper case.
+	r = e.do(t, "POST", "/services/collector/ack", `{"acks":[1]}`, auth, "Splunk tok-1", "X-Splunk-Request-Channel", strings.ToUpper(ch))
+	if r.status != 200 || r.raw != `{"acks":{"1":true}}` {
+		t.Fatalf("upper-case channel: %d %s", r.status, r.raw)
 	}
-	if r := e.do(t, "POST", "/services/collector/ack?channel=other", `{"acks":[0]}`, auth, "Splunk tok-1"); r.raw != `{"acks":{"0":false}}` {
+	if r := e.do(t, "POST", "/services/collector/ack?channel=9b2c1d4e-0000-4000-8000-000000000001", `{"acks":[0]}`, auth, "Splunk tok-1"); r.raw != `{"acks":{"0":false}}` {
 		t.Fatalf("unknown channel: %s", r.raw)
+	}
+}
+
+// A channel must be a GUID, as in Splunk: anything else is HTTP 400 with
+// code 11, on every endpoint that takes one, and nothing is stored.
+func TestChannelMustBeGUID(t *testing.T) {
+	e := newEnv(t, ingest.Options{}, Options{})
+	for _, ch := range []string{
+		"bad channel", "ch-1", "other", "0aeeac95ac744aa9b30d6c4c0ac581ba", "{0aeeac95-ac74-4aa9-b30d-6c4c0ac581ba}",
+		"0aeeac95-ac74-4aa9-b30d-6c4c0ac581bz", "0aeeac95-ac74-4aa9-b30d-6c4c0ac581ba0", "0aeeac95_ac74_4aa9_b30d_6c4c0ac581ba",
+	} {
+		for _, c := range []struct{ path, body, hdr string }{
+			{"/services/collector/event", `{"event":"x"}`, ch},
+			{"/services/collector/event?channel=" + url.QueryEscape(ch), `{"event":"x"}`, ""},
+			{"/services/collector/raw", "a line", ch},
+			{"/services/collector/ack", `{"acks":[0]}`, ch},
+		} {
+			hdr := []string{auth, "Splunk tok-1"}
+			if c.hdr != "" {
+				hdr = append(hdr, "X-Splunk-Request-Channel", c.hdr)
+			}
+			r := e.do(t, "POST", c.path, c.body, hdr...)
+			if r.status != 400 || r.raw != `{"text":"Invalid data channel","code":11}` {
+				t.Errorf("%s channel %q: %d %s", c.path, ch, r.status, r.raw)
+			}
+		}
+	}
+	if n := e.sink.Len(); n != 0 {
+		t.Fatalf("stored %d events with invalid channels", n)
 	}
 }
 

@@ -28,7 +28,9 @@ type Options struct {
 	Pipeline *ingest.Pipeline // required
 	// OrgFromRequest authenticates a request and returns its org, for
 	// ServeHTTP. It returns an error wrapping ingest.ErrUnauthorized for
-	// missing or bad credentials (401); any other error is a 500. Not
+	// missing or bad credentials (401), ingest.ErrForbidden for
+	// credentials that may not send events (403); any other error is a
+	// 500. Not
 	// needed when the caller authenticates and uses ServeOrg.
 	OrgFromRequest func(r *http.Request) (orgID string, err error)
 	// MaxBodyBytes bounds a request body after decompression (default
@@ -71,8 +73,15 @@ func New(o Options) (*Handler, error) {
 	if o.Logger == nil {
 		o.Logger = o.Pipeline.Logger()
 	}
-	return &Handler{o: o, p: o.Pipeline, c: o.Pipeline.Counters(o.Listener),
-		log: o.Logger.With("component", "ingest.httpjson")}, nil
+	h := &Handler{o: o, p: o.Pipeline, c: o.Pipeline.Counters(o.Listener),
+		log: o.Logger.With("component", "ingest.httpjson")}
+	h.c.Expect(ingest.Reasons{
+		Rejected: []string{ingest.ReasonInvalidJSON, ingest.ReasonNotObject, ingest.ReasonTooDeep, ingest.ReasonEmptyObject},
+		Refused: []string{ingest.ReasonUnauthorized, ingest.ReasonForbidden, ingest.ReasonBadRequest, ingest.ReasonTooLarge,
+			ingest.ReasonBadEncoding, ingest.ReasonReadError, ingest.ReasonInvalidJSON, ingest.ReasonNotObject, ingest.ReasonTooDeep,
+			ingest.ReasonNoData, ingest.ReasonOverloaded},
+	})
+	return h, nil
 }
 
 // Response is the body of a 202 (and, with Error set, of a 400 when no
@@ -126,6 +135,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	org, err := h.o.OrgFromRequest(r)
 	if err != nil {
+		if errors.Is(err, ingest.ErrForbidden) {
+			h.c.Refused(ingest.ReasonForbidden)
+			h.fail(w, http.StatusForbidden, "forbidden", "this API key may not send events: it needs the events:write permission (give it the ingest role)")
+			return
+		}
 		if errors.Is(err, ingest.ErrUnauthorized) {
 			h.c.Refused(ingest.ReasonUnauthorized)
 			w.Header().Set("WWW-Authenticate", `Bearer realm="eventsec"`)
@@ -172,7 +186,7 @@ func (h *Handler) ServeOrg(w http.ResponseWriter, r *http.Request, orgID string)
 	case errors.Is(err, ingest.ErrBodyTooLarge):
 		h.c.Refused(ingest.ReasonTooLarge)
 		h.fail(w, http.StatusRequestEntityTooLarge, "body_too_large",
-			fmt.Sprintf("request body is larger than %d bytes: send smaller batches", h.o.MaxBodyBytes))
+			"the request body is over "+ingest.LimitText(h.o.MaxBodyBytes)+" after decompression: send smaller batches")
 		return
 	case errors.Is(err, ingest.ErrBadEncoding):
 		h.c.Refused(ingest.ReasonBadEncoding)
@@ -267,6 +281,10 @@ func (h *Handler) normalize(orgID string, now time.Time, items [][]byte, lines [
 	client := make([]bool, len(items))
 	one := func(lo, hi int) {
 		for i := lo; i < hi; i++ {
+			if emptyObject(items[i]) {
+				errs[i] = ingest.ErrEmptyObject
+				continue
+			}
 			evs[i], client[i], errs[i] = h.p.NormalizeJSON(normalize.Input{OrgID: orgID, Input: "http", Received: now, Raw: items[i]}, h.o.MaxDepth)
 			if client[i] && errs[i] == nil {
 				h.p.SettleClientID(&evs[i])
@@ -306,6 +324,13 @@ func (h *Handler) normalize(orgID string, now time.Time, items [][]byte, lines [
 	}
 	ingest.DistinctIDs(kept, func(i int) bool { return keptClient[i] })
 	return kept, rejected, truncated
+}
+
+// emptyObject reports whether the item is {} (blanks aside): an event
+// with no field at all, which no search or rule could ever find.
+func emptyObject(item []byte) bool {
+	b := bytes.TrimSpace(item)
+	return len(b) >= 2 && b[0] == '{' && b[len(b)-1] == '}' && len(bytes.TrimSpace(b[1:len(b)-1])) == 0
 }
 
 // mediaType accepts JSON and NDJSON content types; ndjson says which.

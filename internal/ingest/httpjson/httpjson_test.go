@@ -37,6 +37,9 @@ func newEnvOver(t *testing.T, sink *ingesttest.Store, po ingest.Options, ho Opti
 	e := ingesttest.NewPipeline(t, sink, po)
 	ho.Pipeline = e.Pipeline
 	ho.OrgFromRequest = func(r *http.Request) (string, error) {
+		if r.Header.Get("Authorization") == "Bearer viewer-key" {
+			return "", fmt.Errorf("the key's role is viewer: %w", ingest.ErrForbidden)
+		}
 		if r.Header.Get("Authorization") != "Bearer key-1" {
 			return "", fmt.Errorf("bad key: %w", ingest.ErrUnauthorized)
 		}
@@ -227,6 +230,7 @@ func TestErrors(t *testing.T) {
 		{"encoding", "application/json", "{}", []string{"Content-Encoding", "br"}, 415, "unsupported_encoding"},
 		{"corrupt gzip", "application/json", "not gzip", []string{"Content-Encoding", "gzip"}, 415, "unsupported_encoding"},
 		{"no key", "application/json", "{}", []string{"Authorization", "Bearer wrong"}, 401, "unauthenticated"},
+		{"key that may not send", "application/json", `{"m":1}`, []string{"Authorization", "Bearer viewer-key"}, 403, "forbidden"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -237,12 +241,67 @@ func TestErrors(t *testing.T) {
 			}
 		})
 	}
-	r := e.post(t, "/api/v1/events", "application/x-ndjson", []byte("1\n\"x\"\n{bad\n"))
+	// The 413 and 403 say what to change.
+	r := e.post(t, "/api/v1/events", "application/json", []byte(`{"m":"`+strings.Repeat("x", 2000)+`"}`))
+	if msg := r.body["error"].(map[string]any)["message"].(string); !strings.Contains(msg, "over 1000 bytes after decompression") {
+		t.Errorf("413 does not say the limit: %s", msg)
+	}
+	r = e.post(t, "/api/v1/events", "application/json", []byte(`{"m":1}`), "Authorization", "Bearer viewer-key")
+	if msg := r.body["error"].(map[string]any)["message"].(string); !strings.Contains(msg, "events:write") {
+		t.Errorf("403 does not name the permission: %s", msg)
+	}
+	r = e.post(t, "/api/v1/events", "application/x-ndjson", []byte("1\n\"x\"\n{bad\n"))
 	if got := rejections(r); len(got) != 3 {
 		t.Fatalf("400 lists every rejected item: %s", r.raw)
 	}
 	if e.sink.Len() != 0 {
 		t.Fatalf("stored %d events from invalid requests", e.sink.Len())
+	}
+}
+
+// An empty object is no event: it is rejected with its position, like
+// any invalid item, and the valid items beside it are stored.
+func TestEmptyObjectRejected(t *testing.T) {
+	e := newEnv(t, ingest.Options{}, Options{})
+	const why = "empty JSON object: an event needs at least one field"
+	r := e.post(t, "/api/v1/events", "application/json", []byte(`[{"message":"kept"}, {}, { }, {"a":{}}]`))
+	if r.status != 202 || r.body["accepted"] != 2.0 {
+		t.Fatalf("array: %d %s", r.status, r.raw)
+	}
+	if got, want := rejections(r), []string{"1: " + why, "2: " + why}; !slices.Equal(got, want) {
+		t.Fatalf("array rejections:\n got %q\nwant %q", got, want)
+	}
+	r = e.post(t, "/api/v1/events", "application/x-ndjson", []byte("{}\n{\"message\":\"nd\"}\n"))
+	if got, want := rejections(r), []string{"0@1: " + why}; r.status != 202 || !slices.Equal(got, want) {
+		t.Fatalf("ndjson: %d %s", r.status, r.raw)
+	}
+	r = e.post(t, "/api/v1/events", "application/json", []byte("{\n}"))
+	if got, want := rejections(r), []string{"0: " + why}; r.status != 400 || r.body["error"].(map[string]any)["code"] != "invalid_events" || !slices.Equal(got, want) {
+		t.Fatalf("single: %d %s", r.status, r.raw)
+	}
+	if n := e.sink.Len(); n != 3 {
+		t.Fatalf("stored %d events, want 3", n)
+	}
+	if got := e.Metric(t, "eventsec_ingest_rejected_total", map[string]string{"listener": "http", "reason": ingest.ReasonEmptyObject}); got != 4 {
+		t.Fatalf("rejected{empty_object} = %v, want 4", got)
+	}
+}
+
+// The listener's refusal and rejection series exist at 0 from the start,
+// so that an increase() alert sees the first one.
+func TestCountersExistAtZero(t *testing.T) {
+	e := newEnv(t, ingest.Options{}, Options{})
+	for _, c := range []struct{ name, reason string }{
+		{"eventsec_ingest_requests_refused_total", ingest.ReasonOverloaded},
+		{"eventsec_ingest_requests_refused_total", ingest.ReasonUnauthorized},
+		{"eventsec_ingest_requests_refused_total", ingest.ReasonTooLarge},
+		{"eventsec_ingest_rejected_total", ingest.ReasonInvalidJSON},
+		{"eventsec_ingest_rejected_total", ingest.ReasonEmptyObject},
+		{"eventsec_ingest_repaired_total", ingest.ReasonTimestamp},
+	} {
+		if !ingesttest.HasSeries(t, e.Registry, c.name, map[string]string{"listener": "http", "reason": c.reason}) {
+			t.Errorf("%s{listener=\"http\",reason=%q} does not exist before its first occurrence", c.name, c.reason)
+		}
 	}
 }
 

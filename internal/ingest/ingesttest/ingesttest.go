@@ -149,6 +149,35 @@ func (e *Env) Metric(t testing.TB, name string, labels map[string]string) float6
 	return 0
 }
 
+// HasSeries reports whether g exposes the series name{labels} (labels
+// matching exactly), whatever its value: a counter that exists at 0 is
+// there, one never created is not.
+func HasSeries(t testing.TB, g prometheus.Gatherer, name string, labels map[string]string) bool {
+	t.Helper()
+	mfs, err := g.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			have := m.GetLabel()
+			match := len(have) == len(labels)
+			for _, lp := range have {
+				if v, ok := labels[lp.GetName()]; !ok || v != lp.GetValue() {
+					match = false
+				}
+			}
+			if match {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // Eventually polls cond until it holds or the timeout passes.
 func Eventually(t testing.TB, timeout time.Duration, what string, cond func() bool) {
 	t.Helper()

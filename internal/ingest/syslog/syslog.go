@@ -16,10 +16,12 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"os"
 	"path"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -30,9 +32,21 @@ import (
 // Defaults.
 const (
 	DefaultMaxMessageSize = 64 << 10
-	DefaultIdleTimeout    = 5 * time.Minute
 	DefaultMaxConnections = 1000
+	// DefaultMaxConnectionsPerSource leaves a tenth of the default total
+	// to any one address: a relay or a NAT gateway opens a few, and one
+	// misbehaving host cannot shut the others out.
+	DefaultMaxConnectionsPerSource = 100
+	// DefaultEvictAfter is how long a connection must have been silent
+	// before it may be closed to admit a newcomer at a limit: a sender
+	// that just connected and has not written yet is not taken for idle.
+	DefaultEvictAfter = 10 * time.Second
 )
+
+// TCP keepalive probes find senders that vanished without closing
+// (powered off, cable pulled, NAT state lost) within about 2.5 minutes,
+// whether or not an idle timeout is set.
+var keepAlive = net.KeepAliveConfig{Enable: true, Idle: 15 * time.Second, Interval: 15 * time.Second, Count: 9}
 
 // Options configure a syslog listener.
 type Options struct {
@@ -63,12 +77,25 @@ type Options struct {
 	// MaxMessageSize cuts longer messages (default 64 KiB): the event
 	// keeps the beginning and is tagged _raw_truncated.
 	MaxMessageSize int
-	// IdleTimeout closes a TCP connection silent for that long (default
-	// 5 minutes).
+	// IdleTimeout closes a TCP connection silent for that long; 0 (the
+	// default) never does. rsyslog and syslog-ng keep a forwarding
+	// connection open through quiet hours, and a timeout that closes it
+	// costs them a reconnection (and, over plain TCP, possibly the message
+	// that finds it closed); idle connections are reclaimed when slots run
+	// out instead (see MaxConnections).
 	IdleTimeout time.Duration
-	// MaxConnections bounds open TCP connections (default 1000); more are
-	// closed at once and counted.
+	// MaxConnections bounds open TCP connections (default 1000). At the
+	// bound a new connection closes the one silent longest, if that one
+	// has been silent for EvictAfter; otherwise the newcomer is refused.
+	// Both are counted and logged (at most once every 10 s).
 	MaxConnections int
+	// MaxConnectionsPerSource bounds the open connections of one sender
+	// address (default 100), with the same eviction among that sender's
+	// own connections.
+	MaxConnectionsPerSource int
+	// EvictAfter is the silence after which a connection may be closed
+	// to admit another at a limit (default 10 s).
+	EvictAfter time.Duration
 	// Batch tunes batching (Listener is filled in).
 	Batch ingest.BatcherOptions
 	// ShutdownTimeout bounds the final flush when Run's context ends
@@ -197,8 +224,13 @@ type Server struct {
 	udp net.PacketConn
 	ln  net.Listener
 
-	mu    sync.Mutex // guards conns
-	conns map[net.Conn]struct{}
+	mu        sync.Mutex // guards conns and perSource
+	conns     map[*conn]struct{}
+	perSource map[string]int // open connections by sender address
+
+	// Refusals and evictions come in floods; a line per interval says
+	// how many it stands for.
+	refusedLog, evictedLog, idleLog ingest.LogLimiter
 
 	orgMu     sync.Mutex           // guards orgIDs, orgTried, orgWarned
 	orgIDs    map[string]string    // routes' organisations found after start
@@ -221,11 +253,17 @@ func New(o Options) (*Server, error) {
 	if o.MaxMessageSize <= 0 {
 		o.MaxMessageSize = DefaultMaxMessageSize
 	}
-	if o.IdleTimeout <= 0 {
-		o.IdleTimeout = DefaultIdleTimeout
+	if o.IdleTimeout < 0 {
+		o.IdleTimeout = 0
 	}
 	if o.MaxConnections <= 0 {
 		o.MaxConnections = DefaultMaxConnections
+	}
+	if o.MaxConnectionsPerSource <= 0 {
+		o.MaxConnectionsPerSource = DefaultMaxConnectionsPerSource
+	}
+	if o.EvictAfter <= 0 {
+		o.EvictAfter = DefaultEvictAfter
 	}
 	if o.ShutdownTimeout <= 0 {
 		o.ShutdownTimeout = 10 * time.Second
@@ -233,7 +271,7 @@ func New(o Options) (*Server, error) {
 	if o.Logger == nil {
 		o.Logger = o.Pipeline.Logger()
 	}
-	s := &Server{o: o, conns: map[net.Conn]struct{}{}}
+	s := &Server{o: o, conns: map[*conn]struct{}{}, perSource: map[string]int{}}
 	switch o.Network {
 	case "udp", "udp4", "udp6":
 		if o.TLSConfig != nil {
@@ -259,7 +297,8 @@ func New(o Options) (*Server, error) {
 				s.o.Listener = "syslog_tls"
 			}
 		}
-		ln, err := net.Listen(o.Network, o.Addr)
+		lc := net.ListenConfig{KeepAliveConfig: keepAlive}
+		ln, err := lc.Listen(context.Background(), o.Network, o.Addr)
 		if err != nil {
 			return nil, fmt.Errorf("cannot listen for syslog on tcp %s: %w", o.Addr, err)
 		}
@@ -269,6 +308,19 @@ func New(o Options) (*Server, error) {
 	}
 	s.log = o.Logger.With("component", "ingest.syslog", "listener", s.o.Listener)
 	s.c = o.Pipeline.Counters(s.o.Listener)
+	if s.udp != nil {
+		s.c.Expect(ingest.Reasons{Dropped: []string{ingest.ReasonUnknownOrg, ingest.ReasonOverloaded, ingest.ReasonShutdown}})
+	} else {
+		r := ingest.Reasons{
+			Dropped: []string{ingest.ReasonShutdown},
+			Refused: []string{ingest.ReasonTooManyConns, ingest.ReasonSourceConns, ingest.ReasonUnknownOrg},
+			Closed:  []string{ingest.ReasonIdleTimeout, ingest.ReasonEvictedIdle},
+		}
+		if o.TLSConfig != nil {
+			r.Refused = append(r.Refused, ingest.ReasonTLSHandshake)
+		}
+		s.c.Expect(r)
+	}
 	s.o.Batch.Listener = s.o.Listener
 	return s, nil
 }
@@ -370,7 +422,7 @@ func (s *Server) runTCP(ctx context.Context, b *ingest.Batcher) error {
 		s.ln.Close()
 		s.mu.Lock()
 		for c := range s.conns {
-			c.Close()
+			c.c.Close()
 		}
 		s.mu.Unlock()
 	})
@@ -379,7 +431,7 @@ func (s *Server) runTCP(ctx context.Context, b *ingest.Batcher) error {
 	defer wg.Wait()
 	var tempDelay time.Duration
 	for {
-		conn, err := s.ln.Accept()
+		nc, err := s.ln.Accept()
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil
@@ -395,54 +447,172 @@ func (s *Server) runTCP(ctx context.Context, b *ingest.Batcher) error {
 			return fmt.Errorf("cannot accept syslog connection: %w", err)
 		}
 		tempDelay = 0
-		if !s.track(conn) {
-			s.c.Refused(ingest.ReasonTooManyConns)
-			conn.Close()
+		c := s.admit(nc)
+		if c == nil {
 			continue
 		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			defer s.untrack(conn)
-			s.serveConn(ctx, conn, b)
+			defer s.untrack(c)
+			s.serveConn(ctx, c, b)
 		}()
 	}
 }
 
-func (s *Server) track(c net.Conn) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if len(s.conns) >= s.o.MaxConnections {
-		return false
-	}
-	s.conns[c] = struct{}{}
-	s.c.Connections(1)
-	return true
+// conn is one open stream connection.
+type conn struct {
+	c      net.Conn
+	source string // the sender's address: the per-source limit's key
+	// active is when the connection last delivered bytes, or last had a
+	// message taken by the pipeline (Unix nanoseconds); waiting is set
+	// while it waits for room in the pipeline. A connection held back by
+	// back-pressure is not idle and is never evicted.
+	active  atomic.Int64
+	waiting atomic.Bool
+	// closed says why the server closed it on its own ("" when it did
+	// not), for the count and the log.
+	closed atomic.Pointer[string]
 }
 
-func (s *Server) untrack(c net.Conn) {
+// idleFor is how long c has been silent at now; 0 while it waits for the
+// pipeline.
+func (c *conn) idleFor(now time.Time) time.Duration {
+	if c.waiting.Load() {
+		return 0
+	}
+	return now.Sub(time.Unix(0, c.active.Load()))
+}
+
+// admit registers a new connection, making room at a limit by closing
+// the connection silent longest (of the same sender, at its limit; of
+// all, at the total) when it has been silent for EvictAfter. A newcomer
+// that finds no such connection is refused. It returns nil when nc was
+// refused (and closed).
+func (s *Server) admit(nc net.Conn) *conn {
+	source := peerIP(nc.RemoteAddr())
+	now := time.Now()
 	s.mu.Lock()
-	delete(s.conns, c)
+	var victim *conn
+	refused := ""
+	switch {
+	case s.perSource[source] >= s.o.MaxConnectionsPerSource:
+		if victim = s.idlest(now, source); victim == nil {
+			refused = ingest.ReasonSourceConns
+		}
+	case len(s.conns) >= s.o.MaxConnections:
+		if victim = s.idlest(now, ""); victim == nil {
+			refused = ingest.ReasonTooManyConns
+		}
+	}
+	var c *conn
+	if refused == "" {
+		if victim != nil {
+			s.forget(victim)
+		}
+		c = &conn{c: nc, source: source}
+		c.active.Store(now.UnixNano())
+		s.conns[c] = struct{}{}
+		s.perSource[source]++
+		s.c.Connections(1)
+	}
+	open, fromSource := len(s.conns), s.perSource[source]
 	s.mu.Unlock()
+
+	if victim != nil {
+		idle := victim.idleFor(now)
+		why := ingest.ReasonEvictedIdle
+		victim.closed.Store(&why)
+		reset(victim.c)
+		s.c.Closed(ingest.ReasonEvictedIdle)
+		if ok, more := s.evictedLog.Allow(now); ok {
+			s.log.Warn("syslog connection limit reached: closed the connection silent longest to admit a new sender",
+				"closed_peer", victim.source, "closed_idle_for", idle.Round(time.Second).String(), "new_peer", source,
+				"connections", open, "max_connections", s.o.MaxConnections, "max_connections_per_source", s.o.MaxConnectionsPerSource,
+				"more_closed_since_last_log", more)
+		}
+	}
+	if refused != "" {
+		reset(nc)
+		s.c.Refused(refused)
+		if ok, more := s.refusedLog.Allow(now); ok {
+			msg := "syslog connection refused: too many open connections, none silent for long enough to close"
+			if refused == ingest.ReasonSourceConns {
+				msg = "syslog connection refused: too many open connections from this sender, none silent for long enough to close"
+			}
+			s.log.Warn(msg, "peer", source, "connections", open, "from_peer", fromSource,
+				"max_connections", s.o.MaxConnections, "max_connections_per_source", s.o.MaxConnectionsPerSource,
+				"evict_after", s.o.EvictAfter.String(), "more_refused_since_last_log", more)
+		}
+	}
+	return c
+}
+
+// idlest is the open connection silent longest, of source when it is
+// not empty, provided it has been silent for EvictAfter; nil when none
+// has. s.mu held.
+func (s *Server) idlest(now time.Time, source string) *conn {
+	var best *conn
+	var bestIdle time.Duration
+	for c := range s.conns {
+		if source != "" && c.source != source {
+			continue
+		}
+		if idle := c.idleFor(now); idle >= s.o.EvictAfter && idle > bestIdle {
+			best, bestIdle = c, idle
+		}
+	}
+	return best
+}
+
+// forget removes c from the open connections (once). s.mu held.
+func (s *Server) forget(c *conn) {
+	if _, ok := s.conns[c]; !ok {
+		return
+	}
+	delete(s.conns, c)
+	if s.perSource[c.source]--; s.perSource[c.source] <= 0 {
+		delete(s.perSource, c.source)
+	}
 	s.c.Connections(-1)
+}
+
+func (s *Server) untrack(c *conn) {
+	s.mu.Lock()
+	s.forget(c)
+	s.mu.Unlock()
+	c.c.Close()
+}
+
+// reset closes a connection the server gives up on with a TCP reset
+// rather than a FIN: the sender's next write then fails at once, so that
+// rsyslog or syslog-ng reconnects and sends that message again, where
+// after a FIN the write would succeed and the message be lost.
+func reset(c net.Conn) {
+	if tc, ok := c.(*net.TCPConn); ok {
+		_ = tc.SetLinger(0)
+	}
 	c.Close()
 }
 
-func (s *Server) serveConn(ctx context.Context, conn net.Conn, b *ingest.Batcher) {
+func (s *Server) serveConn(ctx context.Context, c *conn, b *ingest.Batcher) {
+	conn := c.c
 	peer := conn.RemoteAddr()
-	ip := peerIP(peer) // once per connection, not per message
+	ip := c.source // once per connection, not per message
 	org, known := s.orgOf(ip, nil)
-	var r io.Reader = &idleReader{c: conn, idle: s.o.IdleTimeout}
+	var r io.Reader = &idleReader{c: conn, conn: c, idle: s.o.IdleTimeout}
 	if s.o.TLSConfig != nil {
 		tc := tls.Server(conn, s.o.TLSConfig)
 		_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
 		if err := tc.HandshakeContext(ctx); err != nil {
-			s.c.Refused(ingest.ReasonTLSHandshake)
-			s.log.Debug("TLS handshake failed", "peer", peer.String(), "err", err)
+			if c.closed.Load() == nil {
+				s.c.Refused(ingest.ReasonTLSHandshake)
+				s.log.Debug("TLS handshake failed", "peer", peer.String(), "err", err)
+			}
 			return
 		}
 		_ = conn.SetDeadline(time.Time{})
-		r = &idleReader{c: tc, idle: s.o.IdleTimeout}
+		r = &idleReader{c: tc, conn: c, idle: s.o.IdleTimeout}
 		if names := certNames(tc.ConnectionState()); len(names) > 0 {
 			org, known = s.orgOf(ip, names)
 		}
@@ -457,7 +627,15 @@ func (s *Server) serveConn(ctx context.Context, conn net.Conn, b *ingest.Batcher
 	for {
 		msg, truncated, err := f.Next()
 		if err != nil {
-			if !errors.Is(err, io.EOF) && ctx.Err() == nil && !errors.Is(err, net.ErrClosed) {
+			switch {
+			case errors.Is(err, os.ErrDeadlineExceeded) && c.closed.Load() == nil:
+				s.c.Closed(ingest.ReasonIdleTimeout)
+				reset(conn)
+				if ok, more := s.idleLog.Allow(time.Now()); ok {
+					s.log.Info("closed a syslog connection silent for longer than the idle timeout",
+						"peer", ip, "idle_timeout", s.o.IdleTimeout.String(), "more_closed_since_last_log", more)
+				}
+			case !errors.Is(err, io.EOF) && ctx.Err() == nil && !errors.Is(err, net.ErrClosed) && c.closed.Load() == nil:
 				s.log.Debug("syslog connection ended", "peer", peer.String(), "err", err)
 			}
 			return
@@ -465,21 +643,32 @@ func (s *Server) serveConn(ctx context.Context, conn net.Conn, b *ingest.Batcher
 		s.c.Received(1)
 		// Add blocks while the pipeline is full: this connection is then
 		// not read, and the sender's TCP window closes.
-		if err := b.Add(ctx, s.item(msg, ip, org, truncated)); err != nil {
+		c.waiting.Store(true)
+		err = b.Add(ctx, s.item(msg, ip, org, truncated))
+		c.active.Store(time.Now().UnixNano())
+		c.waiting.Store(false)
+		if err != nil {
 			s.c.Dropped(ingest.ReasonShutdown, 1)
 			return
 		}
 	}
 }
 
-// idleReader sets a read deadline before each read, closing connections
-// that stay silent for too long.
+// idleReader sets a read deadline before each read, when there is an
+// idle timeout, and records when bytes arrive.
 type idleReader struct {
 	c    net.Conn
+	conn *conn
 	idle time.Duration
 }
 
 func (r *idleReader) Read(p []byte) (int, error) {
-	_ = r.c.SetReadDeadline(time.Now().Add(r.idle))
-	return r.c.Read(p)
+	if r.idle > 0 {
+		_ = r.c.SetReadDeadline(time.Now().Add(r.idle))
+	}
+	n, err := r.c.Read(p)
+	if n > 0 {
+		r.conn.active.Store(time.Now().UnixNano())
+	}
+	return n, err
 }

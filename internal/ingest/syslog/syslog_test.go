@@ -12,13 +12,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"math/big"
 	"net"
 	"net/netip"
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -537,45 +540,244 @@ func TestUDPDropsCounted(t *testing.T) {
 		env.Metric(t, "eventsec_ingest_dropped_total", dropLbl), sink.Len())
 }
 
+// refusedByServer reports whether the server closed c: a read fails at
+// once (reset or end of stream) instead of waiting for data.
+func refusedByServer(t *testing.T, c net.Conn) bool {
+	t.Helper()
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	_, err := c.Read(make([]byte, 1))
+	return err != nil && !errors.Is(err, os.ErrDeadlineExceeded)
+}
+
+// refusedAt dials addr from local and reports whether the server closed
+// the connection at once. The reset it sends may arrive before the dial
+// returns.
+func refusedAt(t *testing.T, local, addr string) bool {
+	t.Helper()
+	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(local)}}
+	c, err := d.Dial("tcp", addr)
+	if errors.Is(err, syscall.ECONNRESET) {
+		return true
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	return refusedByServer(t, c)
+}
+
+func dialFrom(t *testing.T, local, addr string) net.Conn {
+	t.Helper()
+	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(local)}}
+	c, err := d.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
 func TestConnectionLimitsAndIdleTimeout(t *testing.T) {
 	sink := ingesttest.NewStore(t)
 	env := ingesttest.NewPipeline(t, sink, ingest.Options{})
-	// No idle timeout here: on a loaded machine a short one could close
-	// the first connection before the second arrives.
-	s := start(t, env, Options{Network: "tcp", MaxConnections: 1, IdleTimeout: time.Hour})
-	first, err := net.Dial("tcp", s.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer first.Close()
+	// Nothing is silent for an hour here: at the limit the newcomer is
+	// refused, however slow the machine.
+	s := start(t, env, Options{Network: "tcp", MaxConnections: 1, EvictAfter: time.Hour})
+	first := dialFrom(t, "127.0.0.1", s.Addr().String())
 	first.Write([]byte("<13>first\n"))
 	waitStored(t, sink, 1)
-	second, err := net.Dial("tcp", s.Addr().String())
-	if err != nil {
-		t.Fatal(err)
+	if !refusedAt(t, "127.0.0.1", s.Addr().String()) {
+		t.Fatal("second connection was not closed")
 	}
-	second.SetReadDeadline(time.Now().Add(5 * time.Second))
-	if _, err := second.Read(make([]byte, 1)); err == nil || errors.Is(err, os.ErrDeadlineExceeded) {
-		t.Fatalf("second connection was not closed: %v", err)
-	}
-	second.Close()
 	refused := map[string]string{"listener": "syslog_tcp", "reason": ingest.ReasonTooManyConns}
 	ingesttest.Eventually(t, 10*time.Second, "the refusal counted", func() bool {
 		return env.Metric(t, "eventsec_ingest_requests_refused_total", refused) == 1
 	})
 
 	// The idle timeout: a connection that sends nothing is closed by the
-	// server (well before the 5 s read deadline).
-	idle := start(t, env, Options{Network: "tcp", IdleTimeout: 200 * time.Millisecond})
-	quiet, err := net.Dial("tcp", idle.Addr().String())
-	if err != nil {
-		t.Fatal(err)
+	// server (well before the 5 s read deadline), and counted.
+	idle := start(t, env, Options{Network: "tcp", Listener: "syslog_idle", IdleTimeout: 200 * time.Millisecond})
+	quiet := dialFrom(t, "127.0.0.1", idle.Addr().String())
+	if !refusedByServer(t, quiet) {
+		t.Fatal("idle connection not closed by the server")
 	}
-	defer quiet.Close()
-	quiet.SetReadDeadline(time.Now().Add(5 * time.Second))
-	if _, err := quiet.Read(make([]byte, 1)); err == nil || errors.Is(err, os.ErrDeadlineExceeded) {
-		t.Fatalf("idle connection not closed by the server: %v", err)
+	closed := map[string]string{"listener": "syslog_idle", "reason": ingest.ReasonIdleTimeout}
+	ingesttest.Eventually(t, 10*time.Second, "the idle close counted", func() bool {
+		return env.Metric(t, "eventsec_ingest_connections_closed_total", closed) == 1
+	})
+}
+
+// One sender address cannot take every slot: at its own limit it is
+// refused while other senders still get in.
+func TestConnectionLimitPerSource(t *testing.T) {
+	sink := ingesttest.NewStore(t)
+	env := ingesttest.NewPipeline(t, sink, ingest.Options{})
+	var logs syncBuffer
+	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	s := start(t, env, Options{Network: "tcp", MaxConnections: 10, MaxConnectionsPerSource: 3, EvictAfter: time.Hour, Logger: log})
+	addr := s.Addr().String()
+	for range 3 {
+		dialFrom(t, "127.0.0.1", addr)
 	}
+	ingesttest.Eventually(t, 10*time.Second, "3 connections open", func() bool {
+		return env.Metric(t, "eventsec_ingest_connections", map[string]string{"listener": "syslog_tcp"}) == 3
+	})
+	const flood = 5
+	for range flood {
+		if !refusedAt(t, "127.0.0.1", addr) {
+			t.Fatal("a connection over the per-source limit was not closed")
+		}
+	}
+	refused := map[string]string{"listener": "syslog_tcp", "reason": ingest.ReasonSourceConns}
+	ingesttest.Eventually(t, 10*time.Second, "the refusals counted", func() bool {
+		return env.Metric(t, "eventsec_ingest_requests_refused_total", refused) == flood
+	})
+	// Another address (all of 127/8 is loopback on Linux) still gets in.
+	other := dialFrom(t, "127.0.0.2", addr)
+	other.Write([]byte("<13>from another host\n"))
+	if evs := waitStored(t, sink, 1); evs[0].Raw != "<13>from another host" {
+		t.Fatalf("stored %q", evs[0].Raw)
+	}
+	if got := env.Metric(t, "eventsec_ingest_connections", map[string]string{"listener": "syslog_tcp"}); got != 4 {
+		t.Fatalf("connections = %v, want 4", got)
+	}
+	// The flood is logged at WARN, but not once per connection.
+	lines := strings.Count(logs.String(), "syslog connection refused")
+	if lines == 0 || lines >= flood || !strings.Contains(logs.String(), "level=WARN") {
+		t.Fatalf("%d refusal lines for %d refusals:\n%s", lines, flood, logs.String())
+	}
+}
+
+// At the limit, the connection silent longest is closed to admit a new
+// sender, with a reset so that its sender's next write fails.
+func TestConnectionLimitEvictsIdlest(t *testing.T) {
+	sink := ingesttest.NewStore(t)
+	env := ingesttest.NewPipeline(t, sink, ingest.Options{})
+	const grace = 200 * time.Millisecond
+	s := start(t, env, Options{Network: "tcp", MaxConnections: 2, EvictAfter: grace})
+	addr := s.Addr().String()
+	oldest := dialFrom(t, "127.0.0.1", addr)
+	talker := dialFrom(t, "127.0.0.1", addr)
+	ingesttest.Eventually(t, 10*time.Second, "2 connections open", func() bool {
+		return env.Metric(t, "eventsec_ingest_connections", map[string]string{"listener": "syslog_tcp"}) == 2
+	})
+	// Both are silent past the grace; then one speaks: the other is the
+	// one silent longest whatever the machine's speed.
+	time.Sleep(2 * grace)
+	talker.Write([]byte("<13>still here\n"))
+	waitStored(t, sink, 1)
+
+	newcomer := dialFrom(t, "127.0.0.1", addr)
+	newcomer.Write([]byte("<13>newcomer\n"))
+	waitStored(t, sink, 2)
+	if !refusedByServer(t, oldest) {
+		t.Fatal("the connection silent longest was not closed")
+	}
+	closed := map[string]string{"listener": "syslog_tcp", "reason": ingest.ReasonEvictedIdle}
+	ingesttest.Eventually(t, 10*time.Second, "the eviction counted", func() bool {
+		return env.Metric(t, "eventsec_ingest_connections_closed_total", closed) == 1
+	})
+	if got := env.Metric(t, "eventsec_ingest_connections", map[string]string{"listener": "syslog_tcp"}); got != 2 {
+		t.Fatalf("connections = %v, want 2", got)
+	}
+	refused := map[string]string{"listener": "syslog_tcp", "reason": ingest.ReasonTooManyConns}
+	if got := env.Metric(t, "eventsec_ingest_requests_refused_total", refused); got != 0 {
+		t.Fatalf("refused = %v, want 0", got)
+	}
+	// The talker was kept.
+	talker.Write([]byte("<13>talker again\n"))
+	waitStored(t, sink, 3)
+}
+
+// A connection held back by back-pressure is waiting for the pipeline,
+// not idle: it is never closed to make room.
+func TestConnectionLimitSparesBackPressured(t *testing.T) {
+	sink := ingesttest.NewStore(t)
+	env := ingesttest.NewPipeline(t, sink, ingest.Options{MaxInFlight: 100})
+	const grace = 100 * time.Millisecond
+	s := start(t, env, Options{Network: "tcp", MaxConnections: 1, EvictAfter: grace,
+		Batch: ingest.BatcherOptions{MaxEvents: 50, MaxDelay: 5 * time.Millisecond}})
+	env.Gate.Shut()
+	busy := dialFrom(t, "127.0.0.1", s.Addr().String())
+	// Long lines: ~10 MB, more than the socket buffers hold, in few
+	// events, so that storing them stays quick on a loaded machine.
+	line := "<13>held back %08d " + strings.Repeat("padding ", 900) + "\n"
+	var buf bytes.Buffer
+	const total = 1_400
+	for i := range total {
+		fmt.Fprintf(&buf, line, i)
+	}
+	data := buf.Bytes()
+	written := 0
+	for {
+		busy.SetWriteDeadline(time.Now().Add(time.Second))
+		n, err := busy.Write(data[written:min(written+1<<20, len(data))])
+		written += n
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			break // the listener stopped reading: it waits for the pipeline
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if written == len(data) {
+			t.Fatal("the sender never blocked")
+		}
+	}
+	time.Sleep(3 * grace)
+	if !refusedAt(t, "127.0.0.1", s.Addr().String()) {
+		t.Fatal("the newcomer was admitted over the limit")
+	}
+	env.Gate.Open()
+	busy.SetWriteDeadline(time.Time{})
+	if _, err := busy.Write(data[written:]); err != nil {
+		t.Fatalf("the back-pressured connection was closed: %v", err)
+	}
+	busy.Close()
+	if evs := waitStored(t, sink, total); len(evs) != total {
+		t.Fatalf("stored %d of %d", len(evs), total)
+	}
+}
+
+// Every reason a listener can count is a series from the start, at 0.
+func TestCountersExistAtZero(t *testing.T) {
+	env := ingesttest.NewPipeline(t, ingesttest.NewStore(t), ingest.Options{})
+	start(t, env, Options{Network: "tcp"})
+	start(t, env, Options{Network: "udp"})
+	for _, c := range []struct {
+		name, listener, reason string
+	}{
+		{"eventsec_ingest_requests_refused_total", "syslog_tcp", ingest.ReasonTooManyConns},
+		{"eventsec_ingest_requests_refused_total", "syslog_tcp", ingest.ReasonSourceConns},
+		{"eventsec_ingest_connections_closed_total", "syslog_tcp", ingest.ReasonEvictedIdle},
+		{"eventsec_ingest_connections_closed_total", "syslog_tcp", ingest.ReasonIdleTimeout},
+		{"eventsec_ingest_dropped_total", "syslog_tcp", ingest.ReasonShutdown},
+		{"eventsec_ingest_dropped_total", "syslog_udp", ingest.ReasonOverloaded},
+		{"eventsec_ingest_repaired_total", "syslog_udp", ingest.ReasonTruncated},
+	} {
+		if !ingesttest.HasSeries(t, env.Registry, c.name, map[string]string{"listener": c.listener, "reason": c.reason}) {
+			t.Errorf("%s{listener=%q,reason=%q} does not exist before its first occurrence", c.name, c.listener, c.reason)
+		}
+	}
+}
+
+// syncBuffer is a log destination written by the listener's goroutines
+// and read by the test.
+type syncBuffer struct {
+	mu sync.Mutex // guards b
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 // Stopping the listener flushes what it had received.
