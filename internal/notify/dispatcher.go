@@ -196,6 +196,9 @@ func (d *Dispatcher) EnqueueIn(ctx context.Context, ns store.NotifyStore, orgID 
 		if t.Severity != "" {
 			m.Severity = t.Severity
 		}
+		if len(t.To) > 0 {
+			m.To = t.To
+		}
 		payload, err := json.Marshal(m)
 		if err != nil {
 			return nil, fmt.Errorf("cannot encode notification: %w", err)

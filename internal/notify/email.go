@@ -315,6 +315,7 @@ func renderEmail(m Message) Mail {
 	}{m, eventLabel(m.Event), severityLabel(m.Severity), emailColor(m), emailFooter(m)}); err == nil {
 		out.HTML = h.String()
 	}
+	out.To = m.To
 	return out
 }
 

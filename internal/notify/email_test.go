@@ -211,6 +211,22 @@ func TestEmailNoTLSLocalRelay(t *testing.T) {
 	}
 }
 
+// A rule action's recipients (Message.To) replace the channel's.
+func TestEmailRuleRecipients(t *testing.T) {
+	cert, _ := testCert(t)
+	srv := startSMTP(t, smtpPlain, cert, "", "")
+	host, port := hostPort(t, srv.Addr)
+	cfg := &EmailConfig{Host: host, Port: port, From: "soc@acme.example", To: []string{"channel@acme.example"}, Security: SecurityNone}
+	msg := emailMsg
+	msg.To = []string{"owner@acme.example", "lead@acme.example"}
+	if _, err := testSender(nil).sendEmail(context.Background(), cfg, msg); err != nil {
+		t.Fatal(err)
+	}
+	if got := srv.messages(); len(got) != 1 || strings.Join(got[0].To, ",") != "owner@acme.example,lead@acme.example" {
+		t.Fatalf("got %+v", got)
+	}
+}
+
 func TestEmailFailures(t *testing.T) {
 	cert, pool := testCert(t)
 	trusted := &tls.Config{RootCAs: pool}

@@ -109,6 +109,9 @@ type Message struct {
 	Class     string    `json:"class,omitempty"`
 	Time      time.Time `json:"time"`
 	Fields    []Field   `json:"fields,omitempty"`
+	// To, for an e-mail, replaces the channel's recipients (a rule
+	// action's "recipients").
+	To []string `json:"to,omitempty"`
 }
 
 // normalize fills defaults and canonical spellings.

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/mail"
 	"slices"
 	"strings"
 )
@@ -27,6 +28,9 @@ type Target struct {
 	// Severity overrides the message's severity for this target (a rule
 	// action's "severity"); "" keeps it.
 	Severity string
+	// To, for e-mail, replaces the channel's recipients (a rule action's
+	// "recipients"): another delivery than the channel's own.
+	To []string
 }
 
 // Route picks the targets of msg among the org's channels and the rule's
@@ -50,19 +54,22 @@ type Target struct {
 //     c. otherwise (no settings, as in {"type":"pagerduty","config":
 //     {"severity":"high"}}): every enabled stored channel of that kind.
 //     A "severity" in config overrides msg's severity for those targets.
-//  3. A channel reached twice is sent to once; a rule action's severity
-//     wins over plain routing.
+//     An e-mail action's "recipients" send to those addresses instead
+//     of the channels' own (Target.To).
+//  3. A channel reached twice (for the same recipients) is sent to once;
+//     a rule action's severity wins over plain routing.
 func Route(channels []Channel, msg Message, actions []Action) ([]Target, error) {
 	var out []Target
 	index := map[string]int{}
 	add := func(t Target) {
-		if i, ok := index[t.Channel.ID]; ok {
+		key := t.Channel.ID + "\x00" + strings.Join(t.To, ",")
+		if i, ok := index[key]; ok {
 			if t.Severity != "" {
 				out[i].Severity = t.Severity
 			}
 			return
 		}
-		index[t.Channel.ID] = len(out)
+		index[key] = len(out)
 		out = append(out, t)
 	}
 	for _, c := range channels {
@@ -85,9 +92,43 @@ func Route(channels []Channel, msg Message, actions []Action) ([]Target, error) 
 }
 
 // actionOverrides are the action config keys that are not channel settings.
-var actionOverrides = []string{"channel", "severity"}
+var actionOverrides = []string{"channel", "severity", "recipients"}
 
+// resolveAction resolves a into targets (see Route); an e-mail action's
+// "recipients" (the seed's rules') send through the channels it resolves
+// to, to those addresses instead of the channels' own.
 func resolveAction(channels []Channel, orgID string, a Action) ([]Target, error) {
+	targets, err := resolveTargets(channels, orgID, a)
+	if err != nil {
+		return nil, err
+	}
+	v, ok := a.Config["recipients"]
+	if !ok {
+		return targets, nil
+	}
+	var to []string
+	list, _ := v.([]any)
+	for i, x := range list {
+		s, _ := x.(string)
+		addr, perr := mail.ParseAddress(s)
+		if perr != nil {
+			return nil, fieldErr(fmt.Sprintf("config.recipients[%d]", i), "%q is not an e-mail address", fmt.Sprint(x))
+		}
+		to = append(to, addr.Address)
+	}
+	if len(to) == 0 {
+		return nil, fieldErr("config.recipients", "must be a list of e-mail addresses")
+	}
+	for i, t := range targets {
+		if t.Channel.Kind != KindEmail {
+			return nil, fieldErr("config.recipients", "only e-mail actions have recipients")
+		}
+		targets[i].To = to
+	}
+	return targets, nil
+}
+
+func resolveTargets(channels []Channel, orgID string, a Action) ([]Target, error) {
 	kind := Kind(strings.ToLower(strings.TrimSpace(a.Type)))
 	if !kind.valid() {
 		return nil, fmt.Errorf("%w: %q", ErrUnknownKind, a.Type)

@@ -41,6 +41,9 @@ func targetIDs(ts []Target) []string {
 	out := []string{}
 	for _, t := range ts {
 		s := t.Channel.ID
+		if len(t.To) > 0 {
+			s += ">" + strings.Join(t.To, ",")
+		}
 		if t.Severity != "" {
 			s += "@" + t.Severity
 		}
@@ -75,6 +78,15 @@ func TestRoute(t *testing.T) {
 			`[{"type":"pagerduty","config":{"severity":"high"}}]`, []string{"all", "crit", "pd1@high"}, nil},
 		{"inline slack action", Message{Event: EventAlertRaised, Severity: "low"},
 			`[{"type":"slack","config":{"webhook_url":"https://hooks.slack.com/services/T/B/rule"}}]`, []string{"all", "adhoc-"}, nil},
+		{"seed e-mail action: the org's e-mail channels, to the rule's recipients", Message{Event: EventAlertRaised, Severity: "low"},
+			`[{"type":"email","config":{"recipients":["soc@x.example","Ann <ann@x.example>"]}}]`,
+			[]string{"all", "net>soc@x.example,ann@x.example"}, nil},
+		{"e-mail recipients through a named channel", Message{Event: EventAlertRaised, Severity: "medium", Group: "g-net"},
+			`[{"type":"email","config":{"channel":"Network team","recipients":["soc@x.example"]}}]`,
+			[]string{"all", "net", "net>soc@x.example"}, nil},
+		{"bad recipients", Message{Event: EventAlertRaised, Severity: "low"},
+			`[{"type":"email","config":{"recipients":["not-an-email"]}},{"type":"slack","config":{"channel":"crit","recipients":["a@x.example"]}}]`,
+			[]string{"all"}, []string{"config.recipients[0]", "only e-mail actions have recipients"}},
 		{"bad actions do not stop good ones", Message{Event: EventAlertRaised, Severity: "low"},
 			`[{"type":"sms","config":{}},{"type":"slack","config":{"channel":"Everything"}},{"type":"pagerduty","config":{"channel":"pd2"}},
 			  {"type":"webhook","config":{"url":"ftp://x"}},{"type":"email","config":{"channel":""}},{"type":"teams","config":{"channel":"nope"}},
@@ -101,7 +113,7 @@ func TestRoute(t *testing.T) {
 				}
 			}
 			if !reflect.DeepEqual(ids, c.want) {
-				t.Fatalf("targets %v, want %v", ids, c.want)
+				t.Fatalf("targets %q, want %q", ids, c.want)
 			}
 			if c.errs == nil && err != nil {
 				t.Fatalf("unexpected error: %v", err)
