@@ -235,7 +235,7 @@ func TestPlainTextEvents(t *testing.T) {
 	if r.status != 200 {
 		t.Fatalf("%d %s", r.status, r.raw)
 	}
-	r = e.do(t, "POST", "/services/collector/raw?channel=ch-1", "\xEF\xBB\xBFfirst plain raw line\nsecond plain raw line\n", auth, "Splunk tok-1")
+	r = e.do(t, "POST", "/services/collector/raw?channel=5A0F6B4C-2E41-4C4B-9D2B-3A8E6E1F0C78", "\xEF\xBB\xBFfirst plain raw line\nsecond plain raw line\n", auth, "Splunk tok-1")
 	if r.status != 200 {
 		t.Fatalf("%d %s", r.status, r.raw)
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 
 	"github.com/eventsec/eventsec/internal/event"
 	"github.com/eventsec/eventsec/internal/eventstore"
@@ -117,34 +118,16 @@ func NewPipeline(t testing.TB, sink ingest.Sink, o ingest.Options) *Env {
 // labels must match the series' labels exactly.
 func (e *Env) Metric(t testing.TB, name string, labels map[string]string) float64 {
 	t.Helper()
-	mfs, err := e.Registry.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, mf := range mfs {
-		if mf.GetName() != name {
-			continue
-		}
-		for _, m := range mf.GetMetric() {
-			have := m.GetLabel()
-			match := len(have) == len(labels)
-			for _, lp := range have {
-				if labels[lp.GetName()] != lp.GetValue() {
-					match = false
-				}
-			}
-			if !match {
-				continue
-			}
-			switch {
-			case m.Counter != nil:
-				return m.Counter.GetValue()
-			case m.Gauge != nil:
-				return m.Gauge.GetValue()
-			case m.Histogram != nil:
-				return float64(m.Histogram.GetSampleCount())
-			}
-		}
+	m := series(t, e.Registry, name, labels)
+	switch {
+	case m == nil:
+		return 0
+	case m.Counter != nil:
+		return m.Counter.GetValue()
+	case m.Gauge != nil:
+		return m.Gauge.GetValue()
+	case m.Histogram != nil:
+		return float64(m.Histogram.GetSampleCount())
 	}
 	return 0
 }
@@ -153,6 +136,12 @@ func (e *Env) Metric(t testing.TB, name string, labels map[string]string) float6
 // matching exactly), whatever its value: a counter that exists at 0 is
 // there, one never created is not.
 func HasSeries(t testing.TB, g prometheus.Gatherer, name string, labels map[string]string) bool {
+	t.Helper()
+	return series(t, g, name, labels) != nil
+}
+
+// series finds the series name{labels} (labels matching exactly) in g.
+func series(t testing.TB, g prometheus.Gatherer, name string, labels map[string]string) *dto.Metric {
 	t.Helper()
 	mfs, err := g.Gather()
 	if err != nil {
@@ -171,11 +160,11 @@ func HasSeries(t testing.TB, g prometheus.Gatherer, name string, labels map[stri
 				}
 			}
 			if match {
-				return true
+				return m
 			}
 		}
 	}
-	return false
+	return nil
 }
 
 // Eventually polls cond until it holds or the timeout passes.
