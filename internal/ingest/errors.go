@@ -1,6 +1,9 @@
 package ingest
 
-import "errors"
+import (
+	"bytes"
+	"errors"
+)
 
 // Errors of the ingest pipeline and its listeners, compared with errors.Is.
 var (
@@ -37,3 +40,10 @@ var (
 	// it could be searched or matched, so storing it would only count.
 	ErrEmptyObject = errors.New("empty JSON object: an event needs at least one field")
 )
+
+// EmptyObject reports whether item is the JSON object {} (spaces allowed):
+// not an event (ErrEmptyObject), whichever intake it came through.
+func EmptyObject(item []byte) bool {
+	b := bytes.TrimSpace(item)
+	return len(b) >= 2 && b[0] == '{' && b[len(b)-1] == '}' && len(bytes.TrimSpace(b[1:len(b)-1])) == 0
+}

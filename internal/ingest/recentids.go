@@ -2,7 +2,6 @@ package ingest
 
 import (
 	"hash/maphash"
-	"strconv"
 	"sync"
 	"time"
 
@@ -58,10 +57,16 @@ func (p *Pipeline) SettleClientID(ev *event.Event) {
 			ev.Timestamp = e.first
 			return
 		}
-		// The same ID for other content: keep both events, each under an
-		// ID of its own (the sender's stays in the event's fields).
-		ev.ID = event.DeriveIDAt(ev.OrgID, ev.Input, "id\x00"+ev.ID+"\x00"+strconv.FormatUint(sum, 16)+"\x00"+ev.Raw, ev.Ingested)
-		return
+		// The same ID for other content: another event, under an ID of
+		// its own derived from the sender's and the content (the sender's
+		// stays in the event's fields), itself remembered, so that a
+		// retry of this one is recognised too.
+		ev.ID = event.DeriveID(ev.OrgID, ev.Input, "id\x00"+ev.ID+"\x00"+ev.Raw)
+		key = ev.OrgID + "\x00" + ev.ID
+		if e, ok := r.m[key]; ok && e.sum == sum && ev.Timestamp.Sub(e.first) < recentIDsWindow && !ev.Timestamp.Before(e.first) {
+			ev.Timestamp = e.first
+			return
+		}
 	}
 	if _, ok := r.m[key]; !ok {
 		if len(r.order) < recentIDsMax {

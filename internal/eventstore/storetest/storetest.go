@@ -524,6 +524,11 @@ var SearchCases = []struct{ Q, Want string }{
 	{"related.user:alice", "e2"},
 	{"related.user:(bob OR root)", "e1 e3"},
 	{"related.hosts:web-0*", "e1 e2"},
+	// An ECS object written as one value: its natural field
+	// (event.ObjectRootFields).
+	{"user:alice", "e2"},
+	{"host:WS-0042", "e3"},
+	{"source:10.1.2.3", "e2 e4"},
 	// Boolean structure.
 	{"(user.name:root OR user.name:alice) AND source.ip:10.0.0.0/8", "e2"},
 	{"event.dataset:system.auth -user.name:root", "e2"},

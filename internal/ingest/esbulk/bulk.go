@@ -205,6 +205,13 @@ func (h *Handler) parse(org string, body []byte, urlIndex string) ([]op, []event
 				h.c.Rejected(ingest.ReasonInvalidJSON, 1)
 				break
 			}
+			if ingest.EmptyObject(src) {
+				// Elasticsearch indexes {}; an event with nothing in it
+				// is no event, and each retry would store another.
+				o.err = &itemError{http.StatusBadRequest, "document_parsing_exception", fmt.Sprintf("[%d:1] %v", br.line, ingest.ErrEmptyObject)}
+				h.c.Rejected(ingest.ReasonEmptyObject, 1)
+				break
+			}
 			ev, isClient, err := h.p.NormalizeJSON(normalize.Input{OrgID: org, Input: "esbulk", Received: now, Raw: src, ID: o.id}, h.o.MaxDepth)
 			if err != nil {
 				o.err = &itemError{http.StatusBadRequest, "document_parsing_exception", fmt.Sprintf("[%d:1] failed to parse: %v", br.line, err)}
@@ -395,6 +402,11 @@ func (h *Handler) single(w http.ResponseWriter, r *http.Request, org, index, id 
 		return
 	}
 	h.c.Received(1)
+	if ingest.EmptyObject(body) {
+		h.c.Rejected(ingest.ReasonEmptyObject, 1)
+		h.error(w, r, http.StatusBadRequest, "document_parsing_exception", "[1:1] "+ingest.ErrEmptyObject.Error())
+		return
+	}
 	ev, isClient, err := h.p.NormalizeJSON(normalize.Input{OrgID: org, Input: "esbulk", Received: h.p.Now(), Raw: body, ID: id}, h.o.MaxDepth)
 	if err != nil {
 		h.c.Rejected(ingest.Reason(err), 1)

@@ -98,7 +98,7 @@ func New(o Options) (*Handler, error) {
 		log: o.Logger.With("component", "ingest.esbulk"), uuid: base64.RawURLEncoding.EncodeToString(sum[:16])}
 	h.c.Expect(ingest.Reasons{
 		Rejected: []string{ingest.ReasonUnknownAction, ingest.ReasonUnsupportedAction, ingest.ReasonInvalidJSON,
-			ingest.ReasonNotObject, ingest.ReasonTooDeep},
+			ingest.ReasonNotObject, ingest.ReasonTooDeep, ingest.ReasonEmptyObject},
 		Refused: []string{ingest.ReasonUnauthorized, ingest.ReasonForbidden, ingest.ReasonBadRequest, ingest.ReasonTooLarge,
 			ingest.ReasonBadEncoding, ingest.ReasonReadError, ingest.ReasonNoData, ingest.ReasonOverloaded},
 	})

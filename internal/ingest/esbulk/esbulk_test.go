@@ -402,7 +402,14 @@ func TestSingleDocument(t *testing.T) {
 	if r := e.do(t, "POST", "/app/_doc", `[1]`); r.status != 400 || get(r.body, "error.type") != "document_parsing_exception" {
 		t.Fatalf("bad doc: %d %s", r.status, r.raw)
 	}
-	if e.sink.Len() != 5 {
+	// {} is no event: refused alone and as a bulk item, the others kept.
+	if r := e.do(t, "POST", "/app/_doc", ` { } `); r.status != 400 || !strings.Contains(r.raw, "empty JSON object") {
+		t.Fatalf("empty doc: %d %s", r.status, r.raw)
+	}
+	if r := e.do(t, "POST", "/_bulk", `{"index":{}}`+"\n{}\n"+`{"index":{}}`+"\n"+`{"message":"kept beside an empty one","@timestamp":"2026-11-20T10:00:00Z"}`+"\n"); !strings.Contains(r.raw, "empty JSON object") || !strings.Contains(r.raw, `"status":201`) {
+		t.Fatalf("empty bulk item: %d %s", r.status, r.raw)
+	}
+	if e.sink.Len() != 6 {
 		t.Fatalf("stored %d", e.sink.Len())
 	}
 }

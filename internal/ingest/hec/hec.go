@@ -562,6 +562,9 @@ func (h *Handler) eventOf(org string, now time.Time, raw json.RawMessage, m meta
 		in.Raw = []byte(s)
 		ev = h.p.Normalizer().Normalize(in)
 	case '{':
+		if ingest.EmptyObject(raw) {
+			return ev, false, &stEventBlank
+		}
 		var err error
 		in.Raw = raw
 		ev, client, err = h.p.NormalizeJSON(in, h.o.MaxDepth)

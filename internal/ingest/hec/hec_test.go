@@ -181,6 +181,7 @@ func TestInvalidEvents(t *testing.T) {
 		{"no data", "  \n", 400, `{"text":"No data","code":5}`, 0},
 		{"missing event", `{"event":"ok-1"}{"host":"x"}{"event":"never"}`, 400, `{"text":"Event field is required","code":12,"invalid-event-number":1}`, 1},
 		{"blank event", `{"event":"ok-2"}{"event":"ok-3"}{"event":"  "}`, 400, `{"text":"Event field cannot be blank","code":13,"invalid-event-number":2}`, 2},
+		{"empty object event", `{"event":"ok-5"}{"event":{ }}`, 400, `{"text":"Event field cannot be blank","code":13,"invalid-event-number":1}`, 1},
 		{"malformed JSON", `{"event":"ok-4"}{"event":`, 400, `{"text":"Invalid data format","code":6,"invalid-event-number":1}`, 1},
 		{"not an object", `["a"]`, 400, `{"text":"Invalid data format","code":6,"invalid-event-number":0}`, 0},
 		{"bad time", `{"event":"x","time":"yesterday"}`, 400, `{"text":"Invalid data format","code":6,"invalid-event-number":0}`, 0},

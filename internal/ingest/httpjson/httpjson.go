@@ -281,7 +281,7 @@ func (h *Handler) normalize(orgID string, now time.Time, items [][]byte, lines [
 	client := make([]bool, len(items))
 	one := func(lo, hi int) {
 		for i := lo; i < hi; i++ {
-			if emptyObject(items[i]) {
+			if ingest.EmptyObject(items[i]) {
 				errs[i] = ingest.ErrEmptyObject
 				continue
 			}
@@ -324,13 +324,6 @@ func (h *Handler) normalize(orgID string, now time.Time, items [][]byte, lines [
 	}
 	ingest.DistinctIDs(kept, func(i int) bool { return keptClient[i] })
 	return kept, rejected, truncated
-}
-
-// emptyObject reports whether the item is {} (blanks aside): an event
-// with no field at all, which no search or rule could ever find.
-func emptyObject(item []byte) bool {
-	b := bytes.TrimSpace(item)
-	return len(b) >= 2 && b[0] == '{' && b[len(b)-1] == '}' && len(bytes.TrimSpace(b[1:len(b)-1])) == 0
 }
 
 // mediaType accepts JSON and NDJSON content types; ndjson says which.

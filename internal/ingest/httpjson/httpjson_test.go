@@ -348,9 +348,16 @@ func TestIdempotenceUndatedClientIDs(t *testing.T) {
 	if r := e.post(t, "/api/v1/events", "application/x-ndjson", body); r.status != 202 || r.body["duplicates"] != 2.0 {
 		t.Fatalf("retry: %s", r.raw)
 	}
-	// Other content under a stored ID: another event.
+	// Other content under a stored ID: another event; and its own retry,
+	// later still, a duplicate of it.
 	if r := e.post(t, "/api/v1/events", "application/json", []byte(`{"id":"retry-abc","message":"not the same"}`)); r.status != 202 || r.body["duplicates"] != 0.0 {
 		t.Fatalf("another event with the ID: %s", r.raw)
+	}
+	mu.Lock()
+	clock = clock.Add(2 * time.Second)
+	mu.Unlock()
+	if r := e.post(t, "/api/v1/events", "application/json", []byte(`{"id":"retry-abc","message":"not the same"}`)); r.status != 202 || r.body["duplicates"] != 1.0 {
+		t.Fatalf("a retry of the other event: %s", r.raw)
 	}
 	evs := e.sink.Events()
 	ids := map[string]int{}

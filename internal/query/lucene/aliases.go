@@ -13,7 +13,9 @@ import (
 // winlog.event_data.Image. A field named with a capital letter and no dot
 // also looks in winlog.event_data (TargetUserName, LogonType); ECS's
 // related.user, related.ip and related.hosts look in every user, address
-// and host field (event.RelatedFields) besides themselves; Sigma's
+// and host field (event.RelatedFields) besides themselves; an ECS object
+// written as one value (user:amy) looks in the field normalization puts
+// such a value in (event.ObjectRootFields); Sigma's
 // System names look in their winlog keys (EventID, Channel). Other fields
 // are left as they are. Stores and matchers apply it after Parse, so that
 // a query means the same in a search and in a live filter.
@@ -66,6 +68,9 @@ func widen(field string, on func(string) Node, n Node) Node {
 func FieldAliases(field string) []string {
 	if rel := event.RelatedFields[field]; rel != nil {
 		return append([]string{field}, rel...)
+	}
+	if leaf := event.ObjectRootFields[field]; leaf != nil {
+		return append([]string{field}, leaf...)
 	}
 	if field == "" || strings.ContainsAny(field, ".*?") {
 		return nil

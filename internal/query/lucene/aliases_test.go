@@ -17,6 +17,8 @@ func TestFieldAliases(t *testing.T) {
 		{"TargetUserName", []string{"TargetUserName", "winlog.event_data.TargetUserName"}},
 		{"c-uri", []string{"c-uri", "url.original", "url.full"}},
 		{"username", []string{"username", "user.name"}},
+		{"user", []string{"user", "user.name"}},
+		{"source", []string{"source", "source.ip", "source.address"}},
 		{"related.hosts", []string{"related.hosts", "host.name", "host.hostname", "observer.name"}},
 		{"related.ip", []string{"related.ip", "source.ip", "destination.ip", "client.ip", "server.ip", "host.ip"}},
 		// ECS names, lower-case names of one's own, wildcards: themselves.

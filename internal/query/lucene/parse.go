@@ -182,6 +182,16 @@ func (p *parser) expectOperand(at int, op string) error {
 	return nil
 }
 
+// opName names an operator as the messages do: AND, OR, NOT (&& and ||
+// are themselves).
+func opName(op string) string {
+	switch u := strings.ToUpper(op); u {
+	case "AND", "OR", "NOT":
+		return u
+	}
+	return op
+}
+
 // quoteHint tells how to search for an operator's word itself.
 func quoteHint(word string) string {
 	switch strings.ToUpper(word) {
@@ -287,7 +297,7 @@ func (p *parser) parseClause() (Node, error) {
 	}
 	if p.atOp("&&") || p.atOp("||") || p.atKeyword("AND") || p.atKeyword("OR") {
 		op := strings.Trim(p.peekString(), "()")
-		return nil, p.errorf(at, "%s needs a condition before it%s", op, quoteHint(op))
+		return nil, p.errorf(at, "%s needs a condition before it%s", opName(op), quoteHint(op))
 	}
 	// A field name is a bare word directly followed by ':'.
 	if name, ok := p.fieldName(); ok {

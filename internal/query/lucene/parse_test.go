@@ -129,7 +129,7 @@ func TestParseErrors(t *testing.T) {
 		{"a OR", 1, 3, "OR needs a condition after it"},
 		{"AND a", 1, 1, "AND needs a condition before it"},
 		{"OR a", 1, 1, "OR needs a condition before it"},
-		{"and or not", 1, 1, `and needs a condition before it; to search for the word, quote it: "and"`},
+		{"and or not", 1, 1, `AND needs a condition before it; to search for the word, quote it: "and"`},
 		{"failed or", 1, 8, `OR needs a condition after it; to search for the word, quote it: "or"`},
 		{"a OR OR b", 1, 3, "OR needs a condition after it"},
 		{"a && || b", 1, 3, "AND needs a condition after it"},
