@@ -132,6 +132,23 @@ func TestAlertEvents(t *testing.T) {
 		t.Fatalf("after narrowing the rule: %d events, want 61", len(page.Events))
 	}
 
+	// An exception on the alert's host empties its list, and a backtest
+	// of the rule over the same span matches only the other host's event.
+	if _, err := f.svc.AddException(f.ctx, actor, a.RuleID, ExceptionInput{Field: "host.name", Operator: "equals", Value: "WS-01", Reason: "lab host"}); err != nil {
+		t.Fatal(err)
+	}
+	if page, err = f.svc.AlertEvents(f.ctx, f.org, a, "", 1000); err != nil || len(page.Events) != 0 {
+		t.Fatalf("with an exception for its host: %d events, %v", len(page.Events), err)
+	}
+	u, problems := Compile("", narrowed, a.RuleID)
+	if len(problems) > 0 {
+		t.Fatal(problems)
+	}
+	res, err := f.svc.Test(f.ctx, f.org, u, TestInput{From: base.Add(-time.Minute), To: base.Add(time.Hour)})
+	if err != nil || res.Matched != 0 {
+		t.Fatalf("backtest with the exception: matched %d, %v", res.Matched, err)
+	}
+
 	// Once the rule is gone, the alert's own list is all there is.
 	if err := f.svc.Delete(f.ctx, actor, a.RuleID); err != nil {
 		t.Fatal(err)

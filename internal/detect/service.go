@@ -617,6 +617,7 @@ func (s *Service) AddException(ctx context.Context, a Actor, ruleID string, in E
 	e := s.engine(a.OrgID, true)
 	e.mu.Lock()
 	e.exceptions[ruleID] = append(e.exceptions[ruleID], cx)
+	e.gen++ // engines built for tests and alert event lists copied the old ones
 	e.mu.Unlock()
 	return x, nil
 }
@@ -651,6 +652,7 @@ func (s *Service) DeleteException(ctx context.Context, a Actor, ruleID, id strin
 		}
 	}
 	e.exceptions[ruleID] = list
+	e.gen++
 	e.mu.Unlock()
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -373,6 +374,11 @@ func (s *Service) testEngine(orgID string, u *Unit, stored *store.Rule) (*orgEng
 	}
 	if org := s.engine(orgID, false); org != nil {
 		org.mu.RLock()
+		// The rule's exceptions apply to a test, and to an alert's event
+		// list, as they do live (a copy: the live list changes in place).
+		if x := org.exceptions[u.ID]; len(x) > 0 {
+			e.exceptions[u.ID] = slices.Clone(x)
+		}
 		for id, l := range org.units {
 			if id == u.ID || id == storedID || !l.rule.Enabled {
 				continue
@@ -385,6 +391,9 @@ func (s *Service) testEngine(orgID string, u *Unit, stored *store.Rule) (*orgEng
 			for ref := range refs {
 				if l.unit.hasDoc(ref) || hasName(l.unit, ref) {
 					e.units[id] = l
+					if x := org.exceptions[id]; len(x) > 0 {
+						e.exceptions[id] = slices.Clone(x)
+					}
 				}
 			}
 		}
