@@ -109,6 +109,10 @@ func applyStatus(al *store.Alert, status string, now time.Time) error {
 	if status != store.AlertNew && al.AcknowledgedAt == nil {
 		al.AcknowledgedAt = &now
 	}
+	if status == store.AlertNew {
+		// Back in the queue as new: nobody has it in hand.
+		al.AcknowledgedAt = nil
+	}
 	if isClosed(status) && al.ResolvedAt == nil {
 		al.ResolvedAt = &now
 	}
@@ -161,6 +165,12 @@ func (s *Service) PatchAlert(ctx context.Context, a Actor, id string, p AlertPat
 				return err
 			}
 			what = append(what, fmt.Sprintf("status %s -> %s", from, al.Status))
+			// Reopened: the verdict was the closed alert's; a new one
+			// comes with the next resolution (unless this change gives it).
+			if isClosed(from) && !isClosed(al.Status) && p.Verdict == nil && al.Verdict != "" {
+				what = append(what, "verdict "+al.Verdict+" cleared")
+				al.Verdict = ""
+			}
 			if isClosed(al.Status) {
 				event = "alert.resolved"
 			}

@@ -157,10 +157,19 @@ func TestTriageLifecycle(t *testing.T) {
 	if err != nil || len(entries) < 2 {
 		t.Fatalf("audit: %v %d", err, len(entries))
 	}
-	// Reopening clears the resolution time but keeps the verdict.
+	// Reopening clears the resolution time and the verdict, which was the
+	// closed alert's (the history keeps both); back to new, it is no
+	// longer acknowledged either.
 	v, err = f.svc.PatchAlert(f.ctx, f.analyst, "a1", AlertPatch{Status: ptr(store.AlertInProgress)})
-	if err != nil || v.ResolvedAt != nil || v.Verdict != store.VerdictTruePositive {
+	if err != nil || v.ResolvedAt != nil || v.Verdict != "" || v.AcknowledgedAt == nil {
 		t.Fatalf("reopen: %v %+v", err, v)
+	}
+	v, err = f.svc.PatchAlert(f.ctx, f.analyst, "a1", AlertPatch{Status: ptr(store.AlertNew)})
+	if err != nil || v.AcknowledgedAt != nil || v.Verdict != "" {
+		t.Fatalf("back to new: %v %+v", err, v)
+	}
+	if hist, err := f.svc.History(f.ctx, "org1", "alert", "a1"); err != nil || !strings.Contains(fmt.Sprint(hist), "verdict true_positive cleared") {
+		t.Fatalf("history of the reopening: %v %+v", err, hist)
 	}
 	// Another org cannot see or change it.
 	_, err = f.svc.PatchAlert(f.ctx, Actor{OrgID: "org2", UserID: "u-other"}, "a1", AlertPatch{Status: ptr(store.AlertClosed)})
