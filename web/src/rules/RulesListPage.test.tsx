@@ -263,7 +263,10 @@ describe("RulesListPage", () => {
         loaded: 3012,
         updated: 4,
         unchanged: 10,
-        failed: [{ file: "rules/windows/bad.yml", line: 7, column: 3, message: "unknown modifier |contain" }],
+        failed: [
+          { file: "rules/windows/bad.yml", line: 7, column: 3, message: "unknown modifier |contain" },
+          { file: "rules/windows/bad.yml", line: 1, column: 1, message: "id is required" },
+        ],
         not_runnable: [{ file: "r-cdc", line: 0, column: 0, message: "not runnable: placeholder %known_cdcs% has no values in this org" }],
         skipped: [
           { file: "README.md", reason: "not a rule file" },
@@ -277,6 +280,8 @@ describe("RulesListPage", () => {
     expect(within(report).getByText("Loaded").nextSibling).toHaveTextContent("3,012");
     expect(within(report).getByText("Updated").nextSibling).toHaveTextContent("4");
     expect(within(report).getByText("Unchanged").nextSibling).toHaveTextContent("10");
+    // Failed counts files: this one has two problems.
+    expect(within(report).getByText("Failed", { selector: "dt" }).nextSibling).toHaveTextContent("1");
     expect(within(report).getByRole("cell", { name: "rules/windows/bad.yml:7:3" })).toBeInTheDocument();
     expect(within(report).getByText("unknown modifier |contain")).toBeInTheDocument();
     expect(within(report).getByText("README.md")).toBeInTheDocument();
@@ -310,7 +315,7 @@ describe("RulesListPage", () => {
     const createObjectURL = vi.fn(() => "blob:rules");
     vi.stubGlobal("URL", Object.assign(URL, { createObjectURL, revokeObjectURL: vi.fn() }));
     const click = vi.spyOn(HTMLAnchorElement.prototype, "click").mockImplementation(() => {});
-    const { calls } = server(undefined, (call, url) =>
+    const { calls } = server(undefined, (_call, url) =>
       url.pathname === "/api/v1/rules/export"
         ? new Response("PK\x03\x04", { status: 200, headers: { "Content-Type": "application/zip", "Content-Disposition": 'attachment; filename="eventsec-rules-20261123.zip"' } })
         : undefined,
@@ -331,7 +336,7 @@ describe("RulesListPage", () => {
 
   it("disables the rules ticked in one request, and says how many changed", async () => {
     document.cookie = "es_csrf=tok-1; path=/";
-    const { calls } = server(undefined, (call, url) => (url.pathname === "/api/v1/rules/bulk" ? json(200, { matched: 2, changed: 1 }) : undefined));
+    const { calls } = server(undefined, (_call, url) => (url.pathname === "/api/v1/rules/bulk" ? json(200, { matched: 2, changed: 1 }) : undefined));
     const user = userEvent.setup();
     renderRules();
     await screen.findByRole("table", { name: "Detection rules" });
@@ -351,7 +356,7 @@ describe("RulesListPage", () => {
 
   it("selects every rule matching the filters, and deletes them after confirming the count", async () => {
     const many = (url: URL) => (url.searchParams.get("status") === "experimental" ? makeRuleList([ps, brute], { total: 812 }) : makeRuleList([ps, brute]));
-    const { calls } = server(many, (call, url) => (url.pathname === "/api/v1/rules/bulk" ? json(200, { matched: 812, changed: 812 }) : undefined));
+    const { calls } = server(many, (_call, url) => (url.pathname === "/api/v1/rules/bulk" ? json(200, { matched: 812, changed: 812 }) : undefined));
     const user = userEvent.setup();
     renderRules("/rules?status=experimental&pack=sigmahq");
     await screen.findByRole("table", { name: "Detection rules" });
