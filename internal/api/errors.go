@@ -91,6 +91,10 @@ func toHTTPError(err error) *HTTPError {
 	case errors.Is(err, incident.ErrUnavailable):
 		return &HTTPError{Status: http.StatusServiceUnavailable, Code: "unavailable", Msg: err.Error()}
 	}
+	var rfe *detect.FilterError
+	if errors.As(err, &rfe) {
+		return &HTTPError{Status: http.StatusBadRequest, Code: "validation_failed", Field: rfe.Field, Msg: rfe.Msg}
+	}
 	var se *detect.SampleError
 	if errors.As(err, &se) {
 		return &HTTPError{Status: http.StatusBadRequest, Code: "validation_failed", Field: fmt.Sprintf("events[%d]", se.Index), Msg: se.Error()}

@@ -7,8 +7,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"regexp"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -16,7 +14,6 @@ import (
 
 	"github.com/eventsec/eventsec/internal/auth"
 	"github.com/eventsec/eventsec/internal/detect"
-	"github.com/eventsec/eventsec/internal/detect/attack"
 	"github.com/eventsec/eventsec/internal/incident"
 	"github.com/eventsec/eventsec/internal/store"
 )
@@ -54,6 +51,43 @@ func boolParam(q url.Values, name string) (*bool, error) {
 	return &b, nil
 }
 
+// ruleFilter reads the rules list's filter parameters, which the export
+// takes too; their values are checked against the org's rules
+// (detect.RuleFilter.Check) once those are read.
+func ruleFilter(q url.Values) (detect.RuleFilter, *bool, error) {
+	enabled, err := boolParam(q, "enabled")
+	if err != nil {
+		return detect.RuleFilter{}, nil, err
+	}
+	runnable, err := boolParam(q, "runnable")
+	if err != nil {
+		return detect.RuleFilter{}, nil, err
+	}
+	f := detect.RuleFilter{Query: searchText(q), Status: q.Get("status"), Level: q.Get("level"), Tactic: q.Get("tactic"),
+		Technique: q.Get("technique"), Product: q.Get("product"), Category: q.Get("category"), Service: q.Get("service"),
+		Pack: q.Get("pack"), Kind: q.Get("kind"), Enabled: enabled}
+	return f, runnable, nil
+}
+
+// selectRules is the org's rules that pass the filter (and runnable, when
+// set), in the order given, after checking the filter's values.
+func selectRules(d *detect.Service, orgID string, rules []store.Rule, f detect.RuleFilter, runnable *bool) ([]store.Rule, error) {
+	if err := f.Check(rules); err != nil {
+		return nil, err
+	}
+	var problems map[string]string
+	if runnable != nil {
+		problems = d.Problems(orgID)
+	}
+	var hits []store.Rule
+	for _, rule := range rules {
+		if f.Match(rule) && (runnable == nil || *runnable == (problems[rule.ID] == "")) {
+			hits = append(hits, rule)
+		}
+	}
+	return hits, nil
+}
+
 func (s *Server) listRules(w http.ResponseWriter, r *http.Request, c *call) error {
 	d, err := s.detectSvc()
 	if err != nil {
@@ -68,33 +102,24 @@ func (s *Server) listRules(w http.ResponseWriter, r *http.Request, c *call) erro
 	if err != nil {
 		return err
 	}
-	enabled, err := boolParam(q, "enabled")
+	f, runnable, err := ruleFilter(q)
 	if err != nil {
 		return err
 	}
-	runnable, err := boolParam(q, "runnable")
-	if err != nil {
-		return err
-	}
-	f := detect.RuleFilter{Query: searchText(q), Status: q.Get("status"), Level: q.Get("level"), Tactic: q.Get("tactic"),
-		Technique: q.Get("technique"), Product: q.Get("product"), Category: q.Get("category"), Service: q.Get("service"),
-		Pack: q.Get("pack"), Kind: q.Get("kind"), Enabled: enabled}
 	rules, stats, err := d.Rules(r.Context(), c.principal.OrgID)
 	if err != nil {
 		return err
 	}
-	if err := checkRuleFilter(f, rules); err != nil {
+	if err := f.Check(rules); err != nil {
 		return err
 	}
 	if !detect.SortRules(rules, stats, q.Get("sort")) {
 		return badRequest("validation_failed", "sort", "sort must be one of %s", strings.Join(detect.RuleSorts, ", "))
 	}
 	problems := d.Problems(c.principal.OrgID)
-	var hits []store.Rule
-	for _, rule := range rules {
-		if f.Match(rule) && (runnable == nil || *runnable == (problems[rule.ID] == "")) {
-			hits = append(hits, rule)
-		}
+	hits, err := selectRules(d, c.principal.OrgID, rules, f, runnable)
+	if err != nil {
+		return err
 	}
 	out := []detect.RuleView{}
 	for i := offset; i < len(hits) && i < offset+limit; i++ {
@@ -104,55 +129,89 @@ func (s *Server) listRules(w http.ResponseWriter, r *http.Request, c *call) erro
 	return nil
 }
 
-// checkRuleFilter refuses a rules-list filter value that no rule can
-// have, as the alerts list does, instead of answering an empty list: a
-// typo (level=hgh) would otherwise read as "no such rules". A status a
-// stored rule has is accepted even when Sigma does not define it.
-func checkRuleFilter(f detect.RuleFilter, rules []store.Rule) error {
-	oneOf := func(field, v string, allowed []string) error {
-		if v == "" || slices.ContainsFunc(allowed, func(a string) bool { return strings.EqualFold(a, v) }) {
-			return nil
-		}
-		return badRequest("validation_failed", field, "%s must be one of %s (got %q)", field, strings.Join(allowed, ", "), v)
+// exportRules streams the rules the list's filters select as a ZIP of
+// their sources with a manifest of their state (detect.WriteExport),
+// which POST /api/v1/rules/import takes back.
+func (s *Server) exportRules(w http.ResponseWriter, r *http.Request, c *call) error {
+	d, err := s.detectSvc()
+	if err != nil {
+		return err
 	}
-	statuses := slices.Clone(detect.SigmaStatuses)
-	for _, r := range rules {
-		if r.Status != "" && !slices.Contains(statuses, r.Status) {
-			statuses = append(statuses, r.Status)
-		}
+	f, runnable, err := ruleFilter(r.URL.Query())
+	if err != nil {
+		return err
 	}
-	for _, c := range []struct {
-		field, v string
-		allowed  []string
-	}{
-		{"level", f.Level, detect.Levels},
-		{"status", f.Status, statuses},
-		{"kind", f.Kind, detect.Kinds},
-		{"pack", f.Pack, detect.Packs},
-	} {
-		if err := oneOf(c.field, c.v, c.allowed); err != nil {
-			return err
-		}
+	rules, _, err := d.Rules(r.Context(), c.principal.OrgID)
+	if err != nil {
+		return err
 	}
-	if f.Tactic != "" {
-		_, byID := attack.TacticByID(strings.ToUpper(f.Tactic))
-		_, byName := attack.TacticByShortname(strings.ToLower(f.Tactic))
-		if !byID && !byName {
-			var names []string
-			for _, t := range attack.Tactics() {
-				names = append(names, t.Shortname)
-			}
-			return badRequest("validation_failed", "tactic", "tactic must be an ATT&CK tactic ID (TA0002) or one of %s (got %q)", strings.Join(names, ", "), f.Tactic)
-		}
+	hits, err := selectRules(d, c.principal.OrgID, rules, f, runnable)
+	if err != nil {
+		return err
 	}
-	if f.Technique != "" && !techniqueID.MatchString(f.Technique) {
-		return badRequest("validation_failed", "technique", "technique must be an ATT&CK technique ID such as T1059 or T1059.001 (got %q)", f.Technique)
+	now := s.o.Now()
+	desc := f.String()
+	if runnable != nil {
+		desc += fmt.Sprintf(" runnable=%t", *runnable)
 	}
+	name := "eventsec-rules-" + now.UTC().Format("20060102-150405") + ".zip"
+	w.Header().Set("Content-Type", "application/zip")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	w.Header().Set("X-Rule-Count", strconv.Itoa(len(hits)))
+	w.WriteHeader(http.StatusOK)
+	if err := detect.WriteExport(w, hits, desc, now); err != nil {
+		// The headers are sent: a failure now (the client went away) can
+		// only be logged.
+		s.log.Error("rules export failed midway", "request_id", requestID(r), "rules", len(hits), "err", err)
+		return nil
+	}
+	s.log.Info("rules export", "request_id", requestID(r), "org", c.principal.OrgID, "rules", len(hits))
 	return nil
 }
 
-// techniqueID is the form of an ATT&CK technique or sub-technique ID.
-var techniqueID = regexp.MustCompile(`^[Tt]\d{4}(\.\d{3})?$`)
+// bulkRules enables, disables or deletes the rules selected by ids or by
+// the list's filter, in one change (detect.Service.Bulk).
+func (s *Server) bulkRules(w http.ResponseWriter, r *http.Request, c *call) error {
+	d, err := s.detectSvc()
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Action string   `json:"action"`
+		IDs    []string `json:"ids"`
+		Filter *struct {
+			Q         string `json:"q"`
+			Status    string `json:"status"`
+			Level     string `json:"level"`
+			Tactic    string `json:"tactic"`
+			Technique string `json:"technique"`
+			Product   string `json:"product"`
+			Category  string `json:"category"`
+			Service   string `json:"service"`
+			Pack      string `json:"pack"`
+			Kind      string `json:"kind"`
+			Enabled   *bool  `json:"enabled"`
+			Runnable  *bool  `json:"runnable"`
+		} `json:"filter"`
+		Confirm *int `json:"confirm"`
+	}
+	if err := decodeJSON(w, r, 1<<20, &in); err != nil {
+		return err
+	}
+	q := detect.BulkRequest{Action: in.Action, IDs: in.IDs, Confirm: in.Confirm}
+	if in.Filter != nil {
+		x := in.Filter
+		q.Filter = &detect.RuleFilter{Query: x.Q, Status: x.Status, Level: x.Level, Tactic: x.Tactic, Technique: x.Technique,
+			Product: x.Product, Category: x.Category, Service: x.Service, Pack: x.Pack, Kind: x.Kind, Enabled: x.Enabled}
+		q.Runnable = x.Runnable
+	}
+	res, err := d.Bulk(r.Context(), c.detectActor(), q)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, res)
+	return nil
+}
 
 type ruleBody struct {
 	Format  string `json:"format"`

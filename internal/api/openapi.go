@@ -196,7 +196,15 @@ func baseSchemas() map[string]schema {
 			"truncated": tBool, "scan_limited": tBool, "scanned_from": tTime, "elapsed_ms": tInt,
 			"matches":      arr(obj(nil, map[string]any{"event_id": tStr, "timestamp": tTime, "summary": tStr, "fields": schema{"type": "object"}, "rule": tStr})),
 			"correlations": arr(obj(nil, map[string]any{"rule": tStr, "group": schema{"type": "object", "additionalProperties": tStr}, "value": schema{"type": "number"}, "start": tTime, "end": tTime}))}),
-		"RulePack": schema{"type": "string", "format": "binary", "description": "multipart/form-data with field file (ZIP, .yml or .json) and optional fields pack and disabled"},
+		"RuleExport": schema{"type": "string", "format": "binary", "description": "ZIP: manifest.json (version, exported_at, filter, rules: id, title, pack, format, kind, enabled, file, updated_at, severity_override, alert_group_by, alert_window_minutes) and one file per rule, PACK/TITLE.yml (Sigma), .json (JSON rule) or .kql.json (scheduled KQL rule), its source as stored"},
+		"RuleBulk": obj([]string{"action"}, map[string]any{
+			"action": schema{"type": "string", "enum": []string{"enable", "disable", "delete"}},
+			"ids":    schema{"type": "array", "items": tStr, "maxItems": 10000, "description": "the rules to act on; or filter, not both"},
+			"filter": obj(nil, map[string]any{"q": tStr, "status": tStr, "level": tStr, "tactic": tStr, "technique": tStr, "product": tStr,
+				"category": tStr, "service": tStr, "pack": tStr, "kind": tStr, "enabled": tBool, "runnable": tBool}),
+			"confirm": schema{"type": "integer", "description": "the number of rules selected; required to delete by filter, and checked whenever given"}}),
+		"RuleBulkResult": obj([]string{"matched", "changed"}, map[string]any{"matched": tInt, "changed": tInt}),
+		"RulePack":       schema{"type": "string", "format": "binary", "description": "multipart/form-data with field file (ZIP, .yml or .json) and optional fields pack and disabled"},
 		"RuleImportReport": obj(nil, map[string]any{"loaded": tInt, "updated": tInt, "unchanged": tInt, "failed": arr(ref("RuleProblem")),
 			"skipped": arr(obj(nil, map[string]any{"file": tStr, "reason": tStr})), "elapsed_ms": tInt}),
 		"Coverage": obj(nil, map[string]any{"techniques_total": tInt, "techniques_covered": tInt, "tactics": arr(obj(nil, map[string]any{
@@ -305,7 +313,9 @@ func (s *Server) Document() map[string]any {
 			}}
 		}
 		ok := schema{"description": http.StatusText(rt.Status)}
-		if rt.Response != "" {
+		if rt.Response == "RuleExport" {
+			ok["content"] = schema{"application/zip": schema{"schema": ref(rt.Response)}}
+		} else if rt.Response != "" {
 			ok["content"] = schema{"application/json": schema{"schema": ref(rt.Response)}}
 		}
 		responses := schema{strconv.Itoa(rt.Status): ok, "400": errResp("Bad input: the error names the field and the problem")}

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -16,6 +17,7 @@ import (
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/eventsec/eventsec/internal/config"
 	"github.com/eventsec/eventsec/internal/detect"
@@ -26,6 +28,7 @@ const rulesUsage = `Usage: eventsec rules <subcommand> [flags]
 
 Subcommands:
   import PATH...   import Sigma (.yml) and JSON rules from directories, ZIP files or single files
+  export -o FILE   export an organisation's rules (all, or those the filters select) as a ZIP
   list             list an organisation's rules
 
 Run "eventsec rules <subcommand> --help" for its flags.
@@ -42,6 +45,8 @@ func rulesCmd(ctx context.Context, env Env, args []string) error {
 	switch args[0] {
 	case "import":
 		return rulesImport(ctx, env, args[1:])
+	case "export":
+		return rulesExport(ctx, env, args[1:])
 	case "list":
 		return rulesList(ctx, env, args[1:])
 	}
@@ -326,4 +331,178 @@ func rulesList(ctx context.Context, env Env, args []string) error {
 	}
 	fmt.Fprintf(tw, "\n%d rules\n", len(rules))
 	return tw.Flush()
+}
+
+func rulesExport(ctx context.Context, env Env, args []string) error {
+	var org, output, serverURL, apiKey, enabled string
+	var f detect.RuleFilter
+	cfg, _, err := loadConfig(env, "rules export", args, config.LoadOptions{Only: storageOnly,
+		Summary: "Export an organisation's detection rules as a ZIP: one file per rule, its source as stored, under its\n" +
+			"pack (eventsec/, sigmahq/, custom/; Sigma .yml, JSON rules .json, scheduled KQL rules .kql.json), and\n" +
+			"manifest.json with each rule's pack, enabled state, severity override and alert grouping. \"eventsec\n" +
+			"rules import FILE.zip\" (or Rules → Import pack) restores the rules into their packs with that state.\n" +
+			"The filters select rules as the rules list does. Without --url the rules are read from the state\n" +
+			"store; with --url and --api-key from a running server.\n\n" +
+			"Exit status: 0 when the archive was written; 2 for a usage error (a bad filter value, no -o);\n" +
+			"1 when nothing could be exported (the store or server was unreachable, the file could not be written).",
+		Extra: func(fs *flag.FlagSet) {
+			fs.StringVar(&output, "o", "", "write the ZIP to this file (- for standard output); required")
+			fs.StringVar(&output, "output", "", "the same as -o")
+			fs.StringVar(&org, "org", "", "organisation ID or name (needed when there are several)")
+			fs.StringVar(&serverURL, "url", "", "read the rules from this running server (e.g. http://localhost:8080)")
+			fs.StringVar(&apiKey, "api-key", "", "API key of a role that may read rules, for --url (or EVENTSEC_API_KEY)")
+			fs.StringVar(&f.Query, "q", "", "filter: substring of title, description, id or tags")
+			fs.StringVar(&f.Status, "status", "", "filter: stable, test, experimental, deprecated or unsupported")
+			fs.StringVar(&f.Level, "level", "", "filter: informational, low, medium, high or critical")
+			fs.StringVar(&f.Pack, "pack", "", "filter: custom, sigmahq or eventsec")
+			fs.StringVar(&f.Tactic, "tactic", "", "filter: ATT&CK tactic ID or shortname (TA0002, execution)")
+			fs.StringVar(&f.Technique, "technique", "", "filter: ATT&CK technique ID, its sub-techniques included (T1059)")
+			fs.StringVar(&f.Kind, "kind", "", "filter: detection, correlation, threshold, filter or scheduled")
+			fs.StringVar(&f.Product, "product", "", "filter: log source product")
+			fs.StringVar(&f.Category, "category", "", "filter: log source category")
+			fs.StringVar(&f.Service, "service", "", "filter: log source service")
+			fs.StringVar(&enabled, "enabled", "", "filter: true (enabled rules) or false (disabled rules)")
+		}})
+	if err != nil {
+		return err
+	}
+	if output == "" {
+		return usageError{"rules export needs -o FILE.zip (or -o - for standard output)"}
+	}
+	switch enabled {
+	case "":
+	case "true", "false":
+		b := enabled == "true"
+		f.Enabled = &b
+	default:
+		return usageError{"--enabled must be true or false"}
+	}
+	write := func(fill func(io.Writer) error) error { return writeOutput(env, output, fill) }
+	if serverURL != "" {
+		if apiKey == "" {
+			apiKey = env.Getenv("EVENTSEC_API_KEY")
+		}
+		if apiKey == "" {
+			return usageError{"--url needs --api-key or EVENTSEC_API_KEY"}
+		}
+		return rulesExportRemote(ctx, env, serverURL, apiKey, f, enabled, output, write)
+	}
+	c, err := openCLI(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer c.st.Close()
+	o, err := c.resolveOrg(ctx, org)
+	if err != nil {
+		return err
+	}
+	rules, err := c.s.Rules().List(ctx, o.ID)
+	if err != nil {
+		return err
+	}
+	if err := f.Check(rules); err != nil {
+		return filterFlagError(err)
+	}
+	var hits = rules[:0]
+	for _, r := range rules {
+		if f.Match(r) {
+			hits = append(hits, r)
+		}
+	}
+	if err := write(func(w io.Writer) error { return detect.WriteExport(w, hits, f.String(), time.Now()) }); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stderr, "exported %d rules of organisation %q to %s\n", len(hits), o.Name, outputName(output))
+	return nil
+}
+
+// filterFlagError says which flag holds a filter value no rule can have.
+func filterFlagError(err error) error {
+	var fe *detect.FilterError
+	if errors.As(err, &fe) {
+		return usageError{fmt.Sprintf("--%s: %s", fe.Field, fe.Msg)}
+	}
+	return err
+}
+
+func outputName(output string) string {
+	if output == "-" {
+		return "standard output"
+	}
+	return output
+}
+
+// writeOutput writes a file whole or not at all: into a temporary file
+// beside it, renamed over it once complete, so that a failed export never
+// leaves a truncated archive where a good one was.
+func writeOutput(env Env, output string, fill func(io.Writer) error) error {
+	if output == "-" {
+		return fill(env.Stdout)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(output), "."+filepath.Base(output)+".*")
+	if err != nil {
+		return fmt.Errorf("cannot write %s: %w", output, err)
+	}
+	defer os.Remove(tmp.Name())
+	if err := fill(tmp); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("cannot write %s: %w", output, err)
+	}
+	if err := os.Rename(tmp.Name(), output); err != nil {
+		return fmt.Errorf("cannot write %s: %w", output, err)
+	}
+	return nil
+}
+
+func rulesExportRemote(ctx context.Context, env Env, base, key string, f detect.RuleFilter, enabled, output string, write func(func(io.Writer) error) error) error {
+	u, err := url.Parse(strings.TrimRight(base, "/"))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return usageError{fmt.Sprintf("--url %q is not an http(s) URL", base)}
+	}
+	q := url.Values{}
+	for k, v := range map[string]string{"q": f.Query, "status": f.Status, "level": f.Level, "pack": f.Pack, "tactic": f.Tactic,
+		"technique": f.Technique, "kind": f.Kind, "product": f.Product, "category": f.Category, "service": f.Service, "enabled": enabled} {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String()+"/api/v1/rules/export?"+q.Encode(), nil)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+key)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("cannot reach %s: %w", base, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+		var e struct {
+			Error struct{ Code, Message, Field string } `json:"error"`
+		}
+		if json.Unmarshal(b, &e) == nil && e.Error.Message != "" {
+			if resp.StatusCode == http.StatusBadRequest && e.Error.Field != "" {
+				return usageError{fmt.Sprintf("--%s: %s", e.Error.Field, e.Error.Message)}
+			}
+			return fmt.Errorf("the server refused the export (%d %s): %s", resp.StatusCode, e.Error.Code, e.Error.Message)
+		}
+		return fmt.Errorf("the server answered %d", resp.StatusCode)
+	}
+	var n int64
+	err = write(func(w io.Writer) error {
+		var err error
+		if n, err = io.Copy(w, resp.Body); err != nil {
+			return fmt.Errorf("the export from %s was interrupted: %w", base, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stderr, "exported %s rules (%d bytes) to %s\n", resp.Header.Get("X-Rule-Count"), n, outputName(output))
+	return nil
 }

@@ -1,11 +1,13 @@
 package app
 
 import (
+	"archive/zip"
 	"bytes"
 	"encoding/json"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -73,6 +75,18 @@ func TestRulesImportExitCodes(t *testing.T) {
 	if ExitCode(err) != 3 || !strings.Contains(out, "1 failed") {
 		t.Fatalf("remote import of a bad rule: exit %d (%v)\n%s", ExitCode(err), err, out)
 	}
+	// Exported through the server: the rule under its pack, with the manifest.
+	remoteZip := filepath.Join(t.TempDir(), "remote.zip")
+	_, errOut, err := runCLI(t, "", "rules", "export", "--url", srv.url, "--api-key", key.Key, "--pack", "custom", "--enabled", "false", "-o", remoteZip)
+	if err != nil || !strings.Contains(errOut, "exported 1 rules") {
+		t.Fatalf("remote export: %v\n%s", err, errOut)
+	}
+	if names := zipNames(t, remoteZip); !slices.Equal(names, []string{"custom/cli_remote_rule.yml", "manifest.json"}) {
+		t.Fatalf("remote export: %q", names)
+	}
+	if _, _, err := runCLI(t, "", "rules", "export", "--url", srv.url, "--api-key", key.Key, "--level", "hgh", "-o", remoteZip); ExitCode(err) != 2 || !strings.Contains(err.Error(), "--level") {
+		t.Fatalf("remote export with a bad filter: exit %d (%v)", ExitCode(err), err)
+	}
 	if err := srv.stop(); err != nil {
 		t.Fatal(err)
 	}
@@ -101,4 +115,46 @@ func TestRulesImportExitCodes(t *testing.T) {
 	if _, _, err := runCLI(t, "", "rules", "import", dd, good); err != nil {
 		t.Fatalf("a clean import exits 0: %v", err)
 	}
+
+	// Exported from the store, and imported back: nothing changes.
+	zipPath := filepath.Join(t.TempDir(), "rules.zip")
+	if _, errOut, err := runCLI(t, "", "rules", "export", dd, "-o", zipPath, "--pack", "custom"); err != nil || !strings.Contains(errOut, "exported 2 rules") {
+		t.Fatalf("export: %v\n%s", err, errOut)
+	}
+	if names := zipNames(t, zipPath); !slices.Equal(names, []string{"custom/cli_remote_rule.yml", "custom/cli_test_rule.yml", "manifest.json"}) {
+		t.Fatalf("export: %q", names)
+	}
+	out, _, err = runCLI(t, "", "rules", "import", dd, zipPath)
+	if err != nil || !strings.Contains(out, "0 new, 0 updated, 2 unchanged, 0 failed") {
+		t.Fatalf("import of the export: %v\n%s", err, out)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--status", "bogus", "-o", zipPath}, "--status"},
+		{[]string{"--enabled", "yes", "-o", zipPath}, "--enabled"},
+		{[]string{}, "-o"},
+		{[]string{"-o", zipPath, "extra"}, "unexpected argument"},
+	} {
+		_, _, err := runCLI(t, "", append([]string{"rules", "export", dd}, c.args...)...)
+		if ExitCode(err) != 2 || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("export %q: exit %d (%v), want 2 naming %s", c.args, ExitCode(err), err, c.want)
+		}
+	}
+}
+
+func zipNames(t *testing.T, path string) []string {
+	t.Helper()
+	zr, err := zip.OpenReader(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
+	var names []string
+	for _, f := range zr.File {
+		names = append(names, f.Name)
+	}
+	slices.Sort(names)
+	return names
 }

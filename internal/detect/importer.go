@@ -12,6 +12,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -57,6 +58,11 @@ type ImportReport struct {
 var ErrPack = errors.New("bad rule pack")
 
 func ruleFile(name string) (format string, ok bool) {
+	if strings.HasSuffix(strings.ToLower(name), ".kql.json") {
+		// A scheduled KQL rule, as an export names it: its JSON has a
+		// query, which a JSON rule's has not.
+		return FormatKQL, true
+	}
 	switch strings.ToLower(path.Ext(name)) {
 	case ".yml", ".yaml":
 		return FormatSigma, true
@@ -72,7 +78,7 @@ func ruleFile(name string) (format string, ok bool) {
 // Sigma rule's (test metadata such as regression_data's info.yml). A file
 // that does not parse is left to Compile, which says where.
 func notARule(format string, src []byte) string {
-	if format == FormatJSON {
+	if format == FormatJSON || format == FormatKQL {
 		// The first value only: event files often hold several.
 		var obj map[string]json.RawMessage
 		if err := json.NewDecoder(bytes.NewReader(src)).Decode(&obj); err != nil {
@@ -276,13 +282,28 @@ const maxAuditNames = 10
 // skipped. A rule whose id, or Sigma name, belongs to a rule of another
 // pack fails: an import never takes a rule from another pack. Every file
 // is reported; one bad rule never stops the others.
+//
+// An export (WriteExport) is a pack whose manifest.json says each file's
+// pack and the rule's state (enabled, severity override, alert grouping
+// and window): its rules go back to their packs with that state, and a
+// rule whose source and state are as stored is unchanged. Files the
+// manifest does not describe are imported into o.Pack as usual.
 func (s *Service) Import(ctx context.Context, a Actor, files []ImportFile, o ImportOptions) (ImportReport, error) {
 	start := time.Now()
-	pack := o.Pack
-	if pack == "" {
-		pack = "custom"
+	defaultPack := o.Pack
+	if defaultPack == "" {
+		defaultPack = "custom"
 	}
 	rep := ImportReport{Failed: []RuleError{}, NotRunnable: []RuleError{}, Skipped: append([]Skipped{}, o.Skipped...)}
+	var manifest map[string]ManifestRule
+	if i := slices.IndexFunc(files, func(f ImportFile) bool { return f.Name == ManifestName }); i >= 0 {
+		m, err := readManifest(files[i].Source)
+		if err != nil {
+			return rep, err
+		}
+		manifest = m
+		files = slices.Delete(slices.Clone(files), i, i+1)
+	}
 	sort.Slice(files, func(i, j int) bool { return files[i].Name < files[j].Name })
 	s.changeMu.Lock()
 	defer s.changeMu.Unlock()
@@ -318,6 +339,14 @@ func (s *Service) Import(ctx context.Context, a Actor, files []ImportFile, o Imp
 		if format == FormatSigma && GuessFormat(string(f.Source)) == FormatJSON {
 			format = FormatJSON
 		}
+		pack := defaultPack
+		entry, described := manifest[f.Name]
+		if described {
+			pack = entry.Pack
+			if entry.Format != "" {
+				format = entry.Format
+			}
+		}
 		if why := notARule(format, f.Source); why != "" {
 			rep.Skipped = append(rep.Skipped, Skipped{f.Name, why})
 			continue
@@ -329,6 +358,10 @@ func (s *Service) Import(ctx context.Context, a Actor, files []ImportFile, o Imp
 		u, problems := Compile(format, string(f.Source), f.Name)
 		if len(problems) > 0 {
 			fail(problems...)
+			continue
+		}
+		if described && entry.ID != u.ID {
+			fail(RuleError{File: f.Name, Line: 1, Column: 1, Message: fmt.Sprintf("%s says the rule's id is %s; the file's is %s", ManifestName, entry.ID, u.ID)})
 			continue
 		}
 		refs := unitRefs(u)
@@ -350,7 +383,11 @@ func (s *Service) Import(ctx context.Context, a Actor, files []ImportFile, o Imp
 			}
 		}
 		old, had := existing[u.ID]
-		if clash == "" && had && old.Pack != pack && old.Pack != "custom" {
+		// An export says a rule is the org's own (custom) when the org
+		// edited a pack's rule: restoring it takes the rule over from
+		// the pack, as the edit did.
+		restoresEdit := described && pack == "custom"
+		if clash == "" && had && old.Pack != pack && old.Pack != "custom" && !restoresEdit {
 			// The id is another pack's rule (a built-in one imported into
 			// custom, say): taking it over would change that rule's source
 			// and pack behind its back.
@@ -366,7 +403,21 @@ func (s *Service) Import(ctx context.Context, a Actor, files []ImportFile, o Imp
 		}
 		r := storeRule(a.OrgID, u)
 		switch {
-		case had && old.SourceHash == r.SourceHash:
+		case had && old.SourceHash == r.SourceHash && old.Pack == pack:
+			if described {
+				// The source is as stored; the state may not be.
+				st := old
+				if entry.applyState(&st) {
+					st.UpdatedAt = now
+					r = st
+					changes = append(changes, change{st, u, true})
+					rep.Updated++
+					break
+				}
+			}
+			rep.Unchanged++
+			continue
+		case had && old.SourceHash == r.SourceHash && !described:
 			rep.Unchanged++
 			continue
 		case had && old.Pack == "custom" && pack != "custom":
@@ -375,11 +426,20 @@ func (s *Service) Import(ctx context.Context, a Actor, files []ImportFile, o Imp
 		case had:
 			r.Enabled, r.SeverityOverride, r.CreatedBy, r.CreatedAt = old.Enabled, old.SeverityOverride, old.CreatedBy, old.CreatedAt
 			r.AlertGroupBy, r.AlertWindow = old.AlertGroupBy, old.AlertWindow
+			if described {
+				entry.applyState(&r)
+			}
 			r.Pack, r.UpdatedAt = pack, now
 			changes = append(changes, change{r, u, true})
 			rep.Updated++
 		default:
-			r.Enabled, r.Pack, r.CreatedBy, r.CreatedAt, r.UpdatedAt = !o.Disabled, pack, a.UserID, now, now
+			r.Enabled, r.Pack, r.CreatedBy, r.CreatedAt, r.UpdatedAt = true, pack, a.UserID, now, now
+			if described {
+				entry.applyState(&r)
+			}
+			// Disabled is the importer's explicit wish for new rules: it
+			// wins over an export's state.
+			r.Enabled = r.Enabled && !o.Disabled
 			changes = append(changes, change{r, u, false})
 			rep.Loaded++
 		}
@@ -401,8 +461,13 @@ func (s *Service) Import(ctx context.Context, a Actor, files []ImportFile, o Imp
 				created = append(created, name)
 			}
 		}
-		summary := fmt.Sprintf("imported pack %q: %d new, %d updated, %d unchanged, %d failed, %d skipped",
-			pack, rep.Loaded, rep.Updated, rep.Unchanged, len(failedFiles), len(rep.Skipped))
+		what, target := fmt.Sprintf("pack %q", defaultPack), defaultPack
+		if manifest != nil {
+			// The rules went to the packs the manifest names.
+			what, target = "a rule export ("+ManifestName+")", "export"
+		}
+		summary := fmt.Sprintf("imported %s: %d new, %d updated, %d unchanged, %d failed, %d skipped",
+			what, rep.Loaded, rep.Updated, rep.Unchanged, len(failedFiles), len(rep.Skipped))
 		if o.Disabled && rep.Loaded > 0 {
 			summary += " (new rules disabled)"
 		}
@@ -419,7 +484,7 @@ func (s *Service) Import(ctx context.Context, a Actor, files []ImportFile, o Imp
 					return fmt.Errorf("rule %s: %w", c.rule.ID, err)
 				}
 			}
-			return s.audit(ctx, rp, a, "rule.import", "rule", pack, summary)
+			return s.audit(ctx, rp, a, "rule.import", "rule", target, summary)
 		})
 		if err != nil {
 			return rep, err

@@ -4,10 +4,11 @@
 // the editor (the server's validation marked at line and column, a rule
 // written, tested on sample events, saved, given an exception, backtested
 // over events sent through the API, deleted), a pack imported from a ZIP
-// with its report, and a viewer who reads rules without changing them.
+// with its report, exported again and imported back unchanged, disabled in
+// bulk, and a viewer who reads rules without changing them.
 
 import assert from "node:assert/strict";
-import { existsSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { crc32 } from "node:zlib";
@@ -367,6 +368,44 @@ describe("rules: list, coverage, editor, test, exceptions, import", { timeout: 3
     assert.equal(pk.body.total, 2);
     await page.getByRole("searchbox", { name: "Search rules" }).fill("E2E pack");
     await page.getByRole("link", { name: "E2E pack rule 1" }).waitFor();
+  });
+
+  step("the pack exports as a ZIP that imports back unchanged, and is disabled in bulk", async ({ page, baseURL }) => {
+    await page.goto(`${baseURL}/rules?pack=sigmahq`);
+    const table = page.getByRole("table", { name: "Detection rules" });
+    await table.getByRole("link", { name: "E2E pack rule 1" }).waitFor();
+    const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Export" }).click()]);
+    assert.match(download.suggestedFilename(), /^eventsec-rules-\d{8}-\d{6}\.zip$/);
+    const file = join(artifacts, "rules-export.zip");
+    await download.saveAs(file);
+    const data = readFileSync(file);
+    // Entry names are stored uncompressed: one per rule under its pack, and the manifest.
+    const text = data.toString("latin1");
+    for (const name of ["manifest.json", "sigmahq/e2e_pack_rule_1.yml", "sigmahq/e2e_pack_rule_2.yml"]) assert.ok(text.includes(name), `the export has ${name}`);
+    await page.getByText(/^Saved eventsec-rules-.*\.zip/).waitFor();
+    const form = new FormData();
+    form.append("file", new Blob([data], { type: "application/zip" }), "rules-export.zip");
+    const back = await fetch(`${run.baseURL}/api/v1/rules/import`, { method: "POST", headers: { Authorization: `Bearer ${token}` }, body: form });
+    const report = await back.json();
+    assert.equal(back.status, 200, JSON.stringify(report));
+    assert.deepEqual([report.loaded, report.updated, report.unchanged, report.failed.length], [0, 0, 2, 0], JSON.stringify(report));
+
+    await page.getByRole("checkbox", { name: "Select all rules on this page" }).check();
+    const bar = page.getByRole("region", { name: "Bulk actions on rules" });
+    await bar.getByText("2 rules selected").waitFor();
+    await screenshot(run, "bulk-selected");
+    await page.setViewportSize({ width: 1366, height: 768 });
+    await screenshot(run, "bulk-selected-1366");
+    await page.setViewportSize({ width: 1440, height: 900 });
+    await bar.getByRole("button", { name: "Disable" }).click();
+    await bar.getByRole("status").filter({ hasText: "Disabled 2 rules." }).waitFor();
+    const off = await api("GET", "/api/v1/rules?pack=sigmahq&enabled=false&limit=10");
+    assert.equal(off.body.total, 2);
+    assert.equal(await table.getByRole("switch", { name: "Enabled: E2E pack rule 1" }).getAttribute("aria-checked"), "false");
+    await screenshot(run, "bulk-disabled");
+    const audit = await api("GET", "/api/v1/audit?action=rule.bulk.disable&limit=5");
+    assert.equal(audit.status, 200, JSON.stringify(audit.body));
+    assert.equal(audit.body.items.length, 1, JSON.stringify(audit.body));
   });
 
   step("a viewer reads rules but cannot change them", async ({ page, baseURL }) => {

@@ -297,6 +297,45 @@ export interface RetroHuntStart {
   raise_alerts: boolean;
 }
 
+/** The rules a bulk change selects by the list's filters (POST /api/v1/rules/bulk). */
+export interface RuleBulkFilter {
+  q?: string;
+  status?: string;
+  level?: string;
+  tactic?: string;
+  technique?: string;
+  product?: string;
+  category?: string;
+  service?: string;
+  pack?: string;
+  kind?: string;
+  enabled?: boolean;
+  runnable?: boolean;
+}
+
+export const RULE_BULK_ACTIONS = ["enable", "disable", "delete"] as const;
+export type RuleBulkAction = (typeof RULE_BULK_ACTIONS)[number];
+
+/** Rules by `ids` or by `filter` (not both); `confirm` is the number selected, required to delete by filter. */
+export type RuleBulkRequest = { action: RuleBulkAction; confirm?: number } & ({ ids: string[] } | { filter: RuleBulkFilter });
+
+export interface RuleBulkResult {
+  matched: number;
+  changed: number;
+}
+
+/** The list's query as a bulk change's filter: the same rules, whatever the page and order. */
+export function bulkFilter(q: RuleQuery): RuleBulkFilter {
+  const f: RuleBulkFilter = {};
+  for (const key of ["q", "status", "level", "tactic", "technique", "product", "category", "service", "pack", "kind"] as const) {
+    const v = q[key]?.trim();
+    if (v) f[key] = v;
+  }
+  if (q.enabled === "true" || q.enabled === "false") f.enabled = q.enabled === "true";
+  if (q.runnable === "true" || q.runnable === "false") f.runnable = q.runnable === "true";
+  return f;
+}
+
 export interface ImportFailure {
   file: string;
   line: number;
@@ -509,6 +548,10 @@ export const detectionApi = {
     api.post<RetroHunt>(`/api/v1/rules/${enc(ruleId)}/retrohunt`, req, signal),
   getRetroHunt: (id: string, signal?: AbortSignal) => api.get<RetroHunt>(`/api/v1/retrohunts/${enc(id)}`, { signal }),
   cancelRetroHunt: (id: string, signal?: AbortSignal) => api.delete<RetroHunt>(`/api/v1/retrohunts/${enc(id)}`, signal),
+  /** GET /api/v1/rules/export: the ZIP of the rules the list's filters select, unread (the caller saves it). */
+  exportRules: (q: RuleQuery, signal?: AbortSignal) =>
+    api.respond("GET", "/api/v1/rules/export", { query: { ...ruleParams(q), sort: undefined, limit: undefined, offset: undefined }, signal }),
+  bulkRules: (req: RuleBulkRequest, signal?: AbortSignal) => api.post<RuleBulkResult>("/api/v1/rules/bulk", req, signal),
   coverage: (signal?: AbortSignal) => api.get<Coverage>("/api/v1/rules/coverage", { signal }),
   placeholders: (signal?: AbortSignal) => api.get<Placeholders>("/api/v1/detection/placeholders", { signal }),
   setPlaceholders: (req: PlaceholdersSet, signal?: AbortSignal) => api.put<Placeholders>("/api/v1/detection/placeholders", req, signal),

@@ -71,8 +71,17 @@ export class BlobAccumulator {
 }
 
 export async function downloadExport(req: ExportRequest, onProgress: (bytes: number) => void, signal?: AbortSignal): Promise<Downloaded> {
-  const res = await api.exportEvents(req, signal);
-  const filename = filenameOf(res.headers.get("Content-Disposition")) ?? `eventsec-events.${req.format}`;
+  return saveDownload(await api.exportEvents(req, signal), `eventsec-events.${req.format}`, onProgress);
+}
+
+/**
+ * Reads a download's body as it streams in and hands it to the browser as
+ * a file, named by its Content-Disposition (else `fallback`). Any API
+ * response that is a file (event or rule exports) goes through here, so it
+ * was fetched with the session and CSRF handling of the API client.
+ */
+export async function saveDownload(res: Response, fallback: string, onProgress: (bytes: number) => void = () => {}): Promise<Downloaded> {
+  const filename = filenameOf(res.headers.get("Content-Disposition")) ?? fallback;
   const type = res.headers.get("Content-Type") ?? "application/octet-stream";
   const acc = new BlobAccumulator(type);
   if (res.body) {

@@ -159,11 +159,13 @@ function kb(bytes: number): string {
 /** The server's import report, every figure real. */
 export function ImportReportView({ report }: { report: ImportReport }) {
   const notRunnable = report.not_runnable;
+  // Files, as the CLI counts them: a file reports every problem it has.
+  const failedFiles = new Set(report.failed.map((f) => f.file)).size;
   const rows: Array<[string, number]> = [
     ["Loaded", report.loaded],
     ["Updated", report.updated],
     ["Unchanged", report.unchanged],
-    ["Failed", report.failed.length],
+    ["Failed", failedFiles],
     ["Not running yet", notRunnable.length],
     ["Skipped", report.skipped.length],
   ];
@@ -173,7 +175,7 @@ export function ImportReportView({ report }: { report: ImportReport }) {
         {report.loaded + report.updated + report.unchanged > 0
           ? `Imported in ${(report.elapsed_ms / 1000).toFixed(report.elapsed_ms < 10_000 ? 1 : 0)} s.`
           : "No rule was imported."}
-        {report.failed.length > 0 ? ` ${report.failed.length.toLocaleString()} file${report.failed.length === 1 ? "" : "s"} could not be read as rules.` : ""}
+        {failedFiles > 0 ? ` ${failedFiles.toLocaleString()} file${failedFiles === 1 ? "" : "s"} could not be read as rules.` : ""}
       </p>
       <dl className="import-counts">
         {rows.map(([label, n]) => (

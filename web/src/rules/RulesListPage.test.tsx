@@ -263,7 +263,10 @@ describe("RulesListPage", () => {
         loaded: 3012,
         updated: 4,
         unchanged: 10,
-        failed: [{ file: "rules/windows/bad.yml", line: 7, column: 3, message: "unknown modifier |contain" }],
+        failed: [
+          { file: "rules/windows/bad.yml", line: 7, column: 3, message: "unknown modifier |contain" },
+          { file: "rules/windows/bad.yml", line: 1, column: 1, message: "id is required" },
+        ],
         not_runnable: [{ file: "r-cdc", line: 0, column: 0, message: "not runnable: placeholder %known_cdcs% has no values in this org" }],
         skipped: [
           { file: "README.md", reason: "not a rule file" },
@@ -277,6 +280,8 @@ describe("RulesListPage", () => {
     expect(within(report).getByText("Loaded").nextSibling).toHaveTextContent("3,012");
     expect(within(report).getByText("Updated").nextSibling).toHaveTextContent("4");
     expect(within(report).getByText("Unchanged").nextSibling).toHaveTextContent("10");
+    // Failed counts files: this one has two problems.
+    expect(within(report).getByText("Failed", { selector: "dt" }).nextSibling).toHaveTextContent("1");
     expect(within(report).getByRole("cell", { name: "rules/windows/bad.yml:7:3" })).toBeInTheDocument();
     expect(within(report).getByText("unknown modifier |contain")).toBeInTheDocument();
     expect(within(report).getByText("README.md")).toBeInTheDocument();
@@ -304,5 +309,76 @@ describe("RulesListPage", () => {
     await user.click(within(dialog).getByRole("button", { name: "Import" }));
     act(() => XHR.latest().respond(400, { error: { code: "bad_request", message: "the file is neither a ZIP nor a rule" } }));
     expect(await within(dialog).findByRole("alert")).toHaveTextContent("the file is neither a ZIP nor a rule");
+  });
+
+  it("exports the rules the filters select as a ZIP, through the API client", async () => {
+    const createObjectURL = vi.fn(() => "blob:rules");
+    vi.stubGlobal("URL", Object.assign(URL, { createObjectURL, revokeObjectURL: vi.fn() }));
+    const click = vi.spyOn(HTMLAnchorElement.prototype, "click").mockImplementation(() => {});
+    const { calls } = server(undefined, (_call, url) =>
+      url.pathname === "/api/v1/rules/export"
+        ? new Response("PK\x03\x04", { status: 200, headers: { "Content-Type": "application/zip", "Content-Disposition": 'attachment; filename="eventsec-rules-20261123.zip"' } })
+        : undefined,
+    );
+    const user = userEvent.setup();
+    renderRules("/rules?pack=sigmahq&status=test&sort=level&page=2");
+    await screen.findByRole("table", { name: "Detection rules" });
+    await user.click(screen.getByRole("button", { name: "Export" }));
+    expect(await screen.findByText(/Saved eventsec-rules-20261123\.zip/)).toBeInTheDocument();
+    const get = calls.find((c) => c.url.startsWith("/api/v1/rules/export"));
+    const q = new URL(get?.url ?? "", "http://localhost").searchParams;
+    // The filters go along; the page and the order do not matter to a file.
+    expect(Object.fromEntries(q)).toEqual({ pack: "sigmahq", status: "test" });
+    expect(createObjectURL).toHaveBeenCalled();
+    expect(click).toHaveBeenCalled();
+    click.mockRestore();
+  });
+
+  it("disables the rules ticked in one request, and says how many changed", async () => {
+    document.cookie = "es_csrf=tok-1; path=/";
+    const { calls } = server(undefined, (_call, url) => (url.pathname === "/api/v1/rules/bulk" ? json(200, { matched: 2, changed: 1 }) : undefined));
+    const user = userEvent.setup();
+    renderRules();
+    await screen.findByRole("table", { name: "Detection rules" });
+    expect(screen.queryByRole("region", { name: "Bulk actions on rules" })).not.toBeInTheDocument();
+    await user.click(screen.getByRole("checkbox", { name: `Select ${ps.title}` }));
+    await user.click(screen.getByRole("checkbox", { name: "Select Brute Force Detection" }));
+    const bar = screen.getByRole("region", { name: "Bulk actions on rules" });
+    expect(bar).toHaveTextContent("2 rules selected");
+    await user.click(within(bar).getByRole("button", { name: "Disable" }));
+    expect(await within(bar).findByRole("status")).toHaveTextContent("Disabled 1 rule of the 2 selected (the others already were).");
+    const post = calls.find((c) => c.url === "/api/v1/rules/bulk");
+    expect(post?.body).toEqual({ action: "disable", ids: ["r-ps", "r-brute"] });
+    expect(post?.headers["x-csrf-token"]).toBe("tok-1");
+    // The selection is done with; the list is asked again.
+    expect(screen.getByRole("checkbox", { name: "Select all rules on this page" })).not.toBeChecked();
+  });
+
+  it("selects every rule matching the filters, and deletes them after confirming the count", async () => {
+    const many = (url: URL) => (url.searchParams.get("status") === "experimental" ? makeRuleList([ps, brute], { total: 812 }) : makeRuleList([ps, brute]));
+    const { calls } = server(many, (_call, url) => (url.pathname === "/api/v1/rules/bulk" ? json(200, { matched: 812, changed: 812 }) : undefined));
+    const user = userEvent.setup();
+    renderRules("/rules?status=experimental&pack=sigmahq");
+    await screen.findByRole("table", { name: "Detection rules" });
+    await user.click(screen.getByRole("checkbox", { name: "Select all rules on this page" }));
+    expect(screen.getByRole("region", { name: "Bulk actions on rules" })).toHaveTextContent("2 rules selected");
+    await user.click(screen.getByRole("button", { name: "Select all 812 rules matching the filters" }));
+    const bar = screen.getByRole("region", { name: "Bulk actions on rules" });
+    expect(bar).toHaveTextContent("All 812 rules matching the filters selected");
+    await user.click(within(bar).getByRole("button", { name: "Delete…" }));
+    const dialog = screen.getByRole("dialog", { name: "Delete all 812 rules matching the filters?" });
+    expect(calls.some((c) => c.url === "/api/v1/rules/bulk")).toBe(false);
+    await user.click(within(dialog).getByRole("button", { name: "Delete 812 rules" }));
+    expect(await within(bar).findByRole("status")).toHaveTextContent("Deleted 812 rules.");
+    const post = calls.find((c) => c.url === "/api/v1/rules/bulk");
+    expect(post?.body).toEqual({ action: "delete", filter: { status: "experimental", pack: "sigmahq" }, confirm: 812 });
+  });
+
+  it("offers no selection to a viewer, but the export", async () => {
+    server();
+    renderRules("/rules", makeMeAs("viewer"));
+    await screen.findByRole("table", { name: "Detection rules" });
+    expect(screen.queryByRole("checkbox", { name: /^Select / })).not.toBeInTheDocument();
+    expect(screen.getByRole("button", { name: "Export" })).toBeEnabled();
   });
 });

@@ -1,18 +1,33 @@
 // The rules list: search and filters from the server's facets, a page of
-// rules at a time, a quick enable/disable on every row, and the ways in
-// (a new rule, or a pack imported from a ZIP).
+// rules at a time, a quick enable/disable on every row, bulk actions on
+// the rules ticked or on every rule the filters match, the ways in (a new
+// rule, or a pack imported from a ZIP) and out (an export of what the
+// filters select).
 
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { Fragment, memo, useCallback, useEffect, useMemo, useState } from "react";
 import { Link, useSearchParams } from "react-router";
-import { RULE_SORTS, detectionApi, detectionKeys, evalTimeTitle, formatEvalTime, useRules, type RuleList, type RuleSort, type RuleSummary } from "../api/detection";
+import {
+  RULE_SORTS,
+  bulkFilter,
+  detectionApi,
+  detectionKeys,
+  evalTimeTitle,
+  formatEvalTime,
+  useRules,
+  type RuleList,
+  type RuleSort,
+  type RuleSummary,
+} from "../api/detection";
 import { hasPermission, useCurrentUser } from "../app/session";
 import { ErrorMessage } from "../ui/ErrorMessage";
 import { useDebounced } from "../ui/useDebounced";
 import { useDocumentTitle } from "../ui/useDocumentTitle";
 import { TechniqueList } from "./AttackList";
+import { ExportRulesButton } from "./ExportRulesButton";
 import { ImportDialog } from "./ImportDialog";
 import { LevelBadge } from "./LevelBadge";
+import { RuleBulkBar, rulesCount, type RuleSelection } from "./RuleBulkBar";
 import {
   FILTER_KEYS,
   FILTER_LABELS,
@@ -37,6 +52,16 @@ export function RulesListPage() {
   const query = useMemo(() => ruleQuery(state), [state]);
   const rules = useRules(query);
   const [importing, setImporting] = useState(false);
+  // Rules ticked, by id (across pages), or every rule the filters match.
+  // A change of search or filters starts over: the selection was of
+  // other rules.
+  const [picked, setPicked] = useState<ReadonlySet<string>>(() => new Set());
+  const [allMatching, setAllMatching] = useState(false);
+  const filterKey = JSON.stringify(bulkFilter(query));
+  useEffect(() => {
+    setPicked(new Set());
+    setAllMatching(false);
+  }, [filterKey]);
 
   const update = useCallback(
     (next: Partial<RuleFilterState>) => {
@@ -60,6 +85,27 @@ export function RulesListPage() {
   const filtered = isFiltered(state);
   const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
   const first = (state.page - 1) * PAGE_SIZE;
+  const pageIds = useMemo(() => (data?.rules ?? []).map((r) => r.id), [data]);
+  const selection: RuleSelection = allMatching ? { kind: "filter", filter: bulkFilter(query), count: total } : { kind: "ids", ids: [...picked] };
+  const pageAllPicked = pageIds.length > 0 && pageIds.every((id) => picked.has(id));
+  const clearSelection = useCallback(() => {
+    setPicked(new Set());
+    setAllMatching(false);
+  }, []);
+  const onPick = useCallback(
+    (ids: readonly string[], on: boolean) => {
+      // Unticking a row of "every rule matching" leaves the others of the
+      // page ticked, by id.
+      const next = new Set(allMatching ? pageIds : picked);
+      for (const id of ids) {
+        if (on) next.add(id);
+        else next.delete(id);
+      }
+      setAllMatching(false);
+      setPicked(next);
+    },
+    [allMatching, pageIds, picked],
+  );
   const techniqueName = useMemo(() => {
     if (!state.technique) return "";
     for (const r of data?.rules ?? []) {
@@ -88,6 +134,7 @@ export function RulesListPage() {
           />
         </div>
         <div className="page-actions">
+          <ExportRulesButton query={query} count={data?.total} filtered={filtered} />
           {writable ? (
             <>
               <button type="button" className="btn" onClick={() => setImporting(true)}>
@@ -162,7 +209,14 @@ export function RulesListPage() {
                 : `${(first + 1).toLocaleString()}–${Math.min(first + PAGE_SIZE, total).toLocaleString()} of ${total.toLocaleString()} rule${total === 1 ? "" : "s"}`
               : ""}
         </span>
+        {writable && pageAllPicked && !allMatching && total > pageIds.length ? (
+          <button type="button" className="btn btn-small btn-ghost" onClick={() => setAllMatching(true)}>
+            Select all {rulesCount(total)} matching the filters
+          </button>
+        ) : null}
       </div>
+
+      {writable ? <RuleBulkBar selection={selection} onClear={clearSelection} /> : null}
 
       {data && data.rules.length === 0 && !rules.isFetching ? (
         filtered ? (
@@ -192,7 +246,14 @@ export function RulesListPage() {
           </div>
         )
       ) : data && data.rules.length > 0 ? (
-        <RulesTable rules={data.rules} writable={writable} busy={rules.isPlaceholderData} sort={state.sort} />
+        <RulesTable
+          rules={data.rules}
+          writable={writable}
+          busy={rules.isPlaceholderData}
+          sort={state.sort}
+          isPicked={(id) => allMatching || picked.has(id)}
+          onPick={onPick}
+        />
       ) : null}
 
       {total > PAGE_SIZE ? (
@@ -238,15 +299,39 @@ function FacetSelect({ name, data, value, onChange }: { name: FilterKey; data: R
   );
 }
 
-function RulesTable({ rules, writable, busy, sort }: { rules: readonly RuleSummary[]; writable: boolean; busy: boolean; sort: RuleSort }) {
+interface TableProps {
+  rules: readonly RuleSummary[];
+  writable: boolean;
+  busy: boolean;
+  sort: RuleSort;
+  isPicked: (id: string) => boolean;
+  onPick: (ids: readonly string[], on: boolean) => void;
+}
+
+function RulesTable({ rules, writable, busy, sort, isPicked, onPick }: TableProps) {
   // The column the list is sorted by says so to assistive technology.
   const sorted = (by: RuleSort) => (sort === by ? (by === "title" ? "ascending" : "descending") : undefined);
+  const all = rules.length > 0 && rules.every((r) => isPicked(r.id));
+  const some = rules.some((r) => isPicked(r.id));
   return (
     <div className="table-wrap">
       <table className="table table-dense rules-table" aria-busy={busy || undefined}>
         <caption className="sr-only">Detection rules</caption>
         <thead>
           <tr>
+            {writable ? (
+              <th scope="col" className="col-check">
+                <input
+                  type="checkbox"
+                  aria-label="Select all rules on this page"
+                  checked={all}
+                  ref={(el) => {
+                    if (el) el.indeterminate = some && !all;
+                  }}
+                  onChange={(e) => onPick(rules.map((r) => r.id), e.target.checked)}
+                />
+              </th>
+            ) : null}
             <th scope="col" aria-sort={sorted("title")}>
               Title
             </th>
@@ -271,7 +356,7 @@ function RulesTable({ rules, writable, busy, sort }: { rules: readonly RuleSumma
         </thead>
         <tbody>
           {rules.map((r) => (
-            <RuleRow key={r.id} rule={r} writable={writable} />
+            <RuleRow key={r.id} rule={r} writable={writable} picked={isPicked(r.id)} onPick={onPick} />
           ))}
         </tbody>
       </table>
@@ -279,10 +364,25 @@ function RulesTable({ rules, writable, busy, sort }: { rules: readonly RuleSumma
   );
 }
 
-const RuleRow = memo(function RuleRow({ rule, writable }: { rule: RuleSummary; writable: boolean }) {
+const RuleRow = memo(function RuleRow({
+  rule,
+  writable,
+  picked,
+  onPick,
+}: {
+  rule: RuleSummary;
+  writable: boolean;
+  picked: boolean;
+  onPick: (ids: readonly string[], on: boolean) => void;
+}) {
   const ls = [rule.logsource.product, rule.logsource.category, rule.logsource.service].filter(Boolean);
   return (
-    <tr className={rule.enabled ? undefined : "row-muted"}>
+    <tr className={[rule.enabled ? "" : "row-muted", picked ? "row-selected" : ""].filter(Boolean).join(" ") || undefined}>
+      {writable ? (
+        <td className="col-check">
+          <input type="checkbox" aria-label={`Select ${rule.title || rule.id}`} checked={picked} onChange={(e) => onPick([rule.id], e.target.checked)} />
+        </td>
+      ) : null}
       <td className="rule-title-cell">
         <Link to={`/rules/${encodeURIComponent(rule.id)}`} className="rule-title">
           {rule.title || rule.id}
