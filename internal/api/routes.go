@@ -36,7 +36,7 @@ func (s *Server) routeTable() []route {
 		{"limit", "integer", "1 to 500, default 100"}, {"offset", "integer", "default 0"}}
 	alertQuery := []queryParam{{"status", "string", "comma-separated: new, acknowledged, in_progress, escalated, resolved, closed"},
 		{"severity", "string", "comma-separated: informational, low, medium, high, critical"}, {"rule", "string", "rule id"},
-		{"q", "string", "substring of the title"}, {"from", "string", "last seen at or after (RFC 3339 or now-24h)"},
+		{"q", "string", "substring of the title, the rule's title or an entity (host, user, IP, process, file, domain)"}, {"from", "string", "last seen at or after (RFC 3339 or now-24h)"},
 		{"to", "string", "last seen before"}, {"limit", "integer", "1 to 500, default 50"},
 		{"verdict", "string", "comma-separated triage verdicts"}, {"group", "string", "work group the alert is assigned to"},
 		{"incident", "string", "incident id, or none: alerts in no incident"}, {"sort", "string", "last_seen (default) or first_seen"},

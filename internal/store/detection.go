@@ -182,7 +182,7 @@ type AlertFilter struct {
 	Statuses   []string
 	Severities []string
 	RuleID     string
-	Query      string // substring of the title, case-insensitive
+	Query      string // substring of the title, the rule's title or an entity (host, user, IP...), case-insensitive
 	From, To   time.Time
 	// Assignee is a user id; Unassigned asks for alerts with none.
 	Assignee   string

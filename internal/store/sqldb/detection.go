@@ -446,16 +446,20 @@ func (s alerts) filter(orgID string, f store.AlertFilter) ([]string, []any) {
 		where, args = append(where, "incident_id = ?"), append(args, f.IncidentID)
 	}
 	if f.Query != "" {
+		// The title, the rule's title, and the entities (a JSON object of
+		// lists: the values hosts, users, IPs... are searched in its text).
+		q := strings.ToLower(f.Query)
 		if s.d.Name == "postgres" {
 			// strpos, not LIKE '%q%': PostgreSQL estimates how many titles
 			// a LIKE pattern matches, underestimates common words, and then
 			// scans and sorts the whole table instead of walking the
 			// (org, last_seen) index until a page is full. A function call
 			// gets the default estimate, which keeps the index walk.
-			where, args = append(where, "strpos(LOWER(title), ?) > 0"), append(args, strings.ToLower(f.Query))
+			where = append(where, "(strpos(LOWER(title), ?) > 0 OR strpos(LOWER(rule_title), ?) > 0 OR strpos(LOWER(entities), ?) > 0)")
+			args = append(args, q, q, inJSONString(q))
 		} else {
-			where = append(where, `LOWER(title) LIKE ? ESCAPE '\'`)
-			args = append(args, "%"+likeEscape(strings.ToLower(f.Query))+"%")
+			where = append(where, `(LOWER(title) LIKE ? ESCAPE '\' OR LOWER(rule_title) LIKE ? ESCAPE '\' OR LOWER(entities) LIKE ? ESCAPE '\')`)
+			args = append(args, "%"+likeEscape(q)+"%", "%"+likeEscape(q)+"%", "%"+likeEscape(inJSONString(q))+"%")
 		}
 	}
 	if !f.From.IsZero() {
@@ -625,4 +629,11 @@ func (s checkpoints) Set(ctx context.Context, name string, seq int64, at time.Ti
 		return fmt.Errorf("cannot write checkpoint %s: %w", name, err)
 	}
 	return nil
+}
+
+// inJSONString is s as it stands inside a JSON string (the entities
+// column holds JSON): a Windows user CORP\alice is stored as CORP\\alice.
+func inJSONString(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b[1 : len(b)-1])
 }

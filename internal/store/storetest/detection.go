@@ -249,6 +249,21 @@ func testAlerts(t *testing.T, s store.Store, _ Backend) {
 	if total != 3 || len(page) != 3 {
 		t.Fatalf("query+from filter: %d %+v", total, page)
 	}
+	// The search also finds the rule's title and the entities' values.
+	mustOrg(t, s, "o3")
+	ent := newAlert("o3", "c1", "k1", t0, "high", store.AlertNew)
+	ent.Entities = store.AlertEntities{Hosts: []string{"WIN10-LAB"}, Users: []string{`CORP\alice`}, IPs: []string{"10.1.2.3"}}
+	if err := s.Alerts().Create(ctx, ent); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Alerts().Create(ctx, newAlert("o3", "c2", "k2", t0, "high", store.AlertNew)); err != nil {
+		t.Fatal(err)
+	}
+	for q, want := range map[string]int64{`corp\alice`: 1, "10.1.2": 1, "win10-lab": 1, "rule ONE": 2, "nobody": 0} {
+		if _, total, err := s.Alerts().List(ctx, "o3", store.AlertFilter{Query: q}); err != nil || total != want {
+			t.Fatalf("search %q: %d alerts, want %d (%v)", q, total, want, err)
+		}
+	}
 	open, err := s.Alerts().OpenByDedupKey(ctx, "o1", "k1", time.Time{}, time.Time{})
 	if err != nil || open.ID != "a01" {
 		t.Fatalf("open by key: %v %+v", err, open)
