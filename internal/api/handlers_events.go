@@ -153,22 +153,24 @@ func (s *Server) eventStats(w http.ResponseWriter, r *http.Request, c *call) err
 	if err != nil {
 		return err
 	}
-	// Without from, all time, as GET /api/v1/events searches: the store
-	// reads the span of the stored events and picks the interval (when
-	// none is asked for) from it.
-	if q.To.IsZero() {
-		q.To = s.o.Now()
-	}
+	// Without from, or without to, unbounded, as GET /api/v1/events
+	// searches (events stamped in the future included): the store reads
+	// the span of the stored events and picks the interval (when none is
+	// asked for) from it. With from only, the interval is picked up to now.
 	var interval time.Duration
 	if !q.From.IsZero() {
-		interval = autoInterval(q.From, q.To)
+		end := q.To
+		if end.IsZero() {
+			end = s.o.Now()
+		}
+		interval = autoInterval(q.From, end)
 	}
 	if v := qv.Get("interval"); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil || d < time.Second {
 			return badRequest("validation_failed", "interval", "interval must be a duration of at least 1s, such as 1m or 1h")
 		}
-		if !q.From.IsZero() && (q.To.Unix()-q.From.Unix())/int64(d/time.Second) > 10000 {
+		if !q.From.IsZero() && !q.To.IsZero() && (q.To.Unix()-q.From.Unix())/int64(d/time.Second) > 10000 {
 			return badRequest("validation_failed", "interval", "interval is too small for the time range (more than 10,000 buckets)")
 		}
 		interval = d
@@ -183,12 +185,20 @@ func (s *Server) eventStats(w http.ResponseWriter, r *http.Request, c *call) err
 	if interval == 0 { // nothing stored: no buckets, and a round figure
 		interval = time.Hour
 	}
-	var from any
+	var from, to any
 	switch {
 	case !q.From.IsZero():
 		from = q.From
 	case len(st.OverTime) > 0:
 		from = st.OverTime[0].Start
+	}
+	switch {
+	case !q.To.IsZero():
+		to = q.To
+	case len(st.OverTime) > 0:
+		to = st.OverTime[len(st.OverTime)-1].Start.Add(interval)
+	default:
+		to = s.o.Now()
 	}
 	type bucket struct {
 		Start      time.Time        `json:"start"`
@@ -204,7 +214,7 @@ func (s *Server) eventStats(w http.ResponseWriter, r *http.Request, c *call) err
 		overTime = append(overTime, bucket{b.Start, b.Count, bs})
 	}
 	writeJSON(w, http.StatusOK, map[string]any{
-		"total": st.Total, "interval_seconds": int64(interval / time.Second), "from": from, "to": q.To,
+		"total": st.Total, "interval_seconds": int64(interval / time.Second), "from": from, "to": to,
 		"over_time": overTime, "by_severity": terms(st.BySeverity), "by_category": terms(st.ByCategory),
 		"by_dataset": terms(st.ByDataset), "by_input": terms(st.ByInput), "top_hosts": terms(st.TopHosts),
 		"top_users": terms(st.TopUsers), "top_sources": terms(st.TopSources), "top_countries": terms(st.TopCountries),

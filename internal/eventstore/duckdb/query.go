@@ -721,11 +721,28 @@ func (s *Store) stats(ctx context.Context, orgID string, q eventstore.Query, int
 		if !ok {
 			return st, nil
 		}
-		if from.IsZero() {
-			from = lo
+		if q.Text != "" || len(q.Severities) > 0 {
+			// A search's own span: its matches may all be from today in
+			// years of stored events, and a chart from the oldest would
+			// put them in one bar.
+			if mlo, mhi, found, err := s.matchSpan(ctx, pl); err != nil {
+				return st, err
+			} else if found {
+				lo, hi = mlo, mhi
+			}
 		}
-		if to.IsZero() {
-			to = hi.Add(time.Microsecond)
+		switch {
+		case from.IsZero() && to.IsZero():
+			from, to = lo, hi.Add(time.Microsecond)
+		case from.IsZero():
+			from = lo
+		default:
+			// From a time on, unbounded: up to now, or to the newest
+			// event if one is stamped later (a search counts it too).
+			to = time.Now()
+			if end := hi.Add(time.Microsecond); end.After(to) {
+				to = end
+			}
 		}
 	}
 	interval = pickInterval(interval, to.Sub(from))
@@ -738,6 +755,26 @@ func (s *Store) stats(ctx context.Context, orgID string, q eventstore.Query, int
 	}
 	fillBuckets(&st, from, to, interval)
 	return st, nil
+}
+
+// matchSpan returns the time span of the events pl matches (found is
+// false when it matches none).
+func (s *Store) matchSpan(ctx context.Context, pl *plan) (lo, hi time.Time, found bool, err error) {
+	inner, args := pl.union("ts", "", nil)
+	if inner == "" {
+		return lo, hi, false, nil
+	}
+	err = s.each(ctx, "SELECT epoch_us(min(ts)), epoch_us(max(ts)) FROM ("+inner+")", args, func(r *sql.Rows) error {
+		var a, b sql.NullInt64
+		if err := r.Scan(&a, &b); err != nil {
+			return err
+		}
+		if a.Valid && b.Valid {
+			lo, hi, found = time.UnixMicro(a.Int64).UTC(), time.UnixMicro(b.Int64).UTC(), true
+		}
+		return nil
+	})
+	return lo, hi, found, err
 }
 
 const topN = 10

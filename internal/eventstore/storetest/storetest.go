@@ -685,6 +685,10 @@ func testStats(t *testing.T, b Backend) {
 	}
 	mustAppend(t, s, evs)
 	mustAppend(t, s, Batch("other", "s", 40, T0))
+	// Stored years before the rest: an unbounded chart of everything
+	// spans them, one of a search spans its matches.
+	mustAppend(t, s, []event.Event{{ID: "ancient", OrgID: "s", Timestamp: T0.AddDate(-3, 0, 0), Input: "http", Raw: "ancient",
+		Fields: event.Fields{"host.name": "old", "message": "ancient"}}})
 	st, err := s.Stats(ctx, "s", eventstore.Query{From: T0, To: T0.Add(6 * time.Hour)}, time.Hour)
 	if err != nil {
 		t.Fatal(err)
@@ -773,10 +777,15 @@ func testStats(t *testing.T, b Backend) {
 	if h, err := s.Histogram(ctx, "s", eventstore.Query{Severities: []string{"critical"}}, 0); err != nil || h.Total == 0 || h.Interval <= 0 {
 		t.Fatalf("critical histogram: %+v %v", h, err)
 	}
-	// A query narrows everything; no time range spans the data.
+	// A query narrows everything; no time range spans its matches, not
+	// the years of stored events.
 	st, err = s.Stats(ctx, "s", eventstore.Query{Text: "host.name:h00"}, 0)
-	if err != nil || st.Total != 12 || len(st.TopHosts) != 1 || st.Interval <= 0 || len(st.OverTime) == 0 {
-		t.Fatalf("narrowed stats: %+v %v", st, err)
+	if err != nil || st.Total != 12 || len(st.TopHosts) != 1 || st.Interval <= 0 || st.Interval > time.Hour || len(st.OverTime) == 0 ||
+		st.OverTime[0].Start.Before(T0.Add(-st.Interval)) {
+		t.Fatalf("narrowed stats: interval %v, %d buckets from %v: %v", st.Interval, len(st.OverTime), st.OverTime, err)
+	}
+	if all, err := s.Stats(ctx, "s", eventstore.Query{}, 0); err != nil || !all.OverTime[0].Start.Before(T0.AddDate(-2, 0, 0)) {
+		t.Fatalf("all events: %v", err)
 	}
 	st, err = s.Stats(ctx, "nobody", eventstore.Query{}, time.Hour)
 	if err != nil || st.Total != 0 {
