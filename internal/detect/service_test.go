@@ -882,20 +882,20 @@ func TestStreamCommitsLazily(t *testing.T) {
 	if got[len(got)-1] != "lazy" {
 		t.Fatalf("the alert's commit: %v, want lazy", got)
 	}
-	// Each transaction's time is measured.
-	mfs, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var timed uint64
-	for _, mf := range mfs {
-		if mf.GetName() == "eventsec_detection_commit_seconds" {
-			timed = mf.GetMetric()[0].GetHistogram().GetSampleCount()
+	// Each transaction's time is measured (once its call has returned,
+	// a moment after the commit is logged).
+	waitFor(t, "eventsec_detection_commit_seconds to count the transaction", func() bool {
+		mfs, err := reg.Gather()
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-	if timed == 0 {
-		t.Error("eventsec_detection_commit_seconds counted no transaction")
-	}
+		for _, mf := range mfs {
+			if mf.GetName() == "eventsec_detection_commit_seconds" {
+				return mf.GetMetric()[0].GetHistogram().GetSampleCount() > 0
+			}
+		}
+		return false
+	})
 	f.stop(t)
 	got = ss.log()[before:]
 	if got[len(got)-1] != "durable" {
