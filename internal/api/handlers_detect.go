@@ -1147,7 +1147,12 @@ func (s *Server) listRetroHunts(w http.ResponseWriter, r *http.Request, c *call)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"retrohunts": d.RetroHunts(c.principal.OrgID)})
+	limit, err := queryInt(r.URL.Query(), "limit", 1000, 1, 1000)
+	if err != nil {
+		return err
+	}
+	jobs := d.RetroHunts(c.principal.OrgID)
+	writeJSON(w, http.StatusOK, map[string]any{"retrohunts": jobs[:min(limit, len(jobs))]})
 	return nil
 }
 

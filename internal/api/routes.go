@@ -197,7 +197,7 @@ func (s *Server) routeTable() []route {
 		{Method: "POST", Path: "/api/v1/rules/{id}/retrohunt", Perm: auth.PermRulesWrite, Tag: tagRules, Summary: "Run a rule over stored history in the background (optionally raising alerts); poll the job",
 			Request: "RetroHuntStart", Response: "RetroHunt", Status: 202, Handle: s.startRetroHunt},
 		{Method: "GET", Path: "/api/v1/retrohunts", Perm: auth.PermRulesRead, Tag: tagRules, Summary: "Retro-hunt jobs of the organisation, newest first",
-			Response: "RetroHuntList", Status: 200, Handle: s.listRetroHunts},
+			Response: "RetroHuntList", Status: 200, Handle: s.listRetroHunts, Query: []queryParam{{"limit", "integer", "1 to 1000 (default all the server keeps)"}}},
 		{Method: "GET", Path: "/api/v1/retrohunts/{id}", Perm: auth.PermRulesRead, Tag: tagRules, Summary: "A retro-hunt's progress and, when done, its result",
 			Response: "RetroHunt", Status: 200, Handle: s.getRetroHunt},
 		{Method: "DELETE", Path: "/api/v1/retrohunts/{id}", Perm: auth.PermRulesWrite, Tag: tagRules, Summary: "Cancel a running retro-hunt",
