@@ -406,9 +406,7 @@ func (st *state) syslogMessage(app, msg string) {
 			if isWindowsShape(obj) && st.windows(obj) {
 				return
 			}
-			st.flattenInto("", obj, 0)
-			st.aliases()
-			st.coerce()
+			st.syslogJSON(obj, msg)
 			return
 		}
 	}
@@ -427,6 +425,31 @@ func (st *state) syslogMessage(app, msg string) {
 		return
 	}
 	st.kvPairs(msg, 2, false)
+}
+
+// syslogJSON maps a syslog MSG that is a JSON object as the object
+// alone is mapped over HTTP: its own message (msg, message...) and level
+// or severity win over the header's, which stay in log.syslog.*; the
+// header's fill what the object does not say.
+func (st *state) syslogJSON(obj map[string]any, msg string) {
+	level, sev := st.f["log.level"], st.f["event.severity"]
+	delete(st.f, "message")
+	delete(st.f, "log.level")
+	delete(st.f, "event.severity")
+	st.flattenInto("", obj, 0)
+	st.liftMessageObject()
+	st.aliases()
+	if _, set := st.f["message"]; !set {
+		st.setMessage(msg)
+	}
+	// After coerce, which reads a sender's ECS log.level.
+	st.coerce()
+	if _, set := st.f["event.severity"]; !set && sev != nil {
+		st.f["event.severity"] = sev
+	}
+	if _, set := st.f["log.level"]; !set && level != nil {
+		st.f["log.level"] = level
+	}
 }
 
 // unrepeat reads rsyslog's summary of a repeated message, "message
