@@ -1379,12 +1379,12 @@ func TestSyslogJSONBody(t *testing.T) {
 			ts: "2024-02-29T10:00:00Z"},
 		{name: "ECS log.level inside syslog", raw: `<14>1 2024-02-29T10:00:00Z web-1 api 42 - - {"log":{"level":"ERROR"},"message":"boom"}`,
 			want: map[string]any{"event.severity": int64(event.SeverityMedium), "log.level": "error", "message": "boom"},
-			ts: "2024-02-29T10:00:00Z"},
+			ts:   "2024-02-29T10:00:00Z"},
 		{name: "without level or message the header's stand", raw: `<11>1 2024-02-29T10:00:00Z web-1 api 42 - - {"user":"dan"}`,
 			want: map[string]any{"event.severity": int64(event.SeverityMedium), "log.level": "error", "message": `{"user":"dan"}`, "user.name": "dan"},
-			ts: "2024-02-29T10:00:00Z"},
+			ts:   "2024-02-29T10:00:00Z"},
 		{name: "explicit severity wins", raw: `<14>1 2024-02-29T10:00:00Z web-1 api 42 - - {"severity":"high","message":"m"}`,
 			want: map[string]any{"event.severity": int64(event.SeverityHigh), "message": "m", "log.syslog.severity.code": int64(6)},
-			ts: "2024-02-29T10:00:00Z"},
+			ts:   "2024-02-29T10:00:00Z"},
 	})
 }
