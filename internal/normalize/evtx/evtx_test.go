@@ -90,6 +90,7 @@ func TestAttackSamples(t *testing.T) {
 	hi := time.Date(2023, 1, 25, 0, 0, 0, 0, time.UTC) // the collection's last commit
 	var files, records, failures int
 	datasets := map[string]int{}
+	bands := map[string]int{}
 	for _, path := range evtxFiles(t, attackSamples) {
 		files++
 		evs, st := normalizeFile(t, n, path)
@@ -121,6 +122,8 @@ func TestAttackSamples(t *testing.T) {
 				t.Errorf("%s: tags %v (%s)", where, tags, ev.Fields.Str("error.message"))
 			}
 			datasets[ev.Fields.Str("event.dataset")]++
+			sev, _ := ev.Fields["event.severity"].(int64)
+			bands[event.SeverityLabel(sev)]++
 			// A value decoded as the wrong type shows as control
 			// characters (an Int32 1 read as text is "\x01"). Some
 			// 4661 and 4765 records do hold such a string: their
@@ -136,7 +139,48 @@ func TestAttackSamples(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("attack samples: %d files, %d records, %d failures; datasets %v", files, records, failures, datasets)
+	t.Logf("attack samples: %d files, %d records, %d failures; datasets %v; severity bands %v", files, records, failures, datasets, bands)
+}
+
+// TestWindowsSeverityFloors checks, on real records, that events that
+// matter to security rank above their Windows level.
+func TestWindowsSeverityFloors(t *testing.T) {
+	n := newNormalizer()
+	cases := []struct{ file, code, band string }{
+		{"AutomatedTestingTools/WinDefender_Events_1117_1116_AtomicRedTeam.evtx", "1116", "high"},
+		{"AutomatedTestingTools/WinDefender_Events_1117_1116_AtomicRedTeam.evtx", "1117", "medium"},
+		{"Defense Evasion/DE_1102_security_log_cleared.evtx", "1102", "high"},
+		{"Defense Evasion/DE_104_system_log_cleared.evtx", "104", "high"},
+		{"Defense Evasion/DE_Fake_ComputerAccount_4720.evtx", "4720", "low"},
+		{"Persistence/Network_Service_Guest_added_to_admins_4732.evtx", "4732", "medium"},
+		{"Credential Access/CA_4624_4625_LogonType2_LogonProc_chrome.evtx", "4625", "low"},
+		{"Credential Access/CA_4624_4625_LogonType2_LogonProc_chrome.evtx", "4624", "info"},
+		{"Lateral Movement/LM_Remote_Service02_7045.evtx", "7045", "medium"},
+		{"Execution/temp_scheduled_task_4698_4699.evtx", "4698", "medium"},
+		{"Execution/temp_scheduled_task_4698_4699.evtx", "4699", "info"},
+		{"Defense Evasion/de_unmanagedpowershell_psinject_sysmon_7_8_10.evtx", "8", "medium"},
+		{"Defense Evasion/de_unmanagedpowershell_psinject_sysmon_7_8_10.evtx", "10", "low"},
+		{"Defense Evasion/de_unmanagedpowershell_psinject_sysmon_7_8_10.evtx", "7", "info"},
+	}
+	for _, c := range cases {
+		t.Run(c.code+" "+filepath.Base(c.file), func(t *testing.T) {
+			evs, _ := normalizeFile(t, n, attackSamples+"/"+c.file)
+			found := false
+			for _, ev := range evs {
+				if ev.Fields.Str("event.code") != c.code {
+					continue
+				}
+				found = true
+				sev, _ := ev.Fields["event.severity"].(int64)
+				if got := event.SeverityLabel(sev); got != c.band {
+					t.Errorf("event %s (level %s): severity %d is %s, want %s", c.code, ev.Fields.Str("log.level"), sev, got, c.band)
+				}
+			}
+			if !found {
+				t.Fatalf("%s: no event %s", c.file, c.code)
+			}
+		})
+	}
 }
 
 func isControl(r rune) bool {
