@@ -1388,3 +1388,21 @@ func TestSyslogJSONBody(t *testing.T) {
 			ts:   "2024-02-29T10:00:00Z"},
 	})
 }
+
+// Realistic lines of formats the parsers had gaps in.
+func TestParserGaps(t *testing.T) {
+	runSamples(t, []sample{
+		{name: "iptables LOG line", raw: `<4>Nov 25 10:00:00 fw1 kernel: [12345.678] IN=eth0 OUT= MAC=00:16:3e:5e:6c:00:00:16:3e:12:34:56:08:00 SRC=81.2.69.142 DST=10.0.0.5 LEN=60 TOS=0x00 PREC=0x00 TTL=52 ID=123 DF PROTO=TCP SPT=55555 DPT=22 WINDOW=29200 RES=0x00 SYN URGP=0`,
+			want: map[string]any{"event.dataset": "iptables.log", "source.ip": "81.2.69.142", "destination.ip": "10.0.0.5",
+				"source.port": int64(55555), "destination.port": int64(22), "network.transport": "tcp",
+				"observer.ingress.interface.name": "eth0", "observer.egress.interface.name": nil,
+				"ID": "123", "RES": "0x00", "URGP": "0", "event.category": []string{"network"}},
+			ts: "2023-11-25T10:00:00Z"},
+		{name: "key=value: a bare word after a value", raw: `action=block src=81.2.69.142 H5U3`,
+			want: map[string]any{"source.ip": "81.2.69.142", "event.dataset": "kv"}},
+		{name: "key=value: a bare word between pairs", raw: `src=81.2.69.142 H5U3 dst=10.0.0.5 DF dpt=22`,
+			want: map[string]any{"source.ip": "81.2.69.142", "destination.ip": "10.0.0.5", "destination.port": int64(22)}},
+		{name: "key=value: text keys keep their words", raw: `user=bob msg=disk is full count=3`,
+			want: map[string]any{"user.name": "bob", "message": "disk is full", "count": "3"}},
+	})
+}
