@@ -406,7 +406,7 @@ func (st *state) syslogMessage(app, msg string) {
 			if isWindowsShape(obj) && st.windows(obj) {
 				return
 			}
-			st.syslogJSON(obj, msg)
+			st.syslogJSON(obj)
 			return
 		}
 	}
@@ -477,16 +477,17 @@ func (st *state) netfilter() {
 // alone is mapped over HTTP: its own message (msg, message...) and level
 // or severity win over the header's, which stay in log.syslog.*; the
 // header's fill what the object does not say.
-func (st *state) syslogJSON(obj map[string]any, msg string) {
-	level, sev := st.f["log.level"], st.f["event.severity"]
+func (st *state) syslogJSON(obj map[string]any) {
+	// The header's values are kept boxed: restoring them costs nothing.
+	text, level, sev := st.f["message"], st.f["log.level"], st.f["event.severity"]
 	delete(st.f, "message")
 	delete(st.f, "log.level")
 	delete(st.f, "event.severity")
 	st.flattenInto("", obj, 0)
 	st.liftMessageObject()
 	st.aliases()
-	if _, set := st.f["message"]; !set {
-		st.setMessage(msg)
+	if _, set := st.f["message"]; !set && text != nil {
+		st.f["message"] = text
 	}
 	// After coerce, which reads a sender's ECS log.level.
 	st.coerce()
