@@ -713,8 +713,18 @@ func (st *state) coerceColumn(c event.Column, v any) {
 			st.f[c.Field] = s
 		}
 		if c.Field == "log.level" {
+			// Stored lower case, as a "level" alias is: ERROR and error
+			// are one level to whoever searches.
 			if s, ok := st.f[c.Field].(string); ok {
-				st.levelSeverity(s)
+				if isNumber(s) || strings.ToLower(s) != s {
+					delete(st.f, c.Field)
+					st.level(c.Field, s)
+					if _, set := st.f[c.Field]; !set {
+						st.f[c.Field] = s
+					}
+				} else {
+					st.levelSeverity(s)
+				}
 			}
 		}
 	}

@@ -63,6 +63,7 @@ func (st *state) mapObject() {
 		st.application()
 	}
 	st.aliases()
+	st.syslogCodeSeverity()
 	st.embeddedLine()
 	if _, ok := st.f["event.dataset"]; !ok {
 		st.f["event.dataset"] = "json"
@@ -267,9 +268,19 @@ var aliasList = []alias{
 	{"devname", "observer.name", aStr, false},
 	// A level name fills event.severity only when the sender gave no
 	// severity: "severity" and "sev" come after and replace it.
+	// Numbers read as level.go's levelSchemes say.
 	{"level", "log.level", aLevel, false},
 	{"loglevel", "log.level", aLevel, false},
 	{"log_level", "log.level", aLevel, false},
+	{"levelname", "log.level", aLevel, false},
+	{"lvl", "log.level", aLevel, false},
+	{"severity_text", "log.level", aLevel, false},
+	{"SeverityText", "log.level", aLevel, false},
+	{"levelno", "log.level", aLevel, false},
+	{"SeverityNumber", "log.level", aLevel, false},
+	{"severity_number", "log.level", aLevel, false},
+	{"syslog_severity", "log.level", aLevel, false},
+	{"syslog_severity_code", "log.level", aLevel, false},
 	{"severity", "event.severity", aSeverity, false},
 	{"sev", "event.severity", aSeverity, false},
 	{"url", "url.original", aURL, true},
@@ -408,8 +419,7 @@ func (st *state) aliasValue(a alias, s string) {
 	case aTransport:
 		st.transport(s)
 	case aLevel:
-		st.set("log.level", strings.ToLower(s))
-		st.levelSeverity(s)
+		st.level(a.name, s)
 	case aOutcome:
 		if o := outcome(s); o != "" {
 			st.f["event.outcome"] = o
@@ -491,7 +501,7 @@ func (st *state) levelSeverity(level string) {
 	if _, set := st.f["event.severity"]; set {
 		return
 	}
-	if sev, ok := event.ParseSeverity(level); ok {
+	if sev, ok := levelNameSeverity(level); ok {
 		st.setSeverity(sev)
 		st.sevFromLevel = true
 	}

@@ -29,13 +29,21 @@ func keyAt(s string, i int) int {
 	return -1
 }
 
+// kvTextKeys hold free text, which senders often write unquoted.
+var kvTextKeys = map[string]bool{
+	"msg": true, "message": true, "reason": true, "desc": true, "description": true,
+	"text": true, "error": true, "err": true, "detail": true, "details": true, "comment": true,
+}
+
 func isSpace(c byte) bool { return c == ' ' || c == '\t' }
 
 // kvPairsFunc scans key=value pairs in s and calls fn for each. Values are
 // "double" or 'single' quoted (with \" escapes), or bare: a bare value
-// runs until the whitespace before the next key=, so that "msg=disk
-// full user=bob" gives msg "disk full". It returns the number of pairs
-// and the text before the first one.
+// ends at whitespace, and words that are not key= are skipped, except
+// that the value of a text key (kvTextKeys) runs until the whitespace
+// before the next key=, so that "msg=disk full user=bob" gives msg "disk
+// full". It returns the number of pairs and the text before the first
+// one.
 func (st *state) kvPairsFunc(s string, fn func(k, v string)) (int, string) {
 	n := 0
 	prefix := ""
@@ -88,25 +96,33 @@ func (st *state) kvPairsFunc(s string, fn func(k, v string)) (int, string) {
 			}
 		} else {
 			j := i
-			next := len(s)
-			for j < len(s) {
-				if isSpace(s[j]) {
-					k := j
-					for k < len(s) && isSpace(s[k]) {
-						k++
-					}
-					if keyAt(s, k) > 0 {
-						next = k
-						break
-					}
-					j = k
-					continue
-				}
+			for j < len(s) && !isSpace(s[j]) {
 				j++
 			}
-			val = strings.TrimRight(s[i:min(j, next)], " \t")
+			// Words up to the next key belong to no value (iptables'
+			// flags "DF", "SYN"; "src=81.2.69.142 H5U3" keeps its
+			// address), except after a key that holds text: "msg=disk
+			// is full user=bob" is a message of three words.
+			text := kvTextKeys[key]
+			next := len(s)
+			for k := j; k < len(s); {
+				for k < len(s) && isSpace(s[k]) {
+					k++
+				}
+				if k < len(s) && keyAt(s, k) > 0 {
+					next = k
+					break
+				}
+				for k < len(s) && !isSpace(s[k]) {
+					k++
+				}
+				if text {
+					j = k
+				}
+			}
+			val = s[i:j]
 			// "a=1, b=2": the separator belongs to no value.
-			if next < len(s) {
+			if next < len(s) || j == len(s) {
 				val = strings.TrimRight(val, ",;")
 			}
 			i = next

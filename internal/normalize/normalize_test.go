@@ -1313,3 +1313,96 @@ func TestAddressesFromSender(t *testing.T) {
 			want: map[string]any{"source.ip": "81.2.69.142", "source.port": int64(4444), "destination.ip": "10.0.0.5"}},
 	})
 }
+
+// Numeric levels read as the logging library that wrote them means them;
+// names are stored lower case whatever field they came in.
+func TestLevelSchemes(t *testing.T) {
+	runSamples(t, []sample{
+		{name: "pino info", raw: `{"level":30,"msg":"started"}`,
+			want: map[string]any{"log.level": "info", "event.severity": int64(event.SeverityInfo), "message": "started"}},
+		{name: "pino warn", raw: `{"level":40,"msg":"slow"}`,
+			want: map[string]any{"log.level": "warn", "event.severity": int64(event.SeverityLow)}},
+		{name: "pino error", raw: `{"level":50,"msg":"x"}`,
+			want: map[string]any{"log.level": "error", "event.severity": int64(event.SeverityMedium)}},
+		{name: "bunyan fatal", raw: `{"name":"api","hostname":"h","pid":1,"level":60,"msg":"down","v":0}`,
+			want: map[string]any{"log.level": "fatal", "event.severity": int64(event.SeverityCritical)}},
+		{name: "pino trace", raw: `{"level":10,"msg":"x"}`,
+			want: map[string]any{"log.level": "trace", "event.severity": int64(event.SeverityInfo)}},
+		{name: "level number as text", raw: `{"level":"50","msg":"x"}`,
+			want: map[string]any{"log.level": "error", "event.severity": int64(event.SeverityMedium)}},
+		{name: "other level number is a 0-100 severity", raw: `{"level":35,"msg":"x"}`,
+			want: map[string]any{"log.level": "35", "event.severity": int64(35)}},
+		{name: "Python levelname", raw: `{"levelname":"WARNING","message":"x"}`,
+			want: map[string]any{"log.level": "warning", "event.severity": int64(event.SeverityLow)}},
+		{name: "Python levelno", raw: `{"levelno":30,"message":"x"}`,
+			want: map[string]any{"log.level": "warning", "event.severity": int64(event.SeverityLow)}},
+		{name: "Python critical", raw: `{"levelname":"CRITICAL","levelno":50,"message":"x"}`,
+			want: map[string]any{"log.level": "critical", "event.severity": int64(event.SeverityCritical)}},
+		{name: "log15 lvl", raw: `{"lvl":"eror","msg":"x"}`,
+			want: map[string]any{"log.level": "eror", "event.severity": int64(event.SeverityMedium)}},
+		{name: "loglevel", raw: `{"loglevel":"Warn","msg":"x"}`,
+			want: map[string]any{"log.level": "warn", "event.severity": int64(event.SeverityLow)}},
+		{name: "OpenTelemetry", raw: `{"SeverityText":"ERROR","SeverityNumber":17,"Body":"x"}`,
+			want: map[string]any{"log.level": "error", "event.severity": int64(event.SeverityMedium)}},
+		{name: "OpenTelemetry number only", raw: `{"severity_number":14,"body":"x"}`,
+			want: map[string]any{"log.level": "warn", "event.severity": int64(event.SeverityLow)}},
+		{name: "OpenTelemetry text with its digit", raw: `{"severity_text":"FATAL2","body":"x"}`,
+			want: map[string]any{"log.level": "fatal2", "event.severity": int64(event.SeverityCritical)}},
+		{name: "syslog code from a shipper", raw: `{"message":"x","syslog_severity_code":3}`,
+			want: map[string]any{"log.level": "error", "event.severity": int64(event.SeverityMedium)}},
+		{name: "ECS log.syslog.severity.code", raw: `{"message":"x","log":{"syslog":{"severity":{"code":2}}}}`,
+			want: map[string]any{"log.level": "critical", "event.severity": int64(event.SeverityHigh)}},
+		{name: "event.severity stays 0-100", raw: `{"level":30,"event":{"severity":30}}`,
+			want: map[string]any{"log.level": "info", "event.severity": int64(30)}},
+		{name: "severity beats a level number", raw: `{"level":30,"severity":"high"}`,
+			want: map[string]any{"log.level": "info", "event.severity": int64(event.SeverityHigh)}},
+		{name: "ECS log.level upper case", raw: `{"message":"x","log.level":"ERROR"}`,
+			want: map[string]any{"log.level": "error", "event.severity": int64(event.SeverityMedium)}},
+		{name: "nested ECS log.level upper case", raw: `{"message":"x","log":{"level":"WARN"}}`,
+			want: map[string]any{"log.level": "warn", "event.severity": int64(event.SeverityLow)}},
+		{name: "ECS log.level number", raw: `{"message":"x","log":{"level":50}}`,
+			want: map[string]any{"log.level": "error", "event.severity": int64(event.SeverityMedium)}},
+	})
+}
+
+// JSON inside syslog maps as the JSON alone does over HTTP; the header's
+// priority stays in log.syslog.*.
+func TestSyslogJSONBody(t *testing.T) {
+	runSamples(t, []sample{
+		{name: "level and msg win over the header", raw: `<14>Nov 25 10:00:00 host app: {"level":"error","msg":"x","user":"dan"}`,
+			want: map[string]any{"event.severity": int64(event.SeverityMedium), "log.level": "error", "message": "x", "user.name": "dan",
+				"log.syslog.severity.code": int64(6), "log.syslog.severity.name": "informational", "log.syslog.priority": int64(14)},
+			ts: "2023-11-25T10:00:00Z"},
+		{name: "pino inside RFC 5424", raw: `<11>1 2024-02-29T10:00:00Z web-1 api 42 - - {"level":30,"msg":"listening"}`,
+			want: map[string]any{"event.severity": int64(event.SeverityInfo), "log.level": "info", "message": "listening",
+				"log.syslog.severity.code": int64(3)},
+			ts: "2024-02-29T10:00:00Z"},
+		{name: "ECS log.level inside syslog", raw: `<14>1 2024-02-29T10:00:00Z web-1 api 42 - - {"log":{"level":"ERROR"},"message":"boom"}`,
+			want: map[string]any{"event.severity": int64(event.SeverityMedium), "log.level": "error", "message": "boom"},
+			ts:   "2024-02-29T10:00:00Z"},
+		{name: "without level or message the header's stand", raw: `<11>1 2024-02-29T10:00:00Z web-1 api 42 - - {"user":"dan"}`,
+			want: map[string]any{"event.severity": int64(event.SeverityMedium), "log.level": "error", "message": `{"user":"dan"}`, "user.name": "dan"},
+			ts:   "2024-02-29T10:00:00Z"},
+		{name: "explicit severity wins", raw: `<14>1 2024-02-29T10:00:00Z web-1 api 42 - - {"severity":"high","message":"m"}`,
+			want: map[string]any{"event.severity": int64(event.SeverityHigh), "message": "m", "log.syslog.severity.code": int64(6)},
+			ts:   "2024-02-29T10:00:00Z"},
+	})
+}
+
+// Realistic lines of formats the parsers had gaps in.
+func TestParserGaps(t *testing.T) {
+	runSamples(t, []sample{
+		{name: "iptables LOG line", raw: `<4>Nov 25 10:00:00 fw1 kernel: [12345.678] IN=eth0 OUT= MAC=00:16:3e:5e:6c:00:00:16:3e:12:34:56:08:00 SRC=81.2.69.142 DST=10.0.0.5 LEN=60 TOS=0x00 PREC=0x00 TTL=52 ID=123 DF PROTO=TCP SPT=55555 DPT=22 WINDOW=29200 RES=0x00 SYN URGP=0`,
+			want: map[string]any{"event.dataset": "iptables.log", "source.ip": "81.2.69.142", "destination.ip": "10.0.0.5",
+				"source.port": int64(55555), "destination.port": int64(22), "network.transport": "tcp",
+				"observer.ingress.interface.name": "eth0", "observer.egress.interface.name": nil,
+				"ID": "123", "RES": "0x00", "URGP": "0", "event.category": []string{"network"}},
+			ts: "2023-11-25T10:00:00Z"},
+		{name: "key=value: a bare word after a value", raw: `action=block src=81.2.69.142 H5U3`,
+			want: map[string]any{"source.ip": "81.2.69.142", "event.dataset": "kv"}},
+		{name: "key=value: a bare word between pairs", raw: `src=81.2.69.142 H5U3 dst=10.0.0.5 DF dpt=22`,
+			want: map[string]any{"source.ip": "81.2.69.142", "destination.ip": "10.0.0.5", "destination.port": int64(22)}},
+		{name: "key=value: text keys keep their words", raw: `user=bob msg=disk is full count=3`,
+			want: map[string]any{"user.name": "bob", "message": "disk is full", "count": "3"}},
+	})
+}

@@ -406,9 +406,7 @@ func (st *state) syslogMessage(app, msg string) {
 			if isWindowsShape(obj) && st.windows(obj) {
 				return
 			}
-			st.flattenInto("", obj, 0)
-			st.aliases()
-			st.coerce()
+			st.syslogJSON(obj)
 			return
 		}
 	}
@@ -427,6 +425,78 @@ func (st *state) syslogMessage(app, msg string) {
 		return
 	}
 	st.kvPairs(msg, 2, false)
+	st.netfilter()
+}
+
+// netfilter maps the key=value pairs of an iptables/nftables LOG line
+// ("IN=eth0 OUT= MAC=... SRC=81.2.69.142 DST=10.0.0.5 ... PROTO=TCP
+// SPT=55555 DPT=22 ... SYN URGP=0") to ECS, as Filebeat's iptables
+// module does; its keys are upper case, unlike the aliases'.
+func (st *state) netfilter() {
+	f := st.f
+	src, ok1 := f["SRC"].(string)
+	dst, ok2 := f["DST"].(string)
+	proto, ok3 := f["PROTO"].(string)
+	if !ok1 || !ok2 || !ok3 {
+		return
+	}
+	st.setIfAbsent("event.dataset", "iptables.log")
+	if f["event.dataset"] == "syslog" {
+		f["event.dataset"] = "iptables.log"
+	}
+	st.setIfAbsent("event.module", "iptables")
+	st.categorize(cNetwork, tConn)
+	if _, set := f["source.ip"]; !set {
+		st.setAddrIP("source.ip", src)
+	}
+	if _, set := f["destination.ip"]; !set {
+		st.setAddrIP("destination.ip", dst)
+	}
+	if _, set := f["network.transport"]; !set {
+		st.transport(proto)
+	}
+	if _, set := f["source.port"]; !set {
+		if v, ok := f["SPT"].(string); ok {
+			st.setPort("source.port", v)
+		}
+	}
+	if _, set := f["destination.port"]; !set {
+		if v, ok := f["DPT"].(string); ok {
+			st.setPort("destination.port", v)
+		}
+	}
+	if v, ok := f["IN"].(string); ok {
+		st.setIfAbsent("observer.ingress.interface.name", v)
+	}
+	if v, ok := f["OUT"].(string); ok {
+		st.setIfAbsent("observer.egress.interface.name", v)
+	}
+}
+
+// syslogJSON maps a syslog MSG that is a JSON object as the object
+// alone is mapped over HTTP: its own message (msg, message...) and level
+// or severity win over the header's, which stay in log.syslog.*; the
+// header's fill what the object does not say.
+func (st *state) syslogJSON(obj map[string]any) {
+	// The header's values are kept boxed: restoring them costs nothing.
+	text, level, sev := st.f["message"], st.f["log.level"], st.f["event.severity"]
+	delete(st.f, "message")
+	delete(st.f, "log.level")
+	delete(st.f, "event.severity")
+	st.flattenInto("", obj, 0)
+	st.liftMessageObject()
+	st.aliases()
+	if _, set := st.f["message"]; !set && text != nil {
+		st.f["message"] = text
+	}
+	// After coerce, which reads a sender's ECS log.level.
+	st.coerce()
+	if _, set := st.f["event.severity"]; !set && sev != nil {
+		st.f["event.severity"] = sev
+	}
+	if _, set := st.f["log.level"]; !set && level != nil {
+		st.f["log.level"] = level
+	}
 }
 
 // unrepeat reads rsyslog's summary of a repeated message, "message

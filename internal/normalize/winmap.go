@@ -245,6 +245,7 @@ func (st *state) winMap(r *winRecord) {
 			st.setSeverity(event.SeverityLow)
 		}
 	}
+	st.winSeverityFloor(r)
 	st.winSummary(r)
 }
 

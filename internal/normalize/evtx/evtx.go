@@ -141,7 +141,7 @@ func readChunk(st *Stats, buf []byte, off int64, fn func(map[string]any) error) 
 	// Check the records before the parser sees them: it trusts counts and
 	// lengths found in the data, and a garbled one can make it allocate
 	// gigabytes. The parser is told to stop before the first bad record.
-	valid, why := checkRecords(buf, want)
+	valid, why, retyped := checkRecords(buf, want)
 	if valid == 0 {
 		st.CorruptChunks++
 		st.problem("chunk at offset %d: read 0 of %d records: %s", off, want, why)
@@ -164,7 +164,7 @@ func readChunk(st *Stats, buf []byte, off int64, fn func(map[string]any) error) 
 		if !ok {
 			continue
 		}
-		m, ok := toMap(d, 0).(map[string]any)
+		m, ok := toMap(d, 0, retyped).(map[string]any)
 		if !ok {
 			continue
 		}
@@ -208,8 +208,11 @@ func parseChunk(buf []byte) (records []*velo.EventRecord, err error) {
 // maxDepth bounds the conversion of nested values.
 const maxDepth = 64
 
-// toMap converts the parser's ordered dictionaries to plain maps.
-func toMap(v any, depth int) any {
+// toMap converts the parser's ordered dictionaries to plain maps, and
+// decodes the values checkRecords handed to the parser as binary (see
+// retype): such a value is a slice of the parser's chunk buffer, so its
+// capacity says where in the chunk it lies, and retyped what it was.
+func toMap(v any, depth int, retyped map[int]byte) any {
 	if depth > maxDepth {
 		return nil
 	}
@@ -218,50 +221,61 @@ func toMap(v any, depth int) any {
 		m := make(map[string]any, x.Len())
 		for _, k := range x.Keys() {
 			e, _ := x.Get(k)
-			m[k] = toMap(e, depth+1)
+			m[k] = toMap(e, depth+1, retyped)
 		}
 		return m
 	case []any:
 		out := make([]any, len(x))
 		for i, e := range x {
-			out[i] = toMap(e, depth+1)
+			out[i] = toMap(e, depth+1, retyped)
 		}
 		return out
+	case []byte:
+		if len(x) == 0 {
+			return ""
+		}
+		if typ, ok := retyped[chunkSize-cap(x)]; ok {
+			return decodeValue(typ, x)
+		}
 	}
 	return v
 }
 
 // checkRecords walks the chunk's records and the template-instance
 // headers the parser will read, mirroring its logic, and returns how many
-// leading records are sound (and why the next is not).
-func checkRecords(buf []byte, want int) (int, string) {
+// leading records are sound (and why the next is not). On the way it
+// retypes, in buf, the substitution values the parser would decode
+// wrongly (see retype), and returns their types by offset in the chunk.
+func checkRecords(buf []byte, want int) (int, string, map[int]byte) {
 	known := make(map[uint32]bool, 16)
+	retyped := make(map[int]byte)
 	off := chunkHeaderSize
 	for i := 0; i < want; i++ {
 		if off+28 > len(buf) || string(buf[off:off+4]) != "\x2a\x2a\x00\x00" {
-			return i, fmt.Sprintf("record %d: bad signature", i)
+			return i, fmt.Sprintf("record %d: bad signature", i), retyped
 		}
 		size := int(binary.LittleEndian.Uint32(buf[off+4:]))
 		if size < 28 || off+size > len(buf) {
-			return i, fmt.Sprintf("record %d: bad size %d", i, size)
+			return i, fmt.Sprintf("record %d: bad size %d", i, size), retyped
 		}
 		p := off + 24
 		end := off + size - 4 // a copy of the size ends the record
 		if p < end && buf[p] == 0x0f {
 			p += 4 // fragment header
 		}
-		if !checkInstance(buf, p, end, known, 0) {
-			return i, fmt.Sprintf("record %d: bad template instance", i)
+		if !checkInstance(buf, p, end, known, retyped, 0) {
+			return i, fmt.Sprintf("record %d: bad template instance", i), retyped
 		}
 		off += size
 	}
-	return want, ""
+	return want, "", retyped
 }
 
 // checkInstance checks a template instance at p (if there is one): its
 // substitution count and lengths must fit before end; BinXML
-// substitutions are checked in turn.
-func checkInstance(buf []byte, p, end int, known map[uint32]bool, depth int) bool {
+// substitutions are checked in turn. Values of the types retype names are
+// marked binary in buf, and their offsets and types noted in retyped.
+func checkInstance(buf []byte, p, end int, known map[uint32]bool, retyped map[int]byte, depth int) bool {
 	if depth > 8 {
 		return false
 	}
@@ -299,8 +313,16 @@ func checkInstance(buf []byte, p, end int, known map[uint32]bool, depth int) boo
 		if data+n > end {
 			return false
 		}
-		if typ == 0x21 && !checkInstance(buf, data+boolToInt(n > 0 && buf[data] == 0x0f)*4, data+n, known, depth+1) {
+		if typ == 0x21 && !checkInstance(buf, data+boolToInt(n > 0 && buf[data] == 0x0f)*4, data+n, known, retyped, depth+1) {
 			return false
+		}
+		if retype(typ) {
+			buf[q+4*i+2] = typeBinary
+			// An empty value needs no decoding, and its offset may be
+			// that of the next value.
+			if n > 0 {
+				retyped[data] = typ
+			}
 		}
 		data += n
 	}

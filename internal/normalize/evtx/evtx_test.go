@@ -90,6 +90,7 @@ func TestAttackSamples(t *testing.T) {
 	hi := time.Date(2023, 1, 25, 0, 0, 0, 0, time.UTC) // the collection's last commit
 	var files, records, failures int
 	datasets := map[string]int{}
+	bands := map[string]int{}
 	for _, path := range evtxFiles(t, attackSamples) {
 		files++
 		evs, st := normalizeFile(t, n, path)
@@ -121,9 +122,120 @@ func TestAttackSamples(t *testing.T) {
 				t.Errorf("%s: tags %v (%s)", where, tags, ev.Fields.Str("error.message"))
 			}
 			datasets[ev.Fields.Str("event.dataset")]++
+			sev, _ := ev.Fields["event.severity"].(int64)
+			bands[event.SeverityLabel(sev)]++
+			// A value decoded as the wrong type shows as control
+			// characters (an Int32 1 read as text is "\x01"). Some
+			// 4661 and 4765 records do hold such a string: their
+			// PrivilegeList is the UTF-16 text FF01 0F00 2D00.
+			for k, v := range ev.Fields {
+				if k == "winlog.event_data.PrivilegeList" {
+					continue
+				}
+				if s, ok := v.(string); ok && strings.HasPrefix(k, "winlog.") && strings.ContainsFunc(s, isControl) {
+					failures++
+					t.Errorf("%s: %s = %q holds control characters", where, k, s)
+				}
+			}
 		}
 	}
-	t.Logf("attack samples: %d files, %d records, %d failures; datasets %v", files, records, failures, datasets)
+	t.Logf("attack samples: %d files, %d records, %d failures; datasets %v; severity bands %v", files, records, failures, datasets, bands)
+}
+
+// TestWindowsSeverityFloors checks, on real records, that events that
+// matter to security rank above their Windows level.
+func TestWindowsSeverityFloors(t *testing.T) {
+	n := newNormalizer()
+	cases := []struct{ file, code, band string }{
+		{"AutomatedTestingTools/WinDefender_Events_1117_1116_AtomicRedTeam.evtx", "1116", "high"},
+		{"AutomatedTestingTools/WinDefender_Events_1117_1116_AtomicRedTeam.evtx", "1117", "medium"},
+		{"Defense Evasion/DE_1102_security_log_cleared.evtx", "1102", "high"},
+		{"Defense Evasion/DE_104_system_log_cleared.evtx", "104", "high"},
+		{"Defense Evasion/DE_Fake_ComputerAccount_4720.evtx", "4720", "low"},
+		{"Persistence/Network_Service_Guest_added_to_admins_4732.evtx", "4732", "medium"},
+		{"Credential Access/CA_4624_4625_LogonType2_LogonProc_chrome.evtx", "4625", "low"},
+		{"Credential Access/CA_4624_4625_LogonType2_LogonProc_chrome.evtx", "4624", "info"},
+		{"Lateral Movement/LM_Remote_Service02_7045.evtx", "7045", "medium"},
+		{"Execution/temp_scheduled_task_4698_4699.evtx", "4698", "medium"},
+		{"Execution/temp_scheduled_task_4698_4699.evtx", "4699", "info"},
+		{"Defense Evasion/de_unmanagedpowershell_psinject_sysmon_7_8_10.evtx", "8", "medium"},
+		{"Defense Evasion/de_unmanagedpowershell_psinject_sysmon_7_8_10.evtx", "10", "low"},
+		{"Defense Evasion/de_unmanagedpowershell_psinject_sysmon_7_8_10.evtx", "7", "info"},
+	}
+	for _, c := range cases {
+		t.Run(c.code+" "+filepath.Base(c.file), func(t *testing.T) {
+			evs, _ := normalizeFile(t, n, attackSamples+"/"+c.file)
+			found := false
+			for _, ev := range evs {
+				if ev.Fields.Str("event.code") != c.code {
+					continue
+				}
+				found = true
+				sev, _ := ev.Fields["event.severity"].(int64)
+				if got := event.SeverityLabel(sev); got != c.band {
+					t.Errorf("event %s (level %s): severity %d is %s, want %s", c.code, ev.Fields.Str("log.level"), sev, got, c.band)
+				}
+			}
+			if !found {
+				t.Fatalf("%s: no event %s", c.file, c.code)
+			}
+		})
+	}
+}
+
+func isControl(r rune) bool {
+	return r < 0x20 && r != '\t' && r != '\n' && r != '\r'
+}
+
+// TestEVTXValueTypes checks, on real files, that each BinXML value type
+// is rendered as Windows renders it in the event's XML.
+func TestEVTXValueTypes(t *testing.T) {
+	n := newNormalizer()
+	emotet := "Other/emotet/exec_emotet_ps_4104.evtx"
+	cases := []struct {
+		typ, file, code, field, want string
+	}{
+		{"Int32", emotet, "4104", "winlog.event_data.MessageNumber", "1"},
+		{"Int32", emotet, "4104", "winlog.event_data.MessageTotal", "1"},
+		{"UInt16", "Command and Control/DE_sysmon-3-rdp-tun.evtx", "3", "winlog.event_data.SourcePort", "1900"},
+		{"UInt32", "Command and Control/DE_sysmon-3-rdp-tun.evtx", "3", "winlog.event_data.ProcessId", "1608"},
+		{"Bool", "Command and Control/DE_sysmon-3-rdp-tun.evtx", "3", "winlog.event_data.Initiated", "false"},
+		{"GUID", "Command and Control/DE_sysmon-3-rdp-tun.evtx", "3", "winlog.event_data.ProcessGuid", "365ABB72-D695-5C67-0000-00103C3E0100"},
+		{"HexInt32", "Credential Access/sysmon_10_lsass_mimikatz_sekurlsa_logonpasswords.evtx", "10", "winlog.event_data.GrantedAccess", "0x1010"},
+		{"HexInt32", "Credential Access/CA_4624_4625_LogonType2_LogonProc_chrome.evtx", "4625", "winlog.event_data.Status", "0xc000006d"},
+		{"HexInt64", "Credential Access/CA_4624_4625_LogonType2_LogonProc_chrome.evtx", "4625", "winlog.event_data.ProcessId", "0x1358"},
+		{"HexInt64", "Credential Access/CA_4624_4625_LogonType2_LogonProc_chrome.evtx", "4625", "winlog.event_data.SubjectLogonId", "0x79e59"},
+		{"HexInt64 keywords", "Credential Access/CA_4624_4625_LogonType2_LogonProc_chrome.evtx", "4625", "winlog.keywords", "Audit Failure"},
+		{"SID", "Credential Access/CA_4624_4625_LogonType2_LogonProc_chrome.evtx", "4625", "winlog.event_data.SubjectUserSid", "S-1-5-21-3461203602-4096304019-2269080069-1000"},
+		{"HexInt64 in UserData", "Defense Evasion/DE_1102_security_log_cleared.evtx", "1102", "winlog.user_data.SubjectLogonId", "0x17dad"},
+		{"Binary", "Credential Access/MSSQL_multiple_failed_logon_EventID_18456.evtx", "18456", "winlog.event_data.Binary", "184800000E0000000C0000004D0053004500440047004500570049004E00310030000000070000006D00610073007400650072000000"},
+	}
+	for _, c := range cases {
+		t.Run(c.typ+" "+c.field, func(t *testing.T) {
+			evs, _ := normalizeFile(t, n, attackSamples+"/"+c.file)
+			for _, ev := range evs {
+				if ev.Fields.Str("event.code") != c.code {
+					continue
+				}
+				if got := ev.Fields.Str(c.field); got != c.want {
+					t.Errorf("%s event %s: %s = %q, want %q", c.file, c.code, c.field, got, c.want)
+				}
+				return
+			}
+			t.Fatalf("%s: no event %s", c.file, c.code)
+		})
+	}
+	// FILETIME: TimeCreated keeps its 100 ns precision.
+	evs, _ := normalizeFile(t, n, attackSamples+"/"+emotet)
+	if want := time.Date(2020, 8, 26, 5, 9, 28, 845521500, time.UTC); len(evs) == 0 || !evs[0].Timestamp.Equal(want) {
+		t.Errorf("%s: first timestamp is not %v: %v", emotet, want, evs)
+	}
+	// The message and raw record carry the same numbers.
+	for _, ev := range evs {
+		if strings.ContainsFunc(ev.Fields.Str("message"), isControl) || strings.ContainsFunc(string(ev.Raw), isControl) {
+			t.Errorf("%s: control characters in the message or raw record: %q", emotet, ev.Fields.Str("message"))
+		}
+	}
 }
 
 // TestRegressionDataEVTXMatchesJSON reads the .evtx of each SigmaHQ
@@ -155,8 +267,7 @@ func TestRegressionDataEVTXMatchesJSON(t *testing.T) {
 				mismatches++
 				t.Errorf("%s record %d: evtx and json differ:\n%s", path, i, d)
 			}
-			// The parser gives TimeCreated as float64 seconds, which holds
-			// a FILETIME to within about 2 µs.
+			// The .json's times are rounded to the microsecond.
 			if dt := got.Timestamp.Sub(want.Timestamp); dt > 5*time.Microsecond || dt < -5*time.Microsecond {
 				mismatches++
 				t.Errorf("%s record %d: timestamp %v (evtx) vs %v (json)", path, i, got.Timestamp, want.Timestamp)
