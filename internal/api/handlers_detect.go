@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/url"
 	"sort"
@@ -15,6 +16,7 @@ import (
 	"github.com/eventsec/eventsec/internal/auth"
 	"github.com/eventsec/eventsec/internal/detect"
 	"github.com/eventsec/eventsec/internal/incident"
+	"github.com/eventsec/eventsec/internal/query/lucene"
 	"github.com/eventsec/eventsec/internal/store"
 )
 
@@ -255,7 +257,9 @@ func (s *Server) savedRuleView(r *http.Request, c *call, d *detect.Service, rule
 	}
 	out := savedRule{RuleView: v, Warnings: []detect.RuleError{}}
 	if u, problems := detect.Compile(rule.Format, rule.Source, ""); len(problems) == 0 {
-		out.Warnings = d.Warnings(c.principal.OrgID, u)
+		if out.Warnings, err = d.Warnings(r.Context(), c.principal.OrgID, u); err != nil {
+			return savedRule{}, err
+		}
 	}
 	return out, nil
 }
@@ -359,7 +363,7 @@ func saveRuleError(rb ruleBody, err error) error {
 		if de.Name {
 			field = "name"
 		}
-		return &HTTPError{Status: http.StatusConflict, Code: "duplicate_rule", Field: field, Msg: de.Error()}
+		return &HTTPError{Status: http.StatusConflict, Code: "duplicate_rule", Field: field, Msg: de.Error(), Line: de.Line, Column: de.Column}
 	}
 	if errors.Is(err, store.ErrConflict) {
 		return &HTTPError{Status: http.StatusConflict, Code: "duplicate_rule", Field: "source", Msg: strings.TrimPrefix(err.Error(), store.ErrConflict.Error()+": ")}
@@ -411,18 +415,21 @@ func (s *Server) patchRule(w http.ResponseWriter, r *http.Request, c *call) erro
 		return err
 	}
 	var in struct {
-		Enabled            *bool     `json:"enabled"`
-		SeverityOverride   *string   `json:"severity_override"`
-		AlertGroupBy       *[]string `json:"alert_group_by"`
-		AlertWindowMinutes *int64    `json:"alert_window_minutes"`
+		Enabled          *bool     `json:"enabled"`
+		SeverityOverride *string   `json:"severity_override"`
+		AlertGroupBy     *[]string `json:"alert_group_by"`
+		// A number, not an int64: 1.5 is refused as not whole minutes,
+		// rather than as "not a number".
+		AlertWindowMinutes *float64 `json:"alert_window_minutes"`
 	}
 	if err := decodeJSON(w, r, 4096, &in); err != nil {
 		return err
 	}
 	p := detect.RulePatch{Enabled: in.Enabled, SeverityOverride: in.SeverityOverride, AlertGroupBy: in.AlertGroupBy}
 	if m := in.AlertWindowMinutes; m != nil {
-		if *m < 0 || *m > int64(detect.MaxAlertWindow/time.Minute) {
-			return badRequest("validation_failed", "alert_window_minutes", "alert_window_minutes must be from 0 (the default) to %d", int64(detect.MaxAlertWindow/time.Minute))
+		if *m < 0 || *m > float64(detect.MaxAlertWindow/time.Minute) || *m != math.Trunc(*m) {
+			return badRequest("validation_failed", "alert_window_minutes", "alert_window_minutes must be a whole number of minutes from 0 (the default) to %d (got %v)",
+				int64(detect.MaxAlertWindow/time.Minute), *m)
 		}
 		w := time.Duration(*m) * time.Minute
 		p.AlertWindow = &w
@@ -466,12 +473,26 @@ func (s *Server) validateRule(w http.ResponseWriter, r *http.Request, c *call) e
 		return badRequest("validation_failed", "format", "format must be sigma, json or kql")
 	}
 	u, problems := detect.Compile(in.Format, in.Source, "")
+	d, derr := s.detectSvc()
+	if len(problems) == 0 && derr == nil {
+		// A rule that compiles may still name notification channels the
+		// organisation lacks: saving it would be refused the same way.
+		errs, _, err := d.ActionProblems(r.Context(), c.principal.OrgID, u)
+		if err != nil {
+			return err
+		}
+		problems = errs
+	}
 	out := map[string]any{"valid": len(problems) == 0, "errors": []detect.RuleError{}, "warnings": []detect.RuleError{}, "rule": nil}
 	if len(problems) > 0 {
 		out["errors"] = problems
 	} else {
-		if d, err := s.detectSvc(); err == nil {
-			out["warnings"] = d.Warnings(c.principal.OrgID, u)
+		if derr == nil {
+			w, err := d.Warnings(r.Context(), c.principal.OrgID, u)
+			if err != nil {
+				return err
+			}
+			out["warnings"] = w
 		} else if len(u.Warnings) > 0 {
 			out["warnings"] = u.Warnings
 		}
@@ -735,26 +756,28 @@ func (s *Server) createException(w http.ResponseWriter, r *http.Request, c *call
 	return nil
 }
 
-// expiresAt reads an expiry: an RFC 3339 time, or relative to now
-// ("now+7d"); null or absent for none. A bad value is a validation error
-// naming the field with an example, not a JSON syntax error.
+// expiresAt reads an expiry as the API reads times elsewhere
+// (lucene.ParseTime): an RFC 3339 time, a date, which lasts to the end
+// of that day (UTC), or relative to now ("now+7d"); null or absent for
+// none. A bad value is a validation error naming the field with an
+// example, not a JSON syntax error; a time that is not in the future
+// says so.
 func expiresAt(v *string, field string, now time.Time) (*time.Time, error) {
 	if v == nil || strings.TrimSpace(*v) == "" {
 		return nil, nil
 	}
 	s := strings.TrimSpace(*v)
-	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		return &t, nil
+	// hi: the end of a date's day (the next midnight), the instant
+	// itself otherwise.
+	_, t, err := lucene.ParseTime(s, now)
+	if err != nil {
+		return nil, badRequest("validation_failed", field, "%s must be an RFC 3339 time such as %s, a date such as %s (to the end of that day, UTC), or relative like now+7d (got %q)",
+			field, now.Add(7*24*time.Hour).UTC().Format(time.RFC3339), now.AddDate(0, 0, 7).UTC().Format(time.DateOnly), s)
 	}
-	if rest, ok := strings.CutPrefix(s, "now+"); ok {
-		// parseTimeParam reads "now-N<unit>": the same amount, forwards.
-		if past, ok := parseTimeParam("now-"+rest, now); ok {
-			t := now.Add(now.Sub(past))
-			return &t, nil
-		}
+	if !t.After(now) {
+		return nil, badRequest("validation_failed", field, "%s must be in the future (got %q, which is %s)", field, s, t.UTC().Format(time.RFC3339))
 	}
-	return nil, badRequest("validation_failed", field, "%s must be an RFC 3339 time such as %s, or relative like now+7d (got %q)",
-		field, now.Add(7*24*time.Hour).UTC().Format(time.RFC3339), s)
+	return &t, nil
 }
 
 func (s *Server) deleteException(w http.ResponseWriter, r *http.Request, c *call) error {

@@ -5,8 +5,12 @@ import (
 	"bytes"
 	"mime/multipart"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/eventsec/eventsec/internal/store"
 )
 
 const rulesBase = `title: Failed logon on h2
@@ -167,4 +171,149 @@ func TestRulesImportAPI(t *testing.T) {
 		t.Fatalf("cross-pack import: %s", r)
 	}
 	wantError(t, upload(map[string]string{"a.yml": rulesBase}, map[string]string{"disabled": "maybe"}), http.StatusBadRequest, "validation_failed", "disabled")
+}
+
+// TestRulesAPIProblems: every problem of a JSON rule is listed with its
+// path; a duplicate name inside one Sigma file is refused at its line; a
+// JSON rule's action must name a channel the organisation has; filter and
+// tuning values say what they must be.
+func TestRulesAPIProblems(t *testing.T) {
+	f := newFixture(t)
+	admin := f.login(t, adminEmail, adminPass).AccessToken
+	type problems struct {
+		Error struct {
+			Field        string
+			Line, Column int
+		}
+		Errors []struct {
+			Path         string
+			Line, Column int
+			Message      string
+		}
+	}
+	paths := func(r response) []string {
+		var out []string
+		for _, e := range decode[problems](t, r).Errors {
+			out = append(out, e.Path)
+		}
+		return out
+	}
+
+	// Every problem of a JSON rule, as the rule object and as source.
+	bad := `{"name":"x","severity":"hgh","conditions":[{"field":"eventType","operator":"equalz","value":"x"},{"field":"","value":"1"},{"field":"m","operator":"regex","value":"("}],"actions":[{"type":"emial"}]}`
+	want := "severity conditions[0].operator conditions[1].field conditions[2].value actions[0].type"
+	r := f.do(t, request{Method: "POST", Path: "/api/v1/rules", Token: admin, Body: bad})
+	wantError(t, r, http.StatusBadRequest, "invalid_rule", "severity")
+	if got := strings.Join(paths(r), " "); got != want {
+		t.Errorf("create: paths %q, want %q", got, want)
+	}
+	r = f.send(t, "POST", "/api/v1/rules/validate", admin, map[string]any{"format": "json", "source": bad})
+	if got := strings.Join(paths(r), " "); got != want {
+		t.Errorf("validate: paths %q, want %q (%s)", got, want, r)
+	}
+
+	// A duplicate name inside one file: at the second name: key.
+	doc := func(id, msg string) string {
+		return "title: " + msg + "\nid: 5a0b6c1d-0000-4000-8000-0000000000" + id + "\nname: same_n\nlogsource: {definition: any}\ndetection:\n  sel: {message: " + msg + "}\n  condition: sel\n"
+	}
+	r = f.send(t, "POST", "/api/v1/rules", admin, map[string]any{"source": doc("d1", "a") + "---\n" + doc("d2", "b")})
+	wantError(t, r, http.StatusBadRequest, "invalid_rule", "source")
+	if p := decode[problems](t, r); p.Error.Line != 11 || p.Error.Column != 1 || len(p.Errors) != 1 || !strings.Contains(p.Errors[0].Message, `duplicate name "same_n" (first at line 3)`) {
+		t.Errorf("duplicate name in one file: %s", r)
+	}
+	// A name another rule has: the 409 points at this rule's name: line.
+	wantStatus(t, f.send(t, "POST", "/api/v1/rules", admin, map[string]any{"source": doc("d1", "a")}), http.StatusCreated)
+	r = f.send(t, "POST", "/api/v1/rules", admin, map[string]any{"source": doc("d3", "c")})
+	wantError(t, r, http.StatusConflict, "duplicate_rule", "name")
+	if p := decode[problems](t, r); p.Error.Line != 3 || p.Error.Column != 1 {
+		t.Errorf("duplicate name: %s", r)
+	}
+
+	// Channels: a named one must exist and be of the action's type.
+	now := f.clock.Now()
+	if err := f.st.Notify().Create(f.ctx, store.NotifyChannel{ID: "ch-soc", OrgID: f.org.ID, Name: "SOC", Kind: "slack", Enabled: true,
+		Config: []byte(`{}`), CreatedAt: now, UpdatedAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	withAction := func(a string) string {
+		n++
+		return `{"name":"Brute ` + strconv.Itoa(n) + `","conditions":[{"field":"eventType","value":"LOGIN_FAILURE"}],"actions":[` + a + `]}`
+	}
+	for _, a := range []string{`{"type":"slack","config":{"channel":"nonexistent-chan"}}`, `{"type":"teams","config":{"channel":"soc"}}`} {
+		wantError(t, f.do(t, request{Method: "POST", Path: "/api/v1/rules", Token: admin, Body: withAction(a)}), http.StatusBadRequest, "invalid_rule", "actions[0].config.channel")
+		r = f.send(t, "POST", "/api/v1/rules/validate", admin, map[string]any{"format": "json", "source": withAction(a)})
+		if got := paths(r); len(got) != 1 || got[0] != "actions[0].config.channel" {
+			t.Errorf("validate %s: %s", a, r)
+		}
+	}
+	wantStatus(t, f.do(t, request{Method: "POST", Path: "/api/v1/rules", Token: admin, Body: withAction(`{"type":"slack","config":{"channel":"soc"}}`)}), http.StatusCreated)
+	r = f.do(t, request{Method: "POST", Path: "/api/v1/rules", Token: admin, Body: withAction(`{"type":"pagerduty"}`)})
+	wantStatus(t, r, http.StatusCreated)
+	if w := decode[struct {
+		Warnings []struct{ Path, Message string }
+	}](t, r).Warnings; len(w) != 1 || w[0].Path != "actions[0]" || !strings.Contains(w[0].Message, "no enabled pagerduty channel") {
+		t.Errorf("no pagerduty channel: %s", r)
+	}
+
+	// Filters and tuning.
+	wantError(t, f.get(t, "/api/v1/rules?technique=T9999", admin), http.StatusBadRequest, "validation_failed", "technique")
+	for _, q := range []string{"technique=T1059.001", "technique=t1086", "tactic=ta0005"} {
+		wantStatus(t, f.get(t, "/api/v1/rules?"+q, admin), http.StatusOK)
+	}
+	id := "5a0b6c1d-0000-4000-8000-0000000000d1"
+	r = f.send(t, "PATCH", "/api/v1/rules/"+id, admin, map[string]any{"alert_window_minutes": 1.5})
+	wantError(t, r, http.StatusBadRequest, "validation_failed", "alert_window_minutes")
+	if !strings.Contains(string(r.Body), "whole number of minutes") {
+		t.Errorf("alert window 1.5: %s", r)
+	}
+	wantStatus(t, f.send(t, "PATCH", "/api/v1/rules/"+id, admin, map[string]any{"alert_window_minutes": 90}), http.StatusOK)
+
+	// Exception expiries: a date lasts to the end of its day (UTC); a past
+	// time says it must be in the future.
+	exc := func(exp string) response {
+		return f.send(t, "POST", "/api/v1/rules/"+id+"/exceptions", admin, map[string]any{"field": "host.name", "value": "h3", "reason": "lab", "expires_at": exp})
+	}
+	day := now.AddDate(0, 0, 30).UTC().Format(time.DateOnly)
+	r = exc(day)
+	wantStatus(t, r, http.StatusCreated)
+	end, _ := time.Parse(time.DateOnly, day)
+	if x := decode[struct {
+		ExpiresAt time.Time `json:"expires_at"`
+	}](t, r); !x.ExpiresAt.Equal(end.AddDate(0, 0, 1)) {
+		t.Errorf("a date's expiry: %s, want the end of %s", r, day)
+	}
+	for _, exp := range []string{"now-1d", "2020-01-01"} {
+		r = exc(exp)
+		wantError(t, r, http.StatusBadRequest, "validation_failed", "expires_at")
+		if !strings.Contains(string(r.Body), "must be in the future") {
+			t.Errorf("%s: %s", exp, r)
+		}
+	}
+}
+
+// TestRulesImportStatus: the import report tells a file refused (a valid
+// rule whose id another pack's rule has) from one that is no valid rule,
+// each at its line.
+func TestRulesImportStatus(t *testing.T) {
+	f := newFixture(t)
+	admin := f.login(t, adminEmail, adminPass).AccessToken
+	r := f.do(t, request{Method: "POST", Path: "/api/v1/rules/import?pack=sigmahq&name=base.yml", Token: admin, Body: rulesBase})
+	wantStatus(t, r, http.StatusOK)
+	multi := "title: First\nid: 5a0b6c1d-0000-4000-8000-0000000000e1\nlogsource: {definition: any}\ndetection:\n  sel: {message: a}\n  condition: sel\n---\n" + rulesBase
+	r = f.do(t, request{Method: "POST", Path: "/api/v1/rules/import?name=multi.yml", Token: admin, Body: multi})
+	wantStatus(t, r, http.StatusOK)
+	type report struct {
+		Failed []struct {
+			File, Status, Message string
+			Line, Column          int
+		}
+	}
+	if rep := decode[report](t, r); len(rep.Failed) != 1 || rep.Failed[0].Status != "refused" || rep.Failed[0].Line != 9 || rep.Failed[0].Column != 1 {
+		t.Errorf("refused: %s", r)
+	}
+	r = f.do(t, request{Method: "POST", Path: "/api/v1/rules/import?name=bad.yml", Token: admin, Body: "title: bad\nid: 5a0b6c1d-0000-4000-8000-0000000000e2\nlogsource: {definition: any}\ndetection:\n  condition: nothing\n"})
+	if rep := decode[report](t, r); len(rep.Failed) != 1 || rep.Failed[0].Status != "unreadable" {
+		t.Errorf("unreadable: %s", r)
+	}
 }

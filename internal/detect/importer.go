@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/eventsec/eventsec/internal/detect/jsonrule"
 	"github.com/eventsec/eventsec/internal/store"
 	"gopkg.in/yaml.v3"
 )
@@ -328,6 +329,10 @@ func (s *Service) Import(ctx context.Context, a Actor, files []ImportFile, o Imp
 	now := s.o.Now()
 	inImport := map[string]string{} // document ID or name -> file, in this import
 	var failedFiles []string
+	// channels are the org's notification channels, read at the first
+	// JSON rule with actions.
+	var channels []jsonrule.Channel
+	var err error
 	for i, f := range files {
 		if o.Progress != nil {
 			o.Progress(i, len(files))
@@ -351,24 +356,28 @@ func (s *Service) Import(ctx context.Context, a Actor, files []ImportFile, o Imp
 			rep.Skipped = append(rep.Skipped, Skipped{f.Name, why})
 			continue
 		}
-		fail := func(problems ...RuleError) {
-			rep.Failed = append(rep.Failed, problems...)
+		fail := func(status string, problems ...RuleError) {
+			for _, p := range problems {
+				p.Status = status
+				rep.Failed = append(rep.Failed, p)
+			}
 			failedFiles = append(failedFiles, f.Name)
 		}
 		u, problems := Compile(format, string(f.Source), f.Name)
 		if len(problems) > 0 {
-			fail(problems...)
+			fail(FailedUnreadable, problems...)
 			continue
 		}
 		if described && entry.ID != u.ID {
-			fail(RuleError{File: f.Name, Line: 1, Column: 1, Message: fmt.Sprintf("%s says the rule's id is %s; the file's is %s", ManifestName, entry.ID, u.ID)})
+			fail(FailedUnreadable, RuleError{File: f.Name, Line: 1, Column: 1, Message: fmt.Sprintf("%s says the rule's id is %s; the file's is %s", ManifestName, entry.ID, u.ID)})
 			continue
 		}
+		// A clash is reported at the id: or name: that clashes.
+		clash, at := "", u.ID
 		refs := unitRefs(u)
-		clash := ""
 		for _, r := range refs {
 			if other, ok := inImport[r.value]; ok {
-				clash = fmt.Sprintf("%s: also in %s", describeRef(r), other)
+				clash, at = fmt.Sprintf("%s: also in %s", describeRef(r), other), r.value
 				break
 			}
 		}
@@ -378,7 +387,7 @@ func (s *Service) Import(ctx context.Context, a Actor, files []ImportFile, o Imp
 			}
 			if o, ok := owner[r.value]; ok && o != u.ID {
 				other := existing[o]
-				clash = fmt.Sprintf("%s: already used by rule %q (%s) of pack %s", describeRef(r), other.Title, o, other.Pack)
+				clash, at = fmt.Sprintf("%s: already used by rule %q (%s) of pack %s", describeRef(r), other.Title, o, other.Pack), r.value
 				break
 			}
 		}
@@ -395,8 +404,19 @@ func (s *Service) Import(ctx context.Context, a Actor, files []ImportFile, o Imp
 				u.ID, old.Title, old.Pack, old.Pack)
 		}
 		if clash != "" {
-			fail(RuleError{File: f.Name, Line: 1, Column: 1, Message: clash})
+			fail(FailedRefused, u.refError(f.Name, at, clash))
 			continue
+		}
+		if u.JSON != nil && len(u.JSON.Actions) > 0 {
+			if channels == nil {
+				if channels, err = s.orgChannels(ctx, a.OrgID); err != nil {
+					return rep, err
+				}
+			}
+			if errs, _ := actionProblems(u, channels, f.Name); len(errs) > 0 {
+				fail(FailedRefused, errs...)
+				continue
+			}
 		}
 		for _, r := range refs {
 			inImport[r.value] = f.Name

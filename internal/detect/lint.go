@@ -89,11 +89,20 @@ func unknownTagMessage(tag string) string {
 	if len(rest) > 1 && rest[0] == 't' && rest[1] >= '0' && rest[1] <= '9' {
 		return fmt.Sprintf("tag %q: %s is not an ATT&CK technique EventSec knows; the tag is left out of the rule's ATT&CK mapping", tag, strings.ToUpper(rest))
 	}
+	if len(rest) > 2 && rest[:2] == "ta" && rest[2] >= '0' && rest[2] <= '9' {
+		return fmt.Sprintf("tag %q: %s is not an ATT&CK tactic ID; the tag is left out of the rule's ATT&CK mapping", tag, strings.ToUpper(rest))
+	}
 	msg := fmt.Sprintf("tag %q: %q is not an ATT&CK tactic or technique; the tag is left out of the rule's ATT&CK mapping", tag, rest)
-	best, dist := "", 3
+	// The retired names still map (defense-evasion), so a misspelling of
+	// one (the British defence-evasion) gets it as its suggestion.
+	names := attack.TacticAliases()
 	for _, t := range attack.Tactics() {
-		if d := editDistance(strings.ReplaceAll(rest, "_", "-"), t.Shortname); d < dist {
-			best, dist = t.Shortname, d
+		names = append(names, t.Shortname)
+	}
+	best, dist := "", 3
+	for _, name := range names {
+		if d := editDistance(strings.ReplaceAll(rest, "_", "-"), name); d < dist {
+			best, dist = name, d
 		}
 	}
 	if best != "" {

@@ -67,6 +67,11 @@ func (f RuleFilter) Check(rules []store.Rule) error {
 	if f.Technique != "" && !techniqueID.MatchString(f.Technique) {
 		return &FilterError{"technique", fmt.Sprintf("technique must be an ATT&CK technique ID such as T1059 or T1059.001 (got %q)", f.Technique)}
 	}
+	// A well-formed ID that ATT&CK never had is a typo too. Revoked and
+	// deprecated IDs are in the table: rules are still tagged with them.
+	if _, known := attack.TechniqueByID(f.Technique); f.Technique != "" && !known {
+		return &FilterError{"technique", fmt.Sprintf("technique %s is not a technique of ATT&CK Enterprise v%s, current or retired", strings.ToUpper(f.Technique), attack.Version)}
+	}
 	return nil
 }
 

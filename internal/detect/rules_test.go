@@ -219,7 +219,10 @@ correlation:
 	if len(problems) > 0 {
 		t.Fatal(problems)
 	}
-	w := f.svc.Warnings(f.org, u)
+	w, err := f.svc.Warnings(f.ctx, f.org, u)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(w) != 1 || w[0].Line != 7 || w[0].Column != 7 || !strings.Contains(w[0].Message, `refers to rule "no_such_rule"`) {
 		t.Fatalf("warnings: %+v", w)
 	}
@@ -237,7 +240,7 @@ correlation:
 	if p, ok := f.svc.Problems(f.org)[r.ID]; ok {
 		t.Fatalf("still not runnable: %q", p)
 	}
-	if w := f.svc.Warnings(f.org, u); len(w) != 0 {
+	if w, err := f.svc.Warnings(f.ctx, f.org, u); err != nil || len(w) != 0 {
 		t.Fatalf("warnings once the rule exists: %+v", w)
 	}
 	// A disabled base rule does not count.

@@ -284,6 +284,8 @@ type DuplicateError struct {
 	Name                           bool
 	Value                          string
 	OtherID, OtherTitle, OtherPack string
+	// Line and Column locate the id or name in the source (0 if unknown).
+	Line, Column int
 }
 
 func (e *DuplicateError) Error() string {
@@ -305,7 +307,9 @@ func (e *orgEngine) checkIDs(u *Unit, self string) error {
 	for _, r := range unitRefs(u) {
 		for rid, l := range e.units {
 			if rid != self && l.unit.answers(r.value) {
-				return &DuplicateError{Name: r.name, Value: r.value, OtherID: rid, OtherTitle: l.rule.Title, OtherPack: l.rule.Pack}
+				at := u.refError("", r.value, "")
+				return &DuplicateError{Name: r.name, Value: r.value, OtherID: rid, OtherTitle: l.rule.Title, OtherPack: l.rule.Pack,
+					Line: at.Line, Column: at.Column}
 			}
 		}
 	}
@@ -321,6 +325,9 @@ func (s *Service) Create(ctx context.Context, a Actor, in RuleInput) (store.Rule
 	u, problems := Compile(format, in.Source, "")
 	if len(problems) > 0 {
 		return store.Rule{}, &InvalidRuleError{problems}
+	}
+	if err := s.checkActions(ctx, a.OrgID, u); err != nil {
+		return store.Rule{}, err
 	}
 	s.changeMu.Lock()
 	defer s.changeMu.Unlock()
@@ -385,7 +392,10 @@ func (s *Service) Update(ctx context.Context, a Actor, id string, in RuleInput) 
 		return store.Rule{}, &InvalidRuleError{problems}
 	}
 	if u.ID != id {
-		return store.Rule{}, &InvalidRuleError{[]RuleError{{Line: 1, Column: 1, Message: fmt.Sprintf("the source's id %s differs from the rule's id %s: create a new rule to change the id", u.ID, id)}}}
+		return store.Rule{}, &InvalidRuleError{[]RuleError{u.refError("", u.ID, fmt.Sprintf("the source's id %s differs from the rule's id %s: create a new rule to change the id", u.ID, id))}}
+	}
+	if err := s.checkActions(ctx, a.OrgID, u); err != nil {
+		return store.Rule{}, err
 	}
 	e := s.engine(a.OrgID, true)
 	e.mu.RLock()
@@ -729,11 +739,75 @@ func (s *Service) ReferenceWarnings(orgID string, u *Unit) []RuleError {
 // Warnings are everything to tell the author of a compiled rule that does
 // not stop it from being saved: its metadata warnings, placeholders
 // without values, correlations referencing rules the org lacks.
-func (s *Service) Warnings(orgID string, u *Unit) []RuleError {
+func (s *Service) Warnings(ctx context.Context, orgID string, u *Unit) ([]RuleError, error) {
 	out := append([]RuleError{}, u.Warnings...)
 	out = append(out, s.PlaceholderWarnings(orgID, u)...)
 	out = append(out, s.ReferenceWarnings(orgID, u)...)
-	return out
+	_, warn, err := s.ActionProblems(ctx, orgID, u)
+	if err != nil {
+		return nil, err
+	}
+	return append(out, warn...), nil
+}
+
+// orgChannels lists the org's notification channels as rule actions
+// refer to them.
+func (s *Service) orgChannels(ctx context.Context, orgID string) ([]jsonrule.Channel, error) {
+	list, err := s.o.Store.Notify().List(ctx, orgID)
+	if err != nil {
+		return nil, fmt.Errorf("cannot list notification channels: %w", err)
+	}
+	out := make([]jsonrule.Channel, len(list))
+	for i, c := range list {
+		out[i] = jsonrule.Channel{ID: c.ID, Name: c.Name, Kind: c.Kind, Enabled: c.Enabled}
+	}
+	return out, nil
+}
+
+// ActionProblems checks a JSON rule's actions against the org's
+// notification channels (jsonrule.CheckChannels): errors (a channel the
+// org does not have, or of another type) stop the rule from being saved;
+// warnings (a disabled channel, no enabled channel of the action's type)
+// do not.
+func (s *Service) ActionProblems(ctx context.Context, orgID string, u *Unit) (errs, warnings []RuleError, err error) {
+	if u.JSON == nil || len(u.JSON.Actions) == 0 {
+		return nil, nil, nil
+	}
+	channels, err := s.orgChannels(ctx, orgID)
+	if err != nil {
+		return nil, nil, err
+	}
+	errs, warnings = actionProblems(u, channels, "")
+	return errs, warnings, nil
+}
+
+// actionProblems is ActionProblems against a list of channels already
+// read (an import reads them once).
+func actionProblems(u *Unit, channels []jsonrule.Channel, file string) (errs, warnings []RuleError) {
+	if u.JSON == nil {
+		return nil, nil
+	}
+	e, w := jsonrule.CheckChannels([]byte(u.Source), u.JSON, channels)
+	for _, x := range e {
+		errs = append(errs, toRuleError(x, file))
+	}
+	for _, x := range w {
+		warnings = append(warnings, toRuleError(x, file))
+	}
+	return errs, warnings
+}
+
+// checkActions refuses a rule whose actions name channels the org does
+// not have (an *InvalidRuleError, like a rule that does not compile).
+func (s *Service) checkActions(ctx context.Context, orgID string, u *Unit) error {
+	errs, _, err := s.ActionProblems(ctx, orgID, u)
+	if err != nil {
+		return err
+	}
+	if len(errs) > 0 {
+		return &InvalidRuleError{errs}
+	}
+	return nil
 }
 
 // hasDoc reports whether one of the unit's documents has this id.

@@ -50,7 +50,22 @@ type RuleError struct {
 	// sent the rule object reads it (conditions[0].operator).
 	Path    string `json:"path,omitempty"`
 	Message string `json:"message"`
+	// Status is set in an import report's failed list: FailedUnreadable
+	// or FailedRefused, so that a client tells a file that is no valid
+	// rule from a valid rule the org cannot take.
+	Status string `json:"status,omitempty"`
 }
+
+// Why an imported file failed (RuleError.Status).
+const (
+	// FailedUnreadable: the file is not a valid rule (it does not parse
+	// or compile).
+	FailedUnreadable = "unreadable"
+	// FailedRefused: the file is a valid rule that was not stored: its id
+	// or Sigma name belongs to another rule (of the org or of the same
+	// import), or its actions name a notification channel the org lacks.
+	FailedRefused = "refused"
+)
 
 func (e RuleError) Error() string {
 	var b strings.Builder
@@ -101,6 +116,20 @@ type Unit struct {
 	// refPos locates each correlation's rules entries in the source, by
 	// correlation key, for the warnings about missing rules.
 	refPos map[string][]RuleError
+	// idPos locates each id and Sigma name of the unit's documents (the
+	// id: or name: key; a JSON rule's id or name value), for errors about
+	// them: a clash with another rule is reported where it is written.
+	idPos map[string]RuleError
+}
+
+// refError is an error about one of the unit's ids or names, at its
+// place in the source (line 1 when unknown).
+func (u *Unit) refError(file, value, msg string) RuleError {
+	e := RuleError{File: file, Line: 1, Column: 1, Message: msg}
+	if p, ok := u.idPos[value]; ok && p.Line > 0 {
+		e.Line, e.Column = p.Line, p.Column
+	}
+	return e
 }
 
 // SourceHash is the hex SHA-256 of a rule's source.
@@ -172,8 +201,8 @@ func compileSigma(source, file string) (*Unit, []RuleError) {
 	}
 	// The documents that parsed are checked even when others did not, so
 	// that one answer reports every problem found.
-	u := &Unit{Format: FormatSigma, Source: source, Hash: SourceHash(source), Alerting: map[string]bool{}, refPos: map[string][]RuleError{}}
-	seen := map[string]int{}
+	u := &Unit{Format: FormatSigma, Source: source, Hash: SourceHash(source), Alerting: map[string]bool{}, refPos: map[string][]RuleError{},
+		idPos: map[string]RuleError{}}
 	var primary *sigma.Meta
 	var primaryRule *sigma.Rule
 	referenced := map[string]bool{}
@@ -188,11 +217,10 @@ func compileSigma(source, file string) (*Unit, []RuleError) {
 			out = append(out, missingID(file, d.Line, d.Meta.Title))
 			continue
 		}
-		if line, dup := seen[id]; dup {
-			out = append(out, RuleError{File: file, Line: d.Line, Column: 1, Message: fmt.Sprintf("duplicate rule id %s (first at line %d)", id, line)})
+		if dup := u.docRefs(d, file); len(dup) > 0 {
+			out = append(out, dup...)
 			continue
 		}
-		seen[id] = d.Line
 		switch d.Kind {
 		case sigma.KindRule:
 			u.Sigma = append(u.Sigma, d.Rule)
@@ -301,6 +329,43 @@ func compileSigma(source, file string) (*Unit, []RuleError) {
 	return u, nil
 }
 
+// docRefs records where a document's id and name are written, and
+// returns an error for each that an earlier document of the file already
+// has: ids and names are one namespace (a correlation's rules: entry
+// names either), and each must lead to one document, so a duplicate name
+// is refused as a duplicate id is, at its own key.
+func (u *Unit) docRefs(d *sigma.Doc, file string) []RuleError {
+	type docRef struct {
+		key, value string
+	}
+	refs := []docRef{{"id", d.Meta.ID}}
+	if d.Meta.Name != d.Meta.ID {
+		refs = append(refs, docRef{"name", d.Meta.Name})
+	}
+	var out []RuleError
+	for _, r := range refs {
+		if r.value == "" {
+			continue
+		}
+		at := RuleError{File: file, Line: d.Line, Column: 1}
+		if k, _ := mapValue(d.Node, r.key); k != nil {
+			at.Line, at.Column = k.Line, k.Column
+		}
+		first, dup := u.idPos[r.value]
+		if !dup {
+			u.idPos[r.value] = at
+			continue
+		}
+		if r.key == "name" {
+			at.Message = fmt.Sprintf("duplicate name %q (first at line %d): Sigma names must be unique, since correlations reference rules by them; rename one", r.value, first.Line)
+		} else {
+			at.Message = fmt.Sprintf("duplicate rule id %s (first at line %d)", r.value, first.Line)
+		}
+		out = append(out, at)
+	}
+	return out
+}
+
 func generates(cs []*correlate.Rule, r *sigma.Rule) bool {
 	for _, c := range cs {
 		for _, ref := range c.Correlation.Rules {
@@ -314,17 +379,29 @@ func generates(cs []*correlate.Rule, r *sigma.Rule) bool {
 
 func compileJSON(source, file string) (*Unit, []RuleError) {
 	jr, err := jsonrule.Parse([]byte(source))
+	var all jsonrule.Errors
+	if errors.As(err, &all) {
+		out := make([]RuleError, len(all))
+		for i, e := range all {
+			out[i] = toRuleError(e, file)
+		}
+		return nil, out
+	}
 	if err != nil {
 		return nil, []RuleError{toRuleError(err, file)}
 	}
 	u := &Unit{Format: FormatJSON, Kind: KindDetection, Source: source, Hash: SourceHash(source), JSON: jr,
 		Title: jr.Name, Description: jr.Description, Level: jr.Level, Tags: jr.Tags, Alerting: map[string]bool{}}
 	u.ID = jr.ID
+	key := "id"
 	if u.ID == "" {
 		// The seed's rules have no id: derive a stable one from the name so
 		// that re-importing the same rule updates it.
 		u.ID = "json-" + SourceHash(strings.ToLower(jr.Name))[:16]
+		key = "name"
 	}
+	l, c := jsonrule.Position([]byte(source), key)
+	u.idPos = map[string]RuleError{u.ID: {Line: l, Column: c}}
 	jr.ID = u.ID
 	if jr.Aggregation == nil {
 		u.Alerting[u.ID] = true

@@ -124,6 +124,17 @@ func MapTags(tags []string) (tactics []MappedTactic, techniques []MappedTechniqu
 	return tactics, techniques, unknown
 }
 
+// TacticAliases are the tactic shortnames of earlier ATT&CK versions that
+// tags may still use ("defense-evasion"), sorted.
+func TacticAliases() []string {
+	out := make([]string, 0, len(legacyShortnames))
+	for short := range legacyShortnames {
+		out = append(out, short)
+	}
+	slices.Sort(out)
+	return out
+}
+
 // legacyOf lists the retired shortnames that ParseTags resolves to the
 // tactic id.
 func legacyOf(id string) []string {

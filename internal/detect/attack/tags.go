@@ -14,6 +14,8 @@ const tagPrefix = "attack."
 //
 //   - attack.<shortname>: a tactic, for example attack.initial-access (the
 //     pre-v19 attack.defense-evasion resolves to TA0005, see the package doc);
+//   - attack.taNNNN: a tactic by ID, which Sigma allows too (attack.ta0005
+//     is TA0005, as attack.stealth and attack.defense-evasion are);
 //   - attack.tNNNN and attack.tNNNN.NNN: a technique or sub-technique, active
 //     or retired (check Technique.Status and ReplacedBy);
 //   - attack.gNNNN (group), attack.sNNNN (software), attack.cNNNN (campaign),
@@ -43,6 +45,13 @@ func ParseTags(tags []string) (tactics []Tactic, techniques []Technique, unknown
 		// Rules written before Sigma settled on hyphens spell tactics
 		// with underscores (attack.credential_access).
 		if i, ok := catalog.tacticByShort[strings.ReplaceAll(rest, "_", "-")]; ok {
+			if o := tacticTable[i].Order; !seenTactic[o] {
+				seenTactic[o] = true
+				tactics = append(tactics, tacticTable[i])
+			}
+			continue
+		}
+		if i, ok := catalog.tacticByID[strings.ToUpper(rest)]; ok {
 			if o := tacticTable[i].Order; !seenTactic[o] {
 				seenTactic[o] = true
 				tactics = append(tactics, tacticTable[i])

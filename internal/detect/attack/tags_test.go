@@ -64,10 +64,17 @@ func TestParseTags(t *testing.T) {
 		},
 		{
 			name:       "unknown attack tags keep their spelling and order",
-			tags:       []string{"attack.t9999", "attack.t1059.1", "attack.g12", "attack.", "attack.t9999", "attack.ta0002", "attack.x1234"},
+			tags:       []string{"attack.t9999", "attack.t1059.1", "attack.g12", "attack.", "attack.t9999", "attack.ta9999", "attack.x1234"},
 			tactics:    nil,
 			techniques: nil,
-			unknown:    []string{"attack.t9999", "attack.t1059.1", "attack.g12", "attack.", "attack.ta0002", "attack.x1234"},
+			unknown:    []string{"attack.t9999", "attack.t1059.1", "attack.g12", "attack.", "attack.ta9999", "attack.x1234"},
+		},
+		{
+			// Sigma allows tactic IDs as tags; TA0005 is the ID Stealth
+			// kept from Defense Evasion.
+			name:    "tactic IDs",
+			tags:    []string{"attack.ta0002", "attack.TA0005", "attack.execution"},
+			tactics: []string{"TA0002", "TA0005"},
 		},
 		{
 			name: "nil input",

@@ -97,3 +97,75 @@ func checkAction(a Action) ([]any, string) {
 	}
 	return nil, ""
 }
+
+// Channel is a notification channel of the organisation, as a rule
+// action refers to it.
+type Channel struct {
+	ID, Name string
+	// Kind is the channel's type: email, slack, teams, pagerduty, webhook.
+	Kind    string
+	Enabled bool
+}
+
+// findChannel resolves an action's "channel" as the notification router
+// does (internal/notify route.go): a channel ID, else a channel name
+// regardless of case.
+func findChannel(channels []Channel, ref string) (Channel, bool) {
+	for _, c := range channels {
+		if c.ID == ref {
+			return c, true
+		}
+	}
+	for _, c := range channels {
+		if strings.EqualFold(c.Name, strings.TrimSpace(ref)) {
+			return c, true
+		}
+	}
+	return Channel{}, false
+}
+
+// CheckChannels checks a parsed rule's actions (src is its source, for
+// positions) against the organisation's notification channels, as the
+// router will resolve them when the rule fires; without it a rule naming
+// a channel that does not exist would be saved and its notifications
+// silently lost. A named channel that is missing or of another type is an
+// error at actions[i].config.channel. A disabled named channel, and an
+// action that sends through every enabled channel of its type (no channel,
+// no inline settings) when the organisation has none, are warnings: the
+// rule is right, the organisation's channels are not there yet.
+func CheckChannels(src []byte, r *Rule, channels []Channel) (errs, warnings Errors) {
+	at := func(list *Errors, msg string, path ...any) {
+		l, c := position(src, path)
+		*list = append(*list, &Error{Line: l, Column: c, Msg: pathString(path) + ": " + msg, Path: pathString(path)})
+	}
+	for i, a := range r.Actions {
+		kind := strings.ToLower(strings.TrimSpace(a.Type))
+		if ref, ok := a.Config["channel"].(string); ok {
+			c, found := findChannel(channels, ref)
+			switch {
+			case !found:
+				at(&errs, fmt.Sprintf("the organisation has no notification channel %q (give a channel's ID or name: Settings → Notifications)", ref),
+					"actions", i, "config", "channel")
+			case c.Kind != kind:
+				at(&errs, fmt.Sprintf("channel %q is of type %s, not %s: name a %s channel or change the action's type", c.Name, c.Kind, kind, kind),
+					"actions", i, "config", "channel")
+			case !c.Enabled:
+				at(&warnings, fmt.Sprintf("channel %q is disabled: the action delivers nothing until it is enabled", c.Name),
+					"actions", i, "config", "channel")
+			}
+			continue
+		}
+		inline := false
+		for k := range a.Config {
+			if !slices.Contains(actionKeys, k) {
+				inline = true
+			}
+		}
+		if inline || slices.ContainsFunc(channels, func(c Channel) bool { return c.Kind == kind && c.Enabled }) {
+			continue
+		}
+		at(&warnings, fmt.Sprintf("the organisation has no enabled %s channel: the action, which sends through every enabled %s channel, delivers nothing until one is added (Settings → Notifications)", kind, kind),
+			"actions", i)
+	}
+	return errs, warnings
+}

@@ -121,7 +121,33 @@ type rawRule struct {
 	Format      string    `json:"format"`
 }
 
-// Parse reads one JSON rule.
+// Errors is every problem found in one rule, in the order of the rule
+// object. errors.As finds the first *Error.
+type Errors []*Error
+
+func (e Errors) Error() string {
+	switch len(e) {
+	case 0:
+		return "invalid rule"
+	case 1:
+		return e[0].Error()
+	}
+	return fmt.Sprintf("%s (and %d more problems)", e[0].Error(), len(e)-1)
+}
+
+// Unwrap returns the problems, for errors.As and errors.Is.
+func (e Errors) Unwrap() []error {
+	out := make([]error, len(e))
+	for i, x := range e {
+		out[i] = x
+	}
+	return out
+}
+
+// Parse reads one JSON rule. A rule that is not valid JSON, or has a
+// field of the wrong type or an unknown one, gets that one error (the
+// decoder stops there); otherwise every problem is reported, as Errors,
+// each with its path and position, so that an author fixes them in one go.
 func Parse(src []byte) (*Rule, error) {
 	dec := json.NewDecoder(bytes.NewReader(src))
 	dec.DisallowUnknownFields()
@@ -134,16 +160,17 @@ func Parse(src []byte) (*Rule, error) {
 		l, c := lineCol(src, off)
 		return nil, &Error{Line: l, Column: c, Msg: "unexpected data after the rule object"}
 	}
-	at := func(msg string, path ...any) error {
+	var errs Errors
+	at := func(msg string, path ...any) {
 		l, c := position(src, path)
-		return &Error{Line: l, Column: c, Msg: msg, Path: pathString(path)}
+		errs = append(errs, &Error{Line: l, Column: c, Msg: msg, Path: pathString(path)})
 	}
 	r := &Rule{ID: strings.TrimSpace(raw.ID), Name: strings.TrimSpace(raw.Name), Description: raw.Description, Tags: raw.Tags, Actions: raw.Actions}
 	if r.Name == "" {
 		r.Name = strings.TrimSpace(raw.Title)
 	}
 	if r.Name == "" {
-		return nil, at(`"name" is required`)
+		at(`"name" is required`)
 	}
 	r.Level = strings.ToLower(strings.TrimSpace(raw.Level))
 	if r.Level == "" {
@@ -157,31 +184,33 @@ func Parse(src []byte) (*Rule, error) {
 		if raw.Level != "" {
 			key = "level"
 		}
-		return nil, at(fmt.Sprintf("%q: unknown level %q (want one of %s)", key, r.Level, strings.Join(Levels, ", ")), key)
+		at(fmt.Sprintf("%q: unknown level %q (want one of %s)", key, r.Level, strings.Join(Levels, ", ")), key)
 	}
 	switch strings.ToLower(raw.Match) {
 	case "", "all", "and":
 	case "any", "or":
 		r.MatchAny = true
 	default:
-		return nil, at(fmt.Sprintf(`"match": %q is not "all" or "any"`, raw.Match), "match")
+		at(fmt.Sprintf(`"match": %q is not "all" or "any"`, raw.Match), "match")
 	}
 	if len(raw.Conditions) == 0 {
-		return nil, at(`"conditions" must list at least one condition`, "conditions")
+		at(`"conditions" must list at least one condition`, "conditions")
 	}
 	for i, rc := range raw.Conditions {
-		c, err := condition(rc)
-		if err != nil {
-			return nil, at(fmt.Sprintf("conditions[%d]: %v", i, err.msg), "conditions", i, err.key)
+		c, problems := condition(rc)
+		for _, p := range problems {
+			at(fmt.Sprintf("conditions[%d]: %v", i, p.msg), "conditions", i, p.key)
 		}
 		r.Conditions = append(r.Conditions, c)
 		if rc.Aggregation != nil {
 			if r.Aggregation != nil || raw.Aggregation != nil {
-				return nil, at(fmt.Sprintf("conditions[%d]: only one aggregation per rule", i), "conditions", i, "aggregation")
+				at(fmt.Sprintf("conditions[%d]: only one aggregation per rule", i), "conditions", i, "aggregation")
+				continue
 			}
 			agg, key, msg := aggregation(rc.Aggregation)
 			if msg != "" {
-				return nil, at(fmt.Sprintf("conditions[%d].aggregation: %s", i, msg), "conditions", i, "aggregation", key)
+				at(fmt.Sprintf("conditions[%d].aggregation: %s", i, msg), "conditions", i, "aggregation", key)
+				continue
 			}
 			r.Aggregation = agg
 		}
@@ -189,15 +218,18 @@ func Parse(src []byte) (*Rule, error) {
 	if raw.Aggregation != nil {
 		agg, key, msg := aggregation(raw.Aggregation)
 		if msg != "" {
-			return nil, at("aggregation: "+msg, "aggregation", key)
+			at("aggregation: "+msg, "aggregation", key)
 		}
 		r.Aggregation = agg
 	}
 	for i, a := range r.Actions {
 		if path, msg := checkAction(a); msg != "" {
 			full := append([]any{"actions", i}, path...)
-			return nil, at(pathString(full)+": "+msg, full...)
+			at(pathString(full)+": "+msg, full...)
 		}
+	}
+	if len(errs) > 0 {
+		return nil, errs
 	}
 	return r, nil
 }
@@ -225,56 +257,68 @@ func pathString(path []any) string {
 
 type condErr struct{ key, msg string }
 
-func condition(rc rawCond) (Condition, *condErr) {
+// condition reads one condition and lists its problems: a missing field
+// and a bad operator are both reported; the value is checked only
+// against a known operator, which decides what it must be.
+func condition(rc rawCond) (Condition, []condErr) {
 	c := Condition{Field: strings.TrimSpace(rc.Field), Operator: strings.ToLower(strings.TrimSpace(rc.Operator))}
+	var out []condErr
 	if c.Field == "" {
-		return c, &condErr{"field", `"field" is required`}
+		out = append(out, condErr{"field", `"field" is required`})
 	}
 	if c.Operator == "" {
 		c.Operator = "equals"
 	}
 	if !contains(Operators, c.Operator) {
-		return c, &condErr{"operator", fmt.Sprintf("unknown operator %q (want one of %s)", rc.Operator, strings.Join(Operators, ", "))}
+		return c, append(out, condErr{"operator", fmt.Sprintf("unknown operator %q (want one of %s)", rc.Operator, strings.Join(Operators, ", "))})
 	}
+	if err := conditionValue(&c, rc.Value); err != nil {
+		out = append(out, *err)
+	}
+	return c, out
+}
+
+// conditionValue reads a condition's value for its operator.
+func conditionValue(c *Condition, value json.RawMessage) *condErr {
 	if c.Operator == "exists" || c.Operator == "not_exists" {
-		if len(rc.Value) > 0 && string(rc.Value) != "null" && string(rc.Value) != "true" {
-			return c, &condErr{"value", fmt.Sprintf("%s takes no value", c.Operator)}
+		if len(value) > 0 && string(value) != "null" && string(value) != "true" {
+			return &condErr{"value", fmt.Sprintf("%s takes no value", c.Operator)}
 		}
-		return c, nil
+		return nil
 	}
-	if len(rc.Value) == 0 || string(rc.Value) == "null" {
-		return c, &condErr{"value", fmt.Sprintf(`"value" is required for %s`, c.Operator)}
+	if len(value) == 0 || string(value) == "null" {
+		return &condErr{"value", fmt.Sprintf(`"value" is required for %s`, c.Operator)}
 	}
-	vals, err := scalarList(rc.Value)
+	vals, err := scalarList(value)
 	if err != nil {
-		return c, &condErr{"value", err.Error()}
+		return &condErr{"value", err.Error()}
 	}
 	list := c.Operator == "in" || c.Operator == "not_in" || c.Operator == "cidr"
 	if !list && len(vals) != 1 {
-		return c, &condErr{"value", fmt.Sprintf("%s takes one value, not a list (use in)", c.Operator)}
+		return &condErr{"value", fmt.Sprintf("%s takes one value, not a list (use in)", c.Operator)}
 	}
 	if len(vals) == 0 {
-		return c, &condErr{"value", "the list is empty"}
+		return &condErr{"value", "the list is empty"}
 	}
 	c.Values = vals
 	switch c.Operator {
 	case "gt", "gte", "lt", "lte":
 		n, err := strconv.ParseFloat(vals[0], 64)
 		if err != nil {
-			return c, &condErr{"value", fmt.Sprintf("%s needs a number, not %q", c.Operator, vals[0])}
+			return &condErr{"value", fmt.Sprintf("%s needs a number, not %q", c.Operator, vals[0])}
 		}
 		c.nums = []float64{n}
 	case "regex":
 		re, err := regexp.Compile(vals[0])
 		if err != nil {
-			return c, &condErr{"value", fmt.Sprintf("invalid regular expression: %v", err)}
+			return &condErr{"value", fmt.Sprintf("invalid regular expression: %v", err)}
 		}
 		c.re = re
 	case "cidr":
 		for _, v := range vals {
 			p, err := netip.ParsePrefix(v)
 			if err != nil {
-				return c, &condErr{"value", fmt.Sprintf("invalid CIDR %q", v)}
+				return &condErr{"value", fmt.Sprintf("invalid CIDR %q", v)}
 			}
 			c.nets = append(c.nets, p.Masked())
 		}
@@ -283,7 +327,7 @@ func condition(rc rawCond) (Condition, *condErr) {
 			c.Values[i] = strings.ToLower(c.Values[i])
 		}
 	}
-	return c, nil
+	return nil
 }
 
 // scalarList reads a string, number or bool, or a list of them.
@@ -641,3 +685,8 @@ func skip(dec *json.Decoder) error {
 	var v json.RawMessage
 	return dec.Decode(&v)
 }
+
+// Position returns the line and column (1-based) of the value at path
+// (object keys and array indexes) in a rule's source, or of the deepest
+// part of the path found.
+func Position(src []byte, path ...any) (line, column int) { return position(src, path) }

@@ -238,3 +238,99 @@ func FuzzParse(f *testing.F) {
 		r.Match(ev(event.Fields{"a": "x", "eventType": "LOGIN_FAILURE"}))
 	})
 }
+
+// TestEveryProblem: a rule with several problems reports each of them,
+// with its path and position, in the order of the rule object.
+func TestEveryProblem(t *testing.T) {
+	cases := []struct {
+		src   string
+		paths []string
+	}{
+		{`{"name":"x","severity":"hgh","conditions":[{"field":"eventType","operator":"equalz","value":"x"}],"actions":[{"type":"emial"}]}`,
+			[]string{"severity", "conditions[0].operator", "actions[0].type"}},
+		{`{"name":"x","conditions":[{"field":"a","operator":"equal","value":"1"},{"field":"","value":"1"},{"field":"b","operator":"regex","value":"("}]}`,
+			[]string{"conditions[0].operator", "conditions[1].field", "conditions[2].value"}},
+		// A condition without field and with a bad operator: both.
+		{`{"conditions":[{"operator":"nope","value":"1"}],"match":"some"}`,
+			[]string{"", "match", "conditions[0].field", "conditions[0].operator"}},
+		{`{"name":"x","conditions":[{"field":"a","value":"1","aggregation":{"window":5}}],"aggregation":{"threshold":2},
+		  "actions":[{"type":"slack","config":{"severity":"urgent"}},{"type":"email","config":{"recipients":["nope"]}}]}`,
+			[]string{"conditions[0].aggregation", "aggregation.window", "actions[0].config.severity", "actions[1].config.recipients[0]"}},
+	}
+	for _, c := range cases {
+		_, err := Parse([]byte(c.src))
+		var all Errors
+		if !errors.As(err, &all) {
+			t.Errorf("%s: want Errors, got %v", c.src, err)
+			continue
+		}
+		var got []string
+		for _, e := range all {
+			got = append(got, e.Path)
+			if e.Line == 0 || e.Column == 0 {
+				t.Errorf("%s: %q has no position", c.src, e.Msg)
+			}
+		}
+		if strings.Join(got, " ") != strings.Join(c.paths, " ") {
+			t.Errorf("%s:\n got %q\nwant %q", c.src, got, c.paths)
+		}
+		var first *Error
+		if !errors.As(err, &first) || first != all[0] {
+			t.Errorf("%s: errors.As does not find the first problem", c.src)
+		}
+	}
+}
+
+// TestCheckChannels: actions are checked against the organisation's
+// channels as the router resolves them (ID, else name in any case).
+func TestCheckChannels(t *testing.T) {
+	channels := []Channel{
+		{ID: "c1", Name: "SOC Slack", Kind: "slack", Enabled: true},
+		{ID: "c2", Name: "old-hook", Kind: "webhook", Enabled: false},
+		{ID: "c3", Name: "Mail", Kind: "email", Enabled: true},
+	}
+	rule := func(actions string) string {
+		return `{"name":"x","conditions":[{"field":"a","value":"1"}],"actions":[` + actions + `]}`
+	}
+	cases := []struct {
+		actions      string
+		errs, warns  []string // paths
+		errorContain string
+	}{
+		{`{"type":"slack","config":{"channel":"c1"}}`, nil, nil, ""},
+		{`{"type":"slack","config":{"channel":" soc slack "}}`, nil, nil, ""},
+		{`{"type":"slack","config":{"channel":"nonexistent-chan"}}`, []string{"actions[0].config.channel"}, nil, `no notification channel "nonexistent-chan"`},
+		{`{"type":"slack"},{"type":"teams","config":{"channel":"Mail"}}`, []string{"actions[1].config.channel"}, nil, "is of type email, not teams"},
+		{`{"type":"webhook","config":{"channel":"old-hook"}}`, nil, []string{"actions[0].config.channel"}, ""},
+		// Every enabled channel of the kind: none of pagerduty (a disabled
+		// webhook does not count either); inline settings need none.
+		{`{"type":"pagerduty"},{"type":"webhook"},{"type":"webhook","config":{"url":"https://example.com/h"}},{"type":"email","config":{"recipients":["a@example.com"]}}`,
+			nil, []string{"actions[0]", "actions[1]"}, ""},
+	}
+	for _, c := range cases {
+		src := []byte(rule(c.actions))
+		r, err := Parse(src)
+		if err != nil {
+			t.Fatalf("%s: %v", c.actions, err)
+		}
+		errs, warns := CheckChannels(src, r, channels)
+		paths := func(l Errors) (out []string) {
+			for _, e := range l {
+				out = append(out, e.Path)
+				if e.Line == 0 {
+					t.Errorf("%s: %q has no position", c.actions, e.Msg)
+				}
+			}
+			return out
+		}
+		if g, w := paths(errs), c.errs; strings.Join(g, " ") != strings.Join(w, " ") {
+			t.Errorf("%s: errors %q, want %q", c.actions, g, w)
+		}
+		if g, w := paths(warns), c.warns; strings.Join(g, " ") != strings.Join(w, " ") {
+			t.Errorf("%s: warnings %q, want %q", c.actions, g, w)
+		}
+		if c.errorContain != "" && (len(errs) == 0 || !strings.Contains(errs[0].Msg, c.errorContain)) {
+			t.Errorf("%s: errors %v, want ...%q...", c.actions, errs, c.errorContain)
+		}
+	}
+}
