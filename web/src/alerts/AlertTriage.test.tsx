@@ -196,6 +196,21 @@ describe("the alert's page", () => {
     return res;
   }
 
+  it("writes the zone of every time that stands alone", async () => {
+    vi.spyOn(Date.prototype, "getTimezoneOffset").mockReturnValue(300);
+    detailServer();
+    renderDetail();
+    const about = await screen.findByRole("region", { name: "About" });
+    for (const name of ["First seen", "Last seen"]) {
+      const time = within(about).getByText(name, { selector: "dt" }).nextElementSibling?.querySelector("time");
+      expect(time).toHaveTextContent(/UTC-05:00$/);
+      expect(time?.getAttribute("title")).toMatch(/\n2026-11-23 \d\d:\d\d:00 UTC$/);
+    }
+    expect(screen.getByText(/^Last seen/, { selector: ".rule-meta-line .muted" })).toHaveTextContent(/UTC-05:00$/);
+    const history = await screen.findByRole("list", { name: "What was done, oldest first" });
+    expect(within(history).getByRole("listitem")).toHaveTextContent(/UTC-05:00 admin@example.test acknowledged/);
+  });
+
   it("offers a rule exception prefilled from the alert when resolving as a false positive", async () => {
     const { calls } = detailServer();
     const user = userEvent.setup();

@@ -8,7 +8,8 @@ import type { Rule, RuleException, RuleFormat, Validation } from "../api/detecti
 import { makeRule, summaryOf } from "../test/detection";
 import { json, makeMe, makeMeAs, renderWithProviders, stubFetch, type Call } from "../test/helpers";
 import RuleEditorPage, { parseGroupBy } from "./RuleEditorPage";
-import { formatTime } from "../ui/time";
+import { zoneLabel } from "../components/timezone";
+import { formatZonedTime } from "../ui/time";
 import { JSON_TEMPLATE } from "./templates";
 
 afterEach(() => vi.unstubAllGlobals());
@@ -378,7 +379,7 @@ describe("RuleEditorPage", () => {
     expect(result).toHaveTextContent("3 ms");
     // Each match with its host and user, to judge it by.
     const [head, match] = within(result).getAllByRole("row");
-    expect(within(head as HTMLElement).getAllByRole("columnheader").map((h) => h.textContent)).toEqual(["Time", "Host", "User", "Event"]);
+    expect(within(head as HTMLElement).getAllByRole("columnheader").map((h) => h.textContent)).toEqual([`Time (${zoneLabel()})`, "Host", "User", "Event"]);
     expect(within(match as HTMLElement).getAllByRole("cell").map((c) => c.textContent)).toEqual([
       expect.any(String),
       "ws-7",
@@ -490,7 +491,7 @@ describe("RuleEditorPage", () => {
     const test = await screen.findByRole("region", { name: "Test" });
     await user.click(within(test).getByRole("button", { name: "Run backtest" }));
     expect(await within(test).findByRole("note")).toHaveTextContent(
-      `it ran over the newest 200,000, from ${formatTime("2026-11-20T06:00:00Z")} on. A retro-hunt (below, for a saved rule) reads all of them.`,
+      `it ran over the newest 200,000, from ${formatZonedTime("2026-11-20T06:00:00Z")} on. A retro-hunt (below, for a saved rule) reads all of them.`,
     );
   });
 

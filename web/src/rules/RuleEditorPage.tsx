@@ -225,7 +225,7 @@ function RuleEditor({ rule }: { rule: Rule | null }) {
             {rule?.pack ? <span className="badge">pack: {rule.pack}</span> : null}
             {rule ? (
               <span className="muted">
-                Updated <Time value={rule.updated_at} />
+                Updated <Time value={rule.updated_at} zone />
               </span>
             ) : null}
           </div>
@@ -556,7 +556,7 @@ function RuleStatsView({ rule }: { rule: Rule }) {
       <div>
         <dt>Last match</dt>
         <dd>
-          <Time value={s.last_match_at} empty="never" />
+          <Time value={s.last_match_at} empty="never" zone />
         </dd>
       </div>
       <div>
