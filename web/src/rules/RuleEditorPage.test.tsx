@@ -130,7 +130,8 @@ describe("RuleEditorPage", () => {
     await vi.waitFor(() => expect(screen.getByText("1 problem")).toBeInTheDocument(), SLOW);
     // The header and the panel follow the text, not the template's last valid form.
     expect(screen.getByRole("heading", { level: 1, name: "Whoami as SYSTEM" })).toBeInTheDocument();
-    expect(screen.getByText("Has errors: not checked")).toBeInTheDocument();
+    expect(screen.getByText("Has errors", { selector: ".badge" })).toBeInTheDocument();
+    expect(screen.getByText("details read from the text, not checked by the server")).toBeInTheDocument();
     const facts = screen.getByRole("region", { name: "The rule" });
     expect(within(facts).getByRole("note")).toHaveTextContent("The rule has errors: this is read from the text as it stands");
     expect(facts).toHaveTextContent("whoami run by the system account");
@@ -139,6 +140,26 @@ describe("RuleEditorPage", () => {
     expect(within(facts).getByRole("list", { name: "ATT&CK tactics" })).toHaveTextContent(/^Discovery$/);
     expect(within(facts).getByRole("list", { name: "ATT&CK techniques" })).toHaveTextContent(/^T1033$/);
     expect(within(facts).queryByText(/Shell started by a web server|Persistence|T1505/)).not.toBeInTheDocument();
+  });
+
+  it("reads a logsource written as a flow mapping from a text the server refuses", async () => {
+    server();
+    renderEditor("/rules/new");
+    await vi.waitFor(() => expect(screen.getByText("Valid")).toBeInTheDocument(), SLOW);
+    setSource(
+      [
+        "title: Flow logsource",
+        "logsource: {product: windows, category: process_creation}",
+        "detection:",
+        "  sel: {Image|endswith: '\\\\whoami.exe'}",
+        "  condition: sel and BROKEN",
+        "level: high",
+      ].join("\n"),
+    );
+    await vi.waitFor(() => expect(screen.getByText("1 problem")).toBeInTheDocument(), SLOW);
+    const facts = screen.getByRole("region", { name: "The rule" });
+    expect(facts).toHaveTextContent("windows / process_creation");
+    expect(facts).not.toHaveTextContent(/Log source\s*any/);
   });
 
   it("marks the server's problems at their line and column, and lists them", async () => {

@@ -221,7 +221,12 @@ function RuleEditor({ rule }: { rule: Rule | null }) {
             {level ? <LevelBadge level={rule?.severity_override || level} title={rule?.severity_override ? `Overridden; the rule says ${level}` : undefined} /> : null}
             {facts?.status ? <span className="badge">{facts.status}</span> : null}
             {summary?.kind ? <span className="badge">{summary.kind}</span> : null}
-            {invalid ? <span className="badge badge-warning">Has errors: not checked</span> : null}
+            {invalid ? (
+              <>
+                <span className="badge badge-warning">Has errors</span>
+                <span className="muted">details read from the text, not checked by the server</span>
+              </>
+            ) : null}
             {rule?.pack ? <span className="badge">pack: {rule.pack}</span> : null}
             {rule ? (
               <span className="muted">
