@@ -341,7 +341,7 @@ describe("rules: list, coverage, editor, test, exceptions, import", { timeout: 3
     await screenshot(run, "editor-retrohunt");
   });
 
-  step("a ZIP pack is imported with its report: loaded, failed at line and column, skipped", async ({ page, baseURL }) => {
+  step("a ZIP pack is imported with its report: loaded, not imported at line and column, skipped", async ({ page, baseURL }) => {
     await page.goto(`${baseURL}/rules`);
     await page.getByRole("button", { name: "Import pack" }).first().click();
     const dialog = page.getByRole("dialog", { name: "Import a rule pack" });
@@ -358,8 +358,8 @@ describe("rules: list, coverage, editor, test, exceptions, import", { timeout: 3
     await report.waitFor();
     const counts = await report.locator("dl").first().innerText();
     assert.match(counts, /Loaded\s*2/i);
-    assert.match(counts, /Failed\s*1/i);
-    const where = await report.getByRole("table", { name: "Rules that failed" }).getByRole("cell").first().innerText();
+    assert.match(counts, /Not imported\s*1/i);
+    const where = await report.getByRole("table", { name: "Files not imported" }).getByRole("cell").first().innerText();
     assert.match(where, /^rules\/broken\.yml:\d+(:\d+)?$/);
     await report.getByText(/Skipped \(1\)/).waitFor();
     await screenshot(run, "import-report");

@@ -194,7 +194,7 @@ function AlertBody({ alert: a, writable, canReadRules, me, live }: { alert: Tria
             <SlaBadge sla={a.sla} acknowledged={a.acknowledged_at} resolved={a.resolved_at ?? (a.status === "resolved" || a.status === "closed" ? a.updated_at : null)} />
             {a.count > 1 ? <span className="badge">Seen {a.count.toLocaleString()} times</span> : null}
             <span className="muted">
-              Last seen <Time value={a.last_seen} />
+              Last seen <Time value={a.last_seen} zone />
             </span>
           </div>
         </div>
@@ -241,7 +241,7 @@ function AlertBody({ alert: a, writable, canReadRules, me, live }: { alert: Tria
       </header>
       {deleted ? (
         <div className="alert alert-warning" role="status">
-          This alert is in the trash since <Time value={a.deleted_at} />; it is removed for good 30 days after.{" "}
+          This alert is in the trash since <Time value={a.deleted_at} zone />; it is removed for good 30 days after.{" "}
           {canDelete ? (
             <button type="button" className="btn btn-small" disabled={restore.isPending} onClick={() => restore.mutate()}>
               Restore
@@ -293,13 +293,13 @@ function AlertBody({ alert: a, writable, canReadRules, me, live }: { alert: Tria
             <div>
               <dt>First seen</dt>
               <dd>
-                <Time value={a.first_seen} />
+                <Time value={a.first_seen} zone />
               </dd>
             </div>
             <div>
               <dt>Last seen</dt>
               <dd>
-                <Time value={a.last_seen} />
+                <Time value={a.last_seen} zone />
               </dd>
             </div>
             <div>
@@ -325,13 +325,13 @@ function AlertBody({ alert: a, writable, canReadRules, me, live }: { alert: Tria
             <div>
               <dt>Acknowledged</dt>
               <dd>
-                <Time value={a.acknowledged_at} empty="not yet" />
+                <Time value={a.acknowledged_at} empty="not yet" zone />
               </dd>
             </div>
             <div>
               <dt>Resolved</dt>
               <dd>
-                <Time value={a.resolved_at} empty="not yet" />
+                <Time value={a.resolved_at} empty="not yet" zone />
               </dd>
             </div>
             {a.escalation ? (
@@ -339,7 +339,7 @@ function AlertBody({ alert: a, writable, canReadRules, me, live }: { alert: Tria
                 <dt>Escalated</dt>
                 <dd>
                   to <span className="cell-strong">{a.escalation.to_group_name || a.escalation.to_user_email || a.escalation.to_group || a.escalation.to_user}</span> by{" "}
-                  {a.escalation.by_email || a.escalation.by}, <Time value={a.escalation.at} />: “{a.escalation.reason}”
+                  {a.escalation.by_email || a.escalation.by}, <Time value={a.escalation.at} zone />: “{a.escalation.reason}”
                 </dd>
               </div>
             ) : null}
@@ -515,7 +515,7 @@ function RelatedAlerts({ id }: { id: string }) {
               <StatusBadge status={r.alert.status} />
               <span className="muted">
                 {" "}
-                shares {r.shared.map((x) => `${SHARED_LABELS[x.kind] ?? x.kind} ${x.value}`).join(", ")} · <CompactTime value={r.alert.last_seen} />
+                shares {r.shared.map((x) => `${SHARED_LABELS[x.kind] ?? x.kind} ${x.value}`).join(", ")} · <CompactTime value={r.alert.last_seen} zone />
               </span>
             </li>
           ))}
@@ -540,7 +540,7 @@ function History({ id }: { id: string }) {
         <ol className="history-list" aria-label="What was done, oldest first">
           {list.map((h, i) => (
             <li key={`${h.at}-${i}`}>
-              <CompactTime value={h.at} /> <span className="cell-strong">{h.actor_email || h.actor || "EventSec"}</span> {h.action}
+              <CompactTime value={h.at} zone /> <span className="cell-strong">{h.actor_email || h.actor || "EventSec"}</span> {h.action}
               {h.detail ? <span className="muted"> — {h.detail}</span> : null}
             </li>
           ))}

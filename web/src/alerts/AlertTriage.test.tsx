@@ -121,6 +121,26 @@ describe("the queue's triage", () => {
     expect(calls.find((c) => c.method === "PATCH")?.body).toEqual({ status: "resolved", verdict: "benign" });
   });
 
+  it("shows a reopened alert as the server answers it: new, without the old verdict", async () => {
+    const closed = triageAlert({ id: "a-1", status: "closed", verdict: "false_positive", acknowledged_at: "2026-11-23T10:05:00Z", resolved_at: "2026-11-23T10:30:00Z" });
+    const { calls } = server((call, url) => {
+      if (url.pathname === "/api/v1/alerts" && call.method === "GET") return json(200, { alerts: [closed], total: 1, next_cursor: "" });
+      // The API clears the verdict and both times when an alert goes back to new.
+      if (call.method === "PATCH") return json(200, { ...closed, status: "new", verdict: "", acknowledged_at: null, resolved_at: null });
+      return undefined;
+    });
+    const user = userEvent.setup();
+    renderWithProviders(<AlertsPage />, { route: "/alerts", me: socMe() });
+    const select = await screen.findByRole("combobox", { name: "Status of SSH brute force from 81.2.69.142" });
+    const row = select.closest("tr") as HTMLElement;
+    expect(within(row).getByText("False positive")).toBeInTheDocument();
+    await user.selectOptions(select, "new");
+    await vi.waitFor(() => expect(select).toHaveValue("new"));
+    await vi.waitFor(() => expect(within(row).queryByText("False positive")).not.toBeInTheDocument());
+    expect(row).not.toHaveClass("row-muted");
+    expect(calls.find((c) => c.method === "PATCH")?.body).toEqual({ status: "new" });
+  });
+
   it("filters by assignee, group, verdict and sort, in the URL and the query", async () => {
     const { calls } = server((_call, url) => (url.pathname === "/api/v1/alerts" ? json(200, { alerts: [brute], total: 1, next_cursor: "" }) : undefined));
     const user = userEvent.setup();
@@ -195,6 +215,51 @@ describe("the alert's page", () => {
     });
     return res;
   }
+
+  it("reopens a closed alert: New, no verdict, neither acknowledged nor resolved", async () => {
+    let current: TriageAlertDetail = { ...detail, status: "closed", verdict: "false_positive", acknowledged_at: "2026-11-23T10:05:00Z", resolved_at: "2026-11-23T10:30:00Z" };
+    const { calls } = detailServer((call, url) => {
+      if (url.pathname !== "/api/v1/alerts/a-1") return undefined;
+      if (call.method === "GET") return json(200, current);
+      if (call.method === "PATCH") {
+        // As the API answers a reopening: the verdict and both times cleared.
+        current = { ...current, status: "new", verdict: "", acknowledged_at: null, resolved_at: null };
+        return json(200, current);
+      }
+      return undefined;
+    });
+    const user = userEvent.setup();
+    renderDetail();
+    const about = await screen.findByRole("region", { name: "About" });
+    const fact = (name: string) => within(about).getByText(name, { selector: "dt" }).nextElementSibling as HTMLElement;
+    expect(fact("Verdict")).toHaveTextContent("False positive");
+    // The line under the title: status, verdict, SLA, last seen.
+    const meta = screen.getByRole("heading", { level: 1 }).nextElementSibling as HTMLElement;
+    expect(within(meta).getByText("False positive")).toBeInTheDocument();
+    await user.click(screen.getByRole("button", { name: "Reopen" }));
+    await vi.waitFor(() => expect(within(meta).getByText("New", { selector: ".status-badge" })).toBeInTheDocument());
+    expect(calls.find((c) => c.method === "PATCH")?.body).toEqual({ status: "new" });
+    expect(within(meta).queryByText("False positive")).not.toBeInTheDocument();
+    expect(fact("Verdict")).toHaveTextContent("not yet");
+    expect(fact("Acknowledged")).toHaveTextContent("not yet");
+    expect(fact("Resolved")).toHaveTextContent("not yet");
+    expect(screen.getByRole("button", { name: "Acknowledge" })).toBeInTheDocument();
+  });
+
+  it("writes the zone of every time that stands alone", async () => {
+    vi.spyOn(Date.prototype, "getTimezoneOffset").mockReturnValue(300);
+    detailServer();
+    renderDetail();
+    const about = await screen.findByRole("region", { name: "About" });
+    for (const name of ["First seen", "Last seen"]) {
+      const time = within(about).getByText(name, { selector: "dt" }).nextElementSibling?.querySelector("time");
+      expect(time).toHaveTextContent(/UTC-05:00$/);
+      expect(time?.getAttribute("title")).toMatch(/\n2026-11-23 \d\d:\d\d:00 UTC$/);
+    }
+    expect(screen.getByText(/^Last seen/, { selector: ".rule-meta-line .muted" })).toHaveTextContent(/UTC-05:00$/);
+    const history = await screen.findByRole("list", { name: "What was done, oldest first" });
+    expect(within(history).getByRole("listitem")).toHaveTextContent(/UTC-05:00 admin@example.test acknowledged/);
+  });
 
   it("offers a rule exception prefilled from the alert when resolving as a false positive", async () => {
     const { calls } = detailServer();

@@ -31,7 +31,7 @@ import { LevelBadge } from "../rules/LevelBadge";
 import { zoneLabel, zoneName } from "../components/timezone";
 import { AccessDenied } from "../ui/AccessDenied";
 import { ErrorMessage } from "../ui/ErrorMessage";
-import { CompactTime, formatTime } from "../ui/time";
+import { CompactTime, formatTimeRange } from "../ui/time";
 import { useDebounced } from "../ui/useDebounced";
 import { useDocumentTitle } from "../ui/useDocumentTitle";
 import { StatusBadge, StatusSelect } from "./AlertStatus";
@@ -467,7 +467,7 @@ function RangePicker({ range, onChange }: { range: AlertRange; onChange: (r: Ale
           </button>
         ))}
         <button type="button" className="segment" aria-pressed={range.kind === "absolute"} aria-expanded={editing} onClick={openCustom}>
-          {range.kind === "absolute" ? `${formatTime(range.from)} – ${formatTime(range.to)}` : "Custom"}
+          {range.kind === "absolute" ? formatTimeRange(range.from, range.to) : "Custom"}
         </button>
       </div>
       {editing ? (

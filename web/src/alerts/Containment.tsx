@@ -14,7 +14,7 @@ import { eventValue } from "../events/fields";
 import { Dialog } from "../ui/Dialog";
 import { ErrorMessage } from "../ui/ErrorMessage";
 import { FormAlert, fieldError } from "../ui/form";
-import { Time } from "../ui/time";
+import { Time, ZonedHeading } from "../ui/time";
 
 export const ACTION_INFO: Record<ActionType, { label: string; noun: string; consequence: (t: string) => string }> = {
   block_ip: { label: "Block IP", noun: "IP address", consequence: (t) => `Connections to and from ${t} will be blocked on the enrolled endpoints until the block is lifted.` },
@@ -108,7 +108,9 @@ export function ActionLog({ actions, loading }: { actions: readonly ResponseActi
     <table className="table table-compact" aria-label="Response actions log">
       <thead>
         <tr>
-          <th scope="col">When</th>
+          <th scope="col">
+            <ZonedHeading label="When" />
+          </th>
           <th scope="col">Action</th>
           <th scope="col">Target</th>
           <th scope="col">By</th>

@@ -1,7 +1,8 @@
 // How an alert's entities read. The server keeps a user's bare name (the
 // value events are searched by) with its domain beside it, and lists a
-// process both by its path and by its name when events carry both; a
-// reader wants CORP\alice, and each binary once.
+// process or a file both by its path and by its name when events carry
+// both (process.executable and process.name, file.path and file.name); a
+// reader wants CORP\alice, and each binary or file once.
 
 import type { AlertEntities } from "../api/detection";
 
@@ -24,15 +25,18 @@ function baseName(path: string): string {
   return path.slice(Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\")) + 1);
 }
 
+/** The kinds listed both by path and by bare name. */
+const PATH_KINDS: ReadonlySet<EntityKind> = new Set(["processes", "files"]);
+
 /**
  * The entities of one kind to show. Users read with their domain; a bare
- * process name is left out when a path of the same binary is listed
+ * process or file name is left out when a listed path ends with it
  * (Windows names compare without case).
  */
 export function entityItems(entities: AlertEntities | undefined, kind: EntityKind): EntityItem[] {
   const values = entities?.[kind] ?? [];
   if (kind === "users") return values.map((v) => ({ value: v, label: userLabel(v, entities?.user_domains?.[v]) }));
-  if (kind === "processes") {
+  if (PATH_KINDS.has(kind)) {
     const bases = new Set(values.filter((v) => /[\\/]/.test(v)).map((v) => baseName(v).toLowerCase()));
     return values.filter((v) => /[\\/]/.test(v) || !bases.has(v.toLowerCase())).map((v) => ({ value: v, label: v }));
   }

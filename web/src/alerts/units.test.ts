@@ -104,7 +104,7 @@ describe("entityItems", () => {
     user_domains: { alice: "CORP" },
     ips: [],
     processes: ["C:\\Windows\\System32\\CMD.EXE", "cmd.exe", "/usr/bin/curl", "curl", "wget"],
-    files: [],
+    files: ["C:\\Windows\\System32\\drivers\\RwDrv.sys", "rwdrv.SYS", "/tmp/x.sh", "report.pdf"],
     domains: [],
   };
   it("names users with their domain and searches by the name", () => {
@@ -114,8 +114,13 @@ describe("entityItems", () => {
     ]);
     expect(userLabel("bob", "")).toBe("bob");
   });
-  it("lists a process once: its path, not also its bare name", () => {
-    expect(entityItems(en, "processes").map((e) => e.label)).toEqual(["C:\\Windows\\System32\\CMD.EXE", "/usr/bin/curl", "wget"]);
+  it.each([
+    ["processes", ["C:\\Windows\\System32\\CMD.EXE", "/usr/bin/curl", "wget"]],
+    ["files", ["C:\\Windows\\System32\\drivers\\RwDrv.sys", "/tmp/x.sh", "report.pdf"]],
+  ] as const)("lists each of the %s once: its path, not also its bare name", (kind, labels) => {
+    expect(entityItems(en, kind).map((e) => e.label)).toEqual(labels);
+  });
+  it("lists nothing without entities", () => {
     expect(entityItems(undefined, "hosts")).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 import { useId, useState, type FormEvent } from "react";
-import { formatTime } from "../ui/time";
+import { formatTimeRange } from "../ui/time";
 import { PRESETS, fromLocalInput, presetSpanMs, toLocalInput, type PresetKey, type TimeRange } from "./searchState";
 
 interface Props {
@@ -71,7 +71,7 @@ export function TimeRangePicker({ range, onChange, allowAbsolute = true, presets
         ))}
         {allowAbsolute ? (
           <button type="button" className="segment" aria-pressed={range.kind === "absolute"} aria-expanded={editing} aria-controls={`${id}-custom`} onClick={openCustom}>
-            {range.kind === "absolute" ? `${formatTime(range.from)} – ${formatTime(range.to)}` : "Custom"}
+            {range.kind === "absolute" ? formatTimeRange(range.from, range.to) : "Custom"}
           </button>
         ) : null}
       </div>

@@ -9,7 +9,7 @@ import { fromLocalInput } from "../events/searchState";
 import { ConfirmDialog } from "../ui/Dialog";
 import { ErrorMessage } from "../ui/ErrorMessage";
 import { FormAlert, fieldError } from "../ui/form";
-import { Time } from "../ui/time";
+import { Time, ZonedHeading } from "../ui/time";
 
 const OPERATOR_LABELS: Record<ExceptionOperator, string> = {
   equals: "equals",
@@ -61,7 +61,9 @@ export function ExceptionsSection({ ruleId, initial, writable }: { ruleId: strin
                 <th scope="col">Condition</th>
                 <th scope="col">Reason</th>
                 <th scope="col">Owner</th>
-                <th scope="col">Expires</th>
+                <th scope="col">
+                  <ZonedHeading label="Expires" />
+                </th>
                 {writable ? (
                   <th scope="col">
                     <span className="sr-only">Actions</span>

@@ -1,6 +1,7 @@
 // Import a rule pack: a ZIP of Sigma rules (or one .yml), uploaded with
 // its progress shown, then the server's report: what was loaded, updated,
-// left unchanged, refused (with file, line and column) and skipped.
+// left unchanged, not imported (with file, line, column and reason) and
+// skipped.
 
 import { useQueryClient } from "@tanstack/react-query";
 import { useEffect, useId, useRef, useState, type FormEvent } from "react";
@@ -160,12 +161,15 @@ function kb(bytes: number): string {
 export function ImportReportView({ report }: { report: ImportReport }) {
   const notRunnable = report.not_runnable;
   // Files, as the CLI counts them: a file reports every problem it has.
+  // The report does not tell a file it could not read as a rule (a syntax
+  // error) from one it read and refused (an id or a name another rule
+  // has), so the summary says neither and each reason is listed below.
   const failedFiles = new Set(report.failed.map((f) => f.file)).size;
   const rows: Array<[string, number]> = [
     ["Loaded", report.loaded],
     ["Updated", report.updated],
     ["Unchanged", report.unchanged],
-    ["Failed", failedFiles],
+    ["Not imported", failedFiles],
     ["Not running yet", notRunnable.length],
     ["Skipped", report.skipped.length],
   ];
@@ -175,11 +179,11 @@ export function ImportReportView({ report }: { report: ImportReport }) {
         {report.loaded + report.updated + report.unchanged > 0
           ? `Imported in ${(report.elapsed_ms / 1000).toFixed(report.elapsed_ms < 10_000 ? 1 : 0)} s.`
           : "No rule was imported."}
-        {failedFiles > 0 ? ` ${failedFiles.toLocaleString()} file${failedFiles === 1 ? "" : "s"} could not be read as rules.` : ""}
+        {failedFiles > 0 ? ` ${failedFiles.toLocaleString()} file${failedFiles === 1 ? " was" : "s were"} not imported; ${failedFiles === 1 ? "the reason is" : "each is"} listed below.` : ""}
       </p>
       <dl className="import-counts">
         {rows.map(([label, n]) => (
-          <div key={label} className={label === "Failed" && n > 0 ? "import-count import-count-bad" : "import-count"}>
+          <div key={label} className={label === "Not imported" && n > 0 ? "import-count import-count-bad" : "import-count"}>
             <dt>{label}</dt>
             <dd>{n.toLocaleString()}</dd>
           </div>
@@ -187,14 +191,14 @@ export function ImportReportView({ report }: { report: ImportReport }) {
       </dl>
       {report.failed.length > 0 ? (
         <>
-          <h3 className="import-head">Failed</h3>
+          <h3 className="import-head">Not imported</h3>
           <div className="table-wrap table-wrap-flat import-table">
             <table className="table table-compact">
-              <caption className="sr-only">Rules that failed</caption>
+              <caption className="sr-only">Files not imported</caption>
               <thead>
                 <tr>
                   <th scope="col">Where</th>
-                  <th scope="col">Problem</th>
+                  <th scope="col">Reason</th>
                 </tr>
               </thead>
               <tbody>

@@ -8,7 +8,8 @@ import type { Rule, RuleException, RuleFormat, Validation } from "../api/detecti
 import { makeRule, summaryOf } from "../test/detection";
 import { json, makeMe, makeMeAs, renderWithProviders, stubFetch, type Call } from "../test/helpers";
 import RuleEditorPage, { parseGroupBy } from "./RuleEditorPage";
-import { formatTime } from "../ui/time";
+import { zoneLabel } from "../components/timezone";
+import { formatZonedTime } from "../ui/time";
 import { JSON_TEMPLATE } from "./templates";
 
 afterEach(() => vi.unstubAllGlobals());
@@ -129,7 +130,8 @@ describe("RuleEditorPage", () => {
     await vi.waitFor(() => expect(screen.getByText("1 problem")).toBeInTheDocument(), SLOW);
     // The header and the panel follow the text, not the template's last valid form.
     expect(screen.getByRole("heading", { level: 1, name: "Whoami as SYSTEM" })).toBeInTheDocument();
-    expect(screen.getByText("Has errors: not checked")).toBeInTheDocument();
+    expect(screen.getByText("Has errors", { selector: ".badge" })).toBeInTheDocument();
+    expect(screen.getByText("details read from the text, not checked by the server")).toBeInTheDocument();
     const facts = screen.getByRole("region", { name: "The rule" });
     expect(within(facts).getByRole("note")).toHaveTextContent("The rule has errors: this is read from the text as it stands");
     expect(facts).toHaveTextContent("whoami run by the system account");
@@ -138,6 +140,26 @@ describe("RuleEditorPage", () => {
     expect(within(facts).getByRole("list", { name: "ATT&CK tactics" })).toHaveTextContent(/^Discovery$/);
     expect(within(facts).getByRole("list", { name: "ATT&CK techniques" })).toHaveTextContent(/^T1033$/);
     expect(within(facts).queryByText(/Shell started by a web server|Persistence|T1505/)).not.toBeInTheDocument();
+  });
+
+  it("reads a logsource written as a flow mapping from a text the server refuses", async () => {
+    server();
+    renderEditor("/rules/new");
+    await vi.waitFor(() => expect(screen.getByText("Valid")).toBeInTheDocument(), SLOW);
+    setSource(
+      [
+        "title: Flow logsource",
+        "logsource: {product: windows, category: process_creation}",
+        "detection:",
+        "  sel: {Image|endswith: '\\\\whoami.exe'}",
+        "  condition: sel and BROKEN",
+        "level: high",
+      ].join("\n"),
+    );
+    await vi.waitFor(() => expect(screen.getByText("1 problem")).toBeInTheDocument(), SLOW);
+    const facts = screen.getByRole("region", { name: "The rule" });
+    expect(facts).toHaveTextContent("windows / process_creation");
+    expect(facts).not.toHaveTextContent(/Log source\s*any/);
   });
 
   it("marks the server's problems at their line and column, and lists them", async () => {
@@ -378,7 +400,7 @@ describe("RuleEditorPage", () => {
     expect(result).toHaveTextContent("3 ms");
     // Each match with its host and user, to judge it by.
     const [head, match] = within(result).getAllByRole("row");
-    expect(within(head as HTMLElement).getAllByRole("columnheader").map((h) => h.textContent)).toEqual(["Time", "Host", "User", "Event"]);
+    expect(within(head as HTMLElement).getAllByRole("columnheader").map((h) => h.textContent)).toEqual([`Time (${zoneLabel()})`, "Host", "User", "Event"]);
     expect(within(match as HTMLElement).getAllByRole("cell").map((c) => c.textContent)).toEqual([
       expect.any(String),
       "ws-7",
@@ -490,7 +512,7 @@ describe("RuleEditorPage", () => {
     const test = await screen.findByRole("region", { name: "Test" });
     await user.click(within(test).getByRole("button", { name: "Run backtest" }));
     expect(await within(test).findByRole("note")).toHaveTextContent(
-      `it ran over the newest 200,000, from ${formatTime("2026-11-20T06:00:00Z")} on. A retro-hunt (below, for a saved rule) reads all of them.`,
+      `it ran over the newest 200,000, from ${formatZonedTime("2026-11-20T06:00:00Z")} on. A retro-hunt (below, for a saved rule) reads all of them.`,
     );
   });
 

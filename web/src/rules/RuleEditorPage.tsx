@@ -221,11 +221,16 @@ function RuleEditor({ rule }: { rule: Rule | null }) {
             {level ? <LevelBadge level={rule?.severity_override || level} title={rule?.severity_override ? `Overridden; the rule says ${level}` : undefined} /> : null}
             {facts?.status ? <span className="badge">{facts.status}</span> : null}
             {summary?.kind ? <span className="badge">{summary.kind}</span> : null}
-            {invalid ? <span className="badge badge-warning">Has errors: not checked</span> : null}
+            {invalid ? (
+              <>
+                <span className="badge badge-warning">Has errors</span>
+                <span className="muted">details read from the text, not checked by the server</span>
+              </>
+            ) : null}
             {rule?.pack ? <span className="badge">pack: {rule.pack}</span> : null}
             {rule ? (
               <span className="muted">
-                Updated <Time value={rule.updated_at} />
+                Updated <Time value={rule.updated_at} zone />
               </span>
             ) : null}
           </div>
@@ -556,7 +561,7 @@ function RuleStatsView({ rule }: { rule: Rule }) {
       <div>
         <dt>Last match</dt>
         <dd>
-          <Time value={s.last_match_at} empty="never" />
+          <Time value={s.last_match_at} empty="never" zone />
         </dd>
       </div>
       <div>

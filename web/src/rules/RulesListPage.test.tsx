@@ -280,8 +280,11 @@ describe("RulesListPage", () => {
     expect(within(report).getByText("Loaded").nextSibling).toHaveTextContent("3,012");
     expect(within(report).getByText("Updated").nextSibling).toHaveTextContent("4");
     expect(within(report).getByText("Unchanged").nextSibling).toHaveTextContent("10");
-    // Failed counts files: this one has two problems.
-    expect(within(report).getByText("Failed", { selector: "dt" }).nextSibling).toHaveTextContent("1");
+    // Not imported counts files: this one has two problems.
+    expect(within(report).getByText("Not imported", { selector: "dt" }).nextSibling).toHaveTextContent("1");
+    // The report does not say whether a file was unreadable or refused: the summary says neither.
+    expect(within(report).getByRole("status")).toHaveTextContent("1 file was not imported; the reason is listed below.");
+    expect(within(report).getByRole("status")).not.toHaveTextContent(/could not be read/);
     expect(within(report).getByRole("cell", { name: "rules/windows/bad.yml:7:3" })).toBeInTheDocument();
     expect(within(report).getByText("unknown modifier |contain")).toBeInTheDocument();
     expect(within(report).getByText("README.md")).toBeInTheDocument();

@@ -13,7 +13,7 @@ import { CopyButton } from "../events/EventDrawer";
 import { eventsLink, presetLabel, weekUpTo, type TimeRange } from "../events/searchState";
 import { TimeRangePicker, presetMs } from "../events/TimeRangePicker";
 import { ErrorMessage } from "../ui/ErrorMessage";
-import { CompactTime, Time, formatTime } from "../ui/time";
+import { CompactTime, Time, ZonedHeading, formatTimeRange, formatZonedTime } from "../ui/time";
 import { userLabel } from "../alerts/entities";
 import { parseSamples } from "./samples";
 
@@ -74,7 +74,7 @@ export function TestPanel({ ruleId, format, source, dirty, blocked }: Props) {
       const r = backtestRange(range);
       req.from = r.from;
       req.to = r.to;
-      label = range.kind === "preset" ? presetLabel(range.preset).toLowerCase() : `${formatTime(r.from)} – ${formatTime(r.to)}`;
+      label = range.kind === "preset" ? presetLabel(range.preset).toLowerCase() : formatTimeRange(r.from, r.to);
     }
     setRan({ mode, label });
     run.mutate(req);
@@ -187,7 +187,7 @@ function TestResultView({ result, ran, onOpen }: { result: RuleTestResult; ran: 
       {result.scan_limited ? (
         <p className="field-hint" role="note">
           The range holds more events than a backtest reads: it ran over the newest {result.scanned.toLocaleString()}
-          {result.scanned_from ? `, from ${formatTime(result.scanned_from)} on` : ""}. A retro-hunt (below, for a saved rule) reads all of them.
+          {result.scanned_from ? `, from ${formatZonedTime(result.scanned_from)} on` : ""}. A retro-hunt (below, for a saved rule) reads all of them.
         </p>
       ) : null}
       {result.matches.length > 0 ? (
@@ -197,7 +197,7 @@ function TestResultView({ result, ran, onOpen }: { result: RuleTestResult; ran: 
             <thead>
               <tr>
                 <th scope="col" className="col-time">
-                  Time
+                  <ZonedHeading label="Time" />
                 </th>
                 <th scope="col">Host</th>
                 <th scope="col">User</th>
@@ -211,7 +211,7 @@ function TestResultView({ result, ran, onOpen }: { result: RuleTestResult; ran: 
                     <button
                       type="button"
                       className="row-link"
-                      aria-label={`Open matching event ${m.timestamp ? formatTime(m.timestamp) : i + 1}: ${m.summary.slice(0, 80)}`}
+                      aria-label={`Open matching event ${m.timestamp ? formatZonedTime(m.timestamp) : i + 1}: ${m.summary.slice(0, 80)}`}
                       onClick={(e) => {
                         e.stopPropagation();
                         onOpen(m);
@@ -274,7 +274,7 @@ export function MatchDrawer({ match, stored, onClose }: { match: RuleTestMatch; 
     <Drawer title="Matching event" onClose={onClose}>
       <div className="event-summary">
         <div className="event-summary-line">
-          <Time value={match.timestamp} />
+          <Time value={match.timestamp} zone />
         </div>
         {match.summary ? <p className="event-message">{match.summary}</p> : null}
         {stored && match.event_id ? (

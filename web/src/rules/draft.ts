@@ -1,10 +1,11 @@
 // What a rule says about itself, read from its text in the browser while
 // the server refuses it. The server's check only describes a rule that
 // validates; until then the editor would show what the rule last was, and
-// a reader takes that for what they typed. So this reads the plain
-// top-level keys of a Sigma rule (or a JSON rule's members) leniently:
-// whatever can be read is shown, the rest is left out, nothing throws.
+// a reader takes that for what they typed. So this reads the top-level
+// keys of a Sigma rule (or a JSON rule's members) leniently: whatever can
+// be read is shown, the rest is left out, nothing throws.
 
+import { yamlLanguage } from "@codemirror/lang-yaml";
 import { LEVELS, type AttackTactic, type AttackTechnique, type Level, type Logsource, type RuleFormat, type RuleStatus } from "../api/detection";
 
 /** The facts the editor's "The rule" panel shows. */
@@ -27,6 +28,9 @@ export interface AttackNames {
 }
 
 type Value = string | string[] | { [key: string]: string };
+
+/** A node of the YAML parser's tree (Lezer's SyntaxNode, named through the editor's YAML language). */
+type SyntaxNode = ReturnType<typeof yamlLanguage.parser.parse>["topNode"];
 
 /** Reads what it can of a rule's text; null when nothing at all can be read. */
 export function readDraft(format: RuleFormat, source: string, known: AttackNames = {}): RuleFactsView | null {
@@ -105,9 +109,12 @@ function readJSON(source: string): Record<string, Value> | null {
 }
 
 /**
- * The top-level keys of a Sigma rule's first document: plain or quoted
- * scalars, block scalars (| and >), block and flow lists, and one level of
- * mapping (logsource). A line it cannot read is skipped.
+ * The top-level keys of a Sigma rule's first document, each read on its
+ * own with the editor's YAML parser (Lezer's, which reads broken text as
+ * far as it can): plain and quoted scalars, block scalars (| and >), block
+ * and flow lists, and one level of mapping, block or flow (logsource:
+ * {product: windows}). Reading key by key keeps a broken value (an
+ * unclosed quote) from swallowing the keys after it.
  */
 export function readSigmaTop(source: string): Record<string, Value> | null {
   const lines = source.replace(/\r\n?/g, "\n").split("\n");
@@ -116,78 +123,105 @@ export function readSigmaTop(source: string): Record<string, Value> | null {
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i] ?? "";
     if (/^---\s*$/.test(line) && found) break; // a second document (a correlation's rules)
-    const m = /^([A-Za-z_][\w.-]*)\s*:(?:\s+(.*))?$/.exec(line.replace(/\s+$/, ""));
+    const m = /^([A-Za-z_][\w.-]*)\s*:(\s|$)/.exec(line);
     if (!m?.[1]) continue;
-    const key = m[1];
-    const rest = stripComment(m[2] ?? "");
-    // The lines under the key: indented, or blank.
-    const body: string[] = [];
-    while (i + 1 < lines.length && /^(\s+\S|\s*$)/.test(lines[i + 1] ?? "") && !/^---\s*$/.test(lines[i + 1] ?? "")) body.push(lines[++i] ?? "");
-    while (body.length > 0 && (body.at(-1) ?? "").trim() === "") body.pop();
+    // The key's lines: its own, then those indented under it, blank, or
+    // items of a list written at the key's indentation ("- a").
+    const chunk = [line];
+    while (i + 1 < lines.length && /^(\s+\S|\s*$|-(\s|$))/.test(lines[i + 1] ?? "") && !/^---\s*$/.test(lines[i + 1] ?? "")) chunk.push(lines[++i] ?? "");
     found = true;
-    if (/^[|>][+-]?\d*$/.test(rest)) out[key] = blockScalar(rest.startsWith(">"), body);
-    else if (rest.startsWith("[")) out[key] = flowList(rest);
-    else if (rest !== "") out[key] = scalar(rest);
-    else if (body.some((l) => /^\s*-(\s|$)/.test(l))) out[key] = blockList(body);
-    else if (body.length > 0) out[key] = mapping(body);
-    else out[key] = "";
+    out[m[1]] = readPairValue(chunk.join("\n"));
   }
   return found ? out : null;
 }
 
-function stripComment(v: string): string {
-  if (v.startsWith("'") || v.startsWith('"')) return v.trim();
-  return v.replace(/(^|\s)#.*$/, "").trim();
-}
-
-function scalar(v: string): string {
-  v = v.trim();
-  if (v.startsWith("'")) {
-    // '' is a quote inside; an unclosed quote runs to the end of the line.
-    let inner = "";
-    for (let i = 1; i < v.length; i++) {
-      if (v[i] !== "'") inner += v[i];
-      else if (v[i + 1] === "'") inner += v[++i];
-      else break;
+/** The value of the one "key: value" pair in `text`, "" when it has none it can read. */
+function readPairValue(text: string): Value {
+  const doc = yamlLanguage.parser.parse(text).topNode.getChild("Document");
+  const pair = doc?.getChild("BlockMapping")?.getChild("Pair");
+  const value = pair ? valueOf(pair) : null;
+  if (!value) return "";
+  const read = (n: SyntaxNode) => text.slice(n.from, n.to);
+  switch (value.name) {
+    case "FlowSequence":
+    case "BlockSequence":
+      return value
+        .getChildren("Item")
+        .map((item) => scalarNode(valueOf(item), read))
+        .filter((x): x is string => x !== null && x !== "");
+    case "FlowMapping":
+    case "BlockMapping": {
+      const map: { [key: string]: string } = {};
+      for (const p of value.getChildren("Pair")) {
+        const key = scalarNode(valueOf(p.getChild("Key")), read);
+        const v = scalarNode(valueOf(p), read);
+        if (key && v !== null) map[key] = v;
+      }
+      return map;
     }
-    return inner;
+    default:
+      return scalarNode(value, read) ?? "";
   }
-  if (v.startsWith('"')) {
-    const m = /^"((?:[^"\\]|\\.)*)"?/.exec(v);
-    return (m?.[1] ?? v.slice(1)).replace(/\\(["\\/])/g, "$1").replace(/\\n/g, "\n").replace(/\\t/g, "\t");
-  }
-  return stripComment(v);
 }
 
-function flowList(v: string): string[] {
-  const inner = v.replace(/^\[/, "").replace(/\]\s*(#.*)?$/, "");
-  return inner
-    .split(",")
-    .map((x) => scalar(x))
-    .filter((x) => x !== "");
+const VALUE_NODES = new Set(["Literal", "QuotedLiteral", "BlockLiteral", "FlowSequence", "BlockSequence", "FlowMapping", "BlockMapping"]);
+
+/** The value a Pair, Key or Item holds (a tag or an anchor before it set aside); null when none. */
+function valueOf(node: SyntaxNode | null): SyntaxNode | null {
+  if (!node) return null;
+  // A Pair's value follows its colon; its Key is a value node too.
+  let last: SyntaxNode | null = null;
+  for (let c = node.firstChild; c; c = c.nextSibling) {
+    if (node.name === "Pair" && c.name === "Key") continue;
+    if (VALUE_NODES.has(c.name)) last = c;
+    else if (c.name === "Tagged" || c.name === "Anchored") last = valueOf(c);
+  }
+  return last;
 }
 
-function blockList(body: readonly string[]): string[] {
-  const out: string[] = [];
-  for (const l of body) {
-    const m = /^\s*-\s+(.*)$/.exec(l);
-    if (m?.[1] !== undefined) out.push(scalar(m[1]));
+/** A scalar node's text; null for a list or a mapping. */
+function scalarNode(node: SyntaxNode | null, read: (n: SyntaxNode) => string): string | null {
+  if (!node) return null;
+  if (node.name === "Literal") return read(node).replace(/\s*\n\s*/g, " ").trim(); // a plain scalar folds its lines
+  if (node.name === "QuotedLiteral") return quoted(read(node));
+  if (node.name === "BlockLiteral") {
+    const header = read(node.getChild("BlockLiteralHeader") ?? node).trim();
+    const content = node.getChild("BlockLiteralContent");
+    return content ? blockScalar(header.startsWith(">"), read(content).split("\n")) : "";
   }
-  return out;
+  return null;
 }
 
-function mapping(body: readonly string[]): { [key: string]: string } {
-  const out: { [key: string]: string } = {};
-  const indent = Math.min(...body.filter((l) => l.trim() !== "").map((l) => l.length - l.trimStart().length));
-  for (const l of body) {
-    if (l.length - l.trimStart().length !== indent) continue;
-    const m = /^\s*([\w.-]+)\s*:\s*(.*)$/.exec(l);
-    if (m?.[1]) out[m[1]] = scalar(m[2] ?? "");
+/**
+ * A quoted scalar's text. A closed one folds its line breaks as YAML
+ * does; an unclosed one (being typed) runs to the end of its first line.
+ */
+function quoted(v: string): string {
+  const q = v.charAt(0);
+  let inner = "";
+  let closed = false;
+  for (let i = 1; i < v.length; i++) {
+    const c = v.charAt(i);
+    if (q === "'" && c === "'") {
+      if (v.charAt(i + 1) === "'") inner += v.charAt(++i);
+      else {
+        closed = true;
+        break;
+      }
+    } else if (q === '"' && c === "\\" && i + 1 < v.length) {
+      const e = v.charAt(++i);
+      inner += e === "n" ? "\n" : e === "t" ? "\t" : e;
+    } else if (q === '"' && c === '"') {
+      closed = true;
+      break;
+    } else inner += c;
   }
-  return out;
+  if (!closed) return inner.split("\n")[0] ?? "";
+  return inner.replace(/[ \t]*\n[ \t]*/g, " ");
 }
 
 function blockScalar(folded: boolean, body: readonly string[]): string {
+  while (body.length > 0 && (body.at(-1) ?? "").trim() === "") body = body.slice(0, -1);
   const indent = Math.min(...body.filter((l) => l.trim() !== "").map((l) => l.length - l.trimStart().length));
   const lines = body.map((l) => l.slice(Number.isFinite(indent) ? indent : 0));
   if (!folded) return lines.join("\n");

@@ -148,6 +148,26 @@ describe("readDraft: a rule's facts from text the server refuses", () => {
     });
   });
 
+  it.each([
+    ["a flow mapping", "logsource: {product: windows, category: process_creation}", { product: "windows", category: "process_creation" }],
+    ["a flow mapping over lines, quoted, with a comment", "logsource: { product: 'windows',\n   service: \"security\" } # the Security log", { product: "windows", service: "security" }],
+    ["a block mapping", "logsource:\n  product: linux\n  # a comment\n  category: process_creation", { product: "linux", category: "process_creation" }],
+    ["a tagged flow mapping", "logsource: !!map {product: aws}", { product: "aws" }],
+  ])("reads the logsource written as %s", (_, text, logsource) => {
+    const d = readDraft("sigma", `title: t\n${text}\ndetection:\n  sel: {Image|endswith: '\\cmd.exe'}\n  condition: sel and nosuch\nlevel: high\n`);
+    expect(d?.logsource).toEqual({ category: "", service: "", ...logsource });
+    expect(d).toMatchObject({ title: "t", level: "high" });
+  });
+
+  it("reads flow and block lists, folded scalars and quoted lines", () => {
+    expect(readSigmaTop("tags: [attack.execution, 'attack.t1059', \"attack.g0016\"]\nreferences:\n- https://a.example\n-   https://b.example  # second\ndescription: >\n  one\n  two\n\n  three\nauthor: \"a\n  b\"\n")).toEqual({
+      tags: ["attack.execution", "attack.t1059", "attack.g0016"],
+      references: ["https://a.example", "https://b.example"],
+      description: "one two\nthree",
+      author: "a b",
+    });
+  });
+
   it("keeps reading past what does not parse, and names what it knows", () => {
     const d = readDraft("sigma", "title: 'unclosed\n\tdetection: {\nlevel: nonsense\ntags:\n  - attack.t1033\n  - attack.s0002\n  - attack.command-and-control\n", {
       techniques: [{ id: "T1033", name: "System Owner/User Discovery" }],
