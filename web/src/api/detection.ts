@@ -341,6 +341,12 @@ export interface ImportFailure {
   line: number;
   column: number;
   message: string;
+  /**
+   * In `failed`: "unreadable" (not a valid rule) or "refused" (a valid rule
+   * the organisation cannot take: its id or name is another rule's, or an
+   * action names a channel it lacks). Absent from older servers: unreadable.
+   */
+  status?: "unreadable" | "refused";
 }
 
 export interface ImportReport {

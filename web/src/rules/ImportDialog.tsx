@@ -160,11 +160,18 @@ function kb(bytes: number): string {
 /** The server's import report, every figure real. */
 export function ImportReportView({ report }: { report: ImportReport }) {
   const notRunnable = report.not_runnable;
-  // Files, as the CLI counts them: a file reports every problem it has.
-  // The report does not tell a file it could not read as a rule (a syntax
-  // error) from one it read and refused (an id or a name another rule
-  // has), so the summary says neither and each reason is listed below.
+  // Files, as the CLI counts them: a file reports every problem it has. A
+  // file is refused (a valid rule whose id or name is another rule's, or
+  // whose action names a missing channel) or unreadable (not a valid rule).
   const failedFiles = new Set(report.failed.map((f) => f.file)).size;
+  const refusedFiles = new Set(report.failed.filter((f) => f.status === "refused").map((f) => f.file));
+  const unreadableFiles = new Set(report.failed.filter((f) => f.status !== "refused" && !refusedFiles.has(f.file)).map((f) => f.file)).size;
+  const why: string[] = [];
+  if (unreadableFiles > 0) why.push(`${unreadableFiles.toLocaleString()} file${unreadableFiles === 1 ? " is" : "s are"} not a valid rule`);
+  if (refusedFiles.size > 0)
+    why.push(
+      `${refusedFiles.size.toLocaleString()} ${refusedFiles.size === 1 ? "was" : "were"} refused (an id or name another rule has, or an action naming a missing channel)`,
+    );
   const rows: Array<[string, number]> = [
     ["Loaded", report.loaded],
     ["Updated", report.updated],
@@ -179,7 +186,7 @@ export function ImportReportView({ report }: { report: ImportReport }) {
         {report.loaded + report.updated + report.unchanged > 0
           ? `Imported in ${(report.elapsed_ms / 1000).toFixed(report.elapsed_ms < 10_000 ? 1 : 0)} s.`
           : "No rule was imported."}
-        {failedFiles > 0 ? ` ${failedFiles.toLocaleString()} file${failedFiles === 1 ? " was" : "s were"} not imported; ${failedFiles === 1 ? "the reason is" : "each is"} listed below.` : ""}
+        {failedFiles > 0 ? ` ${failedFiles.toLocaleString()} file${failedFiles === 1 ? " was" : "s were"} not imported: ${why.join("; ")}. Each reason is listed below.` : ""}
       </p>
       <dl className="import-counts">
         {rows.map(([label, n]) => (
@@ -198,6 +205,7 @@ export function ImportReportView({ report }: { report: ImportReport }) {
               <thead>
                 <tr>
                   <th scope="col">Where</th>
+                  <th scope="col">Why</th>
                   <th scope="col">Reason</th>
                 </tr>
               </thead>
@@ -208,6 +216,7 @@ export function ImportReportView({ report }: { report: ImportReport }) {
                       {f.file}
                       {f.line > 0 ? `:${f.line}${f.column > 0 ? `:${f.column}` : ""}` : ""}
                     </td>
+                    <td>{f.status === "refused" ? "Refused" : "Not a valid rule"}</td>
                     <td>{f.message}</td>
                   </tr>
                 ))}

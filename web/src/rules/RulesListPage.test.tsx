@@ -264,8 +264,9 @@ describe("RulesListPage", () => {
         updated: 4,
         unchanged: 10,
         failed: [
-          { file: "rules/windows/bad.yml", line: 7, column: 3, message: "unknown modifier |contain" },
-          { file: "rules/windows/bad.yml", line: 1, column: 1, message: "id is required" },
+          { file: "rules/windows/bad.yml", line: 7, column: 3, message: "unknown modifier |contain", status: "unreadable" },
+          { file: "rules/windows/bad.yml", line: 1, column: 1, message: "id is required", status: "unreadable" },
+          { file: "rules/windows/dup.yml", line: 2, column: 5, message: "id 13ce3503: already used by rule \"Log Cleared\" of pack eventsec", status: "refused" },
         ],
         not_runnable: [{ file: "r-cdc", line: 0, column: 0, message: "not runnable: placeholder %known_cdcs% has no values in this org" }],
         skipped: [
@@ -280,11 +281,14 @@ describe("RulesListPage", () => {
     expect(within(report).getByText("Loaded").nextSibling).toHaveTextContent("3,012");
     expect(within(report).getByText("Updated").nextSibling).toHaveTextContent("4");
     expect(within(report).getByText("Unchanged").nextSibling).toHaveTextContent("10");
-    // Not imported counts files: this one has two problems.
-    expect(within(report).getByText("Not imported", { selector: "dt" }).nextSibling).toHaveTextContent("1");
-    // The report does not say whether a file was unreadable or refused: the summary says neither.
-    expect(within(report).getByRole("status")).toHaveTextContent("1 file was not imported; the reason is listed below.");
-    expect(within(report).getByRole("status")).not.toHaveTextContent(/could not be read/);
+    // Not imported counts files: bad.yml has two problems.
+    expect(within(report).getByText("Not imported", { selector: "dt" }).nextSibling).toHaveTextContent("2");
+    // An unreadable file and a refused one are told apart.
+    expect(within(report).getByRole("status")).toHaveTextContent(
+      "2 files were not imported: 1 file is not a valid rule; 1 was refused (an id or name another rule has, or an action naming a missing channel).",
+    );
+    expect(within(report).getAllByRole("cell", { name: "Refused" })).toHaveLength(1);
+    expect(within(report).getAllByRole("cell", { name: "Not a valid rule" })).toHaveLength(2);
     expect(within(report).getByRole("cell", { name: "rules/windows/bad.yml:7:3" })).toBeInTheDocument();
     expect(within(report).getByText("unknown modifier |contain")).toBeInTheDocument();
     expect(within(report).getByText("README.md")).toBeInTheDocument();
