@@ -237,6 +237,19 @@ func TestEventTerms(t *testing.T) {
 		}
 	}
 
+	// A value filters back to its events, as the field list's buttons use
+	// it: a time and a number too.
+	for _, field := range []string{"@timestamp", "event.severity", "host.name", "message"} {
+		res := decode[result](t, f.get(t, "/api/v1/events/terms?size=1&field="+field+day, admin))
+		if len(res.Terms) != 1 {
+			t.Fatalf("%s: %+v", field, res)
+		}
+		q := url.QueryEscape(field + `:"` + strings.ReplaceAll(res.Terms[0].Term, `"`, `\"`) + `"`)
+		if page := decode[eventPage](t, f.get(t, "/api/v1/events?query="+q+day, admin)); page.Total < res.Terms[0].Count {
+			t.Errorf("%s:%q finds %d events, counted %d", field, res.Terms[0].Term, page.Total, res.Terms[0].Count)
+		}
+	}
+
 	for _, tc := range []struct{ params, field, code string }{
 		{"", "field", "validation_failed"},
 		{"field=", "field", "validation_failed"},
