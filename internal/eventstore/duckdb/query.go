@@ -1016,6 +1016,9 @@ func (s *Store) Terms(ctx context.Context, orgID string, q eventstore.Query, fie
 	case lucene.Int, lucene.Float, lucene.Bool:
 		expr = "CAST(" + col.SQL + " AS VARCHAR)"
 	}
+	// A field kept in the JSON of other fields may hold a list there:
+	// its elements count one by one, as a list column's do.
+	jsonList := col.Kind == lucene.Dynamic && col.List != ""
 	var b strings.Builder
 	var args []any
 	n := 0
@@ -1028,6 +1031,11 @@ func (s *Store) Terms(ctx context.Context, orgID string, q eventstore.Query, fie
 			b.WriteString(" UNION ALL ")
 		}
 		n++
+		if jsonList {
+			fmt.Fprintf(&b, "SELECT %s AS v, %s AS l FROM %s WHERE %s", expr, col.List, v.table, w)
+			args = append(append(append(args, col.Args...), col.Args...), wargs...)
+			continue
+		}
 		fmt.Fprintf(&b, "SELECT %s AS v FROM %s WHERE %s", expr, v.table, w)
 		args = append(append(args, col.Args...), wargs...)
 	}
@@ -1048,6 +1056,15 @@ func (s *Store) Terms(ctx context.Context, orgID string, q eventstore.Query, fie
 	// field, counted in the same pass.
 	query := "SELECT v, count(*) AS n, CAST(sum(count(*)) OVER () AS BIGINT) FROM (" + b.String() + ") WHERE " + has +
 		" GROUP BY v ORDER BY n DESC, v LIMIT ?"
+	if jsonList {
+		// Grouped by whole values first (events counted there), then each
+		// list spread into its elements and counted again.
+		query = "SELECT e, CAST(sum(n) AS BIGINT) AS c, CAST(max(events) AS BIGINT) FROM (" +
+			"SELECT unnest(coalesce(l, [v])) AS e, n, events FROM (" +
+			"SELECT v, l, count(*) AS n, sum(count(*)) OVER () AS events FROM (" + b.String() + ") " +
+			"WHERE v IS NOT NULL AND (l IS NULL OR len(l) > 0) GROUP BY v, l)) " +
+			"GROUP BY e ORDER BY c DESC, e LIMIT ?"
+	}
 	rows, err := s.db.QueryContext(ctx, query, append(args, limit)...)
 	if err != nil {
 		return eventstore.Terms{}, fmt.Errorf("cannot count values of %s: %w", field, err)

@@ -799,7 +799,8 @@ func testTerms(t *testing.T, b Backend) {
 	mustAppend(t, s, Fixture("b"))
 	// An empty list is no value: the event does not have tags.
 	mustAppend(t, s, []event.Event{{ID: "more", OrgID: "a", Timestamp: T0, Raw: "x", Fields: event.Fields{"event.type": []string{"start"},
-		"http.request.method": "GET", "tags": []string{}}}})
+		"http.request.method": "GET", "tags": []string{}, "custom.names": []string{"x", "y"}, "custom.empty": []string{}}},
+		{ID: "more2", OrgID: "a", Timestamp: T0, Raw: "x", Fields: event.Fields{"custom.names": "x"}}})
 	for _, tc := range []struct {
 		q, field string
 		size     int
@@ -813,9 +814,13 @@ func testTerms(t *testing.T, b Backend) {
 		{"", "source.port", 10, terms("40022", 1, "51515", 1, "52314", 1), 3},
 		{"", "http.request.method", 10, terms("GET", 1, "POST", 1), 2},
 		{"", "source.ip", 1, terms("10.1.2.3", 2), 4},
-		{"", "input", 10, terms("syslog", 6, "agent", 2, "", 1, "http", 1), 10},
+		{"", "input", 10, terms("syslog", 6, "", 2, "agent", 2, "http", 1), 11},
 		{"", "tags", 10, terms(event.TagParseError, 1, "encoded", 1, "suspicious", 1), 2},
 		{"", "no.such.field", 10, terms(), 0},
+		// Kept as JSON, not a column: a list's elements count, as in tags.
+		{"", "custom.names", 10, terms("x", 2, "y", 1), 2},
+		{"", "custom.names", 1, terms("x", 2), 2},
+		{"", "custom.empty", 10, terms(), 0},
 		{"nothing-matches", "user.name", 10, terms(), 0},
 	} {
 		got, err := s.Terms(ctx, "a", eventstore.Query{Text: tc.q}, tc.field, tc.size)
