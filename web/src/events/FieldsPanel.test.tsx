@@ -65,6 +65,7 @@ const termCalls = (calls: Call[]) => calls.filter((c) => c.url.startsWith("/api/
 describe("the Fields panel", () => {
   beforeEach(() => {
     installFakeWebSocket();
+    window.localStorage.setItem("eventsec.events.fieldsPanel", "open");
   });
 
   it("lists the fields of the events shown, pinned ones first, and finds one by name", async () => {
@@ -180,6 +181,26 @@ describe("the Fields panel", () => {
     expect(within(panel).getByRole("button", { name: "Filter for host.name: web-1" })).toHaveFocus();
     await user.keyboard(" ");
     expect(location.search.get("q")).toBe('host.name:"web-1"');
+  });
+
+  it("starts open where there is room for it beside the table, closed where there is not", async () => {
+    window.localStorage.clear();
+    server();
+    const width = window.innerWidth;
+    try {
+      Object.defineProperty(window, "innerWidth", { value: 1440, configurable: true });
+      const narrow = renderWithProviders(<EventsPage />, { route: "/events", me: makeMe() });
+      await screen.findByRole("table", { name: "Events, newest first" });
+      expect(screen.getByRole("button", { name: "Fields" })).toHaveAttribute("aria-expanded", "false");
+      expect(screen.queryByRole("complementary", { name: "Fields" })).not.toBeInTheDocument();
+      narrow.unmount();
+      Object.defineProperty(window, "innerWidth", { value: 1920, configurable: true });
+      renderWithProviders(<EventsPage />, { route: "/events", me: makeMe() });
+      await shownPanel();
+      expect(screen.getByRole("button", { name: "Fields" })).toHaveAttribute("aria-expanded", "true");
+    } finally {
+      Object.defineProperty(window, "innerWidth", { value: width, configurable: true });
+    }
   });
 
   it("collapses, and stays as it was left", async () => {

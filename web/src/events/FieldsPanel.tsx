@@ -16,13 +16,24 @@ const OPEN_KEY = "eventsec.events.fieldsPanel";
 /** Values listed per field. */
 const TOP = 5;
 
-/** Whether the panel is open: this browser's last choice, open the first time. */
+/**
+ * The narrowest window that has room for the panel beside the table's
+ * default columns with the message still in view (the sidebar, the panel
+ * and about 1,100 px of table). Narrower, the panel starts closed: the
+ * message is what people read, and the Fields button is one click away.
+ */
+const OPEN_FROM_WIDTH = 1700;
+
+/** Whether the panel is open: this browser's last choice, or open the first time where there is room. */
 export function loadFieldsPanelOpen(): boolean {
+  let stored: string | null = null;
   try {
-    return window.localStorage.getItem(OPEN_KEY) !== "closed";
+    stored = window.localStorage.getItem(OPEN_KEY);
   } catch {
-    return true;
+    // Unreadable storage: as the first time.
   }
+  if (stored === "open" || stored === "closed") return stored === "open";
+  return window.innerWidth >= OPEN_FROM_WIDTH;
 }
 
 export function saveFieldsPanelOpen(open: boolean): void {
