@@ -219,7 +219,7 @@ func bench(ctx context.Context, gen *eventgen.Generator, c config, out io.Writer
 		{"user + time range: user.name:jsmith, 1 day", search(eventstore.Query{Text: "user.name:jsmith", From: day, To: day.Add(24 * time.Hour)})},
 		{"count by event.type (Terms)", func() (string, error) {
 			t, err := s.Terms(ctx, org, eventstore.Query{}, "event.type", 10)
-			return fmt.Sprintf("%d values, top %v", len(t), t[:min(2, len(t))]), err
+			return fmt.Sprintf("%d values of %d events, top %v", len(t.Top), t.Events, t.Top[:min(2, len(t.Top))]), err
 		}},
 		{"count by hour (Histogram, 1h buckets by severity)", func() (string, error) {
 			h, err := s.Histogram(ctx, org, eventstore.Query{}, time.Hour)

@@ -5,7 +5,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -177,6 +179,107 @@ not json
 	}
 	wantError(t, f.send(t, "POST", "/api/v1/events/export", admin, map[string]any{"format": "xml"}), http.StatusBadRequest, "validation_failed", "format")
 	wantError(t, f.send(t, "POST", "/api/v1/events/export", admin, map[string]any{"query": "a:(("}), http.StatusBadRequest, "bad_query", "query")
+}
+
+// TestEventTerms covers a field's top values over a whole search: the
+// same filters as the search, the field validated apart from the query,
+// and another org's events never counted.
+func TestEventTerms(t *testing.T) {
+	f := newFixture(t)
+	admin := f.login(t, adminEmail, adminPass).AccessToken
+	f.ingestFor(t, f.org.ID,
+		`{"id":"t1","@timestamp":"2026-11-23T09:00:00Z","message":"Failed password","host":{"name":"web-01"},"user":{"name":"root"},"event":{"severity":80}}`,
+		`{"id":"t2","@timestamp":"2026-11-23T09:01:00Z","message":"opened","host":{"name":"web-01"},"user":{"name":"alice"}}`,
+		`{"id":"t3","@timestamp":"2026-11-23T09:02:00Z","message":"backup done","host":{"name":"db-01"}}`,
+		`{"id":"t4","@timestamp":"2026-11-23T09:03:00Z","message":"Failed password","host":{"name":"web-01"},"user":{"name":"root"}}`,
+		`{"id":"t5","@timestamp":"2026-11-22T09:00:00Z","message":"yesterday","host":{"name":"web-01"},"user":{"name":"root"}}`)
+	b, err := f.svc.CreateOrg(f.ctx, nil, auth.OrgInput{Name: "Org B", AdminEmail: "boss@b.test", AdminPassword: otherPass})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.ingestFor(t, b.Org.ID,
+		`{"id":"t1","@timestamp":"2026-11-23T09:00:00Z","message":"B","host":{"name":"web-01"},"user":{"name":"root"}}`,
+		`{"id":"b2","@timestamp":"2026-11-23T09:00:00Z","message":"B","host":{"name":"b-only"},"user":{"name":"mallory"}}`,
+		`{"id":"b3","@timestamp":"2026-11-23T09:00:00Z","message":"B","host":{"name":"b-only"},"user":{"name":"mallory"}}`)
+
+	type result struct {
+		Field string `json:"field"`
+		Terms []struct {
+			Term  string `json:"term"`
+			Count int64  `json:"count"`
+		} `json:"terms"`
+		Events int64 `json:"events"`
+	}
+	day := "&from=2026-11-23T00:00:00Z&to=2026-11-24T00:00:00Z"
+	for _, tc := range []struct {
+		params, want string // want: "term=count ..., events"
+	}{
+		{"field=host.name" + day, "web-01=3 db-01=1, 4"},
+		{"field=user.name" + day, "root=2 alice=1, 3"},
+		{"field=host.name&size=1" + day, "web-01=3, 4"},
+		{"field=host.name&query=user.name:root" + day, "web-01=2, 2"},
+		{"field=host.name&query=" + url.QueryEscape(`"Failed password" AND NOT user.name:alice`) + day, "web-01=2, 2"},
+		{"field=user.name&severity=high" + day, "root=1, 1"},
+		{"field=host.name", "web-01=4 db-01=1, 5"},
+		{"field=user.name&from=2026-11-22T00:00:00Z&to=2026-11-23T00:00:00Z", "root=1, 1"},
+		{"field=no.such.field", ", 0"},
+		{"field=host.name&query=nothing-matches", ", 0"},
+	} {
+		r := f.get(t, "/api/v1/events/terms?"+tc.params, admin)
+		wantStatus(t, r, http.StatusOK)
+		res := decode[result](t, r)
+		var got []string
+		for _, tm := range res.Terms {
+			got = append(got, fmt.Sprintf("%s=%d", tm.Term, tm.Count))
+		}
+		if s := fmt.Sprintf("%s, %d", strings.Join(got, " "), res.Events); s != tc.want || res.Terms == nil || !strings.HasPrefix(tc.params, "field="+res.Field) {
+			t.Errorf("%s: %s (%s), want %s", tc.params, s, r, tc.want)
+		}
+	}
+
+	// A value filters back to its events, as the field list's buttons use
+	// it: a time and a number too.
+	for _, field := range []string{"@timestamp", "event.severity", "host.name", "message"} {
+		res := decode[result](t, f.get(t, "/api/v1/events/terms?size=1&field="+field+day, admin))
+		if len(res.Terms) != 1 {
+			t.Fatalf("%s: %+v", field, res)
+		}
+		q := url.QueryEscape(field + `:"` + strings.ReplaceAll(res.Terms[0].Term, `"`, `\"`) + `"`)
+		if page := decode[eventPage](t, f.get(t, "/api/v1/events?query="+q+day, admin)); page.Total < res.Terms[0].Count {
+			t.Errorf("%s:%q finds %d events, counted %d", field, res.Terms[0].Term, page.Total, res.Terms[0].Count)
+		}
+	}
+
+	for _, tc := range []struct{ params, field, code string }{
+		{"", "field", "validation_failed"},
+		{"field=", "field", "validation_failed"},
+		{"field=+", "field", "validation_failed"},
+		{"field=" + url.QueryEscape(`host"name`), "field", "validation_failed"},
+		{"field=" + url.QueryEscape("host\\name"), "field", "validation_failed"},
+		{"field=" + strings.Repeat("a", 257), "field", "validation_failed"},
+		// A bad field and a bad query: the field is named first.
+		{"field=" + url.QueryEscape(`host"name`) + "&query=user.name:(", "field", "validation_failed"},
+		{"field=host.name&query=user.name:(", "query", "bad_query"},
+		{"field=host.name&size=0", "size", "validation_failed"},
+		{"field=host.name&size=101", "size", "validation_failed"},
+		{"field=host.name&size=five", "size", "validation_failed"},
+		{"field=host.name&severity=urgent", "severity", "validation_failed"},
+		{"field=host.name&from=yesterday", "from", "validation_failed"},
+		{"field=host.name&fields=x", "fields", "unknown_parameter"},
+	} {
+		wantError(t, f.get(t, "/api/v1/events/terms?"+tc.params, admin), http.StatusBadRequest, tc.code, tc.field)
+	}
+
+	// Org B's admin counts org B's events only, and reads like any viewer.
+	bAdmin := f.login(t, "boss@b.test", otherPass).AccessToken
+	res := decode[result](t, f.get(t, "/api/v1/events/terms?field=host.name", bAdmin))
+	if res.Events != 3 || len(res.Terms) != 2 || res.Terms[0].Term != "b-only" || res.Terms[0].Count != 2 || res.Terms[1].Count != 1 {
+		t.Errorf("org B: %+v", res)
+	}
+	_, viewerKey := f.newKey(t, auth.RoleViewer, 0)
+	wantStatus(t, f.get(t, "/api/v1/events/terms?field=host.name", viewerKey), http.StatusOK)
+	_, ingestKey := f.newKey(t, auth.RoleIngest, 0)
+	wantError(t, f.get(t, "/api/v1/events/terms?field=host.name", ingestKey), http.StatusForbidden, "forbidden", "")
 }
 
 func TestSettingsRetention(t *testing.T) {

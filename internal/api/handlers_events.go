@@ -54,6 +54,11 @@ func (s *Server) eventQuery(get func(string) string, severities []string) (event
 }
 
 func storeError(err error) error {
+	if errors.Is(err, eventstore.ErrBadField) {
+		// Before ErrBadQuery, which it also is: the fault is the field
+		// asked for, not the search.
+		return badRequest("validation_failed", "field", "%s", strings.TrimPrefix(err.Error(), eventstore.ErrBadField.Error()+": "))
+	}
 	if errors.Is(err, eventstore.ErrBadCursor) {
 		return badRequest("validation_failed", "cursor", "%s", err.Error())
 	}
@@ -108,6 +113,44 @@ func (s *Server) getEvent(w http.ResponseWriter, r *http.Request, c *call) error
 		return storeError(err)
 	}
 	writeJSON(w, http.StatusOK, ev)
+	return nil
+}
+
+// maxFieldName bounds a field name: ECS names are a few dozen characters.
+const maxFieldName = 256
+
+// eventTerms is a field's top values over a whole search, for the Events
+// explorer's field list: the search's page shows a few events, this
+// counts all of them.
+func (s *Server) eventTerms(w http.ResponseWriter, r *http.Request, c *call) error {
+	if s.o.Events == nil {
+		return errNoEventStore
+	}
+	qv := r.URL.Query()
+	field := strings.TrimSpace(qv.Get("field"))
+	switch {
+	case field == "":
+		return badRequest("validation_failed", "field", "field is required, such as host.name")
+	case len(field) > maxFieldName:
+		return badRequest("validation_failed", "field", "field must be at most %d characters", maxFieldName)
+	}
+	q, err := s.eventQuery(qv.Get, qv["severity"])
+	if err != nil {
+		return err
+	}
+	size, err := queryInt(qv, "size", 5, 1, 100)
+	if err != nil {
+		return err
+	}
+	t, err := s.o.Events.Terms(r.Context(), c.principal.OrgID, q, field, size)
+	if err != nil {
+		return storeError(err)
+	}
+	writeJSON(w, http.StatusOK, struct {
+		Field  string      `json:"field"`
+		Terms  []termCount `json:"terms"`
+		Events int64       `json:"events"`
+	}{field, terms(t.Top), t.Events})
 	return nil
 }
 

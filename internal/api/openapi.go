@@ -132,6 +132,8 @@ func baseSchemas() map[string]schema {
 			"by_severity": arr(ref("TermCount")), "by_category": arr(ref("TermCount")), "by_dataset": arr(ref("TermCount")),
 			"by_input": arr(ref("TermCount")), "top_hosts": arr(ref("TermCount")), "top_users": arr(ref("TermCount")),
 			"top_sources": arr(ref("TermCount")), "top_countries": arr(ref("TermCount"))}),
+		"EventTerms": obj([]string{"field", "terms", "events"}, map[string]any{"field": tStr, "terms": arr(ref("TermCount")),
+			"events": tInt}),
 		"TermCount": obj([]string{"term", "count"}, map[string]any{"term": tStr, "count": tInt}),
 		"ExportRequest": obj(nil, map[string]any{"query": tStr, "severity": arr(tSeverity), "from": tStr, "to": tStr,
 			"format": schema{"type": "string", "enum": []string{"ndjson", "csv", "parquet"}}}),

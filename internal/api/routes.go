@@ -52,6 +52,8 @@ func (s *Server) routeTable() []route {
 	}
 	searchQuery := append(append([]queryParam{}, eventQuery...), queryParam{"size", "integer", "1 to 1000, default 50"},
 		queryParam{"cursor", "string", "next_cursor of the previous page"})
+	termsQuery := append(append([]queryParam{{"field", "string", "the field to count, such as host.name (required)"}}, eventQuery...),
+		queryParam{"size", "integer", "values to return, 1 to 100, default 5"})
 	statsQuery := append(append([]queryParam{}, eventQuery...), queryParam{"interval", "string", "bucket size such as 1m or 1h; automatic when empty"})
 	routes := []route{
 		{Method: "POST", Path: "/api/v1/auth/login", Tag: tagAuth, Summary: "Sign in with e-mail and password",
@@ -133,6 +135,9 @@ func (s *Server) routeTable() []route {
 			Response: "Event", Status: 200, Handle: s.getEvent},
 		{Method: "GET", Path: "/api/security-events/{id}", Perm: auth.PermEventsRead, Tag: tagEv, Summary: "Alias of GET /api/v1/events/{id}",
 			Response: "Event", Status: 200, Handle: s.getEvent},
+		{Method: "GET", Path: "/api/v1/events/terms", Perm: auth.PermEventsRead, Tag: tagEv,
+			Summary:  "A field's most frequent values over a whole search, and how many of its events have the field (the Events explorer's field list)",
+			Response: "EventTerms", Status: 200, Handle: s.eventTerms, Query: termsQuery},
 		{Method: "GET", Path: "/api/v1/events/stats/summary", Perm: auth.PermEventsRead, Tag: tagEv, Summary: "Counts over time and by severity, category, dataset, input, host, user, source",
 			Response: "EventStats", Status: 200, Handle: s.eventStats, Query: statsQuery},
 		{Method: "GET", Path: "/api/security-events/stats/summary", Perm: auth.PermEventsRead, Tag: tagEv, Summary: "Alias of GET /api/v1/events/stats/summary",

@@ -7,6 +7,7 @@ package eventstore
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"time"
 
@@ -32,8 +33,9 @@ type Store interface {
 	// Terms counts the values of one field among the org's events
 	// matching q, most frequent first, at most size (1-1000, default 10).
 	// Ties are in value order. Each element of a list field counts; events
-	// without the field do not.
-	Terms(ctx context.Context, orgID string, q Query, field string, size int) ([]TermCount, error)
+	// without the field do not. A field the store cannot read is
+	// ErrBadField.
+	Terms(ctx context.Context, orgID string, q Query, field string, size int) (Terms, error)
 	// Export writes every event matching q (no size limit) in the format,
 	// streaming; it returns how many it wrote.
 	Export(ctx context.Context, orgID string, q Query, f Format, w io.Writer) (int64, error)
@@ -155,6 +157,16 @@ type Bucket struct {
 	BySeverity map[string]int64
 }
 
+// Terms is the most frequent values of one field.
+type Terms struct {
+	Top []TermCount
+	// Events counts the matching events that have the field, whatever
+	// its value: what a value's share is of. It is counted in the same
+	// pass as Top, so a field list's "80% of events" never needs a
+	// second scan.
+	Events int64
+}
+
 // TermCount is a value and how many events have it.
 type TermCount struct {
 	Term  string
@@ -176,6 +188,10 @@ var (
 	ErrNotFound = errors.New("event not found")
 	// ErrBadQuery wraps a query syntax error; its message says where.
 	ErrBadQuery = errors.New("bad query")
+	// ErrBadField wraps the error of a field name the store cannot read
+	// (Terms). It is an ErrBadQuery too; callers that take the field
+	// apart from the query tell them apart with it.
+	ErrBadField = fmt.Errorf("%w: bad field", ErrBadQuery)
 	// ErrBadCursor: a page cursor the store did not hand out.
 	ErrBadCursor = errors.New("invalid cursor")
 	// ErrInvalidEvent: an event Append cannot store (no OrgID).

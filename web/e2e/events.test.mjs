@@ -228,6 +228,73 @@ describe("events: ingest real events, then see them on screen", { timeout: 240_0
     await drawer.waitFor({ state: "detached" });
   });
 
+  step("the Fields panel counts a field's values over the whole search, and filters for one", async ({ page, baseURL }) => {
+    // The counts come from the server, over the whole search.
+    await page.goto(`${baseURL}/events?range=24h&cols=host.name,user.name,message`);
+    await page.getByText(`Showing ${sent} of ${sent}, newest first`).waitFor();
+    const web1 = await count("host.name:web-1");
+    assert.equal(web1, 3, "three sshd lines came from web-1");
+    const withHost = (await api("GET", "/api/v1/events/terms?field=host.name&from=now-24h&size=100")).body;
+    assert.equal(withHost.events, withHost.terms.reduce((n, t) => n + t.count, 0), "each event has one host.name");
+    // At 1440 px the table's message needs the room: the panel starts closed, a click away.
+    const panel = page.getByRole("complementary", { name: "Fields" });
+    const toggle = page.getByRole("button", { name: "Fields", exact: true });
+    assert.equal(await toggle.getAttribute("aria-expanded"), "false");
+    assert.equal(await panel.count(), 0);
+    await toggle.click();
+    await panel.waitFor();
+    const find = panel.getByRole("searchbox", { name: "Find a field" });
+    await find.fill("host.n");
+    const field = panel.getByRole("button", { name: /^host\.name/ });
+    assert.equal(await panel.getByRole("list", { name: "Fields of the events shown" }).getByRole("button").count(), 1, "the box finds the field");
+    await field.click();
+    const values = panel.getByRole("list", { name: /^Top \d+ values of host\.name$/ });
+    await values.waitFor();
+    const first = values.getByRole("listitem").first();
+    const share = `${Math.round((web1 / sent) * 100)}%`;
+    const text = await first.innerText();
+    assert.ok(text.startsWith("web-1") && text.includes(`${web1} · ${share}`), `the top value: ${JSON.stringify(text)}, want web-1 with ${web1} · ${share}`);
+    await panel.getByText(`In ${withHost.events} of ${sent} matching events`).waitFor();
+    await screenshot(run, "events-fields-panel");
+    await page.setViewportSize({ width: 1366, height: 768 });
+    const fits = await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
+    assert.ok(fits, "the page does not overflow at 1366x768 with the panel open");
+    await screenshot(run, "events-fields-panel-1366");
+    await page.setViewportSize({ width: 1440, height: 900 });
+    await dark(true);
+    await screenshot(run, "events-fields-panel-dark");
+    await dark(false);
+
+    await values.getByRole("button", { name: "Filter for host.name: web-1" }).click();
+    await page.waitForURL((url) => url.searchParams.get("q") === 'host.name:"web-1"');
+    assert.equal(await page.getByRole("searchbox", { name: "Search" }).inputValue(), 'host.name:"web-1"');
+    await page.getByText(`Showing ${web1} of ${web1}, newest first`).waitFor();
+    const hosts = await page.getByRole("table", { name: "Events, newest first" }).locator("tbody tr td:nth-child(3)").allInnerTexts();
+    assert.deepEqual(hosts, Array(web1).fill("web-1"));
+    // The open field follows the search: all of its events now have the one value.
+    await panel.getByText(`In ${web1} of ${web1} matching events (100%)`).waitFor();
+
+    // And as a column: user.name is one already; the toggle takes it away and back.
+    await find.fill("user.name");
+    await panel.getByRole("button", { name: /^user\.name/ }).click();
+    const column = panel.getByRole("button", { name: "Show user.name as a table column" });
+    assert.equal(await column.getAttribute("aria-pressed"), "true");
+    await column.click();
+    await page.waitForURL((url) => url.searchParams.get("cols") === "host.name,message");
+    await column.click();
+    await page.waitForURL((url) => url.searchParams.get("cols") === "host.name,message,user.name");
+
+    // Opened, it stays open on the next visit; collapsed, collapsed.
+    await page.reload();
+    await panel.waitFor();
+    await toggle.click();
+    await panel.waitFor({ state: "detached" });
+    await page.reload();
+    await page.getByRole("table", { name: "Events, newest first" }).waitFor();
+    assert.equal(await toggle.getAttribute("aria-expanded"), "false");
+    assert.equal(await panel.count(), 0);
+  });
+
   step("the severity filter keeps only the chosen bands", async ({ page, baseURL }) => {
     await page.goto(`${baseURL}/events`);
     await page.getByText(`Showing ${sent} of ${sent}, newest first`).waitFor();

@@ -994,7 +994,7 @@ func dataSpan(parts []partView) (lo, hi time.Time, ok bool) {
 }
 
 // Terms implements eventstore.Store.
-func (s *Store) Terms(ctx context.Context, orgID string, q eventstore.Query, field string, size int) ([]eventstore.TermCount, error) {
+func (s *Store) Terms(ctx context.Context, orgID string, q eventstore.Query, field string, size int) (eventstore.Terms, error) {
 	switch {
 	case size <= 0:
 		size = 10
@@ -1003,11 +1003,11 @@ func (s *Store) Terms(ctx context.Context, orgID string, q eventstore.Query, fie
 	}
 	col, err := resolver{}.Field(field)
 	if err != nil {
-		return nil, badQuery(err)
+		return eventstore.Terms{}, fmt.Errorf("%w: %v", eventstore.ErrBadField, err)
 	}
 	pl, err := s.plan(ctx, orgID, q)
 	if err != nil {
-		return nil, err
+		return eventstore.Terms{}, err
 	}
 	expr := col.SQL
 	switch col.Kind {
@@ -1016,6 +1016,9 @@ func (s *Store) Terms(ctx context.Context, orgID string, q eventstore.Query, fie
 	case lucene.Int, lucene.Float, lucene.Bool:
 		expr = "CAST(" + col.SQL + " AS VARCHAR)"
 	}
+	// A field kept in the JSON of other fields may hold a list there:
+	// its elements count one by one, as a list column's do.
+	jsonList := col.Kind == lucene.Dynamic && col.List != ""
 	var b strings.Builder
 	var args []any
 	n := 0
@@ -1028,33 +1031,54 @@ func (s *Store) Terms(ctx context.Context, orgID string, q eventstore.Query, fie
 			b.WriteString(" UNION ALL ")
 		}
 		n++
+		if jsonList {
+			fmt.Fprintf(&b, "SELECT %s AS v, %s AS l FROM %s WHERE %s", expr, col.List, v.table, w)
+			args = append(append(append(args, col.Args...), col.Args...), wargs...)
+			continue
+		}
 		fmt.Fprintf(&b, "SELECT %s AS v FROM %s WHERE %s", expr, v.table, w)
 		args = append(append(args, col.Args...), wargs...)
 	}
+	out := eventstore.Terms{Top: []eventstore.TermCount{}}
 	if n == 0 {
-		return []eventstore.TermCount{}, nil
+		return out, nil
 	}
 	limit := size
+	has := "v IS NOT NULL"
 	if col.Kind == lucene.Keywords {
 		// Grouped by whole lists (few distinct ones), split below.
 		limit = 100_000
+		// An empty list is stored as the separator alone: no value.
+		has += " AND v <> ?"
+		args = append(args, lucene.ListSep)
 	}
-	query := "SELECT v, count(*) AS n FROM (" + b.String() + ") WHERE v IS NOT NULL GROUP BY v ORDER BY n DESC, v LIMIT ?"
+	// The window sums every group, before LIMIT: the events having the
+	// field, counted in the same pass.
+	query := "SELECT v, count(*) AS n, CAST(sum(count(*)) OVER () AS BIGINT) FROM (" + b.String() + ") WHERE " + has +
+		" GROUP BY v ORDER BY n DESC, v LIMIT ?"
+	if jsonList {
+		// Grouped by whole values first (events counted there), then each
+		// list spread into its elements and counted again.
+		query = "SELECT e, CAST(sum(n) AS BIGINT) AS c, CAST(max(events) AS BIGINT) FROM (" +
+			"SELECT unnest(coalesce(l, [v])) AS e, n, events FROM (" +
+			"SELECT v, l, count(*) AS n, sum(count(*)) OVER () AS events FROM (" + b.String() + ") " +
+			"WHERE v IS NOT NULL AND (l IS NULL OR len(l) > 0) GROUP BY v, l)) " +
+			"GROUP BY e ORDER BY c DESC, e LIMIT ?"
+	}
 	rows, err := s.db.QueryContext(ctx, query, append(args, limit)...)
 	if err != nil {
-		return nil, fmt.Errorf("cannot count values of %s: %w", field, err)
+		return eventstore.Terms{}, fmt.Errorf("cannot count values of %s: %w", field, err)
 	}
 	defer rows.Close()
 	counts := map[string]int64{}
-	out := []eventstore.TermCount{}
 	for rows.Next() {
 		var v string
 		var c int64
-		if err := rows.Scan(&v, &c); err != nil {
-			return nil, fmt.Errorf("cannot count values of %s: %w", field, err)
+		if err := rows.Scan(&v, &c, &out.Events); err != nil {
+			return eventstore.Terms{}, fmt.Errorf("cannot count values of %s: %w", field, err)
 		}
 		if col.Kind != lucene.Keywords {
-			out = append(out, eventstore.TermCount{Term: v, Count: c})
+			out.Top = append(out.Top, eventstore.TermCount{Term: v, Count: c})
 			continue
 		}
 		for _, e := range splitList(v) {
@@ -1062,14 +1086,14 @@ func (s *Store) Terms(ctx context.Context, orgID string, q eventstore.Query, fie
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("cannot count values of %s: %w", field, err)
+		return eventstore.Terms{}, fmt.Errorf("cannot count values of %s: %w", field, err)
 	}
 	for e, c := range counts {
-		out = append(out, eventstore.TermCount{Term: e, Count: c})
+		out.Top = append(out.Top, eventstore.TermCount{Term: e, Count: c})
 	}
-	sortTerms(out)
-	if len(out) > size {
-		out = out[:size]
+	sortTerms(out.Top)
+	if len(out.Top) > size {
+		out.Top = out.Top[:size]
 	}
 	return out, nil
 }

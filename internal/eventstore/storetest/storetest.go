@@ -797,32 +797,49 @@ func testTerms(t *testing.T, b Backend) {
 	s := open(t, b, t.TempDir())
 	mustAppend(t, s, Fixture("a"))
 	mustAppend(t, s, Fixture("b"))
-	mustAppend(t, s, []event.Event{{ID: "more", OrgID: "a", Timestamp: T0, Raw: "x", Fields: event.Fields{"event.type": []string{"start"}, "http.request.method": "GET"}}})
+	// An empty list is no value: the event does not have tags.
+	mustAppend(t, s, []event.Event{{ID: "more", OrgID: "a", Timestamp: T0, Raw: "x", Fields: event.Fields{"event.type": []string{"start"},
+		"http.request.method": "GET", "tags": []string{}, "custom.names": []string{"x", "y"}, "custom.empty": []string{}}},
+		{ID: "more2", OrgID: "a", Timestamp: T0, Raw: "x", Fields: event.Fields{"custom.names": "x"}}})
 	for _, tc := range []struct {
 		q, field string
 		size     int
 		want     []eventstore.TermCount
+		events   int64 // having the field, whatever the size
 	}{
-		{"", "event.type", 10, terms("start", 4, "access", 1, "connection", 1, "end", 1)},
-		{"", "event.type", 2, terms("start", 4, "access", 1)},
-		{"source.ip:10.0.0.0/8", "event.type", 10, terms("connection", 1, "end", 1, "start", 1)},
-		{"", "event.dataset", 2, terms("system.auth", 2, "nginx.access", 1)},
-		{"", "source.port", 10, terms("40022", 1, "51515", 1, "52314", 1)},
-		{"", "http.request.method", 10, terms("GET", 1, "POST", 1)},
-		{"", "source.ip", 1, terms("10.1.2.3", 2)},
-		{"", "input", 10, terms("syslog", 6, "agent", 2, "", 1, "http", 1)},
-		{"nothing-matches", "user.name", 10, terms()},
+		{"", "event.type", 10, terms("start", 4, "access", 1, "connection", 1, "end", 1), 6},
+		{"", "event.type", 2, terms("start", 4, "access", 1), 6},
+		{"source.ip:10.0.0.0/8", "event.type", 10, terms("connection", 1, "end", 1, "start", 1), 2},
+		{"", "event.dataset", 2, terms("system.auth", 2, "nginx.access", 1), 6},
+		{"", "source.port", 10, terms("40022", 1, "51515", 1, "52314", 1), 3},
+		{"", "http.request.method", 10, terms("GET", 1, "POST", 1), 2},
+		{"", "source.ip", 1, terms("10.1.2.3", 2), 4},
+		{"", "input", 10, terms("syslog", 6, "", 2, "agent", 2, "http", 1), 11},
+		{"", "tags", 10, terms(event.TagParseError, 1, "encoded", 1, "suspicious", 1), 2},
+		{"", "no.such.field", 10, terms(), 0},
+		// Kept as JSON, not a column: a list's elements count, as in tags.
+		{"", "custom.names", 10, terms("x", 2, "y", 1), 2},
+		{"", "custom.names", 1, terms("x", 2), 2},
+		{"", "custom.empty", 10, terms(), 0},
+		{"nothing-matches", "user.name", 10, terms(), 0},
 	} {
 		got, err := s.Terms(ctx, "a", eventstore.Query{Text: tc.q}, tc.field, tc.size)
 		if err != nil {
 			t.Fatalf("terms of %s: %v", tc.field, err)
 		}
-		if !reflect.DeepEqual(got, tc.want) {
-			t.Errorf("terms of %s where %q: %v, want %v", tc.field, tc.q, got, tc.want)
+		if !reflect.DeepEqual(got.Top, tc.want) || got.Events != tc.events {
+			t.Errorf("terms of %s where %q: %v of %d events, want %v of %d", tc.field, tc.q, got.Top, got.Events, tc.want, tc.events)
 		}
 	}
-	if _, err := s.Terms(ctx, "a", eventstore.Query{Text: "("}, "user.name", 10); !errors.Is(err, eventstore.ErrBadQuery) {
+	if _, err := s.Terms(ctx, "a", eventstore.Query{Text: "("}, "user.name", 10); !errors.Is(err, eventstore.ErrBadQuery) || errors.Is(err, eventstore.ErrBadField) {
 		t.Errorf("bad query: %v", err)
+	}
+	// A field the store cannot read is told apart from a bad query, and
+	// is one still.
+	for _, field := range []string{"", `user"name`, "user\\name", "user\nname"} {
+		if _, err := s.Terms(ctx, "a", eventstore.Query{}, field, 10); !errors.Is(err, eventstore.ErrBadField) || !errors.Is(err, eventstore.ErrBadQuery) {
+			t.Errorf("field %q: %v", field, err)
+		}
 	}
 }
 

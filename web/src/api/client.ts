@@ -17,6 +17,8 @@ import type {
   EventSearch,
   EventStats,
   EventStatsQuery,
+  EventTerms,
+  EventTermsQuery,
   ExportRequest,
   Group,
   GroupCreate,
@@ -330,6 +332,9 @@ export class ApiClient {
   }
   eventStats(query: EventStatsQuery, signal?: AbortSignal): Promise<EventStats> {
     return this.get<EventStats>("/api/v1/events/stats/summary", { query: eventParams(query), signal });
+  }
+  eventTerms(query: EventTermsQuery, signal?: AbortSignal): Promise<EventTerms> {
+    return this.get<EventTerms>("/api/v1/events/terms", { query: { ...eventParams(query), field: query.field }, signal });
   }
   /** The export, streamed: read its body as it arrives. */
   exportEvents(req: ExportRequest, signal?: AbortSignal): Promise<Response> {

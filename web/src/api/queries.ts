@@ -17,6 +17,7 @@ export const queryKeys = {
   events: (search: object) => ["events", "search", search] as const,
   event: (id: string) => ["events", "one", id] as const,
   eventStats: (query: object) => ["events", "stats", query] as const,
+  eventTerms: (query: object) => ["events", "terms", query] as const,
   allEvents: ["events"] as const,
   savedSearches: ["saved-searches"] as const,
   threatMap: (range: object) => ["threatmap", range] as const,

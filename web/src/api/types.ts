@@ -320,6 +320,21 @@ export interface TermCount {
   count: number;
 }
 
+/** GET /api/v1/events/terms: a field's top values over a whole search. */
+export interface EventTermsQuery extends EventFilter {
+  field: string;
+  /** 1-100, default 5. */
+  size?: number;
+}
+
+export interface EventTerms {
+  field: string;
+  /** Most frequent first. */
+  terms: TermCount[];
+  /** How many matching events have the field at all. */
+  events: number;
+}
+
 export interface StatsBucket {
   start: string;
   count: number;

@@ -16,6 +16,7 @@ import { ColumnChooser } from "./ColumnChooser";
 import { EventDrawer } from "./EventDrawer";
 import { EventsTable } from "./EventsTable";
 import { ExportDialog } from "./ExportDialog";
+import { FieldsPanel, FieldsToggle, loadFieldsPanelOpen, saveFieldsPanelOpen } from "./FieldsPanel";
 import { SavedSearchesDialog, savedSearchState } from "./SavedSearches";
 import { loadColumns, readColumnsParam, saveColumns, writeColumnsParam } from "./fields";
 import { HistogramChart } from "./HistogramChart";
@@ -83,6 +84,11 @@ function EventsExplorer({ canManageKeys, canSaveSearches }: { canManageKeys: boo
       { replace: true },
     );
   }, [urlColumns, storedColumns, setParams]);
+  const [fieldsOpen, setFieldsOpen] = useState(loadFieldsPanelOpen);
+  const changeFieldsOpen = useCallback((open: boolean) => {
+    setFieldsOpen(open);
+    saveFieldsPanelOpen(open);
+  }, []);
   const [exporting, setExporting] = useState(false);
   const [savedOpen, setSavedOpen] = useState(false);
   // The saved search last opened, named under the title until the search changes.
@@ -225,6 +231,10 @@ function EventsExplorer({ canManageKeys, canSaveSearches }: { canManageKeys: boo
   // An invalid search has no count: neither "counting" nor "none".
   const noCount = queryError !== undefined || results.isError;
   const filtered = search.query.trim() !== "" || search.severities.length > 0;
+  // Kept while a new search runs, so that the field open in it stays open
+  // and shows the new search's values.
+  const hasFields = rows.length > 0 || results.isPending;
+  const showFields = fieldsOpen && hasFields;
 
   return (
     <section className="page page-wide" aria-labelledby="page-title">
@@ -331,54 +341,62 @@ function EventsExplorer({ canManageKeys, canSaveSearches }: { canManageKeys: boo
       ) : null}
       {otherError ? <ErrorMessage error={otherError} /> : null}
 
-      <div className="table-toolbar">
-        <span className="muted" role="status">
-          {results.isPending
-            ? "Searching…"
-            : total !== undefined
-              ? `Showing ${rows.length.toLocaleString()} of ${total.toLocaleString()}, newest first`
-              : ""}
-        </span>
-        <ColumnChooser columns={columns} onChange={changeColumns} />
-      </div>
+      <div className={showFields ? "events-body has-fields" : "events-body"}>
+        {showFields ? (
+          <FieldsPanel id="events-fields" events={rows} filter={filter} total={searchedTotal} columns={columns} onColumnsChange={changeColumns} onFilter={onFilter} />
+        ) : null}
+        <div className="events-main">
+          <div className="table-toolbar">
+            {hasFields ? <FieldsToggle open={fieldsOpen} onChange={changeFieldsOpen} controls="events-fields" /> : null}
+            <span className="muted table-toolbar-status" role="status">
+              {results.isPending
+                ? "Searching…"
+                : total !== undefined
+                  ? `Showing ${rows.length.toLocaleString()} of ${total.toLocaleString()}, newest first`
+                  : ""}
+            </span>
+            <ColumnChooser columns={columns} onChange={changeColumns} />
+          </div>
 
-      {results.isSuccess && rows.length === 0 ? (
-        <div className="empty empty-left">
-          <p className="empty-title">{filtered ? "No events match this search in this time range." : "No events in this time range."}</p>
-          {newestOutside ? (
-            <p role="status">
-              {(outside.data?.total ?? 0).toLocaleString()} {filtered ? "matching " : ""}event{outside.data?.total === 1 ? " is" : "s are"} stored outside it, the newest at{" "}
-              {formatTime(newestOutside["@timestamp"])}.{" "}
-              {oldestBucket && new Date(oldestBucket).getTime() < new Date(newestOutside["@timestamp"]).getTime() - 7 * 24 * 3600_000 ? (
-                <>
-                  <button type="button" className="link-button" onClick={() => update({ range: { kind: "absolute", from: oldestBucket, to: spanTo } })}>
-                    Show all of them, since {formatMonth(oldestBucket)}
+          {results.isSuccess && rows.length === 0 ? (
+            <div className="empty empty-left">
+              <p className="empty-title">{filtered ? "No events match this search in this time range." : "No events in this time range."}</p>
+              {newestOutside ? (
+                <p role="status">
+                  {(outside.data?.total ?? 0).toLocaleString()} {filtered ? "matching " : ""}event{outside.data?.total === 1 ? " is" : "s are"} stored outside it, the newest at{" "}
+                  {formatTime(newestOutside["@timestamp"])}.{" "}
+                  {oldestBucket && new Date(oldestBucket).getTime() < new Date(newestOutside["@timestamp"]).getTime() - 7 * 24 * 3600_000 ? (
+                    <>
+                      <button type="button" className="link-button" onClick={() => update({ range: { kind: "absolute", from: oldestBucket, to: spanTo } })}>
+                        Show all of them, since {formatMonth(oldestBucket)}
+                      </button>
+                      {" · "}
+                    </>
+                  ) : null}
+                  <button type="button" className="link-button" onClick={() => update({ range: weekUpTo(newestOutside["@timestamp"]) })}>
+                    Show the week up to it
                   </button>
-                  {" · "}
+                </p>
+              ) : (
+                <>
+                  {filtered ? <p>Try a wider time range, fewer filters, or a wildcard such as <code>user.name:adm*</code>.</p> : null}
+                  {outside.isSuccess || outside.isError ? <SendEventsHint canManageKeys={canManageKeys} /> : null}
                 </>
-              ) : null}
-              <button type="button" className="link-button" onClick={() => update({ range: weekUpTo(newestOutside["@timestamp"]) })}>
-                Show the week up to it
-              </button>
-            </p>
-          ) : (
-            <>
-              {filtered ? <p>Try a wider time range, fewer filters, or a wildcard such as <code>user.name:adm*</code>.</p> : null}
-              {outside.isSuccess || outside.isError ? <SendEventsHint canManageKeys={canManageKeys} /> : null}
-            </>
-          )}
-        </div>
-      ) : rows.length > 0 ? (
-        <EventsTable events={rows} columns={columns} onOpen={onOpen} openId={openId} liveIds={liveIds} caption="Events, newest first" />
-      ) : null}
+              )}
+            </div>
+          ) : rows.length > 0 ? (
+            <EventsTable events={rows} columns={columns} onOpen={onOpen} openId={openId} liveIds={liveIds} caption="Events, newest first" />
+          ) : null}
 
-      {results.hasNextPage ? (
-        <div className="pager pager-center">
-          <button type="button" className="btn" onClick={() => void results.fetchNextPage()} disabled={results.isFetchingNextPage}>
-            {results.isFetchingNextPage ? "Loading…" : `Load ${PAGE_SIZE} more`}
-          </button>
+          {results.hasNextPage ? (
+            <div className="pager pager-center">
+              <button type="button" className="btn" onClick={() => void results.fetchNextPage()} disabled={results.isFetchingNextPage}>
+                {results.isFetchingNextPage ? "Loading…" : `Load ${PAGE_SIZE} more`}
+              </button>
+            </div>
+          ) : null}
         </div>
-      ) : null}
+      </div>
 
       {openId && openEvent ? <EventDrawer event={openEvent} onClose={closeEvent} onFilter={onFilter} /> : null}
       {openId && !openEvent && fetched.isError ? (

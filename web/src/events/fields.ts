@@ -183,3 +183,82 @@ function node(key: string, path: string, value: FieldValue): TreeNode {
   }
   return { key, path, children: fieldTree(value, path) };
 }
+
+// --- The field list beside the table ---
+
+/** A field of the events shown: in how many of them, and the kind of its values (to filter by them typed, as the drawer does). */
+export interface ShownField {
+  path: string;
+  /** Events shown that have it. */
+  count: number;
+  kind: "string" | "number" | "boolean";
+}
+
+/** Every field path with a value in `fields`, lists and objects in lists included (their items share the list's path). */
+function collectPaths(value: FieldValue, path: string, out: Map<string, ShownField["kind"]>): void {
+  if (value === null || value === undefined) return;
+  if (Array.isArray(value)) {
+    for (const item of value) collectPaths(item as FieldValue, path, out);
+    return;
+  }
+  if (typeof value === "object") {
+    for (const [k, v] of Object.entries(value)) collectPaths(v as FieldValue, path ? `${path}.${k}` : k, out);
+    return;
+  }
+  if (path === "" || value === "") return;
+  const kind = typeof value === "number" ? "number" : typeof value === "boolean" ? "boolean" : "string";
+  // A field seen with text and numbers is filtered by as text.
+  const prev = out.get(path);
+  out.set(path, prev === undefined || prev === kind ? kind : "string");
+}
+
+/** The fields of `events` (flattened ECS paths), each with how many of them have it, in listFieldOrder. */
+export function shownFields(events: readonly SecurityEvent[]): ShownField[] {
+  const all = new Map<string, ShownField>();
+  for (const ev of events) {
+    const paths = new Map<string, ShownField["kind"]>();
+    paths.set("@timestamp", "string");
+    if (ev.message) paths.set("message", "string");
+    collectPaths(ev.fields ?? {}, "", paths);
+    if (ev.input) paths.set("input", "string");
+    for (const [path, kind] of paths) {
+      const f = all.get(path);
+      if (!f) all.set(path, { path, count: 1, kind });
+      else {
+        f.count++;
+        if (f.kind !== kind) f.kind = "string";
+      }
+    }
+  }
+  return [...all.values()].sort((a, b) => compareFields(a.path, b.path));
+}
+
+/** Pinned to the top of the field list, in this order; a trailing ".*" pins the whole set. */
+const PINNED = ["@timestamp", "message", "event.*", "host.name", "user.name", "source.ip", "destination.ip", "process.*"];
+
+/** ECS field sets (ecs 8.x): their fields come before other (vendor, custom) ones. */
+const ECS_ROOTS = new Set([
+  "agent", "as", "client", "cloud", "code_signature", "container", "data_stream", "destination", "device", "dll", "dns", "ecs", "elf",
+  "email", "error", "event", "faas", "file", "geo", "group", "hash", "host", "http", "interface", "labels", "log", "macho", "message",
+  "network", "observer", "orchestrator", "organization", "os", "package", "pe", "process", "registry", "related", "risk", "rule",
+  "server", "service", "source", "span", "tags", "threat", "tls", "trace", "transaction", "url", "user", "user_agent", "vlan",
+  "vulnerability", "x509",
+]);
+
+function rank(path: string): number {
+  const i = PINNED.findIndex((p) => (p.endsWith(".*") ? path.startsWith(p.slice(0, -1)) : path === p));
+  if (i >= 0) return i;
+  return ECS_ROOTS.has(path.split(".")[0] ?? "") ? PINNED.length : PINNED.length + 1;
+}
+
+/** The field list's order: pinned fields, then other ECS fields, then the rest; alphabetical within each. */
+export function compareFields(a: string, b: string): number {
+  return rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0);
+}
+
+/** A value the terms API sent (always text) as the drawer would filter by it: numbers and booleans bare. */
+export function termValue(term: string, kind: ShownField["kind"]): string | number | boolean {
+  if (kind === "number" && term.trim() !== "" && Number.isFinite(Number(term))) return Number(term);
+  if (kind === "boolean" && (term === "true" || term === "false")) return term === "true";
+  return term;
+}
