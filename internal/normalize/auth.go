@@ -92,13 +92,16 @@ func (st *state) auth(prog, msg string) bool {
 	return false
 }
 
-// fromIPPort reads "IP port N" (or "IP") at the start of s.
+// fromIPPort reads "IP port N" (or "IP") at the start of s. What follows
+// the port after a colon is not part of it: "port 4000:11:" is port 4000
+// and disconnect reason 11.
 func (st *state) fromIPPort(s string) {
 	ip, rest, _ := nextToken(s)
 	st.setIP("source.ip", ip)
 	if strings.HasPrefix(rest, "port ") {
 		p, _, _ := nextToken(rest[5:])
-		st.setPort("source.port", strings.TrimRight(p, ":"))
+		p, _, _ = strings.Cut(p, ":")
+		st.setPort("source.port", p)
 	}
 }
 
@@ -180,6 +183,9 @@ func (st *state) sshd(msg string) bool {
 		for _, p := range [...]string{"authenticating user ", "invalid user ", "user "} {
 			if strings.HasPrefix(rest, p) {
 				rest = rest[len(p):]
+				if p[0] == 'i' {
+					f["system.auth.ssh.invalid_user"] = true
+				}
 				// The user name may hold spaces: the address is the
 				// third token from the end ("IP port N").
 				if i := strings.LastIndex(rest, " port "); i > 0 {
@@ -199,8 +205,27 @@ func (st *state) sshd(msg string) bool {
 		}
 		return true
 	case strings.HasPrefix(msg, "Received disconnect from "):
-		// "Received disconnect from 1.2.3.4 port 22:11: Bye Bye [preauth]"
-		st.fromIPPort(msg[len("Received disconnect from "):])
+		// "Received disconnect from 1.2.3.4 port 4000:11: Bye Bye [preauth]"
+		// (11 is the SSH disconnect reason code, "Bye Bye" the peer's
+		// text); before OpenSSH 7.3 "from 1.2.3.4: 11: Bye Bye".
+		rest := msg[len("Received disconnect from "):]
+		if ip, after, ok := strings.Cut(rest, ": "); ok && !strings.Contains(ip, " ") {
+			st.setIP("source.ip", ip)
+			rest = after
+		} else {
+			st.fromIPPort(rest)
+			if _, after, ok := strings.Cut(rest, " port "); ok {
+				_, rest, _ = strings.Cut(after, ":")
+			}
+		}
+		// rest is "11: Bye Bye [preauth]".
+		if _, text, ok := strings.Cut(rest, ": "); ok {
+			text = strings.TrimSpace(strings.TrimSuffix(text, "[preauth]"))
+			st.set("event.reason", text)
+		}
+		if strings.HasSuffix(msg, "[preauth]") {
+			f["system.auth.ssh.preauth"] = true
+		}
 		f["event.action"] = "ssh_disconnect"
 		st.categorize(catSession, typEnd)
 		return true

@@ -76,6 +76,14 @@ func BenchmarkNormalizeAccessSyslog(b *testing.B) {
 	benchNormalize(b, `<190>Feb 29 10:00:04 web1 nginx: 203.0.113.5 - - [29/Feb/2024:10:00:04 +0000] "GET /api/items?page=2 HTTP/1.1" 200 153 "-" "Mozilla/5.0 (X11; Linux x86_64)" "-" rt=0.004 urt="0.003"`, FormatAuto)
 }
 
+func BenchmarkNormalizeASA(b *testing.B) {
+	benchNormalize(b, `<166>Feb 29 2024 10:00:00 fw01 : %ASA-6-302013: Built inbound TCP connection 4812 for outside:81.2.69.142/55555 (81.2.69.142/55555) to inside:10.0.0.5/443 (203.0.113.5/443)`, FormatAuto)
+}
+
+func BenchmarkNormalizeApacheError(b *testing.B) {
+	benchNormalize(b, `[Thu Feb 29 10:00:00.123456 2024] [core:error] [pid 1234:tid 5678] [client 81.2.69.142:55555] AH00126: Invalid URI in request GET /%%% HTTP/1.1`, FormatAuto)
+}
+
 // BenchmarkNormalizeWindows maps a decoded Sysmon event (as the agent and
 // evtx import deliver it).
 func BenchmarkNormalizeWindows(b *testing.B) {

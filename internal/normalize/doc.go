@@ -1,6 +1,6 @@
 // Package normalize turns what senders send (JSON objects, syslog lines,
 // CEF, LEEF, key=value, Linux auth logs, Apache and nginx access logs,
-// Windows events as JSON or XML)
+// Apache error logs, Cisco ASA/FTD messages, Windows events as JSON or XML)
 // into event.Event with ECS field names, keeping the original text in
 // Event.Raw. Package normalize/evtx reads .evtx files.
 //
@@ -29,7 +29,9 @@
 //	                   an application's own security event: a JSON object
 //	                   with eventType or event_type and no dataset or module
 //	cef, leef          ArcSight CEF, IBM QRadar LEEF 1.0/2.0 (also inside syslog)
-//	cisco.ios          "%FAC-SEV-MNEMONIC: ..." messages (cisco.asa for ASA/FTD)
+//	apache.error       Apache HTTP Server error logs (2.2 and 2.4, also inside syslog)
+//	cisco.ios          "%FAC-SEV-MNEMONIC: ..." messages (cisco.asa for ASA/FTD,
+//	                   whose common messages are mapped: see asa.go)
 //	kv                 key=value lines
 //	json               any other JSON object (or the sender's own event.dataset)
 //	suricata.eve       Suricata EVE JSON (event_type with flow_id or in_iface,
@@ -48,7 +50,9 @@
 // under winlog.event_data.<Name> as Windows renders it in XML (text;
 // numbers in decimal, except the values Windows writes in hex, such as
 // logon IDs, GrantedAccess and NTSTATUS codes: "0x3e7"), UserData values
-// under winlog.user_data.<Name>; unnamed <Data> elements are param1..N.
+// under winlog.user_data.<Name> (XML namespace declarations, which evtx
+// readers give as values, are dropped); unnamed <Data> elements are
+// param1..N.
 // Syslog: log.syslog.*, with RFC 5424 structured data under
 // log.syslog.structured_data.<SD-ID>.<PARAM>; the program (TAG or
 // APP-NAME) is always in log.syslog.appname as sent, also for a message

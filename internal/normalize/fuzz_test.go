@@ -52,6 +52,8 @@ var (
 		"Failed password for invalid user admin from 198.51.100.23 port 40022 ssh2",
 		"Invalid user test from 198.51.100.23 port 40010",
 		"Disconnected from authenticating user root 198.51.100.23 port 40022 [preauth]",
+		"Received disconnect from 81.2.69.142 port 4000:11: Bye Bye [preauth]",
+		"Received disconnect from 81.2.69.142: 11: Bye Bye [preauth]",
 		"Connection closed by invalid user  1.2.3.4 port 22 [preauth]",
 		"pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=198.51.100.23  user=root",
 		"pam_unix(sudo:session): session opened for user root(uid=0) by alice(uid=1000)",
@@ -174,9 +176,26 @@ func FuzzAccess(f *testing.F) {
 	})
 }
 
+// FuzzSyslogPayloads feeds Cisco ASA/FTD messages and Apache error-log
+// lines, bare and inside syslog.
+func FuzzSyslogPayloads(f *testing.F) {
+	for _, s := range asaSeeds {
+		f.Add(s)
+	}
+	for _, s := range apacheErrorSeeds {
+		f.Add(s)
+		f.Add("<131>Feb 29 10:00:01 web1 httpd[4242]: " + s)
+	}
+	n := fuzzNormalizer()
+	f.Fuzz(func(t *testing.T, s string) {
+		checkFuzzed(t, n.Normalize(Input{OrgID: "o", Input: "syslog", Received: received, Raw: []byte(s)}))
+		checkFuzzed(t, n.Normalize(Input{OrgID: "o", Input: "syslog", Received: received, Raw: []byte(s), Format: FormatSyslog}))
+	})
+}
+
 // FuzzNormalize runs format detection over everything.
 func FuzzNormalize(f *testing.F) {
-	all := [][]string{syslogSeeds, cefSeeds, leefSeeds, kvSeeds, authSeeds, jsonSeeds, accessSeeds}
+	all := [][]string{syslogSeeds, cefSeeds, leefSeeds, kvSeeds, authSeeds, jsonSeeds, accessSeeds, asaSeeds, apacheErrorSeeds}
 	for _, seeds := range all {
 		for _, s := range seeds {
 			f.Add(s)

@@ -555,6 +555,9 @@ func (st *state) auto(text string) {
 	if st.authPhrase(s) {
 		return
 	}
+	if s[0] == '[' && st.apacheError(strings.TrimRight(s, "\r\n"), "") {
+		return
+	}
 	if st.accessLog(s, "") {
 		st.setMessage(strings.TrimRight(s, "\r\n"))
 		return

@@ -421,6 +421,9 @@ func (st *state) syslogMessage(app, msg string) {
 	if st.accessLog(msg, app) {
 		return
 	}
+	if len(msg) > 0 && msg[0] == '[' && st.apacheError(msg, app) {
+		return
+	}
 	if strings.IndexByte(msg, '%') >= 0 && st.cisco(msg) {
 		return
 	}
@@ -554,8 +557,11 @@ func (st *state) cisco(s string) bool {
 	if _, ok := st.f["event.dataset"]; !ok || st.f["event.dataset"] == "syslog" {
 		st.f["event.dataset"] = "cisco.ios"
 	}
-	if strings.HasPrefix(code, "ASA-") || strings.HasPrefix(code, "FTD-") {
+	asa := strings.HasPrefix(code, "ASA-") || strings.HasPrefix(code, "FTD-")
+	if asa {
 		st.f["event.dataset"] = "cisco.asa"
+		st.f["observer.product"] = parts[0]
+		st.f["observer.type"] = "firewall"
 	}
 	st.set("observer.vendor", "Cisco")
 	st.set("event.code", code)
@@ -567,6 +573,9 @@ func (st *state) cisco(s string) bool {
 	st.setSeverity(event.SyslogSeverity(n))
 	msg := strings.TrimLeft(s[end+1:], " ")
 	st.setMessage(msg)
+	if asa {
+		st.asa(parts[len(parts)-1], msg)
+	}
 	if _, ok := st.f["host.name"]; !ok {
 		// "172.16.5.10 6705: Feb 17 13:40:03.673: %..." (a relay's
 		// prefix): a leading address names the device.

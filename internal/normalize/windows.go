@@ -409,9 +409,10 @@ func (r *winRecord) readEventData(v any, hex func(string) bool) {
 		return
 	}
 	for k, x := range m {
-		switch k {
-		case "#attributes", "xmlns":
+		if isXMLMarkup(k) {
 			continue
+		}
+		switch k {
 		case "Data":
 			if r.addNamedData(x, hex) {
 				continue
@@ -485,6 +486,14 @@ func (r *winRecord) addParams(v any) {
 	}
 }
 
+// isXMLMarkup says whether a key of EventData or UserData is XML's rather
+// than the event's: the attributes, and namespace declarations ("xmlns",
+// "xmlns:auto-ns3"), which evtx parsers give as values of the element
+// (Security 1102's LogFileCleared, 500's CompatibilityFixEvent).
+func isXMLMarkup(k string) bool {
+	return k == "#attributes" || strings.HasPrefix(k, "xmlns") && (len(k) == 5 || k[5] == ':')
+}
+
 // readUserData reads UserData, whose one child element (named by the
 // provider) holds the values.
 func (r *winRecord) readUserData(v any, hex func(string) bool) {
@@ -493,7 +502,7 @@ func (r *winRecord) readUserData(v any, hex func(string) bool) {
 		return
 	}
 	for k, x := range m {
-		if k == "#attributes" || k == "xmlns" {
+		if isXMLMarkup(k) {
 			continue
 		}
 		inner, ok := x.(map[string]any)
@@ -502,7 +511,7 @@ func (r *winRecord) readUserData(v any, hex func(string) bool) {
 		}
 		r.userDataName = k
 		for name, val := range inner {
-			if name == "#attributes" || name == "xmlns" {
+			if isXMLMarkup(name) {
 				continue
 			}
 			s, l, ok := renderWin(val, hex(name))

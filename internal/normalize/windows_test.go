@@ -412,3 +412,63 @@ func TestWindowsSummary(t *testing.T) {
 		t.Errorf("Winlogbeat's message replaced: %q", got)
 	}
 }
+
+// TestWindowsNamespaceDeclarations: the namespace declaration that evtx
+// parsers give as a value of a UserData (or EventData) element, as in
+// Security 1102 read from EVTX-ATTACK-SAMPLES' DE_1102_security_log_cleared.evtx,
+// is XML's, not the event's: it is neither a winlog field nor in the
+// summary.
+func TestWindowsNamespaceDeclarations(t *testing.T) {
+	n := testNormalizer()
+	for _, tc := range []struct {
+		name, doc, message string
+		want               map[string]any
+	}{
+		{
+			name: "1102 from evtx",
+			doc: `{"Event":{"System":{"Channel":"Security","Computer":"PC01.example.corp","Correlation":{},"EventID":{"Value":1102},"EventRecordID":452811,` +
+				`"Execution":{"ProcessID":812,"ThreadID":3916},"Keywords":"0x4020000000000000","Level":4,"Opcode":0,` +
+				`"Provider":{"Guid":"{fc65ddd8-d6ef-4962-83d5-6e5cfe9ce148}","Name":"Microsoft-Windows-Eventlog"},"Security":{},"Task":104,` +
+				`"TimeCreated":{"SystemTime":"2019-03-19T23:35:07.5242021Z"},"Version":0},` +
+				`"UserData":{"LogFileCleared":{"SubjectDomainName":"EXAMPLE","SubjectLogonId":"0x17dad","SubjectUserName":"user01",` +
+				`"SubjectUserSid":"S-1-5-21-1587066498-1489273250-1035260531-1106","xmlns:auto-ns3":"http://schemas.microsoft.com/win/2004/08/events"}}}}`,
+			message: "The audit log was cleared. SubjectUserName: user01; SubjectDomainName: EXAMPLE",
+			want: map[string]any{"winlog.user_data.xml_name": "LogFileCleared", "winlog.user_data.SubjectUserName": "user01",
+				"winlog.user_data.SubjectLogonId": "0x17dad"},
+		},
+		{
+			name: "a default namespace on UserData and EventData",
+			doc: `{"Event":{"System":{"Channel":"Microsoft-Windows-TerminalServices-RemoteConnectionManager/Operational","Computer":"IEWIN7","EventID":261,` +
+				`"Provider":{"Name":"Microsoft-Windows-TerminalServices-RemoteConnectionManager"},"TimeCreated":{"SystemTime":"2018-11-06T21:45:34.8789297Z"}},` +
+				`"UserData":{"xmlns":"urn:x","EventXML":{"xmlns":"Event_NS","listenerName":"RDP-Tcp"}},"EventData":{"xmlns:a":"urn:y","Extra":"1"}}}`,
+			message: "Listener RDP-Tcp received a connection. Extra: 1; listenerName: RDP-Tcp",
+			want:    map[string]any{"winlog.user_data.listenerName": "RDP-Tcp", "winlog.event_data.Extra": "1"},
+		},
+		{
+			name: "the same 1102 as XML",
+			doc: `<Event xmlns="http://schemas.microsoft.com/win/2004/08/events/event"><System><Provider Name="Microsoft-Windows-Eventlog" Guid="{fc65ddd8-d6ef-4962-83d5-6e5cfe9ce148}"/>` +
+				`<EventID>1102</EventID><TimeCreated SystemTime="2019-03-19T23:35:07.5242021Z"/><Channel>Security</Channel><Computer>PC01.example.corp</Computer></System>` +
+				`<UserData><LogFileCleared xmlns="http://manifests.microsoft.com/win/2004/08/windows/eventlog"><SubjectUserSid>S-1-5-21-1</SubjectUserSid>` +
+				`<SubjectUserName>user01</SubjectUserName><SubjectDomainName>EXAMPLE</SubjectDomainName><SubjectLogonId>0x17dad</SubjectLogonId></LogFileCleared></UserData></Event>`,
+			message: "The audit log was cleared. SubjectUserName: user01; SubjectDomainName: EXAMPLE",
+			want:    map[string]any{"winlog.user_data.SubjectUserName": "user01"},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ev := n.Normalize(Input{OrgID: "o", Input: "import", Received: received, Raw: []byte(tc.doc), Format: FormatWindows})
+			if got := ev.Fields.Str("message"); got != tc.message {
+				t.Errorf("message = %q, want %q", got, tc.message)
+			}
+			for k, v := range tc.want {
+				if !reflect.DeepEqual(ev.Fields[k], v) {
+					t.Errorf("%s = %#v, want %#v", k, ev.Fields[k], v)
+				}
+			}
+			for k, v := range ev.Fields {
+				if s, _ := v.(string); strings.Contains(k, "xmlns") || strings.Contains(s, "schemas.microsoft.com") || strings.HasPrefix(s, "urn:") {
+					t.Errorf("%s = %q: a namespace declaration was kept", k, s)
+				}
+			}
+		})
+	}
+}

@@ -129,6 +129,12 @@ func TestAttackSamples(t *testing.T) {
 			// 4661 and 4765 records do hold such a string: their
 			// PrivilegeList is the UTF-16 text FF01 0F00 2D00.
 			for k, v := range ev.Fields {
+				// The namespace declarations evtx gives as values of
+				// UserData (1102's xmlns:auto-ns3) are XML's, not data.
+				if s, _ := v.(string); strings.Contains(k, "xmlns") || strings.Contains(s, "xmlns:") {
+					failures++
+					t.Errorf("%s: %s = %q: a namespace declaration was kept", where, k, v)
+				}
 				if k == "winlog.event_data.PrivilegeList" {
 					continue
 				}
@@ -140,6 +146,44 @@ func TestAttackSamples(t *testing.T) {
 		}
 	}
 	t.Logf("attack samples: %d files, %d records, %d failures; datasets %v; severity bands %v", files, records, failures, datasets, bands)
+}
+
+// TestLogCleared reads the Security 1102 and System 104 records of
+// EVTX-ATTACK-SAMPLES: their UserData is the log's clearer, with no
+// namespace declaration among the values.
+func TestLogCleared(t *testing.T) {
+	n := newNormalizer()
+	for _, tc := range []struct{ file, message, user string }{
+		{"Defense Evasion/DE_1102_security_log_cleared.evtx", "The audit log was cleared. SubjectUserName: user01; SubjectDomainName: EXAMPLE", "user01"},
+		{"Defense Evasion/DE_104_system_log_cleared.evtx", "An event log was cleared. SubjectUserName: user01; SubjectDomainName: EXAMPLE; Channel: System", "user01"},
+	} {
+		path := filepath.Join(attackSamples, tc.file)
+		if _, err := os.Stat(path); err != nil {
+			t.Skipf("test data %s is absent: %v", path, err)
+		}
+		evs, _ := normalizeFile(t, n, path)
+		found := 0
+		for _, ev := range evs {
+			if ev.Fields.Str("winlog.user_data.xml_name") != "LogFileCleared" {
+				continue
+			}
+			found++
+			if got := ev.Fields.Str("message"); got != tc.message {
+				t.Errorf("%s: message = %q, want %q", tc.file, got, tc.message)
+			}
+			if got := ev.Fields.Str("winlog.user_data.SubjectUserName"); got != tc.user {
+				t.Errorf("%s: SubjectUserName = %q", tc.file, got)
+			}
+			for k := range ev.Fields {
+				if strings.Contains(k, "xmlns") {
+					t.Errorf("%s: field %s", tc.file, k)
+				}
+			}
+		}
+		if found == 0 {
+			t.Errorf("%s: no LogFileCleared record", tc.file)
+		}
+	}
 }
 
 // TestWindowsSeverityFloors checks, on real records, that events that
