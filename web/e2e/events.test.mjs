@@ -267,7 +267,10 @@ describe("events: ingest real events, then see them on screen", { timeout: 240_0
 
     await values.getByRole("button", { name: "Filter for host.name: web-1" }).click();
     await page.waitForURL((url) => url.searchParams.get("q") === 'host.name:"web-1"');
-    assert.equal(await page.getByRole("searchbox", { name: "Search" }).inputValue(), 'host.name:"web-1"');
+    // The box follows the URL on the next render.
+    const box = page.getByRole("searchbox", { name: "Search" });
+    for (let i = 0; i < 50 && (await box.inputValue()) !== 'host.name:"web-1"'; i++) await page.waitForTimeout(100);
+    assert.equal(await box.inputValue(), 'host.name:"web-1"');
     await page.getByText(`Showing ${web1} of ${web1}, newest first`).waitFor();
     const hosts = await page.getByRole("table", { name: "Events, newest first" }).locator("tbody tr td:nth-child(3)").allInnerTexts();
     assert.deepEqual(hosts, Array(web1).fill("web-1"));
