@@ -8,6 +8,7 @@ import (
 	"math"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -842,11 +843,11 @@ func (s *Server) alertFilter(q url.Values) (store.AlertFilter, error) {
 		f.IncidentID = v
 	}
 	switch v := q.Get("sort"); v {
-	case "", "last_seen":
+	case "", "last_seen", "severity":
 	case "first_seen":
 		f.SortFirstSeen = true
 	default:
-		return f, badRequest("validation_failed", "sort", "sort must be last_seen or first_seen")
+		return f, badRequest("validation_failed", "sort", "sort must be last_seen, first_seen or severity")
 	}
 	switch v := q.Get("deleted"); v {
 	case "", "false":
@@ -890,6 +891,9 @@ func (s *Server) listAlerts(w http.ResponseWriter, r *http.Request, c *call) err
 	if f.Limit, err = queryInt(q, "limit", 50, 1, 500); err != nil {
 		return err
 	}
+	if q.Get("sort") == "severity" {
+		return s.writeAlertsBySeverity(w, r, c, f, q.Get("cursor"))
+	}
 	if cur := q.Get("cursor"); cur != "" {
 		var ok bool
 		if f.AfterSeen, f.AfterID, ok = parseAlertCursor(cur); !ok {
@@ -897,6 +901,66 @@ func (s *Server) listAlerts(w http.ResponseWriter, r *http.Request, c *call) err
 		}
 	}
 	return s.writeAlerts(w, r, c, f)
+}
+
+// writeAlertsBySeverity lists alerts most severe first, newest first
+// within a severity: one keyed read per severity (each walks the store's
+// last_seen order), so that a large queue is never sorted whole. Its
+// cursor is SEVERITY:MS_ID.
+func (s *Server) writeAlertsBySeverity(w http.ResponseWriter, r *http.Request, c *call, f store.AlertFilter, cursor string) error {
+	order := slices.Clone(detect.Levels)
+	slices.Reverse(order) // critical first
+	if len(f.Severities) > 0 {
+		order = slices.DeleteFunc(order, func(l string) bool { return !contains(f.Severities, l) })
+	}
+	start := 0
+	var after store.AlertFilter
+	if cursor != "" {
+		sev, rest, ok := strings.Cut(cursor, ":")
+		i := slices.Index(order, sev)
+		if ok {
+			after.AfterSeen, after.AfterID, ok = parseAlertCursor(rest)
+		}
+		if !ok || i < 0 {
+			return badRequest("validation_failed", "cursor", "cursor must be the next_cursor of a previous page")
+		}
+		start = i
+	}
+	count := f
+	count.Limit = 1
+	_, total, err := s.o.Store.Alerts().List(r.Context(), c.principal.OrgID, count)
+	if err != nil {
+		return err
+	}
+	var alerts []store.Alert
+	next := ""
+	for i := start; i < len(order) && len(alerts) < f.Limit; i++ {
+		g := f
+		g.Severities = []string{order[i]}
+		g.Limit = f.Limit - len(alerts)
+		if i == start {
+			g.AfterSeen, g.AfterID = after.AfterSeen, after.AfterID
+		}
+		page, _, err := s.o.Store.Alerts().List(r.Context(), c.principal.OrgID, g)
+		if err != nil {
+			return err
+		}
+		alerts = append(alerts, page...)
+		if len(alerts) == f.Limit {
+			last := alerts[len(alerts)-1]
+			next = order[i] + ":" + strconv.FormatInt(last.LastSeen.UnixMilli(), 10) + "_" + last.ID
+		}
+	}
+	out, err := s.alertViews(r, c, alerts)
+	if err != nil {
+		return err
+	}
+	capped := total > store.AlertCountCap
+	if capped {
+		total = store.AlertCountCap
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"alerts": out, "total": total, "total_capped": capped, "next_cursor": next})
+	return nil
 }
 
 // activeAlerts serves the seed's GET /api/alerts/active: alerts still open.

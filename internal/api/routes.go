@@ -39,7 +39,7 @@ func (s *Server) routeTable() []route {
 		{"q", "string", "substring of the title, the rule's title or an entity (host, user, IP, process, file, domain)"}, {"from", "string", "last seen at or after (RFC 3339 or now-24h)"},
 		{"to", "string", "last seen before"}, {"limit", "integer", "1 to 500, default 50"},
 		{"verdict", "string", "comma-separated triage verdicts"}, {"group", "string", "work group the alert is assigned to"},
-		{"incident", "string", "incident id, or none: alerts in no incident"}, {"sort", "string", "last_seen (default) or first_seen"},
+		{"incident", "string", "incident id, or none: alerts in no incident"}, {"sort", "string", "last_seen (default), first_seen, or severity (most severe first, then newest)"},
 		{"deleted", "boolean", "true: the deleted alerts (admins)"}}
 	activeQuery := slices.Clone(alertQuery)
 	alertQuery = append(alertQuery, queryParam{"assignee", "string", "user id, me, or none: unassigned"},
