@@ -299,9 +299,15 @@ func (p *parser) parseClause() (Node, error) {
 		op := strings.Trim(p.peekString(), "()")
 		return nil, p.errorf(at, "%s needs a condition before it%s", opName(op), quoteHint(op))
 	}
-	// A field name is a bare word directly followed by ':'.
+	// A field name is a bare word followed by ':' (directly, or with
+	// spaces as Kibana's query language allows: "source.ip : 10.0.0.1"),
+	// or by spaces and a comparison ("status_code >= 400").
 	if name, ok := p.fieldName(); ok {
 		p.pos += len(name) + 1
+		return p.parseFieldValue(at, name)
+	}
+	if name, next, ok := p.spacedField(); ok {
+		p.pos = next
 		return p.parseFieldValue(at, name)
 	}
 	text, pattern, wild, err := p.parseWord(false)
@@ -334,6 +340,48 @@ func (p *parser) fieldName() (string, bool) {
 		return "", false
 	}
 	return p.s[p.pos:end], true
+}
+
+// spacedField recognises a field name followed by spaces and then ':' or
+// a comparison operator (>, >=, <, <=) and a value. next is where the
+// value part begins (after ':', or at the operator, which parseFieldValue
+// reads).
+func (p *parser) spacedField() (name string, next int, ok bool) {
+	end := p.pos
+	for end < len(p.s) {
+		r, size := utf8.DecodeRuneInString(p.s[end:])
+		if !isFieldRune(r) {
+			break
+		}
+		end += size
+	}
+	if end == p.pos || !isFieldStart(p.s[p.pos:end]) {
+		return "", 0, false
+	}
+	i := end
+	for i < len(p.s) && isSpace(rune(p.s[i])) {
+		i++
+	}
+	if i == end || i >= len(p.s) {
+		return "", 0, false
+	}
+	switch p.s[i] {
+	case ':':
+		return p.s[p.pos:end], i + 1, true
+	case '>', '<':
+		// Only an operator with a value after it: "a > b", not "a >".
+		j := i + 1
+		if j < len(p.s) && p.s[j] == '=' {
+			j++
+		}
+		for j < len(p.s) && isSpace(rune(p.s[j])) {
+			j++
+		}
+		if j < len(p.s) && p.s[j] != ')' {
+			return p.s[p.pos:end], i, true
+		}
+	}
+	return "", 0, false
 }
 
 // isFieldStart reports whether a field name starts as one must: not

@@ -48,6 +48,11 @@ func TestParse(t *testing.T) {
 		{"ORACLE NOTE", and(free("ORACLE"), free("NOTE"))},
 		{`\and "or" \not`, and(free("and"), phrase("", "or"), free("not"))},
 		{"a and b", and(free("a"), free("b"))},
+		// Spaces around ':' and before a comparison, as Kibana's query
+		// language allows.
+		{"source.ip : 10.0.0.1", t1("source.ip", "10.0.0.1")},
+		{"http.response.status_code >= 400", Range{Field: "http.response.status_code", Lo: &Bound{Value: "400", Inclusive: true}}},
+		{"@timestamp > now-1h and user.name : root", and(Range{Field: "@timestamp", Lo: &Bound{Value: "now-1h"}}, t1("user.name", "root"))},
 		{"a or b", or(free("a"), free("b"))},
 		{"not a", not(free("a"))},
 		{"user.name:root and Not host.name:web-1", and(t1("user.name", "root"), not(t1("host.name", "web-1")))},
