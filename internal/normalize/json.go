@@ -145,6 +145,7 @@ func (st *state) application() {
 			return
 		}
 	}
+	st.appEventKind()
 	if _, ok := st.f["event.dataset"]; ok {
 		return
 	}
@@ -152,6 +153,52 @@ func (st *state) application() {
 		return
 	}
 	st.f["event.dataset"] = "eventsec.application"
+}
+
+// appEventKinds are the ECS category, type and outcome of the event
+// types applications send (the product's original API named
+// LOGIN_FAILURE, DATA_EXPORT, BULK_OPERATION...), so that a login failure
+// is an authentication failure to searches, KQL's SigninLogs and rules.
+var appEventKinds = map[string]struct{ category, typ, outcome string }{
+	"LOGIN_FAILURE":        {"authentication", "start", "failure"},
+	"LOGIN_FAILED":         {"authentication", "start", "failure"},
+	"AUTH_FAILURE":         {"authentication", "start", "failure"},
+	"MFA_FAILURE":          {"authentication", "start", "failure"},
+	"LOGIN_SUCCESS":        {"authentication", "start", "success"},
+	"LOGIN":                {"authentication", "start", "success"},
+	"MFA_SUCCESS":          {"authentication", "start", "success"},
+	"LOGOUT":               {"authentication", "end", "success"},
+	"PASSWORD_CHANGE":      {"iam", "change", "success"},
+	"PASSWORD_RESET":       {"iam", "change", "success"},
+	"ROLE_CHANGE":          {"iam", "change", "success"},
+	"PERMISSION_CHANGE":    {"iam", "change", "success"},
+	"PRIVILEGE_ESCALATION": {"iam", "change", "success"},
+	"USER_CREATED":         {"iam", "creation", "success"},
+	"USER_DELETED":         {"iam", "deletion", "success"},
+	"CONFIG_CHANGE":        {"configuration", "change", "success"},
+	"SETTINGS_CHANGE":      {"configuration", "change", "success"},
+}
+
+// appEventKind fills event.category, event.type and event.outcome from
+// an application's event type, each only when the event has none.
+func (st *state) appEventKind() {
+	v, _ := st.f["eventType"].(string)
+	if v == "" {
+		v, _ = st.f["event_type"].(string)
+	}
+	k, ok := appEventKinds[strings.ToUpper(strings.TrimSpace(v))]
+	if !ok {
+		return
+	}
+	if _, set := st.f["event.category"]; !set {
+		st.f["event.category"] = []string{k.category}
+	}
+	if _, set := st.f["event.type"]; !set {
+		st.f["event.type"] = []string{k.typ}
+	}
+	if _, set := st.f["event.outcome"]; !set {
+		st.f["event.outcome"] = k.outcome
+	}
 }
 
 // jsonTime takes the event time from the first configured key that
