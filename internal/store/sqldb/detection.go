@@ -446,20 +446,25 @@ func (s alerts) filter(orgID string, f store.AlertFilter) ([]string, []any) {
 		where, args = append(where, "incident_id = ?"), append(args, f.IncidentID)
 	}
 	if f.Query != "" {
-		// The title, the rule's title, and the entities (a JSON object of
-		// lists: the values hosts, users, IPs... are searched in its text).
-		q := strings.ToLower(f.Query)
+		// The title, the rule's title, the ATT&CK techniques (T1110 finds
+		// T1110.001) and the entities (a JSON object of lists: the values
+		// hosts, users, IPs... are searched in its text). A quoted phrase
+		// is the phrase.
+		q := strings.ToLower(strings.TrimSpace(f.Query))
+		if len(q) >= 2 && q[0] == '"' && q[len(q)-1] == '"' {
+			q = q[1 : len(q)-1]
+		}
 		if s.d.Name == "postgres" {
 			// strpos, not LIKE '%q%': PostgreSQL estimates how many titles
 			// a LIKE pattern matches, underestimates common words, and then
 			// scans and sorts the whole table instead of walking the
 			// (org, last_seen) index until a page is full. A function call
 			// gets the default estimate, which keeps the index walk.
-			where = append(where, "(strpos(LOWER(title), ?) > 0 OR strpos(LOWER(rule_title), ?) > 0 OR strpos(LOWER(entities), ?) > 0)")
-			args = append(args, q, q, inJSONString(q))
+			where = append(where, "(strpos(LOWER(title), ?) > 0 OR strpos(LOWER(rule_title), ?) > 0 OR strpos(LOWER(techniques), ?) > 0 OR strpos(LOWER(entities), ?) > 0)")
+			args = append(args, q, q, q, inJSONString(q))
 		} else {
-			where = append(where, `(LOWER(title) LIKE ? ESCAPE '\' OR LOWER(rule_title) LIKE ? ESCAPE '\' OR LOWER(entities) LIKE ? ESCAPE '\')`)
-			args = append(args, "%"+likeEscape(q)+"%", "%"+likeEscape(q)+"%", "%"+likeEscape(inJSONString(q))+"%")
+			where = append(where, `(LOWER(title) LIKE ? ESCAPE '\' OR LOWER(rule_title) LIKE ? ESCAPE '\' OR LOWER(techniques) LIKE ? ESCAPE '\' OR LOWER(entities) LIKE ? ESCAPE '\')`)
+			args = append(args, "%"+likeEscape(q)+"%", "%"+likeEscape(q)+"%", "%"+likeEscape(q)+"%", "%"+likeEscape(inJSONString(q))+"%")
 		}
 	}
 	if !f.From.IsZero() {
