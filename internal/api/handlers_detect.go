@@ -1166,11 +1166,25 @@ func (s *Server) patchAlert(w http.ResponseWriter, r *http.Request, c *call) err
 }
 
 func (s *Server) alertStats(w http.ResponseWriter, r *http.Request, c *call) error {
-	from, to, err := timeRange(r.URL.Query().Get, s.o.Now())
+	// The list's filters, so that the counts describe the list shown.
+	q := r.URL.Query()
+	f, err := s.alertFilter(q)
 	if err != nil {
 		return err
 	}
-	st, err := s.o.Store.Alerts().Stats(r.Context(), c.principal.OrgID, from, to)
+	if f.Deleted && !c.principal.Can(auth.PermAlertsDelete) {
+		return &HTTPError{Status: http.StatusForbidden, Code: "forbidden", Msg: "only admins see deleted alerts"}
+	}
+	switch a := q.Get("assignee"); a {
+	case "":
+	case "me":
+		f.Assignee = c.principal.UserID
+	case "none":
+		f.Unassigned = true
+	default:
+		f.Assignee = a
+	}
+	st, err := s.o.Store.Alerts().Stats(r.Context(), c.principal.OrgID, f)
 	if err != nil {
 		return err
 	}

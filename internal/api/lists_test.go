@@ -67,6 +67,18 @@ func TestAlertsBySeverity(t *testing.T) {
 	if len(p.Alerts) != 3 || p.Alerts[0].ID != "sev-2" {
 		t.Fatalf("severity filter and sort: %+v", p)
 	}
+	// The counts describe the list as filtered.
+	type stats struct {
+		Total int64 `json:"total"`
+		Open  int64 `json:"open"`
+	}
+	if st := decode[stats](t, f.get(t, "/api/v1/alerts/stats?severity=low", admin)); st.Total != 2 || st.Open != 2 {
+		t.Fatalf("stats of the low alerts: %+v", st)
+	}
+	if st := decode[stats](t, f.get(t, "/api/v1/alerts/stats?q=sorted+critical&status=new", admin)); st.Total != 2 {
+		t.Fatalf("stats of a search: %+v", st)
+	}
+	wantError(t, f.get(t, "/api/v1/alerts/stats?severity=dire", admin), http.StatusBadRequest, "validation_failed", "severity")
 	wantError(t, f.get(t, "/api/v1/alerts?sort=severity&cursor=bogus:1_x", admin), http.StatusBadRequest, "validation_failed", "cursor")
 	wantError(t, f.get(t, "/api/v1/alerts?sort=worst", admin), http.StatusBadRequest, "validation_failed", "sort")
 }

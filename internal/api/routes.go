@@ -42,6 +42,9 @@ func (s *Server) routeTable() []route {
 		{"incident", "string", "incident id, or none: alerts in no incident"}, {"sort", "string", "last_seen (default), first_seen, or severity (most severe first, then newest)"},
 		{"deleted", "boolean", "true: the deleted alerts (admins)"}}
 	activeQuery := slices.Clone(alertQuery)
+	// The counts take the list's filters (not its page or order).
+	alertStatsQuery := slices.DeleteFunc(slices.Clone(alertQuery), func(p queryParam) bool { return p.Name == "limit" || p.Name == "sort" })
+	alertStatsQuery = append(alertStatsQuery, queryParam{"assignee", "string", "user id, me, or none: unassigned"})
 	alertQuery = append(alertQuery, queryParam{"assignee", "string", "user id, me, or none: unassigned"},
 		queryParam{"cursor", "string", "next_cursor of the previous page"})
 	eventQuery := []queryParam{
@@ -223,7 +226,7 @@ func (s *Server) routeTable() []route {
 		{Method: "GET", Path: "/api/alerts/active", Perm: auth.PermAlertsRead, Tag: tagAlert, Summary: "Open alerts (the seed's path)",
 			Response: "AlertList", Status: 200, Handle: s.activeAlerts, Query: activeQuery},
 		{Method: "GET", Path: "/api/v1/alerts/stats", Perm: auth.PermAlertsRead, Tag: tagAlert, Summary: "Alert counts by severity, status and rule",
-			Response: "AlertStats", Status: 200, Handle: s.alertStats, Query: []queryParam{{"from", "string", "RFC 3339 or now-24h"}, {"to", "string", "RFC 3339 or now"}}},
+			Response: "AlertStats", Status: 200, Handle: s.alertStats, Query: alertStatsQuery},
 		{Method: "GET", Path: "/api/v1/alerts/{id}", Perm: auth.PermAlertsRead, Tag: tagAlert, Summary: "Get an alert with its matching events",
 			Response: "AlertDetail", Status: 200, Handle: s.getAlert},
 		{Method: "GET", Path: "/api/v1/alerts/{id}/events", Perm: auth.PermAlertsRead, Tag: tagAlert, Summary: "All of an alert's events, oldest first: the stored events of its span that its rule matches with its key (an alert keeps the IDs of its last 100)",

@@ -241,7 +241,8 @@ type AlertStore interface {
 	// last_seen) reaches into [from, to] (a zero bound is open), or
 	// ErrNotFound.
 	OpenByDedupKey(ctx context.Context, orgID, key string, from, to time.Time) (Alert, error)
-	Stats(ctx context.Context, orgID string, from, to time.Time) (AlertStats, error)
+	// Stats counts the alerts f selects (its page and order fields aside).
+	Stats(ctx context.Context, orgID string, f AlertFilter) (AlertStats, error)
 
 	// ListByIDs returns the org's alerts among ids (any order; unknown ids
 	// are left out).

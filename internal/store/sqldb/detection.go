@@ -589,9 +589,10 @@ func (s alerts) counts(ctx context.Context, query string, args ...any) ([]store.
 	return out, rows.Err()
 }
 
-func (s alerts) Stats(ctx context.Context, orgID string, from, to time.Time) (store.AlertStats, error) {
+func (s alerts) Stats(ctx context.Context, orgID string, f store.AlertFilter) (store.AlertStats, error) {
 	var st store.AlertStats
-	where, args := s.filter(orgID, store.AlertFilter{From: from, To: to})
+	f.AfterSeen, f.AfterID, f.Limit = time.Time{}, "", 0
+	where, args := s.filter(orgID, f)
 	w := strings.Join(where, " AND ")
 	err := s.queryRow(ctx, `SELECT COUNT(*), COALESCE(SUM(CASE WHEN status IN ('resolved', 'closed') THEN 0 ELSE 1 END), 0)
 		FROM alerts WHERE `+w, args...).Scan(&st.Total, &st.Open)

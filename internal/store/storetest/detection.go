@@ -287,7 +287,7 @@ func testAlerts(t *testing.T, s store.Store, _ Backend) {
 	if got.Count != 7 || got.Status != store.AlertAcknowledged || got.Assignee != "u1" || len(got.EventIDs) != 3 || !got.LastSeen.Equal(open.LastSeen) {
 		t.Fatalf("after update: %+v", got)
 	}
-	st, err := s.Alerts().Stats(ctx, "o1", time.Time{}, time.Time{})
+	st, err := s.Alerts().Stats(ctx, "o1", store.AlertFilter{})
 	if err != nil || st.Total != 12 || st.Open != 8 || len(st.TopRules) != 1 || st.TopRules[0].Count != 12 || st.TopRules[0].Title != "Rule one" {
 		t.Fatalf("stats: %v %+v", err, st)
 	}

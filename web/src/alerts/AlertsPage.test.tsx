@@ -186,8 +186,16 @@ describe("AlertsPage", () => {
     const from = Date.parse(lists(calls).at(-1)?.get("from") ?? "");
     expect(Date.now() - from).toBeGreaterThan(7 * 86400_000 - 60_000);
     expect(Date.now() - from).toBeLessThan(7 * 86400_000 + 60_000);
-    const statsCall = calls.filter((c) => c.url.startsWith("/api/v1/alerts/stats")).at(-1);
-    expect(new URL(statsCall?.url ?? "", "http://localhost").searchParams.get("from")).toBe(lists(calls).at(-1)?.get("from"));
+    // The counts describe the queue as filtered: the same filters, no page or order.
+    await vi.waitFor(() => {
+      const statsCall = calls.filter((c) => c.url.startsWith("/api/v1/alerts/stats")).at(-1);
+      const sp = new URL(statsCall?.url ?? "", "http://localhost").searchParams;
+      expect(sp.get("from")).toBe(lists(calls).at(-1)?.get("from"));
+      expect(sp.get("q")).toBe("WS-7");
+      expect(sp.get("status")).toBe("new,acknowledged");
+      expect(sp.get("severity")).toBe("high,critical");
+      expect(sp.get("limit")).toBeNull();
+    });
 
     await user.click(within(counts).getByRole("button", { name: /Open/ }));
     expect(location.search.get("status")).toBe("new,acknowledged,in_progress,escalated");

@@ -15,13 +15,12 @@ import {
   LEVEL_LABELS,
   OPEN_STATUSES,
   detectionKeys,
-  useAlertStats,
   type Alert,
   type AlertStats,
   type AlertStatus,
   type Level,
 } from "../api/detection";
-import { ALERT_SORTS, VERDICTS, VERDICT_LABELS, useTriageAlerts, type AlertSort, type TriageAlert } from "../api/soc";
+import { ALERT_SORTS, VERDICTS, VERDICT_LABELS, useTriageAlertStats, useTriageAlerts, type AlertSort, type TriageAlert } from "../api/soc";
 import type { Me } from "../api/types";
 import { hasPermission, useCurrentUser } from "../app/session";
 import { usePeople } from "../incidents/people";
@@ -76,7 +75,8 @@ function AlertQueue({ me, writable, canReadRules }: { me: Me; writable: boolean;
   const alerts = useTriageAlerts(query);
   const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
   useEffect(() => setSelected(new Set()), [paramString]);
-  const stats = useAlertStats(range);
+  // The counts describe the queue as filtered.
+  const stats = useTriageAlertStats(query);
   const filtered = isFiltered(state);
 
   const update = useCallback((next: Partial<AlertFilterState>) => setParams((prev) => writeAlertFilters({ ...readAlertFilters(prev), ...next })), [setParams]);

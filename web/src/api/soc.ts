@@ -8,7 +8,7 @@
 
 import { keepPreviousData, useInfiniteQuery, useQuery } from "@tanstack/react-query";
 import { ApiError, api, readCookie } from "./client";
-import type { Alert, AlertDetail, AlertQuery, AlertStatus, ExceptionCreate, Level } from "./detection";
+import type { Alert, AlertDetail, AlertQuery, AlertStats, AlertStatus, ExceptionCreate, Level } from "./detection";
 import { queryKeys } from "./queries";
 import type { SecurityEvent } from "./types";
 
@@ -644,6 +644,9 @@ type S = AbortSignal | undefined;
 export const socApi = {
   // Alerts
   listAlerts: (q: TriageAlertQuery, signal?: S) => api.get<TriageAlertList>("/api/v1/alerts", { query: alertParams(q), signal }),
+  /** The counts of the alerts the query's filters select (its page and order aside). */
+  alertStats: (q: TriageAlertQuery, signal?: S) =>
+    api.get<AlertStats>("/api/v1/alerts/stats", { query: alertParams({ ...q, limit: undefined, cursor: undefined, sort: undefined }), signal }),
   getAlert: (id: string, signal?: S) => api.get<TriageAlertDetail>(`/api/v1/alerts/${enc(id)}`, { signal }),
   patchAlert: (id: string, patch: AlertTriagePatch, signal?: S) => api.patch<TriageAlert>(`/api/v1/alerts/${enc(id)}`, patch, signal),
   escalateAlert: (id: string, req: EscalateRequest, signal?: S) => api.post<TriageAlert>(`/api/v1/alerts/${enc(id)}/escalate`, req, signal),
@@ -765,6 +768,7 @@ export async function uploadAttachment(file: File, type: NoteObjectType, id: str
 
 export const socKeys = {
   alertList: (q: TriageAlertQuery) => ["alerts", "list", q] as const,
+  alertStats: (q: TriageAlertQuery) => ["alerts", "stats", "filtered", q] as const,
   alert: (id: string) => ["alerts", "one", id] as const,
   alertHistory: (id: string) => ["alerts", "history", id] as const,
   related: (id: string) => ["alerts", "related", id] as const,
@@ -786,6 +790,16 @@ export const socKeys = {
   sla: ["soc", "sla"] as const,
   metrics: (q: object) => ["soc", "metrics", q] as const,
 };
+
+/** The counts of the queue as filtered, refreshed every 30 s. */
+export function useTriageAlertStats(q: TriageAlertQuery) {
+  return useQuery({
+    queryKey: socKeys.alertStats(q),
+    queryFn: ({ signal }) => socApi.alertStats(q, signal),
+    refetchInterval: 30_000,
+    placeholderData: keepPreviousData,
+  });
+}
 
 export function useTriageAlerts(q: TriageAlertQuery) {
   return useInfiniteQuery({
