@@ -322,6 +322,14 @@ func compileSigma(source, file string) (*Unit, []RuleError) {
 		if c.Status != "" {
 			u.Status = c.Status
 		}
+		// The correlation's own references and false positives, not those
+		// of the rule it counts (that rule has its own page of them).
+		if len(c.References) > 0 {
+			u.References = c.References
+		}
+		if len(c.FalsePositives) > 0 {
+			u.FalsePositives = c.FalsePositives
+		}
 		if len(u.Tags) == 0 && primaryRule != nil {
 			u.Tags = primaryRule.Tags
 		}
