@@ -254,5 +254,7 @@ describe("the field list's fields", () => {
     expect(termValue("true", "boolean")).toBe(true);
     expect(termValue("4242", "string")).toBe("4242");
     expect([share(30, 50), share(1, 30), share(1, 5000), share(0, 10), share(5, 0)]).toEqual(["60%", "3.3%", "<0.1%", "0%", ""]);
+    // A part is never 100%.
+    expect([share(8411, 8431), share(9990, 10000), share(99995, 100000), share(7, 7)]).toEqual(["99.7%", "99.9%", ">99.9%", "100%"]);
   });
 });

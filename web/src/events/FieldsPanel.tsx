@@ -234,10 +234,16 @@ function FieldValues({ id, field, filter, total, isColumn, onColumn, onFilter }:
   );
 }
 
-/** A share as a percentage: whole above 10%, one decimal below, "<0.1%" for a trace. */
+/**
+ * A share as a percentage: whole from 10% to 99%, one decimal below 10%
+ * and above 99% (never 100% for a part: 8,411 of 8,431 is 99.8%), "<0.1%"
+ * for a trace, ">99.9%" for all but a trace.
+ */
 export function share(count: number, total: number): string {
   if (total <= 0) return "";
   const pct = (count / total) * 100;
   if (pct > 0 && pct < 0.1) return "<0.1%";
+  if (count < total && pct > 99.9) return ">99.9%";
+  if (count < total && pct >= 99) return `${Math.floor(pct * 10) / 10}%`;
   return `${pct >= 10 ? Math.round(pct) : Math.round(pct * 10) / 10}%`;
 }
