@@ -453,7 +453,7 @@ func (c *compiler) tabular(e Expr, sc *scope) (*rel, error) {
 		r.targets = nil
 		return r, nil
 	case *Literal, *BinaryExpr, *UnaryExpr, *InExpr, *BetweenExpr, *MemberExpr, *IndexExpr, *DynamicLit, *ToScalarExpr:
-		return nil, c.errf(e, "expected a table, found a scalar expression")
+		return nil, c.errf(e, "expected a table, found a scalar expression: a query starts with a table (events, SecurityEvent, SigninLogs, ...) and pipes it on (events | where SourceIP == \"81.2.69.142\"); for field:value searches use the Events page")
 	}
 	return nil, c.errf(e, "expected a table")
 }
