@@ -54,6 +54,14 @@ describe("EventsTable", () => {
     expect(screen.getAllByRole("row")[1]).toHaveTextContent(String(new Date().getFullYear()));
   });
 
+  it("shows the user's ID in the User column when the event names no user", () => {
+    const ev = makeEvent({ id: "e-1", fields: { user: { id: "u-42" } } });
+    render(<EventsTable events={[ev]} columns={["user.name"]} onOpen={() => {}} openId={null} caption="Events" />);
+    const cell = screen.getAllByRole("cell").find((c) => c.textContent?.includes("u-42"));
+    expect(cell).toHaveTextContent("id u-42");
+    expect(cell).toHaveAttribute("title", "user.id (the event names no user.name)");
+  });
+
   it("shows an unknown value as a dash and the source country beside the IP", () => {
     const ev = makeEvent({ id: "e-1" });
     render(<EventsTable events={[ev, makeEvent({ id: "e-2", fields: {} })]} columns={columns} onOpen={() => {}} openId={null} caption="Events" />);

@@ -128,5 +128,16 @@ function Cell({ event, column }: { event: SecurityEvent; column: string }) {
       </td>
     );
   }
+  if (column === "user.name" && !text) {
+    // An application that names its users by ID only: show the ID, said as such.
+    const id = formatValue(fieldAt(event.fields, "user.id"));
+    if (id)
+      return (
+        <td className="cell-nowrap cell-field" title="user.id (the event names no user.name)">
+          <span className="muted">id </span>
+          {id}
+        </td>
+      );
+  }
   return <td className="cell-nowrap cell-field">{text || <span className="muted">—</span>}</td>;
 }
