@@ -879,15 +879,7 @@ func (s *Server) listAlerts(w http.ResponseWriter, r *http.Request, c *call) err
 	if f.Deleted && !c.principal.Can(auth.PermAlertsDelete) {
 		return &HTTPError{Status: http.StatusForbidden, Code: "forbidden", Msg: "only admins see deleted alerts"}
 	}
-	switch a := q.Get("assignee"); a {
-	case "":
-	case "me":
-		f.Assignee = c.principal.UserID
-	case "none":
-		f.Unassigned = true
-	default:
-		f.Assignee = a
-	}
+	assigneeFilter(&f, q.Get("assignee"), c.principal.UserID)
 	if f.Limit, err = queryInt(q, "limit", 50, 1, 500); err != nil {
 		return err
 	}
@@ -907,6 +899,20 @@ func (s *Server) listAlerts(w http.ResponseWriter, r *http.Request, c *call) err
 // within a severity: one keyed read per severity (each walks the store's
 // last_seen order), so that a large queue is never sorted whole. Its
 // cursor is SEVERITY:MS_ID.
+// assigneeFilter reads the list's assignee parameter: a user id, me (the
+// caller) or none (unassigned).
+func assigneeFilter(f *store.AlertFilter, a, me string) {
+	switch a {
+	case "":
+	case "me":
+		f.Assignee = me
+	case "none":
+		f.Unassigned = true
+	default:
+		f.Assignee = a
+	}
+}
+
 func (s *Server) writeAlertsBySeverity(w http.ResponseWriter, r *http.Request, c *call, f store.AlertFilter, cursor string) error {
 	order := slices.Clone(detect.Levels)
 	slices.Reverse(order) // critical first
@@ -1175,15 +1181,7 @@ func (s *Server) alertStats(w http.ResponseWriter, r *http.Request, c *call) err
 	if f.Deleted && !c.principal.Can(auth.PermAlertsDelete) {
 		return &HTTPError{Status: http.StatusForbidden, Code: "forbidden", Msg: "only admins see deleted alerts"}
 	}
-	switch a := q.Get("assignee"); a {
-	case "":
-	case "me":
-		f.Assignee = c.principal.UserID
-	case "none":
-		f.Unassigned = true
-	default:
-		f.Assignee = a
-	}
+	assigneeFilter(&f, q.Get("assignee"), c.principal.UserID)
 	st, err := s.o.Store.Alerts().Stats(r.Context(), c.principal.OrgID, f)
 	if err != nil {
 		return err

@@ -57,6 +57,24 @@ func (st *state) asa(id, msg string) {
 
 // asaAddr reads "interface:IP/port" (the port is optional: ICMP has
 // none). The interface name holds no colon, an IPv6 address several.
+// asaPeers reads "FROM iface:addr/port [(mapped)] TO iface:addr/port" at
+// the start of rest, and returns what follows.
+func asaPeers(rest, from, to string) (src, dst asaPeer, after string, ok bool) {
+	if rest, ok = strings.CutPrefix(rest, from); !ok {
+		return
+	}
+	tok, rest, _ := nextToken(rest)
+	if src, ok = asaAddr(tok); !ok {
+		return
+	}
+	if rest, ok = strings.CutPrefix(skipParen(rest), to); !ok {
+		return
+	}
+	tok, rest, _ = nextToken(rest)
+	dst, ok = asaAddr(tok)
+	return src, dst, rest, ok
+}
+
 func asaAddr(s string) (asaPeer, bool) {
 	iface, rest, ok := strings.Cut(s, ":")
 	if !ok || iface == "" {
@@ -158,19 +176,8 @@ func (st *state) asa106023(msg string) {
 	if proto == "protocol" {
 		proto, rest, _ = nextToken(rest)
 	}
-	rest, ok = strings.CutPrefix(rest, "src ")
+	src, dst, rest, ok := asaPeers(rest, "src ", "dst ")
 	if !ok {
-		return
-	}
-	tok, rest, _ := nextToken(rest)
-	src, ok1 := asaAddr(tok)
-	rest, ok = strings.CutPrefix(skipParen(rest), "dst ")
-	if !ok || !ok1 {
-		return
-	}
-	tok, rest, _ = nextToken(rest)
-	dst, ok2 := asaAddr(tok)
-	if !ok2 {
 		return
 	}
 	st.storePeers(src, dst)
@@ -271,19 +278,8 @@ func (st *state) asaTeardown(msg string) {
 		return
 	}
 	id, rest, _ := nextToken(rest)
-	rest, ok = strings.CutPrefix(rest, "for ")
+	src, dst, rest, ok := asaPeers(rest, "for ", "to ")
 	if !ok {
-		return
-	}
-	tok, rest, _ := nextToken(rest)
-	src, ok1 := asaAddr(tok)
-	rest, ok = strings.CutPrefix(skipParen(rest), "to ")
-	if !ok || !ok1 {
-		return
-	}
-	tok, rest, _ = nextToken(rest)
-	dst, ok2 := asaAddr(tok)
-	if !ok2 {
 		return
 	}
 	st.storePeers(src, dst)
@@ -291,6 +287,7 @@ func (st *state) asaTeardown(msg string) {
 	st.set("cisco.asa.connection_id", id)
 	rest = skipParen(rest)
 	if after, ok := strings.CutPrefix(rest, "duration "); ok {
+		var tok string
 		tok, after, _ = nextToken(after)
 		if ns, ok := asaDuration(tok); ok {
 			st.setInt("event.duration", ns)
@@ -298,6 +295,7 @@ func (st *state) asaTeardown(msg string) {
 		rest = after
 	}
 	if after, ok := strings.CutPrefix(rest, "bytes "); ok {
+		var tok string
 		tok, after, _ = nextToken(after)
 		st.setIntStr("network.bytes", tok)
 		rest = after
