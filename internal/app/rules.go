@@ -161,11 +161,8 @@ func rulesImport(ctx context.Context, env Env, args []string) error {
 		return usageError{"no rule files (.yml, .yaml, .json) under " + strings.Join(paths, ", ")}
 	}
 	if serverURL != "" {
-		if apiKey == "" {
-			apiKey = env.Getenv("EVENTSEC_API_KEY")
-		}
-		if apiKey == "" {
-			return usageError{"--url needs --api-key or EVENTSEC_API_KEY"}
+		if apiKey, err = cliAPIKey(env, apiKey); err != nil {
+			return err
 		}
 		return rulesImportRemote(ctx, env, serverURL, apiKey, pack, disabled, files, skipped)
 	}
@@ -379,11 +376,8 @@ func rulesExport(ctx context.Context, env Env, args []string) error {
 	}
 	write := func(fill func(io.Writer) error) error { return writeOutput(env, output, fill) }
 	if serverURL != "" {
-		if apiKey == "" {
-			apiKey = env.Getenv("EVENTSEC_API_KEY")
-		}
-		if apiKey == "" {
-			return usageError{"--url needs --api-key or EVENTSEC_API_KEY"}
+		if apiKey, err = cliAPIKey(env, apiKey); err != nil {
+			return err
 		}
 		return rulesExportRemote(ctx, env, serverURL, apiKey, f, enabled, output, write)
 	}

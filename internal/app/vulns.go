@@ -85,14 +85,23 @@ func (r *remoteFlags) endpoint(env Env) (string, string, error) {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return "", "", usageError{fmt.Sprintf("--url %q is not an http(s) URL", r.url)}
 	}
-	key := r.apiKey
+	key, err := cliAPIKey(env, r.apiKey)
+	if err != nil {
+		return "", "", err
+	}
+	return u.String(), key, nil
+}
+
+// cliAPIKey is the API key a command sends with --url: --api-key, or else
+// EVENTSEC_API_KEY.
+func cliAPIKey(env Env, key string) (string, error) {
 	if key == "" {
 		key = env.Getenv("EVENTSEC_API_KEY")
 	}
 	if key == "" {
-		return "", "", usageError{"--url needs --api-key or EVENTSEC_API_KEY"}
+		return "", usageError{"--url needs --api-key or EVENTSEC_API_KEY"}
 	}
-	return u.String(), key, nil
+	return key, nil
 }
 
 func vulnsImport(ctx context.Context, env Env, args []string) error {
