@@ -42,8 +42,8 @@ func (s *Server) routeTable() []route {
 		{"incident", "string", "incident id, or none: alerts in no incident"}, {"sort", "string", "last_seen (default), first_seen, or severity (most severe first, then newest)"},
 		{"deleted", "boolean", "true: the deleted alerts (admins)"}}
 	activeQuery := slices.Clone(alertQuery)
-	// The counts take the list's filters (not its page or order).
-	alertStatsQuery := slices.DeleteFunc(slices.Clone(alertQuery), func(p queryParam) bool { return p.Name == "limit" || p.Name == "sort" })
+	// The counts take the list's filters (not its page; an order is read and has no effect).
+	alertStatsQuery := slices.DeleteFunc(slices.Clone(alertQuery), func(p queryParam) bool { return p.Name == "limit" })
 	alertStatsQuery = append(alertStatsQuery, queryParam{"assignee", "string", "user id, me, or none: unassigned"})
 	alertQuery = append(alertQuery, queryParam{"assignee", "string", "user id, me, or none: unassigned"},
 		queryParam{"cursor", "string", "next_cursor of the previous page"})
