@@ -226,6 +226,14 @@ func (s *Service) PatchAlert(ctx context.Context, a Actor, id string, p AlertPat
 		if err := s.o.Exceptions.AddRuleException(ctx, a, out.RuleID, ex.Field, ex.Value, ex.Reason, ex.ExpiresAt); err != nil {
 			return AlertView{}, fmt.Errorf("the verdict is saved but the rule exception was refused: %w", err)
 		}
+		// The alert's history says what its resolution did to the rule
+		// (the rule's own audit entry is written by detection).
+		err := s.tx(ctx, func(r store.Repos) error {
+			return s.change(ctx, r, a, "alert", id, "update", fmt.Sprintf("alert %q: rule exception created: %s equals %q; reason: %s", out.Title, ex.Field, ex.Value, ex.Reason))
+		})
+		if err != nil {
+			return AlertView{}, err
+		}
 	}
 	return s.alertChanged(ctx, out, event)
 }

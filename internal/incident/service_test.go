@@ -24,6 +24,20 @@ type fixture struct {
 	admin   Actor
 	blocks  *recBlocks
 	mails   *recMailer
+	excepts *recExceptions
+}
+
+// recExceptions records the rule exceptions asked of detection.
+type recExceptions struct {
+	mu    sync.Mutex
+	calls []string
+}
+
+func (r *recExceptions) AddRuleException(_ context.Context, _ Actor, ruleID, field, value, reason string, _ *time.Time) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.calls = append(r.calls, ruleID+" "+field+"="+value+" ("+reason+")")
+	return nil
 }
 
 type recBlocks struct {
@@ -93,8 +107,9 @@ func newFixture(t testing.TB) *fixture {
 		analyst: Actor{OrgID: "org1", UserID: "u-analyst", Email: "ana@example.org"},
 		admin:   Actor{OrgID: "org1", UserID: "u-admin", Email: "adm@example.org", Admin: true}}
 	clock := now
+	f.excepts = &recExceptions{}
 	f.svc = New(Options{Store: st, Now: func() time.Time { clock = clock.Add(time.Second); return clock }, BlobDir: filepath.Join(dir, "blobs"),
-		BlockList: f.blocks, Mailer: f.mails, MaxAttachmentBytes: 1 << 20})
+		BlockList: f.blocks, Mailer: f.mails, MaxAttachmentBytes: 1 << 20, Exceptions: f.excepts})
 	return f
 }
 
@@ -582,5 +597,24 @@ func TestChangesRetriedWhenBusy(t *testing.T) {
 	}
 	if bs.busy != 5 {
 		t.Fatalf("%d attempts, want 5", 10-bs.busy)
+	}
+}
+
+// A false positive resolved with a rule exception: detection is asked for
+// it, and the alert's history says so.
+func TestFalsePositiveWithException(t *testing.T) {
+	f := newFixture(t)
+	a := f.alert(t, "fp1", "high", "web-1", "10.0.0.9")
+	_, err := f.svc.PatchAlert(f.ctx, f.analyst, a.ID, AlertPatch{Status: ptr(store.AlertResolved), Verdict: ptr(store.VerdictFalsePositive),
+		CreateException: &ExceptionRequest{Field: "host.name", Value: "web-1", Reason: "lab host"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.excepts.calls) != 1 || f.excepts.calls[0] != a.RuleID+" host.name=web-1 (lab host)" {
+		t.Fatalf("exceptions asked: %q", f.excepts.calls)
+	}
+	hist, err := f.svc.History(f.ctx, "org1", "alert", a.ID)
+	if err != nil || !strings.Contains(fmt.Sprint(hist), `rule exception created: host.name equals "web-1"; reason: lab host`) {
+		t.Fatalf("history: %v %+v", err, hist)
 	}
 }
