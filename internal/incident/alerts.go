@@ -515,8 +515,9 @@ func (s *Service) Bulk(ctx context.Context, a Actor, in BulkInput) (BulkResult, 
 			return err
 		}
 		if in.Action == "status" && !isClosed(in.Status) {
-			// Reopened alerts lose their resolution time.
-			if err := clearResolved(ctx, r, a.OrgID, ok, changed); err != nil {
+			// Reopened alerts lose their resolution time and verdict, as
+			// one reopened alone does (applyStatus, PatchAlert).
+			if err := reopened(ctx, r, a.OrgID, in, changed); err != nil {
 				return err
 			}
 		}
@@ -542,9 +543,15 @@ func (s *Service) Bulk(ctx context.Context, a Actor, in BulkInput) (BulkResult, 
 }
 
 // clearResolved drops resolved_at of reopened alerts (BulkSet keeps it).
-func clearResolved(ctx context.Context, r store.Repos, orgID string, ids []string, before []store.Alert) error {
+// reopened clears, after a bulk change to the open status in.Status, what
+// the alerts before it (before) held of a resolution: its time, and the
+// verdict of a closed alert unless the change gives one; back to new, an
+// alert is no longer acknowledged either.
+func reopened(ctx context.Context, r store.Repos, orgID string, in BulkInput, before []store.Alert) error {
 	for _, al := range before {
-		if al.ResolvedAt == nil {
+		clearVerdict := isClosed(al.Status) && in.Verdict == "" && al.Verdict != ""
+		clearAck := in.Status == store.AlertNew && al.AcknowledgedAt != nil
+		if al.ResolvedAt == nil && !clearVerdict && !clearAck {
 			continue
 		}
 		cur, err := r.Alerts().Get(ctx, orgID, al.ID)
@@ -552,6 +559,12 @@ func clearResolved(ctx context.Context, r store.Repos, orgID string, ids []strin
 			return err
 		}
 		cur.ResolvedAt = nil
+		if clearVerdict {
+			cur.Verdict = ""
+		}
+		if clearAck {
+			cur.AcknowledgedAt = nil
+		}
 		if err := r.Alerts().Update(ctx, cur); err != nil {
 			return err
 		}

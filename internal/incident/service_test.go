@@ -229,6 +229,14 @@ func TestBulkAndTrash(t *testing.T) {
 	if err != nil || res.Updated != 2 {
 		t.Fatalf("bulk close: %+v %v", res, err)
 	}
+	// Reopened in bulk as new, as one alone: no resolution, verdict or
+	// acknowledgement left.
+	if res, err = f.svc.Bulk(f.ctx, f.analyst, BulkInput{IDs: []string{"a1"}, Action: "status", Status: store.AlertNew}); err != nil || res.Updated != 1 {
+		t.Fatalf("bulk reopen: %+v %v", res, err)
+	}
+	if al, err := f.st.Alerts().Get(f.ctx, "org1", "a1"); err != nil || al.Status != store.AlertNew || al.Verdict != "" || al.ResolvedAt != nil || al.AcknowledgedAt != nil {
+		t.Fatalf("reopened in bulk: %+v %v", al, err)
+	}
 	_, err = f.svc.Bulk(f.ctx, f.analyst, BulkInput{IDs: []string{"a2"}, Action: "delete"})
 	if !errors.Is(err, ErrForbidden) {
 		t.Fatalf("analyst delete: %v", err)
