@@ -144,6 +144,9 @@ func (s *Service) AlertEvents(ctx context.Context, orgID string, a store.Alert, 
 	now := s.o.Now()
 	var matches []string
 	errDone := errors.New("page done")
+	// A full page has a next one only if another event follows: the
+	// reading goes on to find it, so that the last page is never empty.
+	var last alertCursor
 	scan := func(evs []event.Event) error {
 		for i := range evs {
 			ev := &evs[i]
@@ -153,9 +156,14 @@ func (s *Service) AlertEvents(ctx context.Context, orgID string, a store.Alert, 
 			}
 			page.Scanned++
 			if s.raisesAlert(e, u, stored, ev, a.DedupKey, now, &matches) {
+				if len(page.Events) == size {
+					page.NextCursor = last.String()
+					return errDone
+				}
 				page.Events = append(page.Events, *ev)
+				last = pos
 			}
-			if len(page.Events) == size || page.Scanned >= MaxAlertEventsScan {
+			if page.Scanned >= MaxAlertEventsScan {
 				page.NextCursor = pos.String()
 				return errDone
 			}

@@ -60,6 +60,11 @@ func TestAlertEvents(t *testing.T) {
 		t.Fatalf("scanned %d with filter %q: want the host's 151 events", page.Scanned, page.Filter)
 	}
 
+	// A page that holds exactly the rest has no next one.
+	if p, err := f.svc.AlertEvents(f.ctx, f.org, a, "", 150); err != nil || len(p.Events) != 150 || p.NextCursor != "" {
+		t.Fatalf("a page of exactly 150: %d events, next %q, %v", len(p.Events), p.NextCursor, err)
+	}
+
 	// Pages of 40 make up the same list.
 	var paged []string
 	cursor := ""
