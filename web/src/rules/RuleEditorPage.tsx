@@ -560,7 +560,7 @@ function RuleStatsView({ rule }: { rule: Rule }) {
       </div>
       <div>
         <dt>Last match</dt>
-        <dd>
+        <dd title="When detection last matched an event (the time it ran, not the event's own time, which alerts show)">
           <Time value={s.last_match_at} empty="never" zone />
         </dd>
       </div>
