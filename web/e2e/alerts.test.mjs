@@ -232,7 +232,7 @@ describe("alerts: raised live, worked from the queue and the alert's page", { ti
     assert.deepEqual(run.pageErrors, [], "no uncaught errors in the page");
   });
 
-  step("an alert of 130 repeats finds all of its events, past the 100 it keeps", async ({ page, baseURL }) => {
+  step("an alert of 130 repeats loads all of its events, past the 100 it keeps, and opens them in Events", async ({ page, baseURL }) => {
     await send(Array.from({ length: 130 }, () => wire("carol", "81.2.69.160")));
     let alert;
     for (let i = 0; i < 100 && alert?.count !== 130; i++) {
@@ -243,12 +243,22 @@ describe("alerts: raised live, worked from the queue and the alert's page", { ti
     assert.equal(alert?.count, 130, JSON.stringify(alert));
     assert.equal(alert.event_ids.length, 100, "the alert keeps the IDs of its last 100 events");
     await page.goto(`${baseURL}/alerts/${alert.id}`);
-    await page.getByRole("button", { name: "Find all 130 matching events" }).click();
-    const table = page.getByRole("table", { name: "Every event of this alert, oldest first" });
-    await table.waitFor();
-    await page.getByRole("button", { name: "Load more" }).click();
-    await page.getByRole("status").filter({ hasText: "130 of 130 found, oldest first" }).waitFor();
+    const section = page.getByRole("region", { name: "Matching events" });
+    const shown = section.getByRole("status");
+    await shown.filter({ hasText: "Showing 50 of the alert's events" }).waitFor();
+    // Each page follows the last's cursor; the first overlaps the 50 the alert came with.
+    await section.getByRole("button", { name: "Load more" }).click();
+    await shown.filter({ hasText: "Showing 130 of the alert's events" }).waitFor();
+    await section.getByRole("button", { name: "Load more" }).click();
+    await shown.filter({ hasText: "Showing all 130 of the alert's events found in its span" }).waitFor();
+    const table = section.getByRole("table", { name: "Events that matched this alert, newest first" });
     assert.equal(await table.getByRole("row").count(), 131);
+    assert.equal(await section.getByRole("button", { name: "Load more" }).count(), 0);
+    const reading = await api("GET", `/api/v1/alerts/${alert.id}/events?size=1`);
+    const open = new URL(await section.getByRole("link", { name: "Open in Events" }).getAttribute("href"), baseURL);
+    assert.equal(open.searchParams.get("q"), reading.body.filter);
+    assert.equal(open.searchParams.get("from"), new Date(reading.body.from).toISOString());
+    assert.equal(open.searchParams.get("to"), new Date(reading.body.to).toISOString());
     await screenshot(run, "all-events");
     assert.deepEqual(run.pageErrors, [], "no uncaught errors in the page");
   });

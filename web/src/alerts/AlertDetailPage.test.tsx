@@ -113,45 +113,68 @@ describe("AlertDetailPage", () => {
     expect(location.search.get("q")).toBe('host.name:"web-1"');
   });
 
-  it("finds all of the alert's events, a page at a time, oldest first", async () => {
+  it("loads more of the alert's events, a page at a time, until the end", async () => {
     const port = (n: number) => makeEvent({ id: `all-${n}`, "@timestamp": `2026-11-23T09:5${n}:00Z`, message: `Failed password for root port ${n}` });
+    const span = { from: "2026-11-23T09:55:00Z", to: "2026-11-23T10:00:00.001Z", filter: 'source.ip:"81.2.69.142"' };
+    // The first page repeats one event the alert came with: it is shown once.
+    const e1 = detail.events![0]!;
     const pages: Record<string, unknown> = {
-      "": { events: [port(1), port(2), port(3)], scanned: 40, next_cursor: "c1", from: "", to: "", filter: 'source.ip:"81.2.69.142"' },
-      c1: { events: [port(4), port(5)], scanned: 12, next_cursor: "", from: "", to: "", filter: 'source.ip:"81.2.69.142"' },
+      "": { events: [port(1), e1, port(2)], scanned: 40, next_cursor: "c1", ...span },
+      c1: { events: [port(3), port(4)], scanned: 12, next_cursor: "", ...span },
     };
-    const { calls } = server(undefined, (_call, url) =>
-      url.pathname === "/api/v1/alerts/a-1/events" ? json(200, pages[url.searchParams.get("cursor") ?? ""]) : undefined,
-    );
+    let release: () => void = () => {};
+    const held = new Promise<void>((r) => (release = r));
+    const { calls } = server(undefined, (_call, url) => {
+      if (url.pathname !== "/api/v1/alerts/a-1/events") return undefined;
+      const cursor = url.searchParams.get("cursor") ?? "";
+      // The second page waits, to see the button while it loads.
+      return cursor === "c1" ? (held.then(() => json(200, pages.c1)) as unknown as Response) : json(200, pages[cursor]);
+    });
     const user = userEvent.setup();
     renderDetail();
-    await user.click(await screen.findByRole("button", { name: "Find all 5 matching events" }));
-    const table = await screen.findByRole("table", { name: "Every event of this alert, oldest first" });
-    expect(within(table).getAllByRole("row")).toHaveLength(4);
-    expect(screen.getByRole("status")).toHaveTextContent("3 of 5 found, oldest first; 40 stored events read.");
-    await user.click(screen.getByRole("button", { name: "Load more" }));
-    await screen.findByText("5 of 5 found, oldest first; 52 stored events read, the alert’s whole span.", { exact: false });
+    const section = await screen.findByRole("region", { name: "Matching events" });
+    expect(within(section).getByRole("status")).toHaveTextContent("Showing 2 of the alert's events");
+    expect(section).toHaveTextContent("Showing 2 of the alert's events · Load more");
+    // The link opens the server's reading in Events: its filter over the alert's span.
+    await vi.waitFor(() => expect(new URL(within(section).getByRole("link", { name: "Open in Events" }).getAttribute("href") ?? "", "http://localhost").searchParams.get("q")).toBe(span.filter));
+    const url = new URL(within(section).getByRole("link", { name: "Open in Events" }).getAttribute("href") ?? "", "http://localhost");
+    expect(url.pathname).toBe("/events");
+    expect(url.searchParams.get("from")).toBe("2026-11-23T09:55:00.000Z");
+    expect(url.searchParams.get("to")).toBe("2026-11-23T10:00:00.001Z");
+
+    await user.click(within(section).getByRole("button", { name: "Load more" }));
+    const table = within(section).getByRole("table", { name: "Events that matched this alert, newest first" });
+    expect(within(table).getAllByRole("row")).toHaveLength(5);
+    expect(within(section).getByRole("status")).toHaveTextContent("Showing 4 of the alert's events");
+    await user.click(within(section).getByRole("button", { name: "Load more" }));
+    expect(within(section).getByRole("button", { name: "Loading…" })).toBeDisabled();
+    release();
+    await within(section).findByText("Showing all 6 of the alert's events found in its span");
     const rows = within(table).getAllByRole("row");
-    expect(rows).toHaveLength(6);
-    expect(rows[1]).toHaveTextContent("port 1");
-    expect(rows[5]).toHaveTextContent("port 5");
-    expect(screen.queryByRole("button", { name: "Load more" })).toBeNull();
+    expect(rows).toHaveLength(7);
+    expect(rows[1]).toHaveTextContent("port 4250");
+    expect(rows[6]).toHaveTextContent("port 1");
+    expect(within(section).queryByRole("button", { name: /Load more|Loading/ })).toBeNull();
     const asked = calls.filter((c) => c.url.includes("/events"));
     expect(asked.map((c) => new URL(c.url, "http://localhost").searchParams.get("cursor"))).toEqual([null, "c1"]);
     expect(new URL(asked[0]!.url, "http://localhost").searchParams.get("size")).toBe("100");
-    await user.click(screen.getByRole("button", { name: "Show the latest only" }));
-    expect(await screen.findByRole("table", { name: "Events that matched this alert, newest first" })).toBeInTheDocument();
   });
 
-  it("says why a correlation's alert cannot list more events", async () => {
-    server(undefined, (_call, url) =>
+  it("keeps a correlation's listed events, with no load more, and links its span", async () => {
+    const { calls } = server(undefined, (_call, url) =>
       url.pathname === "/api/v1/alerts/a-1/events"
         ? json(409, { error: { code: "events_listed", message: "the alert was raised by a correlation rule: its events are the ones it lists" } })
         : undefined,
     );
-    const user = userEvent.setup();
     renderDetail();
-    await user.click(await screen.findByRole("button", { name: "Find all 5 matching events" }));
-    expect(await screen.findByText(/raised by a correlation rule/)).toBeInTheDocument();
+    const section = await screen.findByRole("region", { name: "Matching events" });
+    await vi.waitFor(() => expect(calls.some((c) => c.url.includes("/events"))).toBe(true));
+    expect(within(section).getByRole("status")).toHaveTextContent("Showing 2 of the alert's events");
+    await vi.waitFor(() => expect(within(section).queryByRole("button", { name: "Load more" })).toBeNull());
+    expect(within(section).getAllByRole("row")).toHaveLength(3);
+    const url = new URL(within(section).getByRole("link", { name: "Open in Events" }).getAttribute("href") ?? "", "http://localhost");
+    expect(url.searchParams.get("q")).toBeNull();
+    expect(url.searchParams.get("from")).toBe(new Date(detail.first_seen).toISOString());
   });
 
   it("acknowledges, resolves with a verdict and assigns (PATCH)", async () => {

@@ -12,7 +12,7 @@ import { useCallback, useMemo, useState } from "react";
 import { Link, useNavigate, useParams } from "react-router";
 import { isApiError } from "../api/client";
 import { detectionKeys, type Alert, type AlertStatus } from "../api/detection";
-import { CLOSING_STATUSES, socApi, socKeys, useAlertEvents, useAlertHistory, useRelatedAlerts, type TriageAlertDetail } from "../api/soc";
+import { CLOSING_STATUSES, socApi, socKeys, useAlertEvents, useAlertHistory, useRelatedAlerts, type AlertEventsPage, type TriageAlertDetail } from "../api/soc";
 import type { LiveMessage, Me, SecurityEvent } from "../api/types";
 import { hasPermission, useCurrentUser } from "../app/session";
 import { EventDrawer } from "../events/EventDrawer";
@@ -166,9 +166,7 @@ function AlertBody({ alert: a, writable, canReadRules, me, live }: { alert: Tria
   const canDelete = hasPermission(me, "alerts:delete");
   const targets = useMemo(() => alertTargets(a), [a]);
   const [open, setOpen] = useState<SecurityEvent | null>(null);
-  const [showAll, setShowAll] = useState(false);
   const around = useMemo(() => aroundAlert(a), [a]);
-  const events = useMemo(() => [...(a.events ?? [])].sort((x, y) => y["@timestamp"].localeCompare(x["@timestamp"])), [a.events]);
   const onFilter = useCallback(
     (field: string, value: string | number | boolean, exclude: boolean) => navigate(eventsLink(fieldClause(field, value, exclude), around)),
     [navigate, around],
@@ -408,37 +406,7 @@ function AlertBody({ alert: a, writable, canReadRules, me, live }: { alert: Tria
         </section>
       </div>
 
-      <section aria-labelledby="alert-events">
-        <div className="card-head">
-          <h2 id="alert-events">Matching events</h2>
-          <span className="muted card-head-note">
-            {events.length === 0 || showAll
-              ? ""
-              : `${events.length.toLocaleString()} shown${a.event_ids.length > events.length ? ` of ${a.event_ids.length.toLocaleString()} kept` : ""}${a.count > a.event_ids.length ? `; ${a.count.toLocaleString()} matched in all` : ""}`}
-          </span>
-        </div>
-        {showAll ? (
-          <AllAlertEvents id={a.id} count={a.count} onOpen={setOpen} openId={open?.id ?? null} onBack={() => setShowAll(false)} />
-        ) : (
-          <>
-            {events.length === 0 ? (
-              <div className="empty empty-left">
-                <p>{a.event_ids.length > 0 ? "The matching events are no longer stored (retention removed them)." : "This alert lists no events."}</p>
-              </div>
-            ) : (
-              <EventsTable events={events} columns={DEFAULT_COLUMNS} onOpen={setOpen} openId={open?.id ?? null} caption="Events that matched this alert, newest first" />
-            )}
-            {a.count > events.length ? (
-              <p className="alert-events-more">
-                <button type="button" className="btn btn-small" onClick={() => setShowAll(true)}>
-                  Find all {a.count.toLocaleString()} matching events
-                </button>{" "}
-                <span className="muted">reads the stored events of the alert&rsquo;s span and runs its rule on them again</span>
-              </p>
-            ) : null}
-          </>
-        )}
-      </section>
+      <AlertEvents alert={a} onOpen={setOpen} openId={open?.id ?? null} />
 
       <ContainmentPanel targets={targets} alertId={a.id} canExecute={hasPermission(me, "response:execute") && !deleted} />
 
@@ -455,41 +423,92 @@ function AlertBody({ alert: a, writable, canReadRules, me, live }: { alert: Tria
 }
 
 /**
- * Every event of an alert, oldest first, a page at a time: the alert keeps
- * the IDs of its last 100 events only. A page can come back short (or
- * empty) when the server stopped reading at its bound; "Load more" goes on.
+ * The alert's span as an Events range: the API's (first to last seen, `to`
+ * exclusive) once read, else the same from the alert's own times.
  */
-function AllAlertEvents({ id, count, onOpen, openId, onBack }: { id: string; count: number; onOpen: (e: SecurityEvent) => void; openId: string | null; onBack: () => void }) {
-  const q = useAlertEvents(id, true);
+export function alertSpan(a: Pick<Alert, "first_seen" | "last_seen">, page?: Pick<AlertEventsPage, "from" | "to">): TimeRange {
+  if (page?.from && page.to) return { kind: "absolute", from: new Date(page.from).toISOString(), to: new Date(page.to).toISOString() };
+  const first = new Date(a.first_seen).getTime();
+  const last = new Date(a.last_seen).getTime();
+  if (Number.isNaN(first) || Number.isNaN(last)) return aroundAlert(a);
+  return { kind: "absolute", from: new Date(first).toISOString(), to: new Date(last + 1).toISOString() };
+}
+
+/**
+ * The events that matched: first the up to 50 the alert comes with, then,
+ * a "Load more" at a time, every other one the server finds again by
+ * running the rule over the alert's span (the alert keeps the IDs of its
+ * last 100 only, so its count is no promise of how many are still stored).
+ * The first page is asked for at once, unseen, for the Events link's
+ * filter: the link then opens the very reading the server did.
+ */
+function AlertEvents({ alert: a, onOpen, openId }: { alert: TriageAlertDetail; onOpen: (e: SecurityEvent) => void; openId: string | null }) {
+  const q = useAlertEvents(a.id, true);
+  const [reading, setReading] = useState(false);
   const pages = q.data?.pages ?? [];
-  const events = useMemo(() => pages.flatMap((p) => p.events), [pages]);
-  const scanned = pages.reduce((n, p) => n + p.scanned, 0);
-  const done = pages.length > 0 && !q.hasNextPage;
+  const first = pages[0];
+  // A correlation's or a scheduled query's alert lists its events itself (409).
+  const listed = q.isError && isApiError(q.error) && q.error.status === 409;
+  const events = useMemo(() => {
+    const byId = new Map<string, SecurityEvent>();
+    for (const e of a.events ?? []) byId.set(e.id, e);
+    if (reading) for (const p of pages) for (const e of p.events) byId.set(e.id, e);
+    return [...byId.values()].sort((x, y) => y["@timestamp"].localeCompare(x["@timestamp"]));
+  }, [a.events, pages, reading]);
+  const done = reading && pages.length > 0 && !q.hasNextPage;
+  // Before the reading the alert itself says whether it has more: its count or the IDs it kept.
+  const more = listed ? false : reading ? q.hasNextPage || q.isPending : a.count > events.length || a.event_ids.length > events.length;
+  const loading = reading && (q.isPending || q.isFetchingNextPage);
+  const loadMore = () => {
+    if (!reading) {
+      setReading(true);
+      // The first page, read already, is the first "more"; else it is on its way.
+      if (first && first.events.every((e) => events.some((x) => x.id === e.id)) && q.hasNextPage) void q.fetchNextPage();
+      return;
+    }
+    void q.fetchNextPage();
+  };
+  const filter = first?.filter ?? "";
+  const link = eventsLink(filter, alertSpan(a, first));
+  const shown = events.length.toLocaleString();
   return (
-    <div className="alert-events-all">
-      <p className="muted" role="status">
-        {q.isPending
-          ? "Finding the alert’s events…"
-          : `${events.length.toLocaleString()} of ${count.toLocaleString()} found, oldest first; ${scanned.toLocaleString()} stored events read${done ? ", the alert’s whole span" : ""}.`}{" "}
-        <button type="button" className="link-button" onClick={onBack}>
-          Show the latest only
-        </button>
+    <section aria-labelledby="alert-events">
+      <div className="card-head">
+        <h2 id="alert-events">Matching events</h2>
+        <Link
+          to={link}
+          className="card-head-note"
+          title={filter ? `Search Events for ${filter} over the alert's span, first to last seen` : "Search Events over the alert's span, first to last seen"}
+        >
+          Open in Events
+        </Link>
+      </div>
+      {events.length === 0 && !more ? (
+        <div className="empty empty-left">
+          <p>{a.event_ids.length > 0 || done ? "The matching events are no longer stored (retention removed them)." : "This alert lists no events."}</p>
+        </div>
+      ) : null}
+      {events.length > 0 ? <EventsTable events={events} columns={DEFAULT_COLUMNS} onOpen={onOpen} openId={openId} caption="Events that matched this alert, newest first" /> : null}
+      <p className="alert-events-more">
+        <span id="alert-events-shown" role="status">
+          {done ? `Showing all ${shown} of the alert's events found in its span` : `Showing ${shown} of the alert's events`}
+        </span>
+        {more ? (
+          <>
+            {" · "}
+            <button type="button" className="btn btn-small" aria-describedby="alert-events-shown" disabled={loading} onClick={loadMore}>
+              {loading ? "Loading…" : "Load more"}
+            </button>
+          </>
+        ) : null}
       </p>
-      {q.isError ? <ErrorMessage error={q.error} /> : null}
-      {events.length > 0 ? <EventsTable events={events} columns={DEFAULT_COLUMNS} onOpen={onOpen} openId={openId} caption="Every event of this alert, oldest first" /> : null}
-      {done && events.length < count ? (
+      {reading && q.isError && !listed ? <ErrorMessage error={q.error} /> : null}
+      {done && events.length < a.count ? (
         <p className="muted">
           The others are no longer stored (retention removed them), or no longer match the rule as it is now (it or its exceptions changed since).
         </p>
       ) : null}
-      {q.hasNextPage ? (
-        <p>
-          <button type="button" className="btn btn-small" disabled={q.isFetchingNextPage} onClick={() => void q.fetchNextPage()}>
-            {q.isFetchingNextPage ? "Loading…" : "Load more"}
-          </button>
-        </p>
-      ) : null}
-    </div>
+    </section>
   );
 }
 
