@@ -496,7 +496,14 @@ describe("events: ingest real events, then see them on screen", { timeout: 240_0
     await feed.getByRole("button").first().click();
     await page.getByRole("dialog", { name: "Event details" }).getByText("postmaster").first().waitFor();
     await page.keyboard.press("Escape");
+    // The Alerts card: the range's open alerts by severity, or that there are none.
+    const alerts = page.getByRole("region", { name: "Alerts", exact: true });
+    await alerts.getByText("No alerts in this range").or(alerts.getByRole("list", { name: "Open alerts by severity" })).waitFor();
+    await page.getByRole("region", { name: "High and critical events" }).waitFor();
     await screenshot(run, "dashboard");
+    await page.setViewportSize({ width: 1366, height: 768 });
+    await screenshot(run, "dashboard-1366");
+    await page.setViewportSize({ width: 1440, height: 900 });
     await dark(true);
     await screenshot(run, "dashboard-dark");
     await page.goto(`${baseURL}/events`);

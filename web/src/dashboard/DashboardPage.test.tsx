@@ -1,10 +1,12 @@
 import { act, screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { AlertStats } from "../api/detection";
 import type { EventStats, SecurityEvent } from "../api/types";
+import { makeAlertStats } from "../test/detection";
 import { makeEvent, makeStats } from "../test/events";
 import { installFakeWebSocket, type FakeWebSocket } from "../test/fakeWebSocket";
-import { json, makeMe, renderWithProviders, stubFetch } from "../test/helpers";
+import { json, makeMe, renderWithProviders, stubFetch, type Call } from "../test/helpers";
 import { DashboardPage } from "./DashboardPage";
 
 afterEach(() => vi.unstubAllGlobals());
@@ -25,9 +27,25 @@ const day = makeStats({
   top_countries: [{ term: "GB", count: 600 }],
 });
 
-function serve(range: EventStats, recent: EventStats, storedTotal = 0, newest: SecurityEvent[] = []) {
+// The alert counts of the range: all alerts, and (asked with the open statuses) the open ones.
+interface AlertCounts {
+  all: AlertStats;
+  open: AlertStats;
+}
+
+const noAlerts: AlertCounts = { all: makeAlertStats(), open: makeAlertStats() };
+
+function alertStatsAnswer(call: Call, alerts: AlertCounts): Response | undefined {
+  const url = new URL(call.url, "http://localhost");
+  if (url.pathname !== "/api/v1/alerts/stats") return undefined;
+  return json(200, url.searchParams.get("status") === "new,acknowledged,in_progress,escalated" ? alerts.open : alerts.all);
+}
+
+function serve(range: EventStats, recent: EventStats, storedTotal = 0, newest: SecurityEvent[] = [], alerts: AlertCounts = noAlerts) {
   return stubFetch((call) => {
     const url = new URL(call.url, "http://localhost");
+    const alertAnswer = alertStatsAnswer(call, alerts);
+    if (alertAnswer) return alertAnswer;
     if (url.pathname === "/api/v1/events/stats/summary") return json(200, url.searchParams.get("from") === "now-15m" ? recent : range);
     if (url.pathname === "/api/v1/events") return json(200, { items: newest, total: storedTotal, next_cursor: null });
     return json(200, makeMe());
@@ -74,7 +92,7 @@ describe("DashboardPage", () => {
     const total = await screen.findByRole("region", { name: "Events" });
     expect(total).toHaveTextContent("1,234");
     await vi.waitFor(() => expect(screen.getByRole("region", { name: "Events per minute" })).toHaveTextContent("3.0"));
-    expect(screen.getByRole("region", { name: "High and critical" })).toHaveTextContent("34");
+    expect(screen.getByRole("region", { name: "High and critical events" })).toHaveTextContent("34");
     expect(screen.getByRole("figure", { name: "Events over time" })).toBeInTheDocument();
     const hosts = screen.getByRole("region", { name: "Top hosts" });
     expect(within(hosts).getByRole("link", { name: "web-1" })).toHaveAttribute("href", "/events?q=host.name%3A%22web-1%22");
@@ -134,6 +152,8 @@ describe("DashboardPage", () => {
     let stored = [makeEvent({ id: "s-2", message: "stored two" }), makeEvent({ id: "s-1", message: "stored one" })];
     const { calls } = stubFetch((call) => {
       const url = new URL(call.url, "http://localhost");
+      const alertAnswer = alertStatsAnswer(call, noAlerts);
+      if (alertAnswer) return alertAnswer;
       if (url.pathname === "/api/v1/events/stats/summary") return json(200, day);
       if (url.pathname === "/api/v1/events") return json(200, { items: stored.slice(0, Number(url.searchParams.get("size"))), total: stored.length, next_cursor: null });
       return json(200, makeMe());
@@ -163,5 +183,67 @@ describe("DashboardPage", () => {
     act(() => WS.latest().open());
     await vi.waitFor(() => expect(feedCalls()).toHaveLength(2));
     await within(feed).findByText("stored during the gap");
+  });
+
+  it("counts the open alerts of the range by severity and lists the rules that fired most, each linking to those alerts", async () => {
+    const alerts: AlertCounts = {
+      all: makeAlertStats({
+        total: 9,
+        open: 4,
+        top_rules: [
+          { rule_id: "r-brute", title: "SSH brute force", count: 3 },
+          { rule_id: "r-2", title: "Rule two", count: 2 },
+          { rule_id: "r-3", title: "Rule three", count: 1 },
+          { rule_id: "r-4", title: "Rule four", count: 1 },
+          { rule_id: "r-5", title: "", count: 1 },
+          { rule_id: "r-6", title: "Rule six", count: 1 },
+        ],
+      }),
+      open: makeAlertStats({ total: 4, open: 4, by_severity: { high: 3, low: 1 } }),
+    };
+    const { calls } = serve(day, makeStats({ total: 45 }), 0, [], alerts);
+    renderWithProviders(<DashboardPage />, { me: makeMe() });
+    const card = await screen.findByRole("region", { name: "Alerts" });
+    const open = await within(card).findByRole("link", { name: "Open alerts: 4" });
+    expect(open).toHaveTextContent("4open, of 9 alerts");
+    expect(open).toHaveAttribute("href", "/alerts?status=new%2Cacknowledged%2Cin_progress%2Cescalated&range=24h");
+    const sev = within(card).getByRole("list", { name: "Open alerts by severity" });
+    expect(within(sev).getAllByRole("link").map((a) => a.textContent)).toEqual(["Critical0", "High3", "Medium0", "Low1", "Informational0"]);
+    expect(within(sev).getByRole("link", { name: /High/ })).toHaveAttribute("href", "/alerts?status=new%2Cacknowledged%2Cin_progress%2Cescalated&sev=high&range=24h");
+    const rules = within(card).getByRole("list", { name: "Top rules by alerts" });
+    // Five at most; a rule without a title shows its id.
+    expect(within(rules).getAllByRole("link").map((a) => a.textContent)).toEqual(["SSH brute force", "Rule two", "Rule three", "Rule four", "r-5"]);
+    expect(within(rules).getByRole("link", { name: "SSH brute force" })).toHaveAttribute("href", "/alerts?rule=r-brute&range=24h");
+    // The events card says what it counts.
+    expect(screen.getByRole("region", { name: "High and critical events" })).toHaveTextContent("34");
+    const asked = calls.filter((c) => c.url.startsWith("/api/v1/alerts/stats")).map((c) => c.url);
+    expect(asked).toEqual(expect.arrayContaining(["/api/v1/alerts/stats?from=now-24h", "/api/v1/alerts/stats?status=new%2Cacknowledged%2Cin_progress%2Cescalated&from=now-24h"]));
+  });
+
+  it("asks for the alerts of the chosen range and links to them in it", async () => {
+    const alerts: AlertCounts = { all: makeAlertStats({ total: 1, top_rules: [{ rule_id: "r-1", title: "Rule one", count: 1 }] }), open: makeAlertStats() };
+    const { calls } = serve(day, makeStats({ total: 45 }), 0, [], alerts);
+    renderWithProviders(<DashboardPage />, { me: makeMe(), route: "/?range=7d" });
+    const card = await screen.findByRole("region", { name: "Alerts" });
+    expect(await within(card).findByRole("link", { name: "Rule one" })).toHaveAttribute("href", "/alerts?rule=r-1&range=7d");
+    expect(within(card).getByRole("link", { name: "Open alerts: 0" })).toBeInTheDocument();
+    expect(calls.some((c) => c.url === "/api/v1/alerts/stats?from=now-7d")).toBe(true);
+  });
+
+  it("says so when the range has no alerts", async () => {
+    serve(day, makeStats({ total: 45 }));
+    renderWithProviders(<DashboardPage />, { me: makeMe() });
+    const card = await screen.findByRole("region", { name: "Alerts" });
+    expect(await within(card).findByText("No alerts in this range")).toBeInTheDocument();
+    expect(within(card).queryByRole("list")).not.toBeInTheDocument();
+  });
+
+  it("shows no alerts card to a user who may not read alerts, nor asks for their counts", async () => {
+    const { calls } = serve(day, makeStats({ total: 45 }));
+    const me = makeMe({ permissions: makeMe().permissions.filter((p) => p !== "alerts:read") });
+    renderWithProviders(<DashboardPage />, { me });
+    await screen.findByRole("region", { name: "Events" });
+    expect(screen.queryByRole("region", { name: "Alerts" })).not.toBeInTheDocument();
+    expect(calls.some((c) => c.url.startsWith("/api/v1/alerts"))).toBe(false);
   });
 });

@@ -5,6 +5,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { useCallback, useMemo, useState } from "react";
 import { Link, useNavigate, useSearchParams } from "react-router";
+import { ALERT_PRESETS } from "../alerts/alertFilters";
 import { api } from "../api/client";
 import { queryKeys } from "../api/queries";
 import { SEVERITIES, SEVERITY_LABELS, type EventStats, type SecurityEvent, type Severity } from "../api/types";
@@ -21,6 +22,7 @@ import { ErrorMessage } from "../ui/ErrorMessage";
 import { utcOffsetLabel } from "../components/timezone";
 import { formatTime } from "../ui/time";
 import { useDocumentTitle } from "../ui/useDocumentTitle";
+import { AlertsCard } from "./AlertsCard";
 import { LiveFeed } from "./LiveFeed";
 import { TermList } from "./TermList";
 
@@ -35,7 +37,7 @@ export function DashboardPage() {
   return (
     <section className="page page-wide" aria-labelledby="page-title">
       {hasPermission(me, "events:read") ? (
-        <Dashboard canManageKeys={hasPermission(me, "apikeys:write")} />
+        <Dashboard canManageKeys={hasPermission(me, "apikeys:write")} readsAlerts={hasPermission(me, "alerts:read")} />
       ) : (
         <>
           <header className="page-header">
@@ -48,7 +50,7 @@ export function DashboardPage() {
   );
 }
 
-function Dashboard({ canManageKeys }: { canManageKeys: boolean }) {
+function Dashboard({ canManageKeys, readsAlerts }: { canManageKeys: boolean; readsAlerts: boolean }) {
   const [params, setParams] = useSearchParams();
   const navigate = useNavigate();
   const range = readRange(params);
@@ -88,6 +90,8 @@ function Dashboard({ canManageKeys }: { canManageKeys: boolean }) {
   );
 
   const relRange: TimeRange = { kind: "preset", preset };
+  // The Alerts page has the same presets as the Dashboard.
+  const alertPreset = ALERT_PRESETS.find((p) => p.key === preset)?.key ?? "24h";
   const noEventsAtAll = stats.data?.total === 0 && stored.data?.total === 0;
   const noneInRange = stats.data?.total === 0 && (stored.data?.total ?? 0) > 0;
 
@@ -137,6 +141,7 @@ function Dashboard({ canManageKeys }: { canManageKeys: boolean }) {
           ) : null}
         </div>
         <aside className="dash-side">
+          {readsAlerts ? <AlertsCard preset={alertPreset} /> : null}
           <LiveFeed onOpen={onOpen} />
         </aside>
       </div>
@@ -170,7 +175,7 @@ function Overview({ stats, recent, range, onZoom }: { stats: EventStats; recent:
           note="average over the last 15 minutes"
         />
         <Kpi
-          label="High and critical"
+          label="High and critical events"
           value={highCritical.toLocaleString()}
           note={stats.total > 0 ? `${((highCritical / stats.total) * 100).toFixed(highCritical === 0 ? 0 : 1)} % of events` : ""}
           to={eventsLink("", range, ["high", "critical"])}
