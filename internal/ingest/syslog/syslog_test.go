@@ -699,8 +699,14 @@ func TestConnectionLimitSparesBackPressured(t *testing.T) {
 		Batch: ingest.BatcherOptions{MaxEvents: 50, MaxDelay: 5 * time.Millisecond}})
 	env.Gate.Shut()
 	busy := dialFrom(t, "127.0.0.1", s.Addr().String())
-	// Long lines: ~10 MB, more than the socket buffers hold, in few
-	// events, so that storing them stays quick on a loaded machine.
+	// The sender's buffer small, so that the ~10 MB below are more than
+	// the socket buffers hold however far the kernel grows the
+	// receiver's (Linux autotunes each up to several MB).
+	if err := busy.(*net.TCPConn).SetWriteBuffer(32 << 10); err != nil {
+		t.Fatal(err)
+	}
+	// Long lines in few events, so that storing them stays quick on a
+	// loaded machine.
 	line := "<13>held back %08d " + strings.Repeat("padding ", 900) + "\n"
 	var buf bytes.Buffer
 	const total = 1_400
