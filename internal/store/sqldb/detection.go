@@ -448,8 +448,9 @@ func (s alerts) filter(orgID string, f store.AlertFilter) ([]string, []any) {
 	if f.Query != "" {
 		// The title, the rule's title, the ATT&CK techniques (T1110 finds
 		// T1110.001) and the entities (a JSON object of lists: the values
-		// hosts, users, IPs... are searched in its text). A quoted phrase
-		// is the phrase.
+		// hosts, users, IPs... are searched in its text, with its key
+		// names taken out so that "hosts" or "ip" does not find every
+		// alert). A quoted phrase is the phrase.
 		q := strings.ToLower(strings.TrimSpace(f.Query))
 		if len(q) >= 2 && q[0] == '"' && q[len(q)-1] == '"' {
 			q = q[1 : len(q)-1]
@@ -460,10 +461,10 @@ func (s alerts) filter(orgID string, f store.AlertFilter) ([]string, []any) {
 			// scans and sorts the whole table instead of walking the
 			// (org, last_seen) index until a page is full. A function call
 			// gets the default estimate, which keeps the index walk.
-			where = append(where, "(strpos(LOWER(title), ?) > 0 OR strpos(LOWER(rule_title), ?) > 0 OR strpos(LOWER(techniques), ?) > 0 OR strpos(LOWER(entities), ?) > 0)")
+			where = append(where, "(strpos(LOWER(title), ?) > 0 OR strpos(LOWER(rule_title), ?) > 0 OR strpos(LOWER(techniques), ?) > 0 OR strpos("+entityValuesSQL+", ?) > 0)")
 			args = append(args, q, q, q, inJSONString(q))
 		} else {
-			where = append(where, `(LOWER(title) LIKE ? ESCAPE '\' OR LOWER(rule_title) LIKE ? ESCAPE '\' OR LOWER(techniques) LIKE ? ESCAPE '\' OR LOWER(entities) LIKE ? ESCAPE '\')`)
+			where = append(where, `(LOWER(title) LIKE ? ESCAPE '\' OR LOWER(rule_title) LIKE ? ESCAPE '\' OR LOWER(techniques) LIKE ? ESCAPE '\' OR `+entityValuesSQL+` LIKE ? ESCAPE '\')`)
 			args = append(args, "%"+likeEscape(q)+"%", "%"+likeEscape(q)+"%", "%"+likeEscape(q)+"%", "%"+likeEscape(inJSONString(q))+"%")
 		}
 	}
@@ -639,6 +640,18 @@ func (s checkpoints) Set(ctx context.Context, name string, seq int64, at time.Ti
 
 // inJSONString is s as it stands inside a JSON string (the entities
 // column holds JSON): a Windows user CORP\alice is stored as CORP\\alice.
+// entityValuesSQL is an alert's entities JSON, lowered, without its key
+// names: what the queue's search looks in. The keys are store.AlertEntities'
+// JSON names; a value that happens to equal one stays, since its key is
+// removed only with the quote and colon that follow a key.
+var entityValuesSQL = func() string {
+	expr := "LOWER(entities)"
+	for _, k := range []string{"hosts", "users", "ips", "processes", "files", "domains", "user_domains"} {
+		expr = "REPLACE(" + expr + `, '"` + k + `":', '')`
+	}
+	return expr
+}()
+
 func inJSONString(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b[1 : len(b)-1])
