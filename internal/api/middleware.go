@@ -339,10 +339,20 @@ func trusted(nets []netip.Prefix, a netip.Addr) bool {
 	return false
 }
 
+// statusClientClosedRequest is nginx's status for a request whose client
+// left before the answer.
+const statusClientClosedRequest = 499
+
 // writeError sends the error body; internal errors are logged with the
 // request ID and never shown.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	he := toHTTPError(err)
+	if he.Status >= 500 && r.Context().Err() != nil {
+		// The client went away (a closed tab, a cancelled search) and the
+		// store gave up its work: not a server failure. 499, as nginx
+		// names it, logged at INFO by observe, so that no one is paged.
+		he = &HTTPError{Status: statusClientClosedRequest, Code: "client_closed_request", Msg: "the client closed the request"}
+	}
 	if he.Status >= 500 {
 		s.log.Error("request failed", "request_id", requestID(r), "path", r.URL.Path, "err", err)
 	}
