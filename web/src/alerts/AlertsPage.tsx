@@ -31,7 +31,7 @@ import { zoneLabel, zoneName } from "../components/timezone";
 import { AccessDenied } from "../ui/AccessDenied";
 import { ErrorMessage } from "../ui/ErrorMessage";
 import { CompactTime, formatTimeRange } from "../ui/time";
-import { useDebounced } from "../ui/useDebounced";
+import { useSearchDraft } from "../ui/useSearchDraft";
 import { useDocumentTitle } from "../ui/useDocumentTitle";
 import { StatusBadge, StatusSelect } from "./AlertStatus";
 import { BulkBar } from "./BulkBar";
@@ -299,12 +299,7 @@ function Filters({
   onClear: () => void;
 }) {
   const people = usePeople(me);
-  const [draft, setDraft] = useState(state.q);
-  useEffect(() => setDraft(state.q), [state.q]);
-  const settled = useDebounced(draft, 300);
-  useEffect(() => {
-    if (settled.trim() !== state.q.trim()) onChange({ q: settled });
-  }, [settled]);
+  const [draft, setDraft] = useSearchDraft(state.q, (q) => onChange({ q }));
 
   return (
     <div className="alert-filters">

@@ -21,7 +21,7 @@ import {
 } from "../api/detection";
 import { hasPermission, useCurrentUser } from "../app/session";
 import { ErrorMessage } from "../ui/ErrorMessage";
-import { useDebounced } from "../ui/useDebounced";
+import { useSearchDraft } from "../ui/useSearchDraft";
 import { useDocumentTitle } from "../ui/useDocumentTitle";
 import { TechniqueList } from "./AttackList";
 import { ExportRulesButton } from "./ExportRulesButton";
@@ -72,13 +72,7 @@ export function RulesListPage() {
   );
 
   // The search box asks as typing pauses; the URL holds what was asked.
-  const [draft, setDraft] = useState(state.q);
-  useEffect(() => setDraft(state.q), [state.q]);
-  const settled = useDebounced(draft, 300);
-  useEffect(() => {
-    if (settled.trim() !== state.q.trim()) update({ q: settled });
-    // Only a settled draft asks: a URL change alone must not write it back.
-  }, [settled]);
+  const [draft, setDraft] = useSearchDraft(state.q, (q) => update({ q }));
 
   const data = rules.data;
   const total = data?.total ?? 0;
