@@ -600,13 +600,14 @@ func (s *Service) AddException(ctx context.Context, a Actor, ruleID string, in E
 	if err != nil {
 		return x, nil, fmt.Errorf("%w: conditions: %v", ErrInvalid, err)
 	}
+	// Read before the lock: it may read an event, and is advice only.
+	warnings := s.exceptionWarnings(ctx, a.OrgID, ruleID, x.Conditions, in.single())
 	s.changeMu.Lock()
 	defer s.changeMu.Unlock()
 	r, err := s.o.Store.Rules().Get(ctx, a.OrgID, ruleID)
 	if err != nil {
 		return x, nil, err
 	}
-	warnings := s.exceptionWarnings(ctx, a.OrgID, ruleID, x.Conditions, in.single())
 	err = s.o.Store.Tx(ctx, func(rp store.Repos) error {
 		if err := rp.Rules().CreateException(ctx, x); err != nil {
 			return err
