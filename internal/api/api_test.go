@@ -903,7 +903,7 @@ func (f *fixture) newRule(t *testing.T, orgID string) store.Rule {
 
 func (f *fixture) newException(t *testing.T, orgID, ruleID string) store.RuleException {
 	t.Helper()
-	x, err := f.det.AddException(f.ctx, detect.Actor{OrgID: orgID, UserID: "system", Email: "test"}, ruleID,
+	x, _, err := f.det.AddException(f.ctx, detect.Actor{OrgID: orgID, UserID: "system", Email: "test"}, ruleID,
 		detect.ExceptionInput{Field: "host.name", Operator: "equals", Value: "lab", Reason: "test"})
 	if err != nil {
 		t.Fatal(err)

@@ -734,28 +734,39 @@ func (s *Server) createException(w http.ResponseWriter, r *http.Request, c *call
 	if err != nil {
 		return err
 	}
+	// Conditions, or the one condition of field, operator and value
+	// (values) that the API took before exceptions had several.
 	var in struct {
-		Field     string  `json:"field"`
-		Operator  string  `json:"operator"`
-		Value     string  `json:"value"`
-		Reason    string  `json:"reason"`
-		ExpiresAt *string `json:"expires_at"`
+		Field      string                     `json:"field"`
+		Operator   string                     `json:"operator"`
+		Value      string                     `json:"value"`
+		Values     []string                   `json:"values"`
+		Conditions []store.ExceptionCondition `json:"conditions"`
+		Reason     string                     `json:"reason"`
+		ExpiresAt  *string                    `json:"expires_at"`
 	}
-	if err := decodeJSON(w, r, 16<<10, &in); err != nil {
+	if err := decodeJSON(w, r, maxExceptionBody, &in); err != nil {
 		return err
 	}
 	exp, err := expiresAt(in.ExpiresAt, "expires_at", s.o.Now())
 	if err != nil {
 		return err
 	}
-	x, err := d.AddException(r.Context(), c.detectActor(), r.PathValue("id"), detect.ExceptionInput{Field: in.Field, Operator: in.Operator,
-		Value: in.Value, Reason: in.Reason, ExpiresAt: exp})
+	x, warnings, err := d.AddException(r.Context(), c.detectActor(), r.PathValue("id"), detect.ExceptionInput{Field: in.Field, Operator: in.Operator,
+		Value: in.Value, Values: in.Values, Conditions: in.Conditions, Reason: in.Reason, ExpiresAt: exp})
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, detect.ExceptionViewOf(x, c.principal.Email, s.o.Now()))
+	writeJSON(w, http.StatusCreated, struct {
+		detect.ExceptionView
+		Warnings []string `json:"warnings,omitempty"`
+	}{detect.ExceptionViewOf(x, c.principal.Email, s.o.Now()), warnings})
 	return nil
 }
+
+// maxExceptionBody bounds a new exception: 20 conditions, lists of values
+// included.
+const maxExceptionBody = 256 << 10
 
 // expiresAt reads an expiry as the API reads times elsewhere
 // (lucene.ParseTime): an RFC 3339 time, a date, which lasts to the end
@@ -1128,13 +1139,16 @@ func (s *Server) patchAlert(w http.ResponseWriter, r *http.Request, c *call) err
 			Verdict         *string `json:"verdict"`
 			Comment         string  `json:"comment"`
 			CreateException *struct {
-				Field     string  `json:"field"`
-				Value     string  `json:"value"`
-				Reason    string  `json:"reason"`
-				ExpiresAt *string `json:"expires_at"`
+				Field      string                     `json:"field"`
+				Operator   string                     `json:"operator"`
+				Value      string                     `json:"value"`
+				Values     []string                   `json:"values"`
+				Conditions []store.ExceptionCondition `json:"conditions"`
+				Reason     string                     `json:"reason"`
+				ExpiresAt  *string                    `json:"expires_at"`
 			} `json:"create_exception"`
 		}
-		if err := decodeJSON(w, r, 64<<10, &in); err != nil {
+		if err := decodeJSON(w, r, 64<<10+maxExceptionBody, &in); err != nil {
 			return err
 		}
 		p := incident.AlertPatch{Status: in.Status, Assignee: in.Assignee, AssigneeGroup: in.AssigneeGroup, Verdict: in.Verdict, Comment: in.Comment}
@@ -1143,7 +1157,8 @@ func (s *Server) patchAlert(w http.ResponseWriter, r *http.Request, c *call) err
 			if err != nil {
 				return err
 			}
-			p.CreateException = &incident.ExceptionRequest{Field: ex.Field, Value: ex.Value, Reason: ex.Reason, ExpiresAt: exp}
+			p.CreateException = &incident.ExceptionRequest{Field: ex.Field, Operator: ex.Operator, Value: ex.Value, Values: ex.Values,
+				Conditions: ex.Conditions, Reason: ex.Reason, ExpiresAt: exp}
 		}
 		v, err := s.o.Incidents.PatchAlert(r.Context(), c.incActor(), r.PathValue("id"), p)
 		if err != nil {

@@ -78,6 +78,16 @@ func baseSchemas() map[string]schema {
 		keyCreated[k] = v
 	}
 	org := obj([]string{"id", "name", "created_at"}, map[string]any{"id": tStr, "name": tStr, "created_at": tTime})
+	exceptionProps := map[string]any{"id": tStr, "rule_id": tStr,
+		"conditions": schema{"type": "array", "items": ref("ExceptionCondition"), "description": "all must hold for a match to be suppressed"},
+		"field":      schema{"type": "string", "description": "the condition of an exception with exactly one (absent otherwise), as the single-condition API had it"},
+		"operator":   tStr, "value": tStr, "values": arr(tStr), "reason": tStr,
+		"owner": tStr, "owner_email": tStr, "expires_at": tTimeNull, "created_at": tTime, "expired": tBool}
+	exceptionCreated := map[string]any{"warnings": schema{"type": "array", "items": tStr,
+		"description": "conditions on a field EventSec's events are not known to have (not a known field, not one the org's rules read, not in the event of the rule's latest alert), with a near name when there is one; the exception is created all the same"}}
+	for k, v := range exceptionProps {
+		exceptionCreated[k] = v
+	}
 	return map[string]schema{
 		"Error": obj([]string{"error"}, map[string]any{"error": obj([]string{"code", "message"}, map[string]any{
 			"code": tStr, "message": tStr, "field": schema{"type": "string", "description": "JSON path of the offending input"}})}),
@@ -221,12 +231,22 @@ func baseSchemas() map[string]schema {
 			"alerts_raised": schema{"type": "integer", "description": "older name of alerts_created", "deprecated": true}, "started_by": tStr, "started_at": tTime,
 			"finished_at": tTimeNull, "error": tStr, "result": ref("RuleTestResult")}),
 		"RetroHuntList": obj([]string{"retrohunts"}, map[string]any{"retrohunts": arr(ref("RetroHunt"))}),
-		"Exception": obj(nil, map[string]any{"id": tStr, "rule_id": tStr, "field": tStr, "operator": tStr, "value": tStr, "reason": tStr,
-			"owner": tStr, "owner_email": tStr, "expires_at": tTimeNull, "created_at": tTime, "expired": tBool}),
-		"ExceptionList": obj([]string{"exceptions"}, map[string]any{"exceptions": arr(ref("Exception"))}),
-		"ExceptionCreate": obj([]string{"field", "value", "reason"}, map[string]any{"field": tStr,
-			"operator": schema{"type": "string", "enum": []string{"equals", "contains", "startswith", "endswith", "regex", "cidr"}},
-			"value":    tStr, "reason": tStr, "expires_at": schema{"type": []string{"string", "null"}, "description": "in the future: RFC 3339 time (2025-01-31T18:00:00Z), a date (2025-01-31, to the end of that day UTC) or relative: now+7d, now+12h"}}),
+		"ExceptionCondition": obj([]string{"field"}, map[string]any{
+			"field": schema{"type": "string", "maxLength": 256, "pattern": `^[\p{L}\p{N}_.@-]+$`,
+				"description": "an event field: an ECS key (user.name), a Sigma name (Image) or a key of the sender's own"},
+			"operator": schema{"type": "string", "enum": detect.ExceptionOperators, "default": "equals",
+				"description": "not_equals, not_in and not_exists hold when no value of the field satisfies equals, in or exists (a missing field too); wildcard reads * and ? as Sigma does (a backslash escapes *, ? and itself); comparisons are case-insensitive except regex"},
+			"value":  schema{"type": "string", "maxLength": 4096, "description": "for every operator but in, not_in, exists and not_exists"},
+			"values": schema{"type": "array", "items": tStr, "minItems": 1, "maxItems": 1000, "description": "for in and not_in"}}),
+		"Exception":        obj(nil, exceptionProps),
+		"ExceptionCreated": obj(nil, exceptionCreated),
+		"ExceptionList":    obj([]string{"exceptions"}, map[string]any{"exceptions": arr(ref("Exception"))}),
+		"ExceptionCreate": schema{"type": "object", "required": []string{"reason"}, "additionalProperties": false,
+			"description": "conditions, or the one condition of field, operator and value (values) at the top level",
+			"properties": map[string]any{
+				"conditions": schema{"type": "array", "items": ref("ExceptionCondition"), "minItems": 1, "maxItems": detect.MaxExceptionConditions},
+				"field":      tStr, "operator": schema{"type": "string", "enum": detect.ExceptionOperators}, "value": tStr, "values": arr(tStr),
+				"reason": tStr, "expires_at": schema{"type": []string{"string", "null"}, "description": "in the future: RFC 3339 time (2025-01-31T18:00:00Z), a date (2025-01-31, to the end of that day UTC) or relative: now+7d, now+12h"}}},
 		"Alert": obj(nil, map[string]any{"id": tStr, "rule_id": tStr, "rule_title": tStr, "rule_kind": tStr, "severity": tLevel,
 			"status": tAlertStatus, "title": tStr, "description": tStr,
 			"tactics": arr(obj(nil, map[string]any{"id": tStr, "name": tStr, "shortname": tStr})), "techniques": arr(ref("AttackTechnique")),

@@ -18,7 +18,8 @@ func incidentSchemas() map[string]schema {
 		"assignee_email": tStr, "assignee_group": tStr, "assignee_group_name": tStr, "verdict": tVerdict,
 		"escalation": schema{"type": []string{"object", "null"}, "properties": map[string]any{"to_user": tStr, "to_user_email": tStr,
 			"to_group": tStr, "to_group_name": tStr, "reason": tStr, "by": tStr, "by_email": tStr, "at": tTime}},
-		"incident_id": tStr, "acknowledged_at": tTimeNull, "resolved_at": tTimeNull, "deleted_at": tTimeNull, "sla": sla}
+		"incident_id": tStr, "acknowledged_at": tTimeNull, "resolved_at": tTimeNull, "deleted_at": tTimeNull, "sla": sla,
+		"exception_warnings": schema{"type": "array", "items": tStr, "description": "answering a change that created a rule exception: conditions on a field EventSec's events are not known to have"}}
 	task := obj(nil, map[string]any{"id": tStr, "incident_id": tStr, "workplan_id": tStr, "title": tStr, "description": tStr, "status": tTaskStatus,
 		"assignee": tStr, "assignee_email": tStr, "due_at": tTimeNull, "position": tInt, "playbook_step": schema{"type": []string{"integer", "null"}},
 		"action":  schema{"type": []string{"object", "null"}, "properties": map[string]any{"type": tAction, "target_from": tStr}},
@@ -40,8 +41,10 @@ func incidentSchemas() map[string]schema {
 		"AlertDetail": schema{"allOf": []any{ref("Alert"), obj(nil, map[string]any{"events": arr(ref("Event")), "actions": arr(ref("ResponseAction")), "notes": tInt})}},
 		"AlertPatch": obj(nil, map[string]any{"status": tAlertStatus, "assignee": schema{"type": "string", "description": "user id; empty to unassign"},
 			"assignee_group": schema{"type": "string", "description": "work group id; empty to unassign"}, "verdict": tVerdict,
-			"comment":          schema{"type": "string", "maxLength": 20000, "description": "added to the alert's war-room notes"},
-			"create_exception": obj([]string{"field", "value", "reason"}, map[string]any{"field": tStr, "value": tStr, "reason": tStr, "expires_at": tTimeNull})}),
+			"comment": schema{"type": "string", "maxLength": 20000, "description": "added to the alert's war-room notes"},
+			"create_exception": obj([]string{"reason"}, map[string]any{
+				"conditions": schema{"type": "array", "items": ref("ExceptionCondition"), "minItems": 1, "maxItems": 20, "description": "all must hold; or field, operator and value for one"},
+				"field":      tStr, "operator": tStr, "value": tStr, "values": arr(tStr), "reason": tStr, "expires_at": tTimeNull})}),
 		"AlertBulk": obj([]string{"ids", "action"}, map[string]any{"ids": schema{"type": "array", "items": tStr, "maxItems": 10000},
 			"action": schema{"type": "string", "enum": []string{"acknowledge", "assign", "status", "escalate", "delete", "restore"}},
 			"status": tAlertStatus, "verdict": tVerdict, "assignee": tStr, "assignee_group": tStr, "reason": tStr}),

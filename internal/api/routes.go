@@ -216,8 +216,8 @@ func (s *Server) routeTable() []route {
 			Request: "PlaceholdersSet", Response: "Placeholders", Status: 200, Handle: s.putPlaceholders},
 		{Method: "GET", Path: "/api/v1/rules/{id}/exceptions", Perm: auth.PermRulesRead, Tag: tagRules, Summary: "A rule's exceptions (tuning)",
 			Response: "ExceptionList", Status: 200, Handle: s.listExceptions},
-		{Method: "POST", Path: "/api/v1/rules/{id}/exceptions", Perm: auth.PermRulesWrite, Tag: tagRules, Summary: "Suppress a rule's matches on a field value, with a reason and an optional expiry (audited)",
-			Request: "ExceptionCreate", Response: "Exception", Status: 201, Handle: s.createException},
+		{Method: "POST", Path: "/api/v1/rules/{id}/exceptions", Perm: auth.PermRulesWrite, Tag: tagRules, Summary: "Suppress a rule's matches for which every condition holds, with a reason and an optional expiry (audited)",
+			Request: "ExceptionCreate", Response: "ExceptionCreated", Status: 201, Handle: s.createException},
 		{Method: "DELETE", Path: "/api/v1/rules/{id}/exceptions/{exception_id}", Perm: auth.PermRulesWrite, Tag: tagRules, Summary: "Delete an exception (audited)",
 			Status: 204, Handle: s.deleteException},
 

@@ -317,3 +317,91 @@ func TestRulesImportStatus(t *testing.T) {
 		t.Errorf("unreadable: %s", r)
 	}
 }
+
+// TestRuleExceptionConditions: an exception of several conditions is
+// created and listed with all of them; the single-condition form still
+// works; each problem is a 400 naming the exact input field, and a field
+// EventSec's events are not known to have is accepted with a warning.
+func TestRuleExceptionConditions(t *testing.T) {
+	f := newFixture(t)
+	admin := f.login(t, adminEmail, adminPass).AccessToken
+	wantStatus(t, f.send(t, "POST", "/api/v1/rules", admin, map[string]any{"source": rulesBase}), http.StatusCreated)
+	path := "/api/v1/rules/5a0b6c1d-0000-4000-8000-0000000000a1/exceptions"
+	type view struct {
+		Conditions []store.ExceptionCondition `json:"conditions"`
+		Field      string                     `json:"field"`
+		Operator   string                     `json:"operator"`
+		Value      string                     `json:"value"`
+		Warnings   []string                   `json:"warnings"`
+	}
+
+	for _, c := range []struct {
+		body       map[string]any
+		field, msg string
+	}{
+		{map[string]any{"reason": "r", "conditions": []map[string]any{{"field": "user.name", "value": "a"}, {"field": "host.name", "operator": "foo", "value": "x"}}},
+			"conditions[1].operator", `conditions[1].operator: "foo" is not one of equals, not_equals, in, not_in, contains, startswith, endswith, wildcard, regex, cidr, exists, not_exists`},
+		{map[string]any{"reason": "r", "conditions": []map[string]any{{"field": "host.name", "operator": "in"}}}, "conditions[0].values", "conditions[0].values: required for in"},
+		{map[string]any{"reason": "r", "conditions": []map[string]any{{"field": "host.name", "operator": "exists", "value": "x"}}}, "conditions[0].value", "conditions[0].value: exists takes no value"},
+		{map[string]any{"reason": "r", "conditions": []map[string]any{{"field": "process.command_line", "operator": "regex", "value": "(a"}}},
+			"conditions[0].value", `conditions[0].value: "(a" is not a regular expression (RE2 syntax): missing closing ): ` + "`(a`"},
+		{map[string]any{"reason": "r", "conditions": []map[string]any{{"field": "source.ip", "operator": "cidr", "value": "10.0.0.0/33"}}},
+			"conditions[0].value", `conditions[0].value: "10.0.0.0/33" is not a CIDR range such as 10.0.0.0/8 or 2001:db8::/32`},
+		{map[string]any{"reason": "r", "conditions": []map[string]any{{"field": "user name", "value": "x"}}},
+			"conditions[0].field", `conditions[0].field: "user name" has ' ', which field names do not have: use letters, digits and _ . @ -`},
+		{map[string]any{"reason": "r", "conditions": []map[string]any{}}, "conditions", "conditions: required: at least one condition {field, operator, value}"},
+		{map[string]any{"reason": "r", "field": "user.name", "value": "x", "conditions": []map[string]any{{"field": "host.name", "value": "y"}}}, "conditions",
+			"conditions: give either conditions or field, operator and value, not both"},
+		{map[string]any{"reason": "r", "field": "user.name", "operator": "is", "value": "x"}, "operator", `operator: "is" is not one of equals, not_equals, in, not_in, contains, startswith, endswith, wildcard, regex, cidr, exists, not_exists`},
+		{map[string]any{"field": "user.name", "value": "x"}, "reason", "reason: required (say why the matches are benign)"},
+	} {
+		r := f.send(t, "POST", path, admin, c.body)
+		wantError(t, r, http.StatusBadRequest, "validation_failed", c.field)
+		if e := decode[apiError](t, r); e.Error.Message != c.msg {
+			t.Errorf("message:\n got %s\nwant %s", e.Error.Message, c.msg)
+		}
+	}
+	// An unknown key in a condition is refused as any unknown field is.
+	r := f.send(t, "POST", path, admin, map[string]any{"reason": "r", "conditions": []map[string]any{{"field": "user.name", "value": "x", "negate": true}}})
+	if r.Status != http.StatusBadRequest {
+		t.Errorf("an unknown condition key: %s", r)
+	}
+	tooMany := make([]map[string]any, 21)
+	for i := range tooMany {
+		tooMany[i] = map[string]any{"field": "user.name", "value": "x"}
+	}
+	wantError(t, f.send(t, "POST", path, admin, map[string]any{"reason": "r", "conditions": tooMany}), http.StatusBadRequest, "validation_failed", "conditions")
+
+	// Two conditions, one on a misspelt field: created, with a warning.
+	r = f.send(t, "POST", path, admin, map[string]any{"reason": "backup job", "conditions": []map[string]any{
+		{"field": "process.executable", "operator": "equals", "value": `C:\Tools\backup.exe`},
+		{"field": "usr.name", "operator": "in", "values": []string{"svc_backup", "svc_sync"}},
+	}})
+	wantStatus(t, r, http.StatusCreated)
+	got := decode[view](t, r)
+	if len(got.Conditions) != 2 || got.Conditions[1].Operator != "in" || len(got.Conditions[1].Values) != 2 || got.Field != "" {
+		t.Errorf("created: %s", r)
+	}
+	if len(got.Warnings) != 1 || got.Warnings[0] != `conditions[1].field: "usr.name" is not a field EventSec's events have; did you mean user.name?` {
+		t.Errorf("warnings: %q", got.Warnings)
+	}
+	// The single-condition form: one condition, repeated at the top level.
+	r = f.send(t, "POST", path, admin, map[string]any{"reason": "lab", "field": "host.name", "value": "lab-1"})
+	wantStatus(t, r, http.StatusCreated)
+	if got := decode[view](t, r); len(got.Conditions) != 1 || got.Field != "host.name" || got.Operator != "equals" || got.Value != "lab-1" || got.Warnings != nil {
+		t.Errorf("single condition: %s", r)
+	}
+	list := decode[struct {
+		Exceptions []view `json:"exceptions"`
+	}](t, f.get(t, path, admin))
+	if len(list.Exceptions) != 2 || len(list.Exceptions[0].Conditions) != 2 || list.Exceptions[0].Conditions[0].Value != `C:\Tools\backup.exe` || list.Exceptions[1].Field != "host.name" {
+		t.Errorf("list: %+v", list)
+	}
+
+	// Resolving an alert as a false positive checks the exception first,
+	// naming the condition inside create_exception.
+	a := f.newAlert(t, f.org.ID)
+	r = f.send(t, "PATCH", "/api/v1/alerts/"+a.ID, admin, map[string]any{"status": "resolved", "verdict": "false_positive",
+		"create_exception": map[string]any{"reason": "scanner", "conditions": []map[string]any{{"field": "host.name", "operator": "not_in"}}}})
+	wantError(t, r, http.StatusBadRequest, "validation_failed", "create_exception.conditions[0].values")
+}

@@ -15,10 +15,11 @@ import (
 // exceptionMaker lets a false-positive verdict tune the rule that fired.
 type exceptionMaker struct{ det *detect.Service }
 
-func (e exceptionMaker) AddRuleException(ctx context.Context, a incident.Actor, ruleID, field, value, reason string, expires *time.Time) error {
-	_, err := e.det.AddException(ctx, detect.Actor{OrgID: a.OrgID, UserID: a.UserID, Email: a.Email, ClientIP: a.ClientIP, RequestID: a.RequestID},
-		ruleID, detect.ExceptionInput{Field: field, Operator: "equals", Value: value, Reason: reason, ExpiresAt: expires})
-	return err
+func (e exceptionMaker) AddRuleException(ctx context.Context, a incident.Actor, ruleID string, req incident.ExceptionRequest) ([]string, error) {
+	_, warnings, err := e.det.AddException(ctx, detect.Actor{OrgID: a.OrgID, UserID: a.UserID, Email: a.Email, ClientIP: a.ClientIP, RequestID: a.RequestID},
+		ruleID, detect.ExceptionInput{Field: req.Field, Operator: req.Operator, Value: req.Value, Values: req.Values,
+			Conditions: req.Conditions, Reason: req.Reason, ExpiresAt: req.ExpiresAt})
+	return warnings, err
 }
 
 // startIncidents builds case management and its hourly trash purge (alerts

@@ -139,7 +139,7 @@ func TestAlertEvents(t *testing.T) {
 
 	// An exception on the alert's host empties its list, and a backtest
 	// of the rule over the same span matches only the other host's event.
-	if _, err := f.svc.AddException(f.ctx, actor, a.RuleID, ExceptionInput{Field: "host.name", Operator: "equals", Value: "WS-01", Reason: "lab host"}); err != nil {
+	if _, _, err := f.svc.AddException(f.ctx, actor, a.RuleID, ExceptionInput{Field: "host.name", Operator: "equals", Value: "WS-01", Reason: "lab host"}); err != nil {
 		t.Fatal(err)
 	}
 	if page, err = f.svc.AlertEvents(f.ctx, f.org, a, "", 1000); err != nil || len(page.Events) != 0 {

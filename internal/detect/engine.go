@@ -3,8 +3,6 @@ package detect
 import (
 	"errors"
 	"fmt"
-	"net/netip"
-	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -32,72 +30,6 @@ type loaded struct {
 	evalNanos  atomic.Int64
 	sampleMark atomic.Int64
 	marked     bool
-}
-
-// exception is a compiled store.RuleException.
-type exception struct {
-	store.RuleException
-	lower string
-	re    *regexp.Regexp
-	net   netip.Prefix
-}
-
-func compileException(e store.RuleException) (*exception, error) {
-	x := &exception{RuleException: e, lower: strings.ToLower(e.Value)}
-	switch e.Operator {
-	case "regex":
-		re, err := regexp.Compile(e.Value)
-		if err != nil {
-			return nil, err
-		}
-		x.re = re
-	case "cidr":
-		p, err := netip.ParsePrefix(e.Value)
-		if err != nil {
-			return nil, err
-		}
-		x.net = p.Masked()
-	}
-	return x, nil
-}
-
-// ExceptionOperators are the operators an exception may use.
-var ExceptionOperators = []string{"equals", "contains", "startswith", "endswith", "regex", "cidr"}
-
-func (x *exception) matches(vals []string, now time.Time) bool {
-	if x.ExpiresAt != nil && !now.Before(*x.ExpiresAt) {
-		return false
-	}
-	for _, v := range vals {
-		lv := strings.ToLower(v)
-		switch x.Operator {
-		case "equals":
-			if lv == x.lower {
-				return true
-			}
-		case "contains":
-			if strings.Contains(lv, x.lower) {
-				return true
-			}
-		case "startswith":
-			if strings.HasPrefix(lv, x.lower) {
-				return true
-			}
-		case "endswith":
-			if strings.HasSuffix(lv, x.lower) {
-				return true
-			}
-		case "regex":
-			if x.re.MatchString(v) {
-				return true
-			}
-		case "cidr":
-			if a, err := netip.ParseAddr(v); err == nil && x.net.Contains(a.Unmap()) {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // doc is one rule document of a unit: a Sigma detection or correlation,
@@ -331,7 +263,7 @@ func fieldValues(ev *event.Event, d *doc, name string) []string {
 // excepted reports whether an exception of the unit suppresses the match.
 func (e *orgEngine) excepted(d *doc, ev *event.Event, now time.Time) bool {
 	for _, x := range e.exceptions[d.unit.rule.ID] {
-		if x.matches(fieldValues(ev, d, x.Field), now) {
+		if x.matches(ev, d, now) {
 			return true
 		}
 	}

@@ -256,6 +256,11 @@ func (s *Service) audit(ctx context.Context, r store.Repos, a Actor, action, tar
 	if len(summary) > 1000 {
 		summary = summary[:997] + "..."
 	}
+	return s.auditFull(ctx, r, a, action, targetType, targetID, summary)
+}
+
+// auditFull appends an audit entry with its summary as long as it is.
+func (s *Service) auditFull(ctx context.Context, r store.Repos, a Actor, action, targetType, targetID, summary string) error {
 	_, err := r.Audit().Append(ctx, store.AuditEntry{OrgID: a.OrgID, Time: s.o.Now(), ActorID: a.UserID, ActorEmail: a.Email,
 		Action: action, TargetType: targetType, TargetID: targetID, Summary: summary, ClientIP: a.ClientIP, RequestID: a.RequestID})
 	return err
@@ -573,42 +578,35 @@ func (s *Service) Delete(ctx context.Context, a Actor, id string) error {
 	return nil
 }
 
-// ExceptionInput is a new exception.
-type ExceptionInput struct {
-	Field, Operator, Value, Reason string
-	ExpiresAt                      *time.Time
-}
-
-// AddException tunes a rule: matches whose field satisfies the operator
-// and value are suppressed until the exception expires.
-func (s *Service) AddException(ctx context.Context, a Actor, ruleID string, in ExceptionInput) (store.RuleException, error) {
-	x := store.RuleException{ID: newID(), OrgID: a.OrgID, RuleID: ruleID, Field: strings.TrimSpace(in.Field),
-		Operator: strings.ToLower(strings.TrimSpace(in.Operator)), Value: in.Value, Reason: strings.TrimSpace(in.Reason),
+// AddException tunes a rule: matches for which every condition holds
+// are suppressed until the exception expires. The warnings name
+// conditions whose field EventSec's events are not known to have (the
+// exception is created all the same).
+func (s *Service) AddException(ctx context.Context, a Actor, ruleID string, in ExceptionInput) (store.RuleException, []string, error) {
+	x := store.RuleException{ID: newID(), OrgID: a.OrgID, RuleID: ruleID, Reason: strings.TrimSpace(in.Reason),
 		Owner: a.UserID, ExpiresAt: in.ExpiresAt, CreatedAt: s.o.Now()}
-	if x.Operator == "" {
-		x.Operator = "equals"
+	conds, err := in.CheckConditions()
+	if err != nil {
+		return x, nil, err
 	}
+	x.Conditions = conds
 	switch {
-	case x.Field == "":
-		return x, fmt.Errorf("%w: field: required", ErrInvalid)
-	case !contains(ExceptionOperators, x.Operator):
-		return x, fmt.Errorf("%w: operator: %q is not one of %s", ErrInvalid, x.Operator, strings.Join(ExceptionOperators, ", "))
-	case x.Value == "":
-		return x, fmt.Errorf("%w: value: required", ErrInvalid)
 	case x.Reason == "":
-		return x, fmt.Errorf("%w: reason: required (say why the matches are benign)", ErrInvalid)
+		return x, nil, fmt.Errorf("%w: reason: required (say why the matches are benign)", ErrInvalid)
 	case x.ExpiresAt != nil && !x.ExpiresAt.After(x.CreatedAt):
-		return x, fmt.Errorf("%w: expires_at: must be in the future", ErrInvalid)
+		return x, nil, fmt.Errorf("%w: expires_at: must be in the future", ErrInvalid)
 	}
 	cx, err := compileException(x)
 	if err != nil {
-		return x, fmt.Errorf("%w: value: %v", ErrInvalid, err)
+		return x, nil, fmt.Errorf("%w: conditions: %v", ErrInvalid, err)
 	}
+	// Read before the lock: it may read an event, and is advice only.
+	warnings := s.exceptionWarnings(ctx, a.OrgID, ruleID, x.Conditions, in.single())
 	s.changeMu.Lock()
 	defer s.changeMu.Unlock()
 	r, err := s.o.Store.Rules().Get(ctx, a.OrgID, ruleID)
 	if err != nil {
-		return x, err
+		return x, nil, err
 	}
 	err = s.o.Store.Tx(ctx, func(rp store.Repos) error {
 		if err := rp.Rules().CreateException(ctx, x); err != nil {
@@ -618,18 +616,20 @@ func (s *Service) AddException(ctx context.Context, a Actor, ruleID string, in E
 		if x.ExpiresAt != nil {
 			exp = "expires " + x.ExpiresAt.UTC().Format(time.RFC3339)
 		}
-		return s.audit(ctx, rp, a, "rule.exception.create", "rule", ruleID,
-			fmt.Sprintf("rule %q: exception %s %s %q (%s); reason: %s", r.Title, x.Field, x.Operator, x.Value, exp, x.Reason))
+		// Every condition in full, however long: the entry is what
+		// accounts for the alerts the exception suppresses.
+		return s.auditFull(ctx, rp, a, "rule.exception.create", "rule", ruleID,
+			fmt.Sprintf("rule %q: exception %s (%s); reason: %s", r.Title, DescribeConditions(x.Conditions), exp, x.Reason))
 	})
 	if err != nil {
-		return x, err
+		return x, nil, err
 	}
 	e := s.engine(a.OrgID, true)
 	e.mu.Lock()
 	e.exceptions[ruleID] = append(e.exceptions[ruleID], cx)
 	e.gen++ // engines built for tests and alert event lists copied the old ones
 	e.mu.Unlock()
-	return x, nil
+	return x, warnings, nil
 }
 
 // Exceptions lists a rule's exceptions.

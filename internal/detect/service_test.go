@@ -320,7 +320,7 @@ func TestDetectionRaisesFoldsAndTunes(t *testing.T) {
 	f.ingest(t, true, sysmonPS("WS2", "powershell -enc ZQBjAGgAbwA=", now))
 	waitFor(t, "the second alert", func() bool { return len(f.alerts(t)) == 2 })
 	// An exception suppresses matches on WS3 only.
-	if _, err := f.svc.AddException(f.ctx, actor, r.ID, ExceptionInput{Field: "host.name", Operator: "equals", Value: "ws3", Reason: "build server"}); err != nil {
+	if _, _, err := f.svc.AddException(f.ctx, actor, r.ID, ExceptionInput{Field: "host.name", Operator: "equals", Value: "ws3", Reason: "build server"}); err != nil {
 		t.Fatal(err)
 	}
 	f.ingest(t, true, sysmonPS("WS3", "powershell -enc AAAA", now), sysmonPS("WS4", "powershell -enc AAAA", now))

@@ -81,26 +81,38 @@ type StatsView struct {
 	LastMatchAt    *time.Time `json:"last_match_at"`
 }
 
-// ExceptionView is a rule exception as the API shows it.
+// ExceptionView is a rule exception as the API shows it. Field,
+// Operator, Value and Values repeat the condition of an exception that
+// has exactly one, for clients of the single-condition API.
 type ExceptionView struct {
-	ID         string     `json:"id"`
-	RuleID     string     `json:"rule_id"`
-	Field      string     `json:"field"`
-	Operator   string     `json:"operator"`
-	Value      string     `json:"value"`
-	Reason     string     `json:"reason"`
-	Owner      string     `json:"owner"`
-	OwnerEmail string     `json:"owner_email"`
-	ExpiresAt  *time.Time `json:"expires_at"`
-	CreatedAt  time.Time  `json:"created_at"`
-	Expired    bool       `json:"expired"`
+	ID         string                     `json:"id"`
+	RuleID     string                     `json:"rule_id"`
+	Conditions []store.ExceptionCondition `json:"conditions"`
+	Field      string                     `json:"field,omitempty"`
+	Operator   string                     `json:"operator,omitempty"`
+	Value      string                     `json:"value,omitempty"`
+	Values     []string                   `json:"values,omitempty"`
+	Reason     string                     `json:"reason"`
+	Owner      string                     `json:"owner"`
+	OwnerEmail string                     `json:"owner_email"`
+	ExpiresAt  *time.Time                 `json:"expires_at"`
+	CreatedAt  time.Time                  `json:"created_at"`
+	Expired    bool                       `json:"expired"`
 }
 
 // ExceptionViewOf renders an exception; email is the owner's address.
 func ExceptionViewOf(x store.RuleException, email string, now time.Time) ExceptionView {
-	return ExceptionView{ID: x.ID, RuleID: x.RuleID, Field: x.Field, Operator: x.Operator, Value: x.Value, Reason: x.Reason,
+	v := ExceptionView{ID: x.ID, RuleID: x.RuleID, Conditions: x.Conditions, Reason: x.Reason,
 		Owner: x.Owner, OwnerEmail: email, ExpiresAt: x.ExpiresAt, CreatedAt: x.CreatedAt,
 		Expired: x.ExpiresAt != nil && !now.Before(*x.ExpiresAt)}
+	if v.Conditions == nil {
+		v.Conditions = []store.ExceptionCondition{}
+	}
+	if len(x.Conditions) == 1 {
+		c := x.Conditions[0]
+		v.Field, v.Operator, v.Value, v.Values = c.Field, c.Operator, c.Value, c.Values
+	}
+	return v
 }
 
 // RuleView is a rule as the API shows it.

@@ -29,6 +29,9 @@ type AlertView struct {
 	ResolvedAt        *time.Time      `json:"resolved_at"`
 	DeletedAt         *time.Time      `json:"deleted_at"`
 	SLA               SLAState        `json:"sla"`
+	// ExceptionWarnings answer a change that created a rule exception:
+	// conditions on fields EventSec's events are not known to have.
+	ExceptionWarnings []string `json:"exception_warnings,omitempty"`
 }
 
 // EscalationView is an escalation with names resolved.
@@ -77,10 +80,26 @@ func (s *Service) alertView(dir *Directory, sla SLAPolicies, a store.Alert) Aler
 	return v
 }
 
-// ExceptionRequest asks for a rule exception with a false-positive verdict.
+// ExceptionRequest asks for a rule exception with a false-positive
+// verdict: Conditions, all of which must hold, or the one condition of
+// Field, Operator (equals when empty) and Value (Values for in, not_in).
 type ExceptionRequest struct {
-	Field, Value, Reason string
-	ExpiresAt            *time.Time
+	Field, Operator, Value string
+	Values                 []string
+	Conditions             []store.ExceptionCondition
+	Reason                 string
+	ExpiresAt              *time.Time
+}
+
+// conditions validates the request's conditions as detection will,
+// before anything is saved; problems name create_exception's fields.
+func (ex *ExceptionRequest) conditions() ([]store.ExceptionCondition, error) {
+	conds, err := detect.ExceptionInput{Field: ex.Field, Operator: ex.Operator, Value: ex.Value, Values: ex.Values, Conditions: ex.Conditions}.CheckConditions()
+	var xe *detect.ExceptionError
+	if errors.As(err, &xe) {
+		return nil, fieldErr("create_exception."+xe.Field, "%s", xe.Msg)
+	}
+	return conds, err
 }
 
 // AlertPatch changes an alert's triage fields; nil leaves one alone.
@@ -131,10 +150,12 @@ func (s *Service) PatchAlert(ctx context.Context, a Actor, id string, p AlertPat
 	if len(p.Comment) > 20000 {
 		return AlertView{}, fieldErr("comment", "must be at most 20000 characters")
 	}
+	var conds []store.ExceptionCondition
 	if p.CreateException != nil {
 		ex := p.CreateException
-		if ex.Field == "" || ex.Value == "" {
-			return AlertView{}, fieldErr("create_exception", "field and value are required")
+		var err error
+		if conds, err = ex.conditions(); err != nil {
+			return AlertView{}, err
 		}
 		if strings.TrimSpace(ex.Reason) == "" {
 			return AlertView{}, fieldErr("create_exception.reason", "say why this is a false positive")
@@ -221,21 +242,30 @@ func (s *Service) PatchAlert(ctx context.Context, a Actor, id string, p AlertPat
 	if err != nil {
 		return AlertView{}, err
 	}
+	var warnings []string
 	if p.CreateException != nil && s.o.Exceptions != nil {
 		ex := p.CreateException
-		if err := s.o.Exceptions.AddRuleException(ctx, a, out.RuleID, ex.Field, ex.Value, ex.Reason, ex.ExpiresAt); err != nil {
+		w, err := s.o.Exceptions.AddRuleException(ctx, a, out.RuleID, *ex)
+		if err != nil {
 			return AlertView{}, fmt.Errorf("the verdict is saved but the rule exception was refused: %w", err)
 		}
-		// The alert's history says what its resolution did to the rule
-		// (the rule's own audit entry is written by detection).
-		err := s.tx(ctx, func(r store.Repos) error {
-			return s.change(ctx, r, a, "alert", id, "update", fmt.Sprintf("alert %q: rule exception created: %s equals %q; reason: %s", out.Title, ex.Field, ex.Value, ex.Reason))
+		for _, x := range w {
+			warnings = append(warnings, "create_exception."+x)
+		}
+		// The alert's history says what its resolution did to the rule,
+		// every condition in full (the rule's own audit entry is written
+		// by detection).
+		err = s.tx(ctx, func(r store.Repos) error {
+			return s.change(ctx, r, a, "alert", id, "update", fmt.Sprintf("alert %q: rule exception created: %s; reason: %s",
+				out.Title, detect.DescribeConditions(conds), strings.TrimSpace(ex.Reason)))
 		})
 		if err != nil {
 			return AlertView{}, err
 		}
 	}
-	return s.alertChanged(ctx, out, event)
+	v, err := s.alertChanged(ctx, out, event)
+	v.ExceptionWarnings = warnings
+	return v, err
 }
 
 func orNone(v string) string {

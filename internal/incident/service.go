@@ -87,7 +87,8 @@ type Notifier interface {
 
 // ExceptionMaker creates a rule exception (the detection service).
 type ExceptionMaker interface {
-	AddRuleException(ctx context.Context, a Actor, ruleID, field, value, reason string, expires *time.Time) error
+	// AddRuleException creates the exception and returns its warnings.
+	AddRuleException(ctx context.Context, a Actor, ruleID string, req ExceptionRequest) ([]string, error)
 }
 
 // Options configures a Service.

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/eventsec/eventsec/internal/detect"
 	"github.com/eventsec/eventsec/internal/store"
 	"github.com/eventsec/eventsec/internal/store/sqlite"
 )
@@ -29,15 +30,20 @@ type fixture struct {
 
 // recExceptions records the rule exceptions asked of detection.
 type recExceptions struct {
-	mu    sync.Mutex
-	calls []string
+	mu       sync.Mutex
+	calls    []string
+	warnings []string // answered to every call
 }
 
-func (r *recExceptions) AddRuleException(_ context.Context, _ Actor, ruleID, field, value, reason string, _ *time.Time) error {
+func (r *recExceptions) AddRuleException(_ context.Context, _ Actor, ruleID string, req ExceptionRequest) ([]string, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.calls = append(r.calls, ruleID+" "+field+"="+value+" ("+reason+")")
-	return nil
+	if len(req.Conditions) > 0 {
+		r.calls = append(r.calls, ruleID+" "+detect.DescribeConditions(req.Conditions)+" ("+req.Reason+")")
+	} else {
+		r.calls = append(r.calls, ruleID+" "+req.Field+"="+req.Value+" ("+req.Reason+")")
+	}
+	return r.warnings, nil
 }
 
 type recBlocks struct {
@@ -623,6 +629,43 @@ func TestFalsePositiveWithException(t *testing.T) {
 	}
 	hist, err := f.svc.History(f.ctx, "org1", "alert", a.ID)
 	if err != nil || !strings.Contains(fmt.Sprint(hist), `rule exception created: host.name equals "web-1"; reason: lab host`) {
+		t.Fatalf("history: %v %+v", err, hist)
+	}
+}
+
+// A false positive resolved with an exception of several conditions:
+// they are checked before the verdict is saved (naming the condition at
+// fault), detection's warnings come back with the alert, and the alert's
+// history shows every condition.
+func TestFalsePositiveWithConditions(t *testing.T) {
+	f := newFixture(t)
+	a := f.alert(t, "fp2", "high", "web-1", "10.0.0.9")
+	patch := func(cs ...store.ExceptionCondition) (AlertView, error) {
+		return f.svc.PatchAlert(f.ctx, f.analyst, a.ID, AlertPatch{Status: ptr(store.AlertResolved), Verdict: ptr(store.VerdictFalsePositive),
+			CreateException: &ExceptionRequest{Conditions: cs, Reason: "scanner"}})
+	}
+	_, err := patch(store.ExceptionCondition{Field: "host.name", Value: "web-1"}, store.ExceptionCondition{Field: "source.ip", Operator: "foo", Value: "x"})
+	var fe *FieldError
+	if !errors.As(err, &fe) || fe.Field != "create_exception.conditions[1].operator" || !strings.Contains(fe.Msg, `"foo" is not one of`) {
+		t.Fatalf("a bad operator: %v", err)
+	}
+	if got, _ := f.st.Alerts().Get(f.ctx, "org1", a.ID); got.Status == store.AlertResolved || len(f.excepts.calls) != 0 {
+		t.Fatalf("a refused exception resolved the alert (%s) or reached detection (%q)", got.Status, f.excepts.calls)
+	}
+	_, err = patch(store.ExceptionCondition{Field: "host.name", Operator: "in"})
+	if !errors.As(err, &fe) || fe.Field != "create_exception.conditions[0].values" || fe.Msg != "required for in" {
+		t.Fatalf("in without values: %v", err)
+	}
+	f.excepts.warnings = []string{`conditions[1].field: "src.ip" is not a field EventSec's events have; did you mean source.ip?`}
+	v, err := patch(store.ExceptionCondition{Field: "host.name", Value: "web-1"}, store.ExceptionCondition{Field: "src.ip", Operator: "cidr", Value: "10.0.0.0/8"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(v.ExceptionWarnings) != 1 || !strings.HasPrefix(v.ExceptionWarnings[0], `create_exception.conditions[1].field: "src.ip"`) {
+		t.Fatalf("warnings: %q", v.ExceptionWarnings)
+	}
+	hist, err := f.svc.History(f.ctx, "org1", "alert", a.ID)
+	if err != nil || !strings.Contains(fmt.Sprint(hist), `rule exception created: host.name equals "web-1" AND src.ip cidr "10.0.0.0/8"; reason: scanner`) {
 		t.Fatalf("history: %v %+v", err, hist)
 	}
 }

@@ -70,20 +70,30 @@ type Placeholder struct {
 	UpdatedAt time.Time
 }
 
-// RuleException suppresses a rule's matches whose field satisfies the
-// operator and value, until it expires. Owner and reason are mandatory:
+// RuleException suppresses a rule's matches for which every one of its
+// conditions holds, until it expires. Owner and reason are mandatory:
 // tuning is accountable.
 type RuleException struct {
-	ID        string
-	OrgID     string
-	RuleID    string
-	Field     string
-	Operator  string // equals, contains, startswith, endswith, regex, cidr
-	Value     string
-	Reason    string
-	Owner     string // user ID
-	ExpiresAt *time.Time
-	CreatedAt time.Time
+	ID     string
+	OrgID  string
+	RuleID string
+	// Conditions are AND-ed; an exception has at least one.
+	Conditions []ExceptionCondition
+	Reason     string
+	Owner      string // user ID
+	ExpiresAt  *time.Time
+	CreatedAt  time.Time
+}
+
+// ExceptionCondition is one test of an exception on an event field. Value
+// is the operand of the single-value operators (equals, contains, regex...),
+// Values the list of in and not_in; exists and not_exists take neither.
+// The JSON form is how the store keeps it.
+type ExceptionCondition struct {
+	Field    string   `json:"field"`
+	Operator string   `json:"operator"`
+	Value    string   `json:"value,omitempty"`
+	Values   []string `json:"values,omitempty"`
 }
 
 // RuleStore keeps rules, their exceptions and statistics.

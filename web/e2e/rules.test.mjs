@@ -3,7 +3,9 @@
 // coverage matrix and its way back to the list, a rule turned off and on,
 // the editor (the server's validation marked at line and column, a rule
 // written, tested on sample events, saved, given an exception, backtested
-// over events sent through the API, deleted), a pack imported from a ZIP
+// over events sent through the API, given an exception of two conditions
+// that stops a matching event from alerting but not a near miss,
+// deleted), a pack imported from a ZIP
 // with its report, exported again and imported back unchanged, disabled in
 // bulk, and a viewer who reads rules without changing them.
 
@@ -339,6 +341,54 @@ describe("rules: list, coverage, editor, test, exceptions, import", { timeout: 3
     assert.equal(jobs.body.retrohunts[0].rule_id, ruleId);
     assert.equal(jobs.body.retrohunts[0].status, "done");
     await screenshot(run, "editor-retrohunt");
+  });
+
+  step("an exception of two conditions stops a matching event from alerting while a near miss still does", async ({ page }) => {
+    const section = page.getByRole("region", { name: "Exceptions" });
+    const form = section.getByRole("form", { name: "Add an exception" });
+    const first = form.getByRole("group", { name: "Condition 1" });
+    await first.getByLabel("Field").fill("user.name");
+    await first.getByLabel("Value").fill("erin");
+    await form.getByRole("button", { name: "Add condition" }).click();
+    const second = form.getByRole("group", { name: "Condition 2" });
+    await second.getByLabel("Field").fill("source.ip");
+    await second.getByLabel("Operator").selectOption("in");
+    await second.getByLabel("Values").fill("81.2.69.142\n81.2.69.143");
+    await form.getByLabel("Reason").fill("Erin's scanner host");
+    await form.getByRole("button", { name: "Add exception" }).click();
+    const table = section.getByRole("table", { name: "Exceptions of this rule" });
+    const row = table.getByRole("row").filter({ hasText: "Erin's scanner host" });
+    await row.getByText("AND source.ip is one of 81.2.69.142, 81.2.69.143").waitFor();
+    await row.getByText("user.name is erin").waitFor();
+    const listed = await api("GET", `/api/v1/rules/${ruleId}/exceptions`);
+    const made = listed.body.exceptions.find((x) => x.reason === "Erin's scanner host");
+    assert.deepEqual(made.conditions, [
+      { field: "user.name", operator: "equals", value: "erin" },
+      { field: "source.ip", operator: "in", values: ["81.2.69.142", "81.2.69.143"] },
+    ]);
+    await screenshot(run, "editor-exception-two-conditions");
+
+    // Both conditions hold: no alert. Sent first, so that the near miss's
+    // alert shows the excepted event was already evaluated.
+    const excepted = await api("POST", "/api/v1/events", [appEvent("E2E_CANARY", "erin")], ingestKey);
+    assert.equal(excepted.status, 202, JSON.stringify(excepted.body));
+    const nearMiss = { ...appEvent("E2E_CANARY", "erin"), source_ip: "81.2.69.200" };
+    const sent = await api("POST", "/api/v1/events", [nearMiss], ingestKey);
+    assert.equal(sent.status, 202, JSON.stringify(sent.body));
+    let erin = [];
+    for (let i = 0; i < 100 && !erin.some((a) => a.entities.ips.includes("81.2.69.200")); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      const alerts = await api("GET", `/api/v1/alerts?rule=${ruleId}&limit=100`);
+      assert.equal(alerts.status, 200, JSON.stringify(alerts.body));
+      erin = alerts.body.alerts.filter((a) => a.entities.users.includes("erin"));
+    }
+    assert.ok(erin.some((a) => a.entities.ips.includes("81.2.69.200")), "the near miss (another address) raised an alert");
+    assert.ok(!erin.some((a) => a.entities.ips.includes("81.2.69.142")), `the excepted event raised no alert: ${JSON.stringify(erin)}`);
+    const audit = await api("GET", "/api/v1/audit?action=rule.exception.create&limit=5");
+    assert.ok(
+      audit.body.items.some((e) => e.summary.includes('user.name equals "erin" AND source.ip in ["81.2.69.142", "81.2.69.143"]')),
+      JSON.stringify(audit.body.items.map((e) => e.summary)),
+    );
   });
 
   step("a ZIP pack is imported with its report: loaded, not imported at line and column, skipped", async ({ page, baseURL }) => {

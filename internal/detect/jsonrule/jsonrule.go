@@ -18,6 +18,7 @@ import (
 	"io"
 	"net/netip"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -508,6 +509,18 @@ var aliases = map[string][]string{
 	"severity":   {"event.severity", "log.level"},
 	"message":    {"message"},
 	"outcome":    {"event.outcome"},
+}
+
+// AliasNames lists the seed's field names that Values reads through an
+// alias, and the ECS fields they stand for.
+func AliasNames() []string {
+	var out []string
+	for k, keys := range aliases {
+		out = append(out, k)
+		out = append(out, keys...)
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // Values returns the event's values for a rule field name: the field as

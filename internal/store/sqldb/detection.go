@@ -164,17 +164,41 @@ func (s rules) Delete(ctx context.Context, orgID, id string) error {
 }
 
 func (s rules) CreateException(ctx context.Context, e store.RuleException) error {
-	_, err := s.exec(ctx, `INSERT INTO rule_exceptions (id, org_id, rule_id, field, operator, value, reason, owner, expires_at, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		e.ID, e.OrgID, e.RuleID, e.Field, e.Operator, e.Value, e.Reason, e.Owner, nullMs(e.ExpiresAt), ms(e.CreatedAt))
+	if len(e.Conditions) == 0 {
+		return fmt.Errorf("cannot create rule exception: no condition")
+	}
+	conds, err := json.Marshal(e.Conditions)
+	if err != nil {
+		return fmt.Errorf("cannot encode rule exception conditions: %w", err)
+	}
+	field, op, value := legacyCondition(e.Conditions)
+	_, err = s.exec(ctx, `INSERT INTO rule_exceptions (id, org_id, rule_id, field, operator, value, conditions, reason, owner, expires_at, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		e.ID, e.OrgID, e.RuleID, field, op, value, string(conds), e.Reason, e.Owner, nullMs(e.ExpiresAt), ms(e.CreatedAt))
 	if err != nil {
 		return fmt.Errorf("cannot create rule exception: %w", err)
 	}
 	return nil
 }
 
+// legacyOperators are those of the single-condition exceptions that
+// releases before migration 0015 read from the field, operator and value
+// columns.
+var legacyOperators = map[string]bool{"equals": true, "contains": true, "startswith": true, "endswith": true, "regex": true, "cidr": true}
+
+// legacyCondition is what the field, operator and value columns hold: a
+// single condition those releases understand, or operator "conditions",
+// which they never match: read by them, a wider exception would suppress
+// alerts it should not.
+func legacyCondition(cs []store.ExceptionCondition) (field, op, value string) {
+	if len(cs) == 1 && legacyOperators[cs[0].Operator] {
+		return cs[0].Field, cs[0].Operator, cs[0].Value
+	}
+	return cs[0].Field, "conditions", ""
+}
+
 func (s rules) Exceptions(ctx context.Context, orgID, ruleID string) ([]store.RuleException, error) {
-	q := `SELECT id, org_id, rule_id, field, operator, value, reason, owner, expires_at, created_at
+	q := `SELECT id, org_id, rule_id, field, operator, value, conditions, reason, owner, expires_at, created_at
 		FROM rule_exceptions WHERE org_id = ?`
 	args := []any{orgID}
 	if ruleID != "" {
@@ -189,10 +213,17 @@ func (s rules) Exceptions(ctx context.Context, orgID, ruleID string) ([]store.Ru
 	var out []store.RuleException
 	for rows.Next() {
 		var e store.RuleException
+		var field, op, value, conds string
 		var exp sql.NullInt64
 		var created int64
-		if err := rows.Scan(&e.ID, &e.OrgID, &e.RuleID, &e.Field, &e.Operator, &e.Value, &e.Reason, &e.Owner, &exp, &created); err != nil {
+		if err := rows.Scan(&e.ID, &e.OrgID, &e.RuleID, &field, &op, &value, &conds, &e.Reason, &e.Owner, &exp, &created); err != nil {
 			return nil, fmt.Errorf("cannot read rule exception: %w", err)
+		}
+		if conds == "" {
+			// Written before migration 0015: one condition.
+			e.Conditions = []store.ExceptionCondition{{Field: field, Operator: op, Value: value}}
+		} else if err := json.Unmarshal([]byte(conds), &e.Conditions); err != nil {
+			return nil, fmt.Errorf("cannot read rule exception %s conditions: %w", e.ID, err)
 		}
 		e.ExpiresAt, e.CreatedAt = fromNullMs(exp), fromMs(created)
 		out = append(out, e)

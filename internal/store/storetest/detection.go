@@ -81,18 +81,40 @@ func testRuleExceptions(t *testing.T, s store.Store, _ Backend) {
 		t.Fatal(err)
 	}
 	exp := t0.Add(24 * time.Hour)
-	e := store.RuleException{ID: "e1", OrgID: "o1", RuleID: "r1", Field: "user.name", Operator: "equals",
-		Value: "svc", Reason: "backup job", Owner: "u1", ExpiresAt: &exp, CreatedAt: t0}
+	e := store.RuleException{ID: "e1", OrgID: "o1", RuleID: "r1", Conditions: []store.ExceptionCondition{
+		{Field: "user.name", Operator: "equals", Value: "svc"}}, Reason: "backup job", Owner: "u1", ExpiresAt: &exp, CreatedAt: t0}
 	if err := s.Rules().CreateException(ctx, e); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Rules().CreateException(ctx, store.RuleException{ID: "e2", OrgID: "o1", RuleID: "r1", Field: "host.name",
-		Operator: "startswith", Value: "lab-", Reason: "lab", Owner: "u1", CreatedAt: t0.Add(time.Second)}); err != nil {
+	// Several conditions, a list of values and one without a value come
+	// back as they were given, in order.
+	multi := store.RuleException{ID: "e2", OrgID: "o1", RuleID: "r1", Conditions: []store.ExceptionCondition{
+		{Field: "process.executable", Operator: "equals", Value: `C:\Tools\backup.exe`},
+		{Field: "user.name", Operator: "in", Values: []string{"svc_backup", "svc \"night\""}},
+		{Field: "winlog.event_data.ParentImage", Operator: "not_exists"},
+	}, Reason: "lab", Owner: "u1", CreatedAt: t0.Add(time.Second)}
+	if err := s.Rules().CreateException(ctx, multi); err != nil {
 		t.Fatal(err)
 	}
 	got, err := s.Rules().Exceptions(ctx, "o1", "r1")
-	if err != nil || len(got) != 2 || !reflect.DeepEqual(got[0], e) || got[1].ExpiresAt != nil {
-		t.Fatalf("exceptions: %v %+v", err, got)
+	if err != nil || len(got) != 2 || !reflect.DeepEqual(got[0], e) || !reflect.DeepEqual(got[1], multi) {
+		t.Fatalf("exceptions: %v\n got %+v\nwant %+v", err, got, []store.RuleException{e, multi})
+	}
+	// A row as releases before multi-condition exceptions wrote it is one
+	// condition of its field, operator and value.
+	if raw, ok := s.(interface {
+		ExecRaw(ctx context.Context, query string, args ...any) error
+	}); ok {
+		err := raw.ExecRaw(ctx, `INSERT INTO rule_exceptions (id, org_id, rule_id, field, operator, value, reason, owner, expires_at, created_at)
+			VALUES ('e0', 'o1', 'r1', 'host.name', 'startswith', 'lab-', 'old', 'u1', NULL, ?)`, t0.Add(-time.Second).UnixMilli())
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.Rules().Exceptions(ctx, "o1", "r1")
+		want := []store.ExceptionCondition{{Field: "host.name", Operator: "startswith", Value: "lab-"}}
+		if err != nil || len(got) != 3 || got[0].ID != "e0" || !reflect.DeepEqual(got[0].Conditions, want) {
+			t.Fatalf("a row written before conditions: %v %+v", err, got)
+		}
 	}
 	if got, _ := s.Rules().Exceptions(ctx, "o2", ""); len(got) != 0 {
 		t.Fatalf("other org sees exceptions: %+v", got)

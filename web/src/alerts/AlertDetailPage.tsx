@@ -145,6 +145,7 @@ function AlertBody({ alert: a, writable, canReadRules, me, live }: { alert: Tria
   const store = useStoreAlert();
   const patch = useTriagePatch();
   const [dialog, setDialog] = useState<Open>(null);
+  const [closeWarnings, setCloseWarnings] = useState<string[] | undefined>(undefined);
   const closeDialog = () => {
     setDialog(null);
     patch.reset();
@@ -270,8 +271,17 @@ function AlertBody({ alert: a, writable, canReadRules, me, live }: { alert: Tria
           alert={a}
           pending={patch.isPending}
           error={patch.error}
-          onCancel={closeDialog}
-          onSubmit={(r) => patch.mutate({ id: a.id, patch: closePatch(r) }, { onSuccess: () => setDialog(null) })}
+          onCancel={() => {
+            closeDialog();
+            setCloseWarnings(undefined);
+          }}
+          onSubmit={(r) =>
+            patch.mutate(
+              { id: a.id, patch: closePatch(r) },
+              { onSuccess: (saved) => (saved.exception_warnings?.length ? setCloseWarnings(saved.exception_warnings) : setDialog(null)) },
+            )
+          }
+          warnings={closeWarnings}
         />
       ) : null}
 

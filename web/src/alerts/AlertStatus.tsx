@@ -36,6 +36,8 @@ export function useAlertPatch(onSaved?: (a: Alert) => void) {
 export function StatusSelect({ alert, onSaved }: { alert: TriageAlert; onSaved: (a: Alert) => void }) {
   const patch = useTriagePatch(onSaved);
   const [closing, setClosing] = useState<AlertStatus | null>(null);
+  // The server's doubts about the rule exception the resolution created.
+  const [warnings, setWarnings] = useState<string[] | undefined>(undefined);
   const shown = patch.isPending && patch.variables?.patch.status ? patch.variables.patch.status : alert.status;
   return (
     <span className="status-select">
@@ -69,8 +71,17 @@ export function StatusSelect({ alert, onSaved }: { alert: TriageAlert; onSaved: 
           alert={alert}
           pending={patch.isPending}
           error={patch.error}
-          onCancel={() => setClosing(null)}
-          onSubmit={(r) => patch.mutate({ id: alert.id, patch: closePatch(r) }, { onSuccess: () => setClosing(null) })}
+          onCancel={() => {
+            setClosing(null);
+            setWarnings(undefined);
+          }}
+          onSubmit={(r) =>
+            patch.mutate(
+              { id: alert.id, patch: closePatch(r) },
+              { onSuccess: (saved) => (saved.exception_warnings?.length ? setWarnings(saved.exception_warnings) : setClosing(null)) },
+            )
+          }
+          warnings={warnings}
         />
       ) : null}
     </span>

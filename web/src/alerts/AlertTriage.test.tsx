@@ -270,14 +270,76 @@ describe("the alert's page", () => {
     await user.click(within(dialog).getByRole("radio", { name: "False positive" }));
     await user.click(within(dialog).getByRole("checkbox", { name: /Create a rule exception/ }));
     expect(within(dialog).getByLabelText("Exception field")).toHaveValue("source.ip");
+    expect(within(dialog).getByLabelText("Exception operator")).toHaveValue("equals");
     expect(within(dialog).getByLabelText("Exception value")).toHaveValue("81.2.69.142");
     await user.type(within(dialog).getByLabelText("Exception reason"), "Our vulnerability scanner");
     await user.click(within(dialog).getByRole("button", { name: "Resolve" }));
     await vi.waitFor(() => expect(calls.find((c) => c.method === "PATCH")?.body).toEqual({
       status: "resolved",
       verdict: "false_positive",
-      create_exception: { field: "source.ip", value: "81.2.69.142", reason: "Our vulnerability scanner" },
+      create_exception: { conditions: [{ field: "source.ip", operator: "equals", value: "81.2.69.142" }], reason: "Our vulnerability scanner" },
     }));
+  });
+
+  it("makes a rule exception of two conditions while resolving, and shows the server's warnings", async () => {
+    const { calls } = detailServer((call, url) => {
+      if (url.pathname === "/api/v1/alerts/a-1" && call.method === "PATCH")
+        return json(200, { ...detail, status: "resolved", verdict: "false_positive", exception_warnings: ['create_exception.conditions[1].field: "usr.name" is not a field EventSec\'s events have; did you mean user.name?'] });
+      return undefined;
+    });
+    const user = userEvent.setup();
+    renderDetail();
+    await user.click(await screen.findByRole("button", { name: "Resolve" }));
+    const dialog = screen.getByRole("dialog");
+    await user.click(within(dialog).getByRole("radio", { name: "False positive" }));
+    await user.click(within(dialog).getByRole("checkbox", { name: /Create a rule exception/ }));
+    await user.click(within(dialog).getByRole("button", { name: "Add condition" }));
+    const second = within(dialog).getByRole("group", { name: "Condition 2" });
+    // An empty condition is caught before anything is sent.
+    await user.click(within(dialog).getByRole("button", { name: "Resolve" }));
+    expect(within(second).getByLabelText("Exception field")).toHaveAccessibleDescription(/Name the event field/);
+    expect(calls.some((c) => c.method === "PATCH")).toBe(false);
+    await user.type(within(second).getByLabelText("Exception field"), "usr.name");
+    await user.selectOptions(within(second).getByLabelText("Exception operator"), "in");
+    await user.type(within(second).getByLabelText("Exception values"), "scanner{Enter}scanner2");
+    await user.click(within(dialog).getByRole("button", { name: "Resolve" }));
+    await vi.waitFor(() =>
+      expect(calls.find((c) => c.method === "PATCH")?.body).toEqual({
+        status: "resolved",
+        verdict: "false_positive",
+        create_exception: {
+          conditions: [
+            { field: "source.ip", operator: "equals", value: "81.2.69.142" },
+            { field: "usr.name", operator: "in", values: ["scanner", "scanner2"] },
+          ],
+          reason: "False positive",
+        },
+      }),
+    );
+    const warned = await within(screen.getByRole("dialog")).findByRole("status", { name: "Exception warnings" });
+    expect(warned).toHaveTextContent("did you mean user.name?");
+    await user.click(within(screen.getByRole("dialog")).getByRole("button", { name: "Done" }));
+    expect(screen.queryByRole("dialog")).not.toBeInTheDocument();
+  });
+
+  it("names the condition the server refused in the resolve dialog", async () => {
+    detailServer((call, url) => {
+      if (url.pathname === "/api/v1/alerts/a-1" && call.method === "PATCH")
+        return json(400, { error: { code: "validation_failed", field: "create_exception.conditions[0].value", message: 'conditions[0].value: "(" is not a regular expression (RE2 syntax): missing closing )' } });
+      return undefined;
+    });
+    const user = userEvent.setup();
+    renderDetail();
+    await user.click(await screen.findByRole("button", { name: "Resolve" }));
+    const dialog = screen.getByRole("dialog");
+    await user.click(within(dialog).getByRole("radio", { name: "False positive" }));
+    await user.click(within(dialog).getByRole("checkbox", { name: /Create a rule exception/ }));
+    await user.selectOptions(within(dialog).getByLabelText("Exception operator"), "regex");
+    await user.clear(within(dialog).getByLabelText("Exception value"));
+    await user.type(within(dialog).getByLabelText("Exception value"), "(");
+    await user.click(within(dialog).getByRole("button", { name: "Resolve" }));
+    await vi.waitFor(() => expect(within(dialog).getByLabelText("Exception value")).toHaveAccessibleDescription(/is not a regular expression/));
+    expect(within(dialog).queryByRole("alert")).not.toBeInTheDocument();
   });
 
   it("escalates to a work group with a reason, and shows to whom", async () => {

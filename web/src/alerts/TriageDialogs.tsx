@@ -5,7 +5,7 @@
 
 import { useMutation, useQueryClient, type InfiniteData } from "@tanstack/react-query";
 import { useId, useState, type FormEvent } from "react";
-import { ALERT_STATUSES, ALERT_STATUS_LABELS, type AlertStatus } from "../api/detection";
+import { ALERT_STATUSES, ALERT_STATUS_LABELS, type AlertStatus, type ExceptionCreate } from "../api/detection";
 import {
   CLOSING_STATUSES,
   VERDICTS,
@@ -23,6 +23,7 @@ import { useCurrentUser } from "../app/session";
 import { usePeople } from "../incidents/people";
 import { Dialog } from "../ui/Dialog";
 import { FormAlert, fieldError } from "../ui/form";
+import { ConditionsEditor, checkDrafts, conditionErrorFields, conditionsOf, useConditionDrafts } from "../rules/ExceptionConditions";
 
 /** Puts the server's answer for an alert in every cached list and in its page. */
 export function useStoreAlert() {
@@ -74,13 +75,15 @@ export interface CloseResult {
   status: AlertStatus;
   verdict: Verdict;
   comment: string;
-  exception?: { field: string; value: string; reason: string };
+  exception?: ExceptionCreate;
 }
 
 /**
  * Resolve or close with a verdict. With one alert and "false positive",
  * offers a rule exception prefilled from what the alert was grouped by
- * (or its first entity).
+ * (or its first entity), whose conditions can be changed, added to and
+ * removed. `warnings`, once the alert is saved, are the server's doubts
+ * about the exception's fields: the dialog shows them instead of the form.
  */
 export function CloseDialog({
   status,
@@ -90,6 +93,7 @@ export function CloseDialog({
   error,
   onSubmit,
   onCancel,
+  warnings,
 }: {
   status: AlertStatus;
   /** The one alert; absent for a selection. */
@@ -99,14 +103,14 @@ export function CloseDialog({
   error: unknown;
   onSubmit: (r: CloseResult) => void;
   onCancel: () => void;
+  warnings?: string[] | undefined;
 }) {
   const id = useId();
   const [verdict, setVerdict] = useState<Verdict | "">(alert?.verdict || "");
   const [comment, setComment] = useState("");
-  const prefill = alert ? exceptionFromAlert(alert) : { field: "", value: "" };
   const [except, setExcept] = useState(false);
-  const [field, setField] = useState(prefill.field);
-  const [value, setValue] = useState(prefill.value);
+  const conds = useConditionDrafts(alert ? exceptionFromAlert(alert) : []);
+  const [problems, setProblems] = useState<Record<string, string>>({});
   const [reason, setReason] = useState("");
   const [missing, setMissing] = useState(false);
   const what = alert ? `“${alert.title || alert.rule_title}”` : `${count ?? 0} alert${count === 1 ? "" : "s"}`;
@@ -116,8 +120,35 @@ export function CloseDialog({
     e.preventDefault();
     if (!verdict) return setMissing(true);
     const r: CloseResult = { status, verdict, comment: comment.trim() };
-    if (alert && verdict === "false_positive" && except) r.exception = { field: field.trim(), value, reason: reason.trim() || comment.trim() || "False positive" };
+    if (alert && verdict === "false_positive" && except) {
+      const p = checkDrafts(conds.drafts);
+      setProblems(p);
+      if (Object.keys(p).length > 0) return;
+      r.exception = { conditions: conditionsOf(conds.drafts), reason: reason.trim() || comment.trim() || "False positive" };
+    }
     onSubmit(r);
+  }
+
+  if (warnings && warnings.length > 0) {
+    return (
+      <Dialog title={`${verb === "Close" ? "Closed" : "Resolved"} ${what}`} onClose={onCancel}>
+        <div className="dialog-body">
+          <div className="alert alert-warning" role="status" aria-label="Exception warnings">
+            <p>The rule exception was created, but check its fields:</p>
+            <ul>
+              {warnings.map((w) => (
+                <li key={w}>{w}</li>
+              ))}
+            </ul>
+          </div>
+          <div className="dialog-actions">
+            <button type="button" className="btn btn-primary" onClick={onCancel}>
+              Done
+            </button>
+          </div>
+        </div>
+      </Dialog>
+    );
   }
 
   return (
@@ -136,24 +167,29 @@ export function CloseDialog({
               <input type="checkbox" checked={except} onChange={(e) => setExcept(e.target.checked)} /> Create a rule exception so that this does not alert again
             </label>
             {except ? (
-              <div className="form-row">
-                <div className={fieldError(error, "create_exception.field") ? "field field-invalid" : "field"}>
-                  <label htmlFor={`${id}-field`}>Exception field</label>
-                  <input id={`${id}-field`} value={field} onChange={(e) => setField(e.target.value)} className="mono" />
-                </div>
-                <div className="field">
-                  <label htmlFor={`${id}-value`}>Exception value</label>
-                  <input id={`${id}-value`} value={value} onChange={(e) => setValue(e.target.value)} className="mono" />
-                </div>
-                <div className="field">
+              <>
+                <ConditionsEditor
+                  drafts={conds.drafts}
+                  onChange={(d) => {
+                    conds.setDrafts(d);
+                    setProblems({});
+                  }}
+                  onAdd={conds.add}
+                  problems={problems}
+                  error={error}
+                  prefix="create_exception."
+                  labelPrefix="Exception "
+                />
+                <div className={fieldError(error, "create_exception.reason") ? "field field-invalid" : "field"}>
                   <label htmlFor={`${id}-reason`}>Exception reason</label>
                   <input id={`${id}-reason`} value={reason} onChange={(e) => setReason(e.target.value)} placeholder="e.g. the backup server's nightly scan" />
+                  {fieldError(error, "create_exception.reason") ? <div className="field-error">{fieldError(error, "create_exception.reason")}</div> : null}
                 </div>
-              </div>
+              </>
             ) : null}
           </fieldset>
         ) : null}
-        <FormAlert error={error} fields={["verdict"]} />
+        <FormAlert error={error} fields={["verdict", "create_exception.reason", ...(except ? conditionErrorFields(conds.drafts, "create_exception.") : [])]} />
         <div className="dialog-actions">
           <button type="button" className="btn" onClick={onCancel}>
             Cancel

@@ -92,16 +92,34 @@ export function evalTimeTitle(stats: Pick<RuleStats, "eval_ns_per_event" | "eval
   return `over ${n} sampled events`;
 }
 
-export const EXCEPTION_OPERATORS = ["equals", "contains", "startswith", "endswith", "regex", "cidr"] as const;
+export const EXCEPTION_OPERATORS = ["equals", "not_equals", "in", "not_in", "contains", "startswith", "endswith", "wildcard", "regex", "cidr", "exists", "not_exists"] as const;
 export type ExceptionOperator = (typeof EXCEPTION_OPERATORS)[number];
 
-/** An exception: events where `field` `operator` `value` holds do not raise alerts for the rule. */
+/** The operators that compare with a list (`values`). */
+export const LIST_OPERATORS: readonly ExceptionOperator[] = ["in", "not_in"];
+/** The operators that take no value. */
+export const NO_VALUE_OPERATORS: readonly ExceptionOperator[] = ["exists", "not_exists"];
+/** How many conditions one exception may have. */
+export const MAX_EXCEPTION_CONDITIONS = 20;
+
+/** One test of an exception: `value` for most operators, `values` for in / not_in, neither for exists / not_exists. */
+export interface ExceptionCondition {
+  field: string;
+  operator: ExceptionOperator;
+  value?: string;
+  values?: string[];
+}
+
+/** An exception: events for which every condition holds do not raise alerts for the rule. */
 export interface RuleException {
   id: string;
   rule_id: string;
-  field: string;
-  operator: ExceptionOperator;
-  value: string;
+  conditions: ExceptionCondition[];
+  /** The condition of an exception with exactly one, as the single-condition API had it. */
+  field?: string;
+  operator?: ExceptionOperator;
+  value?: string;
+  values?: string[];
   reason: string;
   /** The user who added it. */
   owner: string;
@@ -112,11 +130,21 @@ export interface RuleException {
 }
 
 export interface ExceptionCreate {
-  field: string;
-  operator: ExceptionOperator;
-  value: string;
+  conditions: ExceptionCondition[];
   reason: string;
   expires_at?: string;
+}
+
+/** POST /exceptions answers the exception and, when a field looks misspelt, warnings. */
+export interface ExceptionCreated extends RuleException {
+  warnings?: string[];
+}
+
+/** An exception's conditions, whether the server sent them as a list or (older servers) as one at the top level. */
+export function exceptionConditions(x: Pick<RuleException, "conditions" | "field" | "operator" | "value" | "values">): ExceptionCondition[] {
+  if (x.conditions && x.conditions.length > 0) return x.conditions;
+  if (x.field) return [{ field: x.field, operator: x.operator ?? "equals", ...(x.value !== undefined ? { value: x.value } : {}), ...(x.values ? { values: x.values } : {}) }];
+  return [];
 }
 
 /** A rule as the list shows it (no source, no exceptions). */
@@ -564,7 +592,7 @@ export const detectionApi = {
   listExceptions: (ruleId: string, signal?: AbortSignal) =>
     api.get<{ exceptions: RuleException[] }>(`/api/v1/rules/${enc(ruleId)}/exceptions`, { signal }),
   createException: (ruleId: string, req: ExceptionCreate, signal?: AbortSignal) =>
-    api.post<RuleException>(`/api/v1/rules/${enc(ruleId)}/exceptions`, req, signal),
+    api.post<ExceptionCreated>(`/api/v1/rules/${enc(ruleId)}/exceptions`, req, signal),
   deleteException: (ruleId: string, id: string, signal?: AbortSignal) =>
     api.delete(`/api/v1/rules/${enc(ruleId)}/exceptions/${enc(id)}`, signal),
 

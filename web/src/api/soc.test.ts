@@ -81,9 +81,14 @@ describe("attachment checks (mirroring the server)", () => {
 
 describe("helpers", () => {
   it("prefills a rule exception from the group values, else the first entity", () => {
-    expect(exceptionFromAlert(makeAlert({ id: "a" }))).toEqual({ field: "source.ip", value: "81.2.69.142" });
-    expect(exceptionFromAlert(makeAlert({ id: "a", group: {}, entities: { hosts: ["web-1"], users: [], ips: [], processes: [], files: [], domains: [] } }))).toEqual({ field: "host.name", value: "web-1" });
-    expect(exceptionFromAlert(makeAlert({ id: "a", group: {}, entities: { hosts: [], users: [], ips: [], processes: [], files: [], domains: [] } }))).toEqual({ field: "", value: "" });
+    expect(exceptionFromAlert(makeAlert({ id: "a" }))).toEqual([{ field: "source.ip", operator: "equals", value: "81.2.69.142" }]);
+    // A rule grouping by several fields: one condition for each.
+    expect(exceptionFromAlert(makeAlert({ id: "a", group: { "user.name": "svc_backup", "host.name": "", "process.executable": "C:\\Tools\\backup.exe" } }))).toEqual([
+      { field: "user.name", operator: "equals", value: "svc_backup" },
+      { field: "process.executable", operator: "equals", value: "C:\\Tools\\backup.exe" },
+    ]);
+    expect(exceptionFromAlert(makeAlert({ id: "a", group: {}, entities: { hosts: ["web-1"], users: [], ips: [], processes: [], files: [], domains: [] } }))).toEqual([{ field: "host.name", operator: "equals", value: "web-1" }]);
+    expect(exceptionFromAlert(makeAlert({ id: "a", group: {}, entities: { hosts: [], users: [], ips: [], processes: [], files: [], domains: [] } }))).toEqual([]);
   });
 
   it("formats durations for MTTA, MTTR and SLA timers", () => {

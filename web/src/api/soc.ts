@@ -8,7 +8,7 @@
 
 import { keepPreviousData, useInfiniteQuery, useQuery } from "@tanstack/react-query";
 import { ApiError, api, readCookie } from "./client";
-import type { Alert, AlertDetail, AlertQuery, AlertStats, AlertStatus, ExceptionCreate, Level } from "./detection";
+import { MAX_EXCEPTION_CONDITIONS, type Alert, type AlertDetail, type AlertQuery, type AlertStats, type AlertStatus, type ExceptionCondition, type ExceptionCreate, type Level } from "./detection";
 import { queryKeys } from "./queries";
 import type { SecurityEvent } from "./types";
 
@@ -66,6 +66,8 @@ export interface TriageAlert extends Alert {
   resolved_at?: string | null;
   deleted_at?: string | null;
   sla?: SlaState;
+  /** Answering a change that created a rule exception: its conditions on fields EventSec's events are not known to have. */
+  exception_warnings?: string[];
 }
 
 /** GET /api/v1/alerts/{id} with the triage fields, the notes count and the actions taken. */
@@ -102,7 +104,7 @@ export interface AlertTriagePatch {
   verdict?: Verdict | "";
   comment?: string;
   /** Only with verdict false_positive: a rule exception from the alert's values. */
-  create_exception?: { field: string; value: string; reason: string; expires_at?: string };
+  create_exception?: ExceptionCreate;
 }
 
 export interface EscalateRequest {
@@ -905,11 +907,13 @@ export function useDirectory(enabled: boolean) {
   return useQuery({ queryKey: queryKeys.users(query), queryFn: ({ signal }) => api.listUsers(query, signal), enabled, staleTime: 60_000 });
 }
 
-/** A rule exception's field and value, from what the alert was grouped by or its first entity. */
-export function exceptionFromAlert(a: Pick<Alert, "group" | "entities">): Pick<ExceptionCreate, "field" | "value"> {
-  const groups = Object.entries(a.group ?? {});
-  const first = groups[0];
-  if (first) return { field: first[0], value: first[1] };
+/**
+ * A rule exception's conditions, prefilled from the alert: one per field
+ * it was grouped by, else one of its first entity; empty when it has none.
+ */
+export function exceptionFromAlert(a: Pick<Alert, "group" | "entities">): ExceptionCondition[] {
+  const groups = Object.entries(a.group ?? {}).filter(([, v]) => v !== "");
+  if (groups.length > 0) return groups.slice(0, MAX_EXCEPTION_CONDITIONS).map(([field, value]) => ({ field, operator: "equals", value }));
   const e = a.entities;
   const pick: Array<[string, string[] | undefined]> = [
     ["source.ip", e?.ips],
@@ -921,9 +925,9 @@ export function exceptionFromAlert(a: Pick<Alert, "group" | "entities">): Pick<E
   ];
   for (const [field, values] of pick) {
     const v = values?.[0];
-    if (v) return { field, value: v };
+    if (v) return [{ field, operator: "equals", value: v }];
   }
-  return { field: "", value: "" };
+  return [];
 }
 
 /** "1h 5m", "3d 2h", "45s": a duration for MTTA/MTTR and SLA timers. */

@@ -1,26 +1,18 @@
-// A rule's exceptions: events they describe raise no alert for the rule.
-// Each says who added it, why, and until when; an expired one is marked and
-// no longer applies.
+// A rule's exceptions: events for which every condition of one of them
+// holds raise no alert for the rule. Each says who added it, why, and until
+// when; an expired one is marked and no longer applies.
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useId, useState, type FormEvent, type ReactNode } from "react";
-import { EXCEPTION_OPERATORS, detectionApi, detectionKeys, type ExceptionOperator, type RuleException } from "../api/detection";
+import { detectionApi, detectionKeys, exceptionConditions, type RuleException } from "../api/detection";
 import { fromLocalInput } from "../events/searchState";
 import { ConfirmDialog } from "../ui/Dialog";
 import { ErrorMessage } from "../ui/ErrorMessage";
 import { FormAlert, fieldError } from "../ui/form";
 import { Time, ZonedHeading } from "../ui/time";
+import { ConditionsEditor, OPERATOR_LABELS, checkDrafts, conditionErrorFields, conditionsOf, describeCondition, useConditionDrafts } from "./ExceptionConditions";
 
-const OPERATOR_LABELS: Record<ExceptionOperator, string> = {
-  equals: "equals",
-  contains: "contains",
-  startswith: "starts with",
-  endswith: "ends with",
-  regex: "matches regex",
-  cidr: "in CIDR range",
-};
-
-const FIELDS = ["field", "operator", "value", "reason", "expires_at"] as const;
+const FIELDS = ["conditions", "reason", "expires_at"] as const;
 
 export function ExceptionsSection({ ruleId, initial, writable }: { ruleId: string; initial: RuleException[] | undefined; writable: boolean }) {
   const queryClient = useQueryClient();
@@ -75,7 +67,7 @@ export function ExceptionsSection({ ruleId, initial, writable }: { ruleId: strin
               {items.map((x) => (
                 <tr key={x.id} className={x.expired ? "row-muted" : undefined}>
                   <td className="mono-cell">
-                    {x.field} <span className="muted">{OPERATOR_LABELS[x.operator] ?? x.operator}</span> {x.value}
+                    <ConditionList x={x} />
                   </td>
                   <td>{x.reason}</td>
                   <td className="cell-nowrap">{x.owner_email || x.owner || <span className="muted">—</span>}</td>
@@ -85,7 +77,12 @@ export function ExceptionsSection({ ruleId, initial, writable }: { ruleId: strin
                   </td>
                   {writable ? (
                     <td className="cell-actions">
-                      <button type="button" className="btn btn-small btn-danger-ghost" onClick={() => setRemoving(x)} aria-label={`Delete the exception ${x.field} ${x.operator} ${x.value}`}>
+                      <button
+                        type="button"
+                        className="btn btn-small btn-danger-ghost"
+                        onClick={() => setRemoving(x)}
+                        aria-label={`Delete the exception ${exceptionConditions(x).map(describeCondition).join(" AND ")}`}
+                      >
                         Delete
                       </button>
                     </td>
@@ -110,8 +107,7 @@ export function ExceptionsSection({ ruleId, initial, writable }: { ruleId: strin
           }}
         >
           <p>
-            Events where <code>{removing.field}</code> {OPERATOR_LABELS[removing.operator] ?? removing.operator} <code>{removing.value}</code> will raise alerts
-            again.
+            Events where <code>{exceptionConditions(removing).map(describeCondition).join(" AND ")}</code> will raise alerts again.
           </p>
         </ConfirmDialog>
       ) : null}
@@ -119,44 +115,56 @@ export function ExceptionsSection({ ruleId, initial, writable }: { ruleId: strin
   );
 }
 
+/** An exception's conditions, one a line, joined by AND. */
+function ConditionList({ x }: { x: RuleException }) {
+  const conds = exceptionConditions(x);
+  return (
+    <ul className="exception-condition-list" aria-label="Conditions">
+      {conds.map((c, i) => (
+        <li key={i}>
+          {i > 0 ? <span className="exception-and-inline">AND </span> : null}
+          {c.field} <span className="muted">{OPERATOR_LABELS[c.operator] ?? c.operator}</span>
+          {c.values ? ` ${c.values.join(", ")}` : c.value ? ` ${c.value}` : null}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
 function AddException({ ruleId }: { ruleId: string }) {
   const id = useId();
   const queryClient = useQueryClient();
-  const [field, setField] = useState("");
-  const [operator, setOperator] = useState<ExceptionOperator>("equals");
-  const [value, setValue] = useState("");
+  const conds = useConditionDrafts();
   const [reason, setReason] = useState("");
   const [expires, setExpires] = useState("");
-  const [missing, setMissing] = useState<Partial<Record<(typeof FIELDS)[number], string>>>({});
+  const [missing, setMissing] = useState<Record<string, string>>({});
+  const [warnings, setWarnings] = useState<string[]>([]);
   const add = useMutation({
     mutationFn: () => {
       const expiresAt = fromLocalInput(expires);
       return detectionApi.createException(ruleId, {
-        field: field.trim(),
-        operator,
-        value,
+        conditions: conditionsOf(conds.drafts),
         reason: reason.trim(),
         ...(expiresAt ? { expires_at: expiresAt } : {}),
       });
     },
-    onSuccess: () => {
-      setField("");
-      setValue("");
+    onSuccess: (created) => {
+      conds.reset();
       setReason("");
       setExpires("");
+      setWarnings(created.warnings ?? []);
       void queryClient.invalidateQueries({ queryKey: detectionKeys.exceptions(ruleId) });
     },
   });
 
   function submit(e: FormEvent) {
     e.preventDefault();
-    const m: typeof missing = {};
-    if (!field.trim()) m.field = "Name the event field, e.g. user.name.";
-    if (value === "") m.value = "Give the value to except.";
+    const m: Record<string, string> = checkDrafts(conds.drafts);
     if (!reason.trim()) m.reason = "Give a reason: it tells the next analyst why these events raise no alert.";
     if (expires && !fromLocalInput(expires)) m.expires_at = "Not a valid date and time.";
     else if (expires && (fromLocalInput(expires) ?? "") <= new Date().toISOString()) m.expires_at = "Pick a time in the future, or leave it empty.";
     setMissing(m);
+    setWarnings([]);
     if (Object.keys(m).length > 0) return;
     add.mutate();
   }
@@ -166,38 +174,26 @@ function AddException({ ruleId }: { ruleId: string }) {
   return (
     <form className="exception-form" onSubmit={submit} aria-label="Add an exception" noValidate>
       <h3 className="exception-form-title">Add an exception</h3>
+      <ConditionsEditor
+        drafts={conds.drafts}
+        onChange={(d) => {
+          conds.setDrafts(d);
+          setMissing({});
+        }}
+        onAdd={conds.add}
+        problems={missing}
+        error={add.error}
+      />
       <div className="exception-grid">
-        <Field id={`${id}-field`} label="Field" error={err("field")}>
+        <Field id={`${id}-reason`} label="Reason" error={err("reason")} wide>
           <input
-            id={`${id}-field`}
-            className="mono"
-            value={field}
-            onChange={(e) => setField(e.target.value)}
-            placeholder="user.name"
-            spellCheck={false}
-            aria-invalid={err("field") ? true : undefined}
-            aria-describedby={err("field") ? `${id}-field-error` : undefined}
-          />
-        </Field>
-        <Field id={`${id}-operator`} label="Operator">
-          <select id={`${id}-operator`} value={operator} onChange={(e) => setOperator(e.target.value as ExceptionOperator)}>
-            {EXCEPTION_OPERATORS.map((o) => (
-              <option key={o} value={o}>
-                {OPERATOR_LABELS[o]}
-              </option>
-            ))}
-          </select>
-        </Field>
-        <Field id={`${id}-value`} label="Value" error={err("value")}>
-          <input
-            id={`${id}-value`}
-            className="mono"
-            value={value}
-            onChange={(e) => setValue(e.target.value)}
-            placeholder={operator === "cidr" ? "10.0.0.0/8" : "svc_backup"}
-            spellCheck={false}
-            aria-invalid={err("value") ? true : undefined}
-            aria-describedby={err("value") ? `${id}-value-error` : undefined}
+            id={`${id}-reason`}
+            value={reason}
+            onChange={(e) => setReason(e.target.value)}
+            placeholder="The nightly backup job logs in as this account from the backup server"
+            aria-invalid={err("reason") ? true : undefined}
+            aria-describedby={err("reason") ? `${id}-reason-error` : undefined}
+            required
           />
         </Field>
         <Field id={`${id}-expires`} label="Expires (optional)" error={err("expires_at")}>
@@ -210,24 +206,24 @@ function AddException({ ruleId }: { ruleId: string }) {
             aria-describedby={err("expires_at") ? `${id}-expires-error` : undefined}
           />
         </Field>
-        <Field id={`${id}-reason`} label="Reason" error={err("reason")} wide>
-          <input
-            id={`${id}-reason`}
-            value={reason}
-            onChange={(e) => setReason(e.target.value)}
-            placeholder="The nightly backup job logs in as this account from the backup server"
-            aria-invalid={err("reason") ? true : undefined}
-            aria-describedby={err("reason") ? `${id}-reason-error` : undefined}
-            required
-          />
-        </Field>
         <div className="exception-submit">
           <button type="submit" className="btn btn-primary" disabled={add.isPending}>
             {add.isPending ? "Adding…" : "Add exception"}
           </button>
         </div>
       </div>
-      <FormAlert error={add.error} fields={FIELDS} />
+      {missing.conditions || fieldError(add.error, "conditions") ? <div className="field-error">{missing.conditions ?? fieldError(add.error, "conditions")}</div> : null}
+      <FormAlert error={add.error} fields={[...FIELDS, ...conditionErrorFields(conds.drafts)]} />
+      {warnings.length > 0 ? (
+        <div className="alert alert-warning" role="status" aria-label="Exception warnings">
+          <p>The exception was added, but check its fields:</p>
+          <ul>
+            {warnings.map((w) => (
+              <li key={w}>{w}</li>
+            ))}
+          </ul>
+        </div>
+      ) : null}
     </form>
   );
 }

@@ -325,6 +325,7 @@ describe("RuleEditorPage", () => {
     const existing: RuleException = {
       id: "x-1",
       rule_id: "r-ps",
+      conditions: [{ field: "user.name", operator: "equals", value: "svc_backup" }],
       field: "user.name",
       operator: "equals",
       value: "svc_backup",
@@ -340,7 +341,7 @@ describe("RuleEditorPage", () => {
       rule: () => ({ ...rule, exceptions }),
       more: (call, url) => {
         if (call.method === "POST" && url.pathname === "/api/v1/rules/r-ps/exceptions") {
-          const body = call.body as Record<string, string>;
+          const body = call.body as { conditions: RuleException["conditions"]; reason: string };
           const created = { ...existing, id: "x-2", expired: false, expires_at: null, owner_email: "admin@example.test", ...body };
           exceptions = [...exceptions, created];
           return json(201, created);
@@ -365,7 +366,105 @@ describe("RuleEditorPage", () => {
     await user.type(within(form).getByLabelText("Reason"), "Internal scanner");
     await user.click(within(form).getByRole("button", { name: "Add exception" }));
     await vi.waitFor(() => expect(within(table).getByText("Internal scanner")).toBeInTheDocument());
-    expect(calls.find((c) => c.url.endsWith("/exceptions") && c.method === "POST")?.body).toEqual({ field: "source.ip", operator: "cidr", value: "10.0.0.0/8", reason: "Internal scanner" });
+    expect(calls.find((c) => c.url.endsWith("/exceptions") && c.method === "POST")?.body).toEqual({ conditions: [{ field: "source.ip", operator: "cidr", value: "10.0.0.0/8" }], reason: "Internal scanner" });
+  });
+
+  it("adds an exception of several conditions, with a list and a no-value operator, and shows the server's warning", async () => {
+    let exceptions: RuleException[] = [];
+    const { calls } = server({
+      rule: () => ({ ...rule, exceptions }),
+      more: (call, url) => {
+        if (call.method === "POST" && url.pathname === "/api/v1/rules/r-ps/exceptions") {
+          const body = call.body as { conditions: RuleException["conditions"]; reason: string };
+          if (body.conditions.some((c) => c.operator === "regex")) {
+            return json(400, { error: { code: "validation_failed", field: "conditions[1].value", message: 'conditions[1].value: "(" is not a regular expression (RE2 syntax): missing closing )' } });
+          }
+          const created: RuleException = {
+            id: "x-9",
+            rule_id: "r-ps",
+            owner: "u-admin",
+            owner_email: "admin@example.test",
+            expires_at: null,
+            created_at: "2026-11-23T10:00:00Z",
+            expired: false,
+            ...body,
+          };
+          exceptions = [created];
+          return json(201, { ...created, warnings: ['conditions[1].field: "usr.name" is not a field EventSec\'s events have; did you mean user.name?'] });
+        }
+        return undefined;
+      },
+    });
+    const user = userEvent.setup();
+    renderEditor("/rules/r-ps");
+    const section = await screen.findByRole("region", { name: "Exceptions" });
+    const form = within(section).getByRole("form", { name: "Add an exception" });
+    const first = within(form).getByRole("group", { name: "Condition 1" });
+    expect(within(first).getByRole("button", { name: "Remove condition 1" })).toBeDisabled();
+    await user.type(within(first).getByLabelText("Field"), "process.executable");
+    await user.type(within(first).getByLabelText("Value"), "C:\\Tools\\backup.exe");
+
+    await user.click(within(form).getByRole("button", { name: "Add condition" }));
+    const second = within(form).getByRole("group", { name: "Condition 2" });
+    await user.type(within(second).getByLabelText("Field"), "usr.name");
+    // A list operator asks for values, one a line; the check is done before sending.
+    await user.selectOptions(within(second).getByLabelText("Operator"), "in");
+    expect(within(second).queryByLabelText("Value")).not.toBeInTheDocument();
+    await user.type(within(form).getByLabelText("Reason"), "Backup job");
+    await user.click(within(form).getByRole("button", { name: "Add exception" }));
+    expect(within(second).getByLabelText("Values")).toHaveAccessibleDescription(/at least one value/);
+    expect(calls.some((c) => c.method === "POST" && c.url.endsWith("/exceptions"))).toBe(false);
+    await user.type(within(second).getByLabelText("Values"), "svc_backup{Enter}  svc_sync {Enter}{Enter}");
+
+    // A third condition with no value, then a fourth that is removed again.
+    await user.click(within(form).getByRole("button", { name: "Add condition" }));
+    const third = within(form).getByRole("group", { name: "Condition 3" });
+    await user.type(within(third).getByLabelText("Field"), "process.parent.name");
+    await user.selectOptions(within(third).getByLabelText("Operator"), "not_exists");
+    expect(within(third).queryByLabelText("Value")).not.toBeInTheDocument();
+    await user.click(within(form).getByRole("button", { name: "Add condition" }));
+    await user.click(within(form).getByRole("button", { name: "Remove condition 4" }));
+    expect(within(form).queryByRole("group", { name: "Condition 4" })).not.toBeInTheDocument();
+
+    await user.click(within(form).getByRole("button", { name: "Add exception" }));
+    await vi.waitFor(() =>
+      expect(calls.find((c) => c.method === "POST" && c.url.endsWith("/exceptions"))?.body).toEqual({
+        conditions: [
+          { field: "process.executable", operator: "equals", value: "C:\\Tools\\backup.exe" },
+          { field: "usr.name", operator: "in", values: ["svc_backup", "svc_sync"] },
+          { field: "process.parent.name", operator: "not_exists" },
+        ],
+        reason: "Backup job",
+      }),
+    );
+    expect(await within(form).findByRole("status", { name: "Exception warnings" })).toHaveTextContent('"usr.name" is not a field EventSec\'s events have; did you mean user.name?');
+    // The list shows every condition of the exception.
+    const table = await within(section).findByRole("table", { name: "Exceptions of this rule" });
+    const conds = within(table).getByRole("list", { name: "Conditions" });
+    expect(within(conds).getAllByRole("listitem").map((li) => li.textContent)).toEqual([
+      "process.executable is C:\\Tools\\backup.exe",
+      "AND usr.name is one of svc_backup, svc_sync",
+      "AND process.parent.name does not exist",
+    ]);
+    expect(within(table).getByText("Backup job")).toBeInTheDocument();
+    expect(within(table).getByText("admin@example.test")).toBeInTheDocument();
+    expect(within(table).getByText("never")).toBeInTheDocument();
+    // The form is empty again: one blank condition.
+    expect(within(form).getAllByRole("group")).toHaveLength(1);
+
+    // The server's refusal is shown at the condition it names.
+    const again = within(form).getByRole("group", { name: "Condition 1" });
+    await user.type(within(again).getByLabelText("Field"), "user.name");
+    await user.type(within(again).getByLabelText("Value"), "x");
+    await user.click(within(form).getByRole("button", { name: "Add condition" }));
+    const bad = within(form).getByRole("group", { name: "Condition 2" });
+    await user.type(within(bad).getByLabelText("Field"), "process.command_line");
+    await user.selectOptions(within(bad).getByLabelText("Operator"), "regex");
+    await user.type(within(bad).getByLabelText("Value"), "(");
+    await user.type(within(form).getByLabelText("Reason"), "r");
+    await user.click(within(form).getByRole("button", { name: "Add exception" }));
+    await vi.waitFor(() => expect(within(bad).getByLabelText("Value")).toHaveAccessibleDescription(/is not a regular expression/));
+    expect(within(form).queryByRole("alert")).not.toBeInTheDocument();
   });
 
   it("tests the rule on sample events and opens a match", async () => {
