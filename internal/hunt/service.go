@@ -25,7 +25,9 @@ import (
 // Events is what hunting needs of the event store.
 type Events interface {
 	// Relation is the org's events in [from, to] as a SQL relation; need
-	// are prefilters the store may apply (see eventstore.TextNeed).
+	// are prefilters the store may apply (see eventstore.TextNeed). The
+	// tables it names stay readable until ctx is done (retention waits
+	// for that before dropping one): ctx must end once the query ran.
 	Relation(ctx context.Context, orgID string, from, to time.Time, need []eventstore.TextNeed) (eventstore.Relation, error)
 	QuerySQL(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }

@@ -47,7 +47,10 @@
 // Append survives a process kill: TestCrashAfterAppend kills a child
 // process right after Appends return and finds every acknowledged event
 // once. Readers never wait for the writer (MVCC); retention runs in the
-// writer goroutine between commits.
+// writer goroutine between commits. A day retention removes leaves the
+// partition list at once, but its table is dropped only when no read
+// that listed it before is still running (retention.go): a read never
+// names a table that is gone, and an export is never cut short.
 //
 // Checkpoints (folding the WAL into the file, compressed) run from a
 // goroutine of their own once the WAL passes Options.CheckpointThreshold,

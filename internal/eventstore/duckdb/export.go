@@ -36,6 +36,9 @@ func (s *Store) Export(ctx context.Context, orgID string, q eventstore.Query, f 
 	if err != nil {
 		return 0, err
 	}
+	// An export holds its partitions to its end: retention drops them
+	// after it, so that it is never cut short.
+	defer pl.release()
 	bw := bufio.NewWriterSize(w, 256<<10)
 	var write func(ev event.Event) error
 	var cw *csv.Writer
@@ -83,6 +86,7 @@ func (s *Store) Scan(ctx context.Context, orgID string, q eventstore.Query, fn f
 	if err != nil {
 		return err
 	}
+	defer pl.release()
 	return s.scan(ctx, pl, fn)
 }
 
@@ -123,12 +127,21 @@ func (s *Store) scan(ctx context.Context, pl *plan, fn func([]event.Event) error
 		}()
 		return ch
 	}
-	for pending := read(nil); pending != nil; {
+	pending := read(nil)
+	defer func() {
+		// A read still under way names the plan's tables: it ends before
+		// scan returns and the caller releases them.
+		if pending != nil {
+			cancel()
+			<-pending
+		}
+	}()
+	for pending != nil {
 		c := <-pending
+		pending = nil
 		if c.err != nil {
 			return c.err
 		}
-		pending = nil
 		if len(c.evs) == exportChunk {
 			last := c.evs[len(c.evs)-1]
 			pending = read(&cursor{ts: last.Timestamp.UnixMicro(), seq: last.Seq})
@@ -224,6 +237,7 @@ func (s *Store) exportParquet(ctx context.Context, orgID string, q eventstore.Qu
 	if err != nil {
 		return 0, err
 	}
+	defer pl.release()
 	u, args := pl.union("*", "", nil)
 	if u == "" {
 		u = "SELECT * FROM " + templateTable + " WHERE FALSE"

@@ -83,6 +83,9 @@ type plan struct {
 	sevArgs  []any
 	prune    func(*block) bool // nil: the index cannot help
 	parts    []partView
+	// release lets retention drop the plan's partitions: call it once
+	// every query naming them has finished (see Store.acquire).
+	release func()
 }
 
 func badQuery(err error) error { return fmt.Errorf("%w: %v", eventstore.ErrBadQuery, err) }
@@ -116,10 +119,11 @@ func (s *Store) plan(ctx context.Context, orgID string, q eventstore.Query) (*pl
 		}
 		pl.sevSQL = "(" + strings.Join(conds, " OR ") + ")"
 	}
-	pl.parts = s.snapshot(q.From, q.To)
+	pl.parts, pl.release = s.acquire(q.From, q.To)
 	if pl.prune != nil {
 		for i := range pl.parts {
 			if err := s.loadSealed(ctx, &pl.parts[i]); err != nil {
+				pl.release()
 				return nil, err
 			}
 		}
@@ -337,6 +341,7 @@ func (s *Store) Search(ctx context.Context, orgID string, q eventstore.Query) (e
 	if err != nil {
 		return eventstore.Page{}, err
 	}
+	defer pl.release()
 	var page eventstore.Page
 	if n, ok := pl.scanRows(); ok && n <= smallScan {
 		return s.searchFew(ctx, pl, orgID, after, size)
@@ -603,7 +608,8 @@ func (s *Store) Get(ctx context.Context, orgID, id string) (event.Event, error) 
 	}
 	key := []uint64{idKey(orgID, id)}
 	pl := &plan{org: orgID, filter: lucene.Fragment{SQL: "id = ?", Args: []any{id}}, prune: func(b *block) bool { return b.mayHave(key) }}
-	pl.parts = s.snapshot(time.Time{}, time.Time{})
+	pl.parts, pl.release = s.acquire(time.Time{}, time.Time{})
+	defer pl.release()
 	for i := range pl.parts {
 		if err := s.loadSealed(ctx, &pl.parts[i]); err != nil {
 			return event.Event{}, err
@@ -642,7 +648,8 @@ func (s *Store) Since(ctx context.Context, after int64, limit int) ([]event.Even
 	// Both queries read the same partitions up to the same seq, so that a
 	// commit between them cannot give one rows the other lacks.
 	upto := s.lastSeq.Load()
-	views := s.snapshot(time.Time{}, time.Time{})
+	views, release := s.acquire(time.Time{}, time.Time{})
+	defer release()
 	build := func(cols string) (string, []any) {
 		var parts []string
 		var args []any
@@ -714,6 +721,7 @@ func (s *Store) stats(ctx context.Context, orgID string, q eventstore.Query, int
 	if err != nil {
 		return eventstore.Stats{}, err
 	}
+	defer pl.release()
 	st := eventstore.Stats{}
 	from, to := q.From, q.To
 	if from.IsZero() || to.IsZero() {
@@ -1009,6 +1017,7 @@ func (s *Store) Terms(ctx context.Context, orgID string, q eventstore.Query, fie
 	if err != nil {
 		return eventstore.Terms{}, err
 	}
+	defer pl.release()
 	expr := col.SQL
 	switch col.Kind {
 	case lucene.Time:

@@ -28,11 +28,24 @@ import (
 // (Options.SearchWithoutIndex) Rows is the partitions' rows.
 // A partition inside the range, read without needles, is not looked at
 // block by block: all its rows are read.
-func (s *Store) Relation(ctx context.Context, orgID string, from, to time.Time, need []eventstore.TextNeed) (eventstore.Relation, error) {
+//
+// The tables the relation names stay there until ctx is done, even if
+// retention removes their days meanwhile (see retention.go): run the
+// queries built on it before then, and let ctx end after them (a context
+// that never ends keeps the removed days' tables until the process
+// stops).
+func (s *Store) Relation(ctx context.Context, orgID string, from, to time.Time, need []eventstore.TextNeed) (r eventstore.Relation, err error) {
 	if s.closed.Load() {
 		return eventstore.Relation{}, eventstore.ErrClosed
 	}
-	parts := s.snapshot(from, to)
+	parts, release := s.acquire(from, to)
+	defer func() {
+		if err != nil {
+			release()
+			return
+		}
+		context.AfterFunc(ctx, release)
+	}()
 	where := "org_id = ?"
 	cond := []any{orgID}
 	if !from.IsZero() {
@@ -72,7 +85,7 @@ func (s *Store) Relation(ctx context.Context, orgID string, from, to time.Time, 
 			// Only the count is wanted: the blocks' spans, not the
 			// partition's filters (200 ms for a day of the bench's
 			// events, paid by the first query).
-			metas, err := s.blockMetas(ctx, v.p.key)
+			metas, err := s.blockMetas(ctx, v.p)
 			if err != nil {
 				return eventstore.Relation{}, err
 			}
@@ -118,36 +131,34 @@ func (s *Store) Relation(ctx context.Context, orgID string, from, to time.Time, 
 // blockMeta is a sealed block's time span and rows, without its filter.
 type blockMeta struct{ tsLo, tsHi, rows int64 }
 
-// blockMetas returns a partition's sealed blocks as first read (cached).
-func (s *Store) blockMetas(ctx context.Context, key string) ([]blockMeta, error) {
+// blockMetas returns a partition's sealed blocks as first read (kept
+// with the partition).
+func (s *Store) blockMetas(ctx context.Context, p *partition) ([]blockMeta, error) {
 	s.metaMu.Lock()
-	m, ok := s.metas[key]
+	m, ok := p.metas, p.metasLoaded
 	s.metaMu.Unlock()
 	if ok {
 		return m, nil
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT ts_lo, ts_hi, rows FROM es_blocks WHERE part = ?`, key)
+	rows, err := s.db.QueryContext(ctx, `SELECT ts_lo, ts_hi, rows FROM es_blocks WHERE part = ?`, p.key)
 	if err != nil {
-		return nil, fmt.Errorf("cannot read the blocks of %s: %w", key, err)
+		return nil, fmt.Errorf("cannot read the blocks of %s: %w", p.key, err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var lo, hi time.Time
 		var b blockMeta
 		if err := rows.Scan(&lo, &hi, &b.rows); err != nil {
-			return nil, fmt.Errorf("cannot read the blocks of %s: %w", key, err)
+			return nil, fmt.Errorf("cannot read the blocks of %s: %w", p.key, err)
 		}
 		b.tsLo, b.tsHi = lo.UnixMicro(), hi.UnixMicro()
 		m = append(m, b)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("cannot read the blocks of %s: %w", key, err)
+		return nil, fmt.Errorf("cannot read the blocks of %s: %w", p.key, err)
 	}
 	s.metaMu.Lock()
-	if s.metas == nil {
-		s.metas = map[string][]blockMeta{}
-	}
-	s.metas[key] = m
+	p.metas, p.metasLoaded = m, true
 	s.metaMu.Unlock()
 	return m, nil
 }

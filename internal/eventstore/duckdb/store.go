@@ -92,15 +92,23 @@ type Store struct {
 	commits int
 
 	// mu guards parts (the map and each partition's published fields:
-	// stats, sealed blocks). Lock order: writer work, then mu.
+	// stats, sealed blocks, readers) and retired. Lock order: writer
+	// work, then mu.
 	mu    sync.RWMutex
 	parts map[string]*partition
+	// retired are the partitions retention took out of parts whose
+	// tables are still there because reads hold them (see retire).
+	retired []*partition
+	// dropReady tells the writer that the last read of a retired
+	// partition finished: it can drop the table.
+	dropReady chan struct{}
+	// retireWarn is how long a retired partition may wait for its
+	// readers before the writer logs that it waits (and again every
+	// retireWarn): retireWarnAfter, read under mu (tests shorten it).
+	retireWarn time.Duration
 
-	// metaMu guards metas: the time spans and row counts of partitions'
-	// sealed blocks as first read (Relation's row counts), by partition
-	// key. Taken alone, never with mu.
+	// metaMu guards the partitions' metas. Taken alone, never with mu.
 	metaMu sync.Mutex
-	metas  map[string][]blockMeta
 
 	tmpDir string
 }
@@ -117,6 +125,19 @@ type partition struct {
 	sealed         []*block // sorted by seq; nil until loaded
 	sealedHi       int64    // highest seq in a sealed block
 	sealedLoaded   bool
+	// Under Store.mu: the reads under way that may name the table
+	// (acquire), and, once retention took the partition out of parts,
+	// since when (retiredAt) and when the writer last said it waits.
+	readers   int
+	retired   bool
+	retiredAt time.Time
+	warnedAt  time.Time
+	// Under Store.metaMu: the time spans and row counts of the sealed
+	// blocks as first read (Relation's row counts); nil until read.
+	// They go with the partition: a day made again after retention
+	// starts with none.
+	metas       []blockMeta
+	metasLoaded bool
 	// Writer only.
 	open       *openBlock
 	openLoaded bool
@@ -208,6 +229,9 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		ckBytes: ckBytes,
 		parts:   map[string]*partition{},
 		tmpDir:  tmp,
+
+		dropReady:  make(chan struct{}, 1),
+		retireWarn: retireWarnAfter,
 	}
 	if err := s.init(ctx); err != nil {
 		db.Close()
@@ -480,11 +504,52 @@ func (s *Store) Close() error {
 	return errors.Join(err, s.db.Close())
 }
 
-// snapshot returns the partitions that may hold events between from and
-// to (zero: unbounded), oldest first.
-func (s *Store) snapshot(from, to time.Time) []partView {
+// acquire returns the partitions that may hold events between from and
+// to (zero: unbounded), oldest first, and holds them for the caller:
+// retention takes a partition out of parts at once, so that no read that
+// starts later sees it, but drops its table only once no read holds it
+// (retire, dropRetired). Without that, a read that listed a partition
+// just before retention dropped it named a table that was gone ("Table
+// with name ev_... does not exist"). release (which may be called more
+// than once) must run after the last query naming the partitions' tables
+// has finished.
+func (s *Store) acquire(from, to time.Time) (views []partView, release func()) {
+	s.mu.Lock()
+	views = s.viewsLocked(from, to)
+	for _, v := range views {
+		v.p.readers++
+	}
+	s.mu.Unlock()
+	var once sync.Once
+	return views, func() { once.Do(func() { s.release(views) }) }
+}
+
+func (s *Store) release(views []partView) {
+	ready := false
+	s.mu.Lock()
+	for _, v := range views {
+		v.p.readers--
+		ready = ready || v.p.retired && v.p.readers == 0
+	}
+	s.mu.Unlock()
+	if ready {
+		select {
+		case s.dropReady <- struct{}{}:
+		default: // the writer has been told already
+		}
+	}
+}
+
+// partsIn returns the partitions that may hold events between from and
+// to, oldest first, without holding them: for the writer, which alone
+// retires partitions.
+func (s *Store) partsIn(from, to time.Time) []partView {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
+	return s.viewsLocked(from, to)
+}
+
+func (s *Store) viewsLocked(from, to time.Time) []partView {
 	out := make([]partView, 0, len(s.parts))
 	for _, p := range s.parts {
 		if p.rows == 0 {

@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -116,8 +117,13 @@ func (s *Store) writer() {
 		} else {
 			select {
 			case r = <-s.reqs:
+			case <-s.dropReady:
+				s.dropRetired(ctx)
+				continue
 			case <-tick.C:
 				s.sealIdle(ctx, idleSeal)
+				// Drops that failed, and partitions that wait long.
+				s.dropRetired(ctx)
 				if time.Since(lastPrune) >= time.Hour {
 					s.pruneReceipts(ctx, s.wconn)
 					lastPrune = time.Now()
@@ -171,6 +177,12 @@ func (s *Store) shutdown(ctx context.Context) {
 		}
 		break
 	}
+	s.dropRetired(ctx)
+	s.mu.RLock()
+	if n := len(s.retired); n > 0 {
+		s.log.Info("partitions retention removed are still read; they are removed again at the next retention run", "partitions", n)
+	}
+	s.mu.RUnlock()
 	s.sealIdle(ctx, 0)
 	if err := s.saveLastSeq(ctx, s.wconn); err != nil {
 		s.log.Error("cannot save last seq", "err", err)
@@ -248,9 +260,13 @@ func (s *Store) commit(ctx context.Context, batch []*request) {
 type pendingPart struct {
 	p       *partition
 	created bool
-	items   []*item
-	sealed  []*block
-	open    *openBlock
+	// replaces are the retired partitions of the same day whose table is
+	// still there: dropped (emptied while reads hold them) in the
+	// append's transaction, so that their events do not come back.
+	replaces []*partition
+	items    []*item
+	sealed   []*block
+	open     *openBlock
 }
 
 func (s *Store) appendItems(ctx context.Context, items []*item) (err error) {
@@ -272,6 +288,7 @@ func (s *Store) appendItems(ctx context.Context, items []*item) (err error) {
 			if pp.p == nil {
 				pp.p = &partition{key: it.part, table: partPrefix + it.part, sealedLoaded: true, openLoaded: true}
 				pp.created = true
+				pp.replaces = s.retiredOf(it.part)
 			}
 			byPart[it.part] = pp
 			order = append(order, pp)
@@ -305,6 +322,13 @@ func (s *Store) appendItems(ctx context.Context, items []*item) (err error) {
 	seq := s.nextSeq
 	for _, pp := range order {
 		if pp.created {
+			if len(pp.replaces) > 0 {
+				// A late event for a day retention removed (see
+				// retention.go).
+				if err := dropPartitionIn(ctx, s.wconn, pp.p.key, s.held(pp.replaces)); err != nil {
+					return err
+				}
+			}
 			if _, err := s.wconn.ExecContext(ctx, createPartitionSQL(pp.p.table, s.cols)); err != nil {
 				return fmt.Errorf("cannot create partition %s: %w", pp.p.table, err)
 			}
@@ -416,6 +440,9 @@ func (s *Store) publish(order []*pendingPart, last int64) {
 		}
 		if pp.created {
 			s.parts[p.key] = p
+		}
+		if len(pp.replaces) > 0 {
+			s.retired = slices.DeleteFunc(s.retired, func(r *partition) bool { return r.key == p.key })
 		}
 	}
 	if last > s.lastSeq.Load() {
