@@ -466,6 +466,27 @@ func TestImportUpload(t *testing.T) {
 		arch.RetentionDays != 30 || arch.OldBefore == nil || time.Since(arch.OldBefore.AddDate(0, 0, 30)).Abs() > time.Minute {
 		t.Fatalf("archive summary: %s", r)
 	}
+	// Records not stored are located by line (and column), under the
+	// sender's file name; {} is refused as POST /api/v1/events refuses it.
+	r = f.do(t, request{Method: "POST", Path: "/api/v1/events/import?name=bad.json&format=json", Token: key, CT: "application/octet-stream",
+		Body: `{"message":"kept from bad.json"}` + "\n" + `{"b":` + "\n{}\n"})
+	wantStatus(t, r, http.StatusOK)
+	bad := decode[struct {
+		Stored   int `json:"stored"`
+		Failed   int `json:"failed"`
+		Failures []struct {
+			File   string `json:"file"`
+			Line   int    `json:"line"`
+			Column int    `json:"column"`
+			Reason string `json:"reason"`
+		} `json:"failures"`
+		Summary string `json:"summary"`
+	}](t, r)
+	if bad.Stored != 1 || bad.Failed != 2 || len(bad.Failures) != 2 || bad.Failures[0].File != "bad.json" || bad.Failures[0].Line != 2 ||
+		bad.Failures[0].Column != 6 || !strings.HasPrefix(bad.Failures[0].Reason, "malformed JSON") || bad.Failures[1].Line != 3 ||
+		bad.Failures[1].Reason != "empty JSON object: an event needs at least one field" || !strings.Contains(bad.Summary, "bad.json:2:6: malformed JSON") {
+		t.Fatalf("failures: %s", r)
+	}
 	wantError(t, f.do(t, request{Method: "POST", Path: "/api/v1/events/import", Token: key, Body: "", CT: "application/octet-stream"}),
 		http.StatusBadRequest, "validation_failed", "")
 	wantError(t, f.do(t, request{Method: "POST", Path: "/api/v1/events/import?format=xml", Token: key, Body: "x", CT: "application/octet-stream"}),

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/eventsec/eventsec/internal/ingest/file"
 	"github.com/eventsec/eventsec/internal/normalize"
 )
 
@@ -109,10 +110,15 @@ func (s *Server) importFile(w http.ResponseWriter, r *http.Request, c *call) err
 	for _, w := range sum.Warnings {
 		warnings = append(warnings, strings.ReplaceAll(w, path, name))
 	}
+	failures := make([]file.Failure, len(sum.Failures))
+	for i, f := range sum.Failures {
+		f.File = name
+		failures[i] = f
+	}
 	writeJSON(w, http.StatusOK, map[string]any{
 		"file": name, "bytes": n, "read": sum.Read, "stored": sum.Stored, "duplicates": sum.Duplicates,
 		"parse_errors": sum.ParseErrors, "failed": sum.Failed, "failed_files": sum.FailedFiles,
-		"reasons": reasons, "warnings": warnings, "elapsed_ms": sum.Elapsed.Milliseconds(),
+		"reasons": reasons, "failures": failures, "warnings": warnings, "elapsed_ms": sum.Elapsed.Milliseconds(),
 		"first": first, "last": last, "old": sum.Old, "old_before": cutoff, "retention_days": o.RetentionDays,
 		"summary": strings.ReplaceAll(strings.TrimSpace(sum.String()), path, name),
 	})

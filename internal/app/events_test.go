@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -543,5 +545,129 @@ func TestRulesImportCommand(t *testing.T) {
 	out, _, err = runCLI(t, "", "rules", "list", "--data-dir="+dir)
 	if err != nil || !strings.Contains(out, "Whoami run") {
 		t.Fatalf("rules list: %v\n%s", err, out)
+	}
+}
+
+// TestRemoteCommandsTLS: the commands that talk to a server over --url
+// trust a private CA's (or a self-signed) certificate with --ca-file, or
+// any with --insecure-skip-verify (saying so), and refuse it otherwise.
+func TestRemoteCommandsTLS(t *testing.T) {
+	dir := t.TempDir()
+	ca, _ := writeTestPKI(t, dir)
+	srv := startServer(t, map[string]string{"EVENTSEC_DATA_DIR": filepath.Join(dir, "data"), "EVENTSEC_ADMIN_PASSWORD": "Adm1n-Passw0rd-Long"},
+		"--tls-cert", filepath.Join(dir, "server.pem"), "--tls-key", filepath.Join(dir, "server.key"))
+	// The certificate names localhost.
+	base := strings.Replace(srv.url, "https://127.0.0.1:", "https://localhost:", 1)
+	if !strings.HasPrefix(base, "https://localhost:") {
+		t.Fatalf("url %s", srv.url)
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(ca)
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	st, b := apiCallWith(t, client, "POST", base+"/api/v1/auth/login", "", "application/json", []byte(`{"email":"admin@eventsec.local","password":"Adm1n-Passw0rd-Long"}`))
+	var login struct {
+		AccessToken string `json:"access_token"`
+	}
+	if st != 200 || json.Unmarshal(b, &login) != nil {
+		t.Fatalf("login: %d %s", st, b)
+	}
+	keys := map[string]string{}
+	for _, role := range []string{"ingest", "analyst"} {
+		st, b := apiCallWith(t, client, "POST", base+"/api/v1/api-keys", login.AccessToken, "application/json", []byte(`{"name":"tls-`+role+`","role":"`+role+`"}`))
+		var key struct {
+			Key string `json:"key"`
+		}
+		if st != 201 || json.Unmarshal(b, &key) != nil {
+			t.Fatalf("key: %d %s", st, b)
+		}
+		keys[role] = key.Key
+	}
+	events := filepath.Join(dir, "tls.ndjson")
+	os.WriteFile(events, []byte(`{"message":"over TLS"}`+"\n"), 0o600)
+	caFile := filepath.Join(dir, "ca.pem")
+
+	if _, _, err := runCLI(t, "", "import", "--url", base, "--api-key", keys["ingest"], events); err == nil || !strings.Contains(err.Error(), "certificate") {
+		t.Fatalf("an unknown CA must be refused: %v", err)
+	}
+	out, errOut, err := runCLI(t, "", "import", "--url", base, "--api-key", keys["ingest"], "--ca-file", caFile, events)
+	if err != nil || !strings.Contains(out, "stored:     1") || strings.Contains(errOut, "warning") {
+		t.Fatalf("import with --ca-file: %v\n%s\n%s", err, out, errOut)
+	}
+	out, errOut, err = runCLI(t, "", "import", "--url", base, "--api-key", keys["ingest"], "--insecure-skip-verify", events)
+	if err != nil || !strings.Contains(out, "duplicates: 1") || !strings.Contains(errOut, "warning: --insecure-skip-verify") {
+		t.Fatalf("import with --insecure-skip-verify: %v\n%s\n%s", err, out, errOut)
+	}
+	zipPath := filepath.Join(dir, "rules.zip")
+	if _, errOut, err := runCLI(t, "", "rules", "export", "--url", base, "--api-key", keys["analyst"], "--ca-file", caFile, "-o", zipPath); err != nil {
+		t.Fatalf("rules export with --ca-file: %v\n%s", err, errOut)
+	}
+	if _, _, err := runCLI(t, "", "rules", "export", "--url", base, "--api-key", keys["analyst"], "-o", zipPath); err == nil || !strings.Contains(err.Error(), "certificate") {
+		t.Fatalf("rules export must refuse an unknown CA: %v", err)
+	}
+	if out, errOut, err := runCLI(t, "", "vulns", "stats", "--url", base, "--api-key", keys["analyst"], "--ca-file", caFile); err != nil {
+		t.Fatalf("vulns stats with --ca-file: %v\n%s\n%s", err, out, errOut)
+	}
+	// Usage errors: a file that holds no certificate, --ca-file without --url.
+	for _, args := range [][]string{
+		{"import", "--url", base, "--api-key", keys["ingest"], "--ca-file", events, events},
+		{"import", "--url", base, "--api-key", keys["ingest"], "--ca-file", filepath.Join(dir, "absent.pem"), events},
+		{"import", "--data-dir", filepath.Join(dir, "data"), "--ca-file", caFile, events},
+		{"rules", "export", "--data-dir", filepath.Join(dir, "data"), "--insecure-skip-verify", "-o", zipPath},
+	} {
+		if _, _, err := runCLI(t, "", args...); ExitCode(err) != 2 {
+			t.Errorf("%v: %v, want a usage error", args, err)
+		}
+	}
+}
+
+// TestImportFailuresLocated: both ways (in process and through a
+// server), a failed record is named by file, line and column, {} is not
+// stored, and the progress counts as the summary does.
+func TestImportFailuresLocated(t *testing.T) {
+	dir := initialisedDataDir(t)
+	bad := filepath.Join(dir, "bad.json")
+	if err := os.WriteFile(bad, []byte("{\"a\":1}\n{\"b\":\n{}\n{\"message\":\"x\"}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	check := func(how, out string, stored, dups int) {
+		t.Helper()
+		for _, want := range []string{
+			fmt.Sprintf("stored:     %d", stored), fmt.Sprintf("duplicates: %d", dups), "failed:     2",
+			"1  empty JSON object: an event needs at least one field", "1  malformed JSON",
+			bad + ":2:6: malformed JSON: unexpected end of JSON input at offset 5\n",
+			bad + ":3: empty JSON object: an event needs at least one field\n",
+		} {
+			if !strings.Contains(out, want) {
+				t.Errorf("%s: output lacks %q:\n%s", how, want, out)
+			}
+		}
+	}
+	out, errOut, err := runCLI(t, "", "import", "--data-dir", dir, "--format", "json", bad)
+	if err != nil {
+		t.Fatalf("import: %v\n%s\n%s", err, out, errOut)
+	}
+	check("direct", out, 2, 0)
+	// stderr is a pipe here: the progress is a plain line, with the
+	// summary's counts.
+	if !strings.Contains(errOut, "4 records: 2 stored, 0 duplicates, 2 failed") {
+		t.Errorf("progress: %q", errOut)
+	}
+
+	srv := startServer(t, map[string]string{"EVENTSEC_DATA_DIR": dir})
+	admin := loginToken(t, srv.url, "admin@eventsec.local", "Adm1n-Passw0rd-Long")
+	st, b := apiCall(t, "POST", srv.url+"/api/v1/api-keys", admin, "application/json", []byte(`{"name":"cli","role":"ingest"}`))
+	var key struct {
+		Key string `json:"key"`
+	}
+	if st != 201 || json.Unmarshal(b, &key) != nil {
+		t.Fatalf("key: %d %s", st, b)
+	}
+	out, errOut, err = runCLI(t, "", "import", "--url", srv.url, "--api-key", key.Key, "--format", "json", bad)
+	if err != nil {
+		t.Fatalf("remote import: %v\n%s\n%s", err, out, errOut)
+	}
+	check("remote", out, 0, 2)
+	if !strings.Contains(out, bad+": read 4, stored 0, duplicates 2, failed 2") {
+		t.Errorf("remote per-file line:\n%s", out)
 	}
 }

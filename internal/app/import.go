@@ -42,7 +42,8 @@ func openEventStoreCLI(ctx context.Context, cfg *config.Config) (eventstore.Stor
 }
 
 func importCmd(ctx context.Context, env Env, args []string) error {
-	var org, format, serverURL, apiKey string
+	var org, format string
+	var remote remoteFlags
 	cfg, paths, err := loadConfig(env, "import", args, config.LoadOptions{Only: append(slices.Clone(eventStorage), eventTimes...), Args: "FILE|DIR...",
 		Summary: "Import NDJSON, log lines or Windows .evtx files (gzip too) as events, with a progress bar and a summary.\n" +
 			"A directory contributes its log, JSON and .evtx files, recursively.\n" +
@@ -51,14 +52,17 @@ func importCmd(ctx context.Context, env Env, args []string) error {
 		Extra: func(fs *flag.FlagSet) {
 			fs.StringVar(&org, "org", "", "organisation (ID or name) the events belong to; needed when there are several (direct mode)")
 			fs.StringVar(&format, "format", "auto", "format of text lines: auto, json, ndjson, syslog, cef, leef, kv or plain")
-			fs.StringVar(&serverURL, "url", "", "send the files to this running server (e.g. http://localhost:8080)")
-			fs.StringVar(&apiKey, "api-key", "", "API key with the ingest role, for --url (or EVENTSEC_API_KEY)")
+			remote.register(fs, "send the files to this running server", "API key with the ingest role, for --url (or EVENTSEC_API_KEY)")
 		}})
 	if err != nil {
 		return err
 	}
 	if len(paths) == 0 {
 		return usageError{"name at least one file or directory to import (eventsec import --help)"}
+	}
+	base, key, err := remote.endpoint(env)
+	if err != nil {
+		return err
 	}
 	paths, skipped, err := importPaths(paths)
 	if err != nil {
@@ -67,14 +71,12 @@ func importCmd(ctx context.Context, env Env, args []string) error {
 	if len(skipped) > 0 {
 		fmt.Fprintf(env.Stderr, "not importing %d file(s) of other types found in the directories: %s\n", len(skipped), listSome(skipped, 5))
 	}
-	if serverURL != "" {
-		if apiKey == "" {
-			apiKey = env.Getenv("EVENTSEC_API_KEY")
+	if base != "" {
+		client, err := remote.client(env)
+		if err != nil {
+			return err
 		}
-		if apiKey == "" {
-			return usageError{"--url needs --api-key (an API key with the ingest role) or EVENTSEC_API_KEY"}
-		}
-		return importRemote(ctx, env, serverURL, apiKey, format, paths)
+		return importRemote(ctx, env, client, base, key, format, paths)
 	}
 
 	c, err := openCLI(ctx, cfg)
@@ -137,6 +139,7 @@ type progressReader struct {
 	lines  bool
 	shown  bool
 	closed bool
+	width  int // of the longest line drawn
 }
 
 func (p *progressReader) Read(b []byte) (int, error) {
@@ -152,14 +155,23 @@ func (p *progressReader) Read(b []byte) (int, error) {
 		if p.total > 0 {
 			pct = float64(p.done) * 100 / float64(p.total)
 		}
-		if p.lines {
+		switch {
+		case p.lines:
 			fmt.Fprintf(p.w, "sending %s: %.1f%% (%d / %d bytes)\n", p.label, pct, p.done, p.total)
-		} else {
-			fmt.Fprintf(p.w, "\rsending %s: %5.1f%% (%d / %d bytes)", p.label, pct, p.done, p.total)
-			p.shown = true
+		case err == io.EOF:
+			p.draw(fmt.Sprintf("sending %s: %5.1f%% (%d / %d bytes), the server is importing it...", p.label, pct, p.done, p.total))
+		default:
+			p.draw(fmt.Sprintf("sending %s: %5.1f%% (%d / %d bytes)", p.label, pct, p.done, p.total))
 		}
 	}
 	return n, err
+}
+
+// draw rewrites the terminal's progress line, erasing a longer one.
+func (p *progressReader) draw(line string) {
+	fmt.Fprintf(p.w, "\r%-*s", p.width, line)
+	p.width = max(p.width, len(line))
+	p.shown = true
 }
 
 // end finishes the terminal's progress line.
@@ -168,6 +180,16 @@ func (p *progressReader) end() {
 		fmt.Fprintln(p.w)
 		p.closed = true
 	}
+}
+
+// finish ends the terminal's progress line with the server's counts of
+// the file, as its summary counts them.
+func (p *progressReader) finish(r remoteImport) {
+	if p.shown && !p.closed {
+		p.draw(fmt.Sprintf("sent %s: %d bytes, %d records: %d stored, %d duplicates, %d failed",
+			p.label, p.done, r.Read, r.Stored, r.Duplicates, r.Failed))
+	}
+	p.end()
 }
 
 // remoteImport is the server's answer to POST /api/v1/events/import.
@@ -180,6 +202,7 @@ type remoteImport struct {
 	Failed        int            `json:"failed"`
 	FailedFiles   int            `json:"failed_files"`
 	Reasons       map[string]int `json:"reasons"`
+	Failures      []file.Failure `json:"failures"`
 	Warnings      []string       `json:"warnings"`
 	First         *time.Time     `json:"first"`
 	Last          *time.Time     `json:"last"`
@@ -189,8 +212,9 @@ type remoteImport struct {
 	Summary       *string        `json:"summary"`
 }
 
-// add folds one file's answer into the total.
-func (r remoteImport) add(s *file.Summary) {
+// add folds the answer for the file at path into the total; order holds
+// each path's position.
+func (r remoteImport) add(s *file.Summary, path string, order map[string]int) {
 	s.Bytes += r.Bytes
 	s.Read += r.Read
 	s.Stored += r.Stored
@@ -204,6 +228,12 @@ func (r remoteImport) add(s *file.Summary) {
 		}
 		s.Reasons[k] += n
 	}
+	// The server names the file by its base name: the summary, by the
+	// path given.
+	for i := range r.Failures {
+		r.Failures[i].File = path
+	}
+	s.AddFailures(order, r.Failures...)
 	if r.First != nil && (s.First.IsZero() || r.First.Before(s.First)) {
 		s.First = *r.First
 	}
@@ -215,18 +245,17 @@ func (r remoteImport) add(s *file.Summary) {
 
 // importRemote sends each file to a running server, one request per file,
 // and prints a line per file and the total, as a direct import does.
-func importRemote(ctx context.Context, env Env, base, key, format string, paths []string) error {
-	u, err := url.Parse(strings.TrimRight(base, "/"))
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return usageError{fmt.Sprintf("--url %q is not an http(s) URL", base)}
+func importRemote(ctx context.Context, env Env, client *http.Client, base, key, format string, paths []string) error {
+	order := make(map[string]int, len(paths))
+	for i, p := range paths {
+		order[p] = i
 	}
-	client := &http.Client{Timeout: 0}
 	lines := !tty.Is(env.Stderr)
 	var total file.Summary
 	var last remoteImport
 	start := time.Now()
 	for i, p := range paths {
-		r, err := sendImport(ctx, env, client, u.String(), key, format, p, fmt.Sprintf("%s (%d/%d)", filepath.Base(p), i+1, len(paths)), lines)
+		r, err := sendImport(ctx, env, client, base, key, format, p, fmt.Sprintf("%s (%d/%d)", filepath.Base(p), i+1, len(paths)), lines)
 		total.Files++
 		var refused *importRefused
 		switch {
@@ -241,7 +270,7 @@ func importRemote(ctx context.Context, env Env, base, key, format string, paths 
 			return err
 		}
 		last = r
-		r.add(&total)
+		r.add(&total, p, order)
 		fmt.Fprintf(env.Stdout, "%s: read %d, stored %d, duplicates %d, failed %d\n", p, r.Read, r.Stored, r.Duplicates, r.Failed+r.FailedFiles)
 		for _, w := range r.Warnings {
 			total.Warnings = append(total.Warnings, fmt.Sprintf("%s: %s", p, w))
@@ -294,10 +323,11 @@ func sendImport(ctx context.Context, env Env, client *http.Client, base, key, fo
 		fmt.Fprintf(env.Stderr, "sending %s, %d bytes\n", label, st.Size())
 	}
 	resp, err := client.Do(req)
-	pr.end()
 	if err != nil {
+		pr.end()
 		return remoteImport{}, fmt.Errorf("cannot send %s: %w", p, err)
 	}
+	defer pr.end()
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
@@ -320,6 +350,7 @@ func sendImport(ctx context.Context, env Env, client *http.Client, base, key, fo
 	if err := json.Unmarshal(body, &r); err != nil || r.Summary == nil {
 		return remoteImport{}, fmt.Errorf("%s: the server's answer is not an import summary", p)
 	}
+	pr.finish(r)
 	return r, nil
 }
 

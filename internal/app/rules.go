@@ -123,7 +123,8 @@ func printImportReport(env Env, rep detect.ImportReport, disabled bool) {
 }
 
 func rulesImport(ctx context.Context, env Env, args []string) error {
-	var org, pack, serverURL, apiKey string
+	var org, pack string
+	var remote remoteFlags
 	var disabled bool
 	cfg, paths, err := loadConfig(env, "rules import", args, config.LoadOptions{Only: storageOnly, Args: "PATH...",
 		Summary: "Import Sigma rules (.yml/.yaml; correlations and filters too) and JSON rules (.json) from\n" +
@@ -138,8 +139,7 @@ func rulesImport(ctx context.Context, env Env, args []string) error {
 		Extra: func(fs *flag.FlagSet) {
 			fs.StringVar(&org, "org", "", "organisation ID or name (needed when there are several)")
 			fs.StringVar(&pack, "pack", "custom", "the pack the rules belong to: custom, sigmahq or eventsec")
-			fs.StringVar(&serverURL, "url", "", "send the rules to this running server (e.g. http://localhost:8080)")
-			fs.StringVar(&apiKey, "api-key", "", "API key of an admin or analyst, for --url (or EVENTSEC_API_KEY)")
+			remote.register(fs, "send the rules to this running server", "API key of an admin or analyst, for --url (or EVENTSEC_API_KEY)")
 			fs.BoolVar(&disabled, "disabled", false, "import rules new to the organisation disabled (updated rules keep their state)")
 		}})
 	if err != nil {
@@ -160,11 +160,16 @@ func rulesImport(ctx context.Context, env Env, args []string) error {
 	if len(files) == 0 {
 		return usageError{"no rule files (.yml, .yaml, .json) under " + strings.Join(paths, ", ")}
 	}
-	if serverURL != "" {
-		if apiKey, err = cliAPIKey(env, apiKey); err != nil {
+	base, key, err := remote.endpoint(env)
+	if err != nil {
+		return err
+	}
+	if base != "" {
+		client, err := remote.client(env)
+		if err != nil {
 			return err
 		}
-		return rulesImportRemote(ctx, env, serverURL, apiKey, pack, disabled, files, skipped)
+		return rulesImportRemote(ctx, env, client, base, key, pack, disabled, files, skipped)
 	}
 	c, err := openCLI(ctx, cfg)
 	if err != nil {
@@ -236,11 +241,7 @@ func failedFiles(rep detect.ImportReport) int {
 	return len(seen)
 }
 
-func rulesImportRemote(ctx context.Context, env Env, base, key, pack string, disabled bool, files []detect.ImportFile, skipped []detect.Skipped) error {
-	u, err := url.Parse(strings.TrimRight(base, "/"))
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return usageError{fmt.Sprintf("--url %q is not an http(s) URL", base)}
-	}
+func rulesImportRemote(ctx context.Context, env Env, client *http.Client, base, key, pack string, disabled bool, files []detect.ImportFile, skipped []detect.Skipped) error {
 	// The server takes one archive: pack the files into a ZIP.
 	var zbuf bytes.Buffer
 	zw := zip.NewWriter(&zbuf)
@@ -268,14 +269,14 @@ func rulesImportRemote(ctx context.Context, env Env, base, key, pack string, dis
 		mw.WriteField("disabled", "true")
 	}
 	mw.Close()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String()+"/api/v1/rules/import", &body)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/api/v1/rules/import", &body)
 	if err != nil {
 		return err
 	}
 	req.Header.Set("Authorization", "Bearer "+key)
 	req.Header.Set("Content-Type", mw.FormDataContentType())
 	fmt.Fprintf(env.Stderr, "sending %d rule files (%d bytes) ...\n", len(files), zbuf.Len())
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		return fmt.Errorf("cannot reach %s: %w", base, err)
 	}
@@ -331,7 +332,8 @@ func rulesList(ctx context.Context, env Env, args []string) error {
 }
 
 func rulesExport(ctx context.Context, env Env, args []string) error {
-	var org, output, serverURL, apiKey, enabled string
+	var org, output, enabled string
+	var remote remoteFlags
 	var f detect.RuleFilter
 	cfg, _, err := loadConfig(env, "rules export", args, config.LoadOptions{Only: storageOnly,
 		Summary: "Export an organisation's detection rules as a ZIP: one file per rule, its source as stored, under its\n" +
@@ -346,8 +348,7 @@ func rulesExport(ctx context.Context, env Env, args []string) error {
 			fs.StringVar(&output, "o", "", "write the ZIP to this file (- for standard output); required")
 			fs.StringVar(&output, "output", "", "the same as -o")
 			fs.StringVar(&org, "org", "", "organisation ID or name (needed when there are several)")
-			fs.StringVar(&serverURL, "url", "", "read the rules from this running server (e.g. http://localhost:8080)")
-			fs.StringVar(&apiKey, "api-key", "", "API key of a role that may read rules, for --url (or EVENTSEC_API_KEY)")
+			remote.register(fs, "read the rules from this running server", "API key of a role that may read rules, for --url (or EVENTSEC_API_KEY)")
 			fs.StringVar(&f.Query, "q", "", "filter: substring of title, description, id or tags")
 			fs.StringVar(&f.Status, "status", "", "filter: stable, test, experimental, deprecated or unsupported")
 			fs.StringVar(&f.Level, "level", "", "filter: informational, low, medium, high or critical")
@@ -375,11 +376,16 @@ func rulesExport(ctx context.Context, env Env, args []string) error {
 		return usageError{"--enabled must be true or false"}
 	}
 	write := func(fill func(io.Writer) error) error { return writeOutput(env, output, fill) }
-	if serverURL != "" {
-		if apiKey, err = cliAPIKey(env, apiKey); err != nil {
+	base, key, err := remote.endpoint(env)
+	if err != nil {
+		return err
+	}
+	if base != "" {
+		client, err := remote.client(env)
+		if err != nil {
 			return err
 		}
-		return rulesExportRemote(ctx, env, serverURL, apiKey, f, enabled, output, write)
+		return rulesExportRemote(ctx, env, client, base, key, f, enabled, output, write)
 	}
 	c, err := openCLI(ctx, cfg)
 	if err != nil {
@@ -451,11 +457,7 @@ func writeOutput(env Env, output string, fill func(io.Writer) error) error {
 	return nil
 }
 
-func rulesExportRemote(ctx context.Context, env Env, base, key string, f detect.RuleFilter, enabled, output string, write func(func(io.Writer) error) error) error {
-	u, err := url.Parse(strings.TrimRight(base, "/"))
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return usageError{fmt.Sprintf("--url %q is not an http(s) URL", base)}
-	}
+func rulesExportRemote(ctx context.Context, env Env, client *http.Client, base, key string, f detect.RuleFilter, enabled, output string, write func(func(io.Writer) error) error) error {
 	q := url.Values{}
 	for k, v := range map[string]string{"q": f.Query, "status": f.Status, "level": f.Level, "pack": f.Pack, "tactic": f.Tactic,
 		"technique": f.Technique, "kind": f.Kind, "product": f.Product, "category": f.Category, "service": f.Service, "enabled": enabled} {
@@ -463,12 +465,12 @@ func rulesExportRemote(ctx context.Context, env Env, base, key string, f detect.
 			q.Set(k, v)
 		}
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String()+"/api/v1/rules/export?"+q.Encode(), nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/api/v1/rules/export?"+q.Encode(), nil)
 	if err != nil {
 		return err
 	}
 	req.Header.Set("Authorization", "Bearer "+key)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		return fmt.Errorf("cannot reach %s: %w", base, err)
 	}

@@ -13,7 +13,6 @@ import (
 	"log/slog"
 	"mime/multipart"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -67,43 +66,6 @@ func vulnsCmd(ctx context.Context, env Env, args []string) error {
 	return usageError{fmt.Sprintf("unknown vulns subcommand %q", args[0])}
 }
 
-// remoteFlags are --url and --api-key, shared by the subcommands.
-type remoteFlags struct{ url, apiKey string }
-
-func (r *remoteFlags) register(fs *flag.FlagSet, what string) {
-	fs.StringVar(&r.url, "url", "", what+" (e.g. http://localhost:8080)")
-	fs.StringVar(&r.apiKey, "api-key", "", "API key for --url (or EVENTSEC_API_KEY)")
-}
-
-// endpoint checks the flags and returns the server's base URL and key;
-// "" when --url is not set.
-func (r *remoteFlags) endpoint(env Env) (string, string, error) {
-	if r.url == "" {
-		return "", "", nil
-	}
-	u, err := url.Parse(strings.TrimRight(r.url, "/"))
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return "", "", usageError{fmt.Sprintf("--url %q is not an http(s) URL", r.url)}
-	}
-	key, err := cliAPIKey(env, r.apiKey)
-	if err != nil {
-		return "", "", err
-	}
-	return u.String(), key, nil
-}
-
-// cliAPIKey is the API key a command sends with --url: --api-key, or else
-// EVENTSEC_API_KEY.
-func cliAPIKey(env Env, key string) (string, error) {
-	if key == "" {
-		key = env.Getenv("EVENTSEC_API_KEY")
-	}
-	if key == "" {
-		return "", usageError{"--url needs --api-key or EVENTSEC_API_KEY"}
-	}
-	return key, nil
-}
-
 func vulnsImport(ctx context.Context, env Env, args []string) error {
 	var remote remoteFlags
 	cfg, paths, err := loadConfig(env, "vulns import", args, config.LoadOptions{Only: []string{"data_dir"}, Args: "PATH...",
@@ -113,7 +75,7 @@ func vulnsImport(ctx context.Context, env Env, args []string) error {
 			"Without --url the database in <data_dir>/vulndb is updated directly (a running server picks the new\n" +
 			"file up within a minute); with --url and --api-key (an admin or team lead) the files go to a\n" +
 			"running server and take effect at once.",
-		Extra: func(fs *flag.FlagSet) { remote.register(fs, "send the files to this running server") }})
+		Extra: func(fs *flag.FlagSet) { remote.register(fs, "send the files to this running server", "") }})
 	if err != nil {
 		return err
 	}
@@ -130,7 +92,11 @@ func vulnsImport(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	if base != "" {
-		return vulnsImportRemote(ctx, env, base, key, paths)
+		client, err := remote.client(env)
+		if err != nil {
+			return err
+		}
+		return vulnsImportRemote(ctx, env, client, base, key, paths)
 	}
 	svc, err := vulnsvc.New(ctx, vulnsvc.Options{Dir: vulnDir(cfg), Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
@@ -238,7 +204,7 @@ func ecosystemList(m map[string]int) string {
 // of its .json files (the server imports an archive in one pass, where
 // thousands of separate files would each rebuild the index); .zip files
 // inside a directory are sent as themselves.
-func vulnsImportRemote(ctx context.Context, env Env, base, key string, paths []string) error {
+func vulnsImportRemote(ctx context.Context, env Env, client *http.Client, base, key string, paths []string) error {
 	pr, pw := io.Pipe()
 	mw := multipart.NewWriter(pw)
 	go func() { pw.CloseWithError(writeVulnParts(mw, paths)) }()
@@ -249,7 +215,7 @@ func vulnsImportRemote(ctx context.Context, env Env, base, key string, paths []s
 	req.Header.Set("Authorization", "Bearer "+key)
 	req.Header.Set("Content-Type", mw.FormDataContentType())
 	fmt.Fprintf(env.Stderr, "sending %d path(s) to %s ...\n", len(paths), base)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		return fmt.Errorf("cannot reach %s: %w", base, err)
 	}
@@ -365,7 +331,7 @@ func vulnsStats(ctx context.Context, env Env, args []string) error {
 	var remote remoteFlags
 	cfg, _, err := loadConfig(env, "vulns stats", args, config.LoadOptions{Only: []string{"data_dir"},
 		Summary: "Describe the vulnerability database: advisories, affected packages per ecosystem, the last import.",
-		Extra:   func(fs *flag.FlagSet) { remote.register(fs, "ask this running server") }})
+		Extra:   func(fs *flag.FlagSet) { remote.register(fs, "ask this running server", "") }})
 	if err != nil {
 		return err
 	}
@@ -391,12 +357,16 @@ func vulnsStats(ctx context.Context, env Env, args []string) error {
 	}
 	where := vulnDir(cfg)
 	if base != "" {
+		client, err := remote.client(env)
+		if err != nil {
+			return err
+		}
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/api/v1/vulnerabilities/db", nil)
 		if err != nil {
 			return err
 		}
 		req.Header.Set("Authorization", "Bearer "+key)
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := client.Do(req)
 		if err != nil {
 			return fmt.Errorf("cannot reach %s: %w", base, err)
 		}

@@ -34,6 +34,10 @@ const (
 	ReasonInvalidUTF8 = "invalid_utf8"
 	ReasonTruncated   = "truncated"
 	ReasonTimestamp   = "timestamp_out_of_range"
+	// ReasonTimestampUnparsed: the event named its time in a form that
+	// could not be read (tagged _timestamp_unparsed); it has the arrival
+	// time.
+	ReasonTimestampUnparsed = "timestamp_unparsed"
 	// Stream connections the server closed on its own.
 	ReasonIdleTimeout = "idle_timeout"
 	ReasonEvictedIdle = "evicted_idle"
@@ -48,7 +52,7 @@ type Reasons struct {
 }
 
 // repairReasons are counted by the pipeline for every listener.
-var repairReasons = []string{ReasonInvalidUTF8, ReasonTruncated, ReasonTimestamp}
+var repairReasons = []string{ReasonInvalidUTF8, ReasonTruncated, ReasonTimestamp, ReasonTimestampUnparsed}
 
 // metrics are the pipeline's Prometheus series, labelled by listener.
 type metrics struct {

@@ -234,7 +234,7 @@ func (p *Pipeline) Received(ctx context.Context, orgID, key string) (time.Time, 
 // outcomes and repairs (the normalizer's and its own) from the tags.
 func (p *Pipeline) prepare(evs []event.Event, c *Counters) {
 	now := p.o.Now()
-	var parsed, failed, badUTF8, badTime, truncated int
+	var parsed, failed, badUTF8, badTime, unparsedTime, truncated int
 	for i := range evs {
 		ev := &evs[i]
 		if ev.Fields == nil {
@@ -247,6 +247,8 @@ func (p *Pipeline) prepare(evs []event.Event, c *Counters) {
 			ev.Timestamp = ev.Ingested
 		} else if ev.Timestamp.After(ev.Ingested.Add(p.o.MaxFuture)) || ev.Timestamp.Before(ev.Ingested.Add(-p.o.MaxPast)) {
 			ev.Fields["event.created"] = ev.Timestamp.UTC().Format(time.RFC3339Nano)
+			ev.Fields["error.message"] = normalize.AppendMessage(ev.Fields["error.message"],
+				normalize.OutOfRangeText("@timestamp", ev.Timestamp, ev.Ingested, p.o.MaxFuture, p.o.MaxPast))
 			ev.Timestamp = ev.Ingested
 			AddTag(ev.Fields, normalize.TagTimestampOutOfRange)
 		}
@@ -266,6 +268,8 @@ func (p *Pipeline) prepare(evs []event.Event, c *Counters) {
 				badUTF8++
 			case normalize.TagTimestampOutOfRange:
 				badTime++
+			case normalize.TagTimestampUnparsed:
+				unparsedTime++
 			case normalize.TagRawTruncated, normalize.TagTruncated:
 				isTrunc = true
 			}
@@ -286,6 +290,9 @@ func (p *Pipeline) prepare(evs []event.Event, c *Counters) {
 	}
 	if badTime > 0 {
 		c.Repaired(ReasonTimestamp, badTime)
+	}
+	if unparsedTime > 0 {
+		c.Repaired(ReasonTimestampUnparsed, unparsedTime)
 	}
 	if truncated > 0 {
 		c.Repaired(ReasonTruncated, truncated)

@@ -128,6 +128,44 @@ func TestSubmit(t *testing.T) {
 	}
 }
 
+// Events whose time was replaced by the arrival time are counted by
+// reason, unreadable ones included, and a time the pipeline itself finds
+// out of range is explained in error.message after the sender's.
+func TestTimestampRepairs(t *testing.T) {
+	store := ingesttest.NewStore(t)
+	e := ingesttest.NewPipeline(t, store, ingest.Options{})
+	labels := func(reason string) map[string]string { return map[string]string{"listener": "l1", "reason": reason} }
+	e.Pipeline.Counters("l1")
+	for _, r := range []string{ingest.ReasonTimestamp, ingest.ReasonTimestampUnparsed} {
+		if !ingesttest.HasSeries(t, e.Registry, "eventsec_ingest_repaired_total", labels(r)) {
+			t.Errorf("eventsec_ingest_repaired_total{reason=%q} does not exist before the first occurrence", r)
+		}
+	}
+	batch := evs("o", "unreadable", "future", "fine")
+	batch[0].Fields["tags"] = []string{normalize.TagTimestampUnparsed}
+	future := time.Now().Add(72 * time.Hour).UTC().Truncate(time.Second)
+	batch[1].Timestamp = future
+	batch[1].Fields["error.message"] = "disk full"
+	if _, err := e.Pipeline.Submit(t.Context(), batch, "l1"); err != nil {
+		t.Fatal(err)
+	}
+	for r, want := range map[string]float64{ingest.ReasonTimestamp: 1, ingest.ReasonTimestampUnparsed: 1} {
+		if got := e.Metric(t, "eventsec_ingest_repaired_total", labels(r)); got != want {
+			t.Errorf("repaired{%s} = %v, want %v", r, got, want)
+		}
+	}
+	var msg string
+	for _, ev := range store.Events() {
+		if ev.Fields["message"] == "future" {
+			msg = ev.Fields.Str("error.message")
+		}
+	}
+	want := "disk full; @timestamp: " + future.Format(time.RFC3339Nano) + " is more than 24h in the future (timestamp_max_future); the arrival time is used (event.created keeps it)"
+	if msg != want {
+		t.Errorf("error.message = %q, want %q", msg, want)
+	}
+}
+
 // Submit refuses at once when full; SubmitWait waits for room; a batch
 // larger than the whole bound still enters an idle pipeline.
 func TestAdmission(t *testing.T) {

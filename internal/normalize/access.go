@@ -91,7 +91,7 @@ func (st *state) accessLog(s, app string) bool {
 		}
 	}
 	st.set("user.name", a.user)
-	st.setTime(a.ts)
+	st.setTime(a.ts, "access log time")
 	st.accessRequest(a.request)
 	f["http.response.status_code"] = a.status
 	if a.bytes >= 0 {

@@ -82,7 +82,7 @@ func (st *state) apacheError(s, app string) bool {
 		return false
 	}
 	if hasTS {
-		st.setTime(ts)
+		st.setTime(ts, "error log time")
 	}
 	f := st.f
 	f["event.dataset"] = "apache.error"

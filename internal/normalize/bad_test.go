@@ -99,6 +99,9 @@ func TestBadInput(t *testing.T) {
 			if !ev.Timestamp.Equal(received) || !hasTag(ev, TagTimestampOutOfRange) || ev.Fields.Str("event.created") == "" {
 				t.Errorf("%s: timestamp %v tags %v", ts, ev.Timestamp, ev.Fields["tags"])
 			}
+			if msg := ev.Fields.Str("error.message"); !strings.HasPrefix(msg, "@timestamp: ") || !strings.Contains(msg, "the arrival time is used") {
+				t.Errorf("%s: error.message %q does not name @timestamp", ts, msg)
+			}
 		}
 		ev := norm([]byte("<34>1 2999-10-11T22:14:15.003Z host app - - - msg"), FormatAuto)
 		if !ev.Timestamp.Equal(received) || !hasTag(ev, TagTimestampOutOfRange) {

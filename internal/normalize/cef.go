@@ -185,7 +185,7 @@ func (st *state) cef(s string) error {
 		for _, k := range [...]string{"event.end", "event.start"} {
 			if v, ok := f[k].(string); ok {
 				if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
-					st.setTime(t)
+					st.setTime(t, k)
 					break
 				}
 			}
@@ -447,7 +447,7 @@ func (st *state) mapValue(field string, kind uint8, v string) {
 			return
 		}
 		if field == "@timestamp" {
-			st.setTime(t)
+			st.setTime(t, "rt")
 			return
 		}
 		st.f[field] = t.UTC().Format(time.RFC3339Nano)

@@ -72,7 +72,10 @@
 // A value that cannot have its column's type is dropped from it (an IP
 // field's is kept in <root>.address), a severity outside 0-100 clamped;
 // the event is tagged _invalid_field and error.message names the field
-// and the value, unless the sender set error.message.
+// and the value, after the sender's own error.message when it set one.
+// An event time that cannot be read (tag _timestamp_unparsed) or is out
+// of range (_timestamp_out_of_range) is replaced by the arrival time and
+// explained the same way.
 //
 // # Limits
 //

@@ -79,7 +79,7 @@ func (st *state) embeddedLine() {
 				st.f["event.created"] = st.ts.UTC().Format(time.RFC3339Nano)
 			}
 		}
-		st.setTime(sub.ts)
+		st.setTime(sub.ts, sub.tsName)
 	}
 	st.tags = append(st.tags, sub.tags...)
 	if sub.problems != "" {

@@ -47,6 +47,11 @@ var goldenInputs = []struct {
 	{name: "velocidex_sysmon_10", file: "velocidex_sysmon_10.json"},
 	{name: "security_4688_xml", file: "security_4688.xml"},
 	{name: "unparseable", raw: "\x00\x01\x02garbage\xff\xfe line"},
+	// Times replaced by the arrival time: error.message says which field
+	// held what, after the sender's own error.message.
+	{name: "json_timestamp_unparsed", raw: `{"@timestamp":"garbage-time","message":"http-garbage-time"}`},
+	{name: "json_timestamp_future", raw: `{"@timestamp":"2999-01-01T00:00:00Z","message":"http-future","error":{"message":"disk full"}}`},
+	{name: "syslog_timestamp_unparsed", raw: "<13>1 2026-13-45T08:00:00Z h12 badts - - - syslog-badts-marker"},
 }
 
 // goldenEvent is the golden files' form of an event.

@@ -1,6 +1,7 @@
 package normalize
 
 import (
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -203,25 +204,47 @@ func (st *state) appEventKind() {
 
 // jsonTime takes the event time from the first configured key that
 // holds one; "@timestamp" itself is removed (Event.Timestamp holds it).
+// A key that holds no readable time is passed over for the next; when
+// none does, the event is tagged _timestamp_unparsed and error.message
+// names the first such key and its value.
 func (st *state) jsonTime() {
-	unparsed := false
+	unparsed := ""
 	for _, k := range st.n.tsFields {
 		v, ok := st.f[k]
 		if !ok {
 			continue
 		}
 		if t, ok := st.n.timeValue(v, st.received, st.loc); ok {
-			st.setTime(t)
+			st.setTime(t, k)
 			if k == "@timestamp" {
 				delete(st.f, k)
 			}
 			return
 		}
-		unparsed = true
+		if unparsed == "" {
+			unparsed = fmt.Sprintf("%s: cannot read %s as a time; the arrival time is used", k, timeText(v))
+		}
 	}
-	if unparsed {
+	if unparsed != "" {
 		st.tag(TagTimestampUnparsed)
+		st.problem(unparsed)
 	}
+}
+
+// timeText renders a value that was meant as a time for error.message.
+func timeText(v any) string {
+	if s := quoteValue(v); s != "" {
+		return s
+	}
+	switch v.(type) {
+	case []any:
+		return "a list"
+	case map[string]any:
+		return "an object"
+	case nil:
+		return "null"
+	}
+	return "the value"
 }
 
 // alias kinds: how a sender's value is converted for its ECS field.

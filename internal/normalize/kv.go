@@ -220,14 +220,14 @@ func (st *state) kvTime() {
 	tm, ok2 := st.f["time"].(string)
 	if ok1 && ok2 {
 		if t, ok := st.n.timeString(d+" "+tm, st.received, st.loc); ok {
-			st.setTime(t)
+			st.setTime(t, "date and time")
 			return
 		}
 	}
 	for _, k := range st.n.tsFields {
 		if v, ok := st.f[k].(string); ok {
 			if t, ok := st.n.timeString(v, st.received, st.loc); ok {
-				st.setTime(t)
+				st.setTime(t, k)
 				return
 			}
 		}

@@ -168,7 +168,7 @@ func (st *state) leef(s string) error {
 	}
 	if devTime != "" {
 		if t, ok := st.leefTime(devTime, devTimeFormat); ok {
-			st.setTime(t)
+			st.setTime(t, "devTime")
 		}
 	}
 	return nil

@@ -3,6 +3,7 @@ package normalize
 import (
 	"bytes"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -231,12 +232,15 @@ type state struct {
 	n *Normalizer
 	// e is the event being made, handed to the caller by end; ev points
 	// to it.
-	e        event.Event
-	ev       *event.Event
-	f        event.Fields
-	tags     []string
-	ts       time.Time
-	tsSet    bool
+	e     event.Event
+	ev    *event.Event
+	f     event.Fields
+	tags  []string
+	ts    time.Time
+	tsSet bool
+	// tsName is where ts was read ("@timestamp", a JSON key, "syslog
+	// timestamp"), for error.message when it is out of range.
+	tsName   string
 	received time.Time
 	peer     string
 	// loc is the zone of the times this event writes without one.
@@ -441,7 +445,7 @@ func (st *state) recovered(r any) {
 	st.f = make(event.Fields, 8)
 	st.ev.Fields = st.f
 	st.tags = st.tags[:0]
-	st.tsSet = false
+	st.tsSet, st.tsName = false, ""
 	st.problems = ""
 	st.fail(fmt.Sprintf("internal error: %v", r))
 	st.setMessage(st.ev.Raw)
@@ -586,7 +590,7 @@ func (st *state) failRaw(reason, text string) {
 	for k := range st.f {
 		delete(st.f, k)
 	}
-	st.tsSet = false
+	st.tsSet, st.tsName = false, ""
 	st.setMessage(strings.TrimRight(text, "\r\n"))
 }
 
@@ -594,6 +598,21 @@ func (st *state) failRaw(reason, text string) {
 func (st *state) finish() {
 	f := st.f
 	ev := st.ev
+	ev.Timestamp = st.received
+	own := false
+	if st.tsSet {
+		now := st.n.now()
+		switch {
+		case st.ts.After(now.Add(st.n.maxSkew)), st.ts.Before(now.Add(-st.n.maxAge)):
+			f["event.created"] = st.ts.UTC().Format(time.RFC3339Nano)
+			st.tag(TagTimestampOutOfRange)
+			st.n.outOfRange.Add(1)
+			st.problem(st.outOfRangeText(now))
+		default:
+			ev.Timestamp = st.ts.UTC()
+			own = true
+		}
+	}
 	if st.parseErr != "" {
 		st.tag(event.TagParseError)
 		f["error.message"] = st.parseErr
@@ -602,9 +621,9 @@ func (st *state) finish() {
 		}
 		st.n.parseErrors.Add(1)
 	} else if st.problems != "" {
-		if _, ok := f["error.message"]; !ok {
-			f["error.message"] = st.problems
-		}
+		// A sender's own error.message is kept, and what was wrong
+		// with the event follows it.
+		f["error.message"] = AppendMessage(f["error.message"], st.problems)
 	}
 	if _, ok := f["event.kind"]; !ok {
 		f["event.kind"] = "event"
@@ -627,20 +646,6 @@ func (st *state) finish() {
 					f["host.ip"] = ip
 				}
 			}
-		}
-	}
-	ev.Timestamp = st.received
-	own := false
-	if st.tsSet {
-		now := st.n.now()
-		switch {
-		case st.ts.After(now.Add(st.n.maxSkew)), st.ts.Before(now.Add(-st.n.maxAge)):
-			f["event.created"] = st.ts.UTC().Format(time.RFC3339Nano)
-			st.tag(TagTimestampOutOfRange)
-			st.n.outOfRange.Add(1)
-		default:
-			ev.Timestamp = st.ts.UTC()
-			own = true
 		}
 	}
 	if st.derive {
@@ -722,10 +727,67 @@ func (st *state) invalid(msg string) {
 	st.problem(msg)
 }
 
-// setTime records the event's own time (checked in finish).
-func (st *state) setTime(t time.Time) {
+// setTime records the event's own time (checked in finish), read from
+// the field or header part named from.
+func (st *state) setTime(t time.Time, from string) {
 	st.ts = t
 	st.tsSet = true
+	st.tsName = from
+}
+
+// outOfRangeText says why the event's own time was replaced by the
+// arrival time, for error.message.
+func (st *state) outOfRangeText(now time.Time) string {
+	name := st.tsName
+	if name == "" {
+		name = "timestamp"
+	}
+	return OutOfRangeText(name, st.ts, now, st.n.maxSkew, st.n.maxAge)
+}
+
+// OutOfRangeText says that a time read from field was replaced by the
+// arrival time because it is more than maxFuture ahead of now or more
+// than maxPast behind it: the error.message of an event tagged
+// TagTimestampOutOfRange.
+func OutOfRangeText(field string, t, now time.Time, maxFuture, maxPast time.Duration) string {
+	how := "more than " + spanText(maxPast) + " old (timestamp_max_age)"
+	if t.After(now) {
+		how = "more than " + spanText(maxFuture) + " in the future (timestamp_max_future)"
+	}
+	return fmt.Sprintf("%s: %s is %s; the arrival time is used (event.created keeps it)", field, t.UTC().Format(time.RFC3339Nano), how)
+}
+
+// spanText writes a duration as people set it: "24h", "3650 days", "90m".
+func spanText(d time.Duration) string {
+	const day = 24 * time.Hour
+	if d >= 2*day && d%day == 0 {
+		return strconv.FormatInt(int64(d/day), 10) + " days"
+	}
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
+
+// AppendMessage adds msg to an event's error.message old (the sender's,
+// or nil when there is none), after "; ": what was wrong with the event
+// never hides what the sender said, nor the reverse.
+func AppendMessage(old any, msg string) string {
+	s, ok := old.(string)
+	if !ok && old != nil {
+		s, _ = scalarString(old)
+	}
+	switch {
+	case s == "":
+		return msg
+	case strings.Contains(s, msg):
+		return s
+	}
+	return s + "; " + msg
 }
 
 func contains(list []string, s string) bool {

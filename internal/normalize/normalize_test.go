@@ -205,6 +205,7 @@ func TestSyslog(t *testing.T) {
 				"process.pid":  int64(10),
 				// CST is US Central Standard Time, UTC-6.
 				"event.created": "1987-08-24T11:34:00Z",
+				"error.message": "syslog timestamp: 1987-08-24T11:34:00Z is more than 10950 days old (timestamp_max_age); the arrival time is used (event.created keeps it)",
 			},
 			// 1987 is more than 10 years ago.
 			tags: []string{TagTimestampOutOfRange},
@@ -852,7 +853,26 @@ func TestJSON(t *testing.T) {
 		{
 			name: "unparseable time is tagged",
 			raw:  `{"timestamp":"yesterday-ish","message":"x"}`,
-			want: map[string]any{"timestamp": "yesterday-ish"},
+			want: map[string]any{"timestamp": "yesterday-ish",
+				"error.message": `timestamp: cannot read "yesterday-ish" as a time; the arrival time is used`},
+			tags: []string{TagTimestampUnparsed},
+		},
+		{
+			name: "unreadable number as time names the first key tried",
+			raw:  `{"@timestamp":-99999999999999,"time":"soon","message":"x"}`,
+			want: map[string]any{"error.message": `@timestamp: cannot read -99999999999999 as a time; the arrival time is used`},
+			tags: []string{TagTimestampUnparsed},
+		},
+		{
+			name: "a later key's readable time wins over an unreadable one",
+			raw:  `{"@timestamp":"garbage","time":"2024-02-29T08:00:00Z","message":"x"}`,
+			want: map[string]any{"error.message": nil},
+			ts:   "2024-02-29T08:00:00Z",
+		},
+		{
+			name: "unreadable time after the sender's error.message",
+			raw:  `{"@timestamp":"garbage","error":"disk full","message":"x"}`,
+			want: map[string]any{"error.message": `disk full; @timestamp: cannot read "garbage" as a time; the arrival time is used`},
 			tags: []string{TagTimestampUnparsed},
 		},
 		{
@@ -1341,8 +1361,8 @@ func TestAddressesFromSender(t *testing.T) {
 		{name: "several problems", raw: `{"message":"x","source":{"ip":"nope","port":"http"}}`,
 			want: map[string]any{"error.message": `source.ip: "nope" is not an IP address; source.port: "http" is not an integer`},
 			tags: []string{TagInvalidField}},
-		{name: "the sender's error.message stays", raw: `{"message":"x","error":{"message":"db down"},"source":{"ip":"nope"}}`,
-			want: map[string]any{"error.message": "db down", "source.address": "nope"}, tags: []string{TagInvalidField}},
+		{name: "the sender's error.message stays, the problem follows it", raw: `{"message":"x","error":{"message":"db down"},"source":{"ip":"nope"}}`,
+			want: map[string]any{"error.message": `db down; source.ip: "nope" is not an IP address`, "source.address": "nope"}, tags: []string{TagInvalidField}},
 		{name: "key=value", raw: `action=deny src=81.2.69.142:4444 dst=10.0.0.5`,
 			want: map[string]any{"source.ip": "81.2.69.142", "source.port": int64(4444), "destination.ip": "10.0.0.5"}},
 	})

@@ -131,7 +131,7 @@ func (st *state) syslog5424(s, version string) bool {
 		t, _, ok := isoTimestampPrefix(ts, loc, true)
 		switch {
 		case ok:
-			st.setTime(t)
+			st.setTime(t, "syslog timestamp")
 		case looksLikeISODate(ts):
 			// Meant as a time, but not one: the header is still read.
 			st.tag(TagTimestampUnparsed)
@@ -272,11 +272,11 @@ func (st *state) syslog3164(s string, hasPRI bool) bool {
 				}
 			}
 		}
-		st.setTime(t)
+		st.setTime(t, "syslog timestamp")
 		s = rest
 		hasTS = true
 	} else if t, rest, ok := isoTimestampPrefix(s, st.loc, hasPRI); ok {
-		st.setTime(t)
+		st.setTime(t, "syslog timestamp")
 		s = strings.TrimLeft(rest, " ")
 		hasTS = true
 	} else if hasPRI && looksLikeISODate(s) {
@@ -591,7 +591,7 @@ func (st *state) cisco(s string) bool {
 			p = p[k+2:]
 		}
 		if t, _, ok := bsdTimestamp(strings.TrimLeft(p, " *."), st.received, st.loc); ok {
-			st.setTime(t)
+			st.setTime(t, "syslog timestamp")
 		}
 	}
 	return true

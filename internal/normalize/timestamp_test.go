@@ -52,3 +52,38 @@ func TestUSTimeWithAMPM(t *testing.T) {
 		}
 	}
 }
+
+func TestSpanText(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		24 * time.Hour:             "24h",
+		87600 * time.Hour:          "3650 days",
+		90 * time.Minute:           "1h30m",
+		30 * time.Minute:           "30m",
+		36 * time.Hour:             "36h",
+		48 * time.Hour:             "2 days",
+		1500 * time.Millisecond:    "1.5s",
+		time.Hour + 30*time.Second: "1h0m30s",
+	} {
+		if got := spanText(d); got != want {
+			t.Errorf("spanText(%v) = %q, want %q", d, got, want)
+		}
+	}
+}
+
+func TestAppendMessage(t *testing.T) {
+	for _, c := range []struct {
+		old  any
+		msg  string
+		want string
+	}{
+		{nil, "x: bad", "x: bad"},
+		{"", "x: bad", "x: bad"},
+		{"disk full", "x: bad", "disk full; x: bad"},
+		{int64(42), "x: bad", "42; x: bad"},
+		{"disk full; x: bad", "x: bad", "disk full; x: bad"},
+	} {
+		if got := AppendMessage(c.old, c.msg); got != c.want {
+			t.Errorf("AppendMessage(%#v, %q) = %q, want %q", c.old, c.msg, got, c.want)
+		}
+	}
+}

@@ -134,7 +134,7 @@ func (st *state) nxlog(rec map[string]any) {
 	st.set("winlog.user.identifier", anyString(rec["UserID"]))
 	st.set("winlog.activity_id", anyString(rec["ActivityID"]))
 	if ts, ok := st.n.timeValue(rec["EventTime"], st.received, st.loc); ok {
-		st.setTime(ts)
+		st.setTime(ts, "EventTime")
 	}
 	hex := r.hexRule()
 	r.data = make([]winData, 0, len(rec))
@@ -309,14 +309,14 @@ func (st *state) windows(rec map[string]any) bool {
 	switch t := attr(sys["TimeCreated"], "SystemTime").(type) {
 	case string:
 		if ts, err := time.Parse(time.RFC3339Nano, t); err == nil {
-			st.setTime(ts)
+			st.setTime(ts, "TimeCreated")
 		} else if ts, ok := st.n.timeString(t, st.received, st.loc); ok {
-			st.setTime(ts)
+			st.setTime(ts, "TimeCreated")
 		}
 	case nil:
 	default:
 		if ts, ok := st.n.timeValue(t, st.received, st.loc); ok {
-			st.setTime(ts)
+			st.setTime(ts, "TimeCreated")
 		}
 	}
 	r.data = make([]winData, 0, 24)

@@ -12,6 +12,7 @@ package file
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"compress/gzip"
 	"context"
 	"encoding/json"
@@ -20,6 +21,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -74,6 +76,9 @@ type Summary struct {
 	Failed      int
 	FailedFiles int
 	Reasons     map[string]int
+	// Failures locate the first MaxFailures failed records, in file and
+	// line order; Failed counts them all.
+	Failures []Failure
 	// Warnings describe damage that cost records whose number is
 	// unknown (corrupt evtx chunks).
 	Warnings []string
@@ -82,6 +87,50 @@ type Summary struct {
 	// stored; Old counts those dated before Options.OldBefore.
 	First, Last time.Time
 	Old         int
+}
+
+// Failure is one record that was not stored, and why.
+type Failure struct {
+	File string `json:"file"`
+	// Line is the record's 1-based line, 0 for a record of an .evtx file.
+	Line int `json:"line,omitempty"`
+	// Column is the 1-based byte of the line where malformed JSON went
+	// wrong, 0 when not known.
+	Column int    `json:"column,omitempty"`
+	Reason string `json:"reason"`
+}
+
+// String is "file:line:column: reason", as compilers write it.
+func (f Failure) String() string {
+	var b strings.Builder
+	b.WriteString(f.File)
+	if f.Line > 0 {
+		b.WriteString(":" + strconv.Itoa(f.Line))
+		if f.Column > 0 {
+			b.WriteString(":" + strconv.Itoa(f.Column))
+		}
+	}
+	return b.String() + ": " + f.Reason
+}
+
+// MaxFailures is how many failed records a summary locates.
+const MaxFailures = 20
+
+// AddFailures adds failures to s.Failures, keeping the first MaxFailures
+// in the order of the files (order holds the files' positions: the
+// import's paths) and of their lines.
+func (s *Summary) AddFailures(order map[string]int, fs ...Failure) {
+	if len(fs) == 0 {
+		return
+	}
+	s.Failures = append(s.Failures, fs...)
+	// Batches finish in any order.
+	slices.SortStableFunc(s.Failures, func(a, b Failure) int {
+		return cmp.Or(cmp.Compare(order[a.File], order[b.File]), cmp.Compare(a.Line, b.Line))
+	})
+	if len(s.Failures) > MaxFailures {
+		s.Failures = slices.Clip(s.Failures[:MaxFailures])
+	}
 }
 
 // maxLine bounds a text line: longer ones are cut (and tagged
@@ -109,7 +158,8 @@ type importer struct {
 	o     Options
 	p     *ingest.Pipeline
 	prog  *progress
-	mu    sync.Mutex // guards sum
+	order map[string]int // each path's position, to sort failures
+	mu    sync.Mutex     // guards sum
 	sum   Summary
 	fatal error
 }
@@ -142,11 +192,16 @@ func Import(ctx context.Context, paths []string, o Options) (Summary, error) {
 		o.Listener = "import"
 	}
 	start := time.Now()
-	im := &importer{o: o, p: o.Pipeline, sum: Summary{Reasons: map[string]int{}}}
+	im := &importer{o: o, p: o.Pipeline, sum: Summary{Reasons: map[string]int{}}, order: map[string]int{}}
+	im.p.Counters(o.Listener).Expect(ingest.Reasons{Rejected: []string{ingest.ReasonInvalidJSON, ingest.ReasonNotObject,
+		ingest.ReasonTooDeep, ingest.ReasonEmptyObject}})
 	var total int64
-	for _, p := range paths {
+	for i, p := range paths {
 		if fi, err := os.Stat(p); err == nil {
 			total += fi.Size()
+		}
+		if _, ok := im.order[p]; !ok {
+			im.order[p] = i
 		}
 	}
 	im.prog = newProgress(o.Progress, total, len(paths), o.ProgressLines)
@@ -379,7 +434,13 @@ func (im *importer) store(ctx context.Context, b batch) error {
 	}
 	evs := make([]event.Event, 0, len(b.records))
 	reasons := map[string]int{}
-	failed := 0
+	var failures []Failure
+	rejected := map[string]int{} // by metric reason
+	fail := func(rec record, err error) {
+		reasons[reasonText(err)]++
+		rejected[ingest.Reason(err)]++
+		failures = append(failures, Failure{File: b.file, Line: rec.line, Column: jsonColumn(rec.raw, err), Reason: err.Error()})
+	}
 	for _, rec := range b.records {
 		in := normalize.Input{OrgID: im.o.OrgID, Input: "import", Received: now, Raw: rec.raw, Format: im.o.Format}
 		var ev event.Event
@@ -387,8 +448,7 @@ func (im *importer) store(ctx context.Context, b batch) error {
 		case rec.obj != nil:
 			raw, err := json.Marshal(rec.obj)
 			if err != nil {
-				failed++
-				reasons["cannot encode Windows event"]++
+				fail(rec, fmt.Errorf("cannot encode Windows event: %w", err))
 				continue
 			}
 			in.Raw, in.Format = raw, normalize.FormatWindows
@@ -401,12 +461,16 @@ func (im *importer) store(ctx context.Context, b batch) error {
 			ev = im.p.Normalizer().Normalize(in)
 			ev.ID = lineID(&ev, rec.line)
 		case im.o.Format == normalize.FormatJSON || (im.o.Format == normalize.FormatAuto && rec.raw[firstNonSpace(rec.raw)] == '{'):
+			// {} is no event, as POST /api/v1/events answers.
+			if ingest.EmptyObject(rec.raw) {
+				fail(rec, ingest.ErrEmptyObject)
+				continue
+			}
 			var client bool
 			var err error
 			ev, client, err = im.p.NormalizeJSON(in, ingest.DefaultMaxDepth)
 			if err != nil {
-				failed++
-				reasons[reasonText(err)]++
+				fail(rec, err)
 				continue
 			}
 			if !client {
@@ -422,8 +486,8 @@ func (im *importer) store(ctx context.Context, b batch) error {
 		undated(&ev)
 		evs = append(evs, ev)
 	}
-	if failed > 0 {
-		im.p.Counters(im.o.Listener).Rejected(ingest.ReasonInvalidJSON, failed)
+	for r, n := range rejected {
+		im.p.Counters(im.o.Listener).Rejected(r, n)
 	}
 	im.p.Counters(im.o.Listener).Received(len(b.records))
 	res, err := im.p.SubmitWait(ctx, evs, im.o.Listener)
@@ -454,13 +518,37 @@ func (im *importer) store(ctx context.Context, b batch) error {
 		s.Stored += res.Stored
 		s.Duplicates += res.Duplicates
 		s.ParseErrors += parseErrors
-		s.Failed += failed
+		s.Failed += len(failures)
 		for k, v := range reasons {
 			s.Reasons[k] += v
 		}
+		s.AddFailures(im.order, failures...)
 	})
-	im.prog.stored(len(b.records))
+	im.prog.stored(res.Stored, res.Duplicates, len(failures))
 	return nil
+}
+
+// jsonColumn is the 1-based byte of line where its malformed JSON (err
+// is ErrBadJSON) went wrong, or 0.
+func jsonColumn(line []byte, err error) int {
+	if !errors.Is(err, ingest.ErrBadJSON) {
+		return 0
+	}
+	body := bytes.TrimLeft(line, " \t\r")
+	lead := len(line) - len(body)
+	body = bytes.TrimRight(body, " \t\r")
+	var v any
+	err = json.Unmarshal(body, &v)
+	var se *json.SyntaxError
+	switch {
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.As(err, &se) && strings.HasPrefix(se.Error(), "unexpected end"):
+		// Cut short: it goes wrong where the line ends.
+		return lead + len(body) + 1
+	case se != nil:
+		// Offset counts the bytes read, the bad one included.
+		return lead + int(max(se.Offset, 1))
+	}
+	return 0
 }
 
 func maxTime(a, b time.Time) time.Time {
@@ -500,7 +588,7 @@ func containsTag(tags []string, t string) bool {
 
 // reasonText names an invalid record's reason for the summary.
 func reasonText(err error) string {
-	for _, e := range []error{ingest.ErrTooDeep, ingest.ErrNotObject, ingest.ErrBadJSON} {
+	for _, e := range []error{ingest.ErrTooDeep, ingest.ErrNotObject, ingest.ErrBadJSON, ingest.ErrEmptyObject} {
 		if errors.Is(err, e) {
 			return e.Error()
 		}
@@ -539,6 +627,15 @@ func (s Summary) String() string {
 	})
 	for _, k := range keys {
 		fmt.Fprintf(&b, "    %6s  %s\n", humanInt(s.Reasons[k]), k)
+	}
+	if len(s.Failures) > 0 {
+		b.WriteString("  failed records (file:line:column: reason):\n")
+		for _, f := range s.Failures {
+			fmt.Fprintf(&b, "    %s\n", f)
+		}
+		if more := s.Failed - len(s.Failures); more > 0 {
+			fmt.Fprintf(&b, "    ... and %s more\n", humanInt(more))
+		}
 	}
 	for _, w := range s.Warnings {
 		fmt.Fprintf(&b, "  warning: %s\n", w)

@@ -3,6 +3,7 @@ package file
 import (
 	"bytes"
 	"compress/gzip"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -262,5 +263,91 @@ func TestImportEVTX(t *testing.T) {
 	}
 	if again.Read == 0 || again.Stored != 0 || again.Duplicates != again.Read {
 		t.Fatalf("gzip evtx: %+v", again)
+	}
+}
+
+// Each failed record is located (file, line, column of malformed JSON)
+// and {} is no event, as POST /api/v1/events answers; the progress bar's
+// last line counts stored, duplicates and failed as the summary does.
+func TestImportFailuresAndProgress(t *testing.T) {
+	dir := t.TempDir()
+	path := write(t, dir, "bad.json", []byte("{\"a\":1}\n{\"b\":\n  {\"c\": x}\n{}\n { } \n[1]\n"))
+	sink := ingesttest.NewStore(t)
+	env := ingesttest.NewPipeline(t, sink, ingest.Options{})
+	var prog bytes.Buffer
+	o := Options{Pipeline: env.Pipeline, OrgID: "org-1", Format: normalize.FormatJSON, Progress: &prog, ProgressLines: true}
+	sum, err := Import(t.Context(), []string{path}, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("\n%s", sum)
+	if sum.Read != 6 || sum.Stored != 1 || sum.Failed != 5 || sink.Len() != 1 {
+		t.Fatalf("summary %+v, %d stored", sum, sink.Len())
+	}
+	want := []Failure{
+		{path, 2, 6, "malformed JSON: unexpected end of JSON input at offset 5"},
+		{path, 3, 9, "malformed JSON: invalid character 'x' looking for beginning of value at offset 7"},
+		{path, 4, 0, "empty JSON object: an event needs at least one field"},
+		{path, 5, 0, "empty JSON object: an event needs at least one field"},
+		{path, 6, 0, "not a JSON object: found an array"},
+	}
+	if !slices.Equal(sum.Failures, want) {
+		t.Errorf("failures\n%v\nwant\n%v", sum.Failures, want)
+	}
+	if sum.Reasons["empty JSON object: an event needs at least one field"] != 2 || sum.Reasons["malformed JSON"] != 2 || sum.Reasons["not a JSON object"] != 1 {
+		t.Errorf("reasons %v", sum.Reasons)
+	}
+	text := sum.String()
+	for _, s := range []string{path + ":2:6: malformed JSON: unexpected end of JSON input at offset 5\n", path + ":6: not a JSON object: found an array\n"} {
+		if !strings.Contains(text, s) {
+			t.Errorf("summary lacks %q:\n%s", s, text)
+		}
+	}
+	if !strings.Contains(prog.String(), "6 records: 1 stored, 0 duplicates, 5 failed") {
+		t.Errorf("progress: %q", prog.String())
+	}
+	for r, n := range map[string]float64{ingest.ReasonInvalidJSON: 2, ingest.ReasonEmptyObject: 2, ingest.ReasonNotObject: 1, ingest.ReasonTooDeep: 0} {
+		l := map[string]string{"listener": "import", "reason": r}
+		if got := env.Metric(t, "eventsec_ingest_rejected_total", l); got != n || !ingesttest.HasSeries(t, env.Registry, "eventsec_ingest_rejected_total", l) {
+			t.Errorf("rejected{%s} = %v, want %v", r, got, n)
+		}
+	}
+
+	// Again: the stored line is a duplicate, and the bar says so.
+	prog.Reset()
+	again, err := Import(t.Context(), []string{path}, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Stored != 0 || again.Duplicates != 1 || again.Failed != 5 || !strings.Contains(prog.String(), "6 records: 0 stored, 1 duplicates, 5 failed") {
+		t.Errorf("re-import: %+v, progress %q", again, prog.String())
+	}
+}
+
+// The summary locates the first MaxFailures failures in file and line
+// order, however the batches finish, and counts the rest.
+func TestImportFailuresCapped(t *testing.T) {
+	dir := t.TempDir()
+	var a, b strings.Builder
+	for i := range 30 {
+		fmt.Fprintf(&a, "{\"n\":%d,}\n", i)
+		b.WriteString("{}\n")
+	}
+	pa, pb := write(t, dir, "a.ndjson", []byte(a.String())), write(t, dir, "b.ndjson", []byte(b.String()))
+	env := ingesttest.NewPipeline(t, ingesttest.NewStore(t), ingest.Options{})
+	sum, err := Import(t.Context(), []string{pa, pb}, Options{Pipeline: env.Pipeline, OrgID: "org-1", BatchSize: 3, Workers: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Failed != 60 || len(sum.Failures) != MaxFailures {
+		t.Fatalf("failed %d, %d located", sum.Failed, len(sum.Failures))
+	}
+	for i, f := range sum.Failures {
+		if f.File != pa || f.Line != i+1 {
+			t.Fatalf("failure %d is %v, want %s line %d", i, f, pa, i+1)
+		}
+	}
+	if !strings.Contains(sum.String(), "    ... and 40 more\n") {
+		t.Errorf("summary:\n%s", sum)
 	}
 }

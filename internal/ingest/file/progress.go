@@ -10,8 +10,9 @@ import (
 	"time"
 )
 
-// progress draws a progress bar: bytes read of the total, records read
-// and stored, the rate, and the file being read.
+// progress draws a progress bar: bytes read of the total, records read,
+// stored, already stored and failed (counted as the summary counts
+// them), the rate, and the file being read.
 type progress struct {
 	w     io.Writer
 	lines bool // a plain line each time, not a bar redrawn in place
@@ -19,8 +20,8 @@ type progress struct {
 	files int
 	start time.Time
 
-	bytes           atomic.Int64
-	records, stores atomic.Int64
+	bytes                         atomic.Int64
+	records, stores, dups, failed atomic.Int64
 
 	mu      sync.Mutex // guards cur, name and the writer
 	cur     int
@@ -62,8 +63,14 @@ func (p *progress) file(i int, name string) {
 	p.mu.Unlock()
 }
 
-func (p *progress) record()      { p.records.Add(1) }
-func (p *progress) stored(n int) { p.stores.Add(int64(n)) }
+func (p *progress) record() { p.records.Add(1) }
+
+// stored counts a batch's outcome: newly stored, already stored, failed.
+func (p *progress) stored(n, dups, failed int) {
+	p.stores.Add(int64(n))
+	p.dups.Add(int64(dups))
+	p.failed.Add(int64(failed))
+}
 
 func (p *progress) done() {
 	if p.w == nil {
@@ -97,9 +104,9 @@ func (p *progress) draw(final bool) {
 	if len(name) > 40 {
 		name = "…" + name[len(name)-39:]
 	}
-	line := fmt.Sprintf("\r[%s] %3.0f%%  %s / %s  %s records, %s stored  %s rec/s  file %d/%d %s",
+	line := fmt.Sprintf("\r[%s] %3.0f%%  %s / %s  %s records: %s stored, %s duplicates, %s failed  %s rec/s  file %d/%d %s",
 		bar, frac*100, humanBytes(read), humanBytes(p.total), humanInt(int(p.records.Load())), humanInt(int(p.stores.Load())),
-		humanInt(int(rate)), p.cur, p.files, name)
+		humanInt(int(p.dups.Load())), humanInt(int(p.failed.Load())), humanInt(int(rate)), p.cur, p.files, name)
 	if p.lines {
 		fmt.Fprintln(p.w, strings.TrimPrefix(line, "\r"))
 		return

@@ -298,6 +298,7 @@ func TestCountersExistAtZero(t *testing.T) {
 		{"eventsec_ingest_rejected_total", ingest.ReasonInvalidJSON},
 		{"eventsec_ingest_rejected_total", ingest.ReasonEmptyObject},
 		{"eventsec_ingest_repaired_total", ingest.ReasonTimestamp},
+		{"eventsec_ingest_repaired_total", ingest.ReasonTimestampUnparsed},
 	} {
 		if !ingesttest.HasSeries(t, e.Registry, c.name, map[string]string{"listener": "http", "reason": c.reason}) {
 			t.Errorf("%s{listener=\"http\",reason=%q} does not exist before its first occurrence", c.name, c.reason)
@@ -373,19 +374,37 @@ func TestBadValues(t *testing.T) {
 	e := newEnv(t, ingest.Options{}, Options{})
 	body := "{\"message\":\"future\",\"@timestamp\":\"2999-01-01T00:00:00Z\"}\n" +
 		"{\"message\":\"past\",\"@timestamp\":\"0001-01-01T00:00:00Z\"}\n" +
-		"{\"message\":\"bad \xff\xfe utf8\"}\n"
+		"{\"message\":\"bad \xff\xfe utf8\"}\n" +
+		"{\"message\":\"garbage\",\"@timestamp\":\"garbage-time\"}\n" +
+		"{\"message\":\"negative\",\"@timestamp\":-99999999999999}\n"
 	start := time.Now()
 	r := e.post(t, "/api/v1/events", "application/x-ndjson", []byte(body))
-	if r.status != 202 || r.body["accepted"] != 3.0 {
+	if r.status != 202 || r.body["accepted"] != 5.0 {
 		t.Fatalf("%s", r.raw)
 	}
 	evs := e.sink.Events()
-	for _, msg := range []string{"future", "past"} {
+	for msg, why := range map[string]string{"future": "@timestamp: 2999-01-01T00:00:00Z is more than", "past": "@timestamp: 0001-01-01T00:00:00Z is more than"} {
 		ev := byMessage(t, evs, msg)
 		tags, _ := ev.Fields["tags"].([]string)
 		if ev.Timestamp.Before(start) || !slices.Contains(tags, normalize.TagTimestampOutOfRange) || ev.Fields.Str("event.created") == "" {
 			t.Errorf("%s: timestamp %v tags %v created %q", msg, ev.Timestamp, tags, ev.Fields.Str("event.created"))
 		}
+		if got := ev.Fields.Str("error.message"); !strings.HasPrefix(got, why) {
+			t.Errorf("%s: error.message %q, want it to start %q", msg, got, why)
+		}
+	}
+	for msg, want := range map[string]string{
+		"garbage":  `@timestamp: cannot read "garbage-time" as a time; the arrival time is used`,
+		"negative": `@timestamp: cannot read -99999999999999 as a time; the arrival time is used`,
+	} {
+		ev := byMessage(t, evs, msg)
+		tags, _ := ev.Fields["tags"].([]string)
+		if ev.Timestamp.Before(start) || !slices.Contains(tags, normalize.TagTimestampUnparsed) || ev.Fields.Str("error.message") != want {
+			t.Errorf("%s: timestamp %v tags %v error.message %q, want %q", msg, ev.Timestamp, tags, ev.Fields.Str("error.message"), want)
+		}
+	}
+	if got := e.Metric(t, "eventsec_ingest_repaired_total", map[string]string{"listener": "http", "reason": ingest.ReasonTimestampUnparsed}); got != 2 {
+		t.Errorf("repaired{timestamp_unparsed} = %v, want 2", got)
 	}
 	var bad event.Event
 	for _, ev := range evs {
