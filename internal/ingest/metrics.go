@@ -34,9 +34,11 @@ const (
 	ReasonInvalidUTF8 = "invalid_utf8"
 	ReasonTruncated   = "truncated"
 	ReasonTimestamp   = "timestamp_out_of_range"
-	// Stream connections the server closed on its own.
+	// Stream connections the server closed on its own, or the sender
+	// reset.
 	ReasonIdleTimeout = "idle_timeout"
 	ReasonEvictedIdle = "evicted_idle"
+	ReasonConnReset   = "connection_reset"
 )
 
 // Reasons are the reasons a listener may count, by counter. Listeners
@@ -79,7 +81,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		dropped:     counter("dropped_total", "Events lost on purpose: UDP datagrams while overloaded, pending events at shutdown, by reason.", "reason"),
 		repaired:    counter("repaired_total", "Events stored after a repair (truncated, invalid UTF-8 escaped, implausible timestamp replaced), by reason.", "reason"),
 		refused:     counter("requests_refused_total", "Whole requests or connections refused (overload, authentication, limits), by reason.", "reason"),
-		closed:      counter("connections_closed_total", "Stream connections (syslog TCP/TLS) the server closed on its own: silent past the idle timeout, or the longest idle closed to admit a new sender at a connection limit, by reason.", "reason"),
+		closed:      counter("connections_closed_total", "Stream connections (syslog TCP/TLS) that did not end with the sender's orderly close, by reason: closed by the server, silent past the idle timeout or the longest idle closed to admit a new sender at a connection limit; or reset by the sender, whose last messages may then be lost (connection_reset).", "reason"),
 		inFlight: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "eventsec_ingest_in_flight",
 			Help: "Events admitted into the pipeline and not yet durable (the queue depth)."}, []string{"listener"}),
 		inFlightLimit: prometheus.NewGauge(prometheus.GaugeOpts{Name: "eventsec_ingest_in_flight_limit",
@@ -176,7 +178,8 @@ func (c *Counters) Refused(reason string) {
 	c.m.refused.WithLabelValues(c.name, reason).Inc()
 }
 
-// Closed counts stream connections the server closed on its own.
+// Closed counts stream connections the server closed on its own, or
+// the sender reset.
 func (c *Counters) Closed(reason string) {
 	c.m.closed.WithLabelValues(c.name, reason).Inc()
 }

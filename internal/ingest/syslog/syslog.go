@@ -52,7 +52,8 @@ var keepAlive = net.KeepAliveConfig{Enable: true, Idle: 15 * time.Second, Interv
 type Options struct {
 	Pipeline *ingest.Pipeline // required
 	// Network is "udp" or "tcp"; a "tcp" listener with TLSConfig set
-	// speaks TLS (RFC 5425).
+	// speaks TLS (RFC 5425), without session tickets (New turns them
+	// off in its copy of the configuration).
 	Network   string
 	Addr      string // e.g. ":514", "127.0.0.1:0"
 	TLSConfig *tls.Config
@@ -230,7 +231,7 @@ type Server struct {
 
 	// Refusals and evictions come in floods; a line per interval says
 	// how many it stands for.
-	refusedLog, evictedLog, idleLog ingest.LogLimiter
+	refusedLog, evictedLog, idleLog, resetLog ingest.LogLimiter
 
 	orgMu     sync.Mutex           // guards orgIDs, orgTried, orgWarned
 	orgIDs    map[string]string    // routes' organisations found after start
@@ -270,6 +271,18 @@ func New(o Options) (*Server, error) {
 	}
 	if o.Logger == nil {
 		o.Logger = o.Pipeline.Logger()
+	}
+	if o.TLSConfig != nil {
+		// A TLS 1.3 server sends session tickets after the handshake.
+		// Syslog senders never read (RFC 5425 is one-way), so the
+		// tickets sit unread in the sender's socket, and one that
+		// writes a message and closes at once (a script, a cron job)
+		// makes its kernel answer the close with a reset, which
+		// throws away the message not yet sent (Nagle holds it back
+		// until the handshake's last flight is acknowledged).
+		// Resuming a session would save a sender little anyway.
+		o.TLSConfig = o.TLSConfig.Clone()
+		o.TLSConfig.SessionTicketsDisabled = true
 	}
 	s := &Server{o: o, conns: map[*conn]struct{}{}, perSource: map[string]int{}}
 	switch o.Network {
@@ -314,7 +327,7 @@ func New(o Options) (*Server, error) {
 		r := ingest.Reasons{
 			Dropped: []string{ingest.ReasonShutdown},
 			Refused: []string{ingest.ReasonTooManyConns, ingest.ReasonSourceConns, ingest.ReasonUnknownOrg},
-			Closed:  []string{ingest.ReasonIdleTimeout, ingest.ReasonEvictedIdle},
+			Closed:  []string{ingest.ReasonIdleTimeout, ingest.ReasonEvictedIdle, ingest.ReasonConnReset},
 		}
 		if o.TLSConfig != nil {
 			r.Refused = append(r.Refused, ingest.ReasonTLSHandshake)
@@ -634,6 +647,16 @@ func (s *Server) serveConn(ctx context.Context, c *conn, b *ingest.Batcher) {
 				if ok, more := s.idleLog.Allow(time.Now()); ok {
 					s.log.Info("closed a syslog connection silent for longer than the idle timeout",
 						"peer", ip, "idle_timeout", s.o.IdleTimeout.String(), "more_closed_since_last_log", more)
+				}
+			case errors.Is(err, syscall.ECONNRESET) && c.closed.Load() == nil:
+				// What the sender wrote last may never have arrived: a
+				// kernel that resets a connection drops what it had not
+				// sent yet. The server cannot tell how much, but can say
+				// that it happened.
+				s.c.Closed(ingest.ReasonConnReset)
+				if ok, more := s.resetLog.Allow(time.Now()); ok {
+					s.log.Warn("syslog connection reset by the sender: what it sent last may be lost",
+						"peer", ip, "more_reset_since_last_log", more)
 				}
 			case !errors.Is(err, io.EOF) && ctx.Err() == nil && !errors.Is(err, net.ErrClosed) && c.closed.Load() == nil:
 				s.log.Debug("syslog connection ended", "peer", peer.String(), "err", err)

@@ -449,6 +449,64 @@ func TestTLS(t *testing.T) {
 	})
 }
 
+// A sender that writes one message and closes at once, as a script or a
+// cron job does, loses nothing, over TLS 1.3 and 1.2. The client is
+// built like OpenSSL's (Python's ssl, logger, rsyslog's gtls...): it
+// takes session tickets (TLS 1.3 servers send them after the handshake)
+// and leaves Nagle on. A server that sends tickets leaves them unread
+// in the sender's socket; its close then becomes a reset, and the
+// message, held back by Nagle, is never sent.
+func TestTLSSenderClosingAtOnce(t *testing.T) {
+	cert, pool := selfSigned(t)
+	for _, version := range []uint16{tls.VersionTLS13, tls.VersionTLS12} {
+		t.Run(tls.VersionName(version), func(t *testing.T) {
+			sink := ingesttest.NewStore(t)
+			env := ingesttest.NewPipeline(t, sink, ingest.Options{})
+			s := start(t, env, Options{Network: "tcp", TLSConfig: &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}})
+			const n = 10
+			for i := range n {
+				raw, err := net.Dial("tcp", s.Addr().String())
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := raw.(*net.TCPConn).SetNoDelay(false); err != nil {
+					t.Fatal(err)
+				}
+				c := tls.Client(raw, &tls.Config{RootCAs: pool, ServerName: "localhost", MinVersion: version, MaxVersion: version,
+					ClientSessionCache: tls.NewLRUClientSessionCache(1)})
+				if err := c.Handshake(); err != nil {
+					t.Fatal(err)
+				}
+				fmt.Fprintf(c, "<13>Nov 25 11:47:03 h9 app: closed at once %d\n", i)
+				c.Close()
+			}
+			waitStored(t, sink, n)
+			if got := env.Metric(t, "eventsec_ingest_connections_closed_total", map[string]string{"listener": "syslog_tls", "reason": ingest.ReasonConnReset}); got != 0 {
+				t.Errorf("connections_closed_total{connection_reset} = %v, want 0", got)
+			}
+		})
+	}
+}
+
+// A sender that resets its connection is counted: what it sent last may
+// not have arrived.
+func TestTCPResetCounted(t *testing.T) {
+	sink := ingesttest.NewStore(t)
+	env := ingesttest.NewPipeline(t, sink, ingest.Options{})
+	s := start(t, env, Options{Network: "tcp"})
+	conn, err := net.Dial("tcp", s.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintf(conn, "<13>Nov 25 11:47:03 h9 app: before the reset\n")
+	waitStored(t, sink, 1)
+	_ = conn.(*net.TCPConn).SetLinger(0)
+	conn.Close()
+	if got := waitMetric(t, env, "eventsec_ingest_connections_closed_total", map[string]string{"listener": "syslog_tcp", "reason": ingest.ReasonConnReset}, 1); got != 1 {
+		t.Fatalf("connections_closed_total{connection_reset} = %v, want 1", got)
+	}
+}
+
 // While the store is stalled and the pipeline full, the TCP listener stops
 // reading (the sender's writes block); nothing is lost once it resumes.
 func TestTCPBackPressure(t *testing.T) {
@@ -757,6 +815,7 @@ func TestCountersExistAtZero(t *testing.T) {
 		{"eventsec_ingest_requests_refused_total", "syslog_tcp", ingest.ReasonSourceConns},
 		{"eventsec_ingest_connections_closed_total", "syslog_tcp", ingest.ReasonEvictedIdle},
 		{"eventsec_ingest_connections_closed_total", "syslog_tcp", ingest.ReasonIdleTimeout},
+		{"eventsec_ingest_connections_closed_total", "syslog_tcp", ingest.ReasonConnReset},
 		{"eventsec_ingest_dropped_total", "syslog_tcp", ingest.ReasonShutdown},
 		{"eventsec_ingest_dropped_total", "syslog_udp", ingest.ReasonOverloaded},
 		{"eventsec_ingest_repaired_total", "syslog_udp", ingest.ReasonTruncated},
