@@ -76,7 +76,10 @@ type Options struct {
 	// also recognises CEF and LEEF payloads; "auto" guesses per message).
 	Format normalize.Format
 	// MaxMessageSize cuts longer messages (default 64 KiB): the event
-	// keeps the beginning and is tagged _raw_truncated.
+	// keeps the beginning, is tagged _raw_truncated, and error.message
+	// says how long the message was. A frame cut short by the end of its
+	// connection is tagged _frame_incomplete too, and error.message says
+	// how much was announced and how much came.
 	MaxMessageSize int
 	// IdleTimeout closes a TCP connection silent for that long; 0 (the
 	// default) never does. rsyslog and syslog-ng keep a forwarding
@@ -325,9 +328,10 @@ func New(o Options) (*Server, error) {
 		s.c.Expect(ingest.Reasons{Dropped: []string{ingest.ReasonUnknownOrg, ingest.ReasonOverloaded, ingest.ReasonShutdown}})
 	} else {
 		r := ingest.Reasons{
-			Dropped: []string{ingest.ReasonShutdown},
-			Refused: []string{ingest.ReasonTooManyConns, ingest.ReasonSourceConns, ingest.ReasonUnknownOrg},
-			Closed:  []string{ingest.ReasonIdleTimeout, ingest.ReasonEvictedIdle, ingest.ReasonConnReset},
+			Dropped:  []string{ingest.ReasonShutdown},
+			Refused:  []string{ingest.ReasonTooManyConns, ingest.ReasonSourceConns, ingest.ReasonUnknownOrg},
+			Closed:   []string{ingest.ReasonIdleTimeout, ingest.ReasonEvictedIdle, ingest.ReasonConnReset},
+			Repaired: []string{ingest.ReasonIncompleteFrame},
 		}
 		if o.TLSConfig != nil {
 			r.Refused = append(r.Refused, ingest.ReasonTLSHandshake)
@@ -386,9 +390,10 @@ func (s *Server) runUDP(ctx context.Context, b *ingest.Batcher) error {
 			continue
 		}
 		s.c.Received(1)
-		truncated := false
+		var cut Cut
 		if len(msg) > s.o.MaxMessageSize {
-			msg, truncated = msg[:s.o.MaxMessageSize], true
+			cut = Cut{Received: len(msg), Kept: s.o.MaxMessageSize}
+			msg = msg[:s.o.MaxMessageSize]
 		}
 		ip := peerIP(addr)
 		org, ok := s.orgOf(ip, nil)
@@ -396,20 +401,25 @@ func (s *Server) runUDP(ctx context.Context, b *ingest.Batcher) error {
 			s.c.Dropped(ingest.ReasonUnknownOrg, 1)
 			continue
 		}
-		if !b.TryAdd(s.item(msg, ip, org, truncated)) {
+		if !b.TryAdd(s.item(msg, ip, org, cut)) {
 			s.c.Dropped(ingest.ReasonOverloaded, 1)
 		}
 	}
 }
 
-// item is one received message from the sender at ip for organisation org.
-func (s *Server) item(msg []byte, ip, org string, truncated bool) ingest.Item {
+// item is one received message from the sender at ip for organisation
+// org, cut as cut says.
+func (s *Server) item(msg []byte, ip, org string, cut Cut) ingest.Item {
 	it := ingest.Item{Input: normalize.Input{
 		OrgID: org, Input: "syslog", Received: s.o.Pipeline.Now(),
 		Raw: bytes.Clone(msg), Format: s.o.Format, Peer: ip,
 	}}
-	if truncated {
+	if cut.Truncated() {
 		it.Tags = []string{normalize.TagRawTruncated}
+		if cut.Incomplete() {
+			it.Tags = append(it.Tags, normalize.TagFrameIncomplete)
+		}
+		it.Problem = cut.Reason()
 	}
 	return it
 }
@@ -638,7 +648,7 @@ func (s *Server) serveConn(ctx context.Context, c *conn, b *ingest.Batcher) {
 	}
 	f := NewFramer(r, s.o.MaxMessageSize)
 	for {
-		msg, truncated, err := f.Next()
+		msg, cut, err := f.Next()
 		if err != nil {
 			switch {
 			case errors.Is(err, os.ErrDeadlineExceeded) && c.closed.Load() == nil:
@@ -667,7 +677,7 @@ func (s *Server) serveConn(ctx context.Context, c *conn, b *ingest.Batcher) {
 		// Add blocks while the pipeline is full: this connection is then
 		// not read, and the sender's TCP window closes.
 		c.waiting.Store(true)
-		err = b.Add(ctx, s.item(msg, ip, org, truncated))
+		err = b.Add(ctx, s.item(msg, ip, org, cut))
 		c.active.Store(time.Now().UnixNano())
 		c.waiting.Store(false)
 		if err != nil {
