@@ -557,6 +557,7 @@ func (st *state) auto(text string) {
 		}
 	}
 	if st.authPhrase(s) {
+		st.setMessage(s)
 		return
 	}
 	if s[0] == '[' && st.apacheError(strings.TrimRight(s, "\r\n"), "") {
