@@ -354,7 +354,10 @@ func (st *state) pam(prog, msg string) bool {
 	}
 	module := msg[:open]
 	svc, typ, _ := strings.Cut(msg[open+1:end], ":")
-	if !st.pamEvent(msg[end+3:]) {
+	understood := st.pamEvent(msg[end+3:])
+	if !understood && prog == "" {
+		// Recognised by its wording alone (authPhrase): text that only
+		// looks like PAM's leaves no trace.
 		return false
 	}
 	f["system.auth.pam.module"] = module
@@ -365,7 +368,7 @@ func (st *state) pam(prog, msg string) bool {
 		// named it already (kept as sent).
 		st.setIfAbsent("process.name", svc)
 	}
-	return true
+	return understood
 }
 
 // pamEvent maps what a PAM module says after "module(service:type): ";

@@ -571,6 +571,12 @@ func TestAuthPhraseAnyProgram(t *testing.T) {
 			ts:   "2024-03-01T12:00:00Z",
 		},
 		{
+			name: "sshd's PAM message not understood still names the module",
+			raw:  line("sshd[7]", "pam_unix(sshd:auth): something new"),
+			want: map[string]any{"event.dataset": "linux.auth", "system.auth.pam.module": "pam_unix", "system.auth.pam.service": "sshd", "process.name": "sshd"},
+			ts:   "2024-03-01T12:00:00Z",
+		},
+		{
 			name: "another program's pam-like text is left alone",
 			raw:  line("app", "pam_unix(login:auth): something new"),
 			want: map[string]any{"event.dataset": "syslog", "system.auth.pam.module": nil, "process.name": "app"},
