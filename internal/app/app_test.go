@@ -12,6 +12,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"encoding/pem"
+	"io"
 	"math/big"
 	"net"
 	"net/http"
@@ -438,6 +439,86 @@ func TestSyslogMutualTLS(t *testing.T) {
 				t.Fatalf("%s sees %d events %q, want %d", w.email, got, w.text, w.n)
 			}
 			time.Sleep(100 * time.Millisecond)
+		}
+	}
+}
+
+// TestSyslogTLSOwnCertificate: syslog over TLS with a certificate of its
+// own (syslog_tls_cert, syslog_tls_key) while the web UI and API stay on
+// plain HTTP, as behind a TLS-terminating proxy. A sender that writes one
+// message and closes at once (a script) loses nothing, over TLS 1.3 and
+// 1.2. A missing or unusable file stops the start with an error naming
+// the setting.
+func TestSyslogTLSOwnCertificate(t *testing.T) {
+	dir := t.TempDir()
+	ca, _ := writeTestPKI(t, dir)
+	pool := x509.NewCertPool()
+	pool.AddCert(ca)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	vars := map[string]string{"EVENTSEC_DATA_DIR": filepath.Join(dir, "data"), "EVENTSEC_ADMIN_PASSWORD": "Adm1n-Passw0rd-Long",
+		"EVENTSEC_SYSLOG_TLS_KEY": filepath.Join(dir, "server.key")}
+	srv := startServer(t, vars, "--syslog-tls-addr", addr, "--syslog-tls-cert", filepath.Join(dir, "server.pem"))
+	if !strings.HasPrefix(srv.url, "http://") {
+		t.Fatalf("the web server turned to %s: syslog_tls_cert is the syslog listener's only", srv.url)
+	}
+	for _, v := range []struct {
+		version uint16
+		text    string
+	}{{tls.VersionTLS13, "own-certificate-tls13"}, {tls.VersionTLS12, "own-certificate-tls12"}} {
+		// Like OpenSSL's clients: Nagle on, session tickets accepted.
+		raw, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := raw.(*net.TCPConn).SetNoDelay(false); err != nil {
+			t.Fatal(err)
+		}
+		c := tls.Client(raw, &tls.Config{RootCAs: pool, ServerName: "localhost", MinVersion: v.version, MaxVersion: v.version,
+			ClientSessionCache: tls.NewLRUClientSessionCache(1)})
+		if err := c.Handshake(); err != nil {
+			t.Fatalf("%s: %v", v.text, err)
+		}
+		if _, err := c.Write([]byte("<13>Nov 23 10:00:00 fw app: " + v.text + "\n")); err != nil {
+			t.Fatal(err)
+		}
+		c.Close()
+	}
+	token := loginToken(t, srv.url, "admin@eventsec.local", "Adm1n-Passw0rd-Long")
+	for _, text := range []string{"own-certificate-tls13", "own-certificate-tls12"} {
+		var total int
+		for deadline := time.Now().Add(10 * time.Second); total != 1 && time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+			st, b := apiCall(t, "GET", srv.url+"/api/v1/events?from=2000-01-01T00:00:00Z&query="+text, token, "", nil)
+			var page struct {
+				Total int `json:"total"`
+			}
+			if st != 200 || json.Unmarshal(b, &page) != nil {
+				t.Fatalf("search %s: %d %s", text, st, b)
+			}
+			total = page.Total
+		}
+		if total != 1 {
+			t.Errorf("%s: %d events stored, want 1", text, total)
+		}
+	}
+
+	for _, c := range []struct {
+		name, cert, key, want string
+	}{
+		{"missing key", "server.pem", "missing.key", "cannot read the syslog TLS key (syslog_tls_key): open "},
+		{"not a certificate", "server.key", "server.key", "cannot use the syslog TLS certificate " + filepath.Join(dir, "server.key") + " (syslog_tls_cert) with the key"},
+	} {
+		err := Run(context.Background(), Env{Args: []string{"serve", "--http-addr", "127.0.0.1:0", "--syslog-udp-addr", "off", "--syslog-tcp-addr", "off",
+			"--syslog-tls-addr", "127.0.0.1:0", "--syslog-tls-cert", filepath.Join(dir, c.cert), "--syslog-tls-key", filepath.Join(dir, c.key)},
+			Getenv: func(k string) string {
+				return map[string]string{"EVENTSEC_DATA_DIR": filepath.Join(dir, "data2"), "EVENTSEC_ADMIN_PASSWORD": "Adm1n-Passw0rd-Long"}[k]
+			}, Stdout: io.Discard, Stderr: io.Discard})
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v, want %q", c.name, err, c.want)
 		}
 	}
 }

@@ -197,30 +197,9 @@ func startEvents(ctx context.Context, cfg *config.Config, st store.Store, authSv
 	}
 	var tlsConf *tls.Config
 	if config.Enabled(cfg.SyslogTLSAddr) {
-		cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
-		if err != nil {
+		if tlsConf, err = syslogTLSConfig(cfg); err != nil {
 			rt.close()
-			return nil, fmt.Errorf("cannot load TLS certificate for syslog: %w", err)
-		}
-		tlsConf = &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}
-		if cfg.SyslogTLSClientCA != "" {
-			// Mutual TLS: senders' certificates are verified, and
-			// syslog_org_sources may route by their names.
-			pem, err := os.ReadFile(cfg.SyslogTLSClientCA)
-			if err != nil {
-				rt.close()
-				return nil, fmt.Errorf("cannot read syslog_tls_client_ca: %w", err)
-			}
-			pool := x509.NewCertPool()
-			if !pool.AppendCertsFromPEM(pem) {
-				rt.close()
-				return nil, fmt.Errorf("syslog_tls_client_ca %s: no PEM certificates in it", cfg.SyslogTLSClientCA)
-			}
-			tlsConf.ClientCAs = pool
-			tlsConf.ClientAuth = tls.VerifyClientCertIfGiven
-			if cfg.SyslogTLSClientAuth {
-				tlsConf.ClientAuth = tls.RequireAndVerifyClientCert
-			}
+			return nil, err
 		}
 	}
 	for _, l := range []struct {
@@ -241,6 +220,47 @@ func startEvents(ctx context.Context, cfg *config.Config, st store.Store, authSv
 		rt.listeners = append(rt.listeners, srv)
 	}
 	return rt, nil
+}
+
+// syslogTLSConfig is the syslog TLS listener's configuration: its own
+// certificate (syslog_tls_cert, or the web server's tls_cert), and
+// mutual TLS with syslog_tls_client_ca. Its errors name the setting
+// and the file at fault.
+func syslogTLSConfig(cfg *config.Config) (*tls.Config, error) {
+	certFile, keyFile, certSetting, keySetting := cfg.SyslogTLSKeyPair()
+	certPEM, err := os.ReadFile(certFile)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read the syslog TLS certificate (%s): %w", certSetting, err)
+	}
+	keyPEM, err := os.ReadFile(keyFile)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read the syslog TLS key (%s): %w", keySetting, err)
+	}
+	cert, err := tls.X509KeyPair(certPEM, keyPEM)
+	if err != nil {
+		return nil, fmt.Errorf("cannot use the syslog TLS certificate %s (%s) with the key %s (%s): %w", certFile, certSetting, keyFile, keySetting, err)
+	}
+	// The listener turns session tickets off in its copy (see
+	// syslog.Options.TLSConfig).
+	tc := &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}
+	if cfg.SyslogTLSClientCA != "" {
+		// Mutual TLS: senders' certificates are verified, and
+		// syslog_org_sources may route by their names.
+		pem, err := os.ReadFile(cfg.SyslogTLSClientCA)
+		if err != nil {
+			return nil, fmt.Errorf("cannot read syslog_tls_client_ca: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("syslog_tls_client_ca %s: no PEM certificates in it", cfg.SyslogTLSClientCA)
+		}
+		tc.ClientCAs = pool
+		tc.ClientAuth = tls.VerifyClientCertIfGiven
+		if cfg.SyslogTLSClientAuth {
+			tc.ClientAuth = tls.RequireAndVerifyClientCert
+		}
+	}
+	return tc, nil
 }
 
 // publisherFunc adapts a function to ingest.Publisher.

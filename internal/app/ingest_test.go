@@ -129,3 +129,97 @@ func TestIngestEndpointsAsWired(t *testing.T) {
 		}
 	}
 }
+
+// The same sshd line is the same event whichever way it comes: over syslog
+// with logger's default tag (the user's name, as the docs' "Check it"
+// command sends it), as a HEC string event, and in an imported file.
+func TestAuthLineSameEventOnEveryPath(t *testing.T) {
+	dir := t.TempDir()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	syslogAddr := ln.Addr().String()
+	ln.Close()
+	vars := map[string]string{"EVENTSEC_DATA_DIR": filepath.Join(dir, "data"), "EVENTSEC_ADMIN_PASSWORD": "Adm1n-Passw0rd-Long"}
+	srv := startServer(t, vars, "--syslog-tcp-addr", syslogAddr)
+	admin := loginToken(t, srv.url, "admin@eventsec.local", "Adm1n-Passw0rd-Long")
+	st, b := apiCall(t, "POST", srv.url+"/api/v1/api-keys", admin, "application/json", []byte(`{"name":"paths","role":"ingest"}`))
+	var key struct {
+		Key string `json:"key"`
+	}
+	if st != 201 || json.Unmarshal(b, &key) != nil {
+		t.Fatalf("key: %d %s", st, b)
+	}
+	const text = "Failed password for root from 81.2.69.142 port 4242 ssh2"
+
+	// What `logger --server ... --tcp --rfc5424 "..."` sends.
+	c, err := net.Dial("tcp", syslogAddr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	line := "<13>1 " + time.Now().UTC().Format("2006-01-02T15:04:05.000000Z07:00") + ` vm root - - [timeQuality tzKnown="1" isSynced="1" syncAccuracy="85000"] ` + text + "\n"
+	if _, err := c.Write([]byte(line)); err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	req, _ := http.NewRequest("POST", srv.url+"/services/collector/event", strings.NewReader(`{"event":"`+text+`"}`))
+	req.Header.Set("Authorization", "Splunk "+key.Key)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("HEC: %d", resp.StatusCode)
+	}
+	file := filepath.Join(dir, "auth.log")
+	if err := os.WriteFile(file, []byte(text+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, errOut, err := runCLI(t, "", "import", "--url", srv.url, "--api-key", key.Key, file); err != nil {
+		t.Fatalf("import: %v\n%s\n%s", err, out, errOut)
+	}
+
+	type fields struct {
+		Event struct {
+			Dataset string `json:"dataset"`
+			Outcome string `json:"outcome"`
+		} `json:"event"`
+		User struct {
+			Name string `json:"name"`
+		} `json:"user"`
+		Source struct {
+			IP   string `json:"ip"`
+			Port int    `json:"port"`
+		} `json:"source"`
+	}
+	var page struct {
+		Items []struct {
+			Input   string `json:"input"`
+			Message string `json:"message"`
+			Fields  fields `json:"fields"`
+		} `json:"items"`
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		st, b := apiCall(t, "GET", srv.url+"/api/v1/events?from=2000-01-01T00:00:00Z&query=user.name:root", admin, "", nil)
+		if st != 200 || json.Unmarshal(b, &page) != nil {
+			t.Fatalf("search: %d %s", st, b)
+		}
+		if len(page.Items) >= 3 || time.Now().After(deadline) {
+			break
+		}
+	}
+	inputs := map[string]bool{}
+	for _, ev := range page.Items {
+		inputs[ev.Input] = true
+		f := ev.Fields
+		if f.Event.Dataset != "linux.auth" || f.User.Name != "root" || f.Source.IP != "81.2.69.142" || f.Source.Port != 4242 ||
+			f.Event.Outcome != "failure" || ev.Message != text {
+			t.Errorf("%s: %+v, message %q", ev.Input, f, ev.Message)
+		}
+	}
+	if len(page.Items) != 3 || !inputs["syslog"] || !inputs["hec"] || !inputs["import"] {
+		t.Fatalf("user.name:root found %d events from %v, want one each from syslog, hec and import", len(page.Items), inputs)
+	}
+}

@@ -61,6 +61,11 @@ type Config struct {
 	SyslogUDPAddr string
 	SyslogTCPAddr string
 	SyslogTLSAddr string
+	// SyslogTLSCert and SyslogTLSKey are the syslog TLS listener's own
+	// certificate and key; unset, it presents TLSCert and TLSKey (see
+	// SyslogTLSKeyPair).
+	SyslogTLSCert string
+	SyslogTLSKey  string
 	// SyslogTLSClientCA verifies syslog senders' certificates (mutual TLS
 	// on syslog_tls_addr); SyslogTLSClientAuth refuses senders without one.
 	SyslogTLSClientCA   string
@@ -328,7 +333,9 @@ func (c *Config) settings() []setting {
 		{key: "geoip_asn_db", set: str(&c.GeoIPASNDB), help: "MaxMind ASN database (.mmdb) for autonomous-system enrichment"},
 		{key: "syslog_udp_addr", def: ":5514", set: str(&c.SyslogUDPAddr), help: "syslog over UDP (RFC 3164 and 5424); \"off\" to disable"},
 		{key: "syslog_tcp_addr", def: ":5514", set: str(&c.SyslogTCPAddr), help: "syslog over TCP (newline or octet-counting framing); \"off\" to disable"},
-		{key: "syslog_tls_addr", def: "off", set: str(&c.SyslogTLSAddr), help: "syslog over TLS, with tls_cert and tls_key (6514 is the standard port); \"off\" to disable"},
+		{key: "syslog_tls_addr", def: "off", set: str(&c.SyslogTLSAddr), help: "syslog over TLS, with syslog_tls_cert and syslog_tls_key, or else tls_cert and tls_key (6514 is the standard port); \"off\" to disable"},
+		{key: "syslog_tls_cert", set: str(&c.SyslogTLSCert), help: "TLS certificate file (PEM) of the syslog TLS listener, with syslog_tls_key; tls_cert when unset. Syslog over TLS without HTTPS for the web UI and API"},
+		{key: "syslog_tls_key", secret: true, set: str(&c.SyslogTLSKey), help: "TLS private key file (PEM) of the syslog TLS listener; tls_key when unset"},
 		{key: "syslog_tls_client_ca", set: str(&c.SyslogTLSClientCA), help: "CA bundle (PEM) that syslog senders' TLS client certificates are verified against (mutual TLS on syslog_tls_addr; lets syslog_org_sources route by certificate)"},
 		{key: "syslog_tls_client_cert_required", def: "false", isBool: true, set: boolean(&c.SyslogTLSClientAuth), help: "refuse syslog TLS senders without a certificate signed by syslog_tls_client_ca"},
 		{key: "syslog_org", set: str(&c.SyslogOrg), help: "organisation (name or ID) that syslog events belong to; the first organisation when unset"},
@@ -510,8 +517,14 @@ func (c *Config) validate() error {
 	if c.TLSClientCA != "" && c.TLSCert == "" {
 		errs = append(errs, errors.New("tls_client_ca needs tls_cert and tls_key (mTLS runs over TLS)"))
 	}
-	if Enabled(c.SyslogTLSAddr) && c.TLSCert == "" {
-		errs = append(errs, errors.New("syslog_tls_addr needs tls_cert and tls_key"))
+	if (c.SyslogTLSCert == "") != (c.SyslogTLSKey == "") {
+		errs = append(errs, errors.New("syslog_tls_cert and syslog_tls_key must be set together"))
+	}
+	if c.SyslogTLSCert != "" && !Enabled(c.SyslogTLSAddr) {
+		errs = append(errs, errors.New("syslog_tls_cert needs syslog_tls_addr (the certificate is the syslog TLS listener's)"))
+	}
+	if Enabled(c.SyslogTLSAddr) && c.SyslogTLSCert == "" && c.SyslogTLSKey == "" && c.TLSCert == "" {
+		errs = append(errs, errors.New("syslog_tls_addr needs a certificate: set syslog_tls_cert and syslog_tls_key (or tls_cert and tls_key, which also serve the web UI and API over HTTPS)"))
 	}
 	if c.SyslogTLSClientAuth && c.SyslogTLSClientCA == "" {
 		errs = append(errs, errors.New("syslog_tls_client_cert_required needs syslog_tls_client_ca"))
@@ -551,6 +564,17 @@ func (c *Config) EventStoreDir() string {
 		return c.EventsDir
 	}
 	return filepath.Join(c.DataDir, "events")
+}
+
+// SyslogTLSKeyPair is the certificate and key files the syslog TLS
+// listener presents, and the names of the settings they come from (for
+// error messages): syslog_tls_cert and syslog_tls_key when set, else
+// tls_cert and tls_key.
+func (c *Config) SyslogTLSKeyPair() (cert, key, certSetting, keySetting string) {
+	if c.SyslogTLSCert != "" || c.SyslogTLSKey != "" {
+		return c.SyslogTLSCert, c.SyslogTLSKey, "syslog_tls_cert", "syslog_tls_key"
+	}
+	return c.TLSCert, c.TLSKey, "tls_cert", "tls_key"
 }
 
 // Enabled reports whether a listener address is set (not "off" or empty).

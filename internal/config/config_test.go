@@ -102,6 +102,38 @@ func TestTimestampSettings(t *testing.T) {
 			t.Errorf("%s: %v, want %q", args, err, want)
 		}
 	}
+	// Syslog over TLS has a certificate of its own, or the web server's.
+	c, _, err = Load("serve", []string{"--syslog-tls-addr", ":6514", "--syslog-tls-cert", "syslog.pem"},
+		env(map[string]string{"EVENTSEC_SYSLOG_TLS_KEY": "syslog.key"}), io.Discard, LoadOptions{})
+	if err != nil || c.TLSCert != "" || c.PublicURL() != "http://localhost:8080" {
+		t.Fatalf("syslog certificate without HTTPS: %v %+v", err, c)
+	}
+	if cert, key, cs, ks := c.SyslogTLSKeyPair(); cert != "syslog.pem" || key != "syslog.key" || cs != "syslog_tls_cert" || ks != "syslog_tls_key" {
+		t.Fatalf("SyslogTLSKeyPair: %s %s %s %s", cert, key, cs, ks)
+	}
+	yamlFile := filepath.Join(t.TempDir(), "eventsec.yaml")
+	if err := os.WriteFile(yamlFile, []byte("syslog_tls_addr: \":6514\"\nsyslog_tls_cert: /etc/s.pem\nsyslog_tls_key: /etc/s.key\ntls_cert: w.pem\ntls_key: w.key\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, _, err = Load("serve", []string{"--config", yamlFile}, env(nil), io.Discard, LoadOptions{})
+	if cert, key, _, _ := c.SyslogTLSKeyPair(); err != nil || cert != "/etc/s.pem" || key != "/etc/s.key" {
+		t.Fatalf("syslog certificate from the file: %v %s %s", err, cert, key)
+	}
+	c, _, err = Load("serve", tlsArgs, env(nil), io.Discard, LoadOptions{})
+	if cert, key, cs, ks := c.SyslogTLSKeyPair(); err != nil || cert != "c.pem" || key != "k.pem" || cs != "tls_cert" || ks != "tls_key" {
+		t.Fatalf("falling back to tls_cert: %v %s %s %s %s", err, cert, key, cs, ks)
+	}
+	for args, want := range map[string]string{
+		"--syslog-tls-addr :6514":                                     "syslog_tls_addr needs a certificate: set syslog_tls_cert and syslog_tls_key",
+		"--syslog-tls-addr :6514 --syslog-tls-cert s.pem":             "syslog_tls_cert and syslog_tls_key must be set together",
+		"--syslog-tls-addr :6514 --syslog-tls-key s.key":              "syslog_tls_cert and syslog_tls_key must be set together",
+		"--syslog-tls-cert s.pem --syslog-tls-key s.key":              "syslog_tls_cert needs syslog_tls_addr",
+		"--syslog-tls-addr :6514 --tls-cert c.pem --syslog-tls-key k": "syslog_tls_cert and syslog_tls_key must be set together",
+	} {
+		if _, _, err := Load("serve", strings.Fields(args), env(nil), io.Discard, LoadOptions{}); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want %q", args, err, want)
+		}
+	}
 	for _, bad := range []string{"10.0.0.0/8", "fw-1=acme", "10.0.0.0/8=", "10.0.0.0/33=acme"} {
 		if _, _, err := Load("serve", []string{"--syslog-org-sources", bad}, env(nil), io.Discard, LoadOptions{}); err == nil || !strings.Contains(err.Error(), "entry 1") {
 			t.Errorf("syslog_org_sources %q: %v", bad, err)

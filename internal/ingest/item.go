@@ -15,6 +15,10 @@ type Item struct {
 	// Tags are added to the event (e.g. normalize.TagRawTruncated when a
 	// listener cut the message).
 	Tags []string
+	// Problem says what the listener did to the message ("message of
+	// 10485800 bytes cut to 65536"); it becomes error.message, before
+	// what the normalizer put there, if anything.
+	Problem string
 }
 
 // Normalize turns an item into an event.
@@ -25,6 +29,13 @@ func (p *Pipeline) Normalize(it *Item) event.Event {
 	}
 	for _, t := range it.Tags {
 		AddTag(ev.Fields, t)
+	}
+	if it.Problem != "" {
+		msg := it.Problem
+		if prev, _ := ev.Fields["error.message"].(string); prev != "" {
+			msg += "; " + prev
+		}
+		ev.Fields["error.message"] = msg
 	}
 	return ev
 }

@@ -33,14 +33,19 @@ const (
 	// Events kept, but changed on the way in.
 	ReasonInvalidUTF8 = "invalid_utf8"
 	ReasonTruncated   = "truncated"
-	ReasonTimestamp   = "timestamp_out_of_range"
+	// A syslog frame cut short by the end of its connection (also
+	// tagged _raw_truncated, but counted here, not as truncated).
+	ReasonIncompleteFrame = "incomplete_frame"
+	ReasonTimestamp       = "timestamp_out_of_range"
 	// ReasonTimestampUnparsed: the event named its time in a form that
 	// could not be read (tagged _timestamp_unparsed); it has the arrival
 	// time.
 	ReasonTimestampUnparsed = "timestamp_unparsed"
-	// Stream connections the server closed on its own.
+	// Stream connections the server closed on its own, or the sender
+	// reset.
 	ReasonIdleTimeout = "idle_timeout"
 	ReasonEvictedIdle = "evicted_idle"
+	ReasonConnReset   = "connection_reset"
 )
 
 // Reasons are the reasons a listener may count, by counter. Listeners
@@ -48,7 +53,7 @@ const (
 // the start: an alert on increase() then sees the very first occurrence,
 // which it misses when the series is born with it.
 type Reasons struct {
-	Rejected, Dropped, Refused, Closed []string
+	Rejected, Dropped, Refused, Closed, Repaired []string
 }
 
 // repairReasons are counted by the pipeline for every listener.
@@ -81,9 +86,9 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		storeErrors: counter("store_errors_total", "Batches the event store failed to append."),
 		rejected:    counter("rejected_total", "Items rejected as invalid and not stored, by reason.", "reason"),
 		dropped:     counter("dropped_total", "Events lost on purpose: UDP datagrams while overloaded, pending events at shutdown, by reason.", "reason"),
-		repaired:    counter("repaired_total", "Events stored after a repair (truncated, invalid UTF-8 escaped, implausible timestamp replaced), by reason.", "reason"),
+		repaired:    counter("repaired_total", "Events stored after a repair (truncated, a syslog frame cut short by its connection's end, invalid UTF-8 escaped, implausible timestamp replaced), by reason.", "reason"),
 		refused:     counter("requests_refused_total", "Whole requests or connections refused (overload, authentication, limits), by reason.", "reason"),
-		closed:      counter("connections_closed_total", "Stream connections (syslog TCP/TLS) the server closed on its own: silent past the idle timeout, or the longest idle closed to admit a new sender at a connection limit, by reason.", "reason"),
+		closed:      counter("connections_closed_total", "Stream connections (syslog TCP/TLS) that did not end with the sender's orderly close, by reason: closed by the server, silent past the idle timeout or the longest idle closed to admit a new sender at a connection limit; or reset by the sender, whose last messages may then be lost (connection_reset).", "reason"),
 		inFlight: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "eventsec_ingest_in_flight",
 			Help: "Events admitted into the pipeline and not yet durable (the queue depth)."}, []string{"listener"}),
 		inFlightLimit: prometheus.NewGauge(prometheus.GaugeOpts{Name: "eventsec_ingest_in_flight_limit",
@@ -147,7 +152,7 @@ func (c *Counters) Expect(r Reasons) {
 	for _, x := range []struct {
 		vec     *prometheus.CounterVec
 		reasons []string
-	}{{c.m.rejected, r.Rejected}, {c.m.dropped, r.Dropped}, {c.m.refused, r.Refused}, {c.m.closed, r.Closed}} {
+	}{{c.m.rejected, r.Rejected}, {c.m.dropped, r.Dropped}, {c.m.refused, r.Refused}, {c.m.closed, r.Closed}, {c.m.repaired, r.Repaired}} {
 		for _, reason := range x.reasons {
 			x.vec.WithLabelValues(c.name, reason)
 		}
@@ -180,7 +185,8 @@ func (c *Counters) Refused(reason string) {
 	c.m.refused.WithLabelValues(c.name, reason).Inc()
 }
 
-// Closed counts stream connections the server closed on its own.
+// Closed counts stream connections the server closed on its own, or
+// the sender reset.
 func (c *Counters) Closed(reason string) {
 	c.m.closed.WithLabelValues(c.name, reason).Inc()
 }

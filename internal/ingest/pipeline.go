@@ -234,7 +234,7 @@ func (p *Pipeline) Received(ctx context.Context, orgID, key string) (time.Time, 
 // outcomes and repairs (the normalizer's and its own) from the tags.
 func (p *Pipeline) prepare(evs []event.Event, c *Counters) {
 	now := p.o.Now()
-	var parsed, failed, badUTF8, badTime, unparsedTime, truncated int
+	var parsed, failed, badUTF8, badTime, unparsedTime, truncated, incomplete int
 	for i := range evs {
 		ev := &evs[i]
 		if ev.Fields == nil {
@@ -258,7 +258,7 @@ func (p *Pipeline) prepare(evs []event.Event, c *Counters) {
 		if p.o.Enricher != nil {
 			p.o.Enricher.Enrich(ev)
 		}
-		isFailed, isTrunc := false, false
+		isFailed, isTrunc, isIncomplete := false, false, false
 		tags, _ := ev.Fields["tags"].([]string)
 		for _, t := range tags {
 			switch t {
@@ -272,6 +272,8 @@ func (p *Pipeline) prepare(evs []event.Event, c *Counters) {
 				unparsedTime++
 			case normalize.TagRawTruncated, normalize.TagTruncated:
 				isTrunc = true
+			case normalize.TagFrameIncomplete:
+				isIncomplete = true
 			}
 		}
 		if isFailed {
@@ -279,7 +281,12 @@ func (p *Pipeline) prepare(evs []event.Event, c *Counters) {
 		} else {
 			parsed++
 		}
-		if isTrunc {
+		// A frame cut short is also tagged _raw_truncated; it counts
+		// under its own reason, apart from messages cut to a limit.
+		switch {
+		case isIncomplete:
+			incomplete++
+		case isTrunc:
 			truncated++
 		}
 	}
@@ -296,6 +303,9 @@ func (p *Pipeline) prepare(evs []event.Event, c *Counters) {
 	}
 	if truncated > 0 {
 		c.Repaired(ReasonTruncated, truncated)
+	}
+	if incomplete > 0 {
+		c.Repaired(ReasonIncompleteFrame, incomplete)
 	}
 }
 

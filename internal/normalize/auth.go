@@ -44,22 +44,31 @@ func (st *state) outcomeOf(ok bool) {
 	}
 }
 
-// authPhrase recognises a bare sshd/PAM message (no syslog header, no
-// tag).
+// authPhrase recognises an sshd or PAM message by its wording alone,
+// whoever sent it: a bare line (a HEC string, an imported file), or a
+// syslog message from a program not known to log them (logger's default
+// tag is the user's name). It maps the message as auth does for sshd and
+// PAM, sets event.dataset linux.auth, and reports whether it did; when
+// it did not, it leaves the event as it was. It does not set message.
 func (st *state) authPhrase(s string) bool {
+	s = strings.TrimSpace(s)
+	ok := false
 	switch {
 	case strings.HasPrefix(s, "Accepted "), strings.HasPrefix(s, "Failed password for "),
-		strings.HasPrefix(s, "Failed publickey for "), strings.HasPrefix(s, "Invalid user "),
-		strings.HasPrefix(s, "Failed keyboard-interactive"):
-		st.f["event.dataset"] = "linux.auth"
-		st.setMessage(s)
-		return st.auth("sshd", s)
+		strings.HasPrefix(s, "Failed publickey for "), strings.HasPrefix(s, "Failed keyboard-interactive"),
+		// sshd names the address; other programs' "Invalid user ..."
+		// are not logons.
+		strings.HasPrefix(s, "Invalid user ") && strings.Contains(s, " from "):
+		if ok = st.sshd(s); ok {
+			st.f["network.protocol"] = "ssh"
+		}
 	case strings.HasPrefix(s, "pam_unix("):
-		st.f["event.dataset"] = "linux.auth"
-		st.setMessage(s)
-		return st.auth("", s)
+		ok = st.pam("", s)
 	}
-	return false
+	if ok {
+		st.f["event.dataset"] = "linux.auth"
+	}
+	return ok
 }
 
 // auth maps a message of a Linux auth program; it reports whether the
@@ -345,13 +354,27 @@ func (st *state) pam(prog, msg string) bool {
 	}
 	module := msg[:open]
 	svc, typ, _ := strings.Cut(msg[open+1:end], ":")
-	rest := msg[end+3:]
+	understood := st.pamEvent(msg[end+3:])
+	if !understood && prog == "" {
+		// Recognised by its wording alone (authPhrase): text that only
+		// looks like PAM's leaves no trace.
+		return false
+	}
 	f["system.auth.pam.module"] = module
 	st.set("system.auth.pam.service", svc)
 	st.set("system.auth.pam.type", typ)
 	if prog == "" {
-		st.set("process.name", svc)
+		// The PAM service names the program, unless a syslog header
+		// named it already (kept as sent).
+		st.setIfAbsent("process.name", svc)
 	}
+	return understood
+}
+
+// pamEvent maps what a PAM module says after "module(service:type): ";
+// it writes nothing when it does not know the message.
+func (st *state) pamEvent(rest string) bool {
+	f := st.f
 	switch {
 	case strings.HasPrefix(rest, "session opened for user "):
 		// "root(uid=0) by alice(uid=1000)" or "root by (uid=0)"

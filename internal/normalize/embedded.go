@@ -131,6 +131,7 @@ func (st *state) line(text string) bool {
 		}
 	}
 	if st.authPhrase(s) {
+		st.setMessage(s)
 		return true
 	}
 	if st.accessLog(s, "") {

@@ -150,7 +150,8 @@ func FuzzLEEF(f *testing.F)   { fuzzFormat(f, FormatLEEF, leefSeeds) }
 func FuzzKV(f *testing.F)     { fuzzFormat(f, FormatKV, kvSeeds) }
 func FuzzJSON(f *testing.F)   { fuzzFormat(f, FormatJSON, jsonSeeds) }
 
-// FuzzAuth feeds Linux auth messages under each auth program's tag.
+// FuzzAuth feeds Linux auth messages under each auth program's tag, bare,
+// and under a program not known for them (recognised by their wording).
 func FuzzAuth(f *testing.F) {
 	for i, s := range authSeeds {
 		f.Add(uint8(i), s)
@@ -160,6 +161,7 @@ func FuzzAuth(f *testing.F) {
 		p := authPrograms[int(prog)%len(authPrograms)]
 		checkFuzzed(t, n.Normalize(Input{OrgID: "o", Input: "syslog", Received: received, Raw: []byte("<38>Feb 29 10:00:00 h " + p + "[1]: " + msg)}))
 		checkFuzzed(t, n.Normalize(Input{OrgID: "o", Input: "syslog", Received: received, Raw: []byte(msg)}))
+		checkFuzzed(t, n.Normalize(Input{OrgID: "o", Input: "syslog", Received: received, Raw: []byte("<13>1 2024-02-29T10:00:00Z h root - - -  " + msg)}))
 	})
 }
 

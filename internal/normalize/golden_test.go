@@ -23,6 +23,8 @@ var goldenInputs = []struct {
 	file   string // a sample under testdata/samples instead of raw
 }{
 	{name: "syslog_rfc5424", raw: `<165>1 2003-10-11T22:14:15.003Z mymachine.example.com evntslog - ID47 [exampleSDID@32473 iut="3" eventSource="Application" eventID="1011"] ` + "\ufeff" + `An application event log entry...`},
+	{name: "syslog_rfc5424_rsyslog", raw: "<155>1 2024-02-29T11:45:07.685925+00:00 vm myapp - - -  app error marker-tcp"},
+	{name: "syslog_logger_sshd_phrase", raw: `<13>1 2024-02-29T11:45:07.685925+00:00 vm root - - [timeQuality tzKnown="1" isSynced="1" syncAccuracy="85000"] Failed password for root from 81.2.69.142 port 4242 ssh2`},
 	{name: "syslog_sshd_failed", raw: "<38>Feb 29 23:59:01 bastion sshd[20211]: Failed password for invalid user oracle from 203.0.113.99 port 33012 ssh2"},
 	{name: "linux_sudo", raw: "Feb 29 10:11:12 web01 sudo:    alice : TTY=pts/0 ; PWD=/home/alice ; USER=root ; COMMAND=/usr/bin/cat /etc/shadow"},
 	{name: "linux_useradd", raw: "<86>Feb 29 10:11:13 web01 useradd[31337]: new user: name=backdoor, UID=0, GID=0, home=/root, shell=/bin/bash, from=/dev/pts/1"},

@@ -42,6 +42,10 @@ const (
 	// TagRawTruncated marks an event whose Raw holds only the first
 	// MaxRaw bytes of what was sent.
 	TagRawTruncated = "_raw_truncated"
+	// TagFrameIncomplete marks an event (also tagged _raw_truncated)
+	// whose syslog frame was cut short: its connection ended before the
+	// bytes its octet count announced had come. Raw holds what came.
+	TagFrameIncomplete = "_frame_incomplete"
 	// TagInvalidUTF8 marks an event whose text had bytes that are not
 	// UTF-8; they are replaced by U+FFFD in Raw and in the fields.
 	TagInvalidUTF8 = "_invalid_utf8"
@@ -557,6 +561,7 @@ func (st *state) auto(text string) {
 		}
 	}
 	if st.authPhrase(s) {
+		st.setMessage(s)
 		return
 	}
 	if s[0] == '[' && st.apacheError(strings.TrimRight(s, "\r\n"), "") {

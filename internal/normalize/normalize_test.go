@@ -525,6 +525,105 @@ func TestKV(t *testing.T) {
 	})
 }
 
+// sshd's and PAM's wording is recognised whatever program a syslog header
+// names (logger's default tag is the user's name), as it is in a bare
+// line over HEC or in a file; the program stays as sent. Other programs'
+// messages that merely begin the same way are left alone.
+func TestAuthPhraseAnyProgram(t *testing.T) {
+	line := func(prog, msg string) string { return "<38>Mar  1 12:00:00 srv1 " + prog + ": " + msg }
+	runSamples(t, []sample{
+		{
+			name: "logger --rfc5424, tag root",
+			raw:  `<13>1 2024-03-01T11:59:00.123456+00:00 vm root - - [timeQuality tzKnown="1" isSynced="1" syncAccuracy="85000"] Failed password for root from 81.2.69.142 port 4242 ssh2`,
+			want: map[string]any{"event.dataset": "linux.auth", "user.name": "root", "source.ip": "81.2.69.142", "source.port": int64(4242),
+				"event.outcome": "failure", "event.action": "ssh_login", "network.protocol": "ssh", "process.name": "root", "log.syslog.appname": "root",
+				"message": "Failed password for root from 81.2.69.142 port 4242 ssh2"},
+			ts: "2024-03-01T11:59:00.123456Z",
+		},
+		{
+			name: "RFC 3164, a script's tag",
+			raw:  line("deploy", "Accepted publickey for alice from 10.0.0.5 port 50122 ssh2: RSA SHA256:abc"),
+			want: map[string]any{"event.dataset": "linux.auth", "user.name": "alice", "source.ip": "10.0.0.5", "event.outcome": "success", "process.name": "deploy"},
+			ts:   "2024-03-01T12:00:00Z",
+		},
+		{
+			name: "PAM: the program named by the header is kept",
+			raw:  line("root", "pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=198.51.100.7  user=dave"),
+			want: map[string]any{"event.dataset": "linux.auth", "user.name": "dave", "source.ip": "198.51.100.7", "event.outcome": "failure",
+				"process.name": "root", "system.auth.pam.service": "sshd"},
+			ts: "2024-03-01T12:00:00Z",
+		},
+		{
+			name: "PAM without a tag: the service names the program",
+			raw:  "<38>Mar  1 12:00:00 srv1 pam_unix(sudo:session): session opened for user root(uid=0) by alice(uid=1000)",
+			want: map[string]any{"event.dataset": "linux.auth", "user.name": "root", "process.name": "sudo"},
+			ts:   "2024-03-01T12:00:00Z",
+		},
+		{
+			name: "another program's Accepted is not a logon",
+			raw:  line("haproxy[99]", "Accepted connection from 10.0.0.5:4242"),
+			want: map[string]any{"event.dataset": "syslog", "network.protocol": nil, "event.outcome": nil, "user.name": nil, "process.name": "haproxy"},
+			ts:   "2024-03-01T12:00:00Z",
+		},
+		{
+			name: "another program's Invalid user without an address is not a logon",
+			raw:  line("webapp", "Invalid user name in request"),
+			want: map[string]any{"event.dataset": "syslog", "user.name": nil, "event.outcome": nil},
+			ts:   "2024-03-01T12:00:00Z",
+		},
+		{
+			name: "sshd's PAM message not understood still names the module",
+			raw:  line("sshd[7]", "pam_unix(sshd:auth): something new"),
+			want: map[string]any{"event.dataset": "linux.auth", "system.auth.pam.module": "pam_unix", "system.auth.pam.service": "sshd", "process.name": "sshd"},
+			ts:   "2024-03-01T12:00:00Z",
+		},
+		{
+			name: "another program's pam-like text is left alone",
+			raw:  line("app", "pam_unix(login:auth): something new"),
+			want: map[string]any{"event.dataset": "syslog", "system.auth.pam.module": nil, "process.name": "app"},
+			ts:   "2024-03-01T12:00:00Z",
+		},
+	})
+}
+
+// The MSG of an RFC 5424 message does not begin with blanks: rsyslog's
+// RSYSLOG_SyslogProtocol23Format puts the message's own leading space (as
+// imuxsock reads it) after the header's. Raw keeps them.
+func TestSyslogMessageLeadingBlanks(t *testing.T) {
+	runSamples(t, []sample{
+		{
+			name: "rsyslog's RFC 5424 template",
+			raw:  "<155>1 2024-03-01T11:45:07.685925+00:00 vm myapp - - -  app error marker-tcp",
+			want: map[string]any{"message": "app error marker-tcp", "process.name": "myapp"},
+			ts:   "2024-03-01T11:45:07.685925Z",
+		},
+		{
+			name: "RFC 5424 with structured data",
+			raw:  `<13>1 2024-03-01T11:45:07Z vm myapp - - [x@1 a="b"]` + " 	 app error",
+			want: map[string]any{"message": "app error", "log.syslog.structured_data.x@1.a": "b"},
+			ts:   "2024-03-01T11:45:07Z",
+		},
+		{
+			name: "RFC 5424, sshd, two spaces",
+			raw:  "<38>1 2024-03-01T11:45:07Z vm sshd 42 - -  Failed password for root from 81.2.69.142 port 22 ssh2",
+			want: map[string]any{"message": "Failed password for root from 81.2.69.142 port 22 ssh2", "user.name": "root"},
+			ts:   "2024-03-01T11:45:07Z",
+		},
+		{
+			name: "RFC 5424, CEF after two spaces",
+			raw:  "<13>1 2024-03-01T11:45:07Z vm cef - - -  CEF:0|Vendor|Product|1.0|100|Blocked|5|src=10.0.0.1",
+			want: map[string]any{"source.ip": "10.0.0.1", "event.dataset": "cef"},
+			ts:   "2024-03-01T11:45:07Z",
+		},
+		{
+			name: "RFC 3164, spaces after the tag",
+			raw:  "<13>Mar  1 12:00:00 srv1 app:   spaced out",
+			want: map[string]any{"message": "spaced out"},
+			ts:   "2024-03-01T12:00:00Z",
+		},
+	})
+}
+
 func TestAuth(t *testing.T) {
 	line := func(prog, msg string) string { return "<38>Mar  1 12:00:00 srv1 " + prog + ": " + msg }
 	runSamples(t, []sample{

@@ -384,7 +384,11 @@ func splitTag(s string) (app, pid, msg string, ok bool) {
 }
 
 // syslogMessage stores MSG and parses it again when it is a known format.
+// Leading blanks are not part of it: rsyslog's RFC 5424 template puts the
+// message's own leading space after the header's ("- -  text"), and an
+// RFC 3164 tag may be followed by more than one space.
 func (st *state) syslogMessage(app, msg string) {
+	msg = strings.TrimLeft(msg, " \t")
 	st.setMessage(msg)
 	msg = st.unrepeat(msg)
 	switch {
@@ -415,7 +419,10 @@ func (st *state) syslogMessage(app, msg string) {
 		st.auth(app, msg)
 		return
 	}
-	if app == "" && st.authPhrase(msg) {
+	// Any other program (or none): sshd's and PAM's wording is
+	// recognised as it is in a bare line over HEC or in a file, so that
+	// the same text is the same event whatever path it took.
+	if st.authPhrase(msg) {
 		return
 	}
 	if st.accessLog(msg, app) {

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 )
 
@@ -18,15 +19,49 @@ import (
 //
 // Senders may switch framing between frames. Empty frames (stray LFs, CRs
 // and NULs between messages) are skipped. A message longer than the size
-// limit is cut at the limit and reported truncated; the rest is read and
+// limit is cut at the limit and reported cut; the rest is read and
 // thrown away without being buffered, so a 10 MB line costs at most the
 // limit in memory. An octet-counted frame cut short by the end of the
-// stream is returned as far as it goes, reported truncated.
+// stream is returned as far as it goes, reported cut too.
 type Framer struct {
 	r   *bufio.Reader
 	max int
 	buf []byte // a message that did not fit the reader's buffer
-	eof bool
+	// err ends the stream: io.EOF, or the reader's error (a reset),
+	// returned once the message read with it has been returned.
+	err error
+}
+
+// Cut says how a message was cut; the zero Cut is a message received
+// whole.
+type Cut struct {
+	// Announced is the length an octet-counted frame announced; 0 for
+	// a line.
+	Announced int
+	// Received is how many bytes of the message arrived (for a line, up
+	// to its LF), and Kept how many of them were kept (the limit).
+	Received, Kept int
+}
+
+// Truncated reports whether the message was cut.
+func (c Cut) Truncated() bool { return c != Cut{} }
+
+// Incomplete reports whether the stream ended inside an octet-counted
+// frame: the sender announced more than it sent.
+func (c Cut) Incomplete() bool { return c.Received < c.Announced }
+
+// Reason says how the message was cut, for error.message; "" when it was
+// not.
+func (c Cut) Reason() string {
+	switch {
+	case !c.Truncated():
+		return ""
+	case c.Incomplete() && c.Kept < c.Received:
+		return fmt.Sprintf("frame announced %d bytes, connection closed after %d; kept the first %d", c.Announced, c.Received, c.Kept)
+	case c.Incomplete():
+		return fmt.Sprintf("frame announced %d bytes, connection closed after %d", c.Announced, c.Received)
+	}
+	return fmt.Sprintf("message of %d bytes cut to %d", c.Received, c.Kept)
 }
 
 // readBufferSize is the size of the read buffer (and of the longest
@@ -41,18 +76,20 @@ func NewFramer(r io.Reader, max int) *Framer {
 	return &Framer{r: bufio.NewReaderSize(r, readBufferSize), max: max}
 }
 
-// Next returns the next message and whether it was truncated. The message
-// is valid until the next call. At the end of the stream it returns
-// io.EOF; other errors are the reader's.
-func (f *Framer) Next() (msg []byte, truncated bool, err error) {
-	if f.eof {
-		return nil, false, io.EOF
+// Next returns the next message and how it was cut, if it was. The
+// message is valid until the next call. At the end of the stream it
+// returns io.EOF; other errors are the reader's (returned after the
+// message that ended with them).
+func (f *Framer) Next() (msg []byte, cut Cut, err error) {
+	if f.err != nil {
+		return nil, Cut{}, f.err
 	}
 	// Skip separators left between frames.
 	for {
 		c, err := f.r.ReadByte()
 		if err != nil {
-			return nil, false, err
+			f.err = eofOr(err)
+			return nil, Cut{}, f.err
 		}
 		if c != '\n' && c != '\r' && c != 0 {
 			_ = f.r.UnreadByte()
@@ -97,7 +134,7 @@ func (f *Framer) octetCount() (int, bool) {
 	return 0, false
 }
 
-func (f *Framer) readCounted(n int) ([]byte, bool, error) {
+func (f *Framer) readCounted(n int) ([]byte, Cut, error) {
 	keep := min(n, f.max)
 	var msg []byte
 	inReader := false
@@ -107,11 +144,11 @@ func (f *Framer) readCounted(n int) ([]byte, bool, error) {
 			// The stream ended inside the frame.
 			f.buf = append(f.buf[:0], b...)
 			_, _ = f.r.Discard(len(b))
-			f.eof = true
+			f.err = eofOr(err)
 			if len(f.buf) == 0 {
-				return nil, false, eofOr(err)
+				return nil, Cut{}, f.err
 			}
-			return f.buf, true, nil
+			return f.buf, Cut{Announced: n, Received: len(b), Kept: len(b)}, nil
 		}
 		msg = b
 		inReader = true
@@ -123,12 +160,12 @@ func (f *Framer) readCounted(n int) ([]byte, bool, error) {
 		f.buf = f.buf[:keep]
 		m, err := io.ReadFull(f.r, f.buf)
 		if err != nil {
-			f.eof = true
+			f.err = eofOr(err)
 			f.buf = f.buf[:m]
 			if m == 0 {
-				return nil, false, eofOr(err)
+				return nil, Cut{}, f.err
 			}
-			return f.buf, true, nil
+			return f.buf, Cut{Announced: n, Received: m, Kept: m}, nil
 		}
 		msg = f.buf
 	}
@@ -138,12 +175,13 @@ func (f *Framer) readCounted(n int) ([]byte, bool, error) {
 			f.buf = append(f.buf[:0], msg...)
 			msg = f.buf
 		}
-		if _, err := f.r.Discard(n - keep); err != nil {
-			f.eof = true
+		d, err := f.r.Discard(n - keep)
+		if err != nil {
+			f.err = eofOr(err)
 		}
-		return msg, true, nil
+		return msg, Cut{Announced: n, Received: keep + d, Kept: keep}, nil
 	}
-	return trimLF(msg), false, nil
+	return trimLF(msg), Cut{}, nil
 }
 
 // trimLF drops one trailing LF (and a CR before it) from an octet-counted
@@ -158,44 +196,61 @@ func trimLF(b []byte) []byte {
 }
 
 // readLine reads up to LF or NUL.
-func (f *Framer) readLine() ([]byte, bool, error) {
+func (f *Framer) readLine() ([]byte, Cut, error) {
 	f.buf = f.buf[:0]
-	truncated := false
+	received := 0 // the line's length, counted past the limit
+	var last byte // its last byte
 	for {
 		avail := f.r.Buffered()
 		if avail == 0 {
 			if _, err := f.r.Peek(1); err != nil {
-				f.eof = true
-				if len(f.buf) == 0 && !truncated {
-					return nil, false, eofOr(err)
+				f.err = eofOr(err)
+				if received == 0 {
+					return nil, Cut{}, f.err
 				}
-				return trimCR(f.buf), truncated, nil
+				return f.line(received, last)
 			}
 			avail = f.r.Buffered()
 		}
 		b, _ := f.r.Peek(avail)
 		end := indexDelim(b)
 		if end >= 0 {
-			if len(f.buf) == 0 && !truncated && end <= f.max {
+			if received == 0 && end <= f.max {
 				// The common case: the whole line is in the buffer.
 				_, _ = f.r.Discard(end + 1)
-				return trimCR(b[:end]), false, nil
+				return trimCR(b[:end]), Cut{}, nil
 			}
-			f.buf, truncated = appendBounded(f.buf, b[:end], f.max, truncated)
+			f.buf = appendBounded(f.buf, b[:end], f.max)
+			if end > 0 {
+				received, last = received+end, b[end-1]
+			}
 			_, _ = f.r.Discard(end + 1)
-			return trimCR(f.buf), truncated, nil
+			return f.line(received, last)
 		}
-		f.buf, truncated = appendBounded(f.buf, b, f.max, truncated)
+		f.buf = appendBounded(f.buf, b, f.max)
+		received, last = received+len(b), b[len(b)-1]
 		_, _ = f.r.Discard(len(b))
 	}
 }
 
-func appendBounded(buf, b []byte, max int, truncated bool) ([]byte, bool) {
+// line returns the line gathered in f.buf: received bytes as sent, the
+// last of them last (a CR before the LF is not part of the message).
+func (f *Framer) line(received int, last byte) ([]byte, Cut, error) {
+	if last == '\r' {
+		received--
+	}
+	if received <= f.max {
+		return trimCR(f.buf), Cut{}, nil
+	}
+	return f.buf, Cut{Received: received, Kept: len(f.buf)}, nil
+}
+
+func appendBounded(buf, b []byte, max int) []byte {
 	room := max - len(buf)
 	if len(b) > room {
-		return append(buf, b[:room]...), true
+		return append(buf, b[:room]...)
 	}
-	return append(buf, b...), truncated
+	return append(buf, b...)
 }
 
 // indexDelim finds the first LF or NUL; NUL is looked for only before the

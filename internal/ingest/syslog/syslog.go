@@ -52,7 +52,8 @@ var keepAlive = net.KeepAliveConfig{Enable: true, Idle: 15 * time.Second, Interv
 type Options struct {
 	Pipeline *ingest.Pipeline // required
 	// Network is "udp" or "tcp"; a "tcp" listener with TLSConfig set
-	// speaks TLS (RFC 5425).
+	// speaks TLS (RFC 5425), without session tickets (New turns them
+	// off in its copy of the configuration).
 	Network   string
 	Addr      string // e.g. ":514", "127.0.0.1:0"
 	TLSConfig *tls.Config
@@ -75,7 +76,10 @@ type Options struct {
 	// also recognises CEF and LEEF payloads; "auto" guesses per message).
 	Format normalize.Format
 	// MaxMessageSize cuts longer messages (default 64 KiB): the event
-	// keeps the beginning and is tagged _raw_truncated.
+	// keeps the beginning, is tagged _raw_truncated, and error.message
+	// says how long the message was. A frame cut short by the end of its
+	// connection is tagged _frame_incomplete too, and error.message says
+	// how much was announced and how much came.
 	MaxMessageSize int
 	// IdleTimeout closes a TCP connection silent for that long; 0 (the
 	// default) never does. rsyslog and syslog-ng keep a forwarding
@@ -230,7 +234,7 @@ type Server struct {
 
 	// Refusals and evictions come in floods; a line per interval says
 	// how many it stands for.
-	refusedLog, evictedLog, idleLog ingest.LogLimiter
+	refusedLog, evictedLog, idleLog, resetLog ingest.LogLimiter
 
 	orgMu     sync.Mutex           // guards orgIDs, orgTried, orgWarned
 	orgIDs    map[string]string    // routes' organisations found after start
@@ -270,6 +274,18 @@ func New(o Options) (*Server, error) {
 	}
 	if o.Logger == nil {
 		o.Logger = o.Pipeline.Logger()
+	}
+	if o.TLSConfig != nil {
+		// A TLS 1.3 server sends session tickets after the handshake.
+		// Syslog senders never read (RFC 5425 is one-way), so the
+		// tickets sit unread in the sender's socket, and one that
+		// writes a message and closes at once (a script, a cron job)
+		// makes its kernel answer the close with a reset, which
+		// throws away the message not yet sent (Nagle holds it back
+		// until the handshake's last flight is acknowledged).
+		// Resuming a session would save a sender little anyway.
+		o.TLSConfig = o.TLSConfig.Clone()
+		o.TLSConfig.SessionTicketsDisabled = true
 	}
 	s := &Server{o: o, conns: map[*conn]struct{}{}, perSource: map[string]int{}}
 	switch o.Network {
@@ -312,9 +328,10 @@ func New(o Options) (*Server, error) {
 		s.c.Expect(ingest.Reasons{Dropped: []string{ingest.ReasonUnknownOrg, ingest.ReasonOverloaded, ingest.ReasonShutdown}})
 	} else {
 		r := ingest.Reasons{
-			Dropped: []string{ingest.ReasonShutdown},
-			Refused: []string{ingest.ReasonTooManyConns, ingest.ReasonSourceConns, ingest.ReasonUnknownOrg},
-			Closed:  []string{ingest.ReasonIdleTimeout, ingest.ReasonEvictedIdle},
+			Dropped:  []string{ingest.ReasonShutdown},
+			Refused:  []string{ingest.ReasonTooManyConns, ingest.ReasonSourceConns, ingest.ReasonUnknownOrg},
+			Closed:   []string{ingest.ReasonIdleTimeout, ingest.ReasonEvictedIdle, ingest.ReasonConnReset},
+			Repaired: []string{ingest.ReasonIncompleteFrame},
 		}
 		if o.TLSConfig != nil {
 			r.Refused = append(r.Refused, ingest.ReasonTLSHandshake)
@@ -373,9 +390,10 @@ func (s *Server) runUDP(ctx context.Context, b *ingest.Batcher) error {
 			continue
 		}
 		s.c.Received(1)
-		truncated := false
+		var cut Cut
 		if len(msg) > s.o.MaxMessageSize {
-			msg, truncated = msg[:s.o.MaxMessageSize], true
+			cut = Cut{Received: len(msg), Kept: s.o.MaxMessageSize}
+			msg = msg[:s.o.MaxMessageSize]
 		}
 		ip := peerIP(addr)
 		org, ok := s.orgOf(ip, nil)
@@ -383,20 +401,25 @@ func (s *Server) runUDP(ctx context.Context, b *ingest.Batcher) error {
 			s.c.Dropped(ingest.ReasonUnknownOrg, 1)
 			continue
 		}
-		if !b.TryAdd(s.item(msg, ip, org, truncated)) {
+		if !b.TryAdd(s.item(msg, ip, org, cut)) {
 			s.c.Dropped(ingest.ReasonOverloaded, 1)
 		}
 	}
 }
 
-// item is one received message from the sender at ip for organisation org.
-func (s *Server) item(msg []byte, ip, org string, truncated bool) ingest.Item {
+// item is one received message from the sender at ip for organisation
+// org, cut as cut says.
+func (s *Server) item(msg []byte, ip, org string, cut Cut) ingest.Item {
 	it := ingest.Item{Input: normalize.Input{
 		OrgID: org, Input: "syslog", Received: s.o.Pipeline.Now(),
 		Raw: bytes.Clone(msg), Format: s.o.Format, Peer: ip,
 	}}
-	if truncated {
+	if cut.Truncated() {
 		it.Tags = []string{normalize.TagRawTruncated}
+		if cut.Incomplete() {
+			it.Tags = append(it.Tags, normalize.TagFrameIncomplete)
+		}
+		it.Problem = cut.Reason()
 	}
 	return it
 }
@@ -625,7 +648,7 @@ func (s *Server) serveConn(ctx context.Context, c *conn, b *ingest.Batcher) {
 	}
 	f := NewFramer(r, s.o.MaxMessageSize)
 	for {
-		msg, truncated, err := f.Next()
+		msg, cut, err := f.Next()
 		if err != nil {
 			switch {
 			case errors.Is(err, os.ErrDeadlineExceeded) && c.closed.Load() == nil:
@@ -634,6 +657,16 @@ func (s *Server) serveConn(ctx context.Context, c *conn, b *ingest.Batcher) {
 				if ok, more := s.idleLog.Allow(time.Now()); ok {
 					s.log.Info("closed a syslog connection silent for longer than the idle timeout",
 						"peer", ip, "idle_timeout", s.o.IdleTimeout.String(), "more_closed_since_last_log", more)
+				}
+			case errors.Is(err, syscall.ECONNRESET) && c.closed.Load() == nil:
+				// What the sender wrote last may never have arrived: a
+				// kernel that resets a connection drops what it had not
+				// sent yet. The server cannot tell how much, but can say
+				// that it happened.
+				s.c.Closed(ingest.ReasonConnReset)
+				if ok, more := s.resetLog.Allow(time.Now()); ok {
+					s.log.Warn("syslog connection reset by the sender: what it sent last may be lost",
+						"peer", ip, "more_reset_since_last_log", more)
 				}
 			case !errors.Is(err, io.EOF) && ctx.Err() == nil && !errors.Is(err, net.ErrClosed) && c.closed.Load() == nil:
 				s.log.Debug("syslog connection ended", "peer", peer.String(), "err", err)
@@ -644,7 +677,7 @@ func (s *Server) serveConn(ctx context.Context, c *conn, b *ingest.Batcher) {
 		// Add blocks while the pipeline is full: this connection is then
 		// not read, and the sender's TCP window closes.
 		c.waiting.Store(true)
-		err = b.Add(ctx, s.item(msg, ip, org, truncated))
+		err = b.Add(ctx, s.item(msg, ip, org, cut))
 		c.active.Store(time.Now().UnixNano())
 		c.waiting.Store(false)
 		if err != nil {

@@ -136,14 +136,24 @@ func TestTCPFramingAndBadInput(t *testing.T) {
 	if ev := byPrefix("<13>crlf"); ev.Raw != "<13>crlf line" {
 		t.Errorf("CR kept: %q", ev.Raw)
 	}
+	// Each cut says why in error.message: a message over the limit, or a
+	// frame the sender's connection ended inside.
 	long := byPrefix("LLLL")
-	if len(long.Raw) != 1024 || !slices.Contains(long.Fields["tags"].([]string), normalize.TagRawTruncated) {
+	if len(long.Raw) != 1024 || !slices.Contains(long.Fields["tags"].([]string), normalize.TagRawTruncated) ||
+		slices.Contains(long.Fields["tags"].([]string), normalize.TagFrameIncomplete) {
 		t.Errorf("long line: %d bytes, tags %v", len(long.Raw), long.Fields["tags"])
+	}
+	// Not syslog either: the parser's complaint follows the cut.
+	if msg, _ := long.Fields["error.message"].(string); !strings.HasPrefix(msg, "message of 3000 bytes cut to 1024; cannot parse") {
+		t.Errorf("long line: error.message %q", msg)
 	}
 	byPrefix("<13>after the long line")
 	cut := byPrefix("<13>frame cut")
-	if !slices.Contains(cut.Fields["tags"].([]string), normalize.TagRawTruncated) {
+	if !slices.Contains(cut.Fields["tags"].([]string), normalize.TagRawTruncated) || !slices.Contains(cut.Fields["tags"].([]string), normalize.TagFrameIncomplete) {
 		t.Errorf("truncated frame not tagged: %v", cut.Fields["tags"])
+	}
+	if msg, _ := cut.Fields["error.message"].(string); msg != "frame announced 200 bytes, connection closed after 33" {
+		t.Errorf("truncated frame: error.message %q", msg)
 	}
 	for _, ev := range evs {
 		if strings.Contains(ev.Raw, "garbage") || strings.Contains(ev.Raw, "caf") {
@@ -160,8 +170,11 @@ func TestTCPFramingAndBadInput(t *testing.T) {
 	if got := waitMetric(t, env, "eventsec_ingest_stored_total", lbl, 8); got != 8 {
 		t.Errorf("stored_total = %v, want 8", got)
 	}
-	if got := env.Metric(t, "eventsec_ingest_repaired_total", map[string]string{"listener": "syslog_tcp", "reason": ingest.ReasonTruncated}); got != 2 {
-		t.Errorf("repaired_total{truncated} = %v, want 2", got)
+	if got := env.Metric(t, "eventsec_ingest_repaired_total", map[string]string{"listener": "syslog_tcp", "reason": ingest.ReasonTruncated}); got != 1 {
+		t.Errorf("repaired_total{truncated} = %v, want 1", got)
+	}
+	if got := env.Metric(t, "eventsec_ingest_repaired_total", map[string]string{"listener": "syslog_tcp", "reason": ingest.ReasonIncompleteFrame}); got != 1 {
+		t.Errorf("repaired_total{incomplete_frame} = %v, want 1", got)
 	}
 	if got := env.Metric(t, "eventsec_ingest_repaired_total", map[string]string{"listener": "syslog_tcp", "reason": ingest.ReasonInvalidUTF8}); got != 2 {
 		t.Errorf("repaired_total{invalid_utf8} = %v, want 2", got)
@@ -199,6 +212,11 @@ func TestTCPHugeLineDoesNotBlock(t *testing.T) {
 	if len(got) != 3 || got[0] != "<13>after huge" || got[1] != "<13>from another sender" || len(got[2]) != DefaultMaxMessageSize {
 		t.Fatalf("got %d events: %.60q", len(got), got)
 	}
+	for _, ev := range evs {
+		if msg, _ := ev.Fields["error.message"].(string); strings.HasPrefix(ev.Raw, "BBB") && !strings.HasPrefix(msg, "message of 10485760 bytes cut to 65536") {
+			t.Errorf("huge line: error.message %q", msg)
+		}
+	}
 }
 
 func TestUDP(t *testing.T) {
@@ -226,6 +244,9 @@ func TestUDP(t *testing.T) {
 	for _, ev := range evs {
 		if ev.OrgID != "org-udp" {
 			t.Errorf("org %q", ev.OrgID)
+		}
+		if msg, _ := ev.Fields["error.message"].(string); strings.HasPrefix(ev.Raw, "UUU") && !strings.HasPrefix(msg, "message of 500 bytes cut to 100") {
+			t.Errorf("long datagram: error.message %q", msg)
 		}
 	}
 }
@@ -447,6 +468,64 @@ func TestTLS(t *testing.T) {
 	ingesttest.Eventually(t, 5*time.Second, "handshake failure counted", func() bool {
 		return env.Metric(t, "eventsec_ingest_requests_refused_total", map[string]string{"listener": "syslog_tls", "reason": "tls_handshake"}) == 1
 	})
+}
+
+// A sender that writes one message and closes at once, as a script or a
+// cron job does, loses nothing, over TLS 1.3 and 1.2. The client is
+// built like OpenSSL's (Python's ssl, logger, rsyslog's gtls...): it
+// takes session tickets (TLS 1.3 servers send them after the handshake)
+// and leaves Nagle on. A server that sends tickets leaves them unread
+// in the sender's socket; its close then becomes a reset, and the
+// message, held back by Nagle, is never sent.
+func TestTLSSenderClosingAtOnce(t *testing.T) {
+	cert, pool := selfSigned(t)
+	for _, version := range []uint16{tls.VersionTLS13, tls.VersionTLS12} {
+		t.Run(tls.VersionName(version), func(t *testing.T) {
+			sink := ingesttest.NewStore(t)
+			env := ingesttest.NewPipeline(t, sink, ingest.Options{})
+			s := start(t, env, Options{Network: "tcp", TLSConfig: &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}})
+			const n = 10
+			for i := range n {
+				raw, err := net.Dial("tcp", s.Addr().String())
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := raw.(*net.TCPConn).SetNoDelay(false); err != nil {
+					t.Fatal(err)
+				}
+				c := tls.Client(raw, &tls.Config{RootCAs: pool, ServerName: "localhost", MinVersion: version, MaxVersion: version,
+					ClientSessionCache: tls.NewLRUClientSessionCache(1)})
+				if err := c.Handshake(); err != nil {
+					t.Fatal(err)
+				}
+				fmt.Fprintf(c, "<13>Nov 25 11:47:03 h9 app: closed at once %d\n", i)
+				c.Close()
+			}
+			waitStored(t, sink, n)
+			if got := env.Metric(t, "eventsec_ingest_connections_closed_total", map[string]string{"listener": "syslog_tls", "reason": ingest.ReasonConnReset}); got != 0 {
+				t.Errorf("connections_closed_total{connection_reset} = %v, want 0", got)
+			}
+		})
+	}
+}
+
+// A sender that resets its connection is counted: what it sent last may
+// not have arrived.
+func TestTCPResetCounted(t *testing.T) {
+	sink := ingesttest.NewStore(t)
+	env := ingesttest.NewPipeline(t, sink, ingest.Options{})
+	s := start(t, env, Options{Network: "tcp"})
+	conn, err := net.Dial("tcp", s.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintf(conn, "<13>Nov 25 11:47:03 h9 app: before the reset\n")
+	waitStored(t, sink, 1)
+	_ = conn.(*net.TCPConn).SetLinger(0)
+	conn.Close()
+	if got := waitMetric(t, env, "eventsec_ingest_connections_closed_total", map[string]string{"listener": "syslog_tcp", "reason": ingest.ReasonConnReset}, 1); got != 1 {
+		t.Fatalf("connections_closed_total{connection_reset} = %v, want 1", got)
+	}
 }
 
 // While the store is stalled and the pipeline full, the TCP listener stops
@@ -757,9 +836,11 @@ func TestCountersExistAtZero(t *testing.T) {
 		{"eventsec_ingest_requests_refused_total", "syslog_tcp", ingest.ReasonSourceConns},
 		{"eventsec_ingest_connections_closed_total", "syslog_tcp", ingest.ReasonEvictedIdle},
 		{"eventsec_ingest_connections_closed_total", "syslog_tcp", ingest.ReasonIdleTimeout},
+		{"eventsec_ingest_connections_closed_total", "syslog_tcp", ingest.ReasonConnReset},
 		{"eventsec_ingest_dropped_total", "syslog_tcp", ingest.ReasonShutdown},
 		{"eventsec_ingest_dropped_total", "syslog_udp", ingest.ReasonOverloaded},
 		{"eventsec_ingest_repaired_total", "syslog_udp", ingest.ReasonTruncated},
+		{"eventsec_ingest_repaired_total", "syslog_tcp", ingest.ReasonIncompleteFrame},
 	} {
 		if !ingesttest.HasSeries(t, env.Registry, c.name, map[string]string{"listener": c.listener, "reason": c.reason}) {
 			t.Errorf("%s{listener=%q,reason=%q} does not exist before its first occurrence", c.name, c.listener, c.reason)
