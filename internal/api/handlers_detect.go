@@ -220,15 +220,15 @@ type ruleBody struct {
 	Format  string `json:"format"`
 	Source  string `json:"source"`
 	Enabled *bool  `json:"enabled"`
-	// object: the body was the JSON rule itself, pretty-printed into
-	// Source: errors name their JSON path as the field.
+	// object: the body was the JSON rule itself, which is Source as
+	// sent: errors name their JSON path as the field.
 	object bool
 }
 
 // ruleError is what a client sees of a rule that does not compile. When
 // it sent a JSON rule object, the field is the first problem's JSON path
-// (conditions[0].operator): the line and column are those of the
-// pretty-printed copy, not of what it sent.
+// (conditions[0].operator); the line and column are those of the body
+// it sent, which is the rule's source.
 func ruleError(rb ruleBody, err error) error {
 	var ire *detect.InvalidRuleError
 	if !errors.As(err, &ire) {
@@ -282,16 +282,18 @@ func readRuleBody(w http.ResponseWriter, r *http.Request) (ruleBody, error) {
 	}
 	if _, hasSource := raw["source"]; !hasSource {
 		if _, isJSONRule := raw["conditions"]; isJSONRule {
+			// The rule is stored as sent, byte for byte: its export is what
+			// its author wrote, and its errors are at their places in it.
+			// "enabled" sets the new rule's state; it stays in the source,
+			// which the rule's reader ignores.
 			var enabled *bool
 			if e, ok := raw["enabled"]; ok {
 				var b bool
 				if json.Unmarshal(e, &b) == nil {
 					enabled = &b
 				}
-				delete(raw, "enabled")
 			}
-			src, _ := json.MarshalIndent(raw, "", "  ")
-			return ruleBody{Format: detect.FormatJSON, Source: string(src), Enabled: enabled, object: true}, nil
+			return ruleBody{Format: detect.FormatJSON, Source: string(body), Enabled: enabled, object: true}, nil
 		}
 		return ruleBody{}, badRequest("validation_failed", "source", "source is required: the rule's Sigma YAML or JSON text")
 	}

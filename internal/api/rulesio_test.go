@@ -295,3 +295,83 @@ func TestRulesBulkAPI(t *testing.T) {
 		t.Fatalf("delete by ids: %+v", res)
 	}
 }
+
+// TestJSONRuleObjectAsSent: a JSON rule object sent as the body (the
+// seed's POST /api/alerts/rules) is stored byte for byte, its errors are
+// at their places in what was sent, a misspelt field is a warning with
+// a suggestion, and its export and re-import give the same bytes.
+func TestJSONRuleObjectAsSent(t *testing.T) {
+	f := newFixture(t)
+	admin := f.login(t, adminEmail, adminPass).AccessToken
+
+	bad := `{"name":"Bad JSON rule","severity":"hgh","conditions":[{"field":"eventType","operator":"equalz","value":"x",` +
+		`"aggregation":{"window":5,"threshold":2,"group_by":[7]}}]}`
+	r := f.do(t, request{Method: "POST", Path: "/api/alerts/rules", Token: admin, Body: bad})
+	wantError(t, r, http.StatusBadRequest, "invalid_rule", "conditions[0].aggregation.group_by[0]")
+	type located struct {
+		Line, Column int
+		Path         string
+		Message      string
+	}
+	e := decode[struct {
+		Error  located
+		Errors []located
+	}](t, r)
+	if e.Error.Line != 1 || e.Error.Column != strings.Index(bad, "[7]")+2 || len(e.Errors) != 1 {
+		t.Fatalf("error: %s", r)
+	}
+	bad = strings.Replace(bad, "[7]", `["source_ip"]`, 1)
+	r = f.do(t, request{Method: "POST", Path: "/api/alerts/rules", Token: admin, Body: bad})
+	wantError(t, r, http.StatusBadRequest, "invalid_rule", "severity")
+	e = decode[struct {
+		Error  located
+		Errors []located
+	}](t, r)
+	if len(e.Errors) != 2 || e.Errors[0].Line != 1 || e.Errors[0].Column != strings.Index(bad, `"hgh"`)+1 ||
+		e.Errors[1].Path != "conditions[0].operator" || e.Errors[1].Line != 1 || e.Errors[1].Column != strings.Index(bad, `"equalz"`)+1 {
+		t.Fatalf("errors: %s", r)
+	}
+
+	body := `{"name":"Walk Billing Export", "severity":"high", "enabled":false,
+  "conditions":[{"field":"eventType","operator":"equals","value":"DATA_EXPORT"},
+    {"field":"servce","operator":"equals","value":"billing"}]}` + "\n"
+	r = f.do(t, request{Method: "POST", Path: "/api/alerts/rules", Token: admin, Body: body})
+	wantStatus(t, r, http.StatusCreated)
+	saved := decode[struct {
+		ID       string
+		Source   string
+		Enabled  bool
+		Warnings []located
+	}](t, r)
+	if saved.Source != body || saved.Enabled {
+		t.Fatalf("stored %q (enabled %v), sent %q", saved.Source, saved.Enabled, body)
+	}
+	if len(saved.Warnings) != 1 || saved.Warnings[0].Path != "conditions[1].field" || saved.Warnings[0].Line != 3 ||
+		saved.Warnings[0].Column != 14 || !strings.Contains(saved.Warnings[0].Message, `did you mean "service"?`) {
+		t.Fatalf("warnings: %s", r)
+	}
+	// The editor's check says the same of the text.
+	v := decode[struct {
+		Valid    bool
+		Warnings []located
+	}](t, f.send(t, "POST", "/api/v1/rules/validate", admin, map[string]any{"format": "json", "source": body}))
+	if !v.Valid || len(v.Warnings) != 1 || v.Warnings[0].Line != 3 || v.Warnings[0].Column != 14 {
+		t.Fatalf("validate: %+v", v)
+	}
+
+	export := f.get(t, "/api/v1/rules/export", admin)
+	wantStatus(t, export, http.StatusOK)
+	if got := unzip(t, export)["custom/walk_billing_export.json"]; got != body {
+		t.Fatalf("exported %q, stored %q", got, body)
+	}
+	r = f.importZip(t, admin, export.Body)
+	if rep := decode[struct{ Unchanged int }](t, r); rep.Unchanged != 1 {
+		t.Fatalf("re-import: %s", r)
+	}
+	g := newFixture(t)
+	gAdmin := g.login(t, adminEmail, adminPass).AccessToken
+	wantStatus(t, g.importZip(t, gAdmin, export.Body), http.StatusOK)
+	if got := decode[struct{ Source string }](t, g.get(t, "/api/v1/rules/"+saved.ID, gAdmin)); got.Source != body {
+		t.Fatalf("imported %q, exported %q", got.Source, body)
+	}
+}

@@ -358,7 +358,7 @@ var knownFields = func() map[string]bool {
 	for _, c := range event.Columns {
 		m[c.Field] = true
 	}
-	for _, mp := range []map[string][]string{event.TaxonomyFields, event.WindowsSystemFields, event.RelatedFields, event.ObjectRootFields} {
+	for _, mp := range []map[string][]string{event.TaxonomyFields, event.WindowsSystemFields, event.RelatedFields} {
 		for k, keys := range mp {
 			m[k] = true
 			for _, key := range keys {

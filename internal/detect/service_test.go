@@ -390,6 +390,65 @@ func TestJSONThresholdRule(t *testing.T) {
 	}
 }
 
+// TestJSONRuleOnSendersKeys: a JSON rule on keys as an application
+// sends them (the seed's "service", which normalization stores as
+// service.name) raises its alert live, groups by them, and its sample
+// test says the same.
+func TestJSONRuleOnSendersKeys(t *testing.T) {
+	f := newFixture(t)
+	exportRule := `{"name":"Walk Billing Export","severity":"high","conditions":[
+  {"field":"eventType","operator":"equals","value":"DATA_EXPORT"},
+  {"field":"service","operator":"equals","value":"billing"}]}`
+	burst := `{"name":"Exports by agent","conditions":[{"field":"eventType","operator":"equals","value":"DATA_EXPORT",
+  "aggregation":{"window":5,"threshold":2,"group_by":["agent","service"]}}]}`
+	for _, src := range []string{exportRule, burst} {
+		if _, err := f.svc.Create(f.ctx, actor, RuleInput{Source: src}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	app := func(service, agent string) string {
+		return fmt.Sprintf(`{"timestamp":%q,"eventType":"DATA_EXPORT","user":"ivy","source_ip":"10.3.3.3","service":%q,"agent":%q,"record_count":10}`,
+			time.Now().UTC().Format(time.RFC3339Nano), service, agent)
+	}
+	f.start(t)
+	defer f.stop(t)
+	f.ingest(t, true, app("portal", "curl/8.1"))
+	f.ingest(t, true, app("billing", "curl/8.1"))
+	waitFor(t, "the export alert", func() bool { return len(f.alerts(t)) == 1 })
+	time.Sleep(200 * time.Millisecond)
+	for _, a := range f.alerts(t) {
+		switch a.RuleTitle {
+		case "Walk Billing Export":
+			if len(a.EventIDs) != 1 {
+				t.Errorf("export alert %+v", a)
+			}
+		case "Exports by agent":
+			t.Errorf("the group-by counted two services as one: %+v", a)
+		}
+	}
+	f.ingest(t, true, app("billing", "curl/8.1"))
+	waitFor(t, "the burst alert", func() bool {
+		for _, a := range f.alerts(t) {
+			if a.RuleTitle == "Exports by agent" {
+				if a.Group["agent"] != "curl/8.1" || a.Group["service"] != "billing" {
+					t.Fatalf("group %v", a.Group)
+				}
+				return true
+			}
+		}
+		return false
+	})
+
+	u, problems := Compile(FormatJSON, exportRule, "")
+	if len(problems) > 0 {
+		t.Fatal(problems)
+	}
+	res, err := f.svc.Test(f.ctx, f.org, u, TestInput{Events: []json.RawMessage{json.RawMessage(app("billing", "x")), json.RawMessage(app("portal", "x"))}})
+	if err != nil || res.Matched != 1 {
+		t.Fatalf("sample test: %v %+v", err, res)
+	}
+}
+
 // TestThresholdAlertNamesItsEntities: a threshold rule without group-by
 // (the seed's own example) names the users and addresses of the events
 // it counted that arrived with the one that fired it; an application

@@ -111,7 +111,8 @@ type Unit struct {
 	Source   string
 	Hash     string
 	// Warnings are problems that do not stop the rule from running
-	// (metadata: unknown ATT&CK tags, status, dates).
+	// (Sigma metadata: unknown ATT&CK tags, status, dates; a JSON rule's
+	// field names that are probably misspelt).
 	Warnings []RuleError
 	// refPos locates each correlation's rules entries in the source, by
 	// correlation key, for the warnings about missing rules.
@@ -410,6 +411,9 @@ func compileJSON(source, file string) (*Unit, []RuleError) {
 	}
 	l, c := jsonrule.Position([]byte(source), key)
 	u.idPos = map[string]RuleError{u.ID: {Line: l, Column: c}}
+	for _, w := range jr.Warnings {
+		u.Warnings = append(u.Warnings, toRuleError(w, file))
+	}
 	jr.ID = u.ID
 	if jr.Aggregation == nil {
 		u.Alerting[u.ID] = true

@@ -15,27 +15,6 @@ var RelatedFields = map[string][]string{
 	"related.hosts": {"host.name", "host.hostname", "observer.name"},
 }
 
-// ObjectRootFields maps the ECS objects that senders often write as a
-// single value ("user":"amy", "host":"web-1") to the field normalization
-// fills with it (it drops the scalar, which would clash with the
-// object's fields): the search syntax reads user:amy as user.name:amy.
-var ObjectRootFields = map[string][]string{
-	"user":        {"user.name"},
-	"host":        {"host.name"},
-	"event":       {"event.action"},
-	"source":      {"source.ip", "source.address"},
-	"destination": {"destination.ip", "destination.address"},
-	"client":      {"client.ip", "client.address"},
-	"server":      {"server.ip", "server.address"},
-	"process":     {"process.name"},
-	"file":        {"file.path"},
-	"url":         {"url.original"},
-	"observer":    {"observer.name"},
-	"service":     {"service.name"},
-	"agent":       {"agent.name"},
-	"error":       {"error.message"},
-}
-
 // TaxonomyFields maps Sigma taxonomy names (Sysmon's, W3C's) to the ECS
 // keys normalization fills for events that are not Windows event log
 // records. Sigma rules read them (detect/sigma), and the search syntax

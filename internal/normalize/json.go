@@ -141,10 +141,8 @@ func isEVE(f map[string]any) bool {
 // object names its own dataset or module. eventType fills event.action
 // through the aliases.
 func (st *state) application() {
-	if _, ok := st.f["eventType"]; !ok {
-		if _, ok := st.f["event_type"]; !ok {
-			return
-		}
+	if !hasEventType(st.f) {
+		return
 	}
 	st.appEventKind()
 	if _, ok := st.f["event.dataset"]; ok {
@@ -155,6 +153,21 @@ func (st *state) application() {
 	}
 	st.f["event.dataset"] = "eventsec.application"
 }
+
+// hasEventType says whether an object names an application's event
+// type (eventType or event_type).
+func hasEventType(f map[string]any) bool {
+	if _, ok := f["eventType"]; ok {
+		return true
+	}
+	_, ok := f["event_type"]
+	return ok
+}
+
+// isApplication says whether an event, as sent or as normalized, is an
+// application's own security event (see application): the keys that say
+// so are kept as sent.
+func isApplication(f map[string]any) bool { return hasEventType(f) && !isEVE(f) }
 
 // appEventKinds are the ECS category, type and outcome of the event
 // types applications send (the product's original API named
@@ -262,6 +275,10 @@ const (
 	aLower
 	aAddr  // an address: <root>.address, and .ip (.port) when it holds an IP
 	aLabel // an ECS object without a natural leaf: kept as labels.<name>
+	// aAgent is "agent": the client's user agent (user_agent.original) in
+	// an application's event or when it reads as one (curl/8.5), else the
+	// shipper's name (agent.name, as ECS has it). See rootField.
+	aAgent
 )
 
 type alias struct {
@@ -391,7 +408,7 @@ var aliasList = []alias{
 	{"file", "file.path", aStr, true},
 	{"observer", "observer.name", aStr, true},
 	{"service", "service.name", aStr, true},
-	{"agent", "agent.name", aStr, true},
+	{"agent", "agent.name", aAgent, true},
 	{"network", "network.name", aStr, true},
 	{"error", "error.message", aStr, true},
 	{"group", "group.name", aStr, true},
@@ -499,7 +516,41 @@ func (st *state) aliasValue(a alias, s string) {
 		st.url(s)
 	case aAddr:
 		st.setAddress(a.field, s)
+	case aAgent:
+		st.set(rootField(st.f, a, s), s)
 	}
+}
+
+// rootField is the field the value s of the root alias a goes to: a's
+// own, except for "agent". Applications (the product's original API,
+// access logs in Logstash's "combined" shape) send the client's user
+// agent as "agent"; shippers' own events name the shipper. So "agent" is
+// user_agent.original in an application's event or when s reads as a
+// user agent, else agent.name. rootField reads only keys normalization
+// keeps, so that it gives the same answer on the normalized event
+// (SentKeyField).
+func rootField(f map[string]any, a alias, s string) string {
+	if a.kind == aAgent && (isApplication(f) || looksLikeUserAgent(s)) {
+		return "user_agent.original"
+	}
+	return a.field
+}
+
+// looksLikeUserAgent says whether s starts as an HTTP User-Agent does,
+// with a product token and its version: curl/8.5, Mozilla/5.0 (...),
+// python-requests/2.31.0.
+func looksLikeUserAgent(s string) bool {
+	i := strings.IndexByte(s, '/')
+	if i <= 0 || i+1 >= len(s) || s[i+1] < '0' || s[i+1] > '9' {
+		return false
+	}
+	for j := 0; j < i; j++ {
+		c := s[j]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("-._+!", c) >= 0) {
+			return false
+		}
+	}
+	return true
 }
 
 // rootScalar maps the scalar v sent for the ECS object a.name to the
@@ -519,18 +570,19 @@ func (st *state) rootScalar(a alias, v any) {
 	if s == "" || s == "-" {
 		return
 	}
-	cur, set := st.f[a.field]
+	field := rootField(st.f, a, s)
+	cur, set := st.f[field]
 	switch {
 	case !set && a.kind == aLabel:
-		st.f[a.field] = v
+		st.f[field] = v
 		return
 	case !set && a.name == "source" && (s == "stdout" || s == "stderr"):
 		// Docker's and Fluentd's output stream, not a network source.
 		st.f["labels.source"] = v
 		return
 	case !set:
-		if _, str := v.(string); str && a.kind == aStr {
-			st.f[a.field] = v // already a boxed string: no allocation
+		if _, str := v.(string); str && (a.kind == aStr || a.kind == aAgent) {
+			st.f[field] = v // already a boxed string: no allocation
 		} else {
 			st.aliasValue(a, s)
 		}
@@ -542,8 +594,10 @@ func (st *state) rootScalar(a alias, v any) {
 			return
 		}
 	}
-	if _, taken := st.f["labels."+a.name]; !taken {
-		st.f["labels."+a.name] = v
+	if l := rootLabels[aliasIndex[a.name]]; l != "" {
+		if _, taken := st.f[l]; !taken {
+			st.f[l] = v
+		}
 	}
 }
 

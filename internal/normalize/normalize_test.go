@@ -1,6 +1,7 @@
 package normalize
 
 import (
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -1355,7 +1356,94 @@ func TestECSObjectScalars(t *testing.T) {
 			ts: "2024-02-29T10:00:00Z"},
 		{name: "inside a logging library's message object", raw: `{"message":{"user":"ann","source":"81.2.69.142"},"severity":"info"}`,
 			want: map[string]any{"user.name": "ann", "source.ip": "81.2.69.142", "user": nil, "source": nil, "message.user": nil}},
+		// "agent" is the client's user agent in an application's event
+		// and wherever it reads as one; else the shipper (agent.name).
+		{name: "agent in an application's event", raw: `{"eventType":"LOGIN_FAILURE","user":"ivy","agent":"portal-web"}`,
+			want: map[string]any{"user_agent.original": "portal-web", "agent.name": nil, "agent": nil}},
+		{name: "agent that is a user agent", raw: `{"message":"GET /","agent":"Mozilla/5.0 (X11; Linux x86_64)"}`,
+			want: map[string]any{"user_agent.original": "Mozilla/5.0 (X11; Linux x86_64)", "agent.name": nil, "agent": nil}},
+		{name: "agent as key=value", raw: `event_type=DATA_EXPORT agent=curl/8.1 service=billing`,
+			want: map[string]any{"user_agent.original": "curl/8.1", "service.name": "billing", "agent": nil, "service": nil}},
+		{name: "agent beside another user agent", raw: `{"message":"m","user_agent":"curl/8.5","agent":"Wget/1.21"}`,
+			want: map[string]any{"user_agent.original": "curl/8.5", "labels.agent": "Wget/1.21", "agent.name": nil}},
+		{name: "agent naming the shipper beside a user agent", raw: `{"message":"m","user_agent":"curl/8.5","agent":"fluent-bit"}`,
+			want: map[string]any{"user_agent.original": "curl/8.5", "agent.name": "fluent-bit", "labels.agent": nil}},
 	})
+}
+
+func TestLooksLikeUserAgent(t *testing.T) {
+	for s, want := range map[string]bool{
+		"curl/8.1": true, "Mozilla/5.0 (Windows NT 10.0; Win64; x64)": true, "python-requests/2.31.0": true,
+		"Go-http-client/1.1": true, "okhttp/4.9.0": true,
+		"filebeat": false, "fluent-bit": false, "/usr/bin/curl": false, "a/b": false, "curl/": false, "my agent/1": false, "": false,
+	} {
+		if got := looksLikeUserAgent(s); got != want {
+			t.Errorf("looksLikeUserAgent(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
+
+// SentKeyField finds, in the normalized event, the value of every key
+// normalization drops: alone, beside another value of the object's
+// field (it is then a label), and in an application's event.
+func TestSentKeyField(t *testing.T) {
+	n := testNormalizer()
+	norm := func(raw string) event.Fields {
+		return n.Normalize(Input{OrgID: "org1", Input: "http", Received: received, Raw: []byte(raw), Format: FormatAuto}).Fields
+	}
+	dropped := 0
+	for _, k := range KeyAliases() {
+		if !k.Dropped {
+			continue
+		}
+		dropped++
+		value := "sent-" + k.Key
+		other := k.Fields[0]
+		raws := []string{
+			fmt.Sprintf(`{"timestamp":"2024-02-29T10:00:00Z",%q:%q}`, k.Key, value),
+			fmt.Sprintf(`{"timestamp":"2024-02-29T10:00:00Z","eventType":"DATA_EXPORT","user.id":"u1",%q:%q}`, k.Key, value),
+		}
+		if !strings.HasPrefix(other, "labels.") {
+			// An object kept as a label has nowhere else to go: a label
+			// the sender set already wins.
+			raws = append(raws, fmt.Sprintf(`{"timestamp":"2024-02-29T10:00:00Z",%q:%q,%q:"another"}`, k.Key, value, other))
+		}
+		for _, raw := range raws {
+			f := norm(raw)
+			if _, kept := f[k.Key]; kept {
+				t.Errorf("%s: the key %q is kept", raw, k.Key)
+			}
+			field, ok := SentKeyField(f, k.Key)
+			if !ok {
+				t.Errorf("%s: SentKeyField(%q) finds nothing in %v", raw, k.Key, f)
+				continue
+			}
+			if got := f.Str(field); got != value {
+				t.Errorf("%s: SentKeyField(%q) = %s holding %q, want %q", raw, k.Key, field, got, value)
+			}
+		}
+	}
+	if dropped < 40 {
+		t.Fatalf("only %d keys dropped: the table changed?", dropped)
+	}
+	// A key normalization keeps is the sender's own.
+	if _, ok := SentKeyField(norm(`{"sourceIp":"81.2.69.142"}`), "sourceIp"); ok {
+		t.Error("SentKeyField resolves sourceIp, which is kept as sent")
+	}
+	// agent: the shipper's name is not taken for a user agent sent as
+	// user_agent, nor the other way round.
+	f := norm(`{"message":"m","user_agent":"curl/8.5","agent":"fluent-bit"}`)
+	if field, _ := SentKeyField(f, "agent"); field != "agent.name" {
+		t.Errorf("agent: %s, want agent.name", field)
+	}
+	f = norm(`{"message":"m","user_agent":"curl/8.5","agent":"Wget/1.21"}`)
+	if field, _ := SentKeyField(f, "agent"); field != "labels.agent" {
+		t.Errorf("agent beside another user agent: %s, want labels.agent", field)
+	}
+	f = norm(`{"eventType":"LOGIN_FAILURE","agent":"portal-web","agent.name":"shipper-1"}`)
+	if field, _ := SentKeyField(f, "agent"); field != "user_agent.original" {
+		t.Errorf("agent of an application beside the shipper's agent.name: %s, want user_agent.original", field)
+	}
 }
 
 func TestSyslogTimestampForms(t *testing.T) {

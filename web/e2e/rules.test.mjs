@@ -479,6 +479,42 @@ describe("rules: list, coverage, editor, test, exceptions, import", { timeout: 3
     await logIn(run, ADMIN);
   });
 
+  step("a JSON rule sent on one line is kept as sent, and the editor marks its errors on their values", async ({ page, baseURL }) => {
+    const rule = {
+      name: "E2E one-line JSON",
+      severity: "low",
+      conditions: [
+        { field: "eventType", operator: "equals", value: "E2E_ONE_LINE" },
+        { field: "service", operator: "equals", value: "billing" },
+      ],
+    };
+    const sent = JSON.stringify(rule);
+    const created = await api("POST", "/api/alerts/rules", rule);
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    assert.equal(created.body.source, sent, "stored byte for byte");
+    assert.deepEqual(created.body.warnings, []);
+    await page.goto(`${baseURL}/rules/${encodeURIComponent(created.body.id)}`);
+    await page.getByRole("heading", { level: 1, name: "E2E one-line JSON" }).waitFor();
+    const editor = page.getByRole("textbox", { name: "Rule source (JSON)" });
+    assert.equal((await editor.innerText()).trim(), sent);
+    const bad = sent.replace('"low"', '"hgh"').replace('"operator":"equals","value":"billing"', '"operator":"equalz","value":"billing"');
+    await editor.click();
+    await page.keyboard.press("Control+A");
+    await page.keyboard.insertText(bad);
+    await page.getByRole("status").filter({ hasText: /2 problems$/ }).waitFor();
+    const marked = page.locator(".cm-lintRange-error");
+    await marked.nth(1).waitFor();
+    assert.deepEqual(await marked.allInnerTexts(), ['"hgh"', '"equalz"'], "each error marks its value, not the rest of the line");
+    const problems = await page.getByRole("list", { name: "Problems" }).getByRole("button").allInnerTexts();
+    assert.match(problems[0], new RegExp(`^1:${bad.indexOf('"hgh"') + 1}\\b`), problems[0]);
+    await screenshot(run, "editor-json-one-line");
+    // Back to what is stored: nothing to save.
+    await page.keyboard.press("Control+A");
+    await page.keyboard.insertText(sent);
+    await page.getByRole("status").filter({ hasText: /^Valid$/ }).waitFor();
+    assert.equal((await api("DELETE", `/api/v1/rules/${encodeURIComponent(created.body.id)}`)).status, 204);
+  });
+
   step("the rule is deleted after asking", async ({ page, baseURL }) => {
     await page.goto(`${baseURL}/rules/${ruleId}`);
     await page.getByRole("heading", { level: 1, name: "E2E canary login" }).waitFor();

@@ -135,7 +135,7 @@ func findChannel(channels []Channel, ref string) (Channel, bool) {
 // rule is right, the organisation's channels are not there yet.
 func CheckChannels(src []byte, r *Rule, channels []Channel) (errs, warnings Errors) {
 	at := func(list *Errors, msg string, path ...any) {
-		l, c := position(src, path)
+		l, c := Position(src, path...)
 		*list = append(*list, &Error{Line: l, Column: c, Msg: pathString(path) + ": " + msg, Path: pathString(path)})
 	}
 	for i, a := range r.Actions {

@@ -13,12 +13,10 @@ package jsonrule
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"net/netip"
+	"reflect"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -63,6 +61,9 @@ type Rule struct {
 	Conditions  []Condition
 	Aggregation *Aggregation
 	Actions     []Action
+	// Warnings are what does not stop the rule from running: field names
+	// that are probably misspelt (see suggestField).
+	Warnings Errors
 }
 
 // Condition tests one field.
@@ -74,6 +75,7 @@ type Condition struct {
 	nums   []float64 // parsed Values for gt/gte/lt/lte
 	re     *regexp.Regexp
 	nets   []netip.Prefix
+	look   lookup
 }
 
 // Aggregation raises an alert when at least Threshold events match within
@@ -82,6 +84,7 @@ type Aggregation struct {
 	Window    time.Duration
 	Threshold int
 	GroupBy   []string
+	at        []any // the path of the group-by list in the source
 }
 
 // Action is what to do when the rule fires (notifications are delivered
@@ -145,25 +148,28 @@ func (e Errors) Unwrap() []error {
 	return out
 }
 
-// Parse reads one JSON rule. A rule that is not valid JSON, or has a
-// field of the wrong type or an unknown one, gets that one error (the
-// decoder stops there); otherwise every problem is reported, as Errors,
-// each with its path and position, so that an author fixes them in one go.
+// Parse reads one JSON rule. A source that is not valid JSON gets that
+// one error. Otherwise every problem is reported, as Errors, each with
+// its path and the line and column of its value in src as written: first
+// the values of the wrong type and the unknown fields, all of them; when
+// there are none, every problem with what the values say.
 func Parse(src []byte) (*Rule, error) {
-	dec := json.NewDecoder(bytes.NewReader(src))
-	dec.DisallowUnknownFields()
-	var raw rawRule
-	if err := dec.Decode(&raw); err != nil {
-		return nil, decodeError(src, err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		off := int(dec.InputOffset())
-		l, c := lineCol(src, off)
-		return nil, &Error{Line: l, Column: c, Msg: "unexpected data after the rule object"}
+	s, err := readSource(src)
+	if err != nil {
+		return nil, err
 	}
 	var errs Errors
+	s.checkShape(s.root, reflect.TypeOf(rawRule{}), nil, &errs)
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	var raw rawRule
+	if err := json.Unmarshal(src, &raw); err != nil {
+		// The shape check lets through only what decodes.
+		return nil, &Error{Line: 1, Column: 1, Msg: "invalid rule: " + err.Error()}
+	}
 	at := func(msg string, path ...any) {
-		l, c := position(src, path)
+		l, c := s.position(path)
 		errs = append(errs, &Error{Line: l, Column: c, Msg: msg, Path: pathString(path)})
 	}
 	r := &Rule{ID: strings.TrimSpace(raw.ID), Name: strings.TrimSpace(raw.Name), Description: raw.Description, Tags: raw.Tags, Actions: raw.Actions}
@@ -208,18 +214,18 @@ func Parse(src []byte) (*Rule, error) {
 				at(fmt.Sprintf("conditions[%d]: only one aggregation per rule", i), "conditions", i, "aggregation")
 				continue
 			}
-			agg, key, msg := aggregation(rc.Aggregation)
+			agg, where, msg := aggregation(rc.Aggregation, []any{"conditions", i, "aggregation"})
 			if msg != "" {
-				at(fmt.Sprintf("conditions[%d].aggregation: %s", i, msg), "conditions", i, "aggregation", key)
+				at(pathString(where)+": "+msg, where...)
 				continue
 			}
 			r.Aggregation = agg
 		}
 	}
 	if raw.Aggregation != nil {
-		agg, key, msg := aggregation(raw.Aggregation)
+		agg, where, msg := aggregation(raw.Aggregation, []any{"aggregation"})
 		if msg != "" {
-			at("aggregation: "+msg, "aggregation", key)
+			at(pathString(where)+": "+msg, where...)
 		}
 		r.Aggregation = agg
 	}
@@ -232,6 +238,7 @@ func Parse(src []byte) (*Rule, error) {
 	if len(errs) > 0 {
 		return nil, errs
 	}
+	r.Warnings = s.fieldWarnings(r)
 	return r, nil
 }
 
@@ -263,6 +270,7 @@ type condErr struct{ key, msg string }
 // against a known operator, which decides what it must be.
 func condition(rc rawCond) (Condition, []condErr) {
 	c := Condition{Field: strings.TrimSpace(rc.Field), Operator: strings.ToLower(strings.TrimSpace(rc.Operator))}
+	c.look = lookupOf(c.Field)
 	var out []condErr
 	if c.Field == "" {
 		out = append(out, condErr{"field", `"field" is required`})
@@ -368,29 +376,32 @@ func scalarList(raw json.RawMessage) ([]string, error) {
 	return []string{s}, nil
 }
 
-func aggregation(a *rawAgg) (*Aggregation, string, string) {
+// aggregation reads an aggregation found at path; on a problem, it
+// returns the path of the bad value and what is wrong.
+func aggregation(a *rawAgg, path []any) (*Aggregation, []any, string) {
+	at := func(more ...any) []any { return append(path[:len(path):len(path)], more...) }
 	if a.Window == nil {
-		return nil, "window", `"window" (minutes) is required`
+		return nil, at("window"), `"window" (minutes) is required`
 	}
 	if *a.Window <= 0 || *a.Window > 7*24*60 {
-		return nil, "window", `"window" must be between 0 and 10080 minutes (7 days)`
+		return nil, at("window"), `"window" must be between 0 and 10080 minutes (7 days)`
 	}
 	if a.Threshold == nil {
-		return nil, "threshold", `"threshold" is required`
+		return nil, at("threshold"), `"threshold" is required`
 	}
 	if *a.Threshold < 1 || *a.Threshold != float64(int(*a.Threshold)) || *a.Threshold > 1e6 {
-		return nil, "threshold", `"threshold" must be a whole number from 1 to 1000000`
+		return nil, at("threshold"), `"threshold" must be a whole number from 1 to 1000000`
 	}
-	g := a.GroupBy
+	g, key := a.GroupBy, "group_by"
 	if len(g) == 0 {
-		g = a.GroupBy2
+		g, key = a.GroupBy2, "groupBy"
 	}
-	for _, f := range g {
+	for i, f := range g {
 		if strings.TrimSpace(f) == "" {
-			return nil, "group_by", "group_by has an empty field name"
+			return nil, at(key, i), key + " has an empty field name"
 		}
 	}
-	return &Aggregation{Window: time.Duration(*a.Window * float64(time.Minute)), Threshold: int(*a.Threshold), GroupBy: g}, "", ""
+	return &Aggregation{Window: time.Duration(*a.Window * float64(time.Minute)), Threshold: int(*a.Threshold), GroupBy: g, at: at(key)}, nil, ""
 }
 
 // Match reports whether the event satisfies the rule's conditions.
@@ -408,7 +419,7 @@ func (r *Rule) Match(ev *event.Event) bool {
 }
 
 func (c *Condition) match(ev *event.Event) bool {
-	vals, present := Values(ev, c.Field)
+	vals, present := c.look.values(ev, c.Field)
 	switch c.Operator {
 	case "exists":
 		return present
@@ -487,60 +498,6 @@ func numEqual(a, b string) bool {
 	return err1 == nil && err2 == nil && x == y
 }
 
-// aliases map the seed's field names to ECS fields, for events whose
-// sender used ECS names.
-var aliases = map[string][]string{
-	"eventtype":  {"event.action", "event.type"},
-	"event_type": {"event.action", "event.type"},
-	"type":       {"event.type"},
-	"action":     {"event.action"},
-	"sourceip":   {"source.ip"},
-	"source_ip":  {"source.ip"},
-	"src_ip":     {"source.ip"},
-	"ip":         {"source.ip"},
-	"destip":     {"destination.ip"},
-	"dest_ip":    {"destination.ip"},
-	"user":       {"user.name"},
-	"username":   {"user.name"},
-	"userid":     {"user.id"},
-	"user_id":    {"user.id"},
-	"host":       {"host.name"},
-	"hostname":   {"host.name"},
-	"severity":   {"event.severity", "log.level"},
-	"message":    {"message"},
-	"outcome":    {"event.outcome"},
-}
-
-// AliasNames lists the seed's field names that Values reads through an
-// alias, and the ECS fields they stand for.
-func AliasNames() []string {
-	var out []string
-	for k, keys := range aliases {
-		out = append(out, k)
-		out = append(out, keys...)
-	}
-	slices.Sort(out)
-	return slices.Compact(out)
-}
-
-// Values returns the event's values for a rule field name: the field as
-// named, else the ECS field the seed's name stands for. present is false
-// when the event has none.
-func Values(ev *event.Event, name string) (vals []string, present bool) {
-	if v, ok := ev.Fields[name]; ok {
-		return fieldStrings(v), true
-	}
-	if name == "@timestamp" || name == "timestamp" {
-		return []string{ev.Timestamp.UTC().Format(time.RFC3339Nano)}, true
-	}
-	for _, alt := range aliases[strings.ToLower(name)] {
-		if v, ok := ev.Fields[alt]; ok {
-			return fieldStrings(v), true
-		}
-	}
-	return nil, false
-}
-
 func fieldStrings(v any) []string {
 	if l, ok := v.([]string); ok {
 		return l
@@ -556,150 +513,3 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
-
-// decodeError turns a decoding error into an Error with the position.
-func decodeError(src []byte, err error) error {
-	var se *json.SyntaxError
-	var te *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &se):
-		l, c := lineCol(src, int(se.Offset))
-		return &Error{Line: l, Column: c, Msg: "invalid JSON: " + se.Error()}
-	case errors.As(err, &te):
-		l, c := lineCol(src, int(te.Offset))
-		field := te.Field
-		if field == "" {
-			field = "the rule"
-		}
-		return &Error{Line: l, Column: c, Msg: fmt.Sprintf("%s: must be %s, not %s", field, jsonKind(te.Type.String()), te.Value), Path: te.Field}
-	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-		l, c := lineCol(src, len(src))
-		return &Error{Line: l, Column: c, Msg: "invalid JSON: unexpected end of input"}
-	}
-	msg := err.Error()
-	if strings.HasPrefix(msg, "json: unknown field ") {
-		name := strings.Trim(strings.TrimPrefix(msg, "json: unknown field "), `"`)
-		l, c := keyPosition(src, name)
-		return &Error{Line: l, Column: c, Msg: fmt.Sprintf("unknown field %q", name), Path: name}
-	}
-	return &Error{Line: 0, Column: 0, Msg: "invalid rule: " + msg}
-}
-
-func jsonKind(goType string) string {
-	switch {
-	case strings.HasPrefix(goType, "[]"):
-		return "a list"
-	case goType == "string":
-		return "a string"
-	case strings.Contains(goType, "float"), strings.Contains(goType, "int"):
-		return "a number"
-	case goType == "bool":
-		return "true or false"
-	}
-	return "an object"
-}
-
-// lineCol converts a byte offset to a 1-based line and column (in runes).
-func lineCol(src []byte, off int) (int, int) {
-	if off > len(src) {
-		off = len(src)
-	}
-	if off < 0 {
-		off = 0
-	}
-	line, col := 1, 1
-	for _, r := range string(src[:off]) {
-		if r == '\n' {
-			line++
-			col = 1
-		} else {
-			col++
-		}
-	}
-	return line, col
-}
-
-// keyPosition finds the first occurrence of the object key name.
-func keyPosition(src []byte, name string) (int, int) {
-	q, _ := json.Marshal(name)
-	i := bytes.Index(src, q)
-	if i < 0 {
-		return 0, 0
-	}
-	return lineCol(src, i)
-}
-
-// position returns the line and column of the value at path (object keys
-// and array indexes) in src, or of the deepest part of the path found;
-// the start of the document when nothing is found.
-func position(src []byte, path []any) (int, int) {
-	dec := json.NewDecoder(bytes.NewReader(src))
-	best := 0
-	off, ok := find(dec, path, &best)
-	if !ok {
-		off = best
-	}
-	// The decoder's offset is just after the previous token: step over the
-	// separator and blanks to the value itself.
-	for off < len(src) && strings.IndexByte(" \t\r\n:,", src[off]) >= 0 {
-		off++
-	}
-	return lineCol(src, off)
-}
-
-// find walks the value starting at the decoder's position.
-func find(dec *json.Decoder, path []any, best *int) (int, bool) {
-	// Skip whitespace: the value starts after the previous token.
-	start := int(dec.InputOffset())
-	tok, err := dec.Token()
-	if err != nil {
-		return 0, false
-	}
-	if len(path) == 0 {
-		return start, true
-	}
-	d, ok := tok.(json.Delim)
-	if !ok {
-		return 0, false
-	}
-	switch d {
-	case '{':
-		key, _ := path[0].(string)
-		for dec.More() {
-			kt, err := dec.Token()
-			if err != nil {
-				return 0, false
-			}
-			k, _ := kt.(string)
-			if k == key {
-				*best = int(dec.InputOffset())
-				return find(dec, path[1:], best)
-			}
-			if err := skip(dec); err != nil {
-				return 0, false
-			}
-		}
-	case '[':
-		idx, isInt := path[0].(int)
-		for i := 0; dec.More(); i++ {
-			if isInt && i == idx {
-				*best = int(dec.InputOffset())
-				return find(dec, path[1:], best)
-			}
-			if err := skip(dec); err != nil {
-				return 0, false
-			}
-		}
-	}
-	return 0, false
-}
-
-func skip(dec *json.Decoder) error {
-	var v json.RawMessage
-	return dec.Decode(&v)
-}
-
-// Position returns the line and column (1-based) of the value at path
-// (object keys and array indexes) in a rule's source, or of the deepest
-// part of the path found.
-func Position(src []byte, path ...any) (line, column int) { return position(src, path) }

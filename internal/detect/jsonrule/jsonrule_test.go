@@ -2,11 +2,13 @@ package jsonrule
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/eventsec/eventsec/internal/event"
+	"github.com/eventsec/eventsec/internal/normalize"
 )
 
 // The seed's two examples, verbatim.
@@ -159,9 +161,9 @@ func TestBadRules(t *testing.T) {
 		{`{"name":"x","level":"urgent","conditions":[{"field":"a","value":"1"}]}`, 1, 21, "unknown level"},
 		{`{"name":"x","conditions":[{"field":"a","value":{"k":1}}]}`, 1, 48, "strings, numbers or booleans"},
 		{`{"name":"x","conditions":[{"field":"a","operator":"cidr","value":"10.0.0.0/33"}]}`, 1, 66, "invalid CIDR"},
-		{`{"name":"x","conditions":"all"}`, 1, 31, "must be a list"},
+		{`{"name":"x","conditions":"all"}`, 1, 26, "must be a list"},
 		{"{\"name\":\"x\",\n\"conditions\":[", 2, 15, "unexpected end"},
-		{`{"name":"x","conditions":[{"field":"a","value":"1"}]} {}`, 1, 56, "after the rule"},
+		{`{"name":"x","conditions":[{"field":"a","value":"1"}]} {}`, 1, 55, "after the rule"},
 		{`{"name":"x","conditions":[{"field":"a","value":"1"}],"actions":[{"config":{}}]}`, 1, 65, `"type" is required`},
 	}
 	for _, c := range cases {
@@ -230,8 +232,18 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte(bruteForce))
 	f.Add([]byte(dataExport))
 	f.Add([]byte(`{"name":"x","conditions":[{"field":"a","operator":"regex","value":"a+"}]}`))
+	f.Add([]byte(`{"Name":"x","severity":"hgh","conditions":[{"field":"servce","opertor":"equals","aggregation":{"window":"5","group_by":[1]}}],"actions":[{"type":"emial"}]}`))
 	f.Fuzz(func(t *testing.T, src []byte) {
 		r, err := Parse(src)
+		var all Errors
+		if errors.As(err, &all) {
+			// Every problem of a rule that is JSON has a place in it.
+			for _, e := range all {
+				if e.Line < 1 || e.Column < 1 {
+					t.Fatalf("%q: %v has no position", src, e)
+				}
+			}
+		}
 		if err != nil {
 			return
 		}
@@ -332,5 +344,199 @@ func TestCheckChannels(t *testing.T) {
 		if c.errorContain != "" && (len(errs) == 0 || !strings.Contains(errs[0].Msg, c.errorContain)) {
 			t.Errorf("%s: errors %v, want ...%q...", c.actions, errs, c.errorContain)
 		}
+	}
+}
+
+// TestSendersKeys: a condition on a key as the sender sent it holds for
+// the event normalization made of it, for every key normalization does
+// not keep (the single value of an ECS object: service, url, agent...),
+// alone, in an application's event and beside another value of the
+// object's field.
+func TestSendersKeys(t *testing.T) {
+	n := normalize.New(normalize.Options{})
+	norm := func(raw string) *event.Event {
+		e := n.Normalize(normalize.Input{OrgID: "o", Input: "http", Received: time.Now(), Raw: []byte(raw)})
+		return &e
+	}
+	rule := func(field, op, value string) *Rule {
+		src := fmt.Sprintf(`{"name":"t","conditions":[{"field":%q,"operator":%q,"value":%q}]}`, field, op, value)
+		if value == "" {
+			src = fmt.Sprintf(`{"name":"t","conditions":[{"field":%q,"operator":%q}]}`, field, op)
+		}
+		r, err := Parse([]byte(src))
+		if err != nil {
+			t.Fatalf("%s: %v", src, err)
+		}
+		return r
+	}
+	dropped := 0
+	for _, k := range normalize.KeyAliases() {
+		if !k.Dropped {
+			continue
+		}
+		dropped++
+		value := "Sent-" + k.Key
+		raws := []string{
+			fmt.Sprintf(`{"message":"m",%q:%q}`, k.Key, value),
+			fmt.Sprintf(`{"eventType":"DATA_EXPORT","userId":"u-7",%q:%q}`, k.Key, value),
+		}
+		if !strings.HasPrefix(k.Fields[0], "labels.") {
+			raws = append(raws, fmt.Sprintf(`{"eventType":"DATA_EXPORT",%q:%q,%q:"another"}`, k.Key, value, k.Fields[0]))
+		}
+		for _, raw := range raws {
+			e := norm(raw)
+			if !rule(k.Key, "equals", value).Match(e) || !rule(k.Key, "exists", "").Match(e) {
+				t.Errorf("%s: a rule on %q does not match %v", raw, k.Key, e.Fields)
+			}
+			if rule(k.Key, "not_equals", value).Match(e) || rule(k.Key, "equals", "other").Match(e) {
+				t.Errorf("%s: a rule on %q matches another value", raw, k.Key)
+			}
+		}
+	}
+	if dropped < 40 {
+		t.Fatalf("only %d keys: the table changed?", dropped)
+	}
+
+	// The walk-through's application event, every key as sent.
+	e := norm(`{"eventType":"DATA_EXPORT","user":"ivy","host":"app01","service":"billing","url":"https://x.example/a","agent":"curl/8.1",` +
+		`"process":"java","status":"failure","group":"admins","file":"/etc/passwd","error":"bad password","user_agent":"curl/8.1",` +
+		`"source_ip":"10.3.3.3","client_ip":"10.3.3.4","userId":"u-7","record_count":10}`)
+	for field, value := range map[string]string{
+		"eventType": "DATA_EXPORT", "user": "ivy", "host": "app01", "service": "billing", "url": "https://x.example/a", "agent": "curl/8.1",
+		"process": "java", "status": "failure", "group": "admins", "file": "/etc/passwd", "error": "bad password", "user_agent": "curl/8.1",
+		"source_ip": "10.3.3.3", "client_ip": "10.3.3.4", "userId": "u-7", "record_count": "10",
+		// ECS names and the original API's.
+		"service.name": "billing", "user_agent.original": "curl/8.1", "event.action": "DATA_EXPORT", "source.ip": "10.3.3.3",
+	} {
+		if !rule(field, "equals", value).Match(e) {
+			t.Errorf("%s equals %q does not match %v", field, value, e.Fields)
+		}
+	}
+	// In an application's event, agent is the client's user agent.
+	if rule("agent.name", "exists", "").Match(e) {
+		t.Errorf("agent.name is set: %v", e.Fields)
+	}
+
+	// The seed's data export with the service it came from.
+	r, err := Parse([]byte(`{"name":"Walk Billing Export","severity":"high","conditions":[
+  {"field":"eventType","operator":"equals","value":"DATA_EXPORT"},
+  {"field":"service","operator":"equals","value":"billing"}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Warnings) != 0 {
+		t.Errorf("warnings: %v", r.Warnings)
+	}
+	seed := norm(`{"timestamp":"2024-02-29T10:00:00Z","eventType":"DATA_EXPORT","user":"ivy","source_ip":"10.3.3.3","service":"billing","record_count":10}`)
+	other := norm(`{"timestamp":"2024-02-29T10:00:00Z","eventType":"DATA_EXPORT","user":"ivy","source_ip":"10.3.3.3","service":"portal","record_count":10}`)
+	if !r.Match(seed) || r.Match(other) {
+		t.Fatalf("billing %v, portal %v", r.Match(seed), r.Match(other))
+	}
+	// Sigma's names and a Windows event's own data.
+	win := &event.Event{Fields: event.Fields{"process.executable": `C:\x\powershell.exe`, "winlog.event_data.TargetUserName": "adm"}}
+	if !rule("Image", "endswith", `\powershell.exe`).Match(win) || !rule("TargetUserName", "equals", "adm").Match(win) {
+		t.Error("Image or TargetUserName")
+	}
+}
+
+// TestFieldWarnings: a field name EventSec does not know that is a near
+// miss of one it does is a warning at the field's value, with the
+// suggestion; keys of one's own close to none are not.
+func TestFieldWarnings(t *testing.T) {
+	src := `{"name":"x","conditions":[{"field":"servce","value":"billing"},{"field":"record_count","operator":"gt","value":5},` +
+		`{"field":"usr.name","value":"ivy"},{"field":"service","value":"billing"},{"field":"host.id","value":"h"},` +
+		`{"field":"user.nmae","value":"ivy"}],"aggregation":{"window":5,"threshold":2,"group_by":["source.ip","evenType"]}}`
+	r, err := Parse([]byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []struct{ path, guess string }{
+		{"conditions[0].field", `did you mean "service"?`},
+		{"conditions[2].field", `did you mean "user.name"?`},
+		{"conditions[5].field", `did you mean "user.name"?`},
+		{"aggregation.group_by[1]", `did you mean "eventType"?`},
+	}
+	if len(r.Warnings) != len(want) {
+		t.Fatalf("warnings %v", r.Warnings)
+	}
+	for i, w := range want {
+		got := r.Warnings[i]
+		if got.Path != w.path || !strings.Contains(got.Msg, w.guess) || got.Line != 1 {
+			t.Errorf("warning %d: %s %d:%d %q, want %s ...%s...", i, got.Path, got.Line, got.Column, got.Msg, w.path, w.guess)
+		}
+		// At the field's value.
+		if off := strings.Index(src, `"servce"`) + 1; i == 0 && got.Column != off {
+			t.Errorf("column %d, want %d", got.Column, off)
+		}
+	}
+	for _, name := range []string{"eventType", "service", "agent", "sourceIP", "user_agent", "service.name", "Image", "TargetUserName",
+		"record_count", "users", "resource", "host.id", "event.id", "labels.team", "my.own.key", "@timestamp"} {
+		if s := suggestField(name); s != "" {
+			t.Errorf("%q: suggested %q", name, s)
+		}
+	}
+}
+
+// TestPositionsAsSent: problems are located in the text as sent, one
+// line or many, at the offending value; paths index every list.
+func TestPositionsAsSent(t *testing.T) {
+	oneLine := `{"name":"Bad JSON rule","severity":"hgh","conditions":[{"field":"eventType","operator":"equalz","value":"x"}],"actions":[{"type":"emial"}]}`
+	_, err := Parse([]byte(oneLine))
+	var all Errors
+	if !errors.As(err, &all) || len(all) != 3 {
+		t.Fatalf("%v", err)
+	}
+	for _, e := range all {
+		if e.Line != 1 {
+			t.Errorf("%s at line %d of a one-line rule", e.Path, e.Line)
+		}
+	}
+	if want := strings.Index(oneLine, `"hgh"`) + 1; all[0].Column != want {
+		t.Errorf("severity at column %d, want %d", all[0].Column, want)
+	}
+	if want := strings.Index(oneLine, `"equalz"`) + 1; all[1].Column != want {
+		t.Errorf("operator at column %d, want %d", all[1].Column, want)
+	}
+	// Wrong types and unknown fields: every one, with its full path.
+	src := "{\n  \"name\": \"x\",\n  \"conditions\": [{\"field\": \"a\", \"value\": \"1\", \"opertor\": \"equals\",\n" +
+		"    \"aggregation\": {\"window\": \"5\", \"threshold\": 5, \"group_by\": [\"ok\", 7]}}],\n  \"tags\": \"t\"\n}"
+	_, err = Parse([]byte(src))
+	if !errors.As(err, &all) {
+		t.Fatalf("%v", err)
+	}
+	want := []struct {
+		path      string
+		line, col int
+		msg       string
+	}{
+		{"conditions[0].opertor", 3, 47, `unknown field "conditions[0].opertor"`},
+		{"conditions[0].aggregation.window", 4, 31, "must be a number, not a string"},
+		{"conditions[0].aggregation.group_by[1]", 4, 71, "must be a string, not a number"},
+		{"tags", 5, 11, "must be a list, not a string"},
+	}
+	if len(all) != len(want) {
+		t.Fatalf("%v", all)
+	}
+	for i, w := range want {
+		if e := all[i]; e.Path != w.path || e.Line != w.line || e.Column != w.col || !strings.Contains(e.Msg, w.msg) {
+			t.Errorf("got %s %d:%d %q\nwant %s %d:%d ...%q...", e.Path, e.Line, e.Column, e.Msg, w.path, w.line, w.col, w.msg)
+		}
+	}
+	// Keys match as encoding/json matches them: in any case, the last
+	// of a repeated key winning.
+	r, err := Parse([]byte(`{"Name":"x","conditions":[{"field":"a","value":"1"}],"severity":"low","severity":"bad"}`))
+	if !errors.As(err, &all) || r != nil || all[0].Path != "severity" || all[0].Column != 82 {
+		t.Fatalf("%v", err)
+	}
+	// An empty group-by name is at its place in the list.
+	_, err = Parse([]byte(`{"name":"x","conditions":[{"field":"a","value":"1","aggregation":{"window":5,"threshold":2,"group_by":["a"," "]}}]}`))
+	if !errors.As(err, &all) || all[0].Path != "conditions[0].aggregation.group_by[1]" || all[0].Column != 108 {
+		t.Fatalf("%v", err)
+	}
+	// Too deep to be a rule.
+	_, err = Parse([]byte(strings.Repeat("[", 100) + strings.Repeat("]", 100)))
+	var one *Error
+	if !errors.As(err, &one) || !strings.Contains(one.Msg, "nested") {
+		t.Fatalf("%v", err)
 	}
 }

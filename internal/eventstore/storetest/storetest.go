@@ -525,7 +525,7 @@ var SearchCases = []struct{ Q, Want string }{
 	{"related.user:(bob OR root)", "e1 e3"},
 	{"related.hosts:web-0*", "e1 e2"},
 	// An ECS object written as one value: its natural field
-	// (event.ObjectRootFields).
+	// (normalize.KeyAliases).
 	{"user:alice", "e2"},
 	{"host:WS-0042", "e3"},
 	{"source:10.1.2.3", "e2 e4"},

@@ -5,7 +5,20 @@ import (
 	"strings"
 
 	"github.com/eventsec/eventsec/internal/event"
+	"github.com/eventsec/eventsec/internal/normalize"
 )
+
+// droppedKeys are the keys normalization does not keep, with the fields
+// their values go to.
+var droppedKeys = func() map[string][]string {
+	m := map[string][]string{}
+	for _, k := range normalize.KeyAliases() {
+		if k.Dropped {
+			m[k.Key] = k.Fields
+		}
+	}
+	return m
+}()
 
 // WithAliases widens each field the way people write it from Sysmon,
 // Windows or Sigma to where normalization put it: Image:*powershell.exe
@@ -13,9 +26,11 @@ import (
 // winlog.event_data.Image. A field named with a capital letter and no dot
 // also looks in winlog.event_data (TargetUserName, LogonType); ECS's
 // related.user, related.ip and related.hosts look in every user, address
-// and host field (event.RelatedFields) besides themselves; an ECS object
-// written as one value (user:amy) looks in the field normalization puts
-// such a value in (event.ObjectRootFields); Sigma's
+// and host field (event.RelatedFields) besides themselves; a key
+// normalization does not keep, the single value of an ECS object
+// (user:amy, service:billing), looks where normalization puts it
+// (normalize.KeyAliases: user.name, or labels.user when the event had
+// another user.name); Sigma's
 // System names look in their winlog keys (EventID, Channel). Other fields
 // are left as they are. Stores and matchers apply it after Parse, so that
 // a query means the same in a search and in a live filter.
@@ -69,7 +84,7 @@ func FieldAliases(field string) []string {
 	if rel := event.RelatedFields[field]; rel != nil {
 		return append([]string{field}, rel...)
 	}
-	if leaf := event.ObjectRootFields[field]; leaf != nil {
+	if leaf := droppedKeys[field]; leaf != nil {
 		return append([]string{field}, leaf...)
 	}
 	if field == "" || strings.ContainsAny(field, ".*?") {

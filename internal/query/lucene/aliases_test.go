@@ -17,8 +17,14 @@ func TestFieldAliases(t *testing.T) {
 		{"TargetUserName", []string{"TargetUserName", "winlog.event_data.TargetUserName"}},
 		{"c-uri", []string{"c-uri", "url.original", "url.full"}},
 		{"username", []string{"username", "user.name"}},
-		{"user", []string{"user", "user.name"}},
-		{"source", []string{"source", "source.ip", "source.address"}},
+		// Keys normalization does not keep: where it puts their values
+		// (normalize.KeyAliases), the label of a value that differed last.
+		{"user", []string{"user", "user.name", "labels.user"}},
+		{"source", []string{"source", "source.address", "source.ip", "labels.source"}},
+		{"service", []string{"service", "service.name", "labels.service"}},
+		{"agent", []string{"agent", "agent.name", "user_agent.original", "labels.agent"}},
+		{"group", []string{"group", "group.name", "labels.group"}},
+		{"dns", []string{"dns", "labels.dns"}},
 		{"related.hosts", []string{"related.hosts", "host.name", "host.hostname", "observer.name"}},
 		{"related.ip", []string{"related.ip", "source.ip", "destination.ip", "client.ip", "server.ip", "host.ip"}},
 		// ECS names, lower-case names of one's own, wildcards: themselves.

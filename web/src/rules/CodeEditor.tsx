@@ -74,21 +74,33 @@ function language(format: RuleFormat) {
   return format === "json" ? json() : yaml();
 }
 
-/** The document offsets of a 1-based line and column, clamped into the text. */
-export function problemRange(doc: Text, line: number, column: number): { from: number; to: number } {
+/**
+ * The document offsets of a 1-based line and column, clamped into the text.
+ * In YAML the word there is marked; in JSON the value there (a string to its
+ * closing quote, else up to the next separator): a JSON rule sent on one
+ * line has no blanks to stop at.
+ */
+export function problemRange(doc: Text, line: number, column: number, format: RuleFormat = "sigma"): { from: number; to: number } {
   const l = doc.line(Math.min(Math.max(line, 1), doc.lines));
   const from = Math.min(l.from + Math.max(column, 1) - 1, l.to);
   // Mark the word at the position (or the whole line when the column is unknown).
   if (column <= 0) return { from: l.from, to: l.to };
   let to = from;
   const text = l.text;
-  while (to < l.to && !/\s/.test(text.charAt(to - l.from))) to++;
+  const at = (i: number) => text.charAt(i - l.from);
+  if (format === "json" && at(from) === '"') {
+    to = from + 1;
+    while (to < l.to && at(to) !== '"') to += at(to) === "\\" ? 2 : 1;
+    return { from, to: Math.min(to + 1, l.to) };
+  }
+  const stop = format === "json" ? /[\s,:{}[\]]/ : /\s/;
+  while (to < l.to && !stop.test(at(to))) to++;
   return { from, to: to === from ? Math.min(from + 1, l.to) : to };
 }
 
-export function diagnosticsOf(doc: Text, problems: readonly RuleProblem[]): Diagnostic[] {
+export function diagnosticsOf(doc: Text, problems: readonly RuleProblem[], format: RuleFormat = "sigma"): Diagnostic[] {
   return problems.map((p) => {
-    const { from, to } = problemRange(doc, p.line, p.column);
+    const { from, to } = problemRange(doc, p.line, p.column, format);
     return { from, to, severity: "error", message: p.message, source: "EventSec" };
   });
 }
@@ -164,8 +176,8 @@ export function CodeEditor({ value, format, onChange, problems, readOnly = false
   useEffect(() => {
     const v = view.current;
     if (!v) return;
-    v.dispatch(setDiagnostics(v.state, diagnosticsOf(v.state.doc, problems)));
-  }, [problems]);
+    v.dispatch(setDiagnostics(v.state, diagnosticsOf(v.state.doc, problems, format)));
+  }, [problems, format]);
 
   useImperativeHandle(
     ref,

@@ -81,6 +81,31 @@ describe("problemRange at the server's YAML error positions", () => {
   });
 });
 
+describe("problemRange at the server's JSON error positions", () => {
+  // The positions internal/detect/jsonrule reports: the offending value in
+  // the text as sent, often one line with no blanks to stop at.
+  const src = '{"name":"Bad","severity":"hgh","conditions":[{"field":"a\\"b","operator":"equalz","value":5,"aggregation":{"window":5,"threshold":2,"group_by":[7]}}]}';
+  const doc = EditorState.create({ doc: src }).doc;
+  const mark = (value: string) => {
+    const { from, to } = problemRange(doc, 1, src.indexOf(value) + 1, "json");
+    return doc.sliceString(from, to);
+  };
+  it("marks the string value, escapes and all, not the rest of the line", () => {
+    expect(mark('"hgh"')).toBe('"hgh"');
+    expect(mark('"equalz"')).toBe('"equalz"');
+    expect(mark('"a\\"b"')).toBe('"a\\"b"');
+  });
+  it("marks a number up to its separator", () => {
+    expect(mark("7]")).toBe("7");
+    expect(mark("5,")).toBe("5");
+  });
+  it("marks words in YAML as before", () => {
+    const yaml = EditorState.create({ doc: "level: hgh,x\n" }).doc;
+    const { from, to } = problemRange(yaml, 1, 8);
+    expect(yaml.sliceString(from, to)).toBe("hgh,x");
+  });
+});
+
 describe("formatEvalTime", () => {
   it("shows sampled times under a microsecond in nanoseconds, the others in microseconds, and nothing before a sample", () => {
     expect(formatEvalTime({ eval_ns_per_event: 410, eval_samples: 96 })).toBe("410 ns");
