@@ -150,6 +150,30 @@ func baseSchemas() map[string]schema {
 		"ThreatMapSummary": obj(nil, map[string]any{"from": tTime, "to": tTime, "total": tInt, "with_location": tInt,
 			"geoip":   schema{"type": "boolean", "description": "a GeoIP city or country database is configured on the server (geoip_city_db)"},
 			"attacks": arr(schema{"type": "object"}), "top_source_countries": arr(ref("TermCount"))}),
+		"LiveMessage": obj([]string{"channel", "type", "data"}, map[string]any{
+			"channel": schema{"type": "string", "enum": []string{"security:events", "alerts", "incidents", "threats", "metrics", "threatmap", "endpoints", "system"}},
+			"type":    schema{"type": "string", "description": "e.g. event (security:events), alert and alert_updated (alerts), attack (threatmap), snapshot (metrics); subscribed, error, dropped, pong (system)"},
+			"data":    schema{"description": "per channel: an Event on security:events, LiveMetrics on metrics"}}),
+		"LiveMetrics": func() schema {
+			counts := schema{"type": "object", "additionalProperties": tInt}
+			num := schema{"type": "number"}
+			listener := obj(nil, map[string]any{"listener": tStr, "received": tInt, "parsed": tInt, "failed": tInt, "stored": tInt,
+				"duplicates": tInt, "rejected": tInt, "refused": tInt, "dropped": tInt, "store_errors": tInt, "dropped_by_reason": counts,
+				"batches": tInt, "batch_latency_ms": schema{"type": "number", "description": "mean time to make a batch durable, over the interval's batches"},
+				"in_flight": tInt, "connections": tInt, "received_total": tInt, "stored_total": tInt, "dropped_total": tInt})
+			pipeline := obj(nil, map[string]any{"in_flight": tInt, "in_flight_limit": tInt, "listeners": arr(listener)})
+			pipeline["description"] = "platform admins only: the ingest pipeline's figures (those of /metrics), which span every organisation"
+			return schema{"type": "object", "required": []string{"time", "interval_seconds", "events", "alerts"},
+				"description": "data of a metrics message, every 5 s while the org has a subscriber of the channel; counts without _total are over the interval",
+				"properties": map[string]any{"time": tTime, "interval_seconds": num,
+					"events": obj(nil, map[string]any{"received": tInt, "stored": tInt, "received_per_second": num, "stored_per_second": num,
+						"by_severity":    schema{"type": "object", "additionalProperties": tInt, "description": "events stored in the interval by severity: info, low, medium, high, critical"},
+						"received_total": tInt, "stored_total": tInt}),
+					"alerts": obj(nil, map[string]any{"raised": tInt, "raised_total": tInt,
+						"open":        schema{"type": "integer", "description": "alerts neither resolved nor closed, up to 1000; absent when they could not be counted"},
+						"open_capped": schema{"type": "boolean", "description": "there are more than 1000 open alerts"}}),
+					"pipeline": pipeline}}
+		}(),
 		"ImportFile": schema{"type": "string", "format": "binary"},
 		"ImportFailure": obj([]string{"file", "reason"}, map[string]any{"file": tStr,
 			"line":   schema{"type": "integer", "description": "1-based line of the record (absent for an .evtx record)"},
@@ -346,6 +370,16 @@ func (s *Server) Document() map[string]any {
 			ok["content"] = schema{"application/zip": schema{"schema": ref(rt.Response)}}
 		} else if rt.Response != "" {
 			ok["content"] = schema{"application/json": schema{"schema": ref(rt.Response)}}
+		}
+		if len(rt.Messages) > 0 {
+			// OpenAPI has no words for a WebSocket: the messages are named
+			// in an extension.
+			msgs := make([]schema, 0, len(rt.Messages))
+			for _, m := range rt.Messages {
+				msgs = append(msgs, ref(m))
+			}
+			op["x-websocket-messages"] = msgs
+			ok["description"] = "Switching Protocols: the socket carries JSON messages (x-websocket-messages); see docs/api.md, Live (WebSocket)"
 		}
 		responses := schema{strconv.Itoa(rt.Status): ok, "400": errResp("Bad input: the error names the field and the problem")}
 		if rt.Perm != "" {

@@ -138,6 +138,8 @@ type route struct {
 	// TokenInQuery lets the credential come as ?token= (WebSockets, which
 	// browsers cannot give headers).
 	TokenInQuery bool
+	// Messages names the OpenAPI schemas of a WebSocket's messages.
+	Messages []string
 	// UIOnNavigate: a browser navigating to the path (a seed alias that is
 	// also a page of the web app, e.g. /vulnerabilities) gets the web app.
 	UIOnNavigate bool

@@ -84,6 +84,9 @@ func (s *Server) serveLive(w http.ResponseWriter, r *http.Request, c *call, fixe
 	conn.SetReadLimit(64 << 10)
 	sub := s.o.Hub.Subscribe(c.principal.OrgID)
 	defer sub.Close()
+	// The metrics channel's pipeline figures span every org: only the
+	// server's own admins see them.
+	sub.SetPlatformAdmin(c.principal.PlatformAdmin)
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
 

@@ -42,6 +42,7 @@ type eventsRuntime struct {
 	geo       *enrich.GeoIP
 	pipe      *ingest.Pipeline
 	hub       *live.Hub
+	metrics   *live.Metrics // the live metrics channel's publisher, run in the background
 	intake    *httpjson.Handler
 	hec       *hec.Handler
 	es        *esbulk.Handler
@@ -126,6 +127,10 @@ func startEvents(ctx context.Context, cfg *config.Config, st store.Store, authSv
 		Registerer:  reg, Logger: log,
 	})
 	if err != nil {
+		rt.close()
+		return nil, err
+	}
+	if rt.metrics, err = live.NewMetrics(live.MetricsOptions{Hub: rt.hub, Ingest: rt.pipe, OpenAlerts: openAlerts(st), Logger: log}); err != nil {
 		rt.close()
 		return nil, err
 	}
@@ -261,6 +266,20 @@ func syslogTLSConfig(cfg *config.Config) (*tls.Config, error) {
 		}
 	}
 	return tc, nil
+}
+
+// openAlerts counts an org's open alerts (as GET /api/alerts/active has
+// them) for the metrics channel: up to store.AlertCountCap, through the
+// (org, status) index, so the count stays cheap on a big queue.
+func openAlerts(st store.Store) func(ctx context.Context, orgID string) (int64, bool, error) {
+	open := []string{store.AlertNew, store.AlertAcknowledged, store.AlertInProgress, store.AlertEscalated}
+	return func(ctx context.Context, orgID string) (int64, bool, error) {
+		_, n, err := st.Alerts().List(ctx, orgID, store.AlertFilter{Statuses: open, Limit: 1})
+		if err != nil {
+			return 0, false, err
+		}
+		return min(n, store.AlertCountCap), n > store.AlertCountCap, nil
+	}
 }
 
 // publisherFunc adapts a function to ingest.Publisher.

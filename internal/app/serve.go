@@ -218,6 +218,11 @@ func serve(ctx context.Context, env Env, args []string) error {
 	bg.Add(1)
 	go func() {
 		defer bg.Done()
+		_ = events.metrics.Run(bgCtx) // the live metrics channel; idle while nobody subscribes
+	}()
+	bg.Add(1)
+	go func() {
+		defer bg.Done()
 		retentionLoop(bgCtx, st, events.store, time.Hour, log.With("component", "retention"))
 	}()
 

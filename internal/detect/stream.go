@@ -22,6 +22,7 @@ import (
 	"github.com/eventsec/eventsec/internal/detect/jsonrule"
 	"github.com/eventsec/eventsec/internal/detect/sigma"
 	"github.com/eventsec/eventsec/internal/event"
+	"github.com/eventsec/eventsec/internal/live"
 	"github.com/eventsec/eventsec/internal/store"
 )
 
@@ -861,7 +862,7 @@ func (s *Service) commitPrepared(ctx context.Context, in []store.Alert, inDocs [
 	for _, a := range created {
 		s.m.alerts.WithLabelValues(a.Severity).Inc()
 		if s.o.Hub != nil {
-			s.o.Hub.Publish(a.OrgID, "alerts", "alert", s.View(a))
+			s.o.Hub.Publish(a.OrgID, live.ChannelAlerts, live.TypeAlert, s.View(a))
 		}
 	}
 	for _, a := range updated {

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -85,6 +86,9 @@ type Pipeline struct {
 	adm admission
 	// recent is what SettleClientID remembers.
 	recent *recentIDs
+	// orgs holds each org's counts (org ID → *orgCounters), read by the
+	// live metrics channel.
+	orgs sync.Map
 }
 
 // Result says what happened to a submitted batch.
@@ -190,6 +194,7 @@ func (p *Pipeline) submit(ctx context.Context, evs []event.Event, c *Counters, w
 		return Result{}, ErrOverloaded
 	}
 	c.inFlight.Add(float64(n))
+	p.countByOrg(evs, func(oc *orgCounters) *atomic.Int64 { return &oc.received })
 	defer func() {
 		c.inFlight.Sub(float64(n))
 		p.adm.release(n)
@@ -211,6 +216,7 @@ func (p *Pipeline) submit(ctx context.Context, evs []event.Event, c *Counters, w
 	}
 	c.stored.Add(float64(len(res.Stored)))
 	c.duplicates.Add(float64(res.Duplicates))
+	p.countByOrg(res.Stored, func(oc *orgCounters) *atomic.Int64 { return &oc.stored })
 	if p.o.Publisher != nil && len(res.Stored) > 0 {
 		p.o.Publisher.Publish(res.Stored)
 	}

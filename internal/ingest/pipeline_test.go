@@ -445,3 +445,85 @@ func TestCheckDepth(t *testing.T) {
 		}
 	}
 }
+
+// The pipeline counts each org's events (for the live metrics channel),
+// and Stats reads back the Prometheus series per listener.
+func TestOrgCountsAndStats(t *testing.T) {
+	store := ingesttest.NewStore(t)
+	e := ingesttest.NewPipeline(t, store, ingest.Options{MaxInFlight: 4})
+	p := e.Pipeline
+	mixed := append(append(evs("a", "1", "2"), evs("b", "x")...), evs("a", "3")...)
+	if res, err := p.Submit(t.Context(), mixed, "l1"); err != nil || res.Stored != 4 {
+		t.Fatalf("%+v %v", res, err)
+	}
+	if res, err := p.Submit(t.Context(), evs("a", "1"), "l1"); err != nil || res.Duplicates != 1 {
+		t.Fatalf("repeat: %+v %v", res, err)
+	}
+	// Held at the store: in flight, received and not yet stored. A batch
+	// refused for overload is not received (the sender sends it again).
+	e.Gate.Shut()
+	held := make(chan error, 1)
+	go func() {
+		_, err := p.Submit(t.Context(), evs("a", "4", "5", "6"), "l2")
+		held <- err
+	}()
+	ingesttest.Eventually(t, 5*time.Second, "the batch at the store", func() bool { return e.Gate.Waiting() == 1 })
+	if _, err := p.Submit(t.Context(), evs("a", "7", "8"), "l2"); !errors.Is(err, ingest.ErrOverloaded) {
+		t.Fatalf("want ErrOverloaded, got %v", err)
+	}
+	if got, want := p.OrgCounts("a"), (ingest.OrgCounts{Received: 7, Stored: 3}); got != want {
+		t.Errorf("org a while held: %+v, want %+v", got, want)
+	}
+	st := p.Stats()
+	if st.InFlight != 3 || st.InFlightLimit != 4 || len(st.Listeners) != 2 || st.Listeners[1].Listener != "l2" || st.Listeners[1].InFlight != 3 {
+		t.Errorf("stats while held: %+v", st)
+	}
+	e.Gate.Open()
+	if err := <-held; err != nil {
+		t.Fatal(err)
+	}
+	if got, want := p.OrgCounts("a"), (ingest.OrgCounts{Received: 7, Stored: 6}); got != want {
+		t.Errorf("org a: %+v, want %+v", got, want)
+	}
+	if got, want := p.OrgCounts("b"), (ingest.OrgCounts{Received: 1, Stored: 1}); got != want {
+		t.Errorf("org b: %+v, want %+v", got, want)
+	}
+	if got := p.OrgCounts("nobody"); got != (ingest.OrgCounts{}) {
+		t.Errorf("an org that sent nothing: %+v", got)
+	}
+
+	c := p.Counters("l1")
+	c.Received(9)
+	c.Rejected(ingest.ReasonInvalidJSON, 2)
+	c.Rejected(ingest.ReasonTooDeep, 1)
+	c.Dropped(ingest.ReasonShutdown, 3)
+	c.Connections(1)
+	st = p.Stats()
+	l1, l2 := st.Listeners[0], st.Listeners[1]
+	if l1.Listener != "l1" || st.InFlight != 0 {
+		t.Fatalf("%+v", st)
+	}
+	m := func(listener, name string) int64 {
+		return int64(e.Metric(t, name, map[string]string{"listener": listener}))
+	}
+	for _, x := range []struct {
+		name      string
+		got, want int64
+	}{
+		{"l1 received", l1.Received, 9}, {"l1 parsed", l1.Parsed, m("l1", "eventsec_ingest_parsed_total")},
+		{"l1 stored", l1.Stored, m("l1", "eventsec_ingest_stored_total")}, {"l1 stored (count)", l1.Stored, 4},
+		{"l1 duplicates", l1.Duplicates, 1}, {"l1 rejected", l1.Rejected, 3}, {"l1 dropped", l1.Dropped, 3},
+		{"l1 connections", l1.Connections, 1}, {"l1 batches", l1.Batches, 2}, {"l1 in flight", l1.InFlight, 0},
+		{"l2 stored", l2.Stored, 3}, {"l2 refused", l2.Refused, 1}, {"l2 batches", l2.Batches, 1}, {"l2 dropped", l2.Dropped, 0},
+	} {
+		if x.got != x.want {
+			t.Errorf("%s = %d, want %d", x.name, x.got, x.want)
+		}
+	}
+	if len(l1.DroppedByReason) != 1 || l1.DroppedByReason[ingest.ReasonShutdown] != 3 || l2.DroppedByReason != nil {
+		t.Errorf("dropped by reason: %v, %v", l1.DroppedByReason, l2.DroppedByReason)
+	}
+	if l1.BatchSeconds <= 0 {
+		t.Errorf("batch seconds %v", l1.BatchSeconds)
+	}
+}

@@ -26,6 +26,10 @@ const (
 	ChannelThreatMap = "threatmap"
 )
 
+// TypeAlert is the message type of a new alert on ChannelAlerts; the hub
+// counts them per org for the metrics channel.
+const TypeAlert = "alert"
+
 // Channels lists the channels a client may subscribe to.
 var Channels = []string{ChannelEvents, ChannelAlerts, ChannelIncidents, ChannelThreats, ChannelMetrics, ChannelThreatMap, ChannelEndpoints}
 
@@ -48,6 +52,10 @@ type Hub struct {
 	delivered prometheus.Counter
 	dropped   prometheus.Counter
 	gauge     prometheus.Gauge
+
+	// tallies holds what the metrics channel reports per org (org ID →
+	// *tally).
+	tallies sync.Map
 }
 
 // NewHub returns an empty hub; reg may be nil.
@@ -77,6 +85,9 @@ type Sub struct {
 	mu       sync.RWMutex // guards channels and filter
 	channels map[string]bool
 	filter   func(any) bool
+	// platformAdmin: the subscriber runs the server, and so may see
+	// figures that span every org (the metrics channel's pipeline part).
+	platformAdmin atomic.Bool
 }
 
 // Subscribe registers a subscriber for an org, listening to no channel yet.
@@ -120,6 +131,10 @@ func (s *Sub) Set(channels []string, filter func(any) bool) {
 	s.mu.Unlock()
 }
 
+// SetPlatformAdmin says whether the subscriber is a platform admin (see
+// the metrics channel).
+func (s *Sub) SetPlatformAdmin(v bool) { s.platformAdmin.Store(v) }
+
 // TakeDrops returns how many messages were dropped since the last call.
 func (s *Sub) TakeDrops() int64 { return s.drops.Swap(0) }
 
@@ -144,8 +159,18 @@ func (s *Sub) offer(b []byte) {
 
 // Publish sends one message per item to the org's subscribers of the
 // channel whose filter accepts the item. Each message is encoded once, and
-// only when someone wants it.
+// only when someone wants it. New alerts (ChannelAlerts, TypeAlert) are
+// also counted for the metrics channel.
 func (h *Hub) Publish(orgID, channel, typ string, items ...any) {
+	if channel == ChannelAlerts && typ == TypeAlert {
+		h.tally(orgID).alerts.Add(int64(len(items)))
+	}
+	h.publish(orgID, channel, typ, nil, items...)
+}
+
+// publish is Publish to the subscribers to whom also `to` (when set)
+// applies.
+func (h *Hub) publish(orgID, channel, typ string, to func(*Sub) bool, items ...any) {
 	h.mu.RLock()
 	subs := make([]*Sub, 0, len(h.subs[orgID]))
 	for s := range h.subs[orgID] {
@@ -158,7 +183,7 @@ func (h *Hub) Publish(orgID, channel, typ string, items ...any) {
 	for _, item := range items {
 		var enc []byte
 		for _, s := range subs {
-			if !s.wants(channel, item) {
+			if !s.wants(channel, item) || to != nil && !to(s) {
 				continue
 			}
 			if enc == nil {

@@ -74,6 +74,9 @@ func (h *Hub) PublishEvents(stored []event.Event) {
 		// Locating an event for the map costs more than the check: the
 		// work is done only for the channels someone takes.
 		events, attacks := h.Listening(org, ChannelEvents), h.Listening(org, ChannelThreatMap)
+		if h.Listening(org, ChannelMetrics) {
+			h.tally(org).addSeverities(stored[i:j])
+		}
 		if events {
 			items := make([]any, 0, j-i)
 			for _, ev := range stored[i:j] {
