@@ -736,17 +736,7 @@ func (s *Server) createException(w http.ResponseWriter, r *http.Request, c *call
 	if err != nil {
 		return err
 	}
-	// Conditions, or the one condition of field, operator and value
-	// (values) that the API took before exceptions had several.
-	var in struct {
-		Field      string                     `json:"field"`
-		Operator   string                     `json:"operator"`
-		Value      string                     `json:"value"`
-		Values     []string                   `json:"values"`
-		Conditions []store.ExceptionCondition `json:"conditions"`
-		Reason     string                     `json:"reason"`
-		ExpiresAt  *string                    `json:"expires_at"`
-	}
+	var in exceptionBody
 	if err := decodeJSON(w, r, maxExceptionBody, &in); err != nil {
 		return err
 	}
@@ -764,6 +754,20 @@ func (s *Server) createException(w http.ResponseWriter, r *http.Request, c *call
 		Warnings []string `json:"warnings,omitempty"`
 	}{detect.ExceptionViewOf(x, c.principal.Email, s.o.Now()), warnings})
 	return nil
+}
+
+// exceptionBody is a new exception as the API takes it, on a rule and
+// while resolving an alert: conditions, or the one condition of field,
+// operator and value (values) that the API took before exceptions had
+// several.
+type exceptionBody struct {
+	Field      string                     `json:"field"`
+	Operator   string                     `json:"operator"`
+	Value      string                     `json:"value"`
+	Values     []string                   `json:"values"`
+	Conditions []store.ExceptionCondition `json:"conditions"`
+	Reason     string                     `json:"reason"`
+	ExpiresAt  *string                    `json:"expires_at"`
 }
 
 // maxExceptionBody bounds a new exception: 20 conditions, lists of values
@@ -1135,20 +1139,12 @@ func (s *Server) getAlert(w http.ResponseWriter, r *http.Request, c *call) error
 func (s *Server) patchAlert(w http.ResponseWriter, r *http.Request, c *call) error {
 	if s.o.Incidents != nil {
 		var in struct {
-			Status          *string `json:"status"`
-			Assignee        *string `json:"assignee"`
-			AssigneeGroup   *string `json:"assignee_group"`
-			Verdict         *string `json:"verdict"`
-			Comment         string  `json:"comment"`
-			CreateException *struct {
-				Field      string                     `json:"field"`
-				Operator   string                     `json:"operator"`
-				Value      string                     `json:"value"`
-				Values     []string                   `json:"values"`
-				Conditions []store.ExceptionCondition `json:"conditions"`
-				Reason     string                     `json:"reason"`
-				ExpiresAt  *string                    `json:"expires_at"`
-			} `json:"create_exception"`
+			Status          *string        `json:"status"`
+			Assignee        *string        `json:"assignee"`
+			AssigneeGroup   *string        `json:"assignee_group"`
+			Verdict         *string        `json:"verdict"`
+			Comment         string         `json:"comment"`
+			CreateException *exceptionBody `json:"create_exception"`
 		}
 		if err := decodeJSON(w, r, 64<<10+maxExceptionBody, &in); err != nil {
 			return err

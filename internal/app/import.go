@@ -60,7 +60,7 @@ func importCmd(ctx context.Context, env Env, args []string) error {
 	if len(paths) == 0 {
 		return usageError{"name at least one file or directory to import (eventsec import --help)"}
 	}
-	base, key, err := remote.endpoint(env)
+	base, key, client, err := remote.endpoint(env)
 	if err != nil {
 		return err
 	}
@@ -72,10 +72,6 @@ func importCmd(ctx context.Context, env Env, args []string) error {
 		fmt.Fprintf(env.Stderr, "not importing %d file(s) of other types found in the directories: %s\n", len(skipped), listSome(skipped, 5))
 	}
 	if base != "" {
-		client, err := remote.client(env)
-		if err != nil {
-			return err
-		}
 		return importRemote(ctx, env, client, base, key, format, paths)
 	}
 

@@ -33,27 +33,30 @@ func (r *remoteFlags) register(fs *flag.FlagSet, what, keyHelp string) {
 	fs.BoolVar(&r.insecure, "insecure-skip-verify", false, "with an https --url: do not verify the server's certificate (for tests: anyone between can read the API key)")
 }
 
-// endpoint checks the flags and returns the server's base URL and key;
-// "" when --url is not set.
-func (r *remoteFlags) endpoint(env Env) (string, string, error) {
+// endpoint checks the flags and returns the server's base URL, the key
+// and the client to reach it with (see client); base is "" (and client
+// nil) when --url is not set.
+func (r *remoteFlags) endpoint(env Env) (base, key string, client *http.Client, err error) {
 	if r.url == "" {
 		switch {
 		case r.caFile != "":
-			return "", "", usageError{"--ca-file is for --url"}
+			return "", "", nil, usageError{"--ca-file is for --url"}
 		case r.insecure:
-			return "", "", usageError{"--insecure-skip-verify is for --url"}
+			return "", "", nil, usageError{"--insecure-skip-verify is for --url"}
 		}
-		return "", "", nil
+		return "", "", nil, nil
 	}
 	u, err := url.Parse(strings.TrimRight(r.url, "/"))
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return "", "", usageError{fmt.Sprintf("--url %q is not an http(s) URL", r.url)}
+		return "", "", nil, usageError{fmt.Sprintf("--url %q is not an http(s) URL", r.url)}
 	}
-	key, err := cliAPIKey(env, r.apiKey)
-	if err != nil {
-		return "", "", err
+	if key, err = cliAPIKey(env, r.apiKey); err != nil {
+		return "", "", nil, err
 	}
-	return u.String(), key, nil
+	if client, err = r.client(env); err != nil {
+		return "", "", nil, err
+	}
+	return u.String(), key, client, nil
 }
 
 // client returns the HTTP client for --url: one that trusts --ca-file's

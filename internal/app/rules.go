@@ -160,15 +160,11 @@ func rulesImport(ctx context.Context, env Env, args []string) error {
 	if len(files) == 0 {
 		return usageError{"no rule files (.yml, .yaml, .json) under " + strings.Join(paths, ", ")}
 	}
-	base, key, err := remote.endpoint(env)
+	base, key, client, err := remote.endpoint(env)
 	if err != nil {
 		return err
 	}
 	if base != "" {
-		client, err := remote.client(env)
-		if err != nil {
-			return err
-		}
 		return rulesImportRemote(ctx, env, client, base, key, pack, disabled, files, skipped)
 	}
 	c, err := openCLI(ctx, cfg)
@@ -376,15 +372,11 @@ func rulesExport(ctx context.Context, env Env, args []string) error {
 		return usageError{"--enabled must be true or false"}
 	}
 	write := func(fill func(io.Writer) error) error { return writeOutput(env, output, fill) }
-	base, key, err := remote.endpoint(env)
+	base, key, client, err := remote.endpoint(env)
 	if err != nil {
 		return err
 	}
 	if base != "" {
-		client, err := remote.client(env)
-		if err != nil {
-			return err
-		}
 		return rulesExportRemote(ctx, env, client, base, key, f, enabled, output, write)
 	}
 	c, err := openCLI(ctx, cfg)

@@ -87,15 +87,11 @@ func vulnsImport(ctx context.Context, env Env, args []string) error {
 			return usageError{fmt.Sprintf("cannot read %s: %v", p, err)}
 		}
 	}
-	base, key, err := remote.endpoint(env)
+	base, key, client, err := remote.endpoint(env)
 	if err != nil {
 		return err
 	}
 	if base != "" {
-		client, err := remote.client(env)
-		if err != nil {
-			return err
-		}
 		return vulnsImportRemote(ctx, env, client, base, key, paths)
 	}
 	svc, err := vulnsvc.New(ctx, vulnsvc.Options{Dir: vulnDir(cfg), Logger: slog.New(slog.DiscardHandler)})
@@ -335,7 +331,7 @@ func vulnsStats(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	base, key, err := remote.endpoint(env)
+	base, key, client, err := remote.endpoint(env)
 	if err != nil {
 		return err
 	}
@@ -357,10 +353,6 @@ func vulnsStats(ctx context.Context, env Env, args []string) error {
 	}
 	where := vulnDir(cfg)
 	if base != "" {
-		client, err := remote.client(env)
-		if err != nil {
-			return err
-		}
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/api/v1/vulnerabilities/db", nil)
 		if err != nil {
 			return err
