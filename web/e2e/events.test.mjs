@@ -318,6 +318,21 @@ describe("events: ingest real events, then see them on screen", { timeout: 240_0
     await page.waitForURL((url) => !url.searchParams.has("sev"));
   });
 
+  step("the custom time range closes on Esc and on a click outside, back on Custom", async ({ page }) => {
+    const custom = page.getByRole("group", { name: "Time range" }).getByRole("button", { name: "Custom" });
+    const form = page.getByRole("form", { name: "Custom time range" });
+    await custom.click();
+    await form.getByLabel("From").focus();
+    await page.keyboard.press("Escape");
+    await form.waitFor({ state: "detached" });
+    assert.ok(await custom.evaluate((el) => el === document.activeElement), "Esc puts the focus back on Custom");
+    await custom.click();
+    await form.getByLabel("To").click();
+    await page.getByRole("heading", { name: "Events", level: 1 }).click();
+    await form.waitFor({ state: "detached" });
+    await page.waitForFunction(() => document.activeElement?.textContent === "Custom");
+  });
+
   step("a search is saved for the organisation and opened again", async ({ page, baseURL }) => {
     await page.goto(`${baseURL}/events?q=user.name%3Aroot&range=7d`);
     const roots = await count("user.name:root");
