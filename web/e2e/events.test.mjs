@@ -318,6 +318,33 @@ describe("events: ingest real events, then see them on screen", { timeout: 240_0
     await page.waitForURL((url) => !url.searchParams.has("sev"));
   });
 
+  step("the Time header sorts oldest first, in the URL, through a reload", async ({ page, baseURL }) => {
+    await page.goto(`${baseURL}/events`);
+    await page.getByText(`Showing ${sent} of ${sent}, newest first`).waitFor();
+    const desc = page.getByRole("table", { name: "Events, newest first" });
+    const times = (table) => table.locator("tbody time").evaluateAll((els) => els.map((e) => e.getAttribute("datetime") ?? ""));
+    assert.equal(await desc.getByRole("columnheader", { name: /^Time/ }).getAttribute("aria-sort"), "descending");
+    const newest = await times(desc);
+    await desc.getByRole("columnheader", { name: /^Time/ }).getByRole("button").click();
+    await page.waitForURL((url) => url.searchParams.get("order") === "asc");
+    await page.getByText(`Showing ${sent} of ${sent}, oldest first`).waitFor();
+    const asc = page.getByRole("table", { name: "Events, oldest first" });
+    assert.equal(await asc.getByRole("columnheader", { name: /^Time/ }).getAttribute("aria-sort"), "ascending");
+    const oldest = await times(asc);
+    assert.deepEqual(oldest, [...newest].reverse(), "oldest first is newest first reversed");
+    // The first occurrence, as the API finds it.
+    const first = (await api("GET", "/api/v1/events?from=now-24h&size=1&order=asc")).body.items[0];
+    assert.equal(oldest[0], first["@timestamp"]);
+    await screenshot(run, "events-oldest-first");
+    await page.reload();
+    await asc.waitFor();
+    assert.equal(await asc.getByRole("columnheader", { name: /^Time/ }).getAttribute("aria-sort"), "ascending");
+    // From the keyboard, back to newest first, which the URL leaves out.
+    await asc.getByRole("columnheader", { name: /^Time/ }).getByRole("button").press("Enter");
+    await page.waitForURL((url) => !url.searchParams.has("order"));
+    await desc.waitFor();
+  });
+
   step("the custom time range closes on Esc and on a click outside, back on Custom", async ({ page }) => {
     const custom = page.getByRole("group", { name: "Time range" }).getByRole("button", { name: "Custom" });
     const form = page.getByRole("form", { name: "Custom time range" });
