@@ -71,8 +71,8 @@ describe("RulesListPage", () => {
     expect(within(first as HTMLElement).queryByRole("note")).not.toBeInTheDocument();
     expect(within(second as HTMLElement).getByRole("note")).toHaveTextContent("Not runnable placeholder %known_cdcs% has no values in this org");
     expect(within(second as HTMLElement).getByTitle("not sampled yet")).toHaveTextContent("—");
-    // Sampled, but never one it could apply to: nothing, and why.
-    expect(within(third as HTMLElement).getByTitle(/^over 12 sampled events, none of which it could apply to/)).toHaveTextContent("0 ns");
+    // Sampled, but never one it could apply to: no figure, and why.
+    expect(within(third as HTMLElement).getByTitle(/^not measured: none of the 12 sampled events was one it could apply to/)).toHaveTextContent("—");
 
     await user.click(screen.getByRole("checkbox", { name: "Only rules that cannot run" }));
     await vi.waitFor(() => expect(listCalls(calls).at(-1)?.get("runnable")).toBe("false"));

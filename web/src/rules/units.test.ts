@@ -90,7 +90,8 @@ describe("formatEvalTime", () => {
     expect(formatEvalTime({ eval_ns_per_event: 1_234_567, eval_samples: 3 })).toBe("1,235 µs");
     expect(formatEvalTime({ eval_ns_per_event: 3, eval_samples: 3 })).toBe("3 ns");
     expect(formatEvalTime({ eval_ns_per_event: 0.25, eval_samples: 3 })).toBe("<1 ns");
-    expect(formatEvalTime({ eval_ns_per_event: 0, eval_samples: 3 })).toBe("0 ns");
+    // No sampled event the rule applied to: no figure, rather than "0 ns".
+    expect(formatEvalTime({ eval_ns_per_event: 0, eval_samples: 3 })).toBe("");
     expect(formatEvalTime({ eval_ns_per_event: 0, eval_samples: 0 })).toBe("");
   });
 });
