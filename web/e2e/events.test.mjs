@@ -606,6 +606,43 @@ describe("events: ingest real events, then see them on screen", { timeout: 240_0
     await dark(false);
   });
 
+  step("the Threat Map leads to Events: a row to its event, a country and a source to their events", async ({ page, baseURL }) => {
+    if (!haveGeoIP) {
+      console.log("# NOTE: GeoIP databases absent: the map's drill-down not checked");
+      return;
+    }
+    await page.goto(`${baseURL}/threat-map?range=7d`);
+    const latest = page.getByRole("table", { name: "Latest located events" });
+    await latest.waitFor();
+    // A row, from the keyboard: its event in the drawer, over the map's range.
+    const first = latest.getByRole("row").nth(1);
+    const ip = (await first.getByRole("cell").nth(2).innerText()).split(/\s/)[0];
+    await first.getByRole("link", { name: /^Open the event of / }).press("Enter");
+    await page.waitForURL((url) => url.pathname === "/events" && url.searchParams.get("range") === "7d" && url.searchParams.has("event"));
+    const drawer = page.getByRole("dialog", { name: "Event details" });
+    await drawer.waitFor();
+    await drawer.getByText(ip).first().waitFor();
+    await screenshot(run, "threat-map-row-to-event");
+    await page.goBack();
+    await latest.waitFor();
+
+    // A country: its events, as many as the search counts.
+    const se = await count("source.geo.country_iso_code:SE");
+    await page.getByRole("list", { name: "Top source countries" }).getByRole("link", { name: /Sweden/ }).click();
+    await page.waitForURL((url) => url.searchParams.get("q") === "source.geo.country_iso_code:SE" && url.searchParams.get("range") === "7d");
+    await page.getByText(`Showing ${se} of ${se}, newest first`).waitFor();
+    await page.goBack();
+
+    // A source's mark on the map, from the keyboard too.
+    const mark = page.getByRole("link", { name: "Events from 89.160.20.112" });
+    await mark.focus();
+    await page.keyboard.press("Enter");
+    await page.waitForURL((url) => url.searchParams.get("q") === 'source.ip:"89.160.20.112"');
+    const fromIP = await count('source.ip:"89.160.20.112"');
+    assert.ok(fromIP > 0);
+    await page.getByText(`Showing ${fromIP} of ${fromIP}, newest first`).waitFor();
+  });
+
   step("Administration has the retention setting", async ({ page, baseURL }) => {
     await page.goto(`${baseURL}/admin/settings`);
     const days = page.getByLabel("Retention (days)");
