@@ -70,6 +70,27 @@ not json
 	if len(page2.Items) != 1 || page2.Items[0].ID != "e1" || page2.NextCursor != nil {
 		t.Fatalf("second page: %+v", page2)
 	}
+	// Oldest first: order=asc, with its own cursor; a cursor of one order
+	// is refused with the other.
+	page = decode[eventPage](t, f.get(t, "/api/v1/events?size=2&order=asc"+from, admin))
+	if page.Total != 3 || len(page.Items) != 2 || page.NextCursor == nil || page.Items[0].ID != "e1" || page.Items[1].ID != "e2" {
+		t.Fatalf("first page oldest first: %+v", page)
+	}
+	page2 = decode[eventPage](t, f.get(t, "/api/v1/events?size=2&order=ASC"+from+"&cursor="+*page.NextCursor, admin))
+	if len(page2.Items) != 1 || page2.Items[0].ID != "e3" || page2.NextCursor != nil {
+		t.Fatalf("second page oldest first: %+v", page2)
+	}
+	wantError(t, f.get(t, "/api/v1/events?size=2&order=desc"+from+"&cursor="+*page.NextCursor, admin), http.StatusBadRequest, "validation_failed", "cursor")
+	wantError(t, f.get(t, "/api/v1/events?size=2"+from+"&cursor="+*page.NextCursor, admin), http.StatusBadRequest, "validation_failed", "cursor")
+	page = decode[eventPage](t, f.get(t, "/api/v1/events?order=desc&query=user.name:*"+from, admin))
+	if page.Total != 3 || page.Items[0].ID != "e3" {
+		t.Fatalf("newest first with a query: %+v", page)
+	}
+	page = decode[eventPage](t, f.get(t, "/api/security-events?order=asc&query=user.name:*"+from, admin))
+	if page.Total != 3 || page.Items[0].ID != "e1" {
+		t.Fatalf("oldest first with a query (alias path): %+v", page)
+	}
+	wantError(t, f.get(t, "/api/v1/events?order=time", admin), http.StatusBadRequest, "validation_failed", "order")
 	page = decode[eventPage](t, f.get(t, "/api/v1/events?query=user.name:root"+from, admin))
 	if page.Total != 1 || page.Items[0].SeverityLabel != "high" || !strings.Contains(page.Items[0].Raw, "Failed password") {
 		t.Fatalf("field query: %+v", page)
@@ -177,6 +198,28 @@ not json
 	if !bytes.HasPrefix(r.Body, []byte("PAR1")) {
 		t.Fatalf("parquet export does not start with PAR1: %q", r.Body[:min(8, len(r.Body))])
 	}
+	// Oldest first unless asked otherwise.
+	exportIDs := func(order string) string {
+		t.Helper()
+		body := map[string]any{"format": "csv", "from": "2026-11-23T00:00:00Z"}
+		if order != "" {
+			body["order"] = order
+		}
+		r := f.send(t, "POST", "/api/v1/events/export", admin, body)
+		wantStatus(t, r, http.StatusOK)
+		var ids []string
+		for _, l := range strings.Split(strings.TrimSpace(string(r.Body)), "\n")[1:] {
+			ids = append(ids, strings.Split(l, ",")[1])
+		}
+		return strings.Join(ids, " ")
+	}
+	if got := exportIDs(""); got != "e1 e2 e3" {
+		t.Fatalf("export in the default order: %s", got)
+	}
+	if got := exportIDs("desc"); got != "e3 e2 e1" {
+		t.Fatalf("export newest first: %s", got)
+	}
+	wantError(t, f.send(t, "POST", "/api/v1/events/export", admin, map[string]any{"order": "newest"}), http.StatusBadRequest, "validation_failed", "order")
 	wantError(t, f.send(t, "POST", "/api/v1/events/export", admin, map[string]any{"format": "xml"}), http.StatusBadRequest, "validation_failed", "format")
 	wantError(t, f.send(t, "POST", "/api/v1/events/export", admin, map[string]any{"query": "a:(("}), http.StatusBadRequest, "bad_query", "query")
 }

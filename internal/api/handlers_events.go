@@ -53,6 +53,16 @@ func (s *Server) eventQuery(get func(string) string, severities []string) (event
 	return q, nil
 }
 
+// eventOrder reads a search's order parameter: asc (oldest first) or
+// desc (newest first); empty is def.
+func eventOrder(v string, def eventstore.Order) (eventstore.Order, error) {
+	o, err := eventstore.ParseOrder(strings.TrimSpace(v), def)
+	if err != nil {
+		return "", badRequest("validation_failed", "order", "order must be asc (oldest first) or desc (newest first), got %q", v)
+	}
+	return o, nil
+}
+
 func storeError(err error) error {
 	if errors.Is(err, eventstore.ErrBadField) {
 		// Before ErrBadQuery, which it also is: the fault is the field
@@ -81,6 +91,9 @@ func (s *Server) searchEvents(w http.ResponseWriter, r *http.Request, c *call) e
 		return err
 	}
 	if q.Size, err = queryInt(qv, "size", 50, 1, 1000); err != nil {
+		return err
+	}
+	if q.Order, err = eventOrder(qv.Get("order"), eventstore.NewestFirst); err != nil {
 		return err
 	}
 	q.Cursor = qv.Get("cursor")
@@ -277,6 +290,7 @@ type exportRequest struct {
 	From     string   `json:"from"`
 	To       string   `json:"to"`
 	Format   string   `json:"format"`
+	Order    string   `json:"order"`
 }
 
 func (s *Server) exportEvents(w http.ResponseWriter, r *http.Request, c *call) error {
@@ -290,6 +304,9 @@ func (s *Server) exportEvents(w http.ResponseWriter, r *http.Request, c *call) e
 	vals := map[string]string{"query": in.Query, "from": in.From, "to": in.To}
 	q, err := s.eventQuery(func(k string) string { return vals[k] }, in.Severity)
 	if err != nil {
+		return err
+	}
+	if q.Order, err = eventOrder(in.Order, eventstore.OldestFirst); err != nil {
 		return err
 	}
 	format := eventstore.Format(strings.ToLower(in.Format))

@@ -54,7 +54,8 @@ func (s *Server) routeTable() []route {
 		{"to", "string", "RFC 3339 time or relative (now), exclusive"},
 	}
 	searchQuery := append(append([]queryParam{}, eventQuery...), queryParam{"size", "integer", "1 to 1000, default 50"},
-		queryParam{"cursor", "string", "next_cursor of the previous page"})
+		queryParam{"order", "string", "desc (default): newest first; asc: oldest first (by @timestamp)"},
+		queryParam{"cursor", "string", "next_cursor of the previous page, asked for with the same order"})
 	termsQuery := append(append([]queryParam{{"field", "string", "the field to count, such as host.name (required)"}}, eventQuery...),
 		queryParam{"size", "integer", "values to return, 1 to 100, default 5"})
 	statsQuery := append(append([]queryParam{}, eventQuery...), queryParam{"interval", "string", "bucket size such as 1m or 1h; automatic when empty"})
@@ -130,7 +131,7 @@ func (s *Server) routeTable() []route {
 			Body:    "ImportFile", Response: "ImportSummary", Status: 200, Handle: s.importFile, Query: []queryParam{
 				{"name", "string", "the file's name, for the summary"}, {"format", "string", "auto (default), json, ndjson, syslog, cef, leef, kv or plain"},
 				{"modified", "date-time", "the file's modification time (RFC 3339): the time of its records that have none of their own"}}},
-		{Method: "GET", Path: "/api/v1/events", Perm: auth.PermEventsRead, Tag: tagEv, Summary: "Search events, newest first",
+		{Method: "GET", Path: "/api/v1/events", Perm: auth.PermEventsRead, Tag: tagEv, Summary: "Search events, newest first (or oldest first with order=asc)",
 			Response: "EventPage", Status: 200, Handle: s.searchEvents, Query: searchQuery},
 		{Method: "GET", Path: "/api/security-events", Perm: auth.PermEventsRead, Tag: tagEv, Summary: "Alias of GET /api/v1/events",
 			Response: "EventPage", Status: 200, Handle: s.searchEvents, Query: searchQuery},

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/eventsec/eventsec/internal/event"
@@ -22,7 +23,8 @@ type Store interface {
 	Append(ctx context.Context, evs []event.Event) (AppendResult, error)
 	// Get returns one event of the org.
 	Get(ctx context.Context, orgID, id string) (event.Event, error)
-	// Search returns one page of the org's events matching q, newest first.
+	// Search returns one page of the org's events matching q, in q.Order
+	// (newest first by default). Its cursor continues in that order only.
 	Search(ctx context.Context, orgID string, q Query) (Page, error)
 	// Stats summarises the org's events matching q over time and by field.
 	Stats(ctx context.Context, orgID string, q Query, interval time.Duration) (Stats, error)
@@ -37,7 +39,8 @@ type Store interface {
 	// ErrBadField.
 	Terms(ctx context.Context, orgID string, q Query, field string, size int) (Terms, error)
 	// Export writes every event matching q (no size limit) in the format,
-	// streaming; it returns how many it wrote.
+	// streaming, in q.Order (oldest first by default: a file reads as a
+	// log); it returns how many it wrote.
 	Export(ctx context.Context, orgID string, q Query, f Format, w io.Writer) (int64, error)
 	// Scan calls fn with every event of the org matching q (Size and
 	// Cursor are ignored), oldest first by @timestamp (then Seq), a chunk
@@ -111,8 +114,35 @@ type Query struct {
 	Severities []string
 	// Size is the page size (Search only): 1-1000, default 50.
 	Size int
-	// Cursor continues a previous Search (its Page.NextCursor).
+	// Cursor continues a previous Search (its Page.NextCursor), made
+	// with the same Order.
 	Cursor string
+	// Order is the time order of Search and Export: by @timestamp, then
+	// by Seq (commit order) among events of the same time. Empty is the
+	// method's default: Search newest first, Export oldest first.
+	Order Order
+}
+
+// Order is a time order of events.
+type Order string
+
+// The orders.
+const (
+	OldestFirst Order = "asc"
+	NewestFirst Order = "desc"
+)
+
+// ParseOrder reads "asc" or "desc" (without case); "" is def.
+func ParseOrder(s string, def Order) (Order, error) {
+	switch strings.ToLower(s) {
+	case "":
+		return def, nil
+	case "asc":
+		return OldestFirst, nil
+	case "desc":
+		return NewestFirst, nil
+	}
+	return "", fmt.Errorf("%w: unknown order %q (want asc or desc)", ErrBadQuery, s)
 }
 
 // Page is one page of search results.

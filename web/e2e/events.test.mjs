@@ -318,6 +318,48 @@ describe("events: ingest real events, then see them on screen", { timeout: 240_0
     await page.waitForURL((url) => !url.searchParams.has("sev"));
   });
 
+  step("the Time header sorts oldest first, in the URL, through a reload", async ({ page, baseURL }) => {
+    await page.goto(`${baseURL}/events`);
+    await page.getByText(`Showing ${sent} of ${sent}, newest first`).waitFor();
+    const desc = page.getByRole("table", { name: "Events, newest first" });
+    const times = (table) => table.locator("tbody time").evaluateAll((els) => els.map((e) => e.getAttribute("datetime") ?? ""));
+    assert.equal(await desc.getByRole("columnheader", { name: /^Time/ }).getAttribute("aria-sort"), "descending");
+    const newest = await times(desc);
+    await desc.getByRole("columnheader", { name: /^Time/ }).getByRole("button").click();
+    await page.waitForURL((url) => url.searchParams.get("order") === "asc");
+    await page.getByText(`Showing ${sent} of ${sent}, oldest first`).waitFor();
+    const asc = page.getByRole("table", { name: "Events, oldest first" });
+    assert.equal(await asc.getByRole("columnheader", { name: /^Time/ }).getAttribute("aria-sort"), "ascending");
+    const oldest = await times(asc);
+    assert.deepEqual(oldest, [...newest].reverse(), "oldest first is newest first reversed");
+    // The first occurrence, as the API finds it.
+    const first = (await api("GET", "/api/v1/events?from=now-24h&size=1&order=asc")).body.items[0];
+    assert.equal(oldest[0], first["@timestamp"]);
+    await screenshot(run, "events-oldest-first");
+    await page.reload();
+    await asc.waitFor();
+    assert.equal(await asc.getByRole("columnheader", { name: /^Time/ }).getAttribute("aria-sort"), "ascending");
+    // From the keyboard, back to newest first, which the URL leaves out.
+    await asc.getByRole("columnheader", { name: /^Time/ }).getByRole("button").press("Enter");
+    await page.waitForURL((url) => !url.searchParams.has("order"));
+    await desc.waitFor();
+  });
+
+  step("the custom time range closes on Esc and on a click outside, back on Custom", async ({ page }) => {
+    const custom = page.getByRole("group", { name: "Time range" }).getByRole("button", { name: "Custom" });
+    const form = page.getByRole("form", { name: "Custom time range" });
+    await custom.click();
+    await form.getByLabel("From").focus();
+    await page.keyboard.press("Escape");
+    await form.waitFor({ state: "detached" });
+    assert.ok(await custom.evaluate((el) => el === document.activeElement), "Esc puts the focus back on Custom");
+    await custom.click();
+    await form.getByLabel("To").click();
+    await page.getByRole("heading", { name: "Events", level: 1 }).click();
+    await form.waitFor({ state: "detached" });
+    await page.waitForFunction(() => document.activeElement?.textContent === "Custom");
+  });
+
   step("a search is saved for the organisation and opened again", async ({ page, baseURL }) => {
     await page.goto(`${baseURL}/events?q=user.name%3Aroot&range=7d`);
     const roots = await count("user.name:root");
@@ -562,6 +604,43 @@ describe("events: ingest real events, then see them on screen", { timeout: 240_0
     await dark(true);
     await screenshot(run, "threat-map-dark");
     await dark(false);
+  });
+
+  step("the Threat Map leads to Events: a row to its event, a country and a source to their events", async ({ page, baseURL }) => {
+    if (!haveGeoIP) {
+      console.log("# NOTE: GeoIP databases absent: the map's drill-down not checked");
+      return;
+    }
+    await page.goto(`${baseURL}/threat-map?range=7d`);
+    const latest = page.getByRole("table", { name: "Latest located events" });
+    await latest.waitFor();
+    // A row, from the keyboard: its event in the drawer, over the map's range.
+    const first = latest.getByRole("row").nth(1);
+    const ip = (await first.getByRole("cell").nth(2).innerText()).split(/\s/)[0];
+    await first.getByRole("link", { name: /^Open the event of / }).press("Enter");
+    await page.waitForURL((url) => url.pathname === "/events" && url.searchParams.get("range") === "7d" && url.searchParams.has("event"));
+    const drawer = page.getByRole("dialog", { name: "Event details" });
+    await drawer.waitFor();
+    await drawer.getByText(ip).first().waitFor();
+    await screenshot(run, "threat-map-row-to-event");
+    await page.goBack();
+    await latest.waitFor();
+
+    // A country: its events, as many as the search counts.
+    const se = await count("source.geo.country_iso_code:SE");
+    await page.getByRole("list", { name: "Top source countries" }).getByRole("link", { name: /Sweden/ }).click();
+    await page.waitForURL((url) => url.searchParams.get("q") === "source.geo.country_iso_code:SE" && url.searchParams.get("range") === "7d");
+    await page.getByText(`Showing ${se} of ${se}, newest first`).waitFor();
+    await page.goBack();
+
+    // A source's mark on the map, from the keyboard too.
+    const mark = page.getByRole("link", { name: "Events from 89.160.20.112" });
+    await mark.focus();
+    await page.keyboard.press("Enter");
+    await page.waitForURL((url) => url.searchParams.get("q") === 'source.ip:"89.160.20.112"');
+    const fromIP = await count('source.ip:"89.160.20.112"');
+    assert.ok(fromIP > 0);
+    await page.getByText(`Showing ${fromIP} of ${fromIP}, newest first`).waitFor();
   });
 
   step("Administration has the retention setting", async ({ page, baseURL }) => {

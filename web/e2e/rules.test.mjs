@@ -207,6 +207,74 @@ describe("rules: list, coverage, editor, test, exceptions, import", { timeout: 3
     await page.getByText(`Technique ${covered.id}`).waitFor();
   });
 
+  step("the Technique field takes an ID or a name, and the list fits 1366x768 and 1920x1080", async ({ page, baseURL }) => {
+    await page.goto(`${baseURL}/rules`);
+    const field = page.getByRole("combobox", { name: "Technique" });
+    const cov = (await api("GET", "/api/v1/rules/coverage")).body;
+    const covered = cov.tactics.flatMap((t) => t.techniques).filter((x) => x.rules > 0);
+    const [first, second] = covered;
+    assert.ok(first && second, "EventSec's pack covers at least two techniques");
+    // The matrix's techniques are suggested.
+    const suggested = await page.locator(`datalist[id="${await field.getAttribute("list")}"] option`).evaluateAll((os) => os.map((o) => o.value));
+    assert.ok(suggested.includes(first.id) && suggested.includes(second.id), "the covered techniques are suggested");
+    await field.fill(first.id.toLowerCase());
+    await field.press("Enter");
+    await page.waitForURL((url) => url.searchParams.get("technique") === first.id);
+    const listed = (n) => page.getByRole("status").filter({ hasText: new RegExp(`of ${n.toLocaleString("en-US")} rules?$`) }).waitFor();
+    await listed((await api("GET", `/api/v1/rules?technique=${first.id}&limit=1`)).body.total);
+    // By its name, as the matrix names it, in any case.
+    await field.fill(second.name.toUpperCase());
+    await field.press("Enter");
+    await page.waitForURL((url) => url.searchParams.get("technique") === second.id);
+    await listed((await api("GET", `/api/v1/rules?technique=${second.id}&limit=1`)).body.total);
+    assert.equal(await field.inputValue(), second.id);
+    await field.fill("no such technique zzz");
+    await field.press("Enter");
+    await page.getByRole("alert").filter({ hasText: "No ATT&CK technique is named “no such technique zzz”" }).waitFor();
+    assert.equal(new URL(page.url()).searchParams.get("technique"), second.id, "a name that is no technique changes nothing");
+    await field.fill("");
+    await field.press("Enter");
+    await page.waitForURL((url) => !url.searchParams.has("technique"));
+
+    const tactic = cov.tactics.find((t) => t.shortname === "credential-access") ?? cov.tactics[0];
+    for (const [width, height] of [
+      [1366, 768],
+      [1920, 1080],
+    ]) {
+      await page.setViewportSize({ width, height });
+      await page.goto(`${baseURL}/rules?tactic=${tactic.shortname}&level=high`);
+      await page.getByRole("table", { name: "Detection rules" }).waitFor();
+      const layout = await page.evaluate(() => {
+        const wrap = document.querySelector(".rules-list .table-wrap");
+        const table = wrap?.querySelector("table");
+        const last = [...(table?.querySelectorAll("th") ?? [])].at(-1);
+        // Each filter at least as wide as its longest choice: none cut.
+        const cut = [...document.querySelectorAll(".rule-filters select")].filter((s) => {
+          const probe = s.cloneNode(true);
+          probe.style.width = "auto";
+          probe.style.position = "absolute";
+          s.parentElement?.append(probe);
+          const natural = probe.getBoundingClientRect().width;
+          probe.remove();
+          return s.getBoundingClientRect().width + 1 < Math.min(natural, 280);
+        });
+        return {
+          fits: (table?.scrollWidth ?? Infinity) <= (wrap?.clientWidth ?? 0) && document.documentElement.scrollWidth <= window.innerWidth,
+          lastHeader: last?.textContent ?? "",
+          lastInside: (last?.getBoundingClientRect().right ?? Infinity) <= (wrap?.getBoundingClientRect().right ?? 0),
+          cut: cut.map((s) => s.id),
+        };
+      });
+      assert.ok(layout.fits, `the rules table fits ${width}px without scrolling sideways`);
+      assert.ok(layout.lastInside && layout.lastHeader === "Enabled", `the last header is whole at ${width}px: ${JSON.stringify(layout)}`);
+      assert.deepEqual(layout.cut, [], `no filter is cut at ${width}px`);
+      await screenshot(run, `list-filtered-${width}`);
+    }
+    await page.setViewportSize({ width: 1440, height: 900 });
+    await page.goto(`${baseURL}/rules`);
+    await page.getByRole("table", { name: "Detection rules" }).waitFor();
+  });
+
   step("a rule is turned off and on again from its row", async ({ page }) => {
     const row = page.getByRole("table", { name: "Detection rules" }).getByRole("row").nth(1);
     const sw = row.getByRole("switch");

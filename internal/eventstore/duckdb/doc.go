@@ -95,9 +95,12 @@
 //
 // Search counts all matches (exact Total) while it reads the page:
 // a top-N on (ts, seq) that DuckDB prunes by zone maps, then the full rows
-// of those 50 events only. Pages continue with a keyset cursor (ts, seq).
+// of those 50 events only, newest or oldest first (the same top-N, either
+// way; the index's needle path too). Pages continue with a keyset cursor
+// (ts, seq) that remembers its order.
 // Stats runs three plain GROUP BYs at once (histogram by raw severity,
 // low-cardinality breakdowns, top values). NDJSON and CSV exports stream in
-// keyset chunks of 5,000 in @timestamp order; Parquet is written by DuckDB
+// keyset chunks of 5,000 in @timestamp order (oldest first unless asked
+// otherwise); Parquet is written by DuckDB
 // (COPY ... TO) into Dir/tmp and then streamed.
 package duckdb

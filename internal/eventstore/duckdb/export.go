@@ -25,10 +25,14 @@ const exportChunk = 5000
 // flat for any size; Parquet is written by DuckDB (COPY ... TO a file in
 // the store's tmp directory) and then streamed.
 func (s *Store) Export(ctx context.Context, orgID string, q eventstore.Query, f eventstore.Format, w io.Writer) (int64, error) {
+	order, err := eventstore.ParseOrder(string(q.Order), eventstore.OldestFirst)
+	if err != nil {
+		return 0, err
+	}
 	switch f {
 	case eventstore.FormatNDJSON, eventstore.FormatCSV:
 	case eventstore.FormatParquet:
-		return s.exportParquet(ctx, orgID, q, w)
+		return s.exportParquet(ctx, orgID, q, order, w)
 	default:
 		return 0, badQuery(fmt.Errorf("unknown export format %q (want ndjson, csv or parquet)", f))
 	}
@@ -53,7 +57,7 @@ func (s *Store) Export(ctx context.Context, orgID string, q eventstore.Query, f 
 		write = func(ev event.Event) error { return writeNDJSON(bw, ev) }
 	}
 	var n int64
-	err = s.scan(ctx, pl, func(evs []event.Event) error {
+	err = s.scan(ctx, pl, order, func(evs []event.Event) error {
 		for _, ev := range evs {
 			if err := write(ev); err != nil {
 				return fmt.Errorf("cannot write export: %w", err)
@@ -87,14 +91,14 @@ func (s *Store) Scan(ctx context.Context, orgID string, q eventstore.Query, fn f
 		return err
 	}
 	defer pl.release()
-	return s.scan(ctx, pl, fn)
+	return s.scan(ctx, pl, eventstore.OldestFirst, fn)
 }
 
-// scan reads the plan's events in (ts, seq) order, a chunk at a time
-// (keyset on ts, seq), and calls fn with each chunk. One chunk is read
-// while fn handles the one before it: the reading is mostly DuckDB's
+// scan reads the plan's events in the order of (ts, seq), a chunk at a
+// time (keyset on ts, seq), and calls fn with each chunk. One chunk is
+// read while fn handles the one before it: the reading is mostly DuckDB's
 // threads, fn (an export's encoding, a retro-hunt's matching) Go's.
-func (s *Store) scan(ctx context.Context, pl *plan, fn func([]event.Event) error) error {
+func (s *Store) scan(ctx context.Context, pl *plan, order eventstore.Order, fn func([]event.Event) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel() // a read under way when fn fails stops early
 	type chunk struct {
@@ -107,12 +111,17 @@ func (s *Store) scan(ctx context.Context, pl *plan, fn func([]event.Event) error
 			extra, extraArgs := "", []any(nil)
 			parts := pl.parts
 			if after != nil {
-				at := time.UnixMicro(after.ts).UTC()
-				extra = "ts >= ? AND (ts > ? OR seq > ?)"
-				extraArgs = []any{at, at, after.seq}
-				// Partitions entirely before the cursor are done.
-				for len(parts) > 0 && parts[0].maxTS < after.ts {
-					parts = parts[1:]
+				extra, extraArgs = after.rest()
+				// Partitions entirely behind the cursor are done (they
+				// are in time order).
+				if order == eventstore.OldestFirst {
+					for len(parts) > 0 && parts[0].maxTS < after.ts {
+						parts = parts[1:]
+					}
+				} else {
+					for len(parts) > 0 && parts[len(parts)-1].minTS > after.ts {
+						parts = parts[:len(parts)-1]
+					}
 				}
 			}
 			chunkPlan := *pl
@@ -122,7 +131,7 @@ func (s *Store) scan(ctx context.Context, pl *plan, fn func([]event.Event) error
 				ch <- chunk{}
 				return
 			}
-			evs, err := s.queryEvents(ctx, "SELECT * FROM ("+u+") ORDER BY ts, seq LIMIT ?", append(args, exportChunk)...)
+			evs, err := s.queryEvents(ctx, "SELECT * FROM ("+u+") ORDER BY "+orderBy(order), append(args, exportChunk)...)
 			ch <- chunk{evs, err}
 		}()
 		return ch
@@ -144,7 +153,7 @@ func (s *Store) scan(ctx context.Context, pl *plan, fn func([]event.Event) error
 		}
 		if len(c.evs) == exportChunk {
 			last := c.evs[len(c.evs)-1]
-			pending = read(&cursor{ts: last.Timestamp.UnixMicro(), seq: last.Seq})
+			pending = read(&cursor{ts: last.Timestamp.UnixMicro(), seq: last.Seq, order: order})
 		}
 		if len(c.evs) == 0 {
 			continue
@@ -232,7 +241,7 @@ var parquetColumns = func() string {
 	return strings.Join(cols, ", ")
 }()
 
-func (s *Store) exportParquet(ctx context.Context, orgID string, q eventstore.Query, w io.Writer) (int64, error) {
+func (s *Store) exportParquet(ctx context.Context, orgID string, q eventstore.Query, order eventstore.Order, w io.Writer) (int64, error) {
 	pl, err := s.plan(ctx, orgID, q)
 	if err != nil {
 		return 0, err
@@ -250,7 +259,7 @@ func (s *Store) exportParquet(ctx context.Context, orgID string, q eventstore.Qu
 	f.Close()
 	defer os.Remove(path)
 	// The path is ours (the store's tmp directory), never user text.
-	query := "COPY (SELECT " + parquetColumns + " FROM (" + u + ") ORDER BY ts, seq) TO '" + strings.ReplaceAll(filepath.ToSlash(path), "'", "''") + "' (FORMAT parquet, COMPRESSION zstd)"
+	query := "COPY (SELECT " + parquetColumns + " FROM (" + u + ") ORDER BY " + orderKeys(order, "") + ") TO '" + strings.ReplaceAll(filepath.ToSlash(path), "'", "''") + "' (FORMAT parquet, COMPRESSION zstd)"
 	res, err := s.db.ExecContext(ctx, query, args...)
 	if err != nil {
 		return 0, fmt.Errorf("cannot export events: %w", err)

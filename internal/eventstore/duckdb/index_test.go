@@ -165,31 +165,76 @@ func TestIndexNarrowsNeedles(t *testing.T) {
 			t.Errorf("%q: %d hits %v, want %d", tc.q, p.Total, err, tc.wantHits)
 		}
 	}
-	// A needle's pages: every page counts all matches, the last one
-	// without a cursor; a page that holds them all is its own count.
-	var got []string
-	cursor := ""
-	for page := 1; ; page++ {
-		p, err := s.Search(ctx, "a", eventstore.Query{Text: "pq7seven", Size: 3, Cursor: cursor})
-		if err != nil || p.Total != 7 {
-			t.Fatalf("page %d: total %d, %v", page, p.Total, err)
+	// A needle's pages, in both orders: every page counts all matches,
+	// the last one without a cursor; a page that holds them all is its
+	// own count.
+	for _, tc := range []struct {
+		order eventstore.Order
+		want  string
+	}{
+		{"", "506,505,504,503,502,501,500"},
+		{eventstore.NewestFirst, "506,505,504,503,502,501,500"},
+		{eventstore.OldestFirst, "500,501,502,503,504,505,506"},
+	} {
+		var got []string
+		cursor := ""
+		for page := 1; ; page++ {
+			q := eventstore.Query{Text: "pq7seven", Size: 3, Cursor: cursor, Order: tc.order}
+			if pl, err := s.plan(ctx, "a", q); err != nil {
+				t.Fatal(err)
+			} else if n, ok := pl.scanRows(); !ok || n > smallScan {
+				t.Fatalf("%q: the needle does not take the index's path (%d rows, bounded %v)", tc.order, n, ok)
+			}
+			p, err := s.Search(ctx, "a", q)
+			if err != nil || p.Total != 7 {
+				t.Fatalf("%q page %d: total %d, %v", tc.order, page, p.Total, err)
+			}
+			for _, ev := range p.Events {
+				got = append(got, ev.ID)
+			}
+			if cursor = p.NextCursor; cursor == "" {
+				break
+			}
+			if page > 3 {
+				t.Fatal("more than three pages of 3 for 7 matches")
+			}
 		}
-		for _, ev := range p.Events {
-			got = append(got, ev.ID)
+		if strings.Join(got, ",") != tc.want {
+			t.Errorf("%q: pages hold %v, want %s", tc.order, got, tc.want)
 		}
-		if cursor = p.NextCursor; cursor == "" {
-			break
+		p, err := s.Search(ctx, "a", eventstore.Query{Text: "pq7seven", Size: 7, Order: tc.order})
+		if err != nil || p.Total != 7 || len(p.Events) != 7 || p.NextCursor != "" {
+			t.Errorf("%q: one page of 7: total %d, %d events, cursor %q, %v", tc.order, p.Total, len(p.Events), p.NextCursor, err)
 		}
-		if page > 3 {
-			t.Fatal("more than three pages of 3 for 7 matches")
+		if len(p.Events) > 0 && p.Events[0].ID != strings.Split(tc.want, ",")[0] {
+			t.Errorf("%q: one page of 7 starts with %s", tc.order, p.Events[0].ID)
 		}
 	}
-	if strings.Join(got, ",") != "506,505,504,503,502,501,500" {
-		t.Errorf("pages hold %v", got)
-	}
-	p, err := s.Search(ctx, "a", eventstore.Query{Text: "pq7seven", Size: 7})
-	if err != nil || p.Total != 7 || len(p.Events) != 7 || p.NextCursor != "" {
-		t.Errorf("one page of 7: total %d, %d events, cursor %q, %v", p.Total, len(p.Events), p.NextCursor, err)
+	// Without a query (the top-N path) and with a common word, the
+	// first and last events of both orders.
+	for _, text := range []string{"", "common"} {
+		for _, tc := range []struct {
+			order       eventstore.Order
+			first, last string
+		}{{eventstore.NewestFirst, "1999", "0"}, {eventstore.OldestFirst, "0", "1999"}} {
+			var got []string
+			cursor := ""
+			for {
+				p, err := s.Search(ctx, "a", eventstore.Query{Text: text, Size: 700, Cursor: cursor, Order: tc.order})
+				if err != nil || p.Total != 2000 {
+					t.Fatalf("%q %q: total %d, %v", text, tc.order, p.Total, err)
+				}
+				for _, ev := range p.Events {
+					got = append(got, ev.ID)
+				}
+				if cursor = p.NextCursor; cursor == "" {
+					break
+				}
+			}
+			if len(got) != 2000 || got[0] != tc.first || got[1999] != tc.last {
+				t.Errorf("%q %q: %d events from %s to %s", text, tc.order, len(got), got[0], got[len(got)-1])
+			}
+		}
 	}
 }
 

@@ -329,11 +329,18 @@ func (s *Store) Search(ctx context.Context, orgID string, q eventstore.Query) (e
 	case size > 1000:
 		size = 1000
 	}
+	order, err := eventstore.ParseOrder(string(q.Order), eventstore.NewestFirst)
+	if err != nil {
+		return eventstore.Page{}, err
+	}
 	var after *cursor
 	if q.Cursor != "" {
 		c, err := decodeCursor(q.Cursor)
 		if err != nil {
 			return eventstore.Page{}, err
+		}
+		if c.order != order {
+			return eventstore.Page{}, fmt.Errorf("%w: the cursor continues a search in order %s, not %s", eventstore.ErrBadCursor, c.order, order)
 		}
 		after = &c
 	}
@@ -344,7 +351,7 @@ func (s *Store) Search(ctx context.Context, orgID string, q eventstore.Query) (e
 	defer pl.release()
 	var page eventstore.Page
 	if n, ok := pl.scanRows(); ok && n <= smallScan {
-		return s.searchFew(ctx, pl, orgID, after, size)
+		return s.searchFew(ctx, pl, orgID, order, after, size)
 	}
 	counts, args := pl.union("count(*) AS n", "", nil)
 	if counts == "" {
@@ -361,7 +368,7 @@ func (s *Store) Search(ctx context.Context, orgID string, q eventstore.Query) (e
 			countErr = fmt.Errorf("cannot count events: %w", err)
 		}
 	}()
-	events, next, err := s.page(ctx, pl, orgID, after, size)
+	events, next, err := s.page(ctx, pl, orgID, order, after, size)
 	<-done
 	if err != nil {
 		return eventstore.Page{}, err
@@ -373,19 +380,17 @@ func (s *Store) Search(ctx context.Context, orgID string, q eventstore.Query) (e
 	return page, nil
 }
 
-// page returns the events of one page, newest first.
-func (s *Store) page(ctx context.Context, pl *plan, orgID string, after *cursor, size int) ([]event.Event, string, error) {
+// page returns the events of one page in the order.
+func (s *Store) page(ctx context.Context, pl *plan, orgID string, order eventstore.Order, after *cursor, size int) ([]event.Event, string, error) {
 	extra, extraArgs := "", []any(nil)
 	if after != nil {
-		at := time.UnixMicro(after.ts).UTC()
-		extra = "ts <= ? AND (ts < ? OR seq < ?)"
-		extraArgs = []any{at, at, after.seq}
+		extra, extraArgs = after.rest()
 	}
 	keys, args := pl.union("{part} AS part, seq, ts", extra, extraArgs)
 	if keys == "" {
 		return []event.Event{}, "", nil
 	}
-	hits, err := s.places(ctx, "SELECT part, seq, ts FROM ("+keys+") ORDER BY ts DESC, seq DESC LIMIT ?", append(args, size+1))
+	hits, err := s.places(ctx, "SELECT part, seq, ts FROM ("+keys+") ORDER BY "+orderBy(order), append(args, size+1))
 	if err != nil {
 		return nil, "", fmt.Errorf("cannot search events: %w", err)
 	}
@@ -393,7 +398,7 @@ func (s *Store) page(ctx context.Context, pl *plan, orgID string, after *cursor,
 	if len(hits) > size {
 		hits = hits[:size]
 		last := hits[size-1]
-		next = encodeCursor(cursor{ts: last.ts.UnixMicro(), seq: last.seq})
+		next = encodeCursor(cursor{ts: last.ts.UnixMicro(), seq: last.seq, order: order})
 	}
 	events, err := s.fetch(ctx, pl, orgID, hits)
 	return events, next, err
@@ -433,7 +438,7 @@ type hit struct {
 // count; a later page's count runs beside it. On a 5-match needle
 // over 2M events, 2026-11-24: two queries and a window count(*) OVER ()
 // 18-20 ms median; two queries 16-19 ms; this one 14-16 ms.
-func (s *Store) searchFew(ctx context.Context, pl *plan, orgID string, after *cursor, size int) (eventstore.Page, error) {
+func (s *Store) searchFew(ctx context.Context, pl *plan, orgID string, order eventstore.Order, after *cursor, size int) (eventstore.Page, error) {
 	page := eventstore.Page{Events: []event.Event{}}
 	u, args := pl.union("{part} AS part, seq, ts, raw", "", nil)
 	if u == "" {
@@ -441,11 +446,11 @@ func (s *Store) searchFew(ctx context.Context, pl *plan, orgID string, after *cu
 	}
 	q := "WITH hits AS MATERIALIZED (SELECT part, seq, ts, raw FROM (" + u + ")"
 	if after != nil {
-		at := time.UnixMicro(after.ts).UTC()
-		q += " WHERE ts <= ? AND (ts < ? OR seq < ?)"
-		args = append(args, at, at, after.seq)
+		rest, restArgs := after.rest()
+		q += " WHERE " + rest
+		args = append(args, restArgs...)
 	}
-	q += " ORDER BY ts DESC, seq DESC LIMIT ?)"
+	q += " ORDER BY " + orderBy(order) + ")"
 	args = append(args, size+1)
 	// The fields: the same candidate blocks, without the text conditions.
 	blocks := *pl
@@ -453,7 +458,7 @@ func (s *Store) searchFew(ctx context.Context, pl *plan, orgID string, after *cu
 	fields, fargs := blocks.union("{part} AS part, seq, id, org_id, ingested, input, fields", "seq IN (SELECT seq FROM hits WHERE part = {part})", nil)
 	args = append(args, fargs...)
 	q += " SELECT f.seq, f.id, f.org_id, h.ts, f.ingested, f.input, f.fields, h.raw FROM hits h JOIN (" + fields +
-		") f ON f.part = h.part AND f.seq = h.seq ORDER BY h.ts DESC, h.seq DESC"
+		") f ON f.part = h.part AND f.seq = h.seq ORDER BY " + orderKeys(order, "h.")
 	// A later page needs the count (of every match, not just those after
 	// the cursor): it runs beside the page.
 	var total int64
@@ -489,7 +494,7 @@ func (s *Store) searchFew(ctx context.Context, pl *plan, orgID string, after *cu
 	if len(evs) > size {
 		evs = evs[:size]
 		last := evs[size-1]
-		page.NextCursor = encodeCursor(cursor{ts: last.Timestamp.UnixMicro(), seq: last.Seq})
+		page.NextCursor = encodeCursor(cursor{ts: last.Timestamp.UnixMicro(), seq: last.Seq, order: order})
 	}
 	page.Events = evs
 	return page, nil
@@ -576,28 +581,69 @@ func (s *Store) queryEventsOf(ctx context.Context, columns, q string, args ...an
 	return out, nil
 }
 
-// cursor is a keyset position: the last event of a page.
+// cursor is a keyset position: the last event of a page, and the order
+// the pages go in.
 type cursor struct {
-	ts  int64 // µs
-	seq int64
+	ts    int64 // µs
+	seq   int64
+	order eventstore.Order
 }
 
+// rest returns the condition of the events after c in its order.
+func (c cursor) rest() (string, []any) {
+	at := time.UnixMicro(c.ts).UTC()
+	if c.order == eventstore.OldestFirst {
+		return "ts >= ? AND (ts > ? OR seq > ?)", []any{at, at, c.seq}
+	}
+	return "ts <= ? AND (ts < ? OR seq < ?)", []any{at, at, c.seq}
+}
+
+// orderKeys is the ORDER BY keys of the order, on columns named with
+// the prefix.
+func orderKeys(order eventstore.Order, prefix string) string {
+	if order == eventstore.OldestFirst {
+		return prefix + "ts, " + prefix + "seq"
+	}
+	return prefix + "ts DESC, " + prefix + "seq DESC"
+}
+
+// orderBy is the order's keys and a LIMIT ? clause.
+func orderBy(order eventstore.Order) string {
+	return orderKeys(order, "") + " LIMIT ?"
+}
+
+// A cursor is "v1:<ts>:<seq>", then ":asc" for oldest first (newest
+// first, the first order, has no suffix: cursors handed out before
+// there were two orders still work).
 func encodeCursor(c cursor) string {
-	return base64.RawURLEncoding.EncodeToString([]byte("v1:" + strconv.FormatInt(c.ts, 10) + ":" + strconv.FormatInt(c.seq, 10)))
+	s := "v1:" + strconv.FormatInt(c.ts, 10) + ":" + strconv.FormatInt(c.seq, 10)
+	if c.order == eventstore.OldestFirst {
+		s += ":asc"
+	}
+	return base64.RawURLEncoding.EncodeToString([]byte(s))
 }
 
 func decodeCursor(s string) (cursor, error) {
+	bad := fmt.Errorf("%w: give the next_cursor of the previous page", eventstore.ErrBadCursor)
 	b, err := base64.RawURLEncoding.DecodeString(s)
 	parts := strings.Split(string(b), ":")
-	if err != nil || len(parts) != 3 || parts[0] != "v1" {
-		return cursor{}, fmt.Errorf("%w: give the next_cursor of the previous page", eventstore.ErrBadCursor)
+	if err != nil || len(parts) < 3 || len(parts) > 4 || parts[0] != "v1" {
+		return cursor{}, bad
+	}
+	c := cursor{order: eventstore.NewestFirst}
+	if len(parts) == 4 {
+		if parts[3] != "asc" {
+			return cursor{}, bad
+		}
+		c.order = eventstore.OldestFirst
 	}
 	ts, err1 := strconv.ParseInt(parts[1], 10, 64)
 	seq, err2 := strconv.ParseInt(parts[2], 10, 64)
 	if err1 != nil || err2 != nil {
-		return cursor{}, fmt.Errorf("%w: give the next_cursor of the previous page", eventstore.ErrBadCursor)
+		return cursor{}, bad
 	}
-	return cursor{ts: ts, seq: seq}, nil
+	c.ts, c.seq = ts, seq
+	return c, nil
 }
 
 // Get implements eventstore.Store. The token index has every event's

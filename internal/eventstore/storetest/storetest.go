@@ -615,31 +615,34 @@ func testPagination(t *testing.T, b Backend) {
 	mustAppend(t, s, evs[115:])
 	mustAppend(t, s, evs[:115])
 	mustAppend(t, s, Batch("other", "p", 50, T0))
-	for _, tc := range []struct {
-		text string
-		want int
-	}{{"", 230}, {"even", 115}} {
+	// Every page of each order, and the cursors handed out on the way.
+	walk := func(text string, order eventstore.Order, want int) (ids []string, cursors []string) {
+		t.Helper()
 		seen := map[string]bool{}
 		var prev *event.Event
 		cur := ""
 		pages := 0
 		for {
-			p, err := s.Search(ctx, "p", eventstore.Query{Text: tc.text, Size: 50, Cursor: cur})
+			p, err := s.Search(ctx, "p", eventstore.Query{Text: text, Size: 50, Cursor: cur, Order: order})
 			if err != nil {
 				t.Fatal(err)
 			}
 			pages++
-			if p.Total != int64(tc.want) {
-				t.Fatalf("%q page %d: Total %d, want %d", tc.text, pages, p.Total, tc.want)
+			if p.Total != int64(want) {
+				t.Fatalf("%q %q page %d: Total %d, want %d", text, order, pages, p.Total, want)
 			}
 			for i := range p.Events {
 				ev := p.Events[i]
 				if seen[ev.ID] {
-					t.Fatalf("%q: %s on two pages", tc.text, ev.ID)
+					t.Fatalf("%q %q: %s on two pages", text, order, ev.ID)
 				}
 				seen[ev.ID] = true
-				if prev != nil && (ev.Timestamp.After(prev.Timestamp) || ev.Timestamp.Equal(prev.Timestamp) && ev.Seq > prev.Seq) {
-					t.Fatalf("%q: %s (%v, %d) after %s (%v, %d): not newest first", tc.text, ev.ID, ev.Timestamp, ev.Seq, prev.ID, prev.Timestamp, prev.Seq)
+				ids = append(ids, ev.ID)
+				if prev != nil {
+					later := ev.Timestamp.After(prev.Timestamp) || ev.Timestamp.Equal(prev.Timestamp) && ev.Seq > prev.Seq
+					if later != (order == eventstore.OldestFirst) {
+						t.Fatalf("%q %q: %s (%v, %d) after %s (%v, %d): out of order", text, order, ev.ID, ev.Timestamp, ev.Seq, prev.ID, prev.Timestamp, prev.Seq)
+					}
 				}
 				prev = &p.Events[i]
 			}
@@ -647,17 +650,45 @@ func testPagination(t *testing.T, b Backend) {
 				break
 			}
 			if len(p.Events) != 50 {
-				t.Fatalf("%q: a page of %d before the last", tc.text, len(p.Events))
+				t.Fatalf("%q %q: a page of %d before the last", text, order, len(p.Events))
 			}
 			cur = p.NextCursor
+			cursors = append(cursors, cur)
 		}
-		if len(seen) != tc.want || pages != (tc.want+49)/50 {
-			t.Fatalf("%q: %d events in %d pages, want %d in %d", tc.text, len(seen), pages, tc.want, (tc.want+49)/50)
+		if len(seen) != want || pages != (want+49)/50 {
+			t.Fatalf("%q %q: %d events in %d pages, want %d in %d", text, order, len(seen), pages, want, (want+49)/50)
+		}
+		return ids, cursors
+	}
+	for _, tc := range []struct {
+		text string
+		want int
+	}{{"", 230}, {"even", 115}} {
+		desc, descCursors := walk(tc.text, "", tc.want)
+		if again, _ := walk(tc.text, eventstore.NewestFirst, tc.want); !slices.Equal(again, desc) {
+			t.Fatalf("%q: order desc differs from the default", tc.text)
+		}
+		asc, ascCursors := walk(tc.text, eventstore.OldestFirst, tc.want)
+		slices.Reverse(asc)
+		if !slices.Equal(asc, desc) {
+			t.Fatalf("%q: oldest first is not newest first reversed", tc.text)
+		}
+		// A cursor continues its own order only.
+		for _, c := range []struct {
+			cursor string
+			order  eventstore.Order
+		}{{descCursors[0], eventstore.OldestFirst}, {ascCursors[0], eventstore.NewestFirst}, {ascCursors[0], ""}} {
+			if _, err := s.Search(ctx, "p", eventstore.Query{Text: tc.text, Cursor: c.cursor, Order: c.order}); !errors.Is(err, eventstore.ErrBadCursor) {
+				t.Errorf("%q: a cursor of the other order with %q: %v, want ErrBadCursor", tc.text, c.order, err)
+			}
 		}
 	}
 	p, err := s.Search(ctx, "p", eventstore.Query{})
 	if err != nil || len(p.Events) != 50 {
 		t.Fatalf("default page size: %d %v", len(p.Events), err)
+	}
+	if _, err := s.Search(ctx, "p", eventstore.Query{Order: "sideways"}); !errors.Is(err, eventstore.ErrBadQuery) {
+		t.Errorf("order sideways: %v, want ErrBadQuery", err)
 	}
 }
 
@@ -895,6 +926,20 @@ func testExport(t *testing.T, b Backend) {
 		}
 	}
 
+	// Newest first when asked: the same lines, reversed.
+	var ndDesc bytes.Buffer
+	if n, err := s.Export(ctx, "a", eventstore.Query{Order: eventstore.NewestFirst}, eventstore.FormatNDJSON, &ndDesc); err != nil || n != int64(len(fx)) {
+		t.Fatalf("ndjson newest first: %d %v", n, err)
+	}
+	descLines := strings.Split(strings.TrimSuffix(ndDesc.String(), "\n"), "\n")
+	slices.Reverse(descLines)
+	if !slices.Equal(descLines, lines) {
+		t.Fatalf("ndjson newest first is not the export reversed")
+	}
+	if _, err := s.Export(ctx, "a", eventstore.Query{Order: "up"}, eventstore.FormatNDJSON, &bytes.Buffer{}); !errors.Is(err, eventstore.ErrBadQuery) {
+		t.Fatalf("export in order up: %v, want ErrBadQuery", err)
+	}
+
 	var cb bytes.Buffer
 	n, err = s.Export(ctx, "a", eventstore.Query{Text: "source.ip:10.0.0.0/8"}, eventstore.FormatCSV, &cb)
 	if err != nil || n != 2 {
@@ -1003,6 +1048,7 @@ func testScan(t *testing.T, b Backend) {
 	}
 	mustAppend(t, s, Batch("other", "o", 100, T0))
 	seen := map[string]bool{}
+	var scanned []string
 	var prev time.Time
 	var prevSeq int64
 	chunks := 0
@@ -1013,6 +1059,7 @@ func testScan(t *testing.T, b Backend) {
 				return fmt.Errorf("event %s of org %s: foreign or twice", ev.ID, ev.OrgID)
 			}
 			seen[ev.ID] = true
+			scanned = append(scanned, ev.ID)
 			if ev.Timestamp.Before(prev) || ev.Timestamp.Equal(prev) && ev.Seq < prevSeq {
 				return fmt.Errorf("%s at %v after %v: not oldest first", ev.ID, ev.Timestamp, prev)
 			}
@@ -1025,6 +1072,26 @@ func testScan(t *testing.T, b Backend) {
 	})
 	if err != nil || len(seen) != n || chunks < 2 {
 		t.Fatalf("scan: %d events in %d chunks, %v; want %d", len(seen), chunks, err, n)
+	}
+	// An export newest first goes the other way through the same chunks
+	// and partitions.
+	var buf bytes.Buffer
+	if got, err := s.Export(ctx, "x", eventstore.Query{Order: eventstore.NewestFirst}, eventstore.FormatNDJSON, &buf); err != nil || got != n {
+		t.Fatalf("export newest first: %d %v, want %d", got, err, n)
+	}
+	var exported []string
+	for _, l := range strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\n") {
+		var doc struct {
+			ID string `json:"_id"`
+		}
+		if err := json.Unmarshal([]byte(l), &doc); err != nil {
+			t.Fatal(err)
+		}
+		exported = append(exported, doc.ID)
+	}
+	slices.Reverse(exported)
+	if !slices.Equal(exported, scanned) {
+		t.Fatal("export newest first is not the scan reversed")
 	}
 	// A query and a time range.
 	count := 0

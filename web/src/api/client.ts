@@ -374,6 +374,7 @@ function eventParams(q: EventSearch & EventStatsQuery): Record<string, QueryValu
     from: q.from,
     to: q.to,
     size: q.size,
+    order: q.order,
     cursor: q.cursor,
     interval: q.interval,
   };

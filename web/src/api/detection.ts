@@ -73,11 +73,13 @@ export interface RuleStats {
 
 /** "410 ns" or "12.3 µs" for a sampled per-event time in nanoseconds; "" when nothing was sampled yet. */
 export function formatEvalTime(stats: Pick<RuleStats, "eval_ns_per_event" | "eval_samples">): string {
-  if (!stats.eval_samples) return "";
   const ns = stats.eval_ns_per_event;
+  // Nothing sampled yet, or no sampled event the rule could apply to: no
+  // measurement, which "0 ns" would read as ("" is shown as a dash, with
+  // evalTimeTitle saying which).
+  if (!stats.eval_samples || !ns) return "";
   // Below a microsecond the figure reads in nanoseconds: most rules cost a
   // few hundred, and "0.00 µs" would hide the difference between them.
-  if (ns === 0) return "0 ns";
   if (ns < 1) return "<1 ns";
   if (ns < 1000) return `${Math.round(ns)} ns`;
   const us = ns / 1000;
@@ -88,7 +90,7 @@ export function formatEvalTime(stats: Pick<RuleStats, "eval_ns_per_event" | "eva
 export function evalTimeTitle(stats: Pick<RuleStats, "eval_ns_per_event" | "eval_samples">): string {
   if (!stats.eval_samples) return "not sampled yet";
   const n = stats.eval_samples.toLocaleString();
-  if (stats.eval_ns_per_event === 0) return `over ${n} sampled events, none of which it could apply to: its log source or the prefilter ruled it out each time`;
+  if (!stats.eval_ns_per_event) return `not measured: none of the ${n} sampled events was one it could apply to (its log source or the prefilter ruled each out)`;
   return `over ${n} sampled events`;
 }
 

@@ -305,8 +305,13 @@ export interface EventFilter {
   to?: string;
 }
 
+/** The time order of a search: "desc" newest first (the default), "asc" oldest first. */
+export type EventOrder = "asc" | "desc";
+
 export interface EventSearch extends EventFilter {
   size?: number;
+  /** Absent: newest first. A cursor continues in the order it was handed out in. */
+  order?: EventOrder;
   cursor?: string;
 }
 
@@ -368,6 +373,8 @@ export interface ExportRequest {
   from: string;
   to: string;
   format: ExportFormat;
+  /** Absent: oldest first. */
+  order?: EventOrder;
 }
 
 /** One end of an attack on the threat map. */

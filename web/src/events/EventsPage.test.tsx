@@ -170,6 +170,50 @@ describe("EventsPage", () => {
     expect(location.search.get("q")).toBe("x");
   });
 
+  it("turns the order round from the Time header, and keeps it in the URL", async () => {
+    const { calls } = server();
+    const user = userEvent.setup();
+    const { location } = renderWithProviders(<EventsPage />, { route: "/events?q=x", me: makeMe() });
+    let table = await screen.findByRole("table", { name: "Events, newest first" });
+    const header = within(table).getAllByRole("columnheader")[0] as HTMLElement;
+    expect(header).toHaveAttribute("aria-sort", "descending");
+    expect(header).toHaveTextContent("▼");
+    expect(searches(calls)[0]?.get("order")).toBe("desc");
+    await user.click(within(header).getByRole("button", { name: /^Time/ }));
+    expect(location.search.get("order")).toBe("asc");
+    expect(location.search.get("q")).toBe("x");
+    table = await screen.findByRole("table", { name: "Events, oldest first" });
+    const asc = within(table).getAllByRole("columnheader")[0] as HTMLElement;
+    expect(asc).toHaveAttribute("aria-sort", "ascending");
+    expect(asc).toHaveTextContent("▲");
+    await vi.waitFor(() => expect(searches(calls).at(-1)?.get("order")).toBe("asc"));
+    expect(screen.getByText("Showing 2 of 2, oldest first")).toBeInTheDocument();
+    // A new search keeps the order.
+    await user.type(screen.getByRole("searchbox", { name: "Search" }), "y{Enter}");
+    expect(location.search.get("order")).toBe("asc");
+    await vi.waitFor(() => expect(searches(calls).at(-1)?.get("query")).toBe("xy"));
+    expect(searches(calls).at(-1)?.get("order")).toBe("asc");
+    // By keyboard too: back to newest first, the default, which the URL leaves out.
+    const again = await screen.findByRole("table", { name: "Events, oldest first" });
+    within(again).getByRole("button", { name: /^Time/ }).focus();
+    await user.keyboard("{Enter}");
+    expect(location.search.has("order")).toBe(false);
+    expect(await screen.findByRole("table", { name: "Events, newest first" })).toBeInTheDocument();
+  });
+
+  it("reads the order from the URL and pages on in it", async () => {
+    const { calls } = server((_, url) =>
+      url.searchParams.get("cursor") === "c-2" ? json(200, page([ssh], { total: 2, next_cursor: null })) : json(200, page([win], { total: 2, next_cursor: "c-2" })),
+    );
+    const user = userEvent.setup();
+    renderWithProviders(<EventsPage />, { route: "/events?order=asc", me: makeMe() });
+    const table = await screen.findByRole("table", { name: "Events, oldest first" });
+    await user.click(screen.getByRole("button", { name: "Load 100 more" }));
+    await vi.waitFor(() => expect(within(table).getAllByRole("row")).toHaveLength(3));
+    const next = searches(calls).find((q) => q.get("cursor") === "c-2");
+    expect(next?.get("order")).toBe("asc");
+  });
+
   it("loads more with next_cursor", async () => {
     const { calls } = server((_, url) =>
       url.searchParams.get("cursor") === "c-2" ? json(200, page([win], { total: 2, next_cursor: null })) : json(200, page([ssh], { total: 2, next_cursor: "c-2" })),
@@ -436,15 +480,15 @@ describe("EventsPage", () => {
     await screen.findByRole("table", { name: "Events, newest first" });
     await user.click(screen.getByRole("button", { name: "Export" }));
     const dialog = screen.getByRole("dialog", { name: "Export events" });
-    // Told as the server writes them: ECS documents, oldest first.
+    // Told as the server writes them: ECS documents, in the order on screen.
     expect(within(dialog).getByRole("radio", { name: /NDJSON/ })).toHaveAccessibleName(/event\.original.*Not the API's shape/);
-    expect(dialog).toHaveTextContent("Every format lists the events oldest first");
+    expect(dialog).toHaveTextContent("Every format lists the events newest first");
     await user.click(within(dialog).getByRole("radio", { name: /CSV/ }));
     await user.click(within(dialog).getByRole("button", { name: "Download CSV" }));
     expect(await within(dialog).findByText("Downloaded eventsec-events-20261123.csv (8 B).")).toBeInTheDocument();
     const post = calls.find((c) => c.method === "POST");
     expect(post?.url).toBe("/api/v1/events/export");
-    expect(post?.body).toEqual({ query: "user.name:root", severity: ["high"], from: "now-7d", to: "", format: "csv" });
+    expect(post?.body).toEqual({ query: "user.name:root", severity: ["high"], from: "now-7d", to: "", format: "csv", order: "desc" });
     expect(post?.headers["x-csrf-token"]).toBe("tok-1");
     expect(createObjectURL).toHaveBeenCalled();
     expect(click).toHaveBeenCalled();
@@ -551,6 +595,23 @@ describe("EventsPage live mode", () => {
     expect(second.sent).toEqual([{ type: "subscribe", channels: ["security:events"], filter: "host.name:web-1" }]);
     await user.click(screen.getByRole("button", { name: "Live mode" }));
     expect(second.readyState).toBe(3);
+  });
+
+  it("shows newest first: starting it sorts newest first, sorting oldest first ends it", async () => {
+    server();
+    const user = userEvent.setup();
+    const { location } = renderWithProviders(<EventsPage />, { route: "/events?order=asc", me: makeMe() });
+    await screen.findByRole("table", { name: "Events, oldest first" });
+    const live = screen.getByRole("button", { name: "Live mode" });
+    expect(live).toHaveAttribute("title", expect.stringContaining("newest first"));
+    await user.click(live);
+    expect(location.search.has("order")).toBe(false);
+    expect(live).toHaveAttribute("aria-pressed", "true");
+    const table = await screen.findByRole("table", { name: "Events, newest first" });
+    await user.click(within(table).getByRole("button", { name: /^Time/ }));
+    expect(location.search.get("order")).toBe("asc");
+    expect(live).toHaveAttribute("aria-pressed", "false");
+    expect(WS.latest().readyState).toBe(3);
   });
 
   it("is off for a fixed time range", async () => {

@@ -6,7 +6,7 @@ import { useCallback, useEffect, useMemo, useState, type FormEvent } from "react
 import { useSearchParams } from "react-router";
 import { api, isApiError } from "../api/client";
 import { queryKeys } from "../api/queries";
-import type { SecurityEvent } from "../api/types";
+import type { EventOrder, SecurityEvent } from "../api/types";
 import { hasPermission, useCurrentUser } from "../app/session";
 import { AccessDenied } from "../ui/AccessDenied";
 import { ErrorMessage } from "../ui/ErrorMessage";
@@ -21,7 +21,7 @@ import { SavedSearchesDialog, savedSearchState } from "./SavedSearches";
 import { loadColumns, readColumnsParam, saveColumns, writeColumnsParam } from "./fields";
 import { HistogramChart } from "./HistogramChart";
 import { histogramOf, intervalLabel, withEvents } from "./histogram";
-import { addClause, apiFilter, fieldClause, rangeLabel, readSearchState, weekUpTo, writeSearchState, type SearchState } from "./searchState";
+import { addClause, apiFilter, fieldClause, rangeLabel, readOrder, readSearchState, weekUpTo, writeOrder, writeSearchState, type SearchState } from "./searchState";
 import { SendEventsHint } from "./SendEventsHint";
 import { SeverityFilter } from "./SeverityFilter";
 import { TimeRangePicker } from "./TimeRangePicker";
@@ -52,6 +52,9 @@ function EventsExplorer({ canManageKeys, canSaveSearches }: { canManageKeys: boo
   const paramString = params.toString();
   const search = useMemo(() => readSearchState(new URLSearchParams(paramString)), [paramString]);
   const filter = useMemo(() => apiFilter(search), [search]);
+  // The list's order is in the URL too (order=asc); the count and the
+  // chart do not depend on it.
+  const order = useMemo(() => readOrder(new URLSearchParams(paramString)), [paramString]);
   const [draft, setDraft] = useState(search.query);
   useEffect(() => setDraft(search.query), [search.query]);
 
@@ -96,6 +99,29 @@ function EventsExplorer({ canManageKeys, canSaveSearches }: { canManageKeys: boo
   const [live, setLive] = useState(false);
   const liveAllowed = search.range.kind === "preset";
   const tailing = live && liveAllowed;
+  // Live mode shows newest first (arrivals go on top): sorting oldest
+  // first ends it, and starting it sorts newest first. A list oldest first
+  // holds the oldest pages only, where an arrival has no place.
+  useEffect(() => {
+    if (order === "asc") setLive(false);
+  }, [order]);
+  const changeOrder = useCallback(
+    (next: EventOrder) => {
+      setParams((prev) => {
+        const p = new URLSearchParams(prev);
+        writeOrder(p, next);
+        return p;
+      });
+    },
+    [setParams],
+  );
+  const changeLive = useCallback(
+    (on: boolean) => {
+      setLive(on);
+      if (on && order === "asc") changeOrder("desc");
+    },
+    [order, changeOrder],
+  );
 
   const update = useCallback(
     (next: Partial<SearchState> | ((prev: SearchState) => Partial<SearchState>), extra?: (p: URLSearchParams) => void) => {
@@ -110,8 +136,8 @@ function EventsExplorer({ canManageKeys, canSaveSearches }: { canManageKeys: boo
   );
 
   const results = useInfiniteQuery({
-    queryKey: queryKeys.events(filter),
-    queryFn: ({ pageParam, signal }) => api.searchEvents({ ...filter, size: PAGE_SIZE, cursor: pageParam || undefined }, signal),
+    queryKey: queryKeys.events({ ...filter, order }),
+    queryFn: ({ pageParam, signal }) => api.searchEvents({ ...filter, size: PAGE_SIZE, order, cursor: pageParam || undefined }, signal),
     initialPageParam: "",
     getNextPageParam: (last) => last.next_cursor ?? undefined,
   });
@@ -244,7 +270,7 @@ function EventsExplorer({ canManageKeys, canSaveSearches }: { canManageKeys: boo
           <p className="page-subtitle">Search every event the server has stored. {rangeLabel(search.range, formatTime)}.</p>
         </div>
         <div className="page-actions">
-          <LiveToggle live={live} allowed={liveAllowed} status={tail.error ? "refused" : tail.status} onChange={setLive} />
+          <LiveToggle live={live} allowed={liveAllowed} oldestFirst={order === "asc"} status={tail.error ? "refused" : tail.status} onChange={changeLive} />
           <button type="button" className="btn" onClick={() => setSavedOpen(true)}>
             Saved searches
           </button>
@@ -352,7 +378,7 @@ function EventsExplorer({ canManageKeys, canSaveSearches }: { canManageKeys: boo
               {results.isPending
                 ? "Searching…"
                 : total !== undefined
-                  ? `Showing ${rows.length.toLocaleString()} of ${total.toLocaleString()}, newest first`
+                  ? `Showing ${rows.length.toLocaleString()} of ${total.toLocaleString()}, ${order === "asc" ? "oldest" : "newest"} first`
                   : ""}
             </span>
             <ColumnChooser columns={columns} onChange={changeColumns} />
@@ -385,7 +411,16 @@ function EventsExplorer({ canManageKeys, canSaveSearches }: { canManageKeys: boo
               )}
             </div>
           ) : rows.length > 0 ? (
-            <EventsTable events={rows} columns={columns} onOpen={onOpen} openId={openId} liveIds={liveIds} caption="Events, newest first" />
+            <EventsTable
+              events={rows}
+              columns={columns}
+              onOpen={onOpen}
+              openId={openId}
+              liveIds={liveIds}
+              caption={order === "asc" ? "Events, oldest first" : "Events, newest first"}
+              order={order}
+              onOrderChange={changeOrder}
+            />
           ) : null}
 
           {results.hasNextPage ? (
@@ -404,7 +439,7 @@ function EventsExplorer({ canManageKeys, canSaveSearches }: { canManageKeys: boo
           That event could not be opened: {(fetched.error as Error).message}
         </div>
       ) : null}
-      {exporting ? <ExportDialog search={search} total={total} onClose={() => setExporting(false)} /> : null}
+      {exporting ? <ExportDialog search={search} order={order} total={total} onClose={() => setExporting(false)} /> : null}
       {savedOpen ? (
         <SavedSearchesDialog
           search={search}
@@ -431,7 +466,7 @@ function EventsExplorer({ canManageKeys, canSaveSearches }: { canManageKeys: boo
   );
 }
 
-function LiveToggle({ live, allowed, status, onChange }: { live: boolean; allowed: boolean; status: string; onChange: (v: boolean) => void }) {
+function LiveToggle({ live, allowed, oldestFirst, status, onChange }: { live: boolean; allowed: boolean; oldestFirst: boolean; status: string; onChange: (v: boolean) => void }) {
   return (
     <div className="live-toggle">
       {live && allowed ? (
@@ -444,7 +479,13 @@ function LiveToggle({ live, allowed, status, onChange }: { live: boolean; allowe
         className={live && allowed ? "btn btn-live-on" : "btn"}
         aria-pressed={live && allowed}
         disabled={!allowed}
-        title={allowed ? "Show new events as they arrive" : "Live mode follows a relative time range (15 min … all time), not a fixed one"}
+        title={
+          !allowed
+            ? "Live mode follows a relative time range (15 min … all time), not a fixed one"
+            : oldestFirst
+              ? "Show new events as they arrive, newest first (the list is oldest first now)"
+              : "Show new events as they arrive"
+        }
         onClick={() => onChange(!live)}
       >
         Live mode

@@ -4,7 +4,7 @@
 // the table scrolls sideways inside its card rather than squeeze or cut.
 
 import { Fragment, memo } from "react";
-import type { SecurityEvent } from "../api/types";
+import type { EventOrder, SecurityEvent } from "../api/types";
 import { utcOffsetLabel } from "../components/timezone";
 import { formatTime } from "../ui/time";
 import { columnLabel, eventValue, eventWhat, fieldAt, formatValue } from "./fields";
@@ -18,17 +18,37 @@ interface TableProps {
   /** Ids of events that arrived live, marked until the list changes. */
   liveIds?: ReadonlySet<string>;
   caption: string;
+  /** The events' time order, said on the Time header (aria-sort and an arrow). */
+  order?: EventOrder;
+  /** With it, the Time header is a button that turns the order round. */
+  onOrderChange?: (order: EventOrder) => void;
 }
 
-export function EventsTable({ events, columns, onOpen, openId, liveIds, caption }: TableProps) {
+export function EventsTable({ events, columns, onOpen, openId, liveIds, caption, order, onOrderChange }: TableProps) {
+  const zone = `Times in your browser's time zone (${Intl.DateTimeFormat().resolvedOptions().timeZone})`;
+  const label = `Time (${utcOffsetLabel()})`;
   return (
     <div className="table-wrap events-table-wrap">
       <table className="table table-dense events-table">
         <caption className="sr-only">{caption}</caption>
         <thead>
           <tr>
-            <th scope="col" className="col-time" title={`Times in your browser's time zone (${Intl.DateTimeFormat().resolvedOptions().timeZone})`}>
-              Time ({utcOffsetLabel()})
+            <th scope="col" className="col-time" aria-sort={order ? (order === "asc" ? "ascending" : "descending") : undefined} title={zone}>
+              {onOrderChange ? (
+                <button
+                  type="button"
+                  className="th-sort"
+                  title={`${zone}. ${order === "asc" ? "Oldest first: click for newest first" : "Newest first: click for oldest first"}.`}
+                  onClick={() => onOrderChange(order === "asc" ? "desc" : "asc")}
+                >
+                  {label}
+                  <span className="sort-arrow" aria-hidden="true">
+                    {order === "asc" ? "▲" : "▼"}
+                  </span>
+                </button>
+              ) : (
+                label
+              )}
             </th>
             <th scope="col" className="col-sev">
               Severity

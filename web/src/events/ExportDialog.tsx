@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState, type ReactNode } from "react";
-import { EXPORT_FORMATS, SEVERITY_LABELS, type ExportFormat } from "../api/types";
+import { EXPORT_FORMATS, SEVERITY_LABELS, type EventOrder, type ExportFormat } from "../api/types";
 import { Dialog } from "../ui/Dialog";
 import { ErrorMessage } from "../ui/ErrorMessage";
 import { formatTime } from "../ui/time";
@@ -14,8 +14,8 @@ const HINTS: Record<ExportFormat, string> = {
   parquet: "Columnar, compressed: for DuckDB, pandas, Spark.",
 };
 
-/** Export the current search, whatever its size: the server streams the file. */
-export function ExportDialog({ search, total, onClose }: { search: SearchState; total: number | undefined; onClose: () => void }) {
+/** Export the current search, whatever its size, in the order on screen: the server streams the file. */
+export function ExportDialog({ search, order, total, onClose }: { search: SearchState; order: EventOrder; total: number | undefined; onClose: () => void }) {
   const [format, setFormat] = useState<ExportFormat>("ndjson");
   const [state, setState] = useState<{ kind: "idle" } | { kind: "running"; bytes: number } | { kind: "done"; file: Downloaded } | { kind: "failed"; error: unknown }>({
     kind: "idle",
@@ -31,7 +31,7 @@ export function ExportDialog({ search, total, onClose }: { search: SearchState; 
     const { from, to } = apiRange(search.range);
     try {
       const file = await downloadExport(
-        { query: search.query.trim(), severity: search.severities, from: from ?? "", to: to ?? "", format },
+        { query: search.query.trim(), severity: search.severities, from: from ?? "", to: to ?? "", format, order },
         (bytes) => setState({ kind: "running", bytes }),
         ctrl.signal,
       );
@@ -66,7 +66,7 @@ export function ExportDialog({ search, total, onClose }: { search: SearchState; 
             </label>
           ))}
         </fieldset>
-        <p className="muted">Every format lists the events oldest first, by @timestamp: the reverse of the list on screen.</p>
+        <p className="muted">Every format lists the events {order === "asc" ? "oldest" : "newest"} first, by @timestamp, as the list on screen does.</p>
         <p role="status" className="export-status">
           {state.kind === "running"
             ? `Downloading… ${formatBytes(state.bytes)}`

@@ -1,4 +1,4 @@
-import { useId, useState, type FormEvent } from "react";
+import { useEffect, useId, useRef, useState, type FormEvent } from "react";
 import { formatTimeRange } from "../ui/time";
 import { PRESETS, fromLocalInput, presetSpanMs, toLocalInput, type PresetKey, type TimeRange } from "./searchState";
 
@@ -18,6 +18,44 @@ export function TimeRangePicker({ range, onChange, allowAbsolute = true, presets
   const [to, setTo] = useState("");
   const [error, setError] = useState<string | null>(null);
   const shown = PRESETS.filter((p) => !presets || presets.includes(p.key));
+  const root = useRef<HTMLDivElement>(null);
+  const customButton = useRef<HTMLButtonElement>(null);
+
+  /** Closes the custom range, the focus back on its button (where the reader was). */
+  function close() {
+    setEditing(false);
+    customButton.current?.focus();
+  }
+
+  // Esc and a click outside close it, as the other popovers do (the
+  // Columns chooser). A click outside leaves the focus where it went (a
+  // field, a button), or, when it went nowhere the keyboard can reach (the
+  // page, or the main region, which takes focus only from scripts), puts
+  // it back on Custom.
+  useEffect(() => {
+    if (!editing) return;
+    const onDown = (e: MouseEvent) => {
+      if (!root.current || root.current.contains(e.target as Node)) return;
+      setEditing(false);
+      // After the browser has moved the focus for this click.
+      setTimeout(() => {
+        const active = document.activeElement as HTMLElement | null;
+        if (!active || active === document.body || active.tabIndex < 0) customButton.current?.focus();
+      }, 0);
+    };
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key !== "Escape") return;
+      const active = document.activeElement;
+      setEditing(false);
+      if (!active || active === document.body || root.current?.contains(active)) customButton.current?.focus();
+    };
+    document.addEventListener("mousedown", onDown);
+    document.addEventListener("keydown", onKey);
+    return () => {
+      document.removeEventListener("mousedown", onDown);
+      document.removeEventListener("keydown", onKey);
+    };
+  }, [editing]);
 
   function openCustom() {
     if (editing) {
@@ -47,12 +85,12 @@ export function TimeRangePicker({ range, onChange, allowAbsolute = true, presets
       return;
     }
     setError(null);
-    setEditing(false);
+    close();
     onChange({ kind: "absolute", from: f, to: t });
   }
 
   return (
-    <div className="range-picker">
+    <div className="range-picker" ref={root}>
       <div className="segmented" role="group" aria-label="Time range">
         {shown.map((p) => (
           <button
@@ -70,7 +108,15 @@ export function TimeRangePicker({ range, onChange, allowAbsolute = true, presets
           </button>
         ))}
         {allowAbsolute ? (
-          <button type="button" className="segment" aria-pressed={range.kind === "absolute"} aria-expanded={editing} aria-controls={`${id}-custom`} onClick={openCustom}>
+          <button
+            ref={customButton}
+            type="button"
+            className="segment"
+            aria-pressed={range.kind === "absolute"}
+            aria-expanded={editing}
+            aria-controls={`${id}-custom`}
+            onClick={openCustom}
+          >
             {range.kind === "absolute" ? formatTimeRange(range.from, range.to) : "Custom"}
           </button>
         ) : null}
@@ -91,7 +137,7 @@ export function TimeRangePicker({ range, onChange, allowAbsolute = true, presets
             </div>
           ) : null}
           <div className="range-custom-actions">
-            <button type="button" className="btn btn-small" onClick={() => setEditing(false)}>
+            <button type="button" className="btn btn-small" onClick={close}>
               Cancel
             </button>
             <button type="submit" className="btn btn-small btn-primary">

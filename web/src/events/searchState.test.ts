@@ -7,8 +7,10 @@ import {
   fromLocalInput,
   inRange,
   queryValue,
+  readOrder,
   readSearchState,
   toLocalInput,
+  writeOrder,
   writeSearchState,
   type SearchState,
 } from "./searchState";
@@ -64,6 +66,18 @@ describe("search state in the URL", () => {
     expect(toLocalInput(iso ?? "")).toBe("2026-11-23T10:30");
     expect(fromLocalInput("")).toBeNull();
     expect(fromLocalInput("not a date")).toBeNull();
+  });
+
+  it("keeps the list's order apart: order=asc, newest first without it, and a new search keeps it", () => {
+    expect(readOrder(p(""))).toBe("desc");
+    expect(readOrder(p("order=asc"))).toBe("asc");
+    expect(readOrder(p("order=sideways"))).toBe("desc");
+    const params = p("q=x");
+    writeOrder(params, "asc");
+    expect(params.toString()).toBe("q=x&order=asc");
+    expect(writeSearchState({ query: "y", range: { kind: "preset", preset: "1h" }, severities: [] }, params).get("order")).toBe("asc");
+    writeOrder(params, "desc");
+    expect(params.has("order")).toBe(false);
   });
 
   it("links to a search", () => {

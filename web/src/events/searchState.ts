@@ -4,8 +4,10 @@
 //   range  a preset (15m, 1h, 24h, 7d, 30d, 90d, 1y, all) — or, instead,
 //   from, to  an absolute range as RFC 3339 UTC times
 //   sev    severity bands, comma-separated
+//   order  asc: the list oldest first (absent: newest first); apart from
+//          SearchState, as the count and the chart do not depend on it
 
-import { SEVERITIES, isSeverity, type EventFilter, type Severity } from "../api/types";
+import { SEVERITIES, isSeverity, type EventFilter, type EventOrder, type Severity } from "../api/types";
 
 export const PRESETS = [
   { key: "15m", label: "15 min", long: "Last 15 minutes" },
@@ -68,6 +70,17 @@ export function writeSearchState(state: SearchState, base: URLSearchParams = new
   writeRange(params, state.range);
   if (state.severities.length > 0) params.set("sev", state.severities.join(","));
   return params;
+}
+
+/** The list's time order: `order=asc` oldest first, anything else newest first. */
+export function readOrder(params: URLSearchParams): EventOrder {
+  return params.get("order") === "asc" ? "asc" : "desc";
+}
+
+/** `order` into `params` (newest first, the default, is no parameter). */
+export function writeOrder(params: URLSearchParams, order: EventOrder): void {
+  if (order === "asc") params.set("order", "asc");
+  else params.delete("order");
 }
 
 export function writeRange(params: URLSearchParams, range: TimeRange): void {

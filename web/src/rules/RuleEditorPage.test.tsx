@@ -250,6 +250,21 @@ describe("RuleEditorPage", () => {
     await vi.waitFor(() => expect(calls.find((c) => c.method === "PATCH")?.body).toEqual({ severity_override: "critical" }));
   });
 
+  it("shows a dash, not 0 ns, for a time not measured, and says why", async () => {
+    for (const [samples, title] of [
+      [0, "not sampled yet"],
+      [8, "not measured: none of the 8 sampled events was one it could apply to (its log source or the prefilter ruled each out)"],
+    ] as const) {
+      server({ rule: () => ({ ...rule, stats: { ...rule.stats, eval_ns_per_event: 0, eval_samples: samples } }) });
+      const { unmount } = renderEditor("/rules/r-ps");
+      const stats = await screen.findByLabelText("What the rule did");
+      expect(stats).toHaveTextContent("Avg time per event (sampled)—");
+      expect(stats).not.toHaveTextContent("0 ns");
+      expect(within(stats).getByTitle(title)).toHaveTextContent("—");
+      unmount();
+    }
+  });
+
   it("sets the fields and window that group the rule's alerts (PATCH), and shows a refusal", async () => {
     let refuse = false;
     const { calls } = server({

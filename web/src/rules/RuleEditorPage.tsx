@@ -566,7 +566,7 @@ function RuleStatsView({ rule }: { rule: Rule }) {
       </div>
       <div>
         <dt>Avg time per event (sampled)</dt>
-        <dd title={s.eval_samples ? `The rule's own evaluation time, averaged ${evalTimeTitle(s)}` : "Not sampled yet"}>
+        <dd title={formatEvalTime(s) ? `The rule's own evaluation time, averaged ${evalTimeTitle(s)}` : evalTimeTitle(s)}>
           {formatEvalTime(s) || <span className="muted">—</span>}
         </dd>
       </div>

@@ -1,4 +1,4 @@
-import { act, screen, within } from "@testing-library/react";
+import { act, fireEvent, screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { Route, Routes } from "react-router";
 import { afterEach, describe, expect, it, vi } from "vitest";
@@ -48,7 +48,11 @@ function renderRules(route = "/rules", me = makeMe()) {
   );
 }
 
-const listCalls = (calls: Call[]) => calls.filter((c) => c.method === "GET" && c.url.startsWith("/api/v1/rules")).map((c) => new URL(c.url, "http://localhost").searchParams);
+const listCalls = (calls: Call[]) =>
+  calls
+    .map((c) => ({ method: c.method, url: new URL(c.url, "http://localhost") }))
+    .filter((c) => c.method === "GET" && c.url.pathname === "/api/v1/rules")
+    .map((c) => c.url.searchParams);
 
 describe("RulesListPage", () => {
   it("shows each rule's sampled cost per event, and the rules that cannot run with why", async () => {
@@ -71,8 +75,8 @@ describe("RulesListPage", () => {
     expect(within(first as HTMLElement).queryByRole("note")).not.toBeInTheDocument();
     expect(within(second as HTMLElement).getByRole("note")).toHaveTextContent("Not runnable placeholder %known_cdcs% has no values in this org");
     expect(within(second as HTMLElement).getByTitle("not sampled yet")).toHaveTextContent("—");
-    // Sampled, but never one it could apply to: nothing, and why.
-    expect(within(third as HTMLElement).getByTitle(/^over 12 sampled events, none of which it could apply to/)).toHaveTextContent("0 ns");
+    // Sampled, but never one it could apply to: no figure, and why.
+    expect(within(third as HTMLElement).getByTitle(/^not measured: none of the 12 sampled events was one it could apply to/)).toHaveTextContent("—");
 
     await user.click(screen.getByRole("checkbox", { name: "Only rules that cannot run" }));
     await vi.waitFor(() => expect(listCalls(calls).at(-1)?.get("runnable")).toBe("false"));
@@ -107,7 +111,8 @@ describe("RulesListPage", () => {
     const { location } = renderRules("/rules?technique=T1059.001");
     await screen.findByRole("table", { name: "Detection rules" });
     expect(listCalls(calls)[0]?.get("technique")).toBe("T1059.001");
-    expect(screen.getByText(/Technique/)).toHaveTextContent("Technique T1059.001 Command and Scripting Interpreter: PowerShell");
+    expect(screen.getByText(/Technique/, { selector: ".filter-chip" })).toHaveTextContent("Technique T1059.001 Command and Scripting Interpreter: PowerShell");
+    expect(screen.getByRole("combobox", { name: "Technique" })).toHaveValue("T1059.001");
 
     const level = screen.getByRole("combobox", { name: "Level" });
     expect(within(level).getAllByRole("option").map((o) => o.textContent)).toEqual(["All", "Medium (1)", "High (2)"]);
@@ -129,6 +134,73 @@ describe("RulesListPage", () => {
     expect(location.search.get("technique")).toBeNull();
     await user.click(screen.getByRole("button", { name: "Clear search and filters" }));
     expect(location.search.toString()).toBe("");
+  });
+
+  it("filters by a technique typed in its field: an ID, a name, or a suggestion", async () => {
+    const coverage = {
+      techniques_total: 3,
+      techniques_covered: 2,
+      tactics: [
+        {
+          id: "TA0006",
+          shortname: "credential-access",
+          name: "Credential Access",
+          techniques: [
+            { id: "T1003", name: "OS Credential Dumping", rules: 1, enabled: 1 },
+            { id: "T1110", name: "Brute Force", rules: 1, enabled: 1 },
+          ],
+        },
+        { id: "TA0002", shortname: "execution", name: "Execution", techniques: [{ id: "T1059", name: "Command and Scripting Interpreter", rules: 1, enabled: 1 }] },
+      ],
+    };
+    const { calls } = server(undefined, (_, url) => (url.pathname === "/api/v1/rules/coverage" ? json(200, coverage) : undefined));
+    const user = userEvent.setup();
+    const { location } = renderRules();
+    await screen.findByRole("table", { name: "Detection rules" });
+    const field = screen.getByRole("combobox", { name: "Technique" });
+    // The matrix's techniques and the sub-techniques of the rules listed.
+    const list = document.getElementById(field.getAttribute("list") ?? "") as HTMLDataListElement;
+    await vi.waitFor(() => expect([...list.options].map((o) => `${o.value} ${o.textContent}`)).toEqual([
+      "T1003 OS Credential Dumping",
+      "T1059 Command and Scripting Interpreter",
+      "T1059.001 Command and Scripting Interpreter: PowerShell",
+      "T1110 Brute Force",
+    ]));
+
+    await user.type(field, "t1003.001{Enter}");
+    expect(location.search.get("technique")).toBe("T1003.001");
+    await vi.waitFor(() => expect(listCalls(calls).at(-1)?.get("technique")).toBe("T1003.001"));
+    expect(field).toHaveValue("T1003.001");
+
+    await user.clear(field);
+    await user.type(field, "brute force{Enter}");
+    expect(location.search.get("technique")).toBe("T1110");
+    expect(field).toHaveValue("T1110");
+
+    // A part of one name, applied on leaving the field.
+    await user.clear(field);
+    await user.type(field, "dumping");
+    await user.tab();
+    expect(location.search.get("technique")).toBe("T1003");
+
+    await user.clear(field);
+    await user.type(field, "teleportation{Enter}");
+    expect(screen.getByRole("alert")).toHaveTextContent("No ATT&CK technique is named “teleportation”");
+    expect(field).toHaveAttribute("aria-invalid", "true");
+    expect(location.search.get("technique")).toBe("T1003");
+
+    await user.clear(field);
+    await user.type(field, "interpreter{Enter}");
+    expect(screen.getByRole("alert")).toHaveTextContent("2 techniques match “interpreter”");
+
+    // A suggestion picked from the list applies at once.
+    fireEvent.input(field, { target: { value: "T1059" }, inputType: "insertReplacementText" });
+    expect(location.search.get("technique")).toBe("T1059");
+    expect(screen.queryByRole("alert")).not.toBeInTheDocument();
+
+    await user.clear(field);
+    await user.keyboard("{Enter}");
+    expect(location.search.get("technique")).toBeNull();
   });
 
   it("sorts by what the rules did, keeping the order in the URL and going back to page 1", async () => {

@@ -5,7 +5,7 @@
 // filters select).
 
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { Fragment, memo, useCallback, useEffect, useMemo, useState } from "react";
+import { Fragment, memo, useCallback, useEffect, useId, useMemo, useState } from "react";
 import { Link, useSearchParams } from "react-router";
 import {
   RULE_SORTS,
@@ -14,6 +14,7 @@ import {
   detectionKeys,
   evalTimeTitle,
   formatEvalTime,
+  useCoverage,
   useRules,
   type RuleList,
   type RuleSort,
@@ -36,10 +37,12 @@ import {
   facetValues,
   isFiltered,
   readRuleFilters,
+  resolveTechnique,
   ruleQuery,
   writeRuleFilters,
   type FilterKey,
   type RuleFilterState,
+  type TechniqueOption,
 } from "./ruleFilters";
 
 export function RulesListPage() {
@@ -147,7 +150,10 @@ export function RulesListPage() {
       <fieldset className="rule-filters">
         <legend className="sr-only">Filters</legend>
         {FILTER_KEYS.map((key) => (
-          <FacetSelect key={key} name={key} data={data} value={state.filters[key]} onChange={(v) => update({ filters: { ...state.filters, [key]: v || undefined } })} />
+          <Fragment key={key}>
+            <FacetSelect name={key} data={data} value={state.filters[key]} onChange={(v) => update({ filters: { ...state.filters, [key]: v || undefined } })} />
+            {key === "tactic" ? <TechniqueFilter value={state.technique} rules={data?.rules} onChange={(technique) => update({ technique })} /> : null}
+          </Fragment>
         ))}
         <div className="field">
           <label htmlFor="rules-sort">Sort by</label>
@@ -270,6 +276,85 @@ export function RulesListPage() {
       ) : null}
 
       {importing ? <ImportDialog onClose={() => setImporting(false)} /> : null}
+    </div>
+  );
+}
+
+/**
+ * The technique filter: an ID (T1003 takes its sub-techniques in too,
+ * T1003.001 just that one) or a technique's name, applied on Enter, on
+ * leaving the field or on picking a suggestion. The suggestions are the
+ * ATT&CK matrix's techniques (the coverage page's) and the sub-techniques
+ * of the rules listed.
+ */
+function TechniqueFilter({ value, rules, onChange }: { value: string; rules: readonly RuleSummary[] | undefined; onChange: (id: string) => void }) {
+  const id = useId();
+  const [draft, setDraft] = useState(value);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    setDraft(value);
+    setError(null);
+  }, [value]);
+  const coverage = useCoverage();
+  const options = useMemo(() => {
+    const byId = new Map<string, TechniqueOption>();
+    for (const tactic of coverage.data?.tactics ?? []) for (const t of tactic.techniques) byId.set(t.id, { id: t.id, name: t.name });
+    for (const r of rules ?? []) for (const t of r.attack.techniques) if (!byId.has(t.id)) byId.set(t.id, { id: t.id, name: t.name });
+    return [...byId.values()].sort((a, b) => a.id.localeCompare(b.id, undefined, { numeric: true }));
+  }, [coverage.data, rules]);
+
+  function commit(text: string) {
+    const r = resolveTechnique(text, options);
+    if ("error" in r) {
+      setError(r.error);
+      return;
+    }
+    setError(null);
+    setDraft(r.id);
+    if (r.id !== value) onChange(r.id);
+  }
+
+  return (
+    <div className="field rule-filter-technique">
+      <label htmlFor={`${id}-input`}>Technique</label>
+      <input
+        id={`${id}-input`}
+        type="search"
+        list={`${id}-options`}
+        value={draft}
+        placeholder="T1003 or a name"
+        autoComplete="off"
+        spellCheck={false}
+        aria-invalid={error ? true : undefined}
+        aria-describedby={error ? `${id}-error` : undefined}
+        onChange={(e) => {
+          setDraft(e.target.value);
+          setError(null);
+          // A suggestion picked from the list (not typed): applied at once.
+          if ((e.nativeEvent as InputEvent).inputType === "insertReplacementText" && options.some((o) => o.id === e.target.value)) commit(e.target.value);
+        }}
+        onKeyDown={(e) => {
+          if (e.key === "Enter") {
+            e.preventDefault();
+            commit(draft);
+          }
+        }}
+        onBlur={() => {
+          if (draft.trim().toUpperCase() !== value) commit(draft);
+        }}
+      />
+      <datalist id={`${id}-options`}>
+        {options.map((o) => (
+          <option key={o.id} value={o.id}>
+            {o.name}
+          </option>
+        ))}
+      </datalist>
+      {error ? (
+        <div className="field-error" id={`${id}-error`} role="alert">
+          {error}
+        </div>
+      ) : null}
     </div>
   );
 }

@@ -125,3 +125,31 @@ export function facetLabel(key: FilterKey, value: string): string {
   if (key === "level" || key === "status" || key === "kind") return value.charAt(0).toUpperCase() + value.slice(1);
   return value;
 }
+
+/** An ATT&CK technique the Technique filter offers. */
+export interface TechniqueOption {
+  id: string;
+  name: string;
+}
+
+const TECHNIQUE_ID = /^(t\d{4}(?:\.\d{3})?)(?![\d.])/i;
+
+/**
+ * What the Technique filter's text names: an ID (T1003, t1003.001, or an
+ * ID followed by its name, as the list shows it) as it is; otherwise the
+ * one technique of `known` with that name, or whose name contains the
+ * text. Empty is no filter. The server checks IDs against ATT&CK.
+ */
+export function resolveTechnique(text: string, known: readonly TechniqueOption[]): { id: string } | { error: string } {
+  const t = text.trim();
+  if (t === "") return { id: "" };
+  const m = TECHNIQUE_ID.exec(t);
+  if (m?.[1]) return { id: m[1].toUpperCase() };
+  const lower = t.toLowerCase();
+  const exact = known.filter((k) => k.name.toLowerCase() === lower);
+  if (exact.length === 1 && exact[0]) return { id: exact[0].id };
+  const partial = exact.length > 1 ? exact : known.filter((k) => k.name.toLowerCase().includes(lower));
+  if (partial.length === 1 && partial[0]) return { id: partial[0].id };
+  if (partial.length > 1) return { error: `${partial.length} techniques match “${t}”: pick one from the list, or type its ID.` };
+  return { error: `No ATT&CK technique is named “${t}”: type an ID such as T1003 or T1003.001, or a technique's name.` };
+}

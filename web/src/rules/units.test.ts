@@ -2,7 +2,7 @@ import { EditorState } from "@codemirror/state";
 import { describe, expect, it } from "vitest";
 import { formatEvalTime } from "../api/detection";
 import { problemRange } from "./CodeEditor";
-import { facetLabel, facetValues, readRuleFilters, ruleQuery, writeRuleFilters } from "./ruleFilters";
+import { facetLabel, facetValues, readRuleFilters, resolveTechnique, ruleQuery, writeRuleFilters } from "./ruleFilters";
 import { MAX_SAMPLES, parseSamples } from "./samples";
 import { attackOf, readDraft, readSigmaTop } from "./draft";
 import { backtestRange } from "./TestPanel";
@@ -115,7 +115,8 @@ describe("formatEvalTime", () => {
     expect(formatEvalTime({ eval_ns_per_event: 1_234_567, eval_samples: 3 })).toBe("1,235 µs");
     expect(formatEvalTime({ eval_ns_per_event: 3, eval_samples: 3 })).toBe("3 ns");
     expect(formatEvalTime({ eval_ns_per_event: 0.25, eval_samples: 3 })).toBe("<1 ns");
-    expect(formatEvalTime({ eval_ns_per_event: 0, eval_samples: 3 })).toBe("0 ns");
+    // No sampled event the rule applied to: no figure, rather than "0 ns".
+    expect(formatEvalTime({ eval_ns_per_event: 0, eval_samples: 3 })).toBe("");
     expect(formatEvalTime({ eval_ns_per_event: 0, eval_samples: 0 })).toBe("");
   });
 });
@@ -220,5 +221,28 @@ describe("readDraft: a rule's facts from text the server refuses", () => {
       tactics: [{ id: "defense-evasion", name: "Defense Evasion", shortname: "defense-evasion" }],
       techniques: [{ id: "T1059", name: "" }],
     });
+  });
+});
+
+describe("resolveTechnique", () => {
+  const known = [
+    { id: "T1003", name: "OS Credential Dumping" },
+    { id: "T1003.001", name: "LSASS Memory" },
+    { id: "T1110", name: "Brute Force" },
+    { id: "T1110.001", name: "Password Guessing" },
+  ];
+  it("takes IDs as they are, in capitals, with or without the name after them", () => {
+    expect(resolveTechnique(" t1003 ", known)).toEqual({ id: "T1003" });
+    expect(resolveTechnique("T1003.001", known)).toEqual({ id: "T1003.001" });
+    expect(resolveTechnique("T1003.001 LSASS Memory", known)).toEqual({ id: "T1003.001" });
+    expect(resolveTechnique("T9999", known)).toEqual({ id: "T9999" }); // the server says whether ATT&CK has it
+    expect(resolveTechnique("", known)).toEqual({ id: "" });
+  });
+  it("finds a technique by its name, whole or a part of one name", () => {
+    expect(resolveTechnique("brute force", known)).toEqual({ id: "T1110" });
+    expect(resolveTechnique("lsass", known)).toEqual({ id: "T1003.001" });
+    expect(resolveTechnique("T10034", known)).toHaveProperty("error");
+    expect(resolveTechnique("s", known)).toEqual({ error: "3 techniques match “s”: pick one from the list, or type its ID." });
+    expect(resolveTechnique("kerberoasting", known)).toHaveProperty("error", expect.stringContaining("No ATT&CK technique is named “kerberoasting”"));
   });
 });

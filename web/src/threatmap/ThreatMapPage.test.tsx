@@ -1,11 +1,12 @@
 import { act, screen, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Attack, ThreatMapSummary } from "../api/types";
 import { makeEvent, makeStats } from "../test/events";
 import { installFakeWebSocket, type FakeWebSocket } from "../test/fakeWebSocket";
 import { json, makeMe, renderWithProviders, stubFetch } from "../test/helpers";
-import { isDrawable, isLocated, originsOf } from "./attacks";
-import ThreatMapPage from "./ThreatMapPage";
+import { isDrawable, isLocated, originsOf, sourceQuery } from "./attacks";
+import ThreatMapPage, { countryQuery } from "./ThreatMapPage";
 
 afterEach(() => vi.unstubAllGlobals());
 
@@ -69,6 +70,16 @@ describe("threat map: what may be drawn", () => {
       ["81.2.69.142", 2, "critical"],
       ["89.160.20.112", 1, "critical"],
     ]);
+    // Every address of a place, for its events.
+    const two = originsOf([attack("1"), attack("2", { source: { ...attack("x").source, ip: "81.2.69.160" } })]);
+    expect(two.map((x) => x.ips)).toEqual([["81.2.69.142", "81.2.69.160"]]);
+  });
+
+  it("searches a place's addresses and a country as the Events explorer reads them", () => {
+    expect(sourceQuery(["81.2.69.142"])).toBe('source.ip:"81.2.69.142"');
+    expect(sourceQuery(["81.2.69.142", "2001:db8::1"])).toBe('source.ip:("81.2.69.142" OR "2001:db8::1")');
+    expect(countryQuery("GB")).toBe("source.geo.country_iso_code:GB");
+    expect(countryQuery('x"y')).toBe('source.geo.country_iso_code:"x\\"y"');
   });
 });
 
@@ -184,6 +195,53 @@ describe("ThreatMapPage", () => {
     expect(actions).toEqual(["ssh_login", "vpn_login", "—"]);
     expect(within(latest).getAllByRole("row")[2]).toHaveClass("row-live");
     expect(within(latest).getByRole("columnheader", { name: /^Time \(UTC/ })).toBeInTheDocument();
+  });
+
+  it("leads to Events over its range: a row to its event, a country to its events, a mark to its address's", async () => {
+    serve(
+      summary({
+        total: 2,
+        with_location: 2,
+        attacks: [attack("a-1"), sweden],
+        top_source_countries: [
+          { term: "GB", count: 1 },
+          { term: "SE", count: 1 },
+        ],
+      }),
+    );
+    const user = userEvent.setup();
+    const { location } = renderWithProviders(<ThreatMapPage />, { route: "/threat-map?range=7d", me: makeMe() });
+    const latest = await screen.findByRole("table", { name: "Latest located events" });
+    const atEvents = (q: Record<string, string>) => {
+      expect(location.pathname).toBe("/events");
+      expect(Object.fromEntries(location.search)).toEqual(q);
+    };
+
+    // A row: a click anywhere on it, or its link from the keyboard.
+    const row = within(latest).getAllByRole("row")[2] as HTMLElement;
+    expect(row).toHaveTextContent("89.160.20.112");
+    await user.click(within(row).getAllByRole("cell")[3] as HTMLElement);
+    atEvents({ range: "7d", event: "a-2" });
+    const link = within(latest).getAllByRole("link", { name: /^Open the event of .* from 81\.2\.69\.142 in Events$/ })[0] as HTMLElement;
+    expect(link).toHaveAttribute("href", "/events?range=7d&event=a-1");
+    link.focus();
+    await user.keyboard("{Enter}");
+    atEvents({ range: "7d", event: "a-1" });
+
+    // A country, with the map's range.
+    const countries = screen.getByRole("list", { name: "Top source countries" });
+    const se = within(countries).getByRole("link", { name: /Sweden/ });
+    expect(se).toHaveAttribute("href", "/events?q=source.geo.country_iso_code%3ASE&range=7d");
+    await user.click(se);
+    atEvents({ q: "source.geo.country_iso_code:SE", range: "7d" });
+
+    // A source's mark on the map.
+    const mark = screen.getByRole("link", { name: "Events from 81.2.69.142" });
+    expect(within(mark).getByRole("img", { name: /^Attack source 81\.2\.69\.142/ })).toBeInTheDocument();
+    mark.focus();
+    expect(mark).toHaveFocus();
+    await user.click(mark);
+    atEvents({ q: 'source.ip:"81.2.69.142"', range: "7d" });
   });
 
   it("draws the source alone when the destination has no place", async () => {

@@ -6,27 +6,29 @@
 // count the events with an address that could not be placed). Live events
 // stamped outside the time range are left out, as the summary leaves them.
 // Nothing is ever synthesised: until a located event exists the map says
-// NO LIVE TELEMETRY.
+// NO LIVE TELEMETRY. Everything listed leads to Events over the map's time
+// range: a row to its event (in the drawer), a country to its events, a
+// source's mark to the events from its addresses.
 
 import { useQuery } from "@tanstack/react-query";
 import { useCallback, useEffect, useMemo, useReducer, useState } from "react";
-import { useSearchParams } from "react-router";
+import { Link, useNavigate, useSearchParams } from "react-router";
 import { api } from "../api/client";
 import { queryKeys } from "../api/queries";
 import { SEVERITIES, SEVERITY_LABELS, type Attack, type LiveMessage, type SecurityEvent, type Severity, type ThreatMapSummary } from "../api/types";
 import { hasPermission, useCurrentUser } from "../app/session";
 import { utcOffsetLabel } from "../components/timezone";
 import { fieldAt } from "../events/fields";
-import { inRange, presetLabel, readRange, writeRange, type PresetKey, type TimeRange } from "../events/searchState";
+import { eventsLink, inRange, presetLabel, queryValue, readRange, writeRange, writeSearchState, type PresetKey, type TimeRange } from "../events/searchState";
 import { SeverityBadge } from "../events/SeverityBadge";
 import { TimeRangePicker } from "../events/TimeRangePicker";
 import { useLive } from "../live/socket";
 import { AccessDenied } from "../ui/AccessDenied";
 import { countryName } from "../ui/country";
 import { ErrorMessage } from "../ui/ErrorMessage";
-import { CompactTime } from "../ui/time";
+import { CompactTime, formatTime } from "../ui/time";
 import { useDocumentTitle } from "../ui/useDocumentTitle";
-import { addCounts, attackKey, isDrawable, isLocated, placeOf } from "./attacks";
+import { addCounts, attackKey, isDrawable, isLocated, placeOf, sourceQuery, type Origin } from "./attacks";
 import { WorldMap, type LiveArc } from "./WorldMap";
 
 /** How long a live arc stays on the map. */
@@ -50,6 +52,18 @@ interface LiveState {
 const EMPTY: LiveState = { attacks: [], located: 0, unlocated: 0, bySeverity: new Map(), byCountry: new Map(), seen: new Set() };
 
 type LiveAction = { type: "attack"; attack: Attack; at: number } | { type: "event"; event: SecurityEvent } | { type: "reset"; seen: Set<string> };
+
+/** Events from a source country (an ISO code), as the Events explorer searches them. */
+export function countryQuery(code: string): string {
+  return `source.geo.country_iso_code:${/^[A-Za-z0-9]+$/.test(code) ? code : queryValue(code)}`;
+}
+
+/** The Events explorer over `range` with the event `id` open in its drawer. */
+export function eventHref(id: string, range: TimeRange): string {
+  const p = writeSearchState({ query: "", range, severities: [] });
+  p.set("event", id);
+  return `/events?${p.toString()}`;
+}
 
 function eventLocated(ev: SecurityEvent): boolean {
   const has = (side: string) => typeof fieldAt(ev.fields, `${side}.geo.location.lat`) === "number" && typeof fieldAt(ev.fields, `${side}.geo.location.lon`) === "number";
@@ -126,6 +140,9 @@ function ThreatMap() {
   // Another page's range in the URL (all time, say) shows the default here.
   const preset = range.kind === "preset" && MAP_PRESETS.includes(range.preset) ? range.preset : "24h";
   const from = `now-${preset}`;
+  const view = useMemo<TimeRange>(() => ({ kind: "preset", preset }), [preset]);
+  const navigate = useNavigate();
+  const originHref = useCallback((o: Origin) => eventsLink(sourceQuery(o.ips.length > 0 ? o.ips : [o.ip]), view), [view]);
 
   const summary = useQuery({
     queryKey: queryKeys.threatMap({ from }),
@@ -222,7 +239,7 @@ function ThreatMap() {
 
       <div className="map-layout">
         <div className="card map-card">
-          <WorldMap history={history} arcs={arcs}>
+          <WorldMap history={history} arcs={arcs} originHref={originHref}>
             {summary.isPending ? (
               <div className="map-overlay" role="status">
                 <p className="muted">Loading the map…</p>
@@ -273,9 +290,11 @@ function ThreatMap() {
               <ol className="country-list" aria-label="Top source countries">
                 {countries.map((c) => (
                   <li key={c.term}>
-                    <span className="country-code">{c.term}</span>
-                    <span className="country-name">{countryName(c.term) ?? c.term}</span>
-                    <span className="term-count">{c.count.toLocaleString()}</span>
+                    <Link className="country-link" to={eventsLink(countryQuery(c.term), view)} title={`Events from ${countryName(c.term) ?? c.term}, ${presetLabel(preset).toLowerCase()}`}>
+                      <span className="country-code">{c.term}</span>
+                      <span className="country-name">{countryName(c.term) ?? c.term}</span>
+                      <span className="term-count">{c.count.toLocaleString()}</span>
+                    </Link>
                   </li>
                 ))}
               </ol>
@@ -287,13 +306,13 @@ function ThreatMap() {
       <section className="card latest-attacks" aria-labelledby="latest-title">
         <div className="card-head">
           <h2 id="latest-title">Latest located events</h2>
-          <span className="muted card-head-note">newest first · live ones are marked</span>
+          <span className="muted card-head-note">newest first · live ones are marked · a row opens its event in Events</span>
         </div>
         {latest.length === 0 ? (
           <p className="muted">No located event yet.</p>
         ) : (
           <div className="table-wrap table-wrap-flat">
-            <table className="table table-dense">
+            <table className="table table-dense latest-table">
               <caption className="sr-only">Latest located events</caption>
               <thead>
                 <tr>
@@ -308,9 +327,24 @@ function ThreatMap() {
               </thead>
               <tbody>
                 {latest.map((a, i) => (
-                  <tr key={attackKey(a, i)} className={liveOnes.has(a) ? "row-live" : undefined}>
+                  <tr
+                    key={attackKey(a, i)}
+                    className={[liveOnes.has(a) ? "row-live" : "", a.event_id ? "row-linked" : ""].filter(Boolean).join(" ") || undefined}
+                    onClick={a.event_id ? () => navigate(eventHref(a.event_id ?? "", view)) : undefined}
+                  >
                     <td className="cell-nowrap">
-                      <CompactTime value={a.time} />
+                      {a.event_id ? (
+                        <Link
+                          to={eventHref(a.event_id, view)}
+                          className="row-link"
+                          aria-label={`Open the event of ${formatTime(a.time)}${a.source.ip ? ` from ${a.source.ip}` : ""} in Events`}
+                          onClick={(e) => e.stopPropagation()}
+                        >
+                          <CompactTime value={a.time} />
+                        </Link>
+                      ) : (
+                        <CompactTime value={a.time} />
+                      )}
                     </td>
                     <td>
                       <SeverityBadge label={a.severity_label} score={a.severity} />

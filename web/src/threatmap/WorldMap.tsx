@@ -1,4 +1,5 @@
-import { memo, useMemo, type ReactNode } from "react";
+import { memo, useMemo, type MouseEvent, type ReactNode } from "react";
+import { useNavigate } from "react-router";
 import type { Attack } from "../api/types";
 import { SEVERITY_LABELS } from "../api/types";
 import { isLocated, originsOf, placeOf, type Origin } from "./attacks";
@@ -16,10 +17,12 @@ interface Props {
   history: readonly Attack[];
   /** Recent live attacks, drawn as arcs that fade. */
   arcs: readonly LiveArc[];
+  /** Where a source's mark leads (its events); without it the marks are not links. */
+  originHref?: (origin: Origin) => string;
   children?: ReactNode;
 }
 
-export function WorldMap({ history, arcs, children }: Props) {
+export function WorldMap({ history, arcs, originHref, children }: Props) {
   const world = worldPaths();
   return (
     <div className="map-frame">
@@ -28,7 +31,7 @@ export function WorldMap({ history, arcs, children }: Props) {
         <path className="map-graticule" d={world.graticule} />
         <path className="map-land" d={world.land} />
         <path className="map-borders" d={world.borders} />
-        <Origins attacks={history} />
+        <Origins attacks={history} href={originHref} />
         <g className="live-arcs">
           {arcs.map((a) => (
             <ArcMark key={a.key} arc={a} />
@@ -40,29 +43,44 @@ export function WorldMap({ history, arcs, children }: Props) {
   );
 }
 
-const Origins = memo(function Origins({ attacks }: { attacks: readonly Attack[] }) {
+const Origins = memo(function Origins({ attacks, href }: { attacks: readonly Attack[]; href?: (origin: Origin) => string }) {
   const origins = useMemo(() => originsOf(attacks), [attacks]);
   const max = origins.reduce((m, o) => Math.max(m, o.count), 1);
   return (
     <g className="origins">
       {origins.map((o) => (
-        <OriginMark key={o.key} origin={o} max={max} />
+        <OriginMark key={o.key} origin={o} max={max} href={href?.(o)} />
       ))}
     </g>
   );
 });
 
-function OriginMark({ origin, max }: { origin: Origin; max: number }) {
+function OriginMark({ origin, max, href }: { origin: Origin; max: number; href?: string }) {
+  const navigate = useNavigate();
   const p = project(origin.lon, origin.lat);
   if (!p) return null;
   const r = 3 + 7 * Math.sqrt(origin.count / max);
   const label = `Attack source ${origin.ip}${origin.place ? ` (${origin.place})` : ""}: ${origin.count} attack${origin.count === 1 ? "" : "s"}, worst ${SEVERITY_LABELS[origin.worst] ?? origin.worst}`;
-  return (
+  const mark = (
     <g className={`origin sev-${origin.worst}`} role="img" aria-label={label}>
       <title>{label}</title>
       <circle cx={p[0]} cy={p[1]} r={r} className="origin-halo" />
       <circle cx={p[0]} cy={p[1]} r={2.2} className="origin-dot" />
     </g>
+  );
+  if (!href) return mark;
+  const ips = origin.ips.length > 1 ? `${origin.ips.length} addresses from ${origin.place || origin.ip}` : origin.ip;
+  // An SVG link (focusable, Enter follows it), routed in the app as a
+  // Link would be; a click with a modifier opens a new tab as usual.
+  const follow = (e: MouseEvent) => {
+    if (e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+    e.preventDefault();
+    navigate(href);
+  };
+  return (
+    <a href={href} className="origin-link" aria-label={`Events from ${ips}`} onClick={follow}>
+      {mark}
+    </a>
   );
 }
 

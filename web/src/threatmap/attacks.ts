@@ -3,6 +3,7 @@
 // located end is counted as "without location", never drawn.
 
 import type { Attack, AttackEndpoint, Severity, TermCount } from "../api/types";
+import { queryValue } from "../events/searchState";
 
 /** Whether GeoIP placed this end (the server says so; 0,0 without that word is no place). */
 export function isLocated(e: AttackEndpoint | undefined | null): e is AttackEndpoint {
@@ -38,7 +39,10 @@ export interface Origin {
   lon: number;
   count: number;
   worst: Severity;
+  /** The first source address seen there. */
   ip: string;
+  /** Every source address seen there, in the order seen. */
+  ips: string[];
   place: string;
 }
 
@@ -59,8 +63,9 @@ export function originsOf(attacks: readonly Attack[]): Origin[] {
     if (o) {
       o.count++;
       o.worst = worse(o.worst, a.severity_label);
+      if (s.ip && !o.ips.includes(s.ip)) o.ips.push(s.ip);
     } else {
-      by.set(key, { key, lat: s.lat, lon: s.lon, count: 1, worst: a.severity_label, ip: s.ip ?? "", place: placeOf(s) });
+      by.set(key, { key, lat: s.lat, lon: s.lon, count: 1, worst: a.severity_label, ip: s.ip ?? "", ips: s.ip ? [s.ip] : [], place: placeOf(s) });
     }
   }
   return [...by.values()];
@@ -71,4 +76,11 @@ export function addCounts(base: readonly TermCount[], extra: ReadonlyMap<string,
   const m = new Map(base.map((t) => [t.term, t.count]));
   for (const [term, n] of extra) m.set(term, (m.get(term) ?? 0) + n);
   return [...m.entries()].map(([term, count]) => ({ term, count })).sort((a, b) => b.count - a.count || a.term.localeCompare(b.term));
+}
+
+/** The search for events from these source addresses: `source.ip:"a"`, or `source.ip:("a" OR "b")`. */
+export function sourceQuery(ips: readonly string[]): string {
+  const quoted = ips.map((ip) => queryValue(ip));
+  if (quoted.length === 1) return `source.ip:${quoted[0]}`;
+  return `source.ip:(${quoted.join(" OR ")})`;
 }
