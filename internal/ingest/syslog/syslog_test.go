@@ -82,7 +82,9 @@ func waitMetric(t *testing.T, env *ingesttest.Env, name string, labels map[strin
 
 func waitStored(t *testing.T, sink *ingesttest.Store, n int) []event.Event {
 	t.Helper()
-	ingesttest.Eventually(t, 10*time.Second, fmt.Sprintf("%d events stored", n), func() bool { return sink.Len() >= n })
+	// A bound on liveness, not a speed: TestTCPBackPressure's 10,000
+	// events took over 10 s on a 2-core machine at load average 20.
+	ingesttest.Eventually(t, 60*time.Second, fmt.Sprintf("%d events stored", n), func() bool { return sink.Len() >= n })
 	return sink.Events()
 }
 
