@@ -3,7 +3,8 @@
 // of", none for "exists"). The rule editor's exception form and the
 // alert's resolve dialog both edit them here.
 
-import { Fragment, useId, useRef, useState, type ReactNode } from "react";
+import { Fragment, useId, useRef, useState } from "react";
+import { FieldShell } from "../ui/form";
 import { LIST_OPERATORS, MAX_EXCEPTION_CONDITIONS, NO_VALUE_OPERATORS, EXCEPTION_OPERATORS, type ExceptionCondition, type ExceptionOperator } from "../api/detection";
 import { isApiError } from "../api/client";
 import "./exceptionConditions.css";
@@ -145,7 +146,7 @@ export function ConditionsEditor({
               </div>
             ) : null}
             <div role="group" aria-label={`Condition ${i + 1}`} className="exception-condition">
-              <Shell id={`${base}-field`} label={label("Field")} error={err("field")}>
+              <FieldShell id={`${base}-field`} label={label("Field")} error={err("field")}>
                 <input
                   id={`${base}-field`}
                   className="mono"
@@ -156,8 +157,8 @@ export function ConditionsEditor({
                   aria-invalid={err("field") ? true : undefined}
                   aria-describedby={err("field") ? `${base}-field-error` : undefined}
                 />
-              </Shell>
-              <Shell id={`${base}-operator`} label={label("Operator")} error={err("operator")}>
+              </FieldShell>
+              <FieldShell id={`${base}-operator`} label={label("Operator")} error={err("operator")}>
                 <select id={`${base}-operator`} value={d.operator} onChange={(e) => set(i, { operator: e.target.value as ExceptionOperator })}>
                   {EXCEPTION_OPERATORS.map((o) => (
                     <option key={o} value={o}>
@@ -165,9 +166,9 @@ export function ConditionsEditor({
                     </option>
                   ))}
                 </select>
-              </Shell>
+              </FieldShell>
               {list ? (
-                <Shell id={`${base}-values`} label={label("Values")} error={err("values")} hint="One a line.">
+                <FieldShell id={`${base}-values`} label={label("Values")} error={err("values")} hint="One a line.">
                   <textarea
                     id={`${base}-values`}
                     className="mono"
@@ -179,13 +180,13 @@ export function ConditionsEditor({
                     aria-invalid={err("values") ? true : undefined}
                     aria-describedby={err("values") ? `${base}-values-error` : `${base}-values-hint`}
                   />
-                </Shell>
+                </FieldShell>
               ) : none ? (
                 <div className="field exception-novalue">
                   <span className="muted">No value: the field {d.operator === "exists" ? "has" : "has no"} a value.</span>
                 </div>
               ) : (
-                <Shell id={`${base}-value`} label={label("Value")} error={err("value")}>
+                <FieldShell id={`${base}-value`} label={label("Value")} error={err("value")}>
                   <input
                     id={`${base}-value`}
                     className="mono"
@@ -196,7 +197,7 @@ export function ConditionsEditor({
                     aria-invalid={err("value") ? true : undefined}
                     aria-describedby={err("value") ? `${base}-value-error` : undefined}
                   />
-                </Shell>
+                </FieldShell>
               )}
               <div className="exception-remove">
                 <button
@@ -236,25 +237,6 @@ function placeholderFor(op: ExceptionOperator): string {
     default:
       return "svc_backup";
   }
-}
-
-function Shell({ id, label, error, hint, children }: { id: string; label: string; error?: string | undefined; hint?: string; children: ReactNode }) {
-  return (
-    <div className={error ? "field field-invalid" : "field"}>
-      <label htmlFor={id}>{label}</label>
-      {children}
-      {hint && !error ? (
-        <div className="field-hint" id={`${id}-hint`}>
-          {hint}
-        </div>
-      ) : null}
-      {error ? (
-        <div className="field-error" id={`${id}-error`}>
-          {error}
-        </div>
-      ) : null}
-    </div>
-  );
 }
 
 /** A condition as one line of text: user.name is one of svc_backup, svc_sync. */
