@@ -5,6 +5,7 @@ import type { AlertStats } from "../api/detection";
 import type { EventStats, SecurityEvent } from "../api/types";
 import { makeAlertStats } from "../test/detection";
 import { makeEvent, makeStats } from "../test/events";
+import { makeSnapshot } from "../test/metrics";
 import { installFakeWebSocket, type FakeWebSocket } from "../test/fakeWebSocket";
 import { json, makeMe, renderWithProviders, stubFetch, type Call } from "../test/helpers";
 import { DashboardPage } from "./DashboardPage";
@@ -123,7 +124,7 @@ describe("DashboardPage", () => {
     await vi.waitFor(() => expect(WS.instances).toHaveLength(1));
     const ws = WS.latest();
     act(() => ws.open());
-    expect(ws.sent).toEqual([{ type: "subscribe", channels: ["security:events"] }]);
+    expect(ws.sent).toEqual([{ type: "subscribe", channels: ["security:events", "metrics"] }]);
     expect(await screen.findByText(/Waiting for new events/)).toBeInTheDocument();
     act(() => {
       for (let i = 0; i < 25; i++) ws.receive({ channel: "security:events", type: "event", data: makeEvent({ id: `live-${i}`, message: `event number ${i}` }) });
@@ -245,5 +246,63 @@ describe("DashboardPage", () => {
     await screen.findByRole("region", { name: "Events" });
     expect(screen.queryByRole("region", { name: "Alerts" })).not.toBeInTheDocument();
     expect(calls.some((c) => c.url.startsWith("/api/v1/alerts"))).toBe(false);
+  });
+
+  it("shows the rate arriving now from the metrics channel, and reads the counts again when events are stored", async () => {
+    const { calls } = serve(day, makeStats({ total: 45 }));
+    renderWithProviders(<DashboardPage />, { me: makeMe() });
+    const kpi = await screen.findByRole("region", { name: "Arriving now" });
+    expect(kpi).toHaveTextContent("waiting for the first figures");
+    expect(screen.getByText(/refreshed every 30 s/)).toBeInTheDocument();
+    await vi.waitFor(() => expect(WS.instances).toHaveLength(1));
+    const ws = WS.latest();
+    act(() => ws.open());
+    const statsCalls = () => calls.filter((c) => c.url.startsWith("/api/v1/events/stats/summary")).length;
+    const before = statsCalls();
+    act(() => ws.receive({ channel: "metrics", type: "snapshot", data: makeSnapshot({ received: 62400, stored: 62000, raised: 3 }) }));
+    expect(kpi).toHaveTextContent("12,480/s");
+    expect(kpi).toHaveTextContent("12,400/s newly stored · 3 alerts raised");
+    expect(screen.getByText(/updated as events arrive/)).toBeInTheDocument();
+    // Both counts (the range and the last 15 minutes) are read again at once.
+    await vi.waitFor(() => expect(statsCalls()).toBe(before + 2));
+    // A second snapshot within 10 s draws the line but does not ask again.
+    act(() => ws.receive({ channel: "metrics", type: "snapshot", data: makeSnapshot({ received: 10 }) }));
+    expect(kpi).toHaveTextContent("2/s");
+    expect(within(kpi).getByRole("img", { name: /Events per second over the last/ })).toBeInTheDocument();
+    expect(statsCalls()).toBe(before + 2);
+    // Not a pipeline admin: no pipeline card.
+    expect(screen.queryByRole("region", { name: "Ingest pipeline" })).not.toBeInTheDocument();
+  });
+
+  it("shows platform admins the pipeline's listeners with their drops", async () => {
+    serve(day, makeStats({ total: 45 }));
+    renderWithProviders(<DashboardPage />, { me: makeMe() });
+    await screen.findByRole("region", { name: "Events" });
+    await vi.waitFor(() => expect(WS.instances).toHaveLength(1));
+    const ws = WS.latest();
+    act(() => ws.open());
+    const listener = (name: string, received: number, dropped: number, total: number) => ({
+      listener: name, received, parsed: received, failed: 0, stored: received - dropped, duplicates: 0, rejected: 0, refused: 0, dropped,
+      store_errors: 0, dropped_by_reason: dropped ? { queue_full: dropped } : undefined, batches: received ? 4 : 0, batch_latency_ms: 12.34,
+      in_flight: 0, connections: 0, received_total: total, stored_total: total, dropped_total: dropped,
+    });
+    const snap = {
+      ...makeSnapshot({ received: 500 }),
+      pipeline: {
+        in_flight: 900,
+        in_flight_limit: 1000,
+        listeners: [listener("http", 500, 0, 500), listener("syslog_udp", 50, 7, 60), listener("hec", 0, 0, 0)],
+      },
+    };
+    act(() => ws.receive({ channel: "metrics", type: "snapshot", data: snap }));
+    const card = screen.getByRole("region", { name: "Ingest pipeline" });
+    expect(within(card).getByText("900 / 1,000 in flight")).toHaveClass("pill-warn");
+    // A listener that never received anything is left out.
+    expect(within(card).getAllByRole("row").map((r) => r.textContent)).toEqual([
+      "ListenerReceivedStoredDroppedBatch",
+      "http100/s100/s012 ms",
+      "syslog_udp10/s8.6/s712 ms",
+    ]);
+    expect(within(card).getByText("7")).toHaveAttribute("title", "queue_full: 7");
   });
 });

@@ -1,9 +1,12 @@
 // The Dashboard: real counts from GET /api/v1/events/stats/summary for the
-// chosen range, refreshed every 30 s, and a live feed. With no events at all
-// it says how to send some, rather than drawing empty charts.
+// chosen range, and a live feed. The counts are read again every 30 s, and
+// sooner while the metrics channel (every 5 s) says events are being
+// stored or alerts raised; the channel's figures also give the rate right
+// now, and platform admins the ingest pipeline's health. With no events at
+// all it says how to send some, rather than drawing empty charts.
 
-import { useQuery } from "@tanstack/react-query";
-import { useCallback, useMemo, useState } from "react";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useCallback, useMemo, useRef, useState } from "react";
 import { Link, useNavigate, useSearchParams } from "react-router";
 import { ALERT_PRESETS } from "../alerts/alertFilters";
 import { api } from "../api/client";
@@ -24,9 +27,12 @@ import { formatTime } from "../ui/time";
 import { useDocumentTitle } from "../ui/useDocumentTitle";
 import { AlertsCard } from "./AlertsCard";
 import { LiveFeed } from "./LiveFeed";
+import { formatRate, pushSnapshot, sparkPath, type MetricsSnapshot, type PipelineFigures } from "./liveMetrics";
 import { TermList } from "./TermList";
 
 const REFRESH_MS = 30_000;
+// While events keep arriving, the counts are read again at most this often.
+export const LIVE_REFRESH_MS = 10_000;
 const DASHBOARD_PRESETS: readonly PresetKey[] = ["1h", "24h", "7d", "30d"];
 // The time of day in 24-hour form, like every other time in the UI.
 const clock = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false });
@@ -81,6 +87,28 @@ function Dashboard({ canManageKeys, readsAlerts }: { canManageKeys: boolean; rea
     refetchInterval: REFRESH_MS,
   });
 
+  // The metrics channel: the last minutes of snapshots, and a nudge to read
+  // the counts again when it says something was stored or raised.
+  const queryClient = useQueryClient();
+  const [live, setLive] = useState<MetricsSnapshot[]>([]);
+  const lastNudge = useRef(0);
+  const onMetrics = useCallback(
+    (snap: MetricsSnapshot) => {
+      setLive((h) => pushSnapshot(h, snap));
+      const events = snap.events.stored > 0;
+      const alerts = snap.alerts.raised > 0;
+      if (!events && !alerts) return;
+      const now = Date.now();
+      if (now - lastNudge.current < LIVE_REFRESH_MS) return;
+      lastNudge.current = now;
+      if (events) void queryClient.invalidateQueries({ queryKey: ["events", "stats"] });
+      if (events) void queryClient.invalidateQueries({ queryKey: queryKeys.events({ size: 1, all: true }) });
+      if (alerts) void queryClient.invalidateQueries({ queryKey: ["alerts", "stats"] });
+    },
+    [queryClient],
+  );
+  const latest = live.at(-1);
+
   const newestStored = stored.data?.items[0]?.["@timestamp"];
   const [open, setOpen] = useState<SecurityEvent | null>(null);
   const onOpen = useCallback((ev: SecurityEvent) => setOpen(ev), []);
@@ -101,7 +129,7 @@ function Dashboard({ canManageKeys, readsAlerts }: { canManageKeys: boolean; rea
         <div>
           <h1 id="page-title">Dashboard</h1>
           <p className="page-subtitle">
-            {presetLabel(preset)} · refreshed every 30 s{stats.dataUpdatedAt ? ` · updated ${clock.format(new Date(stats.dataUpdatedAt))} · times in ${utcOffsetLabel()}` : ""}
+            {presetLabel(preset)} · {latest ? "updated as events arrive" : "refreshed every 30 s"}{stats.dataUpdatedAt ? ` · updated ${clock.format(new Date(stats.dataUpdatedAt))} · times in ${utcOffsetLabel()}` : ""}
           </p>
         </div>
         <TimeRangePicker range={relRange} onChange={setRange} allowAbsolute={false} presets={DASHBOARD_PRESETS} />
@@ -137,12 +165,13 @@ function Dashboard({ canManageKeys, readsAlerts }: { canManageKeys: boolean; rea
               </p>
             </section>
           ) : stats.data ? (
-            <Overview stats={stats.data} recent={recent.data} range={relRange} onZoom={(r) => navigate(`/events?from=${encodeURIComponent(r.from)}&to=${encodeURIComponent(r.to)}`)} />
+            <Overview stats={stats.data} recent={recent.data} live={live} range={relRange} onZoom={(r) => navigate(`/events?from=${encodeURIComponent(r.from)}&to=${encodeURIComponent(r.to)}`)} />
           ) : null}
         </div>
         <aside className="dash-side">
           {readsAlerts ? <AlertsCard preset={alertPreset} /> : null}
-          <LiveFeed onOpen={onOpen} />
+          <LiveFeed onOpen={onOpen} onMetrics={onMetrics} />
+          {latest?.pipeline ? <PipelineCard pipeline={latest.pipeline} seconds={latest.interval_seconds} /> : null}
         </aside>
       </div>
 
@@ -157,7 +186,19 @@ function severityCount(stats: EventStats, s: Severity): number {
   return stats.by_severity.find((t) => t.term === s)?.count ?? 0;
 }
 
-function Overview({ stats, recent, range, onZoom }: { stats: EventStats; recent: EventStats | undefined; range: TimeRange; onZoom: (r: { from: string; to: string }) => void }) {
+function Overview({
+  stats,
+  recent,
+  live,
+  range,
+  onZoom,
+}: {
+  stats: EventStats;
+  recent: EventStats | undefined;
+  live: readonly MetricsSnapshot[];
+  range: TimeRange;
+  onZoom: (r: { from: string; to: string }) => void;
+}) {
   const histogram = useMemo(() => histogramOf(stats), [stats]);
   const highCritical = severityCount(stats, "high") + severityCount(stats, "critical");
   const perMinute = recent ? recent.total / 15 : undefined;
@@ -174,6 +215,7 @@ function Overview({ stats, recent, range, onZoom }: { stats: EventStats; recent:
           value={perMinute === undefined ? "…" : perMinute < 10 ? perMinute.toFixed(1) : Math.round(perMinute).toLocaleString()}
           note="average over the last 15 minutes"
         />
+        <LiveRate live={live} />
         <Kpi
           label="High and critical events"
           value={highCritical.toLocaleString()}
@@ -210,6 +252,80 @@ function Overview({ stats, recent, range, onZoom }: { stats: EventStats; recent:
       </section>
     </>
   );
+}
+
+/** LiveRate: events arriving per second over the metrics channel's last 5 s, with a line of the last minutes. */
+function LiveRate({ live }: { live: readonly MetricsSnapshot[] }) {
+  const latest = live.at(-1);
+  const path = useMemo(() => sparkPath(live.map((s) => s.events.received_per_second), 120, 24), [live]);
+  return (
+    <section className="card kpi kpi-live" aria-label="Arriving now" title="Events received per second over the last 5 s, from the live metrics channel">
+      <span className="kpi-label">Arriving now</span>
+      <span className="kpi-value">{latest ? formatRate(latest.events.received_per_second) : "…"}</span>
+      <span className="kpi-note muted">
+        {latest
+          ? `${formatRate(latest.events.stored_per_second)} newly stored · ${latest.alerts.raised.toLocaleString()} alert${latest.alerts.raised === 1 ? "" : "s"} raised`
+          : "waiting for the first figures (every 5 s)"}
+      </span>
+      {live.length > 1 ? (
+        <svg className="kpi-spark" viewBox="0 0 120 24" preserveAspectRatio="none" role="img" aria-label={`Events per second over the last ${Math.round(live.reduce((n, s) => n + s.interval_seconds, 0) / 60) || 1} min`}>
+          <path d={path} />
+        </svg>
+      ) : null}
+    </section>
+  );
+}
+
+/** PipelineCard: the ingest listeners' figures (platform admins only: they span every org). */
+function PipelineCard({ pipeline, seconds }: { pipeline: PipelineFigures; seconds: number }) {
+  const busy = pipeline.in_flight_limit > 0 ? pipeline.in_flight / pipeline.in_flight_limit : 0;
+  const active = pipeline.listeners.filter((l) => l.received_total > 0 || l.connections > 0 || l.dropped_total > 0);
+  const per = (n: number) => formatRate(seconds > 0 ? n / seconds : 0);
+  return (
+    <section className="card pipeline-card" aria-labelledby="pipeline-title">
+      <div className="card-head">
+        <h2 id="pipeline-title">Ingest pipeline</h2>
+        <span className={busy >= 0.8 ? "pill pill-warn" : "pill pill-on"} title="events being parsed and stored, of the most the server admits at once">
+          {pipeline.in_flight.toLocaleString()} / {pipeline.in_flight_limit.toLocaleString()} in flight
+        </span>
+      </div>
+      {active.length === 0 ? (
+        <p className="muted term-empty">No listener has received anything since the server started.</p>
+      ) : (
+        <table className="pipeline-table">
+          <thead>
+            <tr>
+              <th scope="col">Listener</th>
+              <th scope="col">Received</th>
+              <th scope="col">Stored</th>
+              <th scope="col">Dropped</th>
+              <th scope="col">Batch</th>
+            </tr>
+          </thead>
+          <tbody>
+            {active.map((l) => (
+              <tr key={l.listener}>
+                <th scope="row">{l.listener}</th>
+                <td>{per(l.received)}</td>
+                <td>{per(l.stored)}</td>
+                <td className={l.dropped + l.refused + l.store_errors > 0 ? "pipeline-bad" : undefined} title={droppedTitle(l.dropped_by_reason)}>
+                  {(l.dropped + l.refused + l.store_errors).toLocaleString()}
+                </td>
+                <td>{l.batches > 0 ? `${l.batch_latency_ms < 10 ? l.batch_latency_ms.toFixed(1) : Math.round(l.batch_latency_ms)} ms` : "—"}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <p className="muted card-foot">Last {Math.round(seconds)} s; dropped counts refused and unstored events too. Every figure is also on /metrics.</p>
+    </section>
+  );
+}
+
+function droppedTitle(byReason: Record<string, number> | undefined): string | undefined {
+  if (!byReason) return undefined;
+  const parts = Object.entries(byReason).map(([reason, n]) => `${reason}: ${n.toLocaleString()}`);
+  return parts.length > 0 ? parts.join(", ") : undefined;
 }
 
 function Kpi({ label, value, note, to, tone }: { label: string; value: string; note: string; to?: string; tone?: "alarm" | undefined }) {

@@ -7,18 +7,30 @@ import { SeverityBadge } from "../events/SeverityBadge";
 import { eventValue, eventWhat } from "../events/fields";
 import { useLive } from "../live/socket";
 import { CompactTime, formatTime } from "../ui/time";
+import { readSnapshot, type MetricsSnapshot } from "./liveMetrics";
 
 export const FEED_SIZE = 20;
+const LIVE_ONLY = ["security:events"] as const;
+const LIVE_AND_METRICS = ["security:events", "metrics"] as const;
 
 /**
  * The last events to arrive, over the WebSocket, on top of the newest
  * stored ones (read when the page opens and again whenever the socket
  * reconnects, so that a gap is filled); each opens the event drawer.
+ * With onMetrics, the same socket also takes the metrics channel, whose
+ * snapshots it hands on.
  */
-export function LiveFeed({ onOpen }: { onOpen: (ev: SecurityEvent) => void }) {
+export function LiveFeed({ onOpen, onMetrics }: { onOpen: (ev: SecurityEvent) => void; onMetrics?: ((snap: MetricsSnapshot) => void) | undefined }) {
   const [live, setEvents] = useState<SecurityEvent[]>([]);
   const [dropped, setDropped] = useState(0);
+  const metrics = useRef(onMetrics);
+  metrics.current = onMetrics;
   const onMessage = useCallback((msg: LiveMessage) => {
+    if (msg.channel === "metrics") {
+      const snap = readSnapshot(msg.data);
+      if (snap) metrics.current?.(snap);
+      return;
+    }
     if (msg.channel === "system" && msg.type === "dropped") {
       const n = (msg.data as { count?: unknown } | null)?.count;
       if (typeof n === "number") setDropped((d) => d + n);
@@ -29,7 +41,7 @@ export function LiveFeed({ onOpen }: { onOpen: (ev: SecurityEvent) => void }) {
     if (!ev || typeof ev.id !== "string") return;
     setEvents((list) => [ev, ...list.filter((e) => e.id !== ev.id)].slice(0, FEED_SIZE));
   }, []);
-  const status = useLive(["security:events"], "", true, onMessage);
+  const status = useLive(onMetrics ? LIVE_AND_METRICS : LIVE_ONLY, "", true, onMessage);
   const stored = useQuery({
     queryKey: queryKeys.events({ size: FEED_SIZE, feed: true }),
     queryFn: ({ signal }) => api.searchEvents({ size: FEED_SIZE }, signal),
