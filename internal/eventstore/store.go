@@ -78,6 +78,30 @@ type Receipts interface {
 // request.
 const ReceiptTTL = 24 * time.Hour
 
+// ClientIDs is implemented by stores that remember, for ReceiptTTL, the
+// first arrival of each event that its sender identified (an id) but did
+// not date: such an event takes its arrival time, so a retry after a
+// restart of the server would otherwise carry another time and be stored
+// a second time under the same ID.
+type ClientIDs interface {
+	// RememberClientIDs records ids durably (a later record of the same
+	// org and ID replaces an earlier one).
+	RememberClientIDs(ctx context.Context, ids []ClientID) error
+	// RecentClientIDs returns the records first received at or after
+	// since, oldest first, at most limit of them (the newest).
+	RecentClientIDs(ctx context.Context, since time.Time, limit int) ([]ClientID, error)
+}
+
+// ClientID is the first arrival of a sender-identified, undated event:
+// its org, its ID, when it first arrived and a hash of its content (see
+// ingest's SettleClientID).
+type ClientID struct {
+	OrgID string
+	ID    string
+	First time.Time
+	Sum   uint64
+}
+
 type AppendResult struct {
 	Stored     []event.Event // with Seq set, in commit order
 	Duplicates int           // skipped: already stored

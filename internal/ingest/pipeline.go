@@ -54,6 +54,11 @@ type Options struct {
 	// when it implements eventstore.Receipts). Without it a request with
 	// an Idempotency-Key header is refused.
 	Receipts eventstore.Receipts
+	// ClientIDs records the first arrival of events that their sender
+	// identified but did not date (optional; by default the Sink if it
+	// implements eventstore.ClientIDs; without it they are remembered in
+	// memory only, see SettleClientID).
+	ClientIDs eventstore.ClientIDs
 	// MaxInFlight bounds the events admitted and not yet durable, over
 	// every listener (default 200,000). Beyond it, Submit fails with
 	// ErrOverloaded and SubmitWait waits.
@@ -86,6 +91,8 @@ type Pipeline struct {
 	adm admission
 	// recent is what SettleClientID remembers.
 	recent *recentIDs
+	// clientIDs records recent's first arrivals (nil: memory only).
+	clientIDs eventstore.ClientIDs
 	// orgs holds each org's counts (org ID → *orgCounters), read by the
 	// live metrics channel.
 	orgs sync.Map
@@ -128,7 +135,18 @@ func New(o Options) (*Pipeline, error) {
 	if o.Receipts == nil {
 		o.Receipts, _ = o.Sink.(eventstore.Receipts)
 	}
-	p := &Pipeline{o: o, log: o.Logger.With("component", "ingest"), m: newMetrics(o.Registerer), recent: newRecentIDs()}
+	if o.ClientIDs == nil {
+		o.ClientIDs, _ = o.Sink.(eventstore.ClientIDs)
+	}
+	p := &Pipeline{o: o, log: o.Logger.With("component", "ingest"), m: newMetrics(o.Registerer), recent: newRecentIDs(), clientIDs: o.ClientIDs}
+	if p.clientIDs != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		err := p.loadClientIDs(ctx)
+		cancel()
+		if err != nil {
+			return nil, fmt.Errorf("cannot create ingest pipeline: %w", err)
+		}
+	}
 	p.adm.max = o.MaxInFlight
 	p.adm.wake = make(chan struct{})
 	p.m.inFlightLimit.Set(float64(o.MaxInFlight))
@@ -201,6 +219,12 @@ func (p *Pipeline) submit(ctx context.Context, evs []event.Event, c *Counters, w
 	}()
 
 	start := time.Now()
+	if err := p.rememberClientIDs(ctx); err != nil {
+		if ctx.Err() == nil {
+			c.storeErrors.Inc()
+		}
+		return Result{}, fmt.Errorf("cannot store events: %w", err)
+	}
 	p.prepare(evs, c)
 	if p.o.Prematch != nil {
 		p.o.Prematch(evs)

@@ -22,6 +22,10 @@ const (
 	// first received (receipts.go).
 	createReceipts = `CREATE TABLE IF NOT EXISTS es_receipts (
 	org_id VARCHAR NOT NULL, key VARCHAR NOT NULL, received TIMESTAMP NOT NULL, PRIMARY KEY (org_id, key))`
+	// es_client_ids remembers the first arrival of events that their
+	// sender identified but did not date (receipts.go).
+	createClientIDs = `CREATE TABLE IF NOT EXISTS es_client_ids (
+	org_id VARCHAR NOT NULL, id VARCHAR NOT NULL, received TIMESTAMP NOT NULL, sum BIGINT NOT NULL, PRIMARY KEY (org_id, id))`
 )
 
 // A partition is a table of the events whose @timestamp falls on one UTC

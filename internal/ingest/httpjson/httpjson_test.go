@@ -553,3 +553,67 @@ func TestTruncatedItemsReported(t *testing.T) {
 		t.Fatalf("%d %s", r.status, r.raw)
 	}
 }
+
+// The first arrival of an undated, sender-identified event is recorded in
+// the store, so a retry after a restart of the server (the answer lost in
+// a crash, say) is still a duplicate carrying the first delivery's time.
+func TestUndatedClientIDsSurviveARestart(t *testing.T) {
+	clock := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+	var mu sync.Mutex
+	now := func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }
+	advance := func(d time.Duration) { mu.Lock(); clock = clock.Add(d); mu.Unlock() }
+	dir := t.TempDir()
+	start := func(remember bool) (*env, *ingesttest.Store) {
+		st := ingesttest.NewStoreIn(t, dir)
+		o := ingest.Options{Now: now}
+		if remember {
+			o.ClientIDs = st.Sink.(eventstore.ClientIDs)
+		}
+		return newEnvOver(t, st, o, Options{}), st
+	}
+	stop := func(e *env, st *ingesttest.Store) {
+		e.srv.Close()
+		if err := st.Sink.(io.Closer).Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	body := []byte(`{"id":"retry-abc","message":"first"}` + "\n" + `{"event":{"id":"retry-ecs"},"message":"second"}` + "\n")
+	other := []byte(`{"id":"retry-abc","message":"not the same"}`)
+
+	e, st := start(true)
+	if r := e.post(t, "/api/v1/events", "application/x-ndjson", body); r.status != 202 || r.body["accepted"] != 2.0 || r.body["duplicates"] != 0.0 {
+		t.Fatalf("first: %s", r.raw)
+	}
+	advance(time.Second)
+	if r := e.post(t, "/api/v1/events", "application/json", other); r.status != 202 || r.body["duplicates"] != 0.0 {
+		t.Fatalf("another event under the ID: %s", r.raw)
+	}
+	stop(e, st)
+
+	advance(2 * time.Minute)
+	e, st = start(true)
+	if r := e.post(t, "/api/v1/events", "application/x-ndjson", body); r.status != 202 || r.body["duplicates"] != 2.0 {
+		t.Fatalf("retry after the restart: %s", r.raw)
+	}
+	if r := e.post(t, "/api/v1/events", "application/json", other); r.status != 202 || r.body["duplicates"] != 1.0 {
+		t.Fatalf("retry of the other event after the restart: %s", r.raw)
+	}
+	evs := st.Events()
+	if len(evs) != 3 {
+		t.Fatalf("stored %d events, want 3", len(evs))
+	}
+	first := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+	if ev := byMessage(t, evs, "first"); ev.ID != "retry-abc" || !ev.Timestamp.Equal(first) {
+		t.Fatalf("first event: %s at %v", ev.ID, ev.Timestamp)
+	}
+	stop(e, st)
+
+	// Without the records (memory only, as before), the same retry after a
+	// restart is stored again: what the records prevent.
+	advance(time.Minute)
+	e, st = start(false)
+	if r := e.post(t, "/api/v1/events", "application/x-ndjson", body); r.status != 202 || r.body["duplicates"] != 0.0 {
+		t.Fatalf("memory only: %s", r.raw)
+	}
+	stop(e, st)
+}

@@ -242,7 +242,14 @@ func (s *Store) Len() int { return len(s.events()) }
 // closed when the test ends.
 func NewStore(t testing.TB) *Store {
 	t.Helper()
-	st, err := duckdb.Open(t.Context(), duckdb.Options{Dir: t.TempDir(), Logger: slog.New(slog.DiscardHandler), Threads: 1, Readers: 2})
+	return NewStoreIn(t, t.TempDir())
+}
+
+// NewStoreIn opens the real event store in dir, closed when the test ends
+// (closing it earlier, as a restart does, is allowed).
+func NewStoreIn(t testing.TB, dir string) *Store {
+	t.Helper()
+	st, err := duckdb.Open(t.Context(), duckdb.Options{Dir: dir, Logger: slog.New(slog.DiscardHandler), Threads: 1, Readers: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
