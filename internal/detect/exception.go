@@ -289,6 +289,12 @@ func (c *condition) holds(vals []string) bool {
 			break
 		}
 	}
+	// A list also reads as its values joined by commas: the form an
+	// alert's group shows it in (fieldText), so that an exception made
+	// from a grouped alert matches the events that raised it.
+	if !hit && len(vals) > 1 && (c.op == "equals" || c.op == "in") {
+		hit = c.hit(strings.Join(vals, ","))
+	}
 	return hit != c.neg
 }
 

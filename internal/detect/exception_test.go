@@ -30,6 +30,12 @@ func TestExceptionOperators(t *testing.T) {
 		{cond("f", "equals", "svc_backup"), one("svc_backup2"), false},
 		{cond("f", "equals", "svc"), []string{"a", "svc"}, true},
 		{cond("f", "equals", "svc"), none, false},
+		// A list as an alert's group shows it (values joined by commas).
+		{cond("f", "equals", "Admins,ops"), []string{"admins", "ops"}, true},
+		{cond("f", "equals", "admins,ops"), []string{"ops", "admins"}, false},
+		{cond("f", "in", "", "x", "admins,ops"), []string{"admins", "ops"}, true},
+		{cond("f", "not_equals", "admins,ops"), []string{"admins", "ops"}, false},
+		{cond("f", "contains", "s,o"), []string{"admins", "ops"}, false}, // only equals and in read the joined form
 
 		{cond("f", "not_equals", "svc"), one("alice"), true},
 		{cond("f", "not_equals", "svc"), one("SVC"), false},
