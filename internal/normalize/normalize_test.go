@@ -1625,7 +1625,14 @@ func TestSyslogJSONBody(t *testing.T) {
 			want: map[string]any{"event.severity": int64(event.SeverityMedium), "log.level": "error", "message": `{"user":"dan"}`, "user.name": "dan"},
 			ts:   "2024-02-29T10:00:00Z"},
 		{name: "explicit severity wins", raw: `<14>1 2024-02-29T10:00:00Z web-1 api 42 - - {"severity":"high","message":"m"}`,
-			want: map[string]any{"event.severity": int64(event.SeverityHigh), "message": "m", "log.syslog.severity.code": int64(6)},
+			want: map[string]any{"event.severity": int64(event.SeverityHigh), "message": "m", "log.syslog.severity.code": int64(6), "event.dataset": "syslog"},
+			ts:   "2024-02-29T10:00:00Z"},
+		{name: "an application's security event is one as over HTTP", raw: `<134>1 2024-02-29T10:00:00Z portal api 42 - - {"eventType":"LOGIN_FAILURE","userId":"u-17","sourceIp":"198.51.100.20"}`,
+			want: map[string]any{"event.dataset": "eventsec.application", "event.action": "LOGIN_FAILURE", "user.id": "u-17", "source.ip": "198.51.100.20",
+				"event.category": []string{"authentication"}, "event.outcome": "failure", "host.name": "portal"},
+			ts: "2024-02-29T10:00:00Z"},
+		{name: "an application's event naming its dataset keeps it", raw: `<134>1 2024-02-29T10:00:00Z portal api 42 - - {"event_type":"LOGIN_FAILURE","user":"alice","event":{"dataset":"portal.audit"}}`,
+			want: map[string]any{"event.dataset": "portal.audit", "event.action": "LOGIN_FAILURE", "user.name": "alice"},
 			ts:   "2024-02-29T10:00:00Z"},
 	})
 }

@@ -495,6 +495,21 @@ func (st *state) syslogJSON(obj map[string]any) {
 	delete(st.f, "event.severity")
 	st.flattenInto("", obj, 0)
 	st.liftMessageObject()
+	// An application's own security event (eventType...) logged through
+	// syslog is the same event as over HTTP: dataset eventsec.application
+	// unless it names its own, so that the application rules see it.
+	if hasEventType(st.f) && !isEVE(st.f) {
+		if st.f["event.dataset"] == "syslog" {
+			delete(st.f, "event.dataset")
+			if ds := objectDataset(obj); ds != "" {
+				st.f["event.dataset"] = ds
+			}
+		}
+		st.application()
+		if _, ok := st.f["event.dataset"]; !ok {
+			st.f["event.dataset"] = "syslog"
+		}
+	}
 	st.aliases()
 	if _, set := st.f["message"]; !set && text != nil {
 		st.f["message"] = text
@@ -507,6 +522,18 @@ func (st *state) syslogJSON(obj map[string]any) {
 	if _, set := st.f["log.level"]; !set && level != nil {
 		st.f["log.level"] = level
 	}
+}
+
+// objectDataset is the dataset a JSON object names for itself
+// ({"event":{"dataset":...}} or "event.dataset"), or "".
+func objectDataset(obj map[string]any) string {
+	if ev, ok := obj["event"].(map[string]any); ok {
+		if ds, ok := ev["dataset"].(string); ok {
+			return ds
+		}
+	}
+	ds, _ := obj["event.dataset"].(string)
+	return ds
 }
 
 // unrepeat reads rsyslog's summary of a repeated message, "message
