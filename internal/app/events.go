@@ -339,5 +339,6 @@ func liveFilter(query string) (func(event.Event) bool, error) {
 // importFiles imports files into an org through the pipeline, as
 // POST /api/v1/events/import and `eventsec import` do.
 func (rt *eventsRuntime) importFiles(ctx context.Context, paths []string, orgID string, format normalize.Format, oldBefore time.Time) (file.Summary, error) {
-	return file.Import(ctx, paths, file.Options{Pipeline: rt.pipe, OrgID: orgID, Format: format, OldBefore: oldBefore})
+	ledger, _ := rt.store.(eventstore.ImportLedger)
+	return file.Import(ctx, paths, file.Options{Pipeline: rt.pipe, OrgID: orgID, Format: format, OldBefore: oldBefore, Ledger: ledger})
 }

@@ -107,8 +107,9 @@ func importCmd(ctx context.Context, env Env, args []string) error {
 	if o.RetentionDays > 0 {
 		cutoff = time.Now().AddDate(0, 0, -o.RetentionDays)
 	}
+	ledger, _ := ev.(eventstore.ImportLedger)
 	sum, err := file.Import(ctx, paths, file.Options{Pipeline: pipe, OrgID: o.ID, Format: normalize.Format(format),
-		Progress: env.Stderr, ProgressLines: !tty.Is(env.Stderr), OldBefore: cutoff})
+		Progress: env.Stderr, ProgressLines: !tty.Is(env.Stderr), OldBefore: cutoff, Ledger: ledger})
 	fmt.Fprint(env.Stdout, sum.String())
 	if sum.Old > 0 {
 		fmt.Fprint(env.Stdout, file.RetentionNote(sum.Old, cutoff, o.RetentionDays, o.Name))

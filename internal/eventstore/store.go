@@ -92,6 +92,37 @@ type ClientIDs interface {
 	RecentClientIDs(ctx context.Context, since time.Time, limit int) ([]ClientID, error)
 }
 
+// ImportLedger is implemented by stores that remember how the files
+// imported under each name were dated (eventsec import, POST
+// /api/v1/events/import): a file's lines without a time of their own take
+// its modification time, which moves when the file grows, so without the
+// ledger importing a log again after lines were appended would store its
+// earlier undated lines a second time, under new times.
+type ImportLedger interface {
+	// ImportedFile returns what was recorded for the org and file name;
+	// ok is false when nothing was.
+	ImportedFile(ctx context.Context, orgID, name string) (f ImportedFile, ok bool, err error)
+	// RecordImportedFile replaces the record of the org and file name.
+	RecordImportedFile(ctx context.Context, orgID, name string, f ImportedFile) error
+}
+
+// ImportedFile is how an imported file was dated: its first HeadLen
+// bytes hashed to HeadSum (the same file, grown, still starts so), and
+// Segments, in order, give the time its undated lines took, by the byte
+// offset where each earlier import's new part ended.
+type ImportedFile struct {
+	HeadLen  int64           `json:"head_len"`
+	HeadSum  uint64          `json:"head_sum"`
+	Segments []ImportSegment `json:"segments"`
+}
+
+// ImportSegment: the lines starting before End (and after the previous
+// segment's End) were dated Modified.
+type ImportSegment struct {
+	End      int64     `json:"end"`
+	Modified time.Time `json:"modified"`
+}
+
 // ClientID is the first arrival of a sender-identified, undated event:
 // its org, its ID, when it first arrived and a hash of its content (see
 // ingest's SettleClientID).

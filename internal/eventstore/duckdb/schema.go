@@ -24,6 +24,10 @@ const (
 	org_id VARCHAR NOT NULL, key VARCHAR NOT NULL, received TIMESTAMP NOT NULL, PRIMARY KEY (org_id, key))`
 	// es_client_ids remembers the first arrival of events that their
 	// sender identified but did not date (receipts.go).
+	// es_import_files remembers how imported files were dated
+	// (ledger.go).
+	createImportFiles = `CREATE TABLE IF NOT EXISTS es_import_files (
+	org_id VARCHAR NOT NULL, name VARCHAR NOT NULL, record VARCHAR NOT NULL, updated TIMESTAMP NOT NULL, PRIMARY KEY (org_id, name))`
 	createClientIDs = `CREATE TABLE IF NOT EXISTS es_client_ids (
 	org_id VARCHAR NOT NULL, id VARCHAR NOT NULL, received TIMESTAMP NOT NULL, sum BIGINT NOT NULL, PRIMARY KEY (org_id, id))`
 )

@@ -369,7 +369,7 @@ func (s *Store) init(ctx context.Context) error {
 	if err := duckdb.RegisterScalarUDF(conn, "es_ip_key", ipKeyFunc{}); err != nil {
 		return fmt.Errorf("cannot register es_ip_key: %w", err)
 	}
-	for _, q := range []string{createMeta, createBlocks, createReceipts, createClientIDs, createPartitionSQL(templateTable, s.cols)} {
+	for _, q := range []string{createMeta, createBlocks, createReceipts, createClientIDs, createImportFiles, createPartitionSQL(templateTable, s.cols)} {
 		if _, err := conn.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("cannot create event store tables: %w", err)
 		}

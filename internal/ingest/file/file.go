@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"sort"
@@ -28,7 +29,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/cespare/xxhash/v2"
+
 	"github.com/eventsec/eventsec/internal/event"
+	"github.com/eventsec/eventsec/internal/eventstore"
 	"github.com/eventsec/eventsec/internal/ingest"
 	"github.com/eventsec/eventsec/internal/normalize"
 	"github.com/eventsec/eventsec/internal/normalize/evtx"
@@ -59,6 +63,11 @@ type Options struct {
 	Workers int
 	// Listener is the metrics label (default "import").
 	Listener string
+	// Ledger remembers how each file name's undated lines were dated, so
+	// that a log imported again after it grew keeps its earlier lines'
+	// times (and so their IDs) instead of taking the new modification
+	// time (nil: every import dates them by the file's current time).
+	Ledger eventstore.ImportLedger
 }
 
 // Summary says what an import did.
@@ -159,10 +168,22 @@ type importer struct {
 	p     *ingest.Pipeline
 	prog  *progress
 	order map[string]int // each path's position, to sort failures
-	mu    sync.Mutex     // guards sum
+	mu    sync.Mutex     // guards sum and dated
 	sum   Summary
 	fatal error
+	// dated are the ledger records of the files read, written once
+	// their every batch is stored.
+	dated []datedFile
 }
+
+// datedFile is a file's ledger record, to be written.
+type datedFile struct {
+	path, name string
+	rec        eventstore.ImportedFile
+}
+
+// ledgerHead is how much of a file's start identifies it in the ledger.
+const ledgerHead = 4096
 
 // Import reads the files and stores their events. It returns the summary
 // and an error only when the import could not go on (the store failed, or
@@ -236,6 +257,9 @@ func Import(ctx context.Context, paths []string, o Options) (Summary, error) {
 		return nil
 	}()
 	wg.Wait()
+	if im.fatal == nil && readErr == nil {
+		im.recordDating(ctx)
+	}
 	im.prog.done()
 	im.sum.Elapsed = time.Since(start)
 	im.sum.Bytes = im.prog.bytes.Load()
@@ -246,6 +270,49 @@ func Import(ctx context.Context, paths []string, o Options) (Summary, error) {
 		return im.sum, fmt.Errorf("cannot finish the import: %w", readErr)
 	}
 	return im.sum, nil
+}
+
+// recordDating writes the ledger records of the files read, now that
+// their events are stored. A failure costs only the next import of a
+// grown file its dating: it is a warning, not an error.
+func (im *importer) recordDating(ctx context.Context) {
+	for _, d := range im.dated {
+		if err := im.o.Ledger.RecordImportedFile(ctx, im.o.OrgID, d.name, d.rec); err != nil {
+			im.count(func(s *Summary) {
+				s.Warnings = append(s.Warnings, fmt.Sprintf("%s: cannot record how its lines without a time were dated (%v); importing it again after it grows may store them again", d.path, err))
+			})
+		}
+	}
+}
+
+// dating reads the ledger's record of a plain text file: the segments of
+// an earlier import that still apply (the file starts as it did and is
+// no shorter), and the record to write once this import has stored it,
+// ending at size. ok is false when the file is not to be dated by the
+// ledger.
+func (im *importer) dating(ctx context.Context, f *os.File, path string, size int64) (segs []eventstore.ImportSegment, next eventstore.ImportedFile, ok bool) {
+	if im.o.Ledger == nil || size == 0 {
+		return nil, next, false
+	}
+	name := filepath.Base(path)
+	head := make([]byte, min(size, ledgerHead))
+	if _, err := f.ReadAt(head, 0); err != nil {
+		return nil, next, false
+	}
+	next = eventstore.ImportedFile{HeadLen: int64(len(head)), HeadSum: xxhash.Sum64(head)}
+	prev, found, err := im.o.Ledger.ImportedFile(ctx, im.o.OrgID, name)
+	if err != nil {
+		im.count(func(s *Summary) {
+			s.Warnings = append(s.Warnings, fmt.Sprintf("%s: %v; its lines without a time take its modification time", path, err))
+		})
+		return nil, next, false
+	}
+	if found && len(prev.Segments) > 0 && prev.HeadLen <= int64(len(head)) && xxhash.Sum64(head[:prev.HeadLen]) == prev.HeadSum &&
+		prev.Segments[len(prev.Segments)-1].End <= size {
+		segs = prev.Segments
+	}
+	next.Segments = slices.Clone(segs)
+	return segs, next, true
 }
 
 func (im *importer) count(f func(*Summary)) {
@@ -293,10 +360,30 @@ func (im *importer) readFile(ctx context.Context, path string, out chan<- batch)
 		src = inner
 	}
 	var modified time.Time
+	var size int64
 	if fi, err := f.Stat(); err == nil {
-		modified = fi.ModTime()
+		modified, size = fi.ModTime(), fi.Size()
 	}
-	return im.readLines(ctx, path, modified, src, out)
+	// A plain file's undated lines keep the times an earlier import gave
+	// them (a compressed file does not grow).
+	var segs []eventstore.ImportSegment
+	var next eventstore.ImportedFile
+	ledger := false
+	if src == io.Reader(br) && !modified.IsZero() {
+		segs, next, ledger = im.dating(ctx, f, path, size)
+	}
+	end, err := im.readLines(ctx, path, modified, segs, src, out)
+	if err != nil || !ledger {
+		return err
+	}
+	if len(segs) > 0 && end <= segs[len(segs)-1].End {
+		return nil // nothing new: the record stands
+	}
+	next.Segments = append(next.Segments, eventstore.ImportSegment{End: end, Modified: modified.UTC()})
+	im.mu.Lock()
+	im.dated = append(im.dated, datedFile{path: path, name: filepath.Base(path), rec: next})
+	im.mu.Unlock()
+	return nil
 }
 
 func (im *importer) send(ctx context.Context, out chan<- batch, b batch) error {
@@ -308,17 +395,41 @@ func (im *importer) send(ctx context.Context, out chan<- batch, b batch) error {
 	}
 }
 
-func (im *importer) readLines(ctx context.Context, path string, modified time.Time, r io.Reader, out chan<- batch) error {
+// readLines reads text lines into batches. A line starting before the
+// End of one of segs takes that segment's time when it has none of its
+// own; later lines take modified. It returns how many bytes it read.
+func (im *importer) readLines(ctx context.Context, path string, modified time.Time, segs []eventstore.ImportSegment, r io.Reader, out chan<- batch) (int64, error) {
 	br, ok := r.(*bufio.Reader)
 	if !ok {
 		br = bufio.NewReaderSize(r, 256<<10)
 	}
-	b := batch{file: path, modified: modified}
+	dateOf := func(off int64) time.Time {
+		for len(segs) > 0 && off >= segs[0].End {
+			segs = segs[1:]
+		}
+		if len(segs) > 0 {
+			return segs[0].Modified
+		}
+		return modified
+	}
+	var off int64
+	b := batch{file: path, modified: dateOf(0)}
 	line := 0
 	for {
-		raw, cut, err := readLine(br)
+		at := off
+		raw, cut, n, err := readLine(br)
+		off += int64(n)
 		if err != nil && err != io.EOF {
-			return fmt.Errorf("cannot read %s at line %d: %w", path, line+1, err)
+			return off, fmt.Errorf("cannot read %s at line %d: %w", path, line+1, err)
+		}
+		if m := dateOf(at); !m.Equal(b.modified) {
+			// A batch's undated records share one time.
+			if len(b.records) > 0 {
+				if err := im.send(ctx, out, b); err != nil {
+					return off, err
+				}
+			}
+			b = batch{file: path, modified: m}
 		}
 		if err == io.EOF && len(raw) == 0 && !cut {
 			break
@@ -334,25 +445,27 @@ func (im *importer) readLines(ctx context.Context, path string, modified time.Ti
 		}
 		if len(b.records) >= im.o.BatchSize {
 			if err := im.send(ctx, out, b); err != nil {
-				return err
+				return off, err
 			}
-			b = batch{file: path, modified: modified}
+			b = batch{file: path, modified: b.modified}
 		}
 		if err == io.EOF {
 			break
 		}
 	}
 	if len(b.records) > 0 {
-		return im.send(ctx, out, b)
+		return off, im.send(ctx, out, b)
 	}
-	return nil
+	return off, nil
 }
 
 // readLine reads one line without its LF (and CR), at most maxLine bytes
-// of it; the rest of a longer line is skipped and cut is true.
-func readLine(br *bufio.Reader) (line []byte, cut bool, err error) {
+// of it; the rest of a longer line is skipped and cut is true. n is the
+// bytes it consumed, LF included.
+func readLine(br *bufio.Reader) (line []byte, cut bool, n int, err error) {
 	for {
 		frag, e := br.ReadSlice('\n')
+		n += len(frag)
 		if len(line)+len(frag) > maxLine {
 			room := maxLine - len(line)
 			line = append(line, frag[:max(room, 0)]...)
@@ -364,9 +477,9 @@ func readLine(br *bufio.Reader) (line []byte, cut bool, err error) {
 		case e == bufio.ErrBufferFull:
 			continue
 		case e != nil:
-			return bytes.TrimRight(line, "\r\n"), cut, e
+			return bytes.TrimRight(line, "\r\n"), cut, n, e
 		default:
-			return bytes.TrimRight(line, "\r\n"), cut, nil
+			return bytes.TrimRight(line, "\r\n"), cut, n, nil
 		}
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/eventsec/eventsec/internal/event"
+	"github.com/eventsec/eventsec/internal/eventstore"
 	"github.com/eventsec/eventsec/internal/ingest"
 	"github.com/eventsec/eventsec/internal/ingest/ingesttest"
 	"github.com/eventsec/eventsec/internal/normalize"
@@ -191,6 +192,84 @@ func TestImportTwice(t *testing.T) {
 			t.Fatalf("an undated line is dated %v, want the file's modification time %v", ev.Timestamp, modified)
 		}
 	}
+}
+
+// A log that grew since it was imported: its earlier undated lines keep
+// the time they were given, so importing it again stores only the new
+// lines; the new ones take the new modification time, and so on.
+func TestImportGrownFile(t *testing.T) {
+	dir := t.TempDir()
+	undated := func(from, to int) string {
+		var b strings.Builder
+		for i := from; i < to; i++ {
+			fmt.Fprintf(&b, "worker %d: job done without a time\n", i)
+		}
+		return b.String()
+	}
+	path := write(t, dir, "app.log", []byte(undated(0, 3)))
+	m1 := time.Date(2026, 11, 21, 8, 0, 0, 0, time.UTC)
+	if err := os.Chtimes(path, m1, m1); err != nil {
+		t.Fatal(err)
+	}
+	sink := ingesttest.NewStore(t)
+	clock := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
+	env := ingesttest.NewPipeline(t, sink, ingest.Options{Now: func() time.Time { return clock }})
+	o := Options{Pipeline: env.Pipeline, OrgID: "org-1", Ledger: sink.Sink.(eventstore.ImportLedger), BatchSize: 2}
+	imp := func(want, dups int) {
+		t.Helper()
+		sum, err := Import(t.Context(), []string{path}, o)
+		if err != nil || sum.Stored != want || sum.Duplicates != dups || len(sum.Warnings) > 0 {
+			t.Fatalf("import: %+v %v, want %d stored and %d duplicates", sum, err, want, dups)
+		}
+	}
+	grow := func(lines string, m time.Time) {
+		t.Helper()
+		f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.WriteString(lines)
+		f.Close()
+		if err := os.Chtimes(path, m, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	imp(3, 0)
+	imp(0, 3) // unchanged: every line a duplicate
+
+	m2 := m1.Add(time.Hour)
+	grow(undated(3, 5), m2)
+	imp(2, 3)
+	m3 := m2.Add(time.Hour)
+	grow(undated(5, 6), m3)
+	imp(1, 5)
+	if sink.Len() != 6 {
+		t.Fatalf("stored %d events, want 6", sink.Len())
+	}
+	for _, ev := range sink.Events() {
+		var n int
+		fmt.Sscanf(ev.Raw, "worker %d", &n)
+		want := map[bool]time.Time{true: m1, false: m2}[n < 3]
+		if n == 5 {
+			want = m3
+		}
+		if !ev.Timestamp.Equal(want) {
+			t.Errorf("line %d dated %v, want %v", n, ev.Timestamp, want)
+		}
+	}
+
+	// Another file under the same name (its start differs) is dated by
+	// its own time; so is this one rewritten shorter.
+	write(t, dir, "app.log", []byte("a different start\n"+undated(0, 1)))
+	m4 := m3.Add(time.Hour)
+	os.Chtimes(path, m4, m4)
+	imp(2, 0)
+
+	// Without a ledger a grown file's earlier undated lines are stored
+	// again, under the new time: what the ledger prevents.
+	o.Ledger = nil
+	grow(undated(9, 10), m4.Add(time.Hour))
+	imp(3, 0)
 }
 
 func TestImportEVTX(t *testing.T) {
