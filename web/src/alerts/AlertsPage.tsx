@@ -199,7 +199,7 @@ function AlertQueue({ me, writable, canReadRules }: { me: Me; writable: boolean;
           }}
         />
       ) : null}
-      {writable && pageAllSelected && moreThanShown && total !== undefined ? (
+      {writable && selected.size > 0 && (allMatching || (pageAllSelected && moreThanShown)) && total !== undefined ? (
         <p className="select-all-matching" role="status">
           {allMatching ? (
             <>
