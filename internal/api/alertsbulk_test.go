@@ -96,6 +96,19 @@ func TestAlertBulkByFilter(t *testing.T) {
 	if res := decode[struct{ Matched, Updated int64 }](t, r); res.Matched != 13 || res.Updated != 13 {
 		t.Fatalf("bulk by raised range: %+v", res)
 	}
+	// Ids commit in transactions of 1,000 too.
+	ids := make([]string, 1200)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("hi-%05d", i)
+	}
+	r = bulk(map[string]any{"action": "status", "status": "in_progress", "ids": ids})
+	wantStatus(t, r, http.StatusOK)
+	if res := decode[struct{ Matched, Updated int64 }](t, r); res.Matched != 1200 || res.Updated != 1200 {
+		t.Fatalf("bulk of 1,200 ids: %+v", res)
+	}
+	if audit, err := f.st.Audit().List(f.ctx, f.org.ID, store.AuditFilter{Action: "alert.bulk_status", Limit: 10}); err != nil || len(audit) != 2 {
+		t.Fatalf("audit of 1,200 ids: %v %d entries", err, len(audit))
+	}
 	// No match: nothing to do, not an error.
 	r = bulk(map[string]any{"action": "acknowledge", "filter": map[string]string{"q": "no such alert"}})
 	wantStatus(t, r, http.StatusOK)
