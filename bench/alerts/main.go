@@ -114,6 +114,10 @@ func run(n int, pgURL string, runs int, keep string) error {
 		{"one rule, last 24h", store.AlertFilter{RuleID: "rule-7", From: now.Add(-24 * time.Hour)}},
 		{"title search", store.AlertFilter{Query: "powershell"}},
 		{"false positives", store.AlertFilter{Verdicts: []string{"false_positive"}}},
+		{"raised in last 24h", store.AlertFilter{TimeField: store.AlertTimeCreated, Sort: store.AlertTimeCreated, From: now.Add(-24 * time.Hour)}},
+		{"open, raised order", store.AlertFilter{Statuses: []string{"new", "acknowledged", "in_progress", "escalated"}, Sort: store.AlertTimeCreated}},
+		{"open, raised in 7d", store.AlertFilter{Statuses: []string{"new", "acknowledged", "in_progress", "escalated"}, Sort: store.AlertTimeCreated,
+			TimeField: store.AlertTimeCreated, From: now.Add(-7 * 24 * time.Hour)}},
 	}
 	fmt.Printf("%-24s %10s %10s %10s %10s\n", "first page of 50", "p50", "p99", "max", "total")
 	for _, c := range cases {

@@ -861,10 +861,19 @@ func (s *Server) alertFilter(q url.Values) (store.AlertFilter, error) {
 	}
 	switch v := q.Get("sort"); v {
 	case "", "last_seen", "severity":
-	case "first_seen":
-		f.SortFirstSeen = true
+	case store.AlertTimeFirstSeen, store.AlertTimeCreated:
+		f.Sort = v
 	default:
-		return f, badRequest("validation_failed", "sort", "sort must be last_seen, first_seen or severity")
+		return f, badRequest("validation_failed", "sort", "sort must be last_seen, created, first_seen or severity (got %q)", v)
+	}
+	// The range is on last_seen by default, as it always was; the queue
+	// asks for created ("when raised").
+	switch v := q.Get("time_field"); v {
+	case "", store.AlertTimeLastSeen:
+	case store.AlertTimeCreated:
+		f.TimeField = v
+	default:
+		return f, badRequest("validation_failed", "time_field", "time_field must be last_seen or created (got %q)", v)
 	}
 	switch v := q.Get("deleted"); v {
 	case "", "false":
@@ -1015,8 +1024,11 @@ func (s *Server) writeAlerts(w http.ResponseWriter, r *http.Request, c *call, f 
 	if len(alerts) == f.Limit {
 		last := alerts[len(alerts)-1]
 		at := last.LastSeen
-		if f.SortFirstSeen {
+		switch f.Sort {
+		case store.AlertTimeFirstSeen:
 			at = last.FirstSeen
+		case store.AlertTimeCreated:
+			at = last.CreatedAt
 		}
 		next = strconv.FormatInt(at.UnixMilli(), 10) + "_" + last.ID
 	}

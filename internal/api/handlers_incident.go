@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -71,7 +72,7 @@ func (s *Server) incidentRoutes() []route {
 		{"severity", "string", "comma-separated severities"}, {"owner", "string", "user id, me or none"}, {"group", "string", "work group id"},
 		{"q", "string", "substring of title or description"}, {"limit", "integer", "1 to 200, default 50"}, {"cursor", "string", "next_cursor of the previous page"}}
 	return []route{
-		{Method: "POST", Path: "/api/v1/alerts/bulk", Perm: auth.PermAlertsWrite, Tag: tagAlert, Summary: "Apply one triage action to up to 10,000 alerts (per-item failures reported)",
+		{Method: "POST", Path: "/api/v1/alerts/bulk", Perm: auth.PermAlertsWrite, Tag: tagAlert, Summary: "Apply one triage action to up to 10,000 alerts, given by ids or by the list's filter (per-item failures reported)",
 			Request: "AlertBulk", Response: "AlertBulkResult", Status: 200, Handle: s.bulkAlerts},
 		{Method: "POST", Path: "/api/v1/alerts/{id}/escalate", Perm: auth.PermAlertsWrite, Tag: tagAlert, Summary: "Escalate an alert to a user or a work group with a reason",
 			Request: "AlertEscalate", Response: "Alert", Status: 200, Handle: s.escalateAlert},
@@ -211,13 +212,14 @@ func (s *Server) bulkAlerts(w http.ResponseWriter, r *http.Request, c *call) err
 		return err
 	}
 	var in struct {
-		IDs           []string `json:"ids"`
-		Action        string   `json:"action"`
-		Status        string   `json:"status"`
-		Verdict       string   `json:"verdict"`
-		Assignee      *string  `json:"assignee"`
-		AssigneeGroup *string  `json:"assignee_group"`
-		Reason        string   `json:"reason"`
+		IDs           []string          `json:"ids"`
+		Filter        map[string]string `json:"filter"`
+		Action        string            `json:"action"`
+		Status        string            `json:"status"`
+		Verdict       string            `json:"verdict"`
+		Assignee      *string           `json:"assignee"`
+		AssigneeGroup *string           `json:"assignee_group"`
+		Reason        string            `json:"reason"`
 	}
 	if err := decodeJSON(w, r, 2<<20, &in); err != nil {
 		return err
@@ -225,13 +227,53 @@ func (s *Server) bulkAlerts(w http.ResponseWriter, r *http.Request, c *call) err
 	if (in.Action == "delete" || in.Action == "restore") && !c.principal.Can(auth.PermAlertsDelete) {
 		return &HTTPError{Status: http.StatusForbidden, Code: "forbidden", Msg: "only admins delete and restore alerts"}
 	}
-	res, err := svc.Bulk(r.Context(), c.incActor(), incident.BulkInput{IDs: in.IDs, Action: in.Action, Status: in.Status, Verdict: in.Verdict,
-		Assignee: in.Assignee, AssigneeGroup: in.AssigneeGroup, Reason: in.Reason})
+	bi := incident.BulkInput{IDs: in.IDs, Action: in.Action, Status: in.Status, Verdict: in.Verdict,
+		Assignee: in.Assignee, AssigneeGroup: in.AssigneeGroup, Reason: in.Reason}
+	if in.Filter != nil {
+		f, err := s.bulkFilter(in.Filter, c)
+		if err != nil {
+			return err
+		}
+		bi.Filter = &f
+	}
+	res, err := svc.Bulk(r.Context(), c.incActor(), bi)
 	if err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, res)
 	return nil
+}
+
+// bulkFilterFields are the GET /api/v1/alerts parameters a bulk action's
+// filter takes (its page and order ones aside).
+var bulkFilterFields = []string{"status", "severity", "rule", "q", "from", "to", "time_field", "assignee", "group", "verdict", "incident", "deleted"}
+
+// bulkFilter reads a bulk action's filter as GET /api/v1/alerts reads its
+// query, so that "every alert matching this filter" is the list's alerts;
+// a problem names its field as filter.NAME.
+func (s *Server) bulkFilter(m map[string]string, c *call) (store.AlertFilter, error) {
+	q := url.Values{}
+	for k, v := range m {
+		if !contains(bulkFilterFields, k) {
+			return store.AlertFilter{}, badRequest("validation_failed", "filter."+k, "unknown filter field %q: use %s", k, strings.Join(bulkFilterFields, ", "))
+		}
+		q.Set(k, v)
+	}
+	f, err := s.alertFilter(q)
+	if err != nil {
+		var he *HTTPError
+		if errors.As(err, &he) && he.Field != "" {
+			e := *he
+			e.Field = "filter." + he.Field
+			return f, &e
+		}
+		return f, err
+	}
+	if f.Deleted && !c.principal.Can(auth.PermAlertsDelete) {
+		return f, &HTTPError{Status: http.StatusForbidden, Code: "forbidden", Msg: "only admins see deleted alerts"}
+	}
+	assigneeFilter(&f, q.Get("assignee"), c.principal.UserID)
+	return f, nil
 }
 
 func (s *Server) escalateAlert(w http.ResponseWriter, r *http.Request, c *call) error {

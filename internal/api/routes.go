@@ -36,10 +36,10 @@ func (s *Server) routeTable() []route {
 		{"limit", "integer", "1 to 500, default 100"}, {"offset", "integer", "default 0"}}
 	alertQuery := []queryParam{{"status", "string", "comma-separated: new, acknowledged, in_progress, escalated, resolved, closed"},
 		{"severity", "string", "comma-separated: informational, low, medium, high, critical"}, {"rule", "string", "rule id"},
-		{"q", "string", "substring of the title, the rule's title or an entity (host, user, IP, process, file, domain)"}, {"from", "string", "last seen at or after (RFC 3339 or now-24h)"},
-		{"to", "string", "last seen before"}, {"limit", "integer", "1 to 500, default 50"},
+		{"q", "string", "substring of the title, the rule's title or an entity (host, user, IP, process, file, domain)"}, {"from", "string", "time_field at or after (RFC 3339 or now-24h)"},
+		{"to", "string", "time_field before"}, {"time_field", "string", "the time from and to bound: last_seen (default) or created (when the alert was raised)"}, {"limit", "integer", "1 to 500, default 50"},
 		{"verdict", "string", "comma-separated triage verdicts"}, {"group", "string", "work group the alert is assigned to"},
-		{"incident", "string", "incident id, or none: alerts in no incident"}, {"sort", "string", "last_seen (default), first_seen, or severity (most severe first, then newest)"},
+		{"incident", "string", "incident id, or none: alerts in no incident"}, {"sort", "string", "newest first by last_seen (default), created (when raised) or first_seen; or severity (most severe first, then newest last_seen)"},
 		{"deleted", "boolean", "true: the deleted alerts (admins)"}}
 	activeQuery := slices.Clone(alertQuery)
 	// The counts take the list's filters (not its page; an order is read and has no effect).

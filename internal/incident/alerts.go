@@ -381,9 +381,11 @@ func (s *Service) PurgeTrash(ctx context.Context) (int64, error) {
 	return s.o.Store.Alerts().PurgeDeleted(ctx, s.now().Add(-TrashDays*24*time.Hour))
 }
 
-// BulkInput is one action over many alerts.
+// BulkInput is one action over many alerts: those of IDs, or every alert
+// Filter selects (one of the two).
 type BulkInput struct {
 	IDs           []string
+	Filter        *store.AlertFilter
 	Action        string // acknowledge, assign, status, escalate, delete, restore
 	Status        string
 	Verdict       string
@@ -398,8 +400,11 @@ type BulkFailure struct {
 	Error string `json:"error"`
 }
 
-// BulkResult reports a bulk action.
+// BulkResult reports a bulk action: how many alerts it was asked to act
+// on (the ids given, or those the filter matched), how many changed, and
+// why each of the others did not.
 type BulkResult struct {
+	Matched int64         `json:"matched"`
 	Updated int64         `json:"updated"`
 	Failed  []BulkFailure `json:"failed"`
 }
@@ -407,16 +412,25 @@ type BulkResult struct {
 // MaxBulk bounds one bulk request.
 const MaxBulk = 10000
 
+// BulkTxSize is how many alerts one transaction of a bulk action changes:
+// a 10,000-alert action commits in ten steps, so that the one database
+// writer is never held for the whole of it.
+const BulkTxSize = 1000
+
 // BulkActions are the actions Bulk knows.
 var BulkActions = []string{"acknowledge", "assign", "status", "escalate", "delete", "restore"}
 
-// Bulk applies one action to many alerts in one transaction.
+// Bulk applies one action to many alerts, in transactions of BulkTxSize
+// alerts. An error part-way leaves the earlier transactions' changes (each
+// with its history and audit entry) in place.
 func (s *Service) Bulk(ctx context.Context, a Actor, in BulkInput) (BulkResult, error) {
 	res := BulkResult{Failed: []BulkFailure{}}
-	if len(in.IDs) == 0 {
-		return res, fieldErr("ids", "give at least one alert id")
-	}
-	if len(in.IDs) > MaxBulk {
+	switch {
+	case in.Filter != nil && len(in.IDs) > 0:
+		return res, fieldErr("filter", "give ids or a filter, not both")
+	case in.Filter == nil && len(in.IDs) == 0:
+		return res, fieldErr("ids", "give at least one alert id, or a filter")
+	case len(in.IDs) > MaxBulk:
 		return res, fieldErr("ids", "at most %d alerts per request (got %d)", MaxBulk, len(in.IDs))
 	}
 	if !contains(BulkActions, in.Action) {
@@ -450,6 +464,56 @@ func (s *Service) Bulk(ctx context.Context, a Actor, in BulkInput) (BulkResult, 
 		}
 	}
 	ids := dedupe(in.IDs)
+	if in.Filter != nil {
+		var err error
+		if ids, err = s.matching(ctx, a.OrgID, *in.Filter); err != nil {
+			return res, err
+		}
+	}
+	res.Matched = int64(len(ids))
+	changed := 0
+	for start := 0; start < len(ids); start += BulkTxSize {
+		part, err := s.bulkPart(ctx, a, in, ids[start:min(start+BulkTxSize, len(ids))])
+		if err != nil {
+			return BulkResult{}, err
+		}
+		res.Updated += part.Updated
+		res.Failed = append(res.Failed, part.Failed...)
+		changed += len(part.changed)
+	}
+	if changed > 0 && s.o.Hub != nil {
+		s.publish(a.OrgID, "alerts", "alerts_bulk_updated", map[string]any{"action": in.Action, "count": res.Updated})
+	}
+	return res, nil
+}
+
+// matching returns the ids of the alerts f selects, or a field error
+// naming filter and how many it selects when that is more than MaxBulk.
+func (s *Service) matching(ctx context.Context, orgID string, f store.AlertFilter) ([]string, error) {
+	ids, err := s.o.Store.Alerts().MatchingIDs(ctx, orgID, f, MaxBulk+1)
+	if err != nil {
+		return nil, err
+	}
+	if len(ids) <= MaxBulk {
+		return ids, nil
+	}
+	n, err := s.o.Store.Alerts().Count(ctx, orgID, f)
+	if err != nil {
+		return nil, err
+	}
+	return nil, fieldErr("filter", "the filter matches %d alerts; a bulk action takes at most %d: narrow the filter", n, MaxBulk)
+}
+
+// bulkResult is one transaction's part of a bulk action.
+type bulkResult struct {
+	Updated int64
+	Failed  []BulkFailure
+	changed []store.Alert
+}
+
+// bulkPart applies the action to ids (at most BulkTxSize) in one transaction.
+func (s *Service) bulkPart(ctx context.Context, a Actor, in BulkInput, ids []string) (bulkResult, error) {
+	var res bulkResult
 	var changed []store.Alert
 	err := s.tx(ctx, func(r store.Repos) error {
 		res.Failed, changed = []BulkFailure{}, nil // a run again starts over
@@ -564,11 +628,9 @@ func (s *Service) Bulk(ctx context.Context, a Actor, in BulkInput) (BulkResult, 
 		return err
 	})
 	if err != nil {
-		return BulkResult{}, err
+		return bulkResult{}, err
 	}
-	if len(changed) > 0 && s.o.Hub != nil {
-		s.publish(a.OrgID, "alerts", "alerts_bulk_updated", map[string]any{"action": in.Action, "count": res.Updated})
-	}
+	res.changed = changed
 	return res, nil
 }
 

@@ -187,13 +187,24 @@ type AlertEntities struct {
 	UserDomains map[string]string `json:"user_domains,omitempty"`
 }
 
-// AlertFilter narrows AlertStore.List. Results are newest LastSeen first.
+// Alert times a filter's range and a list's order can be on.
+const (
+	AlertTimeLastSeen  = "last_seen"
+	AlertTimeFirstSeen = "first_seen"
+	AlertTimeCreated   = "created" // when the alert was raised
+)
+
+// AlertFilter narrows AlertStore.List. Results are newest LastSeen first
+// unless Sort says otherwise.
 type AlertFilter struct {
 	Statuses   []string
 	Severities []string
 	RuleID     string
 	Query      string // substring of the title, the rule's title or an entity (host, user, IP...), case-insensitive
-	From, To   time.Time
+	// From and To bound TimeField: AlertTimeLastSeen ("", the default)
+	// or AlertTimeCreated.
+	From, To  time.Time
+	TimeField string
 	// Assignee is a user id; Unassigned asks for alerts with none.
 	Assignee   string
 	Unassigned bool
@@ -204,9 +215,12 @@ type AlertFilter struct {
 	NoIncident bool
 	// Deleted lists the trash (deleted alerts) instead of live ones.
 	Deleted bool
-	// SortFirstSeen orders by first_seen instead of last_seen.
-	SortFirstSeen bool
-	// After continues from the last alert of the previous page.
+	// Sort is the time the list is ordered by, newest first:
+	// AlertTimeLastSeen ("", the default), AlertTimeFirstSeen or
+	// AlertTimeCreated.
+	Sort string
+	// After continues from the last alert of the previous page (AfterSeen
+	// is its time that Sort orders by).
 	AfterSeen time.Time
 	AfterID   string
 	Limit     int
@@ -257,6 +271,12 @@ type AlertStore interface {
 	// ListByIDs returns the org's alerts among ids (any order; unknown ids
 	// are left out).
 	ListByIDs(ctx context.Context, orgID string, ids []string) ([]Alert, error)
+	// MatchingIDs returns the ids of up to limit alerts that f selects
+	// (its page and order fields aside), in no set order.
+	MatchingIDs(ctx context.Context, orgID string, f AlertFilter, limit int) ([]string, error)
+	// Count counts the alerts f selects (its page and order fields aside),
+	// exactly.
+	Count(ctx context.Context, orgID string, f AlertFilter) (int64, error)
 	// BulkSet applies one change to many alerts in set-based statements
 	// and returns how many changed.
 	BulkSet(ctx context.Context, orgID string, ids []string, set AlertBulkSet) (int64, error)

@@ -4,7 +4,8 @@
 // its status changes from the row and from its page; its page shows the rule,
 // ATT&CK by name, entities that search Events, and the matching events; a
 // filtered queue holds new alerts behind a pill; the counts by severity
-// follow; an alert of more repeats than it keeps IDs of finds all its events;
+// follow; an alert of more repeats than it keeps IDs of finds all its events
+// and opens the ones it keeps, by id, in Events;
 // the rule's own grouping folds one user's alerts across hosts.
 
 import assert from "node:assert/strict";
@@ -232,7 +233,7 @@ describe("alerts: raised live, worked from the queue and the alert's page", { ti
     assert.deepEqual(run.pageErrors, [], "no uncaught errors in the page");
   });
 
-  step("an alert of 130 repeats loads all of its events, past the 100 it keeps, and opens them in Events", async ({ page, baseURL }) => {
+  step("an alert of 130 repeats loads all of its events, past the 100 it keeps, and opens exactly them in Events", async ({ page, baseURL }) => {
     await send(Array.from({ length: 130 }, () => wire("carol", "81.2.69.160")));
     let alert;
     for (let i = 0; i < 100 && alert?.count !== 130; i++) {
@@ -254,12 +255,21 @@ describe("alerts: raised live, worked from the queue and the alert's page", { ti
     const table = section.getByRole("table", { name: "Events that matched this alert, newest first" });
     assert.equal(await table.getByRole("row").count(), 131);
     assert.equal(await section.getByRole("button", { name: "Load more" }).count(), 0);
-    const reading = await api("GET", `/api/v1/alerts/${alert.id}/events?size=1`);
-    const open = new URL(await section.getByRole("link", { name: "Open in Events" }).getAttribute("href"), baseURL);
-    assert.equal(open.searchParams.get("q"), reading.body.filter);
-    assert.equal(open.searchParams.get("from"), new Date(reading.body.from).toISOString());
-    assert.equal(open.searchParams.get("to"), new Date(reading.body.to).toISOString());
+    // Open in Events: the ids the alert keeps, over first to last seen, and a note that they are its last 100 of 130.
+    const link = section.getByRole("link", { name: "Open in Events" });
+    const open = new URL(await link.getAttribute("href"), baseURL);
+    assert.equal(open.searchParams.get("q"), `_id:(${alert.event_ids.join(" OR ")})`);
+    assert.equal(open.searchParams.get("from"), new Date(alert.first_seen).toISOString());
+    assert.equal(open.searchParams.get("to"), new Date(new Date(alert.last_seen).getTime() + 1).toISOString());
+    assert.ok(open.href.length < 8000, `a usable URL (${open.href.length} characters)`);
+    await section.getByText("its last 100 of 130").waitFor();
+    const wider = new URL(await section.getByRole("link", { name: "Related activity (wider)" }).getAttribute("href"), baseURL);
+    assert.match(wider.searchParams.get("q") ?? "", /related\.user:"carol"/);
     await screenshot(run, "all-events");
+    await link.click();
+    await page.waitForURL(/\/events\?/);
+    await page.locator(".table-toolbar-status").filter({ hasText: /^Showing \d+ of 100,/ }).waitFor();
+    await screenshot(run, "alert-in-events");
     assert.deepEqual(run.pageErrors, [], "no uncaught errors in the page");
   });
 

@@ -5,7 +5,8 @@
 // incident, a playbook is applied to it, a war-room note mentions a
 // colleague, and a shift handover is sent by
 // e-mail to an SMTP server run by this test (net: 220, EHLO, MAIL, RCPT,
-// DATA, QUIT), through an e-mail channel with security "none".
+// DATA, QUIT), through an e-mail channel with security "none"; last, every
+// alert matching a filter, past the page, is acknowledged in one action.
 
 import assert from "node:assert/strict";
 import { existsSync, readdirSync, rmSync } from "node:fs";
@@ -332,6 +333,36 @@ describe("SOC: triage, escalation, incidents, playbooks and handovers", { timeou
     assert.match(mail.data, /^Subject: /m);
     await page.getByRole("table", { name: "Handovers, newest first" }).getByText("Sent", { exact: true }).waitFor();
     await screenshot(run, "handover-sent");
+    assert.deepEqual(run.pageErrors, [], "no uncaught errors in the page");
+  });
+
+  step("every alert matching the filter, past the page of 50, is acknowledged in one action", async ({ page, baseURL }) => {
+    const users = Array.from({ length: 55 }, (_, i) => `bulkpayer-${String(i).padStart(2, "0")}`);
+    await send(users.map((u, i) => wire(u, `81.2.70.${i + 1}`)));
+    const matching = async () => (await api("GET", "/api/v1/alerts?q=bulkpayer&status=new&limit=100")).body?.alerts ?? [];
+    await until("55 new alerts", async () => (await matching()).length === 55);
+    await page.goto(`${baseURL}/alerts?status=new&q=bulkpayer`);
+    const queue = page.getByRole("table", { name: "Alerts, newest activity first" });
+    await until("a page of 50", async () => (await queue.getByRole("link", { name: TITLE }).count()) === 50);
+    await page.getByLabel("Select all shown alerts").check();
+    await page.getByText("All 50 alerts on this page are selected.").waitFor();
+    await page.getByRole("button", { name: "Select all 55 alerts matching this filter" }).click();
+    const bar = page.getByRole("region", { name: "Bulk actions" });
+    await bar.getByText("All 55 alerts matching this filter selected").waitFor();
+    await screenshot(run, "select-all-matching");
+    await bar.getByRole("button", { name: "Acknowledge" }).click();
+    const result = page.getByRole("region", { name: "Bulk action result" });
+    await result.getByText("Acknowledged: 55 updated.").waitFor();
+    // The queue (new only) empties; the message stays until dismissed.
+    await page.getByText("No alerts match these filters.").waitFor();
+    await page.waitForTimeout(1500);
+    assert.equal(await result.count(), 1, "the result is still shown");
+    await screenshot(run, "select-all-matching-done");
+    await result.getByRole("button", { name: "Dismiss" }).click();
+    assert.equal(await result.count(), 0);
+    const acked = (await api("GET", "/api/v1/alerts?q=bulkpayer&status=acknowledged&limit=100")).body.alerts;
+    assert.equal(acked.length, 55);
+    assert.equal((await matching()).length, 0);
     assert.deepEqual(run.pageErrors, [], "no uncaught errors in the page");
   });
 });

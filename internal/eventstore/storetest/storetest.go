@@ -462,6 +462,9 @@ var SearchCases = []struct{ Q, Want string }{
 	{`process.executable:C\:\\Windows\\*`, "e3"},
 	{"process.command_line:*-enc*", "e3"},
 	{"_id:a-e3", "e3"},
+	// An alert's "Open in Events": its event ids, quoted or not.
+	{"_id:(a-e3 OR a-e1)", "e1 e3"},
+	{`_id:("a-e2" OR "a-e9" OR "a-nope")`, "e2 e9"},
 	{"input:agent", "e3 e6"},
 	// Text fields: word by word.
 	{"message:cmd.exe", "e6"},

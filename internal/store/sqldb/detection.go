@@ -499,13 +499,56 @@ func (s alerts) filter(orgID string, f store.AlertFilter) ([]string, []any) {
 			args = append(args, "%"+likeEscape(q)+"%", "%"+likeEscape(q)+"%", "%"+likeEscape(q)+"%", "%"+likeEscape(inJSONString(q))+"%")
 		}
 	}
+	timeCol := timeColumn(f.TimeField)
 	if !f.From.IsZero() {
-		where, args = append(where, "last_seen >= ?"), append(args, ms(f.From))
+		where, args = append(where, timeCol+" >= ?"), append(args, ms(f.From))
 	}
 	if !f.To.IsZero() {
-		where, args = append(where, "last_seen < ?"), append(args, ms(f.To))
+		where, args = append(where, timeCol+" < ?"), append(args, ms(f.To))
 	}
 	return where, args
+}
+
+// timeColumn is the column of an alert time (store.AlertTime*); the
+// default is last_seen.
+func timeColumn(t string) string {
+	switch t {
+	case store.AlertTimeCreated:
+		return "created_at"
+	case store.AlertTimeFirstSeen:
+		return "first_seen"
+	}
+	return "last_seen"
+}
+
+func (s alerts) MatchingIDs(ctx context.Context, orgID string, f store.AlertFilter, limit int) ([]string, error) {
+	where, args := s.filter(orgID, f)
+	rows, err := s.query(ctx, `SELECT id FROM alerts WHERE `+strings.Join(where, " AND ")+` LIMIT ?`, append(args, limit)...)
+	if err != nil {
+		return nil, fmt.Errorf("cannot list alert ids: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("cannot read alert id: %w", err)
+		}
+		out = append(out, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("cannot list alert ids: %w", err)
+	}
+	return out, nil
+}
+
+func (s alerts) Count(ctx context.Context, orgID string, f store.AlertFilter) (int64, error) {
+	where, args := s.filter(orgID, f)
+	var n int64
+	if err := s.queryRow(ctx, `SELECT COUNT(*) FROM alerts WHERE `+strings.Join(where, " AND "), args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("cannot count alerts: %w", err)
+	}
+	return n, nil
 }
 
 func (s alerts) List(ctx context.Context, orgID string, f store.AlertFilter) ([]store.Alert, int64, error) {
@@ -517,17 +560,14 @@ func (s alerts) List(ctx context.Context, orgID string, f store.AlertFilter) ([]
 		append(cargs, store.AlertCountCap+1)...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("cannot count alerts: %w", err)
 	}
-	col := "last_seen"
-	if f.SortFirstSeen {
-		col = "first_seen"
-	}
+	col := timeColumn(f.Sort)
 	// One index range per status (and per severity when both are asked
-	// for), each already in (last_seen, id) order, merged: no backend can
-	// sort an IN list's ranges by the next index column, and a
-	// million-row queue must not be sorted.
+	// for), each already in (last_seen, id) or (created_at, id) order,
+	// merged: no backend can sort an IN list's ranges by the next index
+	// column, and a million-row queue must not be sorted.
 	type branch struct{ status, severity string }
 	var branches []branch
-	if !f.SortFirstSeen && (len(f.Statuses) > 1 || len(f.Statuses) == 1 && len(f.Severities) > 1) {
+	if col != "first_seen" && (len(f.Statuses) > 1 || len(f.Statuses) == 1 && len(f.Severities) > 1) {
 		for _, st := range f.Statuses {
 			if len(f.Severities) == 0 {
 				branches = append(branches, branch{status: st})
@@ -564,11 +604,11 @@ func (s alerts) List(ctx context.Context, orgID string, f store.AlertFilter) ([]
 			if b.severity != "" {
 				cond, bargs = cond+" AND severity = ?", append(bargs, b.severity)
 			}
-			parts = append(parts, fmt.Sprintf(`SELECT * FROM (SELECT %s FROM alerts WHERE %s AND %s ORDER BY last_seen DESC, id DESC LIMIT ?) b%d`,
-				alertColumns, strings.Join(where, " AND "), cond, i))
+			parts = append(parts, fmt.Sprintf(`SELECT * FROM (SELECT %s FROM alerts WHERE %s AND %s ORDER BY %s DESC, id DESC LIMIT ?) b%d`,
+				alertColumns, strings.Join(where, " AND "), cond, col, i))
 			qargs = append(append(append(qargs, args...), bargs...), limit)
 		}
-		query = strings.Join(parts, " UNION ALL ") + ` ORDER BY last_seen DESC, id DESC LIMIT ?`
+		query = strings.Join(parts, " UNION ALL ") + ` ORDER BY ` + col + ` DESC, id DESC LIMIT ?`
 		qargs = append(qargs, limit)
 	}
 	rows, err := s.query(ctx, query, qargs...)

@@ -49,6 +49,7 @@ func Run(t *testing.T, b Backend) {
 		{"AlertsTx", testAlertsTx},
 		{"AlertReadModifyWrite", testAlertReadModifyWrite},
 		{"AlertFold", testAlertFold},
+		{"AlertTimes", testAlertTimes},
 		{"TxBusy", testTxBusy},
 		{"Checkpoints", testCheckpoints},
 		{"Hunting", testHunting},

@@ -135,12 +135,19 @@ describe("AlertDetailPage", () => {
     const section = await screen.findByRole("region", { name: "Matching events" });
     expect(within(section).getByRole("status")).toHaveTextContent("Showing 2 of the alert's events");
     expect(section).toHaveTextContent("Showing 2 of the alert's events · Load more");
-    // The link opens the server's reading in Events: its filter over the alert's span.
-    await vi.waitFor(() => expect(new URL(within(section).getByRole("link", { name: "Open in Events" }).getAttribute("href") ?? "", "http://localhost").searchParams.get("q")).toBe(span.filter));
+    // Open in Events searches exactly the alert's events (their ids) over its span, first to last seen.
     const url = new URL(within(section).getByRole("link", { name: "Open in Events" }).getAttribute("href") ?? "", "http://localhost");
     expect(url.pathname).toBe("/events");
+    expect(url.searchParams.get("q")).toBe("_id:(e-1 OR e-2)");
     expect(url.searchParams.get("from")).toBe("2026-11-23T09:55:00.000Z");
     expect(url.searchParams.get("to")).toBe("2026-11-23T10:00:00.001Z");
+    // It keeps 2 ids of 5 events, and says so.
+    expect(within(section).getByText(/its last 2 of 5/)).toBeInTheDocument();
+    // Related activity reads wider: the entities, an hour either side.
+    const wider = new URL(within(section).getByRole("link", { name: "Related activity (wider)" }).getAttribute("href") ?? "", "http://localhost");
+    expect(wider.searchParams.get("q")).toBe('related.hosts:"web-1" OR related.user:"root" OR related.ip:"81.2.69.142"');
+    expect(wider.searchParams.get("from")).toBe("2026-11-23T08:55:00.000Z");
+    expect(wider.searchParams.get("to")).toBe("2026-11-23T11:00:00.000Z");
 
     await user.click(within(section).getByRole("button", { name: "Load more" }));
     const table = within(section).getByRole("table", { name: "Events that matched this alert, newest first" });
@@ -173,7 +180,7 @@ describe("AlertDetailPage", () => {
     await vi.waitFor(() => expect(within(section).queryByRole("button", { name: "Load more" })).toBeNull());
     expect(within(section).getAllByRole("row")).toHaveLength(3);
     const url = new URL(within(section).getByRole("link", { name: "Open in Events" }).getAttribute("href") ?? "", "http://localhost");
-    expect(url.searchParams.get("q")).toBeNull();
+    expect(url.searchParams.get("q")).toBe("_id:(e-1 OR e-2)");
     expect(url.searchParams.get("from")).toBe(new Date(detail.first_seen).toISOString());
   });
 

@@ -12,13 +12,13 @@ import { useCallback, useMemo, useState } from "react";
 import { Link, useNavigate, useParams } from "react-router";
 import { isApiError } from "../api/client";
 import { detectionKeys, type Alert, type AlertStatus } from "../api/detection";
-import { CLOSING_STATUSES, socApi, socKeys, useAlertEvents, useAlertHistory, useRelatedAlerts, type AlertEventsPage, type TriageAlertDetail } from "../api/soc";
+import { CLOSING_STATUSES, socApi, socKeys, useAlertEvents, useAlertHistory, useRelatedAlerts, type TriageAlertDetail } from "../api/soc";
 import type { LiveMessage, Me, SecurityEvent } from "../api/types";
 import { hasPermission, useCurrentUser } from "../app/session";
 import { EventDrawer } from "../events/EventDrawer";
 import { EventsTable } from "../events/EventsTable";
 import { DEFAULT_COLUMNS } from "../events/fields";
-import { eventsLink, fieldClause, type TimeRange } from "../events/searchState";
+import { eventsLink, fieldClause } from "../events/searchState";
 import { useLive } from "../live/socket";
 import { TacticList, TechniqueList } from "../rules/AttackList";
 import { LevelBadge } from "../rules/LevelBadge";
@@ -34,6 +34,7 @@ import { NotesPanel, handleNoteMessage } from "../warroom/NotesPanel";
 import { STATUS_ACTIONS, StatusBadge } from "./AlertStatus";
 import { ContainmentPanel, alertTargets, handleActionMessage } from "./Containment";
 import { entityItems, type EntityKind } from "./entities";
+import { alertEventsLink, aroundAlert, relatedActivityLink } from "./eventLinks";
 import { AssignDialog, CloseDialog, EscalateDialog, VerdictBadge, closePatch, useStoreAlert, useTriagePatch } from "./TriageDialogs";
 import "../rules/rules.css";
 import "./alerts.css";
@@ -58,15 +59,7 @@ export const ENTITY_KINDS: ReadonlyArray<{ key: EntityKind; label: string; field
   { key: "domains", label: "Domains", fields: ["dns.question.name", "url.domain", "destination.domain"] },
 ];
 
-const HOUR = 3600_000;
-
-/** From an hour before the alert's first event to an hour after its last. */
-export function aroundAlert(a: Pick<Alert, "first_seen" | "last_seen">): TimeRange {
-  const first = new Date(a.first_seen).getTime();
-  const last = new Date(a.last_seen).getTime();
-  if (Number.isNaN(first) || Number.isNaN(last)) return { kind: "preset", preset: "30d" };
-  return { kind: "absolute", from: new Date(first - HOUR).toISOString(), to: new Date(last + HOUR).toISOString() };
-}
+export { aroundAlert };
 
 /** The Events search for one entity: `host.name:"web-1"`, or each field OR-ed. */
 export function entityQuery(fields: readonly string[], value: string): string {
@@ -433,18 +426,6 @@ function AlertBody({ alert: a, writable, canReadRules, me, live }: { alert: Tria
 }
 
 /**
- * The alert's span as an Events range: the API's (first to last seen, `to`
- * exclusive) once read, else the same from the alert's own times.
- */
-export function alertSpan(a: Pick<Alert, "first_seen" | "last_seen">, page?: Pick<AlertEventsPage, "from" | "to">): TimeRange {
-  if (page?.from && page.to) return { kind: "absolute", from: new Date(page.from).toISOString(), to: new Date(page.to).toISOString() };
-  const first = new Date(a.first_seen).getTime();
-  const last = new Date(a.last_seen).getTime();
-  if (Number.isNaN(first) || Number.isNaN(last)) return aroundAlert(a);
-  return { kind: "absolute", from: new Date(first).toISOString(), to: new Date(last + 1).toISOString() };
-}
-
-/**
  * The events that matched: first the up to 50 the alert comes with, then,
  * a "Load more" at a time, every other one the server finds again by
  * running the rule over the alert's span (the alert keeps the IDs of its
@@ -478,21 +459,34 @@ function AlertEvents({ alert: a, onOpen, openId }: { alert: TriageAlertDetail; o
     }
     void q.fetchNextPage();
   };
-  const filter = first?.filter ?? "";
-  const link = eventsLink(filter, alertSpan(a, first));
+  // Exactly its events: their ids over its span. The wider reading is
+  // everything about its hosts, users and IPs an hour either side.
+  const link = useMemo(() => alertEventsLink(a), [a]);
+  const related = useMemo(() => relatedActivityLink(a), [a]);
   const shown = events.length.toLocaleString();
   return (
     <section aria-labelledby="alert-events">
       <div className="card-head">
         <h2 id="alert-events">Matching events</h2>
-        <Link
-          to={link}
-          className="card-head-note"
-          title={filter ? `Search Events for ${filter} over the alert's span, first to last seen` : "Search Events over the alert's span, first to last seen"}
-        >
-          Open in Events
-        </Link>
+        <span className="card-head-note alert-events-links">
+          {link.to ? (
+            <Link to={link.to} title={`Search Events for the ${link.shown.toLocaleString()} events of this alert, first to last seen`} aria-describedby={link.note ? "alert-events-link-note" : undefined}>
+              Open in Events
+            </Link>
+          ) : null}
+          {link.to && related ? " · " : null}
+          {related ? (
+            <Link to={related} title="Search Events for everything about the alert's hosts, users and IP addresses, from an hour before its first event to an hour after its last">
+              Related activity (wider)
+            </Link>
+          ) : null}
+        </span>
       </div>
+      {link.note ? (
+        <p className="muted card-hint" id="alert-events-link-note">
+          {link.note}
+        </p>
+      ) : null}
       {events.length === 0 && !more ? (
         <div className="empty empty-left">
           <p>{a.event_ids.length > 0 || done ? "The matching events are no longer stored (retention removed them)." : "This alert lists no events."}</p>

@@ -65,9 +65,81 @@ describe("the queue's triage", () => {
     const bar = screen.getByRole("region", { name: "Bulk actions" });
     expect(bar).toHaveTextContent("2 alerts selected");
     await user.click(within(bar).getByRole("button", { name: "Acknowledge" }));
-    await vi.waitFor(() => expect(within(bar).getByRole("status")).toHaveTextContent("Acknowledged: 1 updated, 1 failed."));
-    expect(within(within(bar).getByRole("list", { name: "Alerts that failed" })).getByRole("listitem")).toHaveTextContent("PowerShell download cradle on WS-7: alert is already closed");
+    const result = await screen.findByRole("region", { name: "Bulk action result" });
+    await vi.waitFor(() => expect(within(result).getByRole("status")).toHaveTextContent("Acknowledged: 1 updated, 1 failed."));
+    expect(within(within(result).getByRole("list", { name: "Alerts that failed" })).getByRole("listitem")).toHaveTextContent("PowerShell download cradle on WS-7: alert is already closed");
     expect(calls.find((c) => c.url === "/api/v1/alerts/bulk")?.body).toEqual({ action: "acknowledge", ids: ["a-1", "a-2"] });
+  });
+
+  it("keeps the result of a bulk action until it is dismissed", async () => {
+    server((call, url) => {
+      if (url.pathname === "/api/v1/alerts" && call.method === "GET") return json(200, { alerts: [brute, ps], total: 2, next_cursor: "" });
+      if (url.pathname === "/api/v1/alerts/bulk") return json(200, { matched: 2, updated: 2, failed: [] });
+      return undefined;
+    });
+    const user = userEvent.setup();
+    renderWithProviders(<AlertsPage />, { route: "/alerts", me: socMe() });
+    await user.click(await screen.findByLabelText("Select all shown alerts"));
+    await user.click(within(screen.getByRole("region", { name: "Bulk actions" })).getByRole("button", { name: "Acknowledge" }));
+    // All succeeded: the selection (and its bar) goes, the result stays.
+    const result = await screen.findByRole("region", { name: "Bulk action result" });
+    await vi.waitFor(() => expect(screen.queryByRole("region", { name: "Bulk actions" })).not.toBeInTheDocument());
+    expect(result).toHaveTextContent("Acknowledged: 2 updated.");
+    await new Promise((r) => setTimeout(r, 50));
+    expect(screen.getByRole("region", { name: "Bulk action result" })).toBeInTheDocument();
+    await user.click(within(result).getByRole("button", { name: "Dismiss" }));
+    expect(screen.queryByRole("region", { name: "Bulk action result" })).not.toBeInTheDocument();
+  });
+
+  it("ranges over when alerts were raised by default, or when last seen", async () => {
+    const { calls } = server((call, url) => {
+      if (url.pathname === "/api/v1/alerts" && call.method === "GET") return json(200, { alerts: [brute], total: 1, next_cursor: "" });
+      return undefined;
+    });
+    const user = userEvent.setup();
+    renderWithProviders(<AlertsPage />, { route: "/alerts", me: socMe() });
+    const field = await screen.findByRole("combobox", { name: "Time range of" });
+    expect(field).toHaveValue("created");
+    const lists = () => calls.filter((c) => c.url.startsWith("/api/v1/alerts?") || c.url === "/api/v1/alerts").map((c) => new URL(c.url, "http://localhost").searchParams);
+    await user.click(within(screen.getByRole("group", { name: "Raised within" })).getByRole("button", { name: "24 h" }));
+    await vi.waitFor(() => expect(lists().at(-1)?.get("time_field")).toBe("created"));
+    await user.selectOptions(field, "last_seen");
+    await vi.waitFor(() => expect(lists().at(-1)?.get("time_field")).toBe("last_seen"));
+    expect(screen.getByRole("group", { name: "Last seen within" })).toBeInTheDocument();
+    await user.selectOptions(screen.getByRole("combobox", { name: "Sort by" }), "created");
+    await vi.waitFor(() => expect(lists().at(-1)?.get("sort")).toBe("created"));
+  });
+
+  it("selects all the alerts matching the filter, past the page, and acts on the filter", async () => {
+    const { calls } = server((call, url) => {
+      if (url.pathname === "/api/v1/alerts" && call.method === "GET") return json(200, { alerts: [brute, ps], total: 240, next_cursor: "c1" });
+      if (url.pathname === "/api/v1/alerts/bulk") return json(200, { matched: 240, updated: 240, failed: [] });
+      return undefined;
+    });
+    const user = userEvent.setup();
+    renderWithProviders(<AlertsPage />, { route: "/alerts?status=new&range=24h&sev=critical", me: socMe() });
+    await user.click(await screen.findByLabelText("Select all shown alerts"));
+    expect(screen.getByText(/All 2 alerts on this page are selected/)).toBeInTheDocument();
+    await user.click(screen.getByRole("button", { name: "Select all 240 alerts matching this filter" }));
+    const bar = screen.getByRole("region", { name: "Bulk actions" });
+    expect(bar).toHaveTextContent("All 240 alerts matching this filter selected");
+    expect(screen.getByText(/All 240 alerts matching this filter are selected/)).toBeInTheDocument();
+    await user.click(within(bar).getByRole("button", { name: "Set status…" }));
+    const dialog = screen.getByRole("dialog", { name: "Set the status of all 240 alerts matching this filter" });
+    await user.selectOptions(within(dialog).getByLabelText("New status"), "in_progress");
+    await user.click(within(dialog).getByRole("button", { name: "Apply" }));
+    await screen.findByRole("region", { name: "Bulk action result" });
+    const body = calls.find((c) => c.url === "/api/v1/alerts/bulk")?.body as { filter: Record<string, string>; ids?: string[] };
+    expect(body.ids).toBeUndefined();
+    expect(body).toMatchObject({ action: "status", status: "in_progress" });
+    expect(body.filter).toMatchObject({ status: "new", severity: "critical", time_field: "created" });
+    expect(body.filter.from).toMatch(/^\d{4}-/);
+    expect(screen.getByRole("region", { name: "Bulk action result" })).toHaveTextContent("Status set: 240 updated.");
+    // Unticking one alert goes back to a page selection.
+    await user.click(await screen.findByLabelText("Select all shown alerts"));
+    await user.click(screen.getByRole("button", { name: "Select all 240 alerts matching this filter" }));
+    await user.click(screen.getByLabelText("Select SSH brute force from 81.2.69.142"));
+    expect(screen.getByRole("region", { name: "Bulk actions" })).toHaveTextContent("1 alert selected");
   });
 
   it("sets a status with a verdict and escalates a selection to a group", async () => {

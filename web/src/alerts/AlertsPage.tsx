@@ -20,7 +20,17 @@ import {
   type AlertStatus,
   type Level,
 } from "../api/detection";
-import { ALERT_SORTS, VERDICTS, VERDICT_LABELS, useTriageAlertStats, useTriageAlerts, type AlertSort, type TriageAlert } from "../api/soc";
+import {
+  ALERT_SORTS,
+  VERDICTS,
+  VERDICT_LABELS,
+  alertFilterParams,
+  useTriageAlertStats,
+  useTriageAlerts,
+  type AlertSort,
+  type AlertTimeField,
+  type TriageAlert,
+} from "../api/soc";
 import type { Me } from "../api/types";
 import { hasPermission, useCurrentUser } from "../app/session";
 import { usePeople } from "../incidents/people";
@@ -34,7 +44,7 @@ import { CompactTime, formatTimeRange } from "../ui/time";
 import { useSearchDraft } from "../ui/useSearchDraft";
 import { useDocumentTitle } from "../ui/useDocumentTitle";
 import { StatusBadge, StatusSelect } from "./AlertStatus";
-import { BulkBar } from "./BulkBar";
+import { BulkBar, BulkResultMessage, type BulkOutcome } from "./BulkBar";
 import { RulePicker } from "./RulePicker";
 import { entityItems } from "./entities";
 import { VerdictBadge } from "./TriageDialogs";
@@ -73,8 +83,16 @@ function AlertQueue({ me, writable, canReadRules }: { me: Me; writable: boolean;
   const range = useMemo(() => apiRange(state.range), [rangeKey]);
   const query = useMemo(() => alertQuery(state, range), [state, range]);
   const alerts = useTriageAlerts(query);
-  const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
-  useEffect(() => setSelected(new Set()), [paramString]);
+  const [selected, setSelectedIds] = useState<ReadonlySet<string>>(new Set());
+  // Every alert the filter matches, not just the page's (Gmail's "select all N").
+  const [allMatching, setAllMatching] = useState(false);
+  const setSelected = useCallback((ids: ReadonlySet<string>) => {
+    setSelectedIds(ids);
+    setAllMatching(false);
+  }, []);
+  useEffect(() => setSelected(new Set()), [paramString, setSelected]);
+  // A bulk action's outcome stays on screen until dismissed (its selection is gone).
+  const [outcome, setOutcome] = useState<BulkOutcome | null>(null);
   // The counts describe the queue as filtered.
   const stats = useTriageAlertStats(query);
   const filtered = isFiltered(state);
@@ -132,6 +150,12 @@ function AlertQueue({ me, writable, canReadRules }: { me: Me; writable: boolean;
   const total = alerts.data?.pages[0]?.total;
   // Beyond 1,000 matches the server says "more than" instead of counting.
   const capped = (alerts.data?.pages[0] as { total_capped?: boolean } | undefined)?.total_capped === true;
+  const pageAllSelected = rows.length > 0 && rows.every((a) => selected.has(a.id));
+  const moreThanShown = alerts.hasNextPage || (total !== undefined && total > rows.length);
+  const matching = useMemo(
+    () => (allMatching && total !== undefined ? { filter: alertFilterParams(query), count: total, capped } : null),
+    [allMatching, total, capped, query],
+  );
 
   return (
     <section className="page page-wide" aria-labelledby="page-title">
@@ -162,17 +186,41 @@ function AlertQueue({ me, writable, canReadRules }: { me: Me; writable: boolean;
       {writable && selected.size > 0 ? (
         <BulkBar
           ids={[...selected]}
+          matching={matching}
           alerts={rows}
           trash={state.trash}
           canDelete={hasPermission(me, "alerts:delete")}
           canIncident={hasPermission(me, "incidents:write")}
           onClear={() => setSelected(new Set())}
-          onDone={() => {
+          onDone={(o) => {
+            setOutcome(o);
             feed.reset();
             void queryClient.invalidateQueries({ queryKey: ["alerts"] });
           }}
         />
       ) : null}
+      {writable && selected.size > 0 && (allMatching || (pageAllSelected && moreThanShown)) && total !== undefined ? (
+        <p className="select-all-matching" role="status">
+          {allMatching ? (
+            <>
+              All {total.toLocaleString()}
+              {capped ? "+" : ""} alerts matching this filter are selected.{" "}
+              <button type="button" className="link-button" onClick={() => setSelected(new Set())}>
+                Clear selection
+              </button>
+            </>
+          ) : (
+            <>
+              All {rows.length.toLocaleString()} alerts on this page are selected.{" "}
+              <button type="button" className="link-button" onClick={() => setAllMatching(true)}>
+                Select all {total.toLocaleString()}
+                {capped ? "+" : ""} alerts matching this filter
+              </button>
+            </>
+          )}
+        </p>
+      ) : null}
+      {outcome ? <BulkResultMessage outcome={outcome} onDismiss={() => setOutcome(null)} /> : null}
 
       <div className="table-toolbar">
         <span className="muted" role="status">
@@ -320,7 +368,7 @@ function Filters({
           />
         </div>
         <RulePicker value={state.rule} onChange={(rule) => onChange({ rule })} topRules={stats?.top_rules} canReadRules={canReadRules} />
-        <RangePicker range={state.range} onChange={(range) => onChange({ range })} />
+        <RangePicker range={state.range} timeField={state.timeField} onChange={(range) => onChange({ range })} onTimeField={(timeField) => onChange({ timeField })} />
       </div>
       <div className="alert-filters-row">
         <div className="field">
@@ -405,10 +453,30 @@ function Filters({
   );
 }
 
-const SORT_LABELS: Record<AlertSort, string> = { last_seen: "Last seen (newest first)", first_seen: "First seen (newest first)", severity: "Severity (most severe first)" };
+const SORT_LABELS: Record<AlertSort, string> = {
+  last_seen: "Last seen (newest first)",
+  created: "Raised (newest first)",
+  first_seen: "First seen (newest first)",
+  severity: "Severity (most severe first)",
+};
 
-/** All time, the last hour … 30 days, or an absolute range in the reader's time zone. */
-function RangePicker({ range, onChange }: { range: AlertRange; onChange: (r: AlertRange) => void }) {
+const TIME_FIELD_LABELS: Record<AlertTimeField, string> = { created: "Raised", last_seen: "Last seen" };
+
+/**
+ * All time, the last hour … 30 days, or an absolute range in the reader's
+ * time zone, of when alerts were raised (the default) or last seen.
+ */
+function RangePicker({
+  range,
+  timeField,
+  onChange,
+  onTimeField,
+}: {
+  range: AlertRange;
+  timeField: AlertTimeField;
+  onChange: (r: AlertRange) => void;
+  onTimeField: (f: AlertTimeField) => void;
+}) {
   const id = useId();
   const [editing, setEditing] = useState(false);
   const [from, setFrom] = useState("");
@@ -439,10 +507,19 @@ function RangePicker({ range, onChange }: { range: AlertRange; onChange: (r: Ale
 
   return (
     <div className="range-picker alert-range">
-      <span className="range-label" id={`${id}-label`}>
-        Last seen
-      </span>
-      <div className="segmented" role="group" aria-labelledby={`${id}-label`}>
+      <div className="range-head">
+        <label className="range-label" htmlFor={`${id}-field`}>
+          Time range of
+        </label>
+        <select id={`${id}-field`} className="range-field" value={timeField} onChange={(e) => onTimeField(e.target.value as AlertTimeField)}>
+          {(Object.keys(TIME_FIELD_LABELS) as AlertTimeField[]).map((f) => (
+            <option key={f} value={f}>
+              {TIME_FIELD_LABELS[f]}
+            </option>
+          ))}
+        </select>
+      </div>
+      <div className="segmented" role="group" aria-label={`${TIME_FIELD_LABELS[timeField]} within`}>
         <button type="button" className="segment" aria-pressed={range.kind === "all"} onClick={() => onChange({ kind: "all" })}>
           All time
         </button>

@@ -1,6 +1,8 @@
-// Bulk actions on the selected alerts (POST /api/v1/alerts/bulk): one
+// Bulk actions on the selected alerts, or on every alert the queue's
+// filter matches (POST /api/v1/alerts/bulk with ids or a filter): one
 // request, and the answer says how many changed and, for each one that did
-// not, why — told here by the alert's title when it is on screen.
+// not, why — told by BulkResultMessage, which the queue keeps on screen
+// until dismissed (the selection it acted on is gone by then).
 
 import { useMutation } from "@tanstack/react-query";
 import { useState } from "react";
@@ -12,8 +14,27 @@ import { AssignDialog, BulkStatusDialog, EscalateDialog } from "./TriageDialogs"
 
 type Open = null | "assign" | "status" | "escalate" | "delete" | "incident";
 
+/** The outcome of a bulk action, as the queue shows it. */
+export interface BulkOutcome {
+  label: string;
+  r: BulkResult;
+  /** The titles of the alerts on screen then, to name those that failed. */
+  titles: ReadonlyMap<string, string>;
+}
+
+/** Every alert the queue's filter matches: the filter, and how many the list counted. */
+export interface MatchingSelection {
+  filter: Record<string, string>;
+  count: number;
+  /** More than count match (the list stops counting at 1,000). */
+  capped: boolean;
+}
+
+type Action = Omit<BulkRequest, "ids" | "filter">;
+
 export function BulkBar({
   ids,
+  matching,
   alerts,
   trash,
   canDelete,
@@ -22,28 +43,30 @@ export function BulkBar({
   onDone,
 }: {
   ids: string[];
+  /** Set: act on every alert the filter matches instead of ids. */
+  matching?: MatchingSelection | null;
   alerts: readonly TriageAlert[];
   trash: boolean;
   canDelete: boolean;
   canIncident: boolean;
   onClear: () => void;
-  onDone: () => void;
+  onDone: (outcome: BulkOutcome) => void;
 }) {
   const [open, setOpen] = useState<Open>(null);
-  const [result, setResult] = useState<{ label: string; r: BulkResult } | null>(null);
+  const titles = new Map(alerts.map((a) => [a.id, a.title || a.rule_title]));
   const bulk = useMutation({
-    mutationFn: ({ req }: { req: Omit<BulkRequest, "ids">; label: string }) => socApi.bulk({ ...req, ids }),
+    mutationFn: ({ req }: { req: Action; label: string }) => socApi.bulk(matching ? { ...req, filter: matching.filter } : { ...req, ids }),
     onSuccess: (r, { label }) => {
-      setResult({ label, r });
       setOpen(null);
       if (r.failed.length === 0) onClear();
-      onDone();
+      onDone({ label, r, titles });
     },
   });
-  const run = (req: Omit<BulkRequest, "ids">, label: string) => bulk.mutate({ req, label });
-  const n = ids.length;
-  const what = `${n} alert${n === 1 ? "" : "s"}`;
-  const titles = new Map(alerts.map((a) => [a.id, a.title || a.rule_title]));
+  const run = (req: Action, label: string) => bulk.mutate({ req, label });
+  const n = matching ? matching.count : ids.length;
+  const what = matching
+    ? `all ${n.toLocaleString()}${matching.capped ? "+" : ""} alerts matching this filter`
+    : `${n.toLocaleString()} alert${n === 1 ? "" : "s"}`;
   const close = () => {
     setOpen(null);
     bulk.reset();
@@ -51,7 +74,7 @@ export function BulkBar({
 
   return (
     <div className="bulk-bar" role="region" aria-label="Bulk actions">
-      <span className="cell-strong">{what} selected</span>
+      <span className="cell-strong">{matching ? `${what.charAt(0).toUpperCase()}${what.slice(1)}` : what} selected</span>
       <div className="bulk-actions" role="group" aria-label={`Act on ${what}`}>
         {trash ? (
           <button type="button" className="btn btn-small" disabled={bulk.isPending} onClick={() => run({ action: "restore" }, "Restored")}>
@@ -71,7 +94,7 @@ export function BulkBar({
             <button type="button" className="btn btn-small" onClick={() => setOpen("escalate")}>
               Escalate…
             </button>
-            {canIncident ? (
+            {canIncident && !matching ? (
               <button type="button" className="btn btn-small" onClick={() => setOpen("incident")}>
                 Add to incident…
               </button>
@@ -88,31 +111,12 @@ export function BulkBar({
         </button>
       </div>
       {bulk.isError && open === null ? <ErrorMessage error={bulk.error} /> : null}
-      {result ? (
-        <div className={result.r.failed.length ? "alert alert-warning bulk-result" : "alert alert-success bulk-result"} role="status">
-          <p>
-            {result.label}: {result.r.updated.toLocaleString()} updated
-            {result.r.failed.length ? `, ${result.r.failed.length.toLocaleString()} failed` : ""}.
-          </p>
-          {result.r.failed.length ? (
-            <ul aria-label="Alerts that failed">
-              {result.r.failed.map((f) => (
-                <li key={f.id}>
-                  <span className="cell-strong">{titles.get(f.id) ?? f.id}</span>: {f.error}
-                </li>
-              ))}
-            </ul>
-          ) : null}
-          <button type="button" className="btn btn-mini btn-ghost" onClick={() => setResult(null)}>
-            Dismiss
-          </button>
-        </div>
-      ) : null}
 
       {open === "assign" ? <AssignDialog what={what} pending={bulk.isPending} error={bulk.error} onCancel={close} onSubmit={(p) => run({ action: "assign", ...p }, "Assigned")} /> : null}
       {open === "status" ? (
         <BulkStatusDialog
           count={n}
+          what={what}
           pending={bulk.isPending}
           error={bulk.error}
           onCancel={close}
@@ -126,7 +130,7 @@ export function BulkBar({
           error={bulk.error}
           onCancel={close}
           onSubmit={(req) => {
-            const b: Omit<BulkRequest, "ids"> = { action: "escalate", reason: req.reason };
+            const b: Action = { action: "escalate", reason: req.reason };
             if (req.to_user) b.assignee = req.to_user;
             if (req.to_group) b.assignee_group = req.to_group;
             run(b, "Escalated");
@@ -146,6 +150,34 @@ export function BulkBar({
           <p>The alerts go to the trash: hidden from the queue, restorable for 30 days, then removed for good.</p>
         </ConfirmDialog>
       ) : null}
+    </div>
+  );
+}
+
+/** How a bulk action went; it stays until dismissed. */
+export function BulkResultMessage({ outcome, onDismiss }: { outcome: BulkOutcome; onDismiss: () => void }) {
+  const { label, r, titles } = outcome;
+  const shownFailures = r.failed.slice(0, 100);
+  return (
+    <div className={r.failed.length ? "alert alert-warning bulk-result" : "alert alert-success bulk-result"} role="region" aria-label="Bulk action result">
+      <p role="status">
+        {label}: {r.updated.toLocaleString()} updated
+        {r.failed.length ? `, ${r.failed.length.toLocaleString()} failed` : ""}
+        {r.matched !== undefined && r.matched !== r.updated + r.failed.length ? ` (${r.matched.toLocaleString()} matched)` : ""}.
+      </p>
+      {r.failed.length ? (
+        <ul aria-label="Alerts that failed">
+          {shownFailures.map((f) => (
+            <li key={f.id}>
+              <span className="cell-strong">{titles.get(f.id) ?? f.id}</span>: {f.error}
+            </li>
+          ))}
+          {r.failed.length > shownFailures.length ? <li className="muted">and {(r.failed.length - shownFailures.length).toLocaleString()} more</li> : null}
+        </ul>
+      ) : null}
+      <button type="button" className="btn btn-mini btn-ghost" onClick={onDismiss}>
+        Dismiss
+      </button>
     </div>
   );
 }

@@ -318,14 +318,29 @@ export function EscalateDialog({ what, pending, error, onSubmit, onCancel }: { w
 }
 
 /** A status for a selection; resolved and closed ask a verdict. */
-export function BulkStatusDialog({ count, pending, error, onSubmit, onCancel }: { count: number; pending: boolean; error: unknown; onSubmit: (s: AlertStatus, v?: Verdict) => void; onCancel: () => void }) {
+export function BulkStatusDialog({
+  count,
+  what,
+  pending,
+  error,
+  onSubmit,
+  onCancel,
+}: {
+  count: number;
+  /** What is acted on, when not "N alerts" (all alerts matching a filter). */
+  what?: string;
+  pending: boolean;
+  error: unknown;
+  onSubmit: (s: AlertStatus, v?: Verdict) => void;
+  onCancel: () => void;
+}) {
   const id = useId();
   const [status, setStatus] = useState<AlertStatus>("in_progress");
   const [verdict, setVerdict] = useState<Verdict | "">("");
   const [missing, setMissing] = useState(false);
   const closing = CLOSING_STATUSES.includes(status);
   return (
-    <Dialog title={`Set the status of ${count} alert${count === 1 ? "" : "s"}`} onClose={onCancel}>
+    <Dialog title={`Set the status of ${what ?? `${count} alert${count === 1 ? "" : "s"}`}`} onClose={onCancel}>
       <form
         className="dialog-body"
         noValidate

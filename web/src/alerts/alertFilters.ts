@@ -4,16 +4,18 @@
 //   sev      severities, comma-separated (informational … critical)
 //   rule     a rule id
 //   q        free text
-//   range    24h, 7d or 30d (by last seen); absent: all time — or, instead,
+//   range    24h, 7d or 30d; absent: all time — or, instead,
 //   from, to an absolute range as RFC 3339 UTC times
+//   time     last_seen: the range is on when alerts were last seen;
+//            absent: on when they were raised (created)
 //   assignee a user id, "me" or "none" (unassigned)
 //   group    a work group id
 //   verdict  true_positive, benign or false_positive
-//   sort     first_seen or severity (absent: last seen)
+//   sort     created, first_seen or severity (absent: last seen)
 //   trash    1: the deleted alerts (alerts:delete)
 
 import { ALERT_STATUSES, LEVELS, isAlertStatus, isLevel, type AlertStatus, type Level } from "../api/detection";
-import { ALERT_SORTS, VERDICTS, type AlertSort, type TriageAlert, type TriageAlertQuery } from "../api/soc";
+import { ALERT_SORTS, VERDICTS, type AlertSort, type AlertTimeField, type TriageAlert, type TriageAlertQuery } from "../api/soc";
 
 export const ALERT_PRESETS = [
   { key: "1h", label: "1 h", long: "Last hour", ms: 3600_000 },
@@ -32,6 +34,8 @@ export interface AlertFilterState {
   rule: string;
   q: string;
   range: AlertRange;
+  /** What the range bounds: when raised (the default) or last seen. */
+  timeField: AlertTimeField;
   /** A user id, "me" or "none"; empty: anyone. */
   assignee: string;
   group: string;
@@ -65,6 +69,7 @@ export function readAlertFilters(params: URLSearchParams): AlertFilterState {
     rule: params.get("rule")?.trim() ?? "",
     q: params.get("q") ?? "",
     range,
+    timeField: params.get("time") === "last_seen" ? "last_seen" : "created",
     assignee: params.get("assignee")?.trim() ?? "",
     group: params.get("group")?.trim() ?? "",
     verdict: (VERDICTS as readonly string[]).includes(params.get("verdict") ?? "") ? (params.get("verdict") as string) : "",
@@ -84,6 +89,7 @@ export function writeAlertFilters(state: AlertFilterState): URLSearchParams {
     p.set("from", state.range.from);
     p.set("to", state.range.to);
   }
+  if (state.timeField !== "created") p.set("time", state.timeField);
   if (state.assignee) p.set("assignee", state.assignee);
   if (state.group) p.set("group", state.group);
   if (state.verdict) p.set("verdict", state.verdict);
@@ -123,6 +129,8 @@ export function alertQuery(state: AlertFilterState, range: { from?: string; to?:
     ...range,
     limit: 50,
   };
+  // The API's range is on last_seen unless told; the queue's is on when raised by default.
+  if (state.range.kind !== "all") q.time_field = state.timeField;
   if (state.assignee) q.assignee = state.assignee;
   if (state.group) q.group = state.group;
   if (state.verdict) q.verdict = state.verdict;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { alertFilterParams } from "../api/soc";
 import { makeAlert } from "../test/detection";
 import { alertQuery, apiRange, isFiltered, matchesFilters, readAlertFilters, writeAlertFilters } from "./alertFilters";
 import { entityItems, userLabel } from "./entities";
@@ -13,6 +14,7 @@ describe("alert filters in the URL", () => {
       rule: "r-1",
       q: " web ",
       range: { kind: "preset", preset: "7d" },
+      timeField: "created",
       assignee: "",
       group: "",
       verdict: "",
@@ -29,6 +31,33 @@ describe("alert filters in the URL", () => {
     expect(alertQuery(s, {})).toMatchObject({ assignee: "me", group: "g-1", verdict: "false_positive", sort: "severity", deleted: true });
     expect(readAlertFilters(new URLSearchParams("verdict=maybe&sort=random"))).toMatchObject({ verdict: "", sort: "last_seen" });
     expect(isFiltered(readAlertFilters(new URLSearchParams("assignee=none")))).toBe(true);
+  });
+
+  it("ranges over when alerts were raised unless told last seen, and says so to the API", () => {
+    const raised = readAlertFilters(new URLSearchParams("range=24h&sort=created"));
+    expect(raised).toMatchObject({ timeField: "created", sort: "created" });
+    expect(writeAlertFilters(raised).toString()).toBe("range=24h&sort=created");
+    expect(alertQuery(raised, { from: "2026-11-23T09:00:00.000Z" })).toMatchObject({ time_field: "created", sort: "created", from: "2026-11-23T09:00:00.000Z" });
+    const seen = readAlertFilters(new URLSearchParams("range=24h&time=last_seen"));
+    expect(seen.timeField).toBe("last_seen");
+    expect(writeAlertFilters(seen).toString()).toBe("range=24h&time=last_seen");
+    expect(alertQuery(seen, {}).time_field).toBe("last_seen");
+    // No range: nothing to bound.
+    expect(alertQuery(readAlertFilters(new URLSearchParams()), {}).time_field).toBeUndefined();
+    expect(readAlertFilters(new URLSearchParams("time=updated")).timeField).toBe("created");
+  });
+
+  it("gives a bulk action the list's filters, not its page or order", () => {
+    const s = readAlertFilters(new URLSearchParams("status=new,acknowledged&sev=high&q=web&range=24h&assignee=me&sort=severity&trash=1"));
+    expect(alertFilterParams(alertQuery(s, { from: "2026-11-23T09:00:00.000Z" }))).toEqual({
+      status: "new,acknowledged",
+      severity: "high",
+      q: "web",
+      from: "2026-11-23T09:00:00.000Z",
+      time_field: "created",
+      assignee: "me",
+      deleted: "true",
+    });
   });
 
   it("takes an absolute range only when both ends are valid and in order", () => {

@@ -82,8 +82,12 @@ export interface TriageAlertList {
   next_cursor: string;
 }
 
-export const ALERT_SORTS = ["last_seen", "first_seen", "severity"] as const;
+export const ALERT_SORTS = ["last_seen", "created", "first_seen", "severity"] as const;
 export type AlertSort = (typeof ALERT_SORTS)[number];
+
+/** The alert time a range bounds: when raised (created) or last seen. */
+export const ALERT_TIME_FIELDS = ["created", "last_seen"] as const;
+export type AlertTimeField = (typeof ALERT_TIME_FIELDS)[number];
 
 export interface TriageAlertQuery extends AlertQuery {
   /** A user id, "me" or "none". */
@@ -93,6 +97,8 @@ export interface TriageAlertQuery extends AlertQuery {
   /** An incident id or "none". */
   incident?: string;
   sort?: AlertSort;
+  /** What from and to bound; the API's default is last_seen. */
+  time_field?: AlertTimeField;
   /** The trash (alerts:delete). */
   deleted?: boolean;
 }
@@ -142,8 +148,13 @@ export interface AlertEventsPage {
 export const BULK_ACTIONS = ["acknowledge", "assign", "status", "escalate", "delete", "restore"] as const;
 export type BulkAction = (typeof BULK_ACTIONS)[number];
 
+/**
+ * A bulk action acts on `ids`, or on every alert `filter` selects (the
+ * list's query parameters, at most 10,000 alerts).
+ */
 export interface BulkRequest {
-  ids: string[];
+  ids?: string[];
+  filter?: Record<string, string>;
   action: BulkAction;
   status?: AlertStatus;
   verdict?: Verdict;
@@ -153,6 +164,8 @@ export interface BulkRequest {
 }
 
 export interface BulkResult {
+  /** The alerts asked for: the ids, or those the filter matched. */
+  matched?: number;
   updated: number;
   failed: Array<{ id: string; error: string }>;
 }
@@ -635,10 +648,20 @@ function alertParams(q: TriageAlertQuery): Record<string, string | number | bool
     verdict: q.verdict,
     incident: q.incident,
     sort: q.sort,
+    time_field: q.time_field,
     deleted: q.deleted ? true : undefined,
     limit: q.limit,
     cursor: q.cursor,
   };
+}
+
+/** The list's filters (not its page or order) as a bulk action's filter. */
+export function alertFilterParams(q: TriageAlertQuery): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(alertParams({ ...q, limit: undefined, cursor: undefined, sort: undefined }))) {
+    if (v !== undefined && v !== "") out[k] = String(v);
+  }
+  return out;
 }
 
 type S = AbortSignal | undefined;

@@ -17,9 +17,12 @@ const BY_URGENCY: readonly Level[] = LEVELS.slice().reverse();
 // The events' severity classes carry the colours; alerts call "info" "informational".
 const SEV_CLASS: Record<Level, Severity> = { informational: "info", low: "low", medium: "medium", high: "high", critical: "critical" };
 
-/** A link to the Alerts page; its range is the Dashboard's, which the Alerts page also reads by last seen. */
+/**
+ * A link to the Alerts page; its range is the Dashboard's, by last seen as
+ * the Dashboard counts (the queue's own default is when raised).
+ */
 function alertsLink(preset: AlertPreset, filters: Partial<AlertFilterState>): string {
-  const state: AlertFilterState = { ...readAlertFilters(new URLSearchParams()), range: { kind: "preset", preset }, ...filters };
+  const state: AlertFilterState = { ...readAlertFilters(new URLSearchParams()), range: { kind: "preset", preset }, timeField: "last_seen", ...filters };
   return `/alerts?${writeAlertFilters(state).toString()}`;
 }
 

@@ -207,14 +207,14 @@ describe("DashboardPage", () => {
     const card = await screen.findByRole("region", { name: "Alerts" });
     const open = await within(card).findByRole("link", { name: "Open alerts: 4" });
     expect(open).toHaveTextContent("4open, of 9 alerts");
-    expect(open).toHaveAttribute("href", "/alerts?status=new%2Cacknowledged%2Cin_progress%2Cescalated&range=24h");
+    expect(open).toHaveAttribute("href", "/alerts?status=new%2Cacknowledged%2Cin_progress%2Cescalated&range=24h&time=last_seen");
     const sev = within(card).getByRole("list", { name: "Open alerts by severity" });
     expect(within(sev).getAllByRole("link").map((a) => a.textContent)).toEqual(["Critical0", "High3", "Medium0", "Low1", "Informational0"]);
-    expect(within(sev).getByRole("link", { name: /High/ })).toHaveAttribute("href", "/alerts?status=new%2Cacknowledged%2Cin_progress%2Cescalated&sev=high&range=24h");
+    expect(within(sev).getByRole("link", { name: /High/ })).toHaveAttribute("href", "/alerts?status=new%2Cacknowledged%2Cin_progress%2Cescalated&sev=high&range=24h&time=last_seen");
     const rules = within(card).getByRole("list", { name: "Top rules by alerts" });
     // Five at most; a rule without a title shows its id.
     expect(within(rules).getAllByRole("link").map((a) => a.textContent)).toEqual(["SSH brute force", "Rule two", "Rule three", "Rule four", "r-5"]);
-    expect(within(rules).getByRole("link", { name: "SSH brute force" })).toHaveAttribute("href", "/alerts?rule=r-brute&range=24h");
+    expect(within(rules).getByRole("link", { name: "SSH brute force" })).toHaveAttribute("href", "/alerts?rule=r-brute&range=24h&time=last_seen");
     // The events card says what it counts.
     expect(screen.getByRole("region", { name: "High and critical events" })).toHaveTextContent("34");
     const asked = calls.filter((c) => c.url.startsWith("/api/v1/alerts/stats")).map((c) => c.url);
@@ -226,7 +226,7 @@ describe("DashboardPage", () => {
     const { calls } = serve(day, makeStats({ total: 45 }), 0, [], alerts);
     renderWithProviders(<DashboardPage />, { me: makeMe(), route: "/?range=7d" });
     const card = await screen.findByRole("region", { name: "Alerts" });
-    expect(await within(card).findByRole("link", { name: "Rule one" })).toHaveAttribute("href", "/alerts?rule=r-1&range=7d");
+    expect(await within(card).findByRole("link", { name: "Rule one" })).toHaveAttribute("href", "/alerts?rule=r-1&range=7d&time=last_seen");
     expect(within(card).getByRole("link", { name: "Open alerts: 0" })).toBeInTheDocument();
     expect(calls.some((c) => c.url === "/api/v1/alerts/stats?from=now-7d")).toBe(true);
   });
