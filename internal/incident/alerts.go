@@ -422,7 +422,9 @@ var BulkActions = []string{"acknowledge", "assign", "status", "escalate", "delet
 
 // Bulk applies one action to many alerts, in transactions of BulkTxSize
 // alerts. An error part-way leaves the earlier transactions' changes (each
-// with its history and audit entry) in place.
+// with its history and audit entry) in place and lists every alert after
+// them in Failed; an error in the first transaction changes nothing and
+// is returned.
 func (s *Service) Bulk(ctx context.Context, a Actor, in BulkInput) (BulkResult, error) {
 	res := BulkResult{Failed: []BulkFailure{}}
 	switch {
@@ -475,7 +477,15 @@ func (s *Service) Bulk(ctx context.Context, a Actor, in BulkInput) (BulkResult, 
 	for start := 0; start < len(ids); start += BulkTxSize {
 		part, err := s.bulkPart(ctx, a, in, ids[start:min(start+BulkTxSize, len(ids))])
 		if err != nil {
-			return BulkResult{}, err
+			if start == 0 {
+				return BulkResult{}, err
+			}
+			// Earlier transactions are committed: say which alerts
+			// changed and which did not, rather than fail the whole.
+			for _, id := range ids[start:] {
+				res.Failed = append(res.Failed, BulkFailure{ID: id, Error: "not changed: the action stopped part-way: " + err.Error()})
+			}
+			break
 		}
 		res.Updated += part.Updated
 		res.Failed = append(res.Failed, part.Failed...)

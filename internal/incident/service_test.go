@@ -669,3 +669,42 @@ func TestFalsePositiveWithConditions(t *testing.T) {
 		t.Fatalf("history: %v %+v", err, hist)
 	}
 }
+
+// failingTx is a store whose Tx fails from the failAt-th call on.
+type failingTx struct {
+	store.Store
+	calls, failAt int
+}
+
+func (s *failingTx) Tx(ctx context.Context, fn func(store.Repos) error) error {
+	s.calls++
+	if s.calls >= s.failAt {
+		return errors.New("disk full")
+	}
+	return s.Store.Tx(ctx, fn)
+}
+
+// A bulk action that fails after its first transactions keeps their
+// changes and says which alerts did not change; one whose first
+// transaction fails changes nothing and returns the error.
+func TestBulkStoppedPartWay(t *testing.T) {
+	f := newFixture(t)
+	var ids []string
+	for i := 0; i < BulkTxSize+5; i++ {
+		ids = append(ids, fmt.Sprintf("a%04d", i))
+		f.alert(t, ids[i], "low", "h", "10.0.0.1")
+	}
+	st := &failingTx{Store: f.st, failAt: 2}
+	svc := New(Options{Store: st, Now: func() time.Time { return f.now }})
+	res, err := svc.Bulk(f.ctx, f.analyst, BulkInput{IDs: ids, Action: "acknowledge"})
+	if err != nil || res.Matched != int64(len(ids)) || res.Updated != BulkTxSize || len(res.Failed) != 5 {
+		t.Fatalf("part-way: %+v %v", res, err)
+	}
+	if !strings.Contains(res.Failed[0].Error, "not changed") || !strings.Contains(res.Failed[0].Error, "disk full") || res.Failed[4].ID != ids[len(ids)-1] {
+		t.Fatalf("failures: %+v", res.Failed)
+	}
+	st.calls, st.failAt = 0, 1
+	if _, err := svc.Bulk(f.ctx, f.analyst, BulkInput{IDs: ids[:3], Action: "status", Status: store.AlertInProgress}); err == nil {
+		t.Fatal("a bulk action whose first transaction failed reported no error")
+	}
+}
