@@ -152,6 +152,10 @@ func (s *Server) exportRules(w http.ResponseWriter, r *http.Request, c *call) er
 	if err != nil {
 		return err
 	}
+	exc, err := detect.ExportExceptions(r.Context(), s.o.Store, c.principal.OrgID, hits)
+	if err != nil {
+		return err
+	}
 	now := s.o.Now()
 	desc := f.String()
 	if runnable != nil {
@@ -162,7 +166,7 @@ func (s *Server) exportRules(w http.ResponseWriter, r *http.Request, c *call) er
 	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
 	w.Header().Set("X-Rule-Count", strconv.Itoa(len(hits)))
 	w.WriteHeader(http.StatusOK)
-	if err := detect.WriteExport(w, hits, desc, now); err != nil {
+	if err := detect.WriteExport(w, hits, exc, desc, now); err != nil {
 		// The headers are sent: a failure now (the client went away) can
 		// only be logged.
 		s.log.Error("rules export failed midway", "request_id", requestID(r), "rules", len(hits), "err", err)
@@ -321,10 +325,39 @@ func (s *Server) ruleView(r *http.Request, c *call, d *detect.Service, rule stor
 	}
 	v.Exceptions = []detect.ExceptionView{}
 	now := s.o.Now()
+	owners := map[string]detect.ExceptionOwner{}
 	for _, x := range exc {
-		v.Exceptions = append(v.Exceptions, detect.ExceptionViewOf(x, s.userEmail(r, c, x.Owner), now))
+		v.Exceptions = append(v.Exceptions, detect.ExceptionViewOf(x, s.exceptionOwner(r, c, owners, x.Owner), now))
 	}
 	return v, nil
+}
+
+// exceptionOwner says who an exception's owner is (known caches the
+// answers of one request): a user of the org, an API key ("apikey:ID", as
+// a key's principal is recorded) or the system ("system": the CLI, the
+// built-in pack).
+func (s *Server) exceptionOwner(r *http.Request, c *call, known map[string]detect.ExceptionOwner, id string) detect.ExceptionOwner {
+	if o, ok := known[id]; ok {
+		return o
+	}
+	var o detect.ExceptionOwner
+	switch {
+	case id == "system":
+		o.Name = "EventSec (system)"
+	case strings.HasPrefix(id, "apikey:"):
+		if k, err := s.o.Store.APIKeys().Get(r.Context(), c.principal.OrgID, strings.TrimPrefix(id, "apikey:")); err == nil {
+			o.Name = "API key " + k.Name
+		}
+	default:
+		if u, err := s.o.Store.Users().Get(r.Context(), c.principal.OrgID, id); err == nil {
+			o.Email, o.Name = u.Email, u.Name
+			if strings.TrimSpace(o.Name) == "" {
+				o.Name = u.Email
+			}
+		}
+	}
+	known[id] = o
+	return o
 }
 
 func (s *Server) userEmail(r *http.Request, c *call, id string) string {
@@ -465,6 +498,9 @@ func (s *Server) validateRule(w http.ResponseWriter, r *http.Request, c *call) e
 	var in struct {
 		Format string `json:"format"`
 		Source string `json:"source"`
+		// RuleID is the rule being edited ("" for a new rule): its own id
+		// and names are no duplicates.
+		RuleID string `json:"rule_id"`
 	}
 	if err := decodeJSON(w, r, maxRuleBody, &in); err != nil {
 		return err
@@ -477,14 +513,22 @@ func (s *Server) validateRule(w http.ResponseWriter, r *http.Request, c *call) e
 	}
 	u, problems := detect.Compile(in.Format, in.Source, "")
 	d, derr := s.detectSvc()
+	if in.RuleID != "" && derr == nil {
+		if _, err := d.Get(r.Context(), c.principal.OrgID, in.RuleID); errors.Is(err, store.ErrNotFound) {
+			return badRequest("validation_failed", "rule_id", "rule_id: no rule %q in this organisation (omit it for a new rule)", in.RuleID)
+		} else if err != nil {
+			return err
+		}
+	}
 	if len(problems) == 0 && derr == nil {
 		// A rule that compiles may still name notification channels the
-		// organisation lacks: saving it would be refused the same way.
+		// organisation lacks, or have an id or name another rule has:
+		// saving it would be refused the same way.
 		errs, _, err := d.ActionProblems(r.Context(), c.principal.OrgID, u)
 		if err != nil {
 			return err
 		}
-		problems = errs
+		problems = append(d.SaveProblems(c.principal.OrgID, u, in.RuleID), errs...)
 	}
 	out := map[string]any{"valid": len(problems) == 0, "errors": []detect.RuleError{}, "warnings": []detect.RuleError{}, "rule": nil}
 	if len(problems) > 0 {
@@ -585,6 +629,7 @@ func (s *Server) importRules(w http.ResponseWriter, r *http.Request, c *call) er
 	name := ""
 	pack := r.URL.Query().Get("pack")
 	disabled := r.URL.Query().Get("disabled")
+	overwrite := r.URL.Query().Get("overwrite")
 	ct := strings.ToLower(r.Header.Get("Content-Type"))
 	if strings.HasPrefix(ct, "multipart/form-data") {
 		mr, err := r.MultipartReader()
@@ -611,6 +656,9 @@ func (s *Server) importRules(w http.ResponseWriter, r *http.Request, c *call) er
 			case "disabled":
 				b, _ := io.ReadAll(io.LimitReader(part, 16))
 				disabled = strings.TrimSpace(string(b))
+			case "overwrite":
+				b, _ := io.ReadAll(io.LimitReader(part, 16))
+				overwrite = strings.TrimSpace(string(b))
 			}
 		}
 		if data == nil {
@@ -636,16 +684,32 @@ func (s *Server) importRules(w http.ResponseWriter, r *http.Request, c *call) er
 	if err != nil {
 		return err
 	}
+	over, err := boolParam(url.Values{"overwrite": {overwrite}}, "overwrite")
+	if err != nil {
+		return err
+	}
 	files, skipped, err := detect.ReadZip(data, name)
 	if err != nil {
 		return err
 	}
-	rep, err := d.Import(r.Context(), c.detectActor(), files, detect.ImportOptions{Pack: pack, Disabled: off != nil && *off, Skipped: skipped})
+	rep, err := d.Import(r.Context(), c.detectActor(), files, detect.ImportOptions{Pack: pack, Disabled: off != nil && *off,
+		Overwrite: over != nil && *over, Origin: uploadName(name), Skipped: skipped})
 	if err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, rep)
 	return nil
+}
+
+// uploadName is an uploaded file's name without the client's folders
+// (some browsers send them), which an import records as where its rules
+// came from.
+func uploadName(name string) string {
+	name = strings.ReplaceAll(name, `\`, "/")
+	if i := strings.LastIndexByte(name, '/'); i >= 0 {
+		name = name[i+1:]
+	}
+	return name
 }
 
 func packReadError(err error) error {
@@ -724,8 +788,9 @@ func (s *Server) listExceptions(w http.ResponseWriter, r *http.Request, c *call)
 	}
 	out := []detect.ExceptionView{}
 	now := s.o.Now()
+	owners := map[string]detect.ExceptionOwner{}
 	for _, x := range exc {
-		out = append(out, detect.ExceptionViewOf(x, s.userEmail(r, c, x.Owner), now))
+		out = append(out, detect.ExceptionViewOf(x, s.exceptionOwner(r, c, owners, x.Owner), now))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"exceptions": out})
 	return nil
@@ -752,7 +817,7 @@ func (s *Server) createException(w http.ResponseWriter, r *http.Request, c *call
 	writeJSON(w, http.StatusCreated, struct {
 		detect.ExceptionView
 		Warnings []string `json:"warnings,omitempty"`
-	}{detect.ExceptionViewOf(x, c.principal.Email, s.o.Now()), warnings})
+	}{detect.ExceptionViewOf(x, s.exceptionOwner(r, c, map[string]detect.ExceptionOwner{}, x.Owner), s.o.Now()), warnings})
 	return nil
 }
 

@@ -5,11 +5,13 @@ import (
 	"bytes"
 	"mime/multipart"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/eventsec/eventsec/internal/auth"
 	"github.com/eventsec/eventsec/internal/store"
 )
 
@@ -171,6 +173,75 @@ func TestRulesImportAPI(t *testing.T) {
 		t.Fatalf("cross-pack import: %s", r)
 	}
 	wantError(t, upload(map[string]string{"a.yml": rulesBase}, map[string]string{"disabled": "maybe"}), http.StatusBadRequest, "validation_failed", "disabled")
+	wantError(t, upload(map[string]string{"a.yml": rulesBase}, map[string]string{"overwrite": "maybe"}), http.StatusBadRequest, "validation_failed", "overwrite")
+
+	// A rule of the org's own whose source differs is a conflict unless
+	// overwrite=true; then it is listed as updated, with where it came from.
+	own := strings.NewReplacer("0000000000a1", "0000000000f1", "failed_logon_h2", "own_rule", "Failed logon on h2", "Own rule").Replace(rulesBase)
+	wantStatus(t, f.send(t, "POST", "/api/v1/rules", admin, map[string]any{"source": own}), http.StatusCreated)
+	ownChanged := strings.Replace(own, "h2-failed-logon", "h2-other", 1)
+	type conflicted struct {
+		Updated      int
+		UpdatedRules []struct{ ID, Title, File string } `json:"updated_rules"`
+		Conflicts    []struct{ ID, Title, File, Pack, Message string }
+	}
+	r = upload(map[string]string{"own.yml": ownChanged}, nil)
+	wantStatus(t, r, http.StatusOK)
+	if rep := decode[conflicted](t, r); rep.Updated != 0 || len(rep.Conflicts) != 1 || rep.Conflicts[0].ID != "5a0b6c1d-0000-4000-8000-0000000000f1" ||
+		rep.Conflicts[0].File != "own.yml" || rep.Conflicts[0].Title != "Own rule" || len(rep.UpdatedRules) != 0 {
+		t.Fatalf("conflict: %s", r)
+	}
+	r = upload(map[string]string{"own.yml": ownChanged}, map[string]string{"overwrite": "true"})
+	wantStatus(t, r, http.StatusOK)
+	if rep := decode[conflicted](t, r); rep.Updated != 1 || len(rep.Conflicts) != 0 || len(rep.UpdatedRules) != 1 || rep.UpdatedRules[0].File != "own.yml" {
+		t.Fatalf("overwrite: %s", r)
+	}
+	got := decode[struct {
+		Source       string
+		ImportedFrom string `json:"imported_from"`
+	}](t, f.get(t, "/api/v1/rules/5a0b6c1d-0000-4000-8000-0000000000f1", admin))
+	if got.Source != ownChanged || got.ImportedFrom != "test.zip:own.yml" {
+		t.Fatalf("overwritten rule: %+v", got)
+	}
+}
+
+// TestRulesValidateDuplicates: validation reports what saving would
+// refuse with 409, an id or Sigma name another rule has, at its line;
+// the rule being edited (rule_id) is no duplicate of itself.
+func TestRulesValidateDuplicates(t *testing.T) {
+	f := newFixture(t)
+	admin := f.login(t, adminEmail, adminPass).AccessToken
+	wantStatus(t, f.send(t, "POST", "/api/v1/rules", admin, map[string]any{"source": rulesBase}), http.StatusCreated)
+	type validation struct {
+		Valid  bool
+		Errors []struct {
+			Line, Column int
+			Message      string
+		}
+	}
+	// Editing the rule itself: valid.
+	r := f.send(t, "POST", "/api/v1/rules/validate", admin, map[string]any{"source": rulesBase, "rule_id": "5a0b6c1d-0000-4000-8000-0000000000a1"})
+	if v := decode[validation](t, r); !v.Valid {
+		t.Fatalf("the rule itself: %s", r)
+	}
+	// The same text as a new rule: its id (line 2) and name (line 3) are taken.
+	r = f.send(t, "POST", "/api/v1/rules/validate", admin, map[string]any{"source": rulesBase})
+	v := decode[validation](t, r)
+	if v.Valid || len(v.Errors) != 2 || v.Errors[0].Line != 2 || v.Errors[0].Column != 1 || !strings.Contains(v.Errors[0].Message, "duplicate rule id") ||
+		v.Errors[1].Line != 3 || !strings.Contains(v.Errors[1].Message, `name "failed_logon_h2" is already used by rule "Failed logon on h2"`) {
+		t.Fatalf("a new rule with a taken id and name: %s", r)
+	}
+	// Another rule edited to take the name.
+	other := strings.NewReplacer("0000000000a1", "0000000000b1", "failed_logon_h2", "other_name").Replace(rulesBase)
+	wantStatus(t, f.send(t, "POST", "/api/v1/rules", admin, map[string]any{"source": other}), http.StatusCreated)
+	taken := strings.Replace(other, "other_name", "failed_logon_h2", 1)
+	r = f.send(t, "POST", "/api/v1/rules/validate", admin, map[string]any{"source": taken, "rule_id": "5a0b6c1d-0000-4000-8000-0000000000b1"})
+	if v := decode[validation](t, r); v.Valid || len(v.Errors) != 1 || v.Errors[0].Line != 3 {
+		t.Fatalf("an edit taking another rule's name: %s", r)
+	}
+	save := f.send(t, "PUT", "/api/v1/rules/5a0b6c1d-0000-4000-8000-0000000000b1", admin, map[string]any{"source": taken})
+	wantError(t, save, http.StatusConflict, "duplicate_rule", "name")
+	wantError(t, f.send(t, "POST", "/api/v1/rules/validate", admin, map[string]any{"source": taken, "rule_id": "nope"}), http.StatusBadRequest, "validation_failed", "rule_id")
 }
 
 // TestRulesAPIProblems: every problem of a JSON rule is listed with its
@@ -404,4 +475,40 @@ func TestRuleExceptionConditions(t *testing.T) {
 	r = f.send(t, "PATCH", "/api/v1/alerts/"+a.ID, admin, map[string]any{"status": "resolved", "verdict": "false_positive",
 		"create_exception": map[string]any{"reason": "scanner", "conditions": []map[string]any{{"field": "host.name", "operator": "not_in"}}}})
 	wantError(t, r, http.StatusBadRequest, "validation_failed", "create_exception.conditions[0].values")
+}
+
+// TestExceptionOwnerName: an exception shows who owns it by name: a
+// user's display name, an API key's name; never a bare id.
+func TestExceptionOwnerName(t *testing.T) {
+	f := newFixture(t)
+	admin := f.login(t, adminEmail, adminPass).AccessToken
+	wantStatus(t, f.send(t, "POST", "/api/v1/rules", admin, map[string]any{"source": rulesBase}), http.StatusCreated)
+	u := f.newUser(t, "tuner@a.test", auth.RoleAnalyst)
+	analyst := f.login(t, "tuner@a.test", userPass).AccessToken
+	k, secret := f.newKey(t, auth.RoleAnalyst, 30)
+	path := "/api/v1/rules/5a0b6c1d-0000-4000-8000-0000000000a1/exceptions"
+	type owned struct {
+		Owner      string
+		OwnerEmail string `json:"owner_email"`
+		OwnerName  string `json:"owner_name"`
+	}
+	r := f.send(t, "POST", path, analyst, map[string]any{"field": "host.name", "value": "h3", "reason": "lab"})
+	wantStatus(t, r, http.StatusCreated)
+	if x := decode[owned](t, r); x.Owner != u.ID || x.OwnerName != "User tuner@a.test" || x.OwnerEmail != "tuner@a.test" {
+		t.Fatalf("created: %s", r)
+	}
+	wantStatus(t, f.send(t, "POST", path, secret, map[string]any{"field": "host.name", "value": "h4", "reason": "lab"}), http.StatusCreated)
+	l := decode[struct{ Exceptions []owned }](t, f.get(t, path, admin))
+	names := []string{}
+	for _, x := range l.Exceptions {
+		names = append(names, x.OwnerName)
+	}
+	slices.Sort(names)
+	if want := []string{"API key " + k.Name, "User tuner@a.test"}; !slices.Equal(names, want) {
+		t.Fatalf("owner names %q, want %q", names, want)
+	}
+	rule := decode[struct{ Exceptions []owned }](t, f.get(t, "/api/v1/rules/5a0b6c1d-0000-4000-8000-0000000000a1", admin))
+	if len(rule.Exceptions) != 2 || rule.Exceptions[0].OwnerName == "" || rule.Exceptions[1].OwnerName == "" {
+		t.Fatalf("rule view: %+v", rule)
+	}
 }

@@ -145,7 +145,7 @@ func TestRulesExportRoundTrip(t *testing.T) {
 		Version int
 		Rules   []map[string]any
 	}
-	if err := json.Unmarshal([]byte(files["manifest.json"]), &m); err != nil || m.Version != 1 || len(m.Rules) != 6 {
+	if err := json.Unmarshal([]byte(files["manifest.json"]), &m); err != nil || m.Version != 2 || len(m.Rules) != 6 {
 		t.Fatalf("manifest (%v): %s", err, files["manifest.json"])
 	}
 	for _, e := range m.Rules {
@@ -350,11 +350,11 @@ func TestJSONRuleObjectAsSent(t *testing.T) {
 		saved.Warnings[0].Column != 14 || !strings.Contains(saved.Warnings[0].Message, `did you mean "service"?`) {
 		t.Fatalf("warnings: %s", r)
 	}
-	// The editor's check says the same of the text.
+	// The editor's check of the saved rule says the same of the text.
 	v := decode[struct {
 		Valid    bool
 		Warnings []located
-	}](t, f.send(t, "POST", "/api/v1/rules/validate", admin, map[string]any{"format": "json", "source": body}))
+	}](t, f.send(t, "POST", "/api/v1/rules/validate", admin, map[string]any{"format": "json", "source": body, "rule_id": saved.ID}))
 	if !v.Valid || len(v.Warnings) != 1 || v.Warnings[0].Line != 3 || v.Warnings[0].Column != 14 {
 		t.Fatalf("validate: %+v", v)
 	}

@@ -528,7 +528,7 @@ func TestRulesImportCommand(t *testing.T) {
 	}
 	// A failed file makes the import exit 3; the others are imported.
 	out, errOut, err := runCLI(t, "", "rules", "import", "--data-dir="+dir, pack)
-	if ExitCode(err) != 3 || !strings.Contains(out, "1 new, 0 updated, 0 unchanged, 1 failed") || !strings.Contains(out, "7 skipped") {
+	if ExitCode(err) != 3 || !strings.Contains(out, "1 new, 0 updated, 0 unchanged, 0 conflicts, 1 failed") || !strings.Contains(out, "7 skipped") {
 		t.Fatalf("rules import: %v\n%s\n%s", err, out, errOut)
 	}
 	if !regexp.MustCompile(`failed:  rules/broken.yml:5:\d+: .*nosuchmodifier`).MatchString(out) {

@@ -92,13 +92,28 @@ func printImportReport(env Env, rep detect.ImportReport, disabled bool) {
 	if disabled && rep.Loaded > 0 {
 		state = " (disabled)"
 	}
-	fmt.Fprintf(out, "%d new%s, %d updated, %d unchanged, %d failed, %d stored but not runnable, %d skipped (%d ms)\n",
-		rep.Loaded, state, rep.Updated, rep.Unchanged, failedFiles(rep), len(rep.NotRunnable), len(rep.Skipped), rep.ElapsedMs)
+	fmt.Fprintf(out, "%d new%s, %d updated, %d unchanged, %d conflicts, %d failed, %d stored but not runnable, %d skipped (%d ms)\n",
+		rep.Loaded, state, rep.Updated, rep.Unchanged, len(rep.Conflicts), failedFiles(rep), len(rep.NotRunnable), len(rep.Skipped), rep.ElapsedMs)
+	if rep.ExceptionsRestored > 0 {
+		fmt.Fprintf(out, "  %d exceptions restored\n", rep.ExceptionsRestored)
+	}
+	for _, u := range rep.UpdatedRules {
+		fmt.Fprintf(out, "  updated: %s: %s (%s)\n", u.File, u.Title, u.ID)
+	}
+	for _, c := range rep.Conflicts {
+		fmt.Fprintf(out, "  conflict: %s: %s\n", c.File, c.Message)
+	}
+	if len(rep.Conflicts) > 0 {
+		fmt.Fprintln(out, "  (run again with --overwrite to replace the conflicting rules with the files' versions)")
+	}
 	for _, f := range rep.Failed {
 		fmt.Fprintf(out, "  failed:  %s\n", f.Error())
 	}
 	for _, f := range rep.NotRunnable {
-		fmt.Fprintf(out, "  not runnable: %s\n", f.Error())
+		fmt.Fprintf(out, "  not runnable: %s: %s (%s): %s\n", f.File, f.Title, f.ID, f.Message)
+	}
+	if rep.OtherNotRunnable > 0 {
+		fmt.Fprintf(out, "  %d other rules of the organisation cannot run either (not part of this import)\n", rep.OtherNotRunnable)
 	}
 	// Skipped files by reason: a whole SigmaHQ checkout skips hundreds of
 	// test files for the same two reasons, which would bury the rest.
@@ -125,15 +140,18 @@ func printImportReport(env Env, rep detect.ImportReport, disabled bool) {
 func rulesImport(ctx context.Context, env Env, args []string) error {
 	var org, pack string
 	var remote remoteFlags
-	var disabled bool
+	var disabled, overwrite bool
 	cfg, paths, err := loadConfig(env, "rules import", args, config.LoadOptions{Only: storageOnly, Args: "PATH...",
 		Summary: "Import Sigma rules (.yml/.yaml; correlations and filters too) and JSON rules (.json) from\n" +
 			"directories, ZIP archives or single files. Every file is reported: loaded, updated, unchanged,\n" +
-			"failed (with file:line:column and the reason) or skipped. Without --url the rules are written to\n" +
-			"the state store (a running server loads them at its next start); with --url and --api-key they\n" +
-			"go to a running server and take effect at once.\n\n" +
+			"conflict, failed (with file:line:column and the reason) or skipped. A rule written or edited in\n" +
+			"EventSec whose source differs from the file's is a conflict and left as it is, unless --overwrite.\n" +
+			"An export (eventsec rules export) brings back the rules' state and exceptions too. Without --url\n" +
+			"the rules are written to the state store (a running server loads them at its next start); with\n" +
+			"--url and --api-key they go to a running server and take effect at once.\n\n" +
 			"Exit status: 0 when every rule file was imported, updated, unchanged or skipped; 3 when the\n" +
-			"import ran but at least one file failed (the report lists them; the other files are imported);\n" +
+			"import ran but at least one file failed or was a conflict (the report lists them; the other\n" +
+			"files are imported);\n" +
 			"2 for a usage error; 1 when nothing could be imported (the store or server was unreachable,\n" +
 			"the server refused the request).",
 		Extra: func(fs *flag.FlagSet) {
@@ -141,6 +159,7 @@ func rulesImport(ctx context.Context, env Env, args []string) error {
 			fs.StringVar(&pack, "pack", "custom", "the pack the rules belong to: custom, sigmahq or eventsec")
 			remote.register(fs, "send the rules to this running server", "API key of an admin or analyst, for --url (or EVENTSEC_API_KEY)")
 			fs.BoolVar(&disabled, "disabled", false, "import rules new to the organisation disabled (updated rules keep their state)")
+			fs.BoolVar(&overwrite, "overwrite", false, "replace rules written or edited in EventSec whose source differs from the file's\n(without it they are reported as conflicts and kept)")
 		}})
 	if err != nil {
 		return err
@@ -165,7 +184,7 @@ func rulesImport(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	if base != "" {
-		return rulesImportRemote(ctx, env, client, base, key, pack, disabled, files, skipped)
+		return rulesImportRemote(ctx, env, client, base, key, importRequest{pack: pack, origin: importOrigin(paths), disabled: disabled, overwrite: overwrite}, files, skipped)
 	}
 	c, err := openCLI(ctx, cfg)
 	if err != nil {
@@ -199,13 +218,29 @@ func rulesImport(ctx context.Context, env Env, args []string) error {
 		}
 	}
 	rep, err := det.Import(ctx, detect.Actor{OrgID: o.ID, UserID: "system", Email: "eventsec rules import"}, files,
-		detect.ImportOptions{Pack: pack, Disabled: disabled, Skipped: skipped, Progress: progress})
+		detect.ImportOptions{Pack: pack, Disabled: disabled, Overwrite: overwrite, Origin: importOrigin(paths), Skipped: skipped, Progress: progress})
 	if err != nil {
 		return err
 	}
 	printImportReport(env, rep, disabled)
 	fmt.Fprintf(env.Stdout, "Organisation %q. A running server loads imported rules at its next start.\n", o.Name)
 	return importOutcome(rep)
+}
+
+// importOrigin names what an import reads, for its rules' imported_from:
+// the one directory or file given ("" for several: the rules' file names
+// are then all that is recorded).
+func importOrigin(paths []string) string {
+	if len(paths) != 1 {
+		return ""
+	}
+	return filepath.Base(filepath.Clean(paths[0]))
+}
+
+// importRequest is how rules are imported, as the CLI's flags say.
+type importRequest struct {
+	pack, origin        string
+	disabled, overwrite bool
 }
 
 // partialError is an import that ran but failed some files: exit code 3,
@@ -215,13 +250,13 @@ type partialError struct{ failed int }
 
 func (e partialError) Error() string {
 	if e.failed == 1 {
-		return "1 rule failed to import (see the report above)"
+		return "1 rule was not imported (see the report above)"
 	}
-	return fmt.Sprintf("%d rules failed to import (see the report above)", e.failed)
+	return fmt.Sprintf("%d rules were not imported (see the report above)", e.failed)
 }
 
 func importOutcome(rep detect.ImportReport) error {
-	if n := failedFiles(rep); n > 0 {
+	if n := failedFiles(rep) + len(rep.Conflicts); n > 0 {
 		return partialError{n}
 	}
 	return nil
@@ -237,7 +272,7 @@ func failedFiles(rep detect.ImportReport) int {
 	return len(seen)
 }
 
-func rulesImportRemote(ctx context.Context, env Env, client *http.Client, base, key, pack string, disabled bool, files []detect.ImportFile, skipped []detect.Skipped) error {
+func rulesImportRemote(ctx context.Context, env Env, client *http.Client, base, key string, in importRequest, files []detect.ImportFile, skipped []detect.Skipped) error {
 	// The server takes one archive: pack the files into a ZIP.
 	var zbuf bytes.Buffer
 	zw := zip.NewWriter(&zbuf)
@@ -255,14 +290,26 @@ func rulesImportRemote(ctx context.Context, env Env, client *http.Client, base, 
 	}
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
-	fw, err := mw.CreateFormFile("file", "rules.zip")
+	// The archive is named after what was read: the server records it
+	// as where the rules came from.
+	name := "rules.zip"
+	if in.origin != "" {
+		name = in.origin
+		if !strings.HasSuffix(strings.ToLower(name), ".zip") {
+			name += ".zip"
+		}
+	}
+	fw, err := mw.CreateFormFile("file", name)
 	if err != nil {
 		return err
 	}
 	fw.Write(zbuf.Bytes())
-	mw.WriteField("pack", pack)
-	if disabled {
+	mw.WriteField("pack", in.pack)
+	if in.disabled {
 		mw.WriteField("disabled", "true")
+	}
+	if in.overwrite {
+		mw.WriteField("overwrite", "true")
 	}
 	mw.Close()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/api/v1/rules/import", &body)
@@ -292,7 +339,7 @@ func rulesImportRemote(ctx context.Context, env Env, client *http.Client, base, 
 		return fmt.Errorf("the server's answer is not an import report")
 	}
 	rep.Skipped = append(skipped, rep.Skipped...)
-	printImportReport(env, rep, disabled)
+	printImportReport(env, rep, in.disabled)
 	return importOutcome(rep)
 }
 
@@ -401,7 +448,11 @@ func rulesExport(ctx context.Context, env Env, args []string) error {
 			hits = append(hits, r)
 		}
 	}
-	if err := write(func(w io.Writer) error { return detect.WriteExport(w, hits, f.String(), time.Now()) }); err != nil {
+	exc, err := detect.ExportExceptions(ctx, c.s, o.ID, hits)
+	if err != nil {
+		return err
+	}
+	if err := write(func(w io.Writer) error { return detect.WriteExport(w, hits, exc, f.String(), time.Now()) }); err != nil {
 		return err
 	}
 	fmt.Fprintf(env.Stderr, "exported %d rules of organisation %q to %s\n", len(hits), o.Name, outputName(output))

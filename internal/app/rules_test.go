@@ -94,7 +94,7 @@ func TestRulesImportExitCodes(t *testing.T) {
 	// Into the store.
 	dd := "--data-dir=" + dir
 	out, _, err = runCLI(t, "", "rules", "import", dd, "--disabled", good, bad)
-	if ExitCode(err) != 3 || !strings.Contains(out, "1 new (disabled), 0 updated, 0 unchanged, 1 failed") || !strings.Contains(out, "bad.yml") {
+	if ExitCode(err) != 3 || !strings.Contains(out, "1 new (disabled), 0 updated, 0 unchanged, 0 conflicts, 1 failed") || !strings.Contains(out, "bad.yml") {
 		t.Fatalf("import: exit %d (%v)\n%s", ExitCode(err), err, out)
 	}
 	out, _, err = runCLI(t, "", "rules", "list", dd)
@@ -115,6 +115,20 @@ func TestRulesImportExitCodes(t *testing.T) {
 	if _, _, err := runCLI(t, "", "rules", "import", dd, good); err != nil {
 		t.Fatalf("a clean import exits 0: %v", err)
 	}
+	// A changed file of a rule of the org's own is a conflict (exit 3,
+	// the rule kept) unless --overwrite.
+	changed := write("changed.yml", strings.Replace(cliRule, "CLI test rule", "CLI test rule v2", 1))
+	out, _, err = runCLI(t, "", "rules", "import", dd, changed)
+	if ExitCode(err) != 3 || !strings.Contains(out, "1 conflicts") || !strings.Contains(out, "conflict: changed.yml:") || !strings.Contains(out, "--overwrite") {
+		t.Fatalf("conflict: exit %d (%v)\n%s", ExitCode(err), err, out)
+	}
+	out, _, err = runCLI(t, "", "rules", "import", dd, "--overwrite", changed)
+	if err != nil || !strings.Contains(out, "0 new, 1 updated") || !strings.Contains(out, "updated: changed.yml: CLI test rule v2") {
+		t.Fatalf("overwrite: %v\n%s", err, out)
+	}
+	if _, _, err := runCLI(t, "", "rules", "import", dd, "--overwrite", good); err != nil {
+		t.Fatal(err)
+	}
 
 	// Exported from the store, and imported back: nothing changes.
 	zipPath := filepath.Join(t.TempDir(), "rules.zip")
@@ -125,7 +139,7 @@ func TestRulesImportExitCodes(t *testing.T) {
 		t.Fatalf("export: %q", names)
 	}
 	out, _, err = runCLI(t, "", "rules", "import", dd, zipPath)
-	if err != nil || !strings.Contains(out, "0 new, 0 updated, 2 unchanged, 0 failed") {
+	if err != nil || !strings.Contains(out, "0 new, 0 updated, 2 unchanged, 0 conflicts, 0 failed") {
 		t.Fatalf("import of the export: %v\n%s", err, out)
 	}
 	for _, c := range []struct {

@@ -220,7 +220,7 @@ func TestRuleAlertGrouping(t *testing.T) {
 	if r, err = f.svc.Update(f.ctx, actor, r.ID, RuleInput{Source: encodedPS + "# edited\n"}); err != nil || !slices.Equal(r.AlertGroupBy, by) || r.AlertWindow != window {
 		t.Fatalf("update: %v %+v", err, r)
 	}
-	if rep, err := f.svc.Import(f.ctx, actor, []ImportFile{{Name: "ps.yml", Source: []byte(encodedPS + "# imported\n")}}, ImportOptions{Pack: "custom"}); err != nil || rep.Updated != 1 {
+	if rep, err := f.svc.Import(f.ctx, actor, []ImportFile{{Name: "ps.yml", Source: []byte(encodedPS + "# imported\n")}}, ImportOptions{Pack: "custom", Overwrite: true}); err != nil || rep.Updated != 1 {
 		t.Fatalf("import: %v %+v", err, rep)
 	}
 	if r, err = f.svc.Get(f.ctx, f.org, r.ID); err != nil || !slices.Equal(r.AlertGroupBy, by) || r.AlertWindow != window {

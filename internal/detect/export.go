@@ -2,6 +2,7 @@ package detect
 
 import (
 	"archive/zip"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -18,8 +19,9 @@ import (
 // their packs and the state that is not part of a rule's source.
 const ManifestName = "manifest.json"
 
-// ManifestVersion is the version of the manifest's shape.
-const ManifestVersion = 1
+// ManifestVersion is the version of the manifest's shape: 2 added each
+// rule's exceptions. An import reads versions 1 and 2.
+const ManifestVersion = 2
 
 // Manifest is manifest.json of a rule export.
 type Manifest struct {
@@ -46,6 +48,29 @@ type ManifestRule struct {
 	AlertGroupBy     []string  `json:"alert_group_by,omitempty"`
 	// AlertWindowMinutes: 0 is detection's default fold window.
 	AlertWindowMinutes int64 `json:"alert_window_minutes,omitempty"`
+	// Exceptions are the rule's tuning: an import adds those the rule
+	// does not have yet (the same conditions, reason and expiry).
+	Exceptions []ManifestException `json:"exceptions,omitempty"`
+}
+
+// ManifestException is an exception of an exported rule. Owner is the
+// user ID on the exporting server and OwnerEmail that user's address: an
+// import keeps the owner when the organisation has that user (by ID, then
+// by address), else the importing user owns the exception.
+type ManifestException struct {
+	Conditions []store.ExceptionCondition `json:"conditions"`
+	Reason     string                     `json:"reason"`
+	Owner      string                     `json:"owner,omitempty"`
+	OwnerEmail string                     `json:"owner_email,omitempty"`
+	ExpiresAt  *time.Time                 `json:"expires_at,omitempty"`
+	CreatedAt  time.Time                  `json:"created_at"`
+}
+
+// ExportException is an exception as WriteExport takes it: the stored
+// exception and its owner's address (empty when unknown).
+type ExportException struct {
+	store.RuleException
+	OwnerEmail string
 }
 
 // maxSlug bounds the title part of an exported file's name, well below
@@ -145,8 +170,9 @@ func ExportNames(rules []store.Rule) []string {
 // source as stored, one file per rule (ExportNames). Entries carry the
 // rule's last change as their time, so the same rules export to the same
 // bytes but for the manifest's export time. filter describes the
-// selection, for the manifest.
-func WriteExport(w io.Writer, rules []store.Rule, filter string, now time.Time) error {
+// selection, for the manifest. The manifest lists each rule's exceptions
+// among exc (those of other rules are left out).
+func WriteExport(w io.Writer, rules []store.Rule, exc []ExportException, filter string, now time.Time) error {
 	rules = slices.Clone(rules)
 	sort.SliceStable(rules, func(i, j int) bool {
 		if rules[i].Pack != rules[j].Pack {
@@ -159,11 +185,24 @@ func WriteExport(w io.Writer, rules []store.Rule, filter string, now time.Time) 
 	})
 	names := ExportNames(rules)
 	m := Manifest{Version: ManifestVersion, ExportedAt: now.UTC(), Filter: filter, Rules: make([]ManifestRule, len(rules))}
+	byRule := map[string][]ManifestException{}
+	for _, x := range exc {
+		me := ManifestException{Conditions: x.Conditions, Reason: x.Reason, Owner: x.Owner, OwnerEmail: x.OwnerEmail, CreatedAt: x.CreatedAt.UTC()}
+		if x.ExpiresAt != nil {
+			t := x.ExpiresAt.UTC()
+			me.ExpiresAt = &t
+		}
+		byRule[x.RuleID] = append(byRule[x.RuleID], me)
+	}
+	for _, l := range byRule {
+		// The same exceptions export to the same bytes.
+		sort.SliceStable(l, func(i, j int) bool { return l[i].CreatedAt.Before(l[j].CreatedAt) })
+	}
 	for i, r := range rules {
 		enabled := r.Enabled
 		m.Rules[i] = ManifestRule{ID: r.ID, Title: r.Title, Pack: r.Pack, Format: r.Format, Kind: r.Kind, Enabled: &enabled, File: names[i],
 			UpdatedAt: r.UpdatedAt.UTC(), SeverityOverride: r.SeverityOverride, AlertGroupBy: r.AlertGroupBy,
-			AlertWindowMinutes: int64(r.AlertWindow / time.Minute)}
+			AlertWindowMinutes: int64(r.AlertWindow / time.Minute), Exceptions: byRule[r.ID]}
 	}
 	zw := zip.NewWriter(w)
 	mw, err := zw.CreateHeader(&zip.FileHeader{Name: ManifestName, Method: zip.Deflate, Modified: now.UTC()})
@@ -199,8 +238,8 @@ func readManifest(src []byte) (map[string]ManifestRule, error) {
 	if err := dec.Decode(&m); err != nil {
 		return nil, fmt.Errorf("%w: %s: %v", ErrPack, ManifestName, strings.TrimPrefix(err.Error(), "json: "))
 	}
-	if m.Version != ManifestVersion {
-		return nil, fmt.Errorf("%w: %s: version %d is not one this server reads (%d)", ErrPack, ManifestName, m.Version, ManifestVersion)
+	if m.Version < 1 || m.Version > ManifestVersion {
+		return nil, fmt.Errorf("%w: %s: version %d is not one this server reads (1 to %d)", ErrPack, ManifestName, m.Version, ManifestVersion)
 	}
 	out := make(map[string]ManifestRule, len(m.Rules))
 	for i, e := range m.Rules {
@@ -228,6 +267,19 @@ func readManifest(src []byte) (map[string]ManifestRule, error) {
 		if err := p.check(); err != nil {
 			return nil, bad("%s", strings.TrimPrefix(err.Error(), ErrInvalid.Error()+": "))
 		}
+		for j, x := range e.Exceptions {
+			conds, err := ExceptionInput{Conditions: x.Conditions}.CheckConditions()
+			if err == nil {
+				_, err = compileException(store.RuleException{Conditions: conds})
+			}
+			if err != nil {
+				return nil, bad("exceptions[%d]: %s", j, strings.TrimPrefix(err.Error(), ErrInvalid.Error()+": "))
+			}
+			if strings.TrimSpace(x.Reason) == "" {
+				return nil, bad("exceptions[%d]: reason is required", j)
+			}
+			e.Exceptions[j].Conditions, e.Exceptions[j].Reason = conds, strings.TrimSpace(x.Reason)
+		}
 		out[e.File] = e
 	}
 	return out, nil
@@ -248,4 +300,34 @@ func (e ManifestRule) applyState(r *store.Rule) bool {
 	r.AlertWindow = time.Duration(e.AlertWindowMinutes) * time.Minute
 	return before.Enabled != r.Enabled || before.SeverityOverride != r.SeverityOverride ||
 		!slices.Equal(before.AlertGroupBy, r.AlertGroupBy) || before.AlertWindow != r.AlertWindow
+}
+
+// ExportExceptions reads the org's exceptions of rules for WriteExport,
+// each with its owner's address (so that an import on another server can
+// find the owner there).
+func ExportExceptions(ctx context.Context, st store.Store, orgID string, rules []store.Rule) ([]ExportException, error) {
+	all, err := st.Rules().Exceptions(ctx, orgID, "")
+	if err != nil {
+		return nil, fmt.Errorf("cannot list exceptions: %w", err)
+	}
+	want := make(map[string]bool, len(rules))
+	for _, r := range rules {
+		want[r.ID] = true
+	}
+	emails := map[string]string{}
+	var out []ExportException
+	for _, x := range all {
+		if !want[x.RuleID] {
+			continue
+		}
+		email, ok := emails[x.Owner]
+		if !ok {
+			if u, err := st.Users().Get(ctx, orgID, x.Owner); err == nil {
+				email = u.Email
+			}
+			emails[x.Owner] = email
+		}
+		out = append(out, ExportException{RuleException: x, OwnerEmail: email})
+	}
+	return out, nil
 }

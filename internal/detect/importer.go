@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
@@ -42,17 +43,57 @@ type Skipped struct {
 
 // ImportReport says what an import did.
 type ImportReport struct {
-	Loaded    int         `json:"loaded"`
-	Updated   int         `json:"updated"`
-	Unchanged int         `json:"unchanged"`
-	Failed    []RuleError `json:"failed"`
-	// NotRunnable are rules stored and enabled that the org's engine
-	// cannot run yet, with the reason: a Sigma placeholder without values
-	// in the org (Rules → Placeholders), a correlation whose rules are
-	// missing. They run once the reason is gone.
-	NotRunnable []RuleError `json:"not_runnable"`
-	Skipped     []Skipped   `json:"skipped"`
-	ElapsedMs   int64       `json:"elapsed_ms"`
+	Loaded    int `json:"loaded"`
+	Updated   int `json:"updated"`
+	Unchanged int `json:"unchanged"`
+	// UpdatedRules are the rules counted in Updated: stored rules whose
+	// source the import replaced (or, from an export, whose state it
+	// restored).
+	UpdatedRules []ImportedRule `json:"updated_rules"`
+	// Conflicts are rules the import would have replaced but did not: a
+	// rule written or edited in EventSec whose source differs from the
+	// file's. Importing with Overwrite replaces them.
+	Conflicts []ImportConflict `json:"conflicts"`
+	Failed    []RuleError      `json:"failed"`
+	// NotRunnable are rules of this import, stored, that the org's engine
+	// cannot run as they are, with the reason: a Sigma placeholder without
+	// values in the org (Rules → Placeholders), a correlation whose rules
+	// are missing. They run once the reason is gone. OtherNotRunnable
+	// counts the org's other rules that cannot run.
+	NotRunnable      []NotRunnable `json:"not_runnable"`
+	OtherNotRunnable int           `json:"other_not_runnable"`
+	// ExceptionsRestored counts the exceptions an export's manifest gave
+	// that the import added to its rules.
+	ExceptionsRestored int       `json:"exceptions_restored"`
+	Skipped            []Skipped `json:"skipped"`
+	ElapsedMs          int64     `json:"elapsed_ms"`
+}
+
+// ImportedRule names a rule of an import and the file it came from.
+type ImportedRule struct {
+	ID    string `json:"id"`
+	Title string `json:"title"`
+	File  string `json:"file"`
+}
+
+// ImportConflict is a stored rule an import left as it was: its source
+// differs from the file's and it is the org's own (written or edited in
+// EventSec). Pack is the stored rule's.
+type ImportConflict struct {
+	ID      string `json:"id"`
+	Title   string `json:"title"`
+	File    string `json:"file"`
+	Pack    string `json:"pack"`
+	Message string `json:"message"`
+}
+
+// NotRunnable is a rule of an import that is stored but cannot run, and
+// why.
+type NotRunnable struct {
+	ID      string `json:"id"`
+	Title   string `json:"title"`
+	File    string `json:"file"`
+	Message string `json:"message"`
 }
 
 // ErrPack is a pack that cannot be read at all.
@@ -266,6 +307,12 @@ type ImportOptions struct {
 	// Disabled imports the rules new to the org disabled (rules updated
 	// keep their state).
 	Disabled bool
+	// Overwrite replaces rules written or edited in EventSec whose source
+	// differs from the file's; without it they are conflicts.
+	Overwrite bool
+	// Origin names what was imported (an uploaded archive's name, a
+	// directory): a rule's ImportedFrom is Origin:FILE ("" gives FILE).
+	Origin string
 	// Skipped are the entries the reader of the pack (ReadZip, ReadDir)
 	// did not read as rules: the report and the audit log count them.
 	Skipped []Skipped
@@ -278,24 +325,29 @@ type ImportOptions struct {
 const maxAuditNames = 10
 
 // Import adds and updates the pack's rules in the actor's org. A rule
-// already stored with the same source is left alone; one the org edited
-// (pack "custom" while importing another pack) is kept and reported as
-// skipped. A rule whose id, or Sigma name, belongs to a rule of another
-// pack fails: an import never takes a rule from another pack. Every file
-// is reported; one bad rule never stops the others.
+// already stored with the same source is left alone (unchanged). A rule
+// of the pack the org has not edited is updated to the file's version. A
+// rule the org wrote or edited (pack "custom") whose source differs from
+// the file's is a conflict, reported and left as it is, unless
+// o.Overwrite: an import never silently replaces the org's own work. A
+// rule whose id, or Sigma name, belongs to a rule of another pack fails:
+// an import never takes a rule from another pack. Every file is reported;
+// one bad rule never stops the others.
 //
 // An export (WriteExport) is a pack whose manifest.json says each file's
 // pack and the rule's state (enabled, severity override, alert grouping
-// and window): its rules go back to their packs with that state, and a
-// rule whose source and state are as stored is unchanged. Files the
-// manifest does not describe are imported into o.Pack as usual.
+// and window) and exceptions: its rules go back to their packs with that
+// state, the exceptions they lack are added, and a rule whose source and
+// state are as stored is unchanged. Files the manifest does not describe
+// are imported into o.Pack as usual.
 func (s *Service) Import(ctx context.Context, a Actor, files []ImportFile, o ImportOptions) (ImportReport, error) {
 	start := time.Now()
 	defaultPack := o.Pack
 	if defaultPack == "" {
 		defaultPack = "custom"
 	}
-	rep := ImportReport{Failed: []RuleError{}, NotRunnable: []RuleError{}, Skipped: append([]Skipped{}, o.Skipped...)}
+	rep := ImportReport{UpdatedRules: []ImportedRule{}, Conflicts: []ImportConflict{}, Failed: []RuleError{}, NotRunnable: []NotRunnable{},
+		Skipped: append([]Skipped{}, o.Skipped...)}
 	var manifest map[string]ManifestRule
 	if i := slices.IndexFunc(files, func(f ImportFile) bool { return f.Name == ManifestName }); i >= 0 {
 		m, err := readManifest(files[i].Source)
@@ -329,6 +381,11 @@ func (s *Service) Import(ctx context.Context, a Actor, files []ImportFile, o Imp
 	now := s.o.Now()
 	inImport := map[string]string{} // document ID or name -> file, in this import
 	var failedFiles []string
+	// stored are the rules of this import that are stored once it is
+	// done (new, updated or unchanged), by id; restore the exceptions
+	// the manifest gives them.
+	stored := map[string]ImportedRule{}
+	restore := map[string][]ManifestException{}
 	// channels are the org's notification channels, read at the first
 	// JSON rule with actions.
 	var channels []jsonrule.Channel
@@ -418,12 +475,30 @@ func (s *Service) Import(ctx context.Context, a Actor, files []ImportFile, o Imp
 				continue
 			}
 		}
-		for _, r := range refs {
-			inImport[r.value] = f.Name
-		}
 		r := storeRule(a.OrgID, u)
+		if had && old.Pack == "custom" && old.SourceHash != r.SourceHash && !o.Overwrite {
+			// The org's own rule (written here, or a pack's rule it
+			// edited): replacing it would lose that work.
+			msg := fmt.Sprintf("rule %s differs from the stored rule %q, which was written or edited in EventSec; it was left as it is (import with overwrite to replace it)", u.ID, old.Title)
+			rep.Conflicts = append(rep.Conflicts, ImportConflict{ID: u.ID, Title: old.Title, File: f.Name, Pack: old.Pack, Message: msg})
+			// Its id and names stay the stored rule's: a later file of
+			// this import that has them is a clash, as with any rule.
+			for _, x := range refs {
+				inImport[x.value] = f.Name
+			}
+			continue
+		}
+		for _, x := range refs {
+			inImport[x.value] = f.Name
+		}
+		from := f.Name
+		if o.Origin != "" && o.Origin != f.Name {
+			from = o.Origin + ":" + f.Name
+		}
+		this := ImportedRule{ID: u.ID, Title: u.Title, File: f.Name}
 		switch {
 		case had && old.SourceHash == r.SourceHash && old.Pack == pack:
+			stored[u.ID] = this
 			if described {
 				// The source is as stored; the state may not be.
 				st := old
@@ -432,16 +507,15 @@ func (s *Service) Import(ctx context.Context, a Actor, files []ImportFile, o Imp
 					r = st
 					changes = append(changes, change{st, u, true})
 					rep.Updated++
+					rep.UpdatedRules = append(rep.UpdatedRules, this)
 					break
 				}
 			}
 			rep.Unchanged++
 			continue
 		case had && old.SourceHash == r.SourceHash && !described:
+			stored[u.ID] = this
 			rep.Unchanged++
-			continue
-		case had && old.Pack == "custom" && pack != "custom":
-			rep.Skipped = append(rep.Skipped, Skipped{f.Name, fmt.Sprintf("rule %s was edited in EventSec; the pack's version was not applied", u.ID)})
 			continue
 		case had:
 			r.Enabled, r.SeverityOverride, r.CreatedBy, r.CreatedAt = old.Enabled, old.SeverityOverride, old.CreatedBy, old.CreatedAt
@@ -449,11 +523,12 @@ func (s *Service) Import(ctx context.Context, a Actor, files []ImportFile, o Imp
 			if described {
 				entry.applyState(&r)
 			}
-			r.Pack, r.UpdatedAt = pack, now
+			r.Pack, r.UpdatedAt, r.ImportedFrom = pack, now, from
 			changes = append(changes, change{r, u, true})
 			rep.Updated++
+			rep.UpdatedRules = append(rep.UpdatedRules, this)
 		default:
-			r.Enabled, r.Pack, r.CreatedBy, r.CreatedAt, r.UpdatedAt = true, pack, a.UserID, now, now
+			r.Enabled, r.Pack, r.CreatedBy, r.CreatedAt, r.UpdatedAt, r.ImportedFrom = true, pack, a.UserID, now, now, from
 			if described {
 				entry.applyState(&r)
 			}
@@ -463,6 +538,7 @@ func (s *Service) Import(ctx context.Context, a Actor, files []ImportFile, o Imp
 			changes = append(changes, change{r, u, false})
 			rep.Loaded++
 		}
+		stored[u.ID] = this
 		for _, x := range refs {
 			owner[x.value] = u.ID
 		}
@@ -471,8 +547,18 @@ func (s *Service) Import(ctx context.Context, a Actor, files []ImportFile, o Imp
 	if o.Progress != nil {
 		o.Progress(len(files), len(files))
 	}
-	if len(changes) > 0 || len(failedFiles) > 0 {
-		var created, updated []string
+	for name, entry := range manifest {
+		if _, ok := stored[entry.ID]; ok && len(entry.Exceptions) > 0 && stored[entry.ID].File == name {
+			restore[entry.ID] = entry.Exceptions
+		}
+	}
+	added, err := s.exceptionsToRestore(ctx, a, restore)
+	if err != nil {
+		return rep, err
+	}
+	rep.ExceptionsRestored = len(added)
+	if len(changes) > 0 || len(failedFiles) > 0 || len(rep.Conflicts) > 0 || len(added) > 0 {
+		var created, updated, conflicts []string
 		for _, c := range changes {
 			name := fmt.Sprintf("%q (%s)", c.rule.Title, c.rule.ID)
 			if c.update {
@@ -481,17 +567,29 @@ func (s *Service) Import(ctx context.Context, a Actor, files []ImportFile, o Imp
 				created = append(created, name)
 			}
 		}
+		for _, c := range rep.Conflicts {
+			conflicts = append(conflicts, fmt.Sprintf("%q (%s)", c.Title, c.ID))
+		}
 		what, target := fmt.Sprintf("pack %q", defaultPack), defaultPack
 		if manifest != nil {
 			// The rules went to the packs the manifest names.
 			what, target = "a rule export ("+ManifestName+")", "export"
 		}
-		summary := fmt.Sprintf("imported %s: %d new, %d updated, %d unchanged, %d failed, %d skipped",
-			what, rep.Loaded, rep.Updated, rep.Unchanged, len(failedFiles), len(rep.Skipped))
+		if o.Origin != "" {
+			what += " from " + o.Origin
+		}
+		summary := fmt.Sprintf("imported %s: %d new, %d updated, %d unchanged, %d conflicts, %d failed, %d skipped",
+			what, rep.Loaded, rep.Updated, rep.Unchanged, len(rep.Conflicts), len(failedFiles), len(rep.Skipped))
 		if o.Disabled && rep.Loaded > 0 {
 			summary += " (new rules disabled)"
 		}
-		summary += auditList("new", created) + auditList("updated", updated) + auditList("failed", failedFiles)
+		if o.Overwrite {
+			summary += " (overwrite)"
+		}
+		if len(added) > 0 {
+			summary += fmt.Sprintf(", %d exceptions restored", len(added))
+		}
+		summary += auditList("new", created) + auditList("updated", updated) + auditList("conflicts", conflicts) + auditList("failed", failedFiles)
 		err := s.o.Store.Tx(ctx, func(rp store.Repos) error {
 			for _, c := range changes {
 				var err error
@@ -504,22 +602,110 @@ func (s *Service) Import(ctx context.Context, a Actor, files []ImportFile, o Imp
 					return fmt.Errorf("rule %s: %w", c.rule.ID, err)
 				}
 			}
+			for _, x := range added {
+				if err := rp.Rules().CreateException(ctx, x.RuleException); err != nil {
+					return fmt.Errorf("exception of rule %s: %w", x.RuleID, err)
+				}
+			}
 			return s.audit(ctx, rp, a, "rule.import", "rule", target, summary)
 		})
 		if err != nil {
 			return rep, err
 		}
 	}
-	if len(changes) > 0 {
+	if len(changes) > 0 || len(added) > 0 {
 		e.mu.Lock()
 		for _, c := range changes {
 			e.units[c.rule.ID] = &loaded{rule: c.rule, unit: c.unit}
 		}
-		rep.NotRunnable = append(rep.NotRunnable, e.rebuild()...)
+		for _, x := range added {
+			e.exceptions[x.RuleID] = append(e.exceptions[x.RuleID], x)
+		}
+		if len(added) > 0 {
+			e.gen++ // engines built for tests and alert event lists copied the old exceptions
+		}
+		if len(changes) > 0 {
+			e.rebuild()
+		}
 		e.mu.Unlock()
 	}
+	// What cannot run, of this import's rules; the rest of the org's are
+	// counted, so that the report is about this import.
+	problems := s.Problems(a.OrgID)
+	for id, msg := range problems {
+		if r, ok := stored[id]; ok {
+			rep.NotRunnable = append(rep.NotRunnable, NotRunnable{ID: id, Title: r.Title, File: r.File, Message: msg})
+		} else {
+			rep.OtherNotRunnable++
+		}
+	}
+	sort.Slice(rep.NotRunnable, func(i, j int) bool { return rep.NotRunnable[i].File < rep.NotRunnable[j].File })
 	rep.ElapsedMs = time.Since(start).Milliseconds()
 	return rep, nil
+}
+
+// exceptionsToRestore returns the exceptions of an export's manifest
+// that their rules lack (the same conditions, reason and expiry), as
+// exceptions to store, compiled. An owner the org does not have (by ID,
+// then by address) gives way to the importing user.
+func (s *Service) exceptionsToRestore(ctx context.Context, a Actor, byRule map[string][]ManifestException) ([]*exception, error) {
+	if len(byRule) == 0 {
+		return nil, nil
+	}
+	have, err := s.o.Store.Rules().Exceptions(ctx, a.OrgID, "")
+	if err != nil {
+		return nil, err
+	}
+	key := func(ruleID string, conds []store.ExceptionCondition, reason string, exp *time.Time) string {
+		b, _ := json.Marshal(conds)
+		k := ruleID + "\x00" + string(b) + "\x00" + reason + "\x00"
+		if exp != nil {
+			k += exp.UTC().Format(time.RFC3339Nano)
+		}
+		return k
+	}
+	seen := map[string]bool{}
+	for _, x := range have {
+		seen[key(x.RuleID, x.Conditions, x.Reason, x.ExpiresAt)] = true
+	}
+	owners := map[string]string{} // exported owner (id or address) -> user of this org
+	ownerOf := func(x ManifestException) string {
+		k := x.Owner + "\x00" + x.OwnerEmail
+		if id, ok := owners[k]; ok {
+			return id
+		}
+		id := a.UserID
+		if u, err := s.o.Store.Users().Get(ctx, a.OrgID, x.Owner); x.Owner != "" && err == nil {
+			id = u.ID
+		} else if u, err := s.o.Store.Users().GetByEmail(ctx, x.OwnerEmail); x.OwnerEmail != "" && err == nil && u.OrgID == a.OrgID {
+			id = u.ID
+		}
+		owners[k] = id
+		return id
+	}
+	ids := slices.Sorted(maps.Keys(byRule))
+	var out []*exception
+	for _, rid := range ids {
+		for _, x := range byRule[rid] {
+			k := key(rid, x.Conditions, x.Reason, x.ExpiresAt)
+			if seen[k] {
+				continue
+			}
+			seen[k] = true
+			created := x.CreatedAt
+			if created.IsZero() {
+				created = s.o.Now()
+			}
+			cx, err := compileException(store.RuleException{ID: newID(), OrgID: a.OrgID, RuleID: rid, Conditions: x.Conditions,
+				Reason: x.Reason, Owner: ownerOf(x), ExpiresAt: x.ExpiresAt, CreatedAt: created})
+			if err != nil {
+				// readManifest compiled it already.
+				return nil, fmt.Errorf("cannot restore an exception of rule %s: %w", rid, err)
+			}
+			out = append(out, cx)
+		}
+	}
+	return out, nil
 }
 
 // describeRef names an id or a Sigma name in a clash.

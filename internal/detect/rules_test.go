@@ -70,7 +70,7 @@ func TestImportNeverTakesAnotherPacksRule(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := entries[0].Summary
-	for _, want := range []string{`imported pack "custom": 1 new, 0 updated, 0 unchanged, 2 failed, 2 skipped`,
+	for _, want := range []string{`imported pack "custom": 1 new, 0 updated, 0 unchanged, 0 conflicts, 2 failed, 2 skipped`,
 		`new: "Encoded PowerShell" (6f1e5f8a-1111-4111-8111-111111111111)`, "failed: pack/broken.yml, pack/dup.yml"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("audit %q lacks %q", got, want)

@@ -54,7 +54,11 @@ func export(t *testing.T, f *fixture) []ImportFile {
 		t.Fatal(err)
 	}
 	var b bytes.Buffer
-	if err := WriteExport(&b, rules, "every rule", time.Now()); err != nil {
+	exc, err := ExportExceptions(f.ctx, f.st, f.org, rules)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteExport(&b, rules, exc, "every rule", time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	files, skipped, err := ReadZip(b.Bytes(), "export.zip")
@@ -169,7 +173,13 @@ func TestImportBadManifest(t *testing.T) {
 	f := newFixture(t)
 	for _, c := range []struct{ manifest, want string }{
 		{`{`, "manifest.json"},
-		{`{"version": 2, "rules": []}`, "version 2"},
+		{`{"version": 3, "rules": []}`, "version 3"},
+		{`{"version": 2, "rules": [{"id": "a", "file": "x.yml", "pack": "custom", "exceptions": [{"conditions": [{"field": "host.name", "operator": "equals", "value": "h"}]}]}]}`,
+			"rules[0]: exceptions[0]: reason is required"},
+		{`{"version": 2, "rules": [{"id": "a", "file": "x.yml", "pack": "custom", "exceptions": [{"conditions": [], "reason": "r"}]}]}`,
+			"rules[0]: exceptions[0]: conditions"},
+		{`{"version": 2, "rules": [{"id": "a", "file": "x.yml", "pack": "custom", "exceptions": [{"conditions": [{"field": "x", "operator": "regex", "value": "("}], "reason": "r"}]}]}`,
+			"rules[0]: exceptions[0]"},
 		{`{"version": 1, "rules": [{"id": "a", "file": "x.yml", "pack": "mine"}]}`, "rules[0]: pack"},
 		{`{"version": 1, "rules": [{"id": "a", "pack": "custom"}]}`, "rules[0]: file"},
 		{`{"version": 1, "rules": [{"id": "a", "file": "x.yml", "pack": "custom", "severity_override": "urgent"}]}`, "rules[0]: severity_override"},
@@ -283,5 +293,169 @@ func TestBulk(t *testing.T) {
 	}
 	if l, _ := f.st.Rules().List(f.ctx, f.org); len(l) != 2 || len(e.units) != 2 {
 		t.Fatalf("left: %d stored, %d loaded", len(l), len(e.units))
+	}
+}
+
+// TestImportConflicts: an import never silently replaces a rule written
+// or edited in EventSec: a different source is a conflict, reported with
+// the rule and the file, unless Overwrite; the same source is unchanged.
+// A pack's rule the org did not edit is updated, and listed.
+func TestImportConflicts(t *testing.T) {
+	f := newFixture(t)
+	r, err := f.svc.Create(f.ctx, actor, RuleInput{Source: encodedPS})
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited := strings.Replace(encodedPS, "level: high", "level: critical", 1)
+	if _, err := f.svc.Update(f.ctx, actor, r.ID, RuleInput{Source: edited}); err != nil {
+		t.Fatal(err)
+	}
+	file := []ImportFile{{Name: "windows/ps.yml", Source: []byte(encodedPS)}}
+	rep, err := f.svc.Import(f.ctx, actor, file, ImportOptions{Origin: "pack.zip"})
+	if err != nil || rep.Updated != 0 || len(rep.Conflicts) != 1 || len(rep.UpdatedRules) != 0 {
+		t.Fatalf("import over an edit: %v %+v", err, rep)
+	}
+	c := rep.Conflicts[0]
+	if c.ID != r.ID || c.File != "windows/ps.yml" || c.Title != "Encoded PowerShell" || c.Pack != "custom" || !strings.Contains(c.Message, "overwrite") {
+		t.Fatalf("conflict: %+v", c)
+	}
+	if got, _ := f.svc.Get(f.ctx, f.org, r.ID); got.Source != edited || got.ImportedFrom != "" {
+		t.Fatalf("the edit was replaced: %+v", got)
+	}
+	if entries, _ := f.st.Audit().List(f.ctx, f.org, store.AuditFilter{Limit: 1}); !strings.Contains(entries[0].Summary, `1 conflicts`) ||
+		!strings.Contains(entries[0].Summary, `conflicts: "Encoded PowerShell"`) {
+		t.Fatalf("audit: %q", entries[0].Summary)
+	}
+	// The same source: unchanged, no conflict.
+	if rep, err := f.svc.Import(f.ctx, actor, []ImportFile{{Name: "ps.yml", Source: []byte(edited)}}, ImportOptions{}); err != nil || rep.Unchanged != 1 || len(rep.Conflicts) != 0 {
+		t.Fatalf("same source: %v %+v", err, rep)
+	}
+	// Overwrite replaces it, and records where it came from.
+	rep, err = f.svc.Import(f.ctx, actor, file, ImportOptions{Overwrite: true, Origin: "pack.zip"})
+	if err != nil || rep.Updated != 1 || len(rep.Conflicts) != 0 ||
+		!slices.Equal(rep.UpdatedRules, []ImportedRule{{ID: r.ID, Title: "Encoded PowerShell", File: "windows/ps.yml"}}) {
+		t.Fatalf("overwrite: %v %+v", err, rep)
+	}
+	if got, _ := f.svc.Get(f.ctx, f.org, r.ID); got.Source != encodedPS || got.ImportedFrom != "pack.zip:windows/ps.yml" {
+		t.Fatalf("after overwrite: %+v", got)
+	}
+
+	// A pack rule the org edited is its own: a pack import is a conflict.
+	g := newFixture(t)
+	if _, err := g.svc.Import(g.ctx, actor, file, ImportOptions{Pack: "sigmahq"}); err != nil {
+		t.Fatal(err)
+	}
+	newer := strings.Replace(encodedPS, "status: test", "status: stable", 1)
+	rep, err = g.svc.Import(g.ctx, actor, []ImportFile{{Name: "ps.yml", Source: []byte(newer)}}, ImportOptions{Pack: "sigmahq", Origin: "sigma-r2.zip"})
+	if err != nil || rep.Updated != 1 || len(rep.Conflicts) != 0 || len(rep.UpdatedRules) != 1 {
+		t.Fatalf("a new version of an unedited pack rule: %v %+v", err, rep)
+	}
+	if got, _ := g.svc.Get(g.ctx, g.org, r.ID); got.ImportedFrom != "sigma-r2.zip:ps.yml" || got.Pack != "sigmahq" {
+		t.Fatalf("pack update: %+v", got)
+	}
+	if _, err := g.svc.Update(g.ctx, actor, r.ID, RuleInput{Source: edited}); err != nil {
+		t.Fatal(err)
+	}
+	rep, err = g.svc.Import(g.ctx, actor, file, ImportOptions{Pack: "sigmahq"})
+	if err != nil || len(rep.Conflicts) != 1 || rep.Updated != 0 {
+		t.Fatalf("a pack import over an edited pack rule: %v %+v", err, rep)
+	}
+	if got, _ := g.svc.Get(g.ctx, g.org, r.ID); got.Source != edited || got.Pack != "custom" || got.ImportedFrom != "sigma-r2.zip:ps.yml" {
+		t.Fatalf("the edited pack rule changed: %+v", got)
+	}
+	if rep, err = g.svc.Import(g.ctx, actor, file, ImportOptions{Pack: "sigmahq", Overwrite: true}); err != nil || rep.Updated != 1 {
+		t.Fatalf("overwrite: %v %+v", err, rep)
+	}
+	if got, _ := g.svc.Get(g.ctx, g.org, r.ID); got.Source != encodedPS || got.Pack != "sigmahq" {
+		t.Fatalf("overwritten: %+v", got)
+	}
+}
+
+// TestImportNotRunnableIsAboutTheImport: the report lists the rules of
+// this import that cannot run, with id, title and file, and counts the
+// org's others.
+func TestImportNotRunnableIsAboutTheImport(t *testing.T) {
+	f := newFixture(t)
+	needs := func(id, title string) string {
+		return strings.NewReplacer("6f1e5f8a-1111-4111-8111-111111111111", id, "Encoded PowerShell", title,
+			"CommandLine|contains: ' -enc '", "User|expand: '%admins%'").Replace(encodedPS)
+	}
+	if _, err := f.svc.Create(f.ctx, actor, RuleInput{Source: needs("6f1e5f8a-0000-4000-8000-000000000001", "Older")}); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := f.svc.Import(f.ctx, actor, []ImportFile{
+		{Name: "a/new.yml", Source: []byte(needs("6f1e5f8a-0000-4000-8000-000000000002", "Newer"))},
+		{Name: "a/ok.yml", Source: []byte(encodedPS)},
+	}, ImportOptions{})
+	if err != nil || rep.Loaded != 2 {
+		t.Fatalf("%v %+v", err, rep)
+	}
+	want := []NotRunnable{{ID: "6f1e5f8a-0000-4000-8000-000000000002", Title: "Newer", File: "a/new.yml",
+		Message: "not runnable: placeholder %admins% has no values in this org"}}
+	if !slices.Equal(rep.NotRunnable, want) || rep.OtherNotRunnable != 1 {
+		t.Fatalf("not runnable: %+v, other %d", rep.NotRunnable, rep.OtherNotRunnable)
+	}
+	// Unchanged rules of the import are about it too.
+	rep, err = f.svc.Import(f.ctx, actor, []ImportFile{{Name: "b.yml", Source: []byte(needs("6f1e5f8a-0000-4000-8000-000000000002", "Newer"))}}, ImportOptions{})
+	if err != nil || rep.Unchanged != 1 || len(rep.NotRunnable) != 1 || rep.NotRunnable[0].File != "b.yml" || rep.OtherNotRunnable != 1 {
+		t.Fatalf("unchanged: %v %+v", err, rep)
+	}
+}
+
+// TestExportKeepsExceptions: a rule's exceptions go into the export's
+// manifest and an import restores them, once: importing the export again
+// adds none, and an owner the org lacks gives way to the importer.
+func TestExportKeepsExceptions(t *testing.T) {
+	f := newFixture(t)
+	r, err := f.svc.Create(f.ctx, actor, RuleInput{Source: encodedPS})
+	if err != nil {
+		t.Fatal(err)
+	}
+	exp := time.Now().Add(48 * time.Hour).UTC().Truncate(time.Second)
+	conds := []store.ExceptionCondition{{Field: "host.name", Operator: "equals", Value: "build-01"}, {Field: "user.name", Operator: "in", Values: []string{"svc_a", "svc_b"}}}
+	if _, _, err := f.svc.AddException(f.ctx, actor, r.ID, ExceptionInput{Conditions: conds, Reason: "build agents", ExpiresAt: &exp}); err != nil {
+		t.Fatal(err)
+	}
+	files := export(t, f)
+	if rep, err := f.svc.Import(f.ctx, actor, files, ImportOptions{}); err != nil || rep.ExceptionsRestored != 0 || rep.Unchanged != 1 {
+		t.Fatalf("into the same org: %v %+v", err, rep)
+	}
+	if l, _ := f.st.Rules().Exceptions(f.ctx, f.org, r.ID); len(l) != 1 {
+		t.Fatalf("exceptions doubled: %+v", l)
+	}
+	g := newFixture(t)
+	other := Actor{OrgID: "org1", UserID: "u2", Email: "other@example.com"}
+	rep, err := g.svc.Import(g.ctx, other, files, ImportOptions{})
+	if err != nil || rep.Loaded != 1 || rep.ExceptionsRestored != 1 {
+		t.Fatalf("into a fresh org: %v %+v", err, rep)
+	}
+	l, err := g.st.Rules().Exceptions(g.ctx, g.org, r.ID)
+	if err != nil || len(l) != 1 {
+		t.Fatalf("restored: %v %+v", err, l)
+	}
+	x := l[0]
+	if !slices.EqualFunc(x.Conditions, conds, func(a, b store.ExceptionCondition) bool {
+		return a.Field == b.Field && a.Operator == b.Operator && a.Value == b.Value && slices.Equal(a.Values, b.Values)
+	}) || x.Reason != "build agents" || x.ExpiresAt == nil || !x.ExpiresAt.Equal(exp) || x.Owner != "u2" {
+		t.Fatalf("restored exception: %+v", x)
+	}
+	// The restored exception suppresses at once.
+	e := g.svc.engine(g.org, false)
+	e.mu.RLock()
+	n := len(e.exceptions[r.ID])
+	e.mu.RUnlock()
+	if n != 1 {
+		t.Fatalf("the engine has %d exceptions of the rule", n)
+	}
+	if rep, err := g.svc.Import(g.ctx, other, files, ImportOptions{}); err != nil || rep.ExceptionsRestored != 0 {
+		t.Fatalf("again: %v %+v", err, rep)
+	}
+	// A conflicting rule keeps its own exceptions only.
+	h := newFixture(t)
+	if _, err := h.svc.Create(h.ctx, actor, RuleInput{Source: strings.Replace(encodedPS, "level: high", "level: low", 1)}); err != nil {
+		t.Fatal(err)
+	}
+	if rep, err := h.svc.Import(h.ctx, actor, files, ImportOptions{}); err != nil || len(rep.Conflicts) != 1 || rep.ExceptionsRestored != 0 {
+		t.Fatalf("conflict: %v %+v", err, rep)
 	}
 }

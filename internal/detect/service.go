@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"regexp"
 	"slices"
 	"sort"
@@ -321,6 +322,38 @@ func (e *orgEngine) checkIDs(u *Unit, self string) error {
 	return nil
 }
 
+// SaveProblems are the errors saving a compiled rule would meet although
+// it compiles, each at the id: or name: it concerns, for the editor to
+// show while the rule is written: an id or Sigma name another stored
+// rule of the org has, and, for an edit (self is the rule's id; "" for a
+// new rule), an id that is not the rule's.
+func (s *Service) SaveProblems(orgID string, u *Unit, self string) []RuleError {
+	out := []RuleError{}
+	if self != "" && u.ID != self {
+		out = append(out, u.refError("", u.ID, fmt.Sprintf("the source's id %s differs from the rule's id %s: create a new rule to change the id", u.ID, self)))
+	}
+	e := s.engine(orgID, false)
+	if e == nil {
+		return out
+	}
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	ids := slices.Sorted(maps.Keys(e.units)) // the same answer every time
+	for _, r := range unitRefs(u) {
+		for _, rid := range ids {
+			l := e.units[rid]
+			if rid == self || !l.unit.answers(r.value) {
+				continue
+			}
+			at := u.refError("", r.value, "")
+			de := &DuplicateError{Name: r.name, Value: r.value, OtherID: rid, OtherTitle: l.rule.Title, OtherPack: l.rule.Pack, Line: at.Line, Column: at.Column}
+			out = append(out, RuleError{Line: at.Line, Column: at.Column, Message: de.Error()})
+			break
+		}
+	}
+	return out
+}
+
 // Create saves a new rule and starts evaluating it.
 func (s *Service) Create(ctx context.Context, a Actor, in RuleInput) (store.Rule, error) {
 	format := in.Format
@@ -411,7 +444,7 @@ func (s *Service) Update(ctx context.Context, a Actor, id string, in RuleInput) 
 	}
 	r := storeRule(a.OrgID, u)
 	r.Enabled, r.SeverityOverride, r.Pack, r.CreatedBy, r.CreatedAt = old.Enabled, old.SeverityOverride, old.Pack, old.CreatedBy, old.CreatedAt
-	r.AlertGroupBy, r.AlertWindow = old.AlertGroupBy, old.AlertWindow
+	r.AlertGroupBy, r.AlertWindow, r.ImportedFrom = old.AlertGroupBy, old.AlertWindow, old.ImportedFrom
 	if in.Enabled != nil {
 		r.Enabled = *in.Enabled
 	}

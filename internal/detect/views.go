@@ -95,15 +95,22 @@ type ExceptionView struct {
 	Reason     string                     `json:"reason"`
 	Owner      string                     `json:"owner"`
 	OwnerEmail string                     `json:"owner_email"`
-	ExpiresAt  *time.Time                 `json:"expires_at"`
-	CreatedAt  time.Time                  `json:"created_at"`
-	Expired    bool                       `json:"expired"`
+	// OwnerName is who the owner is to a person: a user's display name
+	// (their address when they have none), an API key's name, or
+	// EventSec itself for the system; "" when the owner is gone.
+	OwnerName string     `json:"owner_name"`
+	ExpiresAt *time.Time `json:"expires_at"`
+	CreatedAt time.Time  `json:"created_at"`
+	Expired   bool       `json:"expired"`
 }
 
-// ExceptionViewOf renders an exception; email is the owner's address.
-func ExceptionViewOf(x store.RuleException, email string, now time.Time) ExceptionView {
+// ExceptionOwner is who owns an exception, as ExceptionView shows it.
+type ExceptionOwner struct{ Email, Name string }
+
+// ExceptionViewOf renders an exception.
+func ExceptionViewOf(x store.RuleException, owner ExceptionOwner, now time.Time) ExceptionView {
 	v := ExceptionView{ID: x.ID, RuleID: x.RuleID, Conditions: x.Conditions, Reason: x.Reason,
-		Owner: x.Owner, OwnerEmail: email, ExpiresAt: x.ExpiresAt, CreatedAt: x.CreatedAt,
+		Owner: x.Owner, OwnerEmail: owner.Email, OwnerName: owner.Name, ExpiresAt: x.ExpiresAt, CreatedAt: x.CreatedAt,
 		Expired: x.ExpiresAt != nil && !now.Before(*x.ExpiresAt)}
 	if v.Conditions == nil {
 		v.Conditions = []store.ExceptionCondition{}
@@ -130,19 +137,22 @@ type RuleView struct {
 	// AlertGroupBy are the fields that key the rule's alerts ([]: the
 	// default, host, user and source address); AlertWindowMinutes how far
 	// apart repeats fold (0: the default, 24 hours).
-	AlertGroupBy       []string      `json:"alert_group_by"`
-	AlertWindowMinutes int64         `json:"alert_window_minutes"`
-	Enabled            bool          `json:"enabled"`
-	Pack               string        `json:"pack"`
-	Logsource          LogsourceView `json:"logsource"`
-	Tags               []string      `json:"tags"`
-	Attack             AttackView    `json:"attack"`
-	References         []string      `json:"references"`
-	FalsePositives     []string      `json:"falsepositives"`
-	CreatedAt          time.Time     `json:"created_at"`
-	UpdatedAt          time.Time     `json:"updated_at"`
-	CreatedBy          string        `json:"created_by"`
-	Stats              StatsView     `json:"stats"`
+	AlertGroupBy       []string `json:"alert_group_by"`
+	AlertWindowMinutes int64    `json:"alert_window_minutes"`
+	Enabled            bool     `json:"enabled"`
+	Pack               string   `json:"pack"`
+	// ImportedFrom is where an import last took the rule from
+	// (ARCHIVE:FILE); "" for a rule written in EventSec.
+	ImportedFrom   string        `json:"imported_from"`
+	Logsource      LogsourceView `json:"logsource"`
+	Tags           []string      `json:"tags"`
+	Attack         AttackView    `json:"attack"`
+	References     []string      `json:"references"`
+	FalsePositives []string      `json:"falsepositives"`
+	CreatedAt      time.Time     `json:"created_at"`
+	UpdatedAt      time.Time     `json:"updated_at"`
+	CreatedBy      string        `json:"created_by"`
+	Stats          StatsView     `json:"stats"`
 	// Runnable is false when the rule cannot run in this org as it is
 	// (Problem says why, e.g. a placeholder without values).
 	Runnable   bool            `json:"runnable"`
@@ -161,7 +171,7 @@ func orEmpty(l []string) []string {
 // does), withSource includes its source text.
 func RuleViewOf(r store.Rule, st store.RuleStats, problem string, withSource bool) RuleView {
 	v := RuleView{ID: r.ID, Title: r.Title, Description: r.Description, Author: r.Author, Format: r.Format, Kind: r.Kind,
-		Status: r.Status, Level: r.Level, SeverityOverride: r.SeverityOverride, Enabled: r.Enabled, Pack: r.Pack,
+		Status: r.Status, Level: r.Level, SeverityOverride: r.SeverityOverride, Enabled: r.Enabled, Pack: r.Pack, ImportedFrom: r.ImportedFrom,
 		Logsource: LogsourceView{r.Product, r.Category, r.Service}, Tags: orEmpty(r.Tags), Attack: AttackOf(r.Tags),
 		References: orEmpty(r.References), FalsePositives: orEmpty(r.FalsePositives), CreatedAt: r.CreatedAt,
 		UpdatedAt: r.UpdatedAt, CreatedBy: r.CreatedBy,

@@ -36,7 +36,11 @@ type Rule struct {
 	Enabled     bool
 	// Pack says where the rule came from: "sigmahq", "eventsec" or
 	// "custom".
-	Pack           string
+	Pack string
+	// ImportedFrom is where an import last took the rule from: the
+	// archive or directory and the rule's file in it ("" for a rule
+	// written in EventSec).
+	ImportedFrom   string
 	Product        string
 	Category       string
 	Service        string

@@ -399,6 +399,8 @@ func TestParseErrors(t *testing.T) {
 	}{
 		{"malformed YAML", "title: [t\n", 0, 0, "invalid YAML"},
 		{"unknown modifier", head + "    sel:\n        Image|endswitch: x\n    condition: sel\n", 6, 15, `unknown modifier "endswitch"`},
+		{"unknown modifier, a close one suggested", head + "    sel:\n        Image|contain: x\n    condition: sel\n", 6, 15, `unknown modifier "contain"; did you mean "contains"?`},
+		{"unknown modifier, nothing close", head + "    sel:\n        Image|frobnicate: x\n    condition: sel\n", 6, 15, `unknown modifier "frobnicate"`},
 		{"missing selection", head + "    sel:\n        F: x\n    condition: sel and not filter\n", 7, 28, `unknown search identifier "filter"`},
 		{"pattern matching nothing", head + "    sel:\n        F: x\n    condition: 1 of filter_*\n", 7, 16, "matches no search identifier"},
 		{"invalid regex", head + "    sel:\n        F|re: '(?<=x)y'\n    condition: sel\n", 6, 15, "invalid regular expression"},

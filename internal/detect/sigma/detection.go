@@ -4,12 +4,16 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"maps"
 	"net/netip"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/eventsec/eventsec/internal/suggest"
 )
 
 // Detection is a rule's detection section.
@@ -151,6 +155,22 @@ var knownModifiers = map[string]bool{
 	"utf16": true, "utf16le": true, "utf16be": true, "wide": true, "lt": true, "lte": true,
 	"gt": true, "gte": true, "cidr": true, "expand": true, "fieldref": true, "minute": true,
 	"hour": true, "day": true, "week": true, "month": true, "year": true,
+}
+
+// modifierNames are knownModifiers' names, for suggestions.
+var modifierNames = slices.Sorted(maps.Keys(knownModifiers))
+
+// unknownModifier says a modifier is unknown and, when one is close,
+// which was probably meant: "contain" is "contains" misspelt. Names of
+// one or two letters get no suggestion: every short modifier is close.
+func unknownModifier(m string) string {
+	msg := fmt.Sprintf("unknown modifier %q", m)
+	if len(m) >= 3 {
+		if s := suggest.Closest(m, modifierNames); s != "" {
+			msg += fmt.Sprintf("; did you mean %q?", s)
+		}
+	}
+	return msg
 }
 
 // maxExpansion bounds how many values one item may expand into
@@ -429,7 +449,7 @@ func (p *docParser) item(keyNode *yaml.Node, key string, vals []*yaml.Node, keyw
 				if m == "" {
 					return nil, &Error{File: p.file, Line: keyNode.Line, Column: col, Msg: fmt.Sprintf("%q: empty modifier", key)}
 				}
-				return nil, &Error{File: p.file, Line: keyNode.Line, Column: col, Msg: fmt.Sprintf("unknown modifier %q", m)}
+				return nil, &Error{File: p.file, Line: keyNode.Line, Column: col, Msg: unknownModifier(m)}
 			}
 			col += len(m) + 1
 		}
@@ -705,7 +725,7 @@ func (p *docParser) applyModifier(key, m string, w wval, errAt func(*yaml.Node, 
 		w.transformed = true
 		return one(w)
 	}
-	return nil, errAt(w.node, "unknown modifier %q", m)
+	return nil, errAt(w.node, "%s", unknownModifier(m))
 }
 
 // insertPlaceholders turns %name% in literal parts into placeholder

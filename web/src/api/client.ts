@@ -50,13 +50,16 @@ export class ApiError extends Error {
   readonly status: number;
   readonly code: string;
   readonly field: string | undefined;
+  /** Where in a submitted text (a rule's source) the problem is, 1-based; absent when the server did not say. */
+  readonly at: { line: number; column: number } | undefined;
 
-  constructor(status: number, code: string, message: string, field?: string) {
+  constructor(status: number, code: string, message: string, field?: string, at?: { line: number; column: number }) {
     super(message);
     this.name = "ApiError";
     this.status = status;
     this.code = code;
     this.field = field;
+    this.at = at;
   }
 }
 
@@ -119,6 +122,7 @@ async function errorFrom(res: Response): Promise<ApiError> {
       err.code,
       typeof err.message === "string" && err.message !== "" ? err.message : res.statusText,
       typeof err.field === "string" && err.field !== "" ? err.field : undefined,
+      typeof err.line === "number" && err.line > 0 ? { line: err.line, column: typeof err.column === "number" ? err.column : 0 } : undefined,
     );
   }
   return new ApiError(

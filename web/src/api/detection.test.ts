@@ -43,8 +43,34 @@ describe("importRules", () => {
     xhr.progress(3, 5);
     xhr.progress(5, 5);
     xhr.respond(200, { loaded: 2, updated: 0, unchanged: 0, failed: [], skipped: [], elapsed_ms: 9 });
-    await expect(done).resolves.toEqual({ loaded: 2, updated: 0, unchanged: 0, failed: [], not_runnable: [], skipped: [], elapsed_ms: 9 });
+    await expect(done).resolves.toEqual({
+      loaded: 2,
+      updated: 0,
+      unchanged: 0,
+      updated_rules: [],
+      conflicts: [],
+      failed: [],
+      not_runnable: [],
+      other_not_runnable: 0,
+      exceptions_restored: 0,
+      skipped: [],
+      elapsed_ms: 9,
+    });
     expect(progress).toEqual([3, 5]);
+  });
+
+  it("sends the pack and the disabled and overwrite options", async () => {
+    const XHR = installFakeXHR();
+    const done = importRules(new File(["rules"], "pack.zip"), () => {}, undefined, { pack: "sigmahq", disabled: true, overwrite: true });
+    const form = XHR.latest().body as FormData;
+    expect([form.get("pack"), form.get("disabled"), form.get("overwrite")]).toEqual(["sigmahq", "true", "true"]);
+    XHR.latest().respond(200, { loaded: 1, updated: 0, unchanged: 0, failed: [], skipped: [], elapsed_ms: 1 });
+    await done;
+    const plain = importRules(new File(["rules"], "pack.zip"), () => {});
+    const bare = XHR.latest().body as FormData;
+    expect([bare.get("pack"), bare.get("disabled"), bare.get("overwrite")]).toEqual([null, null, null]);
+    XHR.latest().respond(200, { loaded: 1, updated: 0, unchanged: 0, failed: [], skipped: [], elapsed_ms: 1 });
+    await plain;
   });
 
   it("refreshes an expired session once and uploads again", async () => {

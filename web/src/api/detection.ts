@@ -123,9 +123,11 @@ export interface RuleException {
   value?: string;
   values?: string[];
   reason: string;
-  /** The user who added it. */
+  /** The user who added it (apikey:ID for an API key, system for EventSec itself). */
   owner: string;
   owner_email: string;
+  /** Who the owner is to a person: a display name, "API key NAME" or "EventSec (system)"; empty when the owner is gone. Absent from older servers. */
+  owner_name?: string;
   expires_at: string | null;
   created_at: string;
   expired: boolean;
@@ -166,6 +168,8 @@ export interface RuleSummary {
   alert_window_minutes: number;
   enabled: boolean;
   pack: string;
+  /** Where an import last took the rule from (ARCHIVE:FILE); empty for a rule written in EventSec. Absent from older servers. */
+  imported_from?: string;
   logsource: Logsource;
   tags: string[];
   attack: RuleAttack;
@@ -379,15 +383,52 @@ export interface ImportFailure {
   status?: "unreadable" | "refused";
 }
 
+/** A rule of an import and the file it came from. */
+export interface ImportedRule {
+  id: string;
+  title: string;
+  file: string;
+}
+
+/** A rule written or edited in EventSec that the import left as it was: its source differs from the file's. */
+export interface ImportConflict extends ImportedRule {
+  /** The stored rule's pack. */
+  pack: string;
+  message: string;
+}
+
+/** A rule of the import that is stored but cannot run as it is, and why. */
+export interface NotRunnableRule extends ImportedRule {
+  message: string;
+}
+
 export interface ImportReport {
   loaded: number;
   updated: number;
   unchanged: number;
+  /** The rules counted in updated: replaced by the file's version (or their state restored from an export). */
+  updated_rules: ImportedRule[];
+  /** Rules of the organisation's own left as they were; importing with overwrite replaces them. */
+  conflicts: ImportConflict[];
   failed: ImportFailure[];
-  /** Rules stored and enabled that cannot run yet (file is the rule ID): a placeholder without values... */
-  not_runnable: ImportFailure[];
+  /** Rules of this import that cannot run yet: a placeholder without values, a correlation of a missing rule. */
+  not_runnable: NotRunnableRule[];
+  /** The organisation's other rules that cannot run (not in this import). */
+  other_not_runnable: number;
+  /** Exceptions an export brought back to its rules. */
+  exceptions_restored: number;
   skipped: Array<{ file: string; reason: string }>;
   elapsed_ms: number;
+}
+
+/** How to import a pack. */
+export interface ImportOptions {
+  /** The pack the rules are filed under (custom when absent). */
+  pack?: string;
+  /** Rules new to the organisation come in disabled. */
+  disabled?: boolean;
+  /** Replace rules written or edited in EventSec whose source differs (otherwise they are conflicts). */
+  overwrite?: boolean;
 }
 
 /** A rule that uses a placeholder. */
@@ -576,7 +617,9 @@ export const detectionApi = {
   updateRule: (id: string, req: RuleUpdate, signal?: AbortSignal) => api.put<Rule>(`/api/v1/rules/${enc(id)}`, req, signal),
   patchRule: (id: string, req: RulePatch, signal?: AbortSignal) => api.patch<Rule>(`/api/v1/rules/${enc(id)}`, req, signal),
   deleteRule: (id: string, signal?: AbortSignal) => api.delete(`/api/v1/rules/${enc(id)}`, signal),
-  validateRule: (req: { format: RuleFormat; source: string }, signal?: AbortSignal) => api.post<Validation>("/api/v1/rules/validate", req, signal),
+  /** rule_id: the rule being edited, whose own id and name are no duplicates; absent for a new rule. */
+  validateRule: (req: { format: RuleFormat; source: string; rule_id?: string }, signal?: AbortSignal) =>
+    api.post<Validation>("/api/v1/rules/validate", req, signal),
   /** A saved rule (`id`), as saved or with the `source` given; an unsaved one without `id`. */
   testRule: (req: RuleTestRequest, id?: string, signal?: AbortSignal) =>
     api.post<RuleTestResult>(id ? `/api/v1/rules/${enc(id)}/test` : "/api/v1/rules/test", req, signal),
@@ -612,19 +655,19 @@ export interface UploadProgress {
 }
 
 /**
- * POST /api/v1/rules/import with `file` (and the optional `pack` name the
- * rules are filed under) as multipart form data, through
+ * POST /api/v1/rules/import with `file` (and the options: the pack the
+ * rules are filed under, disabled, overwrite) as multipart form data, through
  * XMLHttpRequest because fetch cannot report upload progress. The session
  * and CSRF work as in the API client: on a 401 the session is refreshed
  * (through the client, which asks GET /api/v1/me) and the upload sent once
  * more.
  */
-export async function importRules(file: File, onProgress: (p: UploadProgress) => void, signal?: AbortSignal, pack?: string): Promise<ImportReport> {
-  const first = await upload(file, onProgress, signal, pack);
+export async function importRules(file: File, onProgress: (p: UploadProgress) => void, signal?: AbortSignal, opts: ImportOptions = {}): Promise<ImportReport> {
+  const first = await upload(file, onProgress, signal, opts);
   if (first.status !== 401) return answer(first);
   // The access cookie expired: the client refreshes it (or reports the session lost).
   await api.me(signal);
-  return answer(await upload(file, onProgress, signal, pack));
+  return answer(await upload(file, onProgress, signal, opts));
 }
 
 interface Uploaded {
@@ -633,7 +676,7 @@ interface Uploaded {
   body: string;
 }
 
-function upload(file: File, onProgress: (p: UploadProgress) => void, signal?: AbortSignal, pack?: string): Promise<Uploaded> {
+function upload(file: File, onProgress: (p: UploadProgress) => void, signal: AbortSignal | undefined, opts: ImportOptions): Promise<Uploaded> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) {
       reject(new DOMException("The upload was cancelled.", "AbortError"));
@@ -651,7 +694,9 @@ function upload(file: File, onProgress: (p: UploadProgress) => void, signal?: Ab
     xhr.onabort = () => reject(new DOMException("The upload was cancelled.", "AbortError"));
     signal?.addEventListener("abort", () => xhr.abort(), { once: true });
     const form = new FormData();
-    if (pack) form.append("pack", pack);
+    if (opts.pack) form.append("pack", opts.pack);
+    if (opts.disabled) form.append("disabled", "true");
+    if (opts.overwrite) form.append("overwrite", "true");
     form.append("file", file, file.name);
     xhr.send(form);
   });
@@ -670,8 +715,12 @@ function answer(res: Uploaded): ImportReport {
       loaded: r.loaded ?? 0,
       updated: r.updated ?? 0,
       unchanged: r.unchanged ?? 0,
+      updated_rules: r.updated_rules ?? [],
+      conflicts: r.conflicts ?? [],
       failed: r.failed ?? [],
       not_runnable: r.not_runnable ?? [],
+      other_not_runnable: r.other_not_runnable ?? 0,
+      exceptions_restored: r.exceptions_restored ?? 0,
       skipped: r.skipped ?? [],
       elapsed_ms: r.elapsed_ms ?? 0,
     };

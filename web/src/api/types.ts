@@ -472,5 +472,8 @@ export interface ErrorBody {
     code: string;
     message: string;
     field?: string;
+    /** Where in a submitted text (a rule's source) the problem is, 1-based. */
+    line?: number;
+    column?: number;
   };
 }

@@ -11,6 +11,7 @@ import { ErrorMessage } from "../ui/ErrorMessage";
 import { FormAlert, fieldError } from "../ui/form";
 import { Time, ZonedHeading } from "../ui/time";
 import { ConditionsEditor, OPERATOR_LABELS, checkDrafts, conditionErrorFields, conditionsOf, describeCondition, useConditionDrafts } from "./ExceptionConditions";
+import { exceptionOwnerLabel } from "./exceptionOwner";
 
 const FIELDS = ["conditions", "reason", "expires_at"] as const;
 
@@ -70,7 +71,9 @@ export function ExceptionsSection({ ruleId, initial, writable }: { ruleId: strin
                     <ConditionList x={x} />
                   </td>
                   <td>{x.reason}</td>
-                  <td className="cell-nowrap">{x.owner_email || x.owner || <span className="muted">—</span>}</td>
+                  <td className="cell-nowrap" title={x.owner_email || undefined}>
+                    {exceptionOwnerLabel(x) || <span className="muted">—</span>}
+                  </td>
                   <td className="cell-nowrap">
                     {x.expires_at ? <Time value={x.expires_at} /> : <span className="muted">never</span>}
                     {x.expired ? <span className="badge badge-expired">Expired</span> : null}

@@ -1,7 +1,7 @@
 // Import a rule pack: a ZIP of Sigma rules (or one .yml), uploaded with
-// its progress shown, then the server's report: what was loaded, updated,
-// left unchanged, not imported (with file, line, column and reason) and
-// skipped.
+// its progress shown, then the server's report: what was loaded, updated
+// (which rules), left unchanged, in conflict with the organisation's own
+// rules, not imported (with file, line, column and reason) and skipped.
 
 import { useQueryClient } from "@tanstack/react-query";
 import { useEffect, useId, useRef, useState, type FormEvent } from "react";
@@ -26,6 +26,8 @@ export function ImportDialog({ onClose }: { onClose: () => void }) {
   const queryClient = useQueryClient();
   const [file, setFile] = useState<File | null>(null);
   const [pack, setPack] = useState("custom");
+  const [disabled, setDisabled] = useState(false);
+  const [overwrite, setOverwrite] = useState(false);
   const [phase, setPhase] = useState<Phase>({ kind: "choose" });
   const abort = useRef<AbortController | null>(null);
   useEffect(() => () => abort.current?.abort(), []);
@@ -37,7 +39,7 @@ export function ImportDialog({ onClose }: { onClose: () => void }) {
     abort.current = ctl;
     setPhase({ kind: "uploading", progress: { loaded: 0, total: file.size } });
     try {
-      const report = await importRules(file, (progress) => setPhase({ kind: "uploading", progress }), ctl.signal, pack);
+      const report = await importRules(file, (progress) => setPhase({ kind: "uploading", progress }), ctl.signal, { pack, disabled, overwrite });
       setPhase({ kind: "done", report });
       void queryClient.invalidateQueries({ queryKey: detectionKeys.allRules });
     } catch (err) {
@@ -93,8 +95,8 @@ export function ImportDialog({ onClose }: { onClose: () => void }) {
                 }}
               />
               <div className="field-hint" id={`${id}-hint`}>
-                A ZIP of Sigma rules (<code>.yml</code>), such as a SigmaHQ release, or a single rule file; up to {MAX_MB} MB. A rule whose ID is already
-                loaded is updated; files that are not rules are skipped and listed.
+                A ZIP of Sigma rules (<code>.yml</code>), such as a SigmaHQ release, an export of EventSec rules, or a single rule file; up to {MAX_MB} MB.
+                A pack&apos;s rule whose ID is already loaded is updated; files that are not rules are skipped and listed.
               </div>
             </div>
             <div className="field">
@@ -108,6 +110,36 @@ export function ImportDialog({ onClose }: { onClose: () => void }) {
               </select>
               <div className="field-hint" id={`${id}-pack-hint`}>
                 The pack the rules list filters by.
+              </div>
+            </div>
+            <div className="field">
+              <label className="check">
+                <input
+                  type="checkbox"
+                  checked={disabled}
+                  onChange={(e) => setDisabled(e.target.checked)}
+                  disabled={phase.kind === "uploading"}
+                  aria-describedby={`${id}-disabled-hint`}
+                />
+                Import disabled
+              </label>
+              <div className="field-hint" id={`${id}-disabled-hint`}>
+                Rules new to the organisation come in disabled, to be reviewed and turned on one by one. Rules already loaded keep their state.
+              </div>
+            </div>
+            <div className="field">
+              <label className="check">
+                <input
+                  type="checkbox"
+                  checked={overwrite}
+                  onChange={(e) => setOverwrite(e.target.checked)}
+                  disabled={phase.kind === "uploading"}
+                  aria-describedby={`${id}-overwrite-hint`}
+                />
+                Overwrite rules edited in EventSec
+              </label>
+              <div className="field-hint" id={`${id}-overwrite-hint`}>
+                Without this, a rule written or edited here whose text differs from the file&apos;s is kept and listed as a conflict.
               </div>
             </div>
             {tooBig ? (
@@ -172,30 +204,76 @@ export function ImportReportView({ report }: { report: ImportReport }) {
     why.push(
       `${refusedFiles.size.toLocaleString()} ${refusedFiles.size === 1 ? "was" : "were"} refused (an id or name another rule has, or an action naming a missing channel)`,
     );
+  const conflicts = report.conflicts;
   const rows: Array<[string, number]> = [
     ["Loaded", report.loaded],
     ["Updated", report.updated],
     ["Unchanged", report.unchanged],
+    ["Conflicts", conflicts.length],
     ["Not imported", failedFiles],
     ["Not running yet", notRunnable.length],
     ["Skipped", report.skipped.length],
   ];
   return (
     <section aria-label="Import report">
-      <p role="status" className={report.failed.length > 0 ? "alert alert-warning" : "alert alert-success"}>
+      <p role="status" className={report.failed.length > 0 || conflicts.length > 0 ? "alert alert-warning" : "alert alert-success"}>
         {report.loaded + report.updated + report.unchanged > 0
           ? `Imported in ${(report.elapsed_ms / 1000).toFixed(report.elapsed_ms < 10_000 ? 1 : 0)} s.`
           : "No rule was imported."}
         {failedFiles > 0 ? ` ${failedFiles.toLocaleString()} file${failedFiles === 1 ? " was" : "s were"} not imported: ${why.join("; ")}. Each reason is listed below.` : ""}
+        {conflicts.length > 0
+          ? ` ${conflicts.length.toLocaleString()} rule${conflicts.length === 1 ? " was" : "s were"} edited in EventSec and kept as ${conflicts.length === 1 ? "it is" : "they are"}; import again with “Overwrite rules edited in EventSec” to replace ${conflicts.length === 1 ? "it" : "them"}.`
+          : ""}
+        {report.exceptions_restored > 0 ? ` ${report.exceptions_restored.toLocaleString()} exception${report.exceptions_restored === 1 ? " was" : "s were"} restored.` : ""}
       </p>
       <dl className="import-counts">
         {rows.map(([label, n]) => (
-          <div key={label} className={label === "Not imported" && n > 0 ? "import-count import-count-bad" : "import-count"}>
+          <div key={label} className={(label === "Not imported" || label === "Conflicts") && n > 0 ? "import-count import-count-bad" : "import-count"}>
             <dt>{label}</dt>
             <dd>{n.toLocaleString()}</dd>
           </div>
         ))}
       </dl>
+      {conflicts.length > 0 ? (
+        <>
+          <h3 className="import-head">Conflicts: kept as edited in EventSec</h3>
+          <div className="table-wrap table-wrap-flat import-table">
+            <table className="table table-compact">
+              <caption className="sr-only">Rules edited in EventSec that the import did not replace</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Rule</th>
+                  <th scope="col">File</th>
+                  <th scope="col">Reason</th>
+                </tr>
+              </thead>
+              <tbody>
+                {conflicts.map((c) => (
+                  <tr key={`${c.id}-${c.file}`}>
+                    <td>
+                      <Link to={`/rules/${encodeURIComponent(c.id)}`}>{c.title || c.id}</Link>
+                    </td>
+                    <td className="mono-cell">{c.file}</td>
+                    <td>{c.message}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </>
+      ) : null}
+      {report.updated_rules.length > 0 ? (
+        <details className="import-skipped">
+          <summary>Updated ({report.updated_rules.length.toLocaleString()})</summary>
+          <ul aria-label="Updated rules">
+            {report.updated_rules.map((u) => (
+              <li key={`${u.id}-${u.file}`}>
+                <Link to={`/rules/${encodeURIComponent(u.id)}`}>{u.title || u.id}</Link> <span className="muted">from</span> <code>{u.file}</code>
+              </li>
+            ))}
+          </ul>
+        </details>
+      ) : null}
       {report.failed.length > 0 ? (
         <>
           <h3 className="import-head">Not imported</h3>
@@ -229,7 +307,7 @@ export function ImportReportView({ report }: { report: ImportReport }) {
         <>
           <h3 className="import-head">Stored, not running yet</h3>
           <p className="muted">
-            These rules are stored and enabled but cannot run in this organisation until the reason is gone.
+            These rules of the pack are stored but cannot run in this organisation until the reason is gone.
             {notRunnable.some((p) => /placeholder/.test(p.message)) ? (
               <>
                 {" "}
@@ -243,22 +321,30 @@ export function ImportReportView({ report }: { report: ImportReport }) {
               <thead>
                 <tr>
                   <th scope="col">Rule</th>
+                  <th scope="col">File</th>
                   <th scope="col">Reason</th>
                 </tr>
               </thead>
               <tbody>
-                {notRunnable.map((f, i) => (
-                  <tr key={`${f.file}-${i}`}>
-                    <td className="mono-cell">
-                      <Link to={`/rules/${encodeURIComponent(f.file)}`}>{f.file}</Link>
+                {notRunnable.map((f) => (
+                  <tr key={`${f.id}-${f.file}`}>
+                    <td>
+                      <Link to={`/rules/${encodeURIComponent(f.id)}`}>{f.title || f.id}</Link>
                     </td>
-                    <td>{f.message}</td>
+                    <td className="mono-cell">{f.file}</td>
+                    <td>{f.message.replace(/^not runnable: /, "")}</td>
                   </tr>
                 ))}
               </tbody>
             </table>
           </div>
         </>
+      ) : null}
+      {report.other_not_runnable > 0 ? (
+        <p className="muted">
+          {report.other_not_runnable.toLocaleString()} other rule{report.other_not_runnable === 1 ? " of the organisation (not in this pack) cannot" : "s of the organisation (not in this pack) cannot"} run
+          either: <Link to="/rules?runnable=false">see them</Link>.
+        </p>
       ) : null}
       {report.skipped.length > 0 ? (
         <details className="import-skipped">

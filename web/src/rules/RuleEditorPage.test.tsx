@@ -235,6 +235,34 @@ describe("RuleEditorPage", () => {
     expect(screen.getByRole("button", { name: "Save changes" })).toBeDisabled();
   });
 
+  it("validates a saved rule as itself (rule_id), and marks a save refused as a duplicate (409) at the server's line", async () => {
+    const { calls } = server({
+      more: (call, url) => {
+        if (call.method === "PUT" && url.pathname === "/api/v1/rules/r-ps") {
+          return json(409, {
+            error: { code: "duplicate_rule", field: "name", message: 'name "taken" is already used by rule "Other" (r-other, pack custom)', line: 3, column: 1 },
+          });
+        }
+        return undefined;
+      },
+    });
+    const user = userEvent.setup();
+    renderEditor("/rules/r-ps");
+    await screen.findByRole("heading", { level: 1, name: "Suspicious PowerShell download cradle" });
+    setSource(rule.source.replace("title: Suspicious PowerShell download cradle", "title: Taken name"));
+    await vi.waitFor(() => expect(validations(calls).some((c) => (c.body as { source: string }).source.includes("Taken name"))).toBe(true), SLOW);
+    expect(validations(calls).every((c) => (c.body as { rule_id?: string }).rule_id === "r-ps")).toBe(true);
+    const save = screen.getByRole("button", { name: "Save changes" });
+    await vi.waitFor(() => expect(save).toBeEnabled(), SLOW);
+    await user.click(save);
+    const list = await screen.findByRole("list", { name: "Problems" }, SLOW);
+    expect(within(list).getByRole("button", { name: /3:1.*name "taken" is already used by rule "Other"/ })).toBeInTheDocument();
+    expect(diagnosticCount(editorView().state)).toBe(1);
+    // An edit since the refusal takes the mark away: the server checks the new text.
+    setSource(rule.source.replace("title: Suspicious PowerShell download cradle", "title: Another"));
+    await vi.waitFor(() => expect(screen.queryByRole("list", { name: "Problems" })).not.toBeInTheDocument(), SLOW);
+  });
+
   it("shows the rule's stats and overrides the severity of its alerts (PATCH)", async () => {
     const { calls } = server({
       more: (call, url) => (call.method === "PATCH" && url.pathname === "/api/v1/rules/r-ps" ? json(200, { ...rule, severity_override: "critical" }) : undefined),

@@ -40,6 +40,7 @@ import { JSON_TEMPLATE, templateFor } from "./templates";
 import { RetroHuntPanel } from "./RetroHuntPanel";
 import { TestPanel } from "./TestPanel";
 import "./rules.css";
+import { saveProblem, withSaveProblem } from "./saveProblem";
 
 const VALIDATE_MS = 400;
 
@@ -100,9 +101,11 @@ function RuleEditor({ rule }: { rule: Rule | null }) {
 
   // --- Live validation ---
   const asked = useDebounced(useMemo(() => ({ format, source }), [format, source]), VALIDATE_MS);
+  // The rule's own id and name are no duplicates of another rule's.
+  const ruleId = rule?.id;
   const validation = useQuery({
-    queryKey: ["rules", "validate", asked.format, asked.source],
-    queryFn: ({ signal }) => detectionApi.validateRule(asked, signal),
+    queryKey: ["rules", "validate", asked.format, asked.source, ruleId ?? ""],
+    queryFn: ({ signal }) => detectionApi.validateRule(ruleId ? { ...asked, rule_id: ruleId } : asked, signal),
     enabled: asked.source.trim() !== "",
     placeholderData: keepPreviousData,
     staleTime: Infinity,
@@ -110,7 +113,7 @@ function RuleEditor({ rule }: { rule: Rule | null }) {
   });
   const settled = asked.format === format && asked.source === source && !validation.isFetching;
   const result = source.trim() === "" ? undefined : validation.data;
-  const problems: RuleProblem[] = useMemo(() => result?.errors ?? [], [result]);
+  const validated: RuleProblem[] = useMemo(() => result?.errors ?? [], [result]);
   const warnings: RuleProblem[] = result?.warnings ?? [];
   // While the text does not validate, the rule is still what it last was.
   const lastValid = useRef<RuleSummary | null>(null);
@@ -125,8 +128,9 @@ function RuleEditor({ rule }: { rule: Rule | null }) {
 
   // --- Save, delete, tune ---
   const save = useMutation({
-    mutationFn: () =>
-      rule ? detectionApi.updateRule(rule.id, { source, format }) : detectionApi.createRule({ format, source, enabled: enableOnSave }),
+    // The text saved is the mutation's variable: a refusal is marked in the editor while the text is still that one.
+    mutationFn: (text: { source: string; format: RuleFormat }) =>
+      rule ? detectionApi.updateRule(rule.id, text) : detectionApi.createRule({ ...text, enabled: enableOnSave }),
     onSuccess: (saved) => {
       queryClient.setQueryData(detectionKeys.rule(saved.id), saved);
       void queryClient.invalidateQueries({ queryKey: ["rules", "list"] });
@@ -156,10 +160,14 @@ function RuleEditor({ rule }: { rule: Rule | null }) {
     },
   });
 
+  // A save the server refused (an id or name another rule has: 409) is marked where the server says, as validation marks.
+  const refusedSource = save.variables?.source;
+  const problems = useMemo(() => withSaveProblem(validated, saveProblem(save.error, refusedSource, source)), [validated, save.error, refusedSource, source]);
+
   const canSave = writable && dirty && !invalid && source.trim() !== "" && !save.isPending;
   const saveRef = useRef<() => void>(() => {});
   saveRef.current = () => {
-    if (canSave) save.mutate();
+    if (canSave) save.mutate({ source, format });
   };
 
   // Ctrl/Cmd+S saves, as in every editor.
@@ -228,6 +236,11 @@ function RuleEditor({ rule }: { rule: Rule | null }) {
               </>
             ) : null}
             {rule?.pack ? <span className="badge">pack: {rule.pack}</span> : null}
+            {rule?.imported_from ? (
+              <span className="muted">
+                imported from <code>{rule.imported_from}</code>
+              </span>
+            ) : null}
             {rule ? (
               <span className="muted">
                 Updated <Time value={rule.updated_at} zone />
@@ -256,7 +269,7 @@ function RuleEditor({ rule }: { rule: Rule | null }) {
             <button
               type="button"
               className="btn btn-primary"
-              onClick={() => save.mutate()}
+              onClick={() => save.mutate({ source, format })}
               disabled={!canSave}
               title={invalid ? "Fix the problems first" : !dirty ? "No changes to save" : "Save (Ctrl+S)"}
             >

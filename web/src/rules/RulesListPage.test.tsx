@@ -316,6 +316,8 @@ describe("RulesListPage", () => {
     const file = new File([new Uint8Array(4096)], "sigma_all_rules.zip", { type: "application/zip" });
     await user.upload(within(dialog).getByLabelText("Rule pack"), file);
     await user.selectOptions(within(dialog).getByLabelText("File the rules under"), "sigmahq");
+    await user.click(within(dialog).getByRole("checkbox", { name: "Import disabled" }));
+    expect(within(dialog).getByRole("checkbox", { name: "Overwrite rules edited in EventSec" })).not.toBeChecked();
     await user.click(importButton);
 
     const xhr = XHR.latest();
@@ -324,6 +326,8 @@ describe("RulesListPage", () => {
     expect(xhr.headers["x-csrf-token"]).toBe("tok-1");
     expect((xhr.body as FormData).get("file")).toBeInstanceOf(File);
     expect((xhr.body as FormData).get("pack")).toBe("sigmahq");
+    expect((xhr.body as FormData).get("disabled")).toBe("true");
+    expect((xhr.body as FormData).get("overwrite")).toBeNull();
     act(() => xhr.progress(2048, 4096));
     expect(within(dialog).getByRole("progressbar", { name: "Upload progress" })).toHaveAttribute("value", "2048");
     expect(within(dialog).getByText(/Uploading: 50 %/)).toBeInTheDocument();
@@ -340,7 +344,19 @@ describe("RulesListPage", () => {
           { file: "rules/windows/bad.yml", line: 1, column: 1, message: "id is required", status: "unreadable" },
           { file: "rules/windows/dup.yml", line: 2, column: 5, message: "id 13ce3503: already used by rule \"Log Cleared\" of pack eventsec", status: "refused" },
         ],
-        not_runnable: [{ file: "r-cdc", line: 0, column: 0, message: "not runnable: placeholder %known_cdcs% has no values in this org" }],
+        updated_rules: [{ id: "r-upd", title: "Updated rule", file: "rules/windows/upd.yml" }],
+        conflicts: [
+          {
+            id: "r-mine",
+            title: "My tuned rule",
+            file: "rules/windows/mine.yml",
+            pack: "custom",
+            message: "rule r-mine differs from the stored rule \"My tuned rule\", which was written or edited in EventSec",
+          },
+        ],
+        not_runnable: [{ id: "r-cdc", title: "CDC rule", file: "rules/windows/cdc.yml", message: "not runnable: placeholder %known_cdcs% has no values in this org" }],
+        other_not_runnable: 7,
+        exceptions_restored: 0,
         skipped: [
           { file: "README.md", reason: "not a rule file" },
           { file: "regression_data/a/event.json", reason: "not a rule: a JSON object without name, conditions or query (an event?)" },
@@ -359,6 +375,15 @@ describe("RulesListPage", () => {
     expect(within(report).getByRole("status")).toHaveTextContent(
       "2 files were not imported: 1 file is not a valid rule; 1 was refused (an id or name another rule has, or an action naming a missing channel).",
     );
+    expect(within(report).getByRole("status")).toHaveTextContent("1 rule was edited in EventSec and kept as it is");
+    // Conflicts name the rule and its file; updated rules are listed.
+    expect(within(report).getByText("Conflicts").nextSibling).toHaveTextContent("1");
+    expect(within(report).getByRole("link", { name: "My tuned rule" })).toHaveAttribute("href", "/rules/r-mine");
+    expect(within(report).getByRole("cell", { name: "rules/windows/mine.yml" })).toBeInTheDocument();
+    expect(within(within(report).getByRole("list", { name: "Updated rules" })).getByRole("link", { name: "Updated rule" })).toHaveAttribute(
+      "href",
+      "/rules/r-upd",
+    );
     expect(within(report).getAllByRole("cell", { name: "Refused" })).toHaveLength(1);
     expect(within(report).getAllByRole("cell", { name: "Not a valid rule" })).toHaveLength(2);
     expect(within(report).getByRole("cell", { name: "rules/windows/bad.yml:7:3" })).toBeInTheDocument();
@@ -369,7 +394,9 @@ describe("RulesListPage", () => {
     const events = within(report).getByRole("region", { name: /^Skipped: not a rule: a JSON object/ });
     expect(within(events).getAllByRole("listitem")).toHaveLength(2);
     expect(within(report).getByText("Not running yet").nextSibling).toHaveTextContent("1");
-    expect(within(report).getByRole("link", { name: "r-cdc" })).toHaveAttribute("href", "/rules/r-cdc");
+    expect(within(report).getByRole("link", { name: "CDC rule" })).toHaveAttribute("href", "/rules/r-cdc");
+    expect(within(report).getByRole("cell", { name: "rules/windows/cdc.yml" })).toBeInTheDocument();
+    expect(within(report).getByText(/7 other rules of the organisation \(not in this pack\) cannot run/)).toBeInTheDocument();
     expect(within(report).getByRole("link", { name: "Give the placeholders their values" })).toHaveAttribute("href", "/rules/placeholders");
     expect(within(report).getByText(/Imported in 2\.4 s/)).toBeInTheDocument();
     // The list is asked again.
