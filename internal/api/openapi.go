@@ -35,6 +35,8 @@ var (
 	tLevel       = schema{"type": "string", "enum": []string{"informational", "low", "medium", "high", "critical"}}
 	tAlertStatus = schema{"type": "string", "enum": []string{"new", "acknowledged", "in_progress", "escalated", "resolved", "closed"}}
 	tKeyRole     = schema{"type": "string", "enum": []string{"admin", "team_lead", "senior_analyst", "analyst", "viewer", "ingest"}}
+	tRuleDocID   = schema{"type": "string", "description": "the document of the rule's file that raised the alert (a Sigma file may hold a base rule and its correlations): its Sigma id, else its name; GET /api/v1/rules/{id} finds the rule by it. Empty for alerts raised before it was recorded"}
+	tRuleName    = schema{"type": "string", "description": "that document's title (rule_title is the file's: its first document's)"}
 )
 
 func arr(items schema) schema { return schema{"type": "array", "items": items} }
@@ -277,7 +279,8 @@ func baseSchemas() map[string]schema {
 				"conditions": schema{"type": "array", "items": ref("ExceptionCondition"), "minItems": 1, "maxItems": detect.MaxExceptionConditions},
 				"field":      tStr, "operator": schema{"type": "string", "enum": detect.ExceptionOperators}, "value": tStr, "values": arr(tStr),
 				"reason": tStr, "expires_at": schema{"type": []string{"string", "null"}, "description": "in the future: RFC 3339 time (2025-01-31T18:00:00Z), a date (2025-01-31, to the end of that day UTC) or relative: now+7d, now+12h"}}},
-		"Alert": obj(nil, map[string]any{"id": tStr, "rule_id": tStr, "rule_title": tStr, "rule_kind": tStr, "severity": tLevel,
+		"Alert": obj(nil, map[string]any{"id": tStr, "rule_id": tStr, "rule_title": tStr, "rule_kind": tStr,
+			"rule_document_id": tRuleDocID, "rule_name": tRuleName, "severity": tLevel,
 			"status": tAlertStatus, "title": tStr, "description": tStr,
 			"tactics": arr(obj(nil, map[string]any{"id": tStr, "name": tStr, "shortname": tStr})), "techniques": arr(ref("AttackTechnique")),
 			"entities": obj(nil, map[string]any{"hosts": arr(tStr), "users": arr(tStr), "ips": arr(tStr), "processes": arr(tStr), "files": arr(tStr), "domains": arr(tStr),

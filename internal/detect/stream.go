@@ -1152,6 +1152,9 @@ func dedupKey(parts ...string) string {
 // alertOf builds the alert a hit raises.
 func (s *Service) alertOf(h hit, now time.Time) store.Alert {
 	d := h.doc
+	// The document's own level and tags: a file's correlation and its
+	// base rules each have theirs (the file's rule is its first
+	// document's).
 	severity := d.level
 	if severity == "" {
 		severity = d.unit.unit.Level
@@ -1159,18 +1162,18 @@ func (s *Service) alertOf(h hit, now time.Time) store.Alert {
 	if o := d.unit.rule.SeverityOverride; o != "" {
 		severity = o
 	}
-	tags := d.tags
-	if len(tags) == 0 {
-		tags = d.unit.unit.Tags
-	}
-	tactics, techniques, _ := attack.MapTags(tags)
+	tactics, techniques, _ := attack.MapTags(d.tags)
 	a := store.Alert{
 		ID: newID(), OrgID: h.orgID, RuleID: d.unit.rule.ID, RuleTitle: d.unit.rule.Title, RuleKind: d.unit.rule.Kind,
+		RuleDocumentID: d.id, RuleName: d.title,
 		Severity: severity, Status: store.AlertNew, Title: d.title, Description: d.unit.rule.Description,
 		Group: map[string]string{}, Count: 1, FirstSeen: h.at, LastSeen: h.at, CreatedAt: now, UpdatedAt: now,
 	}
 	if a.Title == "" {
 		a.Title = d.unit.rule.Title
+	}
+	if a.RuleName == "" {
+		a.RuleName = a.Title
 	}
 	for _, t := range tactics {
 		a.Tactics = append(a.Tactics, t.ID)

@@ -326,26 +326,31 @@ func CoverageOf(rules []store.Rule) Coverage {
 
 // AlertView is an alert as the API and the live channel show it.
 type AlertView struct {
-	ID          string              `json:"id"`
-	RuleID      string              `json:"rule_id"`
-	RuleTitle   string              `json:"rule_title"`
-	RuleKind    string              `json:"rule_kind"`
-	Severity    string              `json:"severity"`
-	Status      string              `json:"status"`
-	Title       string              `json:"title"`
-	Description string              `json:"description"`
-	Tactics     []TacticView        `json:"tactics"`
-	Techniques  []TechniqueView     `json:"techniques"`
-	Entities    store.AlertEntities `json:"entities"`
-	Group       map[string]string   `json:"group"`
-	EventIDs    []string            `json:"event_ids"`
-	Count       int64               `json:"count"`
-	DedupKey    string              `json:"dedup_key"`
-	FirstSeen   time.Time           `json:"first_seen"`
-	LastSeen    time.Time           `json:"last_seen"`
-	CreatedAt   time.Time           `json:"created_at"`
-	UpdatedAt   time.Time           `json:"updated_at"`
-	Assignee    string              `json:"assignee"`
+	ID        string `json:"id"`
+	RuleID    string `json:"rule_id"`
+	RuleTitle string `json:"rule_title"`
+	RuleKind  string `json:"rule_kind"`
+	// RuleDocumentID and RuleName are the document of the rule's file
+	// that raised the alert (a correlation, or one of its base rules);
+	// "" for alerts raised before they were recorded.
+	RuleDocumentID string              `json:"rule_document_id"`
+	RuleName       string              `json:"rule_name"`
+	Severity       string              `json:"severity"`
+	Status         string              `json:"status"`
+	Title          string              `json:"title"`
+	Description    string              `json:"description"`
+	Tactics        []TacticView        `json:"tactics"`
+	Techniques     []TechniqueView     `json:"techniques"`
+	Entities       store.AlertEntities `json:"entities"`
+	Group          map[string]string   `json:"group"`
+	EventIDs       []string            `json:"event_ids"`
+	Count          int64               `json:"count"`
+	DedupKey       string              `json:"dedup_key"`
+	FirstSeen      time.Time           `json:"first_seen"`
+	LastSeen       time.Time           `json:"last_seen"`
+	CreatedAt      time.Time           `json:"created_at"`
+	UpdatedAt      time.Time           `json:"updated_at"`
+	Assignee       string              `json:"assignee"`
 }
 
 // View renders an alert.
@@ -353,7 +358,8 @@ func (s *Service) View(a store.Alert) AlertView { return AlertViewOf(a) }
 
 // AlertViewOf renders an alert.
 func AlertViewOf(a store.Alert) AlertView {
-	v := AlertView{ID: a.ID, RuleID: a.RuleID, RuleTitle: a.RuleTitle, RuleKind: a.RuleKind, Severity: a.Severity,
+	v := AlertView{ID: a.ID, RuleID: a.RuleID, RuleTitle: a.RuleTitle, RuleKind: a.RuleKind,
+		RuleDocumentID: a.RuleDocumentID, RuleName: a.RuleName, Severity: a.Severity,
 		Status: a.Status, Title: a.Title, Description: a.Description, Entities: a.Entities, Group: a.Group,
 		EventIDs: orEmpty(a.EventIDs), Count: a.Count, DedupKey: a.DedupKey, FirstSeen: a.FirstSeen, LastSeen: a.LastSeen,
 		CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt, Assignee: a.Assignee,
