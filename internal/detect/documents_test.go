@@ -1,8 +1,10 @@
 package detect
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -118,4 +120,139 @@ func TestAlertsNameTheirDocument(t *testing.T) {
 		}
 		return false
 	})
+}
+
+// crossBase is counted by crossCorr, another file, whose correlations
+// do not set generate: its own alerts are silenced.
+const crossBase = `title: Base in its own file
+id: 7b000000-0000-4000-8000-0000000000a1
+name: cross_base
+status: test
+level: low
+logsource: {definition: any event}
+detection:
+  sel:
+    message|contains: multi-failed-logon
+  condition: sel
+`
+
+const crossCorr = `title: Two on a host (other file)
+id: 7b000000-0000-4000-8000-0000000000b1
+status: test
+level: high
+correlation:
+  type: event_count
+  rules: [cross_base]
+  group-by: [host.name]
+  timespan: 10m
+  condition: {gte: 2}
+---
+title: Twice two on a host (chained)
+id: 7b000000-0000-4000-8000-0000000000b2
+status: test
+level: critical
+correlation:
+  type: event_count
+  rules: [7b000000-0000-4000-8000-0000000000b1]
+  group-by: [host.name]
+  timespan: 1h
+  condition: {gte: 2}
+`
+
+// TestTestPanelAgreesWithLive: the Test panel, over sample events, says
+// what live detection raises over the same events, document by
+// document, for multi-document files, chained correlations and a base
+// rule silenced by another file's correlation (the Test panel once
+// counted its alerts: it did not load the correlations that count it).
+func TestTestPanelAgreesWithLive(t *testing.T) {
+	base := time.Date(2024, 3, 9, 10, 0, 0, 0, time.UTC)
+	var evs []string
+	for i := range 14 {
+		host := []string{"h1", "h2"}[i%2]
+		evs = append(evs, failedLogon(host, fmt.Sprintf("u%d", i%5), base.Add(time.Duration(i)*20*time.Second)))
+	}
+	// A second burst a day later on h1 (new alerts), and a third an hour
+	// after it (they fold). In time order: the Test panel sorts samples
+	// by time, live detection takes events as they arrive, and an event
+	// older than its group's window is late (correlate's doc.go).
+	for i := range 4 {
+		evs = append(evs, failedLogon("h1", fmt.Sprintf("v%d", i), base.Add(26*time.Hour+time.Duration(i)*time.Second)))
+	}
+	for i := range 4 {
+		evs = append(evs, failedLogon("h1", fmt.Sprintf("w%d", i), base.Add(27*time.Hour+time.Duration(i)*time.Second)))
+	}
+	for _, c := range []struct {
+		name   string
+		rules  []string // stored and enabled, in order
+		tested int      // the rule of rules tested
+	}{
+		{"one file of three documents", []string{multiDoc}, 0},
+		{"a correlation of another file's rule, chained", []string{crossBase, crossCorr}, 1},
+		{"a base rule silenced by another file", []string{crossBase, crossCorr}, 0},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			f := newFixture(t)
+			var stored []store.Rule
+			for _, src := range c.rules {
+				r, err := f.svc.Create(f.ctx, actor, RuleInput{Source: src})
+				if err != nil {
+					t.Fatal(err)
+				}
+				stored = append(stored, r)
+			}
+			r := stored[c.tested]
+			u, problems := Compile(r.Format, r.Source, "")
+			if len(problems) > 0 {
+				t.Fatal(problems)
+			}
+			var samples []json.RawMessage
+			for _, e := range evs {
+				samples = append(samples, json.RawMessage(e))
+			}
+			res, err := f.svc.Test(f.ctx, f.org, u, TestInput{Events: samples, Rule: &r})
+			if err != nil {
+				t.Fatal(err)
+			}
+
+			f.start(t)
+			in := f.ingest(t, true, evs...)
+			last := in[len(in)-1].Seq
+			waitFor(t, "detection to pass the events", func() bool {
+				seq, err := f.st.Checkpoints().Get(f.ctx, CheckpointName)
+				return err == nil && seq >= last
+			})
+			f.stop(t)
+			live := map[string]*TestDocument{}
+			var alerts, folded int64
+			for _, a := range f.alerts(t) {
+				if a.RuleID != r.ID {
+					continue
+				}
+				td := live[a.RuleDocumentID]
+				if td == nil {
+					td = &TestDocument{Document: a.RuleDocumentID, Title: a.RuleName}
+					live[a.RuleDocumentID] = td
+				}
+				td.Alerts++
+				td.Folded += a.Count - 1
+				alerts++
+				folded += a.Count - 1
+			}
+			want := []TestDocument{}
+			for _, td := range live {
+				want = append(want, *td)
+			}
+			slices.SortFunc(want, func(a, b TestDocument) int { return strings.Compare(a.Document, b.Document) })
+			if res.Alerts != alerts || res.Folded != folded || !slices.Equal(res.Documents, want) {
+				t.Fatalf("test panel: %d alerts, %d folded, by document %+v\nlive: %d alerts, %d folded, by document %+v",
+					res.Alerts, res.Folded, res.Documents, alerts, folded, want)
+			}
+			if c.tested == 0 && len(c.rules) == 2 && alerts != 0 {
+				t.Fatalf("the silenced base rule raised %d alerts live", alerts)
+			}
+			if len(c.rules) == 1 && len(want) != 3 {
+				t.Fatalf("want alerts of all three documents, live raised %+v", want)
+			}
+		})
+	}
 }

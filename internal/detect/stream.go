@@ -451,20 +451,15 @@ func (s *Service) evaluate(evs []event.Event, alerting bool) []hit {
 				continue
 			}
 			d.unit.matches.Add(1)
-			name := d.sigmaName()
-			// A base rule that only feeds correlations raises no alert of
-			// its own (Sigma: unless a correlation says generate).
-			if alerting && d.unit.unit.Alerting[d.id] && e.corr.StandAlone(d.id, name) {
-				hits = append(hits, hit{orgID: ev.OrgID, doc: d, ev: ev, at: ev.Timestamp})
-			}
-			if !e.corr.Interested(d.id, name) {
+			n := len(hits)
+			hits = e.docHits(ev.OrgID, d, ev, hits)
+			if !alerting {
+				hits = hits[:n]
 				continue
 			}
-			fired := e.corr.Observe(correlateObservation(ev.OrgID, d, ev, name))
-			if alerting {
-				for _, h := range e.firedHits(ev.OrgID, fired) {
-					h.seen = seenOf(ev, h.fired.EventIDs)
-					hits = append(hits, h)
+			for j := n; j < len(hits); j++ {
+				if hits[j].fired != nil {
+					hits[j].seen = seenOf(ev, hits[j].fired.EventIDs)
 				}
 			}
 		}
@@ -691,6 +686,24 @@ func (e *orgEngine) matchTimed(ev *event.Event, dst []string) []string {
 		}
 	}
 	return dst
+}
+
+// docHits is what one match of document d on ev raises: the match's
+// own alert, unless correlations only count it (Sigma: a rule a
+// correlation refers to raises none unless one of them says generate),
+// and the alerts of the correlations it completes. Live detection and
+// the Test panel (backtests, retro-hunts) both go through it, so that
+// they agree on what a multi-document file raises. The caller holds
+// e.mu (read).
+func (e *orgEngine) docHits(orgID string, d *doc, ev *event.Event, dst []hit) []hit {
+	name := d.sigmaName()
+	if d.unit.unit.Alerting[d.id] && e.corr.StandAlone(d.id, name) {
+		dst = append(dst, hit{orgID: orgID, doc: d, ev: ev, at: ev.Timestamp})
+	}
+	if !e.corr.Interested(d.id, name) {
+		return dst
+	}
+	return append(dst, e.firedHits(orgID, e.corr.Observe(correlateObservation(orgID, d, ev, name)))...)
 }
 
 func (e *orgEngine) firedHits(orgID string, fired []correlate.Fired) []hit {

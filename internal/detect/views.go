@@ -148,6 +148,15 @@ type RuleView struct {
 	Runnable   bool            `json:"runnable"`
 	Problem    string          `json:"problem,omitempty"`
 	Exceptions []ExceptionView `json:"exceptions,omitempty"`
+	// Feeds are the correlations of the org's other enabled rules that
+	// count one of this rule's documents; Feed.Silenced says that
+	// document raises no alert of its own (none sets generate: true).
+	Feeds []Feed `json:"feeds"`
+	// Documents are the documents of the rule's file (a single rule's
+	// view only); Document is the one asked for, when the rule was found
+	// by the id or name of a document that is not its first.
+	Documents []DocumentView `json:"documents,omitempty"`
+	Document  string         `json:"document,omitempty"`
 }
 
 func orEmpty(l []string) []string {
@@ -167,7 +176,7 @@ func RuleViewOf(r store.Rule, st store.RuleStats, problem string, withSource boo
 		UpdatedAt: r.UpdatedAt, CreatedBy: r.CreatedBy,
 		Stats:    StatsView{Matches: st.Matches, Alerts: st.Alerts, LastMatchAt: st.LastMatchAt, EvalSamples: st.EvalSamples},
 		Runnable: problem == "", Problem: problem,
-		AlertGroupBy: orEmpty(r.AlertGroupBy), AlertWindowMinutes: int64(r.AlertWindow / time.Minute)}
+		AlertGroupBy: orEmpty(r.AlertGroupBy), AlertWindowMinutes: int64(r.AlertWindow / time.Minute), Feeds: []Feed{}}
 	if st.EvalSamples > 0 {
 		v.Stats.EvalNsPerEvent = float64(st.EvalNanos) / float64(st.EvalSamples)
 	}
