@@ -256,3 +256,42 @@ func TestTestPanelAgreesWithLive(t *testing.T) {
 		})
 	}
 }
+
+// TestCorrelationEntitiesSummariseGroup: a correlation alert names the
+// entities of the events that made it fire, also when they arrived in
+// separate commits (the alert once named only those of the run it fired
+// in: the last event's user, here).
+func TestCorrelationEntitiesSummariseGroup(t *testing.T) {
+	f := newFixture(t)
+	if _, err := f.svc.Create(f.ctx, actor, RuleInput{Source: multiDoc}); err != nil {
+		t.Fatal(err)
+	}
+	f.start(t)
+	defer f.stop(t)
+	now := time.Now()
+	for i, u := range []string{"alice", "bob", "carol"} {
+		ev := fmt.Sprintf(`{"@timestamp":%q,"message":"multi-failed-logon","host":{"name":"h9"},"user":{"name":%q},"source":{"ip":"192.0.2.%d"}}`,
+			now.Add(time.Duration(i)*time.Second).UTC().Format(time.RFC3339Nano), u, i+1)
+		in := f.ingest(t, true, ev)
+		waitFor(t, "the event", func() bool {
+			seq, err := f.st.Checkpoints().Get(f.ctx, CheckpointName)
+			return err == nil && seq >= in[0].Seq
+		})
+	}
+	var a store.Alert
+	waitFor(t, "the value_count alert", func() bool {
+		for _, x := range f.alerts(t) {
+			if x.RuleDocumentID == "7b000000-0000-4000-8000-000000000003" {
+				a = x
+				return true
+			}
+		}
+		return false
+	})
+	slices.Sort(a.Entities.Users)
+	slices.Sort(a.Entities.IPs)
+	if !slices.Equal(a.Entities.Users, []string{"alice", "bob", "carol"}) || !slices.Equal(a.Entities.IPs, []string{"192.0.2.1", "192.0.2.2", "192.0.2.3"}) ||
+		!slices.Equal(a.Entities.Hosts, []string{"h9"}) {
+		t.Fatalf("entities: %+v", a.Entities)
+	}
+}
