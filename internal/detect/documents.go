@@ -265,8 +265,13 @@ func (s *Service) silenceWarnings(orgID string, u *Unit) []RuleError {
 			names = append(names, fmt.Sprintf("%q (rule %q)", f.CorrelationTitle, f.RuleTitle))
 		}
 		slices.Sort(names)
-		e := u.refError("", doc, fmt.Sprintf("%q feeds correlation %s, which does not set generate: true: its own matches raise no alert (Sigma correlation semantics); add generate: true to the correlation to keep them",
-			fs[0].DocumentTitle, joinAnd(names)))
+		msg := fmt.Sprintf("%q feeds correlation %s, which does not set generate: true: its own matches raise no alert (Sigma correlation semantics); add generate: true to the correlation to keep them",
+			fs[0].DocumentTitle, names[0])
+		if len(names) > 1 {
+			msg = fmt.Sprintf("%q feeds correlations %s, none of which sets generate: true: its own matches raise no alert (Sigma correlation semantics); add generate: true to one of them to keep them",
+				fs[0].DocumentTitle, joinAnd(names))
+		}
+		e := u.refError("", doc, msg)
 		out = append(out, e)
 	}
 	return out
