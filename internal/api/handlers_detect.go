@@ -124,9 +124,14 @@ func (s *Server) listRules(w http.ResponseWriter, r *http.Request, c *call) erro
 	if err != nil {
 		return err
 	}
+	feeds := d.CrossFeeds(c.principal.OrgID)
 	out := []detect.RuleView{}
 	for i := offset; i < len(hits) && i < offset+limit; i++ {
-		out = append(out, detect.RuleViewOf(hits[i], stats[hits[i].ID], problems[hits[i].ID], false))
+		v := detect.RuleViewOf(hits[i], stats[hits[i].ID], problems[hits[i].ID], false)
+		if f := feeds[hits[i].ID]; f != nil {
+			v.Feeds = f
+		}
+		out = append(out, v)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"rules": out, "total": len(hits), "facets": detect.Facets(rules)})
 	return nil
@@ -319,6 +324,10 @@ func (s *Server) ruleView(r *http.Request, c *call, d *detect.Service, rule stor
 		return detect.RuleView{}, err
 	}
 	v := detect.RuleViewOf(rule, stats[rule.ID], d.Problems(c.principal.OrgID)[rule.ID], true)
+	if f := d.CrossFeeds(c.principal.OrgID)[rule.ID]; f != nil {
+		v.Feeds = f
+	}
+	v.Documents = d.Documents(c.principal.OrgID, rule)
 	exc, err := d.Exceptions(r.Context(), c.principal.OrgID, rule.ID)
 	if err != nil {
 		return v, err
@@ -412,7 +421,9 @@ func (s *Server) getRule(w http.ResponseWriter, r *http.Request, c *call) error 
 	if err != nil {
 		return err
 	}
-	rule, err := d.Get(r.Context(), c.principal.OrgID, r.PathValue("id"))
+	// An alert names the document of a file that raised it: a
+	// correlation's id finds the rule (file) that holds it.
+	rule, doc, err := d.FindRule(r.Context(), c.principal.OrgID, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -420,6 +431,7 @@ func (s *Server) getRule(w http.ResponseWriter, r *http.Request, c *call) error 
 	if err != nil {
 		return err
 	}
+	v.Document = doc
 	writeJSON(w, http.StatusOK, v)
 	return nil
 }

@@ -35,6 +35,8 @@ var (
 	tLevel       = schema{"type": "string", "enum": []string{"informational", "low", "medium", "high", "critical"}}
 	tAlertStatus = schema{"type": "string", "enum": []string{"new", "acknowledged", "in_progress", "escalated", "resolved", "closed"}}
 	tKeyRole     = schema{"type": "string", "enum": []string{"admin", "team_lead", "senior_analyst", "analyst", "viewer", "ingest"}}
+	tRuleDocID   = schema{"type": "string", "description": "the document of the rule's file that raised the alert (a Sigma file may hold a base rule and its correlations): its Sigma id, else its name; GET /api/v1/rules/{id} finds the rule by it. Empty for alerts raised before it was recorded"}
+	tRuleName    = schema{"type": "string", "description": "that document's title (rule_title is the file's: its first document's)"}
 )
 
 func arr(items schema) schema { return schema{"type": "array", "items": items} }
@@ -204,8 +206,18 @@ func baseSchemas() map[string]schema {
 			"runnable":   schema{"type": "boolean", "description": "false when the rule cannot run in this organisation as it is; problem says why"},
 			"problem":    schema{"type": "string", "description": "e.g. not runnable: placeholder %known_cdcs% has no values in this org"},
 			"exceptions": arr(ref("Exception")),
+			"feeds": schema{"type": "array", "items": ref("RuleFeed"),
+				"description": "correlations of the organisation's other enabled rules that count one of this rule's documents; silenced: that document raises no alert of its own, since none of them sets generate: true (Sigma)"},
+			"documents": schema{"type": "array", "description": "a single rule only: the documents of the rule's file (a Sigma file may hold base rules, correlations and filters), each with the correlations that count it",
+				"items": obj(nil, map[string]any{"id": tStr, "name": tStr, "title": tStr, "kind": schema{"type": "string", "enum": []string{"detection", "correlation", "threshold", "filter"}},
+					"level": tLevel, "tags": arr(tStr), "alerting": schema{"type": "boolean", "description": "its own matches (a correlation's results) raise alerts"},
+					"feeds": arr(ref("RuleFeed"))})},
+			"document": schema{"type": "string", "description": "GET by the id or Sigma name of a document that is not the rule's id (an alert's rule_document_id): that document's id"},
 			"warnings": schema{"type": "array", "items": ref("RuleProblem"),
 				"description": "create and update only: what does not stop the rule from being saved (unknown ATT&CK tags, a status or date Sigma does not define, a placeholder without values, a correlation of a rule the organisation lacks)"}}),
+		"RuleFeed": obj(nil, map[string]any{"document": tStr, "document_title": tStr, "rule_id": tStr, "rule_title": tStr,
+			"correlation_id": tStr, "correlation_title": tStr, "generate": tBool,
+			"silenced": schema{"type": "boolean", "description": "the counted document raises no alert of its own: no correlation that counts it sets generate: true"}}),
 		"Placeholder": obj([]string{"name", "values"}, map[string]any{"name": tStr, "values": arr(tStr), "updated_by": tStr, "updated_at": tTimeNull,
 			"rules": arr(obj(nil, map[string]any{"id": tStr, "title": tStr}))}),
 		"Placeholders": obj([]string{"placeholders", "missing", "limits"}, map[string]any{"placeholders": arr(ref("Placeholder")),
@@ -244,7 +256,9 @@ func baseSchemas() map[string]schema {
 			"folded":    schema{"type": "integer", "description": "results that would have folded into one of those alerts (same key, within the rule's fold window)"},
 			"truncated": tBool, "scan_limited": tBool, "scanned_from": tTime, "elapsed_ms": tInt,
 			"matches":      arr(obj(nil, map[string]any{"event_id": tStr, "timestamp": tTime, "summary": tStr, "fields": schema{"type": "object"}, "rule": tStr})),
-			"correlations": arr(obj(nil, map[string]any{"rule": tStr, "group": schema{"type": "object", "additionalProperties": tStr}, "value": schema{"type": "number"}, "start": tTime, "end": tTime}))}),
+			"correlations": arr(obj(nil, map[string]any{"rule": tStr, "group": schema{"type": "object", "additionalProperties": tStr}, "value": schema{"type": "number"}, "start": tTime, "end": tTime})),
+			"documents": schema{"type": "array", "description": "alerts and folded split by the document of the rule's file that would have raised them (an alert's rule_document_id)",
+				"items": obj(nil, map[string]any{"document": tStr, "title": tStr, "alerts": tInt, "folded": tInt})}}),
 		"RuleExport": schema{"type": "string", "format": "binary", "description": "ZIP: manifest.json (version 2, exported_at, filter, rules: id, title, pack, format, kind, enabled, file, updated_at, severity_override, alert_group_by, alert_window_minutes, exceptions: conditions, reason, owner, owner_email, expires_at, created_at) and one file per rule, PACK/TITLE.yml (Sigma), .json (JSON rule) or .kql.json (scheduled KQL rule), its source as stored"},
 		"RuleBulk": obj([]string{"action"}, map[string]any{
 			"action": schema{"type": "string", "enum": []string{"enable", "disable", "delete"}},
@@ -292,7 +306,8 @@ func baseSchemas() map[string]schema {
 				"conditions": schema{"type": "array", "items": ref("ExceptionCondition"), "minItems": 1, "maxItems": detect.MaxExceptionConditions},
 				"field":      tStr, "operator": schema{"type": "string", "enum": detect.ExceptionOperators}, "value": tStr, "values": arr(tStr),
 				"reason": tStr, "expires_at": schema{"type": []string{"string", "null"}, "description": "in the future: RFC 3339 time (2025-01-31T18:00:00Z), a date (2025-01-31, to the end of that day UTC) or relative: now+7d, now+12h"}}},
-		"Alert": obj(nil, map[string]any{"id": tStr, "rule_id": tStr, "rule_title": tStr, "rule_kind": tStr, "severity": tLevel,
+		"Alert": obj(nil, map[string]any{"id": tStr, "rule_id": tStr, "rule_title": tStr, "rule_kind": tStr,
+			"rule_document_id": tRuleDocID, "rule_name": tRuleName, "severity": tLevel,
 			"status": tAlertStatus, "title": tStr, "description": tStr,
 			"tactics": arr(obj(nil, map[string]any{"id": tStr, "name": tStr, "shortname": tStr})), "techniques": arr(ref("AttackTechnique")),
 			"entities": obj(nil, map[string]any{"hosts": arr(tStr), "users": arr(tStr), "ips": arr(tStr), "processes": arr(tStr), "files": arr(tStr), "domains": arr(tStr),

@@ -9,7 +9,8 @@ func incidentSchemas() map[string]schema {
 	tObject := schema{"type": "string", "enum": []string{"alert", "incident"}}
 	sla := obj(nil, map[string]any{"ack_due": tTime, "resolve_due": tTime, "ack_breached": tBool, "resolve_breached": tBool})
 	mtt := schema{"type": []string{"number", "null"}}
-	alertProps := map[string]any{"id": tStr, "rule_id": tStr, "rule_title": tStr, "rule_kind": tStr, "severity": tLevel,
+	alertProps := map[string]any{"id": tStr, "rule_id": tStr, "rule_title": tStr, "rule_kind": tStr,
+		"rule_document_id": tRuleDocID, "rule_name": tRuleName, "severity": tLevel,
 		"status": tAlertStatus, "title": tStr, "description": tStr,
 		"tactics": arr(obj(nil, map[string]any{"id": tStr, "name": tStr, "shortname": tStr})), "techniques": arr(obj(nil, map[string]any{"id": tStr, "name": tStr})),
 		"entities": obj(nil, map[string]any{"hosts": arr(tStr), "users": arr(tStr), "ips": arr(tStr), "processes": arr(tStr), "files": arr(tStr), "domains": arr(tStr)}),

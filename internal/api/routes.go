@@ -194,7 +194,7 @@ func (s *Server) routeTable() []route {
 			Request: "RuleBulk", Response: "RuleBulkResult", Status: 200, Handle: s.bulkRules},
 		{Method: "GET", Path: "/api/v1/rules/coverage", Perm: auth.PermRulesRead, Tag: tagRules, Summary: "ATT&CK Enterprise matrix with the number of rules per technique",
 			Response: "Coverage", Status: 200, Handle: s.ruleCoverage},
-		{Method: "GET", Path: "/api/v1/rules/{id}", Perm: auth.PermRulesRead, Tag: tagRules, Summary: "Get a rule with its source and exceptions",
+		{Method: "GET", Path: "/api/v1/rules/{id}", Perm: auth.PermRulesRead, Tag: tagRules, Summary: "Get a rule with its source, exceptions and documents; the id may also be the id or Sigma name of one of its documents (an alert's rule_document_id)",
 			Response: "Rule", Status: 200, Handle: s.getRule},
 		{Method: "PUT", Path: "/api/v1/rules/{id}", Perm: auth.PermRulesWrite, Tag: tagRules, Summary: "Replace a rule's source (the id stays)",
 			Request: "RuleCreate", Response: "Rule", Status: 200, Handle: s.updateRule},

@@ -125,10 +125,10 @@ func (e *orgEngine) rebuild() []RuleError {
 				}
 			}
 			pending = append(pending, r)
-			docs[r.Key()] = &doc{unit: l, id: r.Key(), title: r.Title, level: r.Level, tags: r.Tags, sigma: r}
+			docs[r.Key()] = &doc{unit: l, id: r.Key(), title: r.Title, level: docLevel(r.Level), tags: r.Tags, sigma: r}
 		}
 		for _, c := range u.Correlations {
-			docs[c.Key()] = &doc{unit: l, id: c.Key(), title: c.Title, level: c.Level, tags: c.Tags, corr: c}
+			docs[c.Key()] = &doc{unit: l, id: c.Key(), title: c.Title, level: docLevel(c.Level), tags: u.correlationTags(c), corr: c}
 			wantCorr[c.Key()], hashOf[c.Key()] = c, u.Hash
 		}
 		if u.JSON != nil {
@@ -219,6 +219,39 @@ func (e *orgEngine) rebuild() []RuleError {
 		}
 	}
 	return problems
+}
+
+// docLevel is a document's level as its alerts carry it: its own, else
+// the Sigma default (medium), as Compile reads a file's first document.
+// Never the file's level: each document of a file has its own.
+func docLevel(level string) string {
+	if level == "" {
+		return "medium"
+	}
+	return strings.ToLower(level)
+}
+
+// correlationTags are the ATT&CK (and other) tags of a correlation's
+// alerts: its own, else those of the rules of its file that it counts
+// (a burst of a technique's detections is that technique). Never the
+// tags of another correlation of the file.
+func (u *Unit) correlationTags(c *correlate.Rule) []string {
+	if len(c.Tags) > 0 {
+		return c.Tags
+	}
+	var tags []string
+	for _, ref := range c.Correlation.Rules {
+		for _, r := range u.Sigma {
+			if r.ID == ref || (r.Name != "" && r.Name == ref) {
+				for _, t := range r.Tags {
+					if !slices.Contains(tags, t) {
+						tags = append(tags, t)
+					}
+				}
+			}
+		}
+	}
+	return tags
 }
 
 // compileErrors indexes the rules of a joined Ruleset.AddAll error by key.

@@ -173,6 +173,7 @@ func (s *Service) runOne(ctx context.Context, orgID string, l *loaded, from, to 
 	}
 	tactics, techniques, _ := attack.MapTags(sr.Tags)
 	a := store.Alert{ID: newID(), OrgID: orgID, RuleID: l.rule.ID, RuleTitle: l.rule.Title, RuleKind: KindScheduled,
+		RuleDocumentID: l.rule.ID, RuleName: sr.Name,
 		Severity: severity, Status: store.AlertNew, Title: fmt.Sprintf("%s (%d rows)", sr.Name, len(rows)),
 		Description: strings.TrimSpace(sr.Description + "\n" + fmt.Sprintf("The query returned %d rows between %s and %s.",
 			len(rows), from.UTC().Format(time.RFC3339), to.UTC().Format(time.RFC3339))),

@@ -776,6 +776,7 @@ func (s *Service) Warnings(ctx context.Context, orgID string, u *Unit) ([]RuleEr
 	out := append([]RuleError{}, u.Warnings...)
 	out = append(out, s.PlaceholderWarnings(orgID, u)...)
 	out = append(out, s.ReferenceWarnings(orgID, u)...)
+	out = append(out, s.silenceWarnings(orgID, u)...)
 	_, warn, err := s.ActionProblems(ctx, orgID, u)
 	if err != nil {
 		return nil, err

@@ -39,11 +39,7 @@ type hit struct {
 	doc   *doc
 	ev    *event.Event     // detection
 	fired *correlate.Fired // correlation
-	// seen are the entities of the correlation's events that were at
-	// hand when it fired: the event that fired it and those of its
-	// events in the same evaluated run.
-	seen store.AlertEntities
-	at   time.Time
+	at    time.Time
 }
 
 // seqHeap orders pending events by Seq.
@@ -416,28 +412,6 @@ func (s *Service) evaluate(evs []event.Event, alerting bool) []hit {
 	var hits []hit
 	now := s.o.Now()
 	matched := s.matchAll(evs)
-	// The run's events by ID, made when a correlation first fires: its
-	// alert names the entities of the events it counted that are here.
-	var byID map[string]*event.Event
-	seenOf := func(trigger *event.Event, ids []string) store.AlertEntities {
-		en := eventEntities(trigger)
-		if byID == nil {
-			byID = make(map[string]*event.Event, len(evs))
-			for i := range evs {
-				byID[evs[i].ID] = &evs[i]
-			}
-		}
-		// The latest first, and no more than an alert's lists hold: a
-		// correlation that fires on every event of a burst costs little.
-		found := 0
-		for i := len(ids) - 1; i >= 0 && found < maxEntitiesPerKind; i-- {
-			if ev := byID[ids[i]]; ev != nil && ev != trigger {
-				en = mergeEntities(en, eventEntities(ev))
-				found++
-			}
-		}
-		return en
-	}
 	for i := range evs {
 		ev := &evs[i]
 		e := s.engine(ev.OrgID, false)
@@ -451,21 +425,9 @@ func (s *Service) evaluate(evs []event.Event, alerting bool) []hit {
 				continue
 			}
 			d.unit.matches.Add(1)
-			name := d.sigmaName()
-			// A base rule that only feeds correlations raises no alert of
-			// its own (Sigma: unless a correlation says generate).
-			if alerting && d.unit.unit.Alerting[d.id] && e.corr.StandAlone(d.id, name) {
-				hits = append(hits, hit{orgID: ev.OrgID, doc: d, ev: ev, at: ev.Timestamp})
-			}
-			if !e.corr.Interested(d.id, name) {
-				continue
-			}
-			fired := e.corr.Observe(correlateObservation(ev.OrgID, d, ev, name))
-			if alerting {
-				for _, h := range e.firedHits(ev.OrgID, fired) {
-					h.seen = seenOf(ev, h.fired.EventIDs)
-					hits = append(hits, h)
-				}
+			n := len(hits)
+			if hits = e.docHits(ev.OrgID, d, ev, hits); !alerting {
+				hits = hits[:n]
 			}
 		}
 		e.mu.RUnlock()
@@ -651,7 +613,7 @@ func (s *Service) flushEvalTimes(ctx context.Context) error {
 
 func correlateObservation(orgID string, d *doc, ev *event.Event, name string) correlate.Observation {
 	return correlate.Observation{OrgID: orgID, RuleID: d.id, RuleName: name, Time: ev.Timestamp,
-		EventID: ev.ID, Field: func(f string) (string, bool) {
+		EventID: ev.ID, Entities: observedEntities(ev), Field: func(f string) (string, bool) {
 			vals := fieldValues(ev, d, f)
 			if len(vals) == 0 {
 				return "", false
@@ -691,6 +653,24 @@ func (e *orgEngine) matchTimed(ev *event.Event, dst []string) []string {
 		}
 	}
 	return dst
+}
+
+// docHits is what one match of document d on ev raises: the match's
+// own alert, unless correlations only count it (Sigma: a rule a
+// correlation refers to raises none unless one of them says generate),
+// and the alerts of the correlations it completes. Live detection and
+// the Test panel (backtests, retro-hunts) both go through it, so that
+// they agree on what a multi-document file raises. The caller holds
+// e.mu (read).
+func (e *orgEngine) docHits(orgID string, d *doc, ev *event.Event, dst []hit) []hit {
+	name := d.sigmaName()
+	if d.unit.unit.Alerting[d.id] && e.corr.StandAlone(d.id, name) {
+		dst = append(dst, hit{orgID: orgID, doc: d, ev: ev, at: ev.Timestamp})
+	}
+	if !e.corr.Interested(d.id, name) {
+		return dst
+	}
+	return append(dst, e.firedHits(orgID, e.corr.Observe(correlateObservation(orgID, d, ev, name)))...)
 }
 
 func (e *orgEngine) firedHits(orgID string, fired []correlate.Fired) []hit {
@@ -1095,6 +1075,76 @@ func eventEntities(ev *event.Event) store.AlertEntities {
 	return en
 }
 
+// Entity kinds as correlation groups keep them: short, since a group
+// stores the kind with each value (correlate.DefaultMaxEntityBytes).
+// A user's domain is kept as its name and domain joined by a NUL.
+const (
+	kindHost, kindUser, kindIP, kindProcess, kindFile, kindDomain, kindUserDomain = "h", "u", "i", "p", "f", "d", "ud"
+)
+
+// observedEntities lists what an event is about for a correlation's
+// group: its hosts, users and addresses first (what alerts are searched
+// and related by, kept first when a group's room runs out), then
+// processes, files and domains.
+func observedEntities(ev *event.Event) []correlate.Entity {
+	en := eventEntities(ev)
+	n := len(en.Hosts) + len(en.Users) + len(en.IPs) + len(en.Processes) + len(en.Files) + len(en.Domains) + len(en.UserDomains)
+	if n == 0 {
+		return nil
+	}
+	out := make([]correlate.Entity, 0, n)
+	for _, k := range []struct {
+		kind string
+		vals []string
+	}{{kindHost, en.Hosts}, {kindUser, en.Users}, {kindIP, en.IPs}} {
+		for _, v := range k.vals {
+			out = append(out, correlate.Entity{Kind: k.kind, Value: v})
+		}
+	}
+	for _, name := range en.Users {
+		if d, ok := en.UserDomains[name]; ok {
+			out = append(out, correlate.Entity{Kind: kindUserDomain, Value: name + "\x00" + d})
+		}
+	}
+	for _, k := range []struct {
+		kind string
+		vals []string
+	}{{kindProcess, en.Processes}, {kindFile, en.Files}, {kindDomain, en.Domains}} {
+		for _, v := range k.vals {
+			out = append(out, correlate.Entity{Kind: k.kind, Value: v})
+		}
+	}
+	return out
+}
+
+// firedEntities turns a correlation result's entities back into an
+// alert's.
+func firedEntities(ents []correlate.Entity) store.AlertEntities {
+	var en store.AlertEntities
+	kinds := map[string]string{kindHost: "hosts", kindUser: "users", kindIP: "ips", kindProcess: "processes", kindFile: "files", kindDomain: "domains"}
+	for _, x := range ents {
+		if k, ok := kinds[x.Kind]; ok {
+			addEntity(&en, k, x.Value)
+		}
+	}
+	for _, x := range ents {
+		if x.Kind != kindUserDomain {
+			continue
+		}
+		name, domain, ok := strings.Cut(x.Value, "\x00")
+		if !ok || !slices.Contains(en.Users, name) {
+			continue
+		}
+		if en.UserDomains == nil {
+			en.UserDomains = map[string]string{}
+		}
+		if _, have := en.UserDomains[name]; !have {
+			en.UserDomains[name] = domain
+		}
+	}
+	return en
+}
+
 // userIDField names the user when no user name field does
 // (eventEntities, and the alert events lookup that follows it).
 const userIDField = "user.id"
@@ -1152,6 +1202,9 @@ func dedupKey(parts ...string) string {
 // alertOf builds the alert a hit raises.
 func (s *Service) alertOf(h hit, now time.Time) store.Alert {
 	d := h.doc
+	// The document's own level and tags: a file's correlation and its
+	// base rules each have theirs (the file's rule is its first
+	// document's).
 	severity := d.level
 	if severity == "" {
 		severity = d.unit.unit.Level
@@ -1159,18 +1212,18 @@ func (s *Service) alertOf(h hit, now time.Time) store.Alert {
 	if o := d.unit.rule.SeverityOverride; o != "" {
 		severity = o
 	}
-	tags := d.tags
-	if len(tags) == 0 {
-		tags = d.unit.unit.Tags
-	}
-	tactics, techniques, _ := attack.MapTags(tags)
+	tactics, techniques, _ := attack.MapTags(d.tags)
 	a := store.Alert{
 		ID: newID(), OrgID: h.orgID, RuleID: d.unit.rule.ID, RuleTitle: d.unit.rule.Title, RuleKind: d.unit.rule.Kind,
+		RuleDocumentID: d.id, RuleName: d.title,
 		Severity: severity, Status: store.AlertNew, Title: d.title, Description: d.unit.rule.Description,
 		Group: map[string]string{}, Count: 1, FirstSeen: h.at, LastSeen: h.at, CreatedAt: now, UpdatedAt: now,
 	}
 	if a.Title == "" {
 		a.Title = d.unit.rule.Title
+	}
+	if a.RuleName == "" {
+		a.RuleName = a.Title
 	}
 	for _, t := range tactics {
 		a.Tactics = append(a.Tactics, t.ID)
@@ -1227,7 +1280,9 @@ func (s *Service) alertOf(h hit, now time.Time) store.Alert {
 	if len(labels) > 0 {
 		a.Title += " (" + strings.Join(labels, ", ") + ")"
 	}
-	a.Entities = mergeEntities(a.Entities, h.seen)
+	// The entities of the events that made it fire, which the
+	// correlation's group kept (correlate.Fired.Entities).
+	a.Entities = mergeEntities(a.Entities, firedEntities(f.Entities))
 	a.DedupKey = dedupKey(parts...)
 	a.EventIDs = f.EventIDs
 	if len(a.EventIDs) > maxAlertEvents {

@@ -74,6 +74,18 @@ type TestResult struct {
 	ElapsedMs   int64     `json:"elapsed_ms"`
 	// Correlations lists what the rule's correlations fired (group and value).
 	Correlations []TestFired `json:"correlations"`
+	// Documents splits Alerts and Folded by the document of the rule's
+	// file that raised them (a base rule, a correlation), as live alerts
+	// record it (rule_document_id).
+	Documents []TestDocument `json:"documents"`
+}
+
+// TestDocument is what one document of a tested file would have raised.
+type TestDocument struct {
+	Document string `json:"document"`
+	Title    string `json:"title"`
+	Alerts   int64  `json:"alerts"`
+	Folded   int64  `json:"folded"`
 }
 
 // TestFired is one correlation result of a test.
@@ -105,20 +117,29 @@ func (s *Service) Test(ctx context.Context, orgID string, u *Unit, in TestInput)
 		limit = 100
 	}
 	limit = min(limit, 1000)
-	res := TestResult{Matches: []TestMatch{}, Correlations: []TestFired{}}
+	res := TestResult{Matches: []TestMatch{}, Correlations: []TestFired{}, Documents: []TestDocument{}}
 	e, err := s.testEngine(orgID, u, in.Rule)
 	if err != nil {
 		return res, err
 	}
 	var matches []string
+	var hits []hit
 	now := s.o.Now()
 	folds := alertFolds{}
+	byDoc := map[string]*TestDocument{}
 	// raise counts what the stream would have stored for h.
 	raise := func(h hit) {
+		td := byDoc[h.doc.id]
+		if td == nil {
+			td = &TestDocument{Document: h.doc.id, Title: h.doc.title}
+			byDoc[h.doc.id] = td
+		}
 		if folds.add(s.alertOf(h, now), s.foldWindow(h.doc.unit)) {
 			res.Alerts++
+			td.Alerts++
 		} else {
 			res.Folded++
+			td.Folded++
 		}
 		if in.hit != nil {
 			in.hit(h)
@@ -139,20 +160,15 @@ func (s *Service) Test(ctx context.Context, orgID string, u *Unit, in TestInput)
 				}
 				if d.unit.unit == u {
 					matchedUnit = true
-					if u.Alerting[d.id] && e.corr.StandAlone(d.id, d.sigmaName()) {
-						raise(hit{orgID: orgID, doc: d, ev: ev, at: ev.Timestamp})
-					}
 				}
-				name := ""
-				if d.sigma != nil {
-					name = d.sigma.Name
-				}
-				fired := e.corr.Observe(correlateObservation(orgID, d, ev, name))
-				for _, h := range e.firedHits(orgID, fired) {
+				// What live detection raises for the match (docHits):
+				// only the unit's own alerts count.
+				hits = e.docHits(orgID, d, ev, hits[:0])
+				for _, h := range hits {
 					if h.doc.unit.unit != u {
 						continue
 					}
-					if len(res.Correlations) < limit {
+					if h.fired != nil && len(res.Correlations) < limit {
 						res.Correlations = append(res.Correlations, TestFired{Rule: h.doc.id, Group: h.fired.GroupKey, Value: h.fired.Value, Start: h.fired.Start, End: h.fired.End})
 					}
 					raise(h)
@@ -256,6 +272,10 @@ func (s *Service) Test(ctx context.Context, orgID string, u *Unit, in TestInput)
 			raise(h)
 		}
 	}
+	for _, td := range byDoc {
+		res.Documents = append(res.Documents, *td)
+	}
+	sort.Slice(res.Documents, func(i, j int) bool { return res.Documents[i].Document < res.Documents[j].Document })
 	if res.Matched > int64(limit) {
 		res.Truncated = res.Truncated || len(res.Matches) < int(res.Matched)
 	}
@@ -366,12 +386,6 @@ func (s *Service) testEngine(orgID string, u *Unit, stored *store.Rule) (*orgEng
 		self.rule.AlertGroupBy, self.rule.AlertWindow, self.rule.SeverityOverride = stored.AlertGroupBy, stored.AlertWindow, stored.SeverityOverride
 	}
 	e.units[u.ID] = self
-	refs := map[string]bool{}
-	for _, c := range u.Correlations {
-		for _, r := range c.Correlation.Rules {
-			refs[r] = true
-		}
-	}
 	if org := s.engine(orgID, false); org != nil {
 		org.mu.RLock()
 		// The rule's exceptions apply to a test, and to an alert's event
@@ -386,23 +400,83 @@ func (s *Service) testEngine(orgID string, u *Unit, stored *store.Rule) (*orgEng
 			// The org's Sigma filters apply to a test as they do live.
 			if l.unit.Kind == KindFilter {
 				e.units[id] = l
-				continue
 			}
-			for ref := range refs {
-				if l.unit.hasDoc(ref) || hasName(l.unit, ref) {
-					e.units[id] = l
-					if x := org.exceptions[id]; len(x) > 0 {
-						e.exceptions[id] = slices.Clone(x)
-					}
-				}
+		}
+		for id, l := range correlated(org, u, storedID) {
+			e.units[id] = l
+			if x := org.exceptions[id]; len(x) > 0 {
+				e.exceptions[id] = slices.Clone(x)
 			}
 		}
 		org.mu.RUnlock()
 	}
-	if problems := e.rebuild(); len(problems) > 0 {
+	// Only the tested rule's own problems stop the test: another rule
+	// that does not run live does not run here either.
+	var problems []RuleError
+	for _, p := range e.rebuild() {
+		if p.File == self.rule.ID {
+			problems = append(problems, p)
+		}
+	}
+	if len(problems) > 0 {
 		return nil, &InvalidRuleError{problems}
 	}
 	return e, nil
+}
+
+// correlated lists the org's enabled rules that a test of u must load to
+// raise what live detection raises: the rules whose documents u's
+// correlations count (they feed it), the rules whose correlations count
+// u's documents (they silence u's own alerts unless they say generate,
+// and chain on u's correlations), and so on from those, as the live
+// engine has every enabled rule loaded. The caller holds org.mu (read).
+func correlated(org *orgEngine, u *Unit, storedID string) map[string]*loaded {
+	out := map[string]*loaded{}
+	var corrUnits []string
+	for id, l := range org.units {
+		if l.rule.Enabled && len(l.unit.Correlations) > 0 && id != u.ID && id != storedID {
+			corrUnits = append(corrUnits, id)
+		}
+	}
+	sort.Strings(corrUnits)
+	work := []*Unit{u}
+	add := func(id string, l *loaded) {
+		if id == u.ID || id == storedID || !l.rule.Enabled || out[id] != nil {
+			return
+		}
+		out[id] = l
+		work = append(work, l.unit)
+	}
+	for len(work) > 0 {
+		x := work[len(work)-1]
+		work = work[:len(work)-1]
+		// What x's correlations count.
+		for _, c := range x.Correlations {
+			for _, ref := range c.Correlation.Rules {
+				if x.answers(ref) {
+					continue
+				}
+				for id, l := range org.units {
+					if l.unit.hasDoc(ref) || hasName(l.unit, ref) {
+						add(id, l)
+					}
+				}
+			}
+		}
+		// What counts x's documents.
+		for _, d := range refsOf(x) {
+			for _, id := range corrUnits {
+				l := org.units[id]
+				for _, c := range l.unit.Correlations {
+					if refersTo(c, d) {
+						add(id, l)
+						break
+					}
+				}
+			}
+		}
+	}
+	return out
 }
 
 func hasName(u *Unit, name string) bool {

@@ -158,6 +158,15 @@ type RuleView struct {
 	Runnable   bool            `json:"runnable"`
 	Problem    string          `json:"problem,omitempty"`
 	Exceptions []ExceptionView `json:"exceptions,omitempty"`
+	// Feeds are the correlations of the org's other enabled rules that
+	// count one of this rule's documents; Feed.Silenced says that
+	// document raises no alert of its own (none sets generate: true).
+	Feeds []Feed `json:"feeds"`
+	// Documents are the documents of the rule's file (a single rule's
+	// view only); Document is the one asked for, when the rule was found
+	// by the id or name of a document that is not its first.
+	Documents []DocumentView `json:"documents,omitempty"`
+	Document  string         `json:"document,omitempty"`
 }
 
 func orEmpty(l []string) []string {
@@ -177,7 +186,7 @@ func RuleViewOf(r store.Rule, st store.RuleStats, problem string, withSource boo
 		UpdatedAt: r.UpdatedAt, CreatedBy: r.CreatedBy,
 		Stats:    StatsView{Matches: st.Matches, Alerts: st.Alerts, LastMatchAt: st.LastMatchAt, EvalSamples: st.EvalSamples},
 		Runnable: problem == "", Problem: problem,
-		AlertGroupBy: orEmpty(r.AlertGroupBy), AlertWindowMinutes: int64(r.AlertWindow / time.Minute)}
+		AlertGroupBy: orEmpty(r.AlertGroupBy), AlertWindowMinutes: int64(r.AlertWindow / time.Minute), Feeds: []Feed{}}
 	if st.EvalSamples > 0 {
 		v.Stats.EvalNsPerEvent = float64(st.EvalNanos) / float64(st.EvalSamples)
 	}
@@ -336,26 +345,31 @@ func CoverageOf(rules []store.Rule) Coverage {
 
 // AlertView is an alert as the API and the live channel show it.
 type AlertView struct {
-	ID          string              `json:"id"`
-	RuleID      string              `json:"rule_id"`
-	RuleTitle   string              `json:"rule_title"`
-	RuleKind    string              `json:"rule_kind"`
-	Severity    string              `json:"severity"`
-	Status      string              `json:"status"`
-	Title       string              `json:"title"`
-	Description string              `json:"description"`
-	Tactics     []TacticView        `json:"tactics"`
-	Techniques  []TechniqueView     `json:"techniques"`
-	Entities    store.AlertEntities `json:"entities"`
-	Group       map[string]string   `json:"group"`
-	EventIDs    []string            `json:"event_ids"`
-	Count       int64               `json:"count"`
-	DedupKey    string              `json:"dedup_key"`
-	FirstSeen   time.Time           `json:"first_seen"`
-	LastSeen    time.Time           `json:"last_seen"`
-	CreatedAt   time.Time           `json:"created_at"`
-	UpdatedAt   time.Time           `json:"updated_at"`
-	Assignee    string              `json:"assignee"`
+	ID        string `json:"id"`
+	RuleID    string `json:"rule_id"`
+	RuleTitle string `json:"rule_title"`
+	RuleKind  string `json:"rule_kind"`
+	// RuleDocumentID and RuleName are the document of the rule's file
+	// that raised the alert (a correlation, or one of its base rules);
+	// "" for alerts raised before they were recorded.
+	RuleDocumentID string              `json:"rule_document_id"`
+	RuleName       string              `json:"rule_name"`
+	Severity       string              `json:"severity"`
+	Status         string              `json:"status"`
+	Title          string              `json:"title"`
+	Description    string              `json:"description"`
+	Tactics        []TacticView        `json:"tactics"`
+	Techniques     []TechniqueView     `json:"techniques"`
+	Entities       store.AlertEntities `json:"entities"`
+	Group          map[string]string   `json:"group"`
+	EventIDs       []string            `json:"event_ids"`
+	Count          int64               `json:"count"`
+	DedupKey       string              `json:"dedup_key"`
+	FirstSeen      time.Time           `json:"first_seen"`
+	LastSeen       time.Time           `json:"last_seen"`
+	CreatedAt      time.Time           `json:"created_at"`
+	UpdatedAt      time.Time           `json:"updated_at"`
+	Assignee       string              `json:"assignee"`
 }
 
 // View renders an alert.
@@ -363,7 +377,8 @@ func (s *Service) View(a store.Alert) AlertView { return AlertViewOf(a) }
 
 // AlertViewOf renders an alert.
 func AlertViewOf(a store.Alert) AlertView {
-	v := AlertView{ID: a.ID, RuleID: a.RuleID, RuleTitle: a.RuleTitle, RuleKind: a.RuleKind, Severity: a.Severity,
+	v := AlertView{ID: a.ID, RuleID: a.RuleID, RuleTitle: a.RuleTitle, RuleKind: a.RuleKind,
+		RuleDocumentID: a.RuleDocumentID, RuleName: a.RuleName, Severity: a.Severity,
 		Status: a.Status, Title: a.Title, Description: a.Description, Entities: a.Entities, Group: a.Group,
 		EventIDs: orEmpty(a.EventIDs), Count: a.Count, DedupKey: a.DedupKey, FirstSeen: a.FirstSeen, LastSeen: a.LastSeen,
 		CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt, Assignee: a.Assignee,

@@ -141,27 +141,34 @@ const (
 // Alert is what a rule raised. Repeats with the same DedupKey while the
 // alert is open are folded into it (Count, LastSeen, EventIDs).
 type Alert struct {
-	ID          string
-	OrgID       string
-	RuleID      string
-	RuleTitle   string
-	RuleKind    string
-	Severity    string
-	Status      string
-	Title       string
-	Description string
-	Tactics     []string // ATT&CK tactic IDs (TA0002)
-	Techniques  []string // ATT&CK technique IDs (T1059.001)
-	Entities    AlertEntities
-	Group       map[string]string
-	EventIDs    []string
-	Count       int64
-	DedupKey    string
-	Assignee    string
-	FirstSeen   time.Time
-	LastSeen    time.Time
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	ID        string
+	OrgID     string
+	RuleID    string
+	RuleTitle string
+	RuleKind  string
+	// RuleDocumentID and RuleName are the document of the rule (file)
+	// that raised the alert: a Sigma file may hold a base rule and its
+	// correlations, each with its own id and title. The id is the
+	// document's Sigma id (else its name); "" for alerts stored before
+	// documents were recorded.
+	RuleDocumentID string
+	RuleName       string
+	Severity       string
+	Status         string
+	Title          string
+	Description    string
+	Tactics        []string // ATT&CK tactic IDs (TA0002)
+	Techniques     []string // ATT&CK technique IDs (T1059.001)
+	Entities       AlertEntities
+	Group          map[string]string
+	EventIDs       []string
+	Count          int64
+	DedupKey       string
+	Assignee       string
+	FirstSeen      time.Time
+	LastSeen       time.Time
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
 
 	// Triage (see response.go): the work group it is assigned to, the
 	// analyst's verdict, the last escalation, the incident it belongs to,

@@ -41,6 +41,11 @@ type Options struct {
 	// Now gives the time of observations that carry none. Nil means
 	// time.Now.
 	Now func() time.Time
+	// MaxEntityBytes bounds the entities (Observation.Entities) one
+	// group keeps for Fired.Entities; past it new ones are dropped
+	// (Stats.EntitiesDropped). Zero means DefaultMaxEntityBytes;
+	// negative, none are kept.
+	MaxEntityBytes int
 }
 
 // Observation says that a rule matched an event: a base Sigma rule, or a
@@ -56,6 +61,10 @@ type Observation struct {
 	// Field reads a field of the event by its Sigma name. It may be nil
 	// when the correlations need no field.
 	Field func(name string) (string, bool)
+	// Entities are what the event is about (hosts, users...): a group
+	// keeps those of its events (Options.MaxEntityBytes) and a result
+	// names them, so that an alert sums up the events that made it.
+	Entities []Entity
 }
 
 // Fired is one match of a correlation rule.
@@ -79,6 +88,10 @@ type Fired struct {
 	// RuleIDs are the referenced rules that contributed, by id when
 	// known, else as written in the rule.
 	RuleIDs []string
+	// Entities are the distinct entities of the window's events (those
+	// of chained results' events included), first seen first, within
+	// Options.MaxEntityBytes per group.
+	Entities []Entity
 	// Standalone is false when the rule is only a step of another loaded
 	// correlation (referenced by it, and no referencing rule sets
 	// generate): such results feed the outer correlation but should not
@@ -104,6 +117,9 @@ type Stats struct {
 	MissingField, BadValue uint64
 	// Truncated counts entries dropped to respect MaxGroupEntries.
 	Truncated uint64
+	// EntitiesDropped counts entities not kept to respect
+	// MaxEntityBytes.
+	EntitiesDropped uint64
 	// Expired counts groups closed by Advance.
 	Expired uint64
 	// RestoreDropped counts snapshot groups not restored because their
@@ -169,7 +185,10 @@ type group struct {
 	mask  uint64
 	// ids are the first event ids seen since the group last fired, with
 	// the time of the match that brought them.
-	ids  []idAt
+	ids []idAt
+	// ents are the entities of the group's events, as records (see
+	// entities.go), at most Options.MaxEntityBytes.
+	ents []byte
 	hidx int
 }
 
@@ -192,6 +211,9 @@ func New(opts Options) *Engine {
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.MaxEntityBytes == 0 {
+		opts.MaxEntityBytes = DefaultMaxEntityBytes
 	}
 	return &Engine{
 		opts:  opts,
@@ -461,12 +483,12 @@ func (e *Engine) Observe(o Observation) []Fired {
 		ids = []string{o.EventID}
 	}
 	var out []Fired
-	e.observe(o.OrgID, o.RuleID, o.RuleName, t.UnixNano(), ids, o.Field, &out, 0)
+	e.observe(o.OrgID, o.RuleID, o.RuleName, t.UnixNano(), ids, o.Entities, o.Field, &out, 0)
 	return out
 }
 
 // observe dispatches a match to every correlation waiting for it.
-func (e *Engine) observe(org, id, name string, t int64, ids []string, field func(string) (string, bool), out *[]Fired, depth int) {
+func (e *Engine) observe(org, id, name string, t int64, ids []string, ents []Entity, field func(string) (string, bool), out *[]Fired, depth int) {
 	if depth > maxChainDepth {
 		return
 	}
@@ -476,7 +498,7 @@ func (e *Engine) observe(org, id, name string, t int64, ids []string, field func
 		byName = e.refs[name]
 	}
 	for _, tg := range byID {
-		e.observeRule(tg, org, id, t, ids, field, out, depth)
+		e.observeRule(tg, org, id, t, ids, ents, field, out, depth)
 	}
 	for _, tg := range byName {
 		dup := false
@@ -487,7 +509,7 @@ func (e *Engine) observe(org, id, name string, t int64, ids []string, field func
 			}
 		}
 		if !dup {
-			e.observeRule(tg, org, id, t, ids, field, out, depth)
+			e.observeRule(tg, org, id, t, ids, ents, field, out, depth)
 		}
 	}
 }
@@ -514,7 +536,7 @@ func splitKey(key string) ([]string, bool) {
 }
 
 // observeRule applies a match to one correlation rule.
-func (e *Engine) observeRule(tg target, org, ruleID string, t int64, ids []string, field func(string) (string, bool), out *[]Fired, depth int) {
+func (e *Engine) observeRule(tg target, org, ruleID string, t int64, ids []string, ents []Entity, field func(string) (string, bool), out *[]Fired, depth int) {
 	rs, pos := tg.rs, tg.pos
 	c := &rs.rule.Correlation
 	b := appendKeyPart(e.keybuf[:0], org)
@@ -596,8 +618,13 @@ func (e *Engine) observeRule(tg target, org, ruleID string, t int64, ids []strin
 		g.maxT = t
 	}
 	if rs.sliding {
-		// Forget ids that slid out, so the cap keeps room for new ones.
+		// Forget ids and entities that slid out, so the caps keep room
+		// for new ones.
 		g.pruneIDs(g.maxT - rs.span)
+		g.pruneEntities(g.maxT - rs.span)
+	}
+	if len(ents) > 0 && e.opts.MaxEntityBytes > 0 {
+		e.addEntities(g, t, ents)
 	}
 	for _, id := range ids {
 		if len(g.ids) >= e.opts.MaxEventIDs {
@@ -703,6 +730,7 @@ func (e *Engine) setDeadline(g *group, dl int64) {
 func (e *Engine) resetGroup(g *group) {
 	g.st.reset()
 	g.ids = nil
+	g.ents = nil
 	g.mask = 0
 }
 
@@ -777,6 +805,7 @@ func (e *Engine) fill(f Fired, g *group, start, end int64) Fired {
 			f.EventIDs = append(f.EventIDs, x.id)
 		}
 	}
+	f.Entities = g.entities(start)
 	for pos, ref := range rs.rule.Correlation.Rules {
 		if g.mask&(1<<uint(pos)) == 0 {
 			continue
@@ -807,7 +836,7 @@ func (e *Engine) emit(fs []Fired, ok bool, rs *ruleState, at int64, out *[]Fired
 			v, ok := gk[name]
 			return v, ok
 		}
-		e.observe(f.OrgID, rs.rule.ID, rs.rule.Name, at, f.EventIDs, field, out, depth+1)
+		e.observe(f.OrgID, rs.rule.ID, rs.rule.Name, at, f.EventIDs, f.Entities, field, out, depth+1)
 	}
 }
 

@@ -40,6 +40,9 @@ type snapGroup struct {
 	Mask        uint64
 	IDs         []string
 	IDTimes     []int64
+	// Ents are the group's entity records (absent in snapshots of
+	// engines that kept none: gob leaves it empty).
+	Ents []byte
 
 	Times  []int64
 	Nums   []float64
@@ -74,7 +77,7 @@ func (e *Engine) Snapshot(w io.Writer) error {
 		return fmt.Errorf("cannot write correlation snapshot: %w", err)
 	}
 	for _, g := range e.heap {
-		sg := snapGroup{Rule: index[g.rs], Key: g.key, MaxT: g.maxT, Start: g.start, Mask: g.mask}
+		sg := snapGroup{Rule: index[g.rs], Key: g.key, MaxT: g.maxT, Start: g.start, Mask: g.mask, Ents: g.ents}
 		if len(g.ids) > 0 {
 			sg.IDs, sg.IDTimes = make([]string, len(g.ids)), make([]int64, len(g.ids))
 			for i, x := range g.ids {
@@ -205,6 +208,14 @@ func (e *Engine) loadGroup(rs *ruleState, sg *snapGroup) (*group, error) {
 	}
 	for i := range min(len(sg.IDs), e.opts.MaxEventIDs) {
 		g.ids = append(g.ids, idAt{sg.IDTimes[i], sg.IDs[i]})
+	}
+	if err := checkEntities(sg.Ents); err != nil {
+		return nil, err
+	}
+	// Entities past a lower limit than the saving engine's are
+	// forgotten, not an error: they are a summary.
+	if len(sg.Ents) > 0 && len(sg.Ents) <= e.opts.MaxEntityBytes {
+		g.ents = sg.Ents
 	}
 	if err := g.st.load(sg); err != nil {
 		return nil, err

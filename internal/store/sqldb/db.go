@@ -302,6 +302,15 @@ func nullMs(t *time.Time) any {
 	return t.UnixMilli()
 }
 
+// nullStr stores "" as NULL: nullable text columns added to old tables
+// keep NULL for "none", as their rows from before have.
+func nullStr(v string) any {
+	if v == "" {
+		return nil
+	}
+	return v
+}
+
 func fromNullMs(v sql.NullInt64) *time.Time {
 	if !v.Valid {
 		return nil

@@ -327,7 +327,7 @@ type alerts struct{ repos }
 const alertColumns = `id, org_id, rule_id, rule_title, rule_kind, severity, status, title, description,
 	tactics, techniques, entities, grp, event_ids, count, dedup_key, assignee, first_seen, last_seen,
 	created_at, updated_at, assignee_group, verdict, escalation, incident_id, acknowledged_at, resolved_at,
-	deleted_at, deleted_by`
+	deleted_at, deleted_by, rule_document_id, rule_name`
 
 func scanAlert(sc interface{ Scan(...any) error }) (store.Alert, error) {
 	var a store.Alert
@@ -335,13 +335,16 @@ func scanAlert(sc interface{ Scan(...any) error }) (store.Alert, error) {
 	var first, last, created, updated int64
 	var escalation string
 	var acked, resolved, deleted sql.NullInt64
+	// NULL for alerts stored before documents were recorded (0016).
+	var docID, docName sql.NullString
 	err := sc.Scan(&a.ID, &a.OrgID, &a.RuleID, &a.RuleTitle, &a.RuleKind, &a.Severity, &a.Status, &a.Title,
 		&a.Description, &tactics, &techniques, &entities, &grp, &eventIDs, &a.Count, &a.DedupKey, &a.Assignee,
 		&first, &last, &created, &updated, &a.AssigneeGroup, &a.Verdict, &escalation, &a.IncidentID,
-		&acked, &resolved, &deleted, &a.DeletedBy)
+		&acked, &resolved, &deleted, &a.DeletedBy, &docID, &docName)
 	if err != nil {
 		return a, err
 	}
+	a.RuleDocumentID, a.RuleName = docID.String, docName.String
 	a.FirstSeen, a.LastSeen, a.CreatedAt, a.UpdatedAt = fromMs(first), fromMs(last), fromMs(created), fromMs(updated)
 	a.AcknowledgedAt, a.ResolvedAt, a.DeletedAt = fromNullMs(acked), fromNullMs(resolved), fromNullMs(deleted)
 	if escalation != "" {
@@ -384,12 +387,12 @@ func escalationText(e *store.Escalation) string {
 }
 
 func (s alerts) Create(ctx context.Context, a store.Alert) error {
-	_, err := s.exec(ctx, `INSERT INTO alerts (`+alertColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := s.exec(ctx, `INSERT INTO alerts (`+alertColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		a.ID, a.OrgID, a.RuleID, a.RuleTitle, a.RuleKind, a.Severity, a.Status, a.Title, a.Description,
 		strList(a.Tactics), strList(a.Techniques), jsonText(a.Entities), groupText(a.Group), strList(a.EventIDs),
 		a.Count, a.DedupKey, a.Assignee, ms(a.FirstSeen), ms(a.LastSeen), ms(a.CreatedAt), ms(a.UpdatedAt),
 		a.AssigneeGroup, a.Verdict, escalationText(a.Escalation), a.IncidentID, nullMs(a.AcknowledgedAt),
-		nullMs(a.ResolvedAt), nullMs(a.DeletedAt), a.DeletedBy)
+		nullMs(a.ResolvedAt), nullMs(a.DeletedAt), a.DeletedBy, nullStr(a.RuleDocumentID), nullStr(a.RuleName))
 	if err != nil {
 		return fmt.Errorf("cannot create alert: %w", err)
 	}

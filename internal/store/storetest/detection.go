@@ -211,6 +211,35 @@ func newAlert(org, id, key string, seen time.Time, sev, status string) store.Ale
 		EventIDs: []string{"e1", "e2"}, Count: 1, DedupKey: key, FirstSeen: seen, LastSeen: seen, CreatedAt: seen, UpdatedAt: seen}
 }
 
+// testAlertRuleDocument: an alert records the document of its rule's
+// file that raised it; one without (as stored before 0016: NULL) reads
+// as "", in Get, List and OpenByDedupKey alike.
+func testAlertRuleDocument(t *testing.T, s store.Store, _ Backend) {
+	ctx := context.Background()
+	mustOrg(t, s, "o1")
+	a := newAlert("o1", "d1", "k1", t0, "critical", store.AlertNew)
+	a.RuleDocumentID, a.RuleName = "corr-2", "Three users failing"
+	old := newAlert("o1", "d2", "k2", t0.Add(time.Minute), "high", store.AlertNew)
+	for _, x := range []store.Alert{a, old} {
+		if err := s.Alerts().Create(ctx, x); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, err := s.Alerts().Get(ctx, "o1", "d1"); err != nil || got.RuleDocumentID != "corr-2" || got.RuleName != "Three users failing" {
+		t.Fatalf("get: %v %q %q", err, got.RuleDocumentID, got.RuleName)
+	}
+	if got, err := s.Alerts().Get(ctx, "o1", "d2"); err != nil || got.RuleDocumentID != "" || got.RuleName != "" {
+		t.Fatalf("get without a document: %v %q %q", err, got.RuleDocumentID, got.RuleName)
+	}
+	list, _, err := s.Alerts().List(ctx, "o1", store.AlertFilter{Limit: 10})
+	if err != nil || len(list) != 2 || list[1].RuleDocumentID != "corr-2" || list[0].RuleDocumentID != "" {
+		t.Fatalf("list: %v %+v", err, list)
+	}
+	if got, err := s.Alerts().OpenByDedupKey(ctx, "o1", "k1", time.Time{}, time.Time{}); err != nil || got.RuleName != "Three users failing" {
+		t.Fatalf("open by key: %v %q", err, got.RuleName)
+	}
+}
+
 func testAlerts(t *testing.T, s store.Store, _ Backend) {
 	ctx := context.Background()
 	mustOrg(t, s, "o1")

@@ -46,6 +46,7 @@ func Run(t *testing.T, b Backend) {
 		{"RuleExceptionsAndStats", testRuleExceptions},
 		{"Placeholders", testPlaceholders},
 		{"Alerts", testAlerts},
+		{"AlertRuleDocument", testAlertRuleDocument},
 		{"AlertsTx", testAlertsTx},
 		{"AlertReadModifyWrite", testAlertReadModifyWrite},
 		{"AlertFold", testAlertFold},

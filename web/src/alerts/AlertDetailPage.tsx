@@ -285,7 +285,15 @@ function AlertBody({ alert: a, writable, canReadRules, me, live }: { alert: Tria
           <dl className="facts">
             <div>
               <dt>Rule</dt>
-              <dd>{canReadRules && a.rule_id ? <Link to={`/rules/${encodeURIComponent(a.rule_id)}`}>{a.rule_title || a.rule_id}</Link> : a.rule_title || a.rule_id}</dd>
+              <dd>
+                {canReadRules && a.rule_id ? <Link to={`/rules/${encodeURIComponent(a.rule_id)}`}>{a.rule_title || a.rule_id}</Link> : a.rule_title || a.rule_id}
+                {a.rule_name && a.rule_name !== (a.rule_title || a.rule_id) ? (
+                  <>
+                    {" › "}
+                    <span title={a.rule_document_id ? `Document ${a.rule_document_id} of the rule's file` : undefined}>{a.rule_name}</span>
+                  </>
+                ) : null}
+              </dd>
             </div>
             <div>
               <dt>Rule kind</dt>

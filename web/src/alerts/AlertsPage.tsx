@@ -52,6 +52,7 @@ import { ALERT_PRESETS, alertQuery, apiRange, isFiltered, matchesFilters, readAl
 import { useAlertFeed } from "./useAlertFeed";
 import "../rules/rules.css";
 import "./alerts.css";
+import { alertRuleLabel } from "../rules/ruleDocuments";
 import "../incidents/soc.css";
 
 /** Past this many pixels down, the reader is reading: new alerts wait. */
@@ -672,7 +673,7 @@ const AlertRow = memo(function AlertRow({ alert: a, fresh, writable, selectable,
           {a.title || a.rule_title}
         </Link>
         <span className="alert-sub muted">
-          {[a.title && a.title !== a.rule_title ? a.rule_title : "", a.tactics.map((t) => t.name).join(", ")].filter(Boolean).join(" · ")}
+          {[a.title && a.title !== a.rule_title ? alertRuleLabel(a) : "", a.tactics.map((t) => t.name).join(", ")].filter(Boolean).join(" · ")}
         </span>
         <span className="alert-flags">
           {a.escalation ? <span className="status-badge status-escalated">Escalated to {a.escalation.to_group_name || a.escalation.to_user_email || "someone"}</span> : null}

@@ -182,12 +182,45 @@ export interface RuleSummary {
   /** False when the rule cannot run in this org as it is; `problem` says why. */
   runnable: boolean;
   problem?: string;
+  /** Correlations of the org's other enabled rules that count one of this rule's documents (older servers: absent). */
+  feeds?: RuleFeed[];
+}
+
+/** A correlation that counts a document's matches. */
+export interface RuleFeed {
+  /** The counted document (of the rule the feed is listed under) and its title. */
+  document: string;
+  document_title: string;
+  /** The rule (file) that holds the correlation, and the correlation document. */
+  rule_id: string;
+  rule_title: string;
+  correlation_id: string;
+  correlation_title: string;
+  generate: boolean;
+  /** The counted document raises no alert of its own: no correlation that counts it sets generate: true. */
+  silenced: boolean;
+}
+
+/** One document of a rule's file (a Sigma file may hold base rules, correlations and filters). */
+export interface RuleDocument {
+  id: string;
+  name?: string;
+  title: string;
+  kind: string;
+  level: Level;
+  tags: string[];
+  /** Its own matches (a correlation's results) raise alerts. */
+  alerting: boolean;
+  feeds: RuleFeed[];
 }
 
 /** GET /api/v1/rules/{id}: the rule with its source and exceptions. */
 export interface Rule extends RuleSummary {
   source: string;
   exceptions?: RuleException[];
+  documents?: RuleDocument[];
+  /** Set when the rule was asked for by the id of one of its documents that is not its own. */
+  document?: string;
 }
 
 /** Counts of rules per value of a filter dimension (level, status, pack, product, tactic, …). */
@@ -298,6 +331,8 @@ export interface RuleTestResult {
   /** With scan_limited: the time of the oldest event the backtest could read. */
   scanned_from?: string;
   elapsed_ms: number;
+  /** Alerts and folded split by the document of the file that would have raised them. */
+  documents?: Array<{ document: string; title: string; alerts: number; folded: number }>;
 }
 
 /** A retro-hunt job: a saved rule run over stored history in the background. */
@@ -517,6 +552,10 @@ export interface Alert {
   rule_id: string;
   rule_title: string;
   rule_kind: RuleKind | string;
+  /** The document of the rule's file that raised the alert (a correlation, a base rule); "" on older alerts. */
+  rule_document_id?: string;
+  /** That document's title; rule_title is the file's (its first document's). */
+  rule_name?: string;
   severity: Level;
   status: AlertStatus;
   title: string;

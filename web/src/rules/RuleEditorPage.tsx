@@ -39,6 +39,7 @@ import { EnabledSwitch } from "./RulesListPage";
 import { JSON_TEMPLATE, templateFor } from "./templates";
 import { RetroHuntPanel } from "./RetroHuntPanel";
 import { TestPanel } from "./TestPanel";
+import { FeedsNote } from "./FeedsNote";
 import "./rules.css";
 import { saveProblem, withSaveProblem } from "./saveProblem";
 
@@ -290,6 +291,11 @@ function RuleEditor({ rule }: { rule: Rule | null }) {
         <div className="alert alert-warning" role="alert">
           This rule does not run: {rule.problem?.replace(/^not runnable: /, "") ?? "it cannot be compiled in this organisation"}.{" "}
           {/placeholder/.test(rule.problem ?? "") ? <Link to="/rules/placeholders">Set the placeholder&apos;s values</Link> : null}
+        </div>
+      ) : null}
+      {rule && (rule.feeds?.length ?? 0) > 0 ? (
+        <div className={rule.feeds?.some((f) => f.silenced) ? "alert alert-warning" : "alert"}>
+          <FeedsNote feeds={rule.feeds} />
         </div>
       ) : null}
 

@@ -28,6 +28,7 @@ import { TechniqueList } from "./AttackList";
 import { ExportRulesButton } from "./ExportRulesButton";
 import { ImportDialog } from "./ImportDialog";
 import { LevelBadge } from "./LevelBadge";
+import { FeedsNote } from "./FeedsNote";
 import { RuleBulkBar, rulesCount, type RuleSelection } from "./RuleBulkBar";
 import {
   FILTER_KEYS,
@@ -474,6 +475,7 @@ const RuleRow = memo(function RuleRow({
             <span className="badge badge-warning">Not runnable</span> {(rule.problem ?? "").replace(/^not runnable: /, "")}
           </span>
         ) : null}
+        <FeedsNote feeds={rule.feeds} compact />
       </td>
       <td>
         <LevelBadge level={rule.severity_override || rule.level} title={rule.severity_override ? `Overridden; the rule says ${rule.level}` : undefined} />

@@ -184,6 +184,16 @@ function TestResultView({ result, ran, onOpen }: { result: RuleTestResult; ran: 
         {ran.mode === "backtest" ? `Backtest over the ${ran.label}` : `Run over ${ran.label}`}:{" "}
         {result.matched === 0 ? "no event matched." : `${result.matched.toLocaleString()} matched${result.truncated ? `; the first ${result.matches.length.toLocaleString()} are listed` : ""}.`}
       </p>
+      {(result.documents?.length ?? 0) > 1 ? (
+        <ul className="field-hint" aria-label="Alerts by document">
+          {result.documents?.map((d) => (
+            <li key={d.document}>
+              {d.title || d.document}: {d.alerts.toLocaleString()} alert{d.alerts === 1 ? "" : "s"}
+              {d.folded > 0 ? `, ${d.folded.toLocaleString()} repeat${d.folded === 1 ? "" : "s"} folded` : ""}
+            </li>
+          ))}
+        </ul>
+      ) : null}
       {result.scan_limited ? (
         <p className="field-hint" role="note">
           The range holds more events than a backtest reads: it ran over the newest {result.scanned.toLocaleString()}
