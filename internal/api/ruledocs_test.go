@@ -131,7 +131,7 @@ func TestRuleSilencedByAnotherFile(t *testing.T) {
 			Message      string
 		}
 	}
-	w := decode[lint](t, f.send(t, "POST", "/api/v1/rules/validate", admin, map[string]any{"source": rulesBase}))
+	w := decode[lint](t, f.send(t, "POST", "/api/v1/rules/validate", admin, map[string]any{"source": rulesBase, "rule_id": base}))
 	if len(w.Warnings) != 1 || w.Warnings[0].Line != 2 || !strings.Contains(w.Warnings[0].Message, "generate: true") ||
 		!strings.Contains(w.Warnings[0].Message, "A flood of failed logons on h2") {
 		t.Fatalf("lint: %+v", w)
@@ -144,7 +144,7 @@ func TestRuleSilencedByAnotherFile(t *testing.T) {
 	if len(v.Feeds) != 2 || v.Feeds[0].Silenced || !v.Documents[0].Alerting {
 		t.Fatalf("rule page with generate: %+v", v)
 	}
-	if w := decode[lint](t, f.send(t, "POST", "/api/v1/rules/validate", admin, map[string]any{"source": rulesBase})); len(w.Warnings) != 0 {
+	if w := decode[lint](t, f.send(t, "POST", "/api/v1/rules/validate", admin, map[string]any{"source": rulesBase, "rule_id": base})); len(w.Warnings) != 0 {
 		t.Fatalf("lint with generate: %+v", w)
 	}
 	// Disabled, the correlations silence nothing.
