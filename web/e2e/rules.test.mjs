@@ -214,7 +214,9 @@ describe("rules: list, coverage, editor, test, exceptions, import", { timeout: 3
     const covered = cov.tactics.flatMap((t) => t.techniques).filter((x) => x.rules > 0);
     const [first, second] = covered;
     assert.ok(first && second, "EventSec's pack covers at least two techniques");
-    // The matrix's techniques are suggested.
+    // The matrix's techniques are suggested, once the page has read the coverage.
+    const options = page.locator(`datalist[id="${await field.getAttribute("list")}"] option[value="${first.id}"]`);
+    await options.waitFor({ state: "attached" });
     const suggested = await page.locator(`datalist[id="${await field.getAttribute("list")}"] option`).evaluateAll((os) => os.map((o) => o.value));
     assert.ok(suggested.includes(first.id) && suggested.includes(second.id), "the covered techniques are suggested");
     await field.fill(first.id.toLowerCase());
