@@ -237,29 +237,7 @@ export function ImportReportView({ report }: { report: ImportReport }) {
       {conflicts.length > 0 ? (
         <>
           <h3 className="import-head">Conflicts: kept as edited in EventSec</h3>
-          <div className="table-wrap table-wrap-flat import-table">
-            <table className="table table-compact">
-              <caption className="sr-only">Rules edited in EventSec that the import did not replace</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Rule</th>
-                  <th scope="col">File</th>
-                  <th scope="col">Reason</th>
-                </tr>
-              </thead>
-              <tbody>
-                {conflicts.map((c) => (
-                  <tr key={`${c.id}-${c.file}`}>
-                    <td>
-                      <Link to={`/rules/${encodeURIComponent(c.id)}`}>{c.title || c.id}</Link>
-                    </td>
-                    <td className="mono-cell">{c.file}</td>
-                    <td>{c.message}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <RuleFileTable caption="Rules edited in EventSec that the import did not replace" rows={conflicts} />
         </>
       ) : null}
       {report.updated_rules.length > 0 ? (
@@ -315,29 +293,7 @@ export function ImportReportView({ report }: { report: ImportReport }) {
               </>
             ) : null}
           </p>
-          <div className="table-wrap table-wrap-flat import-table">
-            <table className="table table-compact">
-              <caption className="sr-only">Rules that cannot run yet</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Rule</th>
-                  <th scope="col">File</th>
-                  <th scope="col">Reason</th>
-                </tr>
-              </thead>
-              <tbody>
-                {notRunnable.map((f) => (
-                  <tr key={`${f.id}-${f.file}`}>
-                    <td>
-                      <Link to={`/rules/${encodeURIComponent(f.id)}`}>{f.title || f.id}</Link>
-                    </td>
-                    <td className="mono-cell">{f.file}</td>
-                    <td>{f.message.replace(/^not runnable: /, "")}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <RuleFileTable caption="Rules that cannot run yet" rows={notRunnable.map((f) => ({ ...f, message: f.message.replace(/^not runnable: /, "") }))} />
         </>
       ) : null}
       {report.other_not_runnable > 0 ? (
@@ -381,4 +337,33 @@ function skippedByReason(skipped: readonly { file: string; reason: string }[]): 
     else groups.set(s.reason, [s.file]);
   }
   return [...groups];
+}
+
+/** RuleFileTable lists rules of an import, each linked, with its file and the reason it is listed. */
+function RuleFileTable({ caption, rows }: { caption: string; rows: ReadonlyArray<{ id: string; title: string; file: string; message: string }> }) {
+  return (
+    <div className="table-wrap table-wrap-flat import-table">
+      <table className="table table-compact">
+        <caption className="sr-only">{caption}</caption>
+        <thead>
+          <tr>
+            <th scope="col">Rule</th>
+            <th scope="col">File</th>
+            <th scope="col">Reason</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((r) => (
+            <tr key={`${r.id}-${r.file}`}>
+              <td>
+                <Link to={`/rules/${encodeURIComponent(r.id)}`}>{r.title || r.id}</Link>
+              </td>
+              <td className="mono-cell">{r.file}</td>
+              <td>{r.message}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
 }
