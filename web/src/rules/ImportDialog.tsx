@@ -112,36 +112,22 @@ export function ImportDialog({ onClose }: { onClose: () => void }) {
                 The pack the rules list filters by.
               </div>
             </div>
-            <div className="field">
-              <label className="check">
-                <input
-                  type="checkbox"
-                  checked={disabled}
-                  onChange={(e) => setDisabled(e.target.checked)}
-                  disabled={phase.kind === "uploading"}
-                  aria-describedby={`${id}-disabled-hint`}
-                />
-                Import disabled
-              </label>
-              <div className="field-hint" id={`${id}-disabled-hint`}>
-                Rules new to the organisation come in disabled, to be reviewed and turned on one by one. Rules already loaded keep their state.
-              </div>
-            </div>
-            <div className="field">
-              <label className="check">
-                <input
-                  type="checkbox"
-                  checked={overwrite}
-                  onChange={(e) => setOverwrite(e.target.checked)}
-                  disabled={phase.kind === "uploading"}
-                  aria-describedby={`${id}-overwrite-hint`}
-                />
-                Overwrite rules edited in EventSec
-              </label>
-              <div className="field-hint" id={`${id}-overwrite-hint`}>
-                Without this, a rule written or edited here whose text differs from the file&apos;s is kept and listed as a conflict.
-              </div>
-            </div>
+            <CheckField
+              id={`${id}-disabled`}
+              label="Import disabled"
+              checked={disabled}
+              onChange={setDisabled}
+              busy={phase.kind === "uploading"}
+              hint="Rules new to the organisation come in disabled, to be reviewed and turned on one by one. Rules already loaded keep their state."
+            />
+            <CheckField
+              id={`${id}-overwrite`}
+              label="Overwrite rules edited in EventSec"
+              checked={overwrite}
+              onChange={setOverwrite}
+              busy={phase.kind === "uploading"}
+              hint="Without this, a rule written or edited here whose text differs from the file's is kept and listed as a conflict."
+            />
             {tooBig ? (
               <div className="alert alert-error" role="alert">
                 {file?.name} is larger than {MAX_MB} MB.
@@ -364,6 +350,21 @@ function RuleFileTable({ caption, rows }: { caption: string; rows: ReadonlyArray
           ))}
         </tbody>
       </table>
+    </div>
+  );
+}
+
+/** CheckField is a checkbox with its hint below. */
+function CheckField(p: { id: string; label: string; checked: boolean; onChange: (v: boolean) => void; busy: boolean; hint: string }) {
+  return (
+    <div className="field">
+      <label className="check">
+        <input type="checkbox" checked={p.checked} onChange={(e) => p.onChange(e.target.checked)} disabled={p.busy} aria-describedby={`${p.id}-hint`} />
+        {p.label}
+      </label>
+      <div className="field-hint" id={`${p.id}-hint`}>
+        {p.hint}
+      </div>
     </div>
   );
 }
