@@ -71,6 +71,16 @@ func TestRulesImportExitCodes(t *testing.T) {
 	if err != nil || !strings.Contains(out, "1 new (disabled)") {
 		t.Fatalf("remote import: %v\n%s", err, out)
 	}
+	// Edited in EventSec: from now on the rule is the org's own work.
+	otherSrc, _ := os.ReadFile(other)
+	edited, _ := json.Marshal(map[string]string{"source": strings.Replace(string(otherSrc), "cli-test-marker", "cli-remote-edited", 1)})
+	req, _ = http.NewRequest("PUT", srv.url+"/api/v1/rules/5a0b6c1d-0000-4000-8000-0000000000e3", bytes.NewReader(edited))
+	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+	req.Header.Set("Content-Type", "application/json")
+	if resp, err = client.Do(req); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("editing the remote rule: %v %v", err, resp.Status)
+	}
+	resp.Body.Close()
 	out, _, err = runCLI(t, "", "rules", "import", "--url", srv.url, "--api-key", key.Key, bad)
 	if ExitCode(err) != 3 || !strings.Contains(out, "1 failed") {
 		t.Fatalf("remote import of a bad rule: exit %d (%v)\n%s", ExitCode(err), err, out)
@@ -115,15 +125,21 @@ func TestRulesImportExitCodes(t *testing.T) {
 	if _, _, err := runCLI(t, "", "rules", "import", dd, good); err != nil {
 		t.Fatalf("a clean import exits 0: %v", err)
 	}
-	// A changed file of a rule of the org's own is a conflict (exit 3,
-	// the rule kept) unless --overwrite.
+	// A changed file of a rule imported and not edited since updates it.
 	changed := write("changed.yml", strings.Replace(cliRule, "CLI test rule", "CLI test rule v2", 1))
 	out, _, err = runCLI(t, "", "rules", "import", dd, changed)
-	if ExitCode(err) != 3 || !strings.Contains(out, "1 conflicts") || !strings.Contains(out, "conflict: changed.yml:") || !strings.Contains(out, "--overwrite") {
+	if err != nil || !strings.Contains(out, "0 new, 1 updated") || !strings.Contains(out, "updated: changed.yml: CLI test rule v2") {
+		t.Fatalf("a new version of an unedited rule: %v\n%s", err, out)
+	}
+	// One of a rule edited in EventSec (the remote rule, above) is a
+	// conflict (exit 3, the rule kept) unless --overwrite.
+	otherV2 := write("other-v2.yml", strings.Replace(string(otherSrc), "cli-test-marker", "cli-remote-v2", 1))
+	out, _, err = runCLI(t, "", "rules", "import", dd, otherV2)
+	if ExitCode(err) != 3 || !strings.Contains(out, "1 conflicts") || !strings.Contains(out, "conflict: other-v2.yml:") || !strings.Contains(out, "--overwrite") {
 		t.Fatalf("conflict: exit %d (%v)\n%s", ExitCode(err), err, out)
 	}
-	out, _, err = runCLI(t, "", "rules", "import", dd, "--overwrite", changed)
-	if err != nil || !strings.Contains(out, "0 new, 1 updated") || !strings.Contains(out, "updated: changed.yml: CLI test rule v2") {
+	out, _, err = runCLI(t, "", "rules", "import", dd, "--overwrite", otherV2)
+	if err != nil || !strings.Contains(out, "0 new, 1 updated") || !strings.Contains(out, "updated: other-v2.yml: CLI remote rule") {
 		t.Fatalf("overwrite: %v\n%s", err, out)
 	}
 	if _, _, err := runCLI(t, "", "rules", "import", dd, "--overwrite", good); err != nil {

@@ -476,7 +476,10 @@ func (s *Service) Import(ctx context.Context, a Actor, files []ImportFile, o Imp
 			}
 		}
 		r := storeRule(a.OrgID, u)
-		if had && old.Pack == "custom" && old.SourceHash != r.SourceHash && !o.Overwrite {
+		// A rule an import wrote that nobody edited since (its source is
+		// still the one imported) is the file's to update.
+		editedHere := old.ImportedHash == "" || old.ImportedHash != old.SourceHash
+		if had && old.Pack == "custom" && old.SourceHash != r.SourceHash && editedHere && !o.Overwrite {
 			// The org's own rule (written here, or a pack's rule it
 			// edited): replacing it would lose that work.
 			msg := fmt.Sprintf("rule %s differs from the stored rule %q, which was written or edited in EventSec; it was left as it is (import with overwrite to replace it)", u.ID, old.Title)
@@ -523,12 +526,12 @@ func (s *Service) Import(ctx context.Context, a Actor, files []ImportFile, o Imp
 			if described {
 				entry.applyState(&r)
 			}
-			r.Pack, r.UpdatedAt, r.ImportedFrom = pack, now, from
+			r.Pack, r.UpdatedAt, r.ImportedFrom, r.ImportedHash = pack, now, from, r.SourceHash
 			changes = append(changes, change{r, u, true})
 			rep.Updated++
 			rep.UpdatedRules = append(rep.UpdatedRules, this)
 		default:
-			r.Enabled, r.Pack, r.CreatedBy, r.CreatedAt, r.UpdatedAt, r.ImportedFrom = true, pack, a.UserID, now, now, from
+			r.Enabled, r.Pack, r.CreatedBy, r.CreatedAt, r.UpdatedAt, r.ImportedFrom, r.ImportedHash = true, pack, a.UserID, now, now, from, r.SourceHash
 			if described {
 				entry.applyState(&r)
 			}

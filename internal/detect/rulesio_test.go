@@ -339,6 +339,19 @@ func TestImportConflicts(t *testing.T) {
 	if got, _ := f.svc.Get(f.ctx, f.org, r.ID); got.Source != encodedPS || got.ImportedFrom != "pack.zip:windows/ps.yml" {
 		t.Fatalf("after overwrite: %+v", got)
 	}
+	// Now as imported and not edited since: a newer version of the file
+	// updates it without overwrite. Edited again, it is a conflict again.
+	v3 := strings.Replace(encodedPS, "status: test", "status: stable", 1)
+	rep, err = f.svc.Import(f.ctx, actor, []ImportFile{{Name: "windows/ps.yml", Source: []byte(v3)}}, ImportOptions{Origin: "pack-v3.zip"})
+	if err != nil || rep.Updated != 1 || len(rep.Conflicts) != 0 {
+		t.Fatalf("a new version of a custom rule nobody edited since its import: %v %+v", err, rep)
+	}
+	if _, err := f.svc.Update(f.ctx, actor, r.ID, RuleInput{Source: strings.Replace(v3, "level: high", "level: low", 1)}); err != nil {
+		t.Fatal(err)
+	}
+	if rep, err = f.svc.Import(f.ctx, actor, file, ImportOptions{}); err != nil || rep.Updated != 0 || len(rep.Conflicts) != 1 {
+		t.Fatalf("an import over a rule edited since its import: %v %+v", err, rep)
+	}
 
 	// A pack rule the org edited is its own: a pack import is a conflict.
 	g := newFixture(t)

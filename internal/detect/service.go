@@ -444,7 +444,7 @@ func (s *Service) Update(ctx context.Context, a Actor, id string, in RuleInput) 
 	}
 	r := storeRule(a.OrgID, u)
 	r.Enabled, r.SeverityOverride, r.Pack, r.CreatedBy, r.CreatedAt = old.Enabled, old.SeverityOverride, old.Pack, old.CreatedBy, old.CreatedAt
-	r.AlertGroupBy, r.AlertWindow, r.ImportedFrom = old.AlertGroupBy, old.AlertWindow, old.ImportedFrom
+	r.AlertGroupBy, r.AlertWindow, r.ImportedFrom, r.ImportedHash = old.AlertGroupBy, old.AlertWindow, old.ImportedFrom, old.ImportedHash
 	if in.Enabled != nil {
 		r.Enabled = *in.Enabled
 	}

@@ -40,7 +40,11 @@ type Rule struct {
 	// ImportedFrom is where an import last took the rule from: the
 	// archive or directory and the rule's file in it ("" for a rule
 	// written in EventSec).
-	ImportedFrom   string
+	ImportedFrom string
+	// ImportedHash is the SourceHash the rule had when an import last
+	// wrote it ("" for a rule written in EventSec): equal to SourceHash
+	// while nobody has edited the rule since.
+	ImportedHash   string
 	Product        string
 	Category       string
 	Service        string

@@ -15,7 +15,7 @@ type rules struct{ repos }
 
 const ruleColumns = `id, org_id, title, description, author, format, kind, source, source_hash,
 	status, level, severity_override, enabled, pack, product, category, service, tags, refs,
-	falsepositives, created_by, created_at, updated_at, alert_group_by, alert_window_s, imported_from`
+	falsepositives, created_by, created_at, updated_at, alert_group_by, alert_window_s, imported_from, imported_hash`
 
 // jsonText encodes a list or map for a TEXT column.
 func jsonText(v any) string {
@@ -74,7 +74,7 @@ func scanRule(sc interface{ Scan(...any) error }) (store.Rule, error) {
 	var created, updated, window int64
 	err := sc.Scan(&r.ID, &r.OrgID, &r.Title, &r.Description, &r.Author, &r.Format, &r.Kind, &r.Source,
 		&r.SourceHash, &r.Status, &r.Level, &r.SeverityOverride, &r.Enabled, &r.Pack, &r.Product,
-		&r.Category, &r.Service, &tags, &refs, &fps, &r.CreatedBy, &created, &updated, &groupBy, &window, &r.ImportedFrom)
+		&r.Category, &r.Service, &tags, &refs, &fps, &r.CreatedBy, &created, &updated, &groupBy, &window, &r.ImportedFrom, &r.ImportedHash)
 	if err != nil {
 		return r, err
 	}
@@ -98,11 +98,11 @@ func scanRule(sc interface{ Scan(...any) error }) (store.Rule, error) {
 }
 
 func (s rules) Create(ctx context.Context, r store.Rule) error {
-	_, err := s.exec(ctx, `INSERT INTO rules (`+ruleColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := s.exec(ctx, `INSERT INTO rules (`+ruleColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		r.ID, r.OrgID, r.Title, r.Description, r.Author, r.Format, r.Kind, r.Source, r.SourceHash,
 		r.Status, r.Level, r.SeverityOverride, r.Enabled, r.Pack, r.Product, r.Category, r.Service,
 		strList(r.Tags), strList(r.References), strList(r.FalsePositives), r.CreatedBy, ms(r.CreatedAt), ms(r.UpdatedAt),
-		strList(r.AlertGroupBy), int64(r.AlertWindow/time.Second), r.ImportedFrom)
+		strList(r.AlertGroupBy), int64(r.AlertWindow/time.Second), r.ImportedFrom, r.ImportedHash)
 	if err != nil {
 		return fmt.Errorf("cannot create rule: %w", err)
 	}
@@ -138,12 +138,12 @@ func (s rules) Update(ctx context.Context, r store.Rule) error {
 	err := s.execOne(ctx, `UPDATE rules SET title = ?, description = ?, author = ?, format = ?, kind = ?,
 		source = ?, source_hash = ?, status = ?, level = ?, severity_override = ?, enabled = ?, pack = ?,
 		product = ?, category = ?, service = ?, tags = ?, refs = ?, falsepositives = ?, updated_at = ?,
-		alert_group_by = ?, alert_window_s = ?, imported_from = ?
+		alert_group_by = ?, alert_window_s = ?, imported_from = ?, imported_hash = ?
 		WHERE org_id = ? AND id = ?`,
 		r.Title, r.Description, r.Author, r.Format, r.Kind, r.Source, r.SourceHash, r.Status, r.Level,
 		r.SeverityOverride, r.Enabled, r.Pack, r.Product, r.Category, r.Service, strList(r.Tags),
 		strList(r.References), strList(r.FalsePositives), ms(r.UpdatedAt), strList(r.AlertGroupBy),
-		int64(r.AlertWindow/time.Second), r.ImportedFrom, r.OrgID, r.ID)
+		int64(r.AlertWindow/time.Second), r.ImportedFrom, r.ImportedHash, r.OrgID, r.ID)
 	if err != nil {
 		return fmt.Errorf("cannot update rule: %w", err)
 	}

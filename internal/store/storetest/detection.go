@@ -25,6 +25,7 @@ func testRules(t *testing.T, s store.Store, _ Backend) {
 	mustOrg(t, s, "o2")
 	r := newRule("o1", "r1", "Bravo")
 	r.ImportedFrom = "sigma.zip:rules/windows/bravo.yml"
+	r.ImportedHash = "hash-at-import"
 	if err := s.Rules().Create(ctx, r); err != nil {
 		t.Fatal(err)
 	}
@@ -55,12 +56,13 @@ func testRules(t *testing.T, s store.Store, _ Backend) {
 	r.Enabled, r.SeverityOverride, r.Tags, r.UpdatedAt = false, "low", nil, t0.Add(time.Hour)
 	r.AlertGroupBy, r.AlertWindow = []string{"user.name", "process.command_line"}, 90*time.Minute
 	r.ImportedFrom = "rules-v2.zip:bravo.yml"
+	r.ImportedHash = "hash-v2"
 	if err := s.Rules().Update(ctx, r); err != nil {
 		t.Fatal(err)
 	}
 	got, _ = s.Rules().Get(ctx, "o1", "r1")
 	if got.Enabled || got.SeverityOverride != "low" || len(got.Tags) != 0 || !got.UpdatedAt.Equal(r.UpdatedAt) ||
-		!slices.Equal(got.AlertGroupBy, r.AlertGroupBy) || got.AlertWindow != 90*time.Minute || got.ImportedFrom != r.ImportedFrom {
+		!slices.Equal(got.AlertGroupBy, r.AlertGroupBy) || got.AlertWindow != 90*time.Minute || got.ImportedFrom != r.ImportedFrom || got.ImportedHash != r.ImportedHash {
 		t.Fatalf("after update: %+v", got)
 	}
 	r.OrgID = "o2"
