@@ -123,18 +123,18 @@ func (p *Pipeline) rememberClientIDs(ctx context.Context) error {
 	r.flush.Lock()
 	defer r.flush.Unlock()
 	r.mu.Lock()
-	todo := r.pending
+	records := r.pending
 	r.pending = nil
 	r.recording++
 	r.mu.Unlock()
 	var err error
-	if len(todo) > 0 {
-		err = p.clientIDs.RememberClientIDs(ctx, todo)
+	if len(records) > 0 {
+		err = p.clientIDs.RememberClientIDs(ctx, records)
 	}
 	r.mu.Lock()
 	r.recording--
 	if err != nil {
-		r.pending = append(todo, r.pending...)
+		r.pending = append(records, r.pending...)
 	}
 	r.mu.Unlock()
 	if err != nil {
