@@ -97,13 +97,15 @@ type ClientIDs interface {
 // /api/v1/events/import): a file's lines without a time of their own take
 // its modification time, which moves when the file grows, so without the
 // ledger importing a log again after lines were appended would store its
-// earlier undated lines a second time, under new times.
+// earlier undated lines a second time, under new times. Several files
+// may share a name (app.log of several hosts): a name has a record per
+// file, told apart by their first bytes.
 type ImportLedger interface {
-	// ImportedFile returns what was recorded for the org and file name;
-	// ok is false when nothing was.
-	ImportedFile(ctx context.Context, orgID, name string) (f ImportedFile, ok bool, err error)
-	// RecordImportedFile replaces the record of the org and file name.
-	RecordImportedFile(ctx context.Context, orgID, name string, f ImportedFile) error
+	// ImportedFiles returns the records of the org and file name, oldest
+	// first (none when nothing was recorded).
+	ImportedFiles(ctx context.Context, orgID, name string) ([]ImportedFile, error)
+	// RecordImportedFiles replaces the records of the org and file name.
+	RecordImportedFiles(ctx context.Context, orgID, name string, files []ImportedFile) error
 }
 
 // ImportedFile is how an imported file was dated: its first HeadLen

@@ -12,30 +12,33 @@ import (
 
 var _ eventstore.ImportLedger = (*Store)(nil)
 
-// ImportedFile implements eventstore.ImportLedger.
-func (s *Store) ImportedFile(ctx context.Context, orgID, name string) (eventstore.ImportedFile, bool, error) {
+// ImportedFiles implements eventstore.ImportLedger.
+func (s *Store) ImportedFiles(ctx context.Context, orgID, name string) ([]eventstore.ImportedFile, error) {
 	var rec string
 	err := s.db.QueryRowContext(ctx, `SELECT record FROM es_import_files WHERE org_id = ? AND name = ?`, orgID, name).Scan(&rec)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		return eventstore.ImportedFile{}, false, nil
+		return nil, nil
 	case err != nil:
-		return eventstore.ImportedFile{}, false, fmt.Errorf("cannot read the import ledger: %w", err)
+		return nil, fmt.Errorf("cannot read the import ledger: %w", err)
 	}
-	var f eventstore.ImportedFile
-	if err := json.Unmarshal([]byte(rec), &f); err != nil {
-		return eventstore.ImportedFile{}, false, fmt.Errorf("cannot read the import ledger's record of %s: %w", name, err)
+	var fs []eventstore.ImportedFile
+	if err := json.Unmarshal([]byte(rec), &fs); err != nil {
+		return nil, fmt.Errorf("cannot read the import ledger's records of %s: %w", name, err)
 	}
-	return f, true, nil
+	return fs, nil
 }
 
-// RecordImportedFile implements eventstore.ImportLedger; it runs in the
+// RecordImportedFiles implements eventstore.ImportLedger; it runs in the
 // writer.
-func (s *Store) RecordImportedFile(ctx context.Context, orgID, name string, f eventstore.ImportedFile) error {
+func (s *Store) RecordImportedFiles(ctx context.Context, orgID, name string, fs []eventstore.ImportedFile) error {
 	if orgID == "" || name == "" {
 		return errors.New("import ledger record without an org or a file name")
 	}
-	rec, err := json.Marshal(f)
+	if fs == nil {
+		fs = []eventstore.ImportedFile{}
+	}
+	rec, err := json.Marshal(fs)
 	if err != nil {
 		return err
 	}

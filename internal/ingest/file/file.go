@@ -176,14 +176,20 @@ type importer struct {
 	dated []datedFile
 }
 
-// datedFile is a file's ledger record, to be written.
+// datedFile is a file's ledger record, to be written; it replaces the
+// record it was read from (prev, when it had one).
 type datedFile struct {
 	path, name string
 	rec        eventstore.ImportedFile
+	prev       *eventstore.ImportedFile
 }
 
-// ledgerHead is how much of a file's start identifies it in the ledger.
-const ledgerHead = 4096
+// ledgerHead is how much of a file's start identifies it in the ledger;
+// ledgerFiles bounds the files a name keeps records of (the oldest go).
+const (
+	ledgerHead  = 4096
+	ledgerFiles = 16
+)
 
 // Import reads the files and stores their events. It returns the summary
 // and an error only when the import could not go on (the store failed, or
@@ -277,7 +283,19 @@ func Import(ctx context.Context, paths []string, o Options) (Summary, error) {
 // grown file its dating: it is a warning, not an error.
 func (im *importer) recordDating(ctx context.Context) {
 	for _, d := range im.dated {
-		if err := im.o.Ledger.RecordImportedFile(ctx, im.o.OrgID, d.name, d.rec); err != nil {
+		// Read again: another file of this import may share the name.
+		list, err := im.o.Ledger.ImportedFiles(ctx, im.o.OrgID, d.name)
+		if err == nil {
+			if d.prev != nil {
+				list = slices.DeleteFunc(list, func(f eventstore.ImportedFile) bool { return sameFile(f, *d.prev) })
+			}
+			list = append(list, d.rec)
+			if len(list) > ledgerFiles {
+				list = list[len(list)-ledgerFiles:]
+			}
+			err = im.o.Ledger.RecordImportedFiles(ctx, im.o.OrgID, d.name, list)
+		}
+		if err != nil {
 			im.count(func(s *Summary) {
 				s.Warnings = append(s.Warnings, fmt.Sprintf("%s: cannot record how its lines without a time were dated (%v); importing it again after it grows may store them again", d.path, err))
 			})
@@ -290,29 +308,40 @@ func (im *importer) recordDating(ctx context.Context) {
 // no shorter), and the record to write once this import has stored it,
 // ending at size. ok is false when the file is not to be dated by the
 // ledger.
-func (im *importer) dating(ctx context.Context, f *os.File, path string, size int64) (segs []eventstore.ImportSegment, next eventstore.ImportedFile, ok bool) {
+func (im *importer) dating(ctx context.Context, f *os.File, path string, size int64) (segs []eventstore.ImportSegment, next eventstore.ImportedFile, prev *eventstore.ImportedFile, ok bool) {
 	if im.o.Ledger == nil || size == 0 {
-		return nil, next, false
+		return nil, next, nil, false
 	}
 	name := filepath.Base(path)
 	head := make([]byte, min(size, ledgerHead))
 	if _, err := f.ReadAt(head, 0); err != nil {
-		return nil, next, false
+		return nil, next, nil, false
 	}
 	next = eventstore.ImportedFile{HeadLen: int64(len(head)), HeadSum: xxhash.Sum64(head)}
-	prev, found, err := im.o.Ledger.ImportedFile(ctx, im.o.OrgID, name)
+	list, err := im.o.Ledger.ImportedFiles(ctx, im.o.OrgID, name)
 	if err != nil {
 		im.count(func(s *Summary) {
 			s.Warnings = append(s.Warnings, fmt.Sprintf("%s: %v; its lines without a time take its modification time", path, err))
 		})
-		return nil, next, false
+		return nil, next, nil, false
 	}
-	if found && len(prev.Segments) > 0 && prev.HeadLen <= int64(len(head)) && xxhash.Sum64(head[:prev.HeadLen]) == prev.HeadSum &&
-		prev.Segments[len(prev.Segments)-1].End <= size {
-		segs = prev.Segments
+	// The newest record of a file that starts as this one does and is no
+	// longer than it: this file, grown.
+	for i := len(list) - 1; i >= 0; i-- {
+		p := list[i]
+		if len(p.Segments) > 0 && p.HeadLen <= int64(len(head)) && xxhash.Sum64(head[:p.HeadLen]) == p.HeadSum &&
+			p.Segments[len(p.Segments)-1].End <= size {
+			segs, prev = p.Segments, &list[i]
+			break
+		}
 	}
 	next.Segments = slices.Clone(segs)
-	return segs, next, true
+	return segs, next, prev, true
+}
+
+// sameFile says whether two ledger records are of one file (its head).
+func sameFile(a, b eventstore.ImportedFile) bool {
+	return a.HeadLen == b.HeadLen && a.HeadSum == b.HeadSum
 }
 
 func (im *importer) count(f func(*Summary)) {
@@ -368,9 +397,10 @@ func (im *importer) readFile(ctx context.Context, path string, out chan<- batch)
 	// them (a compressed file does not grow).
 	var segs []eventstore.ImportSegment
 	var next eventstore.ImportedFile
+	var prev *eventstore.ImportedFile
 	ledger := false
 	if src == io.Reader(br) && !modified.IsZero() {
-		segs, next, ledger = im.dating(ctx, f, path, size)
+		segs, next, prev, ledger = im.dating(ctx, f, path, size)
 	}
 	end, err := im.readLines(ctx, path, modified, segs, src, out)
 	if err != nil || !ledger {
@@ -381,7 +411,7 @@ func (im *importer) readFile(ctx context.Context, path string, out chan<- batch)
 	}
 	next.Segments = append(next.Segments, eventstore.ImportSegment{End: end, Modified: modified.UTC()})
 	im.mu.Lock()
-	im.dated = append(im.dated, datedFile{path: path, name: filepath.Base(path), rec: next})
+	im.dated = append(im.dated, datedFile{path: path, name: filepath.Base(path), rec: next, prev: prev})
 	im.mu.Unlock()
 	return nil
 }

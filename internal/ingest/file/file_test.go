@@ -272,6 +272,52 @@ func TestImportGrownFile(t *testing.T) {
 	imp(3, 0)
 }
 
+// Two hosts' app.log, imported in turn under one name: each keeps its
+// own dating, so neither's earlier lines are stored again as they grow.
+func TestImportGrownFilesShareAName(t *testing.T) {
+	a, b := filepath.Join(t.TempDir(), "app.log"), filepath.Join(t.TempDir(), "app.log")
+	put := func(path, text string, m time.Time) {
+		t.Helper()
+		if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chtimes(path, m, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sink := ingesttest.NewStore(t)
+	env := ingesttest.NewPipeline(t, sink, ingest.Options{Now: func() time.Time { return time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC) }})
+	o := Options{Pipeline: env.Pipeline, OrgID: "org-1", Ledger: sink.Sink.(eventstore.ImportLedger)}
+	imp := func(path string, want, dups int) {
+		t.Helper()
+		sum, err := Import(t.Context(), []string{path}, o)
+		if err != nil || sum.Stored != want || sum.Duplicates != dups {
+			t.Fatalf("import %s: %+v %v, want %d stored and %d duplicates", path, sum, err, want, dups)
+		}
+	}
+	m := time.Date(2026, 11, 21, 8, 0, 0, 0, time.UTC)
+	put(a, "host a line 1 without a time\n", m)
+	put(b, "host b line 1 without a time\n", m.Add(time.Minute))
+	imp(a, 1, 0)
+	imp(b, 1, 0)
+	put(a, "host a line 1 without a time\nhost a line 2 without a time\n", m.Add(time.Hour))
+	put(b, "host b line 1 without a time\nhost b line 2 without a time\n", m.Add(2*time.Hour))
+	imp(a, 1, 1)
+	imp(b, 1, 1)
+	// Both in one import too.
+	put(a, "host a line 1 without a time\nhost a line 2 without a time\nhost a line 3 without a time\n", m.Add(3*time.Hour))
+	put(b, "host b line 1 without a time\nhost b line 2 without a time\nhost b line 3 without a time\n", m.Add(4*time.Hour))
+	sum, err := Import(t.Context(), []string{a, b}, o)
+	if err != nil || sum.Stored != 2 || sum.Duplicates != 4 {
+		t.Fatalf("both: %+v %v", sum, err)
+	}
+	imp(a, 0, 3)
+	imp(b, 0, 3)
+	if sink.Len() != 6 {
+		t.Fatalf("stored %d, want 6", sink.Len())
+	}
+}
+
 func TestImportEVTX(t *testing.T) {
 	var files []string
 	filepath.WalkDir(attackSamples, func(p string, d os.DirEntry, err error) error {
