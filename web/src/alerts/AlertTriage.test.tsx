@@ -237,6 +237,16 @@ const detail: TriageAlertDetail = {
   actions: [],
 };
 
+/** Opens the alert, resolves it as a false positive and ticks "Create a rule exception"; returns the dialog. */
+async function openExceptionDialog(user: ReturnType<typeof userEvent.setup>) {
+  renderDetail();
+  await user.click(await screen.findByRole("button", { name: "Resolve" }));
+  const dialog = screen.getByRole("dialog");
+  await user.click(within(dialog).getByRole("radio", { name: "False positive" }));
+  await user.click(within(dialog).getByRole("checkbox", { name: /Create a rule exception/ }));
+  return dialog;
+}
+
 function renderDetail(me = socMe()) {
   return renderWithProviders(
     <Routes>
@@ -336,11 +346,7 @@ describe("the alert's page", () => {
   it("offers a rule exception prefilled from the alert when resolving as a false positive", async () => {
     const { calls } = detailServer();
     const user = userEvent.setup();
-    renderDetail();
-    await user.click(await screen.findByRole("button", { name: "Resolve" }));
-    const dialog = screen.getByRole("dialog");
-    await user.click(within(dialog).getByRole("radio", { name: "False positive" }));
-    await user.click(within(dialog).getByRole("checkbox", { name: /Create a rule exception/ }));
+    const dialog = await openExceptionDialog(user);
     expect(within(dialog).getByLabelText("Exception field")).toHaveValue("source.ip");
     expect(within(dialog).getByLabelText("Exception operator")).toHaveValue("equals");
     expect(within(dialog).getByLabelText("Exception value")).toHaveValue("81.2.69.142");
@@ -360,11 +366,7 @@ describe("the alert's page", () => {
       return undefined;
     });
     const user = userEvent.setup();
-    renderDetail();
-    await user.click(await screen.findByRole("button", { name: "Resolve" }));
-    const dialog = screen.getByRole("dialog");
-    await user.click(within(dialog).getByRole("radio", { name: "False positive" }));
-    await user.click(within(dialog).getByRole("checkbox", { name: /Create a rule exception/ }));
+    const dialog = await openExceptionDialog(user);
     await user.click(within(dialog).getByRole("button", { name: "Add condition" }));
     const second = within(dialog).getByRole("group", { name: "Condition 2" });
     // An empty condition is caught before anything is sent.
@@ -401,11 +403,7 @@ describe("the alert's page", () => {
       return undefined;
     });
     const user = userEvent.setup();
-    renderDetail();
-    await user.click(await screen.findByRole("button", { name: "Resolve" }));
-    const dialog = screen.getByRole("dialog");
-    await user.click(within(dialog).getByRole("radio", { name: "False positive" }));
-    await user.click(within(dialog).getByRole("checkbox", { name: /Create a rule exception/ }));
+    const dialog = await openExceptionDialog(user);
     await user.selectOptions(within(dialog).getByLabelText("Exception operator"), "regex");
     await user.clear(within(dialog).getByLabelText("Exception value"));
     await user.type(within(dialog).getByLabelText("Exception value"), "(");
