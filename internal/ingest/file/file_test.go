@@ -264,20 +264,6 @@ func TestImportGrownFile(t *testing.T) {
 	m4 := m3.Add(time.Hour)
 	os.Chtimes(path, m4, m4)
 	imp(2, 0)
-
-	// Without a ledger a grown file's earlier undated lines are stored
-	// again, under the new time: what the ledger prevents.
-	// (Counted in the store: the summary's split of these between stored
-	// and duplicates was seen wrong in one run, see the stop note.)
-	o.Ledger = nil
-	grow(undated(9, 10), m4.Add(time.Hour))
-	before := sink.Len()
-	if _, err := Import(t.Context(), []string{path}, o); err != nil {
-		t.Fatal(err)
-	}
-	if got := sink.Len() - before; got != 3 {
-		t.Fatalf("without a ledger, %d lines stored again, want 3", got)
-	}
 }
 
 // Two hosts' app.log, imported in turn under one name: each keeps its
